@@ -1,0 +1,112 @@
+// Engine: the reconstruction backend behind one interface (CPU here; CUDA in its own library).
+//
+// An engine holds one scan at a time: the averaged darks and flats, a store of corrected, -log'ed and ramp-filtered
+// projections (one slot per projection, or per position of a sliding window), and three orthoslices that are
+// updated incrementally as projections arrive. Any change of center or slice position is answered by recomputing
+// from the store; the detector is never asked again.
+//
+// Thread safety: an engine is used by one thread at a time (the daemon's engine thread owns it).
+// Errors: methods throw EngineError with a message naming the wrong value and what was expected.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "tomolive/kernels/frame_view.hpp"
+
+namespace tomolive::kernels {
+
+class EngineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Orthoslice : std::uint8_t { xy, xz, yz };
+
+struct SlicePositions {
+  std::uint32_t xy_row = 0;  // detector row of the axial slice
+  float xz_y_px = 0.f;       // y of the XZ slice, pixels from the rotation axis
+  float yz_x_px = 0.f;       // x of the YZ slice, pixels from the rotation axis
+};
+
+struct ScanGeometry {
+  std::uint32_t rows = 0;   // detector rows
+  std::uint32_t cols = 0;   // detector columns; slices are cols wide
+  std::uint32_t slots = 0;  // projections held in the store: the scan's projection count or its window
+  // FBP quadrature weight per projection, radians: pi / slots for projections spread evenly over 180 or 360 deg
+  // (over 360 deg each line is measured twice, which halves the per-projection weight of 2 pi / slots).
+  float angle_weight_rad = 0.f;
+};
+
+struct ReconParams {
+  float center_offset_px = 0.f;  // axis at column (cols - 1) / 2 + center_offset_px
+  SlicePositions slices;
+};
+
+// What an engine will hold for a scan, bytes.
+struct EngineMemoryPlan {
+  std::string device;
+  std::string store_precision;
+  std::uint64_t store_bytes = 0;
+  std::uint64_t slice_bytes = 0;
+  std::uint64_t other_bytes = 0;
+  std::uint64_t total_bytes = 0;
+  std::uint64_t available_bytes = 0;
+  bool fits() const { return total_bytes <= available_bytes; }
+};
+
+// Per-projection result counters.
+struct ProjectionStats {
+  std::uint64_t clamped_values = 0;  // pixels whose transmission was <= 0 (or flat <= dark) and was clamped
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // "cpu" or "cuda".
+  virtual std::string name() const = 0;
+
+  // The memory a scan of this geometry needs and what is available. Does not allocate.
+  virtual EngineMemoryPlan plan(const ScanGeometry& geometry) const = 0;
+
+  // Ends any previous scan and allocates everything for this one (store, slices, filter plans, references).
+  // Throws EngineError if the plan does not fit or allocation fails. Slices start at zero.
+  virtual void begin_scan(const ScanGeometry& geometry, const ReconParams& params) = 0;
+
+  // Accumulate one dark / flat frame into the running average. Must come before the first projection; frames must
+  // match the scan's rows x cols. Without darks the dark level is 0; without flats the flat level is 1 (projections
+  // are then taken as already normalised transmission).
+  virtual void add_dark(const FrameView& frame) = 0;
+  virtual void add_flat(const FrameView& frame) = 0;
+
+  // Corrects ((p - dark) / (flat - dark), clamped to kMinTransmission), takes -log, ramp-filters every row, stores the
+  // result in `slot` (< geometry.slots) and adds its backprojection to the three slices. If the slot already held a
+  // projection (sliding window), its contribution is subtracted first. angle_rad is the projection's angle.
+  virtual ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) = 0;
+
+  // Change the center or the slice positions; the affected slices are recomputed from the store.
+  virtual void set_center(float center_offset_px) = 0;
+  virtual void set_slices(const SlicePositions& positions) = 0;
+
+  // Current parameters and the number of projections held in the store.
+  virtual const ReconParams& params() const = 0;
+  virtual std::uint32_t projections_in_store() const = 0;
+
+  // Shape of a slice (rows, cols) for the active scan, and a copy of its values (1/pixel) into `out`, which must
+  // hold rows * cols floats. Throws EngineError when no scan is active or `out` has the wrong size.
+  virtual std::pair<std::uint32_t, std::uint32_t> slice_shape(Orthoslice slice) const = 0;
+  virtual void copy_slice(Orthoslice slice, std::span<float> out) const = 0;
+};
+
+// Smallest transmission after flat-field correction; smaller or non-positive values are clamped to it and counted.
+inline constexpr float kMinTransmission = 1e-6f;
+
+}  // namespace tomolive::kernels

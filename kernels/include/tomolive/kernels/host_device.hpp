@@ -1,0 +1,8 @@
+// TOMOLIVE_HD marks functions shared by the CPU engine and CUDA kernels, so the two cannot drift.
+#pragma once
+
+#if defined(__CUDACC__)
+#define TOMOLIVE_HD __host__ __device__
+#else
+#define TOMOLIVE_HD
+#endif

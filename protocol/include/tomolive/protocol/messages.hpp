@@ -1,0 +1,241 @@
+// Wire types of the tomolive native protocol, version 1.
+//
+// These are plain values: the header maps of the multipart ZeroMQ messages a detector sends (data), the daemon
+// publishes (events, slices) and a control client exchanges (commands, replies). PROTOCOL.md is the normative
+// description; every field here appears there with its type and unit. Angles travel in degrees, positions in
+// detector/reconstruction pixels, times in nanoseconds since the Unix epoch.
+//
+// Nothing here knows about sockets, threads or CUDA. All types are value types and thread-compatible.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tomolive::protocol {
+
+// The version this library speaks. A header whose "v" differs is rejected with ErrorCode::unsupported_version.
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+// Limits that make a geometry "absurd" (refused at begin). Chosen far above any detector in use today.
+inline constexpr std::uint32_t kMaxDetectorPixelsPerSide = 16384;
+inline constexpr std::uint32_t kMaxProjections = 1'000'000;
+inline constexpr std::uint32_t kMaxReferenceFrames = 10'000;  // darks or flats per scan
+
+enum class Dtype : std::uint8_t { uint8, uint16, uint32, float32 };
+
+// Bytes per pixel of a dtype.
+std::size_t itemsize(Dtype dtype);
+std::string_view to_string(Dtype dtype);
+std::optional<Dtype> parse_dtype(std::string_view name);
+
+enum class FrameKind : std::uint8_t { dark, flat, projection };
+std::string_view to_string(FrameKind kind);
+std::optional<FrameKind> parse_frame_kind(std::string_view name);
+
+// Why a message or command was refused. The wire form is the snake_case name (to_string).
+enum class ErrorCode : std::uint8_t {
+  malformed_header,      // part 1 is not a msgpack map, or the message has the wrong number of parts
+  unsupported_version,   // "v" missing or not kProtocolVersion
+  unknown_type,          // "type" names no message this endpoint accepts
+  missing_field,         // a required key is absent
+  wrong_field_type,      // a key has the wrong msgpack type or an out-of-range value
+  bad_dtype,             // "dtype" is not one of uint8, uint16, uint32, float32
+  size_mismatch,         // payload bytes != rows * cols * itemsize
+  missing_payload,       // a frame without part 2
+  unexpected_payload,    // begin/end/command with a part 2
+  invalid_geometry,      // begin with zero/absurd sizes or inconsistent angles
+  scan_too_large,        // begin whose memory plan does not fit the engine
+  no_active_scan,        // frame or end without a preceding begin
+  scan_id_mismatch,      // frame or end for another scan than the active one
+  shape_mismatch,        // frame rows/cols/dtype differ from the scan's begin
+  frame_id_out_of_range, // frame_id >= announced count of that kind (more frames than announced)
+  duplicate_frame,       // a frame_id already received for that kind
+  reference_after_projections,  // dark/flat arriving after the first projection
+  queue_full,            // dropped by the drop_oldest queue policy
+  invalid_argument,      // a control command's argument is out of range
+  internal_error,        // a bug or an engine failure; the message says what
+};
+std::string_view to_string(ErrorCode code);
+std::optional<ErrorCode> parse_error_code(std::string_view name);
+inline constexpr std::size_t kErrorCodeCount = static_cast<std::size_t>(ErrorCode::internal_error) + 1;
+
+// An error with its reason: what happened, the wrong value and what was expected.
+struct Error {
+  ErrorCode code{};
+  std::string message;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Data messages (detector -> daemon, on the data PULL socket).
+
+// How projection angles are given at begin: an explicit table, or start + step (degrees).
+struct AngleTable {
+  std::vector<double> angles_deg;  // one per projection frame_id (or per window slot, see ScanBegin::window)
+};
+struct AngleRange {
+  double start_deg = 0.0;
+  double step_deg = 0.0;  // angle of projection frame_id k = start_deg + k * step_deg
+};
+using AngleSpec = std::variant<AngleTable, AngleRange>;
+
+struct ScanBegin {
+  std::uint64_t scan_id = 0;
+  std::string name;  // optional, free text for logs and the viewer
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  Dtype dtype = Dtype::uint16;
+  std::uint32_t num_darks = 0;
+  std::uint32_t num_flats = 0;
+  std::uint32_t num_projections = 0;
+  AngleSpec angles = AngleRange{};
+  // Continuous rotation: the reconstruction uses the newest `window` projections (e.g. one 180° turn); projection
+  // k replaces projection k - window. 0 = no window: all num_projections are kept.
+  std::uint32_t window = 0;
+  double center_offset_px = 0.0;  // initial rotation-axis offset from (cols - 1) / 2, in detector pixels
+  std::optional<double> pixel_size_um;  // detector pixel size at the sample, micrometres
+};
+
+struct FrameHeader {
+  FrameKind kind = FrameKind::projection;
+  std::uint64_t scan_id = 0;
+  std::uint64_t frame_id = 0;  // 0-based, per kind
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  Dtype dtype = Dtype::uint16;
+  std::optional<double> angle_deg;     // projections only: overrides the begin's angle for this frame
+  std::optional<std::int64_t> timestamp_ns;  // when the detector took the frame (informational)
+};
+
+struct ScanEnd {
+  std::uint64_t scan_id = 0;
+};
+
+using DataMessage = std::variant<ScanBegin, FrameHeader, ScanEnd>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Published messages (daemon -> subscribers, on the PUB socket). Each is three parts: topic, header, payload.
+
+inline constexpr std::string_view kSliceTopic = "slice";
+inline constexpr std::string_view kEventTopic = "event";
+
+enum class SliceKind : std::uint8_t { xy, xz, yz };
+std::string_view to_string(SliceKind kind);
+std::optional<SliceKind> parse_slice_kind(std::string_view name);
+
+// One orthoslice, float32 little-endian row-major payload of rows * cols values, in 1/pixel.
+struct SliceUpdate {
+  std::uint64_t scan_id = 0;
+  SliceKind slice = SliceKind::xy;
+  double position = 0.0;  // xy: detector row; xz: y in pixels from the axis; yz: x in pixels from the axis
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  std::uint32_t projections_included = 0;
+  std::uint64_t sequence = 0;        // increases with every change of this slice
+  double center_offset_px = 0.0;
+  std::int64_t received_ns = 0;      // when the newest projection included was received (0 if none)
+  std::int64_t published_ns = 0;     // when this message was sent
+};
+
+// An asynchronous event: an error caused by a data message, or a scan's begin/end summary.
+struct Event {
+  std::string kind;  // "error", "scan_begun", "scan_ended"
+  std::optional<std::uint64_t> scan_id;
+  std::optional<std::uint64_t> frame_id;
+  std::optional<Error> error;  // set when kind == "error"
+  std::string message;         // one human-readable line
+  std::int64_t time_ns = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Control (client REQ -> daemon REP). Each request is one part (a map); each reply is one part, except a
+// successful get_slice, which adds the float32 slice as part 2.
+
+struct GetStatus {};
+struct SetCenter {
+  // Exactly one of the two: the axis as an offset from (cols - 1) / 2, or as an absolute detector column.
+  std::optional<double> center_offset_px;
+  std::optional<double> center_column_px;
+};
+struct SetSlices {
+  std::optional<std::uint32_t> xy_row;  // detector row of the axial slice
+  std::optional<double> xz_y_px;        // y of the XZ slice, pixels from the axis
+  std::optional<double> yz_x_px;        // x of the YZ slice, pixels from the axis
+};
+struct GetSlice {
+  SliceKind slice = SliceKind::xy;
+};
+using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice>;
+// The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice".
+std::string_view command_name(const ControlRequest& request);
+
+// Memory the engine reserved for the active scan, in bytes.
+struct MemoryPlan {
+  std::string device;           // e.g. "cpu (host memory)" or "NVIDIA H100 80GB HBM3"
+  std::string store_precision;  // "float32" or "float16"
+  std::uint64_t store_bytes = 0;      // resident filtered projections
+  std::uint64_t slice_bytes = 0;      // the three orthoslices
+  std::uint64_t other_bytes = 0;      // references, filter buffers, staging
+  std::uint64_t total_bytes = 0;      // sum of the above
+  std::uint64_t available_bytes = 0;  // what the engine could use when the plan was made
+};
+
+struct ScanStatus {
+  std::uint64_t scan_id = 0;
+  std::string name;
+  std::string state;  // "receiving" or "ended"
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  std::uint32_t window = 0;
+  std::uint32_t darks_received = 0, darks_expected = 0;
+  std::uint32_t flats_received = 0, flats_expected = 0;
+  std::uint32_t projections_received = 0, projections_expected = 0;
+  std::uint32_t projections_missing = 0;  // ids never received (known at end; before, the gaps below the newest id)
+  double projection_rate_hz = 0.0;        // over the last second
+  double center_offset_px = 0.0;
+  double center_column_px = 0.0;
+  std::uint32_t xy_row = 0;
+  double xz_y_px = 0.0;
+  double yz_x_px = 0.0;
+  std::optional<double> pixel_size_um;
+  MemoryPlan memory;
+};
+
+// Named counters, in a stable order, so that adding a counter needs no codec change.
+using CounterList = std::vector<std::pair<std::string, std::uint64_t>>;
+
+struct Status {
+  std::string version;  // daemon version
+  std::string engine;   // "cpu" or "cuda"
+  double uptime_s = 0.0;
+  CounterList counters;             // totals since the daemon started
+  CounterList rejected_by_reason;   // ErrorCode name -> count
+  std::optional<ScanStatus> scan;   // the newest scan, if any
+};
+
+struct CenterResult {
+  double center_offset_px = 0.0;
+  double center_column_px = 0.0;
+  double recompute_ms = 0.0;
+};
+struct SlicesResult {
+  std::uint32_t xy_row = 0;
+  double xz_y_px = 0.0;
+  double yz_x_px = 0.0;
+  double recompute_ms = 0.0;
+};
+using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate>;
+
+// The answer to every control request: ok with a result, or an error.
+struct Reply {
+  std::string command;  // the request's type, or "" when the request could not be decoded
+  std::optional<Error> error;
+  ReplyResult result;
+  bool ok() const { return !error.has_value(); }
+};
+
+}  // namespace tomolive::protocol
