@@ -1,0 +1,32 @@
+// DaemonConfig: everything tomolived can be told on its command line, with the defaults a beamline expects.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <variant>
+
+#include "tomolive/daemon/engine_factory.hpp"
+#include "tomolive/daemon/engine_inbox.hpp"
+
+namespace tomolive::daemon {
+
+struct DaemonConfig {
+  std::string data_endpoint = "tcp://*:5555";  // PULL: bound, or connected to a detector's PUSH (data_connect)
+  bool data_connect = false;
+  int data_receive_hwm = 1000;                 // messages ZeroMQ buffers before the sender blocks
+  std::string slices_endpoint = "tcp://*:5556";   // PUB: slices and events
+  std::string control_endpoint = "tcp://*:5557";  // REP: control commands
+  int zmq_io_threads = 1;
+  EngineOptions engine;
+  std::size_t queue_capacity = 256;  // frames between ingest and engine
+  QueuePolicy queue_policy = QueuePolicy::block;
+  double publish_hz = 10.0;          // most slice updates per second per slice
+  double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
+  std::string log_level = "info";
+};
+
+// Parses the command line. Returns the config, or the exit code to return right away (0 after --help/--version,
+// 2 after a usage error, which has been printed to stderr).
+std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv);
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,38 @@
+// ControlHandlers: the one implementation of the control command set, shared by every control transport (the
+// ZeroMQ REP socket now, WebSocket later). Each request is validated, executed and answered with a result or an
+// error; every request is logged at debug level and counted. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/engine_worker.hpp"
+#include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::daemon {
+
+class ControlHandlers {
+ public:
+  struct Answer {
+    protocol::Reply reply;
+    std::optional<SliceSnapshot> slice;  // get_slice: the slice values, sent after the reply header
+  };
+
+  ControlHandlers(EngineWorker& worker, SliceBoard& board, DaemonCounters& counters,
+                  std::function<protocol::Status()> status)
+      : worker_(worker), board_(board), counters_(counters), status_(std::move(status)) {}
+
+  Answer handle(const protocol::ControlRequest& request);
+  // The reply to a request that could not be decoded.
+  protocol::Reply refuse(const protocol::Error& error);
+
+ private:
+  EngineWorker& worker_;
+  SliceBoard& board_;
+  DaemonCounters& counters_;
+  std::function<protocol::Status()> status_;
+};
+
+}  // namespace tomolive::daemon

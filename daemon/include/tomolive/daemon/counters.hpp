@@ -1,0 +1,52 @@
+// DaemonCounters: the daemon's totals since start (messages, bytes, frames, rejections by reason, queue and
+// publisher events). Every drop, rejection, gap and retry increments one of these; get_status reports them all.
+// Thread-safe: all members are atomics, updated with relaxed ordering (they are statistics, not synchronisation).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::daemon {
+
+struct DaemonCounters {
+  std::atomic<std::uint64_t> messages_received{0};  // data messages, valid or not
+  std::atomic<std::uint64_t> bytes_received{0};     // all parts of data messages
+  std::atomic<std::uint64_t> darks_accepted{0};
+  std::atomic<std::uint64_t> flats_accepted{0};
+  std::atomic<std::uint64_t> projections_accepted{0};
+  std::atomic<std::uint64_t> projections_reconstructed{0};
+  std::atomic<std::uint64_t> rejected{0};               // all rejections; by reason below
+  std::atomic<std::uint64_t> frames_out_of_order{0};    // accepted, but with an id below the newest of its kind
+  std::atomic<std::uint64_t> projections_missing{0};    // ids never received, counted when a scan ends
+  std::atomic<std::uint64_t> clamped_values{0};         // pixels clamped by flat-field correction / -log
+  std::atomic<std::uint64_t> queue_full_waits{0};       // ingest waited for the engine (block policy)
+  std::atomic<std::uint64_t> queue_dropped{0};          // frames dropped by the drop_oldest policy
+  std::atomic<std::uint64_t> scans_begun{0};
+  std::atomic<std::uint64_t> scans_ended{0};
+  std::atomic<std::uint64_t> scans_refused{0};
+  std::atomic<std::uint64_t> slices_published{0};
+  std::atomic<std::uint64_t> events_published{0};
+  std::atomic<std::uint64_t> events_dropped{0};         // event queue overflow (oldest dropped)
+  std::atomic<std::uint64_t> control_requests{0};
+  std::atomic<std::uint64_t> control_errors{0};
+  std::array<std::atomic<std::uint64_t>, protocol::kErrorCodeCount> rejected_by_reason{};
+
+  void count_rejection(protocol::ErrorCode code) {
+    rejected.fetch_add(1, std::memory_order_relaxed);
+    rejected_by_reason[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Name -> value, in declaration order (the order get_status reports).
+  protocol::CounterList totals() const;
+  // ErrorCode name -> count, only the codes that occurred.
+  protocol::CounterList rejections() const;
+};
+
+inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
+  counter.fetch_add(by, std::memory_order_relaxed);
+}
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,68 @@
+// Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
+//
+//   ZmqIngest (PULL) -> EngineInbox -> EngineWorker (engine + ScanSession) -> SliceBoard -> ZmqPublisher (PUB)
+//                                   ZmqControlServer (REP) -> ControlHandlers -> EngineWorker
+//
+// stop() (or the destructor) shuts down in order: control first (no new commands), then ingest (no new data), then
+// the engine drains the queue, the publisher sends the final slices, and every socket is closed.
+// status() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "tomolive/daemon/config.hpp"
+#include "tomolive/daemon/control_handlers.hpp"
+#include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/engine_inbox.hpp"
+#include "tomolive/daemon/engine_worker.hpp"
+#include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/daemon/zmq_control_server.hpp"
+#include "tomolive/daemon/zmq_ingest.hpp"
+#include "tomolive/daemon/zmq_publisher.hpp"
+
+namespace tomolive::daemon {
+
+class Daemon {
+ public:
+  // Throws zmq::error_t when an endpoint cannot be bound/connected and std::runtime_error when the requested
+  // engine cannot be created.
+  explicit Daemon(const DaemonConfig& config);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Idempotent ordered shutdown; blocks until every thread has exited.
+  void stop();
+
+  protocol::Status status() const;
+  // One line for the log: scan progress, rate, queue depth, rejections.
+  std::string status_line() const;
+
+  const std::string& engine_reason() const { return engine_reason_; }
+  // Endpoints as bound (ports resolved), for logs and tests that bind port 0.
+  const std::string& data_endpoint() const { return ingest_->endpoint(); }
+  const std::string& slices_endpoint() const { return publisher_->endpoint(); }
+  const std::string& control_endpoint() const { return control_->endpoint(); }
+
+ private:
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  DaemonCounters counters_;
+  zmq::context_t context_;
+  SliceBoard board_;
+  std::string engine_reason_;
+  std::unique_ptr<ZmqPublisher> publisher_;
+  std::unique_ptr<EventReporter> reporter_;
+  std::unique_ptr<EngineInbox> inbox_;
+  std::unique_ptr<EngineWorker> worker_;
+  std::unique_ptr<ControlHandlers> handlers_;
+  std::unique_ptr<ZmqControlServer> control_;
+  std::unique_ptr<ZmqIngest> ingest_;
+  bool stopped_ = false;
+};
+
+}  // namespace tomolive::daemon

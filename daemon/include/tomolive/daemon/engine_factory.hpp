@@ -1,0 +1,29 @@
+// Chooses and creates the reconstruction engine: CUDA when asked for (or, with "auto", when a usable device
+// exists), otherwise the CPU engine, with the reason for the choice for the log.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tomolive/kernels/engine.hpp"
+
+namespace tomolive::daemon {
+
+enum class EngineChoice { automatic, cpu, cuda };
+
+struct EngineOptions {
+  EngineChoice choice = EngineChoice::automatic;
+  std::uint64_t cpu_memory_limit_bytes = 0;  // 0 = the CPU engine's default (half of physical memory)
+  unsigned cpu_threads = 0;                  // 0 = all cores
+};
+
+struct EngineSelection {
+  std::unique_ptr<kernels::Engine> engine;
+  std::string reason;  // e.g. "cpu engine: no usable CUDA device (driver version is insufficient)"
+};
+
+// Throws std::runtime_error when "cuda" is asked for and no usable device exists or CUDA was not built in.
+EngineSelection select_engine(const EngineOptions& options);
+
+}  // namespace tomolive::daemon

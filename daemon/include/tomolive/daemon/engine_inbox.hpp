@@ -1,0 +1,69 @@
+// EngineInbox: the bounded queue between the ingest threads and the engine thread, plus an unbounded lane for
+// control commands, which the engine thread always serves first (a user's click never waits behind a full queue).
+//
+// Data items are bounded by `capacity`. When full, the policy decides: `block` makes the ingest thread wait (the
+// backpressure reaches the detector's PUSH socket; nothing is lost), `drop_oldest` drops the oldest queued *frame*
+// (never a begin or end) and reports it through on_drop. Both cases are counted.
+// Thread-safe: any number of producers, one consumer.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <variant>
+
+#include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/ingest_item.hpp"
+
+namespace tomolive::daemon {
+
+enum class QueuePolicy { block, drop_oldest };
+
+// A control command run on the engine thread; its future carries the reply.
+using EngineCommand = std::packaged_task<protocol::Reply()>;
+
+class EngineInbox {
+ public:
+  struct TimedOut {};
+  struct Closed {};  // close() was called and every data item has been handed out
+  using Next = std::variant<TimedOut, Closed, EngineCommand, IngestItem>;
+
+  EngineInbox(std::size_t capacity, QueuePolicy policy, DaemonCounters& counters,
+              std::function<void(const IngestItem&)> on_drop);
+
+  // Ingest side. Returns false when the inbox is closed (the item is discarded: the daemon is shutting down).
+  bool push_data(IngestItem item);
+  // Control side. Commands posted after close() are answered by the engine thread's final drain or destroyed
+  // (their future then reports a broken promise).
+  void push_command(EngineCommand command);
+
+  // Engine side: the next command, else the next data item, waiting at most `timeout`.
+  Next pop(std::chrono::steady_clock::duration timeout);
+
+  // No more data will be accepted; pop() hands out what is queued, then Closed.
+  void close();
+
+  std::size_t depth() const;
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  static bool is_frame(const IngestItem& item);
+
+  const std::size_t capacity_;
+  const QueuePolicy policy_;
+  DaemonCounters& counters_;
+  std::function<void(const IngestItem&)> on_drop_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<IngestItem> data_;
+  std::deque<EngineCommand> commands_;
+  bool closed_ = false;
+};
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,95 @@
+// EngineWorker: the engine thread. It owns the reconstruction engine and the active ScanSession, takes validated
+// data messages from the EngineInbox in arrival order, and runs control commands between frames. When slices
+// changed it snapshots them into the SliceBoard (at most once per publish interval, and at once after a scan ends or
+// a command recomputed them) and wakes the publisher.
+//
+// Thread-safety: set_center / set_slices / scan_status may be called from any thread; the engine itself is only
+// touched by the worker thread (and by the constructor / destructor).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/engine_inbox.hpp"
+#include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/scan_session.hpp"
+#include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/kernels/engine.hpp"
+
+namespace tomolive::daemon {
+
+class EngineWorker {
+ public:
+  struct Options {
+    std::chrono::steady_clock::duration publish_interval = std::chrono::milliseconds(100);
+    std::chrono::milliseconds command_timeout{10000};  // how long a control command may wait for the engine
+  };
+
+  // `on_slices_changed` is called (from the worker thread) after new snapshots were put on the board.
+  EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox& inbox, SliceBoard& board,
+               EventReporter& reporter, DaemonCounters& counters, std::function<void()> on_slices_changed,
+               Options options);
+  // Stops the thread after draining the inbox (the inbox must have been closed) and joins it.
+  ~EngineWorker();
+  EngineWorker(const EngineWorker&) = delete;
+  EngineWorker& operator=(const EngineWorker&) = delete;
+
+  // Blocks until the engine thread has drained a closed inbox and exited.
+  void join();
+
+  // Control commands: run on the engine thread, between frames. Return the reply (an error reply on bad
+  // arguments, when no scan has begun, or when the engine does not answer within command_timeout).
+  protocol::Reply set_center(const protocol::SetCenter& request);
+  protocol::Reply set_slices(const protocol::SetSlices& request);
+
+  // The newest scan's status (nullopt before the first begin).
+  std::optional<protocol::ScanStatus> scan_status() const;
+  const std::string& engine_name() const { return engine_name_; }
+
+ private:
+  void run();
+  void handle(IngestItem& item);
+  void on_begin(const protocol::ScanBegin& begin);
+  void on_frame(const protocol::FrameHeader& frame, const IngestItem& item);
+  void on_end(const protocol::ScanEnd& end);
+  void end_active_scan(const std::string& why);
+  protocol::Reply run_command(std::string name, std::function<protocol::Reply()> body);
+  protocol::Reply do_set_center(const protocol::SetCenter& request);
+  protocol::Reply do_set_slices(const protocol::SetSlices& request);
+  void snapshot_slices();
+  void maybe_snapshot_slices();
+  void refresh_status();
+
+  std::unique_ptr<kernels::Engine> engine_;
+  const std::string engine_name_;
+  EngineInbox& inbox_;
+  SliceBoard& board_;
+  EventReporter& reporter_;
+  DaemonCounters& counters_;
+  std::function<void()> on_slices_changed_;
+  const Options options_;
+
+  // Engine-thread state.
+  std::optional<ScanSession> session_;      // the newest scan (kept after its end for status and recompute)
+  std::optional<kernels::EngineMemoryPlan> plan_;
+  bool engine_has_scan_ = false;            // the engine holds the session's data (begin_scan succeeded)
+  bool slices_dirty_ = false;
+  std::int64_t newest_received_ns_ = 0;
+  std::uint64_t slice_sequence_ = 0;
+  std::chrono::steady_clock::time_point last_snapshot_{};
+  SliceSnapshot scratch_;
+
+  mutable std::mutex status_mutex_;
+  std::optional<protocol::ScanStatus> status_;
+
+  std::thread thread_;  // joined in join() / the destructor
+};
+
+}  // namespace tomolive::daemon

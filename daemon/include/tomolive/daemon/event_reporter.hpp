@@ -1,0 +1,51 @@
+// EventReporter: where every rejection and scan event goes. Each rejection increments its counter, is logged
+// (at most kLogsPerSecond lines per error code per second; the rest are counted and summarised in the next
+// line) and is published as an "event" to subscribers. Thread-safe.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "tomolive/daemon/counters.hpp"
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::daemon {
+
+// Receives events for publication (the PUB publisher). Must be thread-safe and must not block.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void post_event(protocol::Event event) = 0;
+};
+
+class EventReporter {
+ public:
+  static constexpr int kLogsPerSecond = 5;
+
+  EventReporter(DaemonCounters& counters, EventSink& sink) : counters_(counters), sink_(sink) {}
+
+  // A data message or command was refused.
+  void reject(const protocol::Error& error, std::optional<std::uint64_t> scan_id = std::nullopt,
+              std::optional<std::uint64_t> frame_id = std::nullopt);
+  // A scan began or ended (kind "scan_begun" / "scan_ended"); logged at info level and published.
+  void scan_event(std::string kind, std::uint64_t scan_id, std::string message);
+
+ private:
+  struct LogBudget {
+    std::chrono::steady_clock::time_point window_start{};
+    int logged = 0;
+    std::uint64_t suppressed = 0;
+  };
+  bool take_log_budget(protocol::ErrorCode code, std::uint64_t& suppressed_before);
+
+  DaemonCounters& counters_;
+  EventSink& sink_;
+  std::mutex log_mutex_;
+  std::array<LogBudget, protocol::kErrorCodeCount> budgets_{};
+};
+
+}  // namespace tomolive::daemon

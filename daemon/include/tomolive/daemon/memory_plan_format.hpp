@@ -1,0 +1,18 @@
+// Wording and wire form of an engine's memory plan (logged at scan begin, returned by get_status, and quoted when
+// a scan is refused because it does not fit).
+#pragma once
+
+#include <string>
+
+#include "tomolive/kernels/engine.hpp"
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::daemon {
+
+// "store 48.0 MiB (float32), slices 0.8 MiB, other 1.2 MiB, total 50.0 MiB of 12000.0 MiB available on cpu"
+std::string describe(const kernels::EngineMemoryPlan& plan);
+// "needs 50000.0 MiB (store ..., slices ..., other ...) but only 12000.0 MiB are available on cpu"
+std::string describe_shortfall(const kernels::EngineMemoryPlan& plan);
+protocol::MemoryPlan to_protocol(const kernels::EngineMemoryPlan& plan);
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,72 @@
+// ScanSession: the state of one scan between its begin and end messages.
+//
+// It checks every frame against the scan's begin (scan id, shape, dtype, frame id range, duplicates, darks/flats
+// before projections), assigns each projection its store slot and angle, and keeps the per-scan counts that
+// get_status reports. It knows nothing of sockets or engines: the engine worker feeds it headers and acts on the
+// answers. Not thread-safe: owned by the engine thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "tomolive/kernels/engine.hpp"
+#include "tomolive/protocol/expected.hpp"
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::daemon {
+
+// Where an accepted frame goes.
+struct FramePlacement {
+  protocol::FrameKind kind = protocol::FrameKind::projection;
+  std::uint32_t slot = 0;    // projections: store slot (frame_id, or frame_id mod window)
+  float angle_rad = 0.f;     // projections: angle of this frame
+  bool out_of_order = false; // frame_id below the newest id already received of its kind
+};
+
+struct ScanSummary {
+  std::uint32_t darks_missing = 0;
+  std::uint32_t flats_missing = 0;
+  std::uint32_t projections_missing = 0;
+};
+
+class ScanSession {
+ public:
+  // `begin` has passed the codec's geometry validation.
+  explicit ScanSession(protocol::ScanBegin begin);
+
+  const protocol::ScanBegin& begin() const { return begin_; }
+  std::uint64_t scan_id() const { return begin_.scan_id; }
+
+  // The engine's view of this scan: store slots (window or projection count) and the FBP angular weight.
+  kernels::ScanGeometry engine_geometry() const;
+
+  // Checks a frame header against the scan and records it. On success the frame must be handed to the engine.
+  protocol::Expected<FramePlacement> accept(const protocol::FrameHeader& frame);
+
+  // Marks the scan ended and returns what never arrived.
+  ScanSummary end();
+  bool ended() const { return ended_; }
+
+  std::uint32_t received(protocol::FrameKind kind) const { return received_count_[index(kind)]; }
+  std::uint32_t expected(protocol::FrameKind kind) const;
+  // Projection ids below the newest received one that have not arrived (all missing ones once ended).
+  std::uint32_t projections_missing() const;
+  // Accepted projections per second over the last second.
+  double projection_rate_hz(std::chrono::steady_clock::time_point now) const;
+
+ private:
+  static std::size_t index(protocol::FrameKind kind) { return static_cast<std::size_t>(kind); }
+  float angle_rad_of(const protocol::FrameHeader& frame) const;
+
+  protocol::ScanBegin begin_;
+  std::array<std::vector<bool>, 3> seen_;          // per kind, indexed by frame_id
+  std::array<std::uint32_t, 3> received_count_{};  // per kind
+  std::array<std::int64_t, 3> newest_id_{-1, -1, -1};
+  std::deque<std::chrono::steady_clock::time_point> recent_projections_;  // the last second's arrivals
+  bool ended_ = false;
+};
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,74 @@
+#include "tomolive/daemon/config.hpp"
+
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+namespace tomolive::daemon {
+
+std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
+  DaemonConfig config;
+  CLI::App app{"tomolived: live tomographic reconstruction daemon (see README.md and protocol/PROTOCOL.md)"};
+  app.set_version_flag("--version", std::string(TOMOLIVE_VERSION));
+
+  std::string data_connect;
+  app.add_option("--data", config.data_endpoint, "ZeroMQ endpoint to bind the data PULL socket on")
+      ->capture_default_str();
+  app.add_option("--data-connect", data_connect,
+                 "connect the data PULL socket to a detector that binds a PUSH (instead of binding --data)");
+  app.add_option("--data-hwm", config.data_receive_hwm, "ZeroMQ receive high-water mark of the data socket (messages)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--slices", config.slices_endpoint, "ZeroMQ endpoint to bind the slice/event PUB socket on")
+      ->capture_default_str();
+  app.add_option("--control", config.control_endpoint, "ZeroMQ endpoint to bind the control REP socket on")
+      ->capture_default_str();
+  app.add_option("--zmq-io-threads", config.zmq_io_threads, "ZeroMQ I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+
+  const std::map<std::string, EngineChoice> engines{
+      {"auto", EngineChoice::automatic}, {"cpu", EngineChoice::cpu}, {"cuda", EngineChoice::cuda}};
+  app.add_option("--engine", config.engine.choice,
+                 "reconstruction engine: auto (CUDA when a usable device exists), cpu or cuda")
+      ->transform(CLI::CheckedTransformer(engines, CLI::ignore_case))
+      ->default_str("auto");
+  double memory_limit_mib = 0;
+  app.add_option("--cpu-memory-limit-mib", memory_limit_mib,
+                 "memory the CPU engine may use for one scan, MiB (0 = half of physical memory)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--cpu-threads", config.engine.cpu_threads, "CPU engine worker threads (0 = all cores)");
+
+  const std::map<std::string, QueuePolicy> policies{{"block", QueuePolicy::block},
+                                                    {"drop_oldest", QueuePolicy::drop_oldest}};
+  app.add_option("--queue-capacity", config.queue_capacity, "frames queued between ingest and engine")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--queue-policy", config.queue_policy,
+                 "when the queue is full: block (backpressure to the sender, nothing lost) or drop_oldest (counted)")
+      ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
+      ->default_str("block");
+  app.add_option("--publish-hz", config.publish_hz, "most slice updates published per second")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 10000.0));
+  app.add_option("--status-interval", config.status_interval_s, "seconds between status log lines (0 = none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (!data_connect.empty()) {
+    config.data_endpoint = data_connect;
+    config.data_connect = true;
+  }
+  config.engine.cpu_memory_limit_bytes = static_cast<std::uint64_t>(memory_limit_mib * 1024.0 * 1024.0);
+  return config;
+}
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,47 @@
+#include "tomolive/daemon/control_handlers.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tomolive::daemon {
+
+ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& request) {
+  bump(counters_.control_requests);
+  Answer answer;
+  answer.reply.command = std::string(protocol::command_name(request));
+  if (std::holds_alternative<protocol::GetStatus>(request)) {
+    answer.reply.result = status_();
+  } else if (const auto* center = std::get_if<protocol::SetCenter>(&request)) {
+    answer.reply = worker_.set_center(*center);
+  } else if (const auto* slices = std::get_if<protocol::SetSlices>(&request)) {
+    answer.reply = worker_.set_slices(*slices);
+  } else {
+    const auto kind = std::get<protocol::GetSlice>(request).slice;
+    answer.slice = board_.latest(kind);
+    if (answer.slice) {
+      answer.reply.result = answer.slice->header;
+    } else {
+      answer.reply.error = protocol::Error{protocol::ErrorCode::no_active_scan,
+                                           std::string("no ") + std::string(protocol::to_string(kind)) +
+                                               " slice yet: no scan has begun"};
+    }
+  }
+  if (!answer.reply.ok()) {
+    bump(counters_.control_errors);
+    spdlog::warn("control {} refused ({}): {}", answer.reply.command, protocol::to_string(answer.reply.error->code),
+                 answer.reply.error->message);
+  } else {
+    spdlog::debug("control {} ok", answer.reply.command);
+  }
+  return answer;
+}
+
+protocol::Reply ControlHandlers::refuse(const protocol::Error& error) {
+  bump(counters_.control_requests);
+  bump(counters_.control_errors);
+  spdlog::warn("control request refused ({}): {}", protocol::to_string(error.code), error.message);
+  protocol::Reply reply;
+  reply.error = error;
+  return reply;
+}
+
+}  // namespace tomolive::daemon

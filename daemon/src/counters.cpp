@@ -1,0 +1,40 @@
+#include "tomolive/daemon/counters.hpp"
+
+namespace tomolive::daemon {
+
+protocol::CounterList DaemonCounters::totals() const {
+  const auto get = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  return {
+      {"messages_received", get(messages_received)},
+      {"bytes_received", get(bytes_received)},
+      {"darks_accepted", get(darks_accepted)},
+      {"flats_accepted", get(flats_accepted)},
+      {"projections_accepted", get(projections_accepted)},
+      {"projections_reconstructed", get(projections_reconstructed)},
+      {"rejected", get(rejected)},
+      {"frames_out_of_order", get(frames_out_of_order)},
+      {"projections_missing", get(projections_missing)},
+      {"clamped_values", get(clamped_values)},
+      {"queue_full_waits", get(queue_full_waits)},
+      {"queue_dropped", get(queue_dropped)},
+      {"scans_begun", get(scans_begun)},
+      {"scans_ended", get(scans_ended)},
+      {"scans_refused", get(scans_refused)},
+      {"slices_published", get(slices_published)},
+      {"events_published", get(events_published)},
+      {"events_dropped", get(events_dropped)},
+      {"control_requests", get(control_requests)},
+      {"control_errors", get(control_errors)},
+  };
+}
+
+protocol::CounterList DaemonCounters::rejections() const {
+  protocol::CounterList out;
+  for (std::size_t i = 0; i < rejected_by_reason.size(); ++i) {
+    const std::uint64_t n = rejected_by_reason[i].load(std::memory_order_relaxed);
+    if (n > 0) out.emplace_back(std::string(protocol::to_string(static_cast<protocol::ErrorCode>(i))), n);
+  }
+  return out;
+}
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,91 @@
+#include "tomolive/daemon/daemon.hpp"
+
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "tomolive/protocol/codec.hpp"
+
+namespace tomolive::daemon {
+
+Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
+  EngineSelection selection = select_engine(config.engine);
+  engine_reason_ = std::move(selection.reason);
+
+  publisher_ = std::make_unique<ZmqPublisher>(context_, ZmqPublisher::Options{config.slices_endpoint}, board_,
+                                              counters_);
+  reporter_ = std::make_unique<EventReporter>(counters_, *publisher_);
+  inbox_ = std::make_unique<EngineInbox>(
+      config.queue_capacity, config.queue_policy, counters_, [this](const IngestItem& dropped) {
+        const auto& frame = std::get<protocol::FrameHeader>(dropped.header);
+        reporter_->reject(protocol::Error{protocol::ErrorCode::queue_full,
+                                          std::string(protocol::to_string(frame.kind)) + " " +
+                                              std::to_string(frame.frame_id) +
+                                              " dropped: the engine queue was full (policy drop_oldest)"},
+                          frame.scan_id, frame.frame_id);
+      });
+  EngineWorker::Options worker_options;
+  worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / config.publish_hz));
+  worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,
+                                           [this] { publisher_->notify_slices(); }, worker_options);
+  handlers_ = std::make_unique<ControlHandlers>(*worker_, board_, counters_, [this] { return status(); });
+  control_ = std::make_unique<ZmqControlServer>(context_, config.control_endpoint, *handlers_);
+  ingest_ = std::make_unique<ZmqIngest>(
+      context_, ZmqIngest::Options{config.data_endpoint, config.data_connect, config.data_receive_hwm}, *inbox_,
+      *reporter_, counters_);
+}
+
+Daemon::~Daemon() { stop(); }
+
+void Daemon::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (control_) control_->stop();
+  if (ingest_) ingest_->stop();
+  if (inbox_) inbox_->close();
+  if (worker_) worker_->join();
+  if (publisher_) publisher_->stop();
+  // Sockets close as their owners are destroyed, before the context (declared first) terminates.
+  ingest_.reset();
+  control_.reset();
+  handlers_.reset();
+  worker_.reset();
+  inbox_.reset();
+  reporter_.reset();
+  publisher_.reset();
+}
+
+protocol::Status Daemon::status() const {
+  protocol::Status status;
+  status.version = TOMOLIVE_VERSION;
+  status.engine = worker_->engine_name();
+  status.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  status.counters = counters_.totals();
+  status.counters.emplace_back("queue_depth", inbox_->depth());
+  status.counters.emplace_back("queue_capacity", inbox_->capacity());
+  status.rejected_by_reason = counters_.rejections();
+  status.scan = worker_->scan_status();
+  return status;
+}
+
+std::string Daemon::status_line() const {
+  const auto scan = worker_->scan_status();
+  char line[256];
+  const auto count = [](const std::atomic<std::uint64_t>& c) {
+    return static_cast<unsigned long long>(c.load(std::memory_order_relaxed));
+  };
+  if (scan) {
+    std::snprintf(line, sizeof line,
+                  "scan %llu %s: %u/%u projections, %.1f/s, queue %zu/%zu, rejected %llu, missing %u, dropped %llu",
+                  static_cast<unsigned long long>(scan->scan_id), scan->state.c_str(), scan->projections_received,
+                  scan->projections_expected, scan->projection_rate_hz, inbox_->depth(), inbox_->capacity(),
+                  count(counters_.rejected), scan->projections_missing, count(counters_.queue_dropped));
+  } else {
+    std::snprintf(line, sizeof line, "waiting for a scan: queue %zu/%zu, rejected %llu", inbox_->depth(),
+                  inbox_->capacity(), count(counters_.rejected));
+  }
+  return line;
+}
+
+}  // namespace tomolive::daemon

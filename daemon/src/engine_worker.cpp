@@ -1,0 +1,380 @@
+#include "tomolive/daemon/engine_worker.hpp"
+
+#include <cmath>
+#include <spdlog/spdlog.h>
+
+#include "tomolive/daemon/memory_plan_format.hpp"
+
+namespace tomolive::daemon {
+namespace {
+
+using protocol::Error;
+using protocol::ErrorCode;
+using protocol::FrameKind;
+using protocol::SliceKind;
+
+kernels::PixelType pixel_type(protocol::Dtype dtype) {
+  switch (dtype) {
+    case protocol::Dtype::uint8: return kernels::PixelType::uint8;
+    case protocol::Dtype::uint16: return kernels::PixelType::uint16;
+    case protocol::Dtype::uint32: return kernels::PixelType::uint32;
+    case protocol::Dtype::float32: return kernels::PixelType::float32;
+  }
+  return kernels::PixelType::uint16;
+}
+
+kernels::Orthoslice orthoslice(SliceKind kind) {
+  switch (kind) {
+    case SliceKind::xy: return kernels::Orthoslice::xy;
+    case SliceKind::xz: return kernels::Orthoslice::xz;
+    case SliceKind::yz: return kernels::Orthoslice::yz;
+  }
+  return kernels::Orthoslice::xy;
+}
+
+protocol::Reply error_reply(std::string command, ErrorCode code, std::string message) {
+  protocol::Reply reply;
+  reply.command = std::move(command);
+  reply.error = Error{code, std::move(message)};
+  return reply;
+}
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+}
+
+}  // namespace
+
+EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox& inbox, SliceBoard& board,
+                           EventReporter& reporter, DaemonCounters& counters,
+                           std::function<void()> on_slices_changed, Options options)
+    : engine_(std::move(engine)), engine_name_(engine_->name()), inbox_(inbox), board_(board),
+      reporter_(reporter), counters_(counters), on_slices_changed_(std::move(on_slices_changed)),
+      options_(options) {
+  thread_ = std::thread([this] { run(); });
+}
+
+EngineWorker::~EngineWorker() {
+  inbox_.close();
+  join();
+}
+
+void EngineWorker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void EngineWorker::run() {
+  for (;;) {
+    // Wake at least once per publish interval so that changed slices are published while the stream is idle.
+    auto next = inbox_.pop(options_.publish_interval);
+    if (std::holds_alternative<EngineInbox::Closed>(next)) break;
+    if (auto* command = std::get_if<EngineCommand>(&next)) {
+      (*command)();
+    } else if (auto* item = std::get_if<IngestItem>(&next)) {
+      handle(*item);
+    } else {
+      refresh_status();  // idle: keep the reported rate current
+    }
+    maybe_snapshot_slices();
+  }
+  if (slices_dirty_) snapshot_slices();
+}
+
+void EngineWorker::handle(IngestItem& item) {
+  if (const auto* begin = std::get_if<protocol::ScanBegin>(&item.header)) {
+    on_begin(*begin);
+  } else if (const auto* frame = std::get_if<protocol::FrameHeader>(&item.header)) {
+    on_frame(*frame, item);
+  } else {
+    on_end(std::get<protocol::ScanEnd>(item.header));
+  }
+  refresh_status();
+}
+
+void EngineWorker::end_active_scan(const std::string& why) {
+  if (!session_ || session_->ended()) return;
+  const ScanSummary summary = session_->end();
+  bump(counters_.scans_ended);
+  bump(counters_.projections_missing, summary.projections_missing);
+  reporter_.scan_event("scan_ended", session_->scan_id(),
+                       why + ": " + std::to_string(session_->received(FrameKind::projection)) + " of " +
+                           std::to_string(session_->expected(FrameKind::projection)) + " projections, " +
+                           std::to_string(summary.projections_missing) + " missing, " +
+                           std::to_string(summary.darks_missing) + " darks and " +
+                           std::to_string(summary.flats_missing) + " flats missing");
+  if (engine_has_scan_) snapshot_slices();
+}
+
+void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
+  end_active_scan("ended by the begin of scan " + std::to_string(begin.scan_id));
+  session_.reset();
+  engine_has_scan_ = false;
+  ScanSession session(begin);
+  const kernels::ScanGeometry geometry = session.engine_geometry();
+  const kernels::EngineMemoryPlan plan = engine_->plan(geometry);
+  if (!plan.fits()) {
+    bump(counters_.scans_refused);
+    reporter_.reject(Error{ErrorCode::scan_too_large, "scan " + std::to_string(begin.scan_id) + " (" +
+                                                          std::to_string(begin.rows) + " x " +
+                                                          std::to_string(begin.cols) + " x " +
+                                                          std::to_string(geometry.slots) + " projections) " +
+                                                          describe_shortfall(plan)},
+                     begin.scan_id);
+    return;
+  }
+  kernels::ReconParams params;
+  params.center_offset_px = static_cast<float>(begin.center_offset_px);
+  params.slices.xy_row = begin.rows / 2;
+  try {
+    engine_->begin_scan(geometry, params);
+  } catch (const kernels::EngineError& e) {
+    bump(counters_.scans_refused);
+    reporter_.reject(Error{ErrorCode::scan_too_large, e.what()}, begin.scan_id);
+    return;
+  }
+  session_.emplace(std::move(session));
+  plan_ = plan;
+  engine_has_scan_ = true;
+  newest_received_ns_ = 0;
+  bump(counters_.scans_begun);
+  reporter_.scan_event("scan_begun", begin.scan_id,
+                       "begun" + (begin.name.empty() ? std::string() : " (" + begin.name + ")") + ": " +
+                           std::to_string(begin.rows) + " x " + std::to_string(begin.cols) + " " +
+                           std::string(protocol::to_string(begin.dtype)) + ", " +
+                           std::to_string(begin.num_darks) + " darks, " + std::to_string(begin.num_flats) +
+                           " flats, " + std::to_string(begin.num_projections) + " projections" +
+                           (begin.window > 0 ? ", window " + std::to_string(begin.window) : std::string()) +
+                           "; memory plan: " + describe(plan));
+  snapshot_slices();  // subscribers see the new scan's (empty) slices and shapes at once
+}
+
+void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem& item) {
+  if (!session_ || !engine_has_scan_) {
+    reporter_.reject(Error{ErrorCode::no_active_scan,
+                           std::string(protocol::to_string(frame.kind)) + " " + std::to_string(frame.frame_id) +
+                               " for scan " + std::to_string(frame.scan_id) +
+                               " arrived while no scan is active (send begin first)"},
+                     frame.scan_id, frame.frame_id);
+    return;
+  }
+  auto placement = session_->accept(frame);
+  if (!placement) {
+    reporter_.reject(placement.error(), frame.scan_id, frame.frame_id);
+    return;
+  }
+  if (placement->out_of_order) bump(counters_.frames_out_of_order);
+  const kernels::FrameView view{item.payload.data(), pixel_type(frame.dtype), frame.rows, frame.cols};
+  try {
+    switch (frame.kind) {
+      case FrameKind::dark:
+        engine_->add_dark(view);
+        bump(counters_.darks_accepted);
+        break;
+      case FrameKind::flat:
+        engine_->add_flat(view);
+        bump(counters_.flats_accepted);
+        break;
+      case FrameKind::projection: {
+        bump(counters_.projections_accepted);
+        const kernels::ProjectionStats stats = engine_->add_projection(placement->slot, placement->angle_rad, view);
+        bump(counters_.clamped_values, stats.clamped_values);
+        bump(counters_.projections_reconstructed);
+        newest_received_ns_ = std::max(newest_received_ns_, item.received_ns);
+        slices_dirty_ = true;
+        break;
+      }
+    }
+  } catch (const kernels::EngineError& e) {
+    reporter_.reject(Error{ErrorCode::internal_error, e.what()}, frame.scan_id, frame.frame_id);
+  }
+}
+
+void EngineWorker::on_end(const protocol::ScanEnd& end) {
+  if (!session_ || session_->ended()) {
+    reporter_.reject(Error{ErrorCode::no_active_scan,
+                           "end for scan " + std::to_string(end.scan_id) + " arrived while no scan is active"},
+                     end.scan_id);
+    return;
+  }
+  if (end.scan_id != session_->scan_id()) {
+    reporter_.reject(Error{ErrorCode::scan_id_mismatch, "end has scan_id " + std::to_string(end.scan_id) +
+                                                            ", the active scan is " +
+                                                            std::to_string(session_->scan_id())},
+                     end.scan_id);
+    return;
+  }
+  end_active_scan("ended");
+}
+
+protocol::Reply EngineWorker::run_command(std::string name, std::function<protocol::Reply()> body) {
+  EngineCommand command(std::move(body));
+  auto reply = command.get_future();
+  inbox_.push_command(std::move(command));
+  if (reply.wait_for(options_.command_timeout) != std::future_status::ready) {
+    return error_reply(std::move(name), ErrorCode::internal_error,
+                       "the engine did not answer within " + std::to_string(options_.command_timeout.count()) +
+                           " ms (it is busy or shutting down)");
+  }
+  try {
+    return reply.get();
+  } catch (const std::future_error&) {
+    return error_reply(std::move(name), ErrorCode::internal_error, "the daemon is shutting down");
+  }
+}
+
+protocol::Reply EngineWorker::set_center(const protocol::SetCenter& request) {
+  return run_command("set_center", [this, request] { return do_set_center(request); });
+}
+
+protocol::Reply EngineWorker::set_slices(const protocol::SetSlices& request) {
+  return run_command("set_slices", [this, request] { return do_set_slices(request); });
+}
+
+protocol::Reply EngineWorker::do_set_center(const protocol::SetCenter& request) {
+  if (!session_ || !engine_has_scan_) {
+    return error_reply("set_center", ErrorCode::no_active_scan, "no scan has begun: nothing to recompute");
+  }
+  const double cols = session_->begin().cols;
+  const double axis_of_zero_offset = 0.5 * (cols - 1.0);
+  const double offset = request.center_offset_px ? *request.center_offset_px
+                                                 : *request.center_column_px - axis_of_zero_offset;
+  if (!std::isfinite(offset) || std::abs(offset) >= cols / 2) {
+    return error_reply("set_center", ErrorCode::invalid_argument,
+                       "center offset " + std::to_string(offset) + " px puts the axis outside the detector (|offset| < " +
+                           std::to_string(cols / 2) + " px expected)");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  engine_->set_center(static_cast<float>(offset));
+  protocol::CenterResult result;
+  result.center_offset_px = engine_->params().center_offset_px;
+  result.center_column_px = axis_of_zero_offset + result.center_offset_px;
+  snapshot_slices();
+  result.recompute_ms = elapsed_ms(start);
+  spdlog::info("scan {}: center set to offset {:.2f} px (column {:.2f}), recomputed in {:.1f} ms",
+               session_->scan_id(), result.center_offset_px, result.center_column_px, result.recompute_ms);
+  refresh_status();
+  protocol::Reply reply;
+  reply.command = "set_center";
+  reply.result = result;
+  return reply;
+}
+
+protocol::Reply EngineWorker::do_set_slices(const protocol::SetSlices& request) {
+  if (!session_ || !engine_has_scan_) {
+    return error_reply("set_slices", ErrorCode::no_active_scan, "no scan has begun: no slices to move");
+  }
+  const auto& begin = session_->begin();
+  const double half_width = 0.5 * (static_cast<double>(begin.cols) - 1.0);
+  kernels::SlicePositions positions = engine_->params().slices;
+  if (request.xy_row) {
+    if (*request.xy_row >= begin.rows) {
+      return error_reply("set_slices", ErrorCode::invalid_argument,
+                         "xy_row " + std::to_string(*request.xy_row) + " is outside the detector rows 0.." +
+                             std::to_string(begin.rows - 1));
+    }
+    positions.xy_row = *request.xy_row;
+  }
+  const auto check_position = [&](const char* name, double value) -> std::optional<protocol::Reply> {
+    if (!std::isfinite(value) || std::abs(value) > half_width) {
+      return error_reply("set_slices", ErrorCode::invalid_argument,
+                         std::string(name) + " " + std::to_string(value) + " px is outside the reconstruction (|" +
+                             name + "| <= " + std::to_string(half_width) + " px expected)");
+    }
+    return std::nullopt;
+  };
+  if (request.xz_y_px) {
+    if (auto error = check_position("xz_y_px", *request.xz_y_px)) return *error;
+    positions.xz_y_px = static_cast<float>(*request.xz_y_px);
+  }
+  if (request.yz_x_px) {
+    if (auto error = check_position("yz_x_px", *request.yz_x_px)) return *error;
+    positions.yz_x_px = static_cast<float>(*request.yz_x_px);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  engine_->set_slices(positions);
+  snapshot_slices();
+  protocol::SlicesResult result;
+  result.xy_row = positions.xy_row;
+  result.xz_y_px = positions.xz_y_px;
+  result.yz_x_px = positions.yz_x_px;
+  result.recompute_ms = elapsed_ms(start);
+  spdlog::info("scan {}: slices moved to xy_row {}, xz_y {:.1f} px, yz_x {:.1f} px, recomputed in {:.1f} ms",
+               session_->scan_id(), result.xy_row, result.xz_y_px, result.yz_x_px, result.recompute_ms);
+  refresh_status();
+  protocol::Reply reply;
+  reply.command = "set_slices";
+  reply.result = result;
+  return reply;
+}
+
+void EngineWorker::maybe_snapshot_slices() {
+  if (slices_dirty_ && std::chrono::steady_clock::now() - last_snapshot_ >= options_.publish_interval) {
+    snapshot_slices();
+  }
+}
+
+void EngineWorker::snapshot_slices() {
+  if (!engine_has_scan_) return;
+  const kernels::ReconParams& params = engine_->params();
+  for (const SliceKind kind : {SliceKind::xy, SliceKind::xz, SliceKind::yz}) {
+    const auto [rows, cols] = engine_->slice_shape(orthoslice(kind));
+    protocol::SliceUpdate& header = scratch_.header;
+    header = protocol::SliceUpdate{};
+    header.scan_id = session_->scan_id();
+    header.slice = kind;
+    header.position = kind == SliceKind::xy   ? static_cast<double>(params.slices.xy_row)
+                      : kind == SliceKind::xz ? static_cast<double>(params.slices.xz_y_px)
+                                              : static_cast<double>(params.slices.yz_x_px);
+    header.rows = rows;
+    header.cols = cols;
+    header.projections_included = engine_->projections_in_store();
+    header.sequence = ++slice_sequence_;
+    header.center_offset_px = params.center_offset_px;
+    header.received_ns = newest_received_ns_;
+    scratch_.values.resize(static_cast<std::size_t>(rows) * cols);
+    engine_->copy_slice(orthoslice(kind), scratch_.values);
+    board_.exchange(scratch_);
+  }
+  slices_dirty_ = false;
+  last_snapshot_ = std::chrono::steady_clock::now();
+  if (on_slices_changed_) on_slices_changed_();
+}
+
+void EngineWorker::refresh_status() {
+  if (!session_) return;
+  const auto& begin = session_->begin();
+  protocol::ScanStatus status;
+  status.scan_id = begin.scan_id;
+  status.name = begin.name;
+  status.state = session_->ended() ? "ended" : engine_has_scan_ ? "receiving" : "refused";
+  status.rows = begin.rows;
+  status.cols = begin.cols;
+  status.window = begin.window;
+  status.darks_received = session_->received(FrameKind::dark);
+  status.darks_expected = session_->expected(FrameKind::dark);
+  status.flats_received = session_->received(FrameKind::flat);
+  status.flats_expected = session_->expected(FrameKind::flat);
+  status.projections_received = session_->received(FrameKind::projection);
+  status.projections_expected = session_->expected(FrameKind::projection);
+  status.projections_missing = session_->projections_missing();
+  status.projection_rate_hz = session_->projection_rate_hz(std::chrono::steady_clock::now());
+  status.pixel_size_um = begin.pixel_size_um;
+  if (engine_has_scan_) {
+    const kernels::ReconParams& params = engine_->params();
+    status.center_offset_px = params.center_offset_px;
+    status.center_column_px = 0.5 * (static_cast<double>(begin.cols) - 1.0) + params.center_offset_px;
+    status.xy_row = params.slices.xy_row;
+    status.xz_y_px = params.slices.xz_y_px;
+    status.yz_x_px = params.slices.yz_x_px;
+  }
+  if (plan_) status.memory = to_protocol(*plan_);
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(status);
+}
+
+std::optional<protocol::ScanStatus> EngineWorker::scan_status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
+}
+
+}  // namespace tomolive::daemon

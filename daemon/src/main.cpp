@@ -1,0 +1,64 @@
+// tomolived: parse the command line, start the daemon, log a status line every interval, and shut down cleanly
+// on SIGINT or SIGTERM (exit 0).
+#include <csignal>
+#include <cmath>
+#include <ctime>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "tomolive/daemon/config.hpp"
+#include "tomolive/daemon/daemon.hpp"
+
+namespace {
+
+// Waits up to `seconds` (forever if 0) for one of `signals`; returns the signal number, or 0 on timeout.
+int wait_for_signal(const sigset_t& signals, double seconds) {
+  if (seconds <= 0) {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    return signal;
+  }
+  timespec timeout{};
+  timeout.tv_sec = static_cast<time_t>(seconds);
+  timeout.tv_nsec = static_cast<long>((seconds - std::floor(seconds)) * 1e9);
+  const int signal = sigtimedwait(&signals, nullptr, &timeout);
+  return signal > 0 ? signal : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = tomolive::daemon::parse_command_line(argc, argv);
+  if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
+  const auto& config = std::get<tomolive::daemon::DaemonConfig>(parsed);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+
+  // Block the shutdown signals in every thread (threads inherit the mask); this thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  try {
+    tomolive::daemon::Daemon daemon(config);
+    spdlog::info("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason());
+    spdlog::info("data in: {} ({}), slices and events out: {}, control: {}", daemon.data_endpoint(),
+                 config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
+                 daemon.control_endpoint());
+    int signal = 0;
+    while ((signal = wait_for_signal(signals, config.status_interval_s)) == 0) {
+      spdlog::info("{}", daemon.status_line());
+    }
+    spdlog::info("{} received: draining the queue and shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    daemon.stop();
+    spdlog::info("final: {}", daemon.status_line());
+  } catch (const std::exception& e) {
+    spdlog::critical("tomolived cannot start: {}", e.what());
+    return 1;
+  }
+  spdlog::info("tomolived stopped");
+  return 0;
+}

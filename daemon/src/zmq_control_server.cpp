@@ -1,0 +1,70 @@
+#include "tomolive/daemon/zmq_control_server.hpp"
+
+#include <chrono>
+
+#include "tomolive/protocol/codec.hpp"
+
+namespace tomolive::daemon {
+namespace {
+
+constexpr std::chrono::milliseconds kPollInterval{100};
+
+}  // namespace
+
+ZmqControlServer::ZmqControlServer(zmq::context_t& context, const std::string& endpoint,
+                                   ControlHandlers& handlers)
+    : socket_(context, zmq::socket_type::rep), handlers_(handlers) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.bind(endpoint);
+  endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
+  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+}
+
+ZmqControlServer::~ZmqControlServer() { stop(); }
+
+void ZmqControlServer::stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ZmqControlServer::run(std::stop_token stop) {
+  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+  while (!stop.stop_requested()) {
+    if (zmq::poll(&item, 1, kPollInterval) > 0) serve_one();
+  }
+}
+
+void ZmqControlServer::serve_one() {
+  zmq::message_t request;
+  if (!socket_.recv(request, zmq::recv_flags::dontwait)) return;
+  const bool multipart = request.more();
+  for (bool more = multipart; more;) {  // a request is one part; drain any others so that REP stays in step
+    zmq::message_t extra;
+    (void)socket_.recv(extra, zmq::recv_flags::none);
+    more = extra.more();
+  }
+
+  ControlHandlers::Answer answer;
+  if (multipart) {
+    answer.reply = handlers_.refuse(
+        protocol::Error{protocol::ErrorCode::malformed_header, "a control request is one message part"});
+  } else {
+    auto decoded = protocol::decode_control_request(
+        protocol::ByteView(static_cast<const std::byte*>(request.data()), request.size()));
+    if (decoded) {
+      answer = handlers_.handle(decoded.value());
+    } else {
+      answer.reply = handlers_.refuse(decoded.error());
+    }
+  }
+  const protocol::Bytes reply = protocol::encode(answer.reply);
+  if (answer.slice) {
+    socket_.send(zmq::message_t(reply.data(), reply.size()), zmq::send_flags::sndmore);
+    socket_.send(zmq::message_t(answer.slice->values.data(), answer.slice->values.size() * sizeof(float)),
+                 zmq::send_flags::none);
+  } else {
+    socket_.send(zmq::message_t(reply.data(), reply.size()), zmq::send_flags::none);
+  }
+}
+
+}  // namespace tomolive::daemon

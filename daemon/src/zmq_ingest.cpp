@@ -1,0 +1,108 @@
+#include "tomolive/daemon/zmq_ingest.hpp"
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "tomolive/protocol/codec.hpp"
+
+namespace tomolive::daemon {
+namespace {
+
+using protocol::Error;
+using protocol::ErrorCode;
+
+constexpr std::chrono::milliseconds kPollInterval{100};  // how often the thread checks for a stop request
+
+protocol::ByteView bytes_of(const zmq::message_t& message) {
+  return {static_cast<const std::byte*>(message.data()), message.size()};
+}
+
+}  // namespace
+
+ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, EngineInbox& inbox, EventReporter& reporter,
+                     DaemonCounters& counters)
+    : socket_(context, zmq::socket_type::pull), inbox_(inbox), reporter_(reporter), counters_(counters) {
+  socket_.set(zmq::sockopt::rcvhwm, options.receive_hwm);
+  socket_.set(zmq::sockopt::linger, 0);
+  if (options.connect) {
+    socket_.connect(options.endpoint);
+    endpoint_ = options.endpoint;
+  } else {
+    socket_.bind(options.endpoint);
+    endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
+  }
+  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+}
+
+ZmqIngest::~ZmqIngest() { stop(); }
+
+void ZmqIngest::stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ZmqIngest::run(std::stop_token stop) {
+  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+  while (!stop.stop_requested()) {
+    if (zmq::poll(&item, 1, kPollInterval) == 0) continue;
+    // Drain what is ready before polling again.
+    for (;;) {
+      zmq::message_t header;
+      if (!socket_.recv(header, zmq::recv_flags::dontwait)) break;
+      if (!receive_message(header)) return;
+      if (stop.stop_requested()) return;
+    }
+  }
+}
+
+bool ZmqIngest::receive_message(zmq::message_t& header) {
+  bump(counters_.messages_received);
+  std::uint64_t bytes = header.size();
+  std::optional<zmq::message_t> payload;
+  std::size_t parts = 1;
+  bool more = header.more();
+  while (more) {
+    zmq::message_t part;
+    (void)socket_.recv(part, zmq::recv_flags::none);  // the rest of a multipart message is already here
+    bytes += part.size();
+    more = part.more();
+    if (++parts == 2) payload = std::move(part);
+  }
+  bump(counters_.bytes_received, bytes);
+  const auto received_ns = now_ns();
+
+  if (parts > 2) {
+    reporter_.reject(Error{ErrorCode::malformed_header,
+                           "message has " + std::to_string(parts) + " parts; a data message has 1 (begin, end) or 2 "
+                           "(header and payload of a frame)"});
+    return true;
+  }
+  auto decoded = protocol::decode_data_header(bytes_of(header));
+  if (!decoded) {
+    reporter_.reject(decoded.error());
+    return true;
+  }
+  IngestItem item{std::move(decoded.value()), zmq::message_t{}, received_ns};
+  if (const auto* frame = std::get_if<protocol::FrameHeader>(&item.header)) {
+    const std::optional<std::size_t> payload_bytes =
+        payload ? std::optional<std::size_t>(payload->size()) : std::nullopt;
+    if (auto error = protocol::check_frame_payload(*frame, payload_bytes)) {
+      reporter_.reject(*error, frame->scan_id, frame->frame_id);
+      return true;
+    }
+    item.payload = std::move(*payload);
+  } else if (payload) {
+    const bool is_begin = std::holds_alternative<protocol::ScanBegin>(item.header);
+    const std::uint64_t scan_id = is_begin ? std::get<protocol::ScanBegin>(item.header).scan_id
+                                           : std::get<protocol::ScanEnd>(item.header).scan_id;
+    reporter_.reject(Error{ErrorCode::unexpected_payload,
+                           std::string(is_begin ? "begin" : "end") + " carries a " + std::to_string(payload->size()) +
+                               "-byte second part; only frames have a payload"},
+                     scan_id);
+    return true;
+  }
+  return inbox_.push_data(std::move(item));
+}
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,101 @@
+#include "tomolive/daemon/zmq_publisher.hpp"
+
+#include "tomolive/daemon/ingest_item.hpp"
+#include "tomolive/protocol/codec.hpp"
+
+namespace tomolive::daemon {
+namespace {
+
+zmq::message_t to_message(const protocol::Bytes& bytes) { return zmq::message_t(bytes.data(), bytes.size()); }
+
+zmq::message_t topic(std::string_view name) { return zmq::message_t(name.data(), name.size()); }
+
+}  // namespace
+
+ZmqPublisher::ZmqPublisher(zmq::context_t& context, const Options& options, SliceBoard& board,
+                           DaemonCounters& counters)
+    : socket_(context, zmq::socket_type::pub), board_(board), counters_(counters),
+      event_capacity_(options.event_queue_capacity) {
+  socket_.set(zmq::sockopt::sndhwm, options.send_hwm);
+  socket_.set(zmq::sockopt::linger, 200);  // ms to flush the last slices at shutdown
+  socket_.bind(options.endpoint);
+  endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
+  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+}
+
+ZmqPublisher::~ZmqPublisher() { stop(); }
+
+void ZmqPublisher::stop() {
+  thread_.request_stop();
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ZmqPublisher::post_event(protocol::Event event) {
+  {
+    std::lock_guard lock(mutex_);
+    if (events_.size() >= event_capacity_) {
+      events_.pop_front();
+      bump(counters_.events_dropped);
+    }
+    events_.push_back(std::move(event));
+  }
+  wake_.notify_one();
+}
+
+void ZmqPublisher::notify_slices() {
+  {
+    std::lock_guard lock(mutex_);
+    slices_changed_ = true;
+  }
+  wake_.notify_one();
+}
+
+void ZmqPublisher::run(std::stop_token stop) {
+  for (;;) {
+    bool slices_changed = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, stop, [&] { return !events_.empty() || slices_changed_; });
+      slices_changed = slices_changed_;
+      slices_changed_ = false;
+    }
+    send_pending_events();
+    if (slices_changed) send_new_slices();
+    if (stop.stop_requested()) {
+      // Final flush: whatever the engine published while we were stopping.
+      send_pending_events();
+      send_new_slices();
+      return;
+    }
+  }
+}
+
+void ZmqPublisher::send_pending_events() {
+  std::deque<protocol::Event> events;
+  {
+    std::lock_guard lock(mutex_);
+    events.swap(events_);
+  }
+  for (const protocol::Event& event : events) {
+    socket_.send(topic(protocol::kEventTopic), zmq::send_flags::sndmore);
+    socket_.send(to_message(protocol::encode(event)), zmq::send_flags::none);
+    bump(counters_.events_published);
+  }
+}
+
+void ZmqPublisher::send_new_slices() {
+  for (const protocol::SliceKind kind : {protocol::SliceKind::xy, protocol::SliceKind::xz, protocol::SliceKind::yz}) {
+    auto& sent = sent_sequence_[static_cast<std::size_t>(kind)];
+    if (!board_.copy_if_newer(kind, sent, scratch_)) continue;
+    sent = scratch_.header.sequence;
+    scratch_.header.published_ns = now_ns();
+    socket_.send(topic(protocol::kSliceTopic), zmq::send_flags::sndmore);
+    socket_.send(to_message(protocol::encode(scratch_.header)), zmq::send_flags::sndmore);
+    socket_.send(zmq::message_t(scratch_.values.data(), scratch_.values.size() * sizeof(float)),
+                 zmq::send_flags::none);
+    bump(counters_.slices_published);
+  }
+}
+
+}  // namespace tomolive::daemon

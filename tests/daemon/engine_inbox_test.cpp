@@ -1,0 +1,106 @@
+#include "tomolive/daemon/engine_inbox.hpp"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tomolive::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+IngestItem frame_item(std::uint64_t id) {
+  protocol::FrameHeader header;
+  header.frame_id = id;
+  return IngestItem{header, zmq::message_t{}, 0};
+}
+
+IngestItem end_item() { return IngestItem{protocol::ScanEnd{1}, zmq::message_t{}, 0}; }
+
+std::uint64_t frame_id_of(EngineInbox::Next& next) {
+  return std::get<protocol::FrameHeader>(std::get<IngestItem>(next).header).frame_id;
+}
+
+TEST(EngineInbox, HandsOutCommandsBeforeDataAndDataInOrder) {
+  DaemonCounters counters;
+  EngineInbox inbox(8, QueuePolicy::block, counters, nullptr);
+  ASSERT_TRUE(inbox.push_data(frame_item(1)));
+  ASSERT_TRUE(inbox.push_data(frame_item(2)));
+  inbox.push_command(EngineCommand([] { return protocol::Reply{}; }));
+  auto first = inbox.pop(10ms);
+  EXPECT_TRUE(std::holds_alternative<EngineCommand>(first));
+  auto second = inbox.pop(10ms);
+  EXPECT_EQ(frame_id_of(second), 1u);
+  auto third = inbox.pop(10ms);
+  EXPECT_EQ(frame_id_of(third), 2u);
+  EXPECT_TRUE(std::holds_alternative<EngineInbox::TimedOut>(inbox.pop(1ms)));
+}
+
+TEST(EngineInbox, DropOldestDropsFramesNeverEndsAndReportsEachDrop) {
+  DaemonCounters counters;
+  std::vector<std::uint64_t> dropped;
+  EngineInbox inbox(2, QueuePolicy::drop_oldest, counters, [&](const IngestItem& item) {
+    dropped.push_back(std::get<protocol::FrameHeader>(item.header).frame_id);
+  });
+  ASSERT_TRUE(inbox.push_data(end_item()));
+  ASSERT_TRUE(inbox.push_data(frame_item(1)));
+  ASSERT_TRUE(inbox.push_data(frame_item(2)));  // full: frame 1 goes, the end stays
+  ASSERT_TRUE(inbox.push_data(frame_item(3)));  // full: frame 2 goes
+  EXPECT_EQ(dropped, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(counters.queue_dropped.load(), 2u);
+  auto first = inbox.pop(10ms);
+  EXPECT_TRUE(std::holds_alternative<protocol::ScanEnd>(std::get<IngestItem>(first).header));
+  auto second = inbox.pop(10ms);
+  EXPECT_EQ(frame_id_of(second), 3u);
+}
+
+TEST(EngineInbox, BlockPolicyWaitsForSpaceAndLosesNothing) {
+  DaemonCounters counters;
+  EngineInbox inbox(1, QueuePolicy::block, counters, nullptr);
+  constexpr std::uint64_t kFrames = 200;
+  std::jthread producer([&] {
+    for (std::uint64_t id = 0; id < kFrames; ++id) ASSERT_TRUE(inbox.push_data(frame_item(id)));
+  });
+  for (std::uint64_t expected = 0; expected < kFrames;) {
+    auto next = inbox.pop(1s);
+    ASSERT_TRUE(std::holds_alternative<IngestItem>(next)) << "timed out waiting for frame " << expected;
+    EXPECT_EQ(frame_id_of(next), expected);
+    ++expected;
+  }
+  producer.join();
+  EXPECT_GT(counters.queue_full_waits.load(), 0u);
+  EXPECT_EQ(counters.queue_dropped.load(), 0u);
+}
+
+TEST(EngineInbox, CloseDrainsQueuedDataThenReportsClosedAndRefusesMore) {
+  DaemonCounters counters;
+  EngineInbox inbox(4, QueuePolicy::block, counters, nullptr);
+  ASSERT_TRUE(inbox.push_data(frame_item(1)));
+  inbox.close();
+  EXPECT_FALSE(inbox.push_data(frame_item(2)));
+  auto next = inbox.pop(10ms);
+  EXPECT_EQ(frame_id_of(next), 1u);
+  EXPECT_TRUE(std::holds_alternative<EngineInbox::Closed>(inbox.pop(10ms)));
+}
+
+TEST(EngineInbox, CloseReleasesABlockedProducer) {
+  DaemonCounters counters;
+  EngineInbox inbox(1, QueuePolicy::block, counters, nullptr);
+  ASSERT_TRUE(inbox.push_data(frame_item(1)));
+  std::atomic<bool> returned{false};
+  bool accepted = true;
+  std::jthread producer([&] {
+    accepted = inbox.push_data(frame_item(2));
+    returned = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(returned.load());
+  inbox.close();
+  producer.join();
+  EXPECT_FALSE(accepted);
+}
+
+}  // namespace
+}  // namespace tomolive::daemon

@@ -1,0 +1,116 @@
+// tomolive-ctl: command-line control client. Sends one control command to a running tomolived over its REQ/REP
+// control socket (PROTOCOL.md, "Control") and prints the reply. Exit status: 0 ok, 1 the daemon refused the command
+// or did not answer, 2 usage error.
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <msgpack.hpp>
+#include <zmq.hpp>
+
+#include "tomolive/protocol/codec.hpp"
+#include "tomolive/sim/npy.hpp"
+
+namespace {
+
+using tomolive::protocol::ControlRequest;
+
+struct Exchange {
+  std::optional<tomolive::protocol::Bytes> reply;
+  std::optional<zmq::message_t> payload;
+};
+
+Exchange send_request(const std::string& endpoint, const ControlRequest& request, int timeout_ms) {
+  zmq::context_t context(1);
+  zmq::socket_t socket(context, zmq::socket_type::req);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::rcvtimeo, timeout_ms);
+  socket.connect(endpoint);
+  const auto bytes = tomolive::protocol::encode(request);
+  socket.send(zmq::message_t(bytes.data(), bytes.size()), zmq::send_flags::none);
+  Exchange exchange;
+  zmq::message_t reply;
+  if (!socket.recv(reply, zmq::recv_flags::none)) return exchange;
+  const auto* data = static_cast<const std::byte*>(reply.data());
+  exchange.reply = tomolive::protocol::Bytes(data, data + reply.size());
+  if (reply.more()) {
+    zmq::message_t payload;
+    (void)socket.recv(payload, zmq::recv_flags::none);
+    exchange.payload = std::move(payload);
+  }
+  return exchange;
+}
+
+// Prints the reply map as JSON-like text (msgpack-cxx's printer).
+void print_reply(const tomolive::protocol::Bytes& reply) {
+  const auto handle = msgpack::unpack(reinterpret_cast<const char*>(reply.data()), reply.size());
+  std::cout << handle.get() << '\n';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tomolive-ctl: send a control command to tomolived"};
+  std::string endpoint = "tcp://127.0.0.1:5557";
+  int timeout_ms = 15000;
+  app.add_option("--control", endpoint, "the daemon's control endpoint")->capture_default_str();
+  app.add_option("--timeout-ms", timeout_ms, "how long to wait for the reply")->capture_default_str();
+  app.require_subcommand(1);
+
+  ControlRequest request;
+  auto* status = app.add_subcommand("status", "print the daemon's status and counters");
+  status->callback([&] { request = tomolive::protocol::GetStatus{}; });
+
+  tomolive::protocol::SetCenter center;
+  auto* set_center = app.add_subcommand("set-center", "set the rotation axis (recomputes the slices)");
+  auto* offset = set_center->add_option("--offset", center.center_offset_px,
+                                        "axis offset from (cols - 1) / 2, detector pixels");
+  auto* column = set_center->add_option("--column", center.center_column_px, "axis as an absolute detector column");
+  offset->excludes(column);
+  set_center->require_option(1);
+  set_center->callback([&] { request = center; });
+
+  tomolive::protocol::SetSlices slices;
+  auto* set_slices = app.add_subcommand("set-slices", "move slices (recomputes the moved ones)");
+  set_slices->add_option("--xy-row", slices.xy_row, "detector row of the axial slice");
+  set_slices->add_option("--xz-y", slices.xz_y_px, "y of the XZ slice, pixels from the axis");
+  set_slices->add_option("--yz-x", slices.yz_x_px, "x of the YZ slice, pixels from the axis");
+  set_slices->require_option(1, 3);
+  set_slices->callback([&] { request = slices; });
+
+  std::string slice_name;
+  std::string out_path;
+  auto* get_slice = app.add_subcommand("get-slice", "fetch the newest slice and write it as .npy (float32)");
+  get_slice->add_option("slice", slice_name, "xy, xz or yz")->required()->check(CLI::IsMember({"xy", "xz", "yz"}));
+  get_slice->add_option("--out", out_path, "output .npy path")->required();
+  get_slice->callback([&] {
+    request = tomolive::protocol::GetSlice{*tomolive::protocol::parse_slice_kind(slice_name)};
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  const Exchange exchange = send_request(endpoint, request, timeout_ms);
+  if (!exchange.reply) {
+    std::cerr << "tomolive-ctl: no reply from " << endpoint << " within " << timeout_ms << " ms\n";
+    return 1;
+  }
+  print_reply(*exchange.reply);
+  const auto reply = tomolive::protocol::decode_reply(*exchange.reply);
+  if (!reply || !reply->ok()) return 1;
+  if (const auto* slice = std::get_if<tomolive::protocol::SliceUpdate>(&reply->result)) {
+    if (!exchange.payload || exchange.payload->size() != std::size_t{slice->rows} * slice->cols * sizeof(float)) {
+      std::cerr << "tomolive-ctl: the slice payload is missing or has the wrong size\n";
+      return 1;
+    }
+    tomolive::sim::write_npy_float32(out_path, static_cast<const float*>(exchange.payload->data()),
+                                     {slice->rows, slice->cols});
+    std::cerr << "wrote " << out_path << " (" << slice->rows << " x " << slice->cols << ")\n";
+  }
+  return 0;
+}
