@@ -1,5 +1,12 @@
 // The CPU engine: a real reconstruction engine for machines without a GPU, and the reference the CUDA engine is
 // tested against. Filtering uses FFTW (single precision); backprojection uses the shared slice_geometry core.
+//
+// Store precision float32; everything a scan needs is allocated at begin_scan (add_projection does not allocate).
+// A begin_scan refused for its geometry, parameters or memory plan leaves the previous scan untouched; once
+// accepted, the previous scan is released before the new one is allocated.
+// Thread safety: as Engine, one calling thread at a time. Internally the engine splits detector rows (filtering)
+// and slice rows (backprojection) among `threads` workers (std::jthreads owned by the engine, joined when it is
+// destroyed); every output value is computed by one worker in a fixed order, so results do not depend on `threads`.
 #pragma once
 
 #include <cstdint>

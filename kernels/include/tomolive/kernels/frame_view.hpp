@@ -1,4 +1,5 @@
 // A non-owning view of one raw detector frame as it arrived: rows x cols pixels, row-major, little endian.
+// Units: detector counts. Thread safety: a plain value; the viewed memory is only read.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,5 @@
 // Flat-field correction and -log, shared by the CPU and CUDA engines.
+// Units: raw, dark and flat in detector counts; the result is dimensionless. Thread safety: a pure function.
 #pragma once
 
 #include <cmath>

@@ -6,6 +6,9 @@
 // which has no DC bias; it matches scikit-image's "ramp" filter up to the factor 2 that iradon folds into its
 // pi / (2 N) weight. With this response, FBP is sum over projections of filtered(u) * (pi / N) for N projections
 // over 180 degrees.
+// Thread safety: both functions may be called from any thread (ramp_response plans its FFTW transform under
+// fftw_planner_mutex(), see cpu_ramp_filter.hpp). Errors: padded_length throws std::length_error for
+// cols > 2^30; ramp_response throws std::invalid_argument for an odd or < 2 length.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
 // Geometry of parallel-beam backprojection into orthoslices, shared by the CPU and CUDA engines.
+// Units: pixels (detector and slice pixels are the same size); angles in radians. Thread safety: pure functions.
 //
 // Conventions (the user contract, as ASTRA parallel3d and scikit-image radon/iradon):
 // - A detector frame is [rows, cols]; the rotation axis is vertical, at detector column

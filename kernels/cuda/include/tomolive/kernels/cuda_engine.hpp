@@ -1,0 +1,97 @@
+// The CUDA engine: the product backend of Engine (engine.hpp) on one NVIDIA GPU, and page-locked host memory for the
+// frames fed to it. This header includes no CUDA header; link tomolive_cuda_engine.
+//
+// What it holds on the GPU for a scan (all allocated by begin_scan, none on the per-projection path): the raw frame
+// being processed, dark and flat sums and levels, the zero-padded FFT rows and their spectrum, the ramp response, the
+// projection store (float32 or float16, see StorePrecision) and the three slices (float32).
+//
+// Synchronisation model:
+// - add_dark / add_flat return once the frame is copied out of the caller's memory (the averaging runs on the GPU).
+// - add_projection returns once the frame is on the GPU and preprocessed, so ProjectionStats is exact for this
+//   projection; ramp filtering, storing and the slice update continue asynchronously, overlapping the next frame's
+//   host-to-device copy. Slice updates are batched (up to 32 projections per launch, or as soon as a sliding-window
+//   slot must be replaced), so a slice read always reflects every projection added before it.
+// - set_center / set_slices enqueue the recompute and return; copy_slice waits for everything queued before it.
+// Frames in page-locked memory (PinnedHostBuffer, or memory the caller registered with CUDA) are copied to the GPU
+// directly; other frames are first copied into the engine's own page-locked staging buffer on the calling thread.
+//
+// Thread safety: as Engine, one thread at a time. Calls may come from different threads one after the other; each
+// call makes its device current.
+// Errors: every CUDA and cuFFT failure throws EngineError naming the call, its file:line and CUDA's error string.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "tomolive/kernels/engine.hpp"
+
+namespace tomolive::kernels {
+
+// Precision of the projection store. float16 halves its size (3000 projections of 2016 x 2016: 24.4 GB instead of
+// 48.8 GB) and the HBM traffic of a recompute, at a relative slice error measured by tomolive-bench (Q2 budget:
+// 5e-3). automatic picks float16 when a float32 store would take more than half of the device's free memory.
+enum class StorePrecision : std::uint8_t { automatic, float32, float16 };
+
+struct CudaEngineOptions {
+  int device = 0;  // CUDA device index
+  StorePrecision store = StorePrecision::automatic;
+  // Time every GPU stage with CUDA events (see CudaStageTimes). Each timed call then waits for its GPU work, so the
+  // host no longer overlaps with the GPU: for benchmarks and diagnosis, not for production.
+  bool stage_timing = false;
+};
+
+// GPU time spent per stage since the engine was made, milliseconds (all zero unless CudaEngineOptions::stage_timing).
+struct CudaStageTimes {
+  std::uint64_t projections = 0;  // add_projection calls
+  double upload_ms = 0.0;         // host-to-device copies of raw projections (copy stream)
+  double preprocess_ms = 0.0;     // dark/flat correction and -log into the padded rows
+  double filter_ms = 0.0;         // R2C, ramp multiply, C2R
+  double store_ms = 0.0;          // conversion into the projection store
+  std::uint64_t updates = 0;      // incremental slice-update launches (each covers a batch of projections)
+  double update_ms = 0.0;
+  std::uint64_t recomputes = 0;   // set_center / set_slices recomputes
+  double recompute_ms = 0.0;      // clearing the slices and backprojecting the whole store
+};
+
+// The Engine interface plus what only a GPU engine has.
+class CudaEngine : public Engine {
+ public:
+  // Blocks until all GPU work queued by this engine has finished.
+  virtual void synchronize() const = 0;
+  virtual CudaStageTimes stage_times() const = 0;
+};
+
+// Makes an engine on options.device. Throws EngineError when the device cannot be used (see cuda_unavailable_reason).
+std::unique_ptr<CudaEngine> make_cuda_engine(const CudaEngineOptions& options = {});
+
+// nullopt when CUDA device `device` exists and can run this build's kernels; otherwise why not, e.g. "cudaGetDevice
+// Count: CUDA driver version is insufficient for CUDA runtime version" or "no CUDA device".
+std::optional<std::string> cuda_unavailable_reason(int device = 0);
+
+// Page-locked (pinned) host memory, e.g. for the frames a detector adapter receives into, so that add_projection can
+// copy them to the GPU without a staging copy. Contents are uninitialised. Movable, not copyable.
+class PinnedHostBuffer {
+ public:
+  PinnedHostBuffer() = default;
+  // Throws EngineError when CUDA cannot allocate `bytes` of page-locked memory.
+  explicit PinnedHostBuffer(std::size_t bytes);
+  ~PinnedHostBuffer();
+  PinnedHostBuffer(PinnedHostBuffer&& other) noexcept;
+  PinnedHostBuffer& operator=(PinnedHostBuffer&& other) noexcept;
+  PinnedHostBuffer(const PinnedHostBuffer&) = delete;
+  PinnedHostBuffer& operator=(const PinnedHostBuffer&) = delete;
+
+  void* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  std::span<std::byte> bytes() const { return {static_cast<std::byte*>(data_), size_}; }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace tomolive::kernels

@@ -1,0 +1,30 @@
+// GPU preprocessing of raw frames: dark/flat averaging and the flat-field correction + -log of projections, through
+// attenuation() of preprocess.hpp (the core shared with the CPU engine). Raw frames are read in their own pixel type
+// (uint8, uint16, uint32 or float32), as they arrived. Launchers enqueue on `stream` and return.
+//
+// Units: raw, dark and flat in detector counts; the output is the dimensionless line integral -log(transmission).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tomolive/kernels/frame_view.hpp"
+
+namespace tomolive::kernels::cuda {
+
+// sum[k] += raw[k] for `pixels` pixels (sums in double, as FrameAverage on the CPU).
+void accumulate_reference(const void* raw, PixelType type, std::size_t pixels, double* sum, cudaStream_t stream);
+
+// level[k] = float(sum[k] * (1.0 / count)), or level_if_empty everywhere when count == 0 (as FrameAverage).
+void average_reference(const double* sum, std::size_t pixels, std::uint32_t count, float level_if_empty, float* level,
+                       cudaStream_t stream);
+
+// out[r * padded + c] = attenuation(raw, dark, flat) for c < cols, 0 for cols <= c < padded, for rows r < rows.
+// Adds the number of clamped pixels to *clamped.
+void preprocess_rows(const void* raw, PixelType type, std::uint32_t rows, std::uint32_t cols, std::uint32_t padded,
+                     const float* dark, const float* flat, float* out, unsigned long long* clamped,
+                     cudaStream_t stream);
+
+}  // namespace tomolive::kernels::cuda

@@ -1,0 +1,69 @@
+#include "projection_store.hpp"
+
+#include "store_cell.cuh"
+
+namespace tomolive::kernels::cuda {
+namespace {
+
+constexpr unsigned kStoreThreads = 256;
+
+// Mapping: one thread per cell of the slot, grid (ceil(pitch / 256), quads); thread (k, q) packs column k of detector
+// rows 4q .. 4q + 3. Reads 4 filtered floats (coalesced along k; rows past `rows` and columns past `cols` read as 0),
+// writes one cell (16 or 8 bytes).
+template <class Store>
+__global__ void __launch_bounds__(kStoreThreads) store_projection(const float* __restrict__ filtered,
+                                                                  std::uint32_t row_pitch, std::uint32_t rows,
+                                                                  std::uint32_t cols, std::uint32_t pitch,
+                                                                  typename Store::Cell* __restrict__ slot_cells) {
+  const std::uint32_t col = blockIdx.x * kStoreThreads + threadIdx.x;
+  const std::uint32_t quad = blockIdx.y;
+  if (col >= pitch) return;
+  float values[4];
+#pragma unroll
+  for (std::uint32_t lane = 0; lane < 4; ++lane) {
+    const std::uint32_t row = 4 * quad + lane;
+    values[lane] = (row < rows && col < cols) ? filtered[std::size_t{row} * row_pitch + col] : 0.f;
+  }
+  slot_cells[std::size_t{quad} * pitch + col] = Store::pack(values[0], values[1], values[2], values[3]);
+}
+
+template <class Store>
+void launch_store(const float* filtered, std::uint32_t row_pitch, const StoreLayout& layout, void* slot_cells,
+                  cudaStream_t stream) {
+  const dim3 grid((layout.pitch + kStoreThreads - 1) / kStoreThreads, layout.quads);
+  store_projection<Store><<<grid, kStoreThreads, 0, stream>>>(filtered, row_pitch, layout.rows, layout.cols,
+                                                               layout.pitch,
+                                                               static_cast<typename Store::Cell*>(slot_cells));
+  TOMOLIVE_CUDA_CHECK_LAUNCH("store_projection");
+}
+
+}  // namespace
+
+const char* store_type_name(StoreType type) { return type == StoreType::float32 ? "float32" : "float16"; }
+
+StoreLayout StoreLayout::make(std::uint32_t slots, std::uint32_t rows, std::uint32_t cols) {
+  StoreLayout layout;
+  layout.slots = slots;
+  layout.rows = rows;
+  layout.cols = cols;
+  layout.quads = (rows + 3) / 4;
+  layout.pitch = (cols + 3) / 4 * 4;
+  return layout;
+}
+
+ProjectionStore::ProjectionStore(const StoreLayout& layout, StoreType type)
+    : layout_(layout), type_(type), cells_(layout.bytes(type)) {
+  // Zero: padding rows and columns must read as 0, and so must slots never written.
+  TOMOLIVE_CUDA_CHECK(cudaMemset(cells_.get(), 0, cells_.bytes()));
+}
+
+void ProjectionStore::write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream) {
+  unsigned char* slot_cells = cells_.get() + std::uint64_t{slot} * layout_.quads * layout_.pitch * layout_.cell_bytes(type_);
+  if (type_ == StoreType::float32) {
+    launch_store<StoreF32>(filtered, row_pitch, layout_, slot_cells, stream);
+  } else {
+    launch_store<StoreF16>(filtered, row_pitch, layout_, slot_cells, stream);
+  }
+}
+
+}  // namespace tomolive::kernels::cuda

@@ -1,0 +1,60 @@
+// ProjectionStore: every filtered projection of a scan (or of its sliding window), resident in GPU memory.
+//
+// Layout (slot-major). Inside a slot, detector rows are grouped in quads of 4 consecutive rows (the last quad padded
+// with zero rows); a cell holds the 4 rows' values at one detector column:
+//   cell (slot, quad, col) is at index (slot * quads + quad) * pitch + col,
+//   pitch = cols rounded up to a multiple of 4; cells at col >= cols are zero.
+// A vertical slice reads one quad row (pitch contiguous cells) per projection and shares the interpolation position
+// between the 4 rows of a cell; the axial slice reads one lane of one quad row. A cell is a float4 (float32 store) or
+// 4 halves in 8 bytes (float16 store, rounded to nearest); a quad row is a multiple of 16 bytes, 16-byte aligned.
+//
+// Thread safety: one owner (the engine); GPU work is ordered by the stream passed in.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "device_resources.hpp"
+
+namespace tomolive::kernels::cuda {
+
+enum class StoreType : std::uint8_t { float32, float16 };
+
+const char* store_type_name(StoreType type);
+
+struct StoreLayout {
+  std::uint32_t slots = 0;
+  std::uint32_t rows = 0;   // detector rows
+  std::uint32_t cols = 0;   // detector columns
+  std::uint32_t quads = 0;  // ceil(rows / 4)
+  std::uint32_t pitch = 0;  // cells per quad row
+
+  static StoreLayout make(std::uint32_t slots, std::uint32_t rows, std::uint32_t cols);
+  std::uint64_t cells() const { return std::uint64_t{slots} * quads * pitch; }
+  std::uint64_t bytes(StoreType type) const { return cells() * cell_bytes(type); }
+  static std::uint32_t cell_bytes(StoreType type) { return type == StoreType::float32 ? 16u : 8u; }
+};
+
+class ProjectionStore {
+ public:
+  ProjectionStore() = default;
+  // Allocates layout.bytes(type) of device memory, zeroed. Throws EngineError when that fails.
+  ProjectionStore(const StoreLayout& layout, StoreType type);
+
+  const StoreLayout& layout() const { return layout_; }
+  StoreType type() const { return type_; }
+  const void* cells() const { return cells_.get(); }
+  std::uint64_t bytes() const { return cells_.bytes(); }
+
+  // Converts the first cols values of each of the `rows` filtered rows (row r at filtered + r * row_pitch floats)
+  // into `slot`, replacing what the slot held.
+  void write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream);
+
+ private:
+  StoreLayout layout_;
+  StoreType type_ = StoreType::float32;
+  DeviceArray<unsigned char> cells_;
+};
+
+}  // namespace tomolive::kernels::cuda

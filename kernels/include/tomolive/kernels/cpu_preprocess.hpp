@@ -1,0 +1,24 @@
+// CPU preprocessing of raw detector frames: flat-field correction and -log, through attenuation() of preprocess.hpp
+// (the core shared with the CUDA engine).
+//
+// Units: raw, dark and flat are detector counts (any PixelType, converted to float32); the result is the
+// dimensionless line integral -log(transmission). Arrays are row-major rows x cols float32.
+// Thread safety: a pure function of its arguments; concurrent calls writing disjoint rows are safe.
+#pragma once
+
+#include <cstdint>
+
+#include "tomolive/kernels/engine.hpp"
+#include "tomolive/kernels/frame_view.hpp"
+
+namespace tomolive::kernels {
+
+// Writes the attenuation of rows [row_begin, row_end) of `frame` into the same rows of `out`; `dark`, `flat` and
+// `out` hold frame.rows x frame.cols floats (per-pixel dark and flat levels). Returns the number of clamped pixels
+// (transmission below min_transmission, or flat not above dark). Preconditions: row_begin <= row_end <= frame.rows
+// and frame.data valid; not checked here (the engine checks frames).
+std::uint64_t compute_attenuation(const FrameView& frame, const float* dark, const float* flat, float* out,
+                                  std::uint32_t row_begin, std::uint32_t row_end,
+                                  float min_transmission = kMinTransmission);
+
+}  // namespace tomolive::kernels

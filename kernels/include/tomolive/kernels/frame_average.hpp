@@ -1,0 +1,36 @@
+// FrameAverage: the running per-pixel mean of reference frames (darks or flats) of one scan.
+//
+// Units: detector counts. Sums are kept in double so that thousands of uint32 frames average exactly enough.
+// Thread safety: not thread-safe; one owner (the engine).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tomolive/kernels/frame_view.hpp"
+
+namespace tomolive::kernels {
+
+class FrameAverage {
+ public:
+  FrameAverage() = default;
+
+  // Clears the sum and sets the frame shape; allocates rows x cols doubles.
+  void reset(std::uint32_t rows, std::uint32_t cols);
+
+  // Adds one frame. Throws std::invalid_argument if its shape differs from reset()'s or its data is null.
+  void add(const FrameView& frame);
+
+  std::uint32_t count() const { return count_; }
+
+  // Writes the mean into `out` (rows x cols floats), or `level_if_empty` everywhere when no frame was added.
+  void average_into(float* out, float level_if_empty) const;
+
+ private:
+  std::uint32_t rows_ = 0;
+  std::uint32_t cols_ = 0;
+  std::uint32_t count_ = 0;
+  std::vector<double> sum_;
+};
+
+}  // namespace tomolive::kernels

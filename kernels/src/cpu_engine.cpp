@@ -1,0 +1,401 @@
+// The CPU engine. Data layout for one scan:
+//   buffers_  (slots + 1) projections of rows x cols float32, filtered. buffer_of_slot_[s] names the buffer holding
+//             slot s; the one left over (spare_) receives the next projection, so replacing a slot in a sliding
+//             window needs no copy: the new projection is filtered into the spare, the old one is subtracted from
+//             the slices, and the two buffers swap roles.
+//   slices_   xy (cols x cols), xz and yz (rows x cols), float32, 1/pixel.
+// Parallel loops (WorkerPool) split detector rows (preprocess + filter) and slice rows (backprojection); every
+// output value is written by exactly one worker, in projection order, so results do not depend on the thread count.
+#include "tomolive/kernels/cpu_engine.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tomolive/kernels/cpu_backproject.hpp"
+#include "tomolive/kernels/cpu_preprocess.hpp"
+#include "tomolive/kernels/cpu_ramp_filter.hpp"
+#include "tomolive/kernels/frame_average.hpp"
+#include "tomolive/kernels/slice_geometry.hpp"
+#include "worker_pool.hpp"
+
+namespace tomolive::kernels {
+namespace {
+
+constexpr std::uint32_t kFilterBatchRows = 8;  // rows per FFTW call, and rows per unit of parallel work
+constexpr std::array<Orthoslice, 3> kSlices = {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz};
+
+std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
+  return a * b;
+}
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return b > std::numeric_limits<std::uint64_t>::max() - a ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
+
+std::string mib(std::uint64_t bytes) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return text;
+}
+
+std::string number(float value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%g", static_cast<double>(value));
+  return text;
+}
+
+std::uint64_t half_physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return std::uint64_t{1} << 30;  // unknown: assume 2 GiB of RAM
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
+}
+
+const char* slice_name(Orthoslice slice) {
+  switch (slice) {
+    case Orthoslice::xy: return "xy";
+    case Orthoslice::xz: return "xz";
+    case Orthoslice::yz: return "yz";
+  }
+  return "?";
+}
+
+void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint32_t cols) {
+  if (positions.xy_row >= rows) {
+    throw EngineError("xy_row " + std::to_string(positions.xy_row) + " out of range: the detector has " +
+                      std::to_string(rows) + " rows (0.." + std::to_string(rows - 1) + ")");
+  }
+  const float limit = static_cast<float>(cols);
+  if (!(std::fabs(positions.xz_y_px) <= limit)) {
+    throw EngineError("xz_y_px " + number(positions.xz_y_px) + " out of range: |y| must be <= " +
+                      std::to_string(cols) + " pixels (the detector's cols)");
+  }
+  if (!(std::fabs(positions.yz_x_px) <= limit)) {
+    throw EngineError("yz_x_px " + number(positions.yz_x_px) + " out of range: |x| must be <= " +
+                      std::to_string(cols) + " pixels (the detector's cols)");
+  }
+}
+
+void check_center(float center_offset_px) {
+  if (!std::isfinite(center_offset_px)) {
+    throw EngineError("center_offset_px " + number(center_offset_px) + " is not a finite number");
+  }
+}
+
+class CpuEngine final : public Engine {
+ public:
+  explicit CpuEngine(const CpuEngineOptions& options)
+      : memory_limit_(options.memory_limit_bytes != 0 ? options.memory_limit_bytes : half_physical_memory()),
+        pool_(options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())) {}
+
+  std::string name() const override { return "cpu"; }
+
+  EngineMemoryPlan plan(const ScanGeometry& g) const override {
+    const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;  // of one frame
+    EngineMemoryPlan p;
+    p.device = "cpu (host memory)";
+    p.store_precision = "float32";
+    p.store_bytes = saturating_mul(saturating_mul(pixels, sizeof(float)), g.slots);
+    p.slice_bytes =
+        saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float));
+    // Per pixel: the spare projection buffer, dark and flat levels (float) and their sums (double).
+    // Then per-slot angles and buffer indices, and each worker's filter buffers.
+    std::uint64_t other = saturating_mul(pixels, 3 * sizeof(float) + 2 * sizeof(double));
+    other = saturating_add(other, saturating_mul(g.slots, sizeof(ProjectionAngle) + sizeof(std::uint32_t) + 1));
+    if (g.cols <= (std::uint32_t{1} << 30)) {
+      const std::uint64_t filter = CpuRampFilter::work_bytes(g.cols, kFilterBatchRows);
+      other = saturating_add(other, saturating_mul(pool_.size(), filter));
+    } else {
+      other = std::numeric_limits<std::uint64_t>::max();
+    }
+    p.other_bytes = other;
+    p.total_bytes = saturating_add(saturating_add(p.store_bytes, p.slice_bytes), p.other_bytes);
+    p.available_bytes = memory_limit_;
+    return p;
+  }
+
+  void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
+    if (g.rows == 0 || g.cols == 0 || g.slots == 0) {
+      throw EngineError("scan geometry " + std::to_string(g.rows) + " rows x " + std::to_string(g.cols) +
+                        " cols x " + std::to_string(g.slots) + " slots: all three must be > 0");
+    }
+    if (!(std::isfinite(g.angle_weight_rad) && g.angle_weight_rad > 0.f)) {
+      throw EngineError("angle_weight_rad " + number(g.angle_weight_rad) +
+                        " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
+    }
+    check_center(params.center_offset_px);
+    check_slices(params.slices, g.rows, g.cols);
+    const EngineMemoryPlan p = plan(g);
+    if (!p.fits()) {
+      throw EngineError("scan needs " + mib(p.total_bytes) + " MiB (store " + mib(p.store_bytes) + ", slices " +
+                        mib(p.slice_bytes) + ", other " + mib(p.other_bytes) + ") but the CPU engine may use " +
+                        mib(p.available_bytes) + " MiB");
+    }
+
+    // The previous scan is released before the new one is allocated, so the two never coexist in memory.
+    scan_active_ = false;
+    release();
+    try {
+      allocate(g);
+    } catch (const std::bad_alloc&) {
+      release();
+      throw EngineError("allocating " + mib(p.total_bytes) + " MiB for the scan failed");
+    }
+    geometry_ = g;
+    params_ = params;
+    update_planes();
+    scan_active_ = true;
+  }
+
+  void add_dark(const FrameView& frame) override { add_reference(frame, "add_dark", "dark", dark_sum_); }
+  void add_flat(const FrameView& frame) override { add_reference(frame, "add_flat", "flat", flat_sum_); }
+
+  ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) override {
+    require_scan("add_projection");
+    if (slot >= geometry_.slots) {
+      throw EngineError("slot " + std::to_string(slot) + " out of range: the scan has " +
+                        std::to_string(geometry_.slots) + " slots (0.." + std::to_string(geometry_.slots - 1) + ")");
+    }
+    if (!std::isfinite(angle_rad)) {
+      throw EngineError("projection angle " + number(angle_rad) + " rad is not a finite number");
+    }
+    check_frame(frame, "projection");
+    if (!references_ready_) {
+      dark_sum_.average_into(dark_.data(), 0.f);
+      flat_sum_.average_into(flat_.data(), 1.f);
+      references_ready_ = true;
+    }
+    ++projections_received_;
+
+    // Preprocess and filter into the spare buffer, in blocks of kFilterBatchRows detector rows.
+    float* incoming = buffer(spare_);
+    const std::uint32_t rows = geometry_.rows;
+    const std::size_t blocks = (rows + kFilterBatchRows - 1) / kFilterBatchRows;
+    std::fill(clamped_.begin(), clamped_.end(), 0);
+    pool_.run(blocks, [&](unsigned worker, std::size_t begin, std::size_t end) {
+      for (std::size_t b = begin; b < end; ++b) {
+        const auto first = static_cast<std::uint32_t>(b * kFilterBatchRows);
+        const std::uint32_t last = std::min(rows, first + kFilterBatchRows);
+        clamped_[worker] += compute_attenuation(frame, dark_.data(), flat_.data(), incoming, first, last);
+        filters_[worker]->filter_rows(incoming + std::size_t{first} * geometry_.cols, last - first);
+      }
+    });
+    ProjectionStats stats;
+    for (const std::uint64_t c : clamped_) stats.clamped_values += c;
+
+    // Subtract the projection this slot held (sliding window), add the new one.
+    const ProjectionAngle angle = projection_angle(angle_rad);
+    const bool replacing = occupied_[slot] != 0;
+    const float* outgoing = buffer(buffer_of_slot_[slot]);
+    const ProjectionAngle old_angle = angles_[slot];
+    const float weight = geometry_.angle_weight_rad;
+    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    for_each_slice_row(all_slices(), [&](Orthoslice s, std::uint32_t row) {
+      float* out = slices_[index(s)].data();
+      const SlicePlane& plane = planes_[index(s)];
+      if (replacing) backproject_rows(plane, outgoing, geometry_.cols, old_angle, axis, -weight, out, row, row + 1);
+      backproject_rows(plane, incoming, geometry_.cols, angle, axis, weight, out, row, row + 1);
+    });
+
+    std::swap(spare_, buffer_of_slot_[slot]);
+    angles_[slot] = angle;
+    if (!replacing) {
+      occupied_[slot] = 1;
+      ++projections_in_store_;
+    }
+    return stats;
+  }
+
+  void set_center(float center_offset_px) override {
+    require_scan("set_center");
+    check_center(center_offset_px);
+    params_.center_offset_px = center_offset_px;
+    recompute(all_slices());
+  }
+
+  void set_slices(const SlicePositions& positions) override {
+    require_scan("set_slices");
+    check_slices(positions, geometry_.rows, geometry_.cols);
+    const std::array<bool, 3> moved = {positions.xy_row != params_.slices.xy_row,
+                                       positions.xz_y_px != params_.slices.xz_y_px,
+                                       positions.yz_x_px != params_.slices.yz_x_px};
+    params_.slices = positions;
+    update_planes();
+    recompute(moved);
+  }
+
+  const ReconParams& params() const override { return params_; }
+  std::uint32_t projections_in_store() const override { return projections_in_store_; }
+
+  std::pair<std::uint32_t, std::uint32_t> slice_shape(Orthoslice slice) const override {
+    require_scan("slice_shape");
+    return {planes_[index(slice)].rows, planes_[index(slice)].cols};
+  }
+
+  void copy_slice(Orthoslice slice, std::span<float> out) const override {
+    require_scan("copy_slice");
+    const std::vector<float>& values = slices_[index(slice)];
+    if (out.size() != values.size()) {
+      throw EngineError(std::string("copy_slice: out holds ") + std::to_string(out.size()) + " floats, the " +
+                        slice_name(slice) + " slice has " + std::to_string(values.size()) + " (" +
+                        std::to_string(planes_[index(slice)].rows) + " x " +
+                        std::to_string(planes_[index(slice)].cols) + ")");
+    }
+    std::copy(values.begin(), values.end(), out.begin());
+  }
+
+ private:
+  static std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
+  static std::array<bool, 3> all_slices() { return {true, true, true}; }
+
+  float* buffer(std::uint32_t b) { return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols; }
+
+  void require_scan(const char* what) const {
+    if (!scan_active_) throw EngineError(std::string(what) + ": no active scan (call begin_scan first)");
+  }
+
+  void check_frame(const FrameView& frame, const char* kind) const {
+    if (frame.rows != geometry_.rows || frame.cols != geometry_.cols) {
+      throw EngineError(std::string(kind) + " frame is " + std::to_string(frame.rows) + " x " +
+                        std::to_string(frame.cols) + " but the scan's detector is " + std::to_string(geometry_.rows) +
+                        " x " + std::to_string(geometry_.cols) + " (rows x cols)");
+    }
+    if (frame.data == nullptr) throw EngineError(std::string(kind) + " frame has no data");
+  }
+
+  void add_reference(const FrameView& frame, const char* method, const char* kind, FrameAverage& sum) {
+    require_scan(method);
+    if (projections_received_ != 0) {
+      throw EngineError(std::string(kind) + " frame after " + std::to_string(projections_received_) +
+                        " projection(s): darks and flats must come before the first projection");
+    }
+    check_frame(frame, kind);
+    sum.add(frame);
+  }
+
+  void release() {
+    buffers_.reset();
+    buffer_of_slot_ = {};
+    occupied_ = {};
+    angles_ = {};
+    for (auto& s : slices_) s = {};
+    dark_ = {};
+    flat_ = {};
+    dark_sum_ = {};
+    flat_sum_ = {};
+    filters_.clear();
+    clamped_.clear();
+  }
+
+  void allocate(const ScanGeometry& g) {
+    const std::size_t frame = std::size_t{g.rows} * g.cols;
+    buffers_ = std::make_unique_for_overwrite<float[]>((std::size_t{g.slots} + 1) * frame);
+    buffer_of_slot_.resize(g.slots);
+    for (std::uint32_t s = 0; s < g.slots; ++s) buffer_of_slot_[s] = s;
+    spare_ = g.slots;
+    occupied_.assign(g.slots, 0);
+    angles_.assign(g.slots, ProjectionAngle{});
+    slices_[index(Orthoslice::xy)].assign(std::size_t{g.cols} * g.cols, 0.f);
+    slices_[index(Orthoslice::xz)].assign(frame, 0.f);
+    slices_[index(Orthoslice::yz)].assign(frame, 0.f);
+    dark_.assign(frame, 0.f);
+    flat_.assign(frame, 1.f);
+    dark_sum_.reset(g.rows, g.cols);
+    flat_sum_.reset(g.rows, g.cols);
+    for (unsigned w = 0; w < pool_.size(); ++w) {
+      filters_.push_back(std::make_unique<CpuRampFilter>(g.cols, kFilterBatchRows));
+    }
+    clamped_.assign(pool_.size(), 0);
+    references_ready_ = false;
+    projections_received_ = 0;
+    projections_in_store_ = 0;
+  }
+
+  void update_planes() {
+    planes_[index(Orthoslice::xy)] = axial_plane(geometry_.cols, params_.slices.xy_row);
+    planes_[index(Orthoslice::xz)] = xz_plane(geometry_.cols, geometry_.rows, params_.slices.xz_y_px);
+    planes_[index(Orthoslice::yz)] = yz_plane(geometry_.cols, geometry_.rows, params_.slices.yz_x_px);
+  }
+
+  // Calls fn(slice, row) for every row of the selected slices, split among the workers (one row, one worker).
+  template <class Fn>
+  void for_each_slice_row(const std::array<bool, 3>& selected, Fn&& fn) {
+    std::array<std::uint32_t, 3> rows{};
+    std::size_t total = 0;
+    for (const Orthoslice s : kSlices) {
+      rows[index(s)] = selected[index(s)] ? planes_[index(s)].rows : 0;
+      total += rows[index(s)];
+    }
+    pool_.run(total, [&](unsigned, std::size_t begin, std::size_t end) {
+      for (std::size_t k = begin; k < end; ++k) {
+        std::size_t r = k;
+        for (const Orthoslice s : kSlices) {
+          if (r < rows[index(s)]) {
+            fn(s, static_cast<std::uint32_t>(r));
+            break;
+          }
+          r -= rows[index(s)];
+        }
+      }
+    });
+  }
+
+  // Rebuilds the selected slices from the store: zero, then every occupied slot in slot order.
+  void recompute(const std::array<bool, 3>& selected) {
+    const float weight = geometry_.angle_weight_rad;
+    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    for_each_slice_row(selected, [&](Orthoslice s, std::uint32_t row) {
+      float* out = slices_[index(s)].data();
+      const SlicePlane& plane = planes_[index(s)];
+      std::fill_n(out + std::size_t{row} * plane.cols, plane.cols, 0.f);
+      for (std::uint32_t slot = 0; slot < geometry_.slots; ++slot) {
+        if (occupied_[slot] == 0) continue;
+        backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, angles_[slot], axis, weight, out, row,
+                         row + 1);
+      }
+    });
+  }
+
+  const std::uint64_t memory_limit_;
+  detail::WorkerPool pool_;
+
+  bool scan_active_ = false;
+  ScanGeometry geometry_;
+  ReconParams params_;
+  std::array<SlicePlane, 3> planes_{};
+
+  std::unique_ptr<float[]> buffers_;           // (slots + 1) filtered projections
+  std::vector<std::uint32_t> buffer_of_slot_;  // slot -> buffer
+  std::uint32_t spare_ = 0;                    // the buffer the next projection is filtered into
+  std::vector<std::uint8_t> occupied_;         // per slot
+  std::vector<ProjectionAngle> angles_;        // per slot
+  std::uint32_t projections_in_store_ = 0;
+  std::uint64_t projections_received_ = 0;
+
+  std::array<std::vector<float>, 3> slices_;  // indexed by Orthoslice
+
+  FrameAverage dark_sum_, flat_sum_;
+  std::vector<float> dark_, flat_;  // per-pixel levels, computed at the first projection
+  bool references_ready_ = false;
+
+  std::vector<std::unique_ptr<CpuRampFilter>> filters_;  // one per worker
+  std::vector<std::uint64_t> clamped_;                   // per worker, for the current projection
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options) {
+  return std::make_unique<CpuEngine>(options);
+}
+
+}  // namespace tomolive::kernels
