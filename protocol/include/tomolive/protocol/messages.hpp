@@ -5,7 +5,8 @@
 // description; every field here appears there with its type and unit. Angles travel in degrees, positions in
 // detector/reconstruction pixels, times in nanoseconds since the Unix epoch.
 //
-// Nothing here knows about sockets, threads or CUDA. All types are value types and thread-compatible.
+// Nothing here knows about sockets, threads or CUDA. All types are value types (comparable with ==, fieldwise) and
+// thread-compatible.
 #pragma once
 
 #include <cstddef>
@@ -68,6 +69,8 @@ inline constexpr std::size_t kErrorCodeCount = static_cast<std::size_t>(ErrorCod
 struct Error {
   ErrorCode code{};
   std::string message;
+
+  bool operator==(const Error&) const = default;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -76,10 +79,14 @@ struct Error {
 // How projection angles are given at begin: an explicit table, or start + step (degrees).
 struct AngleTable {
   std::vector<double> angles_deg;  // one per projection frame_id (or per window slot, see ScanBegin::window)
+
+  bool operator==(const AngleTable&) const = default;
 };
 struct AngleRange {
   double start_deg = 0.0;
   double step_deg = 0.0;  // angle of projection frame_id k = start_deg + k * step_deg
+
+  bool operator==(const AngleRange&) const = default;
 };
 using AngleSpec = std::variant<AngleTable, AngleRange>;
 
@@ -98,6 +105,8 @@ struct ScanBegin {
   std::uint32_t window = 0;
   double center_offset_px = 0.0;  // initial rotation-axis offset from (cols - 1) / 2, in detector pixels
   std::optional<double> pixel_size_um;  // detector pixel size at the sample, micrometres
+
+  bool operator==(const ScanBegin&) const = default;
 };
 
 struct FrameHeader {
@@ -109,16 +118,21 @@ struct FrameHeader {
   Dtype dtype = Dtype::uint16;
   std::optional<double> angle_deg;     // projections only: overrides the begin's angle for this frame
   std::optional<std::int64_t> timestamp_ns;  // when the detector took the frame (informational)
+
+  bool operator==(const FrameHeader&) const = default;
 };
 
 struct ScanEnd {
   std::uint64_t scan_id = 0;
+
+  bool operator==(const ScanEnd&) const = default;
 };
 
 using DataMessage = std::variant<ScanBegin, FrameHeader, ScanEnd>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Published messages (daemon -> subscribers, on the PUB socket). Each is three parts: topic, header, payload.
+// Published messages (daemon -> subscribers, on the PUB socket). A slice is three parts (topic, header, float32
+// payload); an event is two (topic, header).
 
 inline constexpr std::string_view kSliceTopic = "slice";
 inline constexpr std::string_view kEventTopic = "event";
@@ -139,6 +153,8 @@ struct SliceUpdate {
   double center_offset_px = 0.0;
   std::int64_t received_ns = 0;      // when the newest projection included was received (0 if none)
   std::int64_t published_ns = 0;     // when this message was sent
+
+  bool operator==(const SliceUpdate&) const = default;
 };
 
 // An asynchronous event: an error caused by a data message, or a scan's begin/end summary.
@@ -149,25 +165,35 @@ struct Event {
   std::optional<Error> error;  // set when kind == "error"
   std::string message;         // one human-readable line
   std::int64_t time_ns = 0;
+
+  bool operator==(const Event&) const = default;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Control (client REQ -> daemon REP). Each request is one part (a map); each reply is one part, except a
 // successful get_slice, which adds the float32 slice as part 2.
 
-struct GetStatus {};
+struct GetStatus {
+  bool operator==(const GetStatus&) const = default;
+};
 struct SetCenter {
   // Exactly one of the two: the axis as an offset from (cols - 1) / 2, or as an absolute detector column.
   std::optional<double> center_offset_px;
   std::optional<double> center_column_px;
+
+  bool operator==(const SetCenter&) const = default;
 };
 struct SetSlices {
   std::optional<std::uint32_t> xy_row;  // detector row of the axial slice
   std::optional<double> xz_y_px;        // y of the XZ slice, pixels from the axis
   std::optional<double> yz_x_px;        // x of the YZ slice, pixels from the axis
+
+  bool operator==(const SetSlices&) const = default;
 };
 struct GetSlice {
   SliceKind slice = SliceKind::xy;
+
+  bool operator==(const GetSlice&) const = default;
 };
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice".
@@ -182,6 +208,8 @@ struct MemoryPlan {
   std::uint64_t other_bytes = 0;      // references, filter buffers, staging
   std::uint64_t total_bytes = 0;      // sum of the above
   std::uint64_t available_bytes = 0;  // what the engine could use when the plan was made
+
+  bool operator==(const MemoryPlan&) const = default;
 };
 
 struct ScanStatus {
@@ -203,6 +231,8 @@ struct ScanStatus {
   double yz_x_px = 0.0;
   std::optional<double> pixel_size_um;
   MemoryPlan memory;
+
+  bool operator==(const ScanStatus&) const = default;
 };
 
 // Named counters, in a stable order, so that adding a counter needs no codec change.
@@ -215,18 +245,24 @@ struct Status {
   CounterList counters;             // totals since the daemon started
   CounterList rejected_by_reason;   // ErrorCode name -> count
   std::optional<ScanStatus> scan;   // the newest scan, if any
+
+  bool operator==(const Status&) const = default;
 };
 
 struct CenterResult {
   double center_offset_px = 0.0;
   double center_column_px = 0.0;
   double recompute_ms = 0.0;
+
+  bool operator==(const CenterResult&) const = default;
 };
 struct SlicesResult {
   std::uint32_t xy_row = 0;
   double xz_y_px = 0.0;
   double yz_x_px = 0.0;
   double recompute_ms = 0.0;
+
+  bool operator==(const SlicesResult&) const = default;
 };
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate>;
 
@@ -236,6 +272,8 @@ struct Reply {
   std::optional<Error> error;
   ReplyResult result;
   bool ok() const { return !error.has_value(); }
+
+  bool operator==(const Reply&) const = default;
 };
 
 }  // namespace tomolive::protocol

@@ -1,0 +1,250 @@
+// Control messages: requests and replies of every command, argument rules, nested result errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "codec_test_support.hpp"
+
+namespace tomolive::protocol {
+namespace {
+
+using namespace testing_support;
+
+ControlRequest round_trip(const ControlRequest& request) {
+  const Expected<ControlRequest> decoded = decode_control_request(encode(request));
+  EXPECT_TRUE(IsOk(decoded));
+  return decoded.ok() ? decoded.value() : ControlRequest{};
+}
+
+Reply round_trip(const Reply& reply) {
+  const Expected<Reply> decoded = decode_reply(encode(reply));
+  EXPECT_TRUE(IsOk(decoded));
+  return decoded.ok() ? decoded.value() : Reply{};
+}
+
+Bytes request_bytes(std::string_view type, const std::vector<std::pair<std::string, std::string>>& fields) {
+  RawHeader header(encode(ControlRequest(GetStatus{})));
+  header.set("type", std::string(type));
+  for (const auto& [key, value] : fields) header.set_raw(key, value);
+  return header.bytes();
+}
+
+// --- requests ---
+
+TEST(ControlCodecTest, CommandNames) {
+  EXPECT_EQ(command_name(GetStatus{}), "get_status");
+  EXPECT_EQ(command_name(SetCenter{}), "set_center");
+  EXPECT_EQ(command_name(SetSlices{}), "set_slices");
+  EXPECT_EQ(command_name(GetSlice{}), "get_slice");
+}
+
+TEST(ControlCodecTest, EveryRequestRoundTrips) {
+  const std::vector<ControlRequest> requests = {
+      GetStatus{},
+      SetCenter{-2.5, std::nullopt},
+      SetCenter{std::nullopt, 511.75},
+      SetSlices{12u, std::nullopt, std::nullopt},
+      SetSlices{std::nullopt, -3.5, 4.0},
+      SetSlices{0u, 0.0, 0.0},
+      GetSlice{SliceKind::xy},
+      GetSlice{SliceKind::xz},
+      GetSlice{SliceKind::yz},
+  };
+  for (const ControlRequest& request : requests) {
+    SCOPED_TRACE(std::string(command_name(request)));
+    EXPECT_EQ(round_trip(request), request);
+  }
+}
+
+TEST(ControlCodecTest, RequestWireForm) {
+  EXPECT_EQ(RawHeader(encode(ControlRequest(GetSlice{SliceKind::yz}))).keys(),
+            (std::vector<std::string>{"v", "type", "slice"}));
+  EXPECT_EQ(RawHeader(encode(ControlRequest(SetCenter{1.0, std::nullopt}))).keys(),
+            (std::vector<std::string>{"v", "type", "center_offset_px"}));
+}
+
+TEST(ControlCodecTest, UnknownRequestKeysAreIgnored) {
+  const Bytes bytes = request_bytes("set_slices", {{"xy_row", packed(3)}, {"client", packed(std::string("viewer"))}});
+  EXPECT_EQ(decode_control_request(bytes).value(), ControlRequest(SetSlices{3u, std::nullopt, std::nullopt}));
+}
+
+TEST(ControlCodecTest, SetCenterNeedsExactlyOneForm) {
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_center", {})), ErrorCode::invalid_argument,
+                      {"center_offset_px", "center_column_px", "neither"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes(
+                          "set_center", {{"center_offset_px", packed(1.0)}, {"center_column_px", packed(300)}})),
+                      ErrorCode::invalid_argument, {"center_offset_px", "center_column_px", "both"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_center", {{"center_offset_px", packed_nil()}})),
+                      ErrorCode::invalid_argument, {"neither"}));
+}
+
+TEST(ControlCodecTest, SetCenterValuesAreFiniteNumbers) {
+  EXPECT_TRUE(
+      IsError(decode_control_request(request_bytes("set_center", {{"center_column_px", packed(std::string("300"))}})),
+              ErrorCode::wrong_field_type, {"\"center_column_px\"", "str \"300\""}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes(
+                          "set_center", {{"center_offset_px", packed(std::numeric_limits<double>::infinity())}})),
+                      ErrorCode::invalid_argument, {"center_offset_px = inf", "finite"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes(
+                          "set_center", {{"center_column_px", packed(std::numeric_limits<double>::quiet_NaN())}})),
+                      ErrorCode::invalid_argument, {"center_column_px = nan"}));
+}
+
+TEST(ControlCodecTest, SetSlicesNeedsAtLeastOnePosition) {
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_slices", {})), ErrorCode::invalid_argument,
+                      {"xy_row", "xz_y_px", "yz_x_px"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes(
+                          "set_slices", {{"xz_y_px", packed(std::numeric_limits<double>::quiet_NaN())}})),
+                      ErrorCode::invalid_argument, {"xz_y_px = nan", "finite"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_slices", {{"xy_row", packed(-1)}})),
+                      ErrorCode::wrong_field_type, {"\"xy_row\"", "negative int -1"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_slices", {{"yz_x_px", packed(true)}})),
+                      ErrorCode::wrong_field_type, {"\"yz_x_px\"", "bool true"}));
+}
+
+TEST(ControlCodecTest, GetSliceNeedsAKnownSlice) {
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("get_slice", {{"slice", packed(std::string("xyz"))}})),
+                      ErrorCode::invalid_argument, {"\"slice\"", "\"xyz\"", "xy, xz or yz"}));
+  EXPECT_TRUE(
+      IsError(decode_control_request(request_bytes("get_slice", {})), ErrorCode::missing_field, {"\"slice\""}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("get_slice", {{"slice", packed(0)}})),
+                      ErrorCode::wrong_field_type, {"\"slice\"", "positive int 0"}));
+}
+
+TEST(ControlCodecTest, UnknownCommandIsUnknownType) {
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("reconstruct_everything", {})), ErrorCode::unknown_type,
+                      {"\"reconstruct_everything\"", "get_status, set_center, set_slices, get_slice"}));
+  EXPECT_TRUE(IsError(decode_control_request(encode(ScanEnd{1})), ErrorCode::unknown_type, {"\"end\""}));
+}
+
+TEST(ControlCodecTest, RequestVersionIsChecked) {
+  const Bytes bytes = RawHeader(encode(ControlRequest(GetStatus{}))).set("v", 0).bytes();
+  EXPECT_TRUE(IsError(decode_control_request(bytes), ErrorCode::unsupported_version, {"positive int 0", "1"}));
+}
+
+// --- replies ---
+
+TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
+  Status without_scan = sample_status();
+  without_scan.scan.reset();
+  without_scan.counters.clear();
+  ScanStatus no_pixel_size = *sample_status().scan;
+  no_pixel_size.pixel_size_um.reset();
+  Status with_scan_without_pixel_size = sample_status();
+  with_scan_without_pixel_size.scan = no_pixel_size;
+
+  const std::vector<Reply> replies = {
+      Reply{"get_status", std::nullopt, sample_status()},
+      Reply{"get_status", std::nullopt, without_scan},
+      Reply{"get_status", std::nullopt, with_scan_without_pixel_size},
+      Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25}},
+      Reply{"set_slices", std::nullopt, SlicesResult{7, -2.0, 3.5, 0.5}},
+      Reply{"get_slice", std::nullopt, sample_slice()},
+      Reply{"set_center", Error{ErrorCode::invalid_argument, "set_center needs exactly one; got both"}, {}},
+      Reply{"", Error{ErrorCode::malformed_header, "header is empty (0 bytes)"}, {}},
+      Reply{"get_status", std::nullopt, std::monostate{}},
+  };
+  for (const Reply& reply : replies) {
+    SCOPED_TRACE(reply.command + " " + std::to_string(reply.result.index()));
+    EXPECT_EQ(round_trip(reply), reply);
+  }
+}
+
+TEST(ControlCodecTest, CounterOrderIsKept) {
+  Status status = sample_status();
+  status.counters = {{"zeta", 1}, {"alpha", 2}, {"mu", 3}, {"beta", std::numeric_limits<std::uint64_t>::max()}};
+  const Reply reply{"get_status", std::nullopt, status};
+  EXPECT_EQ(std::get<Status>(round_trip(reply).result).counters, status.counters);
+}
+
+TEST(ControlCodecTest, ReplyWireForm) {
+  const RawHeader ok(encode(Reply{"set_slices", std::nullopt, SlicesResult{}}));
+  EXPECT_EQ(ok.keys(), (std::vector<std::string>{"v", "type", "command", "ok", "result"}));
+  EXPECT_EQ(ok.raw("type"), packed(std::string("reply")));
+  EXPECT_EQ(ok.raw("ok"), packed(true));
+  EXPECT_EQ(RawHeader(ok.raw("result")).keys(),
+            (std::vector<std::string>{"xy_row", "xz_y_px", "yz_x_px", "recompute_ms"}));
+
+  const RawHeader failed(encode(Reply{"get_slice", Error{ErrorCode::internal_error, "boom"}, {}}));
+  EXPECT_EQ(failed.keys(), (std::vector<std::string>{"v", "type", "command", "ok", "error"}));
+  EXPECT_EQ(failed.raw("ok"), packed(false));
+  EXPECT_EQ(RawHeader(failed.raw("error")).raw("code"), packed(std::string("internal_error")));
+
+  const RawHeader status(RawHeader(encode(Reply{"get_status", std::nullopt, sample_status()})).raw("result"));
+  EXPECT_EQ(status.keys(),
+            (std::vector<std::string>{"version", "engine", "uptime_s", "counters", "rejected_by_reason", "scan"}));
+  EXPECT_EQ(RawHeader(RawHeader(status.raw("scan")).raw("memory")).keys(),
+            (std::vector<std::string>{"device", "store_precision", "store_bytes", "slice_bytes", "other_bytes",
+                                      "total_bytes", "available_bytes"}));
+}
+
+TEST(ControlCodecTest, ResultOfAnUnknownCommandIsSkipped) {
+  const Bytes bytes = RawHeader(encode(Reply{"set_center", std::nullopt, CenterResult{}}))
+                          .set("command", std::string("estimate_center"))
+                          .bytes();
+  const Expected<Reply> decoded = decode_reply(bytes);
+  ASSERT_TRUE(IsOk(decoded));
+  EXPECT_EQ(decoded->command, "estimate_center");
+  EXPECT_TRUE(decoded->ok());
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(decoded->result));
+}
+
+TEST(ControlCodecTest, FailedReplyNeedsItsError) {
+  const Bytes bytes =
+      RawHeader(encode(Reply{"get_slice", Error{ErrorCode::internal_error, "boom"}, {}})).erase("error").bytes();
+  EXPECT_TRUE(IsError(decode_reply(bytes), ErrorCode::missing_field, {"\"error\""}));
+}
+
+TEST(ControlCodecTest, ReplyFieldsAreChecked) {
+  const RawHeader header(encode(Reply{"set_center", std::nullopt, CenterResult{1, 2, 3}}));
+  EXPECT_TRUE(IsError(decode_reply(RawHeader(header).erase("ok").bytes()), ErrorCode::missing_field, {"\"ok\""}));
+  EXPECT_TRUE(IsError(decode_reply(RawHeader(header).set("ok", 1).bytes()), ErrorCode::wrong_field_type,
+                      {"\"ok\"", "positive int 1", "a bool"}));
+  EXPECT_TRUE(
+      IsError(decode_reply(RawHeader(header).erase("command").bytes()), ErrorCode::missing_field, {"\"command\""}));
+  EXPECT_TRUE(IsError(decode_reply(RawHeader(header).set("result", std::vector<double>{1, 2, 3}).bytes()),
+                      ErrorCode::wrong_field_type, {"\"result\"", "array of 3 elements", "a map"}));
+  const std::string result = RawHeader(header.raw("result")).erase("recompute_ms").packed_map();
+  EXPECT_TRUE(IsError(decode_reply(RawHeader(header).set_raw("result", result).bytes()), ErrorCode::missing_field,
+                      {"\"result.recompute_ms\""}));
+  EXPECT_TRUE(IsError(decode_reply(encode(ControlRequest(GetStatus{}))), ErrorCode::unknown_type,
+                      {"\"get_status\"", "reply"}));
+}
+
+TEST(ControlCodecTest, NestedStatusErrorsNameTheirPath) {
+  const RawHeader reply(encode(Reply{"get_status", std::nullopt, sample_status()}));
+  const RawHeader status(reply.raw("result"));
+  const RawHeader scan(status.raw("scan"));
+  const RawHeader memory(scan.raw("memory"));
+
+  const auto with_status = [&](const RawHeader& edited) {
+    return decode_reply(RawHeader(reply).set_raw("result", edited.packed_map()).bytes());
+  };
+  const auto with_scan = [&](const RawHeader& edited) {
+    return with_status(RawHeader(status).set_raw("scan", edited.packed_map()));
+  };
+
+  EXPECT_TRUE(
+      IsError(with_scan(RawHeader(scan).set_raw("memory", RawHeader(memory).erase("total_bytes").packed_map())),
+              ErrorCode::missing_field, {"\"result.scan.memory.total_bytes\""}));
+  EXPECT_TRUE(IsError(with_scan(RawHeader(scan).set("rows", std::string("4"))), ErrorCode::wrong_field_type,
+                      {"\"result.scan.rows\"", "str \"4\""}));
+  EXPECT_TRUE(
+      IsError(with_scan(RawHeader(scan).erase("memory")), ErrorCode::missing_field, {"\"result.scan.memory\""}));
+  EXPECT_TRUE(IsError(with_status(RawHeader(status).set("counters", std::map<std::string, int>{{"frames", -1}})),
+                      ErrorCode::wrong_field_type, {"\"result.counters\"", "negative int -1", "\"frames\""}));
+  EXPECT_TRUE(IsError(with_status(RawHeader(status).set("rejected_by_reason", std::map<int, int>{{1, 1}})),
+                      ErrorCode::wrong_field_type, {"\"result.rejected_by_reason\"", "positive int 1 as a key"}));
+  EXPECT_TRUE(
+      IsError(with_status(RawHeader(status).erase("uptime_s")), ErrorCode::missing_field, {"\"result.uptime_s\""}));
+  // "scan" is optional: nil means no scan yet.
+  const Expected<Reply> no_scan = with_status(RawHeader(status).set_raw("scan", packed_nil()));
+  ASSERT_TRUE(IsOk(no_scan));
+  EXPECT_FALSE(std::get<Status>(no_scan->result).scan.has_value());
+}
+
+}  // namespace
+}  // namespace tomolive::protocol

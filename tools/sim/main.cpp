@@ -1,0 +1,416 @@
+// tomolive-sim: streams a simulated scan to the daemon over the native protocol, as a detector would.
+//
+// On a ZeroMQ PUSH socket (connecting to --connect, or bound to --bind for a daemon that connects) it sends begin,
+// the darks, the flats, the projections and end; each frame is two parts, the msgpack header and rows * cols uint16
+// pixels handed to ZeroMQ without a copy. Frames are paced at --rate frames/s on an absolute schedule (frame i is due
+// at start + i / rate, so the rate does not drift); 0 sends as fast as frames can be generated.
+//
+// The socket lingers without limit, so every queued frame reaches the daemon before the program exits.
+// Ctrl-C (SIGINT) or SIGTERM stops before the next frame, sends end for the frames sent so far, flushes and exits
+// 130; a second Ctrl-C aborts at once. Exit status: 0 after the whole scan and its end were sent, 130 after an
+// interrupt, 1 on an error, CLI11's codes for bad options.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "tomolive/protocol/codec.hpp"
+#include "tomolive/sim/npy.hpp"
+#include "tomolive/sim/scan_simulator.hpp"
+#include "tomolive/sim/truth.hpp"
+
+namespace {
+
+using namespace tomolive;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kExitInterrupted = 130;
+constexpr auto kPollInterval = std::chrono::milliseconds(100);  // how soon a stop request is noticed while waiting
+constexpr std::size_t kQueueBytes = std::size_t{512} << 20;     // frames ZeroMQ may queue (the send high-water mark)
+constexpr unsigned kTruthSupersample = 3;
+
+volatile std::sig_atomic_t g_stop_requested = 0;
+
+extern "C" void request_stop(int) { g_stop_requested = 1; }
+
+bool stop_requested() { return g_stop_requested != 0; }
+
+// The first SIGINT/SIGTERM asks to stop; the handler then resets to the default action, so a second one aborts.
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// Frame buffers lent to ZeroMQ: a payload message owns its buffer until ZeroMQ's I/O thread has sent it and calls
+// release(), which returns it for reuse. The pool must outlive the ZeroMQ context. Thread-safe.
+class PayloadPool {
+ public:
+  struct Buffer {
+    PayloadPool* pool;
+    std::vector<std::uint16_t> pixels;
+  };
+
+  explicit PayloadPool(std::size_t pixels) : pixels_(pixels) {}
+
+  std::unique_ptr<Buffer> acquire() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        std::unique_ptr<Buffer> buffer = std::move(free_.back());
+        free_.pop_back();
+        return buffer;
+      }
+    }
+    return std::make_unique<Buffer>(Buffer{this, std::vector<std::uint16_t>(pixels_)});
+  }
+
+  // A message that sends the buffer's pixels without copying them and gives the buffer back when ZeroMQ is done.
+  static zmq::message_t into_message(std::unique_ptr<Buffer> buffer) {
+    void* data = buffer->pixels.data();
+    const std::size_t bytes = buffer->pixels.size() * sizeof(std::uint16_t);
+    return zmq::message_t(data, bytes, &PayloadPool::release, buffer.release());
+  }
+
+ private:
+  static void release(void* /*data*/, void* hint) {
+    std::unique_ptr<Buffer> buffer(static_cast<Buffer*>(hint));
+    PayloadPool* pool = buffer->pool;
+    std::lock_guard lock(pool->mutex_);
+    pool->free_.push_back(std::move(buffer));
+  }
+
+  std::size_t pixels_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Buffer>> free_;
+};
+
+// Sends on a PUSH socket with a short send timeout, so that a stop request is noticed while the peer is absent or
+// slow. ZeroMQ delivers a multipart message whole or not at all; once its first part is queued, the rest never blocks.
+class Sender {
+ public:
+  explicit Sender(zmq::socket_t& socket) : socket_(socket) {}
+
+  // Sends one part. With `interruptible`, gives up (returns false, nothing sent) when a stop is requested while
+  // waiting; otherwise waits until the part is queued.
+  bool send(zmq::message_t& part, bool more, bool interruptible) {
+    const auto flags = more ? zmq::send_flags::sndmore : zmq::send_flags::none;
+    while (true) {
+      if (interruptible && stop_requested()) return false;
+      try {
+        if (socket_.send(part, flags)) return true;
+      } catch (const zmq::error_t& error) {
+        if (error.num() != EINTR) throw;
+      }
+    }
+  }
+
+ private:
+  zmq::socket_t& socket_;
+};
+
+// Paces frames on an absolute schedule: frame i is due at start + i / rate.
+class Pacer {
+ public:
+  explicit Pacer(double frames_per_second) : rate_(frames_per_second), start_(Clock::now()) {}
+
+  // Waits until frame `index` is due; returns false if a stop was requested meanwhile.
+  bool wait_for(std::size_t index) const {
+    if (rate_ <= 0.0) return !stop_requested();
+    const auto due = start_ + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(static_cast<double>(index) / rate_));
+    while (!stop_requested()) {
+      const auto now = Clock::now();
+      if (now >= due) return true;
+      std::this_thread::sleep_until(std::min(due, now + kPollInterval));
+    }
+    return false;
+  }
+
+ private:
+  double rate_;
+  Clock::time_point start_;
+};
+
+// One line per second on stderr: frames sent, rate and throughput over the last second.
+class Progress {
+ public:
+  Progress(const sim::ScanSpec& spec, std::size_t total, bool quiet)
+      : scan_id_(spec.scan_id), total_(total), quiet_(quiet), start_(Clock::now()), last_(start_) {}
+
+  void frame_sent(std::size_t bytes) {
+    ++frames_;
+    bytes_ += bytes;
+    const auto now = Clock::now();
+    const double seconds = std::chrono::duration<double>(now - last_).count();
+    if (quiet_ || seconds < 1.0) return;
+    std::fprintf(stderr, "tomolive-sim: scan %llu: %zu/%zu frames sent, %.1f frames/s, %.1f MB/s\n",
+                 static_cast<unsigned long long>(scan_id_), frames_, total_,
+                 static_cast<double>(frames_ - last_frames_) / seconds,
+                 static_cast<double>(bytes_ - last_bytes_) / seconds * 1e-6);
+    last_ = now;
+    last_frames_ = frames_;
+    last_bytes_ = bytes_;
+  }
+
+  std::size_t frames() const { return frames_; }
+
+  void finish(bool complete) const {
+    if (quiet_ && complete) return;
+    const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    std::fprintf(stderr, "tomolive-sim: scan %llu: %s after %zu/%zu frames in %.2f s (%.1f frames/s, %.1f MB/s)\n",
+                 static_cast<unsigned long long>(scan_id_), complete ? "end sent" : "interrupted, end sent",
+                 frames_, total_, seconds, static_cast<double>(frames_) / seconds,
+                 static_cast<double>(bytes_) / seconds * 1e-6);
+  }
+
+ private:
+  std::uint64_t scan_id_;
+  std::size_t total_;
+  bool quiet_;
+  Clock::time_point start_, last_;
+  std::size_t frames_ = 0, bytes_ = 0, last_frames_ = 0, last_bytes_ = 0;
+};
+
+// One detector row of every frame sent, for --write-raw: a Python test rebuilds the sinogram of that row from them.
+class RawRowRecorder {
+ public:
+  RawRowRecorder(const sim::ScanSimulator& scan, std::uint32_t row) : scan_(scan), row_(row) {}
+
+  // Appends the recorded row of frame `index` (cols values, copied from the frame by row_of()).
+  void record(std::size_t index, std::span<const std::uint16_t> row) {
+    const sim::FrameRef frame = scan_.frame_at(index);
+    std::vector<std::uint16_t>& rows = frame.kind == protocol::FrameKind::dark   ? darks_
+                                       : frame.kind == protocol::FrameKind::flat ? flats_
+                                                                                 : projections_;
+    rows.insert(rows.end(), row.begin(), row.end());
+    if (frame.kind == protocol::FrameKind::projection) {
+      angles_.push_back(static_cast<float>(scan_.spec().angle_deg(static_cast<std::uint32_t>(frame.frame_id))));
+    }
+  }
+
+  std::vector<std::uint16_t> row_of(const std::vector<std::uint16_t>& pixels) const {
+    const std::size_t cols = scan_.spec().cols;
+    const auto first = pixels.begin() + static_cast<std::ptrdiff_t>(row_ * cols);
+    return {first, first + static_cast<std::ptrdiff_t>(cols)};
+  }
+
+  // darks_row.npy, flats_row.npy, projections_row.npy: [frames sent, cols] uint16; angles_deg.npy: float32.
+  void write(const std::filesystem::path& dir) const {
+    const std::size_t cols = scan_.spec().cols;
+    std::filesystem::create_directories(dir);
+    sim::write_npy(dir / "darks_row.npy", std::span<const std::uint16_t>(darks_), {darks_.size() / cols, cols});
+    sim::write_npy(dir / "flats_row.npy", std::span<const std::uint16_t>(flats_), {flats_.size() / cols, cols});
+    sim::write_npy(dir / "projections_row.npy", std::span<const std::uint16_t>(projections_),
+                   {projections_.size() / cols, cols});
+    sim::write_npy(dir / "angles_deg.npy", std::span<const float>(angles_), {angles_.size()});
+  }
+
+ private:
+  const sim::ScanSimulator& scan_;
+  std::uint32_t row_;
+  std::vector<std::uint16_t> darks_, flats_, projections_;
+  std::vector<float> angles_;
+};
+
+void write_parameters(const std::filesystem::path& file, const sim::ScanSimulator& scan, std::uint32_t xy_row,
+                      std::optional<std::uint32_t> raw_row) {
+  const sim::ScanSpec& spec = scan.spec();
+  std::ofstream out(file);
+  out.precision(12);
+  out << "# tomolive-sim parameters: one 'key value' per line; lengths in detector pixels, angles in degrees,\n"
+         "# attenuation in 1/pixel; z = (rows - 1) / 2 - detector row (up is positive)\n"
+      << "scan_id " << spec.scan_id << "\nrows " << spec.rows << "\ncols " << spec.cols << "\nnum_darks "
+      << spec.num_darks << "\nnum_flats " << spec.num_flats << "\nprojections_per_turn " << spec.projections_per_turn
+      << "\nturns " << spec.turns << "\nrange_deg " << spec.range_deg << "\nangle_step_deg " << spec.angle_step_deg()
+      << "\ncenter_offset_px " << spec.center_offset_px << "\nannounced_center_offset_px "
+      << spec.announced_center_offset_px.value_or(spec.center_offset_px) << "\nphotons " << spec.photons
+      << "\nnoise " << spec.noise << "\ndefects " << spec.defects << "\nseed " << spec.seed << "\nxy_row " << xy_row
+      << "\nxz_y_px 0\nyz_x_px 0\ntruth_supersample " << kTruthSupersample << "\n";
+  if (raw_row) out << "raw_row " << *raw_row << "\n";
+  out << "# ellipsoid x y z a b c angle_deg density\n";
+  for (const sim::Ellipsoid& e : scan.phantom().ellipsoids()) {
+    out << "ellipsoid " << e.x << ' ' << e.y << ' ' << e.z << ' ' << e.a << ' ' << e.b << ' ' << e.c << ' '
+        << e.angle_deg << ' ' << e.density << "\n";
+  }
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
+// xy.npy (axial slice at row rows / 2), xz.npy (y = 0), yz.npy (x = 0) and params.txt.
+void write_truth(const std::filesystem::path& dir, const sim::ScanSimulator& scan,
+                 std::optional<std::uint32_t> raw_row) {
+  const sim::ScanSpec& spec = scan.spec();
+  const std::uint32_t xy_row = spec.rows / 2;
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const char* name, const sim::Image& image) {
+    sim::write_npy(dir / name, std::span<const float>(image.pixels), {image.rows, image.cols});
+  };
+  write("xy.npy", sim::truth_xy(scan.phantom(), spec.rows, spec.cols, xy_row, kTruthSupersample));
+  write("xz.npy", sim::truth_xz(scan.phantom(), spec.rows, spec.cols, 0.0, kTruthSupersample));
+  write("yz.npy", sim::truth_yz(scan.phantom(), spec.rows, spec.cols, 0.0, kTruthSupersample));
+  write_parameters(dir / "params.txt", scan, xy_row, raw_row);
+}
+
+zmq::message_t header_message(const protocol::Bytes& bytes) { return zmq::message_t(bytes.data(), bytes.size()); }
+
+std::int64_t unix_time_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Options {
+  sim::ScanSpec spec;
+  std::string connect = "tcp://127.0.0.1:5555";
+  std::string bind;
+  double rate = 60.0;
+  unsigned threads = 0;
+  std::string truth_dir;
+  std::string raw_dir;
+  std::optional<std::uint32_t> raw_row;
+  bool quiet = false;
+};
+
+// Streams the scan; returns the exit status.
+int stream(const Options& options) {
+  const sim::ScanSimulator scan(options.spec, options.threads);
+  const sim::ScanSpec& spec = scan.spec();
+  const std::uint32_t raw_row = options.raw_row.value_or(spec.rows / 2);
+  if (raw_row >= spec.rows) {
+    std::fprintf(stderr, "tomolive-sim: --raw-row %u: the detector has %u rows\n", raw_row, spec.rows);
+    return 1;
+  }
+  if (!options.truth_dir.empty()) {
+    write_truth(options.truth_dir, scan,
+                options.raw_dir.empty() ? std::nullopt : std::optional<std::uint32_t>(raw_row));
+  }
+  std::optional<RawRowRecorder> recorder;
+  if (!options.raw_dir.empty()) recorder.emplace(scan, raw_row);
+
+  const std::size_t frame_bytes = scan.frame_pixels() * sizeof(std::uint16_t);
+  PayloadPool pool(scan.frame_pixels());  // outlives the context below
+  zmq::context_t context(1);
+  zmq::socket_t socket(context, zmq::socket_type::push);
+  socket.set(zmq::sockopt::linger, -1);
+  socket.set(zmq::sockopt::sndhwm, static_cast<int>(std::clamp<std::size_t>(kQueueBytes / frame_bytes, 4, 1000)));
+  socket.set(zmq::sockopt::sndtimeo, static_cast<int>(kPollInterval.count()));
+  const bool connecting = options.bind.empty();
+  const std::string& endpoint = connecting ? options.connect : options.bind;
+  try {
+    if (connecting) {
+      socket.connect(endpoint);
+    } else {
+      socket.bind(endpoint);
+    }
+  } catch (const zmq::error_t& error) {
+    throw std::runtime_error(std::string("cannot ") + (connecting ? "connect to " : "bind ") + endpoint + ": " +
+                             error.what());
+  }
+  install_stop_handlers();
+
+  Sender sender(socket);
+  zmq::message_t begin = header_message(protocol::encode(sim::make_scan_begin(spec)));
+  if (!sender.send(begin, false, true)) {
+    socket.set(zmq::sockopt::linger, 0);  // nothing of this scan was queued
+    std::fprintf(stderr, "tomolive-sim: interrupted before begin was sent\n");
+    return kExitInterrupted;
+  }
+
+  Progress progress(spec, scan.frame_count(), options.quiet);
+  const Pacer pacer(options.rate);
+  for (std::size_t index = 0; index < scan.frame_count(); ++index) {
+    if (!pacer.wait_for(index)) break;
+    std::unique_ptr<PayloadPool::Buffer> buffer = pool.acquire();
+    scan.render(index, buffer->pixels);
+    const std::vector<std::uint16_t> raw = recorder ? recorder->row_of(buffer->pixels) : std::vector<std::uint16_t>{};
+    zmq::message_t header = header_message(protocol::encode(scan.header(index, unix_time_ns())));
+    zmq::message_t payload = PayloadPool::into_message(std::move(buffer));
+    if (!sender.send(header, true, true)) break;
+    sender.send(payload, false, false);
+    if (recorder) recorder->record(index, raw);
+    progress.frame_sent(frame_bytes);
+  }
+  const bool complete = progress.frames() == scan.frame_count();
+  if (!complete) {
+    std::fprintf(stderr, "tomolive-sim: stopping after %zu frames, sending end (Ctrl-C again aborts)\n",
+                 progress.frames());
+  }
+  zmq::message_t end = header_message(protocol::encode(sim::make_scan_end(spec)));
+  sender.send(end, false, false);
+  socket.close();
+  context.close();  // returns once every queued message is delivered (linger -1)
+  progress.finish(complete);
+  if (recorder) recorder->write(options.raw_dir);
+  return complete ? 0 : kExitInterrupted;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  sim::ScanSpec& spec = options.spec;
+  CLI::App app{"tomolive-sim: streams a simulated scan of a 3D Shepp-Logan phantom to the tomolive daemon over the "
+               "native protocol (ZeroMQ PUSH), as a detector would"};
+  app.option_defaults()->always_capture_default();
+  auto* connect = app.add_option("--connect", options.connect, "endpoint to connect the PUSH socket to");
+  app.add_option("--bind", options.bind, "bind the PUSH socket here instead (for a daemon that connects)")
+      ->excludes(connect);
+  app.add_option("--rows", spec.rows, "detector rows");
+  app.add_option("--cols", spec.cols, "detector columns");
+  app.add_option("--projections", spec.projections_per_turn, "projections per turn");
+  app.add_option("--turns", spec.turns, "turns of continuous rotation (> 1: the daemon keeps a one-turn window)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--darks", spec.num_darks, "dark frames");
+  app.add_option("--flats", spec.num_flats, "flat frames");
+  app.add_option("--range", spec.range_deg, "rotation per turn, degrees")->check(CLI::IsMember({180.0, 360.0}));
+  app.add_option("--center-offset", spec.center_offset_px, "true rotation-axis offset from (cols - 1) / 2, pixels");
+  app.add_option("--announced-offset", spec.announced_center_offset_px,
+                 "axis offset announced in begin, pixels (default: the true one)");
+  app.add_option("--rate", options.rate, "frames per second, 0 = as fast as possible")->check(CLI::NonNegativeNumber);
+  app.add_option("--scan-id", spec.scan_id, "scan id");
+  app.add_option("--name", spec.name, "scan name shown by the daemon");
+  app.add_option("--photons", spec.photons, "I0: open-beam counts above dark at the beam peak")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--no-noise", [&spec](std::int64_t) { spec.noise = false; }, "no read or photon noise");
+  app.add_flag("--no-defects", [&spec](std::int64_t) { spec.defects = false; }, "no dead or hot pixels");
+  app.add_option("--seed", spec.seed, "seed of the detector maps, defects and noise");
+  app.add_option("--threads", options.threads, "threads rendering a frame (0 = one per hardware thread)");
+  app.add_option("--write-truth", options.truth_dir,
+                 "write xy.npy (row rows/2), xz.npy (y = 0), yz.npy (x = 0) and params.txt to this directory");
+  app.add_option("--write-raw", options.raw_dir,
+                 "write darks_row.npy, flats_row.npy, projections_row.npy ([frames, cols] uint16, detector row "
+                 "--raw-row) and angles_deg.npy (float32) to this directory");
+  app.add_option("--raw-row", options.raw_row, "detector row recorded by --write-raw (default rows / 2)");
+  app.add_flag("--quiet", options.quiet, "no progress lines");
+  CLI11_PARSE(app, argc, argv);
+
+  if (const auto problem = sim::validate(spec)) {
+    std::fprintf(stderr, "tomolive-sim: %s\n", problem->c_str());
+    return 1;
+  }
+  try {
+    return stream(options);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "tomolive-sim: %s\n", error.what());
+    return 1;
+  }
+}
