@@ -19,7 +19,10 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--data-hwm", config.data_receive_hwm, "ZeroMQ receive high-water mark of the data socket (messages)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
-  app.add_option("--slices", config.slices_endpoint, "ZeroMQ endpoint to bind the slice/event PUB socket on")
+  app.add_option("--slices", config.slices_endpoint, "ZeroMQ endpoint to bind the slice PUB socket on")
+      ->capture_default_str();
+  app.add_option("--events", config.events_endpoint,
+                 "ZeroMQ endpoint to bind the event PUB socket on (errors, scan begun/ended)")
       ->capture_default_str();
   app.add_option("--control", config.control_endpoint, "ZeroMQ endpoint to bind the control REP socket on")
       ->capture_default_str();

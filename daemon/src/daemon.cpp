@@ -12,8 +12,10 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   EngineSelection selection = select_engine(config.engine);
   engine_reason_ = std::move(selection.reason);
 
-  publisher_ = std::make_unique<ZmqPublisher>(context_, ZmqPublisher::Options{config.slices_endpoint}, board_,
-                                              counters_);
+  ZmqPublisher::Options publisher_options;
+  publisher_options.slices_endpoint = config.slices_endpoint;
+  publisher_options.events_endpoint = config.events_endpoint;
+  publisher_ = std::make_unique<ZmqPublisher>(context_, publisher_options, board_, counters_);
   reporter_ = std::make_unique<EventReporter>(counters_, *publisher_);
   inbox_ = std::make_unique<EngineInbox>(
       config.queue_capacity, config.queue_policy, counters_, [this](const IngestItem& dropped) {

@@ -96,13 +96,15 @@ void EngineWorker::end_active_scan(const std::string& why) {
   const ScanSummary summary = session_->end();
   bump(counters_.scans_ended);
   bump(counters_.projections_missing, summary.projections_missing);
+  refresh_status();
+  // The final slices are on the board before anyone hears that the scan ended.
+  if (engine_has_scan_) snapshot_slices();
   reporter_.scan_event("scan_ended", session_->scan_id(),
                        why + ": " + std::to_string(session_->received(FrameKind::projection)) + " of " +
                            std::to_string(session_->expected(FrameKind::projection)) + " projections, " +
                            std::to_string(summary.projections_missing) + " missing, " +
                            std::to_string(summary.darks_missing) + " darks and " +
                            std::to_string(summary.flats_missing) + " flats missing");
-  if (engine_has_scan_) snapshot_slices();
 }
 
 void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
@@ -346,7 +348,7 @@ void EngineWorker::refresh_status() {
   protocol::ScanStatus status;
   status.scan_id = begin.scan_id;
   status.name = begin.name;
-  status.state = session_->ended() ? "ended" : engine_has_scan_ ? "receiving" : "refused";
+  status.state = session_->ended() ? "ended" : "receiving";
   status.rows = begin.rows;
   status.cols = begin.cols;
   status.window = begin.window;

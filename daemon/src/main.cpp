@@ -45,9 +45,9 @@ int main(int argc, char** argv) {
   try {
     tomolive::daemon::Daemon daemon(config);
     spdlog::info("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason());
-    spdlog::info("data in: {} ({}), slices and events out: {}, control: {}", daemon.data_endpoint(),
+    spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}", daemon.data_endpoint(),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
-                 daemon.control_endpoint());
+                 daemon.events_endpoint(), daemon.control_endpoint());
     int signal = 0;
     while ((signal = wait_for_signal(signals, config.status_interval_s)) == 0) {
       spdlog::info("{}", daemon.status_line());

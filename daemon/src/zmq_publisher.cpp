@@ -14,12 +14,17 @@ zmq::message_t topic(std::string_view name) { return zmq::message_t(name.data(),
 
 ZmqPublisher::ZmqPublisher(zmq::context_t& context, const Options& options, SliceBoard& board,
                            DaemonCounters& counters)
-    : socket_(context, zmq::socket_type::pub), board_(board), counters_(counters),
-      event_capacity_(options.event_queue_capacity) {
-  socket_.set(zmq::sockopt::sndhwm, options.send_hwm);
-  socket_.set(zmq::sockopt::linger, 200);  // ms to flush the last slices at shutdown
-  socket_.bind(options.endpoint);
-  endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
+    : slice_socket_(context, zmq::socket_type::pub), event_socket_(context, zmq::socket_type::pub), board_(board),
+      counters_(counters), event_capacity_(options.event_queue_capacity) {
+  constexpr int kLingerMs = 200;  // to flush the last messages at shutdown
+  slice_socket_.set(zmq::sockopt::sndhwm, options.slice_send_hwm);
+  slice_socket_.set(zmq::sockopt::linger, kLingerMs);
+  slice_socket_.bind(options.slices_endpoint);
+  slices_endpoint_ = slice_socket_.get(zmq::sockopt::last_endpoint);
+  event_socket_.set(zmq::sockopt::sndhwm, options.event_send_hwm);
+  event_socket_.set(zmq::sockopt::linger, kLingerMs);
+  event_socket_.bind(options.events_endpoint);
+  events_endpoint_ = event_socket_.get(zmq::sockopt::last_endpoint);
   thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
 }
 
@@ -78,8 +83,8 @@ void ZmqPublisher::send_pending_events() {
     events.swap(events_);
   }
   for (const protocol::Event& event : events) {
-    socket_.send(topic(protocol::kEventTopic), zmq::send_flags::sndmore);
-    socket_.send(to_message(protocol::encode(event)), zmq::send_flags::none);
+    event_socket_.send(topic(protocol::kEventTopic), zmq::send_flags::sndmore);
+    event_socket_.send(to_message(protocol::encode(event)), zmq::send_flags::none);
     bump(counters_.events_published);
   }
 }
@@ -90,9 +95,9 @@ void ZmqPublisher::send_new_slices() {
     if (!board_.copy_if_newer(kind, sent, scratch_)) continue;
     sent = scratch_.header.sequence;
     scratch_.header.published_ns = now_ns();
-    socket_.send(topic(protocol::kSliceTopic), zmq::send_flags::sndmore);
-    socket_.send(to_message(protocol::encode(scratch_.header)), zmq::send_flags::sndmore);
-    socket_.send(zmq::message_t(scratch_.values.data(), scratch_.values.size() * sizeof(float)),
+    slice_socket_.send(topic(protocol::kSliceTopic), zmq::send_flags::sndmore);
+    slice_socket_.send(to_message(protocol::encode(scratch_.header)), zmq::send_flags::sndmore);
+    slice_socket_.send(zmq::message_t(scratch_.values.data(), scratch_.values.size() * sizeof(float)),
                  zmq::send_flags::none);
     bump(counters_.slices_published);
   }

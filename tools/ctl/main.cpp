@@ -108,8 +108,9 @@ int main(int argc, char** argv) {
       std::cerr << "tomolive-ctl: the slice payload is missing or has the wrong size\n";
       return 1;
     }
-    tomolive::sim::write_npy_float32(out_path, static_cast<const float*>(exchange.payload->data()),
-                                     {slice->rows, slice->cols});
+    const auto* values = static_cast<const float*>(exchange.payload->data());
+    tomolive::sim::write_npy(out_path, std::span<const float>(values, std::size_t{slice->rows} * slice->cols),
+                             {slice->rows, slice->cols});
     std::cerr << "wrote " << out_path << " (" << slice->rows << " x " << slice->cols << ")\n";
   }
   return 0;

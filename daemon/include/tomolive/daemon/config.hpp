@@ -14,7 +14,8 @@ struct DaemonConfig {
   std::string data_endpoint = "tcp://*:5555";  // PULL: bound, or connected to a detector's PUSH (data_connect)
   bool data_connect = false;
   int data_receive_hwm = 1000;                 // messages ZeroMQ buffers before the sender blocks
-  std::string slices_endpoint = "tcp://*:5556";   // PUB: slices and events
+  std::string slices_endpoint = "tcp://*:5556";   // PUB: slices
+  std::string events_endpoint = "tcp://*:5558";   // PUB: events (errors, scan begun/ended)
   std::string control_endpoint = "tcp://*:5557";  // REP: control commands
   int zmq_io_threads = 1;
   EngineOptions engine;

@@ -46,7 +46,8 @@ class Daemon {
   const std::string& engine_reason() const { return engine_reason_; }
   // Endpoints as bound (ports resolved), for logs and tests that bind port 0.
   const std::string& data_endpoint() const { return ingest_->endpoint(); }
-  const std::string& slices_endpoint() const { return publisher_->endpoint(); }
+  const std::string& slices_endpoint() const { return publisher_->slices_endpoint(); }
+  const std::string& events_endpoint() const { return publisher_->events_endpoint(); }
   const std::string& control_endpoint() const { return control_->endpoint(); }
 
  private:

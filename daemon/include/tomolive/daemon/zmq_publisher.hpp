@@ -1,7 +1,12 @@
-// ZmqPublisher: the PUB socket for programs. One thread sends events as they are posted and, when woken, the
-// newest version of each slice from the SliceBoard. Slow subscribers get the newest slice, never a backlog: the
-// board holds one version per slice and the socket's send high-water mark is small, so ZeroMQ drops for a
-// subscriber that does not keep up. Events are queued (bounded; on overflow the oldest is dropped and counted).
+// ZmqPublisher: the two PUB sockets for programs, one for slices and one for events, served by one thread that
+// sends events as they are posted and, when woken, the newest version of each slice from the SliceBoard.
+//
+// Slow subscribers never cause a growing queue: the board holds one version per slice, slices are published at most
+// --publish-hz times per second, and the slice socket's send high-water mark is small, so ZeroMQ drops slices for a
+// subscriber that does not keep up (it then misses versions; get_slice always returns the newest). Events
+// are small and must not be lost in a burst of rejections, so they have their own socket with a large high-water
+// mark; before the socket they wait in a bounded queue (on overflow the oldest is dropped and counted).
+// A subscriber may connect one SUB socket to both endpoints; the topic part tells the messages apart.
 //
 // Message form (see PROTOCOL.md): slices are [topic "slice", header, float32 payload]; events [topic "event",
 // header]. Thread-safe: post_event and notify_slices may be called from any thread.
@@ -26,12 +31,14 @@ namespace tomolive::daemon {
 class ZmqPublisher : public EventSink {
  public:
   struct Options {
-    std::string endpoint = "tcp://*:5556";
-    int send_hwm = 16;                      // messages queued per subscriber before ZeroMQ drops for it
-    std::size_t event_queue_capacity = 1024;
+    std::string slices_endpoint = "tcp://*:5556";
+    std::string events_endpoint = "tcp://*:5558";
+    int slice_send_hwm = 16;       // slice messages queued per subscriber; beyond, ZeroMQ drops new ones for it
+    int event_send_hwm = 100000;   // event messages (a few hundred bytes each) queued per subscriber
+    std::size_t event_queue_capacity = 100000;
   };
 
-  // Binds at once; throws zmq::error_t if the endpoint is unusable.
+  // Binds both sockets at once; throws zmq::error_t if an endpoint is unusable.
   ZmqPublisher(zmq::context_t& context, const Options& options, SliceBoard& board, DaemonCounters& counters);
   // Sends what is pending, then stops and joins.
   ~ZmqPublisher() override;
@@ -41,15 +48,19 @@ class ZmqPublisher : public EventSink {
   void post_event(protocol::Event event) override;
   void notify_slices();
   void stop();
-  const std::string& endpoint() const { return endpoint_; }
+  // Endpoints as bound (ports resolved).
+  const std::string& slices_endpoint() const { return slices_endpoint_; }
+  const std::string& events_endpoint() const { return events_endpoint_; }
 
  private:
   void run(std::stop_token stop);
   void send_pending_events();
   void send_new_slices();
 
-  zmq::socket_t socket_;
-  std::string endpoint_;
+  zmq::socket_t slice_socket_;
+  zmq::socket_t event_socket_;
+  std::string slices_endpoint_;
+  std::string events_endpoint_;
   SliceBoard& board_;
   DaemonCounters& counters_;
   const std::size_t event_capacity_;

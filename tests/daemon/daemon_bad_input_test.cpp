@@ -1,0 +1,330 @@
+// Every error case of PROTOCOL.md sent to a running daemon: the error is published with its reason, its counter
+// moves, and a following valid scan still reconstructs exactly as a reference engine does.
+#include <msgpack.hpp>
+
+#include <gtest/gtest.h>
+
+#include "daemon_harness.hpp"
+
+namespace tomolive::testing {
+namespace {
+
+using protocol::ErrorCode;
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+// Bytes of a msgpack value written by `write`.
+protocol::Bytes pack(const std::function<void(Packer&)>& write) {
+  msgpack::sbuffer buffer;
+  Packer packer(buffer);
+  write(packer);
+  const auto* data = reinterpret_cast<const std::byte*>(buffer.data());
+  return protocol::Bytes(data, data + buffer.size());
+}
+
+protocol::Bytes bytes_of(std::string_view text) {
+  const auto* data = reinterpret_cast<const std::byte*>(text.data());
+  return protocol::Bytes(data, data + text.size());
+}
+
+// A projection header map for scan 1 with `fields` written after "v" and "type" (the caller counts them).
+protocol::Bytes projection_map(std::uint32_t field_count, const std::function<void(Packer&)>& fields) {
+  return pack([&](Packer& p) {
+    p.pack_map(2 + field_count);
+    p.pack("v"), p.pack(1);
+    p.pack("type"), p.pack("projection");
+    fields(p);
+  });
+}
+
+// Waits for the error event of `code`, checks that its message mentions `mentions`, and that the counter moved.
+void expect_rejected(DaemonFixture& fixture, ErrorCode code, const std::string& mentions) {
+  const auto event = fixture.subscriber().wait_error(code);
+  ASSERT_TRUE(event) << "no " << protocol::to_string(code) << " error event";
+  EXPECT_NE(event->message.find(mentions), std::string::npos)
+      << "the message \"" << event->message << "\" does not mention \"" << mentions << "\"";
+  EXPECT_GE(fixture.control().rejected(code), 1u);
+  EXPECT_GE(fixture.control().counter("rejected"), 1u);
+}
+
+// begin, darks, flats and the first `projections` projections of small scan `scan_id`.
+sim::ScanSimulator start_scan(DaemonFixture& fixture, std::uint64_t scan_id, std::size_t projections) {
+  sim::ScanSimulator scan(small_scan_spec(scan_id));
+  fixture.sender().send(protocol::encode(sim::make_scan_begin(scan.spec())));
+  const std::size_t references = scan.spec().num_darks + scan.spec().num_flats;
+  for (std::size_t i = 0; i < references + projections; ++i) {
+    fixture.sender().send(protocol::encode(scan.header(i)), scan.render(i));
+  }
+  return scan;
+}
+
+class BadInput : public ::testing::Test {
+ protected:
+  DaemonFixture fixture;
+};
+
+TEST_F(BadInput, GarbageBytesAreAMalformedHeader) {
+  fixture.sender().send(bytes_of("\xc1\x01garbage that is no msgpack"));
+  expect_rejected(fixture, ErrorCode::malformed_header, "");
+  expect_scan_reconstructs(fixture, 11);
+}
+
+TEST_F(BadInput, AHeaderThatIsNotAMapIsMalformed) {
+  fixture.sender().send(pack([](Packer& p) { p.pack(std::vector<int>{1, 2, 3}); }));
+  expect_rejected(fixture, ErrorCode::malformed_header, "map");
+  expect_scan_reconstructs(fixture, 12);
+}
+
+TEST_F(BadInput, AThreePartMessageIsMalformed) {
+  fixture.sender().send_parts({bytes_of("a"), bytes_of("b"), bytes_of("c")});
+  expect_rejected(fixture, ErrorCode::malformed_header, "3 parts");
+  expect_scan_reconstructs(fixture, 13);
+}
+
+TEST_F(BadInput, AnotherProtocolVersionIsRefused) {
+  fixture.sender().send(pack([](Packer& p) {
+    p.pack_map(3);
+    p.pack("v"), p.pack(7);
+    p.pack("type"), p.pack("end");
+    p.pack("scan_id"), p.pack(1);
+  }));
+  expect_rejected(fixture, ErrorCode::unsupported_version, "7");
+  expect_scan_reconstructs(fixture, 14);
+}
+
+TEST_F(BadInput, AnUnknownMessageTypeIsRefused) {
+  fixture.sender().send(pack([](Packer& p) {
+    p.pack_map(2);
+    p.pack("v"), p.pack(1);
+    p.pack("type"), p.pack("calibrate");
+  }));
+  expect_rejected(fixture, ErrorCode::unknown_type, "calibrate");
+  expect_scan_reconstructs(fixture, 15);
+}
+
+TEST_F(BadInput, AMissingFieldIsNamed) {
+  const std::vector<std::uint16_t> pixels(64 * 8, 1000);
+  fixture.sender().send(projection_map(3,
+                                       [](Packer& p) {
+                                         p.pack("scan_id"), p.pack(1);
+                                         p.pack("shape"), p.pack(std::vector<int>{8, 64});
+                                         p.pack("dtype"), p.pack("uint16");
+                                       }),
+                        pixels);
+  expect_rejected(fixture, ErrorCode::missing_field, "frame_id");
+  expect_scan_reconstructs(fixture, 16);
+}
+
+TEST_F(BadInput, AFieldOfTheWrongTypeIsNamed) {
+  const std::vector<std::uint16_t> pixels(64 * 8, 1000);
+  fixture.sender().send(projection_map(4,
+                                       [](Packer& p) {
+                                         p.pack("scan_id"), p.pack(1);
+                                         p.pack("frame_id"), p.pack("seven");
+                                         p.pack("shape"), p.pack(std::vector<int>{8, 64});
+                                         p.pack("dtype"), p.pack("uint16");
+                                       }),
+                        pixels);
+  expect_rejected(fixture, ErrorCode::wrong_field_type, "frame_id");
+  expect_scan_reconstructs(fixture, 17);
+}
+
+TEST_F(BadInput, AnUnknownDtypeIsRefused) {
+  const std::vector<std::uint16_t> pixels(64 * 8, 1000);
+  fixture.sender().send(projection_map(4,
+                                       [](Packer& p) {
+                                         p.pack("scan_id"), p.pack(1);
+                                         p.pack("frame_id"), p.pack(0);
+                                         p.pack("shape"), p.pack(std::vector<int>{8, 64});
+                                         p.pack("dtype"), p.pack("int12");
+                                       }),
+                        pixels);
+  expect_rejected(fixture, ErrorCode::bad_dtype, "int12");
+  expect_scan_reconstructs(fixture, 18);
+}
+
+TEST_F(BadInput, APayloadOfTheWrongSizeIsRefusedWithBothSizes) {
+  const sim::ScanSimulator scan = start_scan(fixture, 2, 0);
+  const std::vector<std::uint16_t> short_payload(64 * 8 - 1, 1000);
+  fixture.sender().send(protocol::encode(scan.header(scan.spec().num_darks + scan.spec().num_flats)), short_payload);
+  expect_rejected(fixture, ErrorCode::size_mismatch, "1024");  // 8 x 64 x 2 bytes expected
+  expect_scan_reconstructs(fixture, 19);
+}
+
+TEST_F(BadInput, AFrameWithoutPayloadIsRefused) {
+  const sim::ScanSimulator scan = start_scan(fixture, 2, 0);
+  fixture.sender().send(protocol::encode(scan.header(0)));
+  expect_rejected(fixture, ErrorCode::missing_payload, "");
+  expect_scan_reconstructs(fixture, 20);
+}
+
+TEST_F(BadInput, ABeginWithAPayloadIsRefused) {
+  const sim::ScanSimulator scan(small_scan_spec(3));
+  fixture.sender().send_parts({protocol::encode(sim::make_scan_begin(scan.spec())), bytes_of("surprise")});
+  expect_rejected(fixture, ErrorCode::unexpected_payload, "begin");
+  expect_scan_reconstructs(fixture, 21);
+}
+
+TEST_F(BadInput, AbsurdGeometriesAreRefusedAtBegin) {
+  auto begin = sim::make_scan_begin(small_scan_spec(4));
+  begin.rows = 0;
+  fixture.sender().send(protocol::encode(begin));
+  expect_rejected(fixture, ErrorCode::invalid_geometry, "rows");
+  begin.rows = 100000;
+  fixture.sender().send(protocol::encode(begin));
+  const auto huge = fixture.subscriber().wait_error(ErrorCode::invalid_geometry);
+  ASSERT_TRUE(huge);
+  EXPECT_NE(huge->message.find("100000"), std::string::npos) << huge->message;
+  expect_scan_reconstructs(fixture, 22);
+}
+
+TEST_F(BadInput, AScanThatDoesNotFitIsRefusedWithItsMemoryPlan) {
+  auto begin = sim::make_scan_begin(small_scan_spec(5));
+  begin.rows = 2048;
+  begin.cols = 2048;
+  begin.num_projections = 3000;
+  fixture.sender().send(protocol::encode(begin));
+  expect_rejected(fixture, ErrorCode::scan_too_large, "MiB");
+  EXPECT_EQ(fixture.control().counter("scans_refused"), 1u);
+  // Frames of the refused scan are not silently swallowed either.
+  auto frame = sim::make_frame_header(small_scan_spec(5), protocol::FrameKind::projection, 0);
+  frame.rows = 2048;
+  frame.cols = 2048;
+  fixture.sender().send(protocol::encode(frame), std::vector<std::uint16_t>(2048 * 2048, 1));
+  expect_rejected(fixture, ErrorCode::no_active_scan, "begin");
+  expect_scan_reconstructs(fixture, 23);
+}
+
+TEST_F(BadInput, FramesBeforeAnyBeginAreRefused) {
+  const sim::ScanSimulator scan(small_scan_spec(6));
+  fixture.sender().send(protocol::encode(scan.header(0)), scan.render(0));
+  expect_rejected(fixture, ErrorCode::no_active_scan, "no scan is active");
+  fixture.sender().send(protocol::encode(sim::make_scan_end(scan.spec())));
+  const auto end_error = fixture.subscriber().wait_error(ErrorCode::no_active_scan);
+  ASSERT_TRUE(end_error);
+  EXPECT_NE(end_error->message.find("end"), std::string::npos);
+  expect_scan_reconstructs(fixture, 24);
+}
+
+TEST_F(BadInput, FramesOfAnotherScanAreRefused) {
+  const sim::ScanSimulator scan = start_scan(fixture, 7, 3);
+  auto foreign = scan.header(scan.spec().num_darks + scan.spec().num_flats + 3);
+  foreign.scan_id = 99;
+  fixture.sender().send(protocol::encode(foreign), scan.render(0));
+  expect_rejected(fixture, ErrorCode::scan_id_mismatch, "99");
+  expect_scan_reconstructs(fixture, 25);
+}
+
+TEST_F(BadInput, FramesOfAnotherShapeAreRefused) {
+  const sim::ScanSimulator scan = start_scan(fixture, 8, 3);
+  auto wide = scan.header(scan.spec().num_darks + scan.spec().num_flats + 3);
+  wide.cols = 32;
+  fixture.sender().send(protocol::encode(wide), std::vector<std::uint16_t>(8 * 32, 1000));
+  expect_rejected(fixture, ErrorCode::shape_mismatch, "32");
+  expect_scan_reconstructs(fixture, 26);
+}
+
+TEST_F(BadInput, MoreFramesThanAnnouncedAreRefused) {
+  const sim::ScanSimulator scan = start_scan(fixture, 9, 3);
+  auto extra = sim::make_frame_header(scan.spec(), protocol::FrameKind::projection, 90);  // ids are 0..89
+  fixture.sender().send(protocol::encode(extra), scan.render(0));
+  expect_rejected(fixture, ErrorCode::frame_id_out_of_range, "90");
+  expect_scan_reconstructs(fixture, 27);
+}
+
+TEST_F(BadInput, DuplicateFramesAreRefusedAndTheFirstIsKept) {
+  const sim::ScanSimulator scan = start_scan(fixture, 10, 3);
+  const std::size_t first_projection = scan.spec().num_darks + scan.spec().num_flats;
+  fixture.sender().send(protocol::encode(scan.header(first_projection + 1)), scan.render(first_projection + 1));
+  expect_rejected(fixture, ErrorCode::duplicate_frame, "1");
+  const auto status = fixture.control().status();
+  ASSERT_TRUE(status.scan);
+  EXPECT_EQ(status.scan->projections_received, 3u);
+  expect_scan_reconstructs(fixture, 28);
+}
+
+TEST_F(BadInput, DarksAfterTheFirstProjectionAreRefused) {
+  sim::ScanSpec spec = small_scan_spec(11);
+  spec.num_darks = 3;
+  const sim::ScanSimulator scan(spec);
+  fixture.sender().send(protocol::encode(sim::make_scan_begin(spec)));
+  // Darks 0 and 1, the flats and one projection; then dark 2, too late.
+  const std::size_t first_projection = spec.num_darks + spec.num_flats;
+  for (const std::size_t i : {std::size_t{0}, std::size_t{1}, first_projection - 2, first_projection - 1,
+                              first_projection}) {
+    fixture.sender().send(protocol::encode(scan.header(i)), scan.render(i));
+  }
+  fixture.sender().send(protocol::encode(scan.header(2)), scan.render(2));
+  expect_rejected(fixture, ErrorCode::reference_after_projections, "dark 2");
+  expect_scan_reconstructs(fixture, 29);
+}
+
+TEST_F(BadInput, ANewBeginEndsTheActiveScanAndReportsWhatWasMissing) {
+  start_scan(fixture, 12, 5);
+  expect_scan_reconstructs(fixture, 30);
+  EXPECT_EQ(fixture.control().counter("projections_missing"), 85u);  // scan 12 got 5 of 90
+}
+
+TEST(BadInputQueue, DropOldestCountsAndReportsEveryDroppedFrame) {
+  daemon::DaemonConfig config = test_config();
+  config.queue_capacity = 1;
+  config.queue_policy = daemon::QueuePolicy::drop_oldest;
+  DaemonFixture fixture(config);
+  sim::ScanSpec spec = small_scan_spec(40);
+  spec.rows = 64;
+  spec.cols = 128;
+  spec.projections_per_turn = 400;
+  const sim::ScanSimulator scan(spec);
+  fixture.sender().stream(scan);  // as fast as the socket takes it: far faster than the engine
+  ASSERT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "scan_ended"; }, 60s));
+  const std::uint64_t dropped = fixture.control().counter("queue_dropped");
+  EXPECT_GT(dropped, 0u) << "the burst did not fill a one-frame queue";
+  EXPECT_EQ(fixture.control().rejected(ErrorCode::queue_full), dropped);
+  const std::uint64_t accepted = fixture.control().counter("darks_accepted") +
+                                 fixture.control().counter("flats_accepted") +
+                                 fixture.control().counter("projections_accepted");
+  EXPECT_EQ(accepted + dropped, scan.frame_count()) << "frames neither accepted nor reported as dropped";
+  if (dropped > 0) {
+    EXPECT_TRUE(fixture.subscriber().wait_error(ErrorCode::queue_full));
+  }
+}
+
+TEST(BadControl, RefusedCommandsGetErrorRepliesAndTheDaemonKeepsServing) {
+  DaemonFixture fixture;
+  const auto garbage = fixture.control().request_bytes(bytes_of("\xc1 not a request"));
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.error->code, ErrorCode::malformed_header);
+
+  const auto unknown = fixture.control().request_bytes(pack([](Packer& p) {
+    p.pack_map(2);
+    p.pack("v"), p.pack(1);
+    p.pack("type"), p.pack("self_destruct");
+  }));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error->code, ErrorCode::unknown_type);
+  EXPECT_NE(unknown.error->message.find("self_destruct"), std::string::npos);
+
+  const auto too_early = fixture.control().request(protocol::SetCenter{1.0, std::nullopt});
+  ASSERT_FALSE(too_early.ok());
+  EXPECT_EQ(too_early.error->code, ErrorCode::no_active_scan);
+
+  expect_scan_reconstructs(fixture, 31);
+
+  const auto outside = fixture.control().request(protocol::SetCenter{500.0, std::nullopt});
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.error->code, ErrorCode::invalid_argument);
+  EXPECT_NE(outside.error->message.find("500"), std::string::npos);
+
+  protocol::SetSlices bad_row;
+  bad_row.xy_row = 8;  // rows are 0..7
+  const auto row = fixture.control().request(bad_row);
+  ASSERT_FALSE(row.ok());
+  EXPECT_EQ(row.error->code, ErrorCode::invalid_argument);
+  EXPECT_NE(row.error->message.find("0..7"), std::string::npos);
+
+  EXPECT_GE(fixture.control().counter("control_errors"), 5u);
+  expect_scan_reconstructs(fixture, 32);
+}
+
+}  // namespace
+}  // namespace tomolive::testing

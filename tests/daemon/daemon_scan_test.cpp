@@ -1,0 +1,118 @@
+// Good-path behaviour of a running daemon: status, recompute on center and slice changes (Q3 through the daemon),
+// get_slice, continuous rotation with a sliding window.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "daemon_harness.hpp"
+
+namespace tomolive::testing {
+namespace {
+
+float max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  float worst = 0.f;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
+float max_abs(const std::vector<float>& a) {
+  float peak = 0.f;
+  for (const float v : a) peak = std::max(peak, std::abs(v));
+  return peak;
+}
+
+std::vector<float> get_slice(DaemonFixture& fixture, protocol::SliceKind kind, protocol::SliceUpdate* header = nullptr) {
+  std::vector<float> values;
+  const auto reply = fixture.control().request(protocol::GetSlice{kind}, &values);
+  EXPECT_TRUE(reply.ok()) << (reply.error ? reply.error->message : "");
+  if (header) {
+    if (const auto* h = std::get_if<protocol::SliceUpdate>(&reply.result)) *header = *h;
+  }
+  return values;
+}
+
+TEST(DaemonScan, StatusDescribesTheFinishedScan) {
+  DaemonFixture fixture;
+  expect_scan_reconstructs(fixture, 1);
+  const protocol::Status status = fixture.control().status();
+  EXPECT_EQ(status.engine, "cpu");
+  ASSERT_TRUE(status.scan);
+  EXPECT_EQ(status.scan->scan_id, 1u);
+  EXPECT_EQ(status.scan->state, "ended");
+  EXPECT_EQ(status.scan->projections_received, 90u);
+  EXPECT_EQ(status.scan->projections_expected, 90u);
+  EXPECT_EQ(status.scan->projections_missing, 0u);
+  EXPECT_EQ(status.scan->darks_received, 2u);
+  EXPECT_EQ(status.scan->flats_received, 2u);
+  EXPECT_DOUBLE_EQ(status.scan->center_offset_px, 0.75);
+  EXPECT_DOUBLE_EQ(status.scan->center_column_px, 31.5 + 0.75);
+  EXPECT_EQ(status.scan->xy_row, 4u);
+  EXPECT_GT(status.scan->memory.store_bytes, 90u * 8 * 64 * 4 - 1);
+  EXPECT_GE(status.scan->memory.available_bytes, status.scan->memory.total_bytes);
+  EXPECT_EQ(fixture.control().counter("rejected"), 0u);
+  EXPECT_EQ(fixture.control().counter("projections_reconstructed"), 90u);
+}
+
+TEST(DaemonScan, SetCenterRecomputesAndTheSameCenterReproducesTheIncrementalSlices) {
+  DaemonFixture fixture;
+  expect_scan_reconstructs(fixture, 2);
+  const auto incremental = get_slice(fixture, protocol::SliceKind::xy);
+
+  const auto same = fixture.control().request(protocol::SetCenter{0.75, std::nullopt});
+  ASSERT_TRUE(same.ok());
+  const auto recomputed = get_slice(fixture, protocol::SliceKind::xy);
+  EXPECT_LE(max_abs_difference(incremental, recomputed), 1e-4f * max_abs(incremental)) << "Q3 through the daemon";
+
+  const auto moved = fixture.control().request(protocol::SetCenter{std::nullopt, 31.5 + 3.0});
+  ASSERT_TRUE(moved.ok());
+  const auto& result = std::get<protocol::CenterResult>(moved.result);
+  EXPECT_DOUBLE_EQ(result.center_offset_px, 3.0);
+  EXPECT_DOUBLE_EQ(result.center_column_px, 34.5);
+  EXPECT_GE(result.recompute_ms, 0.0);
+  protocol::SliceUpdate header;
+  const auto off_center = get_slice(fixture, protocol::SliceKind::xy, &header);
+  EXPECT_DOUBLE_EQ(header.center_offset_px, 3.0);
+  EXPECT_GT(max_abs_difference(incremental, off_center), 0.1f * max_abs(incremental))
+      << "a 2.25 px center error must visibly change the slice";
+  const auto published = fixture.subscriber().wait_slice(
+      protocol::SliceKind::xy, [](const protocol::SliceUpdate& h) { return h.center_offset_px == 3.0; });
+  ASSERT_TRUE(published) << "the recomputed slice was not published";
+  EXPECT_EQ(published->values, off_center);
+}
+
+TEST(DaemonScan, SetSlicesMovesOnlyWhatWasAskedAndGetSliceReturnsIt) {
+  DaemonFixture fixture;
+  expect_scan_reconstructs(fixture, 3);
+  const auto xz_before = get_slice(fixture, protocol::SliceKind::xz);
+  const auto yz_before = get_slice(fixture, protocol::SliceKind::yz);
+  protocol::SetSlices move;
+  move.xz_y_px = 10.0;
+  const auto reply = fixture.control().request(move);
+  ASSERT_TRUE(reply.ok());
+  const auto& result = std::get<protocol::SlicesResult>(reply.result);
+  EXPECT_DOUBLE_EQ(result.xz_y_px, 10.0);
+  EXPECT_DOUBLE_EQ(result.yz_x_px, 0.0);
+  protocol::SliceUpdate header;
+  const auto xz_after = get_slice(fixture, protocol::SliceKind::xz, &header);
+  EXPECT_DOUBLE_EQ(header.position, 10.0);
+  EXPECT_EQ(header.rows, 8u);
+  EXPECT_EQ(header.cols, 64u);
+  EXPECT_GT(max_abs_difference(xz_before, xz_after), 0.05f * max_abs(xz_before));
+  EXPECT_EQ(get_slice(fixture, protocol::SliceKind::yz), yz_before);
+}
+
+TEST(DaemonScan, ContinuousRotationKeepsTheNewestTurn) {
+  DaemonFixture fixture;
+  sim::ScanSpec spec = small_scan_spec(4);
+  spec.projections_per_turn = 60;
+  spec.turns = 3;
+  expect_scan_reconstructs(fixture, spec);  // compares with an engine whose window slots were replaced in turn
+  const auto status = fixture.control().status();
+  ASSERT_TRUE(status.scan);
+  EXPECT_EQ(status.scan->window, 60u);
+  EXPECT_EQ(status.scan->projections_received, 180u);
+}
+
+}  // namespace
+}  // namespace tomolive::testing
