@@ -15,7 +15,7 @@ struct StoreF32 {
   static __device__ __forceinline__ Cell pack(float r0, float r1, float r2, float r3) {
     return make_float4(r0, r1, r2, r3);
   }
-  static __device__ __forceinline__ void unpack(const Cell& cell, float (&rows)[4]) {
+  static __device__ __forceinline__ void unpack(Cell cell, float (&rows)[4]) {
     rows[0] = cell.x;
     rows[1] = cell.y;
     rows[2] = cell.z;
@@ -36,7 +36,7 @@ struct StoreF16 {
     const __half2 hi = __floats2half2_rn(r2, r3);
     return make_uint2(*reinterpret_cast<const unsigned*>(&lo), *reinterpret_cast<const unsigned*>(&hi));
   }
-  static __device__ __forceinline__ void unpack(const Cell& cell, float (&rows)[4]) {
+  static __device__ __forceinline__ void unpack(Cell cell, float (&rows)[4]) {
     const float2 lo = __half22float2(*reinterpret_cast<const __half2*>(&cell.x));
     const float2 hi = __half22float2(*reinterpret_cast<const __half2*>(&cell.y));
     rows[0] = lo.x;

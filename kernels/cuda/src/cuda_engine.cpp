@@ -1,0 +1,659 @@
+// The CUDA engine. Per scan (struct Scan, allocated by begin_scan):
+//   raw        the frame being processed, as it arrived (up to 4 bytes a pixel)
+//   dark_sum, flat_sum (double) -> dark, flat (float) levels, averaged on the GPU at the first projection
+//   rows       rows x padded floats: attenuation, zero-padded, then ramp-filtered in place (GpuRampFilter)
+//   store      the projection store (projection_store.hpp), slices (float32), a table of entries for recomputes
+// Two streams: `copy_` carries host-to-device copies of raw frames, `compute_` everything else. Events order them:
+// compute waits for `frame_uploaded_` before reading `raw`, copy waits for `raw_consumed_` before overwriting it.
+// Slice updates are deferred into `pending_` (one BackprojectionEntry per added projection) and applied in one launch
+// per batch: when the batch is full, before a slot is overwritten (its old projection is subtracted in the same
+// launch, read before the store kernel replaces it), and before anything reads or recomputes the slices.
+#include "tomolive/kernels/cuda_engine.hpp"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cuda_check.hpp"
+#include "device_probe.hpp"
+#include "device_resources.hpp"
+#include "frame_preprocess.hpp"
+#include "gpu_ramp_filter.hpp"
+#include "orthoslice_backprojection.hpp"
+#include "projection_store.hpp"
+#include "tomolive/kernels/cpu_backproject.hpp"
+#include "tomolive/kernels/ramp_filter.hpp"
+#include "tomolive/kernels/slice_geometry.hpp"
+
+namespace tomolive::kernels {
+namespace {
+
+using cuda::BackprojectionEntry;
+using cuda::DeviceArray;
+using cuda::Event;
+using cuda::StoreType;
+
+constexpr std::array<Orthoslice, 3> kSlices = {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz};
+constexpr std::uint32_t kMaxRawPixelBytes = 4;
+
+std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
+
+std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
+  return a * b;
+}
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return b > std::numeric_limits<std::uint64_t>::max() - a ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
+
+std::string mib(std::uint64_t bytes) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return text;
+}
+
+std::string number(float value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%g", static_cast<double>(value));
+  return text;
+}
+
+const char* slice_name(Orthoslice slice) {
+  switch (slice) {
+    case Orthoslice::xy: return "xy";
+    case Orthoslice::xz: return "xz";
+    case Orthoslice::yz: return "yz";
+  }
+  return "?";
+}
+
+// The argument checks and messages of the CPU engine, so that both engines refuse the same calls the same way.
+void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint32_t cols) {
+  if (positions.xy_row >= rows) {
+    throw EngineError("xy_row " + std::to_string(positions.xy_row) + " out of range: the detector has " +
+                      std::to_string(rows) + " rows (0.." + std::to_string(rows - 1) + ")");
+  }
+  const float limit = static_cast<float>(cols);
+  if (!(std::fabs(positions.xz_y_px) <= limit)) {
+    throw EngineError("xz_y_px " + number(positions.xz_y_px) + " out of range: |y| must be <= " +
+                      std::to_string(cols) + " pixels (the detector's cols)");
+  }
+  if (!(std::fabs(positions.yz_x_px) <= limit)) {
+    throw EngineError("yz_x_px " + number(positions.yz_x_px) + " out of range: |x| must be <= " +
+                      std::to_string(cols) + " pixels (the detector's cols)");
+  }
+}
+
+void check_center(float center_offset_px) {
+  if (!std::isfinite(center_offset_px)) {
+    throw EngineError("center_offset_px " + number(center_offset_px) + " is not a finite number");
+  }
+}
+
+// Whether host memory is page-locked (cudaMallocHost or cudaHostRegister), so that it can be copied from directly.
+bool is_page_locked(const void* data) {
+  cudaPointerAttributes attributes{};
+  if (cudaPointerGetAttributes(&attributes, data) != cudaSuccess) {
+    cudaGetLastError();  // not a pointer CUDA knows: plain pageable memory; clear the error
+    return false;
+  }
+  return attributes.type == cudaMemoryTypeHost;
+}
+
+float elapsed_ms(const Event& begin, const Event& end) {
+  float ms = 0.f;
+  TOMOLIVE_CUDA_CHECK(cudaEventElapsedTime(&ms, begin.get(), end.get()));
+  return ms;
+}
+
+// Events of CudaEngineOptions::stage_timing.
+struct StageEvents {
+  Event upload_begin{true}, upload_end{true};
+  Event preprocess_begin{true}, preprocess_end{true}, filter_end{true};
+  Event store_begin{true}, store_end{true};
+  Event update_begin{true}, update_end{true};
+  Event recompute_begin{true}, recompute_end{true};
+};
+
+// Device bytes of one scan, by part.
+struct ScanBytes {
+  std::uint64_t store = 0;
+  std::uint64_t slices = 0;
+  std::uint64_t other = 0;
+};
+
+ScanBytes scan_bytes(const ScanGeometry& g, StoreType type) {
+  ScanBytes b;
+  const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;
+  b.store = saturating_mul(cuda::StoreLayout::make(g.slots, g.rows, g.cols).cells(),
+                           cuda::StoreLayout::cell_bytes(type));
+  b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels, sizeof(float));
+  // raw frame, dark and flat sums (double) and levels (float), padded rows, filter, entry table, clamp counter
+  std::uint64_t other = saturating_mul(pixels, kMaxRawPixelBytes + 2 * sizeof(double) + 2 * sizeof(float));
+  if (g.cols <= (std::uint32_t{1} << 30) && g.rows <= static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
+    other = saturating_add(other, saturating_mul(std::uint64_t{g.rows} * padded_length(g.cols), sizeof(float)));
+    other = saturating_add(other, g.rows == 0 || g.cols == 0 ? 0 : cuda::GpuRampFilter::estimate_bytes(g.rows, g.cols));
+  } else {
+    other = std::numeric_limits<std::uint64_t>::max();
+  }
+  other = saturating_add(other, saturating_mul(g.slots, sizeof(BackprojectionEntry)));
+  b.other = saturating_add(other, sizeof(unsigned long long));
+  return b;
+}
+
+class CudaEngineImpl final : public CudaEngine {
+ public:
+  explicit CudaEngineImpl(const CudaEngineOptions& options) : options_(options), device_(options.device) {
+    if (const auto reason = cuda_unavailable_reason(device_)) throw EngineError("CUDA engine: " + *reason);
+    make_current();
+    cudaDeviceProp properties{};
+    TOMOLIVE_CUDA_CHECK(cudaGetDeviceProperties(&properties, device_));
+    device_name_ = "cuda:" + std::to_string(device_) + " " + properties.name + " (sm_" +
+                   std::to_string(properties.major) + std::to_string(properties.minor) + ")";
+    limits_.multiprocessors = properties.multiProcessorCount;
+    limits_.max_shared_bytes_per_block = properties.sharedMemPerBlockOptin;
+    copy_.emplace();
+    compute_.emplace();
+    frame_uploaded_.emplace();
+    raw_consumed_.emplace();
+    preprocessed_.emplace();
+    table_uploaded_.emplace();
+    if (options_.stage_timing) stage_events_ = std::make_unique<StageEvents>();
+  }
+
+  ~CudaEngineImpl() override {
+    // Let queued work finish before its buffers go (errors ignored: nothing can be done about them here).
+    cudaSetDevice(device_);
+    if (copy_) cudaStreamSynchronize(copy_->get());
+    if (compute_) cudaStreamSynchronize(compute_->get());
+  }
+
+  std::string name() const override { return "cuda"; }
+
+  EngineMemoryPlan plan(const ScanGeometry& geometry) const override {
+    make_current();
+    return plan_with(geometry, available_bytes());
+  }
+
+  void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
+    make_current();
+    if (g.rows == 0 || g.cols == 0 || g.slots == 0) {
+      throw EngineError("scan geometry " + std::to_string(g.rows) + " rows x " + std::to_string(g.cols) +
+                        " cols x " + std::to_string(g.slots) + " slots: all three must be > 0");
+    }
+    if (!(std::isfinite(g.angle_weight_rad) && g.angle_weight_rad > 0.f)) {
+      throw EngineError("angle_weight_rad " + number(g.angle_weight_rad) +
+                        " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
+    }
+    check_center(params.center_offset_px);
+    check_slices(params.slices, g.rows, g.cols);
+    // The previous scan's memory counts as available: it is released before the new scan is allocated.
+    const std::uint64_t available = available_bytes();
+    const EngineMemoryPlan p = plan_with(g, available);
+    if (!p.fits()) {
+      throw EngineError("scan needs " + mib(p.total_bytes) + " MiB of GPU memory (store " + mib(p.store_bytes) +
+                        " as " + p.store_precision + ", slices " + mib(p.slice_bytes) + ", other " +
+                        mib(p.other_bytes) + ") but " + device_name_ + " has " + mib(p.available_bytes) +
+                        " MiB free");
+    }
+    const StoreType type = p.store_precision == "float16" ? StoreType::float16 : StoreType::float32;
+    const auto layout = cuda::StoreLayout::make(g.slots, g.rows, g.cols);
+    cuda::check_backprojection_fits(layout, type, limits_);
+
+    if (scan_ && scan_->reusable_for(g, type)) {
+      // Same shape (dynamic CT: tomogram after tomogram): keep every buffer, plan and page-locked staging.
+      pending_.clear();
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(copy_->get()));
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
+      scan_->geometry = g;
+      scan_->reset(compute_->get());
+    } else {
+      end_scan();
+      try {
+        scan_ = std::make_unique<Scan>(g, layout, type, compute_->get());
+      } catch (const EngineError& e) {
+        scan_.reset();
+        throw EngineError("allocating " + mib(p.total_bytes) + " MiB for the scan on " + device_name_ +
+                          " failed: " + e.what());
+      }
+    }
+    params_ = params;
+    update_planes();
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
+  }
+
+  void add_dark(const FrameView& frame) override { add_reference(frame, "add_dark", "dark", false); }
+  void add_flat(const FrameView& frame) override { add_reference(frame, "add_flat", "flat", true); }
+
+  ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) override {
+    make_current();
+    Scan& scan = require_scan("add_projection");
+    if (slot >= scan.geometry.slots) {
+      throw EngineError("slot " + std::to_string(slot) + " out of range: the scan has " +
+                        std::to_string(scan.geometry.slots) + " slots (0.." +
+                        std::to_string(scan.geometry.slots - 1) + ")");
+    }
+    if (!std::isfinite(angle_rad)) {
+      throw EngineError("projection angle " + number(angle_rad) + " rad is not a finite number");
+    }
+    check_frame(scan, frame, "projection");
+    cudaStream_t compute = compute_->get();
+    if (!scan.references_ready) {
+      const std::size_t pixels = std::size_t{scan.geometry.rows} * scan.geometry.cols;
+      cuda::average_reference(scan.dark_sum.get(), pixels, scan.dark_count, 0.f, scan.dark.get(), compute);
+      cuda::average_reference(scan.flat_sum.get(), pixels, scan.flat_count, 1.f, scan.flat.get(), compute);
+      scan.references_ready = true;
+    }
+    ++scan.projections_received;
+
+    upload(scan, frame);
+    record_timing(&StageEvents::preprocess_begin, compute);
+    TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.clamped.get(), 0, sizeof(unsigned long long), compute));
+    cuda::preprocess_rows(scan.raw.get(), frame.type, scan.geometry.rows, scan.geometry.cols, scan.padded,
+                          scan.dark.get(), scan.flat.get(), scan.rows.get(), scan.clamped.get(), compute);
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(raw_consumed_->get(), compute));
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.clamped_host.data(), scan.clamped.get(), sizeof(unsigned long long),
+                                        cudaMemcpyDeviceToHost, compute));
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(preprocessed_->get(), compute));
+    record_timing(&StageEvents::preprocess_end, compute);
+    scan.filter.filter(scan.rows.get());
+    record_timing(&StageEvents::filter_end, compute);
+
+    // A replaced projection is subtracted, with its own angle, before the store kernel overwrites its slot.
+    if (scan.occupied[slot] != 0) {
+      const ProjectionAngle old = scan.angles[slot];
+      pending_.push_back({old.cos_t, old.sin_t, slot, -1.f});
+      apply_pending(all_slices());
+    } else if (pending_.size() >= cuda::kMaxBatchEntries) {
+      apply_pending(all_slices());
+    }
+    record_timing(&StageEvents::store_begin, compute);
+    scan.store.write(slot, scan.rows.get(), scan.padded, compute);
+    record_timing(&StageEvents::store_end, compute);
+
+    const ProjectionAngle angle = projection_angle(angle_rad);
+    pending_.push_back({angle.cos_t, angle.sin_t, slot, 1.f});
+    scan.angles[slot] = angle;
+    if (scan.occupied[slot] == 0) {
+      scan.occupied[slot] = 1;
+      ++scan.projections_in_store;
+    }
+
+    // The count is exact for this projection: wait for the preprocessing (not for the filter or the store).
+    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(preprocessed_->get()));
+    ProjectionStats stats;
+    std::memcpy(&stats.clamped_values, scan.clamped_host.data(), sizeof stats.clamped_values);
+    if (stage_events_) {
+      const StageEvents& ev = *stage_events_;
+      TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(ev.store_end.get()));
+      times_.projections += 1;
+      times_.upload_ms += elapsed_ms(ev.upload_begin, ev.upload_end);
+      times_.preprocess_ms += elapsed_ms(ev.preprocess_begin, ev.preprocess_end);
+      times_.filter_ms += elapsed_ms(ev.preprocess_end, ev.filter_end);
+      times_.store_ms += elapsed_ms(ev.store_begin, ev.store_end);
+    }
+    return stats;
+  }
+
+  void set_center(float center_offset_px) override {
+    make_current();
+    require_scan("set_center");
+    check_center(center_offset_px);
+    params_.center_offset_px = center_offset_px;
+    recompute(all_slices());
+  }
+
+  void set_slices(const SlicePositions& positions) override {
+    make_current();
+    const Scan& scan = require_scan("set_slices");
+    check_slices(positions, scan.geometry.rows, scan.geometry.cols);
+    const std::array<bool, 3> moved = {positions.xy_row != params_.slices.xy_row,
+                                       positions.xz_y_px != params_.slices.xz_y_px,
+                                       positions.yz_x_px != params_.slices.yz_x_px};
+    // Pending updates reach the slices that stay with their current planes; the moved ones are rebuilt.
+    apply_pending(not_of(moved));
+    params_.slices = positions;
+    update_planes();
+    recompute(moved);
+  }
+
+  const ReconParams& params() const override { return params_; }
+
+  std::uint32_t projections_in_store() const override { return scan_ ? scan_->projections_in_store : 0; }
+
+  std::pair<std::uint32_t, std::uint32_t> slice_shape(Orthoslice slice) const override {
+    require_scan("slice_shape");
+    return {planes_[index(slice)].rows, planes_[index(slice)].cols};
+  }
+
+  void copy_slice(Orthoslice slice, std::span<float> out) const override {
+    make_current();
+    const Scan& scan = require_scan("copy_slice");
+    const SlicePlane& plane = planes_[index(slice)];
+    const std::size_t size = std::size_t{plane.rows} * plane.cols;
+    if (out.size() != size) {
+      throw EngineError(std::string("copy_slice: out holds ") + std::to_string(out.size()) + " floats, the " +
+                        slice_name(slice) + " slice has " + std::to_string(size) + " (" +
+                        std::to_string(plane.rows) + " x " + std::to_string(plane.cols) + ")");
+    }
+    apply_pending(all_slices());
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), scan.slices[index(slice)].get(), size * sizeof(float),
+                                        cudaMemcpyDeviceToHost, compute_->get()));
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
+  }
+
+  void synchronize() const override {
+    make_current();
+    if (scan_) apply_pending(all_slices());
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(copy_->get()));
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
+  }
+
+  CudaStageTimes stage_times() const override { return times_; }
+
+ private:
+  // Everything a scan holds; allocated at once, released at once.
+  struct Scan {
+    Scan(const ScanGeometry& g, const cuda::StoreLayout& layout, StoreType type, cudaStream_t stream)
+        : geometry(g),
+          padded(padded_length(g.cols)),
+          raw(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
+          dark_sum(std::size_t{g.rows} * g.cols),
+          flat_sum(std::size_t{g.rows} * g.cols),
+          dark(std::size_t{g.rows} * g.cols),
+          flat(std::size_t{g.rows} * g.cols),
+          rows(std::size_t{g.rows} * padded),
+          filter(g.rows, g.cols, stream),
+          store(layout, type),
+          table(g.slots),
+          clamped(1),
+          staging(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
+          table_host(std::size_t{g.slots} * sizeof(BackprojectionEntry)),
+          clamped_host(sizeof(unsigned long long)),
+          occupied(g.slots, 0),
+          angles(g.slots) {
+      slices[index(Orthoslice::xy)] = DeviceArray<float>(std::size_t{g.cols} * g.cols);
+      slices[index(Orthoslice::xz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
+      slices[index(Orthoslice::yz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
+      reset(stream);
+    }
+
+    bool reusable_for(const ScanGeometry& g, StoreType type) const {
+      return g.rows == geometry.rows && g.cols == geometry.cols && g.slots == geometry.slots && type == store.type();
+    }
+
+    // Back to "no frame received": slices and reference sums zero, every slot free. The store keeps its old values:
+    // a slot is read only once written again.
+    void reset(cudaStream_t stream) {
+      for (const auto& s : slices) TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(s.get(), 0, s.bytes(), stream));
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_sum.get(), 0, dark_sum.bytes(), stream));
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(flat_sum.get(), 0, flat_sum.bytes(), stream));
+      dark_count = 0;
+      flat_count = 0;
+      references_ready = false;
+      projections_received = 0;
+      projections_in_store = 0;
+      std::fill(occupied.begin(), occupied.end(), 0);
+      std::fill(angles.begin(), angles.end(), ProjectionAngle{});
+    }
+
+    ScanGeometry geometry;
+    std::uint32_t padded;
+    DeviceArray<unsigned char> raw;
+    DeviceArray<double> dark_sum, flat_sum;
+    DeviceArray<float> dark, flat;
+    DeviceArray<float> rows;
+    cuda::GpuRampFilter filter;
+    cuda::ProjectionStore store;
+    std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
+    DeviceArray<BackprojectionEntry> table;    // recompute entries
+    DeviceArray<unsigned long long> clamped;   // clamped pixels of the projection being preprocessed
+    PinnedHostBuffer staging;                  // pageable frames are copied here first
+    PinnedHostBuffer table_host;
+    PinnedHostBuffer clamped_host;
+
+    std::uint32_t dark_count = 0, flat_count = 0;
+    bool references_ready = false;
+    std::uint64_t projections_received = 0;
+    std::uint32_t projections_in_store = 0;
+    std::vector<std::uint8_t> occupied;   // per slot
+    std::vector<ProjectionAngle> angles;  // per slot
+  };
+
+  static std::array<bool, 3> all_slices() { return {true, true, true}; }
+  static std::array<bool, 3> not_of(const std::array<bool, 3>& s) { return {!s[0], !s[1], !s[2]}; }
+
+  void make_current() const { TOMOLIVE_CUDA_CHECK(cudaSetDevice(device_)); }
+
+  Scan& require_scan(const char* what) const {
+    if (!scan_) throw EngineError(std::string(what) + ": no active scan (call begin_scan first)");
+    return *scan_;
+  }
+
+  static void check_frame(const Scan& scan, const FrameView& frame, const char* kind) {
+    if (frame.rows != scan.geometry.rows || frame.cols != scan.geometry.cols) {
+      throw EngineError(std::string(kind) + " frame is " + std::to_string(frame.rows) + " x " +
+                        std::to_string(frame.cols) + " but the scan's detector is " +
+                        std::to_string(scan.geometry.rows) + " x " + std::to_string(scan.geometry.cols) +
+                        " (rows x cols)");
+    }
+    if (frame.data == nullptr) throw EngineError(std::string(kind) + " frame has no data");
+    if (pixel_bytes(frame.type) == 0) {
+      throw EngineError(std::string(kind) + " frame has an unknown pixel type " +
+                        std::to_string(static_cast<int>(frame.type)));
+    }
+  }
+
+  // Device memory free now, plus what the current scan holds (begin_scan releases it first).
+  std::uint64_t available_bytes() const {
+    std::size_t free = 0, total = 0;
+    TOMOLIVE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    std::uint64_t held = 0;
+    if (scan_) {
+      const ScanBytes b = scan_bytes(scan_->geometry, scan_->store.type());
+      held = saturating_add(saturating_add(b.store, b.slices), b.other);
+    }
+    return saturating_add(free, held);
+  }
+
+  EngineMemoryPlan plan_with(const ScanGeometry& g, std::uint64_t available) const {
+    StoreType type = StoreType::float32;
+    if (options_.store == StorePrecision::float16) {
+      type = StoreType::float16;
+    } else if (options_.store == StorePrecision::automatic) {
+      if (scan_bytes(g, StoreType::float32).store > available / 2) type = StoreType::float16;
+    }
+    const ScanBytes b = scan_bytes(g, type);
+    EngineMemoryPlan p;
+    p.device = device_name_;
+    p.store_precision = cuda::store_type_name(type);
+    p.store_bytes = b.store;
+    p.slice_bytes = b.slices;
+    p.other_bytes = b.other;
+    p.total_bytes = saturating_add(saturating_add(b.store, b.slices), b.other);
+    p.available_bytes = available;
+    return p;
+  }
+
+  void end_scan() {
+    pending_.clear();
+    if (scan_) {
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(copy_->get()));
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
+      scan_.reset();
+    }
+  }
+
+  void update_planes() {
+    const ScanGeometry& g = scan_->geometry;
+    planes_[index(Orthoslice::xy)] = axial_plane(g.cols, params_.slices.xy_row);
+    planes_[index(Orthoslice::xz)] = xz_plane(g.cols, g.rows, params_.slices.xz_y_px);
+    planes_[index(Orthoslice::yz)] = yz_plane(g.cols, g.rows, params_.slices.yz_x_px);
+  }
+
+  cuda::OrthosliceTargets targets(const std::array<bool, 3>& selected) const {
+    cuda::OrthosliceTargets t;
+    for (const Orthoslice s : kSlices) {
+      t.slices[index(s)] = selected[index(s)] ? scan_->slices[index(s)].get() : nullptr;
+      t.planes[index(s)] = planes_[index(s)];
+    }
+    return t;
+  }
+
+  float axis() const { return axis_column(scan_->geometry.cols, params_.center_offset_px); }
+
+  void record_timing(Event StageEvents::*event, cudaStream_t stream) const {
+    if (stage_events_) TOMOLIVE_CUDA_CHECK(cudaEventRecord(((*stage_events_).*event).get(), stream));
+  }
+
+  // Copies a frame to scan.raw on the copy stream; the compute stream waits for it. Page-locked frames are copied
+  // directly (and the call waits for the copy before returning, since the frame is the caller's), others through the
+  // staging buffer (the call waits only for the previous copy out of it).
+  void upload(Scan& scan, const FrameView& frame) {
+    const std::size_t bytes = std::size_t{frame.rows} * frame.cols * pixel_bytes(frame.type);
+    const bool page_locked = is_page_locked(frame.data);
+    const void* source = frame.data;
+    if (!page_locked) {
+      TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(frame_uploaded_->get()));
+      std::memcpy(scan.staging.data(), frame.data, bytes);
+      source = scan.staging.data();
+    }
+    cudaStream_t copy = copy_->get();
+    TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, raw_consumed_->get(), 0));
+    record_timing(&StageEvents::upload_begin, copy);
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.raw.get(), source, bytes, cudaMemcpyHostToDevice, copy));
+    record_timing(&StageEvents::upload_end, copy);
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(frame_uploaded_->get(), copy));
+    TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(compute_->get(), frame_uploaded_->get(), 0));
+    if (page_locked) TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(frame_uploaded_->get()));
+  }
+
+  void add_reference(const FrameView& frame, const char* method, const char* kind, bool flat) {
+    make_current();
+    Scan& scan = require_scan(method);
+    if (scan.projections_received != 0) {
+      throw EngineError(std::string(kind) + " frame after " + std::to_string(scan.projections_received) +
+                        " projection(s): darks and flats must come before the first projection");
+    }
+    check_frame(scan, frame, kind);
+    upload(scan, frame);
+    cuda::accumulate_reference(scan.raw.get(), frame.type, std::size_t{frame.rows} * frame.cols,
+                               flat ? scan.flat_sum.get() : scan.dark_sum.get(), compute_->get());
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(raw_consumed_->get(), compute_->get()));
+    ++(flat ? scan.flat_count : scan.dark_count);
+  }
+
+  // Applies the pending entries to the selected slices (the others must be rebuilt by the caller) and forgets them.
+  void apply_pending(const std::array<bool, 3>& selected) const {
+    if (pending_.empty()) return;
+    if (selected[0] || selected[1] || selected[2]) {
+      cudaStream_t compute = compute_->get();
+      record_timing(&StageEvents::update_begin, compute);
+      cuda::backproject_batch(scan_->store, targets(selected), pending_, axis(), scan_->geometry.angle_weight_rad,
+                              compute);
+      record_timing(&StageEvents::update_end, compute);
+      if (stage_events_) {
+        TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(stage_events_->update_end.get()));
+        times_.updates += 1;
+        times_.update_ms += elapsed_ms(stage_events_->update_begin, stage_events_->update_end);
+      }
+    }
+    pending_.clear();
+  }
+
+  // Rebuilds the selected slices from every occupied slot (in slot order, as the CPU engine).
+  void recompute(const std::array<bool, 3>& selected) {
+    apply_pending(not_of(selected));
+    if (!(selected[0] || selected[1] || selected[2])) return;
+    Scan& scan = *scan_;
+    cudaStream_t compute = compute_->get();
+    record_timing(&StageEvents::recompute_begin, compute);
+    for (const Orthoslice s : kSlices) {
+      if (!selected[index(s)]) continue;
+      const DeviceArray<float>& slice = scan.slices[index(s)];
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(slice.get(), 0, slice.bytes(), compute));
+    }
+    // The host table is reused: wait until its previous upload has left it.
+    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(table_uploaded_->get()));
+    auto* table = static_cast<BackprojectionEntry*>(scan.table_host.data());
+    std::uint32_t count = 0;
+    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
+      if (scan.occupied[slot] == 0) continue;
+      table[count++] = {scan.angles[slot].cos_t, scan.angles[slot].sin_t, slot, 1.f};
+    }
+    if (count != 0) {
+      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.table.get(), table, count * sizeof(BackprojectionEntry),
+                                          cudaMemcpyHostToDevice, compute));
+      TOMOLIVE_CUDA_CHECK(cudaEventRecord(table_uploaded_->get(), compute));
+      cuda::backproject_table(scan.store, targets(selected), scan.table.get(), count, axis(),
+                              scan.geometry.angle_weight_rad, limits_, compute);
+    }
+    record_timing(&StageEvents::recompute_end, compute);
+    if (stage_events_) {
+      TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(stage_events_->recompute_end.get()));
+      times_.recomputes += 1;
+      times_.recompute_ms += elapsed_ms(stage_events_->recompute_begin, stage_events_->recompute_end);
+    }
+  }
+
+  const CudaEngineOptions options_;
+  const int device_;
+  std::string device_name_;
+  cuda::GpuLimits limits_;
+  // Streams and events outlive the scan (declared before it, destroyed after it). They are made in the constructor's
+  // body, once the device is current, hence optional.
+  std::optional<cuda::Stream> copy_, compute_;
+  std::optional<Event> frame_uploaded_, raw_consumed_, preprocessed_, table_uploaded_;
+  std::unique_ptr<StageEvents> stage_events_;
+  mutable CudaStageTimes times_;
+
+  std::unique_ptr<Scan> scan_;
+  ReconParams params_;
+  std::array<SlicePlane, 3> planes_{};
+  mutable std::vector<BackprojectionEntry> pending_;  // slice updates not yet applied (reads apply them: mutable)
+};
+
+}  // namespace
+
+std::unique_ptr<CudaEngine> make_cuda_engine(const CudaEngineOptions& options) {
+  return std::make_unique<CudaEngineImpl>(options);
+}
+
+std::optional<std::string> cuda_unavailable_reason(int device) {
+  int count = 0;
+  const cudaError_t error = cudaGetDeviceCount(&count);
+  if (error != cudaSuccess) {
+    cudaGetLastError();
+    return std::string("cudaGetDeviceCount: ") + cudaGetErrorString(error);
+  }
+  if (count == 0) return std::string("no CUDA device");
+  if (device < 0 || device >= count) {
+    return "CUDA device " + std::to_string(device) + " does not exist (" + std::to_string(count) + " device(s))";
+  }
+  if (const cudaError_t e = cudaSetDevice(device); e != cudaSuccess) {
+    cudaGetLastError();
+    return "cudaSetDevice(" + std::to_string(device) + "): " + cudaGetErrorString(e);
+  }
+  if (const cudaError_t e = cuda::kernel_image_status(); e != cudaSuccess) {
+    cudaGetLastError();
+    cudaDeviceProp properties{};
+    cudaGetDeviceProperties(&properties, device);
+    return "CUDA device " + std::to_string(device) + " (" + properties.name + ", compute capability " +
+           std::to_string(properties.major) + "." + std::to_string(properties.minor) +
+           ") cannot run this build's kernels: " + cudaGetErrorString(e);
+  }
+  return std::nullopt;
+}
+
+}  // namespace tomolive::kernels

@@ -1,0 +1,473 @@
+#include "orthoslice_backprojection.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "cuda_check.hpp"
+#include "detector_cells.hpp"
+#include "store_cell.cuh"
+#include "tomolive/kernels/engine.hpp"
+
+namespace tomolive::kernels::cuda {
+namespace {
+
+// Positions on the detector are cells (detector_cells.hpp): v = u - 0.5, cell = rint(v) from the bits of
+// v + kRoundMagic, no float-to-int conversion on the per-pixel path.
+
+constexpr unsigned kThreads = 512;
+constexpr unsigned kWarps = kThreads / 32;
+
+// Axial slice: a block computes a tile of kTile x kTile pixels; warp w owns tile rows w + 16 a (a < 4), lane l tile
+// columns l + 32 b (b < 2): 8 pixels per thread, a warp reads 32 neighbouring columns (few shared-memory banks).
+// kAxialWindow cells per entry (detector_cells.hpp), kAxialStageEntries entries staged at once.
+constexpr unsigned kTile = kAxialTile;
+constexpr unsigned kTileRowsPerThread = kTile / kWarps;  // 4
+constexpr unsigned kTileColsPerThread = kTile / 32;      // 2
+constexpr unsigned kAxialStageEntries = 32;
+
+// Vertical slices: a block owns one quad of 4 detector rows and all columns of both slices; thread t owns columns
+// t + kThreads m (m < columns per thread). Quad rows of successive entries stream through a ring of kVerticalStages
+// shared-memory buffers filled by cp.async, kVerticalStages - 1 entries ahead of the compute.
+constexpr unsigned kVerticalStages = 3;
+constexpr unsigned kMaxColumnsPerThread = 8;
+constexpr std::uint32_t kMaxCols = kThreads * kMaxColumnsPerThread;  // 4096
+
+// Recompute: the entries are split into groups so that the grid holds about kBlocksPerSlot blocks per resident block
+// slot (two per multiprocessor), which keeps the tail short; groups hold at least kMinGroupEntries entries.
+constexpr unsigned kBlocksPerSlot = 16;
+constexpr std::uint32_t kMinGroupEntries = 32;
+
+// One staged entry of an axial tile (32 bytes).
+struct AxialStageEntry {
+  float cos_t;
+  float sin_t;
+  float sign;
+  std::uint32_t slot;
+  std::int32_t first_col;   // detector column of cell 0 of the window
+  std::uint32_t cell_bias;  // window index of a pixel = bits(v + kRoundMagic) + cell_bias (mod 2^32)
+  std::uint32_t inside;     // 1: every pixel of the tile is inside the detector (no per-pixel test needed)
+  std::uint32_t unused;
+};
+
+template <class Store>
+struct Params {
+  const typename Store::Cell* store;
+  std::uint32_t quads;
+  std::uint32_t pitch;
+  std::uint32_t rows;
+  std::uint32_t cols;
+  const BackprojectionEntry* table;  // entries in device memory, or nullptr: the first entry_count of `batch`
+  std::uint32_t entry_count;
+  std::uint32_t entries_per_group;
+  float axis_m;  // axis column - 0.5 (see kRoundMagic)
+  float weight;  // FBP weight, radians
+  float* xy;     // nullptr: slice not updated
+  float* xz;
+  float* yz;
+  SlicePlane xy_plane;
+  SlicePlane xz_plane;
+  SlicePlane yz_plane;
+  std::uint32_t xy_tiles_x;      // tiles per slice row
+  std::uint32_t xy_units;        // tiles
+  std::uint32_t vertical_units;  // quads (0 when neither vertical slice is updated)
+  BackprojectionEntry batch[kMaxBatchEntries];
+};
+
+__device__ __forceinline__ void cp_async_16(void* shared, const void* global) {
+  const unsigned address = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(address), "l"(global) : "memory");
+}
+
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+template <int Pending>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
+}
+
+// Adds one entry to the thread's columns of one vertical slice. `cells` is the entry's quad row in shared memory
+// (pitch cells, then zero guard cells).
+template <class Store, unsigned Columns>
+__device__ __forceinline__ void accumulate_columns(const typename Store::Cell* cells, const BackprojectionEntry& e,
+                                                   const SlicePlane& plane, float axis_m, float v_max,
+                                                   const float (&column)[Columns], float (&acc)[Columns][4]) {
+  const ColumnLine line = column_line(plane, e.cos_t, e.sin_t, axis_m);
+#pragma unroll
+  for (unsigned m = 0; m < Columns; ++m) {
+    const float v = line.at(column[m]);
+    if (on_detector(v, v_max)) {
+      const CellPosition position = locate_cell(v);
+      const std::uint32_t cell = position.key - kRoundMagicBits;
+      const float frac = position.offset + 0.5f;  // weight of column cell + 1
+      const typename Store::Cell left_cell = cells[cell];  // whole-cell loads: one LDS.64 / LDS.128 each
+      const typename Store::Cell right_cell = cells[cell + 1];
+      float left[4], right[4];
+      Store::unpack(left_cell, left);
+      Store::unpack(right_cell, right);
+#pragma unroll
+      for (unsigned lane = 0; lane < 4; ++lane) {
+        acc[m][lane] = fmaf(e.sign, fmaf(frac, right[lane] - left[lane], left[lane]), acc[m][lane]);
+      }
+    }
+  }
+}
+
+// Vertical slices of detector rows 4 quad .. 4 quad + 3, entries [first, end).
+// Reads: one quad row per entry (pitch cells, HBM, each read once by the whole grid), through shared memory.
+// Writes: 4 rows x cols pixels of each selected vertical slice (atomicAdd).
+template <class Store, unsigned Columns>
+__device__ __forceinline__ void vertical_unit(const Params<Store>& p, const BackprojectionEntry* entries,
+                                              std::uint32_t quad, std::uint32_t first, std::uint32_t end,
+                                              unsigned char* shared) {
+  using Cell = typename Store::Cell;
+  constexpr std::uint32_t kGuard = 16 / sizeof(Cell);  // keeps every stage 16-byte aligned
+  const std::uint32_t stride = p.pitch + kGuard;
+  Cell* stages = reinterpret_cast<Cell*>(shared);
+  if (threadIdx.x < kVerticalStages * kGuard) {
+    stages[(threadIdx.x / kGuard) * stride + p.pitch + threadIdx.x % kGuard] = Cell{};
+  }
+
+  float column[Columns];  // columns past the slice repeat its last one: computed, never written
+#pragma unroll
+  for (unsigned m = 0; m < Columns; ++m) {
+    column[m] = static_cast<float>(min(threadIdx.x + kThreads * m, p.cols - 1));
+  }
+  float acc_xz[Columns][4] = {};
+  float acc_yz[Columns][4] = {};
+  const bool has_xz = p.xz != nullptr;
+  const bool has_yz = p.yz != nullptr;
+  const float v_max = static_cast<float>(p.cols) - 1.5f;
+
+  const std::uint32_t count = end - first;
+  const std::uint32_t chunks = p.pitch * sizeof(Cell) / 16;
+  const Cell* quad_row0 = p.store + std::size_t{quad} * p.pitch;
+  const std::size_t slot_cells = std::size_t{p.quads} * p.pitch;
+  const auto stage = [&](std::uint32_t n) {
+    const auto* source = reinterpret_cast<const unsigned char*>(quad_row0 + entries[first + n].slot * slot_cells);
+    auto* target = reinterpret_cast<unsigned char*>(stages + (n % kVerticalStages) * stride);
+    for (std::uint32_t c = threadIdx.x; c < chunks; c += kThreads) cp_async_16(target + 16 * c, source + 16 * c);
+  };
+
+  for (std::uint32_t n = 0; n + 1 < kVerticalStages; ++n) {
+    if (n < count) stage(n);
+    cp_async_commit();
+  }
+  for (std::uint32_t n = 0; n < count; ++n) {
+    if (n + kVerticalStages - 1 < count) stage(n + kVerticalStages - 1);
+    cp_async_commit();
+    cp_async_wait<kVerticalStages - 1>();  // this thread's copies for entry n have landed
+    __syncthreads();                       // and everyone's
+    const Cell* cells = stages + (n % kVerticalStages) * stride;
+    const BackprojectionEntry e = entries[first + n];
+    if (has_xz) accumulate_columns<Store, Columns>(cells, e, p.xz_plane, p.axis_m, v_max, column, acc_xz);
+    if (has_yz) accumulate_columns<Store, Columns>(cells, e, p.yz_plane, p.axis_m, v_max, column, acc_yz);
+    __syncthreads();  // the buffer is refilled at the next iteration
+  }
+
+#pragma unroll
+  for (unsigned m = 0; m < Columns; ++m) {
+    const std::uint32_t j = threadIdx.x + kThreads * m;
+    if (j >= p.cols) continue;
+#pragma unroll
+    for (unsigned lane = 0; lane < 4; ++lane) {
+      const std::uint32_t row = 4 * quad + lane;
+      if (row >= p.rows) continue;
+      const std::size_t pixel = std::size_t{row} * p.cols + j;
+      if (has_xz) atomicAdd(p.xz + pixel, p.weight * acc_xz[m][lane]);
+      if (has_yz) atomicAdd(p.yz + pixel, p.weight * acc_yz[m][lane]);
+    }
+  }
+}
+
+// Adds one staged entry to the thread's 8 pixels of an axial tile. `cells` holds the entry's window of CellValues
+// (sign applied); Check: test each pixel against the detector's extent.
+template <bool Check>
+__device__ __forceinline__ void accumulate_tile(const CellValue* cells, const AxialStageEntry& s,
+                                                const float (&x)[kTileColsPerThread],
+                                                const float (&y)[kTileRowsPerThread], float axis_m, float v_max,
+                                                float (&acc)[kTileRowsPerThread][kTileColsPerThread]) {
+#pragma unroll
+  for (unsigned a = 0; a < kTileRowsPerThread; ++a) {
+    const float row_base = fmaf(y[a], s.sin_t, axis_m);
+#pragma unroll
+    for (unsigned b = 0; b < kTileColsPerThread; ++b) {
+      const float v = fmaf(x[b], s.cos_t, row_base);  // axial_position(x, y, ...)
+      if (!Check || on_detector(v, v_max)) {
+        const CellPosition position = locate_cell(v);
+        const CellValue cell = cells[position.key + s.cell_bias];
+        acc[a][b] = fmaf(position.offset, cell.slope, acc[a][b] + cell.centre);
+      }
+    }
+  }
+}
+
+// Axial tile `tile` (row-major over the slice's tiles), entries [first, end).
+// Reads: per entry, a window of kAxialWindow + 1 samples of the slice's detector row (one lane of a quad row; the row
+// data of all entries stays in L2), staged in shared memory as (centre value, slope) pairs with the sign applied.
+// Writes: the tile's pixels of the axial slice (atomicAdd).
+template <class Store>
+__device__ __forceinline__ void axial_tile(const Params<Store>& p, const BackprojectionEntry* entries,
+                                           std::uint32_t tile, std::uint32_t first, std::uint32_t end,
+                                           unsigned char* shared) {
+  using Cell = typename Store::Cell;
+  auto* cells = reinterpret_cast<CellValue*>(shared);  // [kAxialStageEntries][kAxialWindow]
+  auto* staged = reinterpret_cast<AxialStageEntry*>(cells + kAxialStageEntries * kAxialWindow);
+  const SlicePlane& plane = p.xy_plane;
+  const std::uint32_t lane = threadIdx.x % 32;
+  const std::uint32_t warp = threadIdx.x / 32;
+  const std::uint32_t j0 = (tile % p.xy_tiles_x) * kTile;
+  const std::uint32_t i0 = (tile / p.xy_tiles_x) * kTile;
+
+  // Pixel coordinates, pixels from the axis (exact: integers or half-integers).
+  float x[kTileColsPerThread], y[kTileRowsPerThread];
+#pragma unroll
+  for (unsigned b = 0; b < kTileColsPerThread; ++b) {
+    x[b] = fmaf(static_cast<float>(j0 + lane + 32 * b), plane.x_dj, plane.x0);
+  }
+#pragma unroll
+  for (unsigned a = 0; a < kTileRowsPerThread; ++a) {
+    y[a] = fmaf(static_cast<float>(i0 + warp + kWarps * a), plane.y_di, plane.y0);
+  }
+  // Tile corners: v is monotone in x and in y, so the extreme pixels of a tile are its corners.
+  const float corner_x[2] = {fmaf(static_cast<float>(j0), plane.x_dj, plane.x0),
+                             fmaf(static_cast<float>(j0 + kTile - 1), plane.x_dj, plane.x0)};
+  const float corner_y[2] = {fmaf(static_cast<float>(i0), plane.y_di, plane.y0),
+                             fmaf(static_cast<float>(i0 + kTile - 1), plane.y_di, plane.y0)};
+
+  const auto detector_row = static_cast<std::uint32_t>(plane.row0);
+  const std::uint32_t row_quad = detector_row / 4;
+  const std::uint32_t row_lane = detector_row % 4;
+  const auto cols = static_cast<std::int32_t>(p.cols);
+  const float v_max = static_cast<float>(p.cols) - 1.5f;
+  float acc[kTileRowsPerThread][kTileColsPerThread] = {};
+
+  for (std::uint32_t stage_first = first; stage_first < end; stage_first += kAxialStageEntries) {
+    const std::uint32_t count = min(kAxialStageEntries, end - stage_first);
+    __syncthreads();  // the previous stage is consumed
+    if (threadIdx.x < count) {
+      const BackprojectionEntry e = entries[stage_first + threadIdx.x];
+      const AxialWindow window = axial_window(corner_x, corner_y, e.cos_t, e.sin_t, p.axis_m, v_max);
+      AxialStageEntry s;
+      s.cos_t = e.cos_t;
+      s.sin_t = e.sin_t;
+      s.sign = e.sign;
+      s.slot = e.slot;
+      s.first_col = window.first_col;
+      s.cell_bias = threadIdx.x * kAxialWindow - static_cast<std::uint32_t>(window.first_col) - kRoundMagicBits;
+      s.inside = window.inside ? 1u : 0u;
+      s.unused = 0;
+      staged[threadIdx.x] = s;
+    }
+    __syncthreads();
+    for (std::uint32_t index = threadIdx.x; index < count * kAxialWindow; index += kThreads) {
+      const std::uint32_t n = index / kAxialWindow;
+      const AxialStageEntry& s = staged[n];
+      const std::int32_t col = s.first_col + static_cast<std::int32_t>(index - n * kAxialWindow);
+      const Cell* row = p.store + (std::size_t{s.slot} * p.quads + row_quad) * p.pitch;
+      const float left = (col >= 0 && col < cols) ? Store::lane(row, col, row_lane) : 0.f;
+      const float right = (col + 1 >= 0 && col + 1 < cols) ? Store::lane(row, col + 1, row_lane) : 0.f;
+      const CellValue cell = cell_value(left, right);
+      cells[index] = {s.sign * cell.centre, s.sign * cell.slope};
+    }
+    __syncthreads();
+    for (std::uint32_t n = 0; n < count; ++n) {
+      const AxialStageEntry s = staged[n];
+      if (s.inside != 0) {
+        accumulate_tile<false>(cells, s, x, y, p.axis_m, v_max, acc);
+      } else {
+        accumulate_tile<true>(cells, s, x, y, p.axis_m, v_max, acc);
+      }
+    }
+  }
+
+#pragma unroll
+  for (unsigned a = 0; a < kTileRowsPerThread; ++a) {
+    const std::uint32_t i = i0 + warp + kWarps * a;
+#pragma unroll
+    for (unsigned b = 0; b < kTileColsPerThread; ++b) {
+      const std::uint32_t j = j0 + lane + 32 * b;
+      if (i < p.cols && j < p.cols) atomicAdd(p.xy + std::size_t{i} * p.cols + j, p.weight * acc[a][b]);
+    }
+  }
+}
+
+// Mapping: grid (units, groups), 512 threads. blockIdx.y selects the group of entries [y * entries_per_group, ...);
+// blockIdx.x a unit: vertical quads and axial tiles alternate (V, A, V, A, ...) while both remain, so that every
+// multiprocessor mixes the memory-bound vertical work with the arithmetic-bound axial work.
+// Reads the entries and the store (vertical_unit: whole quad rows; axial_tile: windows of the xy row); adds
+// weight * partial sums into the selected slices (atomicAdd, 4 bytes per pixel per block).
+template <class Store, unsigned Columns>
+__global__ void __launch_bounds__(kThreads, Columns <= 4 ? 2 : 1)
+    backproject_orthoslices(const __grid_constant__ Params<Store> p) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const BackprojectionEntry* entries = p.table != nullptr ? p.table : p.batch;
+  const std::uint32_t first = blockIdx.y * p.entries_per_group;
+  if (first >= p.entry_count) return;
+  const std::uint32_t end = min(p.entry_count, first + p.entries_per_group);
+  const std::uint32_t paired = 2 * min(p.vertical_units, p.xy_units);
+  std::uint32_t unit = blockIdx.x;
+  bool vertical;
+  if (unit < paired) {
+    vertical = unit % 2 == 0;
+    unit /= 2;
+  } else {
+    vertical = p.vertical_units > p.xy_units;
+    unit -= paired / 2;
+  }
+  if (vertical) {
+    vertical_unit<Store, Columns>(p, entries, unit, first, end, shared);
+  } else {
+    axial_tile<Store>(p, entries, unit, first, end, shared);
+  }
+}
+
+std::size_t vertical_shared_bytes(const StoreLayout& layout, StoreType type) {
+  const std::size_t cell = StoreLayout::cell_bytes(type);
+  return kVerticalStages * (std::size_t{layout.pitch} + 16 / cell) * cell;
+}
+
+constexpr std::size_t kAxialSharedBytes =
+    kAxialStageEntries * kAxialWindow * sizeof(CellValue) + kAxialStageEntries * sizeof(AxialStageEntry);
+
+template <class Store, unsigned Columns>
+void launch(const Params<Store>& params, dim3 grid, std::size_t shared_bytes, cudaStream_t stream) {
+  const auto kernel = backproject_orthoslices<Store, Columns>;
+  TOMOLIVE_CUDA_CHECK(
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)));
+  kernel<<<grid, kThreads, shared_bytes, stream>>>(params);
+  TOMOLIVE_CUDA_CHECK_LAUNCH("backproject_orthoslices");
+}
+
+// Fills everything but the entries; returns false when there is nothing to do.
+template <class Store>
+bool prepare(const ProjectionStore& store, const OrthosliceTargets& targets, float axis_col, float weight,
+             Params<Store>& p) {
+  const StoreLayout& layout = store.layout();
+  p = {};
+  p.store = static_cast<const typename Store::Cell*>(store.cells());
+  p.quads = layout.quads;
+  p.pitch = layout.pitch;
+  p.rows = layout.rows;
+  p.cols = layout.cols;
+  p.axis_m = axis_col - 0.5f;
+  p.weight = weight;
+  p.xy = targets.slices[static_cast<std::size_t>(Orthoslice::xy)];
+  p.xz = targets.slices[static_cast<std::size_t>(Orthoslice::xz)];
+  p.yz = targets.slices[static_cast<std::size_t>(Orthoslice::yz)];
+  p.xy_plane = targets.planes[static_cast<std::size_t>(Orthoslice::xy)];
+  p.xz_plane = targets.planes[static_cast<std::size_t>(Orthoslice::xz)];
+  p.yz_plane = targets.planes[static_cast<std::size_t>(Orthoslice::yz)];
+  p.xy_tiles_x = (layout.cols + kTile - 1) / kTile;
+  p.xy_units = p.xy != nullptr ? p.xy_tiles_x * p.xy_tiles_x : 0;
+  p.vertical_units = (p.xz != nullptr || p.yz != nullptr) ? layout.quads : 0;
+  return p.xy_units + p.vertical_units != 0;
+}
+
+template <class Store>
+void run(const Params<Store>& p, std::uint32_t groups, StoreType type, const StoreLayout& layout,
+         cudaStream_t stream) {
+  const dim3 grid(p.xy_units + p.vertical_units, groups);
+  std::size_t shared_bytes = 0;
+  if (p.xy_units != 0) shared_bytes = kAxialSharedBytes;
+  if (p.vertical_units != 0) shared_bytes = std::max(shared_bytes, vertical_shared_bytes(layout, type));
+  const std::uint32_t columns = (layout.cols + kThreads - 1) / kThreads;
+  if (columns <= 1) {
+    launch<Store, 1>(p, grid, shared_bytes, stream);
+  } else if (columns <= 2) {
+    launch<Store, 2>(p, grid, shared_bytes, stream);
+  } else if (columns <= 4) {
+    launch<Store, 4>(p, grid, shared_bytes, stream);
+  } else {
+    launch<Store, kMaxColumnsPerThread>(p, grid, shared_bytes, stream);
+  }
+}
+
+template <class Store>
+void batch_launches(const ProjectionStore& store, const OrthosliceTargets& targets,
+                    std::span<const BackprojectionEntry> batch, float axis_col, float weight, cudaStream_t stream) {
+  Params<Store> p;
+  if (!prepare(store, targets, axis_col, weight, p)) return;
+  for (std::size_t begin = 0; begin < batch.size(); begin += kMaxBatchEntries) {
+    const auto count = static_cast<std::uint32_t>(std::min<std::size_t>(kMaxBatchEntries, batch.size() - begin));
+    std::copy_n(batch.begin() + static_cast<std::ptrdiff_t>(begin), count, p.batch);
+    p.entry_count = count;
+    p.entries_per_group = count;
+    run(p, 1, store.type(), store.layout(), stream);
+  }
+}
+
+template <class Store>
+void table_launch(const ProjectionStore& store, const OrthosliceTargets& targets, const BackprojectionEntry* table,
+                  std::uint32_t count, float axis_col, float weight, const GpuLimits& limits, cudaStream_t stream) {
+  Params<Store> p;
+  if (count == 0 || !prepare(store, targets, axis_col, weight, p)) return;
+  const std::uint64_t units = p.xy_units + p.vertical_units;
+  const std::uint64_t target_blocks =
+      std::uint64_t{kBlocksPerSlot} * 2 * static_cast<std::uint64_t>(limits.multiprocessors);
+  const std::uint64_t max_groups = std::max<std::uint64_t>(1, count / kMinGroupEntries);
+  const std::uint64_t wanted = std::clamp<std::uint64_t>((target_blocks + units - 1) / units, 1, max_groups);
+  p.table = table;
+  p.entry_count = count;
+  p.entries_per_group = static_cast<std::uint32_t>((count + wanted - 1) / wanted);
+  const std::uint32_t groups = (count + p.entries_per_group - 1) / p.entries_per_group;
+  run(p, groups, store.type(), store.layout(), stream);
+}
+
+void check_planes(const OrthosliceTargets& targets, const StoreLayout& layout) {
+  const SlicePlane& axial = targets.planes[static_cast<std::size_t>(Orthoslice::xy)];
+  if (targets.slices[static_cast<std::size_t>(Orthoslice::xy)] != nullptr &&
+      (axial.x_di != 0.f || axial.y_dj != 0.f || axial.row_di != 0 || std::fabs(axial.x_dj) > 1.f ||
+       std::fabs(axial.y_di) > 1.f || axial.row0 < 0 || static_cast<std::uint32_t>(axial.row0) >= layout.rows ||
+       axial.rows != layout.cols || axial.cols != layout.cols)) {
+    throw EngineError("backprojection: the axial plane is not one axial_plane() makes for this store");
+  }
+  for (const Orthoslice s : {Orthoslice::xz, Orthoslice::yz}) {
+    const SlicePlane& plane = targets.planes[static_cast<std::size_t>(s)];
+    if (targets.slices[static_cast<std::size_t>(s)] != nullptr &&
+        (plane.x_di != 0.f || plane.y_di != 0.f || plane.row0 != 0 || plane.row_di != 1 ||
+         plane.rows != layout.rows || plane.cols != layout.cols)) {
+      throw EngineError("backprojection: a vertical plane is not one xz_plane()/yz_plane() makes for this store");
+    }
+  }
+}
+
+}  // namespace
+
+void check_backprojection_fits(const StoreLayout& layout, StoreType type, const GpuLimits& limits) {
+  if (layout.cols > kMaxCols) {
+    throw EngineError("the CUDA engine reconstructs slices of at most " + std::to_string(kMaxCols) +
+                      " columns; the detector has " + std::to_string(layout.cols));
+  }
+  const std::size_t needed = std::max(vertical_shared_bytes(layout, type), kAxialSharedBytes);
+  if (needed > limits.max_shared_bytes_per_block) {
+    throw EngineError("the vertical-slice kernel needs " + std::to_string(needed / 1024) +
+                      " KiB of shared memory per block for " + std::to_string(layout.cols) +
+                      " columns in a " + store_type_name(type) + " store; the device allows " +
+                      std::to_string(limits.max_shared_bytes_per_block / 1024) + " KiB");
+  }
+}
+
+void backproject_batch(const ProjectionStore& store, const OrthosliceTargets& targets,
+                       std::span<const BackprojectionEntry> batch, float axis_col, float weight, cudaStream_t stream) {
+  if (batch.empty()) return;
+  check_planes(targets, store.layout());
+  if (store.type() == StoreType::float32) {
+    batch_launches<StoreF32>(store, targets, batch, axis_col, weight, stream);
+  } else {
+    batch_launches<StoreF16>(store, targets, batch, axis_col, weight, stream);
+  }
+}
+
+void backproject_table(const ProjectionStore& store, const OrthosliceTargets& targets,
+                       const BackprojectionEntry* table, std::uint32_t count, float axis_col, float weight,
+                       const GpuLimits& limits, cudaStream_t stream) {
+  check_planes(targets, store.layout());
+  if (store.type() == StoreType::float32) {
+    table_launch<StoreF32>(store, targets, table, count, axis_col, weight, limits, stream);
+  } else {
+    table_launch<StoreF16>(store, targets, table, count, axis_col, weight, limits, stream);
+  }
+}
+
+}  // namespace tomolive::kernels::cuda

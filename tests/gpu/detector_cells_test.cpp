@@ -1,0 +1,153 @@
+// Host tests of the CUDA kernels' interpolation arithmetic (kernels/cuda/src/detector_cells.hpp, __host__ __device__):
+// cell rounding, axial-tile windows and vertical-slice positions against sample_row_linear() and backproject_pixel()
+// of slice_geometry.hpp, the CPU engine's core. No GPU needed: these run everywhere.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <vector>
+
+#include "detector_cells.hpp"
+#include "gpu_test_support.hpp"
+#include "tomolive/kernels/slice_geometry.hpp"
+
+namespace tomolive::kernels::cuda {
+namespace {
+
+using gpu_testing::Seeded;
+
+std::vector<float> random_row(Seeded& rng, std::uint32_t cols) {
+  std::vector<float> row(cols);
+  for (float& v : row) v = rng.uniform(-1.f, 1.f);
+  return row;
+}
+
+// The value the kernels compute at v (0 off the detector), through a staged cell as the axial kernel does.
+float kernel_sample(const std::vector<float>& row, float v) {
+  const auto cols = static_cast<std::uint32_t>(row.size());
+  if (!on_detector(v, static_cast<float>(cols) - 1.5f)) return 0.f;
+  const CellPosition position = locate_cell(v);
+  const std::uint32_t cell = position.key - kRoundMagicBits;
+  EXPECT_LT(cell, cols) << "v " << v;
+  if (cell >= cols) return 0.f;
+  const float left = row[cell];
+  const float right = cell + 1 < cols ? row[cell + 1] : 0.f;
+  EXPECT_GE(position.offset, -0.5f);
+  EXPECT_LE(position.offset, 0.5f);
+  // The vertical kernel's form of the same interpolation.
+  const float vertical = fmaf(position.offset + 0.5f, right - left, left);
+  const float axial = interpolate(cell_value(left, right), position.offset);
+  EXPECT_NEAR(vertical, axial, 1e-6f);
+  return axial;
+}
+
+TEST(DetectorCells, InterpolationEqualsSampleRowLinear) {
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  for (int trial = 0; trial < 200; ++trial) {
+    const std::uint32_t cols = 1 + rng.below(300);
+    const std::vector<float> row = random_row(rng, cols);
+    const float last = static_cast<float>(cols - 1);
+    std::vector<float> positions = {0.f, last, 0.5f, last - 0.5f, -0.25f, last + 0.25f, -1.f, last + 1.f};
+    for (std::uint32_t c = 0; c < cols; ++c) positions.push_back(static_cast<float>(c));
+    for (int k = 0; k < 200; ++k) {
+      const float u = rng.uniform(-2.f, last + 2.f);
+      if (std::fabs(u) >= 0.25f) positions.push_back(u);
+    }
+    for (const float u : positions) {
+      // Exact for u = 0 and u >= 0.25; for u <= -0.25 both sides are 0 whatever the rounding.
+      const float v = u - 0.5f;
+      EXPECT_NEAR(kernel_sample(row, v), sample_row_linear(row.data(), cols, u), 2e-6f)
+          << "cols " << cols << ", u " << u;
+    }
+  }
+}
+
+// Every pixel of an axial tile finds its cell inside the staged window; `inside` tiles have every pixel on the
+// detector; the staged interpolation equals backproject_pixel() at every pixel not within rounding of an edge.
+TEST(DetectorCells, AxialWindowCoversEveryPixelOfTheTile) {
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  int inside_tiles = 0, edge_tiles = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::uint32_t cols = 1 + rng.below(700);
+    const std::vector<float> row = random_row(rng, cols);
+    const float angle = trial % 10 == 0 ? 0.f : trial % 10 == 1 ? std::numbers::pi_v<float> / 4 : rng.uniform(0.f, 7.f);
+    const double angle_d = angle;
+    const float cos_t = static_cast<float>(std::cos(angle_d)), sin_t = static_cast<float>(std::sin(angle_d));
+    const float offset = trial % 3 == 0 ? 0.f : rng.uniform(-20.f, 20.f);
+    const float axis = axis_column(cols, offset);
+    const float axis_m = axis - 0.5f;
+    const float v_max = static_cast<float>(cols) - 1.5f;
+    const SlicePlane plane = axial_plane(cols, 0);
+    const std::uint32_t tiles = (cols + kAxialTile - 1) / kAxialTile;
+    const std::uint32_t i0 = rng.below(tiles) * kAxialTile, j0 = rng.below(tiles) * kAxialTile;
+    const float corner_x[2] = {fmaf(static_cast<float>(j0), plane.x_dj, plane.x0),
+                               fmaf(static_cast<float>(j0 + kAxialTile - 1), plane.x_dj, plane.x0)};
+    const float corner_y[2] = {fmaf(static_cast<float>(i0), plane.y_di, plane.y0),
+                               fmaf(static_cast<float>(i0 + kAxialTile - 1), plane.y_di, plane.y0)};
+    const AxialWindow window = axial_window(corner_x, corner_y, cos_t, sin_t, axis_m, v_max);
+    ++(window.inside ? inside_tiles : edge_tiles);
+    // The staged cells, as the kernel stages them: cell n covers columns first_col + n and first_col + n + 1.
+    std::vector<CellValue> cells(kAxialWindow);
+    for (std::uint32_t n = 0; n < kAxialWindow; ++n) {
+      const std::int64_t col = std::int64_t{window.first_col} + n;
+      const float left = col >= 0 && col < cols ? row[static_cast<std::size_t>(col)] : 0.f;
+      const float right = col + 1 >= 0 && col + 1 < cols ? row[static_cast<std::size_t>(col + 1)] : 0.f;
+      cells[n] = cell_value(left, right);
+    }
+    for (std::uint32_t i = i0; i < i0 + kAxialTile; ++i) {
+      for (std::uint32_t j = j0; j < j0 + kAxialTile; ++j) {
+        const float x = fmaf(static_cast<float>(j), plane.x_dj, plane.x0);
+        const float y = fmaf(static_cast<float>(i), plane.y_di, plane.y0);
+        const float v = axial_position(x, y, cos_t, sin_t, axis_m);
+        if (window.inside) {
+          ASSERT_TRUE(on_detector(v, v_max)) << "pixel " << i << ", " << j;
+        }
+        if (!on_detector(v, v_max)) continue;
+        const std::uint32_t index = locate_cell(v).key - kRoundMagicBits - static_cast<std::uint32_t>(window.first_col);
+        ASSERT_LT(index, kAxialWindow) << "cols " << cols << ", pixel " << i << ", " << j << ", angle " << angle;
+        if (i >= cols || j >= cols) continue;  // outside the slice: computed by the kernel, never written
+        const float u_cpu = x * cos_t + y * sin_t + axis;
+        if (std::fabs(u_cpu) < 1e-3f || std::fabs(u_cpu - static_cast<float>(cols - 1)) < 1e-3f) continue;
+        const float staged = interpolate(cells[index], locate_cell(v).offset);
+        EXPECT_NEAR(staged, backproject_pixel(plane, i, j, row.data(), cols, cos_t, sin_t, axis), 2e-3f)
+            << "cols " << cols << ", pixel " << i << ", " << j << ", angle " << angle;
+      }
+    }
+  }
+  EXPECT_GT(inside_tiles, 0);
+  EXPECT_GT(edge_tiles, 0);
+}
+
+// The vertical kernel's positions v(j) = base + j * step agree with backproject_pixel() on xz and yz planes.
+TEST(DetectorCells, ColumnLineMatchesBackprojectPixel) {
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  for (int trial = 0; trial < 200; ++trial) {
+    const std::uint32_t cols = 2 + rng.below(2000);
+    const std::vector<float> row = random_row(rng, cols);
+    const double angle = rng.uniform(0.f, 7.f);
+    const float cos_t = static_cast<float>(std::cos(angle)), sin_t = static_cast<float>(std::sin(angle));
+    const float axis = axis_column(cols, rng.uniform(-10.f, 10.f));
+    const float position = rng.uniform(-0.5f, 0.5f) * static_cast<float>(cols);
+    for (const SlicePlane& plane : {xz_plane(cols, 1, position), yz_plane(cols, 1, position)}) {
+      const ColumnLine line = column_line(plane, cos_t, sin_t, axis - 0.5f);
+      for (std::uint32_t j = 0; j < cols; j += 1 + cols / 64) {
+        const float v = line.at(static_cast<float>(j));
+        const float x = plane.x0 + static_cast<float>(j) * plane.x_dj;
+        const float y = plane.y0 + static_cast<float>(j) * plane.y_dj;
+        const float u_cpu = x * cos_t + y * sin_t + axis;
+        EXPECT_NEAR(v + 0.5f, u_cpu, 1e-3f) << "cols " << cols << ", column " << j;
+        if (std::fabs(u_cpu) < 1e-2f || std::fabs(u_cpu - static_cast<float>(cols - 1)) < 1e-2f) continue;
+        EXPECT_NEAR(kernel_sample(row, v), backproject_pixel(plane, 0, j, row.data(), cols, cos_t, sin_t, axis),
+                    4e-3f)
+            << "cols " << cols << ", column " << j;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tomolive::kernels::cuda

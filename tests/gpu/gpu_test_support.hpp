@@ -1,0 +1,216 @@
+// Helpers of the GPU tests: random scans (raw frames around a flat level, darks, flats, angles), feeding them to an
+// engine, and comparing slices copied out of two engines.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numbers>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tomolive/kernels/cuda_engine.hpp"
+#include "tomolive/kernels/engine.hpp"
+
+namespace tomolive::kernels::gpu_testing {
+
+// Skips the test, with the reason, where no CUDA device is usable.
+#define TOMOLIVE_SKIP_WITHOUT_CUDA()                                                    \
+  do {                                                                                  \
+    if (const auto tomolive_reason_ = ::tomolive::kernels::cuda_unavailable_reason()) { \
+      GTEST_SKIP() << "no usable CUDA device: " << *tomolive_reason_;                   \
+    }                                                                                   \
+  } while (false)
+
+// A generator seeded from the clock: every run draws fresh inputs; the seed is in every failure message
+// (SCOPED_TRACE(rng.trace())). Not std::random_device: libstdc++ implements it with arc4random, which needs
+// glibc 2.36, and the packed test must also run on the GPU machine's possibly older glibc.
+struct Seeded {
+  std::uint32_t seed = static_cast<std::uint32_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  std::mt19937 gen{seed};
+  std::string trace() const { return "random seed " + std::to_string(seed); }
+  float uniform(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(gen); }
+  std::uint32_t below(std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(gen); }
+};
+
+// Raw frames of one pixel type, row-major rows x cols.
+template <class T>
+using Frames = std::vector<std::vector<T>>;
+
+template <class T>
+struct RandomScan {
+  ScanGeometry geometry;
+  ReconParams params;
+  Frames<T> darks, flats, projections;
+  std::vector<float> angles_rad;  // one per projection
+};
+
+// Counts that fit the pixel type: dark and flat level of the simulated detector.
+template <class T>
+struct Levels {
+  static constexpr float dark = 100.f, flat = 20000.f, noise = 20.f;
+};
+template <>
+struct Levels<std::uint8_t> {
+  static constexpr float dark = 5.f, flat = 240.f, noise = 1.f;
+};
+template <>
+struct Levels<float> {
+  static constexpr float dark = 0.01f, flat = 1.f, noise = 0.001f;
+};
+
+template <class T>
+T to_pixel(float counts) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(counts);
+  } else {
+    const float hi = static_cast<float>(std::numeric_limits<T>::max());
+    return static_cast<T>(std::lround(std::clamp(counts, 0.f, hi)));
+  }
+}
+
+// A scan of `projections` frames at random angles in [0, pi) with a random center offset and random slice positions.
+// The object is random attenuation per pixel (line integrals in [0, 1.5]) confined to the central 60% of the columns;
+// the outer columns see the open beam with noise only. Why: at a detector edge, linear interpolation jumps from
+// row[0] to 0 (sample_row_linear), so where two engines round a pixel's detector position differently by a few ulps
+// on either side of an edge, their results differ by that edge sample; keeping the edge samples small keeps such
+// differences far below the tolerances. A few pixels read 0 and a few flat pixels equal their dark, to exercise the
+// clamping (dead pixels need at least one dark and one flat).
+template <class T>
+RandomScan<T> make_random_scan(Seeded& rng, std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
+                               std::uint32_t projections, std::uint32_t darks = 3, std::uint32_t flats = 3) {
+  using L = Levels<T>;
+  RandomScan<T> scan;
+  scan.geometry = {rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots)};
+  scan.params.center_offset_px = rng.uniform(-3.f, 3.f);
+  scan.params.slices = {rng.below(rows), rng.uniform(-0.3f, 0.3f) * static_cast<float>(cols),
+                        rng.uniform(-0.3f, 0.3f) * static_cast<float>(cols)};
+  const std::size_t pixels = std::size_t{rows} * cols;
+  std::normal_distribution<float> noise(0.f, L::noise);
+  std::vector<float> gain(pixels);
+  for (float& g : gain) g = rng.uniform(0.9f, 1.1f);
+  // Dead pixels: every dark and flat frame reads the same value there, so flat == dark (clamped, counted).
+  std::vector<std::size_t> dead(3);
+  for (auto& d : dead) d = rng.below(static_cast<std::uint32_t>(pixels));
+
+  for (std::uint32_t k = 0; k < darks; ++k) {
+    std::vector<T> frame(pixels);
+    for (std::size_t p = 0; p < pixels; ++p) frame[p] = to_pixel<T>(L::dark + noise(rng.gen));
+    for (const std::size_t d : dead) frame[d] = to_pixel<T>(L::dark);
+    scan.darks.push_back(std::move(frame));
+  }
+  for (std::uint32_t k = 0; k < flats; ++k) {
+    std::vector<T> frame(pixels);
+    for (std::size_t p = 0; p < pixels; ++p) {
+      frame[p] = to_pixel<T>(L::dark + (L::flat - L::dark) * gain[p] + noise(rng.gen));
+    }
+    for (const std::size_t d : dead) frame[d] = to_pixel<T>(L::dark);
+    scan.flats.push_back(std::move(frame));
+  }
+  const auto object_begin = static_cast<std::uint32_t>(0.2f * static_cast<float>(cols));
+  const auto object_end = static_cast<std::uint32_t>(0.8f * static_cast<float>(cols));
+  for (std::uint32_t k = 0; k < projections; ++k) {
+    std::vector<T> frame(pixels);
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      for (std::uint32_t c = 0; c < cols; ++c) {
+        const std::size_t p = std::size_t{r} * cols + c;
+        const float line_integral = (c >= object_begin && c < object_end) ? rng.uniform(0.f, 1.5f) : 0.f;
+        frame[p] = to_pixel<T>(L::dark + (L::flat - L::dark) * gain[p] * std::exp(-line_integral) + noise(rng.gen));
+      }
+    }
+    frame[rng.below(static_cast<std::uint32_t>(pixels))] = to_pixel<T>(0.f);
+    scan.projections.push_back(std::move(frame));
+    scan.angles_rad.push_back(rng.uniform(0.f, std::numbers::pi_v<float>));
+  }
+  return scan;
+}
+
+template <class T>
+constexpr PixelType pixel_type_of() {
+  if constexpr (std::is_same_v<T, std::uint8_t>) return PixelType::uint8;
+  if constexpr (std::is_same_v<T, std::uint16_t>) return PixelType::uint16;
+  if constexpr (std::is_same_v<T, std::uint32_t>) return PixelType::uint32;
+  return PixelType::float32;
+}
+
+template <class T>
+FrameView view(const std::vector<T>& frame, const ScanGeometry& g) {
+  return FrameView{frame.data(), pixel_type_of<T>(), g.rows, g.cols};
+}
+
+// begin_scan, then every dark and flat.
+template <class T>
+void begin(Engine& engine, const RandomScan<T>& scan) {
+  engine.begin_scan(scan.geometry, scan.params);
+  for (const auto& d : scan.darks) engine.add_dark(view(d, scan.geometry));
+  for (const auto& f : scan.flats) engine.add_flat(view(f, scan.geometry));
+}
+
+// Projections [first, first + count) into slots k % slots; returns each one's clamped count.
+template <class T>
+std::vector<std::uint64_t> feed(Engine& engine, const RandomScan<T>& scan, std::uint32_t first, std::uint32_t count) {
+  std::vector<std::uint64_t> clamped;
+  for (std::uint32_t k = first; k < first + count; ++k) {
+    const ProjectionStats stats = engine.add_projection(k % scan.geometry.slots, scan.angles_rad[k],
+                                                        view(scan.projections[k], scan.geometry));
+    clamped.push_back(stats.clamped_values);
+  }
+  return clamped;
+}
+
+// A slice copied out through an output poisoned with NaN, checked to be fully written (every value finite).
+inline std::vector<float> copy_checked(const Engine& engine, Orthoslice which) {
+  const auto [rows, cols] = engine.slice_shape(which);
+  std::vector<float> values(std::size_t{rows} * cols, std::numeric_limits<float>::quiet_NaN());
+  engine.copy_slice(which, values);
+  const auto bad = std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
+  EXPECT_EQ(bad, values.end()) << engine.name() << " slice " << static_cast<int>(which) << ": value "
+                               << (bad - values.begin()) << " of " << values.size() << " not written or not finite";
+  return values;
+}
+
+// max |a - b| / max |b|.
+inline double relative_max_difference(std::span<const float> a, std::span<const float> b) {
+  EXPECT_EQ(a.size(), b.size());
+  double diff = 0.0, scale = 0.0;
+  for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k) {
+    diff = std::max(diff, std::fabs(static_cast<double>(a[k]) - static_cast<double>(b[k])));
+    scale = std::max(scale, std::fabs(static_cast<double>(b[k])));
+  }
+  return scale > 0.0 ? diff / scale : diff;
+}
+
+inline const char* slice_name(Orthoslice s) {
+  return s == Orthoslice::xy ? "xy" : s == Orthoslice::xz ? "xz" : "yz";
+}
+
+// Expects every slice of `tested` within `tolerance` (relative max difference) of `reference`, and non-trivial.
+inline void expect_slices_close(const Engine& tested, const Engine& reference, double tolerance,
+                                const std::string& what) {
+  for (const Orthoslice s : {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz}) {
+    const std::vector<float> t = copy_checked(tested, s);
+    const std::vector<float> r = copy_checked(reference, s);
+    const float peak =
+        *std::max_element(r.begin(), r.end(), [](float a, float b) { return std::fabs(a) < std::fabs(b); });
+    EXPECT_GT(std::fabs(peak), 0.f) << what << ": reference " << slice_name(s) << " slice is all zero";
+    const double difference = relative_max_difference(t, r);
+    EXPECT_LE(difference, tolerance) << what << ": " << slice_name(s) << " slice, " << tested.name() << " vs "
+                                     << reference.name();
+    ::testing::Test::RecordProperty(what + "_" + slice_name(s), std::to_string(difference));
+  }
+}
+
+inline std::unique_ptr<CudaEngine> cuda_engine(StorePrecision store, bool stage_timing = false) {
+  CudaEngineOptions options;
+  options.store = store;
+  options.stage_timing = stage_timing;
+  return make_cuda_engine(options);
+}
+
+}  // namespace tomolive::kernels::gpu_testing

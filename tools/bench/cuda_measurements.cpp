@@ -1,0 +1,263 @@
+// CUDA engine figures. GPU times come from the engine's stage timing (CUDA events; each timed call waits for its GPU
+// work, so stages do not overlap there); pipeline rates are host wall-clock time with the engine asynchronous, ending
+// with synchronize().
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "measurements.hpp"
+#include "tomolive/kernels/cuda_engine.hpp"
+
+namespace tomolive::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using kernels::CudaEngine;
+using kernels::Orthoslice;
+using kernels::StorePrecision;
+
+// HBM rate measured on the H100 (targets.md, "What the floors teach"), bytes per second: floors of store reads.
+constexpr double kHbmBytesPerSecond = 3.03e12;
+// targets.md: cuFFT ramp filter alone (R2C + multiply + C2R, fp32, 4096-padded) per 2048^2 projection, and the fused
+// filter's floor.
+constexpr double kCufftFilterUs = 69.0;
+constexpr double kFusedFloorUs = 6.0;
+
+std::unique_ptr<CudaEngine> make_engine(const RunSettings& settings, StorePrecision store, bool stage_timing) {
+  kernels::CudaEngineOptions options;
+  options.device = settings.device;
+  options.store = store;
+  options.stage_timing = stage_timing;
+  return kernels::make_cuda_engine(options);
+}
+
+// Page-locked copies of the projections, so that frames go to the GPU without a staging copy (as the daemon's ingest
+// delivers them).
+struct PinnedFrames {
+  std::vector<kernels::PinnedHostBuffer> buffers;
+  std::vector<const void*> data;
+
+  explicit PinnedFrames(const Frames& frames) {
+    for (const auto& p : frames.projections) {
+      buffers.emplace_back(p.size() * sizeof(std::uint16_t));
+      std::memcpy(buffers.back().data(), p.data(), p.size() * sizeof(std::uint16_t));
+      data.push_back(buffers.back().data());
+    }
+  }
+};
+
+struct Throughput {
+  double gpu_us = 0.0;  // preprocess + filter + store + slice update, per projection
+  double upload_us = 0.0, preprocess_us = 0.0, filter_us = 0.0, store_us = 0.0, update_us = 0.0;
+  double pinned_rate = 0.0;    // projections/s, wall clock, frames in page-locked memory
+  double pageable_rate = 0.0;  // projections/s, wall clock, frames in ordinary memory
+  std::string precision;
+};
+
+Throughput measure_throughput(const Workload& workload, const Frames& frames, const PinnedFrames& pinned,
+                              const RunSettings& settings, std::ostream& log) {
+  Throughput t;
+  {
+    auto engine = make_engine(settings, StorePrecision::automatic, true);
+    t.precision = engine->plan(workload.geometry()).store_precision;
+    Feeder feeder(*engine, workload, frames);
+    feeder.begin_scan();
+    feeder.projections(settings.warmup, pinned.data);
+    engine->synchronize();
+    std::vector<double> total, upload, preprocess, filter, store, update;
+    for (unsigned r = 0; r < settings.repeats; ++r) {
+      const kernels::CudaStageTimes before = engine->stage_times();
+      feeder.projections(settings.projections, pinned.data);
+      engine->synchronize();  // applies the last pending slice updates (timed as updates)
+      const kernels::CudaStageTimes after = engine->stage_times();
+      const double n = static_cast<double>(after.projections - before.projections);
+      upload.push_back(1e3 * (after.upload_ms - before.upload_ms) / n);
+      preprocess.push_back(1e3 * (after.preprocess_ms - before.preprocess_ms) / n);
+      filter.push_back(1e3 * (after.filter_ms - before.filter_ms) / n);
+      store.push_back(1e3 * (after.store_ms - before.store_ms) / n);
+      update.push_back(1e3 * (after.update_ms - before.update_ms) / n);
+      total.push_back(preprocess.back() + filter.back() + store.back() + update.back());
+    }
+    t.gpu_us = median(total);
+    t.upload_us = median(upload);
+    t.preprocess_us = median(preprocess);
+    t.filter_us = median(filter);
+    t.store_us = median(store);
+    t.update_us = median(update);
+  }
+  auto engine = make_engine(settings, StorePrecision::automatic, false);
+  Feeder feeder(*engine, workload, frames);
+  feeder.begin_scan();
+  const auto rate = [&](const std::vector<const void*>& data) {
+    feeder.projections(settings.warmup, data);
+    engine->synchronize();
+    std::vector<double> rates;
+    for (unsigned r = 0; r < settings.repeats; ++r) {
+      const auto start = Clock::now();
+      feeder.projections(settings.projections, data);
+      engine->synchronize();
+      rates.push_back(settings.projections / seconds_since(start));
+    }
+    return median(rates);
+  };
+  t.pinned_rate = rate(pinned.data);
+  t.pageable_rate = rate(pageable_data(frames));
+  log << workload.id << " throughput: GPU " << t.gpu_us << " us/projection (upload " << t.upload_us
+      << ", preprocess " << t.preprocess_us << ", filter " << t.filter_us << ", store " << t.store_us << ", update "
+      << t.update_us << "); pipeline " << t.pinned_rate << " /s pinned, " << t.pageable_rate << " /s pageable\n";
+  return t;
+}
+
+struct Recompute {
+  bool ran = false;
+  std::string why_not;
+  std::string precision;
+  std::uint64_t store_bytes = 0;
+  double median_ms = 0.0;
+  std::array<std::vector<float>, 3> slices;  // after the last recompute, by Orthoslice
+};
+
+Recompute measure_recompute(const Workload& workload, const Frames& frames, const PinnedFrames& pinned,
+                            StorePrecision store, const RunSettings& settings, std::ostream& log) {
+  Recompute result;
+  auto engine = make_engine(settings, store, true);
+  const kernels::EngineMemoryPlan plan = engine->plan(workload.geometry());
+  if (!plan.fits()) {
+    result.why_not = describe_plan(workload.id, workload.geometry(), plan);
+    return result;
+  }
+  result.precision = plan.store_precision;
+  result.store_bytes = plan.store_bytes;
+  Feeder feeder(*engine, workload, frames);
+  feeder.begin_scan();
+  feeder.projections(workload.slots, pinned.data);
+  engine->set_center(0.5f);
+  engine->set_center(-0.5f);
+  std::vector<double> times;
+  for (std::uint32_t k = 0; k < settings.recomputes; ++k) {
+    const double before = engine->stage_times().recompute_ms;
+    engine->set_center(0.25f * static_cast<float>(k % 3));
+    times.push_back(engine->stage_times().recompute_ms - before);
+  }
+  result.median_ms = median(times);
+  engine->set_center(0.3f);
+  for (const Orthoslice s : {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz}) {
+    const auto [rows, cols] = engine->slice_shape(s);
+    auto& values = result.slices[static_cast<std::size_t>(s)];
+    values.resize(std::size_t{rows} * cols);
+    engine->copy_slice(s, values);
+  }
+  result.ran = true;
+  log << workload.id << " recompute (" << result.precision << " store): " << result.median_ms << " ms median of "
+      << times.size() << "\n";
+  return result;
+}
+
+// max |a - b| / max |b| over the three slices.
+double relative_error(const Recompute& tested, const Recompute& reference) {
+  double diff = 0.0, scale = 0.0;
+  for (std::size_t s = 0; s < 3; ++s) {
+    const auto& a = tested.slices[s];
+    const auto& b = reference.slices[s];
+    for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k) {
+      diff = std::max(diff, std::fabs(static_cast<double>(a[k]) - b[k]));
+      scale = std::max(scale, std::fabs(static_cast<double>(b[k])));
+    }
+  }
+  return scale > 0.0 ? diff / scale : diff;
+}
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return text;
+}
+
+std::string shape(const Workload& w) {
+  return std::to_string(w.rows) + " x " + std::to_string(w.cols) + ", " + std::to_string(w.slots) + " slots";
+}
+
+void add_throughput_figures(const Workload& workload, const Throughput& t, bool target_shape,
+                            const std::string& pipeline_target, std::vector<Figure>& figures) {
+  const std::string suffix = target_shape ? "" : "@" + workload.id;
+  const std::string stages = "preprocess " + number(t.preprocess_us) + " + filter " + number(t.filter_us) +
+                             " + store " + number(t.store_us) + " + update " + number(t.update_us) +
+                             " us; upload " + number(t.upload_us) + " us on the copy stream (overlapped)";
+  figures.push_back({"T2" + suffix, 1e6 / t.gpu_us, "proj/s", target_shape ? ">= 15000" : "", 1e6 / kFusedFloorUs,
+                     "GPU time per projection (" + shape(workload) + ", " + t.precision + " store): " + stages +
+                         "; floor = fused filter 6 us"});
+  figures.push_back({"T2-filter" + suffix, t.filter_us, "us/proj", "", kCufftFilterUs,
+                     "cuFFT R2C + ramp multiply + C2R; anchor: cuFFT filter alone at 2048^2"});
+  figures.push_back({"T2-pipeline" + suffix, t.pinned_rate, "proj/s", pipeline_target, std::nullopt,
+                     "wall clock, frames in page-locked memory, H2D of raw uint16 included"});
+  figures.push_back({"T2-pageable" + suffix, t.pageable_rate, "proj/s", "", std::nullopt,
+                     "wall clock, frames in pageable memory (host copy into the staging buffer first)"});
+}
+
+}  // namespace
+
+std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& settings, std::string& device,
+                                 std::ostream& log) {
+  std::vector<Figure> figures;
+  {
+    auto engine = make_engine(settings, StorePrecision::automatic, false);
+    const kernels::EngineMemoryPlan plan = engine->plan(workload.geometry());
+    device = plan.device;
+    log << describe_plan(workload.id, workload.geometry(), plan) << "\n";
+    figures.push_back({"T7", static_cast<double>(plan.total_bytes) / 1e9, "GB", "fits",
+                       static_cast<double>(workload.slots) * workload.rows * workload.cols * 2 / 1e9,
+                       "memory plan of " + workload.id + " (" + plan.store_precision + " store): " +
+                           (plan.fits() ? "fits" : "does NOT fit") + " in " +
+                           number(static_cast<double>(plan.available_bytes) / 1e9) +
+                           " GB free; floor = slots x rows x cols x 2 B"});
+  }
+
+  // T2 at its own shape (2048^2) with W1's store.
+  if (workload.id == "W1") {
+    const Workload t2{"T2", 2048, 2048, workload.slots, false, "T2 shape"};
+    const Frames frames = render_frames(t2.rows, t2.cols, settings.distinct_frames);
+    const PinnedFrames pinned(frames);
+    add_throughput_figures(t2, measure_throughput(t2, frames, pinned, settings, log), true, ">= 15000", figures);
+  }
+
+  const Frames frames = render_frames(workload.rows, workload.cols, settings.distinct_frames);
+  const PinnedFrames pinned(frames);
+  std::string pipeline_target;
+  if (workload.id == "W1") pipeline_target = ">= 33";
+  if (workload.id == "W2") pipeline_target = ">= 3800";
+  if (workload.id == "W3") pipeline_target = ">= 2500";
+  const Throughput t = measure_throughput(workload, frames, pinned, settings, log);
+  add_throughput_figures(workload, t, false, pipeline_target, figures);
+  if (!workload.sliding) {
+    figures.push_back({"tomograms@" + workload.id, t.pinned_rate / workload.slots, "1/s",
+                       workload.id == "W3" ? ">= 10" : "", std::nullopt,
+                       "complete scans per second: begin_scan, 4 darks, 4 flats, " + std::to_string(workload.slots) +
+                           " projections (from the pinned pipeline rate)"});
+  }
+
+  // T3: recompute from a full store, float16 and (where it fits) float32; the float16 error against float32.
+  const std::string t3 = workload.id == "W1" ? "T3" : "recompute@" + workload.id;
+  const std::string t3_target = workload.id == "W1" ? "<= 15" : "";
+  const Recompute half = measure_recompute(workload, frames, pinned, StorePrecision::float16, settings, log);
+  const Recompute full = measure_recompute(workload, frames, pinned, StorePrecision::float32, settings, log);
+  for (const Recompute* r : {&half, &full}) {
+    if (!r->ran) {
+      log << "no float32 recompute: " << r->why_not << "\n";
+      continue;
+    }
+    figures.push_back({t3 + "-" + r->precision, r->median_ms, "ms", t3_target,
+                       1e3 * static_cast<double>(r->store_bytes) / kHbmBytesPerSecond,
+                       "three slices (" + shape(workload) + "), median of " + std::to_string(settings.recomputes) +
+                           " set_center recomputes; floor = store bytes at 3.03 TB/s"});
+  }
+  if (half.ran && full.ran) {
+    figures.push_back({"Q2-fp16-store@" + workload.id, relative_error(half, full), "rel", "<= 5e-3", std::nullopt,
+                       "max |slice(float16 store) - slice(float32 store)| / max |slice(float32)|, three slices, "
+                       "same input"});
+  }
+  return figures;
+}
+
+}  // namespace tomolive::bench

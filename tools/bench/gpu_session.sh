@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# One session on the GPU machine, from the repository root, with the executables tools/bench/pack_gpu.sh packed into
+# .gpu/ (bin/, lib/): the device (nvidia-smi), the GPU tests, tomolive-bench per workload, a subset of the tests under
+# compute-sanitizer (memcheck, racecheck, synccheck), and the backprojection kernel's SASS and resource usage.
+# Steps run most important first, each with a timeout, within a session budget (the device tool stops a command at
+# 600 s). Everything goes to $OUT (default ./out), in at most 8 files:
+#   session.log  devices, tests, sanitizers              gpu_test.xml   test results
+#   bench.log    benchmark runs (plans, stage times)      bench-W?.json  figures per workload
+#   sass.txt     SASS and registers of the kernels
+# A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
+# Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
+# WORKLOADS (default "W1 W2 W3").
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+out=${OUT:-$root/out}
+mkdir -p "$out"
+bin=$root/.gpu/bin
+budget=${SESSION_BUDGET:-560}
+step_timeout=${STEP_TIMEOUT:-240}
+workloads=${WORKLOADS:-W1 W2 W3}
+log=$out/session.log
+: >"$log"
+: >"$out/bench.log"
+summary=()
+
+if [[ ! -x $bin/gpu_test || ! -x $bin/tomolive-bench ]]; then
+  echo "gpu_session.sh: no executables in $bin (run tools/bench/pack_gpu.sh first and carry .gpu)" >&2
+  exit 2
+fi
+export LD_LIBRARY_PATH="$root/.gpu/lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if ldd "$bin/gpu_test" | grep -q 'libcufft.*not found'; then
+  cufft=$(find / -name 'libcufft.so.12*' -not -path '/proc/*' 2>/dev/null | head -1)
+  [[ -n $cufft ]] && export LD_LIBRARY_PATH="$(dirname "$cufft"):$LD_LIBRARY_PATH"
+fi
+
+# step NAME LOGFILE COMMAND...: runs COMMAND with a timeout (the step's, or what is left of the session budget),
+# appends its output to LOGFILE and records its exit status; skipped when less than 20 s are left.
+step() {
+  local name=$1 file=$2
+  shift 2
+  local left=$((budget - SECONDS))
+  if ((left < 20)); then
+    summary+=("$(printf '%-26s skipped (session budget spent)' "$name")")
+    return
+  fi
+  local limit=$((left < step_timeout ? left : step_timeout))
+  local start=$SECONDS
+  echo "=== $name: $*" >>"$file"
+  timeout "$limit" "$@" >>"$file" 2>&1
+  local rc=$?
+  echo "=== $name: exit $rc after $((SECONDS - start)) s" >>"$file"
+  summary+=("$(printf '%-26s exit %3d %5d s' "$name" "$rc" "$((SECONDS - start))")")
+}
+
+step nvidia-smi "$log" nvidia-smi
+step ldd "$log" ldd "$bin/gpu_test" "$bin/tomolive-bench"
+step gpu_test "$log" "$bin/gpu_test" --gtest_output="xml:$out/gpu_test.xml"
+first=${workloads%% *}
+step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --json "$out/bench-$first.json"
+if [[ -z ${SKIP_SANITIZER:-} ]]; then
+  small='CudaEngine.OddShapesMatchCpu:CudaEngine.RejectsBadCalls:CudaEngine.PinnedFramesGiveTheSameSlices'
+  small+=':StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:StorePrecisions/CudaVsCpu.SlidingWindow*'
+  step memcheck "$log" compute-sanitizer --tool memcheck --error-exitcode 99 "$bin/gpu_test" --gtest_filter="$small"
+  step racecheck "$log" compute-sanitizer --tool racecheck --error-exitcode 99 "$bin/gpu_test" \
+    --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/float16'
+  step synccheck "$log" compute-sanitizer --tool synccheck --error-exitcode 99 "$bin/gpu_test" \
+    --gtest_filter='CudaEngine.OddShapesMatchCpu'
+fi
+for w in ${workloads#"$first"}; do
+  step "bench $w" "$out/bench.log" "$bin/tomolive-bench" --workload "$w" --json "$out/bench-$w.json"
+done
+{
+  cuobjdump -res-usage "$bin/tomolive-bench" 2>&1 | grep -A1 -E 'backproject|preprocess|store_projection'
+  cuobjdump -sass "$bin/tomolive-bench" 2>&1 |
+    awk '/Function :/ && on {exit} /Function : .*backproject_orthoslices.*StoreF16ELj4/ {on = 1} on {print}'
+} >"$out/sass.txt"
+
+echo
+echo "==================== summary ===================="
+grep -m1 -E 'NVIDIA' "$log"
+printf '%s\n' "${summary[@]}"
+echo "--- gpu_test"
+awk '/=== gpu_test:/{on=1} /=== gpu_test: exit/{on=0} on && /test suites? ran/{tail=1}
+     on && tail && /test suites? ran|^\[  (PASSED|FAILED) |FAILED TEST/' "$log" | head -30
+echo "--- sanitizers"
+grep -E '^========= (ERROR SUMMARY|RACECHECK SUMMARY)|^=== (memcheck|racecheck|synccheck): exit' "$log"
+echo "--- benchmark errors"
+grep -E '^tomolive-bench: .*(error|failed|no usable|unknown|cannot)' "$out/bench.log"
+echo "--- figures"
+awk '/^tomolive-bench  workload/{on=1} on{print} /^figures written/{on=0}' "$out/bench.log"

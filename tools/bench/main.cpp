@@ -1,0 +1,90 @@
+// tomolive-bench: the engine benchmark of ../shared/targets.md. Measures, for one workload, T2 (projections per
+// second through preprocessing, filter, store and slice update), T3 (three-slice recompute), T7 (memory plan), the
+// float16 store's error against float32, and the CPU engine's rates for reference; prints every figure beside its
+// target and floor, last, and writes them as JSON with --json.
+//
+//   tomolive-bench --workload W1 --json out/W1.json        (CUDA engine, the GPU machine)
+//   tomolive-bench --engine cpu --quick                    (smoke run, any machine)
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "bench_input.hpp"
+#include "measurements.hpp"
+#include "report.hpp"
+
+#if TOMOLIVE_BENCH_CUDA
+#include "tomolive/kernels/cuda_engine.hpp"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace tomolive::bench;
+  CLI::App app{"tomolive-bench: engine figures against the targets of shared/targets.md"};
+  std::string engine = TOMOLIVE_BENCH_CUDA ? "cuda" : "cpu";
+  std::string workload_id = "W1";
+  bool quick = false;
+  std::string json_path;
+  RunSettings settings;
+  app.add_option("--engine", engine, "cuda or cpu")->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_option("--workload", workload_id, "W1 (kara), W2 (gigafrost), W3 (dynamic)");
+  app.add_flag("--quick", quick, "smoke run: 64 x 64 frames, few repeats");
+  app.add_option("--json", json_path, "write the figures as JSON to this file");
+  app.add_option("--repeats", settings.repeats, "timed repeats per figure (medians)");
+  app.add_option("--projections", settings.projections, "projections per timed throughput repeat");
+  app.add_option("--recomputes", settings.recomputes, "timed recomputes");
+  app.add_option("--device", settings.device, "CUDA device index");
+  CLI11_PARSE(app, argc, argv);
+  if (quick) {
+    workload_id = "quick";
+    settings.repeats = 2;
+    settings.projections = 20;
+    settings.warmup = 4;
+    settings.recomputes = 3;
+    settings.distinct_frames = 4;
+  }
+  const auto workload = find_workload(workload_id);
+  if (!workload) {
+    std::cerr << "tomolive-bench: unknown workload " << workload_id << " (W1, W2, W3)\n";
+    return 2;
+  }
+
+  Report report;
+  report.commit = TOMOLIVE_BENCH_COMMIT;
+  report.date = today();
+  report.workload = workload->id;
+  std::cout << "tomolive-bench: " << workload->id << " (" << workload->description << "), " << engine
+            << " engine\n";
+  try {
+    if (engine == "cpu") {
+      report.figures = measure_cpu(*workload, settings, report.device, std::cout);
+    } else {
+#if TOMOLIVE_BENCH_CUDA
+      if (const auto reason = tomolive::kernels::cuda_unavailable_reason(settings.device)) {
+        std::cerr << "tomolive-bench: no usable CUDA device: " << *reason << "\n";
+        return 2;
+      }
+      report.figures = measure_cuda(*workload, settings, report.device, std::cout);
+#else
+      std::cerr << "tomolive-bench: this build has no CUDA engine (configured without a CUDA compiler)\n";
+      return 2;
+#endif
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "tomolive-bench: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "\n";
+  print_table(std::cout, report);
+  if (!json_path.empty()) {
+    try {
+      write_json(json_path, report);
+    } catch (const std::exception& e) {
+      std::cerr << "tomolive-bench: " << e.what() << "\n";
+      return 1;
+    }
+    std::cout << "figures written to " << json_path << "\n";
+  }
+  return 0;
+}

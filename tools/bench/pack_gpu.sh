@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds gpu_test and tomolive-bench here (Release, sm_90, into build-gpu/) and packs them for the GPU machine into
+# the git-ignored .gpu/: bin/ (stripped executables) and lib/ (the shared libraries they need that a bare CUDA
+# machine lacks, e.g. libfftw3f). Not packed: the C and C++ runtimes, CUDA's libraries and the driver (cudart is
+# linked statically; libcufft is in /usr/local/cuda/lib64 there). libstdc++ stays dynamic on purpose: its static
+# archive pulls in arc4random (glibc 2.36), while the shared one only needs the GLIBCXX version printed below.
+# Then, with the device tool: carry [".gpu"], command "bash tools/bench/gpu_session.sh".
+# The packed size must stay under 60 MiB (the device tool carries at most 64 MiB with the working tree).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$root/build-gpu
+pack=$root/.gpu
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOMOLIVE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DCMAKE_EXE_LINKER_FLAGS= >/dev/null
+cmake --build "$build" --target gpu_test tomolive-bench -j "$(nproc)"
+
+rm -rf "$pack"
+mkdir -p "$pack/bin" "$pack/lib"
+for exe in tests/gpu/gpu_test tools/bench/tomolive-bench; do
+  install -m 755 "$build/$exe" "$pack/bin/"
+  strip "$pack/bin/$(basename "$exe")"
+done
+
+# Shared libraries as ldd resolves them here, minus the system runtime and CUDA.
+for exe in "$pack"/bin/*; do
+  ldd "$exe" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}'
+done | sort -u | while read -r name path; do
+  case "$name" in
+    linux-vdso* | ld-linux* | libc.so* | libm.so* | libpthread.so* | libdl.so* | librt.so* | libgcc_s.so* | \
+      libstdc++.so*) continue ;;
+    libcuda.so* | libcudart.so* | libcufft.so* | libnvJitLink.so* | libnvrtc.so*) continue ;;
+  esac
+  cp -L "$path" "$pack/lib/$name"
+done
+
+echo "packed into $pack:"
+ls -l "$pack/bin" "$pack/lib"
+for exe in "$pack"/bin/* "$pack"/lib/*; do
+  needs=$(objdump -T "$exe" | grep -o -E '(GLIBC|GLIBCXX)_[0-9.]+' | sort -uV |
+    awk -F_ '{v[$1] = $0} END {print v["GLIBC"], v["GLIBCXX"]}')
+  echo "$(basename "$exe") needs $needs"
+done
+bytes=$(du -sb "$pack" | cut -f1)
+mib=$((bytes / 1024 / 1024))
+echo "total: $mib MiB ($bytes bytes)"
+if ((bytes >= 60 * 1024 * 1024)); then
+  echo "pack_gpu.sh: $mib MiB is over the 60 MiB budget" >&2
+  exit 1
+fi
