@@ -43,19 +43,13 @@ Daemon::~Daemon() { stop(); }
 void Daemon::stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (control_) control_->stop();
-  if (ingest_) ingest_->stop();
-  if (inbox_) inbox_->close();
-  if (worker_) worker_->join();
-  if (publisher_) publisher_->stop();
-  // Sockets close as their owners are destroyed, before the context (declared first) terminates.
-  ingest_.reset();
-  control_.reset();
-  handlers_.reset();
-  worker_.reset();
-  inbox_.reset();
-  reporter_.reset();
-  publisher_.reset();
+  control_->stop();    // no new commands
+  ingest_->stop();     // no new data
+  inbox_->close();     // the engine reconstructs what is queued, then exits
+  worker_->join();
+  publisher_->stop();  // after sending the final slices and events
+  // The components stay alive (status() still answers); the destructor closes the sockets, in reverse order of
+  // construction, before the ZeroMQ context (constructed first) terminates.
 }
 
 protocol::Status Daemon::status() const {

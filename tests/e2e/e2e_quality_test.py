@@ -53,6 +53,7 @@ class Daemon:
         deadline = time.time() + 20
         while not self.try_status():
             if time.time() > deadline or self.process.poll() is not None:
+                self.process.kill()
                 fail("tomolived did not answer get_status within 20 s")
         time.sleep(0.2)  # let the subscription reach the PUB socket
 
@@ -114,12 +115,12 @@ class Daemon:
             fail("tomolived did not exit within 30 s of SIGINT")
 
 
-def simulate(build, daemon, scan_id, center_offset, truth_dir, raw_dir):
+def simulate(build, daemon, scan_id, center_offset, truth_dir, raw_dir, extra=()):
     subprocess.run([
         os.path.join(build, "tools", "sim", "tomolive-sim"), "--connect", daemon.data, "--rows", str(ROWS),
         "--cols", str(COLS), "--projections", str(PROJECTIONS), "--center-offset", str(center_offset),
         "--scan-id", str(scan_id), "--rate", "0", "--write-truth", truth_dir, "--write-raw", raw_dir,
-        "--raw-row", str(ROWS // 2), "--quiet"], check=True, timeout=300)
+        "--raw-row", str(ROWS // 2), "--quiet", *extra], check=True, timeout=300)
 
 
 def object_mask(truth):
@@ -152,6 +153,14 @@ def main():
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tomolive-e2e-")
     daemon = Daemon(args.build, workdir)
+    try:
+        run_checks(args, workdir, daemon)
+    finally:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+
+
+def run_checks(args, workdir, daemon):
     figures = {}
 
     # Scan 1: centred axis. Q1 against iradon on the same sinogram, Q3 through a recompute.
@@ -169,7 +178,7 @@ def main():
     agreement = float(np.corrcoef(ours[mask], reference[mask])[0, 1])
     figures.update(q1_tomolive_relative_rmse=ours_rmse, q1_iradon_relative_rmse=iradon_rmse,
                    q1_correlation_with_iradon=agreement)
-    print("Q1 relative RMSE inside the object: tomolive %.4f, iradon %.4f (correlation %.5f)"
+    print("Q1 relative RMSE inside the object: tomolive %.5f, iradon %.5f (correlation %.5f)"
           % (ours_rmse, iradon_rmse, agreement))
     if agreement < 0.99:
         fail("tomolive and iradon disagree (orientation or scale): correlation %.4f" % agreement)
@@ -187,9 +196,10 @@ def main():
     if worst_q3 > 1e-4:
         fail("Q3: incremental and recomputed slices differ by %.2e" % worst_q3)
 
-    # Scan 2: a sub-pixel center offset, announced in begin; all three slices against the truth.
+    # Scan 2: a sub-pixel center offset, announced in begin; all three slices against the truth. Without dead and
+    # hot pixels: their ring artifacts (ring removal is a separate feature) would dominate the rows they fall in.
     truth2, raw2 = os.path.join(workdir, "truth2"), os.path.join(workdir, "raw2")
-    simulate(args.build, daemon, 2, 2.25, truth2, raw2)
+    simulate(args.build, daemon, 2, 2.25, truth2, raw2, extra=("--no-defects",))
     daemon.wait_event("scan_ended", 2)
     for kind in ("xy", "xz", "yz"):
         header, ours = daemon.get_slice(kind)

@@ -36,7 +36,7 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Idempotent ordered shutdown; blocks until every thread has exited.
+  // Idempotent ordered shutdown; blocks until every thread has exited. status() still answers afterwards.
   void stop();
 
   protocol::Status status() const;
