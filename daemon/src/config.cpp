@@ -11,11 +11,12 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   CLI::App app{"tomolived: live tomographic reconstruction daemon (see README.md and protocol/PROTOCOL.md)"};
   app.set_version_flag("--version", std::string(TOMOLIVE_VERSION));
 
-  std::string data_connect;
-  app.add_option("--data", config.data_endpoint, "ZeroMQ endpoint to bind the data PULL socket on")
+  std::vector<std::string> data_connect;
+  app.add_option("--data", config.data_endpoints,
+                 "ZeroMQ endpoint to bind a data PULL socket on; repeat for several streams")
       ->capture_default_str();
   app.add_option("--data-connect", data_connect,
-                 "connect the data PULL socket to a detector that binds a PUSH (instead of binding --data)");
+                 "connect a data PULL socket to a detector that binds a PUSH (instead of binding --data); repeatable");
   app.add_option("--data-hwm", config.data_receive_hwm, "ZeroMQ receive high-water mark of the data socket (messages)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
@@ -67,7 +68,7 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (!data_connect.empty()) {
-    config.data_endpoint = data_connect;
+    config.data_endpoints = data_connect;
     config.data_connect = true;
   }
   config.engine.cpu_memory_limit_bytes = static_cast<std::uint64_t>(memory_limit_mib * 1024.0 * 1024.0);

@@ -33,9 +33,11 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
                                            [this] { publisher_->notify_slices(); }, worker_options);
   handlers_ = std::make_unique<ControlHandlers>(*worker_, board_, counters_, [this] { return status(); });
   control_ = std::make_unique<ZmqControlServer>(context_, config.control_endpoint, *handlers_);
-  ingest_ = std::make_unique<ZmqIngest>(
-      context_, ZmqIngest::Options{config.data_endpoint, config.data_connect, config.data_receive_hwm}, *inbox_,
-      *reporter_, counters_);
+  for (const std::string& endpoint : config.data_endpoints) {
+    ingest_.push_back(std::make_unique<ZmqIngest>(
+        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm}, *inbox_, *reporter_,
+        counters_));
+  }
 }
 
 Daemon::~Daemon() { stop(); }
@@ -44,12 +46,18 @@ void Daemon::stop() {
   if (stopped_) return;
   stopped_ = true;
   control_->stop();    // no new commands
-  ingest_->stop();     // no new data
+  for (auto& ingest : ingest_) ingest->stop();  // no new data
   inbox_->close();     // the engine reconstructs what is queued, then exits
   worker_->join();
   publisher_->stop();  // after sending the final slices and events
   // The components stay alive (status() still answers); the destructor closes the sockets, in reverse order of
   // construction, before the ZeroMQ context (constructed first) terminates.
+}
+
+std::vector<std::string> Daemon::data_endpoints() const {
+  std::vector<std::string> endpoints;
+  for (const auto& ingest : ingest_) endpoints.push_back(ingest->endpoint());
+  return endpoints;
 }
 
 protocol::Status Daemon::status() const {

@@ -108,6 +108,16 @@ void EngineWorker::end_active_scan(const std::string& why) {
 }
 
 void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
+  if (session_ && !session_->ended() && begin.scan_id == session_->scan_id()) {
+    // Another stream's announcement of the active scan (several streams each send the begin).
+    if (!(begin == session_->begin())) {
+      reporter_.reject(Error{ErrorCode::invalid_geometry,
+                             "begin repeats the active scan id " + std::to_string(begin.scan_id) +
+                                 " with different fields (every stream must send the same begin)"},
+                       begin.scan_id);
+    }
+    return;
+  }
   end_active_scan("ended by the begin of scan " + std::to_string(begin.scan_id));
   session_.reset();
   engine_has_scan_ = false;
@@ -205,7 +215,7 @@ void EngineWorker::on_end(const protocol::ScanEnd& end) {
                      end.scan_id);
     return;
   }
-  end_active_scan("ended");
+  if (session_->record_end()) end_active_scan("ended");
 }
 
 protocol::Reply EngineWorker::run_command(std::string name, std::function<protocol::Reply()> body) {

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <exception>
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/config.hpp"
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
   try {
     tomolive::daemon::Daemon daemon(config);
     spdlog::info("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason());
-    spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}", daemon.data_endpoint(),
+    spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}",
+                 fmt::join(daemon.data_endpoints(), " "),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
                  daemon.events_endpoint(), daemon.control_endpoint());
     int signal = 0;

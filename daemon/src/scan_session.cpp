@@ -103,6 +103,11 @@ protocol::Expected<FramePlacement> ScanSession::accept(const protocol::FrameHead
   return placement;
 }
 
+bool ScanSession::record_end() {
+  ++ends_received_;
+  return ends_received_ >= begin_.streams;
+}
+
 ScanSummary ScanSession::end() {
   ended_ = true;
   ScanSummary summary;

@@ -60,6 +60,7 @@ ScanBegin read_begin(MapReader& fields) {
   begin.num_projections = fields.required<std::uint32_t>("num_projections");
   begin.angles = read_angles(fields);
   begin.window = fields.optional<std::uint32_t>("window").value_or(0);
+  begin.streams = fields.optional<std::uint32_t>("streams").value_or(1);
   begin.center_offset_px = fields.optional<double>("center_offset_px").value_or(0.0);
   begin.pixel_size_um = fields.optional<double>("pixel_size_um");
   return begin;
@@ -126,6 +127,9 @@ std::optional<Error> check_geometry(const ScanBegin& begin) {
   if (begin.window == 1 || begin.window > begin.num_projections) {
     return invalid_geometry("window", std::to_string(begin.window),
                             "0 (no window) or 2..num_projections = " + range_text(2, begin.num_projections));
+  }
+  if (begin.streams < 1 || begin.streams > kMaxStreams) {
+    return invalid_geometry("streams", std::to_string(begin.streams), range_text(1, kMaxStreams));
   }
   if (std::optional<Error> angles = check_angles(begin)) return angles;
   if (!std::isfinite(begin.center_offset_px) || 2.0 * std::abs(begin.center_offset_px) >= begin.cols) {
@@ -223,6 +227,7 @@ Bytes encode(const ScanBegin& begin) {
     header.field("angle_start_deg", range.start_deg).field("angle_step_deg", range.step_deg);
   }
   header.field("window", begin.window)
+      .field("streams", begin.streams)
       .field("center_offset_px", begin.center_offset_px)
       .optional("pixel_size_um", begin.pixel_size_um);
   return header.bytes();

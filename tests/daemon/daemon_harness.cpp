@@ -42,7 +42,7 @@ double correlation(std::span<const float> a, std::span<const float> b) {
 
 daemon::DaemonConfig test_config() {
   daemon::DaemonConfig config;
-  config.data_endpoint = std::string(kLoopback);
+  config.data_endpoints = {std::string(kLoopback)};
   config.slices_endpoint = std::string(kLoopback);
   config.control_endpoint = std::string(kLoopback);
   config.engine.choice = daemon::EngineChoice::cpu;
@@ -213,7 +213,7 @@ std::uint64_t ControlClient::rejected(protocol::ErrorCode code) {
 DaemonFixture::DaemonFixture(daemon::DaemonConfig config) : context_(1) {
   daemon_ = std::make_unique<daemon::Daemon>(config);
   subscriber_ = std::make_unique<Subscriber>(context_, daemon_->slices_endpoint(), daemon_->events_endpoint());
-  sender_ = std::make_unique<DataSender>(context_, daemon_->data_endpoint());
+  sender_ = std::make_unique<DataSender>(context_, daemon_->data_endpoints().front());
   control_ = std::make_unique<ControlClient>(context_, daemon_->control_endpoint());
   // A SUB socket misses what is published before its subscription reaches the PUB ("slow joiner").
   std::this_thread::sleep_for(200ms);

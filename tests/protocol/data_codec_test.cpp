@@ -59,12 +59,14 @@ TEST(DataCodecTest, BeginOmittingOptionalKeysGetsDefaults) {
   const Bytes bytes = RawHeader(encode(sample_begin_with_range()))
                           .erase("name")
                           .erase("window")
+                          .erase("streams")
                           .erase("center_offset_px")
                           .erase("pixel_size_um")
                           .bytes();
   const ScanBegin begin = decode_as<ScanBegin>(bytes);
   EXPECT_EQ(begin.name, "");
   EXPECT_EQ(begin.window, 0u);
+  EXPECT_EQ(begin.streams, 1u);
   EXPECT_EQ(begin.center_offset_px, 0.0);
   EXPECT_FALSE(begin.pixel_size_um.has_value());
 }
@@ -374,6 +376,19 @@ TEST(DataCodecTest, FrameCountLimits) {
   begin.num_flats = kMaxReferenceFrames;
   begin.num_darks = 0;
   EXPECT_TRUE(IsOk(decode_begin(begin)));
+}
+
+TEST(DataCodecTest, StreamLimits) {
+  ScanBegin begin = sample_begin_with_range();
+  for (std::uint32_t bad : {0u, kMaxStreams + 1}) {
+    begin.streams = bad;
+    EXPECT_TRUE(IsError(decode_begin(begin), ErrorCode::invalid_geometry,
+                        {"streams = " + std::to_string(bad), "1.." + std::to_string(kMaxStreams)}));
+  }
+  for (std::uint32_t good : {1u, 8u, kMaxStreams}) {
+    begin.streams = good;
+    EXPECT_TRUE(IsOk(decode_begin(begin)));
+  }
 }
 
 TEST(DataCodecTest, WindowLimits) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
@@ -11,7 +12,9 @@
 namespace tomolive::daemon {
 
 struct DaemonConfig {
-  std::string data_endpoint = "tcp://*:5555";  // PULL: bound, or connected to a detector's PUSH (data_connect)
+  // PULL sockets, one ingest thread each: bound, or connected to detectors' PUSH sockets (data_connect). Several
+  // endpoints carry one scan as several streams (PROTOCOL.md, "Several streams").
+  std::vector<std::string> data_endpoints{"tcp://*:5555"};
   bool data_connect = false;
   int data_receive_hwm = 1000;                 // messages ZeroMQ buffers before the sender blocks
   std::string slices_endpoint = "tcp://*:5556";   // PUB: slices

@@ -1,6 +1,6 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
-//   ZmqIngest (PULL) -> EngineInbox -> EngineWorker (engine + ScanSession) -> SliceBoard -> ZmqPublisher (PUB)
+//   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession) -> SliceBoard -> ZmqPublisher (PUB)
 //                                   ZmqControlServer (REP) -> ControlHandlers -> EngineWorker
 //
 // stop() (or the destructor) shuts down in order: control first (no new commands), then ingest (no new data), then
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -45,7 +46,7 @@ class Daemon {
 
   const std::string& engine_reason() const { return engine_reason_; }
   // Endpoints as bound (ports resolved), for logs and tests that bind port 0.
-  const std::string& data_endpoint() const { return ingest_->endpoint(); }
+  std::vector<std::string> data_endpoints() const;
   const std::string& slices_endpoint() const { return publisher_->slices_endpoint(); }
   const std::string& events_endpoint() const { return publisher_->events_endpoint(); }
   const std::string& control_endpoint() const { return control_->endpoint(); }
@@ -62,7 +63,7 @@ class Daemon {
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<ControlHandlers> handlers_;
   std::unique_ptr<ZmqControlServer> control_;
-  std::unique_ptr<ZmqIngest> ingest_;
+  std::vector<std::unique_ptr<ZmqIngest>> ingest_;  // one per data endpoint
   bool stopped_ = false;
 };
 

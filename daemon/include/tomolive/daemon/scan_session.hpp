@@ -46,6 +46,9 @@ class ScanSession {
   // Checks a frame header against the scan and records it. On success the frame must be handed to the engine.
   protocol::Expected<FramePlacement> accept(const protocol::FrameHeader& frame);
 
+  // Records one stream's end (the begin's `streams` ends finish the scan); true once all have arrived.
+  bool record_end();
+
   // Marks the scan ended and returns what never arrived.
   ScanSummary end();
   bool ended() const { return ended_; }
@@ -66,6 +69,7 @@ class ScanSession {
   std::array<std::uint32_t, 3> received_count_{};  // per kind
   std::array<std::int64_t, 3> newest_id_{-1, -1, -1};
   std::deque<std::chrono::steady_clock::time_point> recent_projections_;  // the last second's arrivals
+  std::uint32_t ends_received_ = 0;
   bool ended_ = false;
 };
 

@@ -26,6 +26,7 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 inline constexpr std::uint32_t kMaxDetectorPixelsPerSide = 16384;
 inline constexpr std::uint32_t kMaxProjections = 1'000'000;
 inline constexpr std::uint32_t kMaxReferenceFrames = 10'000;  // darks or flats per scan
+inline constexpr std::uint32_t kMaxStreams = 64;               // data connections one scan may arrive on
 
 enum class Dtype : std::uint8_t { uint8, uint16, uint32, float32 };
 
@@ -103,6 +104,9 @@ struct ScanBegin {
   // Continuous rotation: the reconstruction uses the newest `window` projections (e.g. one 180° turn); projection
   // k replaces projection k - window. 0 = no window: all num_projections are kept.
   std::uint32_t window = 0;
+  // Data connections (PUSH sockets, each to its own daemon data endpoint) the scan arrives on. Each stream sends
+  // this same begin before its frames and its own end after them; the scan ends when all `streams` ends arrived.
+  std::uint32_t streams = 1;
   double center_offset_px = 0.0;  // initial rotation-axis offset from (cols - 1) / 2, in detector pixels
   std::optional<double> pixel_size_um;  // detector pixel size at the sample, micrometres
 
