@@ -1,5 +1,6 @@
 #include "tomolive/daemon/daemon.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -68,6 +69,10 @@ protocol::Status Daemon::status() const {
   status.counters = counters_.totals();
   status.counters.emplace_back("queue_depth", inbox_->depth());
   status.counters.emplace_back("queue_capacity", inbox_->capacity());
+  const LatencyRecorder::Summary latency = publisher_->publish_latency();
+  status.counters.emplace_back("publish_latency_samples", latency.samples);
+  status.counters.emplace_back("publish_latency_p50_us", static_cast<std::uint64_t>(std::llround(latency.p50_us)));
+  status.counters.emplace_back("publish_latency_p99_us", static_cast<std::uint64_t>(std::llround(latency.p99_us)));
   status.rejected_by_reason = counters_.rejections();
   status.scan = worker_->scan_status();
   return status;

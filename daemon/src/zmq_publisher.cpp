@@ -1,5 +1,7 @@
 #include "tomolive/daemon/zmq_publisher.hpp"
 
+#include <algorithm>
+
 #include "tomolive/daemon/ingest_item.hpp"
 #include "tomolive/protocol/codec.hpp"
 
@@ -90,6 +92,7 @@ void ZmqPublisher::send_pending_events() {
 }
 
 void ZmqPublisher::send_new_slices() {
+  std::int64_t newest_received_ns = 0;
   for (const protocol::SliceKind kind : {protocol::SliceKind::xy, protocol::SliceKind::xz, protocol::SliceKind::yz}) {
     auto& sent = sent_sequence_[static_cast<std::size_t>(kind)];
     if (!board_.copy_if_newer(kind, sent, scratch_)) continue;
@@ -100,6 +103,12 @@ void ZmqPublisher::send_new_slices() {
     slice_socket_.send(zmq::message_t(scratch_.values.data(), scratch_.values.size() * sizeof(float)),
                  zmq::send_flags::none);
     bump(counters_.slices_published);
+    newest_received_ns = std::max(newest_received_ns, scratch_.header.received_ns);
+  }
+  // The three slices of a snapshot share received_ns; measure once, when the last of them has gone out.
+  if (newest_received_ns > newest_published_received_ns_) {
+    newest_published_received_ns_ = newest_received_ns;
+    latency_.add(static_cast<double>(now_ns() - newest_received_ns) * 1e-3);
   }
 }
 

@@ -289,10 +289,15 @@ void expect_scan_reconstructs(DaemonFixture& fixture, std::uint64_t scan_id) {
 }
 
 void expect_scan_reconstructs(DaemonFixture& fixture, const sim::ScanSpec& spec) {
-  const std::uint64_t scan_id = spec.scan_id;
-  SCOPED_TRACE("valid scan " + std::to_string(scan_id));
+  SCOPED_TRACE("valid scan " + std::to_string(spec.scan_id));
   const sim::ScanSimulator scan(spec);
   fixture.sender().stream(scan);
+  expect_slices_match_reference(fixture, scan);
+}
+
+void expect_slices_match_reference(DaemonFixture& fixture, const sim::ScanSimulator& scan) {
+  const sim::ScanSpec& spec = scan.spec();
+  const std::uint64_t scan_id = spec.scan_id;
   const auto ended = fixture.subscriber().wait_event(
       [&](const protocol::Event& e) { return e.kind == "scan_ended" && e.scan_id == scan_id; }, 20s);
   ASSERT_TRUE(ended) << "no scan_ended event for scan " << scan_id;

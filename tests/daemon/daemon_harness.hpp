@@ -91,6 +91,7 @@ class DaemonFixture {
   ~DaemonFixture();
 
   daemon::Daemon& daemon() { return *daemon_; }
+  zmq::context_t& context() { return context_; }
   DataSender& sender() { return *sender_; }
   Subscriber& subscriber() { return *subscriber_; }
   ControlClient& control() { return *control_; }
@@ -111,6 +112,9 @@ std::uint32_t store_slots(const sim::ScanSpec& spec);
 
 // The slices a CPU engine computes from the same frames, fed directly (no daemon, no sockets).
 std::map<protocol::SliceKind, std::vector<float>> reference_slices(const sim::ScanSimulator& scan);
+
+// Checks, once scan `spec.scan_id` has ended, that the daemon's three slices equal the reference engine's.
+void expect_slices_match_reference(DaemonFixture& fixture, const sim::ScanSimulator& scan);
 
 // Streams a valid scan to the fixture's daemon and checks, once it has ended, that all three slices (as get_slice
 // returns them and as they were published) equal the reference engine's (the daemon lost nothing and mixed nothing

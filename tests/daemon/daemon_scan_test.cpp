@@ -1,6 +1,7 @@
 // Good-path behaviour of a running daemon: status, recompute on center and slice changes (Q3 through the daemon),
 // get_slice, continuous rotation with a sliding window.
 #include <cmath>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -52,6 +53,8 @@ TEST(DaemonScan, StatusDescribesTheFinishedScan) {
   EXPECT_GE(status.scan->memory.available_bytes, status.scan->memory.total_bytes);
   EXPECT_EQ(fixture.control().counter("rejected"), 0u);
   EXPECT_EQ(fixture.control().counter("projections_reconstructed"), 90u);
+  EXPECT_GT(fixture.control().counter("publish_latency_samples"), 0u);
+  EXPECT_GE(fixture.control().counter("publish_latency_p99_us"), fixture.control().counter("publish_latency_p50_us"));
 }
 
 TEST(DaemonScan, SetCenterRecomputesAndTheSameCenterReproducesTheIncrementalSlices) {
@@ -112,6 +115,53 @@ TEST(DaemonScan, ContinuousRotationKeepsTheNewestTurn) {
   ASSERT_TRUE(status.scan);
   EXPECT_EQ(status.scan->window, 60u);
   EXPECT_EQ(status.scan->projections_received, 180u);
+}
+
+TEST(DaemonScan, AScanArrivesOnSeveralStreams) {
+  daemon::DaemonConfig config = test_config();
+  config.data_endpoints = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:*"};
+  DaemonFixture fixture(config);
+  DataSender second(fixture.context(), fixture.daemon().data_endpoints().at(1));
+  sim::ScanSpec spec = small_scan_spec(5);
+  spec.streams = 2;
+  const sim::ScanSimulator scan(spec);
+  const auto begin = protocol::encode(sim::make_scan_begin(spec));
+  // Stream 0: begin, darks and flats; once they are in, both streams send their projections (even ids on stream 0,
+  // odd on stream 1) and their end.
+  fixture.sender().send(begin);
+  const std::size_t references = spec.num_darks + spec.num_flats;
+  for (std::size_t i = 0; i < references; ++i) fixture.sender().send(protocol::encode(scan.header(i)), scan.render(i));
+  for (int attempt = 0; attempt < 100 && fixture.control().counter("flats_accepted") < spec.num_flats; ++attempt) {
+    std::this_thread::sleep_for(20ms);
+  }
+  second.send(begin);
+  for (std::size_t i = references; i < scan.frame_count(); ++i) {
+    DataSender& stream = scan.frame_at(i).frame_id % 2 == 0 ? fixture.sender() : second;
+    stream.send(protocol::encode(scan.header(i)), scan.render(i));
+  }
+  const auto end = protocol::encode(sim::make_scan_end(spec));
+  fixture.sender().send(end);
+  std::this_thread::sleep_for(100ms);
+  const auto status = fixture.control().status();
+  ASSERT_TRUE(status.scan);
+  EXPECT_EQ(status.scan->state, "receiving") << "one end of two must not end the scan";
+  second.send(end);
+  expect_slices_match_reference(fixture, scan);
+  EXPECT_EQ(fixture.control().counter("rejected"), 0u);
+  EXPECT_EQ(fixture.control().counter("projections_reconstructed"), 90u);
+}
+
+TEST(DaemonScan, ARepeatedBeginWithOtherFieldsIsRefused) {
+  DaemonFixture fixture;
+  sim::ScanSpec spec = small_scan_spec(6);
+  spec.streams = 2;
+  fixture.sender().send(protocol::encode(sim::make_scan_begin(spec)));
+  auto different = sim::make_scan_begin(spec);
+  different.num_projections = 91;
+  fixture.sender().send(protocol::encode(different));
+  const auto error = fixture.subscriber().wait_error(protocol::ErrorCode::invalid_geometry);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->message.find("different fields"), std::string::npos) << error->message;
 }
 
 }  // namespace

@@ -5,6 +5,12 @@
 // pixels handed to ZeroMQ without a copy. Frames are paced at --rate frames/s on an absolute schedule (frame i is due
 // at start + i / rate, so the rate does not drift); 0 sends as fast as frames can be generated.
 //
+// Several streams (--streams S --stream-index i, one process per stream, each connected to its own daemon data
+// endpoint): every stream sends begin and end, stream 0 sends the darks and flats, and stream i the projections
+// k with k mod S == i. Start stream 0 first and the others once the daemon has its darks and flats.
+// --prerender K renders K projections once and sends projection k with the pixels of projection k mod K, for
+// throughput benchmarks that the renderer must not limit (the reconstruction is then meaningless).
+//
 // The socket lingers without limit, so every queued frame reaches the daemon before the program exits.
 // Ctrl-C (SIGINT) or SIGTERM stops before the next frame, sends end for the frames sent so far, flushes and exits
 // 130; a second Ctrl-C aborts at once. Exit status: 0 after the whole scan and its end were sent, 130 after an
@@ -287,7 +293,34 @@ struct Options {
   std::string truth_dir;
   std::string raw_dir;
   std::optional<std::uint32_t> raw_row;
+  std::uint32_t stream_index = 0;
+  std::uint32_t prerender = 0;
   bool quiet = false;
+};
+
+// Whether stream `options.stream_index` of `options.spec.streams` sends frame `frame`.
+bool sent_on_this_stream(const Options& options, const sim::FrameRef& frame) {
+  if (frame.kind != protocol::FrameKind::projection) return options.stream_index == 0;
+  return frame.frame_id % options.spec.streams == options.stream_index;
+}
+
+// Projections rendered once (--prerender) and lent to ZeroMQ without a copy; they outlive the ZeroMQ context.
+class PrerenderedFrames {
+ public:
+  PrerenderedFrames(const sim::ScanSimulator& scan, std::uint32_t count) {
+    const std::size_t first = scan.frame_count() - scan.spec().num_projections();
+    for (std::uint32_t k = 0; k < std::min(count, scan.spec().num_projections()); ++k) {
+      frames_.push_back(scan.render(first + k));
+    }
+  }
+  bool empty() const { return frames_.empty(); }
+  zmq::message_t message(std::uint64_t frame_id) {
+    std::vector<std::uint16_t>& pixels = frames_[frame_id % frames_.size()];
+    return zmq::message_t(pixels.data(), pixels.size() * sizeof(std::uint16_t), [](void*, void*) {}, nullptr);
+  }
+
+ private:
+  std::vector<std::vector<std::uint16_t>> frames_;
 };
 
 // Streams the scan; returns the exit status.
@@ -308,6 +341,7 @@ int stream(const Options& options) {
 
   const std::size_t frame_bytes = scan.frame_pixels() * sizeof(std::uint16_t);
   PayloadPool pool(scan.frame_pixels());  // outlives the context below
+  PrerenderedFrames prerendered(scan, options.prerender);
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::push);
   socket.set(zmq::sockopt::linger, -1);
@@ -335,21 +369,33 @@ int stream(const Options& options) {
     return kExitInterrupted;
   }
 
-  Progress progress(spec, scan.frame_count(), options.quiet);
-  const Pacer pacer(options.rate);
+  std::vector<std::size_t> indices;  // the frames this stream sends, in order
   for (std::size_t index = 0; index < scan.frame_count(); ++index) {
-    if (!pacer.wait_for(index)) break;
-    std::unique_ptr<PayloadPool::Buffer> buffer = pool.acquire();
-    scan.render(index, buffer->pixels);
-    const std::vector<std::uint16_t> raw = recorder ? recorder->row_of(buffer->pixels) : std::vector<std::uint16_t>{};
+    if (sent_on_this_stream(options, scan.frame_at(index))) indices.push_back(index);
+  }
+  Progress progress(spec, indices.size(), options.quiet);
+  const Pacer pacer(options.rate);
+  for (std::size_t n = 0; n < indices.size(); ++n) {
+    if (!pacer.wait_for(n)) break;
+    const std::size_t index = indices[n];
+    const sim::FrameRef frame = scan.frame_at(index);
+    zmq::message_t payload;
+    std::vector<std::uint16_t> raw;
+    if (frame.kind == protocol::FrameKind::projection && !prerendered.empty()) {
+      payload = prerendered.message(frame.frame_id);
+    } else {
+      std::unique_ptr<PayloadPool::Buffer> buffer = pool.acquire();
+      scan.render(index, buffer->pixels);
+      if (recorder) raw = recorder->row_of(buffer->pixels);
+      payload = PayloadPool::into_message(std::move(buffer));
+    }
     zmq::message_t header = header_message(protocol::encode(scan.header(index, unix_time_ns())));
-    zmq::message_t payload = PayloadPool::into_message(std::move(buffer));
     if (!sender.send(header, true, true)) break;
     sender.send(payload, false, false);
     if (recorder) recorder->record(index, raw);
     progress.frame_sent(frame_bytes);
   }
-  const bool complete = progress.frames() == scan.frame_count();
+  const bool complete = progress.frames() == indices.size();
   if (!complete) {
     std::fprintf(stderr, "tomolive-sim: stopping after %zu frames, sending end (Ctrl-C again aborts)\n",
                  progress.frames());
@@ -400,9 +446,22 @@ int main(int argc, char** argv) {
                  "write darks_row.npy, flats_row.npy, projections_row.npy ([frames, cols] uint16, detector row "
                  "--raw-row) and angles_deg.npy (float32) to this directory");
   app.add_option("--raw-row", options.raw_row, "detector row recorded by --write-raw (default rows / 2)");
+  app.add_option("--streams", spec.streams, "data connections the scan is sent on (one process per stream)");
+  app.add_option("--stream-index", options.stream_index, "which stream this process sends, 0..streams-1");
+  app.add_option("--prerender", options.prerender,
+                 "render this many projections once and cycle them (throughput benchmarks; 0 = render every frame)");
   app.add_flag("--quiet", options.quiet, "no progress lines");
   CLI11_PARSE(app, argc, argv);
 
+  if (options.stream_index >= spec.streams) {
+    std::fprintf(stderr, "tomolive-sim: --stream-index %u: expected 0..%u\n", options.stream_index, spec.streams - 1);
+    return 1;
+  }
+  if ((spec.streams > 1 || options.prerender > 0) && !options.raw_dir.empty()) {
+    std::fprintf(stderr, "tomolive-sim: --write-raw needs every frame rendered and sent by this process "
+                         "(one stream, no --prerender)\n");
+    return 1;
+  }
   if (const auto problem = sim::validate(spec)) {
     std::fprintf(stderr, "tomolive-sim: %s\n", problem->c_str());
     return 1;

@@ -21,6 +21,9 @@ std::optional<std::string> validate(const ScanSpec& spec) {
     return std::to_string(spec.num_darks) + " darks, " + std::to_string(spec.num_flats) + " flats: at most " +
            std::to_string(kMaxReferenceFrames) + " of each";
   }
+  if (spec.streams < 1 || spec.streams > kMaxStreams) {
+    return std::to_string(spec.streams) + " streams: expected 1.." + std::to_string(kMaxStreams);
+  }
   if (!(spec.range_deg > 0.0 && spec.range_deg <= 360.0)) {
     return "angular range " + std::to_string(spec.range_deg) + " degrees: expected (0, 360]";
   }
@@ -48,6 +51,7 @@ protocol::ScanBegin make_scan_begin(const ScanSpec& spec) {
   begin.num_projections = spec.num_projections();
   begin.angles = protocol::AngleRange{0.0, spec.angle_step_deg()};
   begin.window = spec.turns > 1 ? spec.projections_per_turn : 0;
+  begin.streams = spec.streams;
   begin.center_offset_px = spec.announced_center_offset_px.value_or(spec.center_offset_px);
   return begin;
 }

@@ -24,6 +24,7 @@
 
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 
 namespace tomolive::daemon {
@@ -48,6 +49,8 @@ class ZmqPublisher : public EventSink {
   void post_event(protocol::Event event) override;
   void notify_slices();
   void stop();
+  // Projection received -> its slices published, for every newly received projection's slices (not recomputes).
+  LatencyRecorder::Summary publish_latency() const { return latency_.summary(); }
   // Endpoints as bound (ports resolved).
   const std::string& slices_endpoint() const { return slices_endpoint_; }
   const std::string& events_endpoint() const { return events_endpoint_; }
@@ -70,8 +73,11 @@ class ZmqPublisher : public EventSink {
   std::deque<protocol::Event> events_;
   bool slices_changed_ = false;
 
+  LatencyRecorder latency_;
+
   // Publisher-thread state.
   std::uint64_t sent_sequence_[3] = {0, 0, 0};
+  std::int64_t newest_published_received_ns_ = 0;  // received_ns of the newest projection already measured
   SliceSnapshot scratch_;
 
   std::jthread thread_;  // last member

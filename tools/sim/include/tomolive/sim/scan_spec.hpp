@@ -35,6 +35,7 @@ struct ScanSpec {
   bool noise = true;
   bool defects = true;                 // dead and hot pixels
   std::uint64_t seed = 1;              // detector maps, defects and noise
+  std::uint32_t streams = 1;           // data connections the scan is sent on (begin's "streams")
 
   std::uint32_t num_projections() const { return projections_per_turn * turns; }
   double angle_step_deg() const { return range_deg / projections_per_turn; }
@@ -44,7 +45,8 @@ struct ScanSpec {
 };
 
 // Checks sizes and values: rows and cols in [8, protocol::kMaxDetectorPixelsPerSide], projections in
-// [1, protocol::kMaxProjections], darks and flats <= protocol::kMaxReferenceFrames, range in (0, 360], finite offsets
+// [1, protocol::kMaxProjections], darks and flats <= protocol::kMaxReferenceFrames, streams in
+// [1, protocol::kMaxStreams], range in (0, 360], finite offsets
 // with |offset| < 0.45 * cols - 1 (so the phantom fits), photons > 0. Returns nullopt if valid, else the reason.
 std::optional<std::string> validate(const ScanSpec& spec);
 
