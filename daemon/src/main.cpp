@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   const auto& config = std::get<tomolive::daemon::DaemonConfig>(parsed);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  spdlog::flush_on(spdlog::level::info);  // one line per event, also when the log goes to a file
 
   // Block the shutdown signals in every thread (threads inherit the mask); this thread waits for them.
   sigset_t signals;
