@@ -24,10 +24,10 @@ FLOORS = {1: 3.6, 4: 9.0, 8: 12.5}  # GB/s, plain ZeroMQ PUSH->PULL with one cop
 
 
 class Daemon:
-    def __init__(self, bin_dir, args, log_path, base_port):
-        self.bin = bin_dir
+    def __init__(self, tools, args, log_path, base_port):
+        self.tools = tools
         self.control = "tcp://127.0.0.1:%d" % (base_port + 2)
-        command = [os.path.join(bin_dir, "tomolived"), "--slices", "tcp://127.0.0.1:%d" % base_port,
+        command = [tools.daemon, "--slices", "tcp://127.0.0.1:%d" % base_port,
                    "--events", "tcp://127.0.0.1:%d" % (base_port + 1), "--control", self.control] + args
         self.log = open(log_path, "a")
         self.log.write("=== " + " ".join(command) + "\n")
@@ -41,7 +41,7 @@ class Daemon:
 
     def status(self):
         """get_status as a dict (tomolive-ctl prints the reply map as JSON), or None when there is no answer."""
-        done = subprocess.run([os.path.join(self.bin, "tomolive-ctl"), "--control", self.control,
+        done = subprocess.run([self.tools.ctl, "--control", self.control,
                                "--timeout-ms", "2000", "status"], capture_output=True, text=True)
         if done.returncode != 0:
             return None
@@ -57,8 +57,8 @@ class Daemon:
         return code
 
 
-def sender(bin_dir, endpoint, rate, extra):
-    return subprocess.Popen([os.path.join(bin_dir, "tomolive-sim"), "--connect", endpoint, "--rate", str(rate),
+def sender(tools, endpoint, rate, extra):
+    return subprocess.Popen([tools.sim, "--connect", endpoint, "--rate", str(rate),
                              "--quiet", "--threads", "1"] + extra)
 
 
@@ -89,14 +89,14 @@ def bench_ingest(args, log_path):
                    "--status-interval", "1"]
     for endpoint in data:
         daemon_args += ["--data", endpoint]
-    daemon = Daemon(args.bin, daemon_args, log_path, base)
+    daemon = Daemon(args, daemon_args, log_path, base)
     rows, cols = (64, 128) if args.quick else (1008, 2016)
     shape = ["--rows", str(rows), "--cols", str(cols), "--projections", "1000", "--turns", str(turns),
              "--streams", str(streams), "--prerender", "16", "--darks", "4", "--flats", "4", "--scan-id", "1"]
     started = time.time()
-    senders = [sender(args.bin, data[0], 0, shape + ["--stream-index", "0"])]
+    senders = [sender(args, data[0], 0, shape + ["--stream-index", "0"])]
     wait_for(lambda: (daemon.status() or {}).get("scan", {}).get("flats_received") == 4, 60, "flats")
-    senders += [sender(args.bin, data[i], 0, shape + ["--stream-index", str(i)]) for i in range(1, streams)]
+    senders += [sender(args, data[i], 0, shape + ["--stream-index", str(i)]) for i in range(1, streams)]
     samples = []
     total = 1000 * turns
     while True:
@@ -133,6 +133,8 @@ def bench_ingest(args, log_path):
             "queue_full_waits %d; daemon exit %d"
             % (streams, streams, rows, cols, frame_bytes / 1e6, total, final["engine"], how,
                counters["projections_reconstructed"], lost, counters["rejected"], counters["queue_full_waits"], code))
+    if code != 0 or lost != 0 or counters["rejected"] != 0:
+        raise RuntimeError("ingest run lost frames or failed: " + note)
     figures = [figure("T1", round(gbps, 2), "GB/s", ">= 8 (stretch 12.5)", FLOORS.get(streams), note),
                figure("T1-frames", round(gbps * 1e9 / frame_bytes), "frames/s", ">= 3800 (W2 rate)", None,
                       "the same rate in frames of this shape"),
@@ -143,11 +145,11 @@ def bench_ingest(args, log_path):
 def bench_latency(args, log_path):
     base = args.base_port + 100
     data = "tcp://127.0.0.1:%d" % (base + 10)
-    daemon = Daemon(args.bin, ["--engine", args.engine, "--data", data, "--publish-hz", "1000",
+    daemon = Daemon(args, ["--engine", args.engine, "--data", data, "--publish-hz", "1000",
                                "--status-interval", "1"], log_path, base)
     projections = args.latency_projections
     side = "128" if args.quick else "2016"
-    done = sender(args.bin, data, 33, ["--rows", side, "--cols", side, "--projections", str(projections),
+    done = sender(args, data, 33, ["--rows", side, "--cols", side, "--projections", str(projections),
                                        "--darks", "4", "--flats", "4", "--prerender", "16", "--scan-id", "2"])
     wait_senders([done], projections / 33 + 120)
     wait_for(lambda: (daemon.status() or {}).get("scan", {}).get("state") == "ended", 60, "scan end")
@@ -157,6 +159,8 @@ def bench_latency(args, log_path):
     note = ("frames %s x %s uint16 at 33 frames/s, %d projections, engine %s, slices published for every "
             "projection (--publish-hz 1000); %d samples; daemon exit %d"
             % (side, side, projections, final["engine"], c["publish_latency_samples"], code))
+    if code != 0 or c["publish_latency_samples"] == 0:
+        raise RuntimeError("latency run failed: " + note)
     figures = [figure("T4-p50", c["publish_latency_p50_us"] / 1e3, "ms", "-", None, note),
                figure("T4-p99", c["publish_latency_p99_us"] / 1e3, "ms", "<= 20", None, note)]
     return "W1", figures
@@ -164,7 +168,10 @@ def bench_latency(args, log_path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bin", required=True, help="folder with tomolived, tomolive-sim, tomolive-ctl")
+    parser.add_argument("--bin", help="folder with tomolived, tomolive-sim and tomolive-ctl (or name each below)")
+    parser.add_argument("--daemon", help="tomolived")
+    parser.add_argument("--sim", help="tomolive-sim")
+    parser.add_argument("--ctl", help="tomolive-ctl")
     parser.add_argument("--out", required=True, help="folder for the JSON results and the daemon log")
     parser.add_argument("--engine", default="cuda")
     parser.add_argument("--streams", type=int, default=8)
@@ -176,6 +183,11 @@ def main():
                         help="first TCP port on 127.0.0.1 (below Linux's ephemeral range); uses base..base+120")
     parser.add_argument("--quick", action="store_true", help="tiny frames: a smoke test of this script on any machine")
     args = parser.parse_args()
+    for attribute, name in (("daemon", "tomolived"), ("sim", "tomolive-sim"), ("ctl", "tomolive-ctl")):
+        if getattr(args, attribute) is None:
+            if args.bin is None:
+                parser.error("give --bin or --%s" % attribute)
+            setattr(args, attribute, os.path.join(args.bin, name))
     os.makedirs(args.out, exist_ok=True)
     commit = os.environ.get("TOMOLIVE_COMMIT", "unknown")
     device = os.environ.get("TOMOLIVE_DEVICE", "unknown")
