@@ -35,11 +35,24 @@ float kernel_sample(const std::vector<float>& row, float v) {
   const float right = cell + 1 < cols ? row[cell + 1] : 0.f;
   EXPECT_GE(position.offset, -0.5f);
   EXPECT_LE(position.offset, 0.5f);
-  // The vertical kernel's form of the same interpolation.
-  const float vertical = fmaf(position.offset + 0.5f, right - left, left);
-  const float axial = interpolate(cell_value(left, right), position.offset);
-  EXPECT_NEAR(vertical, axial, 1e-6f);
-  return axial;
+  // The vertical kernel's form (weights, with the sign of an added and of a removed projection)...
+  const CellWeights added = cell_weights(position.offset, 1.f);
+  const CellWeights removed = cell_weights(position.offset, -1.f);
+  const float vertical = left * added.left + right * added.right;
+  EXPECT_EQ(left * removed.left + right * removed.right, -vertical);
+  // ...and the axial kernel's: a line in v from the first column of a window that puts this cell at index n (the
+  // largest n gives the largest rounding). On a tie (v on a column's centre) the window may pick the neighbouring
+  // cell, whose line meets this one there.
+  const auto column = [&](std::int64_t c) { return c >= 0 && c < cols ? row[static_cast<std::size_t>(c)] : 0.f; };
+  for (const std::uint32_t n : {1u, 1 + cell % (kAxialWindow - 2), kAxialWindow - 2}) {
+    const std::int64_t first_col = std::int64_t{cell} - n;
+    const float v_local = v - static_cast<float>(first_col);
+    const std::uint32_t index = locate_cell(v_local).key - kRoundMagicBits;
+    EXPECT_LE(index + 1 - n, 2u) << "v " << v << ", n " << n;
+    const CellLine line = cell_line(column(first_col + index), column(first_col + index + 1), index);
+    EXPECT_NEAR(evaluate(line, v_local), vertical, 2e-5f) << "v " << v << ", n " << n;
+  }
+  return vertical;
 }
 
 TEST(DetectorCells, InterpolationEqualsSampleRowLinear) {
@@ -90,28 +103,32 @@ TEST(DetectorCells, AxialWindowCoversEveryPixelOfTheTile) {
     const AxialWindow window = axial_window(corner_x, corner_y, cos_t, sin_t, axis_m, v_max);
     ++(window.inside ? inside_tiles : edge_tiles);
     // The staged cells, as the kernel stages them: cell n covers columns first_col + n and first_col + n + 1.
-    std::vector<CellValue> cells(kAxialWindow);
+    std::vector<CellLine> cells(kAxialWindow);
     for (std::uint32_t n = 0; n < kAxialWindow; ++n) {
       const std::int64_t col = std::int64_t{window.first_col} + n;
       const float left = col >= 0 && col < cols ? row[static_cast<std::size_t>(col)] : 0.f;
       const float right = col + 1 >= 0 && col + 1 < cols ? row[static_cast<std::size_t>(col + 1)] : 0.f;
-      cells[n] = cell_value(left, right);
+      cells[n] = cell_line(left, right, n);
     }
+    // The kernel's positions from the window's first column, and its detector test in them.
+    const auto first_col = static_cast<float>(window.first_col);
+    const float axis_local = axis_m - first_col, v_lo = -0.5f - first_col, v_hi = v_max - first_col;
     for (std::uint32_t i = i0; i < i0 + kAxialTile; ++i) {
       for (std::uint32_t j = j0; j < j0 + kAxialTile; ++j) {
         const float x = fmaf(static_cast<float>(j), plane.x_dj, plane.x0);
         const float y = fmaf(static_cast<float>(i), plane.y_di, plane.y0);
-        const float v = axial_position(x, y, cos_t, sin_t, axis_m);
+        const float v = axial_position(x, y, cos_t, sin_t, axis_local);
+        const bool on = v >= v_lo && v <= v_hi;
         if (window.inside) {
-          ASSERT_TRUE(on_detector(v, v_max)) << "pixel " << i << ", " << j;
+          ASSERT_TRUE(on) << "pixel " << i << ", " << j;
         }
-        if (!on_detector(v, v_max)) continue;
-        const std::uint32_t index = locate_cell(v).key - kRoundMagicBits - static_cast<std::uint32_t>(window.first_col);
+        if (!on) continue;
+        const std::uint32_t index = locate_cell(v).key - kRoundMagicBits;
         ASSERT_LT(index, kAxialWindow) << "cols " << cols << ", pixel " << i << ", " << j << ", angle " << angle;
         if (i >= cols || j >= cols) continue;  // outside the slice: computed by the kernel, never written
         const float u_cpu = x * cos_t + y * sin_t + axis;
         if (std::fabs(u_cpu) < 1e-3f || std::fabs(u_cpu - static_cast<float>(cols - 1)) < 1e-3f) continue;
-        const float staged = interpolate(cells[index], locate_cell(v).offset);
+        const float staged = evaluate(cells[index], v);
         EXPECT_NEAR(staged, backproject_pixel(plane, i, j, row.data(), cols, cos_t, sin_t, axis), 2e-3f)
             << "cols " << cols << ", pixel " << i << ", " << j << ", angle " << angle;
       }

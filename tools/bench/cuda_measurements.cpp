@@ -116,6 +116,8 @@ struct Recompute {
   std::string precision;
   std::uint64_t store_bytes = 0;
   double median_ms = 0.0;
+  double axial_ms = 0.0;     // the axial slice alone (set_slices moving xy_row)
+  double vertical_ms = 0.0;  // the two vertical slices alone (set_slices moving xz and yz)
   std::array<std::vector<float>, 3> slices;  // after the last recompute, by Orthoslice
 };
 
@@ -142,6 +144,29 @@ Recompute measure_recompute(const Workload& workload, const Frames& frames, cons
     times.push_back(engine->stage_times().recompute_ms - before);
   }
   result.median_ms = median(times);
+  // The two kinds of blocks timed apart: recomputes of the axial slice alone (axial tiles only) and of the two vertical
+  // slices alone (vertical quads only), each moving its slices one pixel and back.
+  const kernels::SlicePositions home = engine->params().slices;
+  const auto time_moves = [&](bool axial) {
+    std::vector<double> parts;
+    for (std::uint32_t k = 0; k < settings.recomputes; ++k) {
+      kernels::SlicePositions moved = home;
+      const std::uint32_t step = k % 2 == 0 ? 1 : 0;
+      if (axial) {
+        moved.xy_row = home.xy_row + 1 < workload.rows ? home.xy_row + step : home.xy_row - step;
+      } else {
+        moved.xz_y_px = home.xz_y_px + static_cast<float>(step);
+        moved.yz_x_px = home.yz_x_px + static_cast<float>(step);
+      }
+      const double before = engine->stage_times().recompute_ms;
+      engine->set_slices(moved);
+      parts.push_back(engine->stage_times().recompute_ms - before);
+    }
+    engine->set_slices(home);
+    return median(parts);
+  };
+  result.axial_ms = time_moves(true);
+  result.vertical_ms = time_moves(false);
   engine->set_center(0.3f);
   for (const Orthoslice s : {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz}) {
     const auto [rows, cols] = engine->slice_shape(s);
@@ -151,7 +176,8 @@ Recompute measure_recompute(const Workload& workload, const Frames& frames, cons
   }
   result.ran = true;
   log << workload.id << " recompute (" << result.precision << " store): " << result.median_ms << " ms median of "
-      << times.size() << "\n";
+      << times.size() << " (axial slice alone " << result.axial_ms << " ms, vertical slices alone "
+      << result.vertical_ms << " ms)\n";
   return result;
 }
 
@@ -215,7 +241,7 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
   }
 
   // T2 at its own shape (2048^2) with W1's store.
-  if (workload.id == "W1") {
+  if (workload.id == "W1" && !settings.recompute_only) {
     const Workload t2{"T2", 2048, 2048, workload.slots, false, "T2 shape"};
     const Frames frames = render_frames(t2.rows, t2.cols, settings.distinct_frames);
     const PinnedFrames pinned(frames);
@@ -228,13 +254,15 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
   if (workload.id == "W1") pipeline_target = ">= 33";
   if (workload.id == "W2") pipeline_target = ">= 3800";
   if (workload.id == "W3") pipeline_target = ">= 2500";
-  const Throughput t = measure_throughput(workload, frames, pinned, settings, log);
-  add_throughput_figures(workload, t, false, pipeline_target, figures);
-  if (!workload.sliding) {
-    figures.push_back({"tomograms@" + workload.id, t.pinned_rate / workload.slots, "1/s",
-                       workload.id == "W3" ? ">= 10" : "", std::nullopt,
-                       "complete scans per second: begin_scan, 4 darks, 4 flats, " + std::to_string(workload.slots) +
-                           " projections (from the pinned pipeline rate)"});
+  if (!settings.recompute_only) {
+    const Throughput t = measure_throughput(workload, frames, pinned, settings, log);
+    add_throughput_figures(workload, t, false, pipeline_target, figures);
+    if (!workload.sliding) {
+      figures.push_back({"tomograms@" + workload.id, t.pinned_rate / workload.slots, "1/s",
+                         workload.id == "W3" ? ">= 10" : "", std::nullopt,
+                         "complete scans per second: begin_scan, 4 darks, 4 flats, " +
+                             std::to_string(workload.slots) + " projections (from the pinned pipeline rate)"});
+    }
   }
 
   // T3: recompute from a full store, float16 and (where it fits) float32; the float16 error against float32.
@@ -251,6 +279,13 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
                        1e3 * static_cast<double>(r->store_bytes) / kHbmBytesPerSecond,
                        "three slices (" + shape(workload) + "), median of " + std::to_string(settings.recomputes) +
                            " set_center recomputes; floor = store bytes at 3.03 TB/s"});
+    figures.push_back({t3 + "-" + r->precision + "-axial", r->axial_ms, "ms", "", std::nullopt,
+                       "the axial slice alone (set_slices moving xy_row), median of " +
+                           std::to_string(settings.recomputes)});
+    figures.push_back({t3 + "-" + r->precision + "-vertical", r->vertical_ms, "ms", "",
+                       1e3 * static_cast<double>(r->store_bytes) / kHbmBytesPerSecond,
+                       "the two vertical slices alone (set_slices moving xz and yz), median of " +
+                           std::to_string(settings.recomputes) + "; floor = store bytes at 3.03 TB/s"});
   }
   if (half.ran && full.ran) {
     figures.push_back({"Q2-fp16-store@" + workload.id, relative_error(half, full), "rel", "<= 5e-3", std::nullopt,

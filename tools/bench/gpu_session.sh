@@ -63,7 +63,7 @@ if [[ -z ${SKIP_SANITIZER:-} ]]; then
   small+=':StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:StorePrecisions/CudaVsCpu.SlidingWindow*'
   step memcheck "$log" compute-sanitizer --tool memcheck --error-exitcode 99 "$bin/gpu_test" --gtest_filter="$small"
   step racecheck "$log" compute-sanitizer --tool racecheck --error-exitcode 99 "$bin/gpu_test" \
-    --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/float16'
+    --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*'
   step synccheck "$log" compute-sanitizer --tool synccheck --error-exitcode 99 "$bin/gpu_test" \
     --gtest_filter='CudaEngine.OddShapesMatchCpu'
 fi

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   app.add_option("--projections", settings.projections, "projections per timed throughput repeat");
   app.add_option("--recomputes", settings.recomputes, "timed recomputes");
   app.add_option("--device", settings.device, "CUDA device index");
+  app.add_flag("--recompute-only", settings.recompute_only,
+               "CUDA: recompute figures only (T3, its axial and vertical parts, the float16 error)");
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     workload_id = "quick";

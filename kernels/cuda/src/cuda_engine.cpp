@@ -1,10 +1,12 @@
 // The CUDA engine. Per scan (struct Scan, allocated by begin_scan):
 //   raw        the frame being processed, as it arrived (up to 4 bytes a pixel)
 //   dark_sum, flat_sum (double) -> dark, flat (float) levels, averaged on the GPU at the first projection
-//   rows       rows x padded floats: attenuation, zero-padded, then ramp-filtered in place (GpuRampFilter)
+//   filter     GpuRampFilter: its input rows (rows x padded floats, the padding zero) receive the attenuation, its
+//              output rows the filtered projection
 //   store      the projection store (projection_store.hpp), slices (float32), a table of entries for recomputes
-// Two streams: `copy_` carries host-to-device copies of raw frames, `compute_` everything else. Events order them:
-// compute waits for `frame_uploaded_` before reading `raw`, copy waits for `raw_consumed_` before overwriting it.
+// Two streams: `copy_` carries host-to-device copies of raw frames and the read-back of the clamp counter, `compute_`
+// everything else. Events order them: compute waits for `frame_uploaded_` before reading `raw`, copy waits for
+// `raw_consumed_` (the preprocessing done) before overwriting `raw` or reading the counter back.
 // Slice updates are deferred into `pending_` (one BackprojectionEntry per added projection) and applied in one launch
 // per batch: when the batch is full, before a slot is overwritten (its old projection is subtracted in the same
 // launch, read before the store kernel replaces it), and before anything reads or recomputes the slices.
@@ -32,7 +34,6 @@
 #include "orthoslice_backprojection.hpp"
 #include "projection_store.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
-#include "tomolive/kernels/ramp_filter.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
 
 namespace tomolive::kernels {
@@ -139,10 +140,9 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type) {
   b.store = saturating_mul(cuda::StoreLayout::make(g.slots, g.rows, g.cols).cells(),
                            cuda::StoreLayout::cell_bytes(type));
   b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels, sizeof(float));
-  // raw frame, dark and flat sums (double) and levels (float), padded rows, filter, entry table, clamp counter
+  // raw frame, dark and flat sums (double) and levels (float), filter (with its rows), entry table, clamp counter
   std::uint64_t other = saturating_mul(pixels, kMaxRawPixelBytes + 2 * sizeof(double) + 2 * sizeof(float));
   if (g.cols <= (std::uint32_t{1} << 30) && g.rows <= static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
-    other = saturating_add(other, saturating_mul(std::uint64_t{g.rows} * padded_length(g.cols), sizeof(float)));
     other = saturating_add(other, g.rows == 0 || g.cols == 0 ? 0 : cuda::GpuRampFilter::estimate_bytes(g.rows, g.cols));
   } else {
     other = std::numeric_limits<std::uint64_t>::max();
@@ -259,15 +259,18 @@ class CudaEngineImpl final : public CudaEngine {
 
     upload(scan, frame);
     record_timing(&StageEvents::preprocess_begin, compute);
-    TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.clamped.get(), 0, sizeof(unsigned long long), compute));
-    cuda::preprocess_rows(scan.raw.get(), frame.type, scan.geometry.rows, scan.geometry.cols, scan.padded,
-                          scan.dark.get(), scan.flat.get(), scan.rows.get(), scan.clamped.get(), compute);
+    cuda::preprocess_rows(scan.raw.get(), frame.type, scan.geometry.rows, scan.geometry.cols, scan.filter.padded(),
+                          scan.dark.get(), scan.flat.get(), scan.filter.input(), scan.clamped.get(), compute);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(raw_consumed_->get(), compute));
-    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.clamped_host.data(), scan.clamped.get(), sizeof(unsigned long long),
-                                        cudaMemcpyDeviceToHost, compute));
-    TOMOLIVE_CUDA_CHECK(cudaEventRecord(preprocessed_->get(), compute));
     record_timing(&StageEvents::preprocess_end, compute);
-    scan.filter.filter(scan.rows.get());
+    // The clamp counter (a running total over the scan) is read back on the copy stream, so that the filter need not
+    // wait for the transfer.
+    cudaStream_t copy = copy_->get();
+    TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, raw_consumed_->get(), 0));
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.clamped_host.data(), scan.clamped.get(), sizeof(unsigned long long),
+                                        cudaMemcpyDeviceToHost, copy));
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(preprocessed_->get(), copy));
+    scan.filter.filter();
     record_timing(&StageEvents::filter_end, compute);
 
     // A replaced projection is subtracted, with its own angle, before the store kernel overwrites its slot.
@@ -279,7 +282,7 @@ class CudaEngineImpl final : public CudaEngine {
       apply_pending(all_slices());
     }
     record_timing(&StageEvents::store_begin, compute);
-    scan.store.write(slot, scan.rows.get(), scan.padded, compute);
+    scan.store.write(slot, scan.filter.output(), scan.filter.padded(), compute);
     record_timing(&StageEvents::store_end, compute);
 
     const ProjectionAngle angle = projection_angle(angle_rad);
@@ -292,8 +295,11 @@ class CudaEngineImpl final : public CudaEngine {
 
     // The count is exact for this projection: wait for the preprocessing (not for the filter or the store).
     TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(preprocessed_->get()));
+    unsigned long long clamped_total = 0;
+    std::memcpy(&clamped_total, scan.clamped_host.data(), sizeof clamped_total);
     ProjectionStats stats;
-    std::memcpy(&stats.clamped_values, scan.clamped_host.data(), sizeof stats.clamped_values);
+    stats.clamped_values = clamped_total - scan.clamped_before;
+    scan.clamped_before = clamped_total;
     if (stage_events_) {
       const StageEvents& ev = *stage_events_;
       TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(ev.store_end.get()));
@@ -367,13 +373,11 @@ class CudaEngineImpl final : public CudaEngine {
   struct Scan {
     Scan(const ScanGeometry& g, const cuda::StoreLayout& layout, StoreType type, cudaStream_t stream)
         : geometry(g),
-          padded(padded_length(g.cols)),
           raw(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
           dark_sum(std::size_t{g.rows} * g.cols),
           flat_sum(std::size_t{g.rows} * g.cols),
           dark(std::size_t{g.rows} * g.cols),
           flat(std::size_t{g.rows} * g.cols),
-          rows(std::size_t{g.rows} * padded),
           filter(g.rows, g.cols, stream),
           store(layout, type),
           table(g.slots),
@@ -399,6 +403,8 @@ class CudaEngineImpl final : public CudaEngine {
       for (const auto& s : slices) TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(s.get(), 0, s.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_sum.get(), 0, dark_sum.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(flat_sum.get(), 0, flat_sum.bytes(), stream));
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(clamped.get(), 0, clamped.bytes(), stream));
+      clamped_before = 0;
       dark_count = 0;
       flat_count = 0;
       references_ready = false;
@@ -409,20 +415,19 @@ class CudaEngineImpl final : public CudaEngine {
     }
 
     ScanGeometry geometry;
-    std::uint32_t padded;
     DeviceArray<unsigned char> raw;
     DeviceArray<double> dark_sum, flat_sum;
     DeviceArray<float> dark, flat;
-    DeviceArray<float> rows;
     cuda::GpuRampFilter filter;
     cuda::ProjectionStore store;
     std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
     DeviceArray<BackprojectionEntry> table;    // recompute entries
-    DeviceArray<unsigned long long> clamped;   // clamped pixels of the projection being preprocessed
+    DeviceArray<unsigned long long> clamped;   // clamped pixels of the scan's projections so far (running total)
     PinnedHostBuffer staging;                  // pageable frames are copied here first
     PinnedHostBuffer table_host;
     PinnedHostBuffer clamped_host;
 
+    unsigned long long clamped_before = 0;  // the running total before the last projection
     std::uint32_t dark_count = 0, flat_count = 0;
     bool references_ready = false;
     std::uint64_t projections_received = 0;

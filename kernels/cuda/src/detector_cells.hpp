@@ -45,17 +45,34 @@ TOMOLIVE_HD inline CellPosition locate_cell(float v) {
 // Whether v = u - 0.5 lies on the detector (u in [0, cols - 1]); v_max = cols - 1.5.
 TOMOLIVE_HD inline bool on_detector(float v, float v_max) { return v >= -0.5f && v <= v_max; }
 
-// A cell as the axial kernel stages it (8 bytes: one shared-memory load): the value at its centre and its slope, so
-// that the value at offset o is centre + o * slope (= left + (o + 0.5) * (right - left)).
-struct alignas(8) CellValue {
-  float centre;
+// A cell as the axial kernel stages it (8 bytes: one shared-memory load): a line in v_local = v - first_col (v measured
+// from the first column of the tile's window, so that the numbers stay small), valid for v_local in [n - 0.5, n + 0.5]
+// where n = rint(v_local) is the cell's index in the window: value = intercept + v_local * slope
+// (= left + (v - cell + 0.5) * (right - left)). Per pixel this costs one FFMA, without the offset v - rint(v).
+struct alignas(8) CellLine {
+  float intercept;
   float slope;
 };
 
-TOMOLIVE_HD inline CellValue cell_value(float left, float right) { return {0.5f * (left + right), right - left}; }
+TOMOLIVE_HD inline CellLine cell_line(float left, float right, std::uint32_t n) {
+  const float slope = right - left;
+  return {fmaf(-static_cast<float>(n), slope, 0.5f * (left + right)), slope};
+}
 
-TOMOLIVE_HD inline float interpolate(const CellValue& cell, float offset) {
-  return fmaf(offset, cell.slope, cell.centre);
+TOMOLIVE_HD inline float evaluate(const CellLine& cell, float v_local) {
+  return fmaf(v_local, cell.slope, cell.intercept);
+}
+
+// The vertical kernel's form: the weights of the cell's two columns at offset o = v - cell (in [-0.5, 0.5]), times
+// sign (+1 add, -1 remove): value = left * weights.left + right * weights.right.
+struct CellWeights {
+  float left;
+  float right;
+};
+
+TOMOLIVE_HD inline CellWeights cell_weights(float offset, float sign) {
+  const float right = fmaf(sign, offset, 0.5f * sign);
+  return {sign - right, right};
 }
 
 // Axial tiles: kAxialTile x kAxialTile pixels; per angle, kAxialWindow cells are staged. A tile spans at most

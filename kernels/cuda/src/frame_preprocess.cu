@@ -9,6 +9,8 @@ namespace {
 
 constexpr unsigned kThreads = 256;
 constexpr unsigned kWarps = kThreads / 32;
+constexpr unsigned kPixelsPerThread = 4;  // preprocess_rows_kernel
+constexpr unsigned kColumnsPerBlock = kThreads * kPixelsPerThread;
 
 // Calls f(T{}) with T the C++ type of the pixels of `type`.
 template <class F>
@@ -43,9 +45,11 @@ __global__ void __launch_bounds__(kThreads) average_reference_kernel(const doubl
   }
 }
 
-// Mapping: grid (ceil(padded / 256), rows); thread (c, r) writes padded row r, column c. Reads raw (itemsize bytes),
-// dark and flat (4 + 4 bytes) for c < cols; writes 4 bytes. Clamped pixels are counted per warp (ballot), per block
-// (shared memory), then one 64-bit atomic per block.
+// Mapping: grid (ceil(cols / 1024), rows), 256 threads; thread t of block (x, r) handles row r, columns
+// 1024 x + t + 256 k (k < 4): coalesced, its 4 pixels' loads issued before the first use. Reads raw (itemsize bytes),
+// dark and flat (4 + 4 bytes) per pixel; writes 4 bytes per pixel, the first cols of padded row r (the padding is
+// never written: GpuRampFilter keeps it zero). Clamped pixels are counted per warp (ballot), per block (shared
+// memory), then one 64-bit atomic per block.
 template <class Raw>
 __global__ void __launch_bounds__(kThreads) preprocess_rows_kernel(const Raw* __restrict__ raw,
                                                                    std::uint32_t cols, std::uint32_t padded,
@@ -54,17 +58,34 @@ __global__ void __launch_bounds__(kThreads) preprocess_rows_kernel(const Raw* __
                                                                    float* __restrict__ out,
                                                                    unsigned long long* __restrict__ clamped) {
   __shared__ unsigned warp_counts[kWarps];
-  const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
   const std::size_t row = blockIdx.y;
-  bool was_clamped = false;
-  if (col < cols) {
-    const std::size_t k = row * cols + col;
-    out[row * padded + col] =
-        attenuation(static_cast<float>(raw[k]), dark[k], flat[k], kMinTransmission, was_clamped);
-  } else if (col < padded) {
-    out[row * padded + col] = 0.f;
+  const std::uint32_t col0 = blockIdx.x * kColumnsPerBlock + threadIdx.x;
+  float raw_value[kPixelsPerThread], dark_value[kPixelsPerThread], flat_value[kPixelsPerThread];
+#pragma unroll
+  for (unsigned k = 0; k < kPixelsPerThread; ++k) {
+    const std::uint32_t col = col0 + kThreads * k;
+    const std::size_t pixel = row * cols + col;
+    const bool in = col < cols;
+    raw_value[k] = in ? static_cast<float>(raw[pixel]) : 0.f;
+    dark_value[k] = in ? dark[pixel] : 0.f;
+    flat_value[k] = in ? flat[pixel] : 1.f;
   }
-  const unsigned warp_count = __popc(__ballot_sync(0xffffffffu, was_clamped));
+  unsigned clamped_here = 0;
+#pragma unroll
+  for (unsigned k = 0; k < kPixelsPerThread; ++k) {
+    const std::uint32_t col = col0 + kThreads * k;
+    bool was_clamped = false;
+    const float value = attenuation(raw_value[k], dark_value[k], flat_value[k], kMinTransmission, was_clamped);
+    if (col < cols) {
+      out[row * padded + col] = value;
+      clamped_here += was_clamped ? 1u : 0u;
+    }
+  }
+  unsigned warp_count = clamped_here;
+#pragma unroll
+  for (unsigned offset = 16; offset != 0; offset /= 2) {
+    warp_count += __shfl_xor_sync(0xffffffffu, warp_count, offset);
+  }
   if (threadIdx.x % 32 == 0) warp_counts[threadIdx.x / 32] = warp_count;
   __syncthreads();
   if (threadIdx.x == 0) {
@@ -103,7 +124,7 @@ void preprocess_rows(const void* raw, PixelType type, std::uint32_t rows, std::u
                      const float* dark, const float* flat, float* out, unsigned long long* clamped,
                      cudaStream_t stream) {
   if (rows == 0) return;
-  const dim3 grid((padded + kThreads - 1) / kThreads, rows);
+  const dim3 grid((cols + kColumnsPerBlock - 1) / kColumnsPerBlock, rows);
   visit_pixel_type(type, [&]<class Raw>(Raw) {
     preprocess_rows_kernel<Raw>
         <<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols, padded, dark, flat, out, clamped);

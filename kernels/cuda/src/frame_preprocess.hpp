@@ -21,8 +21,8 @@ void accumulate_reference(const void* raw, PixelType type, std::size_t pixels, d
 void average_reference(const double* sum, std::size_t pixels, std::uint32_t count, float level_if_empty, float* level,
                        cudaStream_t stream);
 
-// out[r * padded + c] = attenuation(raw, dark, flat) for c < cols, 0 for cols <= c < padded, for rows r < rows.
-// Adds the number of clamped pixels to *clamped.
+// out[r * padded + c] = attenuation(raw, dark, flat) for c < cols and rows r < rows; out[r * padded + c] for
+// c >= cols is left alone. Adds the number of clamped pixels to *clamped.
 void preprocess_rows(const void* raw, PixelType type, std::uint32_t rows, std::uint32_t cols, std::uint32_t padded,
                      const float* dark, const float* flat, float* out, unsigned long long* clamped,
                      cudaStream_t stream);

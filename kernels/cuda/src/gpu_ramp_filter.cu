@@ -50,6 +50,9 @@ GpuRampFilter::GpuRampFilter(std::uint32_t rows, std::uint32_t cols, cudaStream_
     if (work_.size() != 0) TOMOLIVE_CUFFT_CHECK(cufftSetWorkArea(plan, work_.get()));
     TOMOLIVE_CUFFT_CHECK(cufftSetStream(plan, stream_));
   }
+  input_ = DeviceArray<float>(std::size_t{rows_} * padded_);
+  output_ = DeviceArray<float>(std::size_t{rows_} * padded_);
+  TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(input_.get(), 0, input_.bytes(), stream_));
   spectrum_ = DeviceArray<float2>(std::size_t{rows_} * bins_);
   const std::vector<float> response = ramp_response(padded_);
   response_ = DeviceArray<float>(response.size());
@@ -66,17 +69,17 @@ std::uint64_t GpuRampFilter::estimate_bytes(std::uint32_t rows, std::uint32_t co
       cufftEstimateMany(1, &n, nullptr, 1, 0, nullptr, 1, 0, CUFFT_R2C, static_cast<int>(rows), &forward_work));
   TOMOLIVE_CUFFT_CHECK(
       cufftEstimateMany(1, &n, nullptr, 1, 0, nullptr, 1, 0, CUFFT_C2R, static_cast<int>(rows), &inverse_work));
-  return std::uint64_t{rows} * bins * sizeof(float2) + std::max(forward_work, inverse_work) +
-         std::uint64_t{bins} * sizeof(float);
+  return 2 * std::uint64_t{rows} * padded * sizeof(float) + std::uint64_t{rows} * bins * sizeof(float2) +
+         std::max(forward_work, inverse_work) + std::uint64_t{bins} * sizeof(float);
 }
 
-void GpuRampFilter::filter(float* rows_data) {
+void GpuRampFilter::filter() {
   auto* spectrum = reinterpret_cast<cufftComplex*>(spectrum_.get());
-  TOMOLIVE_CUFFT_CHECK(cufftExecR2C(forward_.get(), rows_data, spectrum));
+  TOMOLIVE_CUFFT_CHECK(cufftExecR2C(forward_.get(), input_.get(), spectrum));
   const dim3 grid((bins_ + kThreads - 1) / kThreads, rows_);
   multiply_response<<<grid, kThreads, 0, stream_>>>(spectrum_.get(), response_.get(), bins_);
   TOMOLIVE_CUDA_CHECK_LAUNCH("multiply_response");
-  TOMOLIVE_CUFFT_CHECK(cufftExecC2R(inverse_.get(), spectrum, rows_data));
+  TOMOLIVE_CUFFT_CHECK(cufftExecC2R(inverse_.get(), spectrum, output_.get()));
 }
 
 }  // namespace tomolive::kernels::cuda

@@ -1,9 +1,13 @@
-// GpuRampFilter: ramp-filters detector rows on the GPU, in place: batched cuFFT R2C over zero-padded rows, multiply by
-// ramp_response() (ramp_filter.hpp, shared with the CPU engine, uploaded once), C2R. Row r of the buffer is
-// padded() floats at r * padded(); its first cols values are the result, the rest is scratch.
+// GpuRampFilter: ramp-filters detector rows on the GPU, out of place: batched cuFFT R2C from the input rows, multiply
+// by ramp_response() (ramp_filter.hpp, shared with the CPU engine, uploaded once), C2R into the output rows. Both are
+// rows x padded() floats, row r at r * padded(). The caller writes the first cols values of each input row; the rest
+// of the row was zeroed at construction and stays zero (R2C reads its input, never writes it), so that the padding is
+// written once per scan instead of once per projection. The first cols values of each output row are the result, the
+// rest is scratch.
 //
-// Device memory: the spectrum (rows x (padded / 2 + 1) complex floats), the cuFFT work area and the response, all
-// allocated at construction. Thread safety: one owner; work is ordered by the stream given at construction.
+// Device memory: input and output rows, the spectrum (rows x (padded / 2 + 1) complex floats), the cuFFT work area and
+// the response, all allocated at construction. Thread safety: one owner; work is ordered by the stream given at
+// construction.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -19,15 +23,16 @@ class GpuRampFilter {
   // Plans for `rows` rows of `cols` samples. Throws EngineError when planning or allocation fails.
   GpuRampFilter(std::uint32_t rows, std::uint32_t cols, cudaStream_t stream);
 
-  // Device bytes a filter of this shape holds (spectrum, work area as cuFFT estimates it, response), without
-  // allocating anything.
+  // Device bytes a filter of this shape holds (input and output rows, spectrum, work area as cuFFT estimates it,
+  // response), without allocating anything.
   static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols);
 
   std::uint32_t padded() const { return padded_; }
-  std::uint64_t bytes() const { return spectrum_.bytes() + work_.bytes() + response_.bytes(); }
+  float* input() const { return input_.get(); }
+  const float* output() const { return output_.get(); }
 
-  // Filters rows x padded() floats at `rows_data` (zero beyond cols in each row) in place.
-  void filter(float* rows_data);
+  // Filters input() into output().
+  void filter();
 
  private:
   std::uint32_t rows_;
@@ -36,6 +41,8 @@ class GpuRampFilter {
   cudaStream_t stream_;
   FftPlan forward_;
   FftPlan inverse_;
+  DeviceArray<float> input_;
+  DeviceArray<float> output_;
   DeviceArray<float2> spectrum_;
   DeviceArray<unsigned char> work_;
   DeviceArray<float> response_;

@@ -27,8 +27,9 @@ constexpr unsigned kTileColsPerThread = kTile / 32;      // 2
 constexpr unsigned kAxialStageEntries = 32;
 
 // Vertical slices: a block owns one quad of 4 detector rows and all columns of both slices; thread t owns columns
-// t + kThreads m (m < columns per thread). Quad rows of successive entries stream through a ring of kVerticalStages
-// shared-memory buffers filled by cp.async, kVerticalStages - 1 entries ahead of the compute.
+// t + kThreads m (m < columns per thread). Entries are added Store::kEntriesPerStep at a time (a step); the quad rows
+// of successive steps stream through a ring of kVerticalStages steps of shared-memory buffers (one quad row per
+// entry) filled by cp.async, kVerticalStages - 1 steps ahead of the compute.
 constexpr unsigned kVerticalStages = 3;
 constexpr unsigned kMaxColumnsPerThread = 8;
 constexpr std::uint32_t kMaxCols = kThreads * kMaxColumnsPerThread;  // 4096
@@ -38,16 +39,21 @@ constexpr std::uint32_t kMaxCols = kThreads * kMaxColumnsPerThread;  // 4096
 constexpr unsigned kBlocksPerSlot = 16;
 constexpr std::uint32_t kMinGroupEntries = 32;
 
-// One staged entry of an axial tile (32 bytes).
+// One staged entry of an axial tile (48 bytes). v_local = v - first_col is the position measured from the window's
+// first column (CellLine).
 struct AxialStageEntry {
   float cos_t;
   float sin_t;
-  float sign;
+  float axis_local;       // axis_m - first_col: v_local = x cos + y sin + axis_local
+  std::uint32_t cells;    // shared address of the entry's window - 8 kRoundMagicBits (mod 2^32): cell n of position
+                          // v_local is at cells + 8 bits(v_local + kRoundMagic)
+  float v_lo;             // the detector in v_local: [v_lo, v_hi] = [-0.5, cols - 1.5] - first_col
+  float v_hi;
+  std::uint32_t inside;   // 1: every pixel of the tile is inside the detector (no per-pixel test needed)
+  std::int32_t first_col;  // detector column of cell 0 of the window
   std::uint32_t slot;
-  std::int32_t first_col;   // detector column of cell 0 of the window
-  std::uint32_t cell_bias;  // window index of a pixel = bits(v + kRoundMagic) + cell_bias (mod 2^32)
-  std::uint32_t inside;     // 1: every pixel of the tile is inside the detector (no per-pixel test needed)
-  std::uint32_t unused;
+  float sign;
+  std::uint32_t unused[2];
 };
 
 template <class Store>
@@ -86,34 +92,39 @@ __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
 }
 
-// Adds one entry to the thread's columns of one vertical slice. `cells` is the entry's quad row in shared memory
-// (pitch cells, then zero guard cells).
+// Adds one step of entries to the thread's columns of one vertical slice. For entry k of the step, cells[k] is the
+// shared address of its quad row (pitch cells, then zero guard cells) minus sizeof(Cell) * kRoundMagicBits (mod 2^32),
+// so that the cell of position v is at cells[k] + sizeof(Cell) * bits(v + kRoundMagic). Positions off the detector
+// read cell 0 of the entry's buffer with zero weights (no branch). Per (entry, column): 1 FFMA position, 2 FSETP
+// detector test, 3 FADD cell and offset, 1 select of the cell, 1 LEA, weights; then Store::accumulate.
 template <class Store, unsigned Columns>
-__device__ __forceinline__ void accumulate_columns(const typename Store::Cell* cells, const BackprojectionEntry& e,
+__device__ __forceinline__ void accumulate_columns(const std::uint32_t (&cells)[Store::kEntriesPerStep],
+                                                   const BackprojectionEntry (&e)[Store::kEntriesPerStep],
+                                                   const typename Store::Sign (&sign)[Store::kEntriesPerStep],
                                                    const SlicePlane& plane, float axis_m, float v_max,
                                                    const float (&column)[Columns], float (&acc)[Columns][4]) {
-  const ColumnLine line = column_line(plane, e.cos_t, e.sin_t, axis_m);
+  constexpr unsigned kStep = Store::kEntriesPerStep;
+  ColumnLine line[kStep];
+#pragma unroll
+  for (unsigned k = 0; k < kStep; ++k) line[k] = column_line(plane, e[k].cos_t, e[k].sin_t, axis_m);
 #pragma unroll
   for (unsigned m = 0; m < Columns; ++m) {
-    const float v = line.at(column[m]);
-    if (on_detector(v, v_max)) {
-      const CellPosition position = locate_cell(v);
-      const std::uint32_t cell = position.key - kRoundMagicBits;
-      const float frac = position.offset + 0.5f;  // weight of column cell + 1
-      const typename Store::Cell left_cell = cells[cell];  // whole-cell loads: one LDS.64 / LDS.128 each
-      const typename Store::Cell right_cell = cells[cell + 1];
-      float left[4], right[4];
-      Store::unpack(left_cell, left);
-      Store::unpack(right_cell, right);
+    std::uint32_t left[kStep];
+    typename Store::Weights weights[kStep];
 #pragma unroll
-      for (unsigned lane = 0; lane < 4; ++lane) {
-        acc[m][lane] = fmaf(e.sign, fmaf(frac, right[lane] - left[lane], left[lane]), acc[m][lane]);
-      }
+    for (unsigned k = 0; k < kStep; ++k) {
+      const float v = line[k].at(column[m]);
+      const bool on = on_detector(v, v_max);
+      const CellPosition position = locate_cell(v);
+      left[k] = cells[k] + sizeof(typename Store::Cell) * (on ? position.key : kRoundMagicBits);
+      weights[k] = Store::weights(position.offset, sign[k], on);
     }
+    Store::accumulate(left, weights, acc[m]);
   }
 }
 
-// Vertical slices of detector rows 4 quad .. 4 quad + 3, entries [first, end).
+// Vertical slices of detector rows 4 quad .. 4 quad + 3, entries [first, end), Store::kEntriesPerStep at a time (a
+// missing last entry is the step's first one with sign 0).
 // Reads: one quad row per entry (pitch cells, HBM, each read once by the whole grid), through shared memory.
 // Writes: 4 rows x cols pixels of each selected vertical slice (atomicAdd).
 template <class Store, unsigned Columns>
@@ -121,10 +132,13 @@ __device__ __forceinline__ void vertical_unit(const Params<Store>& p, const Back
                                               std::uint32_t quad, std::uint32_t first, std::uint32_t end,
                                               unsigned char* shared) {
   using Cell = typename Store::Cell;
-  constexpr std::uint32_t kGuard = 16 / sizeof(Cell);  // keeps every stage 16-byte aligned
+  constexpr unsigned kStep = Store::kEntriesPerStep;
+  constexpr std::uint32_t kGuard = 16 / sizeof(Cell);  // keeps every buffer 16-byte aligned
   const std::uint32_t stride = p.pitch + kGuard;
   Cell* stages = reinterpret_cast<Cell*>(shared);
-  if (threadIdx.x < kVerticalStages * kGuard) {
+  const auto stages_address = static_cast<std::uint32_t>(__cvta_generic_to_shared(stages));
+  const std::uint32_t stride_bytes = stride * sizeof(Cell);
+  if (threadIdx.x < kVerticalStages * kStep * kGuard) {
     stages[(threadIdx.x / kGuard) * stride + p.pitch + threadIdx.x % kGuard] = Cell{};
   }
 
@@ -143,26 +157,47 @@ __device__ __forceinline__ void vertical_unit(const Params<Store>& p, const Back
   const std::uint32_t chunks = p.pitch * sizeof(Cell) / 16;
   const Cell* quad_row0 = p.store + std::size_t{quad} * p.pitch;
   const std::size_t slot_cells = std::size_t{p.quads} * p.pitch;
-  const auto stage = [&](std::uint32_t n) {
-    const auto* source = reinterpret_cast<const unsigned char*>(quad_row0 + entries[first + n].slot * slot_cells);
-    auto* target = reinterpret_cast<unsigned char*>(stages + (n % kVerticalStages) * stride);
-    for (std::uint32_t c = threadIdx.x; c < chunks; c += kThreads) cp_async_16(target + 16 * c, source + 16 * c);
+  const std::uint32_t steps = (count + kStep - 1) / kStep;
+  // Buffer of entry k of step `step`.
+  const auto buffer = [](std::uint32_t step, unsigned k) { return (step % kVerticalStages) * kStep + k; };
+  const auto stage = [&](std::uint32_t step) {
+#pragma unroll
+    for (unsigned k = 0; k < kStep; ++k) {
+      const std::uint32_t n = step * kStep + k;
+      if (n >= count) break;
+      const auto* source = reinterpret_cast<const unsigned char*>(quad_row0 + entries[first + n].slot * slot_cells);
+      auto* target = reinterpret_cast<unsigned char*>(stages + buffer(step, k) * stride);
+      for (std::uint32_t c = threadIdx.x; c < chunks; c += kThreads) cp_async_16(target + 16 * c, source + 16 * c);
+    }
   };
 
-  for (std::uint32_t n = 0; n + 1 < kVerticalStages; ++n) {
-    if (n < count) stage(n);
+  for (std::uint32_t step = 0; step + 1 < kVerticalStages; ++step) {
+    if (step < steps) stage(step);
     cp_async_commit();
   }
-  for (std::uint32_t n = 0; n < count; ++n) {
-    if (n + kVerticalStages - 1 < count) stage(n + kVerticalStages - 1);
+  for (std::uint32_t step = 0; step < steps; ++step) {
+    if (step + kVerticalStages - 1 < steps) stage(step + kVerticalStages - 1);
     cp_async_commit();
-    cp_async_wait<kVerticalStages - 1>();  // this thread's copies for entry n have landed
+    cp_async_wait<kVerticalStages - 1>();  // this thread's copies for this step have landed
     __syncthreads();                       // and everyone's
-    const Cell* cells = stages + (n % kVerticalStages) * stride;
-    const BackprojectionEntry e = entries[first + n];
-    if (has_xz) accumulate_columns<Store, Columns>(cells, e, p.xz_plane, p.axis_m, v_max, column, acc_xz);
-    if (has_yz) accumulate_columns<Store, Columns>(cells, e, p.yz_plane, p.axis_m, v_max, column, acc_yz);
-    __syncthreads();  // the buffer is refilled at the next iteration
+    std::uint32_t cells[kStep];
+    BackprojectionEntry e[kStep];
+    typename Store::Sign sign[kStep];
+#pragma unroll
+    for (unsigned k = 0; k < kStep; ++k) {
+      const std::uint32_t n = step * kStep + k;
+      const bool present = n < count;
+      cells[k] = opaque(stages_address + buffer(step, present ? k : 0) * stride_bytes - sizeof(Cell) * kRoundMagicBits);
+      e[k] = entries[first + (present ? n : step * kStep)];
+      sign[k] = Store::entry_sign(present ? e[k].sign : 0.f);
+    }
+    if (has_xz) {
+      accumulate_columns<Store, Columns>(cells, e, sign, p.xz_plane, p.axis_m, v_max, column, acc_xz);
+    }
+    if (has_yz) {
+      accumulate_columns<Store, Columns>(cells, e, sign, p.yz_plane, p.axis_m, v_max, column, acc_yz);
+    }
+    __syncthreads();  // the buffers are refilled at the next iteration
   }
 
 #pragma unroll
@@ -180,23 +215,22 @@ __device__ __forceinline__ void vertical_unit(const Params<Store>& p, const Back
   }
 }
 
-// Adds one staged entry to the thread's 8 pixels of an axial tile. `cells` holds the entry's window of CellValues
-// (sign applied); Check: test each pixel against the detector's extent.
+// Adds one staged entry to the thread's 8 pixels of an axial tile; the entry's window of CellLines (sign applied) is
+// at s.cells. Check: test each pixel against the detector's extent. Per pixel: 1 FFMA position, 1 FADD cell key,
+// 1 LEA, 1 LDS.64, 1 FFMA + 1 FADD value and sum (and 2 FSETP with Check).
 template <bool Check>
-__device__ __forceinline__ void accumulate_tile(const CellValue* cells, const AxialStageEntry& s,
-                                                const float (&x)[kTileColsPerThread],
-                                                const float (&y)[kTileRowsPerThread], float axis_m, float v_max,
+__device__ __forceinline__ void accumulate_tile(const AxialStageEntry& s, const float (&x)[kTileColsPerThread],
+                                                const float (&y)[kTileRowsPerThread],
                                                 float (&acc)[kTileRowsPerThread][kTileColsPerThread]) {
 #pragma unroll
   for (unsigned a = 0; a < kTileRowsPerThread; ++a) {
-    const float row_base = fmaf(y[a], s.sin_t, axis_m);
+    const float row_base = fmaf(y[a], s.sin_t, s.axis_local);
 #pragma unroll
     for (unsigned b = 0; b < kTileColsPerThread; ++b) {
-      const float v = fmaf(x[b], s.cos_t, row_base);  // axial_position(x, y, ...)
-      if (!Check || on_detector(v, v_max)) {
-        const CellPosition position = locate_cell(v);
-        const CellValue cell = cells[position.key + s.cell_bias];
-        acc[a][b] = fmaf(position.offset, cell.slope, acc[a][b] + cell.centre);
+      const float v = fmaf(x[b], s.cos_t, row_base);  // axial_position(x, y, ...) - first_col
+      if (!Check || (v >= s.v_lo && v <= s.v_hi)) {
+        const float2 cell = load_shared_f2(s.cells + sizeof(CellLine) * float_bits(v + kRoundMagic));
+        acc[a][b] += evaluate(CellLine{cell.x, cell.y}, v);
       }
     }
   }
@@ -204,15 +238,16 @@ __device__ __forceinline__ void accumulate_tile(const CellValue* cells, const Ax
 
 // Axial tile `tile` (row-major over the slice's tiles), entries [first, end).
 // Reads: per entry, a window of kAxialWindow + 1 samples of the slice's detector row (one lane of a quad row; the row
-// data of all entries stays in L2), staged in shared memory as (centre value, slope) pairs with the sign applied.
+// data of all entries stays in L2), staged in shared memory as CellLines (intercept, slope) with the sign applied.
 // Writes: the tile's pixels of the axial slice (atomicAdd).
 template <class Store>
 __device__ __forceinline__ void axial_tile(const Params<Store>& p, const BackprojectionEntry* entries,
                                            std::uint32_t tile, std::uint32_t first, std::uint32_t end,
                                            unsigned char* shared) {
   using Cell = typename Store::Cell;
-  auto* cells = reinterpret_cast<CellValue*>(shared);  // [kAxialStageEntries][kAxialWindow]
+  auto* cells = reinterpret_cast<CellLine*>(shared);  // [kAxialStageEntries][kAxialWindow]
   auto* staged = reinterpret_cast<AxialStageEntry*>(cells + kAxialStageEntries * kAxialWindow);
+  const auto cells_address = static_cast<std::uint32_t>(__cvta_generic_to_shared(cells));
   const SlicePlane& plane = p.xy_plane;
   const std::uint32_t lane = threadIdx.x % 32;
   const std::uint32_t warp = threadIdx.x / 32;
@@ -248,15 +283,19 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const Backpro
     if (threadIdx.x < count) {
       const BackprojectionEntry e = entries[stage_first + threadIdx.x];
       const AxialWindow window = axial_window(corner_x, corner_y, e.cos_t, e.sin_t, p.axis_m, v_max);
+      const auto first_col = static_cast<float>(window.first_col);
       AxialStageEntry s;
       s.cos_t = e.cos_t;
       s.sin_t = e.sin_t;
-      s.sign = e.sign;
-      s.slot = e.slot;
-      s.first_col = window.first_col;
-      s.cell_bias = threadIdx.x * kAxialWindow - static_cast<std::uint32_t>(window.first_col) - kRoundMagicBits;
+      s.axis_local = p.axis_m - first_col;
+      s.cells = cells_address + sizeof(CellLine) * (threadIdx.x * kAxialWindow - kRoundMagicBits);
+      s.v_lo = -0.5f - first_col;
+      s.v_hi = v_max - first_col;
       s.inside = window.inside ? 1u : 0u;
-      s.unused = 0;
+      s.first_col = window.first_col;
+      s.slot = e.slot;
+      s.sign = e.sign;
+      s.unused[0] = s.unused[1] = 0;
       staged[threadIdx.x] = s;
     }
     __syncthreads();
@@ -267,16 +306,15 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const Backpro
       const Cell* row = p.store + (std::size_t{s.slot} * p.quads + row_quad) * p.pitch;
       const float left = (col >= 0 && col < cols) ? Store::lane(row, col, row_lane) : 0.f;
       const float right = (col + 1 >= 0 && col + 1 < cols) ? Store::lane(row, col + 1, row_lane) : 0.f;
-      const CellValue cell = cell_value(left, right);
-      cells[index] = {s.sign * cell.centre, s.sign * cell.slope};
+      cells[index] = cell_line(s.sign * left, s.sign * right, index - n * kAxialWindow);
     }
     __syncthreads();
     for (std::uint32_t n = 0; n < count; ++n) {
       const AxialStageEntry s = staged[n];
       if (s.inside != 0) {
-        accumulate_tile<false>(cells, s, x, y, p.axis_m, v_max, acc);
+        accumulate_tile<false>(s, x, y, acc);
       } else {
-        accumulate_tile<true>(cells, s, x, y, p.axis_m, v_max, acc);
+        accumulate_tile<true>(s, x, y, acc);
       }
     }
   }
@@ -324,11 +362,13 @@ __global__ void __launch_bounds__(kThreads, Columns <= 4 ? 2 : 1)
 
 std::size_t vertical_shared_bytes(const StoreLayout& layout, StoreType type) {
   const std::size_t cell = StoreLayout::cell_bytes(type);
-  return kVerticalStages * (std::size_t{layout.pitch} + 16 / cell) * cell;
+  const std::size_t step =
+      type == StoreType::float32 ? StoreF32::kEntriesPerStep : StoreF16::kEntriesPerStep;
+  return kVerticalStages * step * (std::size_t{layout.pitch} + 16 / cell) * cell;
 }
 
 constexpr std::size_t kAxialSharedBytes =
-    kAxialStageEntries * kAxialWindow * sizeof(CellValue) + kAxialStageEntries * sizeof(AxialStageEntry);
+    kAxialStageEntries * kAxialWindow * sizeof(CellLine) + kAxialStageEntries * sizeof(AxialStageEntry);
 
 template <class Store, unsigned Columns>
 void launch(const Params<Store>& params, dim3 grid, std::size_t shared_bytes, cudaStream_t stream) {
