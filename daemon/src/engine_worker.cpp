@@ -68,16 +68,28 @@ void EngineWorker::run() {
     // Wake at least once per publish interval so that changed slices are published while the stream is idle.
     auto next = inbox_.pop(options_.publish_interval);
     if (std::holds_alternative<EngineInbox::Closed>(next)) break;
-    if (auto* command = std::get_if<EngineCommand>(&next)) {
-      (*command)();
-    } else if (auto* item = std::get_if<IngestItem>(&next)) {
-      handle(*item);
-    } else {
-      refresh_status();  // idle: keep the reported rate current
+    try {
+      if (auto* command = std::get_if<EngineCommand>(&next)) {
+        (*command)();  // a command's own exceptions go to its caller through the future
+      } else if (auto* item = std::get_if<IngestItem>(&next)) {
+        handle(*item);
+      } else {
+        refresh_status();  // idle: keep the reported rate current
+      }
+      maybe_snapshot_slices();
+    } catch (const std::exception& e) {
+      // An engine failure outside a frame (e.g. reading the slices back) is reported; the thread keeps serving.
+      reporter_.reject(Error{ErrorCode::internal_error, std::string("engine: ") + e.what()},
+                       session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt);
     }
-    maybe_snapshot_slices();
   }
-  if (slices_dirty_) snapshot_slices();
+  if (slices_dirty_) {
+    try {
+      snapshot_slices();
+    } catch (const std::exception& e) {
+      spdlog::error("final slices could not be read from the engine: {}", e.what());
+    }
+  }
 }
 
 void EngineWorker::handle(IngestItem& item) {
@@ -119,8 +131,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
     return;
   }
   end_active_scan("ended by the begin of scan " + std::to_string(begin.scan_id));
-  session_.reset();
-  engine_has_scan_ = false;
+  // A refused scan leaves the previous one (ended) in place: its slices can still be viewed and recomputed.
   ScanSession session(begin);
   const kernels::ScanGeometry geometry = session.engine_geometry();
   const kernels::EngineMemoryPlan plan = engine_->plan(geometry);
@@ -140,8 +151,12 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   try {
     engine_->begin_scan(geometry, params);
   } catch (const kernels::EngineError& e) {
+    // The plan fitted, so this is an engine failure (e.g. an allocation the free-memory figure promised).
     bump(counters_.scans_refused);
-    reporter_.reject(Error{ErrorCode::scan_too_large, e.what()}, begin.scan_id);
+    session_.reset();  // the engine may have released the previous scan's data
+    engine_has_scan_ = false;
+    reporter_.reject(Error{ErrorCode::internal_error, std::string("begin_scan failed: ") + e.what()},
+                     begin.scan_id);
     return;
   }
   session_.emplace(std::move(session));
@@ -161,11 +176,12 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
 }
 
 void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem& item) {
-  if (!session_ || !engine_has_scan_) {
+  if (!session_ || session_->ended() || !engine_has_scan_) {
     reporter_.reject(Error{ErrorCode::no_active_scan,
                            std::string(protocol::to_string(frame.kind)) + " " + std::to_string(frame.frame_id) +
                                " for scan " + std::to_string(frame.scan_id) +
-                               " arrived while no scan is active (send begin first)"},
+                               " arrived while no scan is active (the last one ended or was refused; send begin "
+                               "first)"},
                      frame.scan_id, frame.frame_id);
     return;
   }
@@ -231,6 +247,8 @@ protocol::Reply EngineWorker::run_command(std::string name, std::function<protoc
     return reply.get();
   } catch (const std::future_error&) {
     return error_reply(std::move(name), ErrorCode::internal_error, "the daemon is shutting down");
+  } catch (const std::exception& e) {
+    return error_reply(std::move(name), ErrorCode::internal_error, std::string("engine: ") + e.what());
   }
 }
 

@@ -37,7 +37,11 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   spdlog::flush_on(spdlog::level::info);  // one line per event, also when the log goes to a file
 
-  // Block the shutdown signals in every thread (threads inherit the mask); this thread waits for them.
+  // Block the shutdown signals in every thread (threads inherit the mask); this thread waits for them. Their
+  // disposition is reset first: a shell starts background jobs with SIGINT ignored, and an ignored signal is
+  // discarded instead of waiting for sigwait.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

@@ -91,6 +91,10 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
       reporter_.reject(*error, frame->scan_id, frame->frame_id);
       return true;
     }
+    // Engines read pixels as their type: keep them aligned (ZeroMQ may place small payloads at any offset).
+    if (reinterpret_cast<std::uintptr_t>(payload->data()) % protocol::itemsize(frame->dtype) != 0) {
+      payload = zmq::message_t(payload->data(), payload->size());  // a fresh, malloc-aligned copy
+    }
     item.payload = std::move(*payload);
   } else if (payload) {
     const bool is_begin = std::holds_alternative<protocol::ScanBegin>(item.header);

@@ -65,7 +65,7 @@ class BadInput : public ::testing::Test {
 
 TEST_F(BadInput, GarbageBytesAreAMalformedHeader) {
   fixture.sender().send(bytes_of("\xc1\x01garbage that is no msgpack"));
-  expect_rejected(fixture, ErrorCode::malformed_header, "");
+  expect_rejected(fixture, ErrorCode::malformed_header, "msgpack");
   expect_scan_reconstructs(fixture, 11);
 }
 
@@ -79,6 +79,24 @@ TEST_F(BadInput, AThreePartMessageIsMalformed) {
   fixture.sender().send_parts({bytes_of("a"), bytes_of("b"), bytes_of("c")});
   expect_rejected(fixture, ErrorCode::malformed_header, "3 parts");
   expect_scan_reconstructs(fixture, 13);
+}
+
+TEST_F(BadInput, BytesAfterTheHeaderMapAreMalformed) {
+  protocol::Bytes header = protocol::encode(sim::make_scan_end(small_scan_spec(1)));
+  header.push_back(std::byte{0x01});
+  fixture.sender().send(header);
+  expect_rejected(fixture, ErrorCode::malformed_header, "after");
+  expect_scan_reconstructs(fixture, 33);
+}
+
+TEST_F(BadInput, AHeaderWithoutVersionIsRefused) {
+  fixture.sender().send(pack([](Packer& p) {
+    p.pack_map(2);
+    p.pack("type"), p.pack("end");
+    p.pack("scan_id"), p.pack(1);
+  }));
+  expect_rejected(fixture, ErrorCode::unsupported_version, "\"v\"");
+  expect_scan_reconstructs(fixture, 34);
 }
 
 TEST_F(BadInput, AnotherProtocolVersionIsRefused) {
@@ -154,7 +172,7 @@ TEST_F(BadInput, APayloadOfTheWrongSizeIsRefusedWithBothSizes) {
 TEST_F(BadInput, AFrameWithoutPayloadIsRefused) {
   const sim::ScanSimulator scan = start_scan(fixture, 2, 0);
   fixture.sender().send(protocol::encode(scan.header(0)));
-  expect_rejected(fixture, ErrorCode::missing_payload, "");
+  expect_rejected(fixture, ErrorCode::missing_payload, "payload");
   expect_scan_reconstructs(fixture, 20);
 }
 
@@ -163,6 +181,13 @@ TEST_F(BadInput, ABeginWithAPayloadIsRefused) {
   fixture.sender().send_parts({protocol::encode(sim::make_scan_begin(scan.spec())), bytes_of("surprise")});
   expect_rejected(fixture, ErrorCode::unexpected_payload, "begin");
   expect_scan_reconstructs(fixture, 21);
+}
+
+TEST_F(BadInput, AnEndWithAPayloadIsRefused) {
+  const sim::ScanSimulator scan = start_scan(fixture, 3, 2);
+  fixture.sender().send_parts({protocol::encode(sim::make_scan_end(scan.spec())), bytes_of("surprise")});
+  expect_rejected(fixture, ErrorCode::unexpected_payload, "end");
+  expect_scan_reconstructs(fixture, 35);
 }
 
 TEST_F(BadInput, AbsurdGeometriesAreRefusedAtBegin) {
@@ -215,6 +240,34 @@ TEST_F(BadInput, FramesOfAnotherScanAreRefused) {
   expect_scan_reconstructs(fixture, 25);
 }
 
+TEST_F(BadInput, AnEndOfAnotherScanIsRefusedAndTheScanContinues) {
+  const sim::ScanSimulator scan = start_scan(fixture, 13, 3);
+  fixture.sender().send(protocol::encode(protocol::ScanEnd{77}));
+  expect_rejected(fixture, ErrorCode::scan_id_mismatch, "77");
+  const auto status = fixture.control().status();
+  ASSERT_TRUE(status.scan);
+  EXPECT_EQ(status.scan->state, "receiving");
+  expect_scan_reconstructs(fixture, 36);
+}
+
+TEST_F(BadInput, FramesAfterTheEndAreRefused) {
+  const sim::ScanSimulator scan = start_scan(fixture, 14, 3);
+  fixture.sender().send(protocol::encode(sim::make_scan_end(scan.spec())));
+  const std::size_t next = scan.spec().num_darks + scan.spec().num_flats + 3;
+  fixture.sender().send(protocol::encode(scan.header(next)), scan.render(next));
+  expect_rejected(fixture, ErrorCode::no_active_scan, "ended");
+  expect_scan_reconstructs(fixture, 37);
+}
+
+TEST_F(BadInput, FramesOfAnotherDtypeAreRefused) {
+  const sim::ScanSimulator scan = start_scan(fixture, 15, 3);
+  auto wrong = scan.header(scan.spec().num_darks + scan.spec().num_flats + 3);
+  wrong.dtype = protocol::Dtype::float32;
+  fixture.sender().send(protocol::encode(wrong), std::vector<std::uint16_t>(8 * 64 * 2, 0));
+  expect_rejected(fixture, ErrorCode::shape_mismatch, "float32");
+  expect_scan_reconstructs(fixture, 38);
+}
+
 TEST_F(BadInput, FramesOfAnotherShapeAreRefused) {
   const sim::ScanSimulator scan = start_scan(fixture, 8, 3);
   auto wide = scan.header(scan.spec().num_darks + scan.spec().num_flats + 3);
@@ -236,7 +289,7 @@ TEST_F(BadInput, DuplicateFramesAreRefusedAndTheFirstIsKept) {
   const sim::ScanSimulator scan = start_scan(fixture, 10, 3);
   const std::size_t first_projection = scan.spec().num_darks + scan.spec().num_flats;
   fixture.sender().send(protocol::encode(scan.header(first_projection + 1)), scan.render(first_projection + 1));
-  expect_rejected(fixture, ErrorCode::duplicate_frame, "1");
+  expect_rejected(fixture, ErrorCode::duplicate_frame, "frame_id 1 ");
   const auto status = fixture.control().status();
   ASSERT_TRUE(status.scan);
   EXPECT_EQ(status.scan->projections_received, 3u);
@@ -287,6 +340,7 @@ TEST(BadInputQueue, DropOldestCountsAndReportsEveryDroppedFrame) {
   if (dropped > 0) {
     EXPECT_TRUE(fixture.subscriber().wait_error(ErrorCode::queue_full));
   }
+  expect_scan_reconstructs(fixture, small_scan_spec(41), std::chrono::milliseconds(5));  // paced: nothing dropped
 }
 
 TEST(BadControl, RefusedCommandsGetErrorRepliesAndTheDaemonKeepsServing) {
@@ -307,6 +361,39 @@ TEST(BadControl, RefusedCommandsGetErrorRepliesAndTheDaemonKeepsServing) {
   const auto too_early = fixture.control().request(protocol::SetCenter{1.0, std::nullopt});
   ASSERT_FALSE(too_early.ok());
   EXPECT_EQ(too_early.error->code, ErrorCode::no_active_scan);
+  protocol::SetSlices early_move;
+  early_move.xy_row = 1;
+  EXPECT_EQ(fixture.control().request(early_move).error->code, ErrorCode::no_active_scan);
+  EXPECT_EQ(fixture.control().request(protocol::GetSlice{protocol::SliceKind::yz}).error->code,
+            ErrorCode::no_active_scan);
+
+  const auto bad_name = fixture.control().request_bytes(pack([](Packer& p) {
+    p.pack_map(3);
+    p.pack("v"), p.pack(1);
+    p.pack("type"), p.pack("get_slice");
+    p.pack("slice"), p.pack("diagonal");
+  }));
+  ASSERT_FALSE(bad_name.ok());
+  EXPECT_EQ(bad_name.error->code, ErrorCode::invalid_argument);
+  EXPECT_NE(bad_name.error->message.find("diagonal"), std::string::npos);
+
+  const auto both = fixture.control().request_bytes(pack([](Packer& p) {
+    p.pack_map(4);
+    p.pack("v"), p.pack(1);
+    p.pack("type"), p.pack("set_center");
+    p.pack("center_offset_px"), p.pack(1.0);
+    p.pack("center_column_px"), p.pack(30.0);
+  }));
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error->code, ErrorCode::invalid_argument);
+
+  const auto nothing = fixture.control().request_bytes(pack([](Packer& p) {
+    p.pack_map(2);
+    p.pack("v"), p.pack(1);
+    p.pack("type"), p.pack("set_slices");
+  }));
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.error->code, ErrorCode::invalid_argument);
 
   expect_scan_reconstructs(fixture, 31);
 
@@ -322,7 +409,14 @@ TEST(BadControl, RefusedCommandsGetErrorRepliesAndTheDaemonKeepsServing) {
   EXPECT_EQ(row.error->code, ErrorCode::invalid_argument);
   EXPECT_NE(row.error->message.find("0..7"), std::string::npos);
 
-  EXPECT_GE(fixture.control().counter("control_errors"), 5u);
+  protocol::SetSlices far_away;
+  far_away.xz_y_px = 40.0;  // the slice is 64 wide: |y| <= 31.5
+  const auto far = fixture.control().request(far_away);
+  ASSERT_FALSE(far.ok());
+  EXPECT_EQ(far.error->code, ErrorCode::invalid_argument);
+  EXPECT_NE(far.error->message.find("xz_y_px"), std::string::npos);
+
+  EXPECT_EQ(fixture.control().counter("control_errors"), 11u);
   expect_scan_reconstructs(fixture, 32);
 }
 

@@ -44,6 +44,7 @@ daemon::DaemonConfig test_config() {
   daemon::DaemonConfig config;
   config.data_endpoints = {std::string(kLoopback)};
   config.slices_endpoint = std::string(kLoopback);
+  config.events_endpoint = std::string(kLoopback);
   config.control_endpoint = std::string(kLoopback);
   config.engine.choice = daemon::EngineChoice::cpu;
   config.engine.cpu_threads = 1;
@@ -74,12 +75,13 @@ void DataSender::send(const protocol::Bytes& header, std::span<const std::uint16
   socket_.send(zmq::message_t(payload.data(), payload.size_bytes()), zmq::send_flags::none);
 }
 
-void DataSender::stream(const sim::ScanSimulator& scan) {
+void DataSender::stream(const sim::ScanSimulator& scan, std::chrono::microseconds pause) {
   send(protocol::encode(sim::make_scan_begin(scan.spec())));
   std::vector<std::uint16_t> pixels(scan.frame_pixels());
   for (std::size_t i = 0; i < scan.frame_count(); ++i) {
     scan.render(i, pixels);
     send(protocol::encode(scan.header(i)), pixels);
+    if (pause.count() > 0) std::this_thread::sleep_for(pause);
   }
   send(protocol::encode(sim::make_scan_end(scan.spec())));
 }
@@ -288,10 +290,10 @@ void expect_scan_reconstructs(DaemonFixture& fixture, std::uint64_t scan_id) {
   expect_scan_reconstructs(fixture, small_scan_spec(scan_id));
 }
 
-void expect_scan_reconstructs(DaemonFixture& fixture, const sim::ScanSpec& spec) {
+void expect_scan_reconstructs(DaemonFixture& fixture, const sim::ScanSpec& spec, std::chrono::microseconds pause) {
   SCOPED_TRACE("valid scan " + std::to_string(spec.scan_id));
   const sim::ScanSimulator scan(spec);
-  fixture.sender().stream(scan);
+  fixture.sender().stream(scan, pause);
   expect_slices_match_reference(fixture, scan);
 }
 

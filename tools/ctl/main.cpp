@@ -43,10 +43,16 @@ Exchange send_request(const std::string& endpoint, const ControlRequest& request
   return exchange;
 }
 
-// Prints the reply map as JSON-like text (msgpack-cxx's printer).
-void print_reply(const tomolive::protocol::Bytes& reply) {
-  const auto handle = msgpack::unpack(reinterpret_cast<const char*>(reply.data()), reply.size());
-  std::cout << handle.get() << '\n';
+// Prints the reply map as JSON text (msgpack-cxx's printer); false when the reply is not msgpack.
+bool print_reply(const tomolive::protocol::Bytes& reply) {
+  try {
+    const auto handle = msgpack::unpack(reinterpret_cast<const char*>(reply.data()), reply.size());
+    std::cout << handle.get() << '\n';
+    return true;
+  } catch (const msgpack::unpack_error& e) {
+    std::cerr << "tomolive-ctl: the reply is not msgpack: " << e.what() << '\n';
+    return false;
+  }
 }
 
 }  // namespace
@@ -100,7 +106,7 @@ int main(int argc, char** argv) {
     std::cerr << "tomolive-ctl: no reply from " << endpoint << " within " << timeout_ms << " ms\n";
     return 1;
   }
-  print_reply(*exchange.reply);
+  if (!print_reply(*exchange.reply)) return 1;
   const auto reply = tomolive::protocol::decode_reply(*exchange.reply);
   if (!reply || !reply->ok()) return 1;
   if (const auto* slice = std::get_if<tomolive::protocol::SliceUpdate>(&reply->result)) {

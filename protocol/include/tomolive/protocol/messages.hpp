@@ -49,10 +49,10 @@ enum class ErrorCode : std::uint8_t {
   bad_dtype,             // "dtype" is not one of uint8, uint16, uint32, float32
   size_mismatch,         // payload bytes != rows * cols * itemsize
   missing_payload,       // a frame without part 2
-  unexpected_payload,    // begin/end/command with a part 2
+  unexpected_payload,    // begin or end with a part 2 (a control request with a part 2 is malformed_header)
   invalid_geometry,      // begin with zero/absurd sizes or inconsistent angles
   scan_too_large,        // begin whose memory plan does not fit the engine
-  no_active_scan,        // frame or end without a preceding begin
+  no_active_scan,        // frame or end without an active scan; a control command before any scan
   scan_id_mismatch,      // frame or end for another scan than the active one
   shape_mismatch,        // frame rows/cols/dtype differ from the scan's begin
   frame_id_out_of_range, // frame_id >= announced count of that kind (more frames than announced)
