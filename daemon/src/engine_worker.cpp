@@ -270,7 +270,8 @@ protocol::Reply EngineWorker::do_set_center(const protocol::SetCenter& request) 
                                                  : *request.center_column_px - axis_of_zero_offset;
   if (!std::isfinite(offset) || std::abs(offset) >= cols / 2) {
     return error_reply("set_center", ErrorCode::invalid_argument,
-                       "center offset " + std::to_string(offset) + " px puts the axis outside the detector (|offset| < " +
+                       "center offset " + std::to_string(offset) +
+                           " px puts the axis outside the detector (|offset| < " +
                            std::to_string(cols / 2) + " px expected)");
   }
   const auto start = std::chrono::steady_clock::now();

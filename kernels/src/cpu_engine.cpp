@@ -7,6 +7,8 @@
 // Parallel loops (WorkerPool) split detector rows (preprocess + filter) and slice rows (backprojection); every
 // output value is written by exactly one worker, in projection order, so results do not depend on the thread count.
 #include "tomolive/kernels/cpu_engine.hpp"
+#include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/plan_arithmetic.hpp"
 
 #include <unistd.h>
 
@@ -33,63 +35,11 @@ namespace {
 constexpr std::uint32_t kFilterBatchRows = 8;  // rows per FFTW call, and rows per unit of parallel work
 constexpr std::array<Orthoslice, 3> kSlices = {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz};
 
-std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
-  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
-  return a * b;
-}
-
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-  return b > std::numeric_limits<std::uint64_t>::max() - a ? std::numeric_limits<std::uint64_t>::max() : a + b;
-}
-
-std::string mib(std::uint64_t bytes) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
-
-std::string number(float value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%g", static_cast<double>(value));
-  return text;
-}
-
 std::uint64_t half_physical_memory() {
   const long pages = sysconf(_SC_PHYS_PAGES);
   const long page_size = sysconf(_SC_PAGE_SIZE);
   if (pages <= 0 || page_size <= 0) return std::uint64_t{1} << 30;  // unknown: assume 2 GiB of RAM
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
-}
-
-const char* slice_name(Orthoslice slice) {
-  switch (slice) {
-    case Orthoslice::xy: return "xy";
-    case Orthoslice::xz: return "xz";
-    case Orthoslice::yz: return "yz";
-  }
-  return "?";
-}
-
-void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint32_t cols) {
-  if (positions.xy_row >= rows) {
-    throw EngineError("xy_row " + std::to_string(positions.xy_row) + " out of range: the detector has " +
-                      std::to_string(rows) + " rows (0.." + std::to_string(rows - 1) + ")");
-  }
-  const float limit = static_cast<float>(cols);
-  if (!(std::fabs(positions.xz_y_px) <= limit)) {
-    throw EngineError("xz_y_px " + number(positions.xz_y_px) + " out of range: |y| must be <= " +
-                      std::to_string(cols) + " pixels (the detector's cols)");
-  }
-  if (!(std::fabs(positions.yz_x_px) <= limit)) {
-    throw EngineError("yz_x_px " + number(positions.yz_x_px) + " out of range: |x| must be <= " +
-                      std::to_string(cols) + " pixels (the detector's cols)");
-  }
-}
-
-void check_center(float center_offset_px) {
-  if (!std::isfinite(center_offset_px)) {
-    throw EngineError("center_offset_px " + number(center_offset_px) + " is not a finite number");
-  }
 }
 
 class CpuEngine final : public Engine {
@@ -130,16 +80,16 @@ class CpuEngine final : public Engine {
                         " cols x " + std::to_string(g.slots) + " slots: all three must be > 0");
     }
     if (!(std::isfinite(g.angle_weight_rad) && g.angle_weight_rad > 0.f)) {
-      throw EngineError("angle_weight_rad " + number(g.angle_weight_rad) +
+      throw EngineError("angle_weight_rad " + format_number(g.angle_weight_rad) +
                         " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
     }
     check_center(params.center_offset_px);
     check_slices(params.slices, g.rows, g.cols);
     const EngineMemoryPlan p = plan(g);
     if (!p.fits()) {
-      throw EngineError("scan needs " + mib(p.total_bytes) + " MiB (store " + mib(p.store_bytes) + ", slices " +
-                        mib(p.slice_bytes) + ", other " + mib(p.other_bytes) + ") but the CPU engine may use " +
-                        mib(p.available_bytes) + " MiB");
+      throw EngineError("scan needs " + format_mib(p.total_bytes) + " MiB (store " + format_mib(p.store_bytes) +
+                        ", slices " + format_mib(p.slice_bytes) + ", other " + format_mib(p.other_bytes) +
+                        ") but the CPU engine may use " + format_mib(p.available_bytes) + " MiB");
     }
 
     // The previous scan is released before the new one is allocated, so the two never coexist in memory.
@@ -149,7 +99,7 @@ class CpuEngine final : public Engine {
       allocate(g);
     } catch (const std::bad_alloc&) {
       release();
-      throw EngineError("allocating " + mib(p.total_bytes) + " MiB for the scan failed");
+      throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan failed");
     }
     geometry_ = g;
     params_ = params;
@@ -167,7 +117,7 @@ class CpuEngine final : public Engine {
                         std::to_string(geometry_.slots) + " slots (0.." + std::to_string(geometry_.slots - 1) + ")");
     }
     if (!std::isfinite(angle_rad)) {
-      throw EngineError("projection angle " + number(angle_rad) + " rad is not a finite number");
+      throw EngineError("projection angle " + format_number(angle_rad) + " rad is not a finite number");
     }
     check_frame(frame, "projection");
     if (!references_ready_) {

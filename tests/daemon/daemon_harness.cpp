@@ -75,13 +75,12 @@ void DataSender::send(const protocol::Bytes& header, std::span<const std::uint16
   socket_.send(zmq::message_t(payload.data(), payload.size_bytes()), zmq::send_flags::none);
 }
 
-void DataSender::stream(const sim::ScanSimulator& scan, std::chrono::microseconds pause) {
+void DataSender::stream(const sim::ScanSimulator& scan) {
   send(protocol::encode(sim::make_scan_begin(scan.spec())));
   std::vector<std::uint16_t> pixels(scan.frame_pixels());
   for (std::size_t i = 0; i < scan.frame_count(); ++i) {
     scan.render(i, pixels);
     send(protocol::encode(scan.header(i)), pixels);
-    if (pause.count() > 0) std::this_thread::sleep_for(pause);
   }
   send(protocol::encode(sim::make_scan_end(scan.spec())));
 }
@@ -290,10 +289,10 @@ void expect_scan_reconstructs(DaemonFixture& fixture, std::uint64_t scan_id) {
   expect_scan_reconstructs(fixture, small_scan_spec(scan_id));
 }
 
-void expect_scan_reconstructs(DaemonFixture& fixture, const sim::ScanSpec& spec, std::chrono::microseconds pause) {
+void expect_scan_reconstructs(DaemonFixture& fixture, const sim::ScanSpec& spec) {
   SCOPED_TRACE("valid scan " + std::to_string(spec.scan_id));
   const sim::ScanSimulator scan(spec);
-  fixture.sender().stream(scan, pause);
+  fixture.sender().stream(scan);
   expect_slices_match_reference(fixture, scan);
 }
 

@@ -33,8 +33,8 @@ class DataSender {
   void send_parts(const std::vector<std::vector<std::byte>>& parts);
   void send(const protocol::Bytes& header) { send_parts({header}); }
   void send(const protocol::Bytes& header, std::span<const std::uint16_t> payload);
-  // begin, every frame, end of a simulated scan, with `pause` between frames.
-  void stream(const sim::ScanSimulator& scan, std::chrono::microseconds pause = std::chrono::microseconds{0});
+  // begin, every frame, end of a simulated scan.
+  void stream(const sim::ScanSimulator& scan);
 
  private:
   zmq::socket_t socket_;
@@ -119,8 +119,7 @@ void expect_slices_match_reference(DaemonFixture& fixture, const sim::ScanSimula
 // Streams a valid scan to the fixture's daemon and checks, once it has ended, that all three slices (as get_slice
 // returns them and as they were published) equal the reference engine's (the daemon lost nothing and mixed nothing
 // up) and that the axial slice resembles the phantom.
-void expect_scan_reconstructs(DaemonFixture& fixture, const sim::ScanSpec& spec,
-                              std::chrono::microseconds pause = std::chrono::microseconds{0});
+void expect_scan_reconstructs(DaemonFixture& fixture, const sim::ScanSpec& spec);
 void expect_scan_reconstructs(DaemonFixture& fixture, std::uint64_t scan_id);  // small_scan_spec(scan_id)
 
 }  // namespace tomolive::testing

@@ -11,6 +11,8 @@
 // per batch: when the batch is full, before a slot is overwritten (its old projection is subtracted in the same
 // launch, read before the store kernel replaces it), and before anything reads or recomputes the slices.
 #include "tomolive/kernels/cuda_engine.hpp"
+#include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/plan_arithmetic.hpp"
 
 #include <cuda_runtime.h>
 
@@ -48,59 +50,6 @@ constexpr std::array<Orthoslice, 3> kSlices = {Orthoslice::xy, Orthoslice::xz, O
 constexpr std::uint32_t kMaxRawPixelBytes = 4;
 
 std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
-
-std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
-  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
-  return a * b;
-}
-
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-  return b > std::numeric_limits<std::uint64_t>::max() - a ? std::numeric_limits<std::uint64_t>::max() : a + b;
-}
-
-std::string mib(std::uint64_t bytes) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
-
-std::string number(float value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%g", static_cast<double>(value));
-  return text;
-}
-
-const char* slice_name(Orthoslice slice) {
-  switch (slice) {
-    case Orthoslice::xy: return "xy";
-    case Orthoslice::xz: return "xz";
-    case Orthoslice::yz: return "yz";
-  }
-  return "?";
-}
-
-// The argument checks and messages of the CPU engine, so that both engines refuse the same calls the same way.
-void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint32_t cols) {
-  if (positions.xy_row >= rows) {
-    throw EngineError("xy_row " + std::to_string(positions.xy_row) + " out of range: the detector has " +
-                      std::to_string(rows) + " rows (0.." + std::to_string(rows - 1) + ")");
-  }
-  const float limit = static_cast<float>(cols);
-  if (!(std::fabs(positions.xz_y_px) <= limit)) {
-    throw EngineError("xz_y_px " + number(positions.xz_y_px) + " out of range: |y| must be <= " +
-                      std::to_string(cols) + " pixels (the detector's cols)");
-  }
-  if (!(std::fabs(positions.yz_x_px) <= limit)) {
-    throw EngineError("yz_x_px " + number(positions.yz_x_px) + " out of range: |x| must be <= " +
-                      std::to_string(cols) + " pixels (the detector's cols)");
-  }
-}
-
-void check_center(float center_offset_px) {
-  if (!std::isfinite(center_offset_px)) {
-    throw EngineError("center_offset_px " + number(center_offset_px) + " is not a finite number");
-  }
-}
 
 // Whether host memory is page-locked (cudaMallocHost or cudaHostRegister), so that it can be copied from directly.
 bool is_page_locked(const void* data) {
@@ -193,7 +142,7 @@ class CudaEngineImpl final : public CudaEngine {
                         " cols x " + std::to_string(g.slots) + " slots: all three must be > 0");
     }
     if (!(std::isfinite(g.angle_weight_rad) && g.angle_weight_rad > 0.f)) {
-      throw EngineError("angle_weight_rad " + number(g.angle_weight_rad) +
+      throw EngineError("angle_weight_rad " + format_number(g.angle_weight_rad) +
                         " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
     }
     check_center(params.center_offset_px);
@@ -202,10 +151,10 @@ class CudaEngineImpl final : public CudaEngine {
     const std::uint64_t available = available_bytes();
     const EngineMemoryPlan p = plan_with(g, available);
     if (!p.fits()) {
-      throw EngineError("scan needs " + mib(p.total_bytes) + " MiB of GPU memory (store " + mib(p.store_bytes) +
-                        " as " + p.store_precision + ", slices " + mib(p.slice_bytes) + ", other " +
-                        mib(p.other_bytes) + ") but " + device_name_ + " has " + mib(p.available_bytes) +
-                        " MiB free");
+      throw EngineError("scan needs " + format_mib(p.total_bytes) + " MiB of GPU memory (store " +
+                        format_mib(p.store_bytes) + " as " + p.store_precision + ", slices " +
+                        format_mib(p.slice_bytes) + ", other " + format_mib(p.other_bytes) + ") but " + device_name_ +
+                        " has " + format_mib(p.available_bytes) + " MiB free");
     }
     const StoreType type = p.store_precision == "float16" ? StoreType::float16 : StoreType::float32;
     const auto layout = cuda::StoreLayout::make(g.slots, g.rows, g.cols);
@@ -224,7 +173,7 @@ class CudaEngineImpl final : public CudaEngine {
         scan_ = std::make_unique<Scan>(g, layout, type, compute_->get());
       } catch (const EngineError& e) {
         scan_.reset();
-        throw EngineError("allocating " + mib(p.total_bytes) + " MiB for the scan on " + device_name_ +
+        throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan on " + device_name_ +
                           " failed: " + e.what());
       }
     }
@@ -245,7 +194,7 @@ class CudaEngineImpl final : public CudaEngine {
                         std::to_string(scan.geometry.slots - 1) + ")");
     }
     if (!std::isfinite(angle_rad)) {
-      throw EngineError("projection angle " + number(angle_rad) + " rad is not a finite number");
+      throw EngineError("projection angle " + format_number(angle_rad) + " rad is not a finite number");
     }
     check_frame(scan, frame, "projection");
     cudaStream_t compute = compute_->get();

@@ -1,7 +1,8 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
-//   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession) -> SliceBoard -> ZmqPublisher (PUB)
-//                                   ZmqControlServer (REP) -> ControlHandlers -> EngineWorker
+//   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession)
+//       -> SliceBoard -> ZmqPublisher (PUB: slices, events)
+//   ZmqControlServer (REP) -> ControlHandlers -> EngineWorker
 //
 // stop() (or the destructor) shuts down in order: control first (no new commands), then ingest (no new data), then
 // the engine drains the queue, the publisher sends the final slices, and every socket is closed.
