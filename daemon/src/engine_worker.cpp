@@ -349,7 +349,8 @@ void EngineWorker::snapshot_slices() {
   const kernels::ReconParams& params = engine_->params();
   for (const SliceKind kind : {SliceKind::xy, SliceKind::xz, SliceKind::yz}) {
     const auto [rows, cols] = engine_->slice_shape(orthoslice(kind));
-    protocol::SliceUpdate& header = scratch_.header;
+    const std::shared_ptr<SliceSnapshot> snapshot = versions_.acquire(kind);
+    protocol::SliceUpdate& header = snapshot->header;
     header = protocol::SliceUpdate{};
     header.scan_id = session_->scan_id();
     header.slice = kind;
@@ -362,9 +363,9 @@ void EngineWorker::snapshot_slices() {
     header.sequence = ++slice_sequence_;
     header.center_offset_px = params.center_offset_px;
     header.received_ns = newest_received_ns_;
-    scratch_.values.resize(static_cast<std::size_t>(rows) * cols);
-    engine_->copy_slice(orthoslice(kind), scratch_.values);
-    board_.exchange(scratch_);
+    snapshot->values.resize(static_cast<std::size_t>(rows) * cols);
+    engine_->copy_slice(orthoslice(kind), snapshot->values);
+    board_.put(snapshot);
   }
   slices_dirty_ = false;
   last_snapshot_ = std::chrono::steady_clock::now();

@@ -4,29 +4,26 @@
 
 namespace tomolive::daemon {
 
-void SliceBoard::exchange(SliceSnapshot& snapshot) {
+void SliceBoard::put(Version version) {
+  const auto kind = static_cast<std::size_t>(version->header.slice);
   std::lock_guard lock(mutex_);
-  auto& slot = slices_[static_cast<std::size_t>(snapshot.header.slice)];
-  if (!slot) {
-    slot = std::move(snapshot);
-    snapshot = SliceSnapshot{};
-  } else {
-    std::swap(*slot, snapshot);
-  }
+  slices_[kind] = std::move(version);
 }
 
-std::optional<SliceSnapshot> SliceBoard::latest(protocol::SliceKind kind) const {
+SliceBoard::Version SliceBoard::latest(protocol::SliceKind kind) const {
   std::lock_guard lock(mutex_);
   return slices_[static_cast<std::size_t>(kind)];
 }
 
-bool SliceBoard::copy_if_newer(protocol::SliceKind kind, std::uint64_t seen, SliceSnapshot& out) const {
-  std::lock_guard lock(mutex_);
-  const auto& slot = slices_[static_cast<std::size_t>(kind)];
-  if (!slot || slot->header.sequence <= seen) return false;
-  out.header = slot->header;
-  out.values.assign(slot->values.begin(), slot->values.end());
-  return true;
+std::shared_ptr<SliceSnapshot> SliceVersionPool::acquire(protocol::SliceKind kind) {
+  auto& kept = kept_[static_cast<std::size_t>(kind)];
+  for (const auto& snapshot : kept) {
+    // Only this pool holds it: no reader can reach it any more (it is off the board and nobody sends it).
+    if (snapshot.use_count() == 1) return snapshot;
+  }
+  auto fresh = std::make_shared<SliceSnapshot>();
+  if (kept.size() < kKeptPerKind) kept.push_back(fresh);
+  return fresh;
 }
 
 }  // namespace tomolive::daemon

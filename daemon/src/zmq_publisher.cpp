@@ -1,6 +1,7 @@
 #include "tomolive/daemon/zmq_publisher.hpp"
 
 #include <algorithm>
+#include <memory>
 
 #include "tomolive/daemon/ingest_item.hpp"
 #include "tomolive/protocol/codec.hpp"
@@ -11,6 +12,17 @@ namespace {
 zmq::message_t to_message(const protocol::Bytes& bytes) { return zmq::message_t(bytes.data(), bytes.size()); }
 
 zmq::message_t topic(std::string_view name) { return zmq::message_t(name.data(), name.size()); }
+
+// The values of a slice version as a message part, without copying them: the message holds the version until
+// ZeroMQ has sent it.
+zmq::message_t values_message(const SliceBoard::Version& version) {
+  auto holder = std::make_unique<SliceBoard::Version>(version);
+  const std::vector<float>& values = version->values;
+  zmq::message_t message(const_cast<float*>(values.data()), values.size() * sizeof(float),
+                         [](void*, void* hint) { delete static_cast<SliceBoard::Version*>(hint); }, holder.get());
+  holder.release();  // now owned by the message
+  return message;
+}
 
 }  // namespace
 
@@ -95,15 +107,16 @@ void ZmqPublisher::send_new_slices() {
   std::int64_t newest_received_ns = 0;
   for (const protocol::SliceKind kind : {protocol::SliceKind::xy, protocol::SliceKind::xz, protocol::SliceKind::yz}) {
     auto& sent = sent_sequence_[static_cast<std::size_t>(kind)];
-    if (!board_.copy_if_newer(kind, sent, scratch_)) continue;
-    sent = scratch_.header.sequence;
-    scratch_.header.published_ns = now_ns();
+    const SliceBoard::Version version = board_.latest(kind);
+    if (!version || version->header.sequence <= sent) continue;
+    sent = version->header.sequence;
+    protocol::SliceUpdate header = version->header;
+    header.published_ns = now_ns();
     slice_socket_.send(topic(protocol::kSliceTopic), zmq::send_flags::sndmore);
-    slice_socket_.send(to_message(protocol::encode(scratch_.header)), zmq::send_flags::sndmore);
-    slice_socket_.send(zmq::message_t(scratch_.values.data(), scratch_.values.size() * sizeof(float)),
-                 zmq::send_flags::none);
+    slice_socket_.send(to_message(protocol::encode(header)), zmq::send_flags::sndmore);
+    slice_socket_.send(values_message(version), zmq::send_flags::none);
     bump(counters_.slices_published);
-    newest_received_ns = std::max(newest_received_ns, scratch_.header.received_ns);
+    newest_received_ns = std::max(newest_received_ns, header.received_ns);
   }
   // The three slices of a snapshot share received_ns; measure once, when the last of them has gone out.
   if (newest_received_ns > newest_published_received_ns_) {

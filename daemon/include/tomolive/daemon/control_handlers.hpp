@@ -17,7 +17,7 @@ class ControlHandlers {
  public:
   struct Answer {
     protocol::Reply reply;
-    std::optional<SliceSnapshot> slice;  // get_slice: the slice values, sent after the reply header
+    SliceBoard::Version slice;  // get_slice: the slice values, sent after the reply header; else nullptr
   };
 
   ControlHandlers(EngineWorker& worker, SliceBoard& board, DaemonCounters& counters,

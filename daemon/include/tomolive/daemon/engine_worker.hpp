@@ -84,7 +84,7 @@ class EngineWorker {
   std::int64_t newest_received_ns_ = 0;
   std::uint64_t slice_sequence_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_{};
-  SliceSnapshot scratch_;
+  SliceVersionPool versions_;
 
   mutable std::mutex status_mutex_;
   std::optional<protocol::ScanStatus> status_;

@@ -1,12 +1,16 @@
-// SliceBoard: the newest published state of each orthoslice. The engine thread writes a slice when it changed and
-// the publish interval has passed; the publisher and the get_slice command read it. Readers always get the newest
-// slice, never a backlog. Thread-safe.
+// SliceBoard: the newest published state of each orthoslice. The engine thread puts a new version of a slice on the
+// board when it changed and the publish interval has passed; the publisher and the get_slice command take the newest
+// version. Readers always get the newest slice, never a backlog.
+//
+// Versions are immutable and shared, not copied: a reader holds a SliceBoard::Version (a shared pointer) for as long
+// as it sends the values (ZeroMQ may hold it until its I/O thread has written the bytes), and the writer reuses a
+// version's storage only once nobody holds it any more (see SliceVersionPool). Thread-safe.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <vector>
 
 #include "tomolive/protocol/messages.hpp"
@@ -20,19 +24,28 @@ struct SliceSnapshot {
 
 class SliceBoard {
  public:
-  // Stores `snapshot` as the newest version of its slice. The previous version's storage is handed back in
-  // `snapshot` so that the writer can reuse it without allocating.
-  void exchange(SliceSnapshot& snapshot);
+  using Version = std::shared_ptr<const SliceSnapshot>;
 
-  // A copy of the newest version of `kind`, if any.
-  std::optional<SliceSnapshot> latest(protocol::SliceKind kind) const;
-
-  // Copies the newest version of `kind` into `out` if its sequence is above `seen`; returns whether it did.
-  bool copy_if_newer(protocol::SliceKind kind, std::uint64_t seen, SliceSnapshot& out) const;
+  // Makes `version` the newest of its slice kind.
+  void put(Version version);
+  // The newest version of `kind`, or nullptr before the first.
+  Version latest(protocol::SliceKind kind) const;
 
  private:
   mutable std::mutex mutex_;
-  std::array<std::optional<SliceSnapshot>, 3> slices_;
+  std::array<Version, 3> slices_;
+};
+
+// Storage for new slice versions, reused once no reader holds them, so that the engine thread does not allocate a
+// slice per update. Used by one thread (the writer).
+class SliceVersionPool {
+ public:
+  // A snapshot nobody else holds, to be filled and put on the board.
+  std::shared_ptr<SliceSnapshot> acquire(protocol::SliceKind kind);
+
+ private:
+  static constexpr std::size_t kKeptPerKind = 8;  // versions kept for reuse; slow readers may hold more for a while
+  std::array<std::vector<std::shared_ptr<SliceSnapshot>>, 3> kept_;
 };
 
 }  // namespace tomolive::daemon

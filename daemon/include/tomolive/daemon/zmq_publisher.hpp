@@ -78,7 +78,6 @@ class ZmqPublisher : public EventSink {
   // Publisher-thread state.
   std::uint64_t sent_sequence_[3] = {0, 0, 0};
   std::int64_t newest_published_received_ns_ = 0;  // received_ns of the newest projection already measured
-  SliceSnapshot scratch_;
 
   std::jthread thread_;  // last member
 };
