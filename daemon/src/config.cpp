@@ -43,6 +43,14 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--cpu-threads", config.engine.cpu_threads, "CPU engine worker threads (0 = all cores)");
 
+  const std::map<std::string, DaemonConfig::IngestCopy> copies{{"auto", DaemonConfig::IngestCopy::automatic},
+                                                               {"on", DaemonConfig::IngestCopy::on},
+                                                               {"off", DaemonConfig::IngestCopy::off}};
+  app.add_option("--ingest-copy", config.ingest_copy,
+                 "copy frames into the engine's preferred memory on the ingest threads: auto (when the engine has "
+                 "one, e.g. page-locked for CUDA), on, off")
+      ->transform(CLI::CheckedTransformer(copies, CLI::ignore_case))
+      ->default_str("auto");
   const std::map<std::string, QueuePolicy> policies{{"block", QueuePolicy::block},
                                                     {"drop_oldest", QueuePolicy::drop_oldest}};
   app.add_option("--queue-capacity", config.queue_capacity, "frames queued between ingest and engine")

@@ -17,6 +17,7 @@ protocol::CounterList DaemonCounters::totals() const {
       {"clamped_values", get(clamped_values)},
       {"queue_full_waits", get(queue_full_waits)},
       {"queue_dropped", get(queue_dropped)},
+      {"frame_buffer_waits", get(frame_buffer_waits)},
       {"scans_begun", get(scans_begun)},
       {"scans_ended", get(scans_ended)},
       {"scans_refused", get(scans_refused)},

@@ -18,6 +18,15 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   publisher_options.events_endpoint = config.events_endpoint;
   publisher_ = std::make_unique<ZmqPublisher>(context_, publisher_options, board_, counters_);
   reporter_ = std::make_unique<EventReporter>(counters_, *publisher_);
+  const bool copy = config.ingest_copy == DaemonConfig::IngestCopy::on ||
+                    (config.ingest_copy == DaemonConfig::IngestCopy::automatic && selection.frame_allocator);
+  if (copy) {
+    // Every frame that can be in flight at once: queued, being received by each ingest thread, being reconstructed.
+    const std::size_t buffers = config.queue_capacity + config.data_endpoints.size() + 1;
+    frame_buffers_ = std::make_unique<FrameBufferPool>(
+        selection.frame_allocator ? selection.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer),
+        buffers, counters_);
+  }
   inbox_ = std::make_unique<EngineInbox>(
       config.queue_capacity, config.queue_policy, counters_, [this](const IngestItem& dropped) {
         const auto& frame = std::get<protocol::FrameHeader>(dropped.header);
@@ -37,7 +46,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   for (const std::string& endpoint : config.data_endpoints) {
     ingest_.push_back(std::make_unique<ZmqIngest>(
         context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm}, *inbox_, *reporter_,
-        counters_));
+        counters_, frame_buffers_.get()));
   }
 }
 

@@ -191,7 +191,7 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
     return;
   }
   if (placement->out_of_order) bump(counters_.frames_out_of_order);
-  const kernels::FrameView view{item.payload.data(), pixel_type(frame.dtype), frame.rows, frame.cols};
+  const kernels::FrameView view{item.pixels(), pixel_type(frame.dtype), frame.rows, frame.cols};
   try {
     switch (frame.kind) {
       case FrameKind::dark:

@@ -1,6 +1,7 @@
 #include "tomolive/daemon/zmq_ingest.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -21,8 +22,9 @@ protocol::ByteView bytes_of(const zmq::message_t& message) {
 }  // namespace
 
 ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, EngineInbox& inbox, EventReporter& reporter,
-                     DaemonCounters& counters)
-    : socket_(context, zmq::socket_type::pull), inbox_(inbox), reporter_(reporter), counters_(counters) {
+                     DaemonCounters& counters, FrameBufferPool* frame_buffers)
+    : socket_(context, zmq::socket_type::pull), inbox_(inbox), reporter_(reporter), counters_(counters),
+      frame_buffers_(frame_buffers) {
   socket_.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket_.set(zmq::sockopt::linger, 0);
   if (options.connect) {
@@ -83,7 +85,9 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
     reporter_.reject(decoded.error());
     return true;
   }
-  IngestItem item{std::move(decoded.value()), zmq::message_t{}, received_ns};
+  IngestItem item;
+  item.header = std::move(decoded.value());
+  item.received_ns = received_ns;
   if (const auto* frame = std::get_if<protocol::FrameHeader>(&item.header)) {
     const std::optional<std::size_t> payload_bytes =
         payload ? std::optional<std::size_t>(payload->size()) : std::nullopt;
@@ -91,11 +95,15 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
       reporter_.reject(*error, frame->scan_id, frame->frame_id);
       return true;
     }
-    // Engines read pixels as their type: keep them aligned (ZeroMQ may place small payloads at any offset).
-    if (reinterpret_cast<std::uintptr_t>(payload->data()) % protocol::itemsize(frame->dtype) != 0) {
-      payload = zmq::message_t(payload->data(), payload->size());  // a fresh, malloc-aligned copy
+    if (frame_buffers_) {
+      item.engine_copy = frame_buffers_->acquire(payload->size());
+      std::memcpy(item.engine_copy.data(), payload->data(), payload->size());
+    } else if (reinterpret_cast<std::uintptr_t>(payload->data()) % protocol::itemsize(frame->dtype) != 0) {
+      // Engines read pixels as their type: keep them aligned (ZeroMQ may place small payloads at any offset).
+      item.payload = zmq::message_t(payload->data(), payload->size());  // a fresh, malloc-aligned copy
+    } else {
+      item.payload = std::move(*payload);
     }
-    item.payload = std::move(*payload);
   } else if (payload) {
     const bool is_begin = std::holds_alternative<protocol::ScanBegin>(item.header);
     const std::uint64_t scan_id = is_begin ? std::get<protocol::ScanBegin>(item.header).scan_id

@@ -151,6 +151,16 @@ TEST(DaemonScan, AScanArrivesOnSeveralStreams) {
   EXPECT_EQ(fixture.control().counter("projections_reconstructed"), 90u);
 }
 
+TEST(DaemonScan, IngestCopiesIntoEngineBuffersLoseNothing) {
+  daemon::DaemonConfig config = test_config();
+  config.ingest_copy = daemon::DaemonConfig::IngestCopy::on;
+  config.queue_capacity = 4;  // fewer buffers than frames: they must be reused
+  DaemonFixture fixture(config);
+  expect_scan_reconstructs(fixture, 7);
+  expect_scan_reconstructs(fixture, 8);
+  EXPECT_EQ(fixture.control().counter("rejected"), 0u);
+}
+
 TEST(DaemonScan, ARepeatedBeginWithOtherFieldsIsRefused) {
   DaemonFixture fixture;
   sim::ScanSpec spec = small_scan_spec(6);

@@ -11,13 +11,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+IngestItem item_of(protocol::DataMessage header) {
+  IngestItem item;
+  item.header = std::move(header);
+  return item;
+}
+
 IngestItem frame_item(std::uint64_t id) {
   protocol::FrameHeader header;
   header.frame_id = id;
-  return IngestItem{header, zmq::message_t{}, 0};
+  return item_of(header);
 }
 
-IngestItem end_item() { return IngestItem{protocol::ScanEnd{1}, zmq::message_t{}, 0}; }
+IngestItem end_item() { return item_of(protocol::ScanEnd{1}); }
 
 std::uint64_t frame_id_of(EngineInbox::Next& next) {
   return std::get<protocol::FrameHeader>(std::get<IngestItem>(next).header).frame_id;

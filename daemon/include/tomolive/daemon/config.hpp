@@ -22,6 +22,9 @@ struct DaemonConfig {
   std::string control_endpoint = "tcp://*:5557";  // REP: control commands
   int zmq_io_threads = 1;
   EngineOptions engine;
+  // Copy each received frame into a buffer of the engine's preferred memory on the ingest thread (page-locked for
+  // CUDA, so the engine thread only starts the transfer). automatic: when the engine has a preference.
+  enum class IngestCopy { automatic, on, off } ingest_copy = IngestCopy::automatic;
   std::size_t queue_capacity = 256;  // frames between ingest and engine
   QueuePolicy queue_policy = QueuePolicy::block;
   double publish_hz = 10.0;          // most slice updates per second per slice

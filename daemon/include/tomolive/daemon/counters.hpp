@@ -24,6 +24,7 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> clamped_values{0};         // pixels clamped by flat-field correction / -log
   std::atomic<std::uint64_t> queue_full_waits{0};       // ingest waited for the engine (block policy)
   std::atomic<std::uint64_t> queue_dropped{0};          // frames dropped by the drop_oldest policy
+  std::atomic<std::uint64_t> frame_buffer_waits{0};     // ingest waited for a free engine frame buffer
   std::atomic<std::uint64_t> scans_begun{0};
   std::atomic<std::uint64_t> scans_ended{0};
   std::atomic<std::uint64_t> scans_refused{0};

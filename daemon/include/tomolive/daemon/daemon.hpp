@@ -22,6 +22,7 @@
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/engine_worker.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/zmq_control_server.hpp"
 #include "tomolive/daemon/zmq_ingest.hpp"
@@ -60,6 +61,7 @@ class Daemon {
   std::string engine_reason_;
   std::unique_ptr<ZmqPublisher> publisher_;
   std::unique_ptr<EventReporter> reporter_;
+  std::unique_ptr<FrameBufferPool> frame_buffers_;  // null unless ingest copies; outlives the queued items
   std::unique_ptr<EngineInbox> inbox_;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<ControlHandlers> handlers_;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/kernels/engine.hpp"
 
 namespace tomolive::daemon {
@@ -21,7 +22,12 @@ struct EngineOptions {
 struct EngineSelection {
   std::unique_ptr<kernels::Engine> engine;
   std::string reason;  // e.g. "cpu engine: no usable CUDA device (driver version is insufficient)"
+  // Memory the engine reads frames from fastest (page-locked for CUDA); empty when ZeroMQ's own buffers are best.
+  FrameBufferPool::Allocator frame_allocator;
 };
+
+// Plain host memory (aligned for any pixel type), for ingest copies with an engine that has no preference.
+std::unique_ptr<HostBuffer> allocate_plain_buffer(std::size_t bytes);
 
 // Throws std::runtime_error when "cuda" is asked for and no usable device exists or CUDA was not built in.
 EngineSelection select_engine(const EngineOptions& options);

@@ -6,14 +6,20 @@
 
 #include <zmq.hpp>
 
+#include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
 
 struct IngestItem {
   protocol::DataMessage header;
-  zmq::message_t payload;        // frames: rows * cols * itemsize bytes (checked by the adapter); else empty
+  // Frames: rows * cols * itemsize bytes (checked by the adapter), aligned to the item size, either in the ZeroMQ
+  // message itself or, when the engine prefers its own memory, copied into an engine frame buffer.
+  zmq::message_t payload;
+  FrameBufferPool::Lease engine_copy;
   std::int64_t received_ns = 0;  // system clock, nanoseconds since the Unix epoch, when the header arrived
+
+  const void* pixels() const { return engine_copy ? engine_copy.data() : payload.data(); }
 };
 
 // Nanoseconds since the Unix epoch, the timestamp unit of the protocol.

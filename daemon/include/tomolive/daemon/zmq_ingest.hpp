@@ -26,8 +26,9 @@ class ZmqIngest {
   };
 
   // Binds or connects at once; throws zmq::error_t if the endpoint is unusable (e.g. address in use).
+  // With `frame_buffers`, frame payloads are copied into its buffers on this thread (see FrameBufferPool).
   ZmqIngest(zmq::context_t& context, const Options& options, EngineInbox& inbox, EventReporter& reporter,
-            DaemonCounters& counters);
+            DaemonCounters& counters, FrameBufferPool* frame_buffers);
   // Stops receiving and joins the thread. Messages already handed to the inbox stay there.
   ~ZmqIngest();
   ZmqIngest(const ZmqIngest&) = delete;
@@ -47,6 +48,7 @@ class ZmqIngest {
   EngineInbox& inbox_;
   EventReporter& reporter_;
   DaemonCounters& counters_;
+  FrameBufferPool* frame_buffers_;  // may be null
   std::jthread thread_;  // last member: started after everything it uses exists
 };
 
