@@ -15,6 +15,12 @@ void LatencyRecorder::add(double latency_us) {
   next_ = (next_ + 1) % kCapacity;
 }
 
+void LatencyRecorder::clear() {
+  std::lock_guard lock(mutex_);
+  samples_.clear();
+  next_ = 0;
+}
+
 LatencyRecorder::Summary LatencyRecorder::summary() const {
   std::vector<double> sorted;
   {

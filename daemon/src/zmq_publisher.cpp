@@ -110,6 +110,10 @@ void ZmqPublisher::send_new_slices() {
     const SliceBoard::Version version = board_.latest(kind);
     if (!version || version->header.sequence <= sent) continue;
     sent = version->header.sequence;
+    if (version->header.scan_id != latency_scan_id_) {
+      latency_scan_id_ = version->header.scan_id;
+      latency_.clear();
+    }
     protocol::SliceUpdate header = version->header;
     header.published_ns = now_ns();
     slice_socket_.send(topic(protocol::kSliceTopic), zmq::send_flags::sndmore);

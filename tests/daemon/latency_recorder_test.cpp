@@ -25,5 +25,15 @@ TEST(LatencyRecorder, ForgetsTheOldestSamplesBeyondItsCapacity) {
   EXPECT_DOUBLE_EQ(summary.max_us, 7.0);
 }
 
+TEST(LatencyRecorder, ClearStartsAfresh) {
+  LatencyRecorder recorder;
+  recorder.add(1e6);
+  recorder.clear();
+  recorder.add(3.0);
+  const auto summary = recorder.summary();
+  EXPECT_EQ(summary.samples, 1u);
+  EXPECT_DOUBLE_EQ(summary.max_us, 3.0);
+}
+
 }  // namespace
 }  // namespace tomolive::daemon

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <numbers>
 #include <random>
@@ -29,10 +30,19 @@ namespace tomolive::kernels::gpu_testing {
   } while (false)
 
 // A generator seeded from the clock: every run draws fresh inputs; the seed is in every failure message
-// (SCOPED_TRACE(rng.trace())). Not std::random_device: libstdc++ implements it with arc4random, which needs
-// glibc 2.36, and the packed test must also run on the GPU machine's possibly older glibc.
+// (SCOPED_TRACE(rng.trace())). To replay a failure, set TOMOLIVE_TEST_SEED to the printed seed (decimal): every
+// Seeded then starts from it, e.g. `TOMOLIVE_TEST_SEED=4734251 gpu_test --gtest_filter=CudaEngine.OddShapes*`.
+// Not std::random_device: libstdc++ implements it with arc4random, which needs glibc 2.36, and the packed test must
+// also run on the GPU machine's possibly older glibc.
+inline std::uint32_t test_seed() {
+  if (const char* fixed = std::getenv("TOMOLIVE_TEST_SEED"); fixed != nullptr && *fixed != '\0') {
+    return static_cast<std::uint32_t>(std::strtoul(fixed, nullptr, 10));
+  }
+  return static_cast<std::uint32_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
+}
+
 struct Seeded {
-  std::uint32_t seed = static_cast<std::uint32_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  std::uint32_t seed = test_seed();
   std::mt19937 gen{seed};
   std::string trace() const { return "random seed " + std::to_string(seed); }
   float uniform(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(gen); }

@@ -20,6 +20,8 @@ class LatencyRecorder {
   };
 
   void add(double latency_us);
+  // Forgets every sample (a new scan starts its own statistics).
+  void clear();
   Summary summary() const;
 
  private:

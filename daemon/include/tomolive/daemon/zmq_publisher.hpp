@@ -49,7 +49,8 @@ class ZmqPublisher : public EventSink {
   void post_event(protocol::Event event) override;
   void notify_slices();
   void stop();
-  // Projection received -> its slices published, for every newly received projection's slices (not recomputes).
+  // Projection received -> its slices published, for every newly received projection's slices (not recomputes),
+  // over the current scan (the statistics restart with each scan).
   LatencyRecorder::Summary publish_latency() const { return latency_.summary(); }
   // Endpoints as bound (ports resolved).
   const std::string& slices_endpoint() const { return slices_endpoint_; }
@@ -78,6 +79,7 @@ class ZmqPublisher : public EventSink {
   // Publisher-thread state.
   std::uint64_t sent_sequence_[3] = {0, 0, 0};
   std::int64_t newest_published_received_ns_ = 0;  // received_ns of the newest projection already measured
+  std::uint64_t latency_scan_id_ = 0;               // the scan the latency statistics belong to
 
   std::jthread thread_;  // last member
 };
