@@ -86,12 +86,19 @@ T to_pixel(float counts) {
 }
 
 // A scan of `projections` frames at random angles in [0, pi) with a random center offset and random slice positions.
-// The object is random attenuation per pixel (line integrals in [0, 1.5]) confined to the central 60% of the columns;
-// the outer columns see the open beam with noise only. Why: at a detector edge, linear interpolation jumps from
-// row[0] to 0 (sample_row_linear), so where two engines round a pixel's detector position differently by a few ulps
-// on either side of an edge, their results differ by that edge sample; keeping the edge samples small keeps such
-// differences far below the tolerances. A few pixels read 0 and a few flat pixels equal their dark, to exercise the
-// clamping (dead pixels need at least one dark and one flat).
+// The object is random attenuation per pixel (line integrals 1.5 r^2 in [0, 1.5], r uniform in [0, 1]) confined to
+// the central 40% of the columns; the outer columns see the open beam with noise only. Why: at a detector edge,
+// linear interpolation jumps from row[0] to 0 (sample_row_linear), so where two engines round a pixel's detector
+// position differently by a few ulps on either side of an edge (the CUDA kernels compute positions with FMAs, the
+// axial one in window-local coordinates; the CPU engine as x * cos + y * sin + axis), their results differ by
+// weight * that edge sample at that pixel; keeping the edge samples small keeps such differences below the
+// tolerances. What the filtered edge samples still hold: noise, and the ramp filter's tail of the object, about
+// -mean / (2 pi^2) * (1 / a - 1 / b) for an object from a to b columns away (now ~0.05 / cols; with the central 60%
+// and uniform line integrals it was ~0.14 / cols, up to ~1e-3 of a 25-projection slice's peak, the size of the
+// float32 tolerance). A few pixels read 0 and a few flat pixels equal their dark, to exercise the clamping (dead
+// pixels need at least one dark and one flat); they are kept off the axial slice's detector row (none on a one-row
+// detector), since a clamped value (-log 1e-6 = 13.8) spreads through the ramp filter to the edge samples of its
+// row. Without flats the gain is 1 (see below).
 template <class T>
 RandomScan<T> make_random_scan(Seeded& rng, std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
                                std::uint32_t projections, std::uint32_t darks = 3, std::uint32_t flats = 3) {
@@ -105,14 +112,26 @@ RandomScan<T> make_random_scan(Seeded& rng, std::uint32_t rows, std::uint32_t co
   std::normal_distribution<float> noise(0.f, L::noise);
   std::vector<float> gain(pixels);
   for (float& g : gain) g = rng.uniform(0.9f, 1.1f);
+  // Without flats the engines take a flat of 1 everywhere and cannot divide a per-pixel gain out: the open beam would
+  // read as attenuation of +-0.1 and the edge samples would be of the order of 1% of the slices (the gains are drawn
+  // all the same: one sequence of draws for every scan).
+  if (flats == 0) std::fill(gain.begin(), gain.end(), 1.f);
   // Dead pixels: every dark and flat frame reads the same value there, so flat == dark (clamped, counted).
+  // A pixel drawn on the axial slice's row moves to the next row; on a one-row detector there are none (npos).
+  const std::uint32_t xy_row = scan.params.slices.xy_row;
+  const auto off_axial_row = [&](std::size_t p) {
+    if (p / cols != xy_row) return p;
+    return rows == 1 ? std::size_t(-1) : (std::size_t{(xy_row + 1) % rows} * cols + p % cols);
+  };
   std::vector<std::size_t> dead(3);
-  for (auto& d : dead) d = rng.below(static_cast<std::uint32_t>(pixels));
+  for (auto& d : dead) d = off_axial_row(rng.below(static_cast<std::uint32_t>(pixels)));
 
   for (std::uint32_t k = 0; k < darks; ++k) {
     std::vector<T> frame(pixels);
     for (std::size_t p = 0; p < pixels; ++p) frame[p] = to_pixel<T>(L::dark + noise(rng.gen));
-    for (const std::size_t d : dead) frame[d] = to_pixel<T>(L::dark);
+    for (const std::size_t d : dead) {
+      if (d < pixels) frame[d] = to_pixel<T>(L::dark);
+    }
     scan.darks.push_back(std::move(frame));
   }
   for (std::uint32_t k = 0; k < flats; ++k) {
@@ -120,21 +139,27 @@ RandomScan<T> make_random_scan(Seeded& rng, std::uint32_t rows, std::uint32_t co
     for (std::size_t p = 0; p < pixels; ++p) {
       frame[p] = to_pixel<T>(L::dark + (L::flat - L::dark) * gain[p] + noise(rng.gen));
     }
-    for (const std::size_t d : dead) frame[d] = to_pixel<T>(L::dark);
+    for (const std::size_t d : dead) {
+      if (d < pixels) frame[d] = to_pixel<T>(L::dark);
+    }
     scan.flats.push_back(std::move(frame));
   }
-  const auto object_begin = static_cast<std::uint32_t>(0.2f * static_cast<float>(cols));
-  const auto object_end = static_cast<std::uint32_t>(0.8f * static_cast<float>(cols));
+  const auto object_begin = static_cast<std::uint32_t>(0.3f * static_cast<float>(cols));
+  const auto object_end = static_cast<std::uint32_t>(0.7f * static_cast<float>(cols));
   for (std::uint32_t k = 0; k < projections; ++k) {
     std::vector<T> frame(pixels);
     for (std::uint32_t r = 0; r < rows; ++r) {
       for (std::uint32_t c = 0; c < cols; ++c) {
         const std::size_t p = std::size_t{r} * cols + c;
-        const float line_integral = (c >= object_begin && c < object_end) ? rng.uniform(0.f, 1.5f) : 0.f;
+        // 1.5 r^2: line integrals in [0, 1.5] with mean 0.5 (uniform: 0.75) and about the same spread (0.45).
+        const float draw = rng.uniform(0.f, 1.f);
+        const float line_integral = (c >= object_begin && c < object_end) ? 1.5f * draw * draw : 0.f;
         frame[p] = to_pixel<T>(L::dark + (L::flat - L::dark) * gain[p] * std::exp(-line_integral) + noise(rng.gen));
       }
     }
-    frame[rng.below(static_cast<std::uint32_t>(pixels))] = to_pixel<T>(0.f);
+    if (const std::size_t zero = off_axial_row(rng.below(static_cast<std::uint32_t>(pixels))); zero < pixels) {
+      frame[zero] = to_pixel<T>(0.f);
+    }
     scan.projections.push_back(std::move(frame));
     scan.angles_rad.push_back(rng.uniform(0.f, std::numbers::pi_v<float>));
   }
