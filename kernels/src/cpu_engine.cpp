@@ -75,16 +75,7 @@ class CpuEngine final : public Engine {
   }
 
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
-    if (g.rows == 0 || g.cols == 0 || g.slots == 0) {
-      throw EngineError("scan geometry " + std::to_string(g.rows) + " rows x " + std::to_string(g.cols) +
-                        " cols x " + std::to_string(g.slots) + " slots: all three must be > 0");
-    }
-    if (!(std::isfinite(g.angle_weight_rad) && g.angle_weight_rad > 0.f)) {
-      throw EngineError("angle_weight_rad " + format_number(g.angle_weight_rad) +
-                        " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
-    }
-    check_center(params.center_offset_px);
-    check_slices(params.slices, g.rows, g.cols);
+    check_scan(g, params);
     const EngineMemoryPlan p = plan(g);
     if (!p.fits()) {
       throw EngineError("scan needs " + format_mib(p.total_bytes) + " MiB (store " + format_mib(p.store_bytes) +

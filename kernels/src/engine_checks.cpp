@@ -20,6 +20,19 @@ std::string format_number(float value) {
   return text;
 }
 
+void check_scan(const ScanGeometry& g, const ReconParams& params) {
+  if (g.rows == 0 || g.cols == 0 || g.slots == 0) {
+    throw EngineError("scan geometry " + std::to_string(g.rows) + " rows x " + std::to_string(g.cols) + " cols x " +
+                      std::to_string(g.slots) + " slots: all three must be > 0");
+  }
+  if (!(std::isfinite(g.angle_weight_rad) && g.angle_weight_rad > 0.f)) {
+    throw EngineError("angle_weight_rad " + format_number(g.angle_weight_rad) +
+                      " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
+  }
+  check_center(params.center_offset_px);
+  check_slices(params.slices, g.rows, g.cols);
+}
+
 void check_center(float center_offset_px) {
   if (!std::isfinite(center_offset_px)) {
     throw EngineError("center_offset_px " + format_number(center_offset_px) + " is not a finite number");

@@ -19,6 +19,8 @@
 #include "tomolive/kernels/cuda_engine.hpp"
 #include "tomolive/kernels/engine.hpp"
 
+#include "../kernels/test_support.hpp"
+
 namespace tomolive::kernels::gpu_testing {
 
 // Skips the test, with the reason, where no CUDA device is usable.
@@ -210,16 +212,7 @@ inline std::vector<float> copy_checked(const Engine& engine, Orthoslice which) {
   return values;
 }
 
-// max |a - b| / max |b|.
-inline double relative_max_difference(std::span<const float> a, std::span<const float> b) {
-  EXPECT_EQ(a.size(), b.size());
-  double diff = 0.0, scale = 0.0;
-  for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k) {
-    diff = std::max(diff, std::fabs(static_cast<double>(a[k]) - static_cast<double>(b[k])));
-    scale = std::max(scale, std::fabs(static_cast<double>(b[k])));
-  }
-  return scale > 0.0 ? diff / scale : diff;
-}
+using testing::relative_max_difference;  // max |a - b| / max |b| (tests/kernels/test_support.hpp)
 
 inline const char* slice_name(Orthoslice s) {
   return s == Orthoslice::xy ? "xy" : s == Orthoslice::xz ? "xz" : "yz";

@@ -137,16 +137,7 @@ class CudaEngineImpl final : public CudaEngine {
 
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     make_current();
-    if (g.rows == 0 || g.cols == 0 || g.slots == 0) {
-      throw EngineError("scan geometry " + std::to_string(g.rows) + " rows x " + std::to_string(g.cols) +
-                        " cols x " + std::to_string(g.slots) + " slots: all three must be > 0");
-    }
-    if (!(std::isfinite(g.angle_weight_rad) && g.angle_weight_rad > 0.f)) {
-      throw EngineError("angle_weight_rad " + format_number(g.angle_weight_rad) +
-                        " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
-    }
-    check_center(params.center_offset_px);
-    check_slices(params.slices, g.rows, g.cols);
+    check_scan(g, params);
     // The previous scan's memory counts as available: it is released before the new scan is allocated.
     const std::uint64_t available = available_bytes();
     const EngineMemoryPlan p = plan_with(g, available);

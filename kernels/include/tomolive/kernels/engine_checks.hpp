@@ -15,6 +15,10 @@ const char* slice_name(Orthoslice slice);
 // A float for a message, e.g. "1.5", "nan".
 std::string format_number(float value);
 
+// Throws EngineError unless the geometry has rows, cols and slots, a positive finite angular weight, and the
+// parameters pass check_center and check_slices: what every begin_scan checks first.
+void check_scan(const ScanGeometry& geometry, const ReconParams& params);
+
 // Throws EngineError unless the center offset (pixels) is finite.
 void check_center(float center_offset_px);
 
