@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "tomolive/daemon/ingest_item.hpp"
+#include "tomolive/protocol/clock.hpp"
 
 namespace tomolive::daemon {
 
@@ -42,7 +42,7 @@ void EventReporter::reject(const protocol::Error& error, std::optional<std::uint
   event.frame_id = frame_id;
   event.error = error;
   event.message = error.message;
-  event.time_ns = now_ns();
+  event.time_ns = protocol::unix_time_ns();
   sink_.post_event(std::move(event));
 }
 
@@ -52,7 +52,7 @@ void EventReporter::scan_event(std::string kind, std::uint64_t scan_id, std::str
   event.kind = std::move(kind);
   event.scan_id = scan_id;
   event.message = std::move(message);
-  event.time_ns = now_ns();
+  event.time_ns = protocol::unix_time_ns();
   sink_.post_event(std::move(event));
 }
 

@@ -1,15 +1,11 @@
 #include "tomolive/daemon/memory_plan_format.hpp"
 
-#include <cstdio>
+#include "tomolive/kernels/plan_arithmetic.hpp"
 
 namespace tomolive::daemon {
 namespace {
 
-std::string mib(std::uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return text;
-}
+std::string mib(std::uint64_t bytes) { return kernels::format_mib(bytes) + " MiB"; }
 
 std::string parts(const kernels::EngineMemoryPlan& plan) {
   return "store " + mib(plan.store_bytes) + " (" + plan.store_precision + "), slices " + mib(plan.slice_bytes) +

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 
 namespace tomolive::daemon {
@@ -72,7 +73,7 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
     if (++parts == 2) payload = std::move(part);
   }
   bump(counters_.bytes_received, bytes);
-  const auto received_ns = now_ns();
+  const auto received_ns = protocol::unix_time_ns();
 
   if (parts > 2) {
     reporter_.reject(Error{ErrorCode::malformed_header,

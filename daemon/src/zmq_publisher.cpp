@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "tomolive/daemon/ingest_item.hpp"
+#include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 
 namespace tomolive::daemon {
@@ -115,7 +115,7 @@ void ZmqPublisher::send_new_slices() {
       latency_.clear();
     }
     protocol::SliceUpdate header = version->header;
-    header.published_ns = now_ns();
+    header.published_ns = protocol::unix_time_ns();
     slice_socket_.send(topic(protocol::kSliceTopic), zmq::send_flags::sndmore);
     slice_socket_.send(to_message(protocol::encode(header)), zmq::send_flags::sndmore);
     slice_socket_.send(values_message(version), zmq::send_flags::none);
@@ -125,7 +125,7 @@ void ZmqPublisher::send_new_slices() {
   // The three slices of a snapshot share received_ns; measure once, when the last of them has gone out.
   if (newest_received_ns > newest_published_received_ns_) {
     newest_published_received_ns_ = newest_received_ns;
-    latency_.add(static_cast<double>(now_ns() - newest_received_ns) * 1e-3);
+    latency_.add(static_cast<double>(protocol::unix_time_ns() - newest_received_ns) * 1e-3);
   }
 }
 

@@ -37,6 +37,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 #include "tomolive/sim/npy.hpp"
 #include "tomolive/sim/scan_simulator.hpp"
@@ -279,11 +280,6 @@ void write_truth(const std::filesystem::path& dir, const sim::ScanSimulator& sca
 
 zmq::message_t header_message(const protocol::Bytes& bytes) { return zmq::message_t(bytes.data(), bytes.size()); }
 
-std::int64_t unix_time_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 struct Options {
   sim::ScanSpec spec;
   std::string connect = "tcp://127.0.0.1:5555";
@@ -389,7 +385,7 @@ int stream(const Options& options) {
       if (recorder) raw = recorder->row_of(buffer->pixels);
       payload = PayloadPool::into_message(std::move(buffer));
     }
-    zmq::message_t header = header_message(protocol::encode(scan.header(index, unix_time_ns())));
+    zmq::message_t header = header_message(protocol::encode(scan.header(index, protocol::unix_time_ns())));
     if (!sender.send(header, true, true)) break;
     sender.send(payload, false, false);
     if (recorder) recorder->record(index, raw);

@@ -22,7 +22,4 @@ struct IngestItem {
   const void* pixels() const { return engine_copy ? engine_copy.data() : payload.data(); }
 };
 
-// Nanoseconds since the Unix epoch, the timestamp unit of the protocol.
-std::int64_t now_ns();
-
 }  // namespace tomolive::daemon
