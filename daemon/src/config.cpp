@@ -1,5 +1,6 @@
 #include "tomolive/daemon/config.hpp"
 
+#include <cstdio>
 #include <map>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,18 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--control", config.control_endpoint, "ZeroMQ endpoint to bind the control REP socket on")
       ->capture_default_str();
+  std::string http = "127.0.0.1:8080";
+  app.add_option("--http", http,
+                 "ADDRESS:PORT to serve the viewer and the browsers' WebSocket on (e.g. 0.0.0.0:8080 for every "
+                 "interface; port 0 picks a free one), or \"off\"")
+      ->capture_default_str();
+  app.add_option("--http-token", config.http_token,
+                 "secret that browsers need (?token=... in the page address) to control the daemon; without it, "
+                 "control from browsers is allowed on loopback only and other viewers are read-only");
+  app.add_option("--viewer-dir", config.viewer_dir, "folder of the viewer's static files")->capture_default_str();
+  app.add_option("--http-threads", config.http_threads, "HTTP/WebSocket I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_option("--zmq-io-threads", config.zmq_io_threads, "ZeroMQ I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -74,6 +87,31 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (http == "off") {
+    config.http_enabled = false;
+  } else {
+    // ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080).
+    const std::size_t colon = http.rfind(':');
+    std::string address = colon == std::string::npos ? "" : http.substr(0, colon);
+    if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+      address = address.substr(1, address.size() - 2);
+    }
+    int port = -1;
+    try {
+      std::size_t used = 0;
+      port = std::stoi(http.substr(colon + 1), &used);
+      if (used != http.size() - colon - 1) port = -1;
+    } catch (const std::exception&) {
+      port = -1;
+    }
+    if (address.empty() || port < 0 || port > 65535) {
+      std::fprintf(stderr, "--http: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:8080, [::1]:8080) or \"off\"\n",
+                   http.c_str());
+      return 2;
+    }
+    config.http_address = address;
+    config.http_port = static_cast<std::uint16_t>(port);
   }
   if (!data_connect.empty()) {
     config.data_endpoints = data_connect;

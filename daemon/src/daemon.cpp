@@ -17,7 +17,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   publisher_options.slices_endpoint = config.slices_endpoint;
   publisher_options.events_endpoint = config.events_endpoint;
   publisher_ = std::make_unique<ZmqPublisher>(context_, publisher_options, board_, counters_);
-  reporter_ = std::make_unique<EventReporter>(counters_, *publisher_);
+  outputs_.add(*publisher_);
+  reporter_ = std::make_unique<EventReporter>(counters_, outputs_);
   const bool copy = config.ingest_copy == DaemonConfig::IngestCopy::on ||
                     (config.ingest_copy == DaemonConfig::IngestCopy::automatic && selection.frame_allocator);
   if (copy) {
@@ -40,8 +41,19 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,
-                                           [this] { publisher_->notify_slices(); }, worker_options);
+                                           [this] { outputs_.notify_slices(); }, worker_options);
   handlers_ = std::make_unique<ControlHandlers>(*worker_, board_, counters_, [this] { return status(); });
+  if (config.http_enabled) {
+    HttpServer::Options http;
+    http.address = config.http_address;
+    http.port = config.http_port;
+    http.token = config.http_token;
+    http.viewer_dir = config.viewer_dir;
+    http.threads = config.http_threads;
+    http_ = std::make_unique<HttpServer>(http, board_, *handlers_, counters_, viewer_latency_,
+                                         [this] { return status(); });
+    outputs_.add(*http_);
+  }
   control_ = std::make_unique<ZmqControlServer>(context_, config.control_endpoint, *handlers_);
   for (const std::string& endpoint : config.data_endpoints) {
     ingest_.push_back(std::make_unique<ZmqIngest>(
@@ -56,6 +68,10 @@ void Daemon::stop() {
   if (stopped_) return;
   stopped_ = true;
   control_->stop();    // no new commands
+  if (http_) {
+    outputs_.remove(*http_);
+    http_->stop();     // browsers closed; their pending commands answered
+  }
   for (auto& ingest : ingest_) ingest->stop();  // no new data
   inbox_->close();     // the engine reconstructs what is queued, then exits
   worker_->join();
@@ -78,10 +94,15 @@ protocol::Status Daemon::status() const {
   status.counters = counters_.totals();
   status.counters.emplace_back("queue_depth", inbox_->depth());
   status.counters.emplace_back("queue_capacity", inbox_->capacity());
+  status.counters.emplace_back("ws_clients", counters_.ws_clients.load(std::memory_order_relaxed));
   const LatencyRecorder::Summary latency = publisher_->publish_latency();
   status.counters.emplace_back("publish_latency_samples", latency.samples);
   status.counters.emplace_back("publish_latency_p50_us", static_cast<std::uint64_t>(std::llround(latency.p50_us)));
   status.counters.emplace_back("publish_latency_p99_us", static_cast<std::uint64_t>(std::llround(latency.p99_us)));
+  const LatencyRecorder::Summary viewer = viewer_latency_.summary();
+  status.counters.emplace_back("viewer_latency_samples", viewer.samples);
+  status.counters.emplace_back("viewer_latency_p50_us", static_cast<std::uint64_t>(std::llround(viewer.p50_us)));
+  status.counters.emplace_back("viewer_latency_p99_us", static_cast<std::uint64_t>(std::llround(viewer.p99_us)));
   status.rejected_by_reason = counters_.rejections();
   status.scan = worker_->scan_status();
   return status;

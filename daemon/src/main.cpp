@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
                  fmt::join(daemon.data_endpoints(), " "),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
                  daemon.events_endpoint(), daemon.control_endpoint());
+    if (!daemon.http_url().empty()) {
+      spdlog::info("viewer: {} ({})", daemon.http_url(), daemon.http_access());
+    }
     int signal = 0;
     while ((signal = wait_for_signal(signals, config.status_interval_s)) == 0) {
       spdlog::info("{}", daemon.status_line());

@@ -47,6 +47,7 @@ constexpr std::array<std::string_view, kErrorCodeCount> kErrorCodeNames = {
     "reference_after_projections",
     "queue_full",
     "invalid_argument",
+    "permission_denied",
     "internal_error",
 };
 

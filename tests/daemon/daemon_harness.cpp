@@ -51,6 +51,7 @@ daemon::DaemonConfig test_config() {
   config.engine.cpu_memory_limit_bytes = 256ull << 20;
   config.publish_hz = 100;
   config.status_interval_s = 0;
+  config.http_port = 0;  // any free port: tests run in parallel
   return config;
 }
 

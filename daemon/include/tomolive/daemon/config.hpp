@@ -21,6 +21,13 @@ struct DaemonConfig {
   std::string events_endpoint = "tcp://*:5558";   // PUB: events (errors, scan begun/ended)
   std::string control_endpoint = "tcp://*:5557";  // REP: control commands
   int zmq_io_threads = 1;
+  // HTTP port for the viewer and browsers' WebSocket (PROTOCOL.md 14). Port 0: any free port.
+  bool http_enabled = true;
+  std::string http_address = "127.0.0.1";
+  std::uint16_t http_port = 8080;
+  std::string http_token;  // needed for control from browsers when set (and beyond loopback)
+  std::string viewer_dir = TOMOLIVE_DEFAULT_VIEWER_DIR;
+  int http_threads = 2;
   EngineOptions engine;
   // Copy each received frame into a buffer of the engine's preferred memory on the ingest thread (page-locked for
   // CUDA, so the engine thread only starts the transfer). automatic: when the engine has a preference.

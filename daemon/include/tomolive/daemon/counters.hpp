@@ -33,6 +33,16 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> events_dropped{0};         // event queue overflow (oldest dropped)
   std::atomic<std::uint64_t> control_requests{0};
   std::atomic<std::uint64_t> control_errors{0};
+  // HTTP and WebSocket (PROTOCOL.md 14).
+  std::atomic<std::uint64_t> http_requests{0};         // HTTP requests read, static files and upgrades
+  std::atomic<std::uint64_t> http_refused{0};          // answered 4xx: bad method, path outside the viewer, missing file
+  std::atomic<std::uint64_t> ws_connections{0};        // WebSocket upgrades accepted since start
+  std::atomic<std::uint64_t> ws_errors{0};             // WebSocket messages refused (not JSON, unknown type, bad fields)
+  std::atomic<std::uint64_t> ws_slices_sent{0};
+  std::atomic<std::uint64_t> ws_slices_superseded{0};  // versions a browser never got because a newer one replaced it
+  std::atomic<std::uint64_t> ws_events_dropped{0};     // events beyond a slow browser's queue (oldest dropped)
+  std::atomic<std::uint64_t> ws_bytes_sent{0};
+  std::atomic<std::uint64_t> ws_clients{0};            // gauge: browsers connected now (not in totals())
   std::array<std::atomic<std::uint64_t>, protocol::kErrorCodeCount> rejected_by_reason{};
 
   void count_rejection(protocol::ErrorCode code) {

@@ -1,10 +1,12 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
 //   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession)
-//       -> SliceBoard -> ZmqPublisher (PUB: slices, events)
-//   ZmqControlServer (REP) -> ControlHandlers -> EngineWorker
+//       -> SliceBoard -> OutputFanout -> ZmqPublisher (PUB: slices, events)
+//                                     -> HttpServer (viewer files, WebSocket to browsers)
+//   ZmqControlServer (REP), HttpServer (WebSocket) -> ControlHandlers -> EngineWorker
 //
-// stop() (or the destructor) shuts down in order: control first (no new commands), then ingest (no new data), then
+// stop() (or the destructor) shuts down in order: control first (no new commands, browsers closed), then ingest (no
+// new data), then
 // the engine drains the queue, the publisher sends the final slices, and every socket is closed.
 // status() may be called from any thread.
 #pragma once
@@ -23,6 +25,9 @@
 #include "tomolive/daemon/engine_worker.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
 #include "tomolive/daemon/frame_buffer_pool.hpp"
+#include "tomolive/daemon/http_server.hpp"
+#include "tomolive/daemon/latency_recorder.hpp"
+#include "tomolive/daemon/output_fanout.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/zmq_control_server.hpp"
 #include "tomolive/daemon/zmq_ingest.hpp"
@@ -52,6 +57,10 @@ class Daemon {
   const std::string& slices_endpoint() const { return publisher_->slices_endpoint(); }
   const std::string& events_endpoint() const { return publisher_->events_endpoint(); }
   const std::string& control_endpoint() const { return control_->endpoint(); }
+  // The viewer's address (http://address:port/), or "" when --http off.
+  std::string http_url() const { return http_ ? http_->url() : ""; }
+  // Who may control from a browser, for the start-up log; "" when --http off.
+  std::string http_access() const { return http_ ? http_->access().describe() : ""; }
 
  private:
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
@@ -59,12 +68,15 @@ class Daemon {
   zmq::context_t context_;
   SliceBoard board_;
   std::string engine_reason_;
+  LatencyRecorder viewer_latency_;  // T5, reported by browsers
+  OutputFanout outputs_;            // the publisher and the HTTP server
   std::unique_ptr<ZmqPublisher> publisher_;
   std::unique_ptr<EventReporter> reporter_;
   std::unique_ptr<FrameBufferPool> frame_buffers_;  // null unless ingest copies; outlives the queued items
   std::unique_ptr<EngineInbox> inbox_;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<ControlHandlers> handlers_;
+  std::unique_ptr<HttpServer> http_;  // null when --http off
   std::unique_ptr<ZmqControlServer> control_;
   std::vector<std::unique_ptr<ZmqIngest>> ingest_;  // one per data endpoint
   bool stopped_ = false;

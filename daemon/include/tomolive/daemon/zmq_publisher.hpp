@@ -23,13 +23,13 @@
 #include <zmq.hpp>
 
 #include "tomolive/daemon/counters.hpp"
-#include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/output_fanout.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 
 namespace tomolive::daemon {
 
-class ZmqPublisher : public EventSink {
+class ZmqPublisher : public DaemonOutput {
  public:
   struct Options {
     std::string slices_endpoint = "tcp://*:5556";
@@ -47,7 +47,7 @@ class ZmqPublisher : public EventSink {
   ZmqPublisher& operator=(const ZmqPublisher&) = delete;
 
   void post_event(protocol::Event event) override;
-  void notify_slices();
+  void notify_slices() override;
   void stop();
   // Projection received -> its slices published, for every newly received projection's slices (not recomputes),
   // over the current scan (the statistics restart with each scan).

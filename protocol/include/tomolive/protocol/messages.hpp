@@ -60,6 +60,7 @@ enum class ErrorCode : std::uint8_t {
   reference_after_projections,  // dark/flat arriving after the first projection
   queue_full,            // dropped by the drop_oldest queue policy
   invalid_argument,      // a control command's argument is out of range
+  permission_denied,     // a control command from a read-only viewer (WebSocket without the token)
   internal_error,        // a bug or an engine failure; the message says what
 };
 std::string_view to_string(ErrorCode code);

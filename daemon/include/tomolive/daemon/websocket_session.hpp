@@ -1,0 +1,105 @@
+// WebSocketSession: one browser connected to /ws (PROTOCOL.md 14). It reads the browser's JSON messages (control
+// commands, slice views, latency reports, pings) and writes, one message at a time, replies, events, status and
+// the newest version of each slice, encoded for the browser's view of it.
+//
+// A slow browser never makes a queue grow: while a message is being written, each slice waits as "the newest
+// version" (a newer one replaces it, counted in ws_slices_superseded), status waits as the newest only, and at most
+// kMaxQueuedTexts events and replies wait (beyond, the oldest is dropped and counted in ws_events_dropped). Control
+// commands run on the shared control pool, one at a time per browser: the next message is read once the reply is
+// queued.
+//
+// All state lives on the session's strand; the public methods may be called from any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "tomolive/daemon/browser_messages.hpp"
+#include "tomolive/daemon/control_handlers.hpp"
+#include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/daemon/viewer_access.hpp"
+
+namespace tomolive::daemon {
+
+// What every session of one server shares. Each member outlives the sessions.
+struct WebSocketShared {
+  SliceBoard& board;
+  ControlHandlers& handlers;
+  DaemonCounters& counters;
+  boost::asio::thread_pool& control_pool;                           // runs control commands (they may block)
+  std::function<void(std::uint64_t scan_id, const std::vector<double>& samples_us)> record_latency;  // T5
+};
+
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  static constexpr std::size_t kMaxQueuedTexts = 1000;
+  static constexpr std::size_t kMaxMessageBytes = 64 * 1024;  // browser -> daemon
+
+  using Upgrade = boost::beast::http::request<boost::beast::http::string_body>;
+
+  // hello: the first message to send (hello_json).
+  WebSocketSession(boost::beast::tcp_stream&& stream, WebSocketShared& shared, ViewerAccess::Decision access,
+                   std::string hello);
+  ~WebSocketSession();
+
+  // Completes the upgrade and starts reading and writing.
+  void start(Upgrade upgrade);
+  // New slice versions are on the board.
+  void notify_slices();
+  void send_event(std::shared_ptr<const std::string> event);
+  void send_status(std::shared_ptr<const std::string> status);
+  // Starts a clean close (the daemon is stopping).
+  void close();
+
+ private:
+  using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+
+  void read_next();
+  void on_read(boost::beast::error_code error, std::size_t bytes);
+  void handle(BrowserMessage message);
+  void run_control(BrowserControl control);
+  void queue_text(std::shared_ptr<const std::string> text);
+  void refresh_slices();
+  void pump();
+  bool write_next_slice();
+  void write(std::shared_ptr<const std::string> message, bool binary);
+  void on_written(boost::beast::error_code error, std::size_t bytes);
+
+  Stream ws_;
+  WebSocketShared& shared_;
+  const ViewerAccess::Decision access_;
+  boost::beast::flat_buffer read_buffer_;
+  Upgrade upgrade_;       // the upgrade request, kept until the handshake completes
+  bool counted_ = false;  // counted in ws_clients (handshake done)
+  bool open_ = false;     // handshake done, not closed
+  bool writing_ = false;  // one write in flight
+  bool slice_turn_ = false;  // alternate texts and slices so that neither starves the other
+
+  std::deque<std::shared_ptr<const std::string>> texts_;  // hello, replies, pongs, events
+  std::shared_ptr<const std::string> status_;             // newest status not yet written
+  std::shared_ptr<const std::string> in_flight_;          // the message being written
+
+  struct SliceState {
+    SliceView view;
+    std::uint64_t sent_sequence = 0;     // of the version last written (0: none)
+    std::uint64_t waiting_sequence = 0;  // of the newest version waiting to be written (0: none)
+    bool resend = false;                 // the view changed: write the newest version again
+  };
+  std::array<SliceState, 3> slices_;
+  std::size_t next_slice_ = 0;  // round robin over the three slices
+};
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,96 @@
+#include "tomolive/daemon/viewer_access.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tomolive::daemon {
+namespace {
+
+// Compares in time that depends on the lengths only, not on where the first difference is.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return difference == 0;
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// "http://host:port" -> "host:port"; the origin of a page served by this daemon equals its Host header.
+std::string_view origin_authority(std::string_view origin) {
+  const std::size_t scheme_end = origin.find("://");
+  if (scheme_end != std::string_view::npos) origin.remove_prefix(scheme_end + 3);
+  return origin.substr(0, origin.find('/'));
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string query_parameter(std::string_view target, std::string_view name) {
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return "";
+  std::string_view query = target.substr(question + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const std::size_t end = std::min(query.find('&'), query.size());
+    const std::string_view pair = query.substr(0, end);
+    const std::size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      return equals == std::string_view::npos ? "" : percent_decode(pair.substr(equals + 1));
+    }
+    query.remove_prefix(std::min(end + 1, query.size()));
+  }
+  return "";
+}
+
+ViewerAccess::Decision ViewerAccess::decide(std::string_view target, std::string_view host,
+                                            std::string_view origin) const {
+  if (!origin.empty() && !equal_ignoring_case(origin_authority(origin), host)) {
+    return {true, "this page was opened from another site (" + std::string(origin) +
+                      "); only pages served by the daemon itself may control it"};
+  }
+  if (!token_.empty()) {
+    const std::string given = query_parameter(target, "token");
+    if (same_secret(given, token_)) return {false, ""};
+    return {true, given.empty() ? "control needs the token given at daemon start (--http-token): open the page "
+                                  "with ?token=..."
+                                : "the token in the page address is wrong; control needs the token given at daemon "
+                                  "start (--http-token)"};
+  }
+  if (loopback_only_) return {false, ""};
+  return {true, "the daemon serves beyond this machine without a token: start it with --http-token to allow "
+                "control"};
+}
+
+std::string ViewerAccess::describe() const {
+  if (!token_.empty()) return "viewers may control with the token (--http-token); others are read-only";
+  if (loopback_only_) return "viewers on this machine may control (bound to loopback, no token)";
+  return "bound beyond loopback without --http-token: every viewer is read-only";
+}
+
+}  // namespace tomolive::daemon

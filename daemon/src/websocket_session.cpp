@@ -1,0 +1,239 @@
+#include "tomolive/daemon/websocket_session.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tomolive/daemon/slice_frame.hpp"
+#include "tomolive/protocol/clock.hpp"
+
+namespace tomolive::daemon {
+namespace {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+namespace websocket = beast::websocket;
+
+}  // namespace
+
+WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, WebSocketShared& shared,
+                                   ViewerAccess::Decision access, std::string hello)
+    : ws_(std::move(stream)), shared_(shared), access_(std::move(access)) {
+  texts_.push_back(std::make_shared<const std::string>(std::move(hello)));
+}
+
+WebSocketSession::~WebSocketSession() {
+  if (counted_) shared_.counters.ws_clients.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void WebSocketSession::start(Upgrade upgrade) {
+  upgrade_ = std::move(upgrade);
+  beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts below take over
+  beast::get_lowest_layer(ws_).socket().set_option(net::ip::tcp::no_delay(true));
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(beast::http::field::server, "tomolived"); }));
+  ws_.read_message_max(kMaxMessageBytes);
+  ws_.async_accept(upgrade_, [self = shared_from_this()](beast::error_code error) {
+    if (error) {
+      spdlog::debug("websocket handshake failed: {}", error.message());
+      return;
+    }
+    self->open_ = true;
+    self->counted_ = true;
+    bump(self->shared_.counters.ws_connections);
+    bump(self->shared_.counters.ws_clients);
+    self->read_next();
+    self->refresh_slices();
+    self->pump();
+  });
+}
+
+void WebSocketSession::notify_slices() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->refresh_slices();
+    self->pump();
+  });
+}
+
+void WebSocketSession::send_event(std::shared_ptr<const std::string> event) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), event = std::move(event)]() mutable {
+    self->queue_text(std::move(event));
+  });
+}
+
+void WebSocketSession::send_status(std::shared_ptr<const std::string> status) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), status = std::move(status)]() mutable {
+    self->status_ = std::move(status);
+    self->pump();
+  });
+}
+
+void WebSocketSession::close() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (!self->open_) return;
+    self->open_ = false;
+    self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
+  });
+}
+
+void WebSocketSession::read_next() {
+  if (!open_) return;
+  ws_.async_read(read_buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes*/) {
+  if (error) {
+    if (error != websocket::error::closed) spdlog::debug("websocket read ended: {}", error.message());
+    open_ = false;
+    return;
+  }
+  if (!ws_.got_text()) {
+    read_buffer_.clear();
+    bump(shared_.counters.ws_errors);
+    queue_text(std::make_shared<const std::string>(reply_json(
+        protocol::Reply{"", protocol::Error{protocol::ErrorCode::malformed_header,
+                                            "binary WebSocket messages are not accepted; send JSON text"}, {}},
+        nullptr)));
+    read_next();
+    return;
+  }
+  const std::string text = beast::buffers_to_string(read_buffer_.data());
+  read_buffer_.clear();
+  ParsedBrowserMessage parsed = parse_browser_message(text);
+  if (auto* refused = std::get_if<BrowserMessageError>(&parsed)) {
+    bump(shared_.counters.ws_errors);
+    spdlog::debug("websocket message refused ({}): {}", protocol::to_string(refused->error.code),
+                  refused->error.message);
+    queue_text(std::make_shared<const std::string>(
+        reply_json(protocol::Reply{refused->command, refused->error, {}}, refused->request_id)));
+    read_next();
+    return;
+  }
+  handle(std::get<BrowserMessage>(std::move(parsed)));
+}
+
+void WebSocketSession::handle(BrowserMessage message) {
+  if (auto* control = std::get_if<BrowserControl>(&message)) {
+    const bool changes_state = !std::holds_alternative<protocol::GetStatus>(control->request);
+    if (access_.read_only && changes_state) {
+      protocol::Reply reply = shared_.handlers.refuse(protocol::Error{
+          protocol::ErrorCode::permission_denied, "this viewer is read-only: " + access_.reason});
+      reply.command = std::string(protocol::command_name(control->request));
+      queue_text(std::make_shared<const std::string>(reply_json(reply, control->request_id)));
+      read_next();
+      return;
+    }
+    run_control(std::move(*control));  // reads on once the reply is queued
+    return;
+  }
+  if (auto* view = std::get_if<BrowserView>(&message)) {
+    SliceState& slice = slices_[static_cast<std::size_t>(view->slice)];
+    slice.view = view->view;
+    slice.resend = true;
+    pump();
+  } else if (auto* latency = std::get_if<BrowserLatency>(&message)) {
+    shared_.record_latency(latency->scan_id, latency->samples_us);
+  } else if (auto* ping = std::get_if<BrowserPing>(&message)) {
+    queue_text(std::make_shared<const std::string>(pong_json(ping->t, protocol::unix_time_ns())));
+  }
+  read_next();
+}
+
+void WebSocketSession::run_control(BrowserControl control) {
+  net::post(shared_.control_pool, [self = shared_from_this(), control = std::move(control)] {
+    const ControlHandlers::Answer answer = self->shared_.handlers.handle(control.request);
+    auto reply = std::make_shared<const std::string>(reply_json(answer.reply, control.request_id));
+    net::post(self->ws_.get_executor(), [self, reply = std::move(reply)]() mutable {
+      self->queue_text(std::move(reply));
+      self->read_next();
+    });
+  });
+}
+
+void WebSocketSession::queue_text(std::shared_ptr<const std::string> text) {
+  if (texts_.size() >= kMaxQueuedTexts) {
+    texts_.pop_front();
+    bump(shared_.counters.ws_events_dropped);
+  }
+  texts_.push_back(std::move(text));
+  pump();
+}
+
+void WebSocketSession::refresh_slices() {
+  for (std::size_t kind = 0; kind < slices_.size(); ++kind) {
+    const SliceBoard::Version latest = shared_.board.latest(static_cast<protocol::SliceKind>(kind));
+    if (!latest) continue;
+    SliceState& slice = slices_[kind];
+    const std::uint64_t sequence = latest->header.sequence;
+    if (sequence == slice.sent_sequence || sequence == slice.waiting_sequence) continue;
+    if (slice.waiting_sequence != 0) bump(shared_.counters.ws_slices_superseded);
+    slice.waiting_sequence = sequence;
+  }
+}
+
+bool WebSocketSession::write_next_slice() {
+  for (std::size_t i = 0; i < slices_.size(); ++i) {
+    const std::size_t kind = (next_slice_ + i) % slices_.size();
+    SliceState& slice = slices_[kind];
+    if (slice.waiting_sequence == 0 && !slice.resend) continue;
+    const SliceBoard::Version latest = shared_.board.latest(static_cast<protocol::SliceKind>(kind));
+    slice.waiting_sequence = 0;
+    slice.resend = false;
+    if (!latest) continue;
+    slice.sent_sequence = latest->header.sequence;
+    next_slice_ = (kind + 1) % slices_.size();
+    write(std::make_shared<const std::string>(encode_slice_frame(*latest, slice.view, protocol::unix_time_ns())),
+          true);
+    bump(shared_.counters.ws_slices_sent);
+    return true;
+  }
+  return false;
+}
+
+void WebSocketSession::pump() {
+  if (!open_ || writing_) return;
+  const auto write_text = [this] {
+    if (!texts_.empty()) {
+      auto text = std::move(texts_.front());
+      texts_.pop_front();
+      write(std::move(text), false);
+      return true;
+    }
+    if (status_) {
+      write(std::move(status_), false);
+      status_.reset();
+      return true;
+    }
+    return false;
+  };
+  const bool wrote = slice_turn_ ? (write_next_slice() || write_text()) : (write_text() || write_next_slice());
+  if (wrote) slice_turn_ = !slice_turn_;
+}
+
+void WebSocketSession::write(std::shared_ptr<const std::string> message, bool binary) {
+  writing_ = true;
+  in_flight_ = std::move(message);
+  ws_.binary(binary);
+  ws_.async_write(net::buffer(*in_flight_),
+                  beast::bind_front_handler(&WebSocketSession::on_written, shared_from_this()));
+}
+
+void WebSocketSession::on_written(beast::error_code error, std::size_t bytes) {
+  writing_ = false;
+  in_flight_.reset();
+  if (error) {
+    spdlog::debug("websocket write failed: {}", error.message());
+    open_ = false;
+    return;
+  }
+  bump(shared_.counters.ws_bytes_sent, bytes);
+  pump();
+}
+
+}  // namespace tomolive::daemon
