@@ -1,6 +1,6 @@
 // Tests of the CUDA engine against the CPU engine (the reference) on fresh random inputs every run: Q2 (CUDA vs CPU,
 // float32 and float16 stores), Q3 (incremental vs recompute), sliding windows, slice moves, every pixel type, odd
-// shapes, refusals and errors. Every test skips, with the reason, where no CUDA device is usable.
+// shapes, the fused and the staged filter paths, refusals and errors. Every test skips, with the reason, where no CUDA device is usable.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -174,6 +174,46 @@ TEST_P(CudaVsCpu, SetSlicesMovesEachSliceAlone) {
   expect_slices_close(*gpu, *cpu, tolerance(GetParam()), "moves");
 }
 
+// Detector widths around the fused filter path's range (1025..2048 columns, FilterPath), odd and even, and just
+// outside it (1024: the staged cuFFT path as the fallback): the CUDA engine against the CPU engine (Q2), and the fused
+// path against the staged one forced on the same input (float rounding only; float16: up to a half's rounding of a
+// stored value, as the two may round a value to neighbouring halves).
+TEST_P(CudaVsCpu, FilterPathWidthsMatchCpuAndStagedPath) {
+  TOMOLIVE_SKIP_WITHOUT_CUDA();
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  const StorePrecision store = GetParam();
+  for (const std::uint32_t cols : {1024u, 1025u, 2047u, 2048u}) {
+    SCOPED_TRACE(std::to_string(cols) + " cols");
+    const auto scan = make_random_scan<std::uint16_t>(rng, 6, cols, 12, 12);
+    auto cpu = make_cpu_engine();
+    auto gpu = cuda_engine(store, true);
+    CudaEngineOptions staged_options;
+    staged_options.store = store;
+    staged_options.staged_filter = true;
+    auto staged = make_cuda_engine(staged_options);
+    begin(*cpu, scan);
+    begin(*gpu, scan);
+    begin(*staged, scan);
+    const std::vector<std::uint64_t> cpu_clamped = feed(*cpu, scan, 0, 12);
+    EXPECT_EQ(feed(*gpu, scan, 0, 12), cpu_clamped);
+    EXPECT_EQ(feed(*staged, scan, 0, 12), cpu_clamped);
+    const std::string name = std::to_string(cols);
+    expect_slices_close(*gpu, *cpu, tolerance(store), "cpu_" + name);
+    expect_slices_close(*gpu, *staged, store == StorePrecision::float16 ? 1e-3 : 1e-5, "staged_" + name);
+    // Stage timing tells which path ran.
+    gpu->synchronize();
+    const CudaStageTimes t = gpu->stage_times();
+    if (cols == 1024) {
+      EXPECT_EQ(t.fused_ms, 0.0);
+      EXPECT_GT(t.filter_ms, 0.0);
+    } else {
+      EXPECT_GT(t.fused_ms, 0.0);
+      EXPECT_EQ(t.preprocess_ms + t.filter_ms + t.store_ms, 0.0);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(StorePrecisions, CudaVsCpu,
                          ::testing::Values(StorePrecision::float32, StorePrecision::float16),
                          [](const auto& param_info) { return precision_name(param_info.param); });
@@ -328,6 +368,7 @@ TEST(CudaEngine, StageTimingCountsEveryStage) {
   EXPECT_GT(t.preprocess_ms, 0.0);
   EXPECT_GT(t.filter_ms, 0.0);
   EXPECT_GT(t.store_ms, 0.0);
+  EXPECT_EQ(t.fused_ms, 0.0) << "64 columns take the staged path";
   EXPECT_EQ(t.recomputes, 1u);
   EXPECT_GT(t.recompute_ms, 0.0);
   EXPECT_GE(t.updates, 0u);

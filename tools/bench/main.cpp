@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", settings.device, "CUDA device index");
   app.add_flag("--recompute-only", settings.recompute_only,
                "CUDA: recompute figures only (T3, its axial and vertical parts, the float16 error)");
+  app.add_flag("--staged-filter", settings.staged_filter,
+               "CUDA: filter through the staged path (preprocess, cuFFT, store) even where the fused kernel applies");
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     workload_id = "quick";

@@ -21,6 +21,7 @@ struct RunSettings {
   std::uint32_t distinct_frames = 8;  // rendered projections, cycled
   int device = 0;                     // CUDA device
   bool recompute_only = false;        // CUDA: T3 figures only (no T2 throughput), e.g. for a profiler run
+  bool staged_filter = false;         // CUDA: the staged (cuFFT) filter path at every width, to compare with the fused
 };
 
 // CPU engine: throughput and recompute on `workload` (meant for small sizes), the plan, and the CPU engine's rate

@@ -1,15 +1,15 @@
 // The CUDA engine. Per scan (struct Scan, allocated by begin_scan):
 //   raw        the frame being processed, as it arrived (up to 4 bytes a pixel)
 //   dark_sum, flat_sum (double) -> dark, flat (float) levels, averaged on the GPU at the first projection
-//   filter     GpuRampFilter: its input rows (rows x padded floats, the padding zero) receive the attenuation, its
-//              output rows the filtered projection
+//   filter     FilterPath: raw -> corrected, -log, ramp-filtered -> one store slot; fused in one kernel for 1025..2048
+//              columns, else staged through cuFFT (filter_path.hpp chooses)
 //   store      the projection store (projection_store.hpp), slices (float32), a table of entries for recomputes
 // Two streams: `copy_` carries host-to-device copies of raw frames and the read-back of the clamp counter, `compute_`
 // everything else. Events order them: compute waits for `frame_uploaded_` before reading `raw`, copy waits for
-// `raw_consumed_` (the preprocessing done) before overwriting `raw` or reading the counter back.
+// `raw_consumed_` (the frame read by the filter path) before overwriting `raw` or reading the counter back.
 // Slice updates are deferred into `pending_` (one BackprojectionEntry per added projection) and applied in one launch
 // per batch: when the batch is full, before a slot is overwritten (its old projection is subtracted in the same
-// launch, read before the store kernel replaces it), and before anything reads or recomputes the slices.
+// launch, before the new projection replaces the slot), and before anything reads or recomputes the slices.
 #include "tomolive/kernels/cuda_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
@@ -32,7 +32,7 @@
 #include "device_probe.hpp"
 #include "device_resources.hpp"
 #include "frame_preprocess.hpp"
-#include "gpu_ramp_filter.hpp"
+#include "filter_path.hpp"
 #include "orthoslice_backprojection.hpp"
 #include "projection_store.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
@@ -70,8 +70,7 @@ float elapsed_ms(const Event& begin, const Event& end) {
 // Events of CudaEngineOptions::stage_timing.
 struct StageEvents {
   Event upload_begin{true}, upload_end{true};
-  Event preprocess_begin{true}, preprocess_end{true}, filter_end{true};
-  Event store_begin{true}, store_end{true};
+  Event projection_begin{true}, preprocessed{true}, filtered{true}, projection_end{true};
   Event update_begin{true}, update_end{true};
   Event recompute_begin{true}, recompute_end{true};
 };
@@ -83,16 +82,17 @@ struct ScanBytes {
   std::uint64_t other = 0;
 };
 
-ScanBytes scan_bytes(const ScanGeometry& g, StoreType type) {
+ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) {
   ScanBytes b;
   const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;
   b.store = saturating_mul(cuda::StoreLayout::make(g.slots, g.rows, g.cols).cells(),
                            cuda::StoreLayout::cell_bytes(type));
   b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels, sizeof(float));
-  // raw frame, dark and flat sums (double) and levels (float), filter (with its rows), entry table, clamp counter
+  // raw frame, dark and flat sums (double) and levels (float), filter path, entry table, clamp counter
   std::uint64_t other = saturating_mul(pixels, kMaxRawPixelBytes + 2 * sizeof(double) + 2 * sizeof(float));
   if (g.cols <= (std::uint32_t{1} << 30) && g.rows <= static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
-    other = saturating_add(other, g.rows == 0 || g.cols == 0 ? 0 : cuda::GpuRampFilter::estimate_bytes(g.rows, g.cols));
+    other = saturating_add(
+        other, g.rows == 0 || g.cols == 0 ? 0 : cuda::FilterPath::estimate_bytes(g.rows, g.cols, staged_filter));
   } else {
     other = std::numeric_limits<std::uint64_t>::max();
   }
@@ -161,7 +161,7 @@ class CudaEngineImpl final : public CudaEngine {
     } else {
       end_scan();
       try {
-        scan_ = std::make_unique<Scan>(g, layout, type, compute_->get());
+        scan_ = std::make_unique<Scan>(g, layout, type, options_.staged_filter, compute_->get());
       } catch (const EngineError& e) {
         scan_.reset();
         throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan on " + device_name_ +
@@ -197,23 +197,8 @@ class CudaEngineImpl final : public CudaEngine {
     }
     ++scan.projections_received;
 
-    upload(scan, frame);
-    record_timing(&StageEvents::preprocess_begin, compute);
-    cuda::preprocess_rows(scan.raw.get(), frame.type, scan.geometry.rows, scan.geometry.cols, scan.filter.padded(),
-                          scan.dark.get(), scan.flat.get(), scan.filter.input(), scan.clamped.get(), compute);
-    TOMOLIVE_CUDA_CHECK(cudaEventRecord(raw_consumed_->get(), compute));
-    record_timing(&StageEvents::preprocess_end, compute);
-    // The clamp counter (a running total over the scan) is read back on the copy stream, so that the filter need not
-    // wait for the transfer.
-    cudaStream_t copy = copy_->get();
-    TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, raw_consumed_->get(), 0));
-    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.clamped_host.data(), scan.clamped.get(), sizeof(unsigned long long),
-                                        cudaMemcpyDeviceToHost, copy));
-    TOMOLIVE_CUDA_CHECK(cudaEventRecord(preprocessed_->get(), copy));
-    scan.filter.filter();
-    record_timing(&StageEvents::filter_end, compute);
-
-    // A replaced projection is subtracted, with its own angle, before the store kernel overwrites its slot.
+    // A replaced projection is subtracted, with its own angle, before the new one replaces its slot; a full batch is
+    // applied first too. Both before the upload, so that the update need not wait for the frame's transfer.
     const bool replacing = scan.occupied[slot] != 0;
     if (replacing) {
       const ProjectionAngle old = scan.angles[slot];
@@ -222,9 +207,24 @@ class CudaEngineImpl final : public CudaEngine {
     } else if (pending_.size() >= cuda::kMaxBatchEntries) {
       apply_pending(all_slices());
     }
-    record_timing(&StageEvents::store_begin, compute);
-    scan.store.write(slot, scan.filter.output(), scan.filter.padded(), compute);
-    record_timing(&StageEvents::store_end, compute);
+    upload(scan, frame);
+    record_timing(&StageEvents::projection_begin, compute);
+    cuda::FilterPath::Marks marks;
+    marks.raw_consumed = raw_consumed_->get();
+    if (stage_events_) {
+      marks.preprocessed = stage_events_->preprocessed.get();
+      marks.filtered = stage_events_->filtered.get();
+    }
+    scan.filter.run(scan.raw.get(), frame.type, scan.dark.get(), scan.flat.get(), scan.store, slot,
+                    scan.clamped.get(), marks);
+    record_timing(&StageEvents::projection_end, compute);
+    // The clamp counter (a running total over the scan) is read back on the copy stream, so that the compute stream
+    // need not wait for the transfer.
+    cudaStream_t copy = copy_->get();
+    TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, raw_consumed_->get(), 0));
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.clamped_host.data(), scan.clamped.get(), sizeof(unsigned long long),
+                                        cudaMemcpyDeviceToHost, copy));
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(preprocessed_->get(), copy));
 
     const ProjectionAngle angle = projection_angle(angle_rad);
     pending_.push_back({angle.cos_t, angle.sin_t, slot, 1.f});
@@ -243,7 +243,7 @@ class CudaEngineImpl final : public CudaEngine {
       recompute(all_slices());
     }
 
-    // The count is exact for this projection: wait for the preprocessing (not for the filter or the store).
+    // The count is exact for this projection: wait for it (staged path: for the preprocessing only).
     TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(preprocessed_->get()));
     unsigned long long clamped_total = 0;
     std::memcpy(&clamped_total, scan.clamped_host.data(), sizeof clamped_total);
@@ -252,12 +252,16 @@ class CudaEngineImpl final : public CudaEngine {
     scan.clamped_before = clamped_total;
     if (stage_events_) {
       const StageEvents& ev = *stage_events_;
-      TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(ev.store_end.get()));
+      TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(ev.projection_end.get()));
       times_.projections += 1;
       times_.upload_ms += elapsed_ms(ev.upload_begin, ev.upload_end);
-      times_.preprocess_ms += elapsed_ms(ev.preprocess_begin, ev.preprocess_end);
-      times_.filter_ms += elapsed_ms(ev.preprocess_end, ev.filter_end);
-      times_.store_ms += elapsed_ms(ev.store_begin, ev.store_end);
+      if (scan.filter.kind() == cuda::FilterPath::Kind::fused) {
+        times_.fused_ms += elapsed_ms(ev.projection_begin, ev.projection_end);
+      } else {
+        times_.preprocess_ms += elapsed_ms(ev.projection_begin, ev.preprocessed);
+        times_.filter_ms += elapsed_ms(ev.preprocessed, ev.filtered);
+        times_.store_ms += elapsed_ms(ev.filtered, ev.projection_end);
+      }
     }
     return stats;
   }
@@ -321,14 +325,15 @@ class CudaEngineImpl final : public CudaEngine {
  private:
   // Everything a scan holds; allocated at once, released at once.
   struct Scan {
-    Scan(const ScanGeometry& g, const cuda::StoreLayout& layout, StoreType type, cudaStream_t stream)
+    Scan(const ScanGeometry& g, const cuda::StoreLayout& layout, StoreType type, bool staged_filter,
+         cudaStream_t stream)
         : geometry(g),
           raw(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
           dark_sum(std::size_t{g.rows} * g.cols),
           flat_sum(std::size_t{g.rows} * g.cols),
           dark(std::size_t{g.rows} * g.cols),
           flat(std::size_t{g.rows} * g.cols),
-          filter(g.rows, g.cols, stream),
+          filter(g.rows, g.cols, staged_filter, stream),
           store(layout, type),
           table(g.slots),
           clamped(1),
@@ -369,7 +374,7 @@ class CudaEngineImpl final : public CudaEngine {
     DeviceArray<unsigned char> raw;
     DeviceArray<double> dark_sum, flat_sum;
     DeviceArray<float> dark, flat;
-    cuda::GpuRampFilter filter;
+    cuda::FilterPath filter;
     cuda::ProjectionStore store;
     std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
     DeviceArray<BackprojectionEntry> table;    // recompute entries
@@ -418,7 +423,7 @@ class CudaEngineImpl final : public CudaEngine {
     TOMOLIVE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
     std::uint64_t held = 0;
     if (scan_) {
-      const ScanBytes b = scan_bytes(scan_->geometry, scan_->store.type());
+      const ScanBytes b = scan_bytes(scan_->geometry, scan_->store.type(), options_.staged_filter);
       held = saturating_add(saturating_add(b.store, b.slices), b.other);
     }
     return saturating_add(free, held);
@@ -429,9 +434,9 @@ class CudaEngineImpl final : public CudaEngine {
     if (options_.store == StorePrecision::float16) {
       type = StoreType::float16;
     } else if (options_.store == StorePrecision::automatic) {
-      if (scan_bytes(g, StoreType::float32).store > available / 2) type = StoreType::float16;
+      if (scan_bytes(g, StoreType::float32, options_.staged_filter).store > available / 2) type = StoreType::float16;
     }
-    const ScanBytes b = scan_bytes(g, type);
+    const ScanBytes b = scan_bytes(g, type, options_.staged_filter);
     EngineMemoryPlan p;
     p.device = device_name_;
     p.store_precision = cuda::store_type_name(type);

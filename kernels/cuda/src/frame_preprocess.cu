@@ -1,6 +1,8 @@
 #include "frame_preprocess.hpp"
 
+#include "block_count.cuh"
 #include "cuda_check.hpp"
+#include "pixel_type_dispatch.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/preprocess.hpp"
 
@@ -8,21 +10,8 @@ namespace tomolive::kernels::cuda {
 namespace {
 
 constexpr unsigned kThreads = 256;
-constexpr unsigned kWarps = kThreads / 32;
 constexpr unsigned kPixelsPerThread = 4;  // preprocess_rows_kernel
 constexpr unsigned kColumnsPerBlock = kThreads * kPixelsPerThread;
-
-// Calls f(T{}) with T the C++ type of the pixels of `type`.
-template <class F>
-void visit_pixel_type(PixelType type, F&& f) {
-  switch (type) {
-    case PixelType::uint8: f(std::uint8_t{}); return;
-    case PixelType::uint16: f(std::uint16_t{}); return;
-    case PixelType::uint32: f(std::uint32_t{}); return;
-    case PixelType::float32: f(float{}); return;
-  }
-  throw EngineError("unknown pixel type " + std::to_string(static_cast<int>(type)));
-}
 
 // Mapping: one thread per pixel, grid-stride. Reads raw (itemsize bytes) and sum (8 bytes), writes sum.
 template <class Raw>
@@ -48,8 +37,8 @@ __global__ void __launch_bounds__(kThreads) average_reference_kernel(const doubl
 // Mapping: grid (ceil(cols / 1024), rows), 256 threads; thread t of block (x, r) handles row r, columns
 // 1024 x + t + 256 k (k < 4): coalesced, its 4 pixels' loads issued before the first use. Reads raw (itemsize bytes),
 // dark and flat (4 + 4 bytes) per pixel; writes 4 bytes per pixel, the first cols of padded row r (the padding is
-// never written: GpuRampFilter keeps it zero). Clamped pixels are counted per warp (ballot), per block (shared
-// memory), then one 64-bit atomic per block.
+// never written: GpuRampFilter keeps it zero). Clamped pixels are counted per warp (shuffles), per block (shared
+// memory), then one 64-bit atomic per block (add_block_count).
 template <class Raw>
 __global__ void __launch_bounds__(kThreads) preprocess_rows_kernel(const Raw* __restrict__ raw,
                                                                    std::uint32_t cols, std::uint32_t padded,
@@ -57,7 +46,6 @@ __global__ void __launch_bounds__(kThreads) preprocess_rows_kernel(const Raw* __
                                                                    const float* __restrict__ flat,
                                                                    float* __restrict__ out,
                                                                    unsigned long long* __restrict__ clamped) {
-  __shared__ unsigned warp_counts[kWarps];
   const std::size_t row = blockIdx.y;
   const std::uint32_t col0 = blockIdx.x * kColumnsPerBlock + threadIdx.x;
   float raw_value[kPixelsPerThread], dark_value[kPixelsPerThread], flat_value[kPixelsPerThread];
@@ -81,18 +69,7 @@ __global__ void __launch_bounds__(kThreads) preprocess_rows_kernel(const Raw* __
       clamped_here += was_clamped ? 1u : 0u;
     }
   }
-  unsigned warp_count = clamped_here;
-#pragma unroll
-  for (unsigned offset = 16; offset != 0; offset /= 2) {
-    warp_count += __shfl_xor_sync(0xffffffffu, warp_count, offset);
-  }
-  if (threadIdx.x % 32 == 0) warp_counts[threadIdx.x / 32] = warp_count;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    unsigned block_count = 0;
-    for (unsigned w = 0; w < kWarps; ++w) block_count += warp_counts[w];
-    if (block_count != 0) atomicAdd(clamped, static_cast<unsigned long long>(block_count));
-  }
+  add_block_count<kThreads>(clamped_here, clamped);
 }
 
 unsigned grid_stride_blocks(std::size_t pixels) {

@@ -58,12 +58,11 @@ ProjectionStore::ProjectionStore(const StoreLayout& layout, StoreType type)
 }
 
 void ProjectionStore::write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream) {
-  unsigned char* slot_cells =
-      cells_.get() + std::uint64_t{slot} * layout_.quads * layout_.pitch * StoreLayout::cell_bytes(type_);
+  void* cells = slot_cells(slot);
   if (type_ == StoreType::float32) {
-    launch_store<StoreF32>(filtered, row_pitch, layout_, slot_cells, stream);
+    launch_store<StoreF32>(filtered, row_pitch, layout_, cells, stream);
   } else {
-    launch_store<StoreF16>(filtered, row_pitch, layout_, slot_cells, stream);
+    launch_store<StoreF16>(filtered, row_pitch, layout_, cells, stream);
   }
 }
 

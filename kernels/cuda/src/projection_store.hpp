@@ -46,6 +46,10 @@ class ProjectionStore {
   StoreType type() const { return type_; }
   const void* cells() const { return cells_.get(); }
   std::uint64_t bytes() const { return cells_.bytes(); }
+  // The first cell of `slot` (quads x pitch cells). Precondition: slot < layout().slots (not checked).
+  void* slot_cells(std::uint32_t slot) {
+    return cells_.get() + std::uint64_t{slot} * layout_.quads * layout_.pitch * StoreLayout::cell_bytes(type_);
+  }
 
   // Converts the first cols values of each of the `rows` filtered rows (row r at filtered + r * row_pitch floats)
   // into `slot`, replacing what the slot held.

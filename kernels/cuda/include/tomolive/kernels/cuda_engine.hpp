@@ -2,13 +2,15 @@
 // frames fed to it. This header includes no CUDA header; link tomolive_cuda_engine.
 //
 // What it holds on the GPU for a scan (all allocated by begin_scan, none on the per-projection path): the raw frame
-// being processed, dark and flat sums and levels, the zero-padded FFT rows and their spectrum, the ramp response, the
-// projection store (float32 or float16, see StorePrecision) and the three slices (float32).
+// being processed, dark and flat sums and levels, the ramp filter's work memory (the response; with the staged path
+// also the zero-padded FFT rows, their spectrum and cuFFT's work area), the projection store (float32 or float16, see
+// StorePrecision) and the three slices (float32).
 //
 // Synchronisation model:
 // - add_dark / add_flat return once the frame is copied out of the caller's memory (the averaging runs on the GPU).
-// - add_projection returns once the frame is on the GPU and preprocessed, so ProjectionStats is exact for this
-//   projection; ramp filtering, storing and the slice update continue asynchronously, overlapping the next frame's
+// - add_projection returns once the frame is on the GPU and its clamped pixels are counted (fused path: filtered and
+//   stored too; staged path: preprocessed), so ProjectionStats is exact for this projection; what remains (staged:
+//   ramp filtering and storing) and the slice update continue asynchronously, overlapping the next frame's
 //   host-to-device copy. Slice updates are batched (up to 32 projections per launch, or as soon as a sliding-window
 //   slot must be replaced), so a slice read always reflects every projection added before it.
 // - set_center / set_slices enqueue the recompute and return; copy_slice waits for everything queued before it.
@@ -42,15 +44,20 @@ struct CudaEngineOptions {
   // Time every GPU stage with CUDA events (see CudaStageTimes). Each timed call then waits for its GPU work, so the
   // host no longer overlaps with the GPU: for benchmarks and diagnosis, not for production.
   bool stage_timing = false;
+  // Filter every projection through the staged path (preprocess, cuFFT R2C / ramp / C2R, store: three passes over
+  // device memory) even where the fused one-kernel path applies (detectors of 1025..2048 columns). Same results within
+  // float rounding; for benchmarks and tests that compare the two.
+  bool staged_filter = false;
 };
 
 // GPU time spent per stage since the engine was made, milliseconds (all zero unless CudaEngineOptions::stage_timing).
 struct CudaStageTimes {
   std::uint64_t projections = 0;  // add_projection calls
   double upload_ms = 0.0;         // host-to-device copies of raw projections (copy stream)
-  double preprocess_ms = 0.0;     // dark/flat correction and -log into the padded rows
-  double filter_ms = 0.0;         // R2C, ramp multiply, C2R
-  double store_ms = 0.0;          // conversion into the projection store
+  double fused_ms = 0.0;          // fused path: dark/flat, -log, ramp filter and store in one kernel
+  double preprocess_ms = 0.0;     // staged path: dark/flat correction and -log into the padded rows
+  double filter_ms = 0.0;         // staged path: R2C, ramp multiply, C2R
+  double store_ms = 0.0;          // staged path: conversion into the projection store
   std::uint64_t updates = 0;      // incremental slice-update launches (each covers a batch of projections)
   double update_ms = 0.0;
   std::uint64_t recomputes = 0;   // set_center / set_slices recomputes

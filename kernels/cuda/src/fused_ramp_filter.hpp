@@ -1,0 +1,49 @@
+// FusedRampFilter: one kernel per projection that does what the staged path does in three (frame_preprocess,
+// GpuRampFilter, ProjectionStore::write): flat-field correction and -log (attenuation(), preprocess.hpp), the ramp
+// filter of ramp_filter.hpp (each row zero-padded to padded_length(cols) = 4096, multiplied by ramp_response(4096),
+// as the CPU engine's CpuRampFilter) and the conversion into one slot of the projection store. Each block takes one
+// quad of 4 detector rows, i.e. one row of store cells; its 256 threads filter the quad's rows as two complex
+// 4096-point transforms (rows 4q + 4q+1 and 4q+2 + 4q+3 as real and imaginary parts: the ramp response is real and
+// even, so the two filtered rows come back apart) in registers and shared memory (fft4096.hpp). Device memory
+// traffic per projection: the raw frame, dark and flat read once, the slot written once (2048^2, uint16 frames, float16
+// store: 8 + 16 + 16 + 8 = 48 MB).
+//
+// Only for detectors whose padded length is 4096 (1025..2048 columns: every target workload); FilterPath chooses
+// between this and the staged path. Thread safety: one owner; work is ordered by the stream passed in.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "device_resources.hpp"
+#include "projection_store.hpp"
+#include "tomolive/kernels/frame_view.hpp"
+
+namespace tomolive::kernels::cuda {
+
+class FusedRampFilter {
+ public:
+  // Whether detectors of `cols` columns can be filtered here: padded_length(cols) == 4096.
+  static bool handles(std::uint32_t cols);
+
+  // Uploads the ramp response and lets the kernels use their shared memory (68 KiB a block). Throws EngineError when
+  // !handles(cols) or a CUDA call fails.
+  explicit FusedRampFilter(std::uint32_t cols);
+
+  // Device bytes an instance holds (the response).
+  static std::uint64_t estimate_bytes();
+
+  // Enqueues on `stream`: `raw` (store.layout().rows x cols pixels of `type`, device memory), corrected with `dark` and
+  // `flat` (rows x cols floats, detector counts), -log, ramp-filtered and written into every cell of `slot` of
+  // `store` (columns cols .. pitch - 1 and rows past the detector as zeros). Adds the number of clamped pixels
+  // (attenuation()) to *clamped.
+  void filter_into(const void* raw, PixelType type, const float* dark, const float* flat, ProjectionStore& store,
+                   std::uint32_t slot, unsigned long long* clamped, cudaStream_t stream) const;
+
+ private:
+  std::uint32_t cols_;
+  DeviceArray<float> response_;  // ramp_response(4096): 2049 bins, 1 / 4096 included
+};
+
+}  // namespace tomolive::kernels::cuda
