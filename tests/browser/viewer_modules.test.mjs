@@ -1,0 +1,131 @@
+// Unit tests of the viewer's DOM-free modules, run in node: TLS1 decoding (including malformed messages), slice
+// geometry, zoom arithmetic, colormaps and the contrast window.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { colormapLut, colormapRgb, COLORMAP_NAMES } from "../../viewer/js/colormaps.js";
+import { ContrastWindow, fillQuantizedColorTable } from "../../viewer/js/contrast.js";
+import { PaneView } from "../../viewer/js/pane_view.js";
+import { crosshairLines, slicesThrough } from "../../viewer/js/slice_geometry.js";
+import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js";
+
+// A TLS1 message as PROTOCOL.md 14.3 lays it out.
+function encode(header, values, { magic = "TLS1", padTo = 8, extraBytes = 0 } = {}) {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const dataOffset = Math.ceil((8 + json.length) / padTo) * padTo;
+  const buffer = new ArrayBuffer(dataOffset + values.length * 2 + extraBytes);
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < 4; ++i) bytes[i] = magic.charCodeAt(i);
+  new DataView(buffer).setUint32(4, json.length, true);
+  bytes.set(json, 8);
+  const view = new DataView(buffer);
+  values.forEach((q, i) => view.setUint16(dataOffset + 2 * i, q, true));
+  return buffer;
+}
+
+const header = {
+  scan_id: 3, slice: "xz", position: 1.5, shape: [4, 6], projections_included: 10, sequence: 7,
+  center_offset_px: 0, received_ns: 1, published_ns: 2, region: [0, 0, 4, 6], data_shape: [2, 3], binning: 2,
+  encoding: "uint16_linear", value_min: -1, value_max: 3, sent_ns: 3,
+};
+
+test("decodes a TLS1 message: header, padding, uint16 data, value mapping", () => {
+  for (const extra of ["", "x", "xy", "xyz", "0123456"]) {  // every header length modulo 8
+    const h = { ...header, name: extra };
+    const { header: decoded, data } = decodeSliceMessage(encode(h, [0, 1, 2, 65533, 65534, 65535]));
+    assert.deepEqual(decoded, h);
+    assert.deepEqual([...data], [0, 1, 2, 65533, 65534, 65535]);
+  }
+  assert.equal(dequantize(header, 0), -1);
+  assert.equal(dequantize(header, 65535), 3);
+  assert.ok(Math.abs(dequantize(header, 32767.5) - 1) < 1e-12);
+});
+
+test("refuses malformed TLS1 messages with a reason", () => {
+  const good = [0, 1, 2, 3, 4, 5];
+  assert.throws(() => decodeSliceMessage(new ArrayBuffer(5)), /shorter than the 8-byte prefix/);
+  assert.throws(() => decodeSliceMessage(encode(header, good, { magic: "TLS2" })), /magic "TLS2"/);
+  assert.throws(() => decodeSliceMessage(encode(header, good.slice(1))), /bytes, expected/);
+  assert.throws(() => decodeSliceMessage(encode(header, good, { extraBytes: 2 })), /bytes, expected/);
+  assert.throws(() => decodeSliceMessage(encode({ ...header, encoding: "float16" }, good)), /encoding/);
+  assert.throws(() => decodeSliceMessage(encode({ ...header, slice: "zz" }, good)), /"slice"/);
+  assert.throws(() => decodeSliceMessage(encode({ ...header, data_shape: [2] }, good)), /data_shape/);
+  assert.throws(() => decodeSliceMessage(encode({ ...header, value_max: null }, good)), /value_min and value_max/);
+  const truncated = encode(header, good).slice(0, 20);
+  assert.throws(() => decodeSliceMessage(truncated), /overruns/);
+  const notJson = encode(header, good);
+  new Uint8Array(notJson)[8] = 0x7a;  // "z{..." is not JSON
+  assert.throws(() => decodeSliceMessage(notJson), SyntaxError);
+});
+
+test("a click puts the crosshairs of the other slices under the pointer (every pane)", () => {
+  const rows = 48;
+  const cols = 96;
+  const start = { xy_row: 24, xz_y_px: 0, yz_x_px: 0 };
+  for (const name of ["xy", "xz", "yz"]) {
+    const fields = slicesThrough(name, 70, 30, rows, cols);
+    const lines = crosshairLines(name, { ...start, ...fields }, cols);
+    for (const line of lines) {
+      assert.ok(Math.abs(line.at - (line.axis === "u" ? 70 : 30)) <= 0.05, `${name}: ${JSON.stringify(line)}`);
+      assert.notEqual(line.slice, name);
+    }
+  }
+  // XY: u = 70 is x = 70 - 47.5; v = 30 is y = 47.5 - 30 (row 0 is +y).
+  assert.deepEqual(slicesThrough("xy", 70, 30, rows, cols), { yz_x_px: 22.5, xz_y_px: 17.5 });
+  assert.deepEqual(slicesThrough("xz", 0, 10.4, rows, cols), { xy_row: 10, yz_x_px: -47.5 });
+  // Clamped to the reconstruction.
+  assert.deepEqual(slicesThrough("yz", 500, 500, rows, cols), { xy_row: 47, xz_y_px: 47.5 });
+});
+
+test("zoom keeps the point under the pointer and asks for the visible region", () => {
+  const view = new PaneView();
+  view.setCanvas(400, 200);
+  view.setSlice(100, 200);
+  assert.equal(view.scale(), 2);
+  assert.equal(view.visibleRegion(), null);
+  const [u, v] = view.toSlice(100, 50);
+  view.zoomAt(100, 50, 4);
+  const [u2, v2] = view.toSlice(100, 50);
+  assert.ok(Math.abs(u - u2) < 1e-9 && Math.abs(v - v2) < 1e-9);
+  const region = view.visibleRegion();
+  assert.ok(region[2] <= 26 && region[3] <= 51, JSON.stringify(region));
+  view.panBy(1e6, 1e6);  // the canvas centre stays on the slice
+  assert.deepEqual(view.toSlice(200, 100), [-0.5, -0.5]);
+  view.zoomAt(0, 0, 1e-3);
+  assert.equal(view.zoom, 1);
+  assert.equal(view.visibleRegion(), null);
+});
+
+test("colormaps: published end points, 256 opaque entries", () => {
+  assert.deepEqual(colormapRgb("viridis", 0), [0x44, 0x01, 0x54]);
+  assert.deepEqual(colormapRgb("viridis", 255), [0xfd, 0xe7, 0x25]);
+  assert.deepEqual(colormapRgb("inferno", 0), [0x00, 0x00, 0x04]);
+  assert.deepEqual(colormapRgb("inferno", 255), [0xfc, 0xff, 0xa4]);
+  assert.deepEqual(colormapRgb("gray", 128), [128, 128, 128]);
+  for (const name of COLORMAP_NAMES) {
+    const lut = colormapLut(name);
+    assert.equal(lut.length, 256);
+    assert.ok(lut.every((p) => p >>> 24 === 255), `${name} is opaque`);
+  }
+  assert.throws(() => colormapLut("jet"), /unknown colormap/);
+});
+
+test("contrast: auto window at the 0.5/99.5 percentiles, manual window, color table", () => {
+  const contrast = new ContrastWindow();
+  const data = new Uint16Array(1001);
+  for (let i = 0; i <= 1000; ++i) data[i] = Math.round((i / 1000) * 65535);
+  contrast.updateSamples("xy", { value_min: 0, value_max: 10 }, data);
+  assert.equal(contrast.refresh(), true);
+  assert.ok(Math.abs(contrast.min - 0.05) < 1e-3 && Math.abs(contrast.max - 9.95) < 1e-3, `${contrast.min} ${contrast.max}`);
+  assert.equal(contrast.refresh(), false);
+  assert.equal(contrast.setManual(2, 1), false);
+  assert.equal(contrast.setManual(1, 2), true);
+  assert.equal(contrast.mode, "manual");
+  const table = new Uint32Array(65536);
+  const lut = colormapLut("gray");
+  fillQuantizedColorTable(table, { value_min: 0, value_max: 3 }, contrast, lut);
+  assert.equal(table[0], lut[0]);                       // value 0, below the window
+  assert.equal(table[Math.round(65535 / 2)], lut[128]); // value 1.5, mid-window
+  assert.equal(table[65535], lut[255]);                 // value 3, above
+});

@@ -1,0 +1,346 @@
+// The tomolive viewer page: wires the connection, the three slice panes, the contrast, center and scan panels, and
+// the latency meter together, and exposes a read-only test hook, window.tomoliveViewer.
+//
+// Data flow: WebSocket -> (text) hello / status / event / reply -> panels;  (binary) decodeSliceMessage -> the
+// pane of that slice -> drawn in the next animation frame -> latency meter. User input -> set_center, set_slices
+// (control mode only), view (always: each pane asks for its own size and region).
+
+import { ContrastWindow } from "./contrast.js";
+import { ContrastPanel } from "./contrast_panel.js";
+import { CenterControl } from "./center_control.js";
+import { colormapLut } from "./colormaps.js";
+import { Connection, webSocketUrl } from "./connection.js";
+import { LatencyMeter } from "./latency_meter.js";
+import { ScanPanel } from "./scan_panel.js";
+import { SLICE_NAMES } from "./slice_geometry.js";
+import { decodeSliceMessage, dequantizeAll } from "./slice_message.js";
+import { SlicePane } from "./slice_pane.js";
+
+const VIEW_THROTTLE_MS = 100;
+const EVENTS_KEPT = 50;
+const REPLIES_KEPT = 50;
+
+class ViewerPage {
+  constructor() {
+    this.hello = null;
+    this.status = null;
+    this.viewers = null;
+    this.statusMessages = 0;
+    this.decodeErrors = 0;
+    this.lastDecodeError = "";
+    this.events = [];
+    this.replies = [];
+    this.colormap = "gray";
+    this.contrast = new ContrastWindow();
+    this.paintScheduled = false;
+    this.slicesInFlight = false;
+    this.slicesWanted = null;      // set_slices fields waiting for the one in flight
+    this.previewPositions = null;  // positions asked for and not yet in a status
+    this.viewTimers = new Map();
+
+    this.connection = new Connection(webSocketUrl(window.location), {
+      onState: (state) => this.connectionChanged(state),
+      onOpen: () => this.connectionOpened(),
+      onMessage: (message) => this.receiveMessage(message),
+      onSlice: (buffer, arrivedMs) => this.receiveSlice(buffer, arrivedMs),
+    });
+    this.latency = new LatencyMeter(this.connection);
+    this.scanPanel = new ScanPanel(document.querySelector("[data-testid=scan-panel]"));
+    this.center = new CenterControl(document.querySelector("[data-testid=center-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+      showError: (text) => this.showMessage(text, true),
+    });
+    this.contrastPanel = new ContrastPanel(document.querySelector("[data-testid=contrast-panel]"), {
+      contrast: this.contrast,
+      colormapChanged: (name) => {
+        this.colormap = name;
+        this.invalidateImages();
+      },
+      windowChanged: () => this.invalidateImages(),
+    });
+    const paneContext = {
+      contrast: this.contrast,
+      colormapName: () => this.colormap,
+      colormapLut: () => colormapLut(this.colormap),
+      positions: () => this.positions(),
+      dims: () => this.dims(),
+      pixelSizeUm: () => this.status?.scan?.pixel_size_um ?? null,
+      controlAllowed: () => this.controlAllowed(),
+      moveSlices: (fields) => this.moveSlices(fields),
+      viewChanged: (pane) => this.viewChanged(pane),
+      requestPaint: () => this.requestPaint(),
+    };
+    this.panes = {};
+    for (const name of SLICE_NAMES) {
+      this.panes[name] = new SlicePane(name, document.querySelector(`[data-testid=pane-${name}]`), paneContext);
+    }
+    this.contrastPanel.setColormap(this.colormap);
+    document.addEventListener("keydown", (event) => this.handleKey(event));
+    this.connection.start();
+  }
+
+  controlAllowed() {
+    return this.hello !== null && !this.hello.read_only && this.connection.isOpen();
+  }
+
+  // Positions of the three slices for the crosshairs: the newest asked for, else the status's.
+  positions() {
+    const scan = this.status?.scan;
+    const base = scan ? { xy_row: scan.xy_row, xz_y_px: scan.xz_y_px, yz_x_px: scan.yz_x_px } : null;
+    if (!base) return null;
+    return this.previewPositions ? { ...base, ...this.previewPositions } : base;
+  }
+
+  // Detector rows and columns of the scan shown.
+  dims() {
+    const scan = this.status?.scan;
+    if (scan) return { rows: scan.rows, cols: scan.cols };
+    const xz = this.panes.xz.shown?.header;
+    return xz ? { rows: xz.shape[0], cols: xz.shape[1] } : null;
+  }
+
+  connectionChanged(state) {
+    this.scanPanel.setConnection(state, this.connection.connects);
+    document.body.dataset.connection = state;
+    if (state !== "open") {
+      this.slicesInFlight = false;
+      this.updateControlState();
+    }
+  }
+
+  connectionOpened() {
+    this.hello = null;
+    for (const pane of Object.values(this.panes)) this.connection.send(pane.viewMessage());
+  }
+
+  receiveMessage(message) {
+    switch (message.type) {
+      case "hello":
+        this.hello = message;
+        this.updateControlState();
+        break;
+      case "status":
+        this.status = message.status;
+        this.viewers = message.viewers;
+        ++this.statusMessages;
+        this.statusArrived();
+        break;
+      case "event":
+        this.events.push(message);
+        if (this.events.length > EVENTS_KEPT) this.events.shift();
+        if (message.kind === "error") this.showMessage(`rejected: ${message.message}`, true);
+        else this.showMessage(message.message, false);
+        break;
+      case "reply":
+        this.replies.push(message);
+        if (this.replies.length > REPLIES_KEPT) this.replies.shift();
+        if (!message.ok) this.showMessage(`${message.command || "message"} refused: ${message.error?.code}: ` +
+                                          `${message.error?.message}`, true);
+        break;
+      default:
+        break;
+    }
+  }
+
+  statusArrived() {
+    const scan = this.status.scan;
+    if (this.previewPositions && !this.slicesInFlight && this.slicesWanted === null) this.previewPositions = null;
+    this.center.updateFromStatus(scan);
+    this.scanPanel.update(this.status, this.viewers, this.latency.summary());
+    this.showTitle(scan);
+    for (const pane of Object.values(this.panes)) pane.invalidate();
+  }
+
+  showTitle(scan) {
+    document.title = scan ? `tomolive · scan ${scan.scan_id} ${scan.projections_received}/` +
+                            `${scan.projections_expected}` : "tomolive viewer";
+  }
+
+  updateControlState() {
+    const readOnly = this.hello?.read_only === true;
+    const banner = document.querySelector("[data-testid=read-only-banner]");
+    banner.hidden = !readOnly;
+    banner.querySelector(".reason").textContent = readOnly ? this.hello.read_only_reason || "read-only" : "";
+    document.body.classList.toggle("read-only", readOnly);
+    document.body.dataset.mode = this.hello === null ? "unknown" : readOnly ? "read-only" : "control";
+    this.center.setEnabled(this.controlAllowed());
+  }
+
+  receiveSlice(buffer, arrivedMs) {
+    let message;
+    try {
+      message = decodeSliceMessage(buffer);
+    } catch (error) {
+      ++this.decodeErrors;
+      this.lastDecodeError = String(error.message ?? error);
+      return;
+    }
+    const pane = this.panes[message.header.slice];
+    pane.receive(message.header, message.data, this.latency.arrived(message.header, arrivedMs));
+  }
+
+  request(message) {
+    return this.connection.request(message);
+  }
+
+  // Sends set_slices for a click or drag; while one is in flight only the newest wish waits.
+  moveSlices(fields) {
+    this.previewPositions = { ...(this.previewPositions ?? {}), ...fields };
+    for (const pane of Object.values(this.panes)) pane.invalidate();
+    this.slicesWanted = { ...(this.slicesWanted ?? {}), ...fields };
+    this.sendSlices();
+  }
+
+  async sendSlices() {
+    if (this.slicesInFlight || this.slicesWanted === null) return;
+    const fields = this.slicesWanted;
+    this.slicesWanted = null;
+    this.slicesInFlight = true;
+    const reply = await this.request({ type: "set_slices", ...fields });
+    this.slicesInFlight = false;
+    if (reply.ok) {
+      const { xy_row, xz_y_px, yz_x_px } = reply.result;
+      this.previewPositions = { xy_row, xz_y_px, yz_x_px, ...(this.slicesWanted ?? {}) };
+    } else {
+      this.showMessage(`set_slices refused: ${reply.error.code}: ${reply.error.message}`, true);
+      this.previewPositions = null;
+    }
+    for (const pane of Object.values(this.panes)) pane.invalidate();
+    this.sendSlices();
+  }
+
+  // Sends the pane's view after zoom, pan or resize, at most every VIEW_THROTTLE_MS (the last one always goes).
+  viewChanged(pane) {
+    if (this.viewTimers.has(pane.name)) return;
+    this.viewTimers.set(pane.name, setTimeout(() => {
+      this.viewTimers.delete(pane.name);
+      this.connection.send(pane.viewMessage());
+    }, VIEW_THROTTLE_MS));
+  }
+
+  invalidateImages() {
+    for (const pane of Object.values(this.panes)) pane.invalidateImage();
+    this.contrastPanel.update(true);
+  }
+
+  requestPaint() {
+    if (this.paintScheduled) return;
+    this.paintScheduled = true;
+    requestAnimationFrame(() => this.paint());
+  }
+
+  // One animation frame: take the newest messages, move the automatic window, draw what changed; in the next
+  // frame (once these pixels are painted) hand the drawn updates to the latency meter.
+  paint() {
+    this.paintScheduled = false;
+    for (const pane of Object.values(this.panes)) {
+      const message = pane.adoptIncoming();
+      if (message) this.contrast.updateSamples(pane.name, message.header, message.data);
+    }
+    const version = this.contrast.version;
+    const samplesChanged = this.contrast.refresh();
+    if (this.contrast.version !== version) {
+      for (const pane of Object.values(this.panes)) pane.markImageStale();
+    }
+    const drawn = [];
+    for (const pane of Object.values(this.panes)) {
+      const token = pane.paint();
+      if (token) drawn.push(token);
+    }
+    this.contrastPanel.update(samplesChanged);
+    if (drawn.length > 0) {
+      requestAnimationFrame(() => {
+        const now = performance.now();
+        for (const token of drawn) this.latency.drawn(token, now);
+      });
+    }
+  }
+
+  handleKey(event) {
+    const target = event.target;
+    if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
+    if (this.center.handleKey(event)) {
+      event.preventDefault();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    switch (event.key) {
+      case "a":
+      case "A":
+        this.contrastPanel.setAuto();
+        break;
+      case "c":
+      case "C":
+        this.contrastPanel.cycleColormap();
+        break;
+      case "0":
+        for (const pane of Object.values(this.panes)) pane.resetView();
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  }
+
+  showMessage(text, isError) {
+    const element = document.querySelector("[data-testid=message]");
+    element.textContent = text;
+    element.classList.toggle("error", isError);
+  }
+}
+
+const page = new ViewerPage();
+
+// Read-only test hook: copies of the page's state; nothing here changes the page.
+window.tomoliveViewer = Object.freeze({
+  get connection() {
+    const c = page.connection;
+    return { state: c.state, connects: c.connects, rttMs: c.rttMs };
+  },
+  get hello() {
+    return structuredClone(page.hello);
+  },
+  get status() {
+    return structuredClone(page.status);
+  },
+  get viewers() {
+    return page.viewers;
+  },
+  get statusMessages() {
+    return page.statusMessages;
+  },
+  get controlAllowed() {
+    return page.controlAllowed();
+  },
+  get decodeErrors() {
+    return { count: page.decodeErrors, last: page.lastDecodeError };
+  },
+  get replies() {
+    return structuredClone(page.replies);
+  },
+  get events() {
+    return structuredClone(page.events);
+  },
+  get contrast() {
+    return { mode: page.contrast.mode, min: page.contrast.min, max: page.contrast.max, colormap: page.colormap };
+  },
+  get latency() {
+    const m = page.latency;
+    return { measured: m.measured, sent: m.sent, skippedNoRtt: m.skippedNoRtt, recent: [...m.recent],
+             summary: m.summary() };
+  },
+  get centerRequests() {
+    return page.center.requests;
+  },
+  // Per pane: last drawn header, frame counters, canvas size and the slice -> canvas transform.
+  pane(name) {
+    return page.panes[name].snapshot();
+  },
+  // The values (1/pixel) of the slice drawn now in pane `name`: {header, values (row-major data_shape)}.
+  shownValues(name) {
+    const shown = page.panes[name].shown;
+    if (!shown) return null;
+    return { header: structuredClone(shown.header), values: Array.from(dequantizeAll(shown.header, shown.data)) };
+  },
+});
