@@ -306,7 +306,12 @@ export function shownValues(page, name) {
 
 // The gray levels (red channel, 0..255) drawn on pane `name`'s canvas at the centre of every full-resolution slice
 // pixel, row-major over header.shape; requires the whole slice visible (zoom 1).
-export function drawnGray(page, name) {
+export async function drawnGray(page, name) {
+  return (await drawnPixels(page, name)).map((rgb) => rgb[0]);
+}
+
+// The [r, g, b] drawn on pane `name`'s canvas at the centre of every full-resolution slice pixel, row-major.
+export function drawnPixels(page, name) {
   return page.evaluate((n) => {
     const snapshot = window.tomoliveViewer.pane(n);
     const canvas = document.querySelector(`[data-testid=canvas-${n}]`);
@@ -318,7 +323,8 @@ export function drawnGray(page, name) {
       for (let j = 0; j < cols; ++j) {
         const x = Math.floor(originX + j * scale);
         const y = Math.floor(originY + i * scale);
-        out[i * cols + j] = image.data[4 * (y * canvas.width + x)];
+        const k = 4 * (y * canvas.width + x);
+        out[i * cols + j] = [image.data[k], image.data[k + 1], image.data[k + 2]];
       }
     }
     return out;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 
 import {
-  Daemon, correlation, drawnGray, freePorts, launchBrowser, openViewer, pagePoint, pane, relativeDifference,
+  Daemon, correlation, drawnGray, drawnPixels, freePorts, launchBrowser, openViewer, pagePoint, pane, relativeDifference,
   readNpy, scratchDir, screenshot, shownValues, sleep, streamScan, waitFor, waitScanEnded,
 } from "./harness.mjs";
 
@@ -103,8 +103,30 @@ test("the three panes show the phantom (decoded and drawn vs truth and get_slice
     assert.equal(state.decodeErrors.count, 0, state.decodeErrors.last);
     assert.equal(state.projections, `${PROJECTIONS} / ${PROJECTIONS}`);
     assert.equal(state.engine, "cpu");
-    assert.deepEqual(page.pageErrors, []);
     await screenshot(page, "panes");
+
+    // Colormap and manual window: with viridis and a window below every value, every pixel is viridis' last
+    // colour (#fde725); above every value, its first (#440154). "Auto" brings the phantom back.
+    await page.getByTestId("colormap").selectOption("viridis");
+    const allDrawn = async (rgb) => waitFor(`every XY pixel drawn as ${rgb}`, async () =>
+      (await drawnPixels(page, "xy")).every((p) => p.join() === rgb.join()));
+    await page.getByTestId("contrast-min").fill("-2");
+    await page.getByTestId("contrast-max").fill("-1");
+    await page.getByTestId("contrast-max").press("Enter");
+    await allDrawn([0xfd, 0xe7, 0x25]);
+    assert.equal((await hook(page, () => window.tomoliveViewer.contrast)).mode, "manual");
+    await page.getByTestId("contrast-max").fill("11");
+    await page.getByTestId("contrast-min").fill("10");
+    await page.getByTestId("contrast-min").press("Enter");
+    await allDrawn([0x44, 0x01, 0x54]);
+    await page.getByTestId("contrast-auto").click();
+    const contrast = await hook(page, () => window.tomoliveViewer.contrast);
+    assert.equal(contrast.mode, "auto");
+    assert.equal(contrast.colormap, "viridis");
+    const colours = new Set((await drawnPixels(page, "xy")).map((p) => p.join()));
+    assert.ok(colours.size > 50, `auto window over the phantom shows ${colours.size} colours`);
+    await screenshot(page, "panes-viridis");
+    assert.deepEqual(page.pageErrors, []);
     await page.close();
   } finally {
     await daemon.stop();
