@@ -117,7 +117,8 @@ test("contrast: auto window at the 0.5/99.5 percentiles, manual window, color ta
   for (let i = 0; i <= 1000; ++i) data[i] = Math.round((i / 1000) * 65535);
   contrast.updateSamples("xy", { value_min: 0, value_max: 10 }, data);
   assert.equal(contrast.refresh(), true);
-  assert.ok(Math.abs(contrast.min - 0.05) < 1e-3 && Math.abs(contrast.max - 9.95) < 1e-3, `${contrast.min} ${contrast.max}`);
+  // Exact to 1/4096 of the range.
+  assert.ok(Math.abs(contrast.min - 0.05) < 3e-3 && Math.abs(contrast.max - 9.95) < 3e-3, `${contrast.min} ${contrast.max}`);
   assert.equal(contrast.refresh(), false);
   assert.equal(contrast.setManual(2, 1), false);
   assert.equal(contrast.setManual(1, 2), true);
@@ -128,4 +129,27 @@ test("contrast: auto window at the 0.5/99.5 percentiles, manual window, color ta
   assert.equal(table[0], lut[0]);                       // value 0, below the window
   assert.equal(table[Math.round(65535 / 2)], lut[128]); // value 1.5, mid-window
   assert.equal(table[65535], lut[255]);                 // value 3, above
+});
+
+test("contrast: percentiles of a skewed sample over three panes match sorting, to 1/4096 of the range", () => {
+  const contrast = new ContrastWindow();
+  const all = [];
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (const name of ["xy", "xz", "yz"]) {
+    const data = new Uint16Array(5000);
+    for (let i = 0; i < data.length; ++i) data[i] = Math.min(65535, Math.round(-Math.log(1 - random()) * 6000));
+    const header = { value_min: -0.5, value_max: 2 };
+    contrast.updateSamples(name, header, data);
+    for (const q of data) all.push(header.value_min + (q / 65535) * 2.5);
+  }
+  contrast.refresh();
+  all.sort((a, b) => a - b);
+  const range = all[all.length - 1] - all[0];
+  for (const p of [0.5, 5, 50, 95, 99.5]) {
+    const exact = all[Math.max(0, Math.ceil((p / 100) * all.length) - 1)];  // the smallest value with p % at or below
+    assert.ok(Math.abs(contrast.percentile(p) - exact) <= 2 * (range / 4096) + 1e-9,
+              `percentile ${p}: ${contrast.percentile(p)} vs ${exact}`);
+  }
+  assert.equal(contrast.histogram(16).counts.reduce((a, b) => a + b, 0), all.length);
 });

@@ -71,8 +71,8 @@ export class ContrastPanel {
     context.fillRect(0, 0, width, height);
     const c = this.contrast;
     // The range shown: the sample's range widened to include the window.
-    const lo = Math.min(c.sorted[0] ?? c.min, c.min);
-    const hi = Math.max(c.sorted[c.sorted.length - 1] ?? c.max, c.max);
+    const lo = Number.isFinite(c.lo) ? Math.min(c.lo, c.min) : c.min;
+    const hi = Number.isFinite(c.hi) ? Math.max(c.hi, c.max) : c.max;
     const { counts } = c.histogram(BINS, lo, hi);
     const peak = Math.max(1, ...counts);
     const barWidth = width / BINS;
