@@ -140,7 +140,7 @@ ParsedBrowserMessage parse_browser_message(std::string_view text) {
   json message;
   try {
     message = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers beyond a double
     return BrowserMessageError{"", nullptr,
                                Error{ErrorCode::malformed_header, "WebSocket message (" +
                                                                       std::to_string(text.size()) +

@@ -184,10 +184,22 @@ HttpServer::HttpServer(const Options& options, SliceBoard& board, ControlHandler
   }
   accept_next();
   tick_status();
-  for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { run_io(); });
 }
 
 HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::run_io() {
+  // A handler that throws is a bug; it costs that one connection, never the daemon.
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("http: internal error, one connection dropped: {}", e.what());
+    }
+  }
+}
 
 std::string HttpServer::url() const {
   const bool v6 = options_.address.find(':') != std::string::npos;
@@ -212,6 +224,8 @@ void HttpServer::stop() {
     grace->async_wait([this, grace](beast::error_code) { io_.stop(); });
   }
   for (auto& thread : threads_) thread.join();
+  // Browsers that did not finish the close handshake in time: their handlers never run again; close the sockets.
+  for (const auto& session : sessions()) session->abort();
   control_pool_.join();
 }
 

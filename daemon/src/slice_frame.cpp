@@ -116,7 +116,9 @@ std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view
   for (const float value : binned.values) {
     std::uint16_t q = 0;
     if (std::isfinite(value)) {
-      q = static_cast<std::uint16_t>(std::lround(std::clamp((value - binned.min) * scale, 0.0, kLevels)));
+      // in double: the range of float values may exceed the largest float
+      q = static_cast<std::uint16_t>(
+          std::lround(std::clamp((static_cast<double>(value) - binned.min) * scale, 0.0, kLevels)));
     }
     std::memcpy(out, &q, sizeof q);
     out += sizeof q;

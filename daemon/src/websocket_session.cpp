@@ -82,6 +82,12 @@ void WebSocketSession::close() {
   });
 }
 
+void WebSocketSession::abort() {
+  open_ = false;
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
 void WebSocketSession::read_next() {
   if (!open_) return;
   ws_.async_read(read_buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));

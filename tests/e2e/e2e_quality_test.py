@@ -42,7 +42,7 @@ class Daemon:
         self.control = "ipc://" + os.path.join(workdir, "control")
         self.process = subprocess.Popen([
             os.path.join(build, "daemon", "tomolived"), "--engine", "cpu", "--data", self.data,
-            "--slices", self.slices, "--events", self.events, "--control", self.control,
+            "--slices", self.slices, "--events", self.events, "--control", self.control, "--http", "off",
             "--status-interval", "0", "--publish-hz", "20"])
         self.context = zmq.Context()
         self.sub = self.context.socket(zmq.SUB)

@@ -28,7 +28,8 @@ class Daemon:
         self.tools = tools
         self.control = "tcp://127.0.0.1:%d" % (base_port + 2)
         command = [tools.daemon, "--slices", "tcp://127.0.0.1:%d" % base_port,
-                   "--events", "tcp://127.0.0.1:%d" % (base_port + 1), "--control", self.control] + args
+                   "--events", "tcp://127.0.0.1:%d" % (base_port + 1), "--control", self.control]
+        command += ([] if "--http" in args else ["--http", "off"]) + args
         self.log = open(log_path, "a")
         self.log.write("=== " + " ".join(command) + "\n")
         self.log.flush()

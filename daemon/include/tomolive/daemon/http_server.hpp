@@ -70,6 +70,7 @@ class HttpServer : public DaemonOutput {
   class HttpConnection;
   friend class HttpConnection;
 
+  void run_io();  // one I/O thread
   void accept_next();
   void tick_status();
   void open_websocket(boost::beast::tcp_stream&& stream, WebSocketSession::Upgrade upgrade,

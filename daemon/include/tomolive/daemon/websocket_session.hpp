@@ -63,6 +63,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void send_status(std::shared_ptr<const std::string> status);
   // Starts a clean close (the daemon is stopping).
   void close();
+  // Closes the connection at once. Only when no I/O thread runs (after the server's threads have stopped).
+  void abort();
 
  private:
   using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
