@@ -61,17 +61,18 @@ step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" -
 if [[ -z ${SKIP_SANITIZER:-} ]]; then
   small='CudaEngine.OddShapesMatchCpu:CudaEngine.RejectsBadCalls:CudaEngine.PinnedFramesGiveTheSameSlices'
   small+=':StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:StorePrecisions/CudaVsCpu.SlidingWindow*'
+  small+=':FilterPath.*:StorePrecisions/CudaVsCpu.FilterPathWidths*'
   step memcheck "$log" compute-sanitizer --tool memcheck --error-exitcode 99 "$bin/gpu_test" --gtest_filter="$small"
   step racecheck "$log" compute-sanitizer --tool racecheck --error-exitcode 99 "$bin/gpu_test" \
-    --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*'
+    --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:FilterPath.Fused*'
   step synccheck "$log" compute-sanitizer --tool synccheck --error-exitcode 99 "$bin/gpu_test" \
-    --gtest_filter='CudaEngine.OddShapesMatchCpu'
+    --gtest_filter='CudaEngine.OddShapesMatchCpu:FilterPath.Fused*'
 fi
 for w in ${workloads#"$first"}; do
   step "bench $w" "$out/bench.log" "$bin/tomolive-bench" --workload "$w" --json "$out/bench-$w.json"
 done
 {
-  cuobjdump -res-usage "$bin/tomolive-bench" 2>&1 | grep -A1 -E 'backproject|preprocess|store_projection'
+  cuobjdump -res-usage "$bin/tomolive-bench" 2>&1 | grep -A1 -E 'backproject|preprocess|store_projection|fused_ramp'
   cuobjdump -sass "$bin/tomolive-bench" 2>&1 |
     awk '/Function :/ && on {exit} /Function : .*backproject_orthoslices.*StoreF16ELj4/ {on = 1} on {print}'
 } >"$out/sass.txt"

@@ -2,11 +2,11 @@
 // GpuRampFilter, ProjectionStore::write): flat-field correction and -log (attenuation(), preprocess.hpp), the ramp
 // filter of ramp_filter.hpp (each row zero-padded to padded_length(cols) = 4096, multiplied by ramp_response(4096),
 // as the CPU engine's CpuRampFilter) and the conversion into one slot of the projection store. Each block takes one
-// quad of 4 detector rows, i.e. one row of store cells; its 256 threads filter the quad's rows as two complex
-// 4096-point transforms (rows 4q + 4q+1 and 4q+2 + 4q+3 as real and imaginary parts: the ramp response is real and
-// even, so the two filtered rows come back apart) in registers and shared memory (fft4096.hpp). Device memory
-// traffic per projection: the raw frame, dark and flat read once, the slot written once (2048^2, uint16 frames, float16
-// store: 8 + 16 + 16 + 8 = 48 MB).
+// quad of 4 detector rows, i.e. one row of store cells; its 512 threads filter the quad's rows as two complex
+// 4096-point transforms of 256 threads each (rows 4q + 4q+1 and 4q+2 + 4q+3 as real and imaginary parts: the ramp
+// response is real and even, so the two filtered rows come back apart) in registers and shared memory (fft4096.hpp).
+// Device memory traffic per projection: the raw frame, dark and flat read once, the slot written once (2048^2, uint16
+// frames, float16 store: 8 + 16 + 16 + 8 = 48 MB).
 //
 // Only for detectors whose padded length is 4096 (1025..2048 columns: every target workload); FilterPath chooses
 // between this and the staged path. Thread safety: one owner; work is ordered by the stream passed in.
