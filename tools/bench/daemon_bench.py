@@ -8,6 +8,10 @@ bare GPU machine): the real tomolived, tomolive-sim sender processes and tomoliv
       median of the per-second rates over the steady middle of the run; loss is checked from the counters.
   T4  projection received -> three slices updated and published, p50/p99, at the W1 frame rate (33 frames/s,
       2016 x 2016): from the daemon's publish latency recorder (get_status), with slices published for every frame.
+  T5  (daemon part) projection received -> its slices arrived whole at a WebSocket client on the same machine, at
+      the W1 frame rate and the daemon's default publish rate, each slice asked for at a 512 x 512 pane
+      (ws_viewer_client.py: no browser can run on the GPU machine; the browser's decode-and-draw part is measured by
+      the viewer itself, tools/bench/viewer_latency.mjs).
 
 Writes one JSON file per workload in the format of ../shared/targets.md.
 """
@@ -18,7 +22,10 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+
+import ws_viewer_client
 
 FLOORS = {1: 3.6, 4: 9.0, 8: 12.5}  # GB/s, plain ZeroMQ PUSH->PULL with one copy on the GPU machine (targets.md)
 
@@ -170,6 +177,56 @@ def bench_latency(args, log_path):
     return "W1", figures
 
 
+def bench_viewer(args, log_path):
+    base = args.base_port + 60
+    data = "tcp://127.0.0.1:%d" % (base + 10)
+    http_port = base + 20
+    daemon = Daemon(args, ["--engine", args.engine, "--data", data, "--http", "127.0.0.1:%d" % http_port,
+                           "--status-interval", "1"], log_path, base)
+    projections = args.latency_projections
+    side = "128" if args.quick else "2016"
+    shape = ["--rows", side, "--cols", side, "--darks", "4", "--flats", "4", "--prerender", "16"]
+    measured_scan = 3
+    done = threading.Event()
+    result = {}
+
+    def watch():
+        try:
+            result["latencies"], result["frames"], result["bytes"] = ws_viewer_client.measure_arrival_latency(
+                "127.0.0.1", http_port, 512, measured_scan, done.is_set)
+        except Exception as error:  # reported below
+            result["error"] = repr(error)
+
+    viewer = threading.Thread(target=watch)
+    viewer.start()
+    try:
+        for scan_id, count in ((2, max(projections // 5, 10)), (measured_scan, projections)):
+            run = sender(args, data, 33, shape + ["--projections", str(count), "--scan-id", str(scan_id)])
+            wait_senders([run], count / 33 + 120)
+            wait_for(lambda: (daemon.status() or {}).get("scan", {}).get("state") == "ended", 60, "scan end")
+        time.sleep(0.5)  # the last slices reach the client
+    finally:
+        done.set()
+        viewer.join()
+    final = daemon.status()
+    code = daemon.stop()
+    latencies = sorted(result.get("latencies", []))
+    note = ("frames %s x %s uint16 at 33 frames/s, %d projections after a warm-up scan, engine %s, default "
+            "--publish-hz; one WebSocket client (Python, same machine) asking for each slice at 512 x 512; %d samples, "
+            "%d frames, %.1f MB received; daemon exit %d%s"
+            % (side, side, projections, final["engine"], len(latencies), result.get("frames", 0),
+               result.get("bytes", 0) / 1e6, code, "; client error " + result["error"] if "error" in result else ""))
+    if code != 0 or not latencies or "error" in result:
+        raise RuntimeError("viewer run failed: " + note)
+
+    def percentile(q):
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2)
+
+    figures = [figure("T5-daemon-p50", percentile(0.50), "ms", "-", None, note),
+               figure("T5-daemon-p99", percentile(0.99), "ms", "<= 100 (with the browser's draw)", None, note)]
+    return "W1", figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", help="folder with tomolived, tomolive-sim and tomolive-ctl (or name each below)")
@@ -182,9 +239,9 @@ def main():
     parser.add_argument("--turns", type=int, default=16, help="W2 turns of 1000 projections (ingest run length)")
     parser.add_argument("--latency-projections", type=int, default=300)
     parser.add_argument("--timeout", type=int, default=240)
-    parser.add_argument("--only", choices=["ingest", "latency"])
+    parser.add_argument("--only", choices=["ingest", "latency", "viewer"])
     parser.add_argument("--base-port", type=int, default=27000,
-                        help="first TCP port on 127.0.0.1 (below Linux's ephemeral range); uses base..base+120")
+                        help="first TCP port on 127.0.0.1 (below Linux's ephemeral range); uses base..base+130")
     parser.add_argument("--quick", action="store_true", help="tiny frames: a smoke test of this script on any machine")
     args = parser.parse_args()
     for attribute, name in (("daemon", "tomolived"), ("sim", "tomolive-sim"), ("ctl", "tomolive-ctl")):
@@ -196,7 +253,7 @@ def main():
     commit = os.environ.get("TOMOLIVE_COMMIT", "unknown")
     device = os.environ.get("TOMOLIVE_DEVICE", "unknown")
     log_path = os.path.join(args.out, "daemon_bench.log")
-    for name, run in (("ingest", bench_ingest), ("latency", bench_latency)):
+    for name, run in (("ingest", bench_ingest), ("latency", bench_latency), ("viewer", bench_viewer)):
         if args.only and args.only != name:
             continue
         workload, figures = run(args, log_path)

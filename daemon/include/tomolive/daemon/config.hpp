@@ -34,7 +34,7 @@ struct DaemonConfig {
   enum class IngestCopy { automatic, on, off } ingest_copy = IngestCopy::automatic;
   std::size_t queue_capacity = 256;  // frames between ingest and engine
   QueuePolicy queue_policy = QueuePolicy::block;
-  double publish_hz = 10.0;          // most slice updates per second per slice
+  double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";
 };
