@@ -174,6 +174,19 @@ test("a click in a pane moves the other slices and the daemon confirms", async (
     const xy = await waitShowsNewest(page, daemon, "xy", dir);
     const shownXy = await assertShowsSlice(page, "xy", xy);
     assert.equal(shownXy.header.position, moved2.xy_row);
+
+    // A drag in the YZ pane ends with the slices through the point where the button was released.
+    const [x3, y3] = await pagePoint(page, "yz", 30, 20);
+    const [x4, y4] = await pagePoint(page, "yz", 60, 30);
+    await page.mouse.move(x3, y3);
+    await page.mouse.down();
+    await page.mouse.move(x4, y4, { steps: 8 });
+    await page.mouse.up();
+    const dragged = await waitFor("the daemon's slices at the end of the drag", async () => {
+      const scan = (await daemon.status()).scan;
+      return scan.xy_row === 30 && Math.abs(scan.xz_y_px - (60 - half)) <= 0.5 ? scan : null;
+    });
+    assert.equal(dragged.yz_x_px, moved2.yz_x_px, "a drag in YZ does not move the YZ slice");
     assert.deepEqual(page.pageErrors, []);
     await screenshot(page, "click");
     await page.close();
