@@ -19,6 +19,13 @@ import { SlicePane } from "./slice_pane.js";
 const VIEW_THROTTLE_MS = 100;
 const EVENTS_KEPT = 50;
 const REPLIES_KEPT = 50;
+const PREVIEW_KEPT_MS = 2000;  // crosshairs follow the positions asked for until a status shows them, at most this
+
+// Whether the status's scan shows the slice positions in `positions`.
+function statusShows(scan, positions) {
+  if (!scan) return false;
+  return Object.entries(positions).every(([key, value]) => Math.abs(scan[key] - value) < 0.05);
+}
 
 class ViewerPage {
   constructor() {
@@ -36,6 +43,7 @@ class ViewerPage {
     this.slicesInFlight = false;
     this.slicesWanted = null;      // set_slices fields waiting for the one in flight
     this.previewPositions = null;  // positions asked for and not yet in a status
+    this.previewSetMs = 0;
     this.viewTimers = new Map();
 
     this.connection = new Connection(webSocketUrl(window.location), {
@@ -145,7 +153,10 @@ class ViewerPage {
 
   statusArrived() {
     const scan = this.status.scan;
-    if (this.previewPositions && !this.slicesInFlight && this.slicesWanted === null) this.previewPositions = null;
+    if (this.previewPositions && !this.slicesInFlight && this.slicesWanted === null &&
+        (statusShows(scan, this.previewPositions) || performance.now() - this.previewSetMs > PREVIEW_KEPT_MS)) {
+      this.previewPositions = null;
+    }
     this.center.updateFromStatus(scan);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
     this.showTitle(scan);
@@ -187,6 +198,7 @@ class ViewerPage {
   // Sends set_slices for a click or drag; while one is in flight only the newest wish waits.
   moveSlices(fields) {
     this.previewPositions = { ...(this.previewPositions ?? {}), ...fields };
+    this.previewSetMs = performance.now();
     for (const pane of Object.values(this.panes)) pane.invalidate();
     this.slicesWanted = { ...(this.slicesWanted ?? {}), ...fields };
     this.sendSlices();
@@ -202,6 +214,7 @@ class ViewerPage {
     if (reply.ok) {
       const { xy_row, xz_y_px, yz_x_px } = reply.result;
       this.previewPositions = { xy_row, xz_y_px, yz_x_px, ...(this.slicesWanted ?? {}) };
+      this.previewSetMs = performance.now();
     } else {
       this.showMessage(`set_slices refused: ${reply.error.code}: ${reply.error.message}`, true);
       this.previewPositions = null;
