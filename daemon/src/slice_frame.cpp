@@ -27,6 +27,7 @@ struct Binned {
   std::vector<float> values;
   float min = 0.0F;
   float max = 0.0F;
+  std::size_t non_finite = 0;  // data pixels whose block has no finite value
 };
 
 Binned bin(const SliceSnapshot& slice, const SliceCut& cut) {
@@ -55,6 +56,7 @@ Binned bin(const SliceSnapshot& slice, const SliceCut& cut) {
       float& value = out.values[static_cast<std::size_t>(dr) * cut.data_cols + dc];
       if (finite == 0) {
         value = std::numeric_limits<float>::quiet_NaN();
+        ++out.non_finite;
         continue;
       }
       value = static_cast<float>(sum / finite);
@@ -99,7 +101,10 @@ std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view
   header["encoding"] = "uint16_linear";
   header["value_min"] = binned.min;
   header["value_max"] = binned.max;
+  header["non_finite"] = binned.non_finite;
   header["sent_ns"] = sent_ns;
+  // Exact in a JavaScript number, unlike the nanosecond timestamps (> 2^53); 0 when no projection is included.
+  header["daemon_latency_ns"] = slice.header.received_ns > 0 ? sent_ns - slice.header.received_ns : 0;
   const std::string header_text = header.dump();
 
   const std::size_t header_end = sizeof kMagic + sizeof(std::uint32_t) + header_text.size();

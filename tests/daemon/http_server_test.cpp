@@ -278,6 +278,9 @@ TEST(WebSocket, BrowsersGetTheSlicesStatusAndEvents) {
     std::vector<float> expected;
     ASSERT_TRUE(fixture.control().request(protocol::GetSlice{kind}, &expected).ok());
     EXPECT_EQ(slice->header["binning"], 1);
+    EXPECT_EQ(slice->header["non_finite"], 0);
+    EXPECT_EQ(slice->header["daemon_latency_ns"].get<std::int64_t>(),
+              slice->header["sent_ns"].get<std::int64_t>() - slice->header["received_ns"].get<std::int64_t>());
     EXPECT_EQ(slice->header["scan_id"], 1);
     ASSERT_EQ(slice->values.size(), expected.size());
     const double quantum = (slice->header["value_max"].get<double>() - slice->header["value_min"].get<double>()) / 65535;

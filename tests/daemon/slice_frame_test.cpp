@@ -447,6 +447,7 @@ TEST(SliceFrame, NonFiniteValuesAreExcludedFromRangeAndAverages) {
   EXPECT_EQ(decoded.q[0], 0);
   EXPECT_EQ(decoded.q[15], 0);
   EXPECT_EQ(decoded.q[11], 0);
+  EXPECT_EQ(decoded.header.at("non_finite"), 3);
   expect_matches_reference(slice, unbinned, frame);
 
   const SliceView binned = view_of(2, 2);  // f = 2: the NaN block averages its 3 finite pixels
@@ -456,6 +457,7 @@ TEST(SliceFrame, NonFiniteValuesAreExcludedFromRangeAndAverages) {
   // Blocks: {NaN,1,1,2} -> 4/3; {2,3,3,4} -> 3; {2,3,3,4} -> 3; {4,-inf,5,inf} -> 4.5.
   EXPECT_NEAR(b.header.at("value_min").get<double>(), 4.0 / 3.0, 1e-6);
   EXPECT_NEAR(b.header.at("value_max").get<double>(), 4.5, 1e-6);
+  EXPECT_EQ(b.header.at("non_finite"), 0);  // every block has a finite value
 }
 
 TEST(SliceFrame, BlockWithoutFiniteValuesIsZeroAndOutsideTheRange) {
@@ -473,6 +475,7 @@ TEST(SliceFrame, BlockWithoutFiniteValuesIsZeroAndOutsideTheRange) {
   EXPECT_FLOAT_EQ(decoded.header.at("value_max").get<float>(), 22.5F);
   EXPECT_EQ(decoded.q[1], 0);
   EXPECT_EQ(decoded.q[3], 65535);
+  EXPECT_EQ(decoded.header.at("non_finite"), 1);  // tells q = 0 here from q = 0 at value_min
   expect_matches_reference(slice, view, frame);
 }
 
@@ -487,6 +490,7 @@ TEST(SliceFrame, AllNonFiniteSliceHasRangeZeroAndAllZeros) {
   EXPECT_EQ(value_min, value_max);
   ASSERT_EQ(decoded.q.size(), 25u);
   for (const std::uint16_t q : decoded.q) EXPECT_EQ(q, 0);
+  EXPECT_EQ(decoded.header.at("non_finite"), 25);
 }
 
 TEST(SliceFrame, ConstantSliceHasRangeZero) {

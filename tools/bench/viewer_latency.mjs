@@ -9,7 +9,7 @@
 // in the format of targets.md (figures T5-p50 and T5-p99 in ms, target p99 <= 100 ms).
 //
 // Usage: node tools/bench/viewer_latency.mjs [--size 256] [--rows N] [--projections 180] [--rate 33]
-//          [--warmup 30] [--repeat 3] [--engine auto|cpu|cuda] [--publish-hz 10] [--workload NAME] [--out DIR]
+//          [--warmup 30] [--repeat 3] [--engine auto|cpu|cuda] [--publish-hz 30] [--workload NAME] [--out DIR]
 //          [--daemon PATH] [--sim PATH] [--ctl PATH]
 // W1 at full size: --size 2016 --projections 3000 --rate 33 --workload W1.
 // Environment: TOMOLIVE_DEVICE and TOMOLIVE_COMMIT override the recorded device and commit. Needs chromium and
@@ -29,7 +29,7 @@ const { values: options } = parseArgs({
     warmup: { type: "string", default: "30" },
     repeat: { type: "string", default: "3" },
     engine: { type: "string", default: "auto" },
-    "publish-hz": { type: "string", default: "10" },
+    "publish-hz": { type: "string", default: "30" },
     workload: { type: "string" },
     out: { type: "string" },
     daemon: { type: "string" },

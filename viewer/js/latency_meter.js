@@ -3,7 +3,8 @@
 //
 // A slice update is measured when its received_ns is newer than any before for that slice (it carries a newly
 // received projection; recomputes and re-sends for a new view carry an old received_ns and are not). Its latency is
-//   (sent_ns - received_ns)           on the daemon's clock
+//   daemon_latency_ns                 sent_ns - received_ns on the daemon's clock (exact; the timestamps are not
+//                                     exact as JavaScript numbers)
 // + round trip / 2                    of the newest ping/pong, for the transit to this page
 // + (drawn - arrived)                 on this page's monotonic clock (performance.now()),
 // where drawn is taken in the animation frame after the one whose callback put the pixels on the canvas, i.e. once
@@ -40,7 +41,8 @@ export class LatencyMeter {
     const newest = this.newestReceivedNs.get(header.slice) ?? 0;
     if (!(received > newest)) return null;
     this.newestReceivedNs.set(header.slice, received);
-    return { scanId: header.scan_id, daemonUs: (header.sent_ns - received) / 1000, arrivedMs };
+    const daemonNs = header.daemon_latency_ns ?? header.sent_ns - received;
+    return { scanId: header.scan_id, daemonUs: daemonNs / 1000, arrivedMs };
   }
 
   // Called with the token once the update's pixels have been painted, drawnMs from performance.now().
