@@ -1,6 +1,7 @@
 // Tests of the CUDA engine against the CPU engine (the reference) on fresh random inputs every run: Q2 (CUDA vs CPU,
 // float32 and float16 stores), Q3 (incremental vs recompute), sliding windows, slice moves, every pixel type, odd
-// shapes, the fused and the staged filter paths, refusals and errors. Every test skips, with the reason, where no CUDA device is usable.
+// shapes, the fused and the staged filter paths, refusals and errors. Every test skips, with the reason, where no CUDA
+// device is usable.
 #include <gtest/gtest.h>
 
 #include <cmath>

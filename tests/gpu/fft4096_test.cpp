@@ -25,7 +25,7 @@ using gpu_testing::relative_max_difference;
 using gpu_testing::Seeded;
 namespace fft = fft4096;
 
-using Values = Complex[1][fft::kValues];  // one transform per emulated thread, as the kernel's
+using Values = Complex[fft::kValues];
 
 // Direct DFT in double precision, sign -1 (forward) or +1 (inverse).
 std::vector<std::complex<double>> direct_dft(const std::vector<Complex>& x, int sign) {
@@ -84,14 +84,14 @@ struct SharedArray {
   void write(std::vector<Values>& threads, fft::Pattern pattern) {
     for (std::uint32_t t = 0; t < fft::kThreads; ++t) {
       for (std::uint32_t j = 0; j < fft::kValues; ++j) {
-        slots[fft::slot(fft::logical_index(pattern, t, j))] = threads[t][0][j];
+        slots[fft::slot(fft::logical_index(pattern, t, j))] = threads[t][j];
       }
     }
   }
   void read(std::vector<Values>& threads, fft::Pattern pattern) const {
     for (std::uint32_t t = 0; t < fft::kThreads; ++t) {
       for (std::uint32_t j = 0; j < fft::kValues; ++j) {
-        threads[t][0][j] = slots[fft::slot(fft::logical_index(pattern, t, j))];
+        threads[t][j] = slots[fft::slot(fft::logical_index(pattern, t, j))];
       }
     }
   }
@@ -102,7 +102,7 @@ std::vector<Complex> forward_transform(const std::vector<Complex>& x) {
   std::vector<Values> threads(fft::kThreads);
   SharedArray shared;
   for (std::uint32_t t = 0; t < fft::kThreads; ++t) {
-    for (std::uint32_t a = 0; a < fft::kHalfValues; ++a) threads[t][0][a] = x[256 * a + t];
+    for (std::uint32_t a = 0; a < fft::kHalfValues; ++a) threads[t][a] = x[256 * a + t];
     fft::forward_pass1(t, threads[t]);
   }
   shared.write(threads, fft::Pattern::by_column);
@@ -113,7 +113,7 @@ std::vector<Complex> forward_transform(const std::vector<Complex>& x) {
   std::vector<Complex> spectrum(fft::kLength);
   for (std::uint32_t t = 0; t < fft::kThreads; ++t) {
     fft::forward_pass3(threads[t]);
-    for (std::uint32_t j = 0; j < fft::kValues; ++j) spectrum[fft::spectrum_bin(t, j)] = threads[t][0][j];
+    for (std::uint32_t j = 0; j < fft::kValues; ++j) spectrum[fft::spectrum_bin(t, j)] = threads[t][j];
   }
   return spectrum;
 }
@@ -172,7 +172,7 @@ void emulate_ramp_filter_pair(std::vector<float>& row0, std::vector<float>& row1
   for (std::uint32_t t = 0; t < fft::kThreads; ++t) {
     for (std::uint32_t a = 0; a < fft::kHalfValues; ++a) {
       const std::uint32_t col = 256 * a + t;
-      threads[t][0][a] = col < cols ? Complex{row0[col], row1[col]} : Complex{};
+      threads[t][a] = col < cols ? Complex{row0[col], row1[col]} : Complex{};
     }
     fft::forward_pass1(t, threads[t]);
   }
@@ -185,7 +185,7 @@ void emulate_ramp_filter_pair(std::vector<float>& row0, std::vector<float>& row1
     fft::forward_pass3(threads[t]);
     for (std::uint32_t j = 0; j < fft::kValues; ++j) {
       const std::uint32_t k = fft::spectrum_bin(t, j);
-      threads[t][0][j] = threads[t][0][j] * response[std::min(k, fft::kLength - k)];
+      threads[t][j] = threads[t][j] * response[std::min(k, fft::kLength - k)];
     }
     fft::inverse_pass1(t, threads[t]);
   }
@@ -199,8 +199,8 @@ void emulate_ramp_filter_pair(std::vector<float>& row0, std::vector<float>& row1
     for (std::uint32_t a = 0; a < fft::kHalfValues; ++a) {
       const std::uint32_t col = 256 * a + t;
       if (col < cols) {
-        row0[col] = threads[t][0][a].re;
-        row1[col] = threads[t][0][a].im;
+        row0[col] = threads[t][a].re;
+        row1[col] = threads[t][a].im;
       }
     }
   }

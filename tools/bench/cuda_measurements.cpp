@@ -116,8 +116,8 @@ Throughput measure_throughput(const Workload& workload, const Frames& frames, co
   t.pinned_rate = rate(pinned.data);
   t.pageable_rate = rate(pageable_data(frames));
   log << workload.id << " throughput: GPU " << t.gpu_us << " us/projection (upload " << t.upload_us
-      << ", fused " << t.fused_us << ", preprocess " << t.preprocess_us << ", filter " << t.filter_us << ", store " << t.store_us << ", update "
-      << t.update_us << "); pipeline " << t.pinned_rate << " /s pinned, " << t.pageable_rate << " /s pageable\n";
+      << ", fused " << t.fused_us << ", preprocess " << t.preprocess_us << ", filter " << t.filter_us << ", store "
+      << t.store_us << ", update " << t.update_us << "); pipeline " << t.pinned_rate << " /s pinned, " << t.pageable_rate << " /s pageable\n";
   return t;
 }
 

@@ -17,8 +17,6 @@
 // Exchanges: value j of thread t moves to or from logical index logical_index(pattern, t, j) of a shared array of N
 // complex values, stored at slot(logical) (one spare slot per 16, so that no pattern has shared-memory bank
 // conflicts: every half-warp touches 16 distinct 8-byte bank pairs).
-//
-// Every pass takes P independent transforms of the same thread (v[p], p < P), which share its twiddles.
 #pragma once
 
 #include <cstdint>
@@ -59,20 +57,17 @@ TOMOLIVE_HD inline std::uint32_t spectrum_bin(std::uint32_t t, std::uint32_t j) 
 
 namespace detail {
 
-// v[p][j] *= first * step^j for every j and transform p (first: nullptr for 1). The powers come from a running
-// product, so that only two twiddles are live at a time (registers); its rounding grows with j, to about 15 ulp.
-template <unsigned P>
-TOMOLIVE_HD inline void twiddle(Complex (&v)[P][kValues], const Complex* first, Complex step) {
+// v[j] *= first * step^j for every j (first: nullptr for 1). The powers come from a running product, so that only
+// two twiddles are live at a time (registers); its rounding grows with j, to about 15 ulp.
+TOMOLIVE_HD inline void twiddle(Complex (&v)[kValues], const Complex* first, Complex step) {
   Complex w = step;
   if (first != nullptr) {
-TOMOLIVE_UNROLL
-    for (unsigned p = 0; p < P; ++p) v[p][0] = v[p][0] * *first;
+    v[0] = v[0] * *first;
     w = *first * step;
   }
-TOMOLIVE_UNROLL
+  TOMOLIVE_UNROLL
   for (unsigned j = 1; j < kValues; ++j) {
-TOMOLIVE_UNROLL
-    for (unsigned p = 0; p < P; ++p) v[p][j] = v[p][j] * w;
+    v[j] = v[j] * w;
     if (j + 1 < kValues) w = w * step;
   }
 }
@@ -86,88 +81,70 @@ TOMOLIVE_HD inline Complex root(std::uint32_t e) {
 
 }  // namespace detail
 
-// Pass 1, thread t = b. On entry v[p][a] = x[256 a + b] for a < 8 (v[p][8..15] are not read: the zero padding); on
-// return v[p][k1] = W_N^(b k1) * sum_a x[256 a + b] W_16^(a k1). A 16-point DFT of which half the inputs are zero: the
-// even outputs are the 8-point DFT of the inputs, the odd ones that of the inputs times W_16^a.
-template <unsigned P>
-TOMOLIVE_HD inline void forward_pass1(std::uint32_t t, Complex (&v)[P][kValues]) {
-TOMOLIVE_UNROLL
-  for (unsigned p = 0; p < P; ++p) {
-    Complex even[8], odd[8];
-TOMOLIVE_UNROLL
-    for (unsigned a = 0; a < 8; ++a) {
-      even[a] = v[p][a];
-      odd[a] = rotate16<Direction::forward>(v[p][a], a);
-    }
-    dft8<Direction::forward>(even);
-    dft8<Direction::forward>(odd);
-TOMOLIVE_UNROLL
-    for (unsigned m = 0; m < 8; ++m) {
-      v[p][2 * m] = even[m];
-      v[p][2 * m + 1] = odd[m];
-    }
+// Pass 1, thread t = b. On entry v[a] = x[256 a + b] for a < 8 (v[8..15] are not read: the zero padding); on return
+// v[k1] = W_N^(b k1) * sum_a x[256 a + b] W_16^(a k1). A 16-point DFT of which half the inputs are zero: the even
+// outputs are the 8-point DFT of the inputs, the odd ones that of the inputs times W_16^a.
+TOMOLIVE_HD inline void forward_pass1(std::uint32_t t, Complex (&v)[kValues]) {
+  Complex even[8], odd[8];
+  TOMOLIVE_UNROLL
+  for (unsigned a = 0; a < 8; ++a) {
+    even[a] = v[a];
+    odd[a] = rotate16<Direction::forward>(v[a], a);
+  }
+  dft8<Direction::forward>(even);
+  dft8<Direction::forward>(odd);
+  TOMOLIVE_UNROLL
+  for (unsigned m = 0; m < 8; ++m) {
+    v[2 * m] = even[m];
+    v[2 * m + 1] = odd[m];
   }
   detail::twiddle(v, nullptr, detail::root<Direction::forward>(t));
 }
 
-// Pass 2, thread t = (k1, d) = (t / 16, t % 16). On entry v[p][c] = pass 1's value k1 of thread 16 c + d; on return
-// v[p][m1] = W_256^(d m1) * sum_c v[p][c] W_16^(c m1).
-template <unsigned P>
-TOMOLIVE_HD inline void forward_pass2(std::uint32_t t, Complex (&v)[P][kValues]) {
-TOMOLIVE_UNROLL
-  for (unsigned p = 0; p < P; ++p) dft16<Direction::forward>(v[p]);
+// Pass 2, thread t = (k1, d) = (t / 16, t % 16). On entry v[c] = pass 1's value k1 of thread 16 c + d; on return
+// v[m1] = W_256^(d m1) * sum_c v[c] W_16^(c m1).
+TOMOLIVE_HD inline void forward_pass2(std::uint32_t t, Complex (&v)[kValues]) {
+  dft16<Direction::forward>(v);
   detail::twiddle(v, nullptr, detail::root<Direction::forward>(16 * (t % 16)));
 }
 
-// Pass 3, thread t = (k1, m1). On entry v[p][d] = pass 2's value m1 of thread (k1, d); on return v[p][m2] = X[k],
+// Pass 3, thread t = (k1, m1). On entry v[d] = pass 2's value m1 of thread (k1, d); on return v[m2] = X[k],
 // k = spectrum_bin(t, m2).
-template <unsigned P>
-TOMOLIVE_HD inline void forward_pass3(Complex (&v)[P][kValues]) {
-TOMOLIVE_UNROLL
-  for (unsigned p = 0; p < P; ++p) dft16<Direction::forward>(v[p]);
-}
+TOMOLIVE_HD inline void forward_pass3(Complex (&v)[kValues]) { dft16<Direction::forward>(v); }
 
 // The inverse passes undo the forward ones in reverse order, with conjugate twiddles (unnormalised, as FFTW's
 // FFTW_BACKWARD: forward then inverse multiplies by N).
 
-// Inverse pass 1, thread t = (k1, m1): v[p][m2] = spectrum at spectrum_bin(t, m2) -> v[p][d] =
-// W_256^-(d m1) * sum_m2 v[p][m2] W_16^-(d m2).
-template <unsigned P>
-TOMOLIVE_HD inline void inverse_pass1(std::uint32_t t, Complex (&v)[P][kValues]) {
-TOMOLIVE_UNROLL
-  for (unsigned p = 0; p < P; ++p) dft16<Direction::inverse>(v[p]);
+// Inverse pass 1, thread t = (k1, m1): v[m2] = spectrum at spectrum_bin(t, m2) -> v[d] =
+// W_256^-(d m1) * sum_m2 v[m2] W_16^-(d m2).
+TOMOLIVE_HD inline void inverse_pass1(std::uint32_t t, Complex (&v)[kValues]) {
+  dft16<Direction::inverse>(v);
   detail::twiddle(v, nullptr, detail::root<Direction::inverse>(16 * (t % 16)));
 }
 
-// Inverse pass 2, thread t = (k1, d): v[p][m1] = inverse pass 1's value d of thread (k1, m1) -> v[p][c] =
-// W_N^-((16 c + d) k1) * sum_m1 v[p][m1] W_16^-(c m1).
-template <unsigned P>
-TOMOLIVE_HD inline void inverse_pass2(std::uint32_t t, Complex (&v)[P][kValues]) {
-TOMOLIVE_UNROLL
-  for (unsigned p = 0; p < P; ++p) dft16<Direction::inverse>(v[p]);
+// Inverse pass 2, thread t = (k1, d): v[m1] = inverse pass 1's value d of thread (k1, m1) -> v[c] =
+// W_N^-((16 c + d) k1) * sum_m1 v[m1] W_16^-(c m1).
+TOMOLIVE_HD inline void inverse_pass2(std::uint32_t t, Complex (&v)[kValues]) {
+  dft16<Direction::inverse>(v);
   const std::uint32_t k1 = t / 16, d = t % 16;
   const Complex first = detail::root<Direction::inverse>(d * k1);
   detail::twiddle(v, &first, detail::root<Direction::inverse>(16 * k1));
 }
 
-// Inverse pass 3, thread t = b: v[p][k1] = inverse pass 2's value c = b / 16 of thread (k1, b % 16) -> v[p][a] =
-// x[256 a + b] for a < 8 (v[p][8..15] are left undefined: the outputs past N / 2 that the filter drops). The 16-point
+// Inverse pass 3, thread t = b: v[k1] = inverse pass 2's value c = b / 16 of thread (k1, b % 16) -> v[a] =
+// x[256 a + b] for a < 8 (v[8..15] are left undefined: the outputs past N / 2 that the filter drops). The 16-point
 // inverse DFT's first 8 outputs: the 8-point inverse DFT of the even inputs plus W_16^-a times that of the odd ones.
-template <unsigned P>
-TOMOLIVE_HD inline void inverse_pass3(Complex (&v)[P][kValues]) {
-TOMOLIVE_UNROLL
-  for (unsigned p = 0; p < P; ++p) {
-    Complex even[8], odd[8];
-TOMOLIVE_UNROLL
-    for (unsigned m = 0; m < 8; ++m) {
-      even[m] = v[p][2 * m];
-      odd[m] = v[p][2 * m + 1];
-    }
-    dft8<Direction::inverse>(even);
-    dft8<Direction::inverse>(odd);
-TOMOLIVE_UNROLL
-    for (unsigned a = 0; a < 8; ++a) v[p][a] = even[a] + rotate16<Direction::inverse>(odd[a], a);
+TOMOLIVE_HD inline void inverse_pass3(Complex (&v)[kValues]) {
+  Complex even[8], odd[8];
+  TOMOLIVE_UNROLL
+  for (unsigned m = 0; m < 8; ++m) {
+    even[m] = v[2 * m];
+    odd[m] = v[2 * m + 1];
   }
+  dft8<Direction::inverse>(even);
+  dft8<Direction::inverse>(odd);
+  TOMOLIVE_UNROLL
+  for (unsigned a = 0; a < 8; ++a) v[a] = even[a] + rotate16<Direction::inverse>(odd[a], a);
 }
 
 }  // namespace tomolive::kernels::cuda::fft4096

@@ -24,7 +24,7 @@ constexpr unsigned kTransforms = 2;
 constexpr unsigned kThreads = kTransforms * fft::kThreads;
 constexpr std::size_t kSharedBytes = std::size_t{kTransforms} * fft::kSlots * sizeof(Complex);  // 69 632
 
-using Values = Complex[1][fft::kValues];
+using Values = Complex[fft::kValues];
 
 // Moves the values of every thread of the block from pattern `from` to pattern `to` through the shared array
 // `transform` (this thread's transform's kSlots). The leading barrier lets every thread finish reading the previous
@@ -33,10 +33,10 @@ __device__ __forceinline__ void exchange(Complex* transform, std::uint32_t t, Va
                                          fft::Pattern to) {
   __syncthreads();
 #pragma unroll
-  for (unsigned j = 0; j < fft::kValues; ++j) transform[fft::slot(fft::logical_index(from, t, j))] = v[0][j];
+  for (unsigned j = 0; j < fft::kValues; ++j) transform[fft::slot(fft::logical_index(from, t, j))] = v[j];
   __syncthreads();
 #pragma unroll
-  for (unsigned j = 0; j < fft::kValues; ++j) v[0][j] = transform[fft::slot(fft::logical_index(to, t, j))];
+  for (unsigned j = 0; j < fft::kValues; ++j) v[j] = transform[fft::slot(fft::logical_index(to, t, j))];
 }
 
 // Mapping: grid (quads), 512 threads, 68 KiB of dynamic shared memory; block q filters detector rows 4q .. 4q + 3
@@ -76,7 +76,7 @@ __global__ void __launch_bounds__(kThreads)
       const bool in = row < rows && 256 * a + t < cols;
       bool was_clamped = false;
       const float value = attenuation(raw_value[a], dark_value[a], flat_value[a], kMinTransmission, was_clamped);
-      (h == 0 ? v[0][a].re : v[0][a].im) = in ? value : 0.f;
+      (h == 0 ? v[a].re : v[a].im) = in ? value : 0.f;
       clamped_here += in && was_clamped ? 1u : 0u;
     }
   }
@@ -90,7 +90,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
   for (unsigned j = 0; j < fft::kValues; ++j) {
     const std::uint32_t k = fft::spectrum_bin(t, j);
-    v[0][j] = v[0][j] * __ldg(response + (k <= fft::kLength / 2 ? k : fft::kLength - k));
+    v[j] = v[j] * __ldg(response + (k <= fft::kLength / 2 ? k : fft::kLength - k));
   }
   fft::inverse_pass1(t, v);
   exchange(transform, t, v, fft::Pattern::by_inner, fft::Pattern::by_middle);
@@ -102,7 +102,7 @@ __global__ void __launch_bounds__(kThreads)
   __syncthreads();
 #pragma unroll
   for (unsigned a = 0; a < fft::kHalfValues; ++a) {
-    transform[fft::slot(fft::logical_index(fft::Pattern::by_column, t, a))] = v[0][a];
+    transform[fft::slot(fft::logical_index(fft::Pattern::by_column, t, a))] = v[a];
   }
   __syncthreads();
   const bool row_in[4] = {4 * quad < rows, 4 * quad + 1 < rows, 4 * quad + 2 < rows, 4 * quad + 3 < rows};
