@@ -1,0 +1,375 @@
+#include "tomolive/kernels/center_estimation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstddef>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+
+#include "fftw_handles.hpp"
+#include "tomolive/kernels/cpu_ramp_filter.hpp"
+#include "tomolive/kernels/ramp_filter.hpp"
+
+namespace tomolive::kernels {
+namespace {
+
+// --- Registration ---
+
+// Columns tapered at each end of a row by the apodizing window: cols / kTaperDivisor (at least 1).
+constexpr std::uint32_t kTaperDivisor = 16;
+// Sub-pixel refinement: the band-limited correlation is evaluated over (peak - 1, peak + 1) at this step (pixels of
+// shift), then a parabola goes through the best sample and its two neighbours.
+constexpr double kRefineStep = 1.0 / 32.0;
+// Pairs whose offsets spread by this much (RMS, pixels) get agreement 1/2 (Q4's tolerance).
+constexpr double kAgreementScalePx = 0.25;
+
+// Tukey window over the columns: 1 in the middle, a raised cosine over `taper` columns at each end, symmetric
+// (w[j] == w[cols - 1 - j]), so that mirroring a row does not change its window.
+std::vector<double> column_window(std::uint32_t cols) {
+  std::vector<double> w(cols, 1.0);
+  const std::uint32_t taper = std::max<std::uint32_t>(1, cols / kTaperDivisor);
+  for (std::uint32_t j = 0; j < std::min(taper, cols); ++j) {
+    const double v = 0.5 * (1.0 - std::cos(std::numbers::pi * (static_cast<double>(j) + 0.5) / taper));
+    w[j] = std::min(w[j], v);
+    w[cols - 1 - j] = std::min(w[cols - 1 - j], v);
+  }
+  return w;
+}
+
+// The cross-power spectrum of a pair (or a sum of pairs) and the energies of both sides, over the padded_ / 2 + 1
+// bins of a real FFT; the spectral weight is already applied to all three.
+struct CrossSpectrum {
+  std::vector<std::complex<double>> bins;
+  double energy_first = 0.0;
+  double energy_second = 0.0;
+
+  void add(const CrossSpectrum& other) {
+    for (std::size_t m = 0; m < bins.size(); ++m) bins[m] += other.bins[m];
+    energy_first += other.energy_first;
+    energy_second += other.energy_second;
+  }
+};
+
+// Correlation c(x) = sum_j B(j) A(j + x) of the rows behind a CrossSpectrum (A = first, B = second mirrored, both
+// windowed, mean-free and weighted), as the band-limited interpolant of the inverse DFT: defined for any real shift x
+// (pixels) and equal to the circular correlation at integer x.
+class Correlation {
+ public:
+  explicit Correlation(const CrossSpectrum& spectrum, std::uint32_t padded)
+      : spectrum_(spectrum), padded_(padded) {}
+
+  double at(double x) const {
+    const std::size_t bins = spectrum_.bins.size();
+    const double phase = 2.0 * std::numbers::pi * x / padded_;
+    const std::complex<double> step(std::cos(phase), std::sin(phase));
+    std::complex<double> rotor(1.0, 0.0);
+    double sum = 0.0;
+    for (std::size_t m = 0; m < bins; ++m) {
+      // Half-spectrum of a real signal: interior bins stand for themselves and their conjugates.
+      const double fold = (m == 0 || m + 1 == bins) ? 1.0 : 2.0;
+      sum += fold * (spectrum_.bins[m] * rotor).real();
+      rotor *= step;
+      if (m % 64 == 63) rotor /= std::abs(rotor);  // keep the recurrence on the unit circle
+    }
+    return sum / padded_;
+  }
+
+ private:
+  const CrossSpectrum& spectrum_;
+  std::uint32_t padded_;
+};
+
+struct Peak {
+  double shift_px = 0.0;
+  double value = 0.0;
+};
+
+// Registration of one pair, or of all pairs summed: the inverse FFT finds the best integer shift in
+// [-(cols - 1), cols - 1]; the band-limited correlation is then sampled at kRefineStep around it and a parabola
+// through the best sample and its neighbours gives the sub-pixel shift.
+class PeakFinder {
+ public:
+  explicit PeakFinder(std::uint32_t cols)
+      : cols_(cols),
+        padded_(padded_length(cols)),
+        spectrum_(detail::fftw_alloc_array<std::complex<float>>(padded_ / 2 + 1)),
+        output_(detail::fftw_alloc_array<float>(padded_)) {
+    int n = static_cast<int>(padded_);
+    const std::lock_guard lock(fftw_planner_mutex());
+    inverse_.reset(fftwf_plan_many_dft_c2r(1, &n, 1, detail::as_fftw(spectrum_.get()), nullptr, 1, 0,
+                                           output_.get(), nullptr, 1, 0, FFTW_ESTIMATE));
+    if (!inverse_) throw std::bad_alloc();
+  }
+
+  Peak find(const CrossSpectrum& spectrum) {
+    const std::size_t bins = padded_ / 2 + 1;
+    for (std::size_t m = 0; m < bins; ++m) spectrum_[m] = std::complex<float>(spectrum.bins[m]);
+    fftwf_execute(inverse_.get());
+    const auto lag_value = [&](std::int64_t k) {
+      return output_[static_cast<std::size_t>(k < 0 ? k + std::int64_t{padded_} : k)];
+    };
+    std::int64_t best = 0;
+    for (std::int64_t k = -std::int64_t{cols_} + 1; k < std::int64_t{cols_}; ++k) {
+      if (lag_value(k) > lag_value(best)) best = k;
+    }
+
+    const Correlation correlation(spectrum, padded_);
+    const int half = static_cast<int>(std::lround(1.0 / kRefineStep));
+    std::vector<double> samples(2 * half + 1);
+    int best_sample = half;
+    for (int i = 0; i <= 2 * half; ++i) {
+      samples[i] = correlation.at(static_cast<double>(best) + (i - half) * kRefineStep);
+      if (samples[i] > samples[best_sample]) best_sample = i;
+    }
+    double delta = 0.0;
+    if (best_sample > 0 && best_sample < 2 * half) {
+      const double left = samples[best_sample - 1], mid = samples[best_sample], right = samples[best_sample + 1];
+      const double curvature = left - 2.0 * mid + right;
+      if (curvature < 0.0) delta = std::clamp(0.5 * (left - right) / curvature, -0.5, 0.5);
+    }
+    const double shift = static_cast<double>(best) + (best_sample - half + delta) * kRefineStep;
+    return {shift, correlation.at(shift)};
+  }
+
+ private:
+  std::uint32_t cols_;
+  std::uint32_t padded_;
+  detail::FftwArray<std::complex<float>> spectrum_;
+  detail::FftwArray<float> output_;
+  detail::FftwPlan inverse_;
+};
+
+// Builds the weighted cross-power spectrum of one pair, row by row: each row is made mean-free, windowed,
+// zero-padded to padded_length(cols) (no wrap-around for shifts up to cols - 1) and transformed. The spectral weight
+// is a Hann low-pass, cos^2(pi f / 2) over f = 0 .. 1 (Nyquist): the ramp filter amplifies noise in proportion to
+// frequency, and the weight takes the noisiest bins out while keeping the correlation peak sharp.
+class PairSpectrum {
+ public:
+  explicit PairSpectrum(std::uint32_t cols)
+      : cols_(cols),
+        padded_(padded_length(cols)),
+        window_(column_window(cols)),
+        weight_(padded_ / 2 + 1),
+        input_(detail::fftw_alloc_array<float>(2 * std::size_t{padded_})),
+        spectra_(detail::fftw_alloc_array<std::complex<float>>(2 * (std::size_t{padded_} / 2 + 1))) {
+    const std::size_t bins = padded_ / 2 + 1;
+    for (std::size_t m = 0; m < bins; ++m) {
+      const double c = std::cos(0.5 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(bins - 1));
+      weight_[m] = c * c;
+    }
+    int n = static_cast<int>(padded_);
+    const int real_dist = static_cast<int>(padded_);
+    const int complex_dist = static_cast<int>(bins);
+    const std::lock_guard lock(fftw_planner_mutex());
+    forward_.reset(fftwf_plan_many_dft_r2c(1, &n, 2, input_.get(), nullptr, 1, real_dist,
+                                           detail::as_fftw(spectra_.get()), nullptr, 1, complex_dist,
+                                           FFTW_ESTIMATE));
+    if (!forward_) throw std::bad_alloc();
+  }
+
+  CrossSpectrum compute(const OpposedPair& pair, std::uint32_t rows) {
+    const std::size_t bins = padded_ / 2 + 1;
+    CrossSpectrum out;
+    out.bins.assign(bins, {0.0, 0.0});
+    float* first = input_.get();
+    float* mirrored = input_.get() + padded_;
+    const std::complex<float>* first_spectrum = spectra_.get();
+    const std::complex<float>* mirrored_spectrum = spectra_.get() + bins;
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      const float* a = pair.first.data() + std::size_t{r} * cols_;
+      const float* b = pair.second.data() + std::size_t{r} * cols_;
+      double mean_a = 0.0, mean_b = 0.0;
+      for (std::uint32_t j = 0; j < cols_; ++j) mean_a += a[j], mean_b += b[j];
+      mean_a /= cols_;
+      mean_b /= cols_;
+      for (std::uint32_t j = 0; j < cols_; ++j) {
+        first[j] = static_cast<float>(window_[j] * (a[j] - mean_a));
+        mirrored[j] = static_cast<float>(window_[j] * (b[cols_ - 1 - j] - mean_b));
+      }
+      // Beyond cols the input stays zero (from fftw_alloc_array; the r2c transform does not write its input).
+      fftwf_execute(forward_.get());
+      for (std::size_t m = 0; m < bins; ++m) {
+        const std::complex<double> fa(first_spectrum[m]);
+        const std::complex<double> fb(mirrored_spectrum[m]);
+        const double fold = (m == 0 || m + 1 == bins) ? 1.0 : 2.0;
+        out.bins[m] += weight_[m] * std::conj(fb) * fa;
+        out.energy_first += fold * weight_[m] * std::norm(fa);
+        out.energy_second += fold * weight_[m] * std::norm(fb);
+      }
+    }
+    // Energies as sum_j x(j)^2 of the weighted rows (Parseval: the unnormalised DFT carries a factor padded).
+    out.energy_first /= padded_;
+    out.energy_second /= padded_;
+    return out;
+  }
+
+ private:
+  std::uint32_t cols_;
+  std::uint32_t padded_;
+  std::vector<double> window_;
+  std::vector<double> weight_;
+  detail::FftwArray<float> input_;              // two rows of padded_: first, then second mirrored
+  detail::FftwArray<std::complex<float>> spectra_;
+  detail::FftwPlan forward_;
+};
+
+// --- Metric ---
+
+constexpr std::size_t kHistogramBins = 64;
+// Largest number of candidates of one sweep call (kMaxSweepCandidates of the engines).
+constexpr std::size_t kMaxCandidates = 64;
+// The finest step of the candidate passes, pixels; the sub-pixel refinement interpolates below it.
+constexpr double kFinestStepPx = 0.1;
+
+struct Scored {
+  double offset = 0.0;
+  double metric = 0.0;
+};
+
+// Reconstructs and scores `offsets` (at most kMaxCandidates per sweep call).
+std::vector<Scored> score(const CenterSweep& sweep, std::span<const float> offsets, std::size_t pixels_per_image,
+                          std::vector<float>& images) {
+  std::vector<Scored> scored;
+  scored.reserve(offsets.size());
+  for (std::size_t first = 0; first < offsets.size(); first += kMaxCandidates) {
+    const std::size_t count = std::min(kMaxCandidates, offsets.size() - first);
+    images.resize(count * pixels_per_image);
+    sweep(offsets.subspan(first, count), images);
+    for (std::size_t c = 0; c < count; ++c) {
+      const std::span<const float> image(images.data() + c * pixels_per_image, pixels_per_image);
+      scored.push_back({offsets[first + c], center_metric(image)});
+    }
+  }
+  return scored;
+}
+
+std::vector<float> evenly_spaced(double from, double to, std::size_t count) {
+  std::vector<float> values(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const double t = count > 1 ? static_cast<double>(i) / static_cast<double>(count - 1) : 0.5;
+    values[i] = static_cast<float>(from + t * (to - from));
+  }
+  return values;
+}
+
+}  // namespace
+
+std::optional<CenterEstimate> estimate_center_by_registration(std::span<const OpposedPair> pairs, std::uint32_t rows,
+                                                              std::uint32_t cols) {
+  if (pairs.empty()) return std::nullopt;
+  const std::size_t values = std::size_t{rows} * cols;
+  if (rows == 0 || cols < 2) {
+    throw std::invalid_argument("estimate_center_by_registration: rows " + std::to_string(rows) + " and cols " +
+                                std::to_string(cols) + " must be >= 1 and >= 2");
+  }
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    if (pairs[p].first.size() != values || pairs[p].second.size() != values) {
+      throw std::invalid_argument("estimate_center_by_registration: pair " + std::to_string(p) + " holds " +
+                                  std::to_string(pairs[p].first.size()) + " and " +
+                                  std::to_string(pairs[p].second.size()) + " values, expected rows * cols = " +
+                                  std::to_string(values));
+    }
+  }
+
+  PairSpectrum pair_spectrum(cols);
+  PeakFinder peak_finder(cols);
+  CrossSpectrum total;
+  total.bins.assign(padded_length(cols) / 2 + 1, {0.0, 0.0});
+  std::vector<double> pair_offsets;
+  pair_offsets.reserve(pairs.size());
+  for (const OpposedPair& pair : pairs) {
+    const CrossSpectrum spectrum = pair_spectrum.compute(pair, rows);
+    if (!(spectrum.energy_first > 0.0) || !(spectrum.energy_second > 0.0)) continue;  // a blank pair: no information
+    pair_offsets.push_back(0.5 * peak_finder.find(spectrum).shift_px);
+    total.add(spectrum);
+  }
+  if (pair_offsets.empty()) {
+    return CenterEstimate{0.0, 0.0, 0};
+  }
+
+  const Peak peak = peak_finder.find(total);
+  const double offset = 0.5 * peak.shift_px;
+  const double normalised = std::clamp(peak.value / std::sqrt(total.energy_first * total.energy_second), 0.0, 1.0);
+  double spread = 0.0;
+  for (const double o : pair_offsets) spread += (o - offset) * (o - offset);
+  spread = std::sqrt(spread / static_cast<double>(pair_offsets.size()));
+  const double agreement = 1.0 / (1.0 + (spread / kAgreementScalePx) * (spread / kAgreementScalePx));
+  return CenterEstimate{offset, normalised * agreement, static_cast<std::uint32_t>(pair_offsets.size())};
+}
+
+double center_metric(std::span<const float> image) {
+  float lo = std::numeric_limits<float>::infinity();
+  float hi = -std::numeric_limits<float>::infinity();
+  std::size_t finite = 0;
+  for (const float v : image) {
+    if (!std::isfinite(v)) continue;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    ++finite;
+  }
+  if (finite == 0 || !(hi > lo)) return 0.0;
+  std::vector<std::size_t> counts(kHistogramBins, 0);
+  const double scale = static_cast<double>(kHistogramBins) / (static_cast<double>(hi) - lo);
+  for (const float v : image) {
+    if (!std::isfinite(v)) continue;
+    const auto bin = static_cast<std::size_t>((static_cast<double>(v) - lo) * scale);
+    ++counts[std::min(bin, kHistogramBins - 1)];
+  }
+  double entropy = 0.0;
+  for (const std::size_t n : counts) {
+    if (n == 0) continue;
+    const double p = static_cast<double>(n) / static_cast<double>(finite);
+    entropy -= p * std::log2(p);
+  }
+  return entropy;
+}
+
+CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, std::size_t pixels_per_image, double max_offset_px) {
+  if (pixels_per_image == 0) throw std::invalid_argument("estimate_center_by_metric: pixels_per_image is 0");
+  if (!(max_offset_px > 0.0) || !std::isfinite(max_offset_px)) {
+    throw std::invalid_argument("estimate_center_by_metric: max_offset_px " + std::to_string(max_offset_px) +
+                                " must be positive and finite");
+  }
+  std::vector<float> images;
+  std::uint32_t samples = 0;
+
+  // Coarse pass: kMaxCandidates candidates spread evenly over [-max, max].
+  double step = 2.0 * max_offset_px / static_cast<double>(kMaxCandidates - 1);
+  std::vector<float> offsets = evenly_spaced(-max_offset_px, max_offset_px, kMaxCandidates);
+  std::vector<Scored> pass = score(sweep, offsets, pixels_per_image, images);
+  samples += static_cast<std::uint32_t>(pass.size());
+  const auto by_metric = [](const Scored& a, const Scored& b) { return a.metric < b.metric; };
+  const double worst = std::max_element(pass.begin(), pass.end(), by_metric)->metric;
+  Scored best = *std::min_element(pass.begin(), pass.end(), by_metric);
+
+  // Finer passes around the best: each spans +-(previous step) at a tenth of it, down to kFinestStepPx.
+  bool finest = step <= kFinestStepPx;
+  while (!finest) {
+    const double span = step;
+    step = std::max(step / 10.0, kFinestStepPx);
+    finest = step <= kFinestStepPx;
+    const auto count = static_cast<std::size_t>(std::ceil(2.0 * span / step - 1e-9)) + 1;
+    offsets = evenly_spaced(best.offset - span, best.offset + span, std::min(count, kMaxCandidates));
+    pass = score(sweep, offsets, pixels_per_image, images);
+    samples += static_cast<std::uint32_t>(pass.size());
+    best = std::min(best, *std::min_element(pass.begin(), pass.end(), by_metric), by_metric);
+  }
+
+  // Sub-pixel: a parabola through the best candidate of the last pass and its neighbours.
+  std::sort(pass.begin(), pass.end(), [](const Scored& a, const Scored& b) { return a.offset < b.offset; });
+  const auto at = std::min_element(pass.begin(), pass.end(), by_metric);
+  double estimate = at->offset;
+  if (at != pass.begin() && at + 1 != pass.end()) {
+    const double left = (at - 1)->metric, mid = at->metric, right = (at + 1)->metric;
+    const double curvature = left - 2.0 * mid + right;
+    const double h = 0.5 * ((at + 1)->offset - (at - 1)->offset);
+    if (curvature > 0.0) estimate += std::clamp(0.5 * (left - right) / curvature, -0.5, 0.5) * h;
+  }
+  const double confidence = worst > 0.0 ? std::clamp((worst - best.metric) / worst, 0.0, 1.0) : 0.0;
+  return CenterEstimate{estimate, confidence, samples};
+}
+
+}  // namespace tomolive::kernels
