@@ -4,6 +4,9 @@
 //             window needs no copy: the new projection is filtered into the spare, the old one is subtracted from
 //             the slices, and the two buffers swap roles.
 //   slices_   xy (cols x cols), xz and yz (rows x cols), float32, 1/pixel.
+// sweep_center backprojects the store into the caller's images through the same backproject_rows as a recompute
+// (a region of the axial slice is a SlicePlane of its own), in the same slot order: bit for bit what set_center and
+// copy_slice would give, without touching the parameters or the slices.
 // Parallel loops (WorkerPool) split detector rows (preprocess + filter) and slice rows (backprojection); every
 // output value is written by exactly one worker, in projection order, so results do not depend on the thread count.
 #include "tomolive/kernels/cpu_engine.hpp"
@@ -18,6 +21,7 @@
 #include <cstdio>
 #include <limits>
 #include <new>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,7 +65,8 @@ class CpuEngine final : public Engine {
     // Per pixel: the spare projection buffer, dark and flat levels (float) and their sums (double).
     // Then per-slot angles and buffer indices, and each worker's filter buffers.
     std::uint64_t other = saturating_mul(pixels, 3 * sizeof(float) + 2 * sizeof(double));
-    other = saturating_add(other, saturating_mul(g.slots, sizeof(ProjectionAngle) + sizeof(std::uint32_t) + 1));
+    other = saturating_add(
+        other, saturating_mul(g.slots, sizeof(ProjectionAngle) + sizeof(float) + sizeof(std::uint32_t) + 1));
     if (g.cols <= (std::uint32_t{1} << 30)) {
       const std::uint64_t filter = CpuRampFilter::work_bytes(g.cols, kFilterBatchRows);
       other = saturating_add(other, saturating_mul(pool_.size(), filter));
@@ -103,10 +108,7 @@ class CpuEngine final : public Engine {
 
   ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) override {
     require_scan("add_projection");
-    if (slot >= geometry_.slots) {
-      throw EngineError("slot " + std::to_string(slot) + " out of range: the scan has " +
-                        std::to_string(geometry_.slots) + " slots (0.." + std::to_string(geometry_.slots - 1) + ")");
-    }
+    check_slot(slot, geometry_.slots);
     if (!std::isfinite(angle_rad)) {
       throw EngineError("projection angle " + format_number(angle_rad) + " rad is not a finite number");
     }
@@ -150,6 +152,7 @@ class CpuEngine final : public Engine {
 
     std::swap(spare_, buffer_of_slot_[slot]);
     angles_[slot] = angle;
+    angles_rad_[slot] = angle_rad;
     if (!replacing) {
       occupied_[slot] = 1;
       ++projections_in_store_;
@@ -195,11 +198,54 @@ class CpuEngine final : public Engine {
     std::copy(values.begin(), values.end(), out.begin());
   }
 
+  std::optional<float> slot_angle(std::uint32_t slot) const override {
+    require_scan("slot_angle");
+    check_slot(slot, geometry_.slots, "slot_angle");
+    if (occupied_[slot] == 0) return std::nullopt;
+    return angles_rad_[slot];
+  }
+
+  void copy_projection(std::uint32_t slot, std::span<float> out) const override {
+    require_scan("copy_projection");
+    check_projection_copy(slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
+    const float* values = buffer(buffer_of_slot_[slot]);
+    std::copy_n(values, std::size_t{geometry_.rows} * geometry_.cols, out.begin());
+  }
+
+  // One unit of parallel work per (candidate, region row); each unit zeroes its image row, then adds every occupied
+  // slot in slot order, as recompute() does for a slice row.
+  void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
+                    std::span<float> out) override {
+    require_scan("sweep_center");
+    check_sweep(xy_row, center_offsets_px, region, out.size(), geometry_);
+    const SlicePlane plane =
+        axial_region_plane(geometry_.cols, xy_row, region.row0, region.col0, region.rows, region.cols);
+    const std::size_t image_pixels = std::size_t{region.rows} * region.cols;
+    const float weight = geometry_.angle_weight_rad;
+    pool_.run(center_offsets_px.size() * region.rows, [&](unsigned, std::size_t begin, std::size_t end) {
+      for (std::size_t k = begin; k < end; ++k) {
+        const std::size_t candidate = k / region.rows;
+        const auto row = static_cast<std::uint32_t>(k % region.rows);
+        float* image = out.data() + candidate * image_pixels;
+        const float axis = axis_column(geometry_.cols, center_offsets_px[candidate]);
+        std::fill_n(image + std::size_t{row} * plane.cols, plane.cols, 0.f);
+        for (std::uint32_t slot = 0; slot < geometry_.slots; ++slot) {
+          if (occupied_[slot] == 0) continue;
+          backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, angles_[slot], axis, weight, image,
+                           row, row + 1);
+        }
+      }
+    });
+  }
+
  private:
   static std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
 
   float* buffer(std::uint32_t b) { return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols; }
+  const float* buffer(std::uint32_t b) const {
+    return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols;
+  }
 
   void require_scan(const char* what) const {
     if (!scan_active_) throw EngineError(std::string(what) + ": no active scan (call begin_scan first)");
@@ -229,6 +275,7 @@ class CpuEngine final : public Engine {
     buffer_of_slot_ = {};
     occupied_ = {};
     angles_ = {};
+    angles_rad_ = {};
     for (auto& s : slices_) s = {};
     dark_ = {};
     flat_ = {};
@@ -246,6 +293,7 @@ class CpuEngine final : public Engine {
     spare_ = g.slots;
     occupied_.assign(g.slots, 0);
     angles_.assign(g.slots, ProjectionAngle{});
+    angles_rad_.assign(g.slots, 0.f);
     slices_[index(Orthoslice::xy)].assign(std::size_t{g.cols} * g.cols, 0.f);
     slices_[index(Orthoslice::xz)].assign(frame, 0.f);
     slices_[index(Orthoslice::yz)].assign(frame, 0.f);
@@ -320,6 +368,7 @@ class CpuEngine final : public Engine {
   std::uint32_t spare_ = 0;                    // the buffer the next projection is filtered into
   std::vector<std::uint8_t> occupied_;         // per slot
   std::vector<ProjectionAngle> angles_;        // per slot
+  std::vector<float> angles_rad_;              // per slot, as given to add_projection (slot_angle)
   std::uint32_t projections_in_store_ = 0;
   std::uint64_t projections_received_ = 0;
 

@@ -55,4 +55,59 @@ void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint
   }
 }
 
+void check_slot(std::uint32_t slot, std::uint32_t slots, const char* method) {
+  if (slot < slots) return;
+  const std::string prefix = method != nullptr ? std::string(method) + ": " : std::string();
+  throw EngineError(prefix + "slot " + std::to_string(slot) + " out of range: the scan has " + std::to_string(slots) +
+                    " slots (0.." + std::to_string(slots - 1) + ")");
+}
+
+void check_projection_copy(std::uint32_t slot, bool occupied, std::size_t out_size, const ScanGeometry& g) {
+  check_slot(slot, g.slots, "copy_projection");
+  if (!occupied) throw EngineError("copy_projection: slot " + std::to_string(slot) + " holds no projection");
+  const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;
+  if (out_size != pixels) {
+    throw EngineError("copy_projection: out holds " + std::to_string(out_size) + " floats, a projection has " +
+                      std::to_string(pixels) + " (" + std::to_string(g.rows) + " x " + std::to_string(g.cols) + ")");
+  }
+}
+
+void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
+                 std::size_t out_size, const ScanGeometry& g) {
+  if (xy_row >= g.rows) {
+    throw EngineError("sweep_center: xy_row " + std::to_string(xy_row) + " out of range: the detector has " +
+                      std::to_string(g.rows) + " rows (0.." + std::to_string(g.rows - 1) + ")");
+  }
+  const std::size_t count = center_offsets_px.size();
+  if (count == 0 || count > kMaxSweepCandidates) {
+    throw EngineError("sweep_center: " + std::to_string(count) + " candidate centers; expected 1.." +
+                      std::to_string(kMaxSweepCandidates));
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    if (!std::isfinite(center_offsets_px[k])) {
+      throw EngineError("sweep_center: candidate " + std::to_string(k) + ", center_offset_px " +
+                        format_number(center_offsets_px[k]) + ", is not a finite number");
+    }
+  }
+  const std::string shape = std::to_string(region.rows) + " x " + std::to_string(region.cols) + " at row " +
+                            std::to_string(region.row0) + ", col " + std::to_string(region.col0);
+  if (region.rows == 0 || region.cols == 0) {
+    throw EngineError("sweep_center: region " + shape + " (rows x cols) is empty");
+  }
+  if (region.rows > kMaxSweepSide || region.cols > kMaxSweepSide) {
+    throw EngineError("sweep_center: region " + shape + " (rows x cols) is larger than " +
+                      std::to_string(kMaxSweepSide) + " pixels on a side");
+  }
+  if (std::uint64_t{region.row0} + region.rows > g.cols || std::uint64_t{region.col0} + region.cols > g.cols) {
+    throw EngineError("sweep_center: region " + shape + " (rows x cols) leaves the " + std::to_string(g.cols) +
+                      " x " + std::to_string(g.cols) + " axial slice");
+  }
+  const std::uint64_t expected = std::uint64_t{count} * region.rows * region.cols;
+  if (out_size != expected) {
+    throw EngineError("sweep_center: out holds " + std::to_string(out_size) + " floats, expected " +
+                      std::to_string(count) + " candidates x " + std::to_string(region.rows) + " x " +
+                      std::to_string(region.cols) + " = " + std::to_string(expected));
+  }
+}
+
 }  // namespace tomolive::kernels

@@ -9,8 +9,10 @@
 // Errors: methods throw EngineError with a message naming the wrong value and what was expected.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -31,6 +33,11 @@ struct SlicePositions {
   std::uint32_t xy_row = 0;  // detector row of the axial slice
   float xz_y_px = 0.f;       // y of the XZ slice, pixels from the rotation axis
   float yz_x_px = 0.f;       // x of the YZ slice, pixels from the rotation axis
+};
+
+// A rectangle of a slice, pixels: rows [row0, row0 + rows), columns [col0, col0 + cols).
+struct SliceRegion {
+  std::uint32_t row0 = 0, col0 = 0, rows = 0, cols = 0;
 };
 
 struct ScanGeometry {
@@ -104,7 +111,41 @@ class Engine {
   // hold rows * cols floats. Throws EngineError when no scan is active or `out` has the wrong size.
   virtual std::pair<std::uint32_t, std::uint32_t> slice_shape(Orthoslice slice) const = 0;
   virtual void copy_slice(Orthoslice slice, std::span<float> out) const = 0;
+
+  // Center of rotation tools (PROTOCOL.md 10.4). None of them changes the parameters, the store or the slices.
+  // (Not pure until the CUDA engine implements them; until then the defaults throw.)
+  //
+  // The angle (radians, as given to add_projection) of the projection stored in `slot`, or nullopt when the slot is
+  // empty. Throws EngineError when no scan is active or slot >= geometry.slots.
+  virtual std::optional<float> slot_angle(std::uint32_t /*slot*/) const {
+    throw EngineError(name() + " engine: slot_angle is not implemented yet");
+  }
+
+  // Copies the stored projection of `slot` (corrected, -log'ed and ramp-filtered, as backprojected; with a float16
+  // store, the rounded values) into `out`, rows * cols floats, row-major. Throws EngineError when no scan is active,
+  // slot >= geometry.slots, the slot is empty or `out` has the wrong size.
+  virtual void copy_projection(std::uint32_t /*slot*/, std::span<float> /*out*/) const {
+    throw EngineError(name() + " engine: copy_projection is not implemented yet");
+  }
+
+  // Reconstructs `region` of the axial slice at detector row `xy_row` once per candidate center offset (pixels from
+  // (cols - 1) / 2, as center_offset_px), from the store: `out` receives center_offsets_px.size() images of
+  // region.rows x region.cols floats (1/pixel, row-major), candidate after candidate, each equal to what
+  // copy_slice(xy) would give for that region after set_center(candidate) and set_slices with that xy_row (within
+  // the engine's float rounding; the CPU engine: bit for bit). Throws EngineError when no scan is active,
+  // xy_row >= rows, the region is empty or leaves the cols x cols slice, there are no candidates or more than
+  // kMaxSweepCandidates, a candidate is not finite, a region side is larger than kMaxSweepSide, or `out` does not
+  // hold candidates * region.rows * region.cols floats. Not const: an engine may allocate work memory on its first
+  // sweep of a scan (kept until the scan ends).
+  virtual void sweep_center(std::uint32_t /*xy_row*/, std::span<const float> /*center_offsets_px*/,
+                            const SliceRegion& /*region*/, std::span<float> /*out*/) {
+    throw EngineError(name() + " engine: sweep_center is not implemented yet");
+  }
 };
+
+// Limits of one sweep_center call: candidates, and pixels on a side of the region.
+inline constexpr std::size_t kMaxSweepCandidates = 64;
+inline constexpr std::uint32_t kMaxSweepSide = 1024;
 
 // Smallest transmission after flat-field correction; smaller or non-positive values are clamped to it and counted.
 inline constexpr float kMinTransmission = 1e-6f;

@@ -2,7 +2,9 @@
 // messages (the message names the value and the allowed range). Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "tomolive/kernels/engine.hpp"
@@ -24,5 +26,18 @@ void check_center(float center_offset_px);
 
 // Throws EngineError unless xy_row < rows and |xz_y_px|, |yz_x_px| <= cols (pixels).
 void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint32_t cols);
+
+// Throws EngineError unless slot < slots; the message starts with "method: " when method is not null.
+void check_slot(std::uint32_t slot, std::uint32_t slots, const char* method = nullptr);
+
+// What copy_projection checks once a scan is active: the slot is in range and holds a projection, and `out` holds
+// rows * cols floats.
+void check_projection_copy(std::uint32_t slot, bool occupied, std::size_t out_size, const ScanGeometry& geometry);
+
+// What sweep_center checks once a scan is active (engine.hpp): xy_row < rows; 1..kMaxSweepCandidates finite
+// candidates; a region of 1..kMaxSweepSide pixels on a side inside the cols x cols axial slice; `out` holds
+// candidates * region.rows * region.cols floats.
+void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
+                 std::size_t out_size, const ScanGeometry& geometry);
 
 }  // namespace tomolive::kernels

@@ -43,6 +43,19 @@ TOMOLIVE_HD inline SlicePlane axial_plane(std::uint32_t n, std::uint32_t detecto
   return p;
 }
 
+// Rows [row0, row0 + rows) and columns [col0, col0 + cols) of axial_plane(n, detector_row), as a plane of its own:
+// its pixel (i, j) is the axial slice's pixel (row0 + i, col0 + j), at exactly the same (x, y) (pixel coordinates
+// are integers or half-integers, exact in float), so backprojecting it gives the axial slice's values bit for bit.
+TOMOLIVE_HD inline SlicePlane axial_region_plane(std::uint32_t n, std::uint32_t detector_row, std::uint32_t row0,
+                                                 std::uint32_t col0, std::uint32_t rows, std::uint32_t cols) {
+  SlicePlane p = axial_plane(n, detector_row);
+  p.x0 += static_cast<float>(col0);
+  p.y0 -= static_cast<float>(row0);
+  p.rows = rows;
+  p.cols = cols;
+  return p;
+}
+
 // Vertical slice at y = y_px (pixels from the axis): detector_rows x n, columns along +x.
 TOMOLIVE_HD inline SlicePlane xz_plane(std::uint32_t n, std::uint32_t detector_rows, float y_px) {
   SlicePlane p;
