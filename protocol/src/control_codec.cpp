@@ -18,7 +18,8 @@ using detail::MapReader;
 using detail::MapWriter;
 
 constexpr std::string_view kReplyType = "reply";
-constexpr std::string_view kRequestTypes = "get_status, set_center, set_slices, get_slice";
+constexpr std::string_view kRequestTypes =
+    "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center";
 
 template <typename... Lambdas>
 struct Overloaded : Lambdas... {
@@ -69,6 +70,38 @@ Expected<ControlRequest> read_set_slices(MapReader& fields) {
   return ControlRequest(request);
 }
 
+Expected<ControlRequest> read_estimate_center(MapReader& fields) {
+  EstimateCenter request;
+  if (fields.has("method")) {
+    request.method = fields.required_name("method", &parse_center_method, ErrorCode::invalid_argument,
+                                          "registration or metric");
+  }
+  request.apply = fields.optional<bool>("apply").value_or(false);
+  return detail::decoded(fields, ControlRequest(request));
+}
+
+Expected<ControlRequest> read_sweep_center(MapReader& fields) {
+  SweepCenter request;
+  request.start_offset_px = fields.required<double>("start_offset_px");
+  request.step_px = fields.required<double>("step_px");
+  request.count = fields.required<std::uint32_t>("count");
+  request.xy_row = fields.optional<std::uint32_t>("xy_row");
+  request.region = fields.optional<SliceRegionField>("region");
+  if (fields.error()) return *fields.error();
+  if (std::optional<Error> error =
+          check_finite({{"start_offset_px", request.start_offset_px}, {"step_px", request.step_px}})) {
+    return *error;
+  }
+  if (!(request.step_px > 0.0)) {
+    return invalid_argument("step_px = " + detail::format_number(request.step_px) + " must be > 0");
+  }
+  if (request.count < 1 || request.count > kMaxSweepCount) {
+    return invalid_argument("count = " + std::to_string(request.count) + " is out of range; expected 1.." +
+                            std::to_string(kMaxSweepCount));
+  }
+  return ControlRequest(request);
+}
+
 // --- results ---
 
 MapWriter memory_map(const MemoryPlan& memory) {
@@ -95,6 +128,52 @@ MemoryPlan read_memory(MapReader fields) {
   return memory;
 }
 
+MapWriter estimate_map(const CenterEstimateResult& estimate) {
+  MapWriter map;
+  map.field("method", estimate.method)
+      .field("center_offset_px", estimate.center_offset_px)
+      .field("center_column_px", estimate.center_column_px)
+      .field("confidence", estimate.confidence)
+      .field("samples", estimate.samples)
+      .field("elapsed_ms", estimate.elapsed_ms)
+      .field("applied", estimate.applied);
+  return map;
+}
+
+CenterEstimateResult read_estimate(MapReader fields) {
+  CenterEstimateResult estimate;
+  estimate.method = fields.required<std::string>("method");
+  estimate.center_offset_px = fields.required<double>("center_offset_px");
+  estimate.center_column_px = fields.required<double>("center_column_px");
+  estimate.confidence = fields.required<double>("confidence");
+  estimate.samples = fields.required<std::uint32_t>("samples");
+  estimate.elapsed_ms = fields.required<double>("elapsed_ms");
+  estimate.applied = fields.required<bool>("applied");
+  return estimate;
+}
+
+MapWriter sweep_map(const SweepResult& sweep) {
+  MapWriter map;
+  map.field("xy_row", sweep.xy_row)
+      .field("region", sweep.region)
+      .field("centers_px", sweep.centers_px)
+      .field("metric", sweep.metric)
+      .field("best_offset_px", sweep.best_offset_px)
+      .field("elapsed_ms", sweep.elapsed_ms);
+  return map;
+}
+
+SweepResult read_sweep(MapReader fields) {
+  SweepResult sweep;
+  sweep.xy_row = fields.required<std::uint32_t>("xy_row");
+  sweep.region = fields.required<SliceRegionField>("region");
+  sweep.centers_px = fields.required<std::vector<double>>("centers_px");
+  sweep.metric = fields.required<std::vector<double>>("metric");
+  sweep.best_offset_px = fields.required<double>("best_offset_px");
+  sweep.elapsed_ms = fields.required<double>("elapsed_ms");
+  return sweep;
+}
+
 MapWriter scan_status_map(const ScanStatus& scan) {
   MapWriter map;
   map.field("scan_id", scan.scan_id)
@@ -118,6 +197,7 @@ MapWriter scan_status_map(const ScanStatus& scan) {
       .field("yz_x_px", scan.yz_x_px)
       .optional("pixel_size_um", scan.pixel_size_um)
       .map("memory", memory_map(scan.memory));
+  if (scan.center_estimate) map.map("center_estimate", estimate_map(*scan.center_estimate));
   return map;
 }
 
@@ -144,6 +224,9 @@ ScanStatus read_scan_status(MapReader fields) {
   scan.yz_x_px = fields.required<double>("yz_x_px");
   scan.pixel_size_um = fields.optional<double>("pixel_size_um");
   scan.memory = read_memory(fields.required_map("memory"));
+  if (std::optional<MapReader> estimate = fields.optional_map("center_estimate")) {
+    scan.center_estimate = read_estimate(*estimate);
+  }
   return scan;
 }
 
@@ -215,7 +298,9 @@ std::optional<MapWriter> result_map(const ReplyResult& result) {
                                [](const Status& status) { return std::optional(status_map(status)); },
                                [](const CenterResult& center) { return std::optional(center_map(center)); },
                                [](const SlicesResult& slices) { return std::optional(slices_map(slices)); },
-                               [](const SliceUpdate& slice) { return std::optional(slice_map(slice)); }},
+                               [](const SliceUpdate& slice) { return std::optional(slice_map(slice)); },
+                               [](const CenterEstimateResult& estimate) { return std::optional(estimate_map(estimate)); },
+                               [](const SweepResult& sweep) { return std::optional(sweep_map(sweep)); }},
                     result);
 }
 
@@ -225,6 +310,8 @@ ReplyResult read_result(const std::string& command, MapReader fields) {
   if (command == command_name(SetCenter{})) return read_center(fields);
   if (command == command_name(SetSlices{})) return read_slices(fields);
   if (command == command_name(GetSlice{})) return detail::read_slice_fields(fields);
+  if (command == command_name(EstimateCenter{})) return read_estimate(fields);
+  if (command == command_name(SweepCenter{})) return read_sweep(fields);
   return std::monostate{};
 }
 
@@ -244,6 +331,8 @@ Expected<ControlRequest> decode_control_request(ByteView bytes) {
         fields.required_name("slice", &parse_slice_kind, ErrorCode::invalid_argument, "xy, xz or yz");
     return detail::decoded(fields, ControlRequest(GetSlice{slice}));
   }
+  if (type == command_name(EstimateCenter{})) return read_estimate_center(fields);
+  if (type == command_name(SweepCenter{})) return read_sweep_center(fields);
   return detail::unknown_type(type, kRequestTypes);
 }
 
@@ -259,7 +348,17 @@ Bytes encode(const ControlRequest& request) {
                               .optional("xz_y_px", slices.xz_y_px)
                               .optional("yz_x_px", slices.yz_x_px);
                         },
-                        [&](const GetSlice& get) { header.field("slice", to_string(get.slice)); }},
+                        [&](const GetSlice& get) { header.field("slice", to_string(get.slice)); },
+                        [&](const EstimateCenter& estimate) {
+                          header.field("method", to_string(estimate.method)).field("apply", estimate.apply);
+                        },
+                        [&](const SweepCenter& sweep) {
+                          header.field("start_offset_px", sweep.start_offset_px)
+                              .field("step_px", sweep.step_px)
+                              .field("count", sweep.count)
+                              .optional("xy_row", sweep.xy_row)
+                              .optional("region", sweep.region);
+                        }},
              request);
   return header.bytes();
 }

@@ -55,7 +55,9 @@ constexpr std::array<std::string_view, 3> kSliceKindNames = {"xy", "xz", "yz"};
 
 // Requests in ControlRequest's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<ControlRequest>> kCommandNames = {
-    "get_status", "set_center", "set_slices", "get_slice"};
+    "get_status", "set_center", "set_slices", "get_slice", "estimate_center", "sweep_center"};
+
+constexpr std::array<std::string_view, 2> kCenterMethodNames = {"registration", "metric"};
 
 }  // namespace
 
@@ -82,5 +84,10 @@ std::optional<SliceKind> parse_slice_kind(std::string_view name) {
 }
 
 std::string_view command_name(const ControlRequest& request) { return kCommandNames[request.index()]; }
+
+std::string_view to_string(CenterMethod method) { return name_of(method, kCenterMethodNames); }
+std::optional<CenterMethod> parse_center_method(std::string_view name) {
+  return parse_name<CenterMethod>(name, kCenterMethodNames);
+}
 
 }  // namespace tomolive::protocol

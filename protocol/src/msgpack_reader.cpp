@@ -156,6 +156,15 @@ std::optional<std::string> convert(const msgpack::object& value, std::array<std:
   return std::nullopt;
 }
 
+std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 4>& out) {
+  constexpr std::string_view kExpected = "[row0, col0, rows, cols] (an array of 4 unsigned integers)";
+  if (value.type != object_type::ARRAY || value.via.array.size != 4) return found(value, kExpected);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (convert(value.via.array.ptr[i], out[i])) return found(value, kExpected);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> convert(const msgpack::object& value, CounterList& out) {
   if (value.type != object_type::MAP) return found(value, "a map of counter name -> unsigned integer");
   const msgpack::object_map& map = value.via.map;

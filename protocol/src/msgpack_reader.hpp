@@ -43,6 +43,7 @@ std::optional<std::string> convert(const msgpack::object& value, double& out);
 std::optional<std::string> convert(const msgpack::object& value, std::string& out);
 std::optional<std::string> convert(const msgpack::object& value, std::vector<double>& out);  // array of numbers
 std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 2>& out);  // [rows, cols]
+std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 4>& out);  // a region
 std::optional<std::string> convert(const msgpack::object& value, CounterList& out);  // map str -> uint64, in order
 
 // Typed access to the fields of one msgpack map. The first failed read is kept (shared with the readers of nested

@@ -22,7 +22,8 @@ inline constexpr bool kAlwaysFalse = false;
 class MapWriter {
  public:
   // Appends key -> value. T: bool, an integer type, double, a string, std::vector<double> (array of float64),
-  // std::array<std::uint32_t, 2> ([rows, cols]) or CounterList (map name -> uint, in list order).
+  // std::array<std::uint32_t, 2> ([rows, cols]) or 4 ([row0, col0, rows, cols]), or CounterList (map name -> uint,
+  // in list order).
   template <typename T>
   MapWriter& field(std::string_view key, const T& value);
   // Appends key -> *value, or nothing when value is nullopt.
@@ -67,10 +68,10 @@ MapWriter& MapWriter::field(std::string_view key, const T& value) {
   } else if constexpr (std::is_same_v<T, std::vector<double>>) {
     packer.pack_array(static_cast<std::uint32_t>(value.size()));
     for (double x : value) pack_float64(x);
-  } else if constexpr (std::is_same_v<T, std::array<std::uint32_t, 2>>) {
-    packer.pack_array(2);
-    packer.pack(value[0]);
-    packer.pack(value[1]);
+  } else if constexpr (std::is_same_v<T, std::array<std::uint32_t, 2>> ||
+                       std::is_same_v<T, std::array<std::uint32_t, 4>>) {
+    packer.pack_array(static_cast<std::uint32_t>(value.size()));
+    for (const std::uint32_t x : value) packer.pack(x);
   } else if constexpr (std::is_same_v<T, CounterList>) {
     packer.pack_map(static_cast<std::uint32_t>(value.size()));
     for (const auto& [name, count] : value) {

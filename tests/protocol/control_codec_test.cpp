@@ -39,6 +39,8 @@ TEST(ControlCodecTest, CommandNames) {
   EXPECT_EQ(command_name(SetCenter{}), "set_center");
   EXPECT_EQ(command_name(SetSlices{}), "set_slices");
   EXPECT_EQ(command_name(GetSlice{}), "get_slice");
+  EXPECT_EQ(command_name(EstimateCenter{}), "estimate_center");
+  EXPECT_EQ(command_name(SweepCenter{}), "sweep_center");
 }
 
 TEST(ControlCodecTest, EveryRequestRoundTrips) {
@@ -52,6 +54,10 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       GetSlice{SliceKind::xy},
       GetSlice{SliceKind::xz},
       GetSlice{SliceKind::yz},
+      EstimateCenter{},
+      EstimateCenter{CenterMethod::metric, true},
+      SweepCenter{-4.0, 0.25, 33, std::nullopt, std::nullopt},
+      SweepCenter{1.5, 2.0, 64, 7u, SliceRegionField{10, 20, 100, 200}},
   };
   for (const ControlRequest& request : requests) {
     SCOPED_TRACE(std::string(command_name(request)));
@@ -114,9 +120,45 @@ TEST(ControlCodecTest, GetSliceNeedsAKnownSlice) {
                       ErrorCode::wrong_field_type, {"\"slice\"", "positive int 0"}));
 }
 
+TEST(ControlCodecTest, EstimateCenterDefaultsAndMethods) {
+  EXPECT_EQ(decode_control_request(request_bytes("estimate_center", {})).value(),
+            ControlRequest(EstimateCenter{CenterMethod::registration, false}));
+  EXPECT_EQ(decode_control_request(request_bytes("estimate_center", {{"method", packed(std::string("metric"))},
+                                                                     {"apply", packed(true)}}))
+                .value(),
+            ControlRequest(EstimateCenter{CenterMethod::metric, true}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("estimate_center", {{"method", packed(std::string("guess"))}})),
+                      ErrorCode::invalid_argument, {"\"method\"", "\"guess\"", "registration or metric"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("estimate_center", {{"apply", packed(1)}})),
+                      ErrorCode::wrong_field_type, {"\"apply\""}));
+}
+
+TEST(ControlCodecTest, SweepCenterArgumentsAreChecked) {
+  const auto sweep = [](std::vector<std::pair<std::string, std::string>> extra) {
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"start_offset_px", packed(-2.0)}, {"step_px", packed(0.5)}, {"count", packed(9)}};
+    for (auto& field : extra) {
+      std::erase_if(fields, [&](const auto& f) { return f.first == field.first; });
+      fields.push_back(std::move(field));
+    }
+    return decode_control_request(request_bytes("sweep_center", fields));
+  };
+  EXPECT_EQ(sweep({}).value(), ControlRequest(SweepCenter{-2.0, 0.5, 9, std::nullopt, std::nullopt}));
+  EXPECT_TRUE(IsError(sweep({{"count", packed(0)}}), ErrorCode::invalid_argument, {"count = 0", "1..64"}));
+  EXPECT_TRUE(IsError(sweep({{"count", packed(65)}}), ErrorCode::invalid_argument, {"count = 65", "1..64"}));
+  EXPECT_TRUE(IsError(sweep({{"step_px", packed(0.0)}}), ErrorCode::invalid_argument, {"step_px = 0", "> 0"}));
+  EXPECT_TRUE(IsError(sweep({{"step_px", packed(std::numeric_limits<double>::quiet_NaN())}}),
+                      ErrorCode::invalid_argument, {"step_px = nan"}));
+  EXPECT_TRUE(IsError(sweep({{"region", packed(std::vector<int>{1, 2, 3})}}), ErrorCode::wrong_field_type,
+                      {"\"region\"", "[row0, col0, rows, cols]"}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes("sweep_center", {{"step_px", packed(1.0)}})),
+                      ErrorCode::missing_field, {"\"start_offset_px\""}));
+}
+
 TEST(ControlCodecTest, UnknownCommandIsUnknownType) {
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("reconstruct_everything", {})), ErrorCode::unknown_type,
-                      {"\"reconstruct_everything\"", "get_status, set_center, set_slices, get_slice"}));
+                      {"\"reconstruct_everything\"",
+                       "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center"}));
   EXPECT_TRUE(IsError(decode_control_request(encode(ScanEnd{1})), ErrorCode::unknown_type, {"\"end\""}));
 }
 
@@ -135,14 +177,20 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
   no_pixel_size.pixel_size_um.reset();
   Status with_scan_without_pixel_size = sample_status();
   with_scan_without_pixel_size.scan = no_pixel_size;
+  Status with_estimate = sample_status();
+  with_estimate.scan->center_estimate = CenterEstimateResult{"metric", -3.5, 252.0, 0.4, 96, 812.0, false};
 
   const std::vector<Reply> replies = {
       Reply{"get_status", std::nullopt, sample_status()},
       Reply{"get_status", std::nullopt, without_scan},
       Reply{"get_status", std::nullopt, with_scan_without_pixel_size},
+      Reply{"get_status", std::nullopt, with_estimate},
       Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25}},
       Reply{"set_slices", std::nullopt, SlicesResult{7, -2.0, 3.5, 0.5}},
       Reply{"get_slice", std::nullopt, sample_slice()},
+      Reply{"estimate_center", std::nullopt, CenterEstimateResult{"registration", 1.25, 256.75, 0.9, 4, 31.5, true}},
+      Reply{"sweep_center", std::nullopt,
+            SweepResult{12, {0, 8, 64, 48}, {-1.0, -0.5, 0.0}, {3.5, 3.25, 3.75}, -0.5, 4.5}},
       Reply{"set_center", Error{ErrorCode::invalid_argument, "set_center needs exactly one; got both"}, {}},
       Reply{"", Error{ErrorCode::malformed_header, "header is empty (0 bytes)"}, {}},
       Reply{"get_status", std::nullopt, std::monostate{}},
@@ -183,11 +231,11 @@ TEST(ControlCodecTest, ReplyWireForm) {
 
 TEST(ControlCodecTest, ResultOfAnUnknownCommandIsSkipped) {
   const Bytes bytes = RawHeader(encode(Reply{"set_center", std::nullopt, CenterResult{}}))
-                          .set("command", std::string("estimate_center"))
+                          .set("command", std::string("reconstruct_volume"))
                           .bytes();
   const Expected<Reply> decoded = decode_reply(bytes);
   ASSERT_TRUE(IsOk(decoded));
-  EXPECT_EQ(decoded->command, "estimate_center");
+  EXPECT_EQ(decoded->command, "reconstruct_volume");
   EXPECT_TRUE(decoded->ok());
   EXPECT_TRUE(std::holds_alternative<std::monostate>(decoded->result));
 }

@@ -9,6 +9,7 @@
 // thread-compatible.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -200,7 +201,31 @@ struct GetSlice {
 
   bool operator==(const GetSlice&) const = default;
 };
-using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice>;
+// Center of rotation (PROTOCOL.md 10.4).
+enum class CenterMethod : std::uint8_t { registration, metric };
+std::string_view to_string(CenterMethod method);
+std::optional<CenterMethod> parse_center_method(std::string_view name);
+
+struct EstimateCenter {
+  CenterMethod method = CenterMethod::registration;
+  bool apply = false;  // apply the estimate as set_center would
+
+  bool operator==(const EstimateCenter&) const = default;
+};
+// A rectangle of a slice: [row0, col0, rows, cols], pixels.
+using SliceRegionField = std::array<std::uint32_t, 4>;
+struct SweepCenter {
+  double start_offset_px = 0.0;  // first candidate, detector pixels from (cols - 1) / 2
+  double step_px = 1.0;          // > 0
+  std::uint32_t count = 1;       // 1..kMaxSweepCount
+  std::optional<std::uint32_t> xy_row;     // default: the XY slice's row
+  std::optional<SliceRegionField> region;  // of the XY slice; default: the central square of side min(cols, 512)
+
+  bool operator==(const SweepCenter&) const = default;
+};
+inline constexpr std::uint32_t kMaxSweepCount = 64;
+
+using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice".
 std::string_view command_name(const ControlRequest& request);
 
@@ -215,6 +240,18 @@ struct MemoryPlan {
   std::uint64_t available_bytes = 0;  // what the engine could use when the plan was made
 
   bool operator==(const MemoryPlan&) const = default;
+};
+
+struct CenterEstimateResult {
+  std::string method;  // "registration" or "metric"
+  double center_offset_px = 0.0;
+  double center_column_px = 0.0;
+  double confidence = 0.0;    // 0..1
+  std::uint32_t samples = 0;  // pairs (registration) or candidates (metric) used
+  double elapsed_ms = 0.0;
+  bool applied = false;
+
+  bool operator==(const CenterEstimateResult&) const = default;
 };
 
 struct ScanStatus {
@@ -236,6 +273,7 @@ struct ScanStatus {
   double yz_x_px = 0.0;
   std::optional<double> pixel_size_um;
   MemoryPlan memory;
+  std::optional<CenterEstimateResult> center_estimate;  // the newest estimate of this scan
 
   bool operator==(const ScanStatus&) const = default;
 };
@@ -269,7 +307,18 @@ struct SlicesResult {
 
   bool operator==(const SlicesResult&) const = default;
 };
-using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate>;
+struct SweepResult {
+  std::uint32_t xy_row = 0;
+  SliceRegionField region{};       // [row0, col0, rows, cols] of the XY slice
+  std::vector<double> centers_px;  // candidate offsets
+  std::vector<double> metric;      // per candidate, lower = sharper
+  double best_offset_px = 0.0;
+  double elapsed_ms = 0.0;
+
+  bool operator==(const SweepResult&) const = default;
+};
+using ReplyResult =
+    std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate, CenterEstimateResult, SweepResult>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
