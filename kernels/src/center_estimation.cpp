@@ -11,6 +11,7 @@
 
 #include "fftw_handles.hpp"
 #include "tomolive/kernels/cpu_ramp_filter.hpp"
+#include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/ramp_filter.hpp"
 
 namespace tomolive::kernels {
@@ -218,11 +219,15 @@ class PairSpectrum {
 
 // --- Metric ---
 
-constexpr std::size_t kHistogramBins = 64;
-// Largest number of candidates of one sweep call (kMaxSweepCandidates of the engines).
-constexpr std::size_t kMaxCandidates = 64;
+constexpr std::size_t kHistogramBins = 256;
+// The histogram's range: from this quantile of the image's values to 1 minus it; values beyond go to the end bins.
+constexpr double kRangeQuantile = 0.01;
+// Largest number of candidates of one sweep call: what an engine's sweep_center takes.
+constexpr std::size_t kMaxCandidates = kMaxSweepCandidates;
 // The finest step of the candidate passes, pixels; the sub-pixel refinement interpolates below it.
 constexpr double kFinestStepPx = 0.1;
+// Half-width of the span of the last pass that the sub-pixel parabola is fitted to, pixels.
+constexpr double kFitHalfWidthPx = 0.5;
 
 struct Scored {
   double offset = 0.0;
@@ -301,27 +306,32 @@ std::optional<CenterEstimate> estimate_center_by_registration(std::span<const Op
 }
 
 double center_metric(std::span<const float> image) {
-  float lo = std::numeric_limits<float>::infinity();
-  float hi = -std::numeric_limits<float>::infinity();
-  std::size_t finite = 0;
+  std::vector<float> finite;
+  finite.reserve(image.size());
   for (const float v : image) {
-    if (!std::isfinite(v)) continue;
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-    ++finite;
+    if (std::isfinite(v)) finite.push_back(v);
   }
-  if (finite == 0 || !(hi > lo)) return 0.0;
+  if (finite.empty()) return 0.0;
+  // The histogram spans the image's own robust range, its kRangeQuantile and 1 - kRangeQuantile quantiles: the
+  // extremes (a few streak or noise pixels) move from candidate to candidate and would rescale every bin.
+  const auto quantile = [&](double q) {
+    const auto k = static_cast<std::size_t>(q * static_cast<double>(finite.size() - 1));
+    std::nth_element(finite.begin(), finite.begin() + static_cast<std::ptrdiff_t>(k), finite.end());
+    return static_cast<double>(finite[k]);
+  };
+  const double lo = quantile(kRangeQuantile);
+  const double hi = quantile(1.0 - kRangeQuantile);
+  if (!(hi > lo)) return 0.0;
   std::vector<std::size_t> counts(kHistogramBins, 0);
-  const double scale = static_cast<double>(kHistogramBins) / (static_cast<double>(hi) - lo);
-  for (const float v : image) {
-    if (!std::isfinite(v)) continue;
-    const auto bin = static_cast<std::size_t>((static_cast<double>(v) - lo) * scale);
-    ++counts[std::min(bin, kHistogramBins - 1)];
+  const double scale = static_cast<double>(kHistogramBins) / (hi - lo);
+  for (const float v : finite) {
+    const double position = std::clamp((static_cast<double>(v) - lo) * scale, 0.0, kHistogramBins - 1.0);
+    ++counts[static_cast<std::size_t>(position)];
   }
   double entropy = 0.0;
   for (const std::size_t n : counts) {
     if (n == 0) continue;
-    const double p = static_cast<double>(n) / static_cast<double>(finite);
+    const double p = static_cast<double>(n) / static_cast<double>(finite.size());
     entropy -= p * std::log2(p);
   }
   return entropy;
@@ -358,15 +368,31 @@ CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, std::size_t p
     best = std::min(best, *std::min_element(pass.begin(), pass.end(), by_metric), by_metric);
   }
 
-  // Sub-pixel: a parabola through the best candidate of the last pass and its neighbours.
-  std::sort(pass.begin(), pass.end(), [](const Scored& a, const Scored& b) { return a.offset < b.offset; });
+  // Sub-pixel: a least-squares parabola through the last pass's candidates within kFitHalfWidthPx of its best one
+  // (the metric is jagged at the scale of the finest step; the fit averages that out). Kept only when it opens
+  // upward and its vertex lies inside the fitted span; otherwise the best candidate stands.
   const auto at = std::min_element(pass.begin(), pass.end(), by_metric);
   double estimate = at->offset;
-  if (at != pass.begin() && at + 1 != pass.end()) {
-    const double left = (at - 1)->metric, mid = at->metric, right = (at + 1)->metric;
-    const double curvature = left - 2.0 * mid + right;
-    const double h = 0.5 * ((at + 1)->offset - (at - 1)->offset);
-    if (curvature > 0.0) estimate += std::clamp(0.5 * (left - right) / curvature, -0.5, 0.5) * h;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
+  for (const Scored& c : pass) {
+    const double x = c.offset - at->offset;
+    if (std::fabs(x) > kFitHalfWidthPx + 1e-6) continue;
+    s0 += 1, s1 += x, s2 += x * x, s3 += x * x * x, s4 += x * x * x * x;
+    t0 += c.metric, t1 += x * c.metric, t2 += x * x * c.metric;
+  }
+  // Normal equations for metric = a + b x + c x^2, solved by Cramer's rule.
+  const auto det3 = [](double a11, double a12, double a13, double a21, double a22, double a23, double a31, double a32,
+                       double a33) {
+    return a11 * (a22 * a33 - a23 * a32) - a12 * (a21 * a33 - a23 * a31) + a13 * (a21 * a32 - a22 * a31);
+  };
+  const double det = det3(s0, s1, s2, s1, s2, s3, s2, s3, s4);
+  if (s0 >= 3 && std::fabs(det) > 0.0) {
+    const double b = det3(s0, t0, s2, s1, t1, s3, s2, t2, s4) / det;
+    const double c = det3(s0, s1, t0, s1, s2, t1, s2, s3, t2) / det;
+    if (c > 0.0) {
+      const double vertex = -b / (2.0 * c);
+      if (std::fabs(vertex) <= kFitHalfWidthPx) estimate += vertex;
+    }
   }
   const double confidence = worst > 0.0 ? std::clamp((worst - best.metric) / worst, 0.0, 1.0) : 0.0;
   return CenterEstimate{estimate, confidence, samples};
