@@ -24,6 +24,8 @@ constexpr double kHbmBytesPerSecond = 3.03e12;
 // filter's floor.
 constexpr double kCufftFilterUs = 69.0;
 constexpr double kFusedFloorUs = 6.0;
+// targets.md: the shared-memory + FMA axial kernel's rate in fp32 (pixel updates per second): floor of a center sweep.
+constexpr double kAxialUpdatesPerSecond = 1.8e12;
 
 // The fused kernel's floor: its device-memory bytes (raw uint16 frame, dark and flat floats read, the slot written)
 // at the HBM rate, microseconds.
@@ -216,6 +218,75 @@ std::string shape(const Workload& w) {
   return std::to_string(w.rows) + " x " + std::to_string(w.cols) + ", " + std::to_string(w.slots) + " slots";
 }
 
+// T8: one axial region of a full store at kMaxSweepCandidates candidate centers.
+struct Sweep {
+  kernels::SliceRegion region;
+  double gpu_ms = 0.0;     // median, CUDA events: clear, entries, kernel and the copy to host memory
+  double kernel_ms = 0.0;  // median, CUDA events: clear, entries and kernel
+  double wall_ms = 0.0;    // median, host wall clock of the whole sweep_center call
+  std::uint32_t repeats = 0;
+};
+
+std::vector<Sweep> measure_sweeps(const Workload& workload, const Frames& frames, const PinnedFrames& pinned,
+                                  const RunSettings& settings, std::string& precision, std::ostream& log) {
+  auto engine = make_engine(settings, StorePrecision::automatic, true);
+  precision = engine->plan(workload.geometry()).store_precision;
+  Feeder feeder(*engine, workload, frames);
+  feeder.begin_scan();
+  feeder.projections(workload.slots, pinned.data);
+  engine->synchronize();
+  std::vector<float> offsets(kernels::kMaxSweepCandidates);
+  for (std::size_t c = 0; c < offsets.size(); ++c) offsets[c] = -8.f + 0.25f * static_cast<float>(c);
+  const std::uint32_t xy_row = workload.rows / 2;
+  std::vector<Sweep> sweeps;
+  for (const std::uint32_t side : {512u, 1024u}) {
+    if (side > workload.cols) continue;
+    Sweep sweep;
+    sweep.region = {(workload.cols - side) / 2, (workload.cols - side) / 2, side, side};
+    std::vector<float> images(offsets.size() * side * side);
+    engine->sweep_center(xy_row, offsets, sweep.region, images);  // untimed: first-touch of the host pages
+    engine->sweep_center(xy_row, offsets, sweep.region, images);
+    std::vector<double> gpu, kernel, wall;
+    for (std::uint32_t k = 0; k < settings.recomputes; ++k) {
+      const kernels::CudaStageTimes before = engine->stage_times();
+      const auto start = Clock::now();
+      engine->sweep_center(xy_row, offsets, sweep.region, images);
+      wall.push_back(1e3 * seconds_since(start));
+      const kernels::CudaStageTimes after = engine->stage_times();
+      gpu.push_back(after.sweep_ms - before.sweep_ms);
+      kernel.push_back(after.sweep_kernel_ms - before.sweep_kernel_ms);
+    }
+    sweep.gpu_ms = median(gpu);
+    sweep.kernel_ms = median(kernel);
+    sweep.wall_ms = median(wall);
+    sweep.repeats = settings.recomputes;
+    log << workload.id << " sweep " << side << " x " << side << " at " << offsets.size() << " centers ("
+        << precision << " store): " << sweep.gpu_ms << " ms GPU (kernel " << sweep.kernel_ms << " ms), "
+        << sweep.wall_ms << " ms wall, median of " << sweep.repeats << "\n";
+    sweeps.push_back(sweep);
+  }
+  return sweeps;
+}
+
+void add_sweep_figures(const Workload& workload, const std::vector<Sweep>& sweeps, const std::string& precision,
+                       std::vector<Figure>& figures) {
+  const std::string t8 = workload.id == "W1" ? "T8" : "sweep@" + workload.id;
+  for (const Sweep& s : sweeps) {
+    const std::uint32_t side = s.region.rows;
+    const double updates = static_cast<double>(kernels::kMaxSweepCandidates) * side * side * workload.slots;
+    const std::string id = side == 512 ? t8 : t8 + "-" + std::to_string(side);
+    figures.push_back({id, s.gpu_ms, "ms", "<= 50", 1e3 * updates / kAxialUpdatesPerSecond,
+                       "axial region " + std::to_string(side) + " x " + std::to_string(side) + " (central) of " +
+                           shape(workload) + ", " + precision + " store, at " +
+                           std::to_string(kernels::kMaxSweepCandidates) +
+                           " candidate centers in one sweep_center; median of " + std::to_string(s.repeats) +
+                           " by CUDA events (clear, entries, kernel " + number(s.kernel_ms) +
+                           " ms, copy of the images to pageable host memory); host wall clock " +
+                           number(s.wall_ms) + " ms; floor = pixel updates at 1.8 T/s (fp32 shared-memory axial "
+                           "kernel, targets.md)"});
+  }
+}
+
 void add_throughput_figures(const Workload& workload, const Throughput& t, bool target_shape,
                             const std::string& pipeline_target, std::vector<Figure>& figures) {
   const std::string suffix = target_shape ? "" : "@" + workload.id;
@@ -259,6 +330,15 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
                            (plan.fits() ? "fits" : "does NOT fit") + " in " +
                            number(static_cast<double>(plan.available_bytes) / 1e9) +
                            " GB free; floor = slots x rows x cols x 2 B"});
+  }
+
+  if (settings.sweep_only) {
+    const Frames frames = render_frames(workload.rows, workload.cols, settings.distinct_frames);
+    const PinnedFrames pinned(frames);
+    std::string precision;
+    add_sweep_figures(workload, measure_sweeps(workload, frames, pinned, settings, precision, log), precision,
+                      figures);
+    return figures;
   }
 
   // T2 at its own shape (2048^2) with W1's store.
@@ -307,6 +387,11 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
                        1e3 * static_cast<double>(r->store_bytes) / kHbmBytesPerSecond,
                        "the two vertical slices alone (set_slices moving xz and yz), median of " +
                            std::to_string(settings.recomputes) + "; floor = store bytes at 3.03 TB/s"});
+  }
+  {
+    std::string precision;
+    add_sweep_figures(workload, measure_sweeps(workload, frames, pinned, settings, precision, log), precision,
+                      figures);
   }
   if (half.ran && full.ran) {
     figures.push_back({"Q2-fp16-store@" + workload.id, relative_error(half, full), "rel", "<= 5e-3", std::nullopt,

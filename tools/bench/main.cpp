@@ -1,7 +1,7 @@
 // tomolive-bench: the engine benchmark of ../shared/targets.md. Measures, for one workload, T2 (projections per
-// second through preprocessing, filter, store and slice update), T3 (three-slice recompute), T7 (memory plan), the
-// float16 store's error against float32, and the CPU engine's rates for reference; prints every figure beside its
-// target and floor, last, and writes them as JSON with --json.
+// second through preprocessing, filter, store and slice update), T3 (three-slice recompute), T7 (memory plan), T8
+// (center sweep), the float16 store's error against float32, and the CPU engine's rates for reference; prints every
+// figure beside its target and floor, last, and writes them as JSON with --json.
 //
 //   tomolive-bench --workload W1 --json out/W1.json        (CUDA engine, the GPU machine)
 //   tomolive-bench --engine cpu --quick                    (smoke run, any machine)
@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   app.add_option("--device", settings.device, "CUDA device index");
   app.add_flag("--recompute-only", settings.recompute_only,
                "CUDA: recompute figures only (T3, its axial and vertical parts, the float16 error)");
+  app.add_flag("--sweep-only", settings.sweep_only, "CUDA: T8 only (center sweep of a 512^2 and a 1024^2 region)");
   app.add_flag("--staged-filter", settings.staged_filter,
                "CUDA: filter through the staged path (preprocess, cuFFT, store) even where the fused kernel applies");
   CLI11_PARSE(app, argc, argv);

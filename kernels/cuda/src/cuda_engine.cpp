@@ -10,6 +10,9 @@
 // Slice updates are deferred into `pending_` (one BackprojectionEntry per added projection) and applied in one launch
 // per batch: when the batch is full, before a slot is overwritten (its old projection is subtracted in the same
 // launch, before the new projection replaces the slot), and before anything reads or recomputes the slices.
+// The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
+// buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
+// and the pending entries are left alone.
 #include "tomolive/kernels/cuda_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
@@ -73,7 +76,14 @@ struct StageEvents {
   Event projection_begin{true}, preprocessed{true}, filtered{true}, projection_end{true};
   Event update_begin{true}, update_end{true};
   Event recompute_begin{true}, recompute_end{true};
+  Event sweep_begin{true}, sweep_kernel_end{true}, sweep_end{true};
 };
+
+// Floats of the center tools' buffer: a sweep's images at most, or one projection.
+std::uint64_t center_tools_floats(const ScanGeometry& g) {
+  const std::uint64_t side = std::min(g.cols, kMaxSweepSide);
+  return std::max<std::uint64_t>(kMaxSweepCandidates * side * side, saturating_mul(g.rows, g.cols));
+}
 
 // Device bytes of one scan, by part.
 struct ScanBytes {
@@ -97,6 +107,7 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) 
     other = std::numeric_limits<std::uint64_t>::max();
   }
   other = saturating_add(other, saturating_mul(g.slots, sizeof(BackprojectionEntry)));
+  other = saturating_add(other, saturating_mul(center_tools_floats(g), sizeof(float)));  // allocated on first use
   b.other = saturating_add(other, sizeof(unsigned long long));
   return b;
 }
@@ -179,11 +190,7 @@ class CudaEngineImpl final : public CudaEngine {
   ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) override {
     make_current();
     Scan& scan = require_scan("add_projection");
-    if (slot >= scan.geometry.slots) {
-      throw EngineError("slot " + std::to_string(slot) + " out of range: the scan has " +
-                        std::to_string(scan.geometry.slots) + " slots (0.." +
-                        std::to_string(scan.geometry.slots - 1) + ")");
-    }
+    check_slot(slot, scan.geometry.slots);
     if (!std::isfinite(angle_rad)) {
       throw EngineError("projection angle " + format_number(angle_rad) + " rad is not a finite number");
     }
@@ -229,6 +236,7 @@ class CudaEngineImpl final : public CudaEngine {
     const ProjectionAngle angle = projection_angle(angle_rad);
     pending_.push_back({angle.cos_t, angle.sin_t, slot, 1.f});
     scan.angles[slot] = angle;
+    scan.angles_rad[slot] = angle_rad;
     if (scan.occupied[slot] == 0) {
       scan.occupied[slot] = 1;
       ++scan.projections_in_store;
@@ -313,6 +321,58 @@ class CudaEngineImpl final : public CudaEngine {
     TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
   }
 
+  std::optional<float> slot_angle(std::uint32_t slot) const override {
+    const Scan& scan = require_scan("slot_angle");
+    check_slot(slot, scan.geometry.slots, "slot_angle");
+    if (scan.occupied[slot] == 0) return std::nullopt;
+    return scan.angles_rad[slot];
+  }
+
+  void copy_projection(std::uint32_t slot, std::span<float> out) const override {
+    make_current();
+    Scan& scan = require_scan("copy_projection");
+    const ScanGeometry& g = scan.geometry;
+    check_projection_copy(slot, slot < g.slots && scan.occupied[slot] != 0, out.size(), g);
+    float* values = center_tools(scan);
+    cudaStream_t compute = compute_->get();
+    scan.store.read(slot, values, compute);
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), values, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+  }
+
+  // One launch for every candidate (cuda::sweep_axial), then one copy of all images to `out`.
+  void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
+                    std::span<float> out) override {
+    make_current();
+    Scan& scan = require_scan("sweep_center");
+    const ScanGeometry& g = scan.geometry;
+    check_sweep(xy_row, center_offsets_px, region, out.size(), g);
+    float* images = center_tools(scan);
+    std::array<float, kMaxSweepCandidates> axis_cols{};
+    for (std::size_t c = 0; c < center_offsets_px.size(); ++c) {
+      axis_cols[c] = axis_column(g.cols, center_offsets_px[c]);
+    }
+    cuda::SweepTarget target;
+    target.images = images;
+    target.plane = axial_region_plane(g.cols, xy_row, region.row0, region.col0, region.rows, region.cols);
+    target.axis_cols = std::span<const float>(axis_cols.data(), center_offsets_px.size());
+
+    cudaStream_t compute = compute_->get();
+    record_timing(&StageEvents::sweep_begin, compute);
+    TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(images, 0, out.size_bytes(), compute));
+    const std::uint32_t count = upload_table(scan);
+    cuda::sweep_axial(scan.store, scan.table.get(), count, target, g.angle_weight_rad, limits_, compute);
+    record_timing(&StageEvents::sweep_kernel_end, compute);
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), images, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
+    record_timing(&StageEvents::sweep_end, compute);
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+    if (stage_events_) {
+      times_.sweeps += 1;
+      times_.sweep_kernel_ms += elapsed_ms(stage_events_->sweep_begin, stage_events_->sweep_kernel_end);
+      times_.sweep_ms += elapsed_ms(stage_events_->sweep_begin, stage_events_->sweep_end);
+    }
+  }
+
   void synchronize() const override {
     make_current();
     if (scan_) apply_pending(all_slices());
@@ -341,7 +401,8 @@ class CudaEngineImpl final : public CudaEngine {
           table_host(std::size_t{g.slots} * sizeof(BackprojectionEntry)),
           clamped_host(sizeof(unsigned long long)),
           occupied(g.slots, 0),
-          angles(g.slots) {
+          angles(g.slots),
+          angles_rad(g.slots) {
       slices[index(Orthoslice::xy)] = DeviceArray<float>(std::size_t{g.cols} * g.cols);
       slices[index(Orthoslice::xz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
       slices[index(Orthoslice::yz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
@@ -368,6 +429,7 @@ class CudaEngineImpl final : public CudaEngine {
       replacements_since_rebuild = 0;
       std::fill(occupied.begin(), occupied.end(), 0);
       std::fill(angles.begin(), angles.end(), ProjectionAngle{});
+      std::fill(angles_rad.begin(), angles_rad.end(), 0.f);
     }
 
     ScanGeometry geometry;
@@ -382,6 +444,7 @@ class CudaEngineImpl final : public CudaEngine {
     PinnedHostBuffer staging;                  // pageable frames are copied here first
     PinnedHostBuffer table_host;
     PinnedHostBuffer clamped_host;
+    DeviceArray<float> center_tools;  // center_tools_floats(geometry), allocated by the first center tool call
 
     unsigned long long clamped_before = 0;  // the running total before the last projection
     std::uint32_t dark_count = 0, flat_count = 0;
@@ -391,6 +454,7 @@ class CudaEngineImpl final : public CudaEngine {
     std::uint32_t replacements_since_rebuild = 0;  // sliding-window replacements since the slices were rebuilt
     std::vector<std::uint8_t> occupied;   // per slot
     std::vector<ProjectionAngle> angles;  // per slot
+    std::vector<float> angles_rad;        // per slot, as given to add_projection (slot_angle)
   };
 
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
@@ -534,6 +598,30 @@ class CudaEngineImpl final : public CudaEngine {
     pending_.clear();
   }
 
+  // The center tools' device buffer, allocated on first use (not on the per-projection path).
+  static float* center_tools(Scan& scan) {
+    if (scan.center_tools.size() == 0) scan.center_tools = DeviceArray<float>(center_tools_floats(scan.geometry));
+    return scan.center_tools.get();
+  }
+
+  // Enqueues the upload of one entry per occupied slot (slot order, sign +1) into scan.table; returns the count.
+  std::uint32_t upload_table(Scan& scan) const {
+    // The host table is reused: wait until its previous upload has left it.
+    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(table_uploaded_->get()));
+    auto* table = static_cast<BackprojectionEntry*>(scan.table_host.data());
+    std::uint32_t count = 0;
+    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
+      if (scan.occupied[slot] == 0) continue;
+      table[count++] = {scan.angles[slot].cos_t, scan.angles[slot].sin_t, slot, 1.f};
+    }
+    if (count != 0) {
+      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.table.get(), table, count * sizeof(BackprojectionEntry),
+                                          cudaMemcpyHostToDevice, compute_->get()));
+      TOMOLIVE_CUDA_CHECK(cudaEventRecord(table_uploaded_->get(), compute_->get()));
+    }
+    return count;
+  }
+
   // Rebuilds the selected slices from every occupied slot (in slot order, as the CPU engine).
   void recompute(const std::array<bool, 3>& selected) {
     apply_pending(not_of(selected));
@@ -546,18 +634,8 @@ class CudaEngineImpl final : public CudaEngine {
       const DeviceArray<float>& slice = scan.slices[index(s)];
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(slice.get(), 0, slice.bytes(), compute));
     }
-    // The host table is reused: wait until its previous upload has left it.
-    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(table_uploaded_->get()));
-    auto* table = static_cast<BackprojectionEntry*>(scan.table_host.data());
-    std::uint32_t count = 0;
-    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
-      if (scan.occupied[slot] == 0) continue;
-      table[count++] = {scan.angles[slot].cos_t, scan.angles[slot].sin_t, slot, 1.f};
-    }
+    const std::uint32_t count = upload_table(scan);
     if (count != 0) {
-      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.table.get(), table, count * sizeof(BackprojectionEntry),
-                                          cudaMemcpyHostToDevice, compute));
-      TOMOLIVE_CUDA_CHECK(cudaEventRecord(table_uploaded_->get(), compute));
       cuda::backproject_table(scan.store, targets(selected), scan.table.get(), count, axis(),
                               scan.geometry.angle_weight_rad, limits_, compute);
     }

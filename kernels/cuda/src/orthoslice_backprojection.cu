@@ -236,23 +236,33 @@ __device__ __forceinline__ void accumulate_tile(const AxialStageEntry& s, const 
   }
 }
 
-// Axial tile `tile` (row-major over the slice's tiles), entries [first, end).
-// Reads: per entry, a window of kAxialWindow + 1 samples of the slice's detector row (one lane of a quad row; the row
+// An axial image a tile is added to: the whole axial slice (the orthoslice kernel) or one candidate of a center sweep
+// (a region of the axial slice, axial_region_plane(), at the candidate's axis).
+struct AxialTarget {
+  float* image;           // plane.rows x plane.cols floats
+  SlicePlane plane;       // axial: x along columns, y along rows, 1 pixel per step
+  std::uint32_t tiles_x;  // tiles per image row
+  float axis_m;           // axis column - 0.5 (see kRoundMagic)
+  float weight;           // FBP weight, radians
+};
+
+// Axial tile `tile` (row-major over the image's tiles) of target t, entries [first, end) of the store in p.
+// Reads: per entry, a window of kAxialWindow + 1 samples of the plane's detector row (one lane of a quad row; the row
 // data of all entries stays in L2), staged in shared memory as CellLines (intercept, slope) with the sign applied.
-// Writes: the tile's pixels of the axial slice (atomicAdd).
+// Writes: the tile's pixels of the image (atomicAdd).
 template <class Store>
-__device__ __forceinline__ void axial_tile(const Params<Store>& p, const BackprojectionEntry* entries,
-                                           std::uint32_t tile, std::uint32_t first, std::uint32_t end,
-                                           unsigned char* shared) {
+__device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTarget& t,
+                                           const BackprojectionEntry* entries, std::uint32_t tile,
+                                           std::uint32_t first, std::uint32_t end, unsigned char* shared) {
   using Cell = typename Store::Cell;
   auto* cells = reinterpret_cast<CellLine*>(shared);  // [kAxialStageEntries][kAxialWindow]
   auto* staged = reinterpret_cast<AxialStageEntry*>(cells + kAxialStageEntries * kAxialWindow);
   const auto cells_address = static_cast<std::uint32_t>(__cvta_generic_to_shared(cells));
-  const SlicePlane& plane = p.xy_plane;
+  const SlicePlane& plane = t.plane;
   const std::uint32_t lane = threadIdx.x % 32;
   const std::uint32_t warp = threadIdx.x / 32;
-  const std::uint32_t j0 = (tile % p.xy_tiles_x) * kTile;
-  const std::uint32_t i0 = (tile / p.xy_tiles_x) * kTile;
+  const std::uint32_t j0 = (tile % t.tiles_x) * kTile;
+  const std::uint32_t i0 = (tile / t.tiles_x) * kTile;
 
   // Pixel coordinates, pixels from the axis (exact: integers or half-integers).
   float x[kTileColsPerThread], y[kTileRowsPerThread];
@@ -282,12 +292,12 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const Backpro
     __syncthreads();  // the previous stage is consumed
     if (threadIdx.x < count) {
       const BackprojectionEntry e = entries[stage_first + threadIdx.x];
-      const AxialWindow window = axial_window(corner_x, corner_y, e.cos_t, e.sin_t, p.axis_m, v_max);
+      const AxialWindow window = axial_window(corner_x, corner_y, e.cos_t, e.sin_t, t.axis_m, v_max);
       const auto first_col = static_cast<float>(window.first_col);
       AxialStageEntry s;
       s.cos_t = e.cos_t;
       s.sin_t = e.sin_t;
-      s.axis_local = p.axis_m - first_col;
+      s.axis_local = t.axis_m - first_col;
       s.cells = cells_address + sizeof(CellLine) * (threadIdx.x * kAxialWindow - kRoundMagicBits);
       s.v_lo = -0.5f - first_col;
       s.v_hi = v_max - first_col;
@@ -325,7 +335,9 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const Backpro
 #pragma unroll
     for (unsigned b = 0; b < kTileColsPerThread; ++b) {
       const std::uint32_t j = j0 + lane + 32 * b;
-      if (i < p.cols && j < p.cols) atomicAdd(p.xy + std::size_t{i} * p.cols + j, p.weight * acc[a][b]);
+      if (i < plane.rows && j < plane.cols) {
+        atomicAdd(t.image + std::size_t{i} * plane.cols + j, t.weight * acc[a][b]);
+      }
     }
   }
 }
@@ -356,8 +368,39 @@ __global__ void __launch_bounds__(kThreads, Columns <= 4 ? 2 : 1)
   if (vertical) {
     vertical_unit<Store, Columns>(p, entries, unit, first, end, shared);
   } else {
-    axial_tile<Store>(p, entries, unit, first, end, shared);
+    const AxialTarget target{p.xy, p.xy_plane, p.xy_tiles_x, p.axis_m, p.weight};
+    axial_tile<Store>(p, target, entries, unit, first, end, shared);
   }
+}
+
+static_assert(kMaxSweepAxes == kMaxSweepCandidates, "a sweep launch carries every candidate's axis");
+
+// Center sweep: one image per candidate axis, all from the same entries (device table).
+struct SweepParams {
+  float* images;               // candidates x plane.rows x plane.cols floats
+  SlicePlane plane;            // the region, axial_region_plane()
+  std::uint32_t tiles_x;       // tiles per image row
+  std::uint32_t candidates;
+  std::uint32_t entry_count;
+  std::uint32_t entries_per_group;
+  float axis_m[kMaxSweepAxes];  // per candidate: axis column - 0.5
+};
+
+// Mapping: grid (tiles of the region, candidates, groups of entries), 512 threads; block (tile, c, g) adds entries
+// [g * entries_per_group, ...) of the table to tile `tile` of candidate c's image, as the orthoslice kernel adds them to
+// a tile of the axial slice (axial_tile). Reads: windows of the region's detector row (in L2 after the first
+// candidate); writes: atomicAdd, once per pixel per group.
+template <class Store>
+__global__ void __launch_bounds__(kThreads) sweep_axial_region(const __grid_constant__ Params<Store> p,
+                                                               const __grid_constant__ SweepParams s) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const std::uint32_t first = blockIdx.z * s.entries_per_group;
+  if (first >= s.entry_count) return;
+  const std::uint32_t end = min(s.entry_count, first + s.entries_per_group);
+  const std::uint32_t candidate = blockIdx.y;
+  const AxialTarget target{s.images + std::size_t{candidate} * s.plane.rows * s.plane.cols, s.plane, s.tiles_x,
+                           s.axis_m[candidate], p.weight};
+  axial_tile<Store>(p, target, p.table, blockIdx.x, first, end, shared);
 }
 
 std::size_t vertical_shared_bytes(const StoreLayout& layout, StoreType type) {
@@ -454,6 +497,34 @@ void table_launch(const ProjectionStore& store, const OrthosliceTargets& targets
   run(p, groups, store.type(), store.layout(), stream);
 }
 
+template <class Store>
+void sweep_launch(const ProjectionStore& store, const BackprojectionEntry* table, std::uint32_t count,
+                  const SweepTarget& target, float weight, const GpuLimits& limits, cudaStream_t stream) {
+  Params<Store> p;
+  OrthosliceTargets none;
+  prepare(store, none, 0.f, weight, p);  // the store's fields; no slice
+  p.table = table;
+  SweepParams s{};
+  s.images = target.images;
+  s.plane = target.plane;
+  s.tiles_x = (target.plane.cols + kTile - 1) / kTile;
+  const std::uint32_t tiles = s.tiles_x * ((target.plane.rows + kTile - 1) / kTile);
+  s.candidates = static_cast<std::uint32_t>(target.axis_cols.size());
+  for (std::uint32_t c = 0; c < s.candidates; ++c) s.axis_m[c] = target.axis_cols[c] - 0.5f;
+  // Entry groups as for a recompute: enough blocks to balance the multiprocessors.
+  const std::uint64_t units = std::uint64_t{tiles} * s.candidates;
+  const std::uint64_t target_blocks =
+      std::uint64_t{kBlocksPerSlot} * 2 * static_cast<std::uint64_t>(limits.multiprocessors);
+  const std::uint64_t max_groups = std::max<std::uint64_t>(1, count / kMinGroupEntries);
+  const std::uint64_t wanted = std::clamp<std::uint64_t>((target_blocks + units - 1) / units, 1, max_groups);
+  s.entry_count = count;
+  s.entries_per_group = static_cast<std::uint32_t>((count + wanted - 1) / wanted);
+  const std::uint32_t groups = (count + s.entries_per_group - 1) / s.entries_per_group;
+  const dim3 grid(tiles, s.candidates, groups);
+  sweep_axial_region<Store><<<grid, kThreads, kAxialSharedBytes, stream>>>(p, s);
+  TOMOLIVE_CUDA_CHECK_LAUNCH("sweep_axial_region");
+}
+
 void check_planes(const OrthosliceTargets& targets, const StoreLayout& layout) {
   const SlicePlane& axial = targets.planes[static_cast<std::size_t>(Orthoslice::xy)];
   if (targets.slices[static_cast<std::size_t>(Orthoslice::xy)] != nullptr &&
@@ -496,6 +567,24 @@ void backproject_batch(const ProjectionStore& store, const OrthosliceTargets& ta
     batch_launches<StoreF32>(store, targets, batch, axis_col, weight, stream);
   } else {
     batch_launches<StoreF16>(store, targets, batch, axis_col, weight, stream);
+  }
+}
+
+void sweep_axial(const ProjectionStore& store, const BackprojectionEntry* table, std::uint32_t count,
+                 const SweepTarget& target, float weight, const GpuLimits& limits, cudaStream_t stream) {
+  const StoreLayout& layout = store.layout();
+  const SlicePlane& plane = target.plane;
+  if (target.axis_cols.empty() || target.axis_cols.size() > kMaxSweepAxes || plane.rows == 0 || plane.cols == 0 ||
+      plane.x_di != 0.f || plane.y_dj != 0.f || plane.row_di != 0 || plane.x_dj != 1.f || plane.y_di != -1.f ||
+      plane.row0 < 0 || static_cast<std::uint32_t>(plane.row0) >= layout.rows) {
+    throw EngineError("sweep_axial: not an axial_region_plane() of this store, or 0 or more than " +
+                      std::to_string(kMaxSweepAxes) + " candidate axes");
+  }
+  if (count == 0) return;
+  if (store.type() == StoreType::float32) {
+    sweep_launch<StoreF32>(store, table, count, target, weight, limits, stream);
+  } else {
+    sweep_launch<StoreF16>(store, table, count, target, weight, limits, stream);
   }
 }
 

@@ -49,6 +49,16 @@ struct GpuLimits {
   std::size_t max_shared_bytes_per_block = 48 * 1024;  // with the opt-in attribute
 };
 
+// A center sweep's images: one per candidate axis column, each the region of the axial slice that `plane` (made by
+// axial_region_plane) maps, reconstructed with that axis. `images` holds axis_cols.size() x plane.rows x plane.cols
+// floats (device memory), cleared by the caller.
+inline constexpr std::size_t kMaxSweepAxes = 64;  // = kMaxSweepCandidates (engine.hpp)
+struct SweepTarget {
+  float* images = nullptr;
+  SlicePlane plane;
+  std::span<const float> axis_cols;  // host memory; 1..kMaxSweepAxes detector columns
+};
+
 // Throws EngineError when the kernels cannot handle a store of this shape on this device (cols > 4096, or the
 // vertical-slice staging does not fit in shared memory).
 void check_backprojection_fits(const StoreLayout& layout, StoreType type, const GpuLimits& limits);
@@ -61,5 +71,11 @@ void backproject_batch(const ProjectionStore& store, const OrthosliceTargets& ta
 void backproject_table(const ProjectionStore& store, const OrthosliceTargets& targets,
                        const BackprojectionEntry* table, std::uint32_t count, float axis_col, float weight,
                        const GpuLimits& limits, cudaStream_t stream);
+
+// Adds `count` entries of `table` (device memory) to every image of `target`, in one launch over (region tiles,
+// candidates, entry groups): per pixel the function of the axial slice's tiles (backproject_table), at the
+// candidate's axis. Throws EngineError when target is not as described above.
+void sweep_axial(const ProjectionStore& store, const BackprojectionEntry* table, std::uint32_t count,
+                 const SweepTarget& target, float weight, const GpuLimits& limits, cudaStream_t stream);
 
 }  // namespace tomolive::kernels::cuda

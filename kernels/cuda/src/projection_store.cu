@@ -27,6 +27,26 @@ __global__ void __launch_bounds__(kStoreThreads) store_projection(const float* _
   slot_cells[std::size_t{quad} * pitch + col] = Store::pack(values[0], values[1], values[2], values[3]);
 }
 
+// Mapping: one thread per value of the slot, grid (ceil(cols / 256), rows); thread (k, r) reads lane r % 4 of cell
+// (r / 4, k) and writes float (r, k) (coalesced along k).
+template <class Store>
+__global__ void __launch_bounds__(kStoreThreads) load_projection(const typename Store::Cell* __restrict__ slot_cells,
+                                                                 std::uint32_t cols, std::uint32_t pitch,
+                                                                 float* __restrict__ out) {
+  const std::uint32_t col = blockIdx.x * kStoreThreads + threadIdx.x;
+  const std::uint32_t row = blockIdx.y;
+  if (col >= cols) return;
+  out[std::size_t{row} * cols + col] = Store::lane(slot_cells, std::size_t{row / 4} * pitch + col, row % 4);
+}
+
+template <class Store>
+void launch_load(const void* slot_cells, const StoreLayout& layout, float* out, cudaStream_t stream) {
+  const dim3 grid((layout.cols + kStoreThreads - 1) / kStoreThreads, layout.rows);
+  load_projection<Store><<<grid, kStoreThreads, 0, stream>>>(
+      static_cast<const typename Store::Cell*>(slot_cells), layout.cols, layout.pitch, out);
+  TOMOLIVE_CUDA_CHECK_LAUNCH("load_projection");
+}
+
 template <class Store>
 void launch_store(const float* filtered, std::uint32_t row_pitch, const StoreLayout& layout, void* slot_cells,
                   cudaStream_t stream) {
@@ -63,6 +83,15 @@ void ProjectionStore::write(std::uint32_t slot, const float* filtered, std::uint
     launch_store<StoreF32>(filtered, row_pitch, layout_, cells, stream);
   } else {
     launch_store<StoreF16>(filtered, row_pitch, layout_, cells, stream);
+  }
+}
+
+void ProjectionStore::read(std::uint32_t slot, float* out, cudaStream_t stream) const {
+  const void* cells = slot_cells(slot);
+  if (type_ == StoreType::float32) {
+    launch_load<StoreF32>(cells, layout_, out, stream);
+  } else {
+    launch_load<StoreF16>(cells, layout_, out, stream);
   }
 }
 

@@ -50,10 +50,17 @@ class ProjectionStore {
   void* slot_cells(std::uint32_t slot) {
     return cells_.get() + std::uint64_t{slot} * layout_.quads * layout_.pitch * StoreLayout::cell_bytes(type_);
   }
+  const void* slot_cells(std::uint32_t slot) const {
+    return cells_.get() + std::uint64_t{slot} * layout_.quads * layout_.pitch * StoreLayout::cell_bytes(type_);
+  }
 
   // Converts the first cols values of each of the `rows` filtered rows (row r at filtered + r * row_pitch floats)
   // into `slot`, replacing what the slot held.
   void write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream);
+
+  // Converts `slot` back to float: rows x cols values, row-major, into `out` (device memory). Precondition:
+  // slot < layout().slots (not checked).
+  void read(std::uint32_t slot, float* out, cudaStream_t stream) const;
 
  private:
   StoreLayout layout_;

@@ -113,20 +113,15 @@ class Engine {
   virtual void copy_slice(Orthoslice slice, std::span<float> out) const = 0;
 
   // Center of rotation tools (PROTOCOL.md 10.4). None of them changes the parameters, the store or the slices.
-  // (Not pure until the CUDA engine implements them; until then the defaults throw.)
   //
   // The angle (radians, as given to add_projection) of the projection stored in `slot`, or nullopt when the slot is
   // empty. Throws EngineError when no scan is active or slot >= geometry.slots.
-  virtual std::optional<float> slot_angle(std::uint32_t /*slot*/) const {
-    throw EngineError(name() + " engine: slot_angle is not implemented yet");
-  }
+  virtual std::optional<float> slot_angle(std::uint32_t slot) const = 0;
 
   // Copies the stored projection of `slot` (corrected, -log'ed and ramp-filtered, as backprojected; with a float16
   // store, the rounded values) into `out`, rows * cols floats, row-major. Throws EngineError when no scan is active,
   // slot >= geometry.slots, the slot is empty or `out` has the wrong size.
-  virtual void copy_projection(std::uint32_t /*slot*/, std::span<float> /*out*/) const {
-    throw EngineError(name() + " engine: copy_projection is not implemented yet");
-  }
+  virtual void copy_projection(std::uint32_t slot, std::span<float> out) const = 0;
 
   // Reconstructs `region` of the axial slice at detector row `xy_row` once per candidate center offset (pixels from
   // (cols - 1) / 2, as center_offset_px), from the store: `out` receives center_offsets_px.size() images of
@@ -137,10 +132,8 @@ class Engine {
   // kMaxSweepCandidates, a candidate is not finite, a region side is larger than kMaxSweepSide, or `out` does not
   // hold candidates * region.rows * region.cols floats. Not const: an engine may allocate work memory on its first
   // sweep of a scan (kept until the scan ends).
-  virtual void sweep_center(std::uint32_t /*xy_row*/, std::span<const float> /*center_offsets_px*/,
-                            const SliceRegion& /*region*/, std::span<float> /*out*/) {
-    throw EngineError(name() + " engine: sweep_center is not implemented yet");
-  }
+  virtual void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
+                            std::span<float> out) = 0;
 };
 
 // Limits of one sweep_center call: candidates, and pixels on a side of the region.

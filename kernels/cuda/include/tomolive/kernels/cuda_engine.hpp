@@ -4,7 +4,9 @@
 // What it holds on the GPU for a scan (all allocated by begin_scan, none on the per-projection path): the raw frame
 // being processed, dark and flat sums and levels, the ramp filter's work memory (the response; with the staged path
 // also the zero-padded FFT rows, their spectrum and cuFFT's work area), the projection store (float32 or float16, see
-// StorePrecision) and the three slices (float32).
+// StorePrecision) and the three slices (float32). The center tools' buffer (up to kMaxSweepCandidates x
+// kMaxSweepSide^2 floats, 256 MiB) is counted in the plan but allocated by the first sweep_center or copy_projection
+// of a scan.
 //
 // Synchronisation model:
 // - add_dark / add_flat return once the frame is copied out of the caller's memory (the averaging runs on the GPU).
@@ -14,6 +16,7 @@
 //   host-to-device copy. Slice updates are batched (up to 32 projections per launch, or as soon as a sliding-window
 //   slot must be replaced), so a slice read always reflects every projection added before it.
 // - set_center / set_slices enqueue the recompute and return; copy_slice waits for everything queued before it.
+// - sweep_center and copy_projection return with their results in the caller's memory.
 // Frames in page-locked memory (PinnedHostBuffer, or memory the caller registered with CUDA) are copied to the GPU
 // directly; other frames are first copied into the engine's own page-locked staging buffer on the calling thread.
 //
@@ -62,6 +65,9 @@ struct CudaStageTimes {
   double update_ms = 0.0;
   std::uint64_t recomputes = 0;   // set_center / set_slices recomputes
   double recompute_ms = 0.0;      // clearing the slices and backprojecting the whole store
+  std::uint64_t sweeps = 0;       // sweep_center calls
+  double sweep_kernel_ms = 0.0;   // clearing the images, uploading the entries and the sweep kernel
+  double sweep_ms = 0.0;          // the same and the copy of the images to the caller's memory
 };
 
 // The Engine interface plus what only a GPU engine has.
