@@ -162,6 +162,15 @@ export class Daemon {
   }
 }
 
+// A daemon for one test on free ports, with its scratch folder (log in tomolived.log there): {dir, daemon}.
+export async function startDaemon(name, options = {}) {
+  const dir = scratchDir(name);
+  const ports = await freePorts();
+  const daemon = new Daemon({ ports, logPath: path.join(dir, "tomolived.log"), ...options });
+  await daemon.start();
+  return { dir, daemon };
+}
+
 // Runs a program to completion; resolves {code, stdout, stderr}.
 export function run(program, args, { timeoutMs = 60000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -293,6 +302,19 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file });
   console.log(`screenshot: ${file}`);
   return file;
+}
+
+// Evaluates `expression` (a function, usually reading window.tomoliveViewer) in the page.
+export function hook(page, expression) {
+  return page.evaluate(expression);
+}
+
+// Waits until the page is connected (for the `connects`-th time) and has its hello.
+export async function waitConnected(page, connects = 1) {
+  await waitFor(`the page connected (${connects}) with a hello`, () =>
+    page.evaluate((n) => window.tomoliveViewer.connection.state === "open" &&
+                         window.tomoliveViewer.connection.connects >= n && window.tomoliveViewer.hello !== null,
+                  connects));
 }
 
 // The hook's view of pane `name`.

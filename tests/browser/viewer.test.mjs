@@ -7,8 +7,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 
 import {
-  Daemon, correlation, drawnGray, drawnPixels, freePorts, launchBrowser, openViewer, pagePoint, pane, relativeDifference,
-  readNpy, scratchDir, screenshot, shownValues, sleep, streamScan, waitFor, waitScanEnded,
+  Daemon, correlation, drawnGray, drawnPixels, hook, launchBrowser, openViewer, pagePoint, pane, relativeDifference,
+  readNpy, screenshot, shownValues, sleep, startDaemon, streamScan, waitConnected, waitFor, waitScanEnded,
 } from "./harness.mjs";
 
 const ROWS = 48;
@@ -25,26 +25,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-// A daemon for one test, its scratch folder and cleanup.
-async function startDaemon(name, options = {}) {
-  const dir = scratchDir(name);
-  const ports = await freePorts();
-  const daemon = new Daemon({ ports, logPath: path.join(dir, "tomolived.log"), ...options });
-  await daemon.start();
-  return { dir, daemon };
-}
-
-function hook(page, expression) {
-  return page.evaluate(expression);
-}
-
-async function waitConnected(page, connects = 1) {
-  await waitFor(`the page connected (${connects}) with a hello`, () =>
-    page.evaluate((n) => window.tomoliveViewer.connection.state === "open" &&
-                         window.tomoliveViewer.connection.connects >= n && window.tomoliveViewer.hello !== null,
-                  connects));
-}
 
 // Waits until pane `name` has drawn the daemon's newest slice, and returns that slice from get_slice as well.
 async function waitShowsNewest(page, daemon, name, dir) {

@@ -1,14 +1,17 @@
 // Unit tests of the viewer's DOM-free modules, run in node: TLS1 decoding (including malformed messages), slice
-// geometry, zoom arithmetic, colormaps and the contrast window.
+// geometry, zoom arithmetic, colormaps, the contrast window and the center sweep's plan.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { colormapLut, colormapRgb, COLORMAP_NAMES } from "../../viewer/js/colormaps.js";
-import { ContrastWindow, fillQuantizedColorTable } from "../../viewer/js/contrast.js";
+import { ContrastWindow, colorizeQuantized, fillQuantizedColorTable } from "../../viewer/js/contrast.js";
 import { PaneView } from "../../viewer/js/pane_view.js";
 import { crosshairLines, slicesThrough } from "../../viewer/js/slice_geometry.js";
 import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js";
+import {
+  bestIndex, candidateOffsets, defaultStartOffset, stripWindow, sweepFieldsProblem, sweepRegion,
+} from "../../viewer/js/sweep_plan.js";
 
 // A TLS1 message as PROTOCOL.md 14.3 lays it out.
 function encode(header, values, { magic = "TLS1", padTo = 8, extraBytes = 0 } = {}) {
@@ -152,4 +155,61 @@ test("contrast: percentiles of a skewed sample over three panes match sorting, t
               `percentile ${p}: ${contrast.percentile(p)} vs ${exact}`);
   }
   assert.equal(contrast.histogram(16).counts.reduce((a, b) => a + b, 0), all.length);
+});
+
+test("sweep frames decode like slices (slice \"sweep\" with sweep_id, index, count)", () => {
+  const h = { slice: "sweep", sweep_id: 2, index: 3, count: 16, center_offset_px: -2.5, xy_row: 24, shape: [4, 6],
+              region: [0, 0, 4, 6], data_shape: [2, 3], binning: 2, encoding: "uint16_linear", value_min: 0,
+              value_max: 1, non_finite: 0, sent_ns: 5 };
+  const { header: decoded, data } = decodeSliceMessage(encode(h, [0, 1, 2, 3, 4, 65535]));
+  assert.deepEqual(decoded, h);
+  assert.equal(data[5], 65535);
+});
+
+test("sweep plan: default candidates around the center, offsets, checks, region, best, common window", () => {
+  // 16 candidates of 0.5 px with the center in use among them, at index 8.
+  assert.equal(defaultStartOffset(0), -4);
+  assert.equal(defaultStartOffset(1.234), -2.77);
+  assert.equal(defaultStartOffset(0, 0.25, 5), -0.5);
+  const offsets = candidateOffsets(-4, 0.5, 16);
+  assert.equal(offsets.length, 16);
+  assert.equal(offsets[8], 0);
+  assert.equal(offsets[15], 3.5);
+  assert.deepEqual(candidateOffsets(0.1, 0.1, 3), [0.1, 0.2, 0.3]);  // no 0.30000000000000004
+
+  assert.equal(sweepFieldsProblem(-4, 0.5, 16, 96), null);
+  assert.match(sweepFieldsProblem(-4, 0, 16, 96), /step/);
+  assert.match(sweepFieldsProblem(-4, 0.5, 65, 96), /count/);
+  assert.match(sweepFieldsProblem(-4, 0.5, 2.5, 96), /count/);
+  assert.match(sweepFieldsProblem(Number.NaN, 0.5, 16, 96), /start/);
+  assert.match(sweepFieldsProblem(40, 1, 16, 96), /off the 96-column detector/);  // the last is 55 >= 48
+
+  assert.equal(sweepRegion(null), null);
+  assert.deepEqual(sweepRegion([10, 20, 30, 40]), [10, 20, 30, 40]);
+  assert.deepEqual(sweepRegion([0, 100, 2048, 500]), [512, 100, 1024, 500]);  // cut about its centre
+
+  const centers = [-1, -0.5, 0, 0.5].map(Math.fround);
+  assert.equal(bestIndex(centers, Math.fround(-0.5)), 1);
+  assert.equal(bestIndex(centers, 0.49), 3);
+  assert.equal(bestIndex([], 0), -1);
+
+  // The page's window when it has one; else the frames' common range.
+  assert.deepEqual(stripWindow({ min: 0.1, max: 0.9, hasSamples: true }, [{ value_min: -5, value_max: 5 }]),
+                   { min: 0.1, max: 0.9 });
+  assert.deepEqual(stripWindow({ min: 0, max: 1, hasSamples: false },
+                               [{ value_min: -1, value_max: 2 }, { value_min: -3, value_max: 1 }]), { min: -3, max: 2 });
+});
+
+test("thumbnails colour quantized values through the window like the panes' colour table", () => {
+  const lut = colormapLut("viridis");
+  const header = { value_min: -1, value_max: 3 };
+  const window = { min: 0, max: 2 };
+  const data = new Uint16Array([0, 10000, 16384, 30000, 32768, 49151, 65535]);
+  const pixels = new Uint32Array(data.length);
+  colorizeQuantized(pixels, header, data, window, lut);
+  const table = new Uint32Array(65536);
+  fillQuantizedColorTable(table, header, window, lut);
+  assert.deepEqual([...pixels], [...data].map((q) => table[q]));
+  assert.equal(pixels[0], lut[0]);
+  assert.equal(pixels[6], lut[255]);
 });

@@ -3,6 +3,7 @@
 //   [ / ]                 -0.1 / +0.1 pixel        { / }  (Shift + [ / ])   -1 / +1 pixel
 //   Alt + Left / Right    -0.1 / +0.1 pixel        Alt + Shift + Left / Right  -1 / +1 pixel
 // Rapid steps are coalesced: one set_center request is in flight at a time and the newest target follows it.
+// apply() sets an exact offset (an estimate, a sweep candidate) without rounding it to the 0.1-pixel steps.
 
 const DIGITS = 1;  // targets are multiples of 0.1 pixel
 
@@ -49,7 +50,7 @@ export class CenterControl {
     this.current = offset;
     this.offsetText.textContent = `${signed(offset, 2)} px`;
     this.columnText.textContent = this.cols ? `${(offset + (this.cols - 1) / 2).toFixed(2)}` : "–";
-    if (document.activeElement !== this.input) this.input.value = offset.toFixed(DIGITS);
+    if (document.activeElement !== this.input) this.input.value = inputText(offset);
     this.setEnabled(this.allowed);
   }
 
@@ -72,6 +73,15 @@ export class CenterControl {
     this.target = round(value);
     this.input.value = this.target.toFixed(DIGITS);
     this.send();
+  }
+
+  // Sets the center to `offset` pixels as given; returns false (nothing sent) when the page may not control.
+  apply(offset) {
+    if (!this.page.controlAllowed() || !Number.isFinite(offset)) return false;
+    this.target = offset + 0;
+    this.input.value = inputText(this.target);
+    this.send();
+    return true;
   }
 
   async send() {
@@ -109,6 +119,11 @@ export class CenterControl {
 
 function round(value) {
   return Math.round(value * 10 ** DIGITS) / 10 ** DIGITS + 0;
+}
+
+// The number field shows steps of 0.1 as such and other offsets (estimates, candidates) to 0.001 pixel.
+function inputText(offset) {
+  return Math.abs(offset - round(offset)) < 1e-9 ? offset.toFixed(DIGITS) : offset.toFixed(3);
 }
 
 function signed(value, digits) {

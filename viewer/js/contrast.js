@@ -144,3 +144,16 @@ export function fillQuantizedColorTable(table, header, window, lut) {
     table[q] = lut[index];
   }
 }
+
+// Writes into `pixels` (Uint32Array of data.length packed RGBA pixels) the quantized values `data` under `header`,
+// shown through `window` ({min, max}) with the colormap `lut` (Uint32Array of 256). For small images (the sweep's
+// thumbnails), where a 65536-entry table per image would cost more than the pixels.
+export function colorizeQuantized(pixels, header, data, window, lut) {
+  const last = lut.length - 1;
+  const scale = (header.value_max - header.value_min) / QUANT_MAX;
+  const span = window.max - window.min;
+  for (let i = 0; i < data.length; ++i) {
+    const t = (header.value_min + data[i] * scale - window.min) / span;
+    pixels[i] = lut[t <= 0 ? 0 : t >= 1 ? last : Math.round(t * last)];
+  }
+}

@@ -2,12 +2,14 @@
 // the latency meter together, and exposes a read-only test hook, window.tomoliveViewer.
 //
 // Data flow: WebSocket -> (text) hello / status / event / reply -> panels;  (binary) decodeSliceMessage -> the
-// pane of that slice -> drawn in the next animation frame -> latency meter. User input -> set_center, set_slices
-// (control mode only), view (always: each pane asks for its own size and region).
+// pane of that slice -> drawn in the next animation frame -> latency meter; sweep frames -> the sweep strip.
+// User input -> set_center, set_slices, estimate_center (control mode only), sweep_center (always: it changes
+// nothing), view (always: each pane asks for its own size and region).
 
 import { ContrastWindow } from "./contrast.js";
 import { ContrastPanel } from "./contrast_panel.js";
 import { CenterControl } from "./center_control.js";
+import { CenterEstimatePanel } from "./center_estimate.js";
 import { colormapLut } from "./colormaps.js";
 import { Connection, webSocketUrl } from "./connection.js";
 import { LatencyMeter } from "./latency_meter.js";
@@ -15,6 +17,9 @@ import { ScanPanel } from "./scan_panel.js";
 import { SLICE_NAMES } from "./slice_geometry.js";
 import { decodeSliceMessage, dequantizeAll } from "./slice_message.js";
 import { SlicePane } from "./slice_pane.js";
+import { SweepPanel } from "./sweep_panel.js";
+import { stripWindow } from "./sweep_plan.js";
+import { SweepStrip } from "./sweep_strip.js";
 
 const VIEW_THROTTLE_MS = 100;
 const EVENTS_KEPT = 50;
@@ -59,6 +64,11 @@ class ViewerPage {
       controlAllowed: () => this.controlAllowed(),
       showError: (text) => this.showMessage(text, true),
     });
+    this.centerEstimate = new CenterEstimatePanel(document.querySelector("[data-testid=center-estimate]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+      applyCenter: (offset) => this.center.apply(offset),
+    });
     this.contrastPanel = new ContrastPanel(document.querySelector("[data-testid=contrast-panel]"), {
       contrast: this.contrast,
       colormapChanged: (name) => {
@@ -83,6 +93,21 @@ class ViewerPage {
     for (const name of SLICE_NAMES) {
       this.panes[name] = new SlicePane(name, document.querySelector(`[data-testid=pane-${name}]`), paneContext);
     }
+    this.sweepStrip = new SweepStrip(document.querySelector("[data-testid=sweep-strip]"), {
+      // One window for the strip: the XY pane's (the page's shared window) once it has values.
+      window: (headers) => stripWindow({ min: this.contrast.min, max: this.contrast.max,
+                                         hasSamples: this.contrast.count > 0 }, headers),
+      colormapName: () => this.colormap,
+      colormapLut: () => colormapLut(this.colormap),
+      pickCenter: (offset) => this.center.apply(offset),
+      requestPaint: () => this.requestPaint(),
+    });
+    this.sweepPanel = new SweepPanel(document.querySelector("[data-testid=sweep-panel]"), {
+      request: (message) => this.request(message),
+      connected: () => this.connection.isOpen(),
+      xyVisibleRegion: () => this.panes.xy.view.visibleRegion(),
+      strip: this.sweepStrip,
+    });
     this.contrastPanel.setColormap(this.colormap);
     document.addEventListener("keydown", (event) => this.handleKey(event));
     this.connection.start();
@@ -158,6 +183,9 @@ class ViewerPage {
       this.previewPositions = null;
     }
     this.center.updateFromStatus(scan);
+    this.centerEstimate.updateFromStatus(scan);
+    this.sweepPanel.updateFromStatus(scan);
+    if (scan) this.sweepStrip.setCurrentCenter(scan.center_offset_px);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
     this.showTitle(scan);
     for (const pane of Object.values(this.panes)) pane.invalidate();
@@ -176,6 +204,10 @@ class ViewerPage {
     document.body.classList.toggle("read-only", readOnly);
     document.body.dataset.mode = this.hello === null ? "unknown" : readOnly ? "read-only" : "control";
     this.center.setEnabled(this.controlAllowed());
+    this.centerEstimate.setEnabled(this.controlAllowed());
+    this.sweepPanel.updateState();
+    this.sweepStrip.setPickAllowed(this.controlAllowed(), readOnly
+      ? `this page is read-only (${this.hello.read_only_reason || "no control"})` : "not connected to the daemon");
   }
 
   receiveSlice(buffer, arrivedMs) {
@@ -185,6 +217,10 @@ class ViewerPage {
     } catch (error) {
       ++this.decodeErrors;
       this.lastDecodeError = String(error.message ?? error);
+      return;
+    }
+    if (message.header.slice === "sweep") {
+      this.sweepPanel.receiveFrame(message.header, message.data);
       return;
     }
     const pane = this.panes[message.header.slice];
@@ -262,6 +298,7 @@ class ViewerPage {
       if (token) drawn.push(token);
     }
     this.contrastPanel.update(samplesChanged);
+    this.sweepStrip.paint();
     if (drawn.length > 0) {
       requestAnimationFrame(() => {
         const now = performance.now();
@@ -273,7 +310,7 @@ class ViewerPage {
   handleKey(event) {
     const target = event.target;
     if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
-    if (this.center.handleKey(event)) {
+    if (this.center.handleKey(event) || this.sweepStrip.handleKey(event)) {
       event.preventDefault();
       return;
     }
@@ -345,6 +382,14 @@ window.tomoliveViewer = Object.freeze({
   },
   get centerRequests() {
     return page.center.requests;
+  },
+  // The center estimate panel: newest result or error of this page, requests sent, applies.
+  get centerEstimate() {
+    return page.centerEstimate.snapshot();
+  },
+  // The center sweep: the panel's requests and the strip (reply, candidates requested, frames received and drawn).
+  get sweep() {
+    return { panel: page.sweepPanel.snapshot(), strip: page.sweepStrip.snapshot() };
   },
   // Per pane: last drawn header, frame counters, canvas size and the slice -> canvas transform.
   pane(name) {

@@ -1,4 +1,5 @@
-// Decodes the binary slice messages of PROTOCOL.md section 14.3 ("TLS1").
+// Decodes the binary slice messages of PROTOCOL.md section 14.3 ("TLS1"): the live slices ("slice" xy, xz, yz)
+// and the candidate images of a center sweep ("slice" = "sweep", with sweep_id, index, count).
 //
 // Layout, little-endian: bytes 0..3 the ASCII magic "TLS1"; bytes 4..7 uint32 H, the length of the JSON header;
 // H bytes of UTF-8 JSON; zero padding up to the next multiple of 8 from the start of the message; then
@@ -54,8 +55,8 @@ export function decodeSliceMessage(buffer) {
 
 function validateHeader(header) {
   if (header === null || typeof header !== "object") throw new Error("slice message: header is not a JSON object");
-  if (!["xy", "xz", "yz"].includes(header.slice)) {
-    throw new Error(`slice message: "slice" is ${JSON.stringify(header.slice)}, expected xy, xz or yz`);
+  if (!["xy", "xz", "yz", "sweep"].includes(header.slice)) {
+    throw new Error(`slice message: "slice" is ${JSON.stringify(header.slice)}, expected xy, xz, yz or sweep`);
   }
   if (header.encoding !== "uint16_linear") {
     throw new Error(`slice message: encoding ${JSON.stringify(header.encoding)}, expected "uint16_linear"`);

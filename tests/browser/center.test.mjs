@@ -1,0 +1,270 @@
+// Browser tests of the center-of-rotation tools in the viewer (issue 6, items 1, 2 and 7): the estimate buttons on a
+// misaligned 360-degree scan, and the center sweep strip in control and read-only pages. The real tomolived (CPU
+// engine) and tomolive-sim on loopback, the page in headless chromium; screenshots under
+// $TOMOLIVE_BROWSER_OUT/screenshots. Thresholds are on offsets and values, never on timing.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import {
+  hook, launchBrowser, openViewer, pane, screenshot, sleep, startDaemon, streamScan, waitConnected, waitFor,
+  waitScanEnded,
+} from "./harness.mjs";
+
+const ROWS = 48;
+const COLS = 96;
+const PROJECTIONS = 120;
+const TRUE_OFFSET_PX = 3.3;  // the simulated axis; the scan announces 0
+const Q4_TOLERANCE_PX = 0.25;
+
+let browser;
+
+before(async () => {
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// A scan whose axis sits `trueOffset` pixels from (cols - 1) / 2 while its begin announces 0.
+function misalignedScan(daemon, scanId, { range = 360, trueOffset = TRUE_OFFSET_PX, projections = PROJECTIONS } = {}) {
+  return streamScan(daemon, {
+    scanId, rows: ROWS, cols: COLS, projections,
+    extra: ["--range", String(range), "--center-offset", String(trueOffset), "--announced-offset", "0"],
+  });
+}
+
+// Waits until the page's status shows scan `scanId` ended (so that its panels hold that scan).
+async function waitPageScan(page, scanId) {
+  await waitFor(`the page showing scan ${scanId} ended`, () =>
+    page.evaluate((id) => window.tomoliveViewer.status?.scan?.scan_id === id &&
+                          window.tomoliveViewer.status.scan.state === "ended", scanId));
+}
+
+async function waitEnabled(page, testId) {
+  await waitFor(`${testId} enabled`, async () => !(await page.getByTestId(testId).isDisabled()));
+}
+
+function lastReply(page, command) {
+  return page.evaluate((c) => window.tomoliveViewer.replies.filter((r) => r.command === c).pop() ?? null, command);
+}
+
+// "+3.31 px" -> 3.31
+function shownOffset(text) {
+  const match = /^([+-]?\d+\.\d+) px$/.exec(text.trim());
+  assert.ok(match, `an offset like "+1.23 px": ${JSON.stringify(text)}`);
+  return Number(match[1]);
+}
+
+test("Estimate (registration) finds the axis of a misaligned 360-degree scan and Apply sets it", async () => {
+  const { daemon } = await startDaemon("center-estimate");
+  try {
+    const page = await openViewer(browser, daemon.url());
+    await waitConnected(page);
+
+    // A 180-degree scan has no two projections 180 degrees apart: the daemon's reason is shown as it comes.
+    await misalignedScan(daemon, 1, { range: 180, projections: 60 });
+    await waitScanEnded(daemon, 1, 60);
+    await waitPageScan(page, 1);
+    await waitEnabled(page, "estimate-registration");
+    await page.getByTestId("estimate-registration").click();
+    const refusal = await waitFor("the refusal in the estimate panel", () =>
+      hook(page, () => window.tomoliveViewer.centerEstimate.error));
+    const refused = await lastReply(page, "estimate_center");
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error.code, "invalid_argument");
+    assert.match(refused.error.message, /registration needs two stored projections 180 degrees apart/);
+    assert.deepEqual(refusal, refused.error);
+    assert.equal(await page.getByTestId("estimate-error").textContent(), refused.error.message);
+    assert.equal(await page.getByTestId("estimate-result").isVisible(), false);
+    assert.equal(await page.getByTestId("estimate-apply").isDisabled(), true);
+
+    // The 360-degree scan: every projection has its opposite.
+    await misalignedScan(daemon, 2);
+    await waitScanEnded(daemon, 2, PROJECTIONS);
+    await waitPageScan(page, 2);
+    assert.equal((await daemon.status()).scan.center_offset_px, 0, "the scan announced offset 0");
+    assert.equal(await page.getByTestId("estimate-error").textContent(), "", "a new scan clears the refusal");
+    await waitEnabled(page, "estimate-registration");
+    await page.getByTestId("estimate-registration").click();
+    const estimate = await waitFor("an estimate in the panel", () =>
+      hook(page, () => window.tomoliveViewer.centerEstimate.result));
+    assert.equal(estimate.method, "registration");
+    assert.equal(estimate.applied, false, "the buttons send apply false");
+    const text = await page.getByTestId("estimate-offset").textContent();
+    const shown = shownOffset(text);
+    assert.ok(Math.abs(shown - TRUE_OFFSET_PX) <= Q4_TOLERANCE_PX,
+              `shown estimate ${text}, true offset ${TRUE_OFFSET_PX} px`);
+    assert.ok(Math.abs(shown - estimate.center_offset_px) <= 0.005 + 1e-9, `${text} vs ${estimate.center_offset_px}`);
+    assert.equal(await page.getByTestId("estimate-column").textContent(),
+                 estimate.center_column_px.toFixed(2));
+    assert.equal(await page.getByTestId("estimate-confidence").textContent(),
+                 `${(100 * estimate.confidence).toFixed(0)} %`);
+    assert.match(await page.getByTestId("estimate-samples").textContent(), new RegExp(`^${estimate.samples} pairs$`));
+    assert.match(await page.getByTestId("estimate-elapsed").textContent(), /^\d+\.\d ms$/);
+    assert.equal((await daemon.status()).scan.center_offset_px, 0, "estimating alone changes nothing");
+    console.log(`registration: ${text} (true ${TRUE_OFFSET_PX}), confidence ${estimate.confidence}, ` +
+                `${estimate.samples} pairs`);
+
+    // The status's center_estimate (the daemon's newest) is shown below.
+    await waitFor("the daemon's newest estimate in the panel", async () =>
+      (await page.getByTestId("estimate-daemon").textContent()).startsWith(`registration ${text}`));
+
+    await page.getByTestId("estimate-apply").click();
+    const applied = await waitFor("the estimated center in the daemon's status", async () => {
+      const scan = (await daemon.status()).scan;
+      return Math.abs(scan.center_offset_px - estimate.center_offset_px) < 1e-4 ? scan : null;
+    });
+    assert.ok(Math.abs(applied.center_column_px - ((COLS - 1) / 2 + estimate.center_offset_px)) < 1e-4);
+    await waitFor("the center panel showing the applied center", async () =>
+      (await page.getByTestId("center-offset").textContent()) === text);
+
+    // The sharpness estimate answers too (its accuracy is the engine tests' business).
+    await waitEnabled(page, "estimate-metric");
+    await page.getByTestId("estimate-metric").click();
+    const metric = await waitFor("a sharpness estimate or its refusal", () => hook(page, () => {
+      const e = window.tomoliveViewer.centerEstimate;
+      return !e.inFlight && (e.result?.method === "metric" || e.error) ? e : null;
+    }));
+    assert.equal(metric.error, null, JSON.stringify(metric.error));
+    assert.equal(await page.getByTestId("estimate-method").textContent(), "sharpness");
+    console.log(`sharpness: ${metric.result.center_offset_px.toFixed(3)} px (true ${TRUE_OFFSET_PX}), ` +
+                `confidence ${metric.result.confidence}, ${metric.result.samples} candidates`);
+    assert.deepEqual(page.pageErrors, []);
+    await screenshot(page, "center-estimate");
+    await page.close();
+  } finally {
+    await daemon.stop();
+  }
+});
+
+test("the sweep strip shows every candidate, marks the sharpest, applies a pick; read-only pages sweep only",
+     async () => {
+  const { daemon } = await startDaemon("sweep", { token: "secret" });
+  try {
+    await misalignedScan(daemon, 1, { range: 180, trueOffset: 1.5 });
+    await waitScanEnded(daemon, 1, PROJECTIONS);
+    const page = await openViewer(browser, daemon.url("?token=secret"));
+    await waitConnected(page);
+    await waitPageScan(page, 1);
+    await waitFor("the XY pane drawn", async () => (await pane(page, "xy")).framesDrawn > 0);
+
+    // Defaults: 16 candidates of 0.5 px around the center in use (0).
+    assert.equal(await page.getByTestId("sweep-start").inputValue(), "-4");
+    assert.equal(await page.getByTestId("sweep-step").inputValue(), "0.5");
+    assert.equal(await page.getByTestId("sweep-count").inputValue(), "16");
+    const requested = Array.from({ length: 16 }, (_, i) => -4 + 0.5 * i);
+
+    // Zoomed in, the sweep covers the XY pane's visible region.
+    const box = await page.getByTestId("canvas-xy").boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let i = 0; i < 2; ++i) await page.mouse.wheel(0, -300);
+    const visible = await waitFor("the XY pane zoomed", async () => (await pane(page, "xy")).viewMessage.region);
+    await waitEnabled(page, "sweep-run");
+    await page.getByTestId("sweep-run").click();
+    const strip = await waitFor("16 thumbnails drawn", async () => {
+      const s = (await hook(page, () => window.tomoliveViewer.sweep)).strip;
+      return s.visible && s.thumbs.length === 16 && s.thumbs.every((t) => t.drawn) ? s : null;
+    });
+    const reply = await lastReply(page, "sweep_center");
+    assert.equal(reply.ok, true, JSON.stringify(reply.error));
+    assert.ok(Number.isInteger(reply.sweep_id), `sweep_id ${reply.sweep_id}`);
+    const sent = (await hook(page, () => window.tomoliveViewer.sweep)).panel.lastRequest;
+    assert.deepEqual(sent.max_shape, [160, 160]);
+    assert.deepEqual(sent.region, visible, "the request's region is the visible one");
+    assert.deepEqual(reply.result.region, visible, "the daemon swept the visible region");
+    assert.equal(reply.result.centers_px.length, 16);
+    reply.result.centers_px.forEach((c, i) => assert.ok(Math.abs(c - requested[i]) < 1e-5, `candidate ${i}: ${c}`));
+
+    // The thumbnails: the offsets requested, in order, each from its own frame, labelled with offset and metric.
+    const thumbs = page.getByTestId("sweep-thumb");
+    assert.equal(await thumbs.count(), 16);
+    for (let i = 0; i < 16; ++i) {
+      const t = strip.thumbs[i];
+      assert.equal(t.offset, requested[i]);
+      assert.equal(Number(await thumbs.nth(i).getAttribute("data-offset")), requested[i]);
+      assert.equal(t.header.sweep_id, reply.sweep_id);
+      assert.equal(t.header.index, i);
+      assert.equal(t.header.count, 16);
+      assert.ok(Math.abs(t.header.center_offset_px - requested[i]) < 1e-5);
+      assert.deepEqual(t.header.shape, [visible[2], visible[3]]);
+      assert.ok(t.header.data_shape[0] <= 160 && t.header.data_shape[1] <= 160, `data_shape ${t.header.data_shape}`);
+      const label = await thumbs.nth(i).locator(".thumb-offset").textContent();
+      assert.match(label, new RegExp(`^\\${requested[i] >= 0 ? "+" : "-"}${Math.abs(requested[i]).toFixed(2)} px`));
+      assert.equal(await thumbs.nth(i).locator(".thumb-metric").textContent(), reply.result.metric[i].toFixed(3));
+    }
+    // One display window for the whole strip: the page's (the XY pane's).
+    // (read together: the automatic window follows the XY pane's newest values)
+    await waitFor("the strip drawn through the page's window", () => hook(page, () => {
+      const c = window.tomoliveViewer.contrast;
+      return window.tomoliveViewer.sweep.strip.window === `${c.min}|${c.max}|${c.colormap}`;
+    }));
+
+    // The sharpest candidate, and only it, is highlighted.
+    const best = page.locator("[data-testid=sweep-thumb].best");
+    assert.equal(await best.count(), 1);
+    assert.ok(Math.abs(Number(await best.getAttribute("data-offset")) - reply.result.best_offset_px) < 1e-5,
+              `highlighted ${await best.getAttribute("data-offset")}, best_offset_px ${reply.result.best_offset_px}`);
+    console.log(`sweep: best ${reply.result.best_offset_px} px (true 1.5), metric ` +
+                `${reply.result.metric.map((m) => m.toFixed(3)).join(" ")}`);
+    await screenshot(page, "sweep-strip");
+
+    // A click on a candidate applies its center.
+    const pickIndex = 5;  // -1.5 px
+    await thumbs.nth(pickIndex).click();
+    await waitFor("the picked center in the daemon's status", async () =>
+      Math.abs((await daemon.status()).scan.center_offset_px - requested[pickIndex]) < 1e-5);
+    await waitFor("the picked candidate marked as the center in use", async () =>
+      (await thumbs.nth(pickIndex).getAttribute("class")).includes("current"));
+    assert.equal((await hook(page, () => window.tomoliveViewer.sweep)).strip.picks, 1);
+    await screenshot(page, "sweep-strip-picked");
+
+    // Esc closes the strip.
+    await page.keyboard.press("Escape");
+    await page.getByTestId("sweep-strip").waitFor({ state: "hidden" });
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+
+    // A read-only page sweeps (the daemon's default region at zoom 1) but cannot pick, and says why.
+    const viewer = await openViewer(browser, daemon.url());
+    await waitConnected(viewer);
+    await waitPageScan(viewer, 1);
+    assert.equal(await hook(viewer, () => window.tomoliveViewer.hello.read_only), true);
+    assert.equal(await viewer.getByTestId("estimate-registration").isDisabled(), true);
+    assert.equal(await viewer.getByTestId("estimate-metric").isDisabled(), true);
+    await waitEnabled(viewer, "sweep-run");
+    await viewer.getByTestId("sweep-count").fill("8");
+    await viewer.getByTestId("sweep-count").press("Enter");
+    await viewer.getByTestId("sweep-run").click();
+    const readOnlyStrip = await waitFor("8 thumbnails drawn in the read-only page", async () => {
+      const s = (await hook(viewer, () => window.tomoliveViewer.sweep)).strip;
+      return s.visible && s.thumbs.length === 8 && s.thumbs.every((t) => t.drawn) ? s : null;
+    });
+    const readOnlyReply = await lastReply(viewer, "sweep_center");
+    assert.equal(readOnlyReply.ok, true, JSON.stringify(readOnlyReply.error));
+    assert.deepEqual(readOnlyReply.result.region, [0, 0, COLS, COLS], "the default region: the central square");
+    assert.equal(readOnlyStrip.pickAllowed, false);
+    const readOnlyThumbs = viewer.getByTestId("sweep-thumb");
+    assert.equal(await readOnlyThumbs.count(), 8);
+    const centerBefore = (await daemon.status()).scan.center_offset_px;
+    // The start followed the center in use (-1.5): 8 candidates of 0.5 px from -3.5.
+    assert.equal(readOnlyStrip.thumbs[0].offset, centerBefore - 2);
+    const first = readOnlyThumbs.nth(0);
+    assert.equal(await first.getAttribute("aria-disabled"), "true");
+    assert.match(await first.getAttribute("title"), /Cannot apply: this page is read-only/);
+    assert.match(await viewer.getByTestId("sweep-hint").textContent(), /read-only: picking is off/);
+    await first.click({ force: true });  // aria-disabled: Playwright would wait for it to be enabled
+    await sleep(800);
+    assert.equal((await daemon.status()).scan.center_offset_px, centerBefore, "a read-only pick changes nothing");
+    const state = await hook(viewer, () => ({ picks: window.tomoliveViewer.sweep.strip.picks,
+                                              centerRequests: window.tomoliveViewer.centerRequests }));
+    assert.equal(state.picks, 0);
+    assert.equal(state.centerRequests, 0);
+    assert.deepEqual(viewer.pageErrors, []);
+    await screenshot(viewer, "sweep-strip-read-only");
+    await viewer.close();
+  } finally {
+    await daemon.stop();
+  }
+});

@@ -1,0 +1,125 @@
+// The center-of-rotation estimate (PROTOCOL.md 10.4): the "Estimate (registration)" and "Estimate (sharpness)"
+// buttons send estimate_center with apply false and show the result (offset, absolute column, confidence in per
+// cent, samples, time); "Apply" then sets that center. The daemon's error message (e.g. registration without a pair
+// of projections 180 degrees apart) is shown as it comes. The status's center_estimate, the newest estimate of the
+// scan (also the automatic ones of --auto-center), is shown below. Control mode only: a read-only page shows the
+// status line but its buttons are disabled.
+
+const METHOD_LABELS = { registration: "registration", metric: "sharpness" };
+const SAMPLE_UNITS = { registration: "pairs", metric: "candidates" };
+
+export class CenterEstimatePanel {
+  // root: the element holding the [data-testid=estimate-*] elements
+  // page: {request(message) -> Promise<reply>, controlAllowed(), applyCenter(offset) -> bool}
+  constructor(root, page) {
+    this.page = page;
+    this.methodButtons = [...root.querySelectorAll("button[data-method]")];
+    this.applyButton = root.querySelector("[data-testid=estimate-apply]");
+    this.resultList = root.querySelector("[data-testid=estimate-result]");
+    this.errorText = root.querySelector("[data-testid=estimate-error]");
+    this.statusText = root.querySelector("[data-testid=estimate-daemon]");
+    this.fields = {};
+    for (const name of ["method", "offset", "column", "confidence", "samples", "elapsed"]) {
+      this.fields[name] = root.querySelector(`[data-testid=estimate-${name}]`);
+    }
+    this.allowed = false;
+    this.scanId = null;
+    this.inFlight = false;
+    this.result = null;    // the newest estimate_center result of this page, this scan
+    this.error = null;     // {code, message} of the newest refusal
+    this.requests = 0;
+    this.applied = 0;
+
+    for (const button of this.methodButtons) {
+      button.addEventListener("click", () => this.estimate(button.dataset.method));
+    }
+    this.applyButton.addEventListener("click", () => this.apply());
+    this.updateState();
+  }
+
+  // The status's scan map (or undefined before the first scan).
+  updateFromStatus(scan) {
+    const scanId = scan?.scan_id ?? null;
+    if (scanId !== this.scanId) {  // a result belongs to its scan
+      this.scanId = scanId;
+      this.result = null;
+      this.error = null;
+      this.showResult();
+    }
+    const estimate = scan?.center_estimate;
+    this.statusText.textContent = estimate
+      ? `${METHOD_LABELS[estimate.method] ?? estimate.method} ${signed(estimate.center_offset_px, 2)} px · ` +
+        `${percent(estimate.confidence)}${estimate.applied ? " · applied" : ""}`
+      : "none yet";
+    this.updateState();
+  }
+
+  setEnabled(allowed) {
+    this.allowed = allowed;
+    this.updateState();
+  }
+
+  updateState() {
+    const enabled = this.allowed && this.scanId !== null;
+    for (const button of this.methodButtons) button.disabled = !enabled || this.inFlight;
+    this.applyButton.disabled = !enabled || this.result === null;
+  }
+
+  async estimate(method) {
+    if (this.inFlight || !this.page.controlAllowed()) return;
+    this.inFlight = true;
+    ++this.requests;
+    this.error = null;
+    this.errorText.textContent = `estimating (${METHOD_LABELS[method]})…`;
+    this.errorText.classList.remove("error");
+    this.updateState();
+    const scanId = this.scanId;
+    const reply = await this.page.request({ type: "estimate_center", method, apply: false });
+    this.inFlight = false;
+    if (scanId === this.scanId) {
+      if (reply.ok) {
+        this.result = reply.result;
+      } else {
+        this.error = reply.error;
+      }
+      this.showResult();
+    }
+    this.updateState();
+  }
+
+  apply() {
+    if (this.result === null) return;
+    if (this.page.applyCenter(this.result.center_offset_px)) ++this.applied;
+  }
+
+  showResult() {
+    const r = this.result;
+    this.resultList.hidden = r === null;
+    if (r) {
+      this.fields.method.textContent = METHOD_LABELS[r.method] ?? r.method;
+      this.fields.offset.textContent = `${signed(r.center_offset_px, 2)} px`;
+      this.fields.column.textContent = Number(r.center_column_px).toFixed(2);
+      this.fields.confidence.textContent = percent(r.confidence);
+      this.fields.samples.textContent = `${r.samples} ${SAMPLE_UNITS[r.method] ?? ""}`.trim();
+      this.fields.elapsed.textContent = `${Number(r.elapsed_ms).toFixed(1)} ms`;
+    }
+    // The daemon's message as it came: it says what is missing (section 11); the code is in the tooltip.
+    this.errorText.textContent = this.error ? this.error.message : "";
+    this.errorText.title = this.error ? `error code ${this.error.code}` : "";
+    this.errorText.classList.toggle("error", this.error !== null);
+  }
+
+  // Read-only snapshot for the test hook.
+  snapshot() {
+    return { result: structuredClone(this.result), error: structuredClone(this.error), inFlight: this.inFlight,
+             requests: this.requests, applied: this.applied };
+  }
+}
+
+function signed(value, digits) {
+  return `${value >= 0 ? "+" : ""}${Number(value).toFixed(digits)}`;
+}
+
+function percent(fraction) {
+  return `${(100 * Number(fraction)).toFixed(0)} %`;
+}
