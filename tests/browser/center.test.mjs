@@ -139,6 +139,30 @@ test("Estimate (registration) finds the axis of a misaligned 360-degree scan and
   }
 });
 
+test("an automatic estimate (--auto-center registration) is shown in the estimate panel", async () => {
+  const { daemon } = await startDaemon("auto-center", { extraArgs: ["--auto-center", "registration"] });
+  try {
+    const page = await openViewer(browser, daemon.url());
+    await waitConnected(page);
+    await misalignedScan(daemon, 1);
+    await waitScanEnded(daemon, 1, PROJECTIONS);
+    await waitPageScan(page, 1);
+    const estimate = await waitFor("center_estimate in the status", async () =>
+      (await daemon.status()).scan.center_estimate);
+    assert.equal(estimate.applied, true);
+    assert.ok(Math.abs(estimate.center_offset_px - TRUE_OFFSET_PX) <= Q4_TOLERANCE_PX, `${estimate.center_offset_px}`);
+    const sign = estimate.center_offset_px >= 0 ? "+" : "";
+    const expected = `registration ${sign}${estimate.center_offset_px.toFixed(2)} px · ` +
+                     `${(100 * estimate.confidence).toFixed(0)} % · applied`;
+    await waitFor(`"${expected}" in the estimate panel`, async () =>
+      (await page.getByTestId("estimate-daemon").textContent()) === expected);
+    assert.deepEqual(page.pageErrors, []);
+    await page.close();
+  } finally {
+    await daemon.stop();
+  }
+});
+
 test("the sweep strip shows every candidate, marks the sharpest, applies a pick; read-only pages sweep only",
      async () => {
   const { daemon } = await startDaemon("sweep", { token: "secret" });
