@@ -12,7 +12,8 @@ using nlohmann::json;
 using protocol::Error;
 using protocol::ErrorCode;
 
-constexpr std::string_view kExpectedTypes = "get_status, set_center, set_slices, view, latency, ping";
+constexpr std::string_view kExpectedTypes =
+    "get_status, set_center, set_slices, estimate_center, sweep_center, view, latency, ping";
 
 // Strings from the wire (a scan's name, an error message quoting input) may not be valid UTF-8: replace, never throw.
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -117,6 +118,17 @@ std::variant<BrowserLatency, Error> parse_latency(const json& message) {
 // A control command, decoded by the protocol's own codec from the same map in msgpack.
 std::variant<BrowserControl, Error> parse_control(json message, const std::string& type) {
   message.erase("request_id");
+  BrowserControl control;
+  if (type == "sweep_center") {  // max_shape is the WebSocket's own field (PROTOCOL.md 14.2)
+    const auto max_shape = message.find("max_shape");
+    if (max_shape != message.end()) {
+      auto shape = read_uints("max_shape", *max_shape, 2, 1, SliceView::kMaxSide);
+      if (auto* error = std::get_if<Error>(&shape)) return *error;
+      control.sweep_view.max_rows = std::get<0>(shape)[0];
+      control.sweep_view.max_cols = std::get<0>(shape)[1];
+      message.erase(max_shape);
+    }
+  }
   if (!message.contains("v")) message["v"] = protocol::kProtocolVersion;
   const std::vector<std::uint8_t> packed = json::to_msgpack(message);
   auto decoded = protocol::decode_control_request(
@@ -131,7 +143,8 @@ std::variant<BrowserControl, Error> parse_control(json message, const std::strin
                  "get_slice is not offered over WebSocket: slices are pushed as binary messages (PROTOCOL.md 14.3); "
                  "use the ZeroMQ control socket for float32 values"};
   }
-  return BrowserControl{std::move(decoded).value(), nullptr};
+  control.request = std::move(decoded).value();
+  return control;
 }
 
 }  // namespace

@@ -73,6 +73,12 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
                  "when the queue is full: block (backpressure to the sender, nothing lost) or drop_oldest (counted)")
       ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
       ->default_str("block");
+  std::string auto_center = "off";
+  app.add_option("--auto-center", auto_center,
+                 "estimate the center of rotation by this method once half of a scan's projections have arrived, and "
+                 "apply it: off, registration (opposed projections) or metric (sharpest slice)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"off", "registration", "metric"}));
   app.add_option("--publish-hz", config.publish_hz, "most slice updates published per second")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 10000.0));
@@ -88,6 +94,7 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  config.auto_center = protocol::parse_center_method(auto_center);  // nullopt for "off"
   if (http == "off") {
     config.http_enabled = false;
   } else {

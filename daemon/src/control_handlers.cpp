@@ -14,6 +14,12 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     answer.reply = worker_.set_center(*center);
   } else if (const auto* slices = std::get_if<protocol::SetSlices>(&request)) {
     answer.reply = worker_.set_slices(*slices);
+  } else if (const auto* estimate = std::get_if<protocol::EstimateCenter>(&request)) {
+    answer.reply = worker_.estimate_center(*estimate);
+  } else if (const auto* sweep = std::get_if<protocol::SweepCenter>(&request)) {
+    EngineWorker::SweepAnswer swept = worker_.sweep_center(*sweep);
+    answer.reply = std::move(swept.reply);
+    answer.sweep_images = std::move(swept.images);
   } else {
     const auto kind = std::get<protocol::GetSlice>(request).slice;
     answer.slice = board_.latest(kind);

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/center_tools.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
+#include "tomolive/kernels/engine_checks.hpp"
 
 namespace tomolive::daemon {
 namespace {
@@ -163,6 +165,9 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   plan_ = plan;
   engine_has_scan_ = true;
   newest_received_ns_ = 0;
+  center_estimate_.reset();
+  auto_center_done_ = false;
+  auto_center_at_ = (geometry.slots + 1) / 2;
   bump(counters_.scans_begun);
   reporter_.scan_event("scan_begun", begin.scan_id,
                        "begun" + (begin.name.empty() ? std::string() : " (" + begin.name + ")") + ": " +
@@ -209,6 +214,7 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
         bump(counters_.projections_reconstructed);
         newest_received_ns_ = std::max(newest_received_ns_, item.received_ns);
         slices_dirty_ = true;
+        maybe_auto_center();
         break;
       }
     }
@@ -338,6 +344,83 @@ protocol::Reply EngineWorker::do_set_slices(const protocol::SetSlices& request) 
   return reply;
 }
 
+protocol::Reply EngineWorker::estimate_center(const protocol::EstimateCenter& request) {
+  return run_command("estimate_center", [this, request] { return do_estimate_center(request); });
+}
+
+EngineWorker::SweepAnswer EngineWorker::sweep_center(const protocol::SweepCenter& request) {
+  // The images are handed over through a shared holder: the command may outlive this call after a timeout.
+  auto images = std::make_shared<std::shared_ptr<const std::vector<float>>>();
+  protocol::Reply reply = run_command("sweep_center", [this, request, images] {
+    if (!session_ || !engine_has_scan_) {
+      return error_reply("sweep_center", ErrorCode::no_active_scan, "no scan has begun: nothing to sweep");
+    }
+    auto swept = CenterTools(*engine_, session_->engine_geometry()).sweep(request);
+    if (auto* error = std::get_if<Error>(&swept)) return error_reply("sweep_center", error->code, error->message);
+    auto& output = std::get<SweepOutput>(swept);
+    spdlog::info("scan {}: center sweep of {} candidates from {:.2f} px in steps of {:.2f} px in {:.1f} ms; "
+                 "sharpest at {:.2f} px", session_->scan_id(), request.count, request.start_offset_px, request.step_px,
+                 output.result.elapsed_ms, output.result.best_offset_px);
+    *images = std::move(output.images);
+    protocol::Reply ok;
+    ok.command = "sweep_center";
+    ok.result = std::move(output.result);
+    return ok;
+  });
+  return {std::move(reply), reply.ok() ? *images : nullptr};
+}
+
+protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter& request) {
+  const std::string method(protocol::to_string(request.method));
+  if (!session_ || !engine_has_scan_) {
+    return error_reply("estimate_center", ErrorCode::no_active_scan, "no scan has begun: nothing to estimate from");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto estimate = CenterTools(*engine_, session_->engine_geometry()).estimate(request.method);
+  if (auto* error = std::get_if<Error>(&estimate)) return error_reply("estimate_center", error->code, error->message);
+  const kernels::CenterEstimate& found = std::get<kernels::CenterEstimate>(estimate);
+  protocol::CenterEstimateResult result;
+  result.method = method;
+  result.center_offset_px = found.center_offset_px;
+  result.center_column_px = 0.5 * (static_cast<double>(session_->begin().cols) - 1.0) + found.center_offset_px;
+  result.confidence = found.confidence;
+  result.samples = found.samples;
+  result.elapsed_ms = elapsed_ms(start);
+  if (request.apply) {
+    const protocol::Reply applied = do_set_center(protocol::SetCenter{found.center_offset_px, std::nullopt});
+    if (!applied.ok()) return error_reply("estimate_center", applied.error->code, applied.error->message);
+    result.applied = true;
+  }
+  spdlog::info("scan {}: center estimate ({}) offset {:.2f} px, column {:.2f}, confidence {:.2f}, {} samples, "
+               "{:.1f} ms{}", session_->scan_id(), method, result.center_offset_px, result.center_column_px,
+               result.confidence, result.samples, result.elapsed_ms, result.applied ? ", applied" : "");
+  center_estimate_ = result;
+  refresh_status();
+  protocol::Reply reply;
+  reply.command = "estimate_center";
+  reply.result = result;
+  return reply;
+}
+
+void EngineWorker::maybe_auto_center() {
+  if (!options_.auto_center || auto_center_done_) return;
+  const std::uint32_t slots = session_->engine_geometry().slots;
+  if (engine_->projections_in_store() < auto_center_at_) return;
+  const protocol::Reply reply = do_estimate_center(protocol::EstimateCenter{*options_.auto_center, true});
+  if (!reply.ok()) {
+    // Not enough data yet (e.g. no pair 180 degrees apart): try again after another tenth of the scan.
+    auto_center_at_ += std::max<std::uint32_t>(1, slots / 10);
+    spdlog::debug("scan {}: automatic center not yet: {}", session_->scan_id(), reply.error->message);
+    return;
+  }
+  auto_center_done_ = true;
+  const auto& result = std::get<protocol::CenterEstimateResult>(reply.result);
+  reporter_.scan_event("center_estimated", session_->scan_id(),
+                       "automatic center (" + result.method + ") applied: offset " +
+                           kernels::format_number(static_cast<float>(result.center_offset_px)) + " px, confidence " +
+                           kernels::format_number(static_cast<float>(result.confidence)));
+}
+
 void EngineWorker::maybe_snapshot_slices() {
   if (slices_dirty_ && std::chrono::steady_clock::now() - last_snapshot_ >= options_.publish_interval) {
     snapshot_slices();
@@ -400,6 +483,7 @@ void EngineWorker::refresh_status() {
     status.yz_x_px = params.slices.yz_x_px;
   }
   if (plan_) status.memory = to_protocol(*plan_);
+  status.center_estimate = center_estimate_;
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
 }

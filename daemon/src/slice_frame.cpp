@@ -30,12 +30,12 @@ struct Binned {
   std::size_t non_finite = 0;  // data pixels whose block has no finite value
 };
 
-Binned bin(const SliceSnapshot& slice, const SliceCut& cut) {
+// values: a rows x slice_cols image, row-major.
+Binned bin(std::span<const float> values, std::size_t slice_cols, const SliceCut& cut) {
   Binned out;
   out.values.assign(static_cast<std::size_t>(cut.data_rows) * cut.data_cols, 0.0F);
   float lo = std::numeric_limits<float>::infinity();
   float hi = -std::numeric_limits<float>::infinity();
-  const std::size_t slice_cols = slice.header.cols;
   for (std::uint32_t dr = 0; dr < cut.data_rows; ++dr) {
     const std::uint32_t r_begin = cut.row0 + dr * cut.binning;
     const std::uint32_t r_end = std::min(r_begin + cut.binning, cut.row0 + cut.rows);
@@ -45,7 +45,7 @@ Binned bin(const SliceSnapshot& slice, const SliceCut& cut) {
       double sum = 0.0;
       std::uint32_t finite = 0;
       for (std::uint32_t r = r_begin; r < r_end; ++r) {
-        const float* row = slice.values.data() + r * slice_cols;
+        const float* row = values.data() + r * slice_cols;
         for (std::uint32_t c = c_begin; c < c_end; ++c) {
           if (std::isfinite(row[c])) {
             sum += row[c];
@@ -87,14 +87,13 @@ SliceCut cut_slice(const SliceView& view, std::uint32_t slice_rows, std::uint32_
   return cut;
 }
 
-std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view, std::int64_t sent_ns) {
-  const SliceCut cut = cut_slice(view, slice.header.rows, slice.header.cols);
-  const Binned binned = bin(slice, cut);
+namespace {
 
-  const protocol::Bytes slice_header = protocol::encode(slice.header);
-  nlohmann::json header = nlohmann::json::from_msgpack(
-      reinterpret_cast<const std::uint8_t*>(slice_header.data()),
-      reinterpret_cast<const std::uint8_t*>(slice_header.data()) + slice_header.size());
+// The message for `header` (the fields that say what the image is) and the image's binned, quantized values.
+std::string encode_frame(nlohmann::json header, std::span<const float> values, std::uint32_t rows, std::uint32_t cols,
+                         const SliceView& view, std::int64_t sent_ns) {
+  const SliceCut cut = cut_slice(view, rows, cols);
+  const Binned binned = bin(values, cols, cut);
   header["region"] = {cut.row0, cut.col0, cut.rows, cut.cols};
   header["data_shape"] = {cut.data_rows, cut.data_cols};
   header["binning"] = cut.binning;
@@ -103,8 +102,6 @@ std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view
   header["value_max"] = binned.max;
   header["non_finite"] = binned.non_finite;
   header["sent_ns"] = sent_ns;
-  // Exact in a JavaScript number, unlike the nanosecond timestamps (> 2^53); 0 when no projection is included.
-  header["daemon_latency_ns"] = slice.header.received_ns > 0 ? sent_ns - slice.header.received_ns : 0;
   const std::string header_text = header.dump();
 
   const std::size_t header_end = sizeof kMagic + sizeof(std::uint32_t) + header_text.size();
@@ -129,6 +126,30 @@ std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view
     out += sizeof q;
   }
   return frame;
+}
+
+}  // namespace
+
+std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view, std::int64_t sent_ns) {
+  const protocol::Bytes slice_header = protocol::encode(slice.header);
+  nlohmann::json header = nlohmann::json::from_msgpack(
+      reinterpret_cast<const std::uint8_t*>(slice_header.data()),
+      reinterpret_cast<const std::uint8_t*>(slice_header.data()) + slice_header.size());
+  // Exact in a JavaScript number, unlike the nanosecond timestamps (> 2^53); 0 when no projection is included.
+  header["daemon_latency_ns"] = slice.header.received_ns > 0 ? sent_ns - slice.header.received_ns : 0;
+  return encode_frame(std::move(header), slice.values, slice.header.rows, slice.header.cols, view, sent_ns);
+}
+
+std::string encode_sweep_frame(std::span<const float> image, std::uint32_t rows, std::uint32_t cols,
+                               const SweepFrameInfo& info, const SliceView& view, std::int64_t sent_ns) {
+  nlohmann::json header{{"slice", "sweep"},
+                        {"sweep_id", info.sweep_id},
+                        {"index", info.index},
+                        {"count", info.count},
+                        {"center_offset_px", info.center_offset_px},
+                        {"xy_row", info.xy_row},
+                        {"shape", {rows, cols}}};
+  return encode_frame(std::move(header), image, rows, cols, view, sent_ns);
 }
 
 }  // namespace tomolive::daemon

@@ -24,7 +24,7 @@ namespace websocket = beast::websocket;
 WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, WebSocketShared& shared,
                                    ViewerAccess::Decision access, std::string hello)
     : ws_(std::move(stream)), shared_(shared), access_(std::move(access)) {
-  texts_.push_back(std::make_shared<const std::string>(std::move(hello)));
+  queued_.push_back({std::make_shared<const std::string>(std::move(hello)), false, false});
 }
 
 WebSocketSession::~WebSocketSession() {
@@ -63,7 +63,7 @@ void WebSocketSession::notify_slices() {
 
 void WebSocketSession::send_event(std::shared_ptr<const std::string> event) {
   net::post(ws_.get_executor(), [self = shared_from_this(), event = std::move(event)]() mutable {
-    self->queue_text(std::move(event));
+    self->queue({std::move(event), false, true});
   });
 }
 
@@ -102,10 +102,11 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes*/) {
   if (!ws_.got_text()) {
     read_buffer_.clear();
     bump(shared_.counters.ws_errors);
-    queue_text(std::make_shared<const std::string>(reply_json(
-        protocol::Reply{"", protocol::Error{protocol::ErrorCode::malformed_header,
-                                            "binary WebSocket messages are not accepted; send JSON text"}, {}},
-        nullptr)));
+    queue_reply(reply_json(protocol::Reply{"", protocol::Error{protocol::ErrorCode::malformed_header,
+                                                               "binary WebSocket messages are not accepted; send "
+                                                               "JSON text"},
+                                           {}},
+                           nullptr));
     read_next();
     return;
   }
@@ -116,8 +117,7 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes*/) {
     bump(shared_.counters.ws_errors);
     spdlog::debug("websocket message refused ({}): {}", protocol::to_string(refused->error.code),
                   refused->error.message);
-    queue_text(std::make_shared<const std::string>(
-        reply_json(protocol::Reply{refused->command, refused->error, {}}, refused->request_id)));
+    queue_reply(reply_json(protocol::Reply{refused->command, refused->error, {}}, refused->request_id));
     read_next();
     return;
   }
@@ -126,12 +126,13 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes*/) {
 
 void WebSocketSession::handle(BrowserMessage message) {
   if (auto* control = std::get_if<BrowserControl>(&message)) {
-    const bool changes_state = !std::holds_alternative<protocol::GetStatus>(control->request);
+    const bool changes_state = !std::holds_alternative<protocol::GetStatus>(control->request) &&
+                               !std::holds_alternative<protocol::SweepCenter>(control->request);
     if (access_.read_only && changes_state) {
       protocol::Reply reply = shared_.handlers.refuse(protocol::Error{
           protocol::ErrorCode::permission_denied, "this viewer is read-only: " + access_.reason});
       reply.command = std::string(protocol::command_name(control->request));
-      queue_text(std::make_shared<const std::string>(reply_json(reply, control->request_id)));
+      queue_reply(reply_json(reply, control->request_id));
       read_next();
       return;
     }
@@ -146,28 +147,53 @@ void WebSocketSession::handle(BrowserMessage message) {
   } else if (auto* latency = std::get_if<BrowserLatency>(&message)) {
     shared_.record_latency(latency->scan_id, latency->samples_us);
   } else if (auto* ping = std::get_if<BrowserPing>(&message)) {
-    queue_text(std::make_shared<const std::string>(pong_json(ping->t, protocol::unix_time_ns())));
+    queue_reply(pong_json(ping->t, protocol::unix_time_ns()));
   }
   read_next();
 }
 
 void WebSocketSession::run_control(BrowserControl control) {
   net::post(shared_.control_pool, [self = shared_from_this(), control = std::move(control)] {
-    const ControlHandlers::Answer answer = self->shared_.handlers.handle(control.request);
-    auto reply = std::make_shared<const std::string>(reply_json(answer.reply, control.request_id));
-    net::post(self->ws_.get_executor(), [self, reply = std::move(reply)]() mutable {
-      self->queue_text(std::move(reply));
+    ControlHandlers::Answer answer = self->shared_.handlers.handle(control.request);
+    net::post(self->ws_.get_executor(), [self, control, answer = std::move(answer)] {
+      self->answer(control, answer);
       self->read_next();
     });
   });
 }
 
-void WebSocketSession::queue_text(std::shared_ptr<const std::string> text) {
-  if (texts_.size() >= kMaxQueuedTexts) {
-    texts_.pop_front();
+void WebSocketSession::answer(const BrowserControl& control, const ControlHandlers::Answer& answer) {
+  const auto* sweep = std::get_if<protocol::SweepResult>(&answer.reply.result);
+  if (!sweep || !answer.sweep_images) {
+    queue_reply(reply_json(answer.reply, control.request_id));
+    return;
+  }
+  // The reply with its sweep_id, then one frame per candidate image.
+  const std::uint64_t sweep_id = ++sweeps_;
+  nlohmann::json reply = nlohmann::json::parse(reply_json(answer.reply, control.request_id));
+  reply["sweep_id"] = sweep_id;
+  queue_reply(reply.dump());
+  const std::uint32_t rows = sweep->region[2];
+  const std::uint32_t cols = sweep->region[3];
+  const std::size_t pixels = static_cast<std::size_t>(rows) * cols;
+  const auto count = static_cast<std::uint32_t>(sweep->centers_px.size());
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const SweepFrameInfo info{sweep_id, i, count, sweep->centers_px[i], sweep->xy_row};
+    const std::span<const float> image = std::span<const float>(*answer.sweep_images).subspan(i * pixels, pixels);
+    queue({std::make_shared<const std::string>(
+               encode_sweep_frame(image, rows, cols, info, control.sweep_view, protocol::unix_time_ns())),
+           true, false});
+  }
+}
+
+void WebSocketSession::queue(Outgoing outgoing) {
+  if (outgoing.droppable && queued_events_ >= kMaxQueuedMessages) {
+    queued_.erase(std::find_if(queued_.begin(), queued_.end(), [](const Outgoing& o) { return o.droppable; }));
+    --queued_events_;
     bump(shared_.counters.ws_events_dropped);
   }
-  texts_.push_back(std::move(text));
+  if (outgoing.droppable) ++queued_events_;
+  queued_.push_back(std::move(outgoing));
   pump();
 }
 
@@ -205,10 +231,11 @@ bool WebSocketSession::write_next_slice() {
 void WebSocketSession::pump() {
   if (!open_ || writing_) return;
   const auto write_text = [this] {
-    if (!texts_.empty()) {
-      auto text = std::move(texts_.front());
-      texts_.pop_front();
-      write(std::move(text), false);
+    if (!queued_.empty()) {
+      Outgoing next = std::move(queued_.front());
+      queued_.pop_front();
+      if (next.droppable) --queued_events_;
+      write(std::move(next.message), next.binary);
       return true;
     }
     if (status_) {

@@ -58,10 +58,10 @@ void ZmqControlServer::serve_one() {
     }
   }
   const protocol::Bytes reply = protocol::encode(answer.reply);
-  if (answer.slice) {
+  const std::vector<float>* second_part = answer.slice ? &answer.slice->values : answer.sweep_images.get();
+  if (second_part) {
     socket_.send(zmq::message_t(reply.data(), reply.size()), zmq::send_flags::sndmore);
-    socket_.send(zmq::message_t(answer.slice->values.data(), answer.slice->values.size() * sizeof(float)),
-                 zmq::send_flags::none);
+    socket_.send(zmq::message_t(second_part->data(), second_part->size() * sizeof(float)), zmq::send_flags::none);
   } else {
     socket_.send(zmq::message_t(reply.data(), reply.size()), zmq::send_flags::none);
   }

@@ -204,16 +204,20 @@ class Browser {
   }
 
   beast::error_code last_error() const { return last_error_; }
+  // Sweep frames received so far, in arrival order.
+  const std::vector<BrowserSlice>& sweep_frames() const { return sweep_frames_; }
 
  private:
   void keep(BrowserSlice slice) {
     const std::string kind = slice.header["slice"].get<std::string>();
+    if (kind == "sweep") sweep_frames_.push_back(slice);
     newest_[kind] = std::move(slice);
   }
 
   net::io_context io_;
   websocket::stream<beast::tcp_stream> ws_;
   std::map<std::string, BrowserSlice> newest_;
+  std::vector<BrowserSlice> sweep_frames_;
   beast::error_code last_error_;
   int request_id_ = 0;
 };
@@ -371,6 +375,54 @@ TEST(WebSocket, ControlGoesThroughTheSharedHandlersAndBadMessagesAreAnswered) {
   browser.send({{"type", "latency"}, {"scan_id", 2}, {"samples_us", {500}}});  // a new scan starts afresh
   browser.command({{"type", "get_status"}});
   EXPECT_EQ(fixture.control().counter("viewer_latency_samples"), 1u);
+}
+
+TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMaySweep) {
+  daemon::DaemonConfig config = test_config();
+  config.http_token = "s3cret";
+  DaemonFixture fixture(config);
+  expect_scan_reconstructs(fixture, 1);
+  Browser watcher(http_port(fixture.daemon()));  // read-only: no token
+  ASSERT_TRUE(watcher.wait_json("hello"));
+
+  const json reply = watcher.command({{"type", "sweep_center"},
+                                      {"start_offset_px", -1.0},
+                                      {"step_px", 0.5},
+                                      {"count", 3},
+                                      {"region", {0, 0, 64, 64}},
+                                      {"max_shape", {16, 16}}});
+  ASSERT_EQ(reply["ok"], true) << reply.dump();
+  EXPECT_EQ(reply["result"]["centers_px"], json({-1.0, -0.5, 0.0}));
+  const std::uint64_t sweep_id = reply["sweep_id"].get<std::uint64_t>();
+  const auto last = watcher.wait_slice("sweep", [](const json& h) { return h["index"] == 2; });
+  ASSERT_TRUE(last);
+  ASSERT_EQ(watcher.sweep_frames().size(), 3u);
+  std::vector<float> images;
+  ASSERT_TRUE(fixture.control()
+                  .request(protocol::SweepCenter{-1.0, 0.5, 3, std::nullopt, protocol::SliceRegionField{0, 0, 64, 64}},
+                           &images)
+                  .ok());
+  for (std::size_t i = 0; i < 3; ++i) {
+    const BrowserSlice& frame = watcher.sweep_frames()[i];
+    EXPECT_EQ(frame.header["sweep_id"], sweep_id);
+    EXPECT_EQ(frame.header["index"], i);
+    EXPECT_EQ(frame.header["count"], 3);
+    EXPECT_DOUBLE_EQ(frame.header["center_offset_px"].get<double>(), -1.0 + 0.5 * static_cast<double>(i));
+    EXPECT_EQ(frame.header["shape"], json({64, 64}));
+    EXPECT_EQ(frame.header["binning"], 4);
+    ASSERT_EQ(frame.values.size(), 16u * 16u);
+    const double quantum = (frame.header["value_max"].get<double>() - frame.header["value_min"].get<double>()) / 65535;
+    for (std::size_t r = 0; r < 16; ++r) {  // 4 x 4 block means of the float32 candidate image
+      for (std::size_t c = 0; c < 16; ++c) {
+        double mean = 0;
+        for (std::size_t a = 0; a < 4; ++a)
+          for (std::size_t b = 0; b < 4; ++b) mean += images[i * 64 * 64 + (4 * r + a) * 64 + 4 * c + b];
+        ASSERT_NEAR(frame.values[r * 16 + c], mean / 16, quantum + 1e-5) << i << ": " << r << "," << c;
+      }
+    }
+  }
+  // Estimating may apply a center: refused to a read-only viewer.
+  EXPECT_EQ(watcher.command({{"type", "estimate_center"}})["error"]["code"], "permission_denied");
 }
 
 TEST(WebSocket, WithATokenOnlyViewersThatHaveItMayControl) {

@@ -95,6 +95,34 @@ int main(int argc, char** argv) {
     request = tomolive::protocol::GetSlice{*tomolive::protocol::parse_slice_kind(slice_name)};
   });
 
+  tomolive::protocol::EstimateCenter estimate;
+  std::string method = "registration";
+  auto* estimate_center = app.add_subcommand("estimate-center", "estimate the center of rotation (PROTOCOL.md 10.4)");
+  estimate_center->add_option("--method", method, "registration (opposed projections) or metric (sharpest slice)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"registration", "metric"}));
+  estimate_center->add_flag("--apply", estimate.apply, "apply the estimate (the slices recompute)");
+  estimate_center->callback([&] {
+    estimate.method = *tomolive::protocol::parse_center_method(method);
+    request = estimate;
+  });
+
+  tomolive::protocol::SweepCenter sweep;
+  std::vector<std::uint32_t> region;
+  auto* sweep_center = app.add_subcommand(
+      "sweep-center", "reconstruct the axial slice at candidate centers; write them as one .npy (count x rows x cols)");
+  sweep_center->add_option("--start", sweep.start_offset_px, "first candidate offset, detector pixels")->required();
+  sweep_center->add_option("--step", sweep.step_px, "offset step between candidates, pixels (> 0)")->required();
+  sweep_center->add_option("--count", sweep.count, "candidates, 1..64")->required();
+  sweep_center->add_option("--xy-row", sweep.xy_row, "detector row (default: the XY slice's)");
+  sweep_center->add_option("--region", region, "ROW0 COL0 ROWS COLS of the XY slice (default: central 512 square)")
+      ->expected(4);
+  sweep_center->add_option("--out", out_path, "output .npy path")->required();
+  sweep_center->callback([&] {
+    if (region.size() == 4) sweep.region = tomolive::protocol::SliceRegionField{region[0], region[1], region[2], region[3]};
+    request = sweep;
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,6 +146,19 @@ int main(int argc, char** argv) {
     tomolive::sim::write_npy(out_path, std::span<const float>(values, std::size_t{slice->rows} * slice->cols),
                              {slice->rows, slice->cols});
     std::cerr << "wrote " << out_path << " (" << slice->rows << " x " << slice->cols << ")\n";
+  }
+  if (const auto* swept = std::get_if<tomolive::protocol::SweepResult>(&reply->result)) {
+    const std::size_t count = swept->centers_px.size();
+    const std::size_t values = count * swept->region[2] * swept->region[3];
+    if (!exchange.payload || exchange.payload->size() != values * sizeof(float)) {
+      std::cerr << "tomolive-ctl: the sweep payload is missing or has the wrong size\n";
+      return 1;
+    }
+    tomolive::sim::write_npy(out_path,
+                             std::span<const float>(static_cast<const float*>(exchange.payload->data()), values),
+                             {count, swept->region[2], swept->region[3]});
+    std::cerr << "wrote " << out_path << " (" << count << " x " << swept->region[2] << " x " << swept->region[3]
+              << ")\n";
   }
   return 0;
 }

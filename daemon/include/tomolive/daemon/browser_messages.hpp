@@ -18,8 +18,12 @@ namespace tomolive::daemon {
 
 // A control command (get_status, set_center, set_slices, ...) and the request_id to echo (null when absent).
 struct BrowserControl {
+  static constexpr std::uint32_t kDefaultSweepSide = 256;
+
   protocol::ControlRequest request;
   nlohmann::json request_id;
+  // sweep_center: how each candidate image is sent (max_shape; default kDefaultSweepSide square).
+  SliceView sweep_view{kDefaultSweepSide, kDefaultSweepSide, std::nullopt};
 };
 // `view`: how one slice is to be sent to this browser from now on.
 struct BrowserView {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_worker.hpp"
@@ -18,6 +20,7 @@ class ControlHandlers {
   struct Answer {
     protocol::Reply reply;
     SliceBoard::Version slice;  // get_slice: the slice values, sent after the reply header; else nullptr
+    std::shared_ptr<const std::vector<float>> sweep_images;  // sweep_center: the candidate images; else nullptr
   };
 
   ControlHandlers(EngineWorker& worker, SliceBoard& board, DaemonCounters& counters,

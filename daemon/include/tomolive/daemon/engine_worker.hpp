@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
@@ -30,6 +31,15 @@ class EngineWorker {
   struct Options {
     std::chrono::steady_clock::duration publish_interval = std::chrono::milliseconds(100);
     std::chrono::milliseconds command_timeout{10000};  // how long a control command may wait for the engine
+    // Apply a center estimate by this method once per scan, tried when half of its store slots hold projections
+    // and again after every further tenth until it succeeds.
+    std::optional<protocol::CenterMethod> auto_center;
+  };
+
+  // A sweep_center reply and, when it succeeded, the candidate images (count x region rows x cols floats).
+  struct SweepAnswer {
+    protocol::Reply reply;
+    std::shared_ptr<const std::vector<float>> images;
   };
 
   // `on_slices_changed` is called (from the worker thread) after new snapshots were put on the board.
@@ -48,6 +58,8 @@ class EngineWorker {
   // arguments, when no scan has begun, or when the engine does not answer within command_timeout).
   protocol::Reply set_center(const protocol::SetCenter& request);
   protocol::Reply set_slices(const protocol::SetSlices& request);
+  protocol::Reply estimate_center(const protocol::EstimateCenter& request);
+  SweepAnswer sweep_center(const protocol::SweepCenter& request);
 
   // The newest scan's status (nullopt before the first begin).
   std::optional<protocol::ScanStatus> scan_status() const;
@@ -63,6 +75,8 @@ class EngineWorker {
   protocol::Reply run_command(std::string name, std::function<protocol::Reply()> body);
   protocol::Reply do_set_center(const protocol::SetCenter& request);
   protocol::Reply do_set_slices(const protocol::SetSlices& request);
+  protocol::Reply do_estimate_center(const protocol::EstimateCenter& request);
+  void maybe_auto_center();
   void snapshot_slices();
   void maybe_snapshot_slices();
   void refresh_status();
@@ -79,6 +93,9 @@ class EngineWorker {
   // Engine-thread state.
   std::optional<ScanSession> session_;      // the newest scan (kept after its end for status and recompute)
   std::optional<kernels::EngineMemoryPlan> plan_;
+  std::optional<protocol::CenterEstimateResult> center_estimate_;  // the newest of this scan
+  bool auto_center_done_ = false;                                  // this scan's automatic estimate was applied
+  std::uint32_t auto_center_at_ = 0;  // projections in the store at which the automatic estimate is tried next
   bool engine_has_scan_ = false;            // the engine holds the session's data (begin_scan succeeded)
   bool slices_dirty_ = false;
   std::int64_t newest_received_ns_ = 0;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "tomolive/daemon/slice_board.hpp"
@@ -37,5 +38,16 @@ SliceCut cut_slice(const SliceView& view, std::uint32_t slice_rows, std::uint32_
 // The whole binary message: magic "TLS1", uint32 header length, JSON header, zero padding to 8 bytes, then
 // data_rows x data_cols little-endian uint16 values (q = 0 for non-finite values). sent_ns: ns since the Unix epoch.
 std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view, std::int64_t sent_ns);
+
+// One candidate image of a center sweep (PROTOCOL.md 14.3, "Sweep frames"): `image` holds rows x cols values.
+struct SweepFrameInfo {
+  std::uint64_t sweep_id = 0;
+  std::uint32_t index = 0;
+  std::uint32_t count = 0;
+  double center_offset_px = 0.0;
+  std::uint32_t xy_row = 0;
+};
+std::string encode_sweep_frame(std::span<const float> image, std::uint32_t rows, std::uint32_t cols,
+                               const SweepFrameInfo& info, const SliceView& view, std::int64_t sent_ns);
 
 }  // namespace tomolive::daemon

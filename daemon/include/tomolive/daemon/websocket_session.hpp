@@ -4,9 +4,9 @@
 //
 // A slow browser never makes a queue grow: while a message is being written, each slice waits as "the newest
 // version" (a newer one replaces it, counted in ws_slices_superseded), status waits as the newest only, and at most
-// kMaxQueuedTexts events and replies wait (beyond, the oldest is dropped and counted in ws_events_dropped). Control
-// commands run on the shared control pool, one at a time per browser: the next message is read once the reply is
-// queued.
+// kMaxQueuedMessages events wait (beyond, the oldest event is dropped and counted in ws_events_dropped). Replies
+// (with a sweep's frames) are never dropped; they are bounded because control commands run on the shared control
+// pool one at a time per browser: the next message is read once the reply is queued.
 //
 // All state lives on the session's strand; the public methods may be called from any thread.
 #pragma once
@@ -45,7 +45,7 @@ struct WebSocketShared {
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
-  static constexpr std::size_t kMaxQueuedTexts = 1000;
+  static constexpr std::size_t kMaxQueuedMessages = 1000;
   static constexpr std::size_t kMaxMessageBytes = 64 * 1024;  // browser -> daemon
 
   using Upgrade = boost::beast::http::request<boost::beast::http::string_body>;
@@ -73,7 +73,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void on_read(boost::beast::error_code error, std::size_t bytes);
   void handle(BrowserMessage message);
   void run_control(BrowserControl control);
-  void queue_text(std::shared_ptr<const std::string> text);
+  // Queues the reply to `control` (and a sweep's frames).
+  void answer(const BrowserControl& control, const ControlHandlers::Answer& answer);
+  struct Outgoing {
+    std::shared_ptr<const std::string> message;
+    bool binary = false;
+    bool droppable = false;  // an event (a reply or a sweep frame must arrive)
+  };
+  void queue(Outgoing outgoing);
+  void queue_reply(std::string text) { queue({std::make_shared<const std::string>(std::move(text)), false, false}); }
   void refresh_slices();
   void pump();
   bool write_next_slice();
@@ -90,7 +98,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   bool writing_ = false;  // one write in flight
   bool slice_turn_ = false;  // alternate texts and slices so that neither starves the other
 
-  std::deque<std::shared_ptr<const std::string>> texts_;  // hello, replies, pongs, events
+  std::deque<Outgoing> queued_;    // hello, replies, sweep frames, pongs, events
+  std::size_t queued_events_ = 0;  // the droppable ones among them
   std::shared_ptr<const std::string> status_;             // newest status not yet written
   std::shared_ptr<const std::string> in_flight_;          // the message being written
 
@@ -102,6 +111,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   };
   std::array<SliceState, 3> slices_;
   std::size_t next_slice_ = 0;  // round robin over the three slices
+  std::uint64_t sweeps_ = 0;    // sweep_id of the newest sweep answered
 };
 
 }  // namespace tomolive::daemon

@@ -1,6 +1,6 @@
 // ZmqControlServer: the control REP socket. One thread receives a request, answers it through ControlHandlers and
-// sends the reply (a get_slice reply adds the float32 slice as part 2). A request that cannot be decoded is answered
-// with an error reply, so a REQ client never hangs.
+// sends the reply (a get_slice or sweep_center reply adds its float32 values as part 2). A request that cannot be
+// decoded is answered with an error reply, so a REQ client never hangs.
 #pragma once
 
 #include <stop_token>

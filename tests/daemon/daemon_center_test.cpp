@@ -1,0 +1,152 @@
+// Center of rotation through a running daemon (PROTOCOL.md 10.4): estimate_center by registration (and its
+// refusal when no pair exists), the automatic estimate, and sweep_center images equal to the slice at each center.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "daemon_harness.hpp"
+
+namespace tomolive::testing {
+namespace {
+
+// A 360-degree scan whose true axis is `truth` pixels off the detector centre while the begin announces 0.
+sim::ScanSpec misaligned_360_scan(std::uint64_t scan_id, double truth) {
+  sim::ScanSpec spec = small_scan_spec(scan_id);
+  spec.range_deg = 360.0;
+  spec.projections_per_turn = 180;
+  spec.center_offset_px = truth;
+  spec.announced_center_offset_px = 0.0;
+  return spec;
+}
+
+void stream_and_wait_for_end(DaemonFixture& fixture, const sim::ScanSpec& spec) {
+  fixture.sender().stream(sim::ScanSimulator(spec));
+  ASSERT_TRUE(fixture.subscriber().wait_event([&](const protocol::Event& e) {
+    return e.kind == "scan_ended" && e.scan_id == spec.scan_id;
+  }));
+}
+
+TEST(DaemonCenter, RegistrationFindsAndAppliesTheAxisOfA360DegreeScan) {
+  DaemonFixture fixture;
+  constexpr double kTruth = 2.3;
+  stream_and_wait_for_end(fixture, misaligned_360_scan(1, kTruth));
+
+  const protocol::Reply reply =
+      fixture.control().request(protocol::EstimateCenter{protocol::CenterMethod::registration, true});
+  ASSERT_TRUE(reply.ok()) << reply.error->message;
+  const auto& estimate = std::get<protocol::CenterEstimateResult>(reply.result);
+  EXPECT_EQ(estimate.method, "registration");
+  EXPECT_NEAR(estimate.center_offset_px, kTruth, 0.25);  // Q4
+  EXPECT_DOUBLE_EQ(estimate.center_column_px, 31.5 + estimate.center_offset_px);
+  EXPECT_GT(estimate.samples, 0u);
+  EXPECT_GT(estimate.confidence, 0.5);
+  EXPECT_LE(estimate.confidence, 1.0);
+  EXPECT_TRUE(estimate.applied);
+
+  const protocol::Status status = fixture.control().status();
+  ASSERT_TRUE(status.scan && status.scan->center_estimate);
+  EXPECT_EQ(*status.scan->center_estimate, estimate);
+  EXPECT_NEAR(status.scan->center_offset_px, estimate.center_offset_px, 1e-5);  // applied (the engine keeps float)
+}
+
+TEST(DaemonCenter, RegistrationWithoutOpposedProjectionsSaysWhatIsMissing) {
+  DaemonFixture fixture;
+  sim::ScanSpec spec = small_scan_spec(1);  // 90 projections over [0, 180): no two are 180 degrees apart
+  stream_and_wait_for_end(fixture, spec);
+  const protocol::Reply reply = fixture.control().request(protocol::EstimateCenter{});
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error->code, protocol::ErrorCode::invalid_argument);
+  EXPECT_NE(reply.error->message.find("180 degrees apart"), std::string::npos) << reply.error->message;
+  EXPECT_FALSE(fixture.control().status().scan->center_estimate);
+}
+
+TEST(DaemonCenter, EstimateBeforeAnyScanIsRefused) {
+  DaemonFixture fixture;
+  const protocol::Reply reply = fixture.control().request(protocol::EstimateCenter{});
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error->code, protocol::ErrorCode::no_active_scan);
+  const protocol::Reply sweep = fixture.control().request(protocol::SweepCenter{0.0, 1.0, 3, {}, {}});
+  ASSERT_FALSE(sweep.ok());
+  EXPECT_EQ(sweep.error->code, protocol::ErrorCode::no_active_scan);
+}
+
+TEST(DaemonCenter, AutoCenterAppliesAnEstimateOncePerScan) {
+  daemon::DaemonConfig config = test_config();
+  config.auto_center = protocol::CenterMethod::registration;
+  DaemonFixture fixture(config);
+  constexpr double kTruth = -1.6;
+  stream_and_wait_for_end(fixture, misaligned_360_scan(1, kTruth));
+
+  const auto event = fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "center_estimated"; });
+  ASSERT_TRUE(event);
+  EXPECT_NE(event->message.find("applied"), std::string::npos) << event->message;
+  const protocol::Status status = fixture.control().status();
+  ASSERT_TRUE(status.scan && status.scan->center_estimate);
+  EXPECT_TRUE(status.scan->center_estimate->applied);
+  EXPECT_NEAR(status.scan->center_offset_px, kTruth, 0.25);
+  // Made once, when half of the 180 slots held projections: not again after that.
+  EXPECT_FALSE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "center_estimated"; },
+                                               500ms));
+}
+
+TEST(DaemonCenter, SweepImagesAreTheAxialSliceAtEachCandidateCenter) {
+  DaemonFixture fixture;
+  const sim::ScanSpec spec = small_scan_spec(1);
+  stream_and_wait_for_end(fixture, spec);
+
+  const protocol::SweepCenter request{-1.0, 0.5, 5, 3u, protocol::SliceRegionField{8, 4, 40, 48}};
+  std::vector<float> images;
+  const protocol::Reply reply = fixture.control().request(request, &images);
+  ASSERT_TRUE(reply.ok()) << reply.error->message;
+  const auto& sweep = std::get<protocol::SweepResult>(reply.result);
+  EXPECT_EQ(sweep.xy_row, 3u);
+  EXPECT_EQ(sweep.region, (protocol::SliceRegionField{8, 4, 40, 48}));
+  ASSERT_EQ(sweep.centers_px.size(), 5u);
+  ASSERT_EQ(sweep.metric.size(), 5u);
+  ASSERT_EQ(images.size(), 5u * 40 * 48);
+  EXPECT_NE(std::find(sweep.centers_px.begin(), sweep.centers_px.end(), sweep.best_offset_px), sweep.centers_px.end());
+  EXPECT_DOUBLE_EQ(*std::min_element(sweep.metric.begin(), sweep.metric.end()),
+                   sweep.metric[std::find(sweep.centers_px.begin(), sweep.centers_px.end(), sweep.best_offset_px) -
+                                sweep.centers_px.begin()]);
+  // The sweep changed nothing.
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->center_offset_px, spec.center_offset_px);
+  EXPECT_EQ(fixture.control().status().scan->xy_row, spec.rows / 2);
+
+  // Each candidate equals the XY slice reconstructed with that center, cut to the region.
+  ASSERT_TRUE(fixture.control().request(protocol::SetSlices{3u, std::nullopt, std::nullopt}).ok());
+  for (std::size_t i = 0; i < 5; ++i) {
+    SCOPED_TRACE("candidate " + std::to_string(i));
+    EXPECT_DOUBLE_EQ(sweep.centers_px[i], -1.0 + 0.5 * static_cast<double>(i));
+    ASSERT_TRUE(fixture.control().request(protocol::SetCenter{sweep.centers_px[i], std::nullopt}).ok());
+    std::vector<float> slice;
+    ASSERT_TRUE(fixture.control().request(protocol::GetSlice{protocol::SliceKind::xy}, &slice).ok());
+    ASSERT_EQ(slice.size(), 64u * 64u);
+    float peak = 0.f, worst = 0.f;
+    for (std::uint32_t r = 0; r < 40; ++r) {
+      for (std::uint32_t c = 0; c < 48; ++c) {
+        const float expected = slice[(8 + r) * 64 + 4 + c];
+        peak = std::max(peak, std::abs(expected));
+        worst = std::max(worst, std::abs(images[i * 40 * 48 + r * 48 + c] - expected));
+      }
+    }
+    EXPECT_LE(worst, 1e-5f * peak);
+  }
+}
+
+TEST(DaemonCenter, SweepArgumentsAreCheckedAgainstTheScan) {
+  DaemonFixture fixture;
+  stream_and_wait_for_end(fixture, small_scan_spec(1));
+  const auto refused = [&](const protocol::SweepCenter& request, const std::string& words) {
+    const protocol::Reply reply = fixture.control().request(request);
+    ASSERT_FALSE(reply.ok());
+    EXPECT_EQ(reply.error->code, protocol::ErrorCode::invalid_argument);
+    EXPECT_NE(reply.error->message.find(words), std::string::npos) << reply.error->message;
+  };
+  refused({30.0, 1.0, 4, {}, {}}, "outside the detector");                        // 33 >= 64 / 2
+  refused({0.0, 1.0, 4, 8u, {}}, "xy_row 8");                                     // 8 rows
+  refused({0.0, 1.0, 4, {}, protocol::SliceRegionField{40, 0, 30, 10}}, "inside the 64 x 64");
+  refused({0.0, 1.0, 4, {}, protocol::SliceRegionField{0, 0, 0, 10}}, "inside the 64 x 64");
+}
+
+}  // namespace
+}  // namespace tomolive::testing
