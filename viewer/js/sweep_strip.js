@@ -29,6 +29,7 @@ export class SweepStrip {
     this.pickBlockedReason = "";
     this.currentOffset = null;
     this.picks = 0;
+    this.scrollToBest = false;
   }
 
   get visible() {
@@ -48,8 +49,7 @@ export class SweepStrip {
       `${signed(sweep.centersPx[sweep.bestIndex], 2)} px · ${sweep.elapsedMs.toFixed(0)} ms`;
     this.root.hidden = false;
     this.updatePickState();
-    // The sharpest candidate in view, without scrolling the page.
-    this.thumbs[sweep.bestIndex]?.element.scrollIntoView({ block: "nearest", inline: "center" });
+    this.scrollToBest = true;  // once its image is drawn (and the thumbnails have their widths)
     this.page.requestPaint();
   }
 
@@ -108,6 +108,12 @@ export class SweepStrip {
       drawThumb(thumb, window, this.page.colormapLut());
       thumb.drawnKey = key;
       thumb.element.dataset.drawn = "true";
+    }
+    const best = this.thumbs[this.sweep.bestIndex];
+    if (this.scrollToBest && best?.header) {
+      // The sharpest candidate in view, without scrolling the page.
+      best.element.scrollIntoView({ block: "nearest", inline: "center" });
+      this.scrollToBest = false;
     }
   }
 
