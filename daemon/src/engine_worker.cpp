@@ -367,7 +367,8 @@ EngineWorker::SweepAnswer EngineWorker::sweep_center(const protocol::SweepCenter
     ok.result = std::move(output.result);
     return ok;
   });
-  return {std::move(reply), reply.ok() ? *images : nullptr};
+  const bool ok = reply.ok();
+  return {std::move(reply), ok ? *images : nullptr};
 }
 
 protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter& request) {
