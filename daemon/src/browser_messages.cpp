@@ -202,9 +202,10 @@ std::string status_json(const protocol::Status& status, std::size_t viewers) {
 
 std::string event_json(const protocol::Event& event) { return dump(from_msgpack(protocol::encode(event))); }
 
-std::string reply_json(const protocol::Reply& reply, const nlohmann::json& request_id) {
+std::string reply_json(const protocol::Reply& reply, const nlohmann::json& request_id, const nlohmann::json& extra) {
   json message = from_msgpack(protocol::encode(reply));
   if (!request_id.is_null()) message["request_id"] = request_id;
+  message.update(extra);
   return dump(message);
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "hex_digit.hpp"
+
 namespace tomolive::daemon {
 namespace {
 
@@ -27,20 +29,18 @@ std::string_view origin_authority(std::string_view origin) {
   return origin.substr(0, origin.find('/'));
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string percent_decode(std::string_view text) {
+  // A well-formed escape at `at`; anything else is kept as it is.
+  const auto escaped = [text](std::size_t at) {
+    return text[at] == '%' && at + 2 < text.size() && hex_digit_value(text[at + 1]) >= 0 &&
+           hex_digit_value(text[at + 2]) >= 0;
+  };
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+    } else if (escaped(i)) {
+      out.push_back(static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2])));
       i += 2;
     } else {
       out.push_back(text[i]);

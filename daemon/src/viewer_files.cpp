@@ -5,15 +5,10 @@
 #include <system_error>
 #include <utility>
 
+#include "hex_digit.hpp"
+
 namespace tomolive::daemon {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The target's path with percent-escapes decoded; nullopt for a malformed escape.
 std::optional<std::string> decode_path(std::string_view target) {
@@ -25,8 +20,8 @@ std::optional<std::string> decode_path(std::string_view target) {
       continue;
     }
     if (i + 2 >= target.size()) return std::nullopt;
-    const int hi = hex_value(target[i + 1]);
-    const int lo = hex_value(target[i + 2]);
+    const int hi = hex_digit_value(target[i + 1]);
+    const int lo = hex_digit_value(target[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;

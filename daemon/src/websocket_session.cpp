@@ -170,9 +170,7 @@ void WebSocketSession::answer(const BrowserControl& control, const ControlHandle
   }
   // The reply with its sweep_id, then one frame per candidate image.
   const std::uint64_t sweep_id = ++sweeps_;
-  nlohmann::json reply = nlohmann::json::parse(reply_json(answer.reply, control.request_id));
-  reply["sweep_id"] = sweep_id;
-  queue_reply(reply.dump());
+  queue_reply(reply_json(answer.reply, control.request_id, {{"sweep_id", sweep_id}}));
   const std::uint32_t rows = sweep->region[2];
   const std::uint32_t cols = sweep->region[3];
   const std::size_t pixels = static_cast<std::size_t>(rows) * cols;

@@ -57,7 +57,9 @@ std::string hello_json(std::string_view version, std::string_view engine, bool r
                        std::string_view read_only_reason);
 std::string status_json(const protocol::Status& status, std::size_t viewers);
 std::string event_json(const protocol::Event& event);
-std::string reply_json(const protocol::Reply& reply, const nlohmann::json& request_id);
+// extra: fields added to the reply map (e.g. a sweep's sweep_id).
+std::string reply_json(const protocol::Reply& reply, const nlohmann::json& request_id,
+                       const nlohmann::json& extra = nlohmann::json::object());
 std::string pong_json(const nlohmann::json& t, std::int64_t server_ns);
 
 }  // namespace tomolive::daemon
