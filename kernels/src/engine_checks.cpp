@@ -1,4 +1,5 @@
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/processing.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -31,6 +32,7 @@ void check_scan(const ScanGeometry& g, const ReconParams& params) {
   }
   check_center(params.center_offset_px);
   check_slices(params.slices, g.rows, g.cols);
+  check_processing(params.processing, g.cols);
 }
 
 void check_center(float center_offset_px) {

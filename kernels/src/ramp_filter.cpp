@@ -58,4 +58,14 @@ std::vector<float> ramp_response(std::uint32_t padded) {
   return response;
 }
 
+std::vector<float> filter_response(std::uint32_t padded, FilterWindow window) {
+  std::vector<float> response = ramp_response(padded);
+  if (window == FilterWindow::ram_lak) return response;
+  for (std::size_t m = 0; m < response.size(); ++m) {
+    const double w = 2.0 * static_cast<double>(m) / static_cast<double>(padded);
+    response[m] = static_cast<float>(response[m] * window_weight(window, w));
+  }
+  return response;
+}
+
 }  // namespace tomolive::kernels

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "tomolive/kernels/frame_view.hpp"
+#include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels {
 
@@ -52,13 +53,15 @@ struct ScanGeometry {
 struct ReconParams {
   float center_offset_px = 0.f;  // axis at column (cols - 1) / 2 + center_offset_px
   SlicePositions slices;
+  ProcessingParams processing;   // filter window, zingers, phase retrieval, rings (processing.hpp)
 };
 
 // What an engine will hold for a scan, bytes.
 struct EngineMemoryPlan {
   std::string device;
   std::string store_precision;
-  std::uint64_t store_bytes = 0;
+  std::uint64_t store_bytes = 0;            // the filtered store
+  std::uint64_t corrected_store_bytes = 0;  // the corrected store that re-filters start from (processing.hpp)
   std::uint64_t slice_bytes = 0;
   std::uint64_t other_bytes = 0;
   std::uint64_t total_bytes = 0;
@@ -68,7 +71,9 @@ struct EngineMemoryPlan {
 
 // Per-projection result counters.
 struct ProjectionStats {
-  std::uint64_t clamped_values = 0;  // pixels whose transmission was <= 0 (or flat <= dark) and was clamped
+  std::uint64_t clamped_values = 0;    // pixels whose transmission was <= 0 (or flat <= dark) and was clamped,
+                                       // before or after phase retrieval
+  std::uint64_t zingers_replaced = 0;  // pixels the zinger filter replaced
 };
 
 class Engine {
@@ -94,14 +99,24 @@ class Engine {
   virtual void add_dark(const FrameView& frame) = 0;
   virtual void add_flat(const FrameView& frame) = 0;
 
-  // Corrects ((p - dark) / (flat - dark), clamped to kMinTransmission), takes -log, ramp-filters every row, stores the
-  // result in `slot` (< geometry.slots) and adds its backprojection to the three slices. If the slot already held a
-  // projection (sliding window), its contribution is subtracted first. angle_rad is the projection's angle.
+  // Corrects ((p - dark) / (flat - dark), clamped to kMinTransmission), takes -log and keeps the result in the
+  // corrected store's `slot` (< geometry.slots); processes it as params().processing says (processing.hpp: zingers,
+  // phase, ring offset, windowed ramp filter) into the filtered store's `slot` and adds its backprojection to the
+  // three slices. If the slot already held a projection (sliding window), its contribution is subtracted first.
+  // angle_rad is the projection's angle.
   virtual ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) = 0;
 
-  // Change the center or the slice positions; the affected slices are recomputed from the store.
+  // Change the center or the slice positions; the affected slices are recomputed from the store. With half
+  // acquisition enabled (processing.hpp) set_center re-filters the store first, since the overlap weights follow
+  // the axis.
   virtual void set_center(float center_offset_px) = 0;
   virtual void set_slices(const SlicePositions& positions) = 0;
+
+  // Replaces the processing parameters, re-filters every stored projection from the corrected store with them (the
+  // ring pass included, when rings are enabled, even if nothing changed) and recomputes the three slices. Nothing
+  // the detector sent is lost or asked for again. Throws EngineError when no scan is active or check_processing
+  // refuses the parameters (the previous ones then stay).
+  virtual RefilterReport set_processing(const ProcessingParams& processing) = 0;
 
   // Current parameters and the number of projections held in the store.
   virtual const ReconParams& params() const = 0;

@@ -18,7 +18,7 @@ const char* slice_name(Orthoslice slice);
 std::string format_number(float value);
 
 // Throws EngineError unless the geometry has rows, cols and slots, a positive finite angular weight, and the
-// parameters pass check_center and check_slices: what every begin_scan checks first.
+// parameters pass check_center, check_slices and check_processing: what every begin_scan checks first.
 void check_scan(const ScanGeometry& geometry, const ReconParams& params);
 
 // Throws EngineError unless the center offset (pixels) is finite.

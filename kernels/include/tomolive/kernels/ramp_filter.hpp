@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "tomolive/kernels/processing.hpp"
+
 namespace tomolive::kernels {
 
 // Smallest power of two >= max(64, 2 * cols).
@@ -22,5 +24,9 @@ std::uint32_t padded_length(std::uint32_t cols);
 // Real frequency response for the padded_length / 2 + 1 bins of a real-to-complex FFT of length `padded`,
 // including the 1 / padded normalisation of the unnormalised inverse FFT.
 std::vector<float> ramp_response(std::uint32_t padded);
+
+// ramp_response(padded) with bin m multiplied by window_weight(window, 2 m / padded) (processing.hpp); the Ram-Lak
+// window gives ramp_response(padded) exactly. Throws as ramp_response.
+std::vector<float> filter_response(std::uint32_t padded, FilterWindow window);
 
 }  // namespace tomolive::kernels
