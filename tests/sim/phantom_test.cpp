@@ -226,5 +226,24 @@ TEST(Phantom, DensityIsTheSumOfContainingEllipsoids) {
   EXPECT_DOUBLE_EQ(Phantom().line_integral(0, 0, 0), 0.0);
 }
 
+// Half acquisition: the phantom fills the extended field of a 360 degree scan, so it is cut off at the detector's
+// near edge (the axis side) at every angle, and the far edge sees nothing; p(theta + 180) mirrors p(theta) about the
+// axis wherever both columns lie on the detector.
+TEST(Phantom, HalfAcquisitionPhantomFillsTheExtendedField) {
+  const DetectorGeometry geometry{8, 96, 30.0};  // axis at column 77.5: the detector reaches 77.5 px to the left
+  const Phantom phantom = shepp_logan_3d(geometry, 2.0, FieldOfView::half_acquisition);
+  EXPECT_NEAR(phantom.horizontal_radius(), 0.9 * (47.5 + 30.0), 1e-9);
+  const std::uint32_t row = geometry.rows / 2;
+  for (const double theta : {0.0, 41.0, 90.0, 133.0}) {
+    const std::vector<float> a = project_all(phantom, geometry, theta);
+    const std::vector<float> b = project_all(phantom, geometry, theta + 180.0);
+    EXPECT_EQ(a[row * geometry.cols], 0.f) << "the far edge, 77.5 px from the axis, lies outside the phantom";
+    EXPECT_GT(a[row * geometry.cols + geometry.cols - 1], 0.f) << "the near edge cuts through the phantom";
+    for (std::uint32_t u = 60; u < geometry.cols; ++u) {  // columns whose mirror 155 - u is on the detector too
+      ASSERT_NEAR(b[row * geometry.cols + (155 - u)], a[row * geometry.cols + u], 1e-5) << "theta " << theta;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tomolive::sim

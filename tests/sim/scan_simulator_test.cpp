@@ -79,6 +79,13 @@ TEST(ScanSpec, ValidateNamesTheProblem) {
   spec.photons = 0.0;
   EXPECT_TRUE(validate(spec).has_value());
   EXPECT_THROW(ScanSimulator{spec}, std::invalid_argument);
+  spec = small_spec();
+  spec.half_acquisition = true;  // over 180 degrees, axis centred
+  ASSERT_TRUE(validate(spec).has_value());
+  EXPECT_NE(validate(spec)->find("half acquisition"), std::string::npos);
+  spec.range_deg = 360.0;
+  spec.center_offset_px = 20.0;
+  EXPECT_FALSE(validate(spec).has_value());
 }
 
 TEST(ScanSimulator, FramesComeInSendingOrder) {

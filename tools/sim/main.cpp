@@ -252,7 +252,8 @@ void write_parameters(const std::filesystem::path& file, const sim::ScanSimulato
       << "\nturns " << spec.turns << "\nrange_deg " << spec.range_deg << "\nangle_step_deg " << spec.angle_step_deg()
       << "\ncenter_offset_px " << spec.center_offset_px << "\nannounced_center_offset_px "
       << spec.announced_center_offset_px.value_or(spec.center_offset_px) << "\nphotons " << spec.photons
-      << "\nnoise " << spec.noise << "\ndefects " << spec.defects << "\nseed " << spec.seed << "\nxy_row " << xy_row
+      << "\nhalf_acquisition " << spec.half_acquisition << "\nnoise " << spec.noise << "\ndefects " << spec.defects
+      << "\nseed " << spec.seed << "\nxy_row " << xy_row
       << "\nxz_y_px 0\nyz_x_px 0\ntruth_supersample " << kTruthSupersample << "\n";
   if (raw_row) out << "raw_row " << *raw_row << "\n";
   out << "# ellipsoid x y z a b c angle_deg density\n";
@@ -433,6 +434,8 @@ int main(int argc, char** argv) {
   app.add_option("--photons", spec.photons, "I0: open-beam counts above dark at the beam peak")
       ->check(CLI::PositiveNumber);
   app.add_flag("--no-noise", [&spec](std::int64_t) { spec.noise = false; }, "no read or photon noise");
+  app.add_flag("--half-acquisition", spec.half_acquisition,
+               "360 degree scan with an offset axis: the phantom fills the extended field of view");
   app.add_flag("--no-defects", [&spec](std::int64_t) { spec.defects = false; }, "no dead or hot pixels");
   app.add_option("--seed", spec.seed, "seed of the detector maps, defects and noise");
   app.add_option("--threads", options.threads, "threads rendering a frame (0 = one per hardware thread)");

@@ -27,7 +27,7 @@ DetectorConfig detector_config(const ScanSpec& spec) {
 }  // namespace
 
 ScanSimulator::ScanSimulator(ScanSpec spec, unsigned threads)
-    : ScanSimulator(spec, shepp_logan_3d(validated(spec).geometry()), threads) {}
+    : ScanSimulator(spec, shepp_logan_3d(validated(spec).geometry(), 2.0, spec.field_of_view()), threads) {}
 
 ScanSimulator::ScanSimulator(ScanSpec spec, Phantom phantom, unsigned threads)
     : spec_(std::move(spec)),

@@ -33,6 +33,10 @@ std::optional<std::string> validate(const ScanSpec& spec) {
     return "center offset " + std::to_string(spec.center_offset_px) + " px (announced " + std::to_string(announced) +
            "): expected finite, |offset| <= 0.45 * cols - 1 = " + std::to_string(max_offset);
   }
+  if (spec.half_acquisition && !(spec.range_deg == 360.0 && spec.center_offset_px != 0.0)) {
+    return "half acquisition needs a 360 degree range and a non-zero center offset; got " +
+           std::to_string(spec.range_deg) + " degrees, offset " + std::to_string(spec.center_offset_px) + " px";
+  }
   if (!(spec.photons > 0.0 && std::isfinite(spec.photons))) {
     return "photons " + std::to_string(spec.photons) + ": expected a positive count";
   }

@@ -30,10 +30,13 @@ constexpr double kFieldFraction = 0.45;   // the phantom fills 90% of the detect
 
 }  // namespace
 
-Phantom shepp_logan_3d(const DetectorGeometry& geometry, double max_line_integral) {
-  const double radius = kFieldFraction * geometry.cols - std::abs(geometry.center_offset_px);
+Phantom shepp_logan_3d(const DetectorGeometry& geometry, double max_line_integral, FieldOfView field) {
+  const double offset = std::abs(geometry.center_offset_px);
+  const double radius = field == FieldOfView::detector
+                            ? kFieldFraction * geometry.cols - offset
+                            : 2.0 * kFieldFraction * (0.5 * static_cast<double>(geometry.cols - 1) + offset);
   if (geometry.rows == 0 || !(radius >= 1.0) || !(max_line_integral > 0.0)) {
-    throw std::invalid_argument("shepp_logan_3d: needs rows > 0, 0.45 * cols - |center offset| >= 1 pixel and a "
+    throw std::invalid_argument("shepp_logan_3d: needs rows > 0, a horizontal radius >= 1 pixel and a "
                                 "positive line-integral target; got rows=" + std::to_string(geometry.rows) +
                                 " cols=" + std::to_string(geometry.cols) + " offset=" +
                                 std::to_string(geometry.center_offset_px) + " target=" +

@@ -75,9 +75,15 @@ class Phantom {
 //   is square);
 // - in attenuation so that the largest line integral is max_line_integral (default 2: transmission >= 0.135); the
 //   largest value sampled at pixel centres is within a few percent below it.
-// Throws std::invalid_argument if 0.45 * cols - |center_offset_px| < 1 pixel, rows is 0, or max_line_integral is not
+// With FieldOfView::half_acquisition the horizontal radius is instead 0.9 * ((cols - 1) / 2 + |center_offset_px|),
+// 90 % of the distance from the axis to the detector's far edge: the field a 360 degree scan with an offset axis
+// covers (rays through the near side of the phantom miss the detector at each angle, and are measured from the
+// opposite angle).
+// Throws std::invalid_argument if the horizontal radius is < 1 pixel, rows is 0, or max_line_integral is not
 // positive.
-Phantom shepp_logan_3d(const DetectorGeometry& geometry, double max_line_integral = 2.0);
+enum class FieldOfView : std::uint8_t { detector, half_acquisition };
+Phantom shepp_logan_3d(const DetectorGeometry& geometry, double max_line_integral = 2.0,
+                       FieldOfView field = FieldOfView::detector);
 
 // The largest line integral, over all rays, of the Shepp-Logan set at unit scale (table coordinates in [-1, 1],
 // densities as listed above): 0.55557, reached at theta ~ 25.3 deg, s ~ 0.698, z ~ -0.02 where the ray grazes the

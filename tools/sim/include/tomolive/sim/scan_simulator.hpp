@@ -32,8 +32,8 @@ struct FrameRef {
 
 class ScanSimulator {
  public:
-  // The Shepp-Logan phantom of shepp_logan_3d(spec.geometry()). `threads` renders a frame's rows on that many
-  // threads (0 = one per hardware thread; 1 = on the calling thread only).
+  // The Shepp-Logan phantom of shepp_logan_3d(spec.geometry(), 2.0, spec.field_of_view()). `threads` renders a
+  // frame's rows on that many threads (0 = one per hardware thread; 1 = on the calling thread only).
   // Throws std::invalid_argument if validate(spec) reports a problem.
   explicit ScanSimulator(ScanSpec spec, unsigned threads = 1);
   // Any phantom, e.g. one ellipsoid for a test.

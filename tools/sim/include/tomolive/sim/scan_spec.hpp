@@ -14,6 +14,7 @@
 
 #include "tomolive/protocol/messages.hpp"
 #include "tomolive/sim/detector_geometry.hpp"
+#include "tomolive/sim/phantom.hpp"
 
 namespace tomolive::sim {
 
@@ -36,18 +37,25 @@ struct ScanSpec {
   bool defects = true;                 // dead and hot pixels
   std::uint64_t seed = 1;              // detector maps, defects and noise
   std::uint32_t streams = 1;           // data connections the scan is sent on (begin's "streams")
+  // A 360 degree scan with the axis off the detector's centre whose phantom fills the extended field of view
+  // (FieldOfView::half_acquisition): begin announces half_acquisition. Needs range_deg = 360 and an offset.
+  bool half_acquisition = false;
 
   std::uint32_t num_projections() const { return projections_per_turn * turns; }
   double angle_step_deg() const { return range_deg / projections_per_turn; }
   // Angle of projection k, degrees.
   double angle_deg(std::uint32_t k) const { return k * angle_step_deg(); }
   DetectorGeometry geometry() const { return {rows, cols, center_offset_px}; }
+  FieldOfView field_of_view() const {
+    return half_acquisition ? FieldOfView::half_acquisition : FieldOfView::detector;
+  }
 };
 
 // Checks sizes and values: rows and cols in [8, protocol::kMaxDetectorPixelsPerSide], projections in
 // [1, protocol::kMaxProjections], darks and flats <= protocol::kMaxReferenceFrames, streams in
 // [1, protocol::kMaxStreams], range in (0, 360], finite offsets
-// with |offset| < 0.45 * cols - 1 (so the phantom fits), photons > 0. Returns nullopt if valid, else the reason.
+// with |offset| < 0.45 * cols - 1 (so the phantom fits), photons > 0; half acquisition only over 360 degrees with a
+// non-zero offset. Returns nullopt if valid, else the reason.
 std::optional<std::string> validate(const ScanSpec& spec);
 
 // The begin message of the scan: uint16 frames, angles as start 0 + step, window as described above.
