@@ -217,6 +217,78 @@ class PairSpectrum {
   detail::FftwPlan forward_;
 };
 
+// --- Half-acquisition registration ---
+
+// Shift grid of the coarse search and the refinement around its best point, pixels of shift (twice the offset).
+constexpr double kOverlapGridPx = 0.5;
+constexpr double kOverlapRefineStepPx = 1.0 / 32.0;
+
+// Row derivatives of every pair, and the pooled Pearson correlation of first's with second's mirrored at a shift.
+class OverlapCorrelation {
+ public:
+  OverlapCorrelation(std::span<const OpposedPair> pairs, std::uint32_t rows, std::uint32_t cols)
+      : length_(cols - 1), min_overlap_(std::max<std::uint32_t>(8, cols / 16)) {
+    for (const OpposedPair& pair : pairs) {
+      for (std::uint32_t r = 0; r < rows; ++r) {
+        rows_.push_back({derivative(pair.first, r, cols), derivative(pair.second, r, cols)});
+      }
+    }
+  }
+
+  // The correlation of d_first(j) with -d_second(length - 1 - j + shift) (first(x) = second(2 a - x), so the
+  // derivatives are mirror images with opposite signs), linearly interpolated, pooled over rows and pairs; nullopt
+  // when fewer than min_overlap columns overlap.
+  std::optional<double> at(double shift) const {
+    // Columns j with k = length - 1 - j + shift in [0, length - 1].
+    const double last = static_cast<double>(length_) - 1.0;
+    const double j_begin = std::max(0.0, std::ceil(shift));
+    const double j_end = std::min(last, std::floor(last + shift));  // inclusive
+    if (!(j_end - j_begin + 1.0 >= static_cast<double>(min_overlap_))) return std::nullopt;
+    double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (const auto& [first, second] : rows_) {
+      for (auto j = static_cast<std::uint32_t>(j_begin); j <= static_cast<std::uint32_t>(j_end); ++j) {
+        const double k = last - j + shift;
+        const auto k0 = static_cast<std::uint32_t>(std::min(std::floor(k), last));
+        const double t = k - k0;
+        const double below = second[k0];
+        const double above = k0 + 1 < length_ ? second[k0 + 1] : below;
+        const double x = first[j];
+        const double y = -(below + t * (above - below));
+        n += 1;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        syy += y * y;
+        sxy += x * y;
+      }
+    }
+    const double spread = (n * sxx - sx * sx) * (n * syy - sy * sy);
+    if (!(spread > 0.0)) return std::nullopt;
+    return (n * sxy - sx * sy) / std::sqrt(spread);
+  }
+
+ private:
+  // d(j) = s(j + 1) - s(j) of the row smoothed by the binomial kernel [1 4 6 4 1] / 16 (indices clamped at the
+  // ends): a derivative that does not amplify pixel noise above a quarter of the sampling frequency.
+  static std::vector<double> derivative(std::span<const float> projection, std::uint32_t row, std::uint32_t cols) {
+    const float* p = projection.data() + std::size_t{row} * cols;
+    const auto at = [&](std::int64_t j) {
+      return static_cast<double>(p[std::clamp<std::int64_t>(j, 0, std::int64_t{cols} - 1)]);
+    };
+    std::vector<double> smooth(cols);
+    for (std::int64_t j = 0; j < cols; ++j) {
+      smooth[j] = (at(j - 2) + 4.0 * at(j - 1) + 6.0 * at(j) + 4.0 * at(j + 1) + at(j + 2)) / 16.0;
+    }
+    std::vector<double> d(cols - 1);
+    for (std::uint32_t j = 0; j + 1 < cols; ++j) d[j] = smooth[j + 1] - smooth[j];
+    return d;
+  }
+
+  std::uint32_t length_;  // values per derivative row
+  std::uint32_t min_overlap_;
+  std::vector<std::pair<std::vector<double>, std::vector<double>>> rows_;
+};
+
 // --- Metric ---
 
 constexpr std::size_t kHistogramBins = 256;
@@ -303,6 +375,55 @@ std::optional<CenterEstimate> estimate_center_by_registration(std::span<const Op
   spread = std::sqrt(spread / static_cast<double>(pair_offsets.size()));
   const double agreement = 1.0 / (1.0 + (spread / kAgreementScalePx) * (spread / kAgreementScalePx));
   return CenterEstimate{offset, normalised * agreement, static_cast<std::uint32_t>(pair_offsets.size())};
+}
+
+std::optional<CenterEstimate> estimate_half_acquisition_center(std::span<const OpposedPair> pairs, std::uint32_t rows,
+                                                               std::uint32_t cols, double prior_offset_px,
+                                                               double range_px) {
+  if (rows == 0 || cols < 16 || !(std::isfinite(range_px) && range_px > 0.0) || !std::isfinite(prior_offset_px)) {
+    throw std::invalid_argument("estimate_half_acquisition_center: rows " + std::to_string(rows) + ", cols " +
+                                std::to_string(cols) + ", prior " + std::to_string(prior_offset_px) + " px, range " +
+                                std::to_string(range_px) +
+                                " px: expected rows >= 1, cols >= 16, a finite prior and a range > 0");
+  }
+  const std::size_t values = std::size_t{rows} * cols;
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    if (pairs[p].first.size() != values || pairs[p].second.size() != values) {
+      throw std::invalid_argument("estimate_half_acquisition_center: pair " + std::to_string(p) + " holds " +
+                                  std::to_string(pairs[p].first.size()) + " and " +
+                                  std::to_string(pairs[p].second.size()) + " values, expected rows * cols = " +
+                                  std::to_string(values));
+    }
+  }
+  if (pairs.empty()) return std::nullopt;
+
+  const OverlapCorrelation correlation(pairs, rows, cols);
+  struct Sample {
+    double shift = 0.0;
+    double value = -std::numeric_limits<double>::infinity();
+  };
+  const auto best_of = [&](double from, double to, double step) {
+    Sample best;
+    const auto steps = static_cast<std::int64_t>(std::floor((to - from) / step + 1e-9));
+    for (std::int64_t i = 0; i <= steps; ++i) {
+      const double shift = from + static_cast<double>(i) * step;
+      const std::optional<double> value = correlation.at(shift);
+      if (value && *value > best.value) best = {shift, *value};
+    }
+    return best;
+  };
+  const Sample coarse = best_of(2.0 * (prior_offset_px - range_px), 2.0 * (prior_offset_px + range_px),
+                                kOverlapGridPx);
+  if (!std::isfinite(coarse.value)) return std::nullopt;
+  const Sample fine = best_of(coarse.shift - kOverlapGridPx, coarse.shift + kOverlapGridPx, kOverlapRefineStepPx);
+  double shift = fine.shift;
+  const std::optional<double> left = correlation.at(fine.shift - kOverlapRefineStepPx);
+  const std::optional<double> right = correlation.at(fine.shift + kOverlapRefineStepPx);
+  if (left && right) {
+    const double curvature = *left - 2.0 * fine.value + *right;
+    if (curvature < 0.0) shift += 0.5 * kOverlapRefineStepPx * (*left - *right) / curvature;
+  }
+  return CenterEstimate{0.5 * shift, std::clamp(fine.value, 0.0, 1.0), static_cast<std::uint32_t>(pairs.size())};
 }
 
 double center_metric(std::span<const float> image) {

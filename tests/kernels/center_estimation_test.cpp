@@ -12,6 +12,7 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -189,6 +190,50 @@ TEST(CenterByRegistration, BlankPairsCarryNoInformation) {
   ASSERT_TRUE(estimate.has_value());
   EXPECT_EQ(estimate->samples, 0u);
   EXPECT_EQ(estimate->confidence, 0.0);
+}
+
+// Half acquisition: the detector covers one side of the axis and an overlap band (here 46 to 102 of 128 columns);
+// 5 pairs of 8 rows of the phantom filling the extended field, with and without noise (Gaussian, 1 % of the largest line integral, per pixel), the prior 3 px off.
+TEST(CenterHalfAcquisition, Q4OnOffsetAxisScans) {
+  const std::uint32_t rows = 8, cols = 128;  // the daemon passes 16 rows
+  double worst = 0.0;
+  for (const double noise : {0.0, 0.02}) {
+    for (const double truth : {30.0, 30.3, -25.7, 40.45, 12.2, -44.9}) {
+      const sim::DetectorGeometry geometry{rows, cols, truth};
+      const sim::Phantom phantom = sim::shepp_logan_3d(geometry, 2.0, sim::FieldOfView::half_acquisition);
+      std::mt19937 random(7);
+      std::normal_distribution<float> gauss(0.f, static_cast<float>(noise));
+      std::vector<std::vector<float>> projections;
+      projections.reserve(10);
+      std::vector<OpposedPair> pairs;
+      for (const double theta : {10.0, 50.0, 95.0, 140.0, 170.0}) {
+        for (const double angle : {theta, theta + 180.0}) {
+          projections.emplace_back(std::size_t{rows} * cols);
+          phantom.project(geometry, angle, 0, rows, projections.back());
+          for (float& v : projections.back()) v += gauss(random);
+        }
+        pairs.push_back({projections[projections.size() - 2], projections.back()});
+      }
+      const auto estimate = estimate_half_acquisition_center(pairs, rows, cols, truth + 3.0, 8.0);
+      ASSERT_TRUE(estimate.has_value());
+      worst = std::max(worst, std::fabs(estimate->center_offset_px - truth));
+      EXPECT_NEAR(estimate->center_offset_px, truth, kTolerancePx) << "true offset " << truth << ", noise " << noise;
+      EXPECT_GT(estimate->confidence, 0.5);
+      EXPECT_EQ(estimate->samples, 5u);
+    }
+  }
+  std::printf("half-acquisition registration: worst error %.3f px (Q4: <= %.2f)\n", worst, kTolerancePx);
+}
+
+TEST(CenterHalfAcquisition, RefusesBadArgumentsAndHasNothingWithoutPairs) {
+  const std::vector<float> values(4 * 64, 0.f);
+  const OpposedPair pair{values, values};
+  EXPECT_FALSE(estimate_half_acquisition_center({}, 4, 64, 0.0, 8.0).has_value());
+  EXPECT_THROW(estimate_half_acquisition_center({&pair, 1}, 4, 63, 0.0, 8.0), std::invalid_argument);
+  EXPECT_THROW(estimate_half_acquisition_center({&pair, 1}, 4, 64, 0.0, 0.0), std::invalid_argument);
+  EXPECT_THROW(estimate_half_acquisition_center({&pair, 1}, 4, 64, std::nan(""), 8.0), std::invalid_argument);
+  // Flat rows carry no information: no candidate has a defined correlation.
+  EXPECT_FALSE(estimate_half_acquisition_center({&pair, 1}, 4, 64, 0.0, 8.0).has_value());
 }
 
 TEST(CenterMetric, EntropyOfTheHistogram) {

@@ -50,6 +50,25 @@ struct OpposedPair {
 std::optional<CenterEstimate> estimate_center_by_registration(std::span<const OpposedPair> pairs, std::uint32_t rows,
                                                               std::uint32_t cols);
 
+// Registration for half acquisition (a 360 degree scan with the axis near one edge of the detector): each pair's
+// projections overlap only in a band around the axis, so the estimate compares them there alone. The inputs are
+// projections in the detector's own columns (rows x cols, attenuation as corrected: not ramp-filtered, not weighted);
+// candidate offsets (pixels from (cols - 1) / 2) span prior_offset_px +- range_px.
+//
+// Method: with the axis at a = (cols - 1) / 2 + offset, first(j) = second(2 a - j). Both are differentiated along
+// the row (d(j) = p(j + 1) - p(j): edges carry the information, slowly varying offsets drop out), and for every
+// shift s = 2 offset on a grid of 1/2 px the Pearson correlation of d_first(j) with d_second(2 a - j) (linear
+// interpolation) is pooled over all rows and pairs, over the columns where both exist (at least
+// max(8, cols / 16)). The best grid shift is refined every 1/32 px over +-1/2 px, and a parabola through the best
+// refined sample and its neighbours gives the offset. confidence = the pooled correlation at the peak, clamped to
+// 0..1; samples = pairs. nullopt when pairs is empty or no candidate has enough overlap. Cost: O(pairs * rows *
+// cols * (4 range_px + 64)); single threaded, so callers pass a few rows (e.g. 16) and pairs (e.g. 8).
+// Throws std::invalid_argument when rows is 0, cols < 16, range_px is not positive and finite, prior_offset_px is
+// not finite, or a projection does not hold rows * cols values.
+std::optional<CenterEstimate> estimate_half_acquisition_center(std::span<const OpposedPair> pairs, std::uint32_t rows,
+                                                               std::uint32_t cols, double prior_offset_px,
+                                                               double range_px);
+
 // The sharpness metric of one reconstructed image (lower = sharper): the Shannon entropy, in bits, of its histogram
 // over 256 equal bins spanning the image's own 1st to 99th percentile (values beyond go to the end bins; non-finite
 // values are left out). The robust range keeps a few extreme streak or noise pixels, which move from candidate to
