@@ -138,6 +138,11 @@ class Engine {
   // slot >= geometry.slots, the slot is empty or `out` has the wrong size.
   virtual void copy_projection(std::uint32_t slot, std::span<float> out) const = 0;
 
+  // Copies the corrected store's `slot` (the attenuation -ln T before zingers, phase, rings, weights and filter,
+  // processing.hpp; with a float16 store, the rounded values) into `out`, rows * cols floats, row-major. Used by the
+  // half-acquisition center estimate, which needs unweighted, unfiltered projections. Throws as copy_projection.
+  virtual void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const = 0;
+
   // Reconstructs `region` of the axial slice at detector row `xy_row` once per candidate center offset (pixels from
   // (cols - 1) / 2, as center_offset_px), from the store: `out` receives center_offsets_px.size() images of
   // region.rows x region.cols floats (1/pixel, row-major), candidate after candidate, each equal to what
