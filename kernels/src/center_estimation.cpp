@@ -298,8 +298,10 @@ constexpr double kRangeQuantile = 0.01;
 constexpr std::size_t kMaxCandidates = kMaxSweepCandidates;
 // The finest step of the candidate passes, pixels; the sub-pixel refinement interpolates below it.
 constexpr double kFinestStepPx = 0.1;
-// Half-width of the span of the last pass that the sub-pixel parabola is fitted to, pixels.
-constexpr double kFitHalfWidthPx = 0.5;
+// Half-width of the last pass, around the best candidate of the finer passes, that the sub-pixel parabola is fitted
+// to, pixels. Within about half a pixel of the truth the metric follows the interpolation phase of the axis as much
+// as the blur (over 360 degrees above all); a parabola over +-1.5 px follows the blur and averages the phase out.
+constexpr double kFitHalfWidthPx = 1.5;
 
 struct Scored {
   double offset = 0.0;
@@ -489,15 +491,21 @@ CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, std::size_t p
     best = std::min(best, *std::min_element(pass.begin(), pass.end(), by_metric), by_metric);
   }
 
-  // Sub-pixel: a least-squares parabola through the last pass's candidates within kFitHalfWidthPx of its best one
-  // (the metric is jagged at the scale of the finest step; the fit averages that out). Kept only when it opens
-  // upward and its vertex lies inside the fitted span; otherwise the best candidate stands.
-  const auto at = std::min_element(pass.begin(), pass.end(), by_metric);
-  double estimate = at->offset;
+  // The fit pass: the finest step over +-kFitHalfWidthPx around the best candidate so far.
+  const double centre = best.offset;
+  const auto count = static_cast<std::size_t>(std::lround(2.0 * kFitHalfWidthPx / kFinestStepPx)) + 1;
+  pass = score(sweep, evenly_spaced(centre - kFitHalfWidthPx, centre + kFitHalfWidthPx, count), pixels_per_image,
+               images);
+  samples += static_cast<std::uint32_t>(pass.size());
+  best = std::min(best, *std::min_element(pass.begin(), pass.end(), by_metric), by_metric);
+
+  // Sub-pixel: a least-squares parabola through the whole fit pass (the metric is jagged at the scale of the finest
+  // step; the fit averages that out). Kept only when it opens upward and its vertex lies inside the fitted span;
+  // otherwise the best candidate stands.
+  double estimate = best.offset;
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
   for (const Scored& c : pass) {
-    const double x = c.offset - at->offset;
-    if (std::fabs(x) > kFitHalfWidthPx + 1e-6) continue;
+    const double x = c.offset - centre;
     s0 += 1, s1 += x, s2 += x * x, s3 += x * x * x, s4 += x * x * x * x;
     t0 += c.metric, t1 += x * c.metric, t2 += x * x * c.metric;
   }
@@ -512,7 +520,7 @@ CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, std::size_t p
     const double c = det3(s0, s1, t0, s1, s2, t1, s2, s3, t2) / det;
     if (c > 0.0) {
       const double vertex = -b / (2.0 * c);
-      if (std::fabs(vertex) <= kFitHalfWidthPx) estimate += vertex;
+      if (std::fabs(vertex) <= kFitHalfWidthPx) estimate = centre + vertex;
     }
   }
   const double confidence = worst > 0.0 ? std::clamp((worst - best.metric) / worst, 0.0, 1.0) : 0.0;

@@ -313,11 +313,9 @@ TEST_P(CenterByMetricPhantom, HalfTurnWithinQuarterPixelForSeveralOffsets) {
 }
 
 // Over a full turn a wrong center blurs every edge symmetrically instead of doubling it on one side, and within
-// about half a pixel of the truth the histogram entropy follows the interpolation phase of the axis more than the
-// blur: on this 128-pixel slice the minimum can sit up to ~0.4 px off when the true axis falls between two
-// detector columns. Registration is the estimate for 360-degree scans (Q4 above); here the metric is held to
-// half a pixel and the errors are reported.
-TEST_P(CenterByMetricPhantom, FullTurnWithinHalfPixelForSeveralOffsets) {
+// about half a pixel of the truth the histogram entropy follows the interpolation phase of the axis as much as the
+// blur; the fit over +-1.5 px averages that out (a fit over +-0.5 px missed by up to 0.37 px here).
+TEST_P(CenterByMetricPhantom, FullTurnWithinQuarterPixelForSeveralOffsets) {
   const bool noise = GetParam();
   std::printf("metric: scan, noise, true offset (px), estimate (px), error (px), confidence, candidates\n");
   double worst = 0.0;
@@ -325,9 +323,9 @@ TEST_P(CenterByMetricPhantom, FullTurnWithinHalfPixelForSeveralOffsets) {
     SCOPED_TRACE(std::string(noise ? "noise" : "no noise") + ", offset " + std::to_string(truth));
     const double error = metric_case(kScans[1], noise, truth);
     worst = std::max(worst, std::fabs(error));
-    EXPECT_LE(std::fabs(error), 0.5);
+    EXPECT_LE(std::fabs(error), kTolerancePx);
   }
-  std::printf("metric, 360 deg: worst error %.3f px (held to <= 0.5)\n", worst);
+  std::printf("metric, 360 deg: worst error %.3f px (Q4: <= %.2f)\n", worst, kTolerancePx);
 }
 
 INSTANTIATE_TEST_SUITE_P(NoiseOffOn, CenterByMetricPhantom, ::testing::Bool(),
