@@ -19,7 +19,8 @@ using detail::MapWriter;
 
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
-    "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center";
+    "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing";
+constexpr std::string_view kFilterWindows = "ram-lak, shepp-logan, cosine, hamming, hann or parzen";
 
 template <typename... Lambdas>
 struct Overloaded : Lambdas... {
@@ -102,6 +103,52 @@ Expected<ControlRequest> read_sweep_center(MapReader& fields) {
   return ControlRequest(request);
 }
 
+Expected<ControlRequest> read_set_processing(MapReader& fields) {
+  SetProcessing request;
+  if (fields.has("window")) {
+    request.window =
+        fields.required_name("window", &parse_filter_window, ErrorCode::invalid_argument, kFilterWindows);
+  }
+  if (std::optional<MapReader> zingers = fields.optional_map("zingers")) {
+    request.zingers = ZingersUpdate{zingers->optional<bool>("enabled"), zingers->optional<double>("threshold")};
+  }
+  if (std::optional<MapReader> phase = fields.optional_map("phase")) {
+    request.phase = PhaseUpdate{phase->optional<bool>("enabled"), phase->optional<double>("energy_kev"),
+                                phase->optional<double>("distance_m"), phase->optional<double>("pixel_size_um"),
+                                phase->optional<double>("delta_over_beta")};
+  }
+  if (std::optional<MapReader> rings = fields.optional_map("rings")) {
+    request.rings = RingsUpdate{rings->optional<bool>("enabled"), rings->optional<std::uint32_t>("size")};
+  }
+  if (fields.error()) return *fields.error();
+  if (!request.window && !request.zingers && !request.phase && !request.rings) {
+    return invalid_argument("set_processing needs at least one of window, zingers, phase, rings; got none");
+  }
+  return ControlRequest(request);
+}
+
+MapWriter zingers_update_map(const ZingersUpdate& zingers) {
+  MapWriter map;
+  map.optional("enabled", zingers.enabled).optional("threshold", zingers.threshold);
+  return map;
+}
+
+MapWriter phase_update_map(const PhaseUpdate& phase) {
+  MapWriter map;
+  map.optional("enabled", phase.enabled)
+      .optional("energy_kev", phase.energy_kev)
+      .optional("distance_m", phase.distance_m)
+      .optional("pixel_size_um", phase.pixel_size_um)
+      .optional("delta_over_beta", phase.delta_over_beta);
+  return map;
+}
+
+MapWriter rings_update_map(const RingsUpdate& rings) {
+  MapWriter map;
+  map.optional("enabled", rings.enabled).optional("size", rings.size);
+  return map;
+}
+
 // --- results ---
 
 MapWriter memory_map(const MemoryPlan& memory) {
@@ -109,6 +156,7 @@ MapWriter memory_map(const MemoryPlan& memory) {
   map.field("device", memory.device)
       .field("store_precision", memory.store_precision)
       .field("store_bytes", memory.store_bytes)
+      .field("corrected_store_bytes", memory.corrected_store_bytes)
       .field("slice_bytes", memory.slice_bytes)
       .field("other_bytes", memory.other_bytes)
       .field("total_bytes", memory.total_bytes)
@@ -121,6 +169,7 @@ MemoryPlan read_memory(MapReader fields) {
   memory.device = fields.required<std::string>("device");
   memory.store_precision = fields.required<std::string>("store_precision");
   memory.store_bytes = fields.required<std::uint64_t>("store_bytes");
+  memory.corrected_store_bytes = fields.required<std::uint64_t>("corrected_store_bytes");
   memory.slice_bytes = fields.required<std::uint64_t>("slice_bytes");
   memory.other_bytes = fields.required<std::uint64_t>("other_bytes");
   memory.total_bytes = fields.required<std::uint64_t>("total_bytes");
@@ -174,6 +223,80 @@ SweepResult read_sweep(MapReader fields) {
   return sweep;
 }
 
+MapWriter processing_map(const ProcessingSetting& processing) {
+  MapWriter zingers;
+  zingers.field("enabled", processing.zingers.enabled).field("threshold", processing.zingers.threshold);
+  MapWriter phase;
+  phase.field("enabled", processing.phase.enabled)
+      .field("energy_kev", processing.phase.energy_kev)
+      .field("distance_m", processing.phase.distance_m)
+      .field("pixel_size_um", processing.phase.pixel_size_um)
+      .field("delta_over_beta", processing.phase.delta_over_beta);
+  MapWriter rings;
+  rings.field("enabled", processing.rings.enabled).field("size", processing.rings.size);
+  MapWriter half;
+  half.field("enabled", processing.half_acquisition.enabled)
+      .field("detector_col0", processing.half_acquisition.detector_col0)
+      .field("detector_cols", processing.half_acquisition.detector_cols);
+  MapWriter map;
+  map.field("window", to_string(processing.window))
+      .map("zingers", zingers)
+      .map("phase", phase)
+      .map("rings", rings)
+      .map("half_acquisition", half);
+  return map;
+}
+
+ProcessingSetting read_processing(MapReader fields) {
+  ProcessingSetting processing;
+  processing.window =
+      fields.required_name("window", &parse_filter_window, ErrorCode::wrong_field_type, kFilterWindows);
+  MapReader zingers = fields.required_map("zingers");
+  processing.zingers = {zingers.required<bool>("enabled"), zingers.required<double>("threshold")};
+  MapReader phase = fields.required_map("phase");
+  processing.phase = {phase.required<bool>("enabled"), phase.required<double>("energy_kev"),
+                      phase.required<double>("distance_m"), phase.required<double>("pixel_size_um"),
+                      phase.required<double>("delta_over_beta")};
+  MapReader rings = fields.required_map("rings");
+  processing.rings = {rings.required<bool>("enabled"), rings.required<std::uint32_t>("size")};
+  MapReader half = fields.required_map("half_acquisition");
+  processing.half_acquisition = {half.required<bool>("enabled"), half.required<std::uint32_t>("detector_col0"),
+                                 half.required<std::uint32_t>("detector_cols")};
+  return processing;
+}
+
+void write_refilter_fields(MapWriter& out, const RefilterResult& refilter) {
+  out.field("projections", refilter.projections)
+      .field("elapsed_ms", refilter.elapsed_ms)
+      .field("zingers_replaced", refilter.zingers_replaced)
+      .field("clamped_values", refilter.clamped_values);
+}
+
+RefilterResult read_refilter_fields(MapReader& fields) {
+  RefilterResult refilter;
+  refilter.projections = fields.required<std::uint32_t>("projections");
+  refilter.elapsed_ms = fields.required<double>("elapsed_ms");
+  refilter.zingers_replaced = fields.required<std::uint64_t>("zingers_replaced");
+  refilter.clamped_values = fields.required<std::uint64_t>("clamped_values");
+  return refilter;
+}
+
+MapWriter processing_result_map(const ProcessingResult& result) {
+  MapWriter refilter;
+  write_refilter_fields(refilter, result.refilter);
+  MapWriter map;
+  map.map("processing", processing_map(result.processing)).map("refilter", refilter);
+  return map;
+}
+
+ProcessingResult read_processing_result(MapReader fields) {
+  ProcessingResult result;
+  result.processing = read_processing(fields.required_map("processing"));
+  MapReader refilter = fields.required_map("refilter");
+  result.refilter = read_refilter_fields(refilter);
+  return result;
+}
+
 MapWriter scan_status_map(const ScanStatus& scan) {
   MapWriter map;
   map.field("scan_id", scan.scan_id)
@@ -198,6 +321,12 @@ MapWriter scan_status_map(const ScanStatus& scan) {
       .optional("pixel_size_um", scan.pixel_size_um)
       .map("memory", memory_map(scan.memory));
   if (scan.center_estimate) map.map("center_estimate", estimate_map(*scan.center_estimate));
+  if (scan.refilter) {
+    MapWriter refilter;
+    refilter.field("reason", scan.refilter->reason);
+    write_refilter_fields(refilter, scan.refilter->refilter);
+    map.map("refilter", refilter);
+  }
   return map;
 }
 
@@ -227,6 +356,9 @@ ScanStatus read_scan_status(MapReader fields) {
   if (std::optional<MapReader> estimate = fields.optional_map("center_estimate")) {
     scan.center_estimate = read_estimate(*estimate);
   }
+  if (std::optional<MapReader> refilter = fields.optional_map("refilter")) {
+    scan.refilter = ScanRefilter{refilter->required<std::string>("reason"), read_refilter_fields(*refilter)};
+  }
   return scan;
 }
 
@@ -236,7 +368,8 @@ MapWriter status_map(const Status& status) {
       .field("engine", status.engine)
       .field("uptime_s", status.uptime_s)
       .field("counters", status.counters)
-      .field("rejected_by_reason", status.rejected_by_reason);
+      .field("rejected_by_reason", status.rejected_by_reason)
+      .map("processing", processing_map(status.processing));
   if (status.scan) map.map("scan", scan_status_map(*status.scan));
   return map;
 }
@@ -248,6 +381,7 @@ Status read_status(MapReader fields) {
   status.uptime_s = fields.required<double>("uptime_s");
   status.counters = fields.required<CounterList>("counters");
   status.rejected_by_reason = fields.required<CounterList>("rejected_by_reason");
+  status.processing = read_processing(fields.required_map("processing"));
   if (std::optional<MapReader> scan = fields.optional_map("scan")) status.scan = read_scan_status(*scan);
   return status;
 }
@@ -300,7 +434,10 @@ std::optional<MapWriter> result_map(const ReplyResult& result) {
                                [](const SlicesResult& slices) { return std::optional(slices_map(slices)); },
                                [](const SliceUpdate& slice) { return std::optional(slice_map(slice)); },
                                [](const CenterEstimateResult& estimate) { return std::optional(estimate_map(estimate)); },
-                               [](const SweepResult& sweep) { return std::optional(sweep_map(sweep)); }},
+                               [](const SweepResult& sweep) { return std::optional(sweep_map(sweep)); },
+                               [](const ProcessingResult& processing) {
+                                 return std::optional(processing_result_map(processing));
+                               }},
                     result);
 }
 
@@ -312,6 +449,7 @@ ReplyResult read_result(const std::string& command, MapReader fields) {
   if (command == command_name(GetSlice{})) return detail::read_slice_fields(fields);
   if (command == command_name(EstimateCenter{})) return read_estimate(fields);
   if (command == command_name(SweepCenter{})) return read_sweep(fields);
+  if (command == command_name(SetProcessing{})) return read_processing_result(fields);
   return std::monostate{};
 }
 
@@ -333,6 +471,7 @@ Expected<ControlRequest> decode_control_request(ByteView bytes) {
   }
   if (type == command_name(EstimateCenter{})) return read_estimate_center(fields);
   if (type == command_name(SweepCenter{})) return read_sweep_center(fields);
+  if (type == command_name(SetProcessing{})) return read_set_processing(fields);
   return detail::unknown_type(type, kRequestTypes);
 }
 
@@ -358,6 +497,12 @@ Bytes encode(const ControlRequest& request) {
                               .field("count", sweep.count)
                               .optional("xy_row", sweep.xy_row)
                               .optional("region", sweep.region);
+                        },
+                        [&](const SetProcessing& processing) {
+                          if (processing.window) header.field("window", to_string(*processing.window));
+                          if (processing.zingers) header.map("zingers", zingers_update_map(*processing.zingers));
+                          if (processing.phase) header.map("phase", phase_update_map(*processing.phase));
+                          if (processing.rings) header.map("rings", rings_update_map(*processing.rings));
                         }},
              request);
   return header.bytes();

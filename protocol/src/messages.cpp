@@ -55,9 +55,12 @@ constexpr std::array<std::string_view, 3> kSliceKindNames = {"xy", "xz", "yz"};
 
 // Requests in ControlRequest's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<ControlRequest>> kCommandNames = {
-    "get_status", "set_center", "set_slices", "get_slice", "estimate_center", "sweep_center"};
+    "get_status", "set_center", "set_slices", "get_slice", "estimate_center", "sweep_center", "set_processing"};
 
 constexpr std::array<std::string_view, 2> kCenterMethodNames = {"registration", "metric"};
+
+constexpr std::array<std::string_view, 6> kFilterWindowNames = {"ram-lak", "shepp-logan", "cosine",
+                                                                "hamming", "hann",        "parzen"};
 
 }  // namespace
 
@@ -88,6 +91,11 @@ std::string_view command_name(const ControlRequest& request) { return kCommandNa
 std::string_view to_string(CenterMethod method) { return name_of(method, kCenterMethodNames); }
 std::optional<CenterMethod> parse_center_method(std::string_view name) {
   return parse_name<CenterMethod>(name, kCenterMethodNames);
+}
+
+std::string_view to_string(FilterWindow window) { return name_of(window, kFilterWindowNames); }
+std::optional<FilterWindow> parse_filter_window(std::string_view name) {
+  return parse_name<FilterWindow>(name, kFilterWindowNames);
 }
 
 }  // namespace tomolive::protocol

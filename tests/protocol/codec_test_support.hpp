@@ -111,8 +111,14 @@ inline Status sample_status() {
   scan.xz_y_px = 0.5;
   scan.yz_x_px = -0.5;
   scan.pixel_size_um = 0.65;
-  scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 432, 100, 1300, 1ULL << 34};
+  scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 768, 432, 100, 2068, 1ULL << 34};
+  scan.refilter = ScanRefilter{"rings_pass", RefilterResult{5, 2.5, 3, 0}};
   status.scan = scan;
+  status.processing.window = FilterWindow::hann;
+  status.processing.zingers = {true, 0.25};
+  status.processing.phase = {true, 25.0, 0.35, 0.65, 250.0};
+  status.processing.rings = {false, 31};
+  status.processing.half_acquisition = {true, 1, 4};
   return status;
 }
 

@@ -165,7 +165,7 @@ struct SliceUpdate {
 
 // An asynchronous event: an error caused by a data message, or a scan's begin/end summary.
 struct Event {
-  std::string kind;  // "error", "scan_begun", "scan_ended"
+  std::string kind;  // "error", "scan_begun", "scan_ended", "center_estimated", "processing_changed"
   std::optional<std::uint64_t> scan_id;
   std::optional<std::uint64_t> frame_id;
   std::optional<Error> error;  // set when kind == "error"
@@ -225,8 +225,44 @@ struct SweepCenter {
 };
 inline constexpr std::uint32_t kMaxSweepCount = 64;
 
-using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter>;
-// The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice".
+// Projection processing (PROTOCOL.md 10.5). The daemon checks the values' ranges (invalid_argument); the codec only
+// their types and the window's name.
+enum class FilterWindow : std::uint8_t { ram_lak, shepp_logan, cosine, hamming, hann, parzen };
+std::string_view to_string(FilterWindow window);  // "ram-lak", "shepp-logan", "cosine", "hamming", "hann", "parzen"
+std::optional<FilterWindow> parse_filter_window(std::string_view name);
+
+// set_processing: every field is optional; an absent one keeps the daemon's current value.
+struct ZingersUpdate {
+  std::optional<bool> enabled;
+  std::optional<double> threshold;  // relative deviation of a pixel's transmission from its 3 x 3 median
+  bool operator==(const ZingersUpdate&) const = default;
+};
+struct PhaseUpdate {
+  std::optional<bool> enabled;
+  std::optional<double> energy_kev;       // photon energy, keV
+  std::optional<double> distance_m;       // sample-to-detector distance, metres
+  std::optional<double> pixel_size_um;    // effective pixel size at the sample, micrometres
+  std::optional<double> delta_over_beta;  // refractive index decrement over absorption index
+  bool operator==(const PhaseUpdate&) const = default;
+};
+struct RingsUpdate {
+  std::optional<bool> enabled;
+  std::optional<std::uint32_t> size;  // median window across detector columns, pixels
+  bool operator==(const RingsUpdate&) const = default;
+};
+struct SetProcessing {
+  // At least one of the four (none: invalid_argument).
+  std::optional<FilterWindow> window;
+  std::optional<ZingersUpdate> zingers;
+  std::optional<PhaseUpdate> phase;
+  std::optional<RingsUpdate> rings;
+
+  bool operator==(const SetProcessing&) const = default;
+};
+
+using ControlRequest =
+    std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter, SetProcessing>;
+// The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
 // Memory the engine reserved for the active scan, in bytes.
@@ -234,6 +270,7 @@ struct MemoryPlan {
   std::string device;           // e.g. "cpu (host memory)" or "NVIDIA H100 80GB HBM3"
   std::string store_precision;  // "float32" or "float16"
   std::uint64_t store_bytes = 0;      // resident filtered projections
+  std::uint64_t corrected_store_bytes = 0;  // resident corrected projections, which re-filters start from
   std::uint64_t slice_bytes = 0;      // the three orthoslices
   std::uint64_t other_bytes = 0;      // references, filter buffers, staging
   std::uint64_t total_bytes = 0;      // sum of the above
@@ -252,6 +289,57 @@ struct CenterEstimateResult {
   bool applied = false;
 
   bool operator==(const CenterEstimateResult&) const = default;
+};
+
+// The processing setting in use (PROTOCOL.md 10.5): every field, as set_processing's reply and get_status report it.
+struct ProcessingSetting {
+  struct Zingers {
+    bool enabled = false;
+    double threshold = 0.0;
+    bool operator==(const Zingers&) const = default;
+  };
+  struct Phase {
+    bool enabled = false;
+    double energy_kev = 0.0, distance_m = 0.0, pixel_size_um = 0.0, delta_over_beta = 0.0;
+    bool operator==(const Phase&) const = default;
+  };
+  struct Rings {
+    bool enabled = false;
+    std::uint32_t size = 0;
+    bool operator==(const Rings&) const = default;
+  };
+  // Set by the scan, not by set_processing.
+  struct HalfAcquisition {
+    bool enabled = false;
+    std::uint32_t detector_col0 = 0, detector_cols = 0;
+    bool operator==(const HalfAcquisition&) const = default;
+  };
+
+  FilterWindow window = FilterWindow::ram_lak;
+  Zingers zingers;
+  Phase phase;
+  Rings rings;
+  HalfAcquisition half_acquisition;
+
+  bool operator==(const ProcessingSetting&) const = default;
+};
+
+// One re-filter of the resident projections.
+struct RefilterResult {
+  std::uint32_t projections = 0;       // stored projections re-filtered (0 when no scan holds any)
+  double elapsed_ms = 0.0;             // re-filter and slice recompute, milliseconds
+  std::uint64_t zingers_replaced = 0;  // pixels the zinger filter replaced
+  std::uint64_t clamped_values = 0;    // transmissions clamped after phase retrieval
+
+  bool operator==(const RefilterResult&) const = default;
+};
+
+// The newest re-filter of a scan and why it ran: "set_processing" or "rings_pass".
+struct ScanRefilter {
+  std::string reason;
+  RefilterResult refilter;
+
+  bool operator==(const ScanRefilter&) const = default;
 };
 
 struct ScanStatus {
@@ -274,6 +362,7 @@ struct ScanStatus {
   std::optional<double> pixel_size_um;
   MemoryPlan memory;
   std::optional<CenterEstimateResult> center_estimate;  // the newest estimate of this scan
+  std::optional<ScanRefilter> refilter;                 // the newest re-filter of this scan
 
   bool operator==(const ScanStatus&) const = default;
 };
@@ -287,6 +376,7 @@ struct Status {
   double uptime_s = 0.0;
   CounterList counters;             // totals since the daemon started
   CounterList rejected_by_reason;   // ErrorCode name -> count
+  ProcessingSetting processing;     // in use now, and by the next scan
   std::optional<ScanStatus> scan;   // the newest scan, if any
 
   bool operator==(const Status&) const = default;
@@ -317,8 +407,14 @@ struct SweepResult {
 
   bool operator==(const SweepResult&) const = default;
 };
-using ReplyResult =
-    std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate, CenterEstimateResult, SweepResult>;
+struct ProcessingResult {
+  ProcessingSetting processing;  // the whole setting now in use
+  RefilterResult refilter;
+
+  bool operator==(const ProcessingResult&) const = default;
+};
+using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
+                                 CenterEstimateResult, SweepResult, ProcessingResult>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
