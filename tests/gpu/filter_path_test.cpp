@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "corrected_store.hpp"
 #include "device_resources.hpp"
 #include "filter_path.hpp"
 #include "gpu_test_support.hpp"
@@ -99,7 +100,9 @@ void expect_path_matches_cpu(Seeded& rng, const Case& c, StoreType type) {
   Event raw_consumed;
   FilterPath::Marks marks;
   marks.raw_consumed = raw_consumed.get();
-  path.run(raw_device.get(), PixelType::uint16, dark_device.get(), flat_device.get(), store, 1, clamped.get(), marks);
+  CorrectedStore corrected(3, c.rows, c.cols, type);
+  path.run(raw_device.get(), PixelType::uint16, dark_device.get(), flat_device.get(), corrected, store, 1,
+           clamped.get(), marks);
   TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
   unsigned long long clamped_count = 0;
   TOMOLIVE_CUDA_CHECK(cudaMemcpy(&clamped_count, clamped.get(), sizeof clamped_count, cudaMemcpyDeviceToHost));

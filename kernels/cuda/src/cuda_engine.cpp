@@ -88,8 +88,10 @@ std::uint64_t center_tools_floats(const ScanGeometry& g) {
 // Device bytes of one scan, by part.
 struct ScanBytes {
   std::uint64_t store = 0;
+  std::uint64_t corrected = 0;
   std::uint64_t slices = 0;
   std::uint64_t other = 0;
+  std::uint64_t total() const { return saturating_add(saturating_add(store, corrected), saturating_add(slices, other)); }
 };
 
 ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) {
@@ -97,6 +99,7 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) 
   const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;
   b.store = saturating_mul(cuda::StoreLayout::make(g.slots, g.rows, g.cols).cells(),
                            cuda::StoreLayout::cell_bytes(type));
+  b.corrected = saturating_mul(saturating_mul(g.slots, pixels), type == StoreType::float32 ? 4 : 2);
   b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels, sizeof(float));
   // raw frame, dark and flat sums (double) and levels (float), filter path, entry table, clamp counter
   std::uint64_t other = saturating_mul(pixels, kMaxRawPixelBytes + 2 * sizeof(double) + 2 * sizeof(float));
@@ -129,6 +132,8 @@ class CudaEngineImpl final : public CudaEngine {
     raw_consumed_.emplace();
     preprocessed_.emplace();
     table_uploaded_.emplace();
+    refilter_begin_.emplace(true);
+    refilter_end_.emplace(true);
     if (options_.stage_timing) stage_events_ = std::make_unique<StageEvents>();
   }
 
@@ -149,12 +154,14 @@ class CudaEngineImpl final : public CudaEngine {
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     make_current();
     check_scan(g, params);
+    refuse_unimplemented_steps(params.processing);
     // The previous scan's memory counts as available: it is released before the new scan is allocated.
     const std::uint64_t available = available_bytes();
     const EngineMemoryPlan p = plan_with(g, available);
     if (!p.fits()) {
       throw EngineError("scan needs " + format_mib(p.total_bytes) + " MiB of GPU memory (store " +
-                        format_mib(p.store_bytes) + " as " + p.store_precision + ", slices " +
+                        format_mib(p.store_bytes) + " as " + p.store_precision + ", corrected store " +
+                        format_mib(p.corrected_store_bytes) + ", slices " +
                         format_mib(p.slice_bytes) + ", other " + format_mib(p.other_bytes) + ") but " + device_name_ +
                         " has " + format_mib(p.available_bytes) + " MiB free");
     }
@@ -181,6 +188,7 @@ class CudaEngineImpl final : public CudaEngine {
     }
     params_ = params;
     update_planes();
+    scan_->filter.set_window(params_.processing.window);
     TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
   }
 
@@ -222,7 +230,7 @@ class CudaEngineImpl final : public CudaEngine {
       marks.preprocessed = stage_events_->preprocessed.get();
       marks.filtered = stage_events_->filtered.get();
     }
-    scan.filter.run(scan.raw.get(), frame.type, scan.dark.get(), scan.flat.get(), scan.store, slot,
+    scan.filter.run(scan.raw.get(), frame.type, scan.dark.get(), scan.flat.get(), scan.corrected, scan.store, slot,
                     scan.clamped.get(), marks);
     record_timing(&StageEvents::projection_end, compute);
     // The clamp counter (a running total over the scan) is read back on the copy stream, so that the compute stream
@@ -296,6 +304,28 @@ class CudaEngineImpl final : public CudaEngine {
     recompute(moved);
   }
 
+  RefilterReport set_processing(const ProcessingParams& processing) override {
+    make_current();
+    Scan& scan = require_scan("set_processing");
+    check_processing(processing, scan.geometry.cols);
+    refuse_unimplemented_steps(processing);
+    params_.processing = processing;
+    cudaStream_t compute = compute_->get();
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_begin_->get(), compute));
+    scan.filter.set_window(processing.window);
+    RefilterReport report;
+    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
+      if (scan.occupied[slot] == 0) continue;
+      scan.filter.refilter(scan.corrected, scan.store, slot);
+      ++report.projections;
+    }
+    recompute(all_slices());
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_end_->get(), compute));
+    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(refilter_end_->get()));
+    report.milliseconds = elapsed_ms(*refilter_begin_, *refilter_end_);
+    return report;
+  }
+
   const ReconParams& params() const override { return params_; }
 
   std::uint32_t projections_in_store() const override { return scan_ ? scan_->projections_in_store : 0; }
@@ -329,15 +359,16 @@ class CudaEngineImpl final : public CudaEngine {
   }
 
   void copy_projection(std::uint32_t slot, std::span<float> out) const override {
-    make_current();
-    Scan& scan = require_scan("copy_projection");
-    const ScanGeometry& g = scan.geometry;
-    check_projection_copy(slot, slot < g.slots && scan.occupied[slot] != 0, out.size(), g);
-    float* values = center_tools(scan);
-    cudaStream_t compute = compute_->get();
-    scan.store.read(slot, values, compute);
-    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), values, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
-    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+    copy_slot("copy_projection", slot, out, [](const Scan& scan, std::uint32_t s, float* values, cudaStream_t stream) {
+      scan.store.read(s, values, stream);
+    });
+  }
+
+  void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const override {
+    copy_slot("copy_corrected_projection", slot, out,
+              [](const Scan& scan, std::uint32_t s, float* values, cudaStream_t stream) {
+                scan.corrected.read(s, values, scan.geometry.cols, stream);
+              });
   }
 
   // One launch for every candidate (cuda::sweep_axial), then one copy of all images to `out`.
@@ -395,6 +426,7 @@ class CudaEngineImpl final : public CudaEngine {
           flat(std::size_t{g.rows} * g.cols),
           filter(g.rows, g.cols, staged_filter, stream),
           store(layout, type),
+          corrected(g.slots, g.rows, g.cols, type),
           table(g.slots),
           clamped(1),
           staging(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
@@ -438,6 +470,7 @@ class CudaEngineImpl final : public CudaEngine {
     DeviceArray<float> dark, flat;
     cuda::FilterPath filter;
     cuda::ProjectionStore store;
+    cuda::CorrectedStore corrected;
     std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
     DeviceArray<BackprojectionEntry> table;    // recompute entries
     DeviceArray<unsigned long long> clamped;   // clamped pixels of the scan's projections so far (running total)
@@ -461,6 +494,13 @@ class CudaEngineImpl final : public CudaEngine {
   static std::array<bool, 3> not_of(const std::array<bool, 3>& s) { return {!s[0], !s[1], !s[2]}; }
 
   void make_current() const { TOMOLIVE_CUDA_CHECK(cudaSetDevice(device_)); }
+
+  static void refuse_unimplemented_steps(const ProcessingParams& p) {
+    if (p.needs_staged_steps()) {
+      throw EngineError("CUDA engine: zingers, phase retrieval, ring removal and half acquisition are not implemented "
+                        "yet (filter windows are)");
+    }
+  }
 
   Scan& require_scan(const char* what) const {
     if (!scan_) throw EngineError(std::string(what) + ": no active scan (call begin_scan first)");
@@ -487,8 +527,7 @@ class CudaEngineImpl final : public CudaEngine {
     TOMOLIVE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
     std::uint64_t held = 0;
     if (scan_) {
-      const ScanBytes b = scan_bytes(scan_->geometry, scan_->store.type(), options_.staged_filter);
-      held = saturating_add(saturating_add(b.store, b.slices), b.other);
+      held = scan_bytes(scan_->geometry, scan_->store.type(), options_.staged_filter).total();
     }
     return saturating_add(free, held);
   }
@@ -498,16 +537,18 @@ class CudaEngineImpl final : public CudaEngine {
     if (options_.store == StorePrecision::float16) {
       type = StoreType::float16;
     } else if (options_.store == StorePrecision::automatic) {
-      if (scan_bytes(g, StoreType::float32, options_.staged_filter).store > available / 2) type = StoreType::float16;
+      const ScanBytes f32 = scan_bytes(g, StoreType::float32, options_.staged_filter);
+      if (saturating_add(f32.store, f32.corrected) > available / 2) type = StoreType::float16;
     }
     const ScanBytes b = scan_bytes(g, type, options_.staged_filter);
     EngineMemoryPlan p;
     p.device = device_name_;
     p.store_precision = cuda::store_type_name(type);
     p.store_bytes = b.store;
+    p.corrected_store_bytes = b.corrected;
     p.slice_bytes = b.slices;
     p.other_bytes = b.other;
-    p.total_bytes = saturating_add(saturating_add(b.store, b.slices), b.other);
+    p.total_bytes = b.total();
     p.available_bytes = available;
     return p;
   }
@@ -598,6 +639,21 @@ class CudaEngineImpl final : public CudaEngine {
     pending_.clear();
   }
 
+  // Copies a slot out of a store: read(scan, slot, values, stream) enqueues its conversion into `values` (device,
+  // rows x cols floats, row-major), then the values go to `out`.
+  template <class Read>
+  void copy_slot(const char* method, std::uint32_t slot, std::span<float> out, Read read) const {
+    make_current();
+    Scan& scan = require_scan(method);
+    const ScanGeometry& g = scan.geometry;
+    check_projection_copy(slot, slot < g.slots && scan.occupied[slot] != 0, out.size(), g);
+    float* values = center_tools(scan);
+    cudaStream_t compute = compute_->get();
+    read(scan, slot, values, compute);
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), values, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+  }
+
   // The center tools' device buffer, allocated on first use (not on the per-projection path).
   static float* center_tools(Scan& scan) {
     if (scan.center_tools.size() == 0) scan.center_tools = DeviceArray<float>(center_tools_floats(scan.geometry));
@@ -655,6 +711,7 @@ class CudaEngineImpl final : public CudaEngine {
   // body, once the device is current, hence optional.
   std::optional<cuda::Stream> copy_, compute_;
   std::optional<Event> frame_uploaded_, raw_consumed_, preprocessed_, table_uploaded_;
+  std::optional<Event> refilter_begin_, refilter_end_;  // timing events of set_processing
   std::unique_ptr<StageEvents> stage_events_;
   mutable CudaStageTimes times_;
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "corrected_store.hpp"
 #include "fused_ramp_filter.hpp"
 #include "gpu_ramp_filter.hpp"
 #include "projection_store.hpp"
@@ -31,7 +32,8 @@ class FilterPath {
   // fused when FusedRampFilter handles `cols` and not `staged_only`, else staged.
   static Kind choose(std::uint32_t cols, bool staged_only);
 
-  // Device bytes a path for this shape holds, without allocating anything.
+  // Device bytes a path for this shape holds at most (the staged path's included: a re-filter needs it), without
+  // allocating anything.
   static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols, bool staged_only);
 
   // Makes the chosen way for rows x cols detectors. Throws EngineError when allocation or planning fails.
@@ -49,17 +51,25 @@ class FilterPath {
   };
 
   // Enqueues the work for `raw` (rows x cols pixels of `type`, device memory), with `dark` and `flat` (rows x cols
-  // floats, device memory), into `slot` of `store` (replacing every cell of it); adds the projection's clamped pixels
-  // to *clamped.
-  void run(const void* raw, PixelType type, const float* dark, const float* flat, ProjectionStore& store,
-           std::uint32_t slot, unsigned long long* clamped, const Marks& marks);
+  // floats, device memory), into `slot` of `corrected` (the attenuation) and of `store` (filtered, replacing every
+  // cell of it); adds the projection's clamped pixels to *clamped.
+  void run(const void* raw, PixelType type, const float* dark, const float* flat, CorrectedStore& corrected,
+           ProjectionStore& store, std::uint32_t slot, unsigned long long* clamped, const Marks& marks);
+
+  // Enqueues: `slot` of `store` = the filtered `slot` of `corrected`. Allocates the staged path's memory on its
+  // first call when the path is fused.
+  void refilter(const CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot);
+
+  // Enqueues the upload of the window's filter response: work enqueued after this call uses it.
+  void set_window(FilterWindow window);
 
  private:
   std::uint32_t rows_;
   std::uint32_t cols_;
   cudaStream_t stream_;
-  std::optional<FusedRampFilter> fused_;  // exactly one of the two is engaged
-  std::optional<GpuRampFilter> staged_;
+  FilterWindow window_ = FilterWindow::ram_lak;
+  std::optional<FusedRampFilter> fused_;
+  std::optional<GpuRampFilter> staged_;  // without fused_, or made by the first refilter
 };
 
 }  // namespace tomolive::kernels::cuda

@@ -1,7 +1,6 @@
 #include "fused_ramp_filter.hpp"
 
 #include <string>
-#include <vector>
 
 #include "block_count.cuh"
 #include "cuda_check.hpp"
@@ -135,15 +134,16 @@ void visit_store_type(StoreType type, F&& f) {
 
 bool FusedRampFilter::handles(std::uint32_t cols) { return cols != 0 && padded_length(cols) == fft::kLength; }
 
-FusedRampFilter::FusedRampFilter(std::uint32_t cols) : cols_(cols) {
-  if (!handles(cols)) {
+// The padded length of the detectors the fused kernel takes, after checking that it takes `cols`.
+static std::uint32_t checked_padded_length(std::uint32_t cols) {
+  if (!FusedRampFilter::handles(cols)) {
     throw EngineError("FusedRampFilter: " + std::to_string(cols) + " columns pad to " +
                       std::to_string(padded_length(cols)) + ", not " + std::to_string(fft::kLength));
   }
-  const std::vector<float> response = ramp_response(fft::kLength);
-  response_ = DeviceArray<float>(response.size());
-  TOMOLIVE_CUDA_CHECK(
-      cudaMemcpy(response_.get(), response.data(), response.size() * sizeof(float), cudaMemcpyHostToDevice));
+  return fft::kLength;
+}
+
+FusedRampFilter::FusedRampFilter(std::uint32_t cols) : cols_(cols), response_(checked_padded_length(cols)) {
   for (const PixelType pixels : {PixelType::uint8, PixelType::uint16, PixelType::uint32, PixelType::float32}) {
     for (const StoreType store : {StoreType::float32, StoreType::float16}) {
       visit_pixel_type(pixels, [&]<class Raw>(Raw) {
@@ -157,7 +157,7 @@ FusedRampFilter::FusedRampFilter(std::uint32_t cols) : cols_(cols) {
   }
 }
 
-std::uint64_t FusedRampFilter::estimate_bytes() { return (fft::kLength / 2 + 1) * sizeof(float); }
+std::uint64_t FusedRampFilter::estimate_bytes() { return FilterResponseTable::bytes(fft::kLength); }
 
 void FusedRampFilter::filter_into(const void* raw, PixelType type, const float* dark, const float* flat,
                                   ProjectionStore& store, std::uint32_t slot, unsigned long long* clamped,

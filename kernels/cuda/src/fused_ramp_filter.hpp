@@ -1,7 +1,7 @@
 // FusedRampFilter: one kernel per projection that does what the staged path does in three (frame_preprocess,
 // GpuRampFilter, ProjectionStore::write): flat-field correction and -log (attenuation(), preprocess.hpp), the ramp
-// filter of ramp_filter.hpp (each row zero-padded to padded_length(cols) = 4096, multiplied by ramp_response(4096),
-// as the CPU engine's CpuRampFilter) and the conversion into one slot of the projection store. Each block takes one
+// filter of ramp_filter.hpp (each row zero-padded to padded_length(cols) = 4096, multiplied by
+// filter_response(4096, window), as the CPU engine's filter) and the conversion into one slot of the projection store. Each block takes one
 // quad of 4 detector rows, i.e. one row of store cells; its 512 threads filter the quad's rows as two complex
 // 4096-point transforms of 256 threads each (rows 4q + 4q+1 and 4q+2 + 4q+3 as real and imaginary parts: the ramp
 // response is real and even, so the two filtered rows come back apart) in registers and shared memory (fft4096.hpp).
@@ -16,9 +16,10 @@
 
 #include <cstdint>
 
-#include "device_resources.hpp"
+#include "filter_response_table.hpp"
 #include "projection_store.hpp"
 #include "tomolive/kernels/frame_view.hpp"
+#include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels::cuda {
 
@@ -27,11 +28,15 @@ class FusedRampFilter {
   // Whether detectors of `cols` columns can be filtered here: padded_length(cols) == 4096.
   static bool handles(std::uint32_t cols);
 
-  // Uploads the ramp response and lets the kernels use their shared memory (68 KiB a block). Throws EngineError when
-  // !handles(cols) or a CUDA call fails.
+  // Uploads the Ram-Lak response and lets the kernels use their shared memory (68 KiB a block). Throws EngineError
+  // when !handles(cols) or a CUDA call fails.
   explicit FusedRampFilter(std::uint32_t cols);
 
-  // Device bytes an instance holds (the response).
+  // Enqueues on `stream` the upload of filter_response(4096, window): kernels enqueued on `stream` after this call use
+  // it, those before it the previous response.
+  void set_window(FilterWindow window, cudaStream_t stream) { response_.set_window(window, stream); }
+
+  // Device bytes an instance holds (the response table).
   static std::uint64_t estimate_bytes();
 
   // Enqueues on `stream`: `raw` (store.layout().rows x cols pixels of `type`, device memory), corrected with `dark` and
@@ -43,7 +48,7 @@ class FusedRampFilter {
 
  private:
   std::uint32_t cols_;
-  DeviceArray<float> response_;  // ramp_response(4096): 2049 bins, 1 / 4096 included
+  FilterResponseTable response_;  // filter_response(4096, window): 2049 bins, 1 / 4096 included
 };
 
 }  // namespace tomolive::kernels::cuda

@@ -3,7 +3,6 @@
 #include <cufft.h>
 
 #include <algorithm>
-#include <vector>
 
 #include "cuda_check.hpp"
 #include "tomolive/kernels/ramp_filter.hpp"
@@ -42,7 +41,7 @@ std::size_t make_plan(cufftHandle plan, cufftType type, std::uint32_t rows, std:
 }  // namespace
 
 GpuRampFilter::GpuRampFilter(std::uint32_t rows, std::uint32_t cols, cudaStream_t stream)
-    : rows_(rows), padded_(padded_length(cols)), bins_(padded_ / 2 + 1), stream_(stream) {
+    : rows_(rows), padded_(padded_length(cols)), bins_(padded_ / 2 + 1), stream_(stream), response_(padded_) {
   const std::size_t forward_work = make_plan(forward_.get(), CUFFT_R2C, rows_, padded_);
   const std::size_t inverse_work = make_plan(inverse_.get(), CUFFT_C2R, rows_, padded_);
   work_ = DeviceArray<unsigned char>(std::max(forward_work, inverse_work));
@@ -54,10 +53,6 @@ GpuRampFilter::GpuRampFilter(std::uint32_t rows, std::uint32_t cols, cudaStream_
   output_ = DeviceArray<float>(std::size_t{rows_} * padded_);
   TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(input_.get(), 0, input_.bytes(), stream_));
   spectrum_ = DeviceArray<float2>(std::size_t{rows_} * bins_);
-  const std::vector<float> response = ramp_response(padded_);
-  response_ = DeviceArray<float>(response.size());
-  TOMOLIVE_CUDA_CHECK(
-      cudaMemcpy(response_.get(), response.data(), response.size() * sizeof(float), cudaMemcpyHostToDevice));
 }
 
 std::uint64_t GpuRampFilter::estimate_bytes(std::uint32_t rows, std::uint32_t cols) {
@@ -70,7 +65,7 @@ std::uint64_t GpuRampFilter::estimate_bytes(std::uint32_t rows, std::uint32_t co
   TOMOLIVE_CUFFT_CHECK(
       cufftEstimateMany(1, &n, nullptr, 1, 0, nullptr, 1, 0, CUFFT_C2R, static_cast<int>(rows), &inverse_work));
   return 2 * std::uint64_t{rows} * padded * sizeof(float) + std::uint64_t{rows} * bins * sizeof(float2) +
-         std::max(forward_work, inverse_work) + std::uint64_t{bins} * sizeof(float);
+         std::max(forward_work, inverse_work) + FilterResponseTable::bytes(padded);
 }
 
 void GpuRampFilter::filter() {

@@ -1,5 +1,5 @@
 // GpuRampFilter: ramp-filters detector rows on the GPU, out of place: batched cuFFT R2C from the input rows, multiply
-// by ramp_response() (ramp_filter.hpp, shared with the CPU engine, uploaded once), C2R into the output rows. Both are
+// by filter_response(padded, window) (ramp_filter.hpp, shared with the CPU engine), C2R into the output rows. Both are
 // rows x padded() floats, row r at r * padded(). The caller writes the first cols values of each input row; the rest
 // of the row was zeroed at construction and stays zero (R2C reads its input, never writes it), so that the padding is
 // written once per scan instead of once per projection. The first cols values of each output row are the result, the
@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "device_resources.hpp"
+#include "filter_response_table.hpp"
 
 namespace tomolive::kernels::cuda {
 
@@ -34,6 +35,9 @@ class GpuRampFilter {
   // Filters input() into output().
   void filter();
 
+  // Enqueues the upload of the window's response: filter() calls after this one use it (Ram-Lak until then).
+  void set_window(FilterWindow window) { response_.set_window(window, stream_); }
+
  private:
   std::uint32_t rows_;
   std::uint32_t padded_;
@@ -45,7 +49,7 @@ class GpuRampFilter {
   DeviceArray<float> output_;
   DeviceArray<float2> spectrum_;
   DeviceArray<unsigned char> work_;
-  DeviceArray<float> response_;
+  FilterResponseTable response_;
 };
 
 }  // namespace tomolive::kernels::cuda

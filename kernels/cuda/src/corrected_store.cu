@@ -1,0 +1,105 @@
+#include "corrected_store.hpp"
+
+#include <cuda_fp16.h>
+
+#include "cuda_check.hpp"
+#include "pixel_type_dispatch.hpp"
+#include "tomolive/kernels/engine.hpp"
+#include "tomolive/kernels/preprocess.hpp"
+
+namespace tomolive::kernels::cuda {
+namespace {
+
+constexpr unsigned kThreads = 256;
+
+__device__ __forceinline__ void set_value(float* out, std::size_t k, float value) { out[k] = value; }
+__device__ __forceinline__ void set_value(__half* out, std::size_t k, float value) { out[k] = __float2half_rn(value); }
+__device__ __forceinline__ float get_value(const float* in, std::size_t k) { return in[k]; }
+__device__ __forceinline__ float get_value(const __half* in, std::size_t k) { return __half2float(in[k]); }
+
+// Mapping: grid (ceil(cols / 256), rows), one thread per pixel. Reads raw (itemsize bytes), dark and flat (4 + 4),
+// writes one value (4 or 2 bytes).
+template <class Raw, class Value>
+__global__ void __launch_bounds__(kThreads) attenuation_kernel(const Raw* __restrict__ raw, std::uint32_t cols,
+                                                               const float* __restrict__ dark,
+                                                               const float* __restrict__ flat,
+                                                               Value* __restrict__ slot_values) {
+  const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
+  if (col >= cols) return;
+  const std::size_t pixel = std::size_t{blockIdx.y} * cols + col;
+  bool clamped = false;
+  set_value(slot_values, pixel,
+            attenuation(static_cast<float>(raw[pixel]), dark[pixel], flat[pixel], kMinTransmission, clamped));
+}
+
+// Mapping: grid (ceil(cols / 256), rows), one thread per value; frame row r at r * pitch.
+template <class Value>
+__global__ void __launch_bounds__(kThreads) write_kernel(const float* __restrict__ frame, std::uint32_t pitch,
+                                                         std::uint32_t cols, Value* __restrict__ slot_values) {
+  const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
+  if (col >= cols) return;
+  set_value(slot_values, std::size_t{blockIdx.y} * cols + col, frame[std::size_t{blockIdx.y} * pitch + col]);
+}
+
+template <class Value>
+__global__ void __launch_bounds__(kThreads) read_kernel(const Value* __restrict__ slot_values, std::uint32_t cols,
+                                                        float* __restrict__ frame, std::uint32_t pitch) {
+  const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
+  if (col >= cols) return;
+  frame[std::size_t{blockIdx.y} * pitch + col] = get_value(slot_values, std::size_t{blockIdx.y} * cols + col);
+}
+
+// Calls f(V{}) with V the element type of a corrected store of `type`.
+template <class F>
+void visit_value_type(StoreType type, F&& f) {
+  if (type == StoreType::float32) {
+    f(float{});
+  } else {
+    f(__half{});
+  }
+}
+
+}  // namespace
+
+CorrectedStore::CorrectedStore(std::uint32_t slots, std::uint32_t rows, std::uint32_t cols, StoreType type)
+    : rows_(rows), cols_(cols), type_(type), values_(bytes(slots, rows, cols, type)) {}
+
+std::uint64_t CorrectedStore::bytes(std::uint32_t slots, std::uint32_t rows, std::uint32_t cols, StoreType type) {
+  return std::uint64_t{slots} * rows * cols * (type == StoreType::float32 ? sizeof(float) : sizeof(__half));
+}
+
+void CorrectedStore::write_attenuation(std::uint32_t slot, const void* raw, PixelType type, const float* dark,
+                                       const float* flat, cudaStream_t stream) {
+  if (rows_ == 0 || cols_ == 0) return;
+  const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
+  visit_pixel_type(type, [&]<class Raw>(Raw) {
+    visit_value_type(type_, [&]<class Value>(Value) {
+      Value* slot_values = reinterpret_cast<Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
+      attenuation_kernel<Raw, Value>
+          <<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols_, dark, flat, slot_values);
+      TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_attenuation");
+    });
+  });
+}
+
+void CorrectedStore::write(std::uint32_t slot, const float* frame, std::uint32_t pitch, cudaStream_t stream) {
+  if (rows_ == 0 || cols_ == 0) return;
+  const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
+  visit_value_type(type_, [&]<class Value>(Value) {
+    Value* slot_values = reinterpret_cast<Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
+    write_kernel<Value><<<grid, kThreads, 0, stream>>>(frame, pitch, cols_, slot_values);
+    TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_write");
+  });
+}
+
+void CorrectedStore::read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const {
+  if (rows_ == 0 || cols_ == 0) return;
+  const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
+  visit_value_type(type_, [&]<class Value>(Value) {
+    const Value* slot_values = reinterpret_cast<const Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
+    read_kernel<Value><<<grid, kThreads, 0, stream>>>(slot_values, cols_, frame, pitch);
+    TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_read");
+  });
+}
+
+}  // namespace tomolive::kernels::cuda

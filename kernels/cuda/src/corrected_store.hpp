@@ -1,0 +1,52 @@
+// CorrectedStore: every projection of a scan (or of its sliding window) as corrected attenuation, resident in GPU
+// memory: per slot, A = -ln T of the flat-field-corrected transmission, clamped as attenuation() (preprocess.hpp),
+// before any processing step (processing.hpp). Re-filters (Engine::set_processing) start from here, so that nothing
+// the detector sent has to be asked for again.
+//
+// Layout: slot-major, each slot rows x cols values row-major (value (slot, r, c) at (slot * rows + r) * cols + c), in
+// the precision of the filtered store (StoreType): float, or IEEE half rounded to nearest.
+// Thread safety: one owner (the engine); GPU work is ordered by the stream passed in.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "device_resources.hpp"
+#include "projection_store.hpp"
+#include "tomolive/kernels/frame_view.hpp"
+
+namespace tomolive::kernels::cuda {
+
+class CorrectedStore {
+ public:
+  CorrectedStore() = default;
+  // Allocates bytes(slots, rows, cols, type) of device memory (contents undefined: a slot is read only once written).
+  // Throws EngineError when that fails.
+  CorrectedStore(std::uint32_t slots, std::uint32_t rows, std::uint32_t cols, StoreType type);
+
+  // Device bytes of a store of this shape.
+  static std::uint64_t bytes(std::uint32_t slots, std::uint32_t rows, std::uint32_t cols, StoreType type);
+
+  StoreType type() const { return type_; }
+
+  // Enqueues: slot `slot` = attenuation(raw, dark, flat) per pixel (raw: rows x cols pixels of `type`, dark and flat:
+  // rows x cols floats, all device memory). Clamped pixels are not counted here (the filter path counts them).
+  void write_attenuation(std::uint32_t slot, const void* raw, PixelType type, const float* dark, const float* flat,
+                         cudaStream_t stream);
+
+  // Enqueues: slot `slot` = the first cols values of each of the rows rows of `frame` (row r at frame + r * pitch).
+  void write(std::uint32_t slot, const float* frame, std::uint32_t pitch, cudaStream_t stream);
+
+  // Enqueues: the first cols values of row r of `frame` (row r at frame + r * pitch, device memory) = row r of slot
+  // `slot`, as float.
+  void read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const;
+
+ private:
+  std::uint32_t rows_ = 0;
+  std::uint32_t cols_ = 0;
+  StoreType type_ = StoreType::float32;
+  DeviceArray<unsigned char> values_;
+};
+
+}  // namespace tomolive::kernels::cuda
