@@ -88,19 +88,6 @@ TEST(ControlCodecTest, SetProcessingWireFormHasOnlyTheGivenFields) {
   EXPECT_EQ(RawHeader(header.raw("phase")).keys(), (std::vector<std::string>{"enabled", "distance_m"}));
 }
 
-TEST(ControlCodecTest, FilterWindowNames) {
-  const std::vector<std::pair<FilterWindow, std::string>> names = {
-      {FilterWindow::ram_lak, "ram-lak"}, {FilterWindow::shepp_logan, "shepp-logan"},
-      {FilterWindow::cosine, "cosine"},   {FilterWindow::hamming, "hamming"},
-      {FilterWindow::hann, "hann"},       {FilterWindow::parzen, "parzen"}};
-  for (const auto& [window, name] : names) {
-    EXPECT_EQ(to_string(window), name);
-    EXPECT_EQ(parse_filter_window(name), window);
-  }
-  EXPECT_FALSE(parse_filter_window("Hann"));
-  EXPECT_FALSE(parse_filter_window("ramlak"));
-}
-
 TEST(ControlCodecTest, SetProcessingNeedsAStepAndKnownNames) {
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_processing", {})), ErrorCode::invalid_argument,
                       {"window, zingers, phase, rings", "none"}));

@@ -5,6 +5,8 @@
 
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tomolive::protocol {
 namespace {
@@ -35,6 +37,19 @@ TEST(MessagesTest, FrameKindNames) {
   }
   EXPECT_EQ(parse_frame_kind("begin"), std::nullopt);
   EXPECT_EQ(parse_frame_kind("0"), std::nullopt);
+}
+
+TEST(MessagesTest, FilterWindowNames) {
+  const std::vector<std::pair<FilterWindow, std::string>> names = {
+      {FilterWindow::ram_lak, "ram-lak"}, {FilterWindow::shepp_logan, "shepp-logan"},
+      {FilterWindow::cosine, "cosine"},   {FilterWindow::hamming, "hamming"},
+      {FilterWindow::hann, "hann"},       {FilterWindow::parzen, "parzen"}};
+  for (const auto& [window, name] : names) {
+    EXPECT_EQ(to_string(window), name);
+    EXPECT_EQ(parse_filter_window(name), window);
+  }
+  EXPECT_FALSE(parse_filter_window("Hann"));
+  EXPECT_FALSE(parse_filter_window("ramlak"));
 }
 
 TEST(MessagesTest, SliceKindNames) {

@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "tomolive/protocol/codec.hpp"
+#include "tomolive/protocol/processing_options.hpp"
 #include "tomolive/sim/npy.hpp"
 
 namespace {
@@ -53,6 +54,16 @@ bool print_reply(const tomolive::protocol::Bytes& reply) {
     std::cerr << "tomolive-ctl: the reply is not msgpack: " << e.what() << '\n';
     return false;
   }
+}
+
+// Sets `field` from an option's text through `parse`; a text it refuses is a usage error naming the option.
+template <typename Field, typename Parse>
+void set_from_text(const std::string& option, const std::optional<std::string>& text, Parse parse,
+                   std::optional<Field>& field) {
+  if (!text) return;
+  auto parsed = parse(*text);
+  if (!parsed) throw CLI::ValidationError(option, parsed.error().message);
+  field = std::move(parsed).value();
 }
 
 }  // namespace
@@ -123,6 +134,27 @@ int main(int argc, char** argv) {
     request = sweep;
   });
 
+  tomolive::protocol::SetProcessing processing;
+  std::optional<std::string> window, zingers, phase, rings;
+  auto* set_processing = app.add_subcommand(
+      "set-processing", "change the projection processing; the resident projections are re-filtered (PROTOCOL.md "
+                        "10.5)");
+  set_processing->add_option("--window", window, "filter window: ram-lak, shepp-logan, cosine, hamming, hann, parzen");
+  set_processing->add_option("--zingers", zingers,
+                             "THRESHOLD (relative deviation from the 3 x 3 median transmission, e.g. 0.3) or off");
+  set_processing->add_option("--phase", phase,
+                             "Paganin phase retrieval: ENERGY_KEV,DISTANCE_M,PIXEL_UM,DELTA_OVER_BETA "
+                             "(e.g. 20,0.1,1.0,100) or off");
+  set_processing->add_option("--rings", rings, "ring removal: SIZE (odd, 3..255 detector pixels, e.g. 21) or off");
+  set_processing->require_option(1, 4);
+  set_processing->callback([&] {
+    set_from_text("--window", window, tomolive::protocol::parse_window_text, processing.window);
+    set_from_text("--zingers", zingers, tomolive::protocol::parse_zingers_text, processing.zingers);
+    set_from_text("--phase", phase, tomolive::protocol::parse_phase_text, processing.phase);
+    set_from_text("--rings", rings, tomolive::protocol::parse_rings_text, processing.rings);
+    request = processing;
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -159,6 +191,12 @@ int main(int argc, char** argv) {
                              {count, swept->region[2], swept->region[3]});
     std::cerr << "wrote " << out_path << " (" << count << " x " << swept->region[2] << " x " << swept->region[3]
               << ")\n";
+  }
+  if (const auto* changed = std::get_if<tomolive::protocol::ProcessingResult>(&reply->result)) {
+    const auto& refilter = changed->refilter;
+    std::cerr << "re-filtered " << refilter.projections << " projections in " << refilter.elapsed_ms << " ms ("
+              << refilter.zingers_replaced << " zingers replaced, " << refilter.clamped_values
+              << " values clamped after phase retrieval)\n";
   }
   return 0;
 }
