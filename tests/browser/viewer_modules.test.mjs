@@ -1,5 +1,5 @@
 // Unit tests of the viewer's DOM-free modules, run in node: TLS1 decoding (including malformed messages), slice
-// geometry, zoom arithmetic, colormaps, the contrast window and the center sweep's plan.
+// geometry, zoom arithmetic, colormaps, the contrast window, the center sweep's plan and the processing form.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -8,6 +8,10 @@ import { colormapLut, colormapRgb, COLORMAP_NAMES } from "../../viewer/js/colorm
 import { ContrastWindow, colorizeQuantized, fillQuantizedColorTable } from "../../viewer/js/contrast.js";
 import { PaneView } from "../../viewer/js/pane_view.js";
 import { crosshairLines, slicesThrough } from "../../viewer/js/slice_geometry.js";
+import {
+  FILTER_WINDOWS, describeChanges, editedKeys, followSetting, formFromSetting, formProblems, halfAcquisitionText,
+  processingRequest, refilterText, withScanPixelSize,
+} from "../../viewer/js/processing_form.js";
 import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js";
 import {
   bestIndex, candidateOffsets, defaultStartOffset, stripWindow, sweepFieldsProblem, sweepRegion,
@@ -212,4 +216,126 @@ test("thumbnails colour quantized values through the window like the panes' colo
   assert.deepEqual([...pixels], [...data].map((q) => table[q]));
   assert.equal(pixels[0], lut[0]);
   assert.equal(pixels[6], lut[255]);
+});
+
+// A status `processing` map (PROTOCOL.md 10.3): the daemon's defaults, the threshold back from float32.
+const DEFAULT_SETTING = {
+  window: "ram-lak",
+  zingers: { enabled: false, threshold: Math.fround(0.3) },
+  phase: { enabled: false, energy_kev: 20, distance_m: 0.1, pixel_size_um: 1, delta_over_beta: 100 },
+  rings: { enabled: false, size: 21 },
+  half_acquisition: { enabled: false, detector_col0: 0, detector_cols: 0 },
+};
+
+test("processing form: shows a setting (no float32 noise), and a form that shows it asks for nothing", () => {
+  const form = formFromSetting(DEFAULT_SETTING);
+  assert.deepEqual(form, {
+    "window": "ram-lak", "zingers.enabled": false, "zingers.threshold": "0.3", "phase.enabled": false,
+    "phase.energy_kev": "20", "phase.distance_m": "0.1", "phase.pixel_size_um": "1", "phase.delta_over_beta": "100",
+    "rings.enabled": false, "rings.size": "21",
+  });
+  assert.deepEqual(formProblems(form), []);
+  assert.equal(processingRequest(form, DEFAULT_SETTING), null);
+  // Numbers compare as numbers: "0.30" is the daemon's float32 0.3, " 100.0 " is 100.
+  assert.equal(processingRequest({ ...form, "zingers.threshold": "0.30", "phase.delta_over_beta": " 100.0 " },
+                                 DEFAULT_SETTING), null);
+});
+
+test("processing form: the request carries only what differs, grouped as set_processing's maps", () => {
+  const form = formFromSetting(DEFAULT_SETTING);
+  assert.deepEqual(processingRequest({ ...form, window: "hann" }, DEFAULT_SETTING),
+                   { type: "set_processing", window: "hann" });
+  const request = processingRequest({ ...form, "phase.enabled": true, "phase.energy_kev": "25",
+                                      "rings.size": "31" }, DEFAULT_SETTING);
+  assert.deepEqual(request, { type: "set_processing", phase: { enabled: true, energy_kev: 25 },
+                              rings: { size: 31 } });
+  assert.deepEqual(describeChanges(request), ["phase retrieval on", "energy 25 keV", "ring filter size 31 px"]);
+  assert.deepEqual(describeChanges({ type: "set_processing", window: "parzen", zingers: { enabled: false,
+                                                                                           threshold: 0.5 } }),
+                   ["window parzen", "zinger removal off", "zinger threshold 0.5"]);
+  for (const name of FILTER_WINDOWS) {
+    assert.deepEqual(formProblems({ ...form, window: name }), [], name);
+  }
+});
+
+test("processing form: every value is checked, with a message naming the field and the range", () => {
+  const form = formFromSetting(DEFAULT_SETTING);
+  const problemsOf = (changes) => formProblems({ ...form, ...changes });
+  assert.deepEqual(problemsOf({ "zingers.threshold": "0" }).map((p) => p.key), ["zingers.threshold"]);
+  assert.match(problemsOf({ "zingers.threshold": "-0.1" })[0].message, /zinger threshold must be a number > 0/);
+  assert.match(problemsOf({ "phase.energy_kev": "" })[0].message, /photon energy must be a number > 0 of keV/);
+  assert.match(problemsOf({ "phase.distance_m": "abc" })[0].message, /propagation distance .* metres/);
+  assert.match(problemsOf({ "phase.pixel_size_um": "0" })[0].message, /pixel size .* micrometres/);
+  assert.match(problemsOf({ "phase.delta_over_beta": "Infinity" })[0].message, /δ\/β must be a number > 0/);
+  for (const size of ["20", "1", "257", "21.5", ""]) {
+    assert.match(problemsOf({ "rings.size": size })[0]?.message ?? "", /odd whole number of pixels, 3\.\.255/, size);
+  }
+  for (const size of ["3", "255", "101"]) assert.deepEqual(problemsOf({ "rings.size": size }), [], size);
+  assert.match(problemsOf({ window: "blackman" })[0].message, /one of ram-lak, shepp-logan/);
+  // A disabled step's values are checked too (the daemon refuses them either way), in the panel's order.
+  assert.deepEqual(problemsOf({ "rings.size": "4", "zingers.threshold": "0" }).map((p) => p.key),
+                   ["zingers.threshold", "rings.size"]);
+});
+
+test("processing form: follows the daemon's setting without overwriting the user's edits or the focused field", () => {
+  const first = followSetting({}, {}, DEFAULT_SETTING, null);
+  assert.deepEqual(first.form, formFromSetting(DEFAULT_SETTING));
+  assert.deepEqual(editedKeys(first.form, first.shownForm), []);
+
+  // The user types an energy and a ring size; another client sets hann, the energy and rings on meanwhile.
+  const typed = { ...first.form, "phase.energy_kev": "30", "rings.size": "25" };
+  assert.deepEqual(editedKeys(typed, first.shownForm), ["phase.energy_kev", "rings.size"]);
+  const other = { ...DEFAULT_SETTING, window: "hann", phase: { ...DEFAULT_SETTING.phase, energy_kev: 12 },
+                  rings: { enabled: true, size: 21 } };
+  const next = followSetting(typed, first.shownForm, other, "phase.distance_m");
+  assert.equal(next.form.window, "hann");
+  assert.equal(next.form["rings.enabled"], true);
+  assert.equal(next.form["phase.energy_kev"], "30", "the user's energy stays");
+  assert.equal(next.form["rings.size"], "25", "the user's ring size stays");
+  assert.deepEqual(editedKeys(next.form, next.shownForm), ["phase.energy_kev", "rings.size"]);
+  // Apply then sends the user's values against the daemon's setting now, nothing else.
+  assert.deepEqual(processingRequest(next.form, other),
+                   { type: "set_processing", phase: { energy_kev: 30 }, rings: { size: 25 } });
+
+  // The focused field keeps its text even when untouched; it follows once it loses the focus.
+  const focused = followSetting(next.form, next.shownForm, { ...other, phase: { ...other.phase, distance_m: 0.5 } },
+                                "phase.distance_m");
+  assert.equal(focused.form["phase.distance_m"], "0.1");
+  const blurred = followSetting(focused.form, focused.shownForm,
+                                { ...other, phase: { ...other.phase, distance_m: 0.5 } }, null);
+  assert.equal(blurred.form["phase.distance_m"], "0.5");
+
+  // An edit that the daemon's setting now agrees with (this page's Apply) is no longer an edit.
+  const applied = { ...other, phase: { ...other.phase, energy_kev: 30 }, rings: { enabled: true, size: 25 } };
+  const after = followSetting(next.form, next.shownForm, applied, "rings.size");
+  assert.deepEqual(editedKeys(after.form, after.shownForm), []);
+  assert.equal(processingRequest(after.form, applied), null);
+});
+
+test("processing form: switching phase retrieval on proposes the scan's pixel size", () => {
+  const { form, shownForm } = followSetting({}, {}, DEFAULT_SETTING, null);
+  const on = { ...form, "phase.enabled": true };
+  assert.equal(withScanPixelSize(on, shownForm, DEFAULT_SETTING, 0.65)["phase.pixel_size_um"], "0.65");
+  assert.equal(withScanPixelSize(on, shownForm, DEFAULT_SETTING, null), on, "no pixel size in the scan");
+  const typed = { ...on, "phase.pixel_size_um": "2" };
+  assert.equal(withScanPixelSize(typed, shownForm, DEFAULT_SETTING, 0.65), typed, "the user's value stays");
+  const daemonPhaseOn = { ...DEFAULT_SETTING, phase: { ...DEFAULT_SETTING.phase, enabled: true, pixel_size_um: 3 } };
+  const shown = followSetting({}, {}, daemonPhaseOn, null);
+  assert.equal(withScanPixelSize(shown.form, shown.shownForm, daemonPhaseOn, 0.65), shown.form,
+               "the daemon's pixel size in use stays");
+});
+
+test("processing form: re-filter reports and half acquisition in words", () => {
+  assert.equal(refilterText({ projections: 180, elapsed_ms: 12.34, zingers_replaced: 0, clamped_values: 0 }),
+               "re-filtered 180 projections in 12.3 ms");
+  assert.equal(refilterText({ projections: 1, elapsed_ms: 2, zingers_replaced: 7, clamped_values: 2,
+                              reason: "set_processing" }),
+               "re-filtered 1 projection in 2.0 ms, 7 zingers replaced, 2 transmissions clamped");
+  assert.equal(refilterText({ projections: 90, elapsed_ms: 40, zingers_replaced: 0, clamped_values: 0,
+                              reason: "rings_pass" }), "ring pass: re-filtered 90 projections in 40.0 ms");
+  assert.match(refilterText({ projections: 0, elapsed_ms: 0, zingers_replaced: 0, clamped_values: 0 }),
+               /applies to the next scan/);
+  assert.equal(halfAcquisitionText(DEFAULT_SETTING.half_acquisition), "off");
+  assert.equal(halfAcquisitionText({ enabled: true, detector_col0: 1024, detector_cols: 1024 }),
+               "on: the detector is columns 1024..2047 of the reconstructed frame");
 });

@@ -3,8 +3,8 @@
 //
 // Data flow: WebSocket -> (text) hello / status / event / reply -> panels;  (binary) decodeSliceMessage -> the
 // pane of that slice -> drawn in the next animation frame -> latency meter; sweep frames -> the sweep strip.
-// User input -> set_center, set_slices, estimate_center (control mode only), sweep_center (always: it changes
-// nothing), view (always: each pane asks for its own size and region).
+// User input -> set_center, set_slices, estimate_center, set_processing (control mode only), sweep_center (always:
+// it changes nothing), view (always: each pane asks for its own size and region).
 
 import { ContrastWindow } from "./contrast.js";
 import { ContrastPanel } from "./contrast_panel.js";
@@ -13,6 +13,7 @@ import { CenterEstimatePanel } from "./center_estimate.js";
 import { colormapLut } from "./colormaps.js";
 import { Connection, webSocketUrl } from "./connection.js";
 import { LatencyMeter } from "./latency_meter.js";
+import { ProcessingPanel } from "./processing_panel.js";
 import { ScanPanel } from "./scan_panel.js";
 import { SLICE_NAMES } from "./slice_geometry.js";
 import { decodeSliceMessage, dequantizeAll } from "./slice_message.js";
@@ -108,6 +109,10 @@ class ViewerPage {
       xyVisibleRegion: () => this.panes.xy.view.visibleRegion(),
       strip: this.sweepStrip,
     });
+    this.processing = new ProcessingPanel(document.querySelector("[data-testid=processing-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+    });
     this.contrastPanel.setColormap(this.colormap);
     document.addEventListener("keydown", (event) => this.handleKey(event));
     this.connection.start();
@@ -185,6 +190,7 @@ class ViewerPage {
     this.center.updateFromStatus(scan);
     this.centerEstimate.updateFromStatus(scan);
     this.sweepPanel.updateFromStatus(scan);
+    this.processing.updateFromStatus(this.status);
     if (scan) this.sweepStrip.setCurrentCenter(scan.center_offset_px);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
     this.showTitle(scan);
@@ -206,8 +212,10 @@ class ViewerPage {
     this.center.setEnabled(this.controlAllowed());
     this.centerEstimate.setEnabled(this.controlAllowed());
     this.sweepPanel.updateState();
-    this.sweepStrip.setPickAllowed(this.controlAllowed(), readOnly
-      ? `this page is read-only (${this.hello.read_only_reason || "no control"})` : "not connected to the daemon");
+    const blockedReason = readOnly ? `this page is read-only (${this.hello.read_only_reason || "no control"})`
+                                   : "not connected to the daemon";
+    this.sweepStrip.setPickAllowed(this.controlAllowed(), blockedReason);
+    this.processing.setAllowed(this.controlAllowed(), blockedReason);
   }
 
   receiveSlice(buffer, arrivedMs) {
@@ -390,6 +398,11 @@ window.tomoliveViewer = Object.freeze({
   // The center sweep: the panel's requests and the strip (reply, candidates requested, frames received and drawn).
   get sweep() {
     return { panel: page.sweepPanel.snapshot(), strip: page.sweepStrip.snapshot() };
+  },
+  // The processing panel: the form, its edited fields and problems, the daemon's setting, requests, the newest
+  // set_processing request, result and refusal of this page.
+  get processing() {
+    return page.processing.snapshot();
   },
   // Per pane: last drawn header, frame counters, canvas size and the slice -> canvas transform.
   pane(name) {
