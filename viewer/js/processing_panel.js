@@ -101,10 +101,15 @@ export class ProcessingPanel {
     }
   }
 
+  // What is wrong with the form; nothing before the daemon's setting has filled it.
+  problems(form) {
+    return this.setting !== null ? formProblems(form) : [];
+  }
+
   // Checks the form and sets the fields, the problem list, the note and Apply from it.
   refresh() {
     const form = this.readForm();
-    const problems = formProblems(form);
+    const problems = this.problems(form);
     const problemOf = new Map(problems.map(({ key, message }) => [key, message]));
     const edited = new Set(editedKeys(form, this.shownForm));
     const editable = this.allowed && this.setting !== null;
@@ -136,7 +141,7 @@ export class ProcessingPanel {
   async apply() {
     if (this.inFlight || !this.page.controlAllowed() || this.setting === null) return;
     const form = this.readForm();
-    if (formProblems(form).length > 0) return;
+    if (this.problems(form).length > 0) return;
     const request = processingRequest(form, this.setting);
     if (request === null) return;
     this.inFlight = true;
@@ -166,7 +171,7 @@ export class ProcessingPanel {
   // Read-only snapshot for the test hook.
   snapshot() {
     const form = this.readForm();
-    return { form, edited: editedKeys(form, this.shownForm), problems: formProblems(form),
+    return { form, edited: editedKeys(form, this.shownForm), problems: this.problems(form),
              setting: structuredClone(this.setting), inFlight: this.inFlight, requests: this.requests,
              lastRequest: structuredClone(this.lastRequest), lastResult: structuredClone(this.lastResult),
              lastError: structuredClone(this.lastError) };
