@@ -1,12 +1,19 @@
 // The CUDA engine. Per scan (struct Scan, allocated by begin_scan):
 //   raw        the frame being processed, as it arrived (up to 4 bytes a pixel)
 //   dark_sum, flat_sum (double) -> dark, flat (float) levels, averaged on the GPU at the first projection
-//   filter     FilterPath: raw -> corrected, -log, ramp-filtered -> one store slot; fused in one kernel for 1025..2048
-//              columns, else staged through cuFFT (filter_path.hpp chooses)
-//   store      the projection store (projection_store.hpp), slices (float32), a table of entries for recomputes
-// Two streams: `copy_` carries host-to-device copies of raw frames and the read-back of the clamp counter, `compute_`
+//   filter     FilterPath: raw -> corrected (-log) -> one corrected-store slot, and processed (processing.hpp),
+//              ramp-filtered -> one store slot; fused in one kernel for 1025..2048 columns without processing steps,
+//              else staged through ProjectionProcessor and cuFFT (filter_path.hpp chooses); re-filters
+//   store      the projection store (projection_store.hpp), corrected (corrected_store.hpp), slices (float32), a
+//              table of entries for recomputes
+//   counters   running totals of clamped transmissions and replaced zingers (read back per projection), and the same
+//              for a re-filter
+// Two streams: `copy_` carries host-to-device copies of raw frames and the read-back of the counters, `compute_`
 // everything else. Events order them: compute waits for `frame_uploaded_` before reading `raw`, copy waits for
-// `raw_consumed_` (the frame read by the filter path) before overwriting `raw` or reading the counter back.
+// `raw_consumed_` (the frame read by the filter path) before overwriting `raw` and for `counted_` before reading the
+// counters back.
+// A re-filter (set_processing; set_center with half acquisition) runs on the compute stream: FilterPath::refilter
+// over every occupied slot, then a recompute of all slices (pending updates dropped), timed by two events.
 // Slice updates are deferred into `pending_` (one BackprojectionEntry per added projection) and applied in one launch
 // per batch: when the batch is full, before a slot is overwritten (its old projection is subtracted in the same
 // launch, before the new projection replaces the slot), and before anything reads or recomputes the slices.
@@ -51,6 +58,10 @@ using cuda::StoreType;
 
 constexpr std::array<Orthoslice, 3> kSlices = {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz};
 constexpr std::uint32_t kMaxRawPixelBytes = 4;
+// Device counters of a scan (running totals) and of a re-filter: clamped transmissions, replaced zingers.
+constexpr std::size_t kCounters = 2;
+constexpr std::size_t kClamped = 0;
+constexpr std::size_t kZingers = 1;
 
 std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
 
@@ -94,6 +105,20 @@ struct ScanBytes {
   std::uint64_t total() const { return saturating_add(saturating_add(store, corrected), saturating_add(slices, other)); }
 };
 
+// FilterPath's bytes (its processor and ring-pass work memory included, though made on first use), or the most a
+// uint64 holds for shapes it cannot plan (cuFFT's and the sort's size limits): such a scan does not fit.
+std::uint64_t filter_path_bytes(const ScanGeometry& g, bool staged_filter) {
+  if (g.rows == 0 || g.cols == 0) return 0;
+  if (g.cols > (std::uint32_t{1} << 30) || g.rows > (std::uint32_t{1} << 30)) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  try {
+    return cuda::FilterPath::estimate_bytes(cuda::StoreLayout::make(g.slots, g.rows, g.cols), staged_filter);
+  } catch (const EngineError&) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+}
+
 ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) {
   ScanBytes b;
   const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;
@@ -101,17 +126,12 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) 
                            cuda::StoreLayout::cell_bytes(type));
   b.corrected = saturating_mul(saturating_mul(g.slots, pixels), type == StoreType::float32 ? 4 : 2);
   b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels, sizeof(float));
-  // raw frame, dark and flat sums (double) and levels (float), filter path, entry table, clamp counter
+  // raw frame, dark and flat sums (double) and levels (float), filter path, entry table, counters
   std::uint64_t other = saturating_mul(pixels, kMaxRawPixelBytes + 2 * sizeof(double) + 2 * sizeof(float));
-  if (g.cols <= (std::uint32_t{1} << 30) && g.rows <= static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
-    other = saturating_add(
-        other, g.rows == 0 || g.cols == 0 ? 0 : cuda::FilterPath::estimate_bytes(g.rows, g.cols, staged_filter));
-  } else {
-    other = std::numeric_limits<std::uint64_t>::max();
-  }
+  other = saturating_add(other, filter_path_bytes(g, staged_filter));
   other = saturating_add(other, saturating_mul(g.slots, sizeof(BackprojectionEntry)));
   other = saturating_add(other, saturating_mul(center_tools_floats(g), sizeof(float)));  // allocated on first use
-  b.other = saturating_add(other, sizeof(unsigned long long));
+  b.other = saturating_add(other, 2 * kCounters * sizeof(unsigned long long));
   return b;
 }
 
@@ -130,7 +150,8 @@ class CudaEngineImpl final : public CudaEngine {
     compute_.emplace();
     frame_uploaded_.emplace();
     raw_consumed_.emplace();
-    preprocessed_.emplace();
+    counted_.emplace();
+    counts_read_.emplace();
     table_uploaded_.emplace();
     refilter_begin_.emplace(true);
     refilter_end_.emplace(true);
@@ -154,7 +175,6 @@ class CudaEngineImpl final : public CudaEngine {
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     make_current();
     check_scan(g, params);
-    refuse_unimplemented_steps(params.processing);
     // The previous scan's memory counts as available: it is released before the new scan is allocated.
     const std::uint64_t available = available_bytes();
     const EngineMemoryPlan p = plan_with(g, available);
@@ -188,7 +208,13 @@ class CudaEngineImpl final : public CudaEngine {
     }
     params_ = params;
     update_planes();
-    scan_->filter.set_window(params_.processing.window);
+    try {
+      scan_->filter.configure(params_.processing, axis());
+    } catch (const EngineError& e) {
+      scan_.reset();
+      throw EngineError("allocating the projection processing's work memory on " + device_name_ + " failed: " +
+                        e.what());
+    }
     TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
   }
 
@@ -226,20 +252,21 @@ class CudaEngineImpl final : public CudaEngine {
     record_timing(&StageEvents::projection_begin, compute);
     cuda::FilterPath::Marks marks;
     marks.raw_consumed = raw_consumed_->get();
+    marks.counted = counted_->get();
     if (stage_events_) {
       marks.preprocessed = stage_events_->preprocessed.get();
       marks.filtered = stage_events_->filtered.get();
     }
     scan.filter.run(scan.raw.get(), frame.type, scan.dark.get(), scan.flat.get(), scan.corrected, scan.store, slot,
-                    scan.clamped.get(), marks);
+                    counters(scan.counters), marks);
     record_timing(&StageEvents::projection_end, compute);
-    // The clamp counter (a running total over the scan) is read back on the copy stream, so that the compute stream
-    // need not wait for the transfer.
+    // The counters (running totals over the scan) are read back on the copy stream, so that the compute stream need
+    // not wait for the transfer.
     cudaStream_t copy = copy_->get();
-    TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, raw_consumed_->get(), 0));
-    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.clamped_host.data(), scan.clamped.get(), sizeof(unsigned long long),
+    TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, counted_->get(), 0));
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.counters_host.data(), scan.counters.get(), scan.counters.bytes(),
                                         cudaMemcpyDeviceToHost, copy));
-    TOMOLIVE_CUDA_CHECK(cudaEventRecord(preprocessed_->get(), copy));
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(counts_read_->get(), copy));
 
     const ProjectionAngle angle = projection_angle(angle_rad);
     pending_.push_back({angle.cos_t, angle.sin_t, slot, 1.f});
@@ -259,13 +286,15 @@ class CudaEngineImpl final : public CudaEngine {
       recompute(all_slices());
     }
 
-    // The count is exact for this projection: wait for it (staged path: for the preprocessing only).
-    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(preprocessed_->get()));
-    unsigned long long clamped_total = 0;
-    std::memcpy(&clamped_total, scan.clamped_host.data(), sizeof clamped_total);
+    // The counts are exact for this projection: wait for them (staged path without zingers and phase retrieval: for
+    // the preprocessing only).
+    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(counts_read_->get()));
+    std::array<unsigned long long, kCounters> totals{};
+    std::memcpy(totals.data(), scan.counters_host.data(), sizeof totals);
     ProjectionStats stats;
-    stats.clamped_values = clamped_total - scan.clamped_before;
-    scan.clamped_before = clamped_total;
+    stats.clamped_values = totals[kClamped] - scan.counted_before[kClamped];
+    stats.zingers_replaced = totals[kZingers] - scan.counted_before[kZingers];
+    scan.counted_before = totals;
     if (stage_events_) {
       const StageEvents& ev = *stage_events_;
       TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(ev.projection_end.get()));
@@ -284,10 +313,16 @@ class CudaEngineImpl final : public CudaEngine {
 
   void set_center(float center_offset_px) override {
     make_current();
-    require_scan("set_center");
+    Scan& scan = require_scan("set_center");
     check_center(center_offset_px);
     params_.center_offset_px = center_offset_px;
-    recompute(all_slices());
+    scan.filter.configure(params_.processing, axis());
+    // The half-acquisition weights follow the axis: re-filter (which recomputes the slices).
+    if (params_.processing.half_acquisition.enabled) {
+      refilter(scan);
+    } else {
+      recompute(all_slices());
+    }
   }
 
   void set_slices(const SlicePositions& positions) override {
@@ -308,22 +343,9 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan("set_processing");
     check_processing(processing, scan.geometry.cols);
-    refuse_unimplemented_steps(processing);
+    scan.filter.configure(processing, axis());  // may allocate; throws before anything changed
     params_.processing = processing;
-    cudaStream_t compute = compute_->get();
-    TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_begin_->get(), compute));
-    scan.filter.set_window(processing.window);
-    RefilterReport report;
-    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
-      if (scan.occupied[slot] == 0) continue;
-      scan.filter.refilter(scan.corrected, scan.store, slot);
-      ++report.projections;
-    }
-    recompute(all_slices());
-    TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_end_->get(), compute));
-    TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(refilter_end_->get()));
-    report.milliseconds = elapsed_ms(*refilter_begin_, *refilter_end_);
-    return report;
+    return refilter(scan);
   }
 
   const ReconParams& params() const override { return params_; }
@@ -360,7 +382,7 @@ class CudaEngineImpl final : public CudaEngine {
 
   void copy_projection(std::uint32_t slot, std::span<float> out) const override {
     copy_slot("copy_projection", slot, out, [](const Scan& scan, std::uint32_t s, float* values, cudaStream_t stream) {
-      scan.store.read(s, values, stream);
+      scan.store.read(s, values, scan.geometry.cols, stream);
     });
   }
 
@@ -424,14 +446,15 @@ class CudaEngineImpl final : public CudaEngine {
           flat_sum(std::size_t{g.rows} * g.cols),
           dark(std::size_t{g.rows} * g.cols),
           flat(std::size_t{g.rows} * g.cols),
-          filter(g.rows, g.cols, staged_filter, stream),
+          filter(layout, staged_filter, stream),
           store(layout, type),
           corrected(g.slots, g.rows, g.cols, type),
           table(g.slots),
-          clamped(1),
+          counters(kCounters),
+          refilter_counters(kCounters),
           staging(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
           table_host(std::size_t{g.slots} * sizeof(BackprojectionEntry)),
-          clamped_host(sizeof(unsigned long long)),
+          counters_host(kCounters * sizeof(unsigned long long)),
           occupied(g.slots, 0),
           angles(g.slots),
           angles_rad(g.slots) {
@@ -451,8 +474,9 @@ class CudaEngineImpl final : public CudaEngine {
       for (const auto& s : slices) TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(s.get(), 0, s.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_sum.get(), 0, dark_sum.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(flat_sum.get(), 0, flat_sum.bytes(), stream));
-      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(clamped.get(), 0, clamped.bytes(), stream));
-      clamped_before = 0;
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(counters.get(), 0, counters.bytes(), stream));
+      filter.reset();
+      counted_before = {};
       dark_count = 0;
       flat_count = 0;
       references_ready = false;
@@ -473,13 +497,14 @@ class CudaEngineImpl final : public CudaEngine {
     cuda::CorrectedStore corrected;
     std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
     DeviceArray<BackprojectionEntry> table;    // recompute entries
-    DeviceArray<unsigned long long> clamped;   // clamped pixels of the scan's projections so far (running total)
+    DeviceArray<unsigned long long> counters;  // kClamped, kZingers of the scan's arrivals so far (running totals)
+    DeviceArray<unsigned long long> refilter_counters;  // the same for the running re-filter
     PinnedHostBuffer staging;                  // pageable frames are copied here first
     PinnedHostBuffer table_host;
-    PinnedHostBuffer clamped_host;
+    PinnedHostBuffer counters_host;
     DeviceArray<float> center_tools;  // center_tools_floats(geometry), allocated by the first center tool call
 
-    unsigned long long clamped_before = 0;  // the running total before the last projection
+    std::array<unsigned long long, kCounters> counted_before{};  // the running totals before the last projection
     std::uint32_t dark_count = 0, flat_count = 0;
     bool references_ready = false;
     std::uint64_t projections_received = 0;
@@ -495,11 +520,8 @@ class CudaEngineImpl final : public CudaEngine {
 
   void make_current() const { TOMOLIVE_CUDA_CHECK(cudaSetDevice(device_)); }
 
-  static void refuse_unimplemented_steps(const ProcessingParams& p) {
-    if (p.needs_staged_steps()) {
-      throw EngineError("CUDA engine: zingers, phase retrieval, ring removal and half acquisition are not implemented "
-                        "yet (filter windows are)");
-    }
+  static cuda::ProcessingCounters counters(const DeviceArray<unsigned long long>& values) {
+    return {values.get() + kClamped, values.get() + kZingers};
   }
 
   Scan& require_scan(const char* what) const {
@@ -703,6 +725,31 @@ class CudaEngineImpl final : public CudaEngine {
     }
   }
 
+  // Re-filters every stored projection from the corrected store with the configured processing (FilterPath::refilter)
+  // and recomputes the three slices; waits for it. Pending slice updates are dropped: every slice is rebuilt.
+  RefilterReport refilter(Scan& scan) {
+    cudaStream_t compute = compute_->get();
+    std::vector<std::uint32_t> slots;
+    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
+      if (scan.occupied[slot] != 0) slots.push_back(slot);
+    }
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_begin_->get(), compute));
+    TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
+    scan.filter.refilter(scan.corrected, scan.store, slots, counters(scan.refilter_counters));
+    recompute(all_slices());
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_end_->get(), compute));
+    std::array<unsigned long long, kCounters> counts{};
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(counts.data(), scan.refilter_counters.get(), scan.refilter_counters.bytes(),
+                                        cudaMemcpyDeviceToHost, compute));
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+    RefilterReport report;
+    report.projections = static_cast<std::uint32_t>(slots.size());
+    report.milliseconds = elapsed_ms(*refilter_begin_, *refilter_end_);
+    report.clamped_values = counts[kClamped];
+    report.zingers_replaced = counts[kZingers];
+    return report;
+  }
+
   const CudaEngineOptions options_;
   const int device_;
   std::string device_name_;
@@ -710,7 +757,7 @@ class CudaEngineImpl final : public CudaEngine {
   // Streams and events outlive the scan (declared before it, destroyed after it). They are made in the constructor's
   // body, once the device is current, hence optional.
   std::optional<cuda::Stream> copy_, compute_;
-  std::optional<Event> frame_uploaded_, raw_consumed_, preprocessed_, table_uploaded_;
+  std::optional<Event> frame_uploaded_, raw_consumed_, counted_, counts_read_, table_uploaded_;
   std::optional<Event> refilter_begin_, refilter_end_;  // timing events of set_processing
   std::unique_ptr<StageEvents> stage_events_;
   mutable CudaStageTimes times_;

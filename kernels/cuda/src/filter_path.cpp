@@ -9,52 +9,83 @@ FilterPath::Kind FilterPath::choose(std::uint32_t cols, bool staged_only) {
   return !staged_only && FusedRampFilter::handles(cols) ? Kind::fused : Kind::staged;
 }
 
-std::uint64_t FilterPath::estimate_bytes(std::uint32_t rows, std::uint32_t cols, bool staged_only) {
-  return (choose(cols, staged_only) == Kind::fused ? FusedRampFilter::estimate_bytes() : 0) +
-         GpuRampFilter::estimate_bytes(rows, cols);
+std::uint64_t FilterPath::estimate_bytes(const StoreLayout& layout, bool staged_only) {
+  return (choose(layout.cols, staged_only) == Kind::fused ? FusedRampFilter::estimate_bytes() : 0) +
+         ProjectionProcessor::estimate_bytes(layout.rows, layout.cols) + RingRemoval::estimate_bytes(layout);
 }
 
-FilterPath::FilterPath(std::uint32_t rows, std::uint32_t cols, bool staged_only, cudaStream_t stream)
-    : rows_(rows), cols_(cols), stream_(stream) {
-  if (choose(cols, staged_only) == Kind::fused) {
-    fused_.emplace(cols);
+FilterPath::FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream)
+    : layout_(layout), stream_(stream) {
+  if (choose(layout.cols, staged_only) == Kind::fused) {
+    fused_.emplace(layout.cols);
   } else {
-    staged_.emplace(rows, cols, stream);
+    processor();
   }
+}
+
+ProjectionProcessor& FilterPath::processor() {
+  if (!processor_) {
+    processor_ = std::make_unique<ProjectionProcessor>(layout_.rows, layout_.cols, stream_);
+    processor_->configure(processing_, axis_col_);
+  }
+  return *processor_;
+}
+
+void FilterPath::configure(const ProcessingParams& processing, float axis_col) {
+  if (!fused_ || processing.needs_staged_steps()) processor();
+  processing_ = processing;
+  axis_col_ = axis_col;
+  if (fused_) fused_->set_window(processing.window, stream_);
+  if (processor_) processor_->configure(processing, axis_col);
+}
+
+void FilterPath::reset() {
+  if (processor_) processor_->clear_ring_offsets();
 }
 
 void FilterPath::run(const void* raw, PixelType type, const float* dark, const float* flat,
                      CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot,
-                     unsigned long long* clamped, const Marks& marks) {
-  if (fused_) {
-    fused_->filter_into(raw, type, dark, flat, store, slot, clamped, stream_);
+                     const ProcessingCounters& counters, const Marks& marks) {
+  if (kind() == Kind::fused) {
+    fused_->filter_into(raw, type, dark, flat, store, slot, counters.clamped, stream_);
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
     corrected.write_attenuation(slot, raw, type, dark, flat, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     return;
   }
-  preprocess_rows(raw, type, rows_, cols_, staged_->padded(), dark, flat, staged_->input(), clamped, stream_);
+  ProjectionProcessor& staged = *processor_;  // configure() made it
+  preprocess_rows(raw, type, layout_.rows, layout_.cols, staged.pitch(), dark, flat, staged.input(), counters.clamped,
+                  stream_);
   TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
-  corrected.write(slot, staged_->input(), staged_->padded(), stream_);
+  if (!staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
+  corrected.write(slot, staged.input(), staged.pitch(), stream_);
   if (marks.preprocessed != nullptr) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.preprocessed, stream_));
-  staged_->filter();
-  if (marks.filtered != nullptr) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.filtered, stream_));
-  store.write(slot, staged_->output(), staged_->padded(), stream_);
+  staged.process(ProjectionProcessor::Steps::all, store, slot, counters, marks.filtered);
+  if (staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
 }
 
-void FilterPath::refilter(const CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot) {
-  if (!staged_) {
-    staged_.emplace(rows_, cols_, stream_);
-    staged_->set_window(window_);
+void FilterPath::refilter(const CorrectedStore& corrected, ProjectionStore& store,
+                          std::span<const std::uint32_t> slots, const ProcessingCounters& counters) {
+  using Steps = ProjectionProcessor::Steps;
+  ProjectionProcessor& staged = processor();
+  if (!processing_.rings.enabled) {
+    for (const std::uint32_t slot : slots) {
+      corrected.read(slot, staged.input(), staged.pitch(), stream_);
+      staged.process(Steps::all, store, slot, counters);
+    }
+    return;
   }
-  corrected.read(slot, staged_->input(), staged_->padded(), stream_);
-  staged_->filter();
-  store.write(slot, staged_->output(), staged_->padded(), stream_);
-}
-
-void FilterPath::set_window(FilterWindow window) {
-  window_ = window;
-  if (fused_) fused_->set_window(window, stream_);
-  if (staged_) staged_->set_window(window);
+  if (!ring_removal_) ring_removal_ = std::make_unique<RingRemoval>(layout_, stream_);
+  for (const std::uint32_t slot : slots) {
+    corrected.read(slot, staged.input(), staged.pitch(), stream_);
+    staged.process(Steps::before_ring_pass, store, slot, counters);
+  }
+  ring_removal_->run(store, slots, DetectorColumns::of(processing_, layout_.cols), processing_.rings.size,
+                     staged.ring_offsets());
+  for (const std::uint32_t slot : slots) {
+    store.read(slot, staged.input(), staged.pitch(), stream_);
+    staged.process(Steps::after_ring_pass, store, slot, counters);
+  }
 }
 
 }  // namespace tomolive::kernels::cuda

@@ -1,27 +1,40 @@
-// FilterPath: a raw projection on the device -> its filtered projection in one slot of the ProjectionStore:
-// flat-field correction and -log (attenuation(), preprocess.hpp), the ramp filter of ramp_filter.hpp (rows
-// zero-padded to padded_length(cols), multiplied by ramp_response(), as the CPU engine's CpuRampFilter), conversion
-// into the store's cells. Two ways to do it, and choose() is the one place that picks:
-// - fused: one kernel (FusedRampFilter, fused_ramp_filter.hpp) that reads the frame, dark and flat once and writes the
-//   slot once. Its FFT is written for 4096 points, so it takes detectors of 1025..2048 columns (every target
-//   workload).
-// - staged: preprocess_rows into GpuRampFilter's padded rows, cuFFT R2C / ramp multiply / C2R, ProjectionStore::write:
-//   every other width (any padded length), and every width when asked for (staged_only: to compare the two).
+// FilterPath: how projections get into a scan's two stores. At arrival, a raw projection on the device -> its
+// corrected attenuation (CorrectedStore) and its processed, filtered projection (ProjectionStore), in one of two ways;
+// on a re-filter (Engine::set_processing), stored corrected projections -> the filtered store again.
+// - fused: one kernel (FusedRampFilter, fused_ramp_filter.hpp) reads the frame, dark and flat once and writes the
+//   filtered slot once (flat-field correction, -log, the windowed ramp filter), then a small kernel writes the
+//   corrected slot. Its FFT is written for 4096 points, so it takes detectors of 1025..2048 columns (every target
+//   workload), and it has no processing steps: it serves arrivals whose processing needs none of them (any window;
+//   zingers, phase, rings and half acquisition off).
+// - staged: preprocess_rows (flat-field correction, -log) into the ProjectionProcessor's input, that frame into the
+//   corrected slot, then ProjectionProcessor: the enabled steps (processing.hpp) and the ramp filter through cuFFT.
+//   Every other width, every arrival with steps enabled, and every width when asked for (staged_only, to compare).
+// choose() is the one place that picks by width; run() takes the fused way when choose() said fused and the
+// configured processing has no steps.
+// A re-filter reads each slot from the corrected store into the processor; with ring removal it goes through the
+// filtered store twice around a ring pass (RingRemoval) over all of it: steps 1-2 of every slot written unfiltered
+// into the filtered store (the pass's input, so that no third store is needed), the pass, then steps 4-5.
 //
-// Device memory: the chosen way's (estimate_bytes), allocated at construction. Thread safety: one owner; work is
-// ordered by the stream given at construction.
+// Device memory: the fused filter's response at construction; the processor and the ring pass's work memory are
+// made when first needed (configure() for a staged arrival, refilter()), never on the per-projection path, and kept
+// until the path goes; estimate_bytes counts them all. Thread safety: one owner; work is ordered by the stream given
+// at construction.
 #pragma once
 
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 
 #include "corrected_store.hpp"
 #include "fused_ramp_filter.hpp"
-#include "gpu_ramp_filter.hpp"
+#include "projection_processor.hpp"
 #include "projection_store.hpp"
+#include "ring_removal.hpp"
 #include "tomolive/kernels/frame_view.hpp"
+#include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels::cuda {
 
@@ -32,44 +45,57 @@ class FilterPath {
   // fused when FusedRampFilter handles `cols` and not `staged_only`, else staged.
   static Kind choose(std::uint32_t cols, bool staged_only);
 
-  // Device bytes a path for this shape holds at most (the staged path's included: a re-filter needs it), without
-  // allocating anything.
-  static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols, bool staged_only);
+  // Device bytes a path for stores of `layout` holds at most (processor and ring pass included), without allocating.
+  static std::uint64_t estimate_bytes(const StoreLayout& layout, bool staged_only);
 
-  // Makes the chosen way for rows x cols detectors. Throws EngineError when allocation or planning fails.
-  FilterPath(std::uint32_t rows, std::uint32_t cols, bool staged_only, cudaStream_t stream);
+  // Makes the path for stores of `layout`, processing at processing.hpp's defaults. Throws EngineError when
+  // allocation or planning fails.
+  FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream);
 
-  Kind kind() const { return fused_ ? Kind::fused : Kind::staged; }
+  // The way run() takes with the configured processing.
+  Kind kind() const { return fused_ && !processing_.needs_staged_steps() ? Kind::fused : Kind::staged; }
+
+  // The processing and the rotation axis (detector columns) of the next run() and refilter() calls; makes the
+  // processor when arrivals now need it (allocation: not for the per-projection path). A new window's response is
+  // uploaded in stream order. Throws EngineError when allocation fails (the previous configuration then stays).
+  void configure(const ProcessingParams& processing, float axis_col);
+
+  // Back to "no ring pass yet" (a new scan): ring offsets zero.
+  void reset();
 
   // Events recorded on the stream as the work passes them: raw_consumed (required) once `raw` is no longer read;
-  // preprocessed and filtered, when not null, after the staged path's preprocessing and filter (stage timing; the
-  // fused path has no such points and leaves them alone).
+  // counted (required) once every counter of this projection is final; preprocessed and filtered, when not null,
+  // after the staged path's flat-field correction and ramp filter (stage timing; the fused path has no such points
+  // and leaves them alone).
   struct Marks {
     cudaEvent_t raw_consumed = nullptr;
+    cudaEvent_t counted = nullptr;
     cudaEvent_t preprocessed = nullptr;
     cudaEvent_t filtered = nullptr;
   };
 
   // Enqueues the work for `raw` (rows x cols pixels of `type`, device memory), with `dark` and `flat` (rows x cols
-  // floats, device memory), into `slot` of `corrected` (the attenuation) and of `store` (filtered, replacing every
-  // cell of it); adds the projection's clamped pixels to *clamped.
+  // floats, device memory), into `slot` of `corrected` (the attenuation) and of `store` (processed and filtered,
+  // replacing every cell of it); adds to `counters`.
   void run(const void* raw, PixelType type, const float* dark, const float* flat, CorrectedStore& corrected,
-           ProjectionStore& store, std::uint32_t slot, unsigned long long* clamped, const Marks& marks);
+           ProjectionStore& store, std::uint32_t slot, const ProcessingCounters& counters, const Marks& marks);
 
-  // Enqueues: `slot` of `store` = the filtered `slot` of `corrected`. Allocates the staged path's memory on its
-  // first call when the path is fused.
-  void refilter(const CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot);
-
-  // Enqueues the upload of the window's filter response: work enqueued after this call uses it.
-  void set_window(FilterWindow window);
+  // Enqueues the re-filter of `slots` (host memory, increasing, occupied) from `corrected` into `store` with the
+  // configured processing, the ring pass included when rings are enabled (its offsets then serve later arrivals);
+  // adds to `counters`. Makes the processor and the ring pass's work memory on first use.
+  void refilter(const CorrectedStore& corrected, ProjectionStore& store, std::span<const std::uint32_t> slots,
+                const ProcessingCounters& counters);
 
  private:
-  std::uint32_t rows_;
-  std::uint32_t cols_;
+  ProjectionProcessor& processor();
+
+  StoreLayout layout_;
   cudaStream_t stream_;
-  FilterWindow window_ = FilterWindow::ram_lak;
-  std::optional<FusedRampFilter> fused_;
-  std::optional<GpuRampFilter> staged_;  // without fused_, or made by the first refilter
+  ProcessingParams processing_;
+  float axis_col_ = 0.f;
+  std::optional<FusedRampFilter> fused_;            // when choose() said fused
+  std::unique_ptr<ProjectionProcessor> processor_;  // made when first needed
+  std::unique_ptr<RingRemoval> ring_removal_;       // made by the first re-filter with rings enabled
 };
 
 }  // namespace tomolive::kernels::cuda

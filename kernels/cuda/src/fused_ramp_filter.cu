@@ -120,16 +120,6 @@ __global__ void __launch_bounds__(kThreads)
   add_block_count<kThreads>(clamped_here, clamped);
 }
 
-// Calls f(S{}) with S the cell access type (store_cell.cuh) of `type`.
-template <class F>
-void visit_store_type(StoreType type, F&& f) {
-  if (type == StoreType::float32) {
-    f(StoreF32{});
-  } else {
-    f(StoreF16{});
-  }
-}
-
 }  // namespace
 
 bool FusedRampFilter::handles(std::uint32_t cols) { return cols != 0 && padded_length(cols) == fft::kLength; }

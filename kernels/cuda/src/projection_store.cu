@@ -28,33 +28,15 @@ __global__ void __launch_bounds__(kStoreThreads) store_projection(const float* _
 }
 
 // Mapping: one thread per value of the slot, grid (ceil(cols / 256), rows); thread (k, r) reads lane r % 4 of cell
-// (r / 4, k) and writes float (r, k) (coalesced along k).
+// (r / 4, k) and writes float (r, k) at out + r * row_pitch + k (coalesced along k).
 template <class Store>
 __global__ void __launch_bounds__(kStoreThreads) load_projection(const typename Store::Cell* __restrict__ slot_cells,
                                                                  std::uint32_t cols, std::uint32_t pitch,
-                                                                 float* __restrict__ out) {
+                                                                 float* __restrict__ out, std::uint32_t row_pitch) {
   const std::uint32_t col = blockIdx.x * kStoreThreads + threadIdx.x;
   const std::uint32_t row = blockIdx.y;
   if (col >= cols) return;
-  out[std::size_t{row} * cols + col] = Store::lane(slot_cells, std::size_t{row / 4} * pitch + col, row % 4);
-}
-
-template <class Store>
-void launch_load(const void* slot_cells, const StoreLayout& layout, float* out, cudaStream_t stream) {
-  const dim3 grid((layout.cols + kStoreThreads - 1) / kStoreThreads, layout.rows);
-  load_projection<Store><<<grid, kStoreThreads, 0, stream>>>(
-      static_cast<const typename Store::Cell*>(slot_cells), layout.cols, layout.pitch, out);
-  TOMOLIVE_CUDA_CHECK_LAUNCH("load_projection");
-}
-
-template <class Store>
-void launch_store(const float* filtered, std::uint32_t row_pitch, const StoreLayout& layout, void* slot_cells,
-                  cudaStream_t stream) {
-  const dim3 grid((layout.pitch + kStoreThreads - 1) / kStoreThreads, layout.quads);
-  store_projection<Store><<<grid, kStoreThreads, 0, stream>>>(filtered, row_pitch, layout.rows, layout.cols,
-                                                               layout.pitch,
-                                                               static_cast<typename Store::Cell*>(slot_cells));
-  TOMOLIVE_CUDA_CHECK_LAUNCH("store_projection");
+  out[std::size_t{row} * row_pitch + col] = Store::lane(slot_cells, std::size_t{row / 4} * pitch + col, row % 4);
 }
 
 }  // namespace
@@ -78,21 +60,24 @@ ProjectionStore::ProjectionStore(const StoreLayout& layout, StoreType type)
 }
 
 void ProjectionStore::write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream) {
-  void* cells = slot_cells(slot);
-  if (type_ == StoreType::float32) {
-    launch_store<StoreF32>(filtered, row_pitch, layout_, cells, stream);
-  } else {
-    launch_store<StoreF16>(filtered, row_pitch, layout_, cells, stream);
-  }
+  if (layout_.quads == 0 || layout_.pitch == 0) return;
+  const dim3 grid((layout_.pitch + kStoreThreads - 1) / kStoreThreads, layout_.quads);
+  visit_store_type(type_, [&]<class Store>(Store) {
+    store_projection<Store><<<grid, kStoreThreads, 0, stream>>>(
+        filtered, row_pitch, layout_.rows, layout_.cols, layout_.pitch,
+        static_cast<typename Store::Cell*>(slot_cells(slot)));
+    TOMOLIVE_CUDA_CHECK_LAUNCH("store_projection");
+  });
 }
 
-void ProjectionStore::read(std::uint32_t slot, float* out, cudaStream_t stream) const {
-  const void* cells = slot_cells(slot);
-  if (type_ == StoreType::float32) {
-    launch_load<StoreF32>(cells, layout_, out, stream);
-  } else {
-    launch_load<StoreF16>(cells, layout_, out, stream);
-  }
+void ProjectionStore::read(std::uint32_t slot, float* out, std::uint32_t row_pitch, cudaStream_t stream) const {
+  if (layout_.rows == 0 || layout_.cols == 0) return;
+  const dim3 grid((layout_.cols + kStoreThreads - 1) / kStoreThreads, layout_.rows);
+  visit_store_type(type_, [&]<class Store>(Store) {
+    load_projection<Store><<<grid, kStoreThreads, 0, stream>>>(
+        static_cast<const typename Store::Cell*>(slot_cells(slot)), layout_.cols, layout_.pitch, out, row_pitch);
+    TOMOLIVE_CUDA_CHECK_LAUNCH("load_projection");
+  });
 }
 
 }  // namespace tomolive::kernels::cuda

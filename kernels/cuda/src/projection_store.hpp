@@ -58,9 +58,9 @@ class ProjectionStore {
   // into `slot`, replacing what the slot held.
   void write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream);
 
-  // Converts `slot` back to float: rows x cols values, row-major, into `out` (device memory). Precondition:
+  // Converts `slot` back to float: rows x cols values, row r at out + r * row_pitch (device memory). Precondition:
   // slot < layout().slots (not checked).
-  void read(std::uint32_t slot, float* out, cudaStream_t stream) const;
+  void read(std::uint32_t slot, float* out, std::uint32_t row_pitch, cudaStream_t stream) const;
 
  private:
   StoreLayout layout_;

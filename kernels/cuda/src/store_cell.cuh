@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "detector_cells.hpp"
+#include "projection_store.hpp"
 
 namespace tomolive::kernels::cuda {
 
@@ -58,6 +59,9 @@ struct StoreF32 {
   static __device__ __forceinline__ float lane(const Cell* cells, std::size_t index, std::uint32_t lane) {
     return reinterpret_cast<const float*>(cells)[index * 4 + lane];
   }
+  static __device__ __forceinline__ void set_lane(Cell* cells, std::size_t index, std::uint32_t lane, float value) {
+    reinterpret_cast<float*>(cells)[index * 4 + lane] = value;
+  }
   struct Sign {
     float sign;
     float half;  // sign / 2
@@ -94,6 +98,9 @@ struct StoreF16 {
   }
   static __device__ __forceinline__ float lane(const Cell* cells, std::size_t index, std::uint32_t lane) {
     return __half2float(reinterpret_cast<const __half*>(cells)[index * 4 + lane]);
+  }
+  static __device__ __forceinline__ void set_lane(Cell* cells, std::size_t index, std::uint32_t lane, float value) {
+    reinterpret_cast<__half*>(cells)[index * 4 + lane] = __float2half_rn(value);
   }
   // The interpolation in half2: weights (left, right) in one register, two rows per HMUL2 / HFMA2, the two entries of a
   // step summed in half2, then converted and accumulated in float (the conversions and float adds are half of the
@@ -136,5 +143,16 @@ struct StoreF16 {
  private:
   static __device__ __forceinline__ __half2 as_half2(unsigned bits) { return *reinterpret_cast<const __half2*>(&bits); }
 };
+
+// Calls f(S{}) with S the cell access type of a store of `type` (StoreF32 or StoreF16), so that launchers pick the
+// kernel instantiation in one way.
+template <class F>
+void visit_store_type(StoreType type, F&& f) {
+  if (type == StoreType::float32) {
+    f(StoreF32{});
+  } else {
+    f(StoreF16{});
+  }
+}
 
 }  // namespace tomolive::kernels::cuda

@@ -1,21 +1,24 @@
 // The CUDA engine: the product backend of Engine (engine.hpp) on one NVIDIA GPU, and page-locked host memory for the
 // frames fed to it. This header includes no CUDA header; link tomolive_cuda_engine.
 //
-// What it holds on the GPU for a scan (all allocated by begin_scan, none on the per-projection path): the raw frame
-// being processed, dark and flat sums and levels, the ramp filter's work memory (the response; with the staged path
-// also the zero-padded FFT rows, their spectrum and cuFFT's work area), the projection store (float32 or float16, see
-// StorePrecision) and the three slices (float32). The center tools' buffer (up to kMaxSweepCandidates x
-// kMaxSweepSide^2 floats, 256 MiB) is counted in the plan but allocated by the first sweep_center or copy_projection
-// of a scan.
+// What it holds on the GPU for a scan (allocated by begin_scan, none on the per-projection path): the raw frame being
+// processed, dark and flat sums and levels, the fused ramp filter's response, the filtered and the corrected store
+// (both float32 or float16, see StorePrecision) and the three slices (float32). Counted in the plan but allocated on
+// first use: the projection processing's work memory (zero-padded FFT rows, spectra and cuFFT work areas of the
+// staged ramp filter and of Paganin's 2D filter, a scratch frame, ring offsets; at begin_scan when arrivals need the
+// staged path, else by the first set_processing), the ring pass's sort buffers (at most 256 MiB, by the first
+// re-filter with ring removal) and the center tools' buffer (up to kMaxSweepCandidates x kMaxSweepSide^2 floats,
+// 256 MiB; by the first sweep_center or copy of a projection). All of it is kept until the scan ends.
 //
 // Synchronisation model:
 // - add_dark / add_flat return once the frame is copied out of the caller's memory (the averaging runs on the GPU).
-// - add_projection returns once the frame is on the GPU and its clamped pixels are counted (fused path: filtered and
-//   stored too; staged path: preprocessed), so ProjectionStats is exact for this projection; what remains (staged:
-//   ramp filtering and storing) and the slice update continue asynchronously, overlapping the next frame's
-//   host-to-device copy. Slice updates are batched (up to 32 projections per launch, or as soon as a sliding-window
+// - add_projection returns once the frame is on the GPU and its pixels are counted (fused path: filtered and stored
+//   too; staged path: preprocessed, or processed when zingers or phase retrieval count), so ProjectionStats is exact
+//   for this projection; what remains (staged: ramp filtering and storing) and the slice update continue
+//   asynchronously, overlapping the next frame's host-to-device copy. Slice updates are batched (up to 32 projections per launch, or as soon as a sliding-window
 //   slot must be replaced), so a slice read always reflects every projection added before it.
 // - set_center / set_slices enqueue the recompute and return; copy_slice waits for everything queued before it.
+//   set_processing (and set_center with half acquisition) re-filter and recompute, and return when both are done.
 // - sweep_center and copy_projection return with their results in the caller's memory.
 // Frames in page-locked memory (PinnedHostBuffer, or memory the caller registered with CUDA) are copied to the GPU
 // directly; other frames are first copied into the engine's own page-locked staging buffer on the calling thread.
@@ -36,9 +39,10 @@
 
 namespace tomolive::kernels {
 
-// Precision of the projection store. float16 halves its size (3000 projections of 2016 x 2016: 24.4 GB instead of
-// 48.8 GB) and the HBM traffic of a recompute, at a relative slice error measured by tomolive-bench (Q2 budget:
-// 5e-3). automatic picks float16 when a float32 store would take more than half of the device's free memory.
+// Precision of the projection stores (filtered and corrected). float16 halves their size (3000 projections of
+// 2016 x 2016: 24.4 GB each instead of 48.8 GB) and the HBM traffic of a recompute, at a relative slice error measured
+// by tomolive-bench (Q2 budget: 5e-3). automatic picks float16 when the two float32 stores would take more than half
+// of the device's free memory.
 enum class StorePrecision : std::uint8_t { automatic, float32, float16 };
 
 struct CudaEngineOptions {
@@ -47,9 +51,9 @@ struct CudaEngineOptions {
   // Time every GPU stage with CUDA events (see CudaStageTimes). Each timed call then waits for its GPU work, so the
   // host no longer overlaps with the GPU: for benchmarks and diagnosis, not for production.
   bool stage_timing = false;
-  // Filter every projection through the staged path (preprocess, cuFFT R2C / ramp / C2R, store: three passes over
-  // device memory) even where the fused one-kernel path applies (detectors of 1025..2048 columns). Same results within
-  // float rounding; for benchmarks and tests that compare the two.
+  // Filter every projection through the staged path (preprocess, processing steps, cuFFT R2C / ramp / C2R, store:
+  // several passes over device memory) even where the fused one-kernel path applies (detectors of 1025..2048 columns,
+  // no processing steps). Same results within float rounding; for benchmarks and tests that compare the two.
   bool staged_filter = false;
 };
 
@@ -57,9 +61,10 @@ struct CudaEngineOptions {
 struct CudaStageTimes {
   std::uint64_t projections = 0;  // add_projection calls
   double upload_ms = 0.0;         // host-to-device copies of raw projections (copy stream)
-  double fused_ms = 0.0;          // fused path: dark/flat, -log, ramp filter and store in one kernel
-  double preprocess_ms = 0.0;     // staged path: dark/flat correction and -log into the padded rows
-  double filter_ms = 0.0;         // staged path: R2C, ramp multiply, C2R
+  double fused_ms = 0.0;          // fused path: dark/flat, -log, ramp filter and store in one kernel, then the
+                                  // corrected store's slot
+  double preprocess_ms = 0.0;     // staged path: dark/flat correction and -log into the padded rows, corrected slot
+  double filter_ms = 0.0;         // staged path: processing steps, R2C, ramp multiply, C2R
   double store_ms = 0.0;          // staged path: conversion into the projection store
   std::uint64_t updates = 0;      // incremental slice-update launches (each covers a batch of projections)
   double update_ms = 0.0;

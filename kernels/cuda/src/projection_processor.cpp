@@ -1,0 +1,82 @@
+#include "projection_processor.hpp"
+
+#include <vector>
+
+#include "cuda_check.hpp"
+#include "pre_filter_corrections.hpp"
+#include "tomolive/kernels/ramp_filter.hpp"
+#include "zinger_filter.hpp"
+
+namespace tomolive::kernels::cuda {
+
+ProjectionProcessor::ProjectionProcessor(std::uint32_t rows, std::uint32_t cols, cudaStream_t stream)
+    : rows_(rows),
+      cols_(cols),
+      stream_(stream),
+      ramp_(rows, cols, stream),
+      scratch_(std::size_t{rows} * ramp_.padded()),
+      paganin_(rows, cols, stream),
+      ring_offsets_(std::size_t{rows} * cols),
+      column_weights_(cols) {
+  clear_ring_offsets();
+}
+
+std::uint64_t ProjectionProcessor::estimate_bytes(std::uint32_t rows, std::uint32_t cols) {
+  return GpuRampFilter::estimate_bytes(rows, cols) + std::uint64_t{rows} * padded_length(cols) * sizeof(float) +
+         PaganinFilter::estimate_bytes(rows, cols) + (std::uint64_t{rows} + 1) * cols * sizeof(float);
+}
+
+void ProjectionProcessor::configure(const ProcessingParams& processing, float axis_col) {
+  ramp_.set_window(processing.window);
+  const HalfAcquisition& half = processing.half_acquisition;
+  if (half.enabled) {
+    std::vector<float> weights(cols_);
+    for (std::uint32_t col = 0; col < cols_; ++col) {
+      weights[col] = half_acquisition_weight(static_cast<float>(col) - axis_col, axis_col, half.detector_col0,
+                                             half.detector_cols);
+    }
+    // From pageable memory: staged before the call returns, ordered after the work that reads the previous weights.
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(column_weights_.get(), weights.data(), weights.size() * sizeof(float),
+                                        cudaMemcpyHostToDevice, stream_));
+  }
+  processing_ = processing;
+}
+
+void ProjectionProcessor::clear_ring_offsets() {
+  TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(ring_offsets_.get(), 0, ring_offsets_.bytes(), stream_));
+}
+
+void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint32_t slot,
+                                  const ProcessingCounters& counters, cudaEvent_t filtered) {
+  const FrameShape frame = shape();
+  const DetectorColumns detector = DetectorColumns::of(processing_, cols_);
+  float* const input = ramp_.input();
+  const float* current = input;  // where the frame is now
+  if (steps != Steps::after_ring_pass) {
+    if (processing_.zingers.enabled) {
+      remove_zingers(current, scratch_.get(), frame, detector, processing_.zingers.threshold,
+                     counters.zingers_replaced, stream_);
+      current = scratch_.get();
+    }
+    if (processing_.phase.enabled) {
+      paganin_.apply(current, input, frame, detector, processing_.phase, counters.clamped);
+      current = input;
+    }
+    if (steps == Steps::before_ring_pass) {
+      store.write(slot, current, frame.pitch, stream_);
+      return;
+    }
+  }
+  PreFilterCorrections corrections;
+  if (steps == Steps::all && processing_.rings.enabled) corrections.ring_offsets = ring_offsets_.get();
+  if (processing_.half_acquisition.enabled) corrections.column_weights = column_weights_.get();
+  // Into the filter's input: needed for the corrections, or to bring the zinger filter's output back.
+  if (corrections.ring_offsets != nullptr || corrections.column_weights != nullptr || current != input) {
+    apply_pre_filter_corrections(current, input, frame, corrections, stream_);
+  }
+  ramp_.filter();
+  if (filtered != nullptr) TOMOLIVE_CUDA_CHECK(cudaEventRecord(filtered, stream_));
+  store.write(slot, ramp_.output(), frame.pitch, stream_);
+}
+
+}  // namespace tomolive::kernels::cuda

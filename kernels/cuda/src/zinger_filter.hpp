@@ -1,0 +1,18 @@
+// Zinger removal on the GPU (processing.hpp step 1): each detector-column pixel whose attenuation A has
+// zinger_replaces(A, m, threshold) true, m the median of its 3 x 3 neighbourhood (rows clamped to the frame, columns to
+// the detector columns), becomes m. Every pixel is judged against the unreplaced input (out of place). Launchers
+// enqueue on `stream` and return.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "processing_frame.hpp"
+
+namespace tomolive::kernels::cuda {
+
+// out = `in` with zingers replaced (both shaped `shape`, distinct, device memory; columns outside `detector` copied);
+// adds the number of replaced pixels to *replaced.
+void remove_zingers(const float* in, float* out, const FrameShape& shape, const DetectorColumns& detector,
+                    float threshold, unsigned long long* replaced, cudaStream_t stream);
+
+}  // namespace tomolive::kernels::cuda
