@@ -31,7 +31,7 @@ export class ProcessingPanel {
     this.shownForm = {};        // the daemon's setting as the form showed it last (editedKeys compares with it)
     this.scanPixelSizeUm = null;
     this.allowed = false;
-    this.blockedReason = "";    // why Apply cannot be used, when not allowed
+    this.blockedReason = "not connected to the daemon";  // why the fields cannot be used, when not allowed
     this.inFlight = false;
     this.requests = 0;
     this.lastRequest = null;
@@ -118,7 +118,9 @@ export class ProcessingPanel {
       input.classList.toggle("invalid", problemOf.has(key));
       input.classList.toggle("edited", edited.has(key));
       input.setAttribute("aria-invalid", String(problemOf.has(key)));
-      input.title = problemOf.get(key) ?? (editable ? "" : this.blockedReason);
+      const title = problemOf.get(key) ?? (editable ? null : this.blockedReason);
+      if (title === null) input.removeAttribute("title");  // the label's explanation shows then
+      else input.title = title;
     }
     this.problemList.replaceChildren(...problems.map(({ key, message }) => {
       const item = document.createElement("li");
