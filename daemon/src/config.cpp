@@ -5,7 +5,48 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tomolive/daemon/processing_setting.hpp"
+#include "tomolive/kernels/engine.hpp"
+#include "tomolive/protocol/processing_options.hpp"
+
 namespace tomolive::daemon {
+namespace {
+
+// The text of the processing options (PROTOCOL.md 10.5).
+struct ProcessingOptions {
+  std::string window = "ram-lak";
+  std::string zingers = "off";
+  std::string phase = "off";
+  std::string rings = "off";
+};
+
+// The processing setting the options give, or the message for the first that is wrong (unreadable or out of range).
+std::variant<kernels::ProcessingParams, std::string> read_processing(const ProcessingOptions& options) {
+  protocol::SetProcessing request;
+  std::optional<std::string> error;
+  const auto take = [&error](std::string_view option, auto parsed, auto& field) {
+    if (error) return;
+    if (parsed) {
+      field = std::move(parsed).value();
+    } else {
+      error = std::string(option) + ": " + parsed.error().message;
+    }
+  };
+  take("--filter-window", protocol::parse_window_text(options.window), request.window);
+  take("--zingers", protocol::parse_zingers_text(options.zingers), request.zingers);
+  take("--phase", protocol::parse_phase_text(options.phase), request.phase);
+  take("--rings", protocol::parse_rings_text(options.rings), request.rings);
+  if (error) return *error;
+  const kernels::ProcessingParams params = apply_update(kernels::ProcessingParams{}, request);
+  try {
+    kernels::check_processing(params, 0);  // no half acquisition: the frame width does not matter
+  } catch (const kernels::EngineError& e) {
+    return std::string("processing options: ") + e.what();
+  }
+  return params;
+}
+
+}  // namespace
 
 std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   DaemonConfig config;
@@ -79,6 +120,22 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
                  "apply it: off, registration (opposed projections) or metric (sharpest slice)")
       ->capture_default_str()
       ->check(CLI::IsMember({"off", "registration", "metric"}));
+  ProcessingOptions processing;
+  app.add_option("--filter-window", processing.window,
+                 "apodisation of the ramp filter: ram-lak, shepp-logan, cosine, hamming, hann or parzen "
+                 "(PROTOCOL.md 10.5; changeable with set_processing)")
+      ->capture_default_str();
+  app.add_option("--zingers", processing.zingers,
+                 "zinger removal: THRESHOLD (a pixel whose transmission differs from its 3 x 3 median by more than "
+                 "this fraction of it is replaced, e.g. 0.3) or off")
+      ->capture_default_str();
+  app.add_option("--phase", processing.phase,
+                 "Paganin phase retrieval: ENERGY_KEV,DISTANCE_M,PIXEL_UM,DELTA_OVER_BETA (photon energy, "
+                 "propagation distance, pixel size at the sample, delta/beta; e.g. 20,0.1,1.0,100) or off")
+      ->capture_default_str();
+  app.add_option("--rings", processing.rings,
+                 "ring removal: SIZE (odd width of the median across detector columns, 3..255 pixels, e.g. 21) or off")
+      ->capture_default_str();
   app.add_option("--publish-hz", config.publish_hz, "most slice updates published per second")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 10000.0));
@@ -95,6 +152,12 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   config.auto_center = protocol::parse_center_method(auto_center);  // nullopt for "off"
+  auto processing_params = read_processing(processing);
+  if (const auto* error = std::get_if<std::string>(&processing_params)) {
+    std::fprintf(stderr, "%s\n", error->c_str());
+    return 2;
+  }
+  config.processing = std::get<kernels::ProcessingParams>(processing_params);
   if (http == "off") {
     config.http_enabled = false;
   } else {

@@ -16,6 +16,8 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     answer.reply = worker_.set_slices(*slices);
   } else if (const auto* estimate = std::get_if<protocol::EstimateCenter>(&request)) {
     answer.reply = worker_.estimate_center(*estimate);
+  } else if (const auto* processing = std::get_if<protocol::SetProcessing>(&request)) {
+    answer.reply = worker_.set_processing(*processing);
   } else if (const auto* sweep = std::get_if<protocol::SweepCenter>(&request)) {
     EngineWorker::SweepAnswer swept = worker_.sweep_center(*sweep);
     answer.reply = std::move(swept.reply);

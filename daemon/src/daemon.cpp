@@ -39,6 +39,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
       });
   EngineWorker::Options worker_options;
   worker_options.auto_center = config.auto_center;
+  worker_options.processing = config.processing;
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,
@@ -105,6 +106,7 @@ protocol::Status Daemon::status() const {
   status.counters.emplace_back("viewer_latency_p50_us", static_cast<std::uint64_t>(std::llround(viewer.p50_us)));
   status.counters.emplace_back("viewer_latency_p99_us", static_cast<std::uint64_t>(std::llround(viewer.p99_us)));
   status.rejected_by_reason = counters_.rejections();
+  status.processing = worker_->processing();
   status.scan = worker_->scan_status();
   return status;
 }

@@ -5,6 +5,7 @@
 
 #include "tomolive/daemon/center_tools.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
+#include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 
 namespace tomolive::daemon {
@@ -52,7 +53,7 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
                            std::function<void()> on_slices_changed, Options options)
     : engine_(std::move(engine)), engine_name_(engine_->name()), inbox_(inbox), board_(board),
       reporter_(reporter), counters_(counters), on_slices_changed_(std::move(on_slices_changed)),
-      options_(options) {
+      options_(options), processing_(options.processing), processing_status_(to_protocol(options.processing)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -110,6 +111,7 @@ void EngineWorker::end_active_scan(const std::string& why) {
   const ScanSummary summary = session_->end();
   bump(counters_.scans_ended);
   bump(counters_.projections_missing, summary.projections_missing);
+  if (engine_has_scan_ && processing_.rings.enabled && projections_since_refilter_ > 0) run_ring_pass();
   refresh_status();
   // The final slices are on the board before anyone hears that the scan ended.
   if (engine_has_scan_) snapshot_slices();
@@ -150,6 +152,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   kernels::ReconParams params;
   params.center_offset_px = static_cast<float>(begin.center_offset_px);
   params.slices.xy_row = begin.rows / 2;
+  params.processing = processing_;
   try {
     engine_->begin_scan(geometry, params);
   } catch (const kernels::EngineError& e) {
@@ -166,6 +169,8 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   engine_has_scan_ = true;
   newest_received_ns_ = 0;
   center_estimate_.reset();
+  scan_refilter_.reset();
+  projections_since_refilter_ = 0;
   auto_center_done_ = false;
   auto_center_at_ = (geometry.slots + 1) / 2;
   bump(counters_.scans_begun);
@@ -211,9 +216,11 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
         bump(counters_.projections_accepted);
         const kernels::ProjectionStats stats = engine_->add_projection(placement->slot, placement->angle_rad, view);
         bump(counters_.clamped_values, stats.clamped_values);
+        bump(counters_.zingers_replaced, stats.zingers_replaced);
         bump(counters_.projections_reconstructed);
         newest_received_ns_ = std::max(newest_received_ns_, item.received_ns);
         slices_dirty_ = true;
+        maybe_ring_pass();
         maybe_auto_center();
         break;
       }
@@ -422,6 +429,75 @@ void EngineWorker::maybe_auto_center() {
                            kernels::format_number(static_cast<float>(result.confidence)));
 }
 
+protocol::Reply EngineWorker::set_processing(const protocol::SetProcessing& request) {
+  return run_command("set_processing", [this, request] { return do_set_processing(request); });
+}
+
+protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& request) {
+  const kernels::ProcessingParams wanted = apply_update(processing_, request);
+  try {
+    kernels::check_processing(wanted, engine_has_scan_ ? session_->engine_geometry().cols : 0);
+  } catch (const kernels::EngineError& e) {
+    return error_reply("set_processing", ErrorCode::invalid_argument, e.what());
+  }
+  protocol::ProcessingResult result;
+  if (engine_has_scan_) {
+    result.refilter = refilter_store(wanted, "set_processing");
+    snapshot_slices();
+  }
+  processing_ = wanted;
+  result.processing = to_protocol(processing_);
+  {
+    std::lock_guard lock(status_mutex_);
+    processing_status_ = result.processing;
+  }
+  std::optional<std::uint64_t> scan_id;
+  std::string message = "processing set to " + describe(processing_);
+  if (engine_has_scan_) {
+    scan_id = session_->scan_id();
+    message += fmt::format("; {} projections re-filtered in {:.1f} ms", result.refilter.projections,
+                           result.refilter.elapsed_ms);
+  } else {
+    message += "; used from the next scan on";
+  }
+  reporter_.scan_event("processing_changed", scan_id, std::move(message));
+  protocol::Reply reply;
+  reply.command = "set_processing";
+  reply.result = std::move(result);
+  return reply;
+}
+
+protocol::RefilterResult EngineWorker::refilter_store(const kernels::ProcessingParams& params, std::string reason) {
+  const protocol::RefilterResult result = to_protocol(engine_->set_processing(params));
+  projections_since_refilter_ = 0;
+  bump(counters_.refilters);
+  bump(counters_.zingers_replaced, result.zingers_replaced);
+  slices_dirty_ = true;
+  spdlog::info("scan {}: {}: {} projections re-filtered in {:.1f} ms, {} zingers replaced, {} values clamped",
+               session_->scan_id(), reason, result.projections, result.elapsed_ms, result.zingers_replaced,
+               result.clamped_values);
+  scan_refilter_ = protocol::ScanRefilter{std::move(reason), result};
+  refresh_status();
+  return result;
+}
+
+void EngineWorker::maybe_ring_pass() {
+  ++projections_since_refilter_;
+  if (!processing_.rings.enabled) return;
+  const std::uint32_t tenth = std::max<std::uint32_t>(1, session_->engine_geometry().slots / 10);
+  if (projections_since_refilter_ >= tenth) run_ring_pass();
+}
+
+void EngineWorker::run_ring_pass() {
+  projections_since_refilter_ = 0;  // a failing pass is retried after the next tenth, not after every projection
+  try {
+    refilter_store(processing_, "rings_pass");
+    bump(counters_.ring_passes);
+  } catch (const kernels::EngineError& e) {
+    reporter_.reject(Error{ErrorCode::internal_error, std::string("ring pass: ") + e.what()}, session_->scan_id());
+  }
+}
+
 void EngineWorker::maybe_snapshot_slices() {
   if (slices_dirty_ && std::chrono::steady_clock::now() - last_snapshot_ >= options_.publish_interval) {
     snapshot_slices();
@@ -485,6 +561,7 @@ void EngineWorker::refresh_status() {
   }
   if (plan_) status.memory = to_protocol(*plan_);
   status.center_estimate = center_estimate_;
+  status.refilter = scan_refilter_;
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
 }
@@ -492,6 +569,11 @@ void EngineWorker::refresh_status() {
 std::optional<protocol::ScanStatus> EngineWorker::scan_status() const {
   std::lock_guard lock(status_mutex_);
   return status_;
+}
+
+protocol::ProcessingSetting EngineWorker::processing() const {
+  std::lock_guard lock(status_mutex_);
+  return processing_status_;
 }
 
 }  // namespace tomolive::daemon

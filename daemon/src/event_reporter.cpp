@@ -46,8 +46,12 @@ void EventReporter::reject(const protocol::Error& error, std::optional<std::uint
   sink_.post_event(std::move(event));
 }
 
-void EventReporter::scan_event(std::string kind, std::uint64_t scan_id, std::string message) {
-  spdlog::info("scan {}: {}", scan_id, message);
+void EventReporter::scan_event(std::string kind, std::optional<std::uint64_t> scan_id, std::string message) {
+  if (scan_id) {
+    spdlog::info("scan {}: {}", *scan_id, message);
+  } else {
+    spdlog::info("{}", message);
+  }
   protocol::Event event;
   event.kind = std::move(kind);
   event.scan_id = scan_id;

@@ -8,8 +8,8 @@ namespace {
 std::string mib(std::uint64_t bytes) { return kernels::format_mib(bytes) + " MiB"; }
 
 std::string parts(const kernels::EngineMemoryPlan& plan) {
-  return "store " + mib(plan.store_bytes) + " (" + plan.store_precision + "), slices " + mib(plan.slice_bytes) +
-         ", other " + mib(plan.other_bytes);
+  return "store " + mib(plan.store_bytes) + " (" + plan.store_precision + "), corrected store " +
+         mib(plan.corrected_store_bytes) + ", slices " + mib(plan.slice_bytes) + ", other " + mib(plan.other_bytes);
 }
 
 }  // namespace
@@ -29,6 +29,7 @@ protocol::MemoryPlan to_protocol(const kernels::EngineMemoryPlan& plan) {
   out.device = plan.device;
   out.store_precision = plan.store_precision;
   out.store_bytes = plan.store_bytes;
+  out.corrected_store_bytes = plan.corrected_store_bytes;
   out.slice_bytes = plan.slice_bytes;
   out.other_bytes = plan.other_bytes;
   out.total_bytes = plan.total_bytes;

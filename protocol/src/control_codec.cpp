@@ -223,17 +223,13 @@ SweepResult read_sweep(MapReader fields) {
   return sweep;
 }
 
+// The setting's zingers, phase and rings maps are written as updates that give every field.
 MapWriter processing_map(const ProcessingSetting& processing) {
-  MapWriter zingers;
-  zingers.field("enabled", processing.zingers.enabled).field("threshold", processing.zingers.threshold);
-  MapWriter phase;
-  phase.field("enabled", processing.phase.enabled)
-      .field("energy_kev", processing.phase.energy_kev)
-      .field("distance_m", processing.phase.distance_m)
-      .field("pixel_size_um", processing.phase.pixel_size_um)
-      .field("delta_over_beta", processing.phase.delta_over_beta);
-  MapWriter rings;
-  rings.field("enabled", processing.rings.enabled).field("size", processing.rings.size);
+  const ProcessingSetting::Phase& phase = processing.phase;
+  const MapWriter zingers = zingers_update_map({processing.zingers.enabled, processing.zingers.threshold});
+  const MapWriter phase_map = phase_update_map(
+      {phase.enabled, phase.energy_kev, phase.distance_m, phase.pixel_size_um, phase.delta_over_beta});
+  const MapWriter rings = rings_update_map({processing.rings.enabled, processing.rings.size});
   MapWriter half;
   half.field("enabled", processing.half_acquisition.enabled)
       .field("detector_col0", processing.half_acquisition.detector_col0)
@@ -241,7 +237,7 @@ MapWriter processing_map(const ProcessingSetting& processing) {
   MapWriter map;
   map.field("window", to_string(processing.window))
       .map("zingers", zingers)
-      .map("phase", phase)
+      .map("phase", phase_map)
       .map("rings", rings)
       .map("half_acquisition", half);
   return map;

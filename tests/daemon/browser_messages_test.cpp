@@ -114,6 +114,37 @@ TEST(BrowserMessages, SetSlicesWithAnySubset) {
   EXPECT_EQ(std::get<protocol::SetSlices>(only_yz.request), (protocol::SetSlices{std::nullopt, std::nullopt, 3.0}));
 }
 
+TEST(BrowserMessages, SetProcessingWithNestedObjects) {
+  // The viewer's form: nested JSON objects become the nested msgpack maps of PROTOCOL.md 10.1; JavaScript writes
+  // 20.0 as 20.
+  const auto control = accepted_as<BrowserControl>(
+      R"({"type": "set_processing", "request_id": 3, "window": "hann", "zingers": {"enabled": true, "threshold": 0.3},
+          "phase": {"enabled": false, "energy_kev": 20, "distance_m": 0.1, "pixel_size_um": 1, "delta_over_beta": 100},
+          "rings": {"enabled": true, "size": 21}})");
+  ASSERT_TRUE(std::holds_alternative<protocol::SetProcessing>(control.request));
+  EXPECT_EQ(std::get<protocol::SetProcessing>(control.request),
+            (protocol::SetProcessing{protocol::FilterWindow::hann, protocol::ZingersUpdate{true, 0.3},
+                                     protocol::PhaseUpdate{false, 20.0, 0.1, 1.0, 100.0},
+                                     protocol::RingsUpdate{true, 21u}}));
+  EXPECT_EQ(control.request_id, json(3));
+
+  const auto partial = accepted_as<BrowserControl>(R"({"type": "set_processing", "rings": {"size": 7}})");
+  EXPECT_EQ(std::get<protocol::SetProcessing>(partial.request),
+            (protocol::SetProcessing{std::nullopt, std::nullopt, std::nullopt,
+                                     protocol::RingsUpdate{std::nullopt, 7u}}));
+}
+
+TEST(BrowserMessages, SetProcessingIsCheckedByTheCodec) {
+  expect_refused(R"({"type": "set_processing"})", ErrorCode::invalid_argument, "set_processing");
+  expect_refused(R"({"type": "set_processing", "window": "box"})", ErrorCode::invalid_argument, "set_processing");
+  expect_refused(R"({"type": "set_processing", "rings": 21})", ErrorCode::wrong_field_type, "set_processing");
+  expect_refused(R"({"type": "set_processing", "rings": {"size": 21.5}})", ErrorCode::wrong_field_type,
+                 "set_processing");
+  const BrowserMessageError error = refused(R"({"type": "set_processing", "zingers": {"threshold": "high"}})");
+  EXPECT_EQ(error.error.code, ErrorCode::wrong_field_type);
+  EXPECT_NE(error.error.message.find("\"zingers.threshold\""), std::string::npos) << error.error.message;
+}
+
 TEST(BrowserMessages, RequestIdIsEchoedAsGiven) {
   EXPECT_EQ(accepted_as<BrowserControl>(R"({"type": "get_status", "request_id": 7})").request_id, json(7));
   EXPECT_EQ(accepted_as<BrowserControl>(R"({"type": "get_status", "request_id": -3.5})").request_id, json(-3.5));
@@ -279,7 +310,8 @@ TEST(BrowserMessages, UnknownTypeListsTheTypesABrowserMaySend) {
     const BrowserMessageError error = refused(text);
     EXPECT_EQ(error.error.code, ErrorCode::unknown_type) << text;
     EXPECT_EQ(error.command, type);
-    for (const char* expected : {"get_status", "set_center", "set_slices", "view", "latency", "ping"}) {
+    for (const char* expected : {"get_status", "set_center", "set_slices", "set_processing", "view", "latency",
+                                 "ping"}) {
       EXPECT_NE(error.error.message.find(expected), std::string::npos)
           << "\"" << error.error.message << "\" does not list " << expected;
     }
@@ -443,6 +475,27 @@ TEST(BrowserMessages, StatusJsonHoldsTheGetStatusMap) {
   EXPECT_FALSE(status.contains("command"));
 }
 
+TEST(BrowserMessages, StatusJsonHoldsTheProcessingAndTheScansRefilter) {
+  protocol::Status status = sample_status();
+  status.processing.window = protocol::FilterWindow::parzen;
+  status.processing.rings = {true, 15};
+  status.scan->refilter = protocol::ScanRefilter{"rings_pass", protocol::RefilterResult{40, 8.5, 2, 0}};
+  status.scan->memory.corrected_store_bytes = 1 << 19;
+  const json message = json::parse(status_json(status, 1));
+  const json& processing = message.at("status").at("processing");
+  EXPECT_EQ(processing.at("window"), "parzen");
+  EXPECT_EQ(processing.at("rings"), json::parse(R"({"enabled": true, "size": 15})"));
+  EXPECT_EQ(processing.at("zingers").at("enabled"), false);
+  for (const char* key : {"enabled", "energy_kev", "distance_m", "pixel_size_um", "delta_over_beta"}) {
+    EXPECT_TRUE(processing.at("phase").contains(key)) << key;
+  }
+  EXPECT_EQ(processing.at("half_acquisition").at("enabled"), false);
+  const json& scan = message.at("status").at("scan");
+  EXPECT_EQ(scan.at("refilter"), json::parse(R"({"reason": "rings_pass", "projections": 40, "elapsed_ms": 8.5,
+                                                 "zingers_replaced": 2, "clamped_values": 0})"));
+  EXPECT_EQ(scan.at("memory").at("corrected_store_bytes"), 1 << 19);
+}
+
 TEST(BrowserMessages, StatusJsonWithoutScanHasNoScanKey) {
   protocol::Status status = sample_status();
   status.scan.reset();
@@ -533,6 +586,20 @@ TEST(BrowserMessages, ReplyJsonCarriesSetSlicesResult) {
   EXPECT_DOUBLE_EQ(reply.at("result").at("xz_y_px").get<double>(), -3.5);
   EXPECT_DOUBLE_EQ(reply.at("result").at("yz_x_px").get<double>(), 4.25);
   EXPECT_DOUBLE_EQ(reply.at("result").at("recompute_ms").get<double>(), 0.5);
+}
+
+TEST(BrowserMessages, ReplyJsonCarriesSetProcessingResult) {
+  protocol::ProcessingResult result;
+  result.processing.window = protocol::FilterWindow::hann;
+  result.processing.zingers = {true, 0.25};
+  result.refilter = {90, 14.5, 12, 0};
+  const json reply = json::parse(reply_json(protocol::Reply{"set_processing", std::nullopt, result}, json("p1")));
+  EXPECT_EQ(reply.at("command"), "set_processing");
+  EXPECT_EQ(reply.at("request_id"), "p1");
+  EXPECT_EQ(reply.at("result").at("processing").at("window"), "hann");
+  EXPECT_EQ(reply.at("result").at("processing").at("zingers"), json::parse(R"({"enabled": true, "threshold": 0.25})"));
+  EXPECT_EQ(reply.at("result").at("refilter"), json::parse(R"({"projections": 90, "elapsed_ms": 14.5,
+                                                               "zingers_replaced": 12, "clamped_values": 0})"));
 }
 
 TEST(BrowserMessages, PongJsonEchoesT) {

@@ -425,6 +425,45 @@ TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMaySweep
   EXPECT_EQ(watcher.command({{"type", "estimate_center"}})["error"]["code"], "permission_denied");
 }
 
+TEST(WebSocket, SetProcessingFromAControllingBrowserAndNotFromAReadOnlyOne) {
+  daemon::DaemonConfig config = test_config();
+  config.http_token = "s3cret";
+  DaemonFixture fixture(config);
+  const std::uint16_t port = http_port(fixture.daemon());
+  expect_scan_reconstructs(fixture, 1);
+  Browser watcher(port);  // read-only: no token
+  ASSERT_TRUE(watcher.wait_json("hello"));
+  Browser operator_browser(port, "/ws?token=s3cret");
+  ASSERT_EQ(operator_browser.wait_json("hello").value_or(json::object())["read_only"], false);
+
+  const json refused = watcher.command({{"type", "set_processing"}, {"window", "hann"}});
+  EXPECT_EQ(refused["ok"], false);
+  EXPECT_EQ(refused["command"], "set_processing");
+  EXPECT_EQ(refused["error"]["code"], "permission_denied");
+  EXPECT_EQ(fixture.control().status().processing.window, protocol::FilterWindow::ram_lak);  // unchanged
+
+  const json reply = operator_browser.command(
+      {{"type", "set_processing"}, {"window", "hann"}, {"rings", {{"enabled", true}, {"size", 5}}}});
+  ASSERT_EQ(reply["ok"], true) << reply.dump();
+  EXPECT_EQ(reply["result"]["processing"]["window"], "hann");
+  EXPECT_EQ(reply["result"]["processing"]["rings"], json({{"enabled", true}, {"size", 5}}));
+  EXPECT_EQ(reply["result"]["refilter"]["projections"], 90);
+  EXPECT_EQ(fixture.control().status().processing.window, protocol::FilterWindow::hann);
+
+  // Every browser hears of the change (the event at once, then the status messages every 500 ms).
+  EXPECT_TRUE(watcher.wait_json("event", [](const json& m) { return m["kind"] == "processing_changed"; }));
+  const auto status = watcher.wait_json("status", [](const json& m) {
+    return m["status"]["processing"]["window"] == "hann" && m["status"]["scan"].contains("refilter");
+  });
+  ASSERT_TRUE(status);
+  EXPECT_EQ((*status)["status"]["scan"]["refilter"]["reason"], "set_processing");
+
+  // A bad value is refused with the daemon's reason.
+  const json bad = operator_browser.command({{"type", "set_processing"}, {"rings", {{"size", 4}}}});
+  EXPECT_EQ(bad["error"]["code"], "invalid_argument");
+  EXPECT_NE(bad["error"]["message"].get<std::string>().find("odd"), std::string::npos) << bad.dump();
+}
+
 TEST(WebSocket, WithATokenOnlyViewersThatHaveItMayControl) {
   daemon::DaemonConfig config = test_config();
   config.http_token = "s3cret";

@@ -9,6 +9,7 @@
 
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
+#include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
@@ -37,6 +38,7 @@ struct DaemonConfig {
   std::size_t queue_capacity = 256;  // frames between ingest and engine
   QueuePolicy queue_policy = QueuePolicy::block;
   std::optional<protocol::CenterMethod> auto_center;  // apply a center estimate once per scan (PROTOCOL.md 10.4)
+  kernels::ProcessingParams processing;  // until set_processing: Ram-Lak, every step off unless told (PROTOCOL.md 10.5)
   double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";

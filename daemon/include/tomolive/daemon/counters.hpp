@@ -21,7 +21,10 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> rejected{0};               // all rejections; by reason below
   std::atomic<std::uint64_t> frames_out_of_order{0};    // accepted, but with an id below the newest of its kind
   std::atomic<std::uint64_t> projections_missing{0};    // ids never received, counted when a scan ends
-  std::atomic<std::uint64_t> clamped_values{0};         // pixels clamped by flat-field correction / -log
+  std::atomic<std::uint64_t> clamped_values{0};         // pixels clamped when projections arrived (-log, phase)
+  std::atomic<std::uint64_t> zingers_replaced{0};       // pixels the zinger filter replaced, on arrival and re-filter
+  std::atomic<std::uint64_t> refilters{0};              // re-filters of a scan's store (set_processing, ring passes)
+  std::atomic<std::uint64_t> ring_passes{0};            // the automatic ring passes among them (PROTOCOL.md 10.5)
   std::atomic<std::uint64_t> queue_full_waits{0};       // ingest waited for the engine (block policy)
   std::atomic<std::uint64_t> queue_dropped{0};          // frames dropped by the drop_oldest policy
   std::atomic<std::uint64_t> frame_buffer_waits{0};     // ingest waited for a free engine frame buffer

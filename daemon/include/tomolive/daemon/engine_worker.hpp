@@ -3,8 +3,12 @@
 // changed it snapshots them into the SliceBoard (at most once per publish interval, and at once after a scan ends or
 // a command recomputed them) and wakes the publisher.
 //
-// Thread-safety: set_center / set_slices / scan_status may be called from any thread; the engine itself is only
-// touched by the worker thread (and by the constructor / destructor).
+// It also keeps the daemon's projection processing setting (PROTOCOL.md 10.5), which persists across scans: each
+// scan begins with it, set_processing replaces it (re-filtering the store when a scan's projections are held), and
+// while rings are enabled the ring pass is re-run as projections arrive.
+//
+// Thread-safety: the control commands, scan_status and processing may be called from any thread; the engine itself
+// is only touched by the worker thread (and by the constructor / destructor).
 #pragma once
 
 #include <chrono>
@@ -34,6 +38,8 @@ class EngineWorker {
     // Apply a center estimate by this method once per scan, tried when half of its store slots hold projections
     // and again after every further tenth until it succeeds.
     std::optional<protocol::CenterMethod> auto_center;
+    // The processing setting until the first set_processing (half acquisition must be off: it belongs to scans).
+    kernels::ProcessingParams processing;
   };
 
   // A sweep_center reply and, when it succeeded, the candidate images (count x region rows x cols floats).
@@ -60,9 +66,14 @@ class EngineWorker {
   protocol::Reply set_slices(const protocol::SetSlices& request);
   protocol::Reply estimate_center(const protocol::EstimateCenter& request);
   SweepAnswer sweep_center(const protocol::SweepCenter& request);
+  // Refused (invalid_argument, with check_processing's message) when a value is out of range; without a scan the
+  // setting is kept for the next one and the reply's refilter counts 0 projections.
+  protocol::Reply set_processing(const protocol::SetProcessing& request);
 
   // The newest scan's status (nullopt before the first begin).
   std::optional<protocol::ScanStatus> scan_status() const;
+  // The processing setting in use (and used by the next scan).
+  protocol::ProcessingSetting processing() const;
   const std::string& engine_name() const { return engine_name_; }
 
  private:
@@ -77,6 +88,13 @@ class EngineWorker {
   protocol::Reply do_set_slices(const protocol::SetSlices& request);
   protocol::Reply do_estimate_center(const protocol::EstimateCenter& request);
   void maybe_auto_center();
+  protocol::Reply do_set_processing(const protocol::SetProcessing& request);
+  // Re-filters the engine's store with `params` (engine_has_scan_ must hold), records the report as the scan's newest
+  // re-filter and counts it. The slices are left dirty. Throws EngineError as Engine::set_processing.
+  protocol::RefilterResult refilter_store(const kernels::ProcessingParams& params, std::string reason);
+  // The ring pass of PROTOCOL.md 10.5, after each stored projection and at the end of a scan.
+  void maybe_ring_pass();
+  void run_ring_pass();
   void snapshot_slices();
   void maybe_snapshot_slices();
   void refresh_status();
@@ -96,6 +114,9 @@ class EngineWorker {
   std::optional<protocol::CenterEstimateResult> center_estimate_;  // the newest of this scan
   bool auto_center_done_ = false;                                  // this scan's automatic estimate was applied
   std::uint32_t auto_center_at_ = 0;  // projections in the store at which the automatic estimate is tried next
+  kernels::ProcessingParams processing_;                   // the setting (in the engine while it holds a scan)
+  std::optional<protocol::ScanRefilter> scan_refilter_;    // the newest re-filter of this scan
+  std::uint32_t projections_since_refilter_ = 0;           // stored since this scan's last re-filter (ring pass)
   bool engine_has_scan_ = false;            // the engine holds the session's data (begin_scan succeeded)
   bool slices_dirty_ = false;
   std::int64_t newest_received_ns_ = 0;
@@ -105,6 +126,7 @@ class EngineWorker {
 
   mutable std::mutex status_mutex_;
   std::optional<protocol::ScanStatus> status_;
+  protocol::ProcessingSetting processing_status_;
 
   std::thread thread_;  // joined in join() / the destructor
 };

@@ -31,8 +31,9 @@ class EventReporter {
   // A data message or command was refused.
   void reject(const protocol::Error& error, std::optional<std::uint64_t> scan_id = std::nullopt,
               std::optional<std::uint64_t> frame_id = std::nullopt);
-  // A scan began or ended (kind "scan_begun" / "scan_ended"); logged at info level and published.
-  void scan_event(std::string kind, std::uint64_t scan_id, std::string message);
+  // Something happened to a scan or to the daemon's settings ("scan_begun", "scan_ended", "center_estimated",
+  // "processing_changed"); logged at info level and published. scan_id: the scan concerned, if any.
+  void scan_event(std::string kind, std::optional<std::uint64_t> scan_id, std::string message);
 
  private:
   struct LogBudget {

@@ -9,7 +9,8 @@
 
 namespace tomolive::daemon {
 
-// "store 48.0 MiB (float32), slices 0.8 MiB, other 1.2 MiB, total 50.0 MiB of 12000.0 MiB available on cpu"
+// "store 48.0 MiB (float32), corrected store 48.0 MiB, slices 0.8 MiB, other 1.2 MiB, total 98.0 MiB of 12000.0 MiB
+// available on cpu"
 std::string describe(const kernels::EngineMemoryPlan& plan);
 // "needs 50000.0 MiB (store ..., slices ..., other ...) but only 12000.0 MiB are available on cpu"
 std::string describe_shortfall(const kernels::EngineMemoryPlan& plan);

@@ -1,0 +1,25 @@
+// The daemon's projection processing setting (PROTOCOL.md 10.5) in its three forms: the engine's
+// kernels::ProcessingParams (what the daemon keeps and applies), the wire's protocol::ProcessingSetting (status and
+// replies) and set_processing's partial update (also the form the daemon's options are read into, through
+// protocol/processing_options.hpp). Ranges are not checked here: kernels::check_processing is the one judge of
+// values. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+
+#include "tomolive/kernels/processing.hpp"
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::daemon {
+
+kernels::FilterWindow to_kernels(protocol::FilterWindow window);
+protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params);
+protocol::RefilterResult to_protocol(const kernels::RefilterReport& report);
+
+// `current` with every field that `request` gives replaced; the others kept.
+kernels::ProcessingParams apply_update(kernels::ProcessingParams current, const protocol::SetProcessing& request);
+
+// One line for logs and events: "window hann, zingers 0.3, phase off, rings 21".
+std::string describe(const kernels::ProcessingParams& params);
+
+}  // namespace tomolive::daemon

@@ -1,0 +1,66 @@
+#include "tomolive/daemon/processing_setting.hpp"
+
+#include <spdlog/fmt/fmt.h>
+
+namespace tomolive::daemon {
+namespace {
+
+constexpr std::string_view kOff = "off";
+
+}  // namespace
+
+kernels::FilterWindow to_kernels(protocol::FilterWindow window) {
+  // The wire and the engine name the six windows alike (processing_setting_test checks every one).
+  return kernels::parse_window(protocol::to_string(window)).value();
+}
+
+protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params) {
+  protocol::ProcessingSetting setting;
+  setting.window = protocol::parse_filter_window(kernels::window_name(params.window)).value();
+  setting.zingers = {params.zingers.enabled, params.zingers.threshold};
+  const kernels::PhaseRetrieval& phase = params.phase;
+  setting.phase = {phase.enabled, phase.energy_kev, phase.distance_m, phase.pixel_size_um, phase.delta_over_beta};
+  setting.rings = {params.rings.enabled, params.rings.size};
+  const kernels::HalfAcquisition& half = params.half_acquisition;
+  setting.half_acquisition = {half.enabled, half.detector_col0, half.detector_cols};
+  return setting;
+}
+
+protocol::RefilterResult to_protocol(const kernels::RefilterReport& report) {
+  return {report.projections, report.milliseconds, report.zingers_replaced, report.clamped_values};
+}
+
+kernels::ProcessingParams apply_update(kernels::ProcessingParams current, const protocol::SetProcessing& request) {
+  if (request.window) current.window = to_kernels(*request.window);
+  if (const auto& zingers = request.zingers) {
+    current.zingers.enabled = zingers->enabled.value_or(current.zingers.enabled);
+    if (zingers->threshold) current.zingers.threshold = static_cast<float>(*zingers->threshold);
+  }
+  if (const auto& phase = request.phase) {
+    kernels::PhaseRetrieval& p = current.phase;
+    p.enabled = phase->enabled.value_or(p.enabled);
+    p.energy_kev = phase->energy_kev.value_or(p.energy_kev);
+    p.distance_m = phase->distance_m.value_or(p.distance_m);
+    p.pixel_size_um = phase->pixel_size_um.value_or(p.pixel_size_um);
+    p.delta_over_beta = phase->delta_over_beta.value_or(p.delta_over_beta);
+  }
+  if (const auto& rings = request.rings) {
+    current.rings.enabled = rings->enabled.value_or(current.rings.enabled);
+    current.rings.size = rings->size.value_or(current.rings.size);
+  }
+  return current;
+}
+
+std::string describe(const kernels::ProcessingParams& params) {
+  const kernels::PhaseRetrieval& phase = params.phase;
+  const std::string zingers = params.zingers.enabled ? fmt::format("{}", params.zingers.threshold) : std::string(kOff);
+  const std::string phase_text =
+      phase.enabled ? fmt::format("{} keV, {} m, {} um, delta/beta {}", phase.energy_kev, phase.distance_m,
+                                  phase.pixel_size_um, phase.delta_over_beta)
+                    : std::string(kOff);
+  const std::string rings = params.rings.enabled ? std::to_string(params.rings.size) : std::string(kOff);
+  return fmt::format("window {}, zingers {}, phase {}, rings {}", kernels::window_name(params.window), zingers,
+                     phase_text, rings);
+}
+
+}  // namespace tomolive::daemon

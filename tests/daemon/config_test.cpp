@@ -1,0 +1,69 @@
+// tomolived's command line: the projection processing options (PROTOCOL.md 10.5), their defaults and their errors.
+#include "tomolive/daemon/config.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tomolive::daemon {
+namespace {
+
+struct Parsed {
+  std::variant<DaemonConfig, int> result;
+  std::string errors;  // what was printed to stderr
+};
+
+Parsed parse(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), "tomolived");
+  std::vector<char*> argv;
+  for (std::string& argument : arguments) argv.push_back(argument.data());
+  ::testing::internal::CaptureStderr();
+  auto result = parse_command_line(static_cast<int>(argv.size()), argv.data());
+  return {std::move(result), ::testing::internal::GetCapturedStderr()};
+}
+
+TEST(DaemonOptions, ProcessingDefaultsToRamLakWithEveryStepOff) {
+  const Parsed parsed = parse({});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(parsed.result)) << parsed.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(parsed.result).processing, kernels::ProcessingParams{});
+}
+
+TEST(DaemonOptions, ProcessingOptionsSetEveryStep) {
+  const Parsed parsed = parse({"--filter-window", "shepp-logan", "--zingers", "0.25", "--phase", "30,0.5,0.65,250",
+                               "--rings", "31"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(parsed.result)) << parsed.errors;
+  const kernels::ProcessingParams& processing = std::get<DaemonConfig>(parsed.result).processing;
+  EXPECT_EQ(processing.window, kernels::FilterWindow::shepp_logan);
+  EXPECT_EQ(processing.zingers, (kernels::ZingerFilter{true, 0.25f}));
+  EXPECT_EQ(processing.phase, (kernels::PhaseRetrieval{true, 30.0, 0.5, 0.65, 250.0}));
+  EXPECT_EQ(processing.rings, (kernels::RingRemoval{true, 31}));
+  EXPECT_FALSE(processing.half_acquisition.enabled);
+
+  const Parsed off = parse({"--zingers", "off", "--phase", "off", "--rings", "off"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(off.result)) << off.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(off.result).processing, kernels::ProcessingParams{});
+}
+
+TEST(DaemonOptions, BadProcessingOptionsAreUsageErrorsThatSayWhy) {
+  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
+      {{"--filter-window", "box"},
+       {"--filter-window", "\"box\"", "ram-lak, shepp-logan, cosine, hamming, hann, parzen"}},
+      {{"--zingers", "much"}, {"--zingers", "THRESHOLD", "or off"}},
+      {{"--zingers", "0"}, {"zinger threshold 0", "> 0"}},
+      {{"--phase", "20,0.1,1"}, {"--phase", "ENERGY_KEV,DISTANCE_M,PIXEL_UM,DELTA_OVER_BETA"}},
+      {{"--phase", "20,-0.1,1,100"}, {"phase retrieval distance -0.1"}},
+      {{"--rings", "20"}, {"ring removal size 20", "odd"}},
+      {{"--rings", "on"}, {"--rings", "SIZE"}},
+  };
+  for (const auto& [arguments, words] : cases) {
+    SCOPED_TRACE(arguments[0] + " " + arguments[1]);
+    const Parsed parsed = parse(arguments);
+    ASSERT_TRUE(std::holds_alternative<int>(parsed.result));
+    EXPECT_EQ(std::get<int>(parsed.result), 2);
+    for (const std::string& word : words) EXPECT_NE(parsed.errors.find(word), std::string::npos) << parsed.errors;
+  }
+}
+
+}  // namespace
+}  // namespace tomolive::daemon

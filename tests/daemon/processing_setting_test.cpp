@@ -1,0 +1,77 @@
+// The processing setting's forms: engine <-> wire, set_processing's partial update, the one-line description.
+#include "tomolive/daemon/processing_setting.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tomolive::daemon {
+namespace {
+
+using protocol::FilterWindow;
+
+TEST(ProcessingSetting, EveryWindowHasTheSameNameOnTheWireAndInTheEngine) {
+  for (const FilterWindow window : {FilterWindow::ram_lak, FilterWindow::shepp_logan, FilterWindow::cosine,
+                                    FilterWindow::hamming, FilterWindow::hann, FilterWindow::parzen}) {
+    const kernels::FilterWindow engine_window = to_kernels(window);
+    EXPECT_EQ(kernels::window_name(engine_window), protocol::to_string(window));
+    kernels::ProcessingParams params;
+    params.window = engine_window;
+    EXPECT_EQ(to_protocol(params).window, window);
+  }
+}
+
+TEST(ProcessingSetting, EngineParametersReachTheWireUnchanged) {
+  kernels::ProcessingParams params;
+  params.window = kernels::FilterWindow::parzen;
+  params.zingers = {true, 0.25f};
+  params.phase = {true, 33.0, 0.4, 0.65, 420.0};
+  params.rings = {true, 11};
+  params.half_acquisition = {true, 8, 100};
+  const protocol::ProcessingSetting setting = to_protocol(params);
+  EXPECT_EQ(setting.window, FilterWindow::parzen);
+  EXPECT_EQ(setting.zingers, (protocol::ProcessingSetting::Zingers{true, 0.25}));
+  EXPECT_EQ(setting.phase, (protocol::ProcessingSetting::Phase{true, 33.0, 0.4, 0.65, 420.0}));
+  EXPECT_EQ(setting.rings, (protocol::ProcessingSetting::Rings{true, 11}));
+  EXPECT_EQ(setting.half_acquisition, (protocol::ProcessingSetting::HalfAcquisition{true, 8, 100}));
+
+  const kernels::RefilterReport report{90, 12.5, 7, 3};
+  EXPECT_EQ(to_protocol(report), (protocol::RefilterResult{90, 12.5, 7, 3}));
+}
+
+TEST(ProcessingSetting, AnUpdateReplacesOnlyTheFieldsItGives) {
+  kernels::ProcessingParams current;
+  current.zingers = {true, 0.5f};
+  current.phase = {false, 25.0, 0.2, 0.7, 300.0};
+  current.rings = {false, 9};
+  current.half_acquisition = {true, 2, 60};
+
+  EXPECT_EQ(apply_update(current, {}), current);
+  const kernels::ProcessingParams window_only =
+      apply_update(current, {FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt});
+  kernels::ProcessingParams expected = current;
+  expected.window = kernels::FilterWindow::hann;
+  EXPECT_EQ(window_only, expected);
+
+  const kernels::ProcessingParams updated =
+      apply_update(current, {std::nullopt, protocol::ZingersUpdate{false, std::nullopt},
+                             protocol::PhaseUpdate{true, std::nullopt, 0.3, std::nullopt, std::nullopt},
+                             protocol::RingsUpdate{std::nullopt, 15u}});
+  expected = current;
+  expected.zingers.enabled = false;
+  expected.phase.enabled = true;
+  expected.phase.distance_m = 0.3;
+  expected.rings.size = 15;
+  EXPECT_EQ(updated, expected);  // half acquisition is never touched
+}
+
+TEST(ProcessingSetting, DescriptionNamesEveryStep) {
+  kernels::ProcessingParams params;
+  EXPECT_EQ(describe(params), "window ram-lak, zingers off, phase off, rings off");
+  params.window = kernels::FilterWindow::hann;
+  params.zingers = {true, 0.3f};
+  params.phase = {true, 20.0, 0.1, 1.0, 100.0};
+  params.rings = {true, 21};
+  EXPECT_EQ(describe(params), "window hann, zingers 0.3, phase 20 keV, 0.1 m, 1 um, delta/beta 100, rings 21");
+}
+
+}  // namespace
+}  // namespace tomolive::daemon
