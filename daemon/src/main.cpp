@@ -10,6 +10,7 @@
 
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/daemon.hpp"
+#include "tomolive/daemon/processing_setting.hpp"
 
 namespace {
 
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
                  fmt::join(daemon.data_endpoints(), " "),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
                  daemon.events_endpoint(), daemon.control_endpoint());
+    spdlog::info("projection processing: {}", tomolive::daemon::describe(config.processing));
     if (!daemon.http_url().empty()) {
       spdlog::info("viewer: {} ({})", daemon.http_url(), daemon.http_access());
     }

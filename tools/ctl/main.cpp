@@ -194,9 +194,13 @@ int main(int argc, char** argv) {
   }
   if (const auto* changed = std::get_if<tomolive::protocol::ProcessingResult>(&reply->result)) {
     const auto& refilter = changed->refilter;
-    std::cerr << "re-filtered " << refilter.projections << " projections in " << refilter.elapsed_ms << " ms ("
-              << refilter.zingers_replaced << " zingers replaced, " << refilter.clamped_values
-              << " values clamped after phase retrieval)\n";
+    if (refilter.projections == 0) {
+      std::cerr << "no projections held: the setting applies from the next scan on\n";
+    } else {
+      std::cerr << "re-filtered " << refilter.projections << " projections in " << refilter.elapsed_ms << " ms ("
+                << refilter.zingers_replaced << " zingers replaced, " << refilter.clamped_values
+                << " values clamped after phase retrieval)\n";
+    }
   }
   return 0;
 }
