@@ -222,6 +222,13 @@ class Browser {
   int request_id_ = 0;
 };
 
+// A daemon whose browsers need the token "s3cret" (?token=s3cret) to control.
+daemon::DaemonConfig config_with_token() {
+  daemon::DaemonConfig config = test_config();
+  config.http_token = "s3cret";
+  return config;
+}
+
 TEST(HttpServer, ServesViewerFilesAndRefusesEverythingElse) {
   TempFolder root;
   root.write("viewer/index.html", "<html>tomolive</html>");
@@ -378,9 +385,7 @@ TEST(WebSocket, ControlGoesThroughTheSharedHandlersAndBadMessagesAreAnswered) {
 }
 
 TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMaySweep) {
-  daemon::DaemonConfig config = test_config();
-  config.http_token = "s3cret";
-  DaemonFixture fixture(config);
+  DaemonFixture fixture(config_with_token());
   expect_scan_reconstructs(fixture, 1);
   Browser watcher(http_port(fixture.daemon()));  // read-only: no token
   ASSERT_TRUE(watcher.wait_json("hello"));
@@ -426,9 +431,7 @@ TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMaySweep
 }
 
 TEST(WebSocket, SetProcessingFromAControllingBrowserAndNotFromAReadOnlyOne) {
-  daemon::DaemonConfig config = test_config();
-  config.http_token = "s3cret";
-  DaemonFixture fixture(config);
+  DaemonFixture fixture(config_with_token());
   const std::uint16_t port = http_port(fixture.daemon());
   expect_scan_reconstructs(fixture, 1);
   Browser watcher(port);  // read-only: no token
@@ -465,9 +468,7 @@ TEST(WebSocket, SetProcessingFromAControllingBrowserAndNotFromAReadOnlyOne) {
 }
 
 TEST(WebSocket, WithATokenOnlyViewersThatHaveItMayControl) {
-  daemon::DaemonConfig config = test_config();
-  config.http_token = "s3cret";
-  DaemonFixture fixture(config);
+  DaemonFixture fixture(config_with_token());
   const std::uint16_t port = http_port(fixture.daemon());
   expect_scan_reconstructs(fixture, 1);
 
