@@ -1,9 +1,14 @@
 // The CPU engine. Data layout for one scan:
-//   buffers_  (slots + 1) projections of rows x cols float32, filtered. buffer_of_slot_[s] names the buffer holding
-//             slot s; the one left over (spare_) receives the next projection, so replacing a slot in a sliding
-//             window needs no copy: the new projection is filtered into the spare, the old one is subtracted from
-//             the slices, and the two buffers swap roles.
-//   slices_   xy (cols x cols), xz and yz (rows x cols), float32, 1/pixel.
+//   corrected_ (slots + 1) projections of rows x cols float32, the attenuation -ln T after flat-field correction
+//              (the corrected store of processing.hpp, what every re-filter starts from).
+//   buffers_   (slots + 1) projections of rows x cols float32, filtered (what is backprojected).
+//              buffer_of_slot_[s] names the buffer holding slot s in both; the one left over (spare_) receives the
+//              next projection, so replacing a slot in a sliding window needs no copy: the new projection is
+//              corrected and filtered into the spares, the old one is subtracted from the slices, and the buffers
+//              swap roles.
+//   slices_    xy (cols x cols), xz and yz (rows x cols), float32, 1/pixel.
+// processor_ (cpu_projection_processor.hpp) runs the processing steps from corrected_ to buffers_: for one arriving
+// projection, or for every stored one on a re-filter (set_processing; set_center with half acquisition).
 // sweep_center backprojects the store into the caller's images through the same backproject_rows as a recompute
 // (a region of the axial slice is a SlicePlane of its own), in the same slot order: bit for bit what set_center and
 // copy_slice would give, without touching the parameters or the slices.
@@ -17,6 +22,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -28,15 +34,17 @@
 
 #include "tomolive/kernels/cpu_backproject.hpp"
 #include "tomolive/kernels/cpu_preprocess.hpp"
-#include "tomolive/kernels/cpu_ramp_filter.hpp"
 #include "tomolive/kernels/frame_average.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
+#include "cpu_projection_processor.hpp"
 #include "worker_pool.hpp"
 
 namespace tomolive::kernels {
 namespace {
 
-constexpr std::uint32_t kFilterBatchRows = 8;  // rows per FFTW call, and rows per unit of parallel work
+using detail::CpuProjectionProcessor;
+using detail::ProcessingCounts;
+
 constexpr std::array<Orthoslice, 3> kSlices = {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz};
 
 std::uint64_t half_physical_memory() {
@@ -60,21 +68,22 @@ class CpuEngine final : public Engine {
     p.device = "cpu (host memory)";
     p.store_precision = "float32";
     p.store_bytes = saturating_mul(saturating_mul(pixels, sizeof(float)), g.slots);
+    p.corrected_store_bytes = p.store_bytes;
     p.slice_bytes =
         saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float));
-    // Per pixel: the spare projection buffer, dark and flat levels (float) and their sums (double).
-    // Then per-slot angles and buffer indices, and each worker's filter buffers.
-    std::uint64_t other = saturating_mul(pixels, 3 * sizeof(float) + 2 * sizeof(double));
+    // Per pixel: the spare filtered and corrected buffers, dark and flat levels (float) and their sums (double).
+    // Then per-slot angles and buffer indices, and the processor's work memory with every step enabled.
+    std::uint64_t other = saturating_mul(pixels, 4 * sizeof(float) + 2 * sizeof(double));
     other = saturating_add(
         other, saturating_mul(g.slots, sizeof(ProjectionAngle) + sizeof(float) + sizeof(std::uint32_t) + 1));
-    if (g.cols <= (std::uint32_t{1} << 30)) {
-      const std::uint64_t filter = CpuRampFilter::work_bytes(g.cols, kFilterBatchRows);
-      other = saturating_add(other, saturating_mul(pool_.size(), filter));
+    if (g.rows <= (std::uint32_t{1} << 30) && g.cols <= (std::uint32_t{1} << 30) && pixels <= (std::uint64_t{1} << 40)) {
+      other = saturating_add(other, CpuProjectionProcessor::work_bytes(g.rows, g.cols, g.slots, pool_.size()));
     } else {
       other = std::numeric_limits<std::uint64_t>::max();
     }
     p.other_bytes = other;
-    p.total_bytes = saturating_add(saturating_add(p.store_bytes, p.slice_bytes), p.other_bytes);
+    p.total_bytes = saturating_add(saturating_add(saturating_add(p.store_bytes, p.corrected_store_bytes), p.slice_bytes),
+                                   p.other_bytes);
     p.available_bytes = memory_limit_;
     return p;
   }
@@ -84,7 +93,8 @@ class CpuEngine final : public Engine {
     const EngineMemoryPlan p = plan(g);
     if (!p.fits()) {
       throw EngineError("scan needs " + format_mib(p.total_bytes) + " MiB (store " + format_mib(p.store_bytes) +
-                        ", slices " + format_mib(p.slice_bytes) + ", other " + format_mib(p.other_bytes) +
+                        ", corrected store " + format_mib(p.corrected_store_bytes) + ", slices " +
+                        format_mib(p.slice_bytes) + ", other " + format_mib(p.other_bytes) +
                         ") but the CPU engine may use " + format_mib(p.available_bytes) + " MiB");
     }
 
@@ -93,6 +103,7 @@ class CpuEngine final : public Engine {
     release();
     try {
       allocate(g);
+      processor_->configure(params.processing, axis_column(g.cols, params.center_offset_px));
     } catch (const std::bad_alloc&) {
       release();
       throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan failed");
@@ -120,21 +131,19 @@ class CpuEngine final : public Engine {
     }
     ++projections_received_;
 
-    // Preprocess and filter into the spare buffer, in blocks of kFilterBatchRows detector rows.
+    // Correct into the spare corrected buffer (split by detector rows), then process into the spare filtered one.
+    float* incoming_corrected = corrected(spare_);
     float* incoming = buffer(spare_);
-    const std::uint32_t rows = geometry_.rows;
-    const std::size_t blocks = (rows + kFilterBatchRows - 1) / kFilterBatchRows;
     std::fill(clamped_.begin(), clamped_.end(), 0);
-    pool_.run(blocks, [&](unsigned worker, std::size_t begin, std::size_t end) {
-      for (std::size_t b = begin; b < end; ++b) {
-        const auto first = static_cast<std::uint32_t>(b * kFilterBatchRows);
-        const std::uint32_t last = std::min(rows, first + kFilterBatchRows);
-        clamped_[worker] += compute_attenuation(frame, dark_.data(), flat_.data(), incoming, first, last);
-        filters_[worker]->filter_rows(incoming + std::size_t{first} * geometry_.cols, last - first);
-      }
+    pool_.run(geometry_.rows, [&](unsigned worker, std::size_t begin, std::size_t end) {
+      clamped_[worker] += compute_attenuation(frame, dark_.data(), flat_.data(), incoming_corrected,
+                                              static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end));
     });
+    const ProcessingCounts counts = processor_->process(incoming_corrected, incoming);
     ProjectionStats stats;
     for (const std::uint64_t c : clamped_) stats.clamped_values += c;
+    stats.clamped_values += counts.clamped_values;
+    stats.zingers_replaced = counts.zingers_replaced;
 
     // Subtract the projection this slot held (sliding window), add the new one.
     const ProjectionAngle angle = projection_angle(angle_rad);
@@ -164,7 +173,29 @@ class CpuEngine final : public Engine {
     require_scan("set_center");
     check_center(center_offset_px);
     params_.center_offset_px = center_offset_px;
+    if (params_.processing.half_acquisition.enabled) {
+      // The overlap weights follow the axis.
+      configure_processor(params_.processing, center_offset_px, "set_center");
+      refilter_store();
+    }
     recompute(all_slices());
+  }
+
+  RefilterReport set_processing(const ProcessingParams& processing) override {
+    require_scan("set_processing");
+    check_processing(processing, geometry_.cols);
+    const auto start = std::chrono::steady_clock::now();
+    configure_processor(processing, params_.center_offset_px, "set_processing");
+    params_.processing = processing;
+    const ProcessingCounts counts = refilter_store();
+    recompute(all_slices());
+    RefilterReport report;
+    report.projections = projections_in_store_;
+    report.zingers_replaced = counts.zingers_replaced;
+    report.clamped_values = counts.clamped_values;
+    report.milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return report;
   }
 
   void set_slices(const SlicePositions& positions) override {
@@ -212,6 +243,13 @@ class CpuEngine final : public Engine {
     std::copy_n(values, std::size_t{geometry_.rows} * geometry_.cols, out.begin());
   }
 
+  void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const override {
+    require_scan("copy_corrected_projection");
+    check_projection_copy(slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
+    const float* values = corrected(buffer_of_slot_[slot]);
+    std::copy_n(values, std::size_t{geometry_.rows} * geometry_.cols, out.begin());
+  }
+
   // One unit of parallel work per (candidate, region row); each unit zeroes its image row, then adds every occupied
   // slot in slot order, as recompute() does for a slice row.
   void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
@@ -246,6 +284,33 @@ class CpuEngine final : public Engine {
   const float* buffer(std::uint32_t b) const {
     return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols;
   }
+  float* corrected(std::uint32_t b) { return corrected_.get() + std::size_t{b} * geometry_.rows * geometry_.cols; }
+  const float* corrected(std::uint32_t b) const {
+    return corrected_.get() + std::size_t{b} * geometry_.rows * geometry_.cols;
+  }
+
+  // processor_->configure, a failed allocation (of phase retrieval's or ring removal's work memory, when first
+  // enabled) reported as EngineError; the processor then keeps its previous configuration.
+  void configure_processor(const ProcessingParams& processing, float center_offset_px, const char* method) {
+    try {
+      processor_->configure(processing, axis_column(geometry_.cols, center_offset_px));
+    } catch (const std::bad_alloc&) {
+      throw EngineError(std::string(method) + ": allocating the work memory of the processing steps failed");
+    }
+  }
+
+  // Runs the processing steps from the corrected store into the filtered store for every occupied slot (in
+  // increasing slot order, which the ring pass sees as projection order). The slices are not touched.
+  ProcessingCounts refilter_store() {
+    refilter_sources_.clear();
+    refilter_targets_.clear();
+    for (std::uint32_t slot = 0; slot < geometry_.slots; ++slot) {
+      if (occupied_[slot] == 0) continue;
+      refilter_sources_.push_back(corrected(buffer_of_slot_[slot]));
+      refilter_targets_.push_back(buffer(buffer_of_slot_[slot]));
+    }
+    return processor_->refilter(refilter_sources_, refilter_targets_);
+  }
 
   void require_scan(const char* what) const {
     if (!scan_active_) throw EngineError(std::string(what) + ": no active scan (call begin_scan first)");
@@ -271,7 +336,11 @@ class CpuEngine final : public Engine {
   }
 
   void release() {
+    processor_.reset();
     buffers_.reset();
+    corrected_.reset();
+    refilter_sources_ = {};
+    refilter_targets_ = {};
     buffer_of_slot_ = {};
     occupied_ = {};
     angles_ = {};
@@ -281,13 +350,15 @@ class CpuEngine final : public Engine {
     flat_ = {};
     dark_sum_ = {};
     flat_sum_ = {};
-    filters_.clear();
     clamped_.clear();
   }
 
   void allocate(const ScanGeometry& g) {
     const std::size_t frame = std::size_t{g.rows} * g.cols;
     buffers_ = std::make_unique_for_overwrite<float[]>((std::size_t{g.slots} + 1) * frame);
+    corrected_ = std::make_unique_for_overwrite<float[]>((std::size_t{g.slots} + 1) * frame);
+    refilter_sources_.reserve(g.slots);
+    refilter_targets_.reserve(g.slots);
     buffer_of_slot_.resize(g.slots);
     for (std::uint32_t s = 0; s < g.slots; ++s) buffer_of_slot_[s] = s;
     spare_ = g.slots;
@@ -301,9 +372,7 @@ class CpuEngine final : public Engine {
     flat_.assign(frame, 1.f);
     dark_sum_.reset(g.rows, g.cols);
     flat_sum_.reset(g.rows, g.cols);
-    for (unsigned w = 0; w < pool_.size(); ++w) {
-      filters_.push_back(std::make_unique<CpuRampFilter>(g.cols, kFilterBatchRows));
-    }
+    processor_ = std::make_unique<CpuProjectionProcessor>(g.rows, g.cols, g.slots, pool_);
     clamped_.assign(pool_.size(), 0);
     references_ready_ = false;
     projections_received_ = 0;
@@ -364,6 +433,7 @@ class CpuEngine final : public Engine {
   std::array<SlicePlane, 3> planes_{};
 
   std::unique_ptr<float[]> buffers_;           // (slots + 1) filtered projections
+  std::unique_ptr<float[]> corrected_;         // (slots + 1) corrected projections, same buffer indices
   std::vector<std::uint32_t> buffer_of_slot_;  // slot -> buffer
   std::uint32_t spare_ = 0;                    // the buffer the next projection is filtered into
   std::vector<std::uint8_t> occupied_;         // per slot
@@ -378,8 +448,10 @@ class CpuEngine final : public Engine {
   std::vector<float> dark_, flat_;  // per-pixel levels, computed at the first projection
   bool references_ready_ = false;
 
-  std::vector<std::unique_ptr<CpuRampFilter>> filters_;  // one per worker
-  std::vector<std::uint64_t> clamped_;                   // per worker, for the current projection
+  std::unique_ptr<CpuProjectionProcessor> processor_;
+  std::vector<const float*> refilter_sources_;  // re-filter work: the occupied slots' corrected buffers
+  std::vector<float*> refilter_targets_;        // and their filtered buffers
+  std::vector<std::uint64_t> clamped_;          // per worker, for the current projection
 };
 
 }  // namespace

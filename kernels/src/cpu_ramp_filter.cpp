@@ -24,14 +24,18 @@ struct CpuRampFilter::Fftw {
   detail::FftwPlan inverse;
 };
 
-CpuRampFilter::CpuRampFilter(std::uint32_t cols, std::uint32_t batch_rows)
-    : cols_(cols), padded_(padded_length(cols)), batch_rows_(batch_rows), fftw_(std::make_unique<Fftw>()) {
+CpuRampFilter::CpuRampFilter(std::uint32_t cols, std::uint32_t batch_rows, FilterWindow window)
+    : cols_(cols),
+      padded_(padded_length(cols)),
+      batch_rows_(batch_rows),
+      window_(window),
+      fftw_(std::make_unique<Fftw>()) {
   if (cols == 0 || batch_rows == 0) {
     throw std::invalid_argument("CpuRampFilter: cols " + std::to_string(cols) + " and batch_rows " +
                                 std::to_string(batch_rows) + " must be > 0");
   }
   const std::size_t bins = padded_ / 2 + 1;
-  fftw_->response = ramp_response(padded_);
+  fftw_->response = filter_response(padded_, window);
   fftw_->input = detail::fftw_alloc_array<float>(std::size_t{batch_rows} * padded_);
   fftw_->spectrum = detail::fftw_alloc_array<std::complex<float>>(std::size_t{batch_rows} * bins);
   fftw_->output = detail::fftw_alloc_array<float>(std::size_t{batch_rows} * padded_);
@@ -54,6 +58,18 @@ CpuRampFilter::CpuRampFilter(std::uint32_t cols, std::uint32_t batch_rows)
 }
 
 CpuRampFilter::~CpuRampFilter() = default;
+
+void CpuRampFilter::set_window(FilterWindow window) { set_response(window, filter_response(padded_, window)); }
+
+void CpuRampFilter::set_response(FilterWindow window, std::span<const float> response) {
+  if (response.size() != fftw_->response.size()) {
+    throw std::invalid_argument("CpuRampFilter: a response of " + std::to_string(response.size()) +
+                                " bins for a padded length of " + std::to_string(padded_) + " (expected " +
+                                std::to_string(fftw_->response.size()) + ")");
+  }
+  std::copy(response.begin(), response.end(), fftw_->response.begin());
+  window_ = window;
+}
 
 std::uint64_t CpuRampFilter::work_bytes(std::uint32_t cols, std::uint32_t batch_rows) {
   const std::uint64_t padded = padded_length(cols);

@@ -403,7 +403,8 @@ TEST(CpuEngine, NameAndMemoryPlan) {
   EXPECT_EQ(plan.store_bytes, 100u * 16 * 128 * 4);
   EXPECT_EQ(plan.slice_bytes, (128u * 128 + 2 * 16 * 128) * 4);
   EXPECT_GT(plan.other_bytes, 3u * 16 * 128 * 4);
-  EXPECT_EQ(plan.total_bytes, plan.store_bytes + plan.slice_bytes + plan.other_bytes);
+  EXPECT_EQ(plan.corrected_store_bytes, plan.store_bytes);
+  EXPECT_EQ(plan.total_bytes, plan.store_bytes + plan.corrected_store_bytes + plan.slice_bytes + plan.other_bytes);
   EXPECT_EQ(plan.available_bytes, 1u << 30);
   EXPECT_TRUE(plan.fits());
 
@@ -540,9 +541,10 @@ TEST_F(CpuEngineErrors, ScanTooLarge) {
   g.angle_weight_rad = static_cast<float>(kPi / 1000);
   const EngineMemoryPlan plan = small->plan(g);
   EXPECT_FALSE(plan.fits());
-  char needs[64];
-  std::snprintf(needs, sizeof needs, "scan needs %.1f MiB (store %.1f, slices", static_cast<double>(plan.total_bytes) / 1048576.0,
-                static_cast<double>(plan.store_bytes) / 1048576.0);
+  char needs[128];
+  std::snprintf(needs, sizeof needs, "scan needs %.1f MiB (store %.1f, corrected store %.1f, slices",
+                static_cast<double>(plan.total_bytes) / 1048576.0, static_cast<double>(plan.store_bytes) / 1048576.0,
+                static_cast<double>(plan.corrected_store_bytes) / 1048576.0);
   expect_engine_error([&] { small->begin_scan(g, ReconParams{}); }, needs);
   expect_engine_error([&] { small->begin_scan(g, ReconParams{}); }, "may use 1.0 MiB");
   expect_engine_error([&] { small->set_center(0.f); }, "no active scan");

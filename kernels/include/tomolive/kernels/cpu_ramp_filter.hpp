@@ -1,7 +1,8 @@
 // CpuRampFilter: ramp-filters detector rows in place on the CPU with FFTW (single precision).
 //
 // Each row of `cols` attenuation values is zero-padded to padded_length(cols), transformed, multiplied by
-// ramp_response() and transformed back; the first `cols` samples replace the row. Rows are processed in batches of
+// filter_response(padded, window) (ramp_filter.hpp: the ramp of ramp_response() times the window; Ram-Lak, the
+// default, is ramp_response() itself) and transformed back; the first `cols` samples replace the row. Rows are processed in batches of
 // batch_rows() through one FFTW "many" plan pair made once at construction (FFTW_ESTIMATE). The last, partial batch
 // runs through the same plans, so a row's result does not depend on how many rows are filtered together.
 //
@@ -13,6 +14,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
+
+#include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels {
 
@@ -21,9 +25,10 @@ std::mutex& fftw_planner_mutex();
 
 class CpuRampFilter {
  public:
-  // Plans for rows of `cols` samples, `batch_rows` rows per FFTW call. Throws std::invalid_argument when either is
-  // zero and std::bad_alloc when memory or planning fails.
-  explicit CpuRampFilter(std::uint32_t cols, std::uint32_t batch_rows = 8);
+  // Plans for rows of `cols` samples, `batch_rows` rows per FFTW call, with the response of `window`. Throws
+  // std::invalid_argument when cols or batch_rows is zero and std::bad_alloc when memory or planning fails.
+  explicit CpuRampFilter(std::uint32_t cols, std::uint32_t batch_rows = 8,
+                         FilterWindow window = FilterWindow::ram_lak);
   ~CpuRampFilter();
   CpuRampFilter(const CpuRampFilter&) = delete;
   CpuRampFilter& operator=(const CpuRampFilter&) = delete;
@@ -31,6 +36,15 @@ class CpuRampFilter {
   std::uint32_t cols() const { return cols_; }
   std::uint32_t padded() const { return padded_; }
   std::uint32_t batch_rows() const { return batch_rows_; }
+  FilterWindow window() const { return window_; }
+
+  // Replaces the response by filter_response(padded(), window). Allocates (not for the hot path); takes
+  // fftw_planner_mutex() while ramp_response plans its transform. On an exception the filter is unchanged.
+  void set_window(FilterWindow window);
+  // Replaces the response by `response`, which must be filter_response(padded(), window) (not checked beyond its
+  // size), copied without allocating: for many filters of one geometry sharing one computed response. Throws
+  // std::invalid_argument, the filter unchanged, unless response holds padded() / 2 + 1 values.
+  void set_response(FilterWindow window, std::span<const float> response);
 
   // Filters `count` consecutive rows of cols() floats starting at `rows` (row stride cols()), in place.
   void filter_rows(float* rows, std::uint32_t count);
@@ -43,6 +57,7 @@ class CpuRampFilter {
   std::uint32_t cols_;
   std::uint32_t padded_;
   std::uint32_t batch_rows_;
+  FilterWindow window_;
   std::unique_ptr<Fftw> fftw_;
 };
 
