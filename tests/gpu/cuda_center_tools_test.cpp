@@ -29,8 +29,7 @@ using gpu_testing::make_random_scan;
 using gpu_testing::relative_max_difference;
 using gpu_testing::Seeded;
 
-// Q2 budgets of ../shared/targets.md.
-double tolerance(StorePrecision store) { return store == StorePrecision::float16 ? 5e-3 : 1e-3; }
+using gpu_testing::tolerance;
 
 constexpr float kPoison = std::numeric_limits<float>::quiet_NaN();
 

@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <ostream>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -17,12 +16,6 @@
 #include "tomolive/kernels/cuda_engine.hpp"
 
 namespace tomolive::kernels {
-
-// Test names and values print as "float32" / "float16".
-void PrintTo(StorePrecision store, std::ostream* out) {
-  *out << (store == StorePrecision::float16 ? "float16" : store == StorePrecision::float32 ? "float32" : "automatic");
-}
-
 namespace {
 
 using gpu_testing::begin;
@@ -34,17 +27,10 @@ using gpu_testing::make_random_scan;
 using gpu_testing::relative_max_difference;
 using gpu_testing::Seeded;
 
-// Q2 budgets of ../shared/targets.md.
-constexpr double kFloat32Tolerance = 1e-3;
-constexpr double kFloat16Tolerance = 5e-3;
-
-double tolerance(StorePrecision store) {
-  return store == StorePrecision::float16 ? kFloat16Tolerance : kFloat32Tolerance;
-}
-
-std::string precision_name(StorePrecision store) {
-  return store == StorePrecision::float16 ? "float16" : "float32";
-}
+using gpu_testing::kFloat16Tolerance;
+using gpu_testing::kFloat32Tolerance;
+using gpu_testing::precision_name;
+using gpu_testing::tolerance;
 
 class CudaVsCpu : public ::testing::TestWithParam<StorePrecision> {};
 

@@ -81,32 +81,45 @@ void expect_path_matches_cpu(Seeded& rng, const Case& c, StoreType type) {
   const FrameView frame{raw.data(), PixelType::uint16, c.rows, c.cols};
   const std::uint64_t expected_clamped =
       compute_attenuation(frame, dark.data(), flat.data(), expected.data(), 0, c.rows);
+  const std::vector<float> expected_attenuation = expected;
   CpuRampFilter(c.cols).filter_rows(expected.data(), c.rows);
 
   Stream stream;
   DeviceArray<std::uint16_t> raw_device(pixels);
   DeviceArray<float> dark_device(pixels), flat_device(pixels);
-  DeviceArray<unsigned long long> clamped(1);
+  DeviceArray<unsigned long long> counters(2);  // clamped, zingers replaced
   TOMOLIVE_CUDA_CHECK(cudaMemcpy(raw_device.get(), raw.data(), raw_device.bytes(), cudaMemcpyHostToDevice));
   TOMOLIVE_CUDA_CHECK(cudaMemcpy(dark_device.get(), dark.data(), dark_device.bytes(), cudaMemcpyHostToDevice));
   TOMOLIVE_CUDA_CHECK(cudaMemcpy(flat_device.get(), flat.data(), flat_device.bytes(), cudaMemcpyHostToDevice));
-  TOMOLIVE_CUDA_CHECK(cudaMemset(clamped.get(), 0, clamped.bytes()));
+  TOMOLIVE_CUDA_CHECK(cudaMemset(counters.get(), 0, counters.bytes()));
   const StoreLayout layout = StoreLayout::make(3, c.rows, c.cols);
   ProjectionStore store(layout, type);
   TOMOLIVE_CUDA_CHECK(cudaMemset(store.slot_cells(0), 0xff, store.bytes()));
 
-  FilterPath path(c.rows, c.cols, c.staged_only, stream.get());
+  FilterPath path(layout, c.staged_only, stream.get());
   ASSERT_EQ(path.kind(), c.expected);
-  Event raw_consumed;
+  Event raw_consumed, counted;
   FilterPath::Marks marks;
   marks.raw_consumed = raw_consumed.get();
+  marks.counted = counted.get();
   CorrectedStore corrected(3, c.rows, c.cols, type);
   path.run(raw_device.get(), PixelType::uint16, dark_device.get(), flat_device.get(), corrected, store, 1,
-           clamped.get(), marks);
+           {counters.get(), counters.get() + 1}, marks);
   TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
-  unsigned long long clamped_count = 0;
-  TOMOLIVE_CUDA_CHECK(cudaMemcpy(&clamped_count, clamped.get(), sizeof clamped_count, cudaMemcpyDeviceToHost));
-  EXPECT_EQ(clamped_count, expected_clamped);
+  unsigned long long counts[2] = {};
+  TOMOLIVE_CUDA_CHECK(cudaMemcpy(counts, counters.get(), counters.bytes(), cudaMemcpyDeviceToHost));
+  EXPECT_EQ(counts[0], expected_clamped);
+  EXPECT_EQ(counts[1], 0u) << "no zinger filter ran";
+
+  // The corrected slot: the CPU's attenuation (float16: rounded to nearest, 2^-11 of a value).
+  DeviceArray<float> attenuation(pixels);
+  corrected.read(1, attenuation.get(), c.cols, stream.get());
+  std::vector<float> stored_attenuation(pixels);
+  TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(stored_attenuation.data(), attenuation.get(), attenuation.bytes(),
+                                      cudaMemcpyDeviceToHost, stream.get()));
+  TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+  EXPECT_LE(gpu_testing::relative_max_difference(stored_attenuation, expected_attenuation),
+            type == StoreType::float32 ? 1e-6 : 1e-3);
   std::vector<unsigned char> cells(store.bytes());
   TOMOLIVE_CUDA_CHECK(cudaMemcpy(cells.data(), store.cells(), cells.size(), cudaMemcpyDeviceToHost));
 

@@ -9,8 +9,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <numbers>
+#include <ostream>
 #include <random>
 #include <span>
 #include <string>
@@ -21,7 +23,29 @@
 
 #include "../kernels/test_support.hpp"
 
+namespace tomolive::kernels {
+
+// Test names and values print as "float32" / "float16" / "automatic".
+inline void PrintTo(StorePrecision store, std::ostream* out) {
+  *out << (store == StorePrecision::float16 ? "float16" : store == StorePrecision::float32 ? "float32" : "automatic");
+}
+
+}  // namespace tomolive::kernels
+
 namespace tomolive::kernels::gpu_testing {
+
+// Q2 budgets of ../shared/targets.md: CUDA vs CPU engine, max relative difference of a slice.
+inline constexpr double kFloat32Tolerance = 1e-3;
+inline constexpr double kFloat16Tolerance = 5e-3;
+
+inline double tolerance(StorePrecision store) {
+  return store == StorePrecision::float16 ? kFloat16Tolerance : kFloat32Tolerance;
+}
+
+// "float16" or "float32": a store's name in plans and in parameterised test names.
+inline std::string precision_name(StorePrecision store) {
+  return store == StorePrecision::float16 ? "float16" : "float32";
+}
 
 // Skips the test, with the reason, where no CUDA device is usable.
 #define TOMOLIVE_SKIP_WITHOUT_CUDA()                                                    \
@@ -87,9 +111,19 @@ T to_pixel(float counts) {
   }
 }
 
-// A scan of `projections` frames at random angles in [0, pi) with a random center offset and random slice positions.
-// The object is random attenuation per pixel (line integrals 1.5 r^2 in [0, 1.5], r uniform in [0, 1]) confined to
-// the central 40% of the columns; the outer columns see the open beam with noise only. Why: at a detector edge,
+// Line integral (attenuation, dimensionless) that projection k shows at detector pixel (row, col).
+using LineIntegral = std::function<float(std::uint32_t k, std::uint32_t row, std::uint32_t col)>;
+
+// A scan of `projections` frames at random angles in [0, pi) with a random center offset and random slice positions,
+// each frame showing `line_integral` through a detector with noise, a per-pixel gain (divided out by the flats), dead
+// pixels and a zero reading per frame (see make_random_scan for why those are kept off the axial slice's row).
+template <class T>
+RandomScan<T> make_scan(Seeded& rng, std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
+                        std::uint32_t projections, const LineIntegral& line_integral, std::uint32_t darks = 3,
+                        std::uint32_t flats = 3);
+
+// make_scan with a random object: random attenuation per pixel (line integrals 1.5 r^2 in [0, 1.5], r uniform in
+// [0, 1]) confined to the central 40% of the columns; the outer columns see the open beam with noise only. Why: at a detector edge,
 // linear interpolation jumps from row[0] to 0 (sample_row_linear), so where two engines round a pixel's detector
 // position differently by a few ulps on either side of an edge (the CUDA kernels compute positions with FMAs, the
 // axial one in window-local coordinates; the CPU engine as x * cos + y * sin + axis), their results differ by
@@ -104,6 +138,20 @@ T to_pixel(float counts) {
 template <class T>
 RandomScan<T> make_random_scan(Seeded& rng, std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
                                std::uint32_t projections, std::uint32_t darks = 3, std::uint32_t flats = 3) {
+  const auto object_begin = static_cast<std::uint32_t>(0.3f * static_cast<float>(cols));
+  const auto object_end = static_cast<std::uint32_t>(0.7f * static_cast<float>(cols));
+  // 1.5 r^2: line integrals in [0, 1.5] with mean 0.5 (uniform: 0.75) and about the same spread (0.45).
+  const LineIntegral object = [&](std::uint32_t, std::uint32_t, std::uint32_t c) {
+    const float draw = rng.uniform(0.f, 1.f);
+    return (c >= object_begin && c < object_end) ? 1.5f * draw * draw : 0.f;
+  };
+  return make_scan<T>(rng, rows, cols, slots, projections, object, darks, flats);
+}
+
+template <class T>
+RandomScan<T> make_scan(Seeded& rng, std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
+                        std::uint32_t projections, const LineIntegral& line_integral, std::uint32_t darks,
+                        std::uint32_t flats) {
   using L = Levels<T>;
   RandomScan<T> scan;
   scan.geometry = {rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots)};
@@ -146,17 +194,13 @@ RandomScan<T> make_random_scan(Seeded& rng, std::uint32_t rows, std::uint32_t co
     }
     scan.flats.push_back(std::move(frame));
   }
-  const auto object_begin = static_cast<std::uint32_t>(0.3f * static_cast<float>(cols));
-  const auto object_end = static_cast<std::uint32_t>(0.7f * static_cast<float>(cols));
   for (std::uint32_t k = 0; k < projections; ++k) {
     std::vector<T> frame(pixels);
     for (std::uint32_t r = 0; r < rows; ++r) {
       for (std::uint32_t c = 0; c < cols; ++c) {
         const std::size_t p = std::size_t{r} * cols + c;
-        // 1.5 r^2: line integrals in [0, 1.5] with mean 0.5 (uniform: 0.75) and about the same spread (0.45).
-        const float draw = rng.uniform(0.f, 1.f);
-        const float line_integral = (c >= object_begin && c < object_end) ? 1.5f * draw * draw : 0.f;
-        frame[p] = to_pixel<T>(L::dark + (L::flat - L::dark) * gain[p] * std::exp(-line_integral) + noise(rng.gen));
+        const float attenuation = line_integral(k, r, c);  // before the noise: random draws in a fixed order
+        frame[p] = to_pixel<T>(L::dark + (L::flat - L::dark) * gain[p] * std::exp(-attenuation) + noise(rng.gen));
       }
     }
     if (const std::size_t zero = off_axial_row(rng.below(static_cast<std::uint32_t>(pixels))); zero < pixels) {
@@ -189,13 +233,23 @@ void begin(Engine& engine, const RandomScan<T>& scan) {
   for (const auto& f : scan.flats) engine.add_flat(view(f, scan.geometry));
 }
 
-// Projections [first, first + count) into slots k % slots; returns each one's clamped count.
+// Projections [first, first + count) into slots k % slots; returns each one's counts.
+template <class T>
+std::vector<ProjectionStats> feed_with_stats(Engine& engine, const RandomScan<T>& scan, std::uint32_t first,
+                                             std::uint32_t count) {
+  std::vector<ProjectionStats> stats;
+  for (std::uint32_t k = first; k < first + count; ++k) {
+    stats.push_back(engine.add_projection(k % scan.geometry.slots, scan.angles_rad[k],
+                                          view(scan.projections[k], scan.geometry)));
+  }
+  return stats;
+}
+
+// As feed_with_stats; returns each projection's clamped count.
 template <class T>
 std::vector<std::uint64_t> feed(Engine& engine, const RandomScan<T>& scan, std::uint32_t first, std::uint32_t count) {
   std::vector<std::uint64_t> clamped;
-  for (std::uint32_t k = first; k < first + count; ++k) {
-    const ProjectionStats stats = engine.add_projection(k % scan.geometry.slots, scan.angles_rad[k],
-                                                        view(scan.projections[k], scan.geometry));
+  for (const ProjectionStats& stats : feed_with_stats(engine, scan, first, count)) {
     clamped.push_back(stats.clamped_values);
   }
   return clamped;

@@ -287,6 +287,68 @@ void add_sweep_figures(const Workload& workload, const std::vector<Sweep>& sweep
   }
 }
 
+// Re-filter times (Engine::set_processing) on a full store of `workload`, one figure per change: a filter window
+// (Hann), Paganin phase retrieval on (processing.hpp's default parameters), ring removal on (size 21), each on top of
+// the Hann window. Per kind one untimed call first (it makes the processing's work memory on first use), then
+// `repeats` calls, each re-filtering every stored projection and recomputing the slices; the value is the median of
+// the reports' milliseconds (CUDA events). No target in targets.md: reported.
+std::vector<Figure> measure_refilters(const Workload& workload, const Frames& frames, const PinnedFrames& pinned,
+                                      const RunSettings& settings, std::ostream& log) {
+  auto engine = make_engine(settings, StorePrecision::automatic, false);
+  const kernels::EngineMemoryPlan plan = engine->plan(workload.geometry());
+  if (!plan.fits()) {
+    log << "no re-filter figures: " << describe_plan(workload.id, workload.geometry(), plan) << "\n";
+    return {};
+  }
+  Feeder feeder(*engine, workload, frames);
+  feeder.begin_scan();
+  feeder.projections(workload.slots, pinned.data);
+  engine->synchronize();
+
+  kernels::ProcessingParams window;
+  window.window = kernels::FilterWindow::hann;
+  kernels::ProcessingParams phase = window;
+  phase.phase.enabled = true;
+  kernels::ProcessingParams rings = window;
+  rings.rings.enabled = true;
+  struct Change {
+    std::string id;
+    std::string what;
+    kernels::ProcessingParams processing;
+  };
+  const std::vector<Change> changes = {
+      {"window", "filter window Ram-Lak -> Hann: corrected store -> windowed ramp (cuFFT) -> store", window},
+      {"phase", "Paganin phase retrieval on (20 keV, 0.1 m, 1 um, delta/beta 100; 2D cuFFT R2C/C2R of the padded "
+                "frame per projection) and the Hann ramp",
+       phase},
+      {"rings", "ring removal on (size 21): steps 1-2 of every projection into the store, the sorting pass per "
+                "detector row (CUB segmented sort, sliding median, scatter), then weights and the Hann ramp",
+       rings},
+  };
+  const std::string suffix = workload.id == "W1" ? "" : "@" + workload.id;
+  const double floor_ms =
+      1e3 * static_cast<double>(plan.corrected_store_bytes + plan.store_bytes) / kHbmBytesPerSecond;
+  std::vector<Figure> figures;
+  for (const Change& change : changes) {
+    engine->set_processing(change.processing);
+    std::vector<double> times;
+    std::uint32_t projections = 0;
+    for (unsigned r = 0; r < settings.repeats; ++r) {
+      const kernels::RefilterReport report = engine->set_processing(change.processing);
+      times.push_back(report.milliseconds);
+      projections = report.projections;
+    }
+    log << workload.id << " re-filter, " << change.id << ": " << median(times) << " ms median of " << times.size()
+        << " (" << projections << " projections, " << plan.store_precision << " stores)\n";
+    figures.push_back({"refilter-" + change.id + suffix, median(times), "ms", "report", floor_ms,
+                       change.what + "; all " + std::to_string(projections) + " projections of " + shape(workload) +
+                           " (" + plan.store_precision + " stores), then the three slices recomputed; median of " +
+                           std::to_string(times.size()) + " set_processing calls by CUDA events (the report's "
+                           "milliseconds); floor = corrected store read + store written at 3.03 TB/s"});
+  }
+  return figures;
+}
+
 void add_throughput_figures(const Workload& workload, const Throughput& t, bool target_shape,
                             const std::string& pipeline_target, std::vector<Figure>& figures) {
   const std::string suffix = target_shape ? "" : "@" + workload.id;
@@ -325,11 +387,21 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
     device = plan.device;
     log << describe_plan(workload.id, workload.geometry(), plan) << "\n";
     figures.push_back({"T7", static_cast<double>(plan.total_bytes) / 1e9, "GB", "fits",
-                       static_cast<double>(workload.slots) * workload.rows * workload.cols * 2 / 1e9,
-                       "memory plan of " + workload.id + " (" + plan.store_precision + " store): " +
+                       2.0 * workload.slots * workload.rows * workload.cols * 2 / 1e9,
+                       "memory plan of " + workload.id + " (" + plan.store_precision + " stores, filtered " +
+                           number(static_cast<double>(plan.store_bytes) / 1e9) + " GB and corrected " +
+                           number(static_cast<double>(plan.corrected_store_bytes) / 1e9) + " GB): " +
                            (plan.fits() ? "fits" : "does NOT fit") + " in " +
                            number(static_cast<double>(plan.available_bytes) / 1e9) +
-                           " GB free; floor = slots x rows x cols x 2 B"});
+                           " GB free; floor = two stores of slots x rows x cols x 2 B"});
+  }
+
+  if (settings.refilter_only) {
+    const Frames frames = render_frames(workload.rows, workload.cols, settings.distinct_frames);
+    const PinnedFrames pinned(frames);
+    const std::vector<Figure> refilters = measure_refilters(workload, frames, pinned, settings, log);
+    figures.insert(figures.end(), refilters.begin(), refilters.end());
+    return figures;
   }
 
   if (settings.sweep_only) {

@@ -6,7 +6,7 @@
 # 600 s). Everything goes to $OUT (default ./out), in at most 8 files:
 #   session.log  devices, tests, sanitizers              gpu_test.xml   test results
 #   bench.log    benchmark runs (plans, stage times)      bench-W?.json  figures per workload
-#   sass.txt     SASS and registers of the kernels
+#   sass.txt     SASS and registers of the kernels        bench-refilter.json  re-filter times of the first workload
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
 # Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
 # WORKLOADS (default "W1 W2 W3").
@@ -58,13 +58,17 @@ step ldd "$log" ldd "$bin/gpu_test" "$bin/tomolive-bench"
 step gpu_test "$log" "$bin/gpu_test" --gtest_output="xml:$out/gpu_test.xml"
 first=${workloads%% *}
 step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --json "$out/bench-$first.json"
+step "refilter $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --refilter --repeats 3 \
+  --json "$out/bench-refilter.json"
 if [[ -z ${SKIP_SANITIZER:-} ]]; then
   small='CudaEngine.OddShapesMatchCpu:CudaEngine.RejectsBadCalls:CudaEngine.PinnedFramesGiveTheSameSlices'
   small+=':StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:StorePrecisions/CudaVsCpu.SlidingWindow*'
   small+=':FilterPath.*:StorePrecisions/CudaVsCpu.FilterPathWidths*'
+  small+=':StorePrecisions/CudaProcessingVsCpu.ZingersMatchCpu/*:StorePrecisions/CudaProcessingVsCpu.Phase*'
+  small+=':StorePrecisions/CudaProcessingVsCpu.RingRemovalMatchesCpu/*:StorePrecisions/CudaProcessingVsCpu.HalfAcq*'
   step memcheck "$log" compute-sanitizer --tool memcheck --error-exitcode 99 "$bin/gpu_test" --gtest_filter="$small"
   step racecheck "$log" compute-sanitizer --tool racecheck --error-exitcode 99 "$bin/gpu_test" \
-    --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:FilterPath.Fused*'
+    --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:FilterPath.Fused*:StorePrecisions/CudaProcessingVsCpu.RingRemovalMatchesCpu/float16:StorePrecisions/CudaProcessingVsCpu.ZingersMatchCpu/float32'
   step synccheck "$log" compute-sanitizer --tool synccheck --error-exitcode 99 "$bin/gpu_test" \
     --gtest_filter='CudaEngine.OddShapesMatchCpu:FilterPath.Fused*'
 fi
@@ -72,7 +76,8 @@ for w in ${workloads#"$first"}; do
   step "bench $w" "$out/bench.log" "$bin/tomolive-bench" --workload "$w" --json "$out/bench-$w.json"
 done
 {
-  cuobjdump -res-usage "$bin/tomolive-bench" 2>&1 | grep -A1 -E 'backproject|preprocess|store_projection|fused_ramp'
+  cuobjdump -res-usage "$bin/tomolive-bench" 2>&1 |
+    grep -A1 -E 'backproject|preprocess|store_projection|fused_ramp|zinger|paganin|median_across|sinograms'
   cuobjdump -sass "$bin/tomolive-bench" 2>&1 |
     awk '/Function :/ && on {exit} /Function : .*backproject_orthoslices.*StoreF16ELj4/ {on = 1} on {print}'
 } >"$out/sass.txt"

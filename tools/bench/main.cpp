@@ -1,7 +1,7 @@
 // tomolive-bench: the engine benchmark of ../shared/targets.md. Measures, for one workload, T2 (projections per
 // second through preprocessing, filter, store and slice update), T3 (three-slice recompute), T7 (memory plan), T8
-// (center sweep), the float16 store's error against float32, and the CPU engine's rates for reference; prints every
-// figure beside its target and floor, last, and writes them as JSON with --json.
+// (center sweep), the float16 store's error against float32, re-filter times (--refilter), and the CPU engine's rates
+// for reference; prints every figure beside its target and floor, last, and writes them as JSON with --json.
 //
 //   tomolive-bench --workload W1 --json out/W1.json        (CUDA engine, the GPU machine)
 //   tomolive-bench --engine cpu --quick                    (smoke run, any machine)
@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   app.add_flag("--recompute-only", settings.recompute_only,
                "CUDA: recompute figures only (T3, its axial and vertical parts, the float16 error)");
   app.add_flag("--sweep-only", settings.sweep_only, "CUDA: T8 only (center sweep of a 512^2 and a 1024^2 region)");
+  app.add_flag("--refilter", settings.refilter_only,
+               "CUDA: re-filter times only (set_processing on a full store: window change, phase on, rings on)");
   app.add_flag("--staged-filter", settings.staged_filter,
                "CUDA: filter through the staged path (preprocess, cuFFT, store) even where the fused kernel applies");
   CLI11_PARSE(app, argc, argv);

@@ -1,7 +1,7 @@
 // The engine figures of ../shared/targets.md for one workload: T2 (projections per second through preprocessing,
 // filter, store and slice update), T3 (three-slice recompute), T7 (memory plan), T8 (center sweep at 64 candidate
-// centers), the float16 store's error, and the CPU engine's rates for reference. Each function prints the memory
-// plan it uses.
+// centers), the float16 store's error, re-filter times (set_processing, no target: reported), and the CPU engine's
+// rates for reference. Each function prints the memory plan it uses.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,7 @@ struct RunSettings {
   int device = 0;                     // CUDA device
   bool recompute_only = false;        // CUDA: T3 figures only (no T2 throughput), e.g. for a profiler run
   bool sweep_only = false;            // CUDA: T8 (center sweep) and T7 only
+  bool refilter_only = false;         // CUDA: re-filter times (set_processing on a full store) and T7 only
   bool staged_filter = false;         // CUDA: the staged (cuFFT) filter path at every width, to compare with the fused
 };
 

@@ -1,8 +1,9 @@
 // PaganinFilter: single-material phase retrieval on the GPU (processing.hpp step 2, Paganin et al. 2002). Per frame:
 // the transmission T = exp(-A) of the detector columns is edge-padded into a padded_length(rows) x padded_length(cols)
-// real frame (paganin_padding_source()), transformed by a cuFFT 2D R2C, multiplied by paganin_response() (frequencies
-// in cycles per metre: k / (padded * pixel size), k the signed FFT index) and 1 / (padded rows * padded cols), C2R back,
-// cropped, and A = -ln(max(T, kMinTransmission)) written back, the clamped values counted.
+// real frame (paganin_padding_source(), paganin_padding.hpp, shared with the CPU engine), transformed by a cuFFT 2D
+// R2C, multiplied by paganin_response() (frequencies in cycles per metre: k / (padded * pixel size), k the signed FFT
+// index) and 1 / (padded rows * padded cols), C2R back, cropped, and A = -ln(max(T, kMinTransmission)) written back,
+// the clamped values counted.
 //
 // Device memory (allocated at construction): the padded real frame, its spectrum (padded rows x (padded cols / 2 + 1)
 // complex), cuFFT's work area. Thread safety: one owner; work is ordered by the stream given at construction.
@@ -14,19 +15,9 @@
 
 #include "device_resources.hpp"
 #include "processing_frame.hpp"
-#include "tomolive/kernels/host_device.hpp"
+#include "tomolive/kernels/paganin_padding.hpp"
 
 namespace tomolive::kernels::cuda {
-
-// The detector index (0..count - 1) that position p (0..padded - 1) of the padded axis holds: the data at 0..count - 1,
-// then copies of the last value, then (circularly before the data) copies of the first, each padded position taking
-// the edge value nearest to it around the circle (ties go to the last value): ceil((padded - count) / 2) copies of
-// the last value, floor((padded - count) / 2) of the first. Since the filter is shift-invariant, this equals padding
-// (padded - count) / 2 copies of the edge value on both sides.
-TOMOLIVE_HD inline std::uint32_t paganin_padding_source(std::uint32_t p, std::uint32_t count, std::uint32_t padded) {
-  if (p < count) return p;
-  return p - count < (padded - count + 1) / 2 ? count - 1 : 0;
-}
 
 class PaganinFilter {
  public:
