@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -129,6 +130,25 @@ void expect_zinger_counts_close(std::uint64_t gpu, std::uint64_t cpu, const std:
                                                                                     << cpu;
 }
 
+// The CPU engine (the reference) and a CUDA engine, both begun with the same scan.
+struct EnginePair {
+  std::unique_ptr<Engine> cpu = make_cpu_engine();
+  std::unique_ptr<CudaEngine> gpu;
+
+  EnginePair(const Scan& scan, StorePrecision store) : gpu(cuda_engine(store)) {
+    begin(*cpu, scan);
+    begin(*gpu, scan);
+  }
+  // Projections [first, first + count) into both; expects the same clamped count for each.
+  void feed_both(const Scan& scan, std::uint32_t first, std::uint32_t count) {
+    const std::vector<std::uint64_t> expected = feed(*cpu, scan, first, count);
+    EXPECT_EQ(feed(*gpu, scan, first, count), expected);
+  }
+  void expect_close(double tolerance, const std::string& what) const {
+    expect_slices_close(*gpu, *cpu, tolerance, what);
+  }
+};
+
 class CudaProcessingVsCpu : public ::testing::TestWithParam<StorePrecision> {};
 
 // Every window, on a staged width (100 columns) and a fused one (1100 columns): against the CPU engine, and visibly
@@ -145,13 +165,10 @@ TEST_P(CudaProcessingVsCpu, EveryWindowMatchesCpuOnBothPaths) {
       const std::string what = std::to_string(cols) + "_" + window_name(window);
       SCOPED_TRACE(what);
       scan.params.processing = with_window(window);
-      auto cpu = make_cpu_engine();
-      auto gpu = cuda_engine(store);
-      begin(*cpu, scan);
-      begin(*gpu, scan);
-      EXPECT_EQ(feed(*gpu, scan, 0, 12), feed(*cpu, scan, 0, 12));
-      expect_slices_close(*gpu, *cpu, tolerance(store), what);
-      const std::vector<float> xy = copy_checked(*gpu, Orthoslice::xy);
+      EnginePair engines(scan, store);
+      engines.feed_both(scan, 0, 12);
+      engines.expect_close(tolerance(store), what);
+      const std::vector<float> xy = copy_checked(*engines.gpu, Orthoslice::xy);
       if (window == FilterWindow::ram_lak) {
         ram_lak_xy = xy;
       } else {
@@ -170,15 +187,12 @@ TEST_P(CudaProcessingVsCpu, ZingersMatchCpu) {
     SCOPED_TRACE(std::to_string(cols) + " cols");
     Scan scan = make_scan<std::uint16_t>(rng, 16, cols, 20, 20, with_zingers(rng, smooth_object(16, cols, 20)));
     scan.params.processing.zingers.enabled = true;
-    auto cpu = make_cpu_engine();
-    auto gpu = cuda_engine(store);
-    begin(*cpu, scan);
-    begin(*gpu, scan);
-    const std::vector<ProjectionStats> cpu_stats = feed_with_stats(*cpu, scan, 0, 20);
-    const std::vector<ProjectionStats> gpu_stats = feed_with_stats(*gpu, scan, 0, 20);
+    EnginePair engines(scan, store);
+    const std::vector<ProjectionStats> cpu_stats = feed_with_stats(*engines.cpu, scan, 0, 20);
+    const std::vector<ProjectionStats> gpu_stats = feed_with_stats(*engines.gpu, scan, 0, 20);
     EXPECT_EQ(clamped_of(gpu_stats), clamped_of(cpu_stats));
     expect_zinger_counts_close(total_zingers(gpu_stats), total_zingers(cpu_stats), "arrivals");
-    expect_slices_close(*gpu, *cpu, tolerance(store), "zingers_" + std::to_string(cols));
+    engines.expect_close(tolerance(store), "zingers_" + std::to_string(cols));
   }
 }
 
@@ -194,12 +208,9 @@ TEST_P(CudaProcessingVsCpu, PhaseRetrievalMatchesCpu) {
   scan.params.processing.phase.distance_m = 0.2;
   scan.params.processing.phase.pixel_size_um = 0.65;
   scan.params.processing.phase.delta_over_beta = 250.0;
-  auto cpu = make_cpu_engine();
-  auto gpu = cuda_engine(store);
-  begin(*cpu, scan);
-  begin(*gpu, scan);
-  EXPECT_EQ(clamped_of(feed_with_stats(*gpu, scan, 0, 16)), clamped_of(feed_with_stats(*cpu, scan, 0, 16)));
-  expect_slices_close(*gpu, *cpu, tolerance(store), "phase");
+  EnginePair engines(scan, store);
+  engines.feed_both(scan, 0, 16);
+  engines.expect_close(tolerance(store), "phase");
 }
 
 // Arrivals before any ring pass (offset zero), the pass of set_processing, arrivals after it (with its offsets) and a
@@ -213,25 +224,20 @@ TEST_P(CudaProcessingVsCpu, RingRemovalMatchesCpu) {
   Scan scan = make_scan<std::uint16_t>(rng, 10, 80, kSlots, kSlots, object_with_stripes(rng, 10, 80, kSlots));
   scan.params.processing.rings.enabled = true;
   scan.params.processing.rings.size = 7;
-  auto cpu = make_cpu_engine();
-  auto gpu = cuda_engine(store);
-  begin(*cpu, scan);
-  begin(*gpu, scan);
-  feed(*cpu, scan, 0, 30);
-  feed(*gpu, scan, 0, 30);
-  expect_slices_close(*gpu, *cpu, tolerance(store), "before_pass");
-  const RefilterReport cpu_first = cpu->set_processing(scan.params.processing);
-  const RefilterReport gpu_first = gpu->set_processing(scan.params.processing);
+  EnginePair engines(scan, store);
+  engines.feed_both(scan, 0, 30);
+  engines.expect_close(tolerance(store), "before_pass");
+  const RefilterReport cpu_first = engines.cpu->set_processing(scan.params.processing);
+  const RefilterReport gpu_first = engines.gpu->set_processing(scan.params.processing);
   EXPECT_EQ(gpu_first.projections, 30u);
   EXPECT_EQ(gpu_first.projections, cpu_first.projections);
   EXPECT_GT(gpu_first.milliseconds, 0.0);
-  expect_slices_close(*gpu, *cpu, tolerance(store), "first_pass");
-  feed(*cpu, scan, 30, 10);
-  feed(*gpu, scan, 30, 10);
-  expect_slices_close(*gpu, *cpu, tolerance(store), "offsets");
-  EXPECT_EQ(gpu->set_processing(scan.params.processing).projections, kSlots);
-  cpu->set_processing(scan.params.processing);
-  expect_slices_close(*gpu, *cpu, tolerance(store), "second_pass");
+  engines.expect_close(tolerance(store), "first_pass");
+  engines.feed_both(scan, 30, 10);
+  engines.expect_close(tolerance(store), "offsets");
+  EXPECT_EQ(engines.gpu->set_processing(scan.params.processing).projections, kSlots);
+  engines.cpu->set_processing(scan.params.processing);
+  engines.expect_close(tolerance(store), "second_pass");
 }
 
 // A 360-degree half-acquisition scan (detector columns [0, 72) of a 120-column frame, the rest filler), with half
@@ -258,20 +264,16 @@ TEST_P(CudaProcessingVsCpu, HalfAcquisitionMatchesCpuAndFollowsTheCenter) {
     ProcessingParams processing = all_steps ? every_step() : ProcessingParams{};
     processing.half_acquisition = {true, 0, kDetectorCols};
     scan.params.processing = processing;
-    auto cpu = make_cpu_engine();
-    auto gpu = cuda_engine(store);
-    begin(*cpu, scan);
-    begin(*gpu, scan);
-    feed(*cpu, scan, 0, kSlots);
-    feed(*gpu, scan, 0, kSlots);
-    expect_slices_close(*gpu, *cpu, tolerance(store), what + "_arrivals");
+    EnginePair engines(scan, store);
+    engines.feed_both(scan, 0, kSlots);
+    engines.expect_close(tolerance(store), what + "_arrivals");
     const float center = scan.params.center_offset_px + rng.uniform(1.f, 3.f);
-    cpu->set_center(center);
-    gpu->set_center(center);
-    expect_slices_close(*gpu, *cpu, tolerance(store), what + "_set_center");
-    cpu->set_processing(processing);
-    gpu->set_processing(processing);
-    expect_slices_close(*gpu, *cpu, tolerance(store), what + "_set_processing");
+    engines.cpu->set_center(center);
+    engines.gpu->set_center(center);
+    engines.expect_close(tolerance(store), what + "_set_center");
+    engines.cpu->set_processing(processing);
+    engines.gpu->set_processing(processing);
+    engines.expect_close(tolerance(store), what + "_set_processing");
   }
 }
 
@@ -303,7 +305,7 @@ TEST_P(CudaProcessingVsCpu, SetProcessingEqualsScanBegunWithIt) {
   EXPECT_EQ(fresh->set_processing(processing).zingers_replaced, report.zingers_replaced);
   expect_slices_close(*switched, *fresh, kSameStoreTolerance, "switched_vs_fresh");
 
-  auto cpu = make_cpu_engine();
+  const auto cpu = make_cpu_engine();
   begin(*cpu, scan);
   feed(*cpu, scan, 0, kSlots);
   const RefilterReport cpu_report = cpu->set_processing(processing);

@@ -2,8 +2,11 @@
 
 #include <cuda_fp16.h>
 
+#include <utility>
+
 #include "cuda_check.hpp"
 #include "pixel_type_dispatch.hpp"
+#include "store_cell.cuh"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/preprocess.hpp"
 
@@ -49,14 +52,10 @@ __global__ void __launch_bounds__(kThreads) read_kernel(const Value* __restrict_
   frame[std::size_t{blockIdx.y} * pitch + col] = get_value(slot_values, std::size_t{blockIdx.y} * cols + col);
 }
 
-// Calls f(V{}) with V the element type of a corrected store of `type`.
+// Calls f(V{}) with V the element type of a corrected store of `type`: float or __half.
 template <class F>
 void visit_value_type(StoreType type, F&& f) {
-  if (type == StoreType::float32) {
-    f(float{});
-  } else {
-    f(__half{});
-  }
+  visit_by_store_type<float, __half>(type, std::forward<F>(f));
 }
 
 }  // namespace
@@ -74,9 +73,8 @@ void CorrectedStore::write_attenuation(std::uint32_t slot, const void* raw, Pixe
   const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
   visit_pixel_type(type, [&]<class Raw>(Raw) {
     visit_value_type(type_, [&]<class Value>(Value) {
-      Value* slot_values = reinterpret_cast<Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
-      attenuation_kernel<Raw, Value>
-          <<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols_, dark, flat, slot_values);
+      attenuation_kernel<Raw, Value><<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols_, dark, flat,
+                                                                     slot_values<Value>(slot));
       TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_attenuation");
     });
   });
@@ -86,8 +84,7 @@ void CorrectedStore::write(std::uint32_t slot, const float* frame, std::uint32_t
   if (rows_ == 0 || cols_ == 0) return;
   const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
   visit_value_type(type_, [&]<class Value>(Value) {
-    Value* slot_values = reinterpret_cast<Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
-    write_kernel<Value><<<grid, kThreads, 0, stream>>>(frame, pitch, cols_, slot_values);
+    write_kernel<Value><<<grid, kThreads, 0, stream>>>(frame, pitch, cols_, slot_values<Value>(slot));
     TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_write");
   });
 }
@@ -96,8 +93,7 @@ void CorrectedStore::read(std::uint32_t slot, float* frame, std::uint32_t pitch,
   if (rows_ == 0 || cols_ == 0) return;
   const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
   visit_value_type(type_, [&]<class Value>(Value) {
-    const Value* slot_values = reinterpret_cast<const Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
-    read_kernel<Value><<<grid, kThreads, 0, stream>>>(slot_values, cols_, frame, pitch);
+    read_kernel<Value><<<grid, kThreads, 0, stream>>>(slot_values<Value>(slot), cols_, frame, pitch);
     TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_read");
   });
 }

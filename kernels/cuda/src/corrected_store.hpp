@@ -10,6 +10,7 @@
 
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "device_resources.hpp"
@@ -43,6 +44,12 @@ class CorrectedStore {
   void read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const;
 
  private:
+  // The first value of `slot`, as the store's element type Value (float or __half; the .cu's kernels only).
+  template <class Value>
+  Value* slot_values(std::uint32_t slot) const {
+    return reinterpret_cast<Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
+  }
+
   std::uint32_t rows_ = 0;
   std::uint32_t cols_ = 0;
   StoreType type_ = StoreType::float32;

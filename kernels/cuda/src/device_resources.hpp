@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 #include <cufft.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
 
@@ -102,5 +103,19 @@ class FftPlan {
   cufftHandle plan_ = 0;
   bool owned_ = true;
 };
+
+// A forward and an inverse plan (made with auto-allocation off, needing `forward_bytes` and `inverse_bytes` of work
+// area as cufftMakePlan* reported) given one work area, the larger of the two, and the stream they run on. Returns the
+// area, which must outlive the plans' use.
+inline DeviceArray<unsigned char> share_work_area(const FftPlan& forward, std::size_t forward_bytes,
+                                                  const FftPlan& inverse, std::size_t inverse_bytes,
+                                                  cudaStream_t stream) {
+  DeviceArray<unsigned char> work(std::max(forward_bytes, inverse_bytes));
+  for (const cufftHandle plan : {forward.get(), inverse.get()}) {
+    if (work.size() != 0) TOMOLIVE_CUFFT_CHECK(cufftSetWorkArea(plan, work.get()));
+    TOMOLIVE_CUFFT_CHECK(cufftSetStream(plan, stream));
+  }
+  return work;
+}
 
 }  // namespace tomolive::kernels::cuda

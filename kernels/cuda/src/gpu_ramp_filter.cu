@@ -44,11 +44,7 @@ GpuRampFilter::GpuRampFilter(std::uint32_t rows, std::uint32_t cols, cudaStream_
     : rows_(rows), padded_(padded_length(cols)), bins_(padded_ / 2 + 1), stream_(stream), response_(padded_) {
   const std::size_t forward_work = make_plan(forward_.get(), CUFFT_R2C, rows_, padded_);
   const std::size_t inverse_work = make_plan(inverse_.get(), CUFFT_C2R, rows_, padded_);
-  work_ = DeviceArray<unsigned char>(std::max(forward_work, inverse_work));
-  for (const cufftHandle plan : {forward_.get(), inverse_.get()}) {
-    if (work_.size() != 0) TOMOLIVE_CUFFT_CHECK(cufftSetWorkArea(plan, work_.get()));
-    TOMOLIVE_CUFFT_CHECK(cufftSetStream(plan, stream_));
-  }
+  work_ = share_work_area(forward_, forward_work, inverse_, inverse_work, stream_);
   input_ = DeviceArray<float>(std::size_t{rows_} * padded_);
   output_ = DeviceArray<float>(std::size_t{rows_} * padded_);
   TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(input_.get(), 0, input_.bytes(), stream_));

@@ -90,11 +90,7 @@ PaganinFilter::PaganinFilter(std::uint32_t rows, std::uint32_t cols, cudaStream_
     : padded_rows_(padded_length(rows)), padded_cols_(padded_length(cols)), stream_(stream) {
   const std::size_t forward_work = make_plan(forward_.get(), CUFFT_R2C, padded_rows_, padded_cols_);
   const std::size_t inverse_work = make_plan(inverse_.get(), CUFFT_C2R, padded_rows_, padded_cols_);
-  work_ = DeviceArray<unsigned char>(std::max(forward_work, inverse_work));
-  for (const cufftHandle plan : {forward_.get(), inverse_.get()}) {
-    if (work_.size() != 0) TOMOLIVE_CUFFT_CHECK(cufftSetWorkArea(plan, work_.get()));
-    TOMOLIVE_CUFFT_CHECK(cufftSetStream(plan, stream_));
-  }
+  work_ = share_work_area(forward_, forward_work, inverse_, inverse_work, stream_);
   padded_ = DeviceArray<float>(std::size_t{padded_rows_} * padded_cols_);
   spectrum_ = DeviceArray<float2>(std::size_t{padded_rows_} * (padded_cols_ / 2 + 1));
 }

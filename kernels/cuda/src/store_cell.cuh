@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "detector_cells.hpp"
 #include "projection_store.hpp"
@@ -144,15 +145,21 @@ struct StoreF16 {
   static __device__ __forceinline__ __half2 as_half2(unsigned bits) { return *reinterpret_cast<const __half2*>(&bits); }
 };
 
-// Calls f(S{}) with S the cell access type of a store of `type` (StoreF32 or StoreF16), so that launchers pick the
-// kernel instantiation in one way.
+// Calls f(Float32{}) or f(Float16{}) as `type` says, so that launchers pick the kernel instantiation of a store
+// precision in one way.
+template <class Float32, class Float16, class F>
+void visit_by_store_type(StoreType type, F&& f) {
+  if (type == StoreType::float32) {
+    f(Float32{});
+  } else {
+    f(Float16{});
+  }
+}
+
+// Calls f(S{}) with S the cell access type of a projection store of `type` (StoreF32 or StoreF16).
 template <class F>
 void visit_store_type(StoreType type, F&& f) {
-  if (type == StoreType::float32) {
-    f(StoreF32{});
-  } else {
-    f(StoreF16{});
-  }
+  visit_by_store_type<StoreF32, StoreF16>(type, std::forward<F>(f));
 }
 
 }  // namespace tomolive::kernels::cuda
