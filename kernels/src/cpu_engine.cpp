@@ -12,8 +12,9 @@
 // sweep_center backprojects the store into the caller's images through the same backproject_rows as a recompute
 // (a region of the axial slice is a SlicePlane of its own), in the same slot order: bit for bit what set_center and
 // copy_slice would give, without touching the parameters or the slices.
-// Parallel loops (WorkerPool) split detector rows (preprocess + filter) and slice rows (backprojection); every
-// output value is written by exactly one worker, in projection order, so results do not depend on the thread count.
+// Parallel loops (WorkerPool) split detector rows (flat-field correction; the processor's row-wise steps and ring
+// pass), projections (the processor's phase retrieval on a re-filter) and slice rows (backprojection); every output
+// value is written by exactly one worker, in projection order, so results do not depend on the thread count.
 #include "tomolive/kernels/cpu_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
@@ -76,14 +77,14 @@ class CpuEngine final : public Engine {
     std::uint64_t other = saturating_mul(pixels, 4 * sizeof(float) + 2 * sizeof(double));
     other = saturating_add(
         other, saturating_mul(g.slots, sizeof(ProjectionAngle) + sizeof(float) + sizeof(std::uint32_t) + 1));
-    if (g.rows <= (std::uint32_t{1} << 30) && g.cols <= (std::uint32_t{1} << 30) && pixels <= (std::uint64_t{1} << 40)) {
+    if (g.rows <= (std::uint32_t{1} << 30) && g.cols <= (std::uint32_t{1} << 30)) {
       other = saturating_add(other, CpuProjectionProcessor::work_bytes(g.rows, g.cols, g.slots, pool_.size()));
     } else {
       other = std::numeric_limits<std::uint64_t>::max();
     }
     p.other_bytes = other;
-    p.total_bytes = saturating_add(saturating_add(saturating_add(p.store_bytes, p.corrected_store_bytes), p.slice_bytes),
-                                   p.other_bytes);
+    const std::uint64_t stores = saturating_add(p.store_bytes, p.corrected_store_bytes);
+    p.total_bytes = saturating_add(saturating_add(stores, p.slice_bytes), p.other_bytes);
     p.available_bytes = memory_limit_;
     return p;
   }
@@ -172,12 +173,10 @@ class CpuEngine final : public Engine {
   void set_center(float center_offset_px) override {
     require_scan("set_center");
     check_center(center_offset_px);
+    const bool weights_follow = params_.processing.half_acquisition.enabled;
+    if (weights_follow) configure_processor(params_.processing, center_offset_px, "set_center");
     params_.center_offset_px = center_offset_px;
-    if (params_.processing.half_acquisition.enabled) {
-      // The overlap weights follow the axis.
-      configure_processor(params_.processing, center_offset_px, "set_center");
-      refilter_store();
-    }
+    if (weights_follow) refilter_store();
     recompute(all_slices());
   }
 

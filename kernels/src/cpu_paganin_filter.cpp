@@ -7,6 +7,7 @@
 #include "fftw_handles.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/paganin_padding.hpp"
+#include "tomolive/kernels/plan_arithmetic.hpp"
 #include "tomolive/kernels/ramp_filter.hpp"
 
 namespace tomolive::kernels {
@@ -44,7 +45,8 @@ CpuPaganinFilter::~CpuPaganinFilter() = default;
 std::uint64_t CpuPaganinFilter::work_bytes(std::uint32_t rows, std::uint32_t cols) {
   const std::uint64_t padded_rows = padded_length(rows);
   const std::uint64_t padded_cols = padded_length(cols);
-  return padded_rows * padded_cols * sizeof(float) + padded_rows * (padded_cols / 2 + 1) * sizeof(std::complex<float>);
+  return saturating_add(saturating_mul(padded_rows * padded_cols, sizeof(float)),
+                        saturating_mul(padded_rows * (padded_cols / 2 + 1), sizeof(std::complex<float>)));
 }
 
 std::uint64_t CpuPaganinFilter::apply(float* frame, const DetectorColumns& detector, const PhaseRetrieval& phase) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "tomolive/kernels/cpu_zinger_filter.hpp"
+#include "tomolive/kernels/plan_arithmetic.hpp"
 #include "tomolive/kernels/ramp_filter.hpp"
 
 namespace tomolive::kernels::detail {
@@ -31,11 +32,12 @@ CpuProjectionProcessor::~CpuProjectionProcessor() = default;
 std::uint64_t CpuProjectionProcessor::work_bytes(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
                                                  unsigned workers) {
   const std::uint64_t pixels = std::uint64_t{rows} * cols;
-  const std::uint64_t per_worker = CpuRampFilter::work_bytes(cols, kBatchRows) +
-                                   CpuPaganinFilter::work_bytes(rows, cols) +
-                                   SinogramRingFilter::work_bytes(slots, cols) +
-                                   std::uint64_t{slots} * cols * sizeof(float);
-  return std::uint64_t{workers} * per_worker + pixels * sizeof(float) + std::uint64_t{cols} * sizeof(float);
+  std::uint64_t per_worker = saturating_add(CpuRampFilter::work_bytes(cols, kBatchRows),
+                                            CpuPaganinFilter::work_bytes(rows, cols));
+  per_worker = saturating_add(per_worker, SinogramRingFilter::work_bytes(slots, cols));
+  per_worker = saturating_add(per_worker, std::uint64_t{slots} * cols * sizeof(float));  // the gathered sinogram
+  // Plus the ring offsets (one frame) and the weights (one row).
+  return saturating_add(saturating_mul(workers, per_worker), (pixels + cols) * sizeof(float));
 }
 
 void CpuProjectionProcessor::configure(const ProcessingParams& processing, float axis_col) {

@@ -45,7 +45,8 @@ class CpuProjectionProcessor {
   CpuProjectionProcessor(const CpuProjectionProcessor&) = delete;
   CpuProjectionProcessor& operator=(const CpuProjectionProcessor&) = delete;
 
-  // Bytes the processor may hold with every step enabled (plans not counted), for `workers` workers.
+  // Bytes the processor may hold with every step enabled (plans not counted), for `workers` workers, saturating at
+  // 2^64 - 1. Throws std::length_error for rows or cols > 2^30 (padded_length).
   static std::uint64_t work_bytes(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots, unsigned workers);
 
   // Takes `processing` (check_processing passed) and the rotation axis, detector columns: filter responses, weights,

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tomolive/kernels/plan_arithmetic.hpp"
 #include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels {
@@ -22,9 +23,9 @@ SinogramRingFilter::SinogramRingFilter(std::uint32_t max_projections, std::uint3
 
 std::uint64_t SinogramRingFilter::work_bytes(std::uint32_t max_projections, std::uint32_t max_cols) {
   const std::uint64_t values = std::uint64_t{max_projections} * max_cols;
-  return std::uint64_t{max_projections} * sizeof(std::pair<float, std::uint32_t>) +
-         values * (sizeof(float) + sizeof(std::uint32_t)) + std::uint64_t{max_cols} * (sizeof(float) + sizeof(double)) +
-         kMaxRingSize * sizeof(float);
+  const std::uint64_t small = std::uint64_t{max_projections} * sizeof(std::pair<float, std::uint32_t>) +
+                              std::uint64_t{max_cols} * (sizeof(float) + sizeof(double)) + kMaxRingSize * sizeof(float);
+  return saturating_add(saturating_mul(values, sizeof(float) + sizeof(std::uint32_t)), small);
 }
 
 void SinogramRingFilter::median_filter_row(const float* row, std::uint32_t cols, std::uint32_t size) {

@@ -1,12 +1,16 @@
 // The CPU engine: a real reconstruction engine for machines without a GPU, and the reference the CUDA engine is
-// tested against. Filtering uses FFTW (single precision); backprojection uses the shared slice_geometry core.
+// tested against. Filtering and phase retrieval use FFTW (single precision); zinger and ring removal are
+// cpu_zinger_filter.hpp and cpu_ring_removal.hpp; backprojection uses the shared slice_geometry core.
 //
-// Store precision float32; everything a scan needs is allocated at begin_scan (add_projection does not allocate).
+// Both stores (corrected and filtered) are float32. Everything a scan needs is allocated at begin_scan, except the
+// work memory of phase retrieval and ring removal, allocated when a begin_scan or set_processing first enables them
+// (counted in the plan from the start); add_projection does not allocate.
 // A begin_scan refused for its geometry, parameters or memory plan leaves the previous scan untouched; once
 // accepted, the previous scan is released before the new one is allocated.
-// Thread safety: as Engine, one calling thread at a time. Internally the engine splits detector rows (filtering)
-// and slice rows (backprojection) among `threads` workers (std::jthreads owned by the engine, joined when it is
-// destroyed); every output value is computed by one worker in a fixed order, so results do not depend on `threads`.
+// Thread safety: as Engine, one calling thread at a time. Internally the engine splits detector rows (filtering),
+// projections (re-filters) and slice rows (backprojection) among `threads` workers (std::jthreads owned by the
+// engine, joined when it is destroyed); every output value is computed by one worker in a fixed order, so results do
+// not depend on `threads`.
 #pragma once
 
 #include <cstdint>

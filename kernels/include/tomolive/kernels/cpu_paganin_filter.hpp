@@ -40,7 +40,8 @@ class CpuPaganinFilter {
   // kMinTransmission. Precondition (not checked): the detector columns lie inside [0, cols) and are not empty.
   std::uint64_t apply(float* frame, const DetectorColumns& detector, const PhaseRetrieval& phase);
 
-  // Bytes of work memory one instance holds for frames of rows x cols (plans not counted).
+  // Bytes of work memory one instance holds for frames of rows x cols (plans not counted), saturating at 2^64 - 1.
+  // Throws std::length_error for rows or cols > 2^30 (padded_length).
   static std::uint64_t work_bytes(std::uint32_t rows, std::uint32_t cols);
 
  private:

@@ -2,9 +2,10 @@
 //
 // Each row of `cols` attenuation values is zero-padded to padded_length(cols), transformed, multiplied by
 // filter_response(padded, window) (ramp_filter.hpp: the ramp of ramp_response() times the window; Ram-Lak, the
-// default, is ramp_response() itself) and transformed back; the first `cols` samples replace the row. Rows are processed in batches of
-// batch_rows() through one FFTW "many" plan pair made once at construction (FFTW_ESTIMATE). The last, partial batch
-// runs through the same plans, so a row's result does not depend on how many rows are filtered together.
+// default, is ramp_response() itself) and transformed back; the first `cols` samples replace the row. Rows are
+// processed in batches of batch_rows() through one FFTW "many" plan pair made once at construction (FFTW_ESTIMATE).
+// The last, partial batch runs through the same plans, so a row's result does not depend on how many rows are
+// filtered together.
 //
 // Thread safety: an instance is used by one thread at a time (it owns its work buffers); different instances may
 // filter concurrently. Construction and destruction take fftw_planner_mutex(), because FFTW's planner is not

@@ -25,7 +25,7 @@ class SinogramRingFilter {
   // Work memory for sinograms of up to max_projections x max_cols. Throws std::bad_alloc.
   SinogramRingFilter(std::uint32_t max_projections, std::uint32_t max_cols);
 
-  // Bytes of work memory an instance holds.
+  // Bytes of work memory an instance holds, saturating at 2^64 - 1.
   static std::uint64_t work_bytes(std::uint32_t max_projections, std::uint32_t max_cols);
 
   // Runs the pass over `sinogram` (projections x cols floats, in place) with a median window of `size` columns (odd,
