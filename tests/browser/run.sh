@@ -18,4 +18,5 @@ if [[ ! -f $here/node_modules/playwright-core/package.json ]]; then
   exit 77
 fi
 cd "$here"
-exec node --test --test-concurrency=1 --test-reporter=spec viewer_modules.test.mjs viewer.test.mjs center.test.mjs
+exec node --test --test-concurrency=1 --test-reporter=spec viewer_modules.test.mjs viewer.test.mjs center.test.mjs \
+  processing.test.mjs
