@@ -237,14 +237,14 @@ class CpuEngine final : public Engine {
 
   void copy_projection(std::uint32_t slot, std::span<float> out) const override {
     require_scan("copy_projection");
-    check_projection_copy(slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
+    check_projection_copy("copy_projection", slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
     const float* values = buffer(buffer_of_slot_[slot]);
     std::copy_n(values, std::size_t{geometry_.rows} * geometry_.cols, out.begin());
   }
 
   void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const override {
     require_scan("copy_corrected_projection");
-    check_projection_copy(slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
+    check_projection_copy("copy_corrected_projection", slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
     const float* values = corrected(buffer_of_slot_[slot]);
     std::copy_n(values, std::size_t{geometry_.rows} * geometry_.cols, out.begin());
   }

@@ -64,12 +64,13 @@ void check_slot(std::uint32_t slot, std::uint32_t slots, const char* method) {
                     " slots (0.." + std::to_string(slots - 1) + ")");
 }
 
-void check_projection_copy(std::uint32_t slot, bool occupied, std::size_t out_size, const ScanGeometry& g) {
-  check_slot(slot, g.slots, "copy_projection");
-  if (!occupied) throw EngineError("copy_projection: slot " + std::to_string(slot) + " holds no projection");
+void check_projection_copy(const char* method, std::uint32_t slot, bool occupied, std::size_t out_size,
+                           const ScanGeometry& g) {
+  check_slot(slot, g.slots, method);
+  if (!occupied) throw EngineError(std::string(method) + ": slot " + std::to_string(slot) + " holds no projection");
   const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;
   if (out_size != pixels) {
-    throw EngineError("copy_projection: out holds " + std::to_string(out_size) + " floats, a projection has " +
+    throw EngineError(std::string(method) + ": out holds " + std::to_string(out_size) + " floats, a projection has " +
                       std::to_string(pixels) + " (" + std::to_string(g.rows) + " x " + std::to_string(g.cols) + ")");
   }
 }

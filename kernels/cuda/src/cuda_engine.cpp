@@ -668,7 +668,7 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan(method);
     const ScanGeometry& g = scan.geometry;
-    check_projection_copy(slot, slot < g.slots && scan.occupied[slot] != 0, out.size(), g);
+    check_projection_copy(method, slot, slot < g.slots && scan.occupied[slot] != 0, out.size(), g);
     float* values = center_tools(scan);
     cudaStream_t compute = compute_->get();
     read(scan, slot, values, compute);

@@ -32,7 +32,9 @@ void check_slot(std::uint32_t slot, std::uint32_t slots, const char* method = nu
 
 // What copy_projection checks once a scan is active: the slot is in range and holds a projection, and `out` holds
 // rows * cols floats.
-void check_projection_copy(std::uint32_t slot, bool occupied, std::size_t out_size, const ScanGeometry& geometry);
+// `method` ("copy_projection" or "copy_corrected_projection") starts every message.
+void check_projection_copy(const char* method, std::uint32_t slot, bool occupied, std::size_t out_size,
+                           const ScanGeometry& geometry);
 
 // What sweep_center checks once a scan is active (engine.hpp): xy_row < rows; 1..kMaxSweepCandidates finite
 // candidates; a region of 1..kMaxSweepSide pixels on a side inside the cols x cols axial slice; `out` holds
