@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <utility>
+#include <vector>
 
 #include "tomolive/kernels/cpu_zinger_filter.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
@@ -57,18 +59,14 @@ void CpuProjectionProcessor::configure(const ProcessingParams& processing, float
     }
   }
   if (processing.rings.enabled && ring_offsets_.empty()) ring_offsets_.assign(std::size_t{rows_} * cols_, 0.f);
+  const HalfAcquisition& half = processing.half_acquisition;
+  std::vector<float> weights = half.enabled ? half_acquisition_weights(half, cols_, axis_col) : std::vector<float>{};
 
   if (!response.empty()) {
     for (const auto& worker : workers_) worker->filter.set_response(processing.window, response);
   }
   detector_ = DetectorColumns::of(processing, cols_);
-  const HalfAcquisition& half = processing.half_acquisition;
-  if (half.enabled) {
-    for (std::uint32_t c = 0; c < cols_; ++c) {
-      weights_[c] = half_acquisition_weight(static_cast<float>(c) - axis_col, axis_col, half.detector_col0,
-                                            half.detector_cols);
-    }
-  }
+  if (half.enabled) weights_ = std::move(weights);
   processing_ = processing;
 }
 

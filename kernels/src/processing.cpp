@@ -83,4 +83,13 @@ void check_processing(const ProcessingParams& p, std::uint32_t cols) {
   }
 }
 
+std::vector<float> half_acquisition_weights(const HalfAcquisition& half, std::uint32_t cols, float axis_col) {
+  std::vector<float> weights(cols);
+  for (std::uint32_t c = 0; c < cols; ++c) {
+    weights[c] = half_acquisition_weight(static_cast<float>(c) - axis_col, axis_col, half.detector_col0,
+                                         half.detector_cols);
+  }
+  return weights;
+}
+
 }  // namespace tomolive::kernels

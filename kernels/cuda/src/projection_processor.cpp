@@ -30,11 +30,7 @@ void ProjectionProcessor::configure(const ProcessingParams& processing, float ax
   ramp_.set_window(processing.window);
   const HalfAcquisition& half = processing.half_acquisition;
   if (half.enabled) {
-    std::vector<float> weights(cols_);
-    for (std::uint32_t col = 0; col < cols_; ++col) {
-      weights[col] = half_acquisition_weight(static_cast<float>(col) - axis_col, axis_col, half.detector_col0,
-                                             half.detector_cols);
-    }
+    const std::vector<float> weights = half_acquisition_weights(half, cols_, axis_col);
     // From pageable memory: staged before the call returns, ordered after the work that reads the previous weights.
     TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(column_weights_.get(), weights.data(), weights.size() * sizeof(float),
                                         cudaMemcpyHostToDevice, stream_));

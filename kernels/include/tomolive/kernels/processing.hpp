@@ -38,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tomolive/kernels/host_device.hpp"
 
@@ -168,6 +169,9 @@ TOMOLIVE_HD inline float half_acquisition_weight(float u, float axis, std::uint3
   if (su < -h) return 0.f;
   return 0.5f + 0.5f * sinf(1.57079632679f * su / h);
 }
+
+// half_acquisition_weight() of every column 0..cols-1 of a frame whose axis lies at column axis_col (pixels).
+std::vector<float> half_acquisition_weights(const HalfAcquisition& half, std::uint32_t cols, float axis_col);
 
 // Whether the zinger filter replaces attenuation `a` whose 3 x 3 median is `median`: |exp(median - a) - 1| >
 // threshold.
