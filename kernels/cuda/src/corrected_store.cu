@@ -5,35 +5,13 @@
 #include <utility>
 
 #include "cuda_check.hpp"
-#include "pixel_type_dispatch.hpp"
 #include "store_cell.cuh"
 #include "tomolive/kernels/engine.hpp"
-#include "tomolive/kernels/preprocess.hpp"
 
 namespace tomolive::kernels::cuda {
 namespace {
 
 constexpr unsigned kThreads = 256;
-
-__device__ __forceinline__ void set_value(float* out, std::size_t k, float value) { out[k] = value; }
-__device__ __forceinline__ void set_value(__half* out, std::size_t k, float value) { out[k] = __float2half_rn(value); }
-__device__ __forceinline__ float get_value(const float* in, std::size_t k) { return in[k]; }
-__device__ __forceinline__ float get_value(const __half* in, std::size_t k) { return __half2float(in[k]); }
-
-// Mapping: grid (ceil(cols / 256), rows), one thread per pixel. Reads raw (itemsize bytes), dark and flat (4 + 4),
-// writes one value (4 or 2 bytes).
-template <class Raw, class Value>
-__global__ void __launch_bounds__(kThreads) attenuation_kernel(const Raw* __restrict__ raw, std::uint32_t cols,
-                                                               const float* __restrict__ dark,
-                                                               const float* __restrict__ flat,
-                                                               Value* __restrict__ slot_values) {
-  const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
-  if (col >= cols) return;
-  const std::size_t pixel = std::size_t{blockIdx.y} * cols + col;
-  bool clamped = false;
-  set_value(slot_values, pixel,
-            attenuation(static_cast<float>(raw[pixel]), dark[pixel], flat[pixel], kMinTransmission, clamped));
-}
 
 // Mapping: grid (ceil(cols / 256), rows), one thread per value; frame row r at r * pitch.
 template <class Value>
@@ -67,17 +45,10 @@ std::uint64_t CorrectedStore::bytes(std::uint32_t slots, std::uint32_t rows, std
   return std::uint64_t{slots} * rows * cols * (type == StoreType::float32 ? sizeof(float) : sizeof(__half));
 }
 
-void CorrectedStore::write_attenuation(std::uint32_t slot, const void* raw, PixelType type, const float* dark,
-                                       const float* flat, cudaStream_t stream) {
-  if (rows_ == 0 || cols_ == 0) return;
-  const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
-  visit_pixel_type(type, [&]<class Raw>(Raw) {
-    visit_value_type(type_, [&]<class Value>(Value) {
-      attenuation_kernel<Raw, Value><<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols_, dark, flat,
-                                                                     slot_values<Value>(slot));
-      TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_attenuation");
-    });
-  });
+void* CorrectedStore::slot_data(std::uint32_t slot) {
+  void* data = nullptr;
+  visit_value_type(type_, [&]<class Value>(Value) { data = slot_values<Value>(slot); });
+  return data;
 }
 
 void CorrectedStore::write(std::uint32_t slot, const float* frame, std::uint32_t pitch, cudaStream_t stream) {

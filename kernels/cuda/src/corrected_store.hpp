@@ -15,7 +15,6 @@
 
 #include "device_resources.hpp"
 #include "projection_store.hpp"
-#include "tomolive/kernels/frame_view.hpp"
 
 namespace tomolive::kernels::cuda {
 
@@ -31,10 +30,9 @@ class CorrectedStore {
 
   StoreType type() const { return type_; }
 
-  // Enqueues: slot `slot` = attenuation(raw, dark, flat) per pixel (raw: rows x cols pixels of `type`, dark and flat:
-  // rows x cols floats, all device memory). Clamped pixels are not counted here (the filter path counts them).
-  void write_attenuation(std::uint32_t slot, const void* raw, PixelType type, const float* dark, const float* flat,
-                         cudaStream_t stream);
+  // The first value of `slot` (device memory; float or __half as type() says), for kernels that write a slot while
+  // doing other work (the fused filter writes the attenuation it computes).
+  void* slot_data(std::uint32_t slot);
 
   // Enqueues: slot `slot` = the first cols values of each of the rows rows of `frame` (row r at frame + r * pitch).
   void write(std::uint32_t slot, const float* frame, std::uint32_t pitch, cudaStream_t stream);

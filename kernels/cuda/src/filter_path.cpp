@@ -47,9 +47,8 @@ void FilterPath::run(const void* raw, PixelType type, const float* dark, const f
                      CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot,
                      const ProcessingCounters& counters, const Marks& marks) {
   if (kind() == Kind::fused) {
-    fused_->filter_into(raw, type, dark, flat, store, slot, counters.clamped, stream_);
+    fused_->filter_into(raw, type, dark, flat, corrected, store, slot, counters.clamped, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
-    corrected.write_attenuation(slot, raw, type, dark, flat, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     return;
   }

@@ -41,14 +41,15 @@ __device__ __forceinline__ void exchange(Complex* transform, std::uint32_t t, Va
 // Mapping: grid (quads), 512 threads, 68 KiB of dynamic shared memory; block q filters detector rows 4q .. 4q + 3
 // into cell row q of the slot. Thread (p, t) reads columns 256 a + t (a < 8) of rows 4q + 2p and 4q + 2p + 1, and
 // writes the cells of columns 256 a + t for a = 4p .. 4p + 3: coalesced. Per pixel: raw (itemsize bytes), dark and
-// flat (4 + 4 bytes) read, a quarter of a cell (4 or 2 bytes) written; columns past cols and rows past `rows` read as
-// zero attenuation and are stored as zeros.
+// flat (4 + 4 bytes) read, its attenuation written to `corrected` (the slot's values in the corrected store, row-major
+// rows x cols: 4 or 2 bytes, coalesced like the reads) and a quarter of a cell (4 or 2 bytes) written; columns past
+// cols and rows past `rows` read as zero attenuation and are stored as zeros (in the cells only).
 template <class Raw, class Store>
 __global__ void __launch_bounds__(kThreads)
     fused_ramp_filter_kernel(const Raw* __restrict__ raw, std::uint32_t rows, std::uint32_t cols, std::uint32_t pitch,
                              const float* __restrict__ dark, const float* __restrict__ flat,
-                             const float* __restrict__ response, typename Store::Cell* __restrict__ slot_cells,
-                             unsigned long long* __restrict__ clamped) {
+                             const float* __restrict__ response, typename Store::Value* __restrict__ corrected,
+                             typename Store::Cell* __restrict__ slot_cells, unsigned long long* __restrict__ clamped) {
   extern __shared__ Complex shared[];
   const std::uint32_t p = threadIdx.x / fft::kThreads;
   const std::uint32_t t = threadIdx.x % fft::kThreads;
@@ -72,9 +73,11 @@ __global__ void __launch_bounds__(kThreads)
     }
 #pragma unroll
     for (unsigned a = 0; a < fft::kHalfValues; ++a) {
-      const bool in = row < rows && 256 * a + t < cols;
+      const std::uint32_t col = 256 * a + t;
+      const bool in = row < rows && col < cols;
       bool was_clamped = false;
       const float value = attenuation(raw_value[a], dark_value[a], flat_value[a], kMinTransmission, was_clamped);
+      if (in) set_value(corrected, std::size_t{row} * cols + col, value);
       (h == 0 ? v[a].re : v[a].im) = in ? value : 0.f;
       clamped_here += in && was_clamped ? 1u : 0u;
     }
@@ -150,20 +153,24 @@ FusedRampFilter::FusedRampFilter(std::uint32_t cols) : cols_(cols), response_(ch
 std::uint64_t FusedRampFilter::estimate_bytes() { return FilterResponseTable::bytes(fft::kLength); }
 
 void FusedRampFilter::filter_into(const void* raw, PixelType type, const float* dark, const float* flat,
-                                  ProjectionStore& store, std::uint32_t slot, unsigned long long* clamped,
-                                  cudaStream_t stream) const {
+                                  CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot,
+                                  unsigned long long* clamped, cudaStream_t stream) const {
   const StoreLayout& layout = store.layout();
   if (layout.cols != cols_) {
     throw EngineError("FusedRampFilter: made for " + std::to_string(cols_) + " columns, the store has " +
                       std::to_string(layout.cols));
   }
+  if (corrected.type() != store.type()) {
+    throw EngineError("FusedRampFilter: the corrected store's precision differs from the projection store's");
+  }
   if (layout.quads == 0) return;
   void* cells = store.slot_cells(slot);
+  void* values = corrected.slot_data(slot);
   visit_pixel_type(type, [&]<class Raw>(Raw) {
     visit_store_type(store.type(), [&]<class Store>(Store) {
       fused_ramp_filter_kernel<Raw, Store><<<layout.quads, kThreads, kSharedBytes, stream>>>(
           static_cast<const Raw*>(raw), layout.rows, layout.cols, layout.pitch, dark, flat, response_.get(),
-          static_cast<typename Store::Cell*>(cells), clamped);
+          static_cast<typename Store::Value*>(values), static_cast<typename Store::Cell*>(cells), clamped);
       TOMOLIVE_CUDA_CHECK_LAUNCH("fused_ramp_filter");
     });
   });

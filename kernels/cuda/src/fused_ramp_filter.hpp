@@ -1,12 +1,13 @@
 // FusedRampFilter: one kernel per projection that does what the staged path does in three (frame_preprocess,
-// GpuRampFilter, ProjectionStore::write): flat-field correction and -log (attenuation(), preprocess.hpp), the ramp
+// GpuRampFilter, ProjectionStore::write, CorrectedStore::write): flat-field correction and -log (attenuation(),
+// preprocess.hpp), kept in the slot's corrected store as computed, the ramp
 // filter of ramp_filter.hpp (each row zero-padded to padded_length(cols) = 4096, multiplied by
 // filter_response(4096, window), as the CPU engine's filter) and the conversion into one slot of the projection store. Each block takes one
 // quad of 4 detector rows, i.e. one row of store cells; its 512 threads filter the quad's rows as two complex
 // 4096-point transforms of 256 threads each (rows 4q + 4q+1 and 4q+2 + 4q+3 as real and imaginary parts: the ramp
 // response is real and even, so the two filtered rows come back apart) in registers and shared memory (fft4096.hpp).
 // Device memory traffic per projection: the raw frame, dark and flat read once, the slot written once (2048^2, uint16
-// frames, float16 store: 8 + 16 + 16 + 8 = 48 MB).
+// frames, float16 stores: 8 + 16 + 16 + 8 = 48 MB, plus 8 MB for the corrected store).
 //
 // Only for detectors whose padded length is 4096 (1025..2048 columns: every target workload); FilterPath chooses
 // between this and the staged path. Thread safety: one owner; work is ordered by the stream passed in.
@@ -16,6 +17,7 @@
 
 #include <cstdint>
 
+#include "corrected_store.hpp"
 #include "filter_response_table.hpp"
 #include "projection_store.hpp"
 #include "tomolive/kernels/frame_view.hpp"
@@ -40,11 +42,12 @@ class FusedRampFilter {
   static std::uint64_t estimate_bytes();
 
   // Enqueues on `stream`: `raw` (store.layout().rows x cols pixels of `type`, device memory), corrected with `dark` and
-  // `flat` (rows x cols floats, detector counts), -log, ramp-filtered and written into every cell of `slot` of
-  // `store` (columns cols .. pitch - 1 and rows past the detector as zeros). Adds the number of clamped pixels
-  // (attenuation()) to *clamped.
-  void filter_into(const void* raw, PixelType type, const float* dark, const float* flat, ProjectionStore& store,
-                   std::uint32_t slot, unsigned long long* clamped, cudaStream_t stream) const;
+  // `flat` (rows x cols floats, detector counts), -log, written into `slot` of `corrected`, ramp-filtered and written
+  // into every cell of `slot` of `store` (columns cols .. pitch - 1 and rows past the detector as zeros). Adds the
+  // number of clamped pixels (attenuation()) to *clamped. Throws EngineError when the two stores' precisions differ.
+  void filter_into(const void* raw, PixelType type, const float* dark, const float* flat, CorrectedStore& corrected,
+                   ProjectionStore& store, std::uint32_t slot, unsigned long long* clamped,
+                   cudaStream_t stream) const;
 
  private:
   std::uint32_t cols_;

@@ -43,6 +43,12 @@ __device__ __forceinline__ std::uint32_t opaque(std::uint32_t x) {
   return y;
 }
 
+// Element k of a corrected store (corrected_store.hpp: float, or half rounded to nearest), written and read as float.
+__device__ __forceinline__ void set_value(float* out, std::size_t k, float value) { out[k] = value; }
+__device__ __forceinline__ void set_value(__half* out, std::size_t k, float value) { out[k] = __float2half_rn(value); }
+__device__ __forceinline__ float get_value(const float* in, std::size_t k) { return in[k]; }
+__device__ __forceinline__ float get_value(const __half* in, std::size_t k) { return __half2float(in[k]); }
+
 // The vertical kernel's interpolation, per store type: kEntriesPerStep entries are added at once; Sign holds an entry's
 // sign (+1 add, -1 remove, 0 for a missing entry of the last step) as the weights need it (computed once per entry);
 // weights(offset, sign, on) gives the weights of a position's cell (zero off the detector, on false: a select, no
@@ -52,6 +58,7 @@ __device__ __forceinline__ std::uint32_t opaque(std::uint32_t x) {
 // float32 store: a cell is a float4, lanes x, y, z, w = rows 4q .. 4q + 3.
 struct StoreF32 {
   using Cell = float4;
+  using Value = float;  // an element of the corrected store of this precision (corrected_store.hpp)
   static constexpr unsigned kEntriesPerStep = 1;
   static __device__ __forceinline__ Cell pack(float r0, float r1, float r2, float r3) {
     return make_float4(r0, r1, r2, r3);
@@ -91,6 +98,7 @@ struct StoreF32 {
 // 4q + 3 likewise in .y. Values are rounded to nearest when stored.
 struct StoreF16 {
   using Cell = uint2;
+  using Value = __half;  // an element of the corrected store of this precision (corrected_store.hpp)
   static constexpr unsigned kEntriesPerStep = 2;
   static __device__ __forceinline__ Cell pack(float r0, float r1, float r2, float r3) {
     const __half2 lo = __floats2half2_rn(r0, r1);
