@@ -301,6 +301,8 @@ MapWriter scan_status_map(const ScanStatus& scan) {
       .field("rows", scan.rows)
       .field("cols", scan.cols)
       .field("window", scan.window)
+      .field("half_acquisition", scan.half_acquisition)
+      .field("slice_cols", scan.slice_cols)
       .field("darks_received", scan.darks_received)
       .field("darks_expected", scan.darks_expected)
       .field("flats_received", scan.flats_received)
@@ -334,6 +336,8 @@ ScanStatus read_scan_status(MapReader fields) {
   scan.rows = fields.required<std::uint32_t>("rows");
   scan.cols = fields.required<std::uint32_t>("cols");
   scan.window = fields.required<std::uint32_t>("window");
+  scan.half_acquisition = fields.required<bool>("half_acquisition");
+  scan.slice_cols = fields.required<std::uint32_t>("slice_cols");
   scan.darks_received = fields.required<std::uint32_t>("darks_received");
   scan.darks_expected = fields.required<std::uint32_t>("darks_expected");
   scan.flats_received = fields.required<std::uint32_t>("flats_received");

@@ -1,4 +1,5 @@
 // Data messages (detector -> daemon): begin, dark/flat/projection frames, end; and the payload rule of a frame.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -63,6 +64,7 @@ ScanBegin read_begin(MapReader& fields) {
   begin.streams = fields.optional<std::uint32_t>("streams").value_or(1);
   begin.center_offset_px = fields.optional<double>("center_offset_px").value_or(0.0);
   begin.pixel_size_um = fields.optional<double>("pixel_size_um");
+  begin.half_acquisition = fields.optional<bool>("half_acquisition").value_or(false);
   return begin;
 }
 
@@ -106,6 +108,41 @@ std::optional<Error> check_angles(const ScanBegin& begin) {
   return std::nullopt;
 }
 
+// The angles of the scan's store slots (window, or all projections) span one full turn: slots x step (a range), or
+// the first `slots` table entries' span x slots / (slots - 1) (a table), is 360 degrees within half a step.
+bool slots_cover_one_turn(const ScanBegin& begin) {
+  constexpr double kTurnDeg = 360.0;
+  const std::uint32_t slots = begin.window > 0 ? begin.window : begin.num_projections;
+  if (slots < 2) return false;
+  double turn = 0.0;
+  if (const auto* table = std::get_if<AngleTable>(&begin.angles)) {
+    const auto first = table->angles_deg.begin();
+    const auto [low, high] = std::minmax_element(first, first + slots);
+    turn = (*high - *low) * slots / (slots - 1.0);
+  } else {
+    turn = std::abs(std::get<AngleRange>(begin.angles).step_deg) * slots;
+  }
+  return std::abs(turn - kTurnDeg) <= 0.5 * kTurnDeg / slots;
+}
+
+// A half-acquisition begin's rules on top of the others: one full turn, and an axis far enough off the centre for
+// the daemon to widen the frames (|offset| < cols / 2 was checked before).
+std::optional<Error> check_half_acquisition(const ScanBegin& begin) {
+  if (!begin.half_acquisition) return std::nullopt;
+  if (!slots_cover_one_turn(begin)) {
+    return Error{ErrorCode::invalid_geometry,
+                 "half_acquisition needs the angles of the " +
+                     std::string(begin.window > 0 ? "window" : "projections") +
+                     " to cover one full turn (360 degrees within half a step); this scan's do not"};
+  }
+  if (std::abs(begin.center_offset_px) < kMinHalfAcquisitionOffsetPx) {
+    return invalid_geometry("center_offset_px", detail::format_number(begin.center_offset_px),
+                            "|center_offset_px| >= " + detail::format_number(kMinHalfAcquisitionOffsetPx) +
+                                " with half_acquisition (the axis must sit off the detector's centre)");
+  }
+  return std::nullopt;
+}
+
 // The limits of a begin (invalid_geometry); field types were checked while reading.
 std::optional<Error> check_geometry(const ScanBegin& begin) {
   const std::string pixels_per_side = range_text(1, kMaxDetectorPixelsPerSide);
@@ -140,7 +177,7 @@ std::optional<Error> check_geometry(const ScanBegin& begin) {
   if (begin.pixel_size_um && !(std::isfinite(*begin.pixel_size_um) && *begin.pixel_size_um > 0.0)) {
     return invalid_geometry("pixel_size_um", detail::format_number(*begin.pixel_size_um), "a finite value > 0");
   }
-  return std::nullopt;
+  return check_half_acquisition(begin);
 }
 
 FrameHeader read_frame(FrameKind kind, MapReader& fields) {
@@ -230,6 +267,7 @@ Bytes encode(const ScanBegin& begin) {
       .field("streams", begin.streams)
       .field("center_offset_px", begin.center_offset_px)
       .optional("pixel_size_um", begin.pixel_size_um);
+  if (begin.half_acquisition) header.field("half_acquisition", true);
   return header.bytes();
 }
 

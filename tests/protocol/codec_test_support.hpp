@@ -97,6 +97,8 @@ inline Status sample_status() {
   scan.rows = 4;
   scan.cols = 6;
   scan.window = 0;
+  scan.half_acquisition = true;
+  scan.slice_cols = 9;
   scan.darks_received = 2;
   scan.darks_expected = 2;
   scan.flats_received = 3;
@@ -118,7 +120,7 @@ inline Status sample_status() {
   status.processing.zingers = {true, 0.25};
   status.processing.phase = {true, 25.0, 0.35, 0.65, 250.0};
   status.processing.rings = {false, 31};
-  status.processing.half_acquisition = {true, 1, 4};
+  status.processing.half_acquisition = {true, 3, 6};  // the 6 detector columns of 9
   return status;
 }
 

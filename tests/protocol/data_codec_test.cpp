@@ -69,6 +69,7 @@ TEST(DataCodecTest, BeginOmittingOptionalKeysGetsDefaults) {
   EXPECT_EQ(begin.streams, 1u);
   EXPECT_EQ(begin.center_offset_px, 0.0);
   EXPECT_FALSE(begin.pixel_size_um.has_value());
+  EXPECT_FALSE(begin.half_acquisition);
 }
 
 TEST(DataCodecTest, FramesOfEveryKindRoundTripWithAndWithoutOptionalFields) {
@@ -276,6 +277,7 @@ TEST(DataCodecTest, BeginFieldsOfTheWrongTypeAreNamed) {
           {"window", packed(-1), {"negative int -1", uint32_range}},
           {"center_offset_px", packed(std::string("0")), {"str \"0\"", "a number"}},
           {"pixel_size_um", packed(true), {"bool true", "a number"}},
+          {"half_acquisition", packed(1), {"positive int 1", "a bool"}},
       });
   expect_wrong_field_type(
       encode(sample_begin_with_table()),
@@ -454,6 +456,71 @@ TEST(DataCodecTest, CenterOffsetWithinTheDetector) {
   }
   begin.center_offset_px = -2.99;
   EXPECT_TRUE(IsOk(decode_begin(begin)));
+}
+
+// A valid half-acquisition begin: 8 projections over one full turn, the axis 1.25 px left of the centre of 6 columns.
+ScanBegin sample_half_acquisition_begin() {
+  ScanBegin begin = sample_begin_with_range();
+  begin.angles = AngleRange{0.0, 45.0};
+  begin.half_acquisition = true;
+  return begin;
+}
+
+TEST(DataCodecTest, HalfAcquisitionRoundTripsAndIsWrittenOnlyWhenTrue) {
+  const ScanBegin begin = sample_half_acquisition_begin();
+  const Bytes bytes = encode(begin);
+  EXPECT_EQ(decode_as<ScanBegin>(bytes), begin);
+  const auto has_key = [](const Bytes& header) {
+    const std::vector<std::string> keys = RawHeader(header).keys();
+    return std::count(keys.begin(), keys.end(), "half_acquisition") == 1;
+  };
+  EXPECT_TRUE(has_key(bytes));
+  EXPECT_FALSE(has_key(encode(sample_begin_with_range())));
+  // An explicit false is the default.
+  const Bytes explicit_false =
+      RawHeader(encode(sample_begin_with_range())).set_raw("half_acquisition", packed(false)).bytes();
+  EXPECT_FALSE(decode_as<ScanBegin>(explicit_false).half_acquisition);
+}
+
+TEST(DataCodecTest, HalfAcquisitionNeedsOneFullTurn) {
+  ScanBegin begin = sample_half_acquisition_begin();
+  for (double step : {22.5, 40.0, 50.0, 90.0}) {  // 180, 320, 400 and 720 degrees over 8 projections
+    begin.angles = AngleRange{0.0, step};
+    EXPECT_TRUE(IsError(decode_begin(begin), ErrorCode::invalid_geometry, {"half_acquisition", "360 degrees"}))
+        << "step " << step;
+  }
+  for (double step : {45.0, -45.0, 44.0, 46.0}) {  // within half a step (22.5 degrees) of one turn
+    begin.angles = AngleRange{10.0, step};
+    EXPECT_TRUE(IsOk(decode_begin(begin))) << "step " << step;
+  }
+  // A table: 8 entries 0..315 span one turn; 0..157.5 only half of one.
+  begin.angles = AngleTable{{0.0, 45.0, 90.0, 135.0, 180.0, 225.0, 270.0, 315.0}};
+  EXPECT_TRUE(IsOk(decode_begin(begin)));
+  begin.angles = AngleTable{{0.0, 22.5, 45.0, 67.5, 90.0, 112.5, 135.0, 157.5}};
+  EXPECT_TRUE(IsError(decode_begin(begin), ErrorCode::invalid_geometry, {"half_acquisition", "full turn"}));
+  // With a window the window's slots must cover the turn: 4 slots of 90 degrees.
+  begin.angles = AngleRange{0.0, 90.0};
+  begin.window = 4;
+  EXPECT_TRUE(IsOk(decode_begin(begin)));
+  begin.angles = AngleRange{0.0, 45.0};
+  EXPECT_TRUE(IsError(decode_begin(begin), ErrorCode::invalid_geometry, {"angles of the window"}));
+}
+
+TEST(DataCodecTest, HalfAcquisitionNeedsTheAxisOffTheCentre) {
+  ScanBegin begin = sample_half_acquisition_begin();  // 6 columns
+  for (double bad : {0.0, 0.2, -0.24}) {
+    begin.center_offset_px = bad;
+    EXPECT_TRUE(IsError(decode_begin(begin), ErrorCode::invalid_geometry,
+                        {"center_offset_px = " + number_text(bad), "|center_offset_px| >= 0.25 with half_acquisition"}));
+  }
+  for (double bad : {3.0, -3.5}) {  // the axis off the detector: the general rule
+    begin.center_offset_px = bad;
+    EXPECT_TRUE(IsError(decode_begin(begin), ErrorCode::invalid_geometry, {"|center_offset_px| < cols / 2 = 3"}));
+  }
+  for (double good : {0.25, -0.25, 2.9}) {
+    begin.center_offset_px = good;
+    EXPECT_TRUE(IsOk(decode_begin(begin))) << good;
+  }
 }
 
 TEST(DataCodecTest, PixelSizeIsPositive) {

@@ -273,9 +273,11 @@ void write_truth(const std::filesystem::path& dir, const sim::ScanSimulator& sca
   const auto write = [&](const char* name, const sim::Image& image) {
     sim::write_npy(dir / name, std::span<const float>(image.pixels), {image.rows, image.cols});
   };
-  write("xy.npy", sim::truth_xy(scan.phantom(), spec.rows, spec.cols, xy_row, kTruthSupersample));
-  write("xz.npy", sim::truth_xz(scan.phantom(), spec.rows, spec.cols, 0.0, kTruthSupersample));
-  write("yz.npy", sim::truth_yz(scan.phantom(), spec.rows, spec.cols, 0.0, kTruthSupersample));
+  // As wide as the daemon's slices (wider than the detector with half acquisition).
+  const std::uint32_t n = spec.slice_cols();
+  write("xy.npy", sim::truth_xy(scan.phantom(), spec.rows, n, xy_row, kTruthSupersample));
+  write("xz.npy", sim::truth_xz(scan.phantom(), spec.rows, n, 0.0, kTruthSupersample));
+  write("yz.npy", sim::truth_yz(scan.phantom(), spec.rows, n, 0.0, kTruthSupersample));
   write_parameters(dir / "params.txt", scan, xy_row, raw_row);
 }
 

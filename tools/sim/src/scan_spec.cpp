@@ -33,14 +33,23 @@ std::optional<std::string> validate(const ScanSpec& spec) {
     return "center offset " + std::to_string(spec.center_offset_px) + " px (announced " + std::to_string(announced) +
            "): expected finite, |offset| <= 0.45 * cols - 1 = " + std::to_string(max_offset);
   }
-  if (spec.half_acquisition && !(spec.range_deg == 360.0 && spec.center_offset_px != 0.0)) {
-    return "half acquisition needs a 360 degree range and a non-zero center offset; got " +
-           std::to_string(spec.range_deg) + " degrees, offset " + std::to_string(spec.center_offset_px) + " px";
+  if (spec.half_acquisition && !(spec.range_deg == 360.0 && spec.center_offset_px != 0.0 &&
+                                 std::abs(announced) >= kMinHalfAcquisitionOffsetPx)) {
+    return "half acquisition needs a 360 degree range, a non-zero center offset and an announced offset of at least " +
+           std::to_string(kMinHalfAcquisitionOffsetPx) + " px; got " + std::to_string(spec.range_deg) +
+           " degrees, offset " + std::to_string(spec.center_offset_px) + " px (announced " +
+           std::to_string(announced) + ")";
   }
   if (!(spec.photons > 0.0 && std::isfinite(spec.photons))) {
     return "photons " + std::to_string(spec.photons) + ": expected a positive count";
   }
   return std::nullopt;
+}
+
+std::uint32_t ScanSpec::slice_cols() const {
+  if (!half_acquisition) return cols;
+  const double announced = announced_center_offset_px.value_or(center_offset_px);
+  return cols + static_cast<std::uint32_t>(std::lround(2.0 * std::abs(announced)));
 }
 
 protocol::ScanBegin make_scan_begin(const ScanSpec& spec) {
@@ -57,6 +66,7 @@ protocol::ScanBegin make_scan_begin(const ScanSpec& spec) {
   begin.window = spec.turns > 1 ? spec.projections_per_turn : 0;
   begin.streams = spec.streams;
   begin.center_offset_px = spec.announced_center_offset_px.value_or(spec.center_offset_px);
+  begin.half_acquisition = spec.half_acquisition;
   return begin;
 }
 

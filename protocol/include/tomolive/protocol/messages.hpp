@@ -28,6 +28,9 @@ inline constexpr std::uint32_t kMaxDetectorPixelsPerSide = 16384;
 inline constexpr std::uint32_t kMaxProjections = 1'000'000;
 inline constexpr std::uint32_t kMaxReferenceFrames = 10'000;  // darks or flats per scan
 inline constexpr std::uint32_t kMaxStreams = 64;               // data connections one scan may arrive on
+// Smallest |center_offset_px| of a half-acquisition begin, detector pixels: the daemon widens each frame by
+// round(2 |offset|) columns, so a smaller offset would widen nothing.
+inline constexpr double kMinHalfAcquisitionOffsetPx = 0.25;
 
 enum class Dtype : std::uint8_t { uint8, uint16, uint32, float32 };
 
@@ -111,6 +114,9 @@ struct ScanBegin {
   std::uint32_t streams = 1;
   double center_offset_px = 0.0;  // initial rotation-axis offset from (cols - 1) / 2, in detector pixels
   std::optional<double> pixel_size_um;  // detector pixel size at the sample, micrometres
+  // A 360 degree scan whose axis sits off the detector's centre, by center_offset_px, so that the detector sees one
+  // side of the object plus an overlap (extended field of view; PROTOCOL.md 5.1 gives the rules).
+  bool half_acquisition = false;
 
   bool operator==(const ScanBegin&) const = default;
 };
@@ -349,6 +355,9 @@ struct ScanStatus {
   std::uint32_t rows = 0;
   std::uint32_t cols = 0;
   std::uint32_t window = 0;
+  bool half_acquisition = false;  // from the begin
+  // Columns of the reconstructed slices (N): cols, or the widened frame's width in a half-acquisition scan.
+  std::uint32_t slice_cols = 0;
   std::uint32_t darks_received = 0, darks_expected = 0;
   std::uint32_t flats_received = 0, flats_expected = 0;
   std::uint32_t projections_received = 0, projections_expected = 0;

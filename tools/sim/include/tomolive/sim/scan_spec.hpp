@@ -46,6 +46,9 @@ struct ScanSpec {
   // Angle of projection k, degrees.
   double angle_deg(std::uint32_t k) const { return k * angle_step_deg(); }
   DetectorGeometry geometry() const { return {rows, cols, center_offset_px}; }
+  // Columns N of the daemon's slices (PROTOCOL.md 5.1): cols, or with half acquisition the widened frame's
+  // cols + round(2 |announced offset|).
+  std::uint32_t slice_cols() const;
   FieldOfView field_of_view() const {
     return half_acquisition ? FieldOfView::half_acquisition : FieldOfView::detector;
   }
@@ -55,7 +58,8 @@ struct ScanSpec {
 // [1, protocol::kMaxProjections], darks and flats <= protocol::kMaxReferenceFrames, streams in
 // [1, protocol::kMaxStreams], range in (0, 360], finite offsets
 // with |offset| < 0.45 * cols - 1 (so the phantom fits), photons > 0; half acquisition only over 360 degrees with a
-// non-zero offset. Returns nullopt if valid, else the reason.
+// non-zero offset and an announced one of at least protocol::kMinHalfAcquisitionOffsetPx. Returns nullopt if valid,
+// else the reason.
 std::optional<std::string> validate(const ScanSpec& spec);
 
 // The begin message of the scan: uint16 frames, angles as start 0 + step, window as described above.
