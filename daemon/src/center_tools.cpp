@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 #include <string>
 
 #include "tomolive/kernels/engine_checks.hpp"
@@ -28,7 +29,20 @@ struct SlotAngle {
   double angle;  // wrapped
 };
 
+using SlotPairs = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+
+// Projections gathered first, second, first, second, ... as pairs.
+std::vector<kernels::OpposedPair> as_pairs(const std::vector<std::vector<float>>& kept) {
+  std::vector<kernels::OpposedPair> opposed;
+  for (std::size_t i = 0; i + 1 < kept.size(); i += 2) opposed.push_back({kept[i], kept[i + 1]});
+  return opposed;
+}
+
 }  // namespace
+
+CenterTools::CenterTools(kernels::Engine& engine, const ScanSession& session)
+    : engine_(engine), geometry_(session.engine_geometry()), layout_(session.layout()),
+      half_acquisition_(session.begin().half_acquisition), announced_offset_px_(session.begin().center_offset_px) {}
 
 kernels::SliceRegion CenterTools::central_square(std::uint32_t side) const {
   side = std::min(side, geometry_.cols);
@@ -38,11 +52,11 @@ kernels::SliceRegion CenterTools::central_square(std::uint32_t side) const {
 
 std::variant<kernels::CenterEstimate, Error> CenterTools::estimate(protocol::CenterMethod method) {
   if (engine_.projections_in_store() == 0) return invalid("no projection has been reconstructed yet");
-  if (method == protocol::CenterMethod::registration) return by_registration();
-  return by_metric();
+  if (method == protocol::CenterMethod::metric) return by_metric();
+  return half_acquisition_ ? by_half_acquisition_registration() : by_registration();
 }
 
-std::variant<kernels::CenterEstimate, Error> CenterTools::by_registration() {
+std::variant<SlotPairs, Error> CenterTools::opposed_slots() const {
   // Stored slots and their angles; pairs are 180 degrees apart within a quarter of the angular step.
   std::vector<SlotAngle> stored;
   for (std::uint32_t slot = 0; slot < geometry_.slots; ++slot) {
@@ -62,40 +76,85 @@ std::variant<kernels::CenterEstimate, Error> CenterTools::by_registration() {
     return invalid("registration needs two stored projections 180 degrees apart (within a quarter step); the " +
                    std::to_string(stored.size()) + " stored projections have none yet");
   }
-  // At most kMaxPairs pairs, spread over the angles; at most kMaxRegistrationRows rows, spread over the detector.
   const std::size_t used_pairs = std::min<std::size_t>(pairs.size(), kMaxPairs);
-  const std::uint32_t row_step = (geometry_.rows + kMaxRegistrationRows - 1) / kMaxRegistrationRows;
-  const std::uint32_t rows = (geometry_.rows + row_step - 1) / row_step;
-  const std::size_t frame = static_cast<std::size_t>(geometry_.rows) * geometry_.cols;
-  const std::size_t picked = static_cast<std::size_t>(rows) * geometry_.cols;
-  std::vector<float> projection(frame);
-  std::vector<std::vector<float>> kept;  // 2 per pair, row-subsampled
-  kept.reserve(2 * used_pairs);
-  for (std::size_t i = 0; i < used_pairs; ++i) {
-    const auto& [first, second] = pairs[i * pairs.size() / used_pairs];
+  SlotPairs spread;
+  for (std::size_t i = 0; i < used_pairs; ++i) spread.push_back(pairs[i * pairs.size() / used_pairs]);
+  return spread;
+}
+
+std::vector<std::vector<float>> CenterTools::gather(const SlotPairs& pairs, bool corrected,
+                                                    const FrameWindow& window) const {
+  std::vector<float> projection(static_cast<std::size_t>(geometry_.rows) * geometry_.cols);
+  std::vector<std::vector<float>> kept;
+  kept.reserve(2 * pairs.size());
+  for (const auto& [first, second] : pairs) {
     for (const std::uint32_t slot : {first, second}) {
-      engine_.copy_projection(slot, projection);
-      std::vector<float>& out = kept.emplace_back(picked);
-      for (std::uint32_t r = 0; r < rows; ++r) {
-        std::copy_n(projection.begin() + static_cast<std::ptrdiff_t>(r * row_step) * geometry_.cols, geometry_.cols,
-                    out.begin() + static_cast<std::ptrdiff_t>(r) * geometry_.cols);
+      if (corrected) {
+        engine_.copy_corrected_projection(slot, projection);
+      } else {
+        engine_.copy_projection(slot, projection);
+      }
+      std::vector<float>& out = kept.emplace_back(static_cast<std::size_t>(window.rows) * window.cols);
+      for (std::uint32_t r = 0; r < window.rows; ++r) {
+        const std::size_t row = window.row0 + std::size_t{r} * window.row_step;
+        std::copy_n(projection.begin() + static_cast<std::ptrdiff_t>(row * geometry_.cols + window.col0), window.cols,
+                    out.begin() + static_cast<std::ptrdiff_t>(r) * window.cols);
       }
     }
   }
-  std::vector<kernels::OpposedPair> opposed;
-  for (std::size_t i = 0; i < used_pairs; ++i) opposed.push_back({kept[2 * i], kept[2 * i + 1]});
-  const auto estimate = kernels::estimate_center_by_registration(opposed, rows, geometry_.cols);
+  return kept;
+}
+
+std::variant<kernels::CenterEstimate, Error> CenterTools::by_registration() {
+  auto pairs = opposed_slots();
+  if (auto* error = std::get_if<Error>(&pairs)) return *error;
+  // At most kMaxRegistrationRows rows, spread over the detector; the filtered projections (the whole frame: without
+  // half acquisition the engine's frames are the detector's).
+  FrameWindow window;
+  window.row_step = (geometry_.rows + kMaxRegistrationRows - 1) / kMaxRegistrationRows;
+  window.rows = (geometry_.rows + window.row_step - 1) / window.row_step;
+  window.cols = geometry_.cols;
+  const auto kept = gather(std::get<SlotPairs>(pairs), false, window);
+  const auto estimate = kernels::estimate_center_by_registration(as_pairs(kept), window.rows, window.cols);
   if (!estimate) return invalid("registration found no usable pair");
   return *estimate;
+}
+
+std::variant<kernels::CenterEstimate, Error> CenterTools::by_half_acquisition_registration() {
+  auto pairs = opposed_slots();
+  if (auto* error = std::get_if<Error>(&pairs)) return *error;
+  // The corrected (unweighted, unfiltered) projections in the detector's own columns, kHalfAcquisitionRows rows
+  // around the middle; the estimate is then in detector pixels already.
+  FrameWindow window;
+  window.rows = std::min(kHalfAcquisitionRows, geometry_.rows);
+  window.row0 = (geometry_.rows - window.rows) / 2;
+  window.col0 = layout_.detector_col0;
+  window.cols = layout_.detector_cols;
+  const auto kept = gather(std::get<SlotPairs>(pairs), true, window);
+  try {
+    const auto estimate = kernels::estimate_half_acquisition_center(as_pairs(kept), window.rows, window.cols,
+                                                                    announced_offset_px_, kHalfAcquisitionRangePx);
+    if (!estimate) {
+      return invalid("half-acquisition registration found no candidate within " +
+                     kernels::format_number(static_cast<float>(kHalfAcquisitionRangePx)) +
+                     " px of the announced offset with enough overlap");
+    }
+    return *estimate;
+  } catch (const std::invalid_argument& e) {
+    return invalid(std::string("half-acquisition registration: ") + e.what());
+  }
 }
 
 kernels::CenterEstimate CenterTools::by_metric() {
   const kernels::SliceRegion region = central_square(kMetricSide);
   const std::uint32_t xy_row = engine_.params().slices.xy_row;
   const double range = std::min(kMetricRangePx, 0.25 * geometry_.cols);
-  return kernels::estimate_center_by_metric(
+  // Candidates in the engine's offsets, around its frame's centre (where a half-acquisition axis was put).
+  kernels::CenterEstimate estimate = kernels::estimate_center_by_metric(
       [&](std::span<const float> offsets, std::span<float> out) { engine_.sweep_center(xy_row, offsets, region, out); },
       static_cast<std::size_t>(region.rows) * region.cols, range);
+  estimate.center_offset_px = layout_.detector_offset(estimate.center_offset_px);
+  return estimate;
 }
 
 std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter& request) {
@@ -119,15 +178,17 @@ std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter&
                      std::to_string(kernels::kMaxSweepSide));
     }
   }
-  std::vector<float> offsets;
+  std::vector<double> candidates;  // detector pixels
+  std::vector<float> offsets;      // the engine's
   for (std::uint32_t i = 0; i < request.count; ++i) {
     const double offset = request.start_offset_px + i * request.step_px;
-    if (std::abs(offset) >= 0.5 * geometry_.cols) {
+    if (std::abs(offset) >= 0.5 * layout_.detector_cols) {
       return invalid("candidate " + std::to_string(i) + " (offset " + kernels::format_number(static_cast<float>(offset)) +
                      " px) puts the axis outside the detector (|offset| < " +
-                     kernels::format_number(0.5F * static_cast<float>(geometry_.cols)) + " px expected)");
+                     kernels::format_number(0.5F * static_cast<float>(layout_.detector_cols)) + " px expected)");
     }
-    offsets.push_back(static_cast<float>(offset));
+    candidates.push_back(offset);
+    offsets.push_back(static_cast<float>(layout_.engine_offset(offset)));
   }
   const auto start = std::chrono::steady_clock::now();
   const std::size_t pixels = static_cast<std::size_t>(region.rows) * region.cols;
@@ -140,7 +201,7 @@ std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter&
   result.region = {region.row0, region.col0, region.rows, region.cols};
   std::size_t best = 0;
   for (std::size_t i = 0; i < offsets.size(); ++i) {
-    result.centers_px.push_back(offsets[i]);
+    result.centers_px.push_back(candidates[i]);
     result.metric.push_back(kernels::center_metric(std::span<const float>(*images).subspan(i * pixels, pixels)));
     if (result.metric[i] < result.metric[best]) best = i;
   }

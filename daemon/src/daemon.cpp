@@ -40,6 +40,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   EngineWorker::Options worker_options;
   worker_options.auto_center = config.auto_center;
   worker_options.processing = config.processing;
+  worker_options.frame_allocator = selection.frame_allocator;
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,

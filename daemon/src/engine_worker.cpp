@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/center_tools.hpp"
+#include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
@@ -53,7 +54,9 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
                            std::function<void()> on_slices_changed, Options options)
     : engine_(std::move(engine)), engine_name_(engine_->name()), inbox_(inbox), board_(board),
       reporter_(reporter), counters_(counters), on_slices_changed_(std::move(on_slices_changed)),
-      options_(options), processing_(options.processing), processing_status_(to_protocol(options.processing)) {
+      options_(options), processing_(options.processing),
+      widener_(options.frame_allocator ? options.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer)),
+      processing_status_(to_protocol(options.processing)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -150,12 +153,14 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
     return;
   }
   kernels::ReconParams params;
-  params.center_offset_px = static_cast<float>(begin.center_offset_px);
+  params.center_offset_px = static_cast<float>(session.layout().engine_offset(begin.center_offset_px));
   params.slices.xy_row = begin.rows / 2;
   params.processing = processing_;
+  params.processing.half_acquisition = session.engine_half_acquisition();
   try {
+    widener_.prepare(session.layout(), begin.rows, pixel_type(begin.dtype));
     engine_->begin_scan(geometry, params);
-  } catch (const kernels::EngineError& e) {
+  } catch (const std::exception& e) {
     // The plan fitted, so this is an engine failure (e.g. an allocation the free-memory figure promised).
     bump(counters_.scans_refused);
     session_.reset();  // the engine may have released the previous scan's data
@@ -173,6 +178,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   projections_since_refilter_ = 0;
   auto_center_done_ = false;
   auto_center_at_ = (geometry.slots + 1) / 2;
+  publish_processing_status();
   bump(counters_.scans_begun);
   reporter_.scan_event("scan_begun", begin.scan_id,
                        "begun" + (begin.name.empty() ? std::string() : " (" + begin.name + ")") + ": " +
@@ -181,6 +187,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
                            std::to_string(begin.num_darks) + " darks, " + std::to_string(begin.num_flats) +
                            " flats, " + std::to_string(begin.num_projections) + " projections" +
                            (begin.window > 0 ? ", window " + std::to_string(begin.window) : std::string()) +
+                           (begin.half_acquisition ? ", " + describe(session_->layout()) : std::string()) +
                            "; memory plan: " + describe(plan));
   snapshot_slices();  // subscribers see the new scan's (empty) slices and shapes at once
 }
@@ -201,7 +208,10 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
     return;
   }
   if (placement->out_of_order) bump(counters_.frames_out_of_order);
-  const kernels::FrameView view{item.pixels(), pixel_type(frame.dtype), frame.rows, frame.cols};
+  const kernels::FrameView received{item.pixels(), pixel_type(frame.dtype), frame.rows, frame.cols};
+  // Added columns: no signal in darks, transmission 1 in flats and projections (attenuation 0).
+  const kernels::FrameView view =
+      widener_.widen(received, frame.kind == FrameKind::dark ? WideningFill::zero : WideningFill::one);
   try {
     switch (frame.kind) {
       case FrameKind::dark:
@@ -288,9 +298,9 @@ protocol::Reply EngineWorker::do_set_center(const protocol::SetCenter& request) 
                            std::to_string(cols / 2) + " px expected)");
   }
   const auto start = std::chrono::steady_clock::now();
-  engine_->set_center(static_cast<float>(offset));
+  engine_->set_center(static_cast<float>(session_->layout().engine_offset(offset)));
   protocol::CenterResult result;
-  result.center_offset_px = engine_->params().center_offset_px;
+  result.center_offset_px = detector_center_offset();
   result.center_column_px = axis_of_zero_offset + result.center_offset_px;
   snapshot_slices();
   result.recompute_ms = elapsed_ms(start);
@@ -308,7 +318,7 @@ protocol::Reply EngineWorker::do_set_slices(const protocol::SetSlices& request) 
     return error_reply("set_slices", ErrorCode::no_active_scan, "no scan has begun: no slices to move");
   }
   const auto& begin = session_->begin();
-  const double half_width = 0.5 * (static_cast<double>(begin.cols) - 1.0);
+  const double half_width = 0.5 * (static_cast<double>(session_->layout().engine_cols) - 1.0);
   kernels::SlicePositions positions = engine_->params().slices;
   if (request.xy_row) {
     if (*request.xy_row >= begin.rows) {
@@ -362,7 +372,7 @@ EngineWorker::SweepAnswer EngineWorker::sweep_center(const protocol::SweepCenter
     if (!session_ || !engine_has_scan_) {
       return error_reply("sweep_center", ErrorCode::no_active_scan, "no scan has begun: nothing to sweep");
     }
-    auto swept = CenterTools(*engine_, session_->engine_geometry()).sweep(request);
+    auto swept = CenterTools(*engine_, *session_).sweep(request);
     if (auto* error = std::get_if<Error>(&swept)) return error_reply("sweep_center", error->code, error->message);
     auto& output = std::get<SweepOutput>(swept);
     spdlog::info("scan {}: center sweep of {} candidates from {:.2f} px in steps of {:.2f} px in {:.1f} ms; "
@@ -384,7 +394,7 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
     return error_reply("estimate_center", ErrorCode::no_active_scan, "no scan has begun: nothing to estimate from");
   }
   const auto start = std::chrono::steady_clock::now();
-  auto estimate = CenterTools(*engine_, session_->engine_geometry()).estimate(request.method);
+  auto estimate = CenterTools(*engine_, *session_).estimate(request.method);
   if (auto* error = std::get_if<Error>(&estimate)) return error_reply("estimate_center", error->code, error->message);
   const kernels::CenterEstimate& found = std::get<kernels::CenterEstimate>(estimate);
   protocol::CenterEstimateResult result;
@@ -436,7 +446,7 @@ protocol::Reply EngineWorker::set_processing(const protocol::SetProcessing& requ
 protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& request) {
   const kernels::ProcessingParams wanted = apply_update(processing_, request);
   try {
-    kernels::check_processing(wanted, engine_has_scan_ ? session_->engine_geometry().cols : 0);
+    kernels::check_processing(scan_processing(wanted), engine_has_scan_ ? session_->engine_geometry().cols : 0);
   } catch (const kernels::EngineError& e) {
     return error_reply("set_processing", ErrorCode::invalid_argument, e.what());
   }
@@ -446,11 +456,8 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
     snapshot_slices();
   }
   processing_ = wanted;
-  result.processing = to_protocol(processing_);
-  {
-    std::lock_guard lock(status_mutex_);
-    processing_status_ = result.processing;
-  }
+  publish_processing_status();
+  result.processing = processing();
   std::optional<std::uint64_t> scan_id;
   std::string message = "processing set to " + describe(processing_);
   if (engine_has_scan_) {
@@ -468,7 +475,7 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
 }
 
 protocol::RefilterResult EngineWorker::refilter_store(const kernels::ProcessingParams& params, std::string reason) {
-  const protocol::RefilterResult result = to_protocol(engine_->set_processing(params));
+  const protocol::RefilterResult result = to_protocol(engine_->set_processing(scan_processing(params)));
   projections_since_refilter_ = 0;
   bump(counters_.refilters);
   bump(counters_.zingers_replaced, result.zingers_replaced);
@@ -521,7 +528,7 @@ void EngineWorker::snapshot_slices() {
     header.cols = cols;
     header.projections_included = engine_->projections_in_store();
     header.sequence = ++slice_sequence_;
-    header.center_offset_px = params.center_offset_px;
+    header.center_offset_px = detector_center_offset();
     header.received_ns = newest_received_ns_;
     snapshot->values.resize(static_cast<std::size_t>(rows) * cols);
     engine_->copy_slice(orthoslice(kind), snapshot->values);
@@ -542,6 +549,8 @@ void EngineWorker::refresh_status() {
   status.rows = begin.rows;
   status.cols = begin.cols;
   status.window = begin.window;
+  status.half_acquisition = begin.half_acquisition;
+  status.slice_cols = session_->layout().engine_cols;
   status.darks_received = session_->received(FrameKind::dark);
   status.darks_expected = session_->expected(FrameKind::dark);
   status.flats_received = session_->received(FrameKind::flat);
@@ -553,8 +562,8 @@ void EngineWorker::refresh_status() {
   status.pixel_size_um = begin.pixel_size_um;
   if (engine_has_scan_) {
     const kernels::ReconParams& params = engine_->params();
-    status.center_offset_px = params.center_offset_px;
-    status.center_column_px = 0.5 * (static_cast<double>(begin.cols) - 1.0) + params.center_offset_px;
+    status.center_offset_px = detector_center_offset();
+    status.center_column_px = 0.5 * (static_cast<double>(begin.cols) - 1.0) + status.center_offset_px;
     status.xy_row = params.slices.xy_row;
     status.xz_y_px = params.slices.xz_y_px;
     status.yz_x_px = params.slices.yz_x_px;
@@ -564,6 +573,21 @@ void EngineWorker::refresh_status() {
   status.refilter = scan_refilter_;
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
+}
+
+kernels::ProcessingParams EngineWorker::scan_processing(kernels::ProcessingParams setting) const {
+  setting.half_acquisition = engine_has_scan_ ? session_->engine_half_acquisition() : kernels::HalfAcquisition{};
+  return setting;
+}
+
+void EngineWorker::publish_processing_status() {
+  protocol::ProcessingSetting setting = to_protocol(scan_processing(processing_));
+  std::lock_guard lock(status_mutex_);
+  processing_status_ = std::move(setting);
+}
+
+double EngineWorker::detector_center_offset() const {
+  return session_->layout().detector_offset(engine_->params().center_offset_px);
 }
 
 std::optional<protocol::ScanStatus> EngineWorker::scan_status() const {

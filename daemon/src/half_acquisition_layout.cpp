@@ -39,6 +39,12 @@ HalfAcquisitionLayout HalfAcquisitionLayout::widened(std::uint32_t cols, double 
   return {cols, cols + added, center_offset_px >= 0.0 ? 0u : added};
 }
 
+std::string describe(const HalfAcquisitionLayout& layout) {
+  return "half acquisition: the detector is columns " + std::to_string(layout.detector_col0) + ".." +
+         std::to_string(layout.detector_col0 + layout.detector_cols - 1) + " of " +
+         std::to_string(layout.engine_cols) + " reconstructed";
+}
+
 std::size_t widened_frame_bytes(const HalfAcquisitionLayout& layout, std::uint32_t rows, kernels::PixelType type) {
   return std::size_t{rows} * layout.engine_cols * kernels::pixel_bytes(type);
 }

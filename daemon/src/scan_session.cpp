@@ -15,7 +15,10 @@ constexpr std::chrono::seconds kRateWindow{1};
 
 }  // namespace
 
-ScanSession::ScanSession(protocol::ScanBegin begin) : begin_(std::move(begin)) {
+ScanSession::ScanSession(protocol::ScanBegin begin)
+    : begin_(std::move(begin)),
+      layout_(begin_.half_acquisition ? HalfAcquisitionLayout::widened(begin_.cols, begin_.center_offset_px)
+                                      : HalfAcquisitionLayout::identity(begin_.cols)) {
   seen_[index(FrameKind::dark)].assign(begin_.num_darks, false);
   seen_[index(FrameKind::flat)].assign(begin_.num_flats, false);
   seen_[index(FrameKind::projection)].assign(begin_.num_projections, false);
@@ -24,10 +27,16 @@ ScanSession::ScanSession(protocol::ScanBegin begin) : begin_(std::move(begin)) {
 kernels::ScanGeometry ScanSession::engine_geometry() const {
   kernels::ScanGeometry g;
   g.rows = begin_.rows;
-  g.cols = begin_.cols;
+  g.cols = layout_.engine_cols;
   g.slots = begin_.window > 0 ? begin_.window : begin_.num_projections;
-  g.angle_weight_rad = std::numbers::pi_v<float> / static_cast<float>(g.slots);
+  const float turn_weight = begin_.half_acquisition ? 2.f : 1.f;
+  g.angle_weight_rad = turn_weight * std::numbers::pi_v<float> / static_cast<float>(g.slots);
   return g;
+}
+
+kernels::HalfAcquisition ScanSession::engine_half_acquisition() const {
+  if (!begin_.half_acquisition) return {};
+  return {true, layout_.detector_col0, layout_.detector_cols};
 }
 
 std::uint32_t ScanSession::expected(FrameKind kind) const {

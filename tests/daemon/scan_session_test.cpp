@@ -44,6 +44,26 @@ TEST(ScanSession, GeometryHasOneSlotPerProjectionAndPiOverNWeight) {
   EXPECT_FLOAT_EQ(g.angle_weight_rad, std::numbers::pi_v<float> / 10.f);
 }
 
+TEST(ScanSession, HalfAcquisitionWidensTheGeometryAndWeighsAFullTurnOnce) {
+  protocol::ScanBegin begin = small_begin();
+  begin.angles = protocol::AngleRange{0.0, 36.0};  // 10 projections over 360 degrees
+  begin.center_offset_px = -2.2;                   // 4 columns added on the right of the axis: the detector at 4..11
+  EXPECT_FALSE(ScanSession(begin).layout().widens());
+  EXPECT_FALSE(ScanSession(begin).engine_half_acquisition().enabled);
+  begin.half_acquisition = true;
+  ScanSession session(begin);
+  const auto g = session.engine_geometry();
+  EXPECT_EQ(g.cols, 12u);
+  EXPECT_EQ(g.slots, 10u);
+  EXPECT_FLOAT_EQ(g.angle_weight_rad, 2.f * std::numbers::pi_v<float> / 10.f);
+  EXPECT_EQ(session.layout().detector_col0, 4u);
+  const kernels::HalfAcquisition half = session.engine_half_acquisition();
+  EXPECT_TRUE(half.enabled);
+  EXPECT_EQ(half.detector_col0, 4u);
+  EXPECT_EQ(half.detector_cols, 8u);
+  EXPECT_NEAR(session.layout().engine_offset(-2.2), -0.2, 1e-12);  // the axis near the widened frame's centre
+}
+
 TEST(ScanSession, ProjectionAnglesFollowStartAndStepUnlessTheFrameOverrides) {
   ScanSession session(small_begin());
   auto p3 = session.accept(frame(FrameKind::projection, 3));

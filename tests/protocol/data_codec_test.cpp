@@ -511,7 +511,7 @@ TEST(DataCodecTest, HalfAcquisitionNeedsTheAxisOffTheCentre) {
   for (double bad : {0.0, 0.2, -0.24}) {
     begin.center_offset_px = bad;
     EXPECT_TRUE(IsError(decode_begin(begin), ErrorCode::invalid_geometry,
-                        {"center_offset_px = " + number_text(bad), "|center_offset_px| >= 0.25 with half_acquisition"}));
+                        {"center_offset_px = " + number_text(bad), ">= 0.25 with half_acquisition"}));
   }
   for (double bad : {3.0, -3.5}) {  // the axis off the detector: the general rule
     begin.center_offset_px = bad;

@@ -130,10 +130,11 @@ class ViewerPage {
     return this.previewPositions ? { ...base, ...this.previewPositions } : base;
   }
 
-  // Detector rows and columns of the scan shown.
+  // Detector rows and the slices' columns N of the scan shown (N = slice_cols: wider than the detector with half
+  // acquisition, PROTOCOL.md 5.1).
   dims() {
     const scan = this.status?.scan;
-    if (scan) return { rows: scan.rows, cols: scan.cols };
+    if (scan) return { rows: scan.rows, cols: scan.slice_cols ?? scan.cols };
     const xz = this.panes.xz.shown?.header;
     return xz ? { rows: xz.shape[0], cols: xz.shape[1] } : null;
   }

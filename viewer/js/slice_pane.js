@@ -21,7 +21,7 @@ const MAX_SHAPE = 16384;
 export class SlicePane {
   // element: the pane's container (holds a .pane-title, a canvas and a .pane-readout)
   // page: {contrast (the shared ContrastWindow), colormapName(), colormapLut(), positions() (the three slice
-  //        positions or null), dims() ({rows, cols} of the detector or null), pixelSizeUm() (or null),
+  //        positions or null), dims() ({rows, cols}: detector rows, slice columns N; or null), pixelSizeUm() (or null),
   //        controlAllowed(), moveSlices(set_slices fields), viewChanged(pane), requestPaint()}
   constructor(name, element, page) {
     this.name = name;

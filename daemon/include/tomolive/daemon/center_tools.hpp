@@ -1,6 +1,12 @@
 // CenterTools: the center-of-rotation commands (PROTOCOL.md 10.4) on the engine thread. They gather what the
 // engine holds (stored projections 180 degrees apart, axial slices at candidate centers) and run the estimators of
 // kernels/center_estimation.hpp; applying an estimate is the caller's set_center. Used by the engine thread only.
+//
+// Every offset they take or give is in detector pixels from (detector cols - 1) / 2, as in begin and set_center;
+// with half acquisition the engine's frames are wider (ScanSession::layout()) and the offsets are converted here.
+// A half-acquisition scan's registration compares corrected projections in the detector's own columns
+// (estimate_half_acquisition_center around the announced offset); the metric and the sweep reconstruct with the
+// widened engine.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "tomolive/daemon/half_acquisition_layout.hpp"
+#include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/kernels/center_estimation.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/protocol/messages.hpp"
@@ -25,9 +33,13 @@ class CenterTools {
   static constexpr std::uint32_t kMaxRegistrationRows = 256;  // detector rows used per projection at most
   static constexpr std::uint32_t kMetricSide = 512;           // metric estimate: central square of the XY slice
   static constexpr double kMetricRangePx = 100.0;             // metric estimate: candidates within +-this (or cols/4)
+  // Half-acquisition registration: detector rows around the middle, and candidates within +-this many pixels of
+  // the offset announced at begin.
+  static constexpr std::uint32_t kHalfAcquisitionRows = 16;
+  static constexpr double kHalfAcquisitionRangePx = 8.0;
 
-  CenterTools(kernels::Engine& engine, const kernels::ScanGeometry& geometry)
-      : engine_(engine), geometry_(geometry) {}
+  // `session` is the scan the engine holds.
+  CenterTools(kernels::Engine& engine, const ScanSession& session);
 
   // An estimate by `method`, or the reason there is none yet (invalid_argument).
   std::variant<kernels::CenterEstimate, protocol::Error> estimate(protocol::CenterMethod method);
@@ -35,12 +47,27 @@ class CenterTools {
   std::variant<SweepOutput, protocol::Error> sweep(const protocol::SweepCenter& request);
 
  private:
+  // Rows row0, row0 + row_step, ... (rows of them) and columns [col0, col0 + cols) of the engine's frames.
+  struct FrameWindow {
+    std::uint32_t row0 = 0, row_step = 1, rows = 0, col0 = 0, cols = 0;
+  };
+  // Stored slot pairs 180 degrees apart (within a quarter step), at most kMaxPairs spread over the angles, or why
+  // there are none.
+  std::variant<std::vector<std::pair<std::uint32_t, std::uint32_t>>, protocol::Error> opposed_slots() const;
+  // The window of each pair's projections, filtered (copy_projection) or corrected (copy_corrected_projection):
+  // 2 per pair, first then second.
+  std::vector<std::vector<float>> gather(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
+                                         bool corrected, const FrameWindow& window) const;
   std::variant<kernels::CenterEstimate, protocol::Error> by_registration();
+  std::variant<kernels::CenterEstimate, protocol::Error> by_half_acquisition_registration();
   kernels::CenterEstimate by_metric();
   kernels::SliceRegion central_square(std::uint32_t side) const;
 
   kernels::Engine& engine_;
-  const kernels::ScanGeometry geometry_;
+  const kernels::ScanGeometry geometry_;  // the engine's (widened) frames
+  const HalfAcquisitionLayout layout_;
+  const bool half_acquisition_;
+  const double announced_offset_px_;  // detector pixels, from begin
 };
 
 }  // namespace tomolive::daemon

@@ -5,7 +5,12 @@
 //
 // It also keeps the daemon's projection processing setting (PROTOCOL.md 10.5), which persists across scans: each
 // scan begins with it, set_processing replaces it (re-filtering the store when a scan's projections are held), and
-// while rings are enabled the ring pass is re-run as projections arrive.
+// while rings are enabled the ring pass is re-run as projections arrive. The half-acquisition block is never part
+// of that setting: the engine always gets the scan's own (ScanSession::engine_half_acquisition).
+//
+// Half acquisition (PROTOCOL.md 5.1): frames are widened (FrameWidener) before the engine takes them, and every
+// center offset that crosses the worker's boundary (commands, replies, status, slice headers) is in detector pixels;
+// the engine's own offsets are converted through the scan's HalfAcquisitionLayout here and in CenterTools only.
 //
 // Thread-safety: the control commands, scan_status and processing may be called from any thread; the engine itself
 // is only touched by the worker thread (and by the constructor / destructor).
@@ -24,6 +29,8 @@
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/frame_buffer_pool.hpp"
+#include "tomolive/daemon/frame_widener.hpp"
 #include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/kernels/engine.hpp"
@@ -40,6 +47,8 @@ class EngineWorker {
     std::optional<protocol::CenterMethod> auto_center;
     // The processing setting until the first set_processing (half acquisition must be off: it belongs to scans).
     kernels::ProcessingParams processing;
+    // Memory of the half-acquisition widening buffer (the engine's preferred frame memory); empty: plain memory.
+    FrameBufferPool::Allocator frame_allocator;
   };
 
   // A sweep_center reply and, when it succeeded, the candidate images (count x region rows x cols floats).
@@ -98,6 +107,12 @@ class EngineWorker {
   void snapshot_slices();
   void maybe_snapshot_slices();
   void refresh_status();
+  // The daemon's setting with the half-acquisition block of the scan the engine holds (none without a scan).
+  kernels::ProcessingParams scan_processing(kernels::ProcessingParams setting) const;
+  // Records scan_processing(processing_) as the processing get_status reports.
+  void publish_processing_status();
+  // The engine's axis in detector pixels from (cols - 1) / 2 (engine_has_scan_ must hold).
+  double detector_center_offset() const;
 
   std::unique_ptr<kernels::Engine> engine_;
   const std::string engine_name_;
@@ -114,7 +129,7 @@ class EngineWorker {
   std::optional<protocol::CenterEstimateResult> center_estimate_;  // the newest of this scan
   bool auto_center_done_ = false;                                  // this scan's automatic estimate was applied
   std::uint32_t auto_center_at_ = 0;  // projections in the store at which the automatic estimate is tried next
-  kernels::ProcessingParams processing_;                   // the setting (in the engine while it holds a scan)
+  kernels::ProcessingParams processing_;  // the daemon's setting, half acquisition off (scan_processing: the engine's)
   std::optional<protocol::ScanRefilter> scan_refilter_;    // the newest re-filter of this scan
   std::uint32_t projections_since_refilter_ = 0;           // stored since this scan's last re-filter (ring pass)
   bool engine_has_scan_ = false;            // the engine holds the session's data (begin_scan succeeded)
@@ -123,6 +138,7 @@ class EngineWorker {
   std::uint64_t slice_sequence_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_{};
   SliceVersionPool versions_;
+  FrameWidener widener_;  // widens the frames of a half-acquisition scan
 
   mutable std::mutex status_mutex_;
   std::optional<protocol::ScanStatus> status_;

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "tomolive/kernels/frame_view.hpp"
 
@@ -41,6 +42,9 @@ struct HalfAcquisitionLayout {
   double engine_offset(double detector_offset_px) const { return detector_offset_px - offset_shift_px(); }
   double detector_offset(double engine_offset_px) const { return engine_offset_px + offset_shift_px(); }
 };
+
+// One phrase for logs and events: "half acquisition: the detector is columns 0..63 of 125 reconstructed".
+std::string describe(const HalfAcquisitionLayout& layout);
 
 // What the added columns of a widened frame hold, in detector counts: darks 0; flats and projections 1.
 enum class WideningFill : std::uint8_t { zero, one };

@@ -12,6 +12,7 @@
 #include <deque>
 #include <vector>
 
+#include "tomolive/daemon/half_acquisition_layout.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/protocol/expected.hpp"
 #include "tomolive/protocol/messages.hpp"
@@ -40,8 +41,16 @@ class ScanSession {
   const protocol::ScanBegin& begin() const { return begin_; }
   std::uint64_t scan_id() const { return begin_.scan_id; }
 
-  // The engine's view of this scan: store slots (window or projection count) and the FBP angular weight.
+  // Where the detector's columns sit in the frames the engine reconstructs: widened (HalfAcquisitionLayout::widened
+  // at the announced center offset) for a half-acquisition scan, else the identity.
+  const HalfAcquisitionLayout& layout() const { return layout_; }
+
+  // The engine's view of this scan: layout().engine_cols columns, store slots (window or projection count) and the
+  // FBP angular weight: pi / slots (180 or 360 degrees, each line measured once or twice), 2 pi / slots with half
+  // acquisition (360 degrees whose overlap weights make each line count once, kernels/processing.hpp step 4).
   kernels::ScanGeometry engine_geometry() const;
+  // The engine's half-acquisition block for this scan (disabled without half acquisition).
+  kernels::HalfAcquisition engine_half_acquisition() const;
 
   // Checks a frame header against the scan and records it. On success the frame must be handed to the engine.
   protocol::Expected<FramePlacement> accept(const protocol::FrameHeader& frame);
@@ -65,6 +74,7 @@ class ScanSession {
   float angle_rad_of(const protocol::FrameHeader& frame) const;
 
   protocol::ScanBegin begin_;
+  HalfAcquisitionLayout layout_;
   std::array<std::vector<bool>, 3> seen_;          // per kind, indexed by frame_id
   std::array<std::uint32_t, 3> received_count_{};  // per kind
   std::array<std::int64_t, 3> newest_id_{-1, -1, -1};
