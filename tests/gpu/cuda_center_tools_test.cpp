@@ -89,7 +89,9 @@ TEST_P(CudaCenterTools, SweepMatchesCpuAndChangesNothing) {
   const ReconParams params_before = gpu->params();
 
   const std::uint32_t n = g.cols;
-  const std::vector<SliceRegion> regions = {{0, 0, n, n}, {0, 0, 1, 1}, {17, 5, 70, 133}, {100, 90, 60, 70},
+  // The one-pixel region at the centre: at a corner (outside the field of view, see expect_slices_close_in_field) its
+  // value is mostly an edge sample, and a lone pixel's relative difference has no scale.
+  const std::vector<SliceRegion> regions = {{0, 0, n, n}, {n / 2, n / 2, 1, 1}, {17, 5, 70, 133}, {100, 90, 60, 70},
                                             {n - 1, 0, 1, n}};
   for (const std::uint32_t row : {0u, scan.params.slices.xy_row, g.rows - 1}) {
     for (const SliceRegion& region : regions) {
