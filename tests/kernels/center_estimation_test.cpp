@@ -13,6 +13,7 @@
 #include <memory>
 #include <numbers>
 #include <random>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -193,11 +194,20 @@ TEST(CenterByRegistration, BlankPairsCarryNoInformation) {
 }
 
 // Half acquisition: the detector covers one side of the axis and an overlap band (here 46 to 102 of 128 columns);
-// 5 pairs of 8 rows of the phantom filling the extended field, with and without noise (Gaussian, 1 % of the largest line integral, per pixel), the prior 3 px off.
+// 5 pairs of 8 rows of the phantom filling the extended field, with and without noise (Gaussian, 1 % of the largest
+// line integral, per pixel) and with and without defective pixels (per row a dead one, clamped to attenuation 13.8,
+// and a hot one, reading 0, at the same columns in every projection, as tomolive-sim's detector has), the prior 3 px
+// off.
 TEST(CenterHalfAcquisition, Q4OnOffsetAxisScans) {
   const std::uint32_t rows = 8, cols = 128;  // the daemon passes 16 rows
   double worst = 0.0;
-  for (const double noise : {0.0, 0.02}) {
+  std::mt19937 placement(11);
+  for (const auto& [noise, defects] : {std::pair{0.0, false}, std::pair{0.02, false}, std::pair{0.02, true}}) {
+    std::vector<std::uint32_t> dead(rows), hot(rows);
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      dead[r] = placement() % cols;
+      hot[r] = placement() % cols;
+    }
     for (const double truth : {30.0, 30.3, -25.7, 40.45, 12.2, -44.9}) {
       const sim::DetectorGeometry geometry{rows, cols, truth};
       const sim::Phantom phantom = sim::shepp_logan_3d(geometry, 2.0, sim::FieldOfView::half_acquisition);
@@ -211,13 +221,18 @@ TEST(CenterHalfAcquisition, Q4OnOffsetAxisScans) {
           projections.emplace_back(std::size_t{rows} * cols);
           phantom.project(geometry, angle, 0, rows, projections.back());
           for (float& v : projections.back()) v += gauss(random);
+          for (std::uint32_t r = 0; defects && r < rows; ++r) {
+            projections.back()[std::size_t{r} * cols + dead[r]] = 13.8f;
+            projections.back()[std::size_t{r} * cols + hot[r]] = 0.f;
+          }
         }
         pairs.push_back({projections[projections.size() - 2], projections.back()});
       }
       const auto estimate = estimate_half_acquisition_center(pairs, rows, cols, truth + 3.0, 8.0);
       ASSERT_TRUE(estimate.has_value());
       worst = std::max(worst, std::fabs(estimate->center_offset_px - truth));
-      EXPECT_NEAR(estimate->center_offset_px, truth, kTolerancePx) << "true offset " << truth << ", noise " << noise;
+      EXPECT_NEAR(estimate->center_offset_px, truth, kTolerancePx)
+          << "true offset " << truth << ", noise " << noise << (defects ? ", defective pixels" : "");
       EXPECT_GT(estimate->confidence, 0.5);
       EXPECT_EQ(estimate->samples, 5u);
     }
