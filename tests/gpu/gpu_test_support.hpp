@@ -315,13 +315,16 @@ inline void expect_slices_close_in_field(const Engine& tested, const Engine& ref
     const std::vector<float> t = copy_checked(tested, slice);
     const std::vector<float> r = copy_checked(reference, slice);
     std::vector<float> t_in, r_in;
+    std::size_t worst = 0;  // where the largest difference within the field is (element index), for the message
     for (std::uint32_t i = 0; i < plane.rows; ++i) {
       for (std::uint32_t j = 0; j < plane.cols; ++j) {
         const float x = plane.x0 + static_cast<float>(i) * plane.x_di + static_cast<float>(j) * plane.x_dj;
         const float y = plane.y0 + static_cast<float>(i) * plane.y_di + static_cast<float>(j) * plane.y_dj;
         if (std::hypot(x, y) > radius) continue;
-        t_in.push_back(t[std::size_t{i} * plane.cols + j]);
-        r_in.push_back(r[std::size_t{i} * plane.cols + j]);
+        const std::size_t k = std::size_t{i} * plane.cols + j;
+        if (t_in.empty() || std::fabs(t[k] - r[k]) > std::fabs(t[worst] - r[worst])) worst = k;
+        t_in.push_back(t[k]);
+        r_in.push_back(r[k]);
       }
     }
     if (r_in.empty()) continue;  // a vertical slice wholly outside the field (|position| > radius)
@@ -329,7 +332,9 @@ inline void expect_slices_close_in_field(const Engine& tested, const Engine& ref
         << what << ": reference " << slice_name(slice) << " slice is all zero within the field";
     const double difference = relative_max_difference(t_in, r_in);
     EXPECT_LE(difference, tolerance) << what << ": " << slice_name(slice) << " slice within " << radius
-                                     << " px of the axis, " << tested.name() << " vs " << reference.name();
+                                     << " px of the axis, " << tested.name() << " vs " << reference.name()
+                                     << "; largest at element " << worst << " (row " << worst / plane.cols << ", col "
+                                     << worst % plane.cols << "): " << t[worst] << " vs " << r[worst];
     ::testing::Test::RecordProperty(what + "_" + slice_name(slice), std::to_string(difference));
   }
 }
