@@ -52,8 +52,15 @@ kernels::SliceRegion CenterTools::central_square(std::uint32_t side) const {
 
 std::variant<kernels::CenterEstimate, Error> CenterTools::estimate(protocol::CenterMethod method) {
   if (engine_.projections_in_store() == 0) return invalid("no projection has been reconstructed yet");
-  if (method == protocol::CenterMethod::metric) return by_metric();
-  return half_acquisition_ ? by_half_acquisition_registration() : by_registration();
+  if (method == protocol::CenterMethod::registration) {
+    return half_acquisition_ ? by_half_acquisition_registration() : by_registration();
+  }
+  if (half_acquisition_) {
+    return invalid("the metric estimate is not available for half-acquisition scans: its candidate slices keep the "
+                   "overlap weights of the current center, which pull the estimate towards that center; use "
+                   "\"registration\"");
+  }
+  return by_metric();
 }
 
 std::variant<SlotPairs, Error> CenterTools::opposed_slots() const {
@@ -149,12 +156,9 @@ kernels::CenterEstimate CenterTools::by_metric() {
   const kernels::SliceRegion region = central_square(kMetricSide);
   const std::uint32_t xy_row = engine_.params().slices.xy_row;
   const double range = std::min(kMetricRangePx, 0.25 * geometry_.cols);
-  // Candidates in the engine's offsets, around its frame's centre (where a half-acquisition axis was put).
-  kernels::CenterEstimate estimate = kernels::estimate_center_by_metric(
+  return kernels::estimate_center_by_metric(
       [&](std::span<const float> offsets, std::span<float> out) { engine_.sweep_center(xy_row, offsets, region, out); },
       static_cast<std::size_t>(region.rows) * region.cols, range);
-  estimate.center_offset_px = layout_.detector_offset(estimate.center_offset_px);
-  return estimate;
 }
 
 std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter& request) {

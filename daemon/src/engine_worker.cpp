@@ -424,7 +424,10 @@ void EngineWorker::maybe_auto_center() {
   if (!options_.auto_center || auto_center_done_) return;
   const std::uint32_t slots = session_->engine_geometry().slots;
   if (engine_->projections_in_store() < auto_center_at_) return;
-  const protocol::Reply reply = do_estimate_center(protocol::EstimateCenter{*options_.auto_center, true});
+  // Half-acquisition scans have only the registration estimate (CenterTools::estimate refuses the metric there).
+  const protocol::CenterMethod method =
+      session_->begin().half_acquisition ? protocol::CenterMethod::registration : *options_.auto_center;
+  const protocol::Reply reply = do_estimate_center(protocol::EstimateCenter{method, true});
   if (!reply.ok()) {
     // Not enough data yet (e.g. no pair 180 degrees apart): try again after another tenth of the scan.
     auto_center_at_ += std::max<std::uint32_t>(1, slots / 10);

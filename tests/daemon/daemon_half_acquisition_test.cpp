@@ -184,15 +184,17 @@ TEST(DaemonHalfAcquisition, AutomaticRegistrationFindsTheAxisAndCentersStayInDet
 
 // (b) on tomolive-sim's full detector model: dead and hot pixels (fixed columns in every frame, which the estimate
 // must not take for the mirrored object) on a wider detector, the axis announced 2 px off. Before the estimate
-// despiked its rows, this missed by 0.42 px.
-TEST(DaemonHalfAcquisition, RegistrationIgnoresDefectivePixels) {
+// despiked its rows, this missed by 0.42 px. The daemon is told to apply the metric estimate: a half-acquisition scan
+// gets the registration instead, and an explicit metric request is refused with the reason (the sweep's candidate
+// slices keep the current center's overlap weights: the metric found 38.6 px from an announced 38.5, 51.7 from 42).
+TEST(DaemonHalfAcquisition, RegistrationIgnoresDefectivePixelsAndStandsInForTheMetric) {
   constexpr double kTruth = 40.0;
   sim::ScanSpec spec = half_acquisition_spec(1, kTruth);
   spec.cols = 128;
   spec.announced_center_offset_px = 42.0;
   spec.defects = true;
   daemon::DaemonConfig config = test_config();
-  config.auto_center = protocol::CenterMethod::registration;
+  config.auto_center = protocol::CenterMethod::metric;
   DaemonFixture fixture(config);
   stream_and_wait_for_end(fixture, sim::ScanSimulator(spec));
 
@@ -201,8 +203,17 @@ TEST(DaemonHalfAcquisition, RegistrationIgnoresDefectivePixels) {
   const protocol::CenterEstimateResult& automatic = *status.scan->center_estimate;
   std::printf("half-acquisition registration with defective pixels: %.3f px (error %.3f, confidence %.2f)\n",
               automatic.center_offset_px, automatic.center_offset_px - kTruth, automatic.confidence);
+  EXPECT_EQ(automatic.method, "registration");
+  EXPECT_TRUE(automatic.applied);
   EXPECT_NEAR(automatic.center_offset_px, kTruth, 0.25);
   EXPECT_GT(automatic.confidence, 0.5);
+
+  const protocol::Reply metric =
+      fixture.control().request(protocol::EstimateCenter{protocol::CenterMethod::metric, false});
+  ASSERT_FALSE(metric.ok());
+  EXPECT_EQ(metric.error->code, ErrorCode::invalid_argument);
+  EXPECT_NE(metric.error->message.find("not available for half-acquisition scans"), std::string::npos)
+      << metric.error->message;
 }
 
 // (d) A half-acquisition begin over 180 degrees, with the axis on the centre or off the detector is refused

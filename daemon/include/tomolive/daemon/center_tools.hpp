@@ -41,7 +41,8 @@ class CenterTools {
   // `session` is the scan the engine holds.
   CenterTools(kernels::Engine& engine, const ScanSession& session);
 
-  // An estimate by `method`, or the reason there is none yet (invalid_argument).
+  // An estimate by `method` (detector pixels), or the reason there is none (invalid_argument): not enough data yet,
+  // or the metric on a half-acquisition scan (its candidate slices keep the current center's overlap weights).
   std::variant<kernels::CenterEstimate, protocol::Error> estimate(protocol::CenterMethod method);
   // The sweep of PROTOCOL.md 10.1, or why its arguments are refused (invalid_argument).
   std::variant<SweepOutput, protocol::Error> sweep(const protocol::SweepCenter& request);
