@@ -43,7 +43,8 @@ std::string describe_plan(const std::string& what, const kernels::ScanGeometry& 
                           const kernels::EngineMemoryPlan& plan) {
   return "memory plan " + what + " (" + std::to_string(g.rows) + " x " + std::to_string(g.cols) + " x " +
          std::to_string(g.slots) + " slots) on " + plan.device + ": store " + gb(plan.store_bytes) + " " +
-         plan.store_precision + ", slices " + gb(plan.slice_bytes) + ", other " + gb(plan.other_bytes) + ", total " +
+         plan.store_precision + ", corrected store " + gb(plan.corrected_store_bytes) + ", slices " +
+         gb(plan.slice_bytes) + ", other " + gb(plan.other_bytes) + ", total " +
          gb(plan.total_bytes) + " of " + gb(plan.available_bytes) + " available: " +
          (plan.fits() ? "fits" : "does NOT fit");
 }
