@@ -1,6 +1,7 @@
 #include "tomolive/daemon/engine_inbox.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -69,6 +70,17 @@ TEST(EngineInbox, BlockPolicyWaitsForSpaceAndLosesNothing) {
   std::jthread producer([&] {
     for (std::uint64_t id = 0; id < kFrames; ++id) ASSERT_TRUE(inbox.push_data(frame_item(id)));
   });
+  // Nothing is taken until the producer has waited on the full queue at least once (frame 1 behind frame 0), so the
+  // wait is certain; after that the two race freely (a consumer that always took each frame before the next push
+  // would otherwise leave the counter at 0 on a busy machine).
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (counters.queue_full_waits.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  if (counters.queue_full_waits.load() == 0) {
+    inbox.close();  // releases the producer, so that the test ends
+    FAIL() << "the producer never waited for space";
+  }
   for (std::uint64_t expected = 0; expected < kFrames;) {
     auto next = inbox.pop(1s);
     ASSERT_TRUE(std::holds_alternative<IngestItem>(next)) << "timed out waiting for frame " << expected;
@@ -76,7 +88,6 @@ TEST(EngineInbox, BlockPolicyWaitsForSpaceAndLosesNothing) {
     ++expected;
   }
   producer.join();
-  EXPECT_GT(counters.queue_full_waits.load(), 0u);
   EXPECT_EQ(counters.queue_dropped.load(), 0u);
 }
 
