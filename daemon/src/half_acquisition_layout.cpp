@@ -1,10 +1,11 @@
 #include "tomolive/daemon/half_acquisition_layout.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+
+#include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
 namespace {
@@ -34,7 +35,7 @@ void fill_pixels(std::byte* out, std::size_t count, kernels::PixelType type, Wid
 }  // namespace
 
 HalfAcquisitionLayout HalfAcquisitionLayout::widened(std::uint32_t cols, double center_offset_px) {
-  const auto added = static_cast<std::uint32_t>(std::lround(2.0 * std::abs(center_offset_px)));
+  const std::uint32_t added = protocol::half_acquisition_added_cols(center_offset_px);
   // An axis right of the detector's centre leaves the far field on the right: the detector stays at column 0.
   return {cols, cols + added, center_offset_px >= 0.0 ? 0u : added};
 }

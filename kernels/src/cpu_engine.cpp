@@ -236,17 +236,11 @@ class CpuEngine final : public Engine {
   }
 
   void copy_projection(std::uint32_t slot, std::span<float> out) const override {
-    require_scan("copy_projection");
-    check_projection_copy("copy_projection", slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
-    const float* values = buffer(buffer_of_slot_[slot]);
-    std::copy_n(values, std::size_t{geometry_.rows} * geometry_.cols, out.begin());
+    copy_slot("copy_projection", slot, out, &CpuEngine::buffer);
   }
 
   void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const override {
-    require_scan("copy_corrected_projection");
-    check_projection_copy("copy_corrected_projection", slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
-    const float* values = corrected(buffer_of_slot_[slot]);
-    std::copy_n(values, std::size_t{geometry_.rows} * geometry_.cols, out.begin());
+    copy_slot("copy_corrected_projection", slot, out, &CpuEngine::corrected);
   }
 
   // One unit of parallel work per (candidate, region row); each unit zeroes its image row, then adds every occupied
@@ -280,6 +274,16 @@ class CpuEngine final : public Engine {
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
 
   float* buffer(std::uint32_t b) { return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols; }
+  // copy_projection / copy_corrected_projection: the checks of `method`, then slot `slot`'s frame from the buffer
+  // `values_of` gives (buffer or corrected) into `out`.
+  void copy_slot(const char* method, std::uint32_t slot, std::span<float> out,
+                 const float* (CpuEngine::*values_of)(std::uint32_t) const) const {
+    require_scan(method);
+    check_projection_copy(method, slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
+    std::copy_n((this->*values_of)(buffer_of_slot_[slot]), std::size_t{geometry_.rows} * geometry_.cols,
+                out.begin());
+  }
+
   const float* buffer(std::uint32_t b) const {
     return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols;
   }

@@ -3,6 +3,7 @@
 #include "tomolive/protocol/messages.hpp"
 
 #include <array>
+#include <cmath>
 #include <variant>
 
 namespace tomolive::protocol {
@@ -96,6 +97,10 @@ std::optional<CenterMethod> parse_center_method(std::string_view name) {
 std::string_view to_string(FilterWindow window) { return name_of(window, kFilterWindowNames); }
 std::optional<FilterWindow> parse_filter_window(std::string_view name) {
   return parse_name<FilterWindow>(name, kFilterWindowNames);
+}
+
+std::uint32_t half_acquisition_added_cols(double center_offset_px) {
+  return static_cast<std::uint32_t>(std::lround(2.0 * std::abs(center_offset_px)));
 }
 
 }  // namespace tomolive::protocol

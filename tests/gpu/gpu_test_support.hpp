@@ -275,24 +275,41 @@ inline const char* slice_name(Orthoslice s) {
   return s == Orthoslice::xy ? "xy" : s == Orthoslice::xz ? "xz" : "yz";
 }
 
+// Expects slice `s` of `tested` (t) within `tolerance` of `reference`'s (r): the relative max difference over the
+// elements whose (row, col) `inside` keeps, and r non-zero there; `where` says which elements in the messages.
+// Nothing is expected when `inside` keeps none.
+template <class Inside>
+void expect_slice_close(Orthoslice s, const std::vector<float>& t, const std::vector<float>& r, std::uint32_t cols,
+                        Inside inside, double tolerance, const std::string& where, const Engine& tested,
+                        const Engine& reference, const std::string& what) {
+  EXPECT_EQ(t.size(), r.size()) << what << ": " << slice_name(s) << " slice sizes";
+  std::vector<float> t_in, r_in;
+  std::size_t worst = 0;  // where the largest difference is (element index, row-major), for the failure message
+  for (std::size_t k = 0; k < std::min(t.size(), r.size()); ++k) {
+    if (!inside(static_cast<std::uint32_t>(k / cols), static_cast<std::uint32_t>(k % cols))) continue;
+    if (t_in.empty() || std::fabs(t[k] - r[k]) > std::fabs(t[worst] - r[worst])) worst = k;
+    t_in.push_back(t[k]);
+    r_in.push_back(r[k]);
+  }
+  if (r_in.empty()) return;
+  EXPECT_TRUE(std::any_of(r_in.begin(), r_in.end(), [](float v) { return v != 0.f; }))
+      << what << ": reference " << slice_name(s) << " slice is all zero" << where;
+  const double difference = relative_max_difference(t_in, r_in);
+  EXPECT_LE(difference, tolerance) << what << ": " << slice_name(s) << " slice" << where << ", " << tested.name()
+                                   << " vs " << reference.name() << "; largest at element " << worst << " (row "
+                                   << worst / cols << ", col " << worst % cols << "): " << t[worst] << " vs "
+                                   << r[worst];
+  ::testing::Test::RecordProperty(what + "_" + slice_name(s), std::to_string(difference));
+}
+
 // Expects every slice of `tested` within `tolerance` (relative max difference) of `reference`, and non-trivial.
 inline void expect_slices_close(const Engine& tested, const Engine& reference, double tolerance,
                                 const std::string& what) {
   for (const Orthoslice s : {Orthoslice::xy, Orthoslice::xz, Orthoslice::yz}) {
-    const std::vector<float> t = copy_checked(tested, s);
     const std::vector<float> r = copy_checked(reference, s);
-    const float peak =
-        *std::max_element(r.begin(), r.end(), [](float a, float b) { return std::fabs(a) < std::fabs(b); });
-    EXPECT_GT(std::fabs(peak), 0.f) << what << ": reference " << slice_name(s) << " slice is all zero";
-    const double difference = relative_max_difference(t, r);
-    std::size_t worst = 0;  // where the largest difference is (element index, row-major), for the failure message
-    for (std::size_t k = 0; k < std::min(t.size(), r.size()); ++k) {
-      if (std::fabs(t[k] - r[k]) > std::fabs(t[worst] - r[worst])) worst = k;
-    }
-    EXPECT_LE(difference, tolerance) << what << ": " << slice_name(s) << " slice, " << tested.name() << " vs "
-                                     << reference.name() << "; largest at element " << worst << " of " << r.size()
-                                     << ": " << t[worst] << " vs " << r[worst] << ", peak " << peak;
-    ::testing::Test::RecordProperty(what + "_" + slice_name(s), std::to_string(difference));
+    EXPECT_FALSE(r.empty()) << what << ": reference " << slice_name(s) << " slice is empty";
+    expect_slice_close(s, copy_checked(tested, s), r, reference.slice_shape(s).second,
+                       [](std::uint32_t, std::uint32_t) { return true; }, tolerance, "", tested, reference, what);
   }
 }
 
@@ -300,7 +317,8 @@ inline void expect_slices_close(const Engine& tested, const Engine& reference, d
 // positions) at most min(axis, cols - 1 - axis) - 2 pixels from the axis (reference's center), which every projection
 // covers. Why: the slices' corners reach past the detector's edges at some angles, and where the engines round a
 // pixel's position to either side of an edge they differ by that edge sample (see make_random_scan): several % of a
-// slice's peak when the object reaches the edges. The scale is the reference's peak within the field.
+// slice's peak when the object reaches the edges. The scale is the reference's peak within the field; a vertical
+// slice wholly outside the field (|position| > radius) is not compared.
 inline void expect_slices_close_in_field(const Engine& tested, const Engine& reference, const ScanGeometry& geometry,
                                          double tolerance, const std::string& what) {
   const std::uint32_t n = geometry.cols;
@@ -311,31 +329,14 @@ inline void expect_slices_close_in_field(const Engine& tested, const Engine& ref
       std::pair{Orthoslice::xy, axial_plane(n, params.slices.xy_row)},
       std::pair{Orthoslice::xz, xz_plane(n, geometry.rows, params.slices.xz_y_px)},
       std::pair{Orthoslice::yz, yz_plane(n, geometry.rows, params.slices.yz_x_px)}};
-  for (const auto& [slice, plane] : planes) {
-    const std::vector<float> t = copy_checked(tested, slice);
-    const std::vector<float> r = copy_checked(reference, slice);
-    std::vector<float> t_in, r_in;
-    std::size_t worst = 0;  // where the largest difference within the field is (element index), for the message
-    for (std::uint32_t i = 0; i < plane.rows; ++i) {
-      for (std::uint32_t j = 0; j < plane.cols; ++j) {
-        const float x = plane.x0 + static_cast<float>(i) * plane.x_di + static_cast<float>(j) * plane.x_dj;
-        const float y = plane.y0 + static_cast<float>(i) * plane.y_di + static_cast<float>(j) * plane.y_dj;
-        if (std::hypot(x, y) > radius) continue;
-        const std::size_t k = std::size_t{i} * plane.cols + j;
-        if (t_in.empty() || std::fabs(t[k] - r[k]) > std::fabs(t[worst] - r[worst])) worst = k;
-        t_in.push_back(t[k]);
-        r_in.push_back(r[k]);
-      }
-    }
-    if (r_in.empty()) continue;  // a vertical slice wholly outside the field (|position| > radius)
-    EXPECT_TRUE(std::any_of(r_in.begin(), r_in.end(), [](float v) { return v != 0.f; }))
-        << what << ": reference " << slice_name(slice) << " slice is all zero within the field";
-    const double difference = relative_max_difference(t_in, r_in);
-    EXPECT_LE(difference, tolerance) << what << ": " << slice_name(slice) << " slice within " << radius
-                                     << " px of the axis, " << tested.name() << " vs " << reference.name()
-                                     << "; largest at element " << worst << " (row " << worst / plane.cols << ", col "
-                                     << worst % plane.cols << "): " << t[worst] << " vs " << r[worst];
-    ::testing::Test::RecordProperty(what + "_" + slice_name(slice), std::to_string(difference));
+  for (const auto& [s, plane] : planes) {
+    const auto in_field = [&plane = plane, radius](std::uint32_t i, std::uint32_t j) {
+      const float x = plane.x0 + static_cast<float>(i) * plane.x_di + static_cast<float>(j) * plane.x_dj;
+      const float y = plane.y0 + static_cast<float>(i) * plane.y_di + static_cast<float>(j) * plane.y_dj;
+      return std::hypot(x, y) <= radius;
+    };
+    expect_slice_close(s, copy_checked(tested, s), copy_checked(reference, s), plane.cols, in_field, tolerance,
+                       " within " + std::to_string(radius) + " px of the axis", tested, reference, what);
   }
 }
 

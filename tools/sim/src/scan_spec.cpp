@@ -48,8 +48,7 @@ std::optional<std::string> validate(const ScanSpec& spec) {
 
 std::uint32_t ScanSpec::slice_cols() const {
   if (!half_acquisition) return cols;
-  const double announced = announced_center_offset_px.value_or(center_offset_px);
-  return cols + static_cast<std::uint32_t>(std::lround(2.0 * std::abs(announced)));
+  return cols + protocol::half_acquisition_added_cols(announced_center_offset_px.value_or(center_offset_px));
 }
 
 protocol::ScanBegin make_scan_begin(const ScanSpec& spec) {

@@ -31,6 +31,9 @@ inline constexpr std::uint32_t kMaxStreams = 64;               // data connectio
 // Smallest |center_offset_px| of a half-acquisition begin, detector pixels: the daemon widens each frame by
 // round(2 |offset|) columns, so a smaller offset would widen nothing.
 inline constexpr double kMinHalfAcquisitionOffsetPx = 0.25;
+// Columns the daemon adds to each frame of a half-acquisition scan announced at `center_offset_px` (detector
+// pixels): round(2 |offset|); the slices are cols + that wide (PROTOCOL.md 5.1).
+std::uint32_t half_acquisition_added_cols(double center_offset_px);
 
 enum class Dtype : std::uint8_t { uint8, uint16, uint32, float32 };
 
