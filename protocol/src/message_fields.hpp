@@ -7,13 +7,15 @@
 //
 // What a visitor is called with:
 //   field(key, member)             required; a std::optional member makes it optional (absent or nil = nullopt,
-//                                  written only when set)
+//                                  written only when set). TOMOLIVE_FIELDS(v, message, a, b) lists plain fields
+//                                  whose key is the member's name: v.field("a", message.a); v.field("b", message.b);
 //   field(key, member, Default{})  optional with a default (absent or nil = the default); written unless it equals
 //                                  the default and the Default says so
 //   name(key, member, rule[, Default{}])  an enumerator as its wire name (see NameRule); std::optional as above
 //   constant(key, value, rule, why)       a name that must be `value` (e.g. a slice's dtype); `why` explains it
 //   shape(key, rows, cols)         required [rows, cols] array of unsigned 32-bit integers
-//   map(key, member)               a nested map with its own field list; std::optional member = optional map
+//   map(key, member)               a nested map with its own field list; std::optional member = optional map.
+//                                  TOMOLIVE_MAPS(v, message, a, b) is to map what TOMOLIVE_FIELDS is to field
 //   special(label, member)         keys with rules a list cannot express (a begin's two forms of angles): read
 //                                  and written by read_special / write_special of field_codec.hpp
 // Only a field's presence and type are the list's business; ranges and rules across fields (exactly one of, at
@@ -26,6 +28,21 @@
 #include <type_traits>
 
 #include "tomolive/protocol/messages.hpp"
+
+// TOMOLIVE_FIELDS(visitor, object, member...): visitor.field("member", object.member); for each member, in order.
+// TOMOLIVE_MAPS(visitor, object, member...): the same with visitor.map.
+// (A for-each over the arguments: each TOMOLIVE_EXPAND level rescans its argument 4 times, 64 members at most.)
+#define TOMOLIVE_FIELDS(visitor, object, ...) TOMOLIVE_EACH(visitor.field, object, __VA_ARGS__)
+#define TOMOLIVE_MAPS(visitor, object, ...) TOMOLIVE_EACH(visitor.map, object, __VA_ARGS__)
+#define TOMOLIVE_EACH(call, object, ...) __VA_OPT__(TOMOLIVE_EXPAND(TOMOLIVE_EACH_STEP(call, object, __VA_ARGS__)))
+#define TOMOLIVE_EACH_STEP(call, object, member, ...) \
+  call(#member, object.member) __VA_OPT__(; TOMOLIVE_EACH_AGAIN TOMOLIVE_PARENS(call, object, __VA_ARGS__))
+#define TOMOLIVE_EACH_AGAIN() TOMOLIVE_EACH_STEP
+#define TOMOLIVE_PARENS ()
+#define TOMOLIVE_EXPAND(...) TOMOLIVE_EXPAND3(TOMOLIVE_EXPAND3(TOMOLIVE_EXPAND3(TOMOLIVE_EXPAND3(__VA_ARGS__))))
+#define TOMOLIVE_EXPAND3(...) TOMOLIVE_EXPAND2(TOMOLIVE_EXPAND2(TOMOLIVE_EXPAND2(TOMOLIVE_EXPAND2(__VA_ARGS__))))
+#define TOMOLIVE_EXPAND2(...) TOMOLIVE_EXPAND1(TOMOLIVE_EXPAND1(TOMOLIVE_EXPAND1(TOMOLIVE_EXPAND1(__VA_ARGS__))))
+#define TOMOLIVE_EXPAND1(...) __VA_ARGS__
 
 namespace tomolive::protocol::detail {
 
@@ -72,67 +89,56 @@ inline constexpr NameRule<FilterWindow> kReportedWindow{&parse_filter_window, Er
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Error> auto& error) {
   v.name("code", error.code, kErrorCodeName);
-  v.field("message", error.message);
+  TOMOLIVE_FIELDS(v, error, message);
 }
 
 // --- data messages (the frame kind and the message type travel as "type", outside the list) ---
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ScanBegin> auto& begin) {
-  v.field("scan_id", begin.scan_id);
+  TOMOLIVE_FIELDS(v, begin, scan_id);
   v.field("name", begin.name, Default<std::string>{"", WhenDefault::omitted});
   v.shape("shape", begin.rows, begin.cols);
   v.name("dtype", begin.dtype, kFrameDtype);
-  v.field("num_darks", begin.num_darks);
-  v.field("num_flats", begin.num_flats);
-  v.field("num_projections", begin.num_projections);
+  TOMOLIVE_FIELDS(v, begin, num_darks, num_flats, num_projections);
   v.special("angles", begin.angles);  // "angles_deg", or "angle_start_deg" + "angle_step_deg"
   v.field("window", begin.window, Default<std::uint32_t>{0});
   v.field("streams", begin.streams, Default<std::uint32_t>{1});
   v.field("center_offset_px", begin.center_offset_px, Default<double>{0.0});
-  v.field("pixel_size_um", begin.pixel_size_um);
+  TOMOLIVE_FIELDS(v, begin, pixel_size_um);
   v.field("half_acquisition", begin.half_acquisition, Default<bool>{false, WhenDefault::omitted});
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<FrameHeader> auto& frame) {
-  v.field("scan_id", frame.scan_id);
-  v.field("frame_id", frame.frame_id);
+  TOMOLIVE_FIELDS(v, frame, scan_id, frame_id);
   v.shape("shape", frame.rows, frame.cols);
   v.name("dtype", frame.dtype, kFrameDtype);
-  v.field("angle_deg", frame.angle_deg);
-  v.field("timestamp_ns", frame.timestamp_ns);
+  TOMOLIVE_FIELDS(v, frame, angle_deg, timestamp_ns);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ScanEnd> auto& end) {
-  v.field("scan_id", end.scan_id);
+  TOMOLIVE_FIELDS(v, end, scan_id);
 }
 
 // --- published messages (also the result of get_slice) ---
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SliceUpdate> auto& slice) {
-  v.field("scan_id", slice.scan_id);
+  TOMOLIVE_FIELDS(v, slice, scan_id);
   v.name("slice", slice.slice, kPublishedSliceKind);
-  v.field("position", slice.position);
+  TOMOLIVE_FIELDS(v, slice, position);
   v.shape("shape", slice.rows, slice.cols);
   v.constant("dtype", Dtype::float32, kSliceDtype, "slices are float32");
-  v.field("projections_included", slice.projections_included);
-  v.field("sequence", slice.sequence);
-  v.field("center_offset_px", slice.center_offset_px);
-  v.field("received_ns", slice.received_ns);
-  v.field("published_ns", slice.published_ns);
+  TOMOLIVE_FIELDS(v, slice, projections_included, sequence, center_offset_px, received_ns, published_ns);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Event> auto& event) {
-  v.field("kind", event.kind);
-  v.field("scan_id", event.scan_id);
-  v.field("frame_id", event.frame_id);
-  v.map("error", event.error);
-  v.field("message", event.message);
-  v.field("time_ns", event.time_ns);
+  TOMOLIVE_FIELDS(v, event, kind, scan_id, frame_id);
+  TOMOLIVE_MAPS(v, event, error);
+  TOMOLIVE_FIELDS(v, event, message, time_ns);
 }
 
 // --- control requests (their "type" is command_name) ---
@@ -142,15 +148,12 @@ void visit_fields(Visitor&, FieldsOf<GetStatus> auto&) {}
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetCenter> auto& center) {
-  v.field("center_offset_px", center.center_offset_px);
-  v.field("center_column_px", center.center_column_px);
+  TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetSlices> auto& slices) {
-  v.field("xy_row", slices.xy_row);
-  v.field("xz_y_px", slices.xz_y_px);
-  v.field("yz_x_px", slices.yz_x_px);
+  TOMOLIVE_FIELDS(v, slices, xy_row, xz_y_px, yz_x_px);
 }
 
 template <typename Visitor>
@@ -166,11 +169,7 @@ void visit_fields(Visitor& v, FieldsOf<EstimateCenter> auto& estimate) {
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SweepCenter> auto& sweep) {
-  v.field("start_offset_px", sweep.start_offset_px);
-  v.field("step_px", sweep.step_px);
-  v.field("count", sweep.count);
-  v.field("xy_row", sweep.xy_row);
-  v.field("region", sweep.region);
+  TOMOLIVE_FIELDS(v, sweep, start_offset_px, step_px, count, xy_row, region);
 }
 
 // The processing maps have the same keys in a set_processing request (every field optional: an Update) and in the
@@ -178,160 +177,96 @@ void visit_fields(Visitor& v, FieldsOf<SweepCenter> auto& sweep) {
 template <typename Visitor, typename Zingers>
   requires FieldsOf<Zingers, ZingersUpdate> || FieldsOf<Zingers, ProcessingSetting::Zingers>
 void visit_fields(Visitor& v, Zingers& zingers) {
-  v.field("enabled", zingers.enabled);
-  v.field("threshold", zingers.threshold);
+  TOMOLIVE_FIELDS(v, zingers, enabled, threshold);
 }
 
 template <typename Visitor, typename Phase>
   requires FieldsOf<Phase, PhaseUpdate> || FieldsOf<Phase, ProcessingSetting::Phase>
 void visit_fields(Visitor& v, Phase& phase) {
-  v.field("enabled", phase.enabled);
-  v.field("energy_kev", phase.energy_kev);
-  v.field("distance_m", phase.distance_m);
-  v.field("pixel_size_um", phase.pixel_size_um);
-  v.field("delta_over_beta", phase.delta_over_beta);
+  TOMOLIVE_FIELDS(v, phase, enabled, energy_kev, distance_m, pixel_size_um, delta_over_beta);
 }
 
 template <typename Visitor, typename Rings>
   requires FieldsOf<Rings, RingsUpdate> || FieldsOf<Rings, ProcessingSetting::Rings>
 void visit_fields(Visitor& v, Rings& rings) {
-  v.field("enabled", rings.enabled);
-  v.field("size", rings.size);
+  TOMOLIVE_FIELDS(v, rings, enabled, size);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetProcessing> auto& processing) {
   v.name("window", processing.window, kRequestedWindow);
-  v.map("zingers", processing.zingers);
-  v.map("phase", processing.phase);
-  v.map("rings", processing.rings);
+  TOMOLIVE_MAPS(v, processing, zingers, phase, rings);
 }
 
 // --- results of control replies ---
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ProcessingSetting::HalfAcquisition> auto& half) {
-  v.field("enabled", half.enabled);
-  v.field("detector_col0", half.detector_col0);
-  v.field("detector_cols", half.detector_cols);
+  TOMOLIVE_FIELDS(v, half, enabled, detector_col0, detector_cols);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ProcessingSetting> auto& processing) {
   v.name("window", processing.window, kReportedWindow);
-  v.map("zingers", processing.zingers);
-  v.map("phase", processing.phase);
-  v.map("rings", processing.rings);
-  v.map("half_acquisition", processing.half_acquisition);
+  TOMOLIVE_MAPS(v, processing, zingers, phase, rings, half_acquisition);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<MemoryPlan> auto& memory) {
-  v.field("device", memory.device);
-  v.field("store_precision", memory.store_precision);
-  v.field("store_bytes", memory.store_bytes);
-  v.field("corrected_store_bytes", memory.corrected_store_bytes);
-  v.field("slice_bytes", memory.slice_bytes);
-  v.field("other_bytes", memory.other_bytes);
-  v.field("total_bytes", memory.total_bytes);
-  v.field("available_bytes", memory.available_bytes);
+  TOMOLIVE_FIELDS(v, memory, device, store_precision, store_bytes, corrected_store_bytes, slice_bytes, other_bytes,
+                  total_bytes, available_bytes);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<CenterEstimateResult> auto& estimate) {
-  v.field("method", estimate.method);
-  v.field("center_offset_px", estimate.center_offset_px);
-  v.field("center_column_px", estimate.center_column_px);
-  v.field("confidence", estimate.confidence);
-  v.field("samples", estimate.samples);
-  v.field("elapsed_ms", estimate.elapsed_ms);
-  v.field("applied", estimate.applied);
+  TOMOLIVE_FIELDS(v, estimate, method, center_offset_px, center_column_px, confidence, samples, elapsed_ms, applied);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<RefilterResult> auto& refilter) {
-  v.field("projections", refilter.projections);
-  v.field("elapsed_ms", refilter.elapsed_ms);
-  v.field("zingers_replaced", refilter.zingers_replaced);
-  v.field("clamped_values", refilter.clamped_values);
+  TOMOLIVE_FIELDS(v, refilter, projections, elapsed_ms, zingers_replaced, clamped_values);
 }
 
 // One flat map: the reason, then the re-filter's own fields.
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ScanRefilter> auto& refilter) {
-  v.field("reason", refilter.reason);
+  TOMOLIVE_FIELDS(v, refilter, reason);
   visit_fields(v, refilter.refilter);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ScanStatus> auto& scan) {
-  v.field("scan_id", scan.scan_id);
-  v.field("name", scan.name);
-  v.field("state", scan.state);
-  v.field("rows", scan.rows);
-  v.field("cols", scan.cols);
-  v.field("window", scan.window);
-  v.field("half_acquisition", scan.half_acquisition);
-  v.field("slice_cols", scan.slice_cols);
-  v.field("darks_received", scan.darks_received);
-  v.field("darks_expected", scan.darks_expected);
-  v.field("flats_received", scan.flats_received);
-  v.field("flats_expected", scan.flats_expected);
-  v.field("projections_received", scan.projections_received);
-  v.field("projections_expected", scan.projections_expected);
-  v.field("projections_missing", scan.projections_missing);
-  v.field("projection_rate_hz", scan.projection_rate_hz);
-  v.field("center_offset_px", scan.center_offset_px);
-  v.field("center_column_px", scan.center_column_px);
-  v.field("xy_row", scan.xy_row);
-  v.field("xz_y_px", scan.xz_y_px);
-  v.field("yz_x_px", scan.yz_x_px);
-  v.field("pixel_size_um", scan.pixel_size_um);
-  v.map("memory", scan.memory);
-  v.map("center_estimate", scan.center_estimate);
-  v.map("refilter", scan.refilter);
+  TOMOLIVE_FIELDS(v, scan, scan_id, name, state, rows, cols, window, half_acquisition, slice_cols, darks_received,
+                  darks_expected, flats_received, flats_expected, projections_received, projections_expected,
+                  projections_missing, projection_rate_hz, center_offset_px, center_column_px, xy_row, xz_y_px,
+                  yz_x_px, pixel_size_um);
+  TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
-  v.field("version", status.version);
-  v.field("engine", status.engine);
-  v.field("uptime_s", status.uptime_s);
-  v.field("counters", status.counters);
-  v.field("rejected_by_reason", status.rejected_by_reason);
-  v.map("processing", status.processing);
-  v.map("scan", status.scan);
+  TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
+  TOMOLIVE_MAPS(v, status, processing, scan);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<CenterResult> auto& center) {
-  v.field("center_offset_px", center.center_offset_px);
-  v.field("center_column_px", center.center_column_px);
-  v.field("recompute_ms", center.recompute_ms);
+  TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px, recompute_ms);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SlicesResult> auto& slices) {
-  v.field("xy_row", slices.xy_row);
-  v.field("xz_y_px", slices.xz_y_px);
-  v.field("yz_x_px", slices.yz_x_px);
-  v.field("recompute_ms", slices.recompute_ms);
+  TOMOLIVE_FIELDS(v, slices, xy_row, xz_y_px, yz_x_px, recompute_ms);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SweepResult> auto& sweep) {
-  v.field("xy_row", sweep.xy_row);
-  v.field("region", sweep.region);
-  v.field("centers_px", sweep.centers_px);
-  v.field("metric", sweep.metric);
-  v.field("best_offset_px", sweep.best_offset_px);
-  v.field("elapsed_ms", sweep.elapsed_ms);
+  TOMOLIVE_FIELDS(v, sweep, xy_row, region, centers_px, metric, best_offset_px, elapsed_ms);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ProcessingResult> auto& result) {
-  v.map("processing", result.processing);
-  v.map("refilter", result.refilter);
+  TOMOLIVE_MAPS(v, result, processing, refilter);
 }
 
 }  // namespace tomolive::protocol::detail
