@@ -116,6 +116,14 @@ Expected<ControlRequest> decode_control_request(ByteView bytes) {
   return read_request(header->type, fields);
 }
 
+std::string request_command(ByteView request) {
+  Expected<msgpack::object_handle> map = detail::parse_map(request);
+  if (!map) return "";
+  const msgpack::object* type = MapReader(map->get()).find("type");
+  if (type == nullptr || type->type != msgpack::type::STR) return "";
+  return std::string(type->via.str.ptr, type->via.str.size);
+}
+
 Bytes encode(const ControlRequest& request) {
   MapWriter header = detail::message_header(command_name(request));
   std::visit([&](const auto& fields) { detail::write_fields(header, fields); }, request);
