@@ -389,7 +389,10 @@ TEST(BadControl, EveryRefusalEchoesTheRequestsType) {
        request_map(1, "set_slices", 1, [](Packer& p) { p.pack("xy_row"), p.pack("top"); })},
       {"set_center", ErrorCode::invalid_argument,
        request_map(1, "set_center", 2,
-                   [](Packer& p) { p.pack("center_offset_px"), p.pack(1.0), p.pack("center_column_px"), p.pack(2.0); })},
+                   [](Packer& p) {
+                     p.pack("center_offset_px"), p.pack(1.0);
+                     p.pack("center_column_px"), p.pack(2.0);
+                   })},
       {"set_center", ErrorCode::invalid_argument, request_map(1, "set_center", 0)},
       {"set_slices", ErrorCode::invalid_argument, request_map(1, "set_slices", 0)},
       {"get_slice", ErrorCode::invalid_argument,
@@ -398,8 +401,11 @@ TEST(BadControl, EveryRefusalEchoesTheRequestsType) {
        request_map(1, "estimate_center", 1, [](Packer& p) { p.pack("method"), p.pack("guess"); })},
       {"sweep_center", ErrorCode::invalid_argument,
        request_map(1, "sweep_center", 3,
-                   [](Packer& p) { p.pack("start_offset_px"), p.pack(0.0), p.pack("step_px"), p.pack(1.0),
-                                   p.pack("count"), p.pack(0); })},
+                   [](Packer& p) {
+                     p.pack("start_offset_px"), p.pack(0.0);
+                     p.pack("step_px"), p.pack(1.0);
+                     p.pack("count"), p.pack(0);
+                   })},
       {"set_processing", ErrorCode::invalid_argument, request_map(1, "set_processing", 0)},
       {"set_center", ErrorCode::no_active_scan,
        request_map(1, "set_center", 1, [](Packer& p) { p.pack("center_offset_px"), p.pack(1.0); })},
