@@ -31,7 +31,7 @@
 
 // TOMOLIVE_FIELDS(visitor, object, member...): visitor.field("member", object.member); for each member, in order.
 // TOMOLIVE_MAPS(visitor, object, member...): the same with visitor.map.
-// (A for-each over the arguments: each TOMOLIVE_EXPAND level rescans its argument 4 times, 64 members at most.)
+// (A for-each over the arguments: TOMOLIVE_EXPAND rescans 64 times, one member a rescan, so 64 members at most.)
 #define TOMOLIVE_FIELDS(visitor, object, ...) TOMOLIVE_EACH(visitor.field, object, __VA_ARGS__)
 #define TOMOLIVE_MAPS(visitor, object, ...) TOMOLIVE_EACH(visitor.map, object, __VA_ARGS__)
 #define TOMOLIVE_EACH(call, object, ...) __VA_OPT__(TOMOLIVE_EXPAND(TOMOLIVE_EACH_STEP(call, object, __VA_ARGS__)))
