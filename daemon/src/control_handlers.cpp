@@ -43,11 +43,12 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
   return answer;
 }
 
-protocol::Reply ControlHandlers::refuse(const protocol::Error& error) {
+protocol::Reply ControlHandlers::refuse(const protocol::Error& error, std::string command) {
   bump(counters_.control_requests);
   bump(counters_.control_errors);
-  spdlog::warn("control request refused ({}): {}", protocol::to_string(error.code), error.message);
+  spdlog::warn("control request \"{}\" refused ({}): {}", command, protocol::to_string(error.code), error.message);
   protocol::Reply reply;
+  reply.command = std::move(command);
   reply.error = error;
   return reply;
 }

@@ -49,12 +49,12 @@ void ZmqControlServer::serve_one() {
     answer.reply = handlers_.refuse(
         protocol::Error{protocol::ErrorCode::malformed_header, "a control request is one message part"});
   } else {
-    auto decoded = protocol::decode_control_request(
-        protocol::ByteView(static_cast<const std::byte*>(request.data()), request.size()));
+    const protocol::ByteView bytes(static_cast<const std::byte*>(request.data()), request.size());
+    auto decoded = protocol::decode_control_request(bytes);
     if (decoded) {
       answer = handlers_.handle(decoded.value());
     } else {
-      answer.reply = handlers_.refuse(decoded.error());
+      answer.reply = handlers_.refuse(decoded.error(), protocol::request_command(bytes));
     }
   }
   const protocol::Bytes reply = protocol::encode(answer.reply);

@@ -9,8 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "msgpack_reader.hpp"
-#include "msgpack_writer.hpp"
+#include "field_codec.hpp"
 #include "tomolive/protocol/codec.hpp"
 
 namespace tomolive::protocol {
@@ -22,52 +21,6 @@ using detail::MapWriter;
 constexpr std::string_view kBeginType = "begin";
 constexpr std::string_view kEndType = "end";
 constexpr std::string_view kDataTypes = "begin, dark, flat, projection, end";
-constexpr std::string_view kDtypeNames = "uint8, uint16, uint32, float32";
-
-Dtype read_dtype(MapReader& fields) {
-  return fields.required_name("dtype", &parse_dtype, ErrorCode::bad_dtype, kDtypeNames);
-}
-
-// Exactly one of the two forms: "angles_deg", or "angle_start_deg" + "angle_step_deg".
-AngleSpec read_angles(MapReader& fields) {
-  const bool table = fields.has("angles_deg");
-  const bool range = fields.has("angle_start_deg") || fields.has("angle_step_deg");
-  if (table && range) {
-    fields.fail(
-        ErrorCode::invalid_geometry,
-        "both \"angles_deg\" and \"angle_start_deg\"/\"angle_step_deg\" are given; expected exactly one form");
-    return AngleRange{};
-  }
-  if (table) return AngleTable{fields.required<std::vector<double>>("angles_deg")};
-  if (!range) {
-    fields.fail(ErrorCode::missing_field,
-                "missing angles: expected \"angles_deg\" or \"angle_start_deg\" + \"angle_step_deg\"");
-    return AngleRange{};
-  }
-  // Braced initialisation reads left to right, so a missing start is reported before a missing step.
-  return AngleRange{fields.required<double>("angle_start_deg"), fields.required<double>("angle_step_deg")};
-}
-
-ScanBegin read_begin(MapReader& fields) {
-  ScanBegin begin;
-  begin.scan_id = fields.required<std::uint64_t>("scan_id");
-  begin.name = fields.optional<std::string>("name").value_or("");
-  const auto shape = fields.required<std::array<std::uint32_t, 2>>("shape");
-  begin.rows = shape[0];
-  begin.cols = shape[1];
-  begin.dtype = read_dtype(fields);
-  begin.num_darks = fields.required<std::uint32_t>("num_darks");
-  begin.num_flats = fields.required<std::uint32_t>("num_flats");
-  begin.num_projections = fields.required<std::uint32_t>("num_projections");
-  begin.angles = read_angles(fields);
-  begin.window = fields.optional<std::uint32_t>("window").value_or(0);
-  begin.streams = fields.optional<std::uint32_t>("streams").value_or(1);
-  begin.center_offset_px = fields.optional<double>("center_offset_px").value_or(0.0);
-  begin.pixel_size_um = fields.optional<double>("pixel_size_um");
-  begin.half_acquisition = fields.optional<bool>("half_acquisition").value_or(false);
-  return begin;
-}
-
 // "<what> = <value> is out of range; expected <allowed>"
 Error invalid_geometry(std::string_view what, const std::string& value, std::string_view allowed) {
   return Error{ErrorCode::invalid_geometry,
@@ -181,16 +134,8 @@ std::optional<Error> check_geometry(const ScanBegin& begin) {
 }
 
 FrameHeader read_frame(FrameKind kind, MapReader& fields) {
-  FrameHeader frame;
+  FrameHeader frame = detail::read_fields<FrameHeader>(fields);
   frame.kind = kind;
-  frame.scan_id = fields.required<std::uint64_t>("scan_id");
-  frame.frame_id = fields.required<std::uint64_t>("frame_id");
-  const auto shape = fields.required<std::array<std::uint32_t, 2>>("shape");
-  frame.rows = shape[0];
-  frame.cols = shape[1];
-  frame.dtype = read_dtype(fields);
-  frame.angle_deg = fields.optional<double>("angle_deg");
-  frame.timestamp_ns = fields.optional<std::int64_t>("timestamp_ns");
   if (frame.angle_deg && !std::isfinite(*frame.angle_deg)) {
     fields.fail(ErrorCode::wrong_field_type, "field " + fields.field_name("angle_deg") + ": found " +
                                                  detail::describe(*fields.find("angle_deg")) +
@@ -216,13 +161,13 @@ Expected<DataMessage> decode_data_header(ByteView bytes) {
   const std::string& type = header->type;
 
   if (type == kBeginType) {
-    ScanBegin begin = read_begin(fields);
+    ScanBegin begin = detail::read_fields<ScanBegin>(fields);
     if (fields.error()) return *fields.error();
     if (std::optional<Error> invalid = check_geometry(begin)) return *invalid;
     return DataMessage(std::move(begin));
   }
   if (type == kEndType) {
-    return detail::decoded<DataMessage>(fields, ScanEnd{fields.required<std::uint64_t>("scan_id")});
+    return detail::decoded<DataMessage>(fields, detail::read_fields<ScanEnd>(fields));
   }
   if (std::optional<FrameKind> kind = parse_frame_kind(type)) {
     return detail::decoded<DataMessage>(fields, read_frame(*kind, fields));
@@ -250,38 +195,51 @@ std::optional<Error> check_frame_payload(const FrameHeader& header, std::optiona
 
 Bytes encode(const ScanBegin& begin) {
   MapWriter header = detail::message_header(kBeginType);
-  header.field("scan_id", begin.scan_id);
-  if (!begin.name.empty()) header.field("name", begin.name);
-  header.field("shape", std::array{begin.rows, begin.cols})
-      .field("dtype", to_string(begin.dtype))
-      .field("num_darks", begin.num_darks)
-      .field("num_flats", begin.num_flats)
-      .field("num_projections", begin.num_projections);
-  if (const auto* table = std::get_if<AngleTable>(&begin.angles)) {
-    header.field("angles_deg", table->angles_deg);
-  } else {
-    const auto& range = std::get<AngleRange>(begin.angles);
-    header.field("angle_start_deg", range.start_deg).field("angle_step_deg", range.step_deg);
-  }
-  header.field("window", begin.window)
-      .field("streams", begin.streams)
-      .field("center_offset_px", begin.center_offset_px)
-      .optional("pixel_size_um", begin.pixel_size_um);
-  if (begin.half_acquisition) header.field("half_acquisition", true);
+  detail::write_fields(header, begin);
   return header.bytes();
 }
 
 Bytes encode(const FrameHeader& frame) {
   MapWriter header = detail::message_header(to_string(frame.kind));
-  header.field("scan_id", frame.scan_id)
-      .field("frame_id", frame.frame_id)
-      .field("shape", std::array{frame.rows, frame.cols})
-      .field("dtype", to_string(frame.dtype))
-      .optional("angle_deg", frame.angle_deg)
-      .optional("timestamp_ns", frame.timestamp_ns);
+  detail::write_fields(header, frame);
   return header.bytes();
 }
 
-Bytes encode(const ScanEnd& end) { return detail::message_header(kEndType).field("scan_id", end.scan_id).bytes(); }
+Bytes encode(const ScanEnd& end) {
+  MapWriter header = detail::message_header(kEndType);
+  detail::write_fields(header, end);
+  return header.bytes();
+}
 
+namespace detail {
+
+// Exactly one of the two forms: "angles_deg", or "angle_start_deg" + "angle_step_deg".
+void read_special(MapReader& fields, AngleSpec& angles) {
+  const bool table = fields.has("angles_deg");
+  const bool range = fields.has("angle_start_deg") || fields.has("angle_step_deg");
+  if (table && range) {
+    fields.fail(
+        ErrorCode::invalid_geometry,
+        "both \"angles_deg\" and \"angle_start_deg\"/\"angle_step_deg\" are given; expected exactly one form");
+  } else if (table) {
+    angles = AngleTable{fields.required<std::vector<double>>("angles_deg")};
+  } else if (!range) {
+    fields.fail(ErrorCode::missing_field,
+                "missing angles: expected \"angles_deg\" or \"angle_start_deg\" + \"angle_step_deg\"");
+  } else {
+    // Braced initialisation reads left to right, so a missing start is reported before a missing step.
+    angles = AngleRange{fields.required<double>("angle_start_deg"), fields.required<double>("angle_step_deg")};
+  }
+}
+
+void write_special(MapWriter& out, const AngleSpec& angles) {
+  if (const auto* table = std::get_if<AngleTable>(&angles)) {
+    out.field("angles_deg", table->angles_deg);
+  } else {
+    const auto& range = std::get<AngleRange>(angles);
+    out.field("angle_start_deg", range.start_deg).field("angle_step_deg", range.step_deg);
+  }
+}
+
+}  // namespace detail
 }  // namespace tomolive::protocol

@@ -323,6 +323,44 @@ TEST(BrowserMessages, UnknownTypeListsTheTypesABrowserMaySend) {
 // ------------------------------------------------------------------------------------------------------------------
 // Control commands refused by the protocol codec
 
+// PROTOCOL.md 10.2, the same rule as the ZeroMQ path (BadControl.EveryRefusalEchoesTheRequestsType): every refusal of
+// a JSON object with a string "type" echoes that type as the reply's command, whatever the code.
+TEST(BrowserMessages, EveryRefusalEchoesTheRequestsType) {
+  struct Refusal {
+    std::string_view text;
+    ErrorCode code;
+    std::string_view command;
+  };
+  for (const Refusal& refusal : {
+           Refusal{R"({"v": 2, "type": "get_status"})", ErrorCode::unsupported_version, "get_status"},
+           Refusal{R"({"type": "self_destruct"})", ErrorCode::unknown_type, "self_destruct"},
+           Refusal{R"({"type": ""})", ErrorCode::unknown_type, ""},
+           Refusal{R"({"type": "sweep_center", "step_px": 1, "count": 3})", ErrorCode::missing_field, "sweep_center"},
+           Refusal{R"({"type": "set_slices", "xy_row": "top"})", ErrorCode::wrong_field_type, "set_slices"},
+           Refusal{R"({"type": "set_center", "center_offset_px": 1, "center_column_px": 2})",
+                   ErrorCode::invalid_argument, "set_center"},
+           Refusal{R"({"type": "set_center"})", ErrorCode::invalid_argument, "set_center"},
+           Refusal{R"({"type": "set_slices"})", ErrorCode::invalid_argument, "set_slices"},
+           Refusal{R"({"type": "estimate_center", "method": "guess"})", ErrorCode::invalid_argument,
+                   "estimate_center"},
+           Refusal{R"({"type": "sweep_center", "start_offset_px": 0, "step_px": 1, "count": 0})",
+                   ErrorCode::invalid_argument, "sweep_center"},
+           Refusal{R"({"type": "set_processing"})", ErrorCode::invalid_argument, "set_processing"},
+           Refusal{R"({"type": "get_slice", "slice": "xy"})", ErrorCode::invalid_argument, "get_slice"},
+           Refusal{R"({"type": "view", "slice": "diagonal", "max_shape": [4, 4]})", ErrorCode::wrong_field_type,
+                   "view"},
+           // No type to echo.
+           Refusal{R"({"type": 7})", ErrorCode::wrong_field_type, ""},
+           Refusal{R"({"request_id": 1})", ErrorCode::missing_field, ""},
+           Refusal{R"([1])", ErrorCode::malformed_header, ""},
+       }) {
+    expect_refused(refusal.text, refusal.code, refusal.command);
+    const BrowserMessageError error = refused(refusal.text);
+    const json reply = json::parse(reply_json(protocol::Reply{error.command, error.error, {}}, error.request_id));
+    EXPECT_EQ(reply.at("command"), refusal.command) << refusal.text;
+  }
+}
+
 TEST(BrowserMessages, SetCenterNeedsExactlyOneField) {
   expect_refused(R"({"type": "set_center", "center_offset_px": 1, "center_column_px": 2})",
                  ErrorCode::invalid_argument, "set_center");

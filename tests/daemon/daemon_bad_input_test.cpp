@@ -361,6 +361,70 @@ TEST(BadInputQueue, DropOldestCountsAndReportsEveryDroppedFrame) {
   EXPECT_EQ(fixture.control().counter("queue_dropped"), dropped) << "the paced scan lost frames";
 }
 
+// A control request map: "v" = version, "type" = type, then the `extra` fields (written by `fields`).
+protocol::Bytes request_map(int version, std::string_view type, std::uint32_t extra,
+                            const std::function<void(Packer&)>& fields = [](Packer&) {}) {
+  return pack([&](Packer& p) {
+    p.pack_map(2 + extra);
+    p.pack("v"), p.pack(version);
+    p.pack("type"), p.pack(type);
+    fields(p);
+  });
+}
+
+// PROTOCOL.md 10.2: every refusal of a request that is a msgpack map with a str "type" echoes that type as the
+// reply's command; "" only when no type could be read.
+TEST(BadControl, EveryRefusalEchoesTheRequestsType) {
+  struct Refusal {
+    std::string command;
+    ErrorCode code;
+    protocol::Bytes request;
+  };
+  const std::vector<Refusal> refusals = {
+      {"get_status", ErrorCode::unsupported_version, request_map(2, "get_status", 0)},
+      {"self_destruct", ErrorCode::unknown_type, request_map(1, "self_destruct", 0)},
+      {"", ErrorCode::unknown_type, request_map(1, "", 0)},
+      {"get_slice", ErrorCode::missing_field, request_map(1, "get_slice", 0)},
+      {"set_slices", ErrorCode::wrong_field_type,
+       request_map(1, "set_slices", 1, [](Packer& p) { p.pack("xy_row"), p.pack("top"); })},
+      {"set_center", ErrorCode::invalid_argument,
+       request_map(1, "set_center", 2,
+                   [](Packer& p) {
+                     p.pack("center_offset_px"), p.pack(1.0);
+                     p.pack("center_column_px"), p.pack(2.0);
+                   })},
+      {"set_center", ErrorCode::invalid_argument, request_map(1, "set_center", 0)},
+      {"set_slices", ErrorCode::invalid_argument, request_map(1, "set_slices", 0)},
+      {"get_slice", ErrorCode::invalid_argument,
+       request_map(1, "get_slice", 1, [](Packer& p) { p.pack("slice"), p.pack("diagonal"); })},
+      {"estimate_center", ErrorCode::invalid_argument,
+       request_map(1, "estimate_center", 1, [](Packer& p) { p.pack("method"), p.pack("guess"); })},
+      {"sweep_center", ErrorCode::invalid_argument,
+       request_map(1, "sweep_center", 3,
+                   [](Packer& p) {
+                     p.pack("start_offset_px"), p.pack(0.0);
+                     p.pack("step_px"), p.pack(1.0);
+                     p.pack("count"), p.pack(0);
+                   })},
+      {"set_processing", ErrorCode::invalid_argument, request_map(1, "set_processing", 0)},
+      {"set_center", ErrorCode::no_active_scan,
+       request_map(1, "set_center", 1, [](Packer& p) { p.pack("center_offset_px"), p.pack(1.0); })},
+      // No type to echo: not msgpack, not a map, no "type", a "type" that is not a str.
+      {"", ErrorCode::malformed_header, bytes_of("\xc1 not a request")},
+      {"", ErrorCode::malformed_header, pack([](Packer& p) { p.pack("get_status"); })},
+      {"", ErrorCode::missing_field, pack([](Packer& p) { p.pack_map(1), p.pack("v"), p.pack(1); })},
+      {"", ErrorCode::wrong_field_type,
+       pack([](Packer& p) { p.pack_map(2), p.pack("v"), p.pack(1), p.pack("type"), p.pack(7); })},
+  };
+  DaemonFixture fixture;
+  for (const Refusal& refusal : refusals) {
+    const protocol::Reply reply = fixture.control().request_bytes(refusal.request);
+    ASSERT_FALSE(reply.ok()) << refusal.command;
+    EXPECT_EQ(reply.error->code, refusal.code) << refusal.command << ": " << reply.error->message;
+    EXPECT_EQ(reply.command, refusal.command) << reply.error->message;
+  }
+}
+
 TEST(BadControl, RefusedCommandsGetErrorRepliesAndTheDaemonKeepsServing) {
   DaemonFixture fixture;
   const auto garbage = fixture.control().request_bytes(bytes_of("\xc1 not a request"));

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tomolive/daemon/counters.hpp"
@@ -28,8 +29,9 @@ class ControlHandlers {
       : worker_(worker), board_(board), counters_(counters), status_(std::move(status)) {}
 
   Answer handle(const protocol::ControlRequest& request);
-  // The reply to a request that could not be decoded.
-  protocol::Reply refuse(const protocol::Error& error);
+  // The reply to a request that is refused before it is executed: `command` is what the reply echoes (the
+  // request's type when it has one, see protocol::request_command; "" when none could be read).
+  protocol::Reply refuse(const protocol::Error& error, std::string command = "");
 
  private:
   EngineWorker& worker_;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "tomolive/protocol/expected.hpp"
@@ -40,6 +41,10 @@ Expected<Event> decode_event(ByteView header);
 
 // --- control ---
 Expected<ControlRequest> decode_control_request(ByteView request);
+// What a reply's "command" echoes for `request` (PROTOCOL.md 10.2), also when decode_control_request refuses it:
+// its "type" when the bytes are one msgpack map whose "type" is a str (whatever else is wrong, "v" included),
+// else "".
+std::string request_command(ByteView request);
 Bytes encode(const ControlRequest& request);
 Bytes encode(const Reply& reply);
 Expected<Reply> decode_reply(ByteView reply);
