@@ -22,7 +22,7 @@
 // and the pending entries are left alone.
 // Shared with the CPU engine: the slot bookkeeping (EngineSlots), the frame checks (frame_checks.hpp), the pixel-type
 // dispatch (pixel_dispatch.hpp, in the kernel launchers) and the edge rule of detector_sampling.hpp (in the
-// backprojection kernels).
+// backprojection kernels). Stages are marked with NVTX ranges (nvtx_range.hpp).
 #include "tomolive/kernels/cuda_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/kernels/engine_slots.hpp"
@@ -48,6 +48,7 @@
 #include "device_resources.hpp"
 #include "frame_preprocess.hpp"
 #include "filter_path.hpp"
+#include "nvtx_range.hpp"
 #include "orthoslice_backprojection.hpp"
 #include "projection_store.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
@@ -230,6 +231,7 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan("add_projection");
     check_projection_frame(slot, angle_rad, frame, scan.geometry);
+    const cuda::NvtxRange range("projection");
     cudaStream_t compute = compute_->get();
     if (!scan.references_ready) {
       const std::size_t pixels = std::size_t{scan.geometry.rows} * scan.geometry.cols;
@@ -363,6 +365,7 @@ class CudaEngineImpl final : public CudaEngine {
                         std::to_string(plane.rows) + " x " + std::to_string(plane.cols) + ")");
     }
     apply_pending(all_slices());
+    const cuda::NvtxRange range("copy-back slice");
     TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), scan.slices[index(slice)].get(), size * sizeof(float),
                                         cudaMemcpyDeviceToHost, compute_->get()));
     TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
@@ -394,6 +397,7 @@ class CudaEngineImpl final : public CudaEngine {
     Scan& scan = require_scan("sweep_center");
     const ScanGeometry& g = scan.geometry;
     check_sweep(xy_row, center_offsets_px, region, out.size(), g);
+    const cuda::NvtxRange range("sweep");
     float* images = center_tools(scan);
     std::array<float, kMaxSweepCandidates> axis_cols{};
     for (std::size_t c = 0; c < center_offsets_px.size(); ++c) {
@@ -581,6 +585,7 @@ class CudaEngineImpl final : public CudaEngine {
   // directly (and the call waits for the copy before returning, since the frame is the caller's), others through the
   // staging buffer (the call waits only for the previous copy out of it).
   void upload(Scan& scan, const FrameView& frame) {
+    const cuda::NvtxRange range("upload");
     const std::size_t bytes = std::size_t{frame.rows} * frame.cols * pixel_bytes(frame.type);
     const bool page_locked = is_page_locked(frame.data);
     const void* source = frame.data;
@@ -614,6 +619,7 @@ class CudaEngineImpl final : public CudaEngine {
   void apply_pending(const std::array<bool, 3>& selected) const {
     if (pending_.empty()) return;
     if (selected[0] || selected[1] || selected[2]) {
+      const cuda::NvtxRange range("slice update");
       cudaStream_t compute = compute_->get();
       record_timing(&StageEvents::update_begin, compute);
       cuda::backproject_batch(scan_->store, targets(selected), pending_, axis(), scan_->geometry.angle_weight_rad,
@@ -636,6 +642,7 @@ class CudaEngineImpl final : public CudaEngine {
     Scan& scan = require_scan(method);
     const ScanGeometry& g = scan.geometry;
     check_projection_copy(method, slot, slot < g.slots && scan.slots.occupied(slot), out.size(), g);
+    const cuda::NvtxRange range("copy-back projection");
     float* values = center_tools(scan);
     cudaStream_t compute = compute_->get();
     read(scan, slot, values, compute);
@@ -671,6 +678,7 @@ class CudaEngineImpl final : public CudaEngine {
   void recompute(const std::array<bool, 3>& selected) {
     apply_pending(not_of(selected));
     if (!(selected[0] || selected[1] || selected[2])) return;
+    const cuda::NvtxRange range("recompute");
     Scan& scan = *scan_;
     cudaStream_t compute = compute_->get();
     record_timing(&StageEvents::recompute_begin, compute);
@@ -695,6 +703,7 @@ class CudaEngineImpl final : public CudaEngine {
   // Re-filters every stored projection from the corrected store with the configured processing (FilterPath::refilter)
   // and recomputes the three slices; waits for it. Pending slice updates are dropped: every slice is rebuilt.
   RefilterReport refilter(Scan& scan) {
+    const cuda::NvtxRange range("re-filter");
     cudaStream_t compute = compute_->get();
     std::vector<std::uint32_t> slots;
     slots.reserve(scan.slots.count());
