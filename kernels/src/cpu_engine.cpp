@@ -12,11 +12,16 @@
 // sweep_center backprojects the store into the caller's images through the same backproject_rows as a recompute
 // (a region of the axial slice is a SlicePlane of its own), in the same slot order: bit for bit what set_center and
 // copy_slice would give, without touching the parameters or the slices.
+// Shared with the CUDA engine: the slot bookkeeping (EngineSlots: occupied slots, angles, replacement), the frame
+// checks (frame_checks.hpp) and the pixel-type dispatch (pixel_dispatch.hpp); the sampling of the detector's edges
+// (detector_sampling.hpp) through backproject_pixel.
 // Parallel loops (WorkerPool) split detector rows (flat-field correction; the processor's row-wise steps and ring
 // pass), projections (the processor's phase retrieval on a re-filter) and slice rows (backprojection); every output
 // value is written by exactly one worker, in projection order, so results do not depend on the thread count.
 #include "tomolive/kernels/cpu_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/engine_slots.hpp"
+#include "tomolive/kernels/frame_checks.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
 
 #include <unistd.h>
@@ -73,10 +78,9 @@ class CpuEngine final : public Engine {
     p.slice_bytes =
         saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float));
     // Per pixel: the spare filtered and corrected buffers, dark and flat levels (float) and their sums (double).
-    // Then per-slot angles and buffer indices, and the processor's work memory with every step enabled.
+    // Then per-slot bookkeeping and buffer indices, and the processor's work memory with every step enabled.
     std::uint64_t other = saturating_mul(pixels, 4 * sizeof(float) + 2 * sizeof(double));
-    other = saturating_add(
-        other, saturating_mul(g.slots, sizeof(ProjectionAngle) + sizeof(float) + sizeof(std::uint32_t) + 1));
+    other = saturating_add(other, saturating_mul(g.slots, EngineSlots::kBytesPerSlot + sizeof(std::uint32_t)));
     if (g.rows <= (std::uint32_t{1} << 30) && g.cols <= (std::uint32_t{1} << 30)) {
       other = saturating_add(other, CpuProjectionProcessor::work_bytes(g.rows, g.cols, g.slots, pool_.size()));
     } else {
@@ -120,11 +124,7 @@ class CpuEngine final : public Engine {
 
   ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) override {
     require_scan("add_projection");
-    check_slot(slot, geometry_.slots);
-    if (!std::isfinite(angle_rad)) {
-      throw EngineError("projection angle " + format_number(angle_rad) + " rad is not a finite number");
-    }
-    check_frame(frame, "projection");
+    check_projection_frame(slot, angle_rad, frame, geometry_);
     if (!references_ready_) {
       dark_sum_.average_into(dark_.data(), 0.f);
       flat_sum_.average_into(flat_.data(), 1.f);
@@ -147,26 +147,18 @@ class CpuEngine final : public Engine {
     stats.zingers_replaced = counts.zingers_replaced;
 
     // Subtract the projection this slot held (sliding window), add the new one.
-    const ProjectionAngle angle = projection_angle(angle_rad);
-    const bool replacing = occupied_[slot] != 0;
+    const std::optional<ProjectionAngle> old_angle = slots_.outgoing(slot);
+    const ProjectionAngle angle = slots_.record(slot, angle_rad);
     const float* outgoing = buffer(buffer_of_slot_[slot]);
-    const ProjectionAngle old_angle = angles_[slot];
     const float weight = geometry_.angle_weight_rad;
     const float axis = axis_column(geometry_.cols, params_.center_offset_px);
     for_each_slice_row(all_slices(), [&](Orthoslice s, std::uint32_t row) {
       float* out = slices_[index(s)].data();
       const SlicePlane& plane = planes_[index(s)];
-      if (replacing) backproject_rows(plane, outgoing, geometry_.cols, old_angle, axis, -weight, out, row, row + 1);
+      if (old_angle) backproject_rows(plane, outgoing, geometry_.cols, *old_angle, axis, -weight, out, row, row + 1);
       backproject_rows(plane, incoming, geometry_.cols, angle, axis, weight, out, row, row + 1);
     });
-
     std::swap(spare_, buffer_of_slot_[slot]);
-    angles_[slot] = angle;
-    angles_rad_[slot] = angle_rad;
-    if (!replacing) {
-      occupied_[slot] = 1;
-      ++projections_in_store_;
-    }
     return stats;
   }
 
@@ -189,7 +181,7 @@ class CpuEngine final : public Engine {
     const ProcessingCounts counts = refilter_store();
     recompute(all_slices());
     RefilterReport report;
-    report.projections = projections_in_store_;
+    report.projections = slots_.count();
     report.zingers_replaced = counts.zingers_replaced;
     report.clamped_values = counts.clamped_values;
     report.milliseconds =
@@ -209,7 +201,7 @@ class CpuEngine final : public Engine {
   }
 
   const ReconParams& params() const override { return params_; }
-  std::uint32_t projections_in_store() const override { return projections_in_store_; }
+  std::uint32_t projections_in_store() const override { return slots_.count(); }
 
   std::pair<std::uint32_t, std::uint32_t> slice_shape(Orthoslice slice) const override {
     require_scan("slice_shape");
@@ -231,8 +223,7 @@ class CpuEngine final : public Engine {
   std::optional<float> slot_angle(std::uint32_t slot) const override {
     require_scan("slot_angle");
     check_slot(slot, geometry_.slots, "slot_angle");
-    if (occupied_[slot] == 0) return std::nullopt;
-    return angles_rad_[slot];
+    return slots_.angle_rad(slot);
   }
 
   void copy_projection(std::uint32_t slot, std::span<float> out) const override {
@@ -260,11 +251,10 @@ class CpuEngine final : public Engine {
         float* image = out.data() + candidate * image_pixels;
         const float axis = axis_column(geometry_.cols, center_offsets_px[candidate]);
         std::fill_n(image + std::size_t{row} * plane.cols, plane.cols, 0.f);
-        for (std::uint32_t slot = 0; slot < geometry_.slots; ++slot) {
-          if (occupied_[slot] == 0) continue;
-          backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, angles_[slot], axis, weight, image,
-                           row, row + 1);
-        }
+        slots_.for_each_occupied([&](std::uint32_t slot) {
+          backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, slots_.angle(slot), axis, weight,
+                           image, row, row + 1);
+        });
       }
     });
   }
@@ -279,7 +269,7 @@ class CpuEngine final : public Engine {
   void copy_slot(const char* method, std::uint32_t slot, std::span<float> out,
                  const float* (CpuEngine::*values_of)(std::uint32_t) const) const {
     require_scan(method);
-    check_projection_copy(method, slot, slot < geometry_.slots && occupied_[slot] != 0, out.size(), geometry_);
+    check_projection_copy(method, slot, slot < geometry_.slots && slots_.occupied(slot), out.size(), geometry_);
     std::copy_n((this->*values_of)(buffer_of_slot_[slot]), std::size_t{geometry_.rows} * geometry_.cols,
                 out.begin());
   }
@@ -307,11 +297,10 @@ class CpuEngine final : public Engine {
   ProcessingCounts refilter_store() {
     refilter_sources_.clear();
     refilter_targets_.clear();
-    for (std::uint32_t slot = 0; slot < geometry_.slots; ++slot) {
-      if (occupied_[slot] == 0) continue;
+    slots_.for_each_occupied([&](std::uint32_t slot) {
       refilter_sources_.push_back(corrected(buffer_of_slot_[slot]));
       refilter_targets_.push_back(buffer(buffer_of_slot_[slot]));
-    }
+    });
     return processor_->refilter(refilter_sources_, refilter_targets_);
   }
 
@@ -319,22 +308,9 @@ class CpuEngine final : public Engine {
     if (!scan_active_) throw EngineError(std::string(what) + ": no active scan (call begin_scan first)");
   }
 
-  void check_frame(const FrameView& frame, const char* kind) const {
-    if (frame.rows != geometry_.rows || frame.cols != geometry_.cols) {
-      throw EngineError(std::string(kind) + " frame is " + std::to_string(frame.rows) + " x " +
-                        std::to_string(frame.cols) + " but the scan's detector is " + std::to_string(geometry_.rows) +
-                        " x " + std::to_string(geometry_.cols) + " (rows x cols)");
-    }
-    if (frame.data == nullptr) throw EngineError(std::string(kind) + " frame has no data");
-  }
-
   void add_reference(const FrameView& frame, const char* method, const char* kind, FrameAverage& sum) {
     require_scan(method);
-    if (projections_received_ != 0) {
-      throw EngineError(std::string(kind) + " frame after " + std::to_string(projections_received_) +
-                        " projection(s): darks and flats must come before the first projection");
-    }
-    check_frame(frame, kind);
+    check_reference_frame(frame, geometry_, projections_received_, kind);
     sum.add(frame);
   }
 
@@ -345,9 +321,7 @@ class CpuEngine final : public Engine {
     refilter_sources_ = {};
     refilter_targets_ = {};
     buffer_of_slot_ = {};
-    occupied_ = {};
-    angles_ = {};
-    angles_rad_ = {};
+    slots_ = {};
     for (auto& s : slices_) s = {};
     dark_ = {};
     flat_ = {};
@@ -365,9 +339,7 @@ class CpuEngine final : public Engine {
     buffer_of_slot_.resize(g.slots);
     for (std::uint32_t s = 0; s < g.slots; ++s) buffer_of_slot_[s] = s;
     spare_ = g.slots;
-    occupied_.assign(g.slots, 0);
-    angles_.assign(g.slots, ProjectionAngle{});
-    angles_rad_.assign(g.slots, 0.f);
+    slots_.reset(g.slots);
     slices_[index(Orthoslice::xy)].assign(std::size_t{g.cols} * g.cols, 0.f);
     slices_[index(Orthoslice::xz)].assign(frame, 0.f);
     slices_[index(Orthoslice::yz)].assign(frame, 0.f);
@@ -379,7 +351,6 @@ class CpuEngine final : public Engine {
     clamped_.assign(pool_.size(), 0);
     references_ready_ = false;
     projections_received_ = 0;
-    projections_in_store_ = 0;
   }
 
   void update_planes() {
@@ -419,11 +390,10 @@ class CpuEngine final : public Engine {
       float* out = slices_[index(s)].data();
       const SlicePlane& plane = planes_[index(s)];
       std::fill_n(out + std::size_t{row} * plane.cols, plane.cols, 0.f);
-      for (std::uint32_t slot = 0; slot < geometry_.slots; ++slot) {
-        if (occupied_[slot] == 0) continue;
-        backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, angles_[slot], axis, weight, out, row,
-                         row + 1);
-      }
+      slots_.for_each_occupied([&](std::uint32_t slot) {
+        backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, slots_.angle(slot), axis, weight, out,
+                         row, row + 1);
+      });
     });
   }
 
@@ -439,10 +409,7 @@ class CpuEngine final : public Engine {
   std::unique_ptr<float[]> corrected_;         // (slots + 1) corrected projections, same buffer indices
   std::vector<std::uint32_t> buffer_of_slot_;  // slot -> buffer
   std::uint32_t spare_ = 0;                    // the buffer the next projection is filtered into
-  std::vector<std::uint8_t> occupied_;         // per slot
-  std::vector<ProjectionAngle> angles_;        // per slot
-  std::vector<float> angles_rad_;              // per slot, as given to add_projection (slot_angle)
-  std::uint32_t projections_in_store_ = 0;
+  EngineSlots slots_;                          // which slots hold a projection, and their angles
   std::uint64_t projections_received_ = 0;
 
   std::array<std::vector<float>, 3> slices_;  // indexed by Orthoslice

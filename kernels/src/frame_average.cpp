@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "pixel_types.hpp"
+#include "tomolive/kernels/pixel_dispatch.hpp"
 
 namespace tomolive::kernels {
 
@@ -22,7 +22,7 @@ void FrameAverage::add(const FrameView& frame) {
                                 std::to_string(frame.cols) + " does not match " + std::to_string(rows_) + " x " +
                                 std::to_string(cols_) + " (or has no data)");
   }
-  detail::visit_pixel_type(frame.type, [&]<class T>(std::type_identity<T>) {
+  visit_pixel_type(frame.type, [&]<class T>(std::type_identity<T>) {
     const T* raw = static_cast<const T*>(frame.data);
     for (std::size_t k = 0; k < sum_.size(); ++k) sum_[k] += static_cast<double>(raw[k]);
   });

@@ -95,8 +95,8 @@ TEST_P(CudaCenterTools, SweepMatchesCpuAndChangesNothing) {
   const ReconParams params_before = gpu->params();
 
   const std::uint32_t n = g.cols;
-  // The one-pixel region at the centre: at a corner (outside the field of view, see expect_slices_close_in_field) its
-  // value is mostly an edge sample. Small regions are compared on the scale of the axial slice's peak.
+  // Regions of every size, the whole slice and a one-pixel one at the centre among them. Small regions are compared
+  // on the scale of the axial slice's peak.
   const std::vector<SliceRegion> regions = {{0, 0, n, n}, {n / 2, n / 2, 1, 1}, {17, 5, 70, 133}, {100, 90, 60, 70},
                                             {n - 1, 0, 1, n}};
   for (const std::uint32_t row : {0u, scan.params.slices.xy_row, g.rows - 1}) {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -273,8 +274,9 @@ TEST(CudaEngine, WideDetectorMatchesCpu) {
   expect_slices_close(*gpu, *cpu, kFloat16Tolerance, "wide");
 }
 
-// Angles at exactly 0 and a center offset of 0 put pixels exactly on the detector's first and last columns; both
-// engines must then take the same side of the edges.
+// Angles at exactly 0 and a center offset of 0 put pixels exactly on the detector's first and last columns, where the
+// engines' positions round to either side of an edge: the edge rule (detector_sampling.hpp) gives the same value on
+// both sides.
 TEST(CudaEngine, PixelsExactlyOnDetectorEdgesMatchCpu) {
   TOMOLIVE_SKIP_WITHOUT_CUDA();
   Seeded rng;
@@ -405,6 +407,32 @@ TEST(CudaEngine, RejectsBadCalls) {
   std::vector<float> wrong(10);
   EXPECT_THROW(gpu->copy_slice(Orthoslice::xz, wrong), EngineError);
   EXPECT_THROW(gpu->begin_scan({0, 64, 4, 1.f}, {}), EngineError);
+}
+
+// A PixelType outside the enum is refused, naming the value, as by the CPU engine (frame_checks.hpp), before anything
+// is uploaded or stored.
+TEST(CudaEngine, RefusesUnknownPixelTypeNamingIt) {
+  TOMOLIVE_SKIP_WITHOUT_CUDA();
+  auto gpu = cuda_engine(StorePrecision::float32);
+  Seeded rng;
+  const auto scan = make_random_scan<std::uint16_t>(rng, 8, 64, 4, 4);
+  begin(*gpu, scan);
+  const FrameView valid = gpu_testing::view(scan.projections[0], scan.geometry);
+  const FrameView unknown{valid.data, static_cast<PixelType>(7), valid.rows, valid.cols};
+  for (const auto& [call, kind] : {std::pair<std::function<void()>, std::string>{[&] { gpu->add_dark(unknown); }, "dark"},
+                                   {[&] { gpu->add_flat(unknown); }, "flat"},
+                                   {[&] { gpu->add_projection(0, 0.f, unknown); }, "projection"}}) {
+    try {
+      call();
+      ADD_FAILURE() << kind << ": no EngineError";
+    } catch (const EngineError& e) {
+      EXPECT_NE(std::string(e.what()).find(kind + " frame: unknown pixel type 7"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(gpu->projections_in_store(), 0u);
+  gpu->add_dark(gpu_testing::view(scan.darks[0], scan.geometry));  // the refused projection did not count as one
+  gpu->add_projection(0, 0.f, valid);
+  EXPECT_EQ(gpu->projections_in_store(), 1u);
 }
 
 // Without a usable device, making an engine fails with the same reason (this test runs everywhere).

@@ -43,7 +43,8 @@ TEST(Backproject, AxialSliceAtNinetyDegreesRunsAlongRows) {
   }
 }
 
-TEST(Backproject, CenterOffsetShiftsTheSamplingAndEdgesReadZero) {
+// The edge rule (detector_sampling.hpp): past the last column the sample falls linearly to 0 at u = cols.
+TEST(Backproject, CenterOffsetShiftsTheSamplingAndEdgesFadeToZero) {
   const std::uint32_t n = 8;
   std::vector<float> projection(n);
   for (std::uint32_t c = 0; c < n; ++c) projection[c] = static_cast<float>(c + 1);
@@ -52,8 +53,8 @@ TEST(Backproject, CenterOffsetShiftsTheSamplingAndEdgesReadZero) {
   backproject(xz_plane(n, 1, 0.f), projection.data(), n, projection_angle(0.f), axis_column(n, 1.5f), 1.f,
               slice.data());
   for (std::uint32_t j = 0; j + 2 < n; ++j) EXPECT_FLOAT_EQ(slice[j], static_cast<float>(j) + 2.5f) << j;
-  EXPECT_EQ(slice[n - 2], 0.f);  // u = n - 0.5 lies beyond the last column, n - 1
-  EXPECT_EQ(slice[n - 1], 0.f);
+  EXPECT_FLOAT_EQ(slice[n - 2], 0.5f * projection[n - 1]);  // u = n - 0.5: halfway from the last column to 0
+  EXPECT_EQ(slice[n - 1], 0.f);                             // u = n + 0.5: outside the support (-1, n)
 }
 
 TEST(Backproject, NegativeWeightRemovesTheProjection) {

@@ -295,14 +295,7 @@ TEST(CpuEngineStoredProjections, SlotAngle) {
 // ---------------------------------------------------------------------------------------------------------------
 // Refusals: each names the offending value; a refused call changes nothing.
 
-void expect_engine_error(const std::function<void()>& call, const std::string& needle) {
-  try {
-    call();
-    ADD_FAILURE() << "no EngineError; expected one mentioning \"" << needle << "\"";
-  } catch (const EngineError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << "message: " << e.what();
-  }
-}
+using testing::expect_engine_error;
 
 TEST(CpuEngineCenterToolErrors, NoActiveScan) {
   auto idle = engine_with_threads(1);

@@ -477,14 +477,7 @@ TEST(CpuEngine, AcceptsEveryPixelType) {
 // ---------------------------------------------------------------------------------------------------------------
 // Refusals: each names the offending value.
 
-void expect_engine_error(const std::function<void()>& call, const std::string& needle) {
-  try {
-    call();
-    ADD_FAILURE() << "no EngineError; expected one mentioning \"" << needle << "\"";
-  } catch (const EngineError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << "message: " << e.what();
-  }
-}
+using testing::expect_engine_error;
 
 class CpuEngineErrors : public ::testing::Test {
  protected:
@@ -520,6 +513,22 @@ TEST_F(CpuEngineErrors, SlotOutOfRange) {
   expect_engine_error([&] { engine_->add_projection(1000, 0.f, frame(6, 48)); }, "slot 1000");
   expect_engine_error([&] { engine_->add_projection(0, std::nanf(""), frame(6, 48)); }, "nan");
   EXPECT_EQ(engine_->projections_in_store(), 0u);
+}
+
+// A PixelType outside the enum is refused, naming the value, by every frame-taking call (pixel_dispatch.hpp), before
+// anything is accumulated or stored.
+TEST_F(CpuEngineErrors, UnknownPixelTypeNamesTheValue) {
+  const FrameView valid = frame(6, 48);
+  const FrameView unknown{valid.data, static_cast<PixelType>(7), 6, 48};
+  expect_engine_error([&] { engine_->add_dark(unknown); }, "dark frame: unknown pixel type 7");
+  expect_engine_error([&] { engine_->add_flat(unknown); }, "flat frame: unknown pixel type 7");
+  expect_engine_error([&] { engine_->add_projection(0, 0.f, unknown); }, "projection frame: unknown pixel type 7");
+  EXPECT_EQ(engine_->projections_in_store(), 0u);
+  EXPECT_FALSE(engine_->slot_angle(0).has_value());
+  // The refused projection did not count as one: darks are still accepted.
+  engine_->add_dark(valid);
+  engine_->add_projection(0, 0.f, valid);
+  EXPECT_EQ(engine_->projections_in_store(), 1u);
 }
 
 TEST_F(CpuEngineErrors, ReferenceAfterProjection) {

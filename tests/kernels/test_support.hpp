@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <span>
 #include <string>
@@ -23,6 +24,16 @@ struct Seeded {
   std::mt19937 gen{seed};
   std::string trace() const { return "random seed " + std::to_string(seed); }
 };
+
+// Expects call() to throw an EngineError whose message contains `needle`.
+inline void expect_engine_error(const std::function<void()>& call, const std::string& needle) {
+  try {
+    call();
+    ADD_FAILURE() << "no EngineError; expected one mentioning \"" << needle << "\"";
+  } catch (const EngineError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << "message: " << e.what();
+  }
+}
 
 // max |a - b| / max |b|.
 inline double relative_max_difference(std::span<const float> a, std::span<const float> b) {

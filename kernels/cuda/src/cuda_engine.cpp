@@ -20,8 +20,13 @@
 // The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
 // buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
 // and the pending entries are left alone.
+// Shared with the CPU engine: the slot bookkeeping (EngineSlots), the frame checks (frame_checks.hpp), the pixel-type
+// dispatch (pixel_dispatch.hpp, in the kernel launchers) and the edge rule of detector_sampling.hpp (in the
+// backprojection kernels). Stages are marked with NVTX ranges (nvtx_range.hpp).
 #include "tomolive/kernels/cuda_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/engine_slots.hpp"
+#include "tomolive/kernels/frame_checks.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
 
 #include <cuda_runtime.h>
@@ -43,6 +48,7 @@
 #include "device_resources.hpp"
 #include "frame_preprocess.hpp"
 #include "filter_path.hpp"
+#include "nvtx_range.hpp"
 #include "orthoslice_backprojection.hpp"
 #include "projection_store.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
@@ -224,11 +230,8 @@ class CudaEngineImpl final : public CudaEngine {
   ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) override {
     make_current();
     Scan& scan = require_scan("add_projection");
-    check_slot(slot, scan.geometry.slots);
-    if (!std::isfinite(angle_rad)) {
-      throw EngineError("projection angle " + format_number(angle_rad) + " rad is not a finite number");
-    }
-    check_frame(scan, frame, "projection");
+    check_projection_frame(slot, angle_rad, frame, scan.geometry);
+    const cuda::NvtxRange range("projection");
     cudaStream_t compute = compute_->get();
     if (!scan.references_ready) {
       const std::size_t pixels = std::size_t{scan.geometry.rows} * scan.geometry.cols;
@@ -240,10 +243,10 @@ class CudaEngineImpl final : public CudaEngine {
 
     // A replaced projection is subtracted, with its own angle, before the new one replaces its slot; a full batch is
     // applied first too. Both before the upload, so that the update need not wait for the frame's transfer.
-    const bool replacing = scan.occupied[slot] != 0;
+    const std::optional<ProjectionAngle> outgoing = scan.slots.outgoing(slot);
+    const bool replacing = outgoing.has_value();
     if (replacing) {
-      const ProjectionAngle old = scan.angles[slot];
-      pending_.push_back({old.cos_t, old.sin_t, slot, -1.f});
+      pending_.push_back({outgoing->cos_t, outgoing->sin_t, slot, -1.f});
       apply_pending(all_slices());
     } else if (pending_.size() >= cuda::kMaxBatchEntries) {
       apply_pending(all_slices());
@@ -268,14 +271,8 @@ class CudaEngineImpl final : public CudaEngine {
                                         cudaMemcpyDeviceToHost, copy));
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(counts_read_->get(), copy));
 
-    const ProjectionAngle angle = projection_angle(angle_rad);
+    const ProjectionAngle angle = scan.slots.record(slot, angle_rad);
     pending_.push_back({angle.cos_t, angle.sin_t, slot, 1.f});
-    scan.angles[slot] = angle;
-    scan.angles_rad[slot] = angle_rad;
-    if (scan.occupied[slot] == 0) {
-      scan.occupied[slot] = 1;
-      ++scan.projections_in_store;
-    }
     // With a float16 store the vertical kernel sums projections in pairs in half precision, and a projection is
     // removed in another pair than it was added in: each replacement leaves a rounding residue (up to 2^-11 of a
     // pair sum) that never cancels. Rebuilding the slices from the store once per window turn bounds that drift to
@@ -350,7 +347,7 @@ class CudaEngineImpl final : public CudaEngine {
 
   const ReconParams& params() const override { return params_; }
 
-  std::uint32_t projections_in_store() const override { return scan_ ? scan_->projections_in_store : 0; }
+  std::uint32_t projections_in_store() const override { return scan_ ? scan_->slots.count() : 0; }
 
   std::pair<std::uint32_t, std::uint32_t> slice_shape(Orthoslice slice) const override {
     require_scan("slice_shape");
@@ -368,6 +365,7 @@ class CudaEngineImpl final : public CudaEngine {
                         std::to_string(plane.rows) + " x " + std::to_string(plane.cols) + ")");
     }
     apply_pending(all_slices());
+    const cuda::NvtxRange range("copy-back slice");
     TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), scan.slices[index(slice)].get(), size * sizeof(float),
                                         cudaMemcpyDeviceToHost, compute_->get()));
     TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
@@ -376,8 +374,7 @@ class CudaEngineImpl final : public CudaEngine {
   std::optional<float> slot_angle(std::uint32_t slot) const override {
     const Scan& scan = require_scan("slot_angle");
     check_slot(slot, scan.geometry.slots, "slot_angle");
-    if (scan.occupied[slot] == 0) return std::nullopt;
-    return scan.angles_rad[slot];
+    return scan.slots.angle_rad(slot);
   }
 
   void copy_projection(std::uint32_t slot, std::span<float> out) const override {
@@ -400,6 +397,7 @@ class CudaEngineImpl final : public CudaEngine {
     Scan& scan = require_scan("sweep_center");
     const ScanGeometry& g = scan.geometry;
     check_sweep(xy_row, center_offsets_px, region, out.size(), g);
+    const cuda::NvtxRange range("sweep");
     float* images = center_tools(scan);
     std::array<float, kMaxSweepCandidates> axis_cols{};
     for (std::size_t c = 0; c < center_offsets_px.size(); ++c) {
@@ -454,10 +452,7 @@ class CudaEngineImpl final : public CudaEngine {
           refilter_counters(kCounters),
           staging(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
           table_host(std::size_t{g.slots} * sizeof(BackprojectionEntry)),
-          counters_host(kCounters * sizeof(unsigned long long)),
-          occupied(g.slots, 0),
-          angles(g.slots),
-          angles_rad(g.slots) {
+          counters_host(kCounters * sizeof(unsigned long long)) {
       slices[index(Orthoslice::xy)] = DeviceArray<float>(std::size_t{g.cols} * g.cols);
       slices[index(Orthoslice::xz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
       slices[index(Orthoslice::yz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
@@ -481,11 +476,8 @@ class CudaEngineImpl final : public CudaEngine {
       flat_count = 0;
       references_ready = false;
       projections_received = 0;
-      projections_in_store = 0;
       replacements_since_rebuild = 0;
-      std::fill(occupied.begin(), occupied.end(), 0);
-      std::fill(angles.begin(), angles.end(), ProjectionAngle{});
-      std::fill(angles_rad.begin(), angles_rad.end(), 0.f);
+      slots.reset(geometry.slots);
     }
 
     ScanGeometry geometry;
@@ -508,11 +500,8 @@ class CudaEngineImpl final : public CudaEngine {
     std::uint32_t dark_count = 0, flat_count = 0;
     bool references_ready = false;
     std::uint64_t projections_received = 0;
-    std::uint32_t projections_in_store = 0;
     std::uint32_t replacements_since_rebuild = 0;  // sliding-window replacements since the slices were rebuilt
-    std::vector<std::uint8_t> occupied;   // per slot
-    std::vector<ProjectionAngle> angles;  // per slot
-    std::vector<float> angles_rad;        // per slot, as given to add_projection (slot_angle)
+    EngineSlots slots;                             // which slots hold a projection, and their angles
   };
 
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
@@ -527,20 +516,6 @@ class CudaEngineImpl final : public CudaEngine {
   Scan& require_scan(const char* what) const {
     if (!scan_) throw EngineError(std::string(what) + ": no active scan (call begin_scan first)");
     return *scan_;
-  }
-
-  static void check_frame(const Scan& scan, const FrameView& frame, const char* kind) {
-    if (frame.rows != scan.geometry.rows || frame.cols != scan.geometry.cols) {
-      throw EngineError(std::string(kind) + " frame is " + std::to_string(frame.rows) + " x " +
-                        std::to_string(frame.cols) + " but the scan's detector is " +
-                        std::to_string(scan.geometry.rows) + " x " + std::to_string(scan.geometry.cols) +
-                        " (rows x cols)");
-    }
-    if (frame.data == nullptr) throw EngineError(std::string(kind) + " frame has no data");
-    if (pixel_bytes(frame.type) == 0) {
-      throw EngineError(std::string(kind) + " frame has an unknown pixel type " +
-                        std::to_string(static_cast<int>(frame.type)));
-    }
   }
 
   // Device memory free now, plus what the current scan holds (begin_scan releases it first).
@@ -610,6 +585,7 @@ class CudaEngineImpl final : public CudaEngine {
   // directly (and the call waits for the copy before returning, since the frame is the caller's), others through the
   // staging buffer (the call waits only for the previous copy out of it).
   void upload(Scan& scan, const FrameView& frame) {
+    const cuda::NvtxRange range("upload");
     const std::size_t bytes = std::size_t{frame.rows} * frame.cols * pixel_bytes(frame.type);
     const bool page_locked = is_page_locked(frame.data);
     const void* source = frame.data;
@@ -631,11 +607,7 @@ class CudaEngineImpl final : public CudaEngine {
   void add_reference(const FrameView& frame, const char* method, const char* kind, bool flat) {
     make_current();
     Scan& scan = require_scan(method);
-    if (scan.projections_received != 0) {
-      throw EngineError(std::string(kind) + " frame after " + std::to_string(scan.projections_received) +
-                        " projection(s): darks and flats must come before the first projection");
-    }
-    check_frame(scan, frame, kind);
+    check_reference_frame(frame, scan.geometry, scan.projections_received, kind);
     upload(scan, frame);
     cuda::accumulate_reference(scan.raw.get(), frame.type, std::size_t{frame.rows} * frame.cols,
                                flat ? scan.flat_sum.get() : scan.dark_sum.get(), compute_->get());
@@ -647,6 +619,7 @@ class CudaEngineImpl final : public CudaEngine {
   void apply_pending(const std::array<bool, 3>& selected) const {
     if (pending_.empty()) return;
     if (selected[0] || selected[1] || selected[2]) {
+      const cuda::NvtxRange range("slice update");
       cudaStream_t compute = compute_->get();
       record_timing(&StageEvents::update_begin, compute);
       cuda::backproject_batch(scan_->store, targets(selected), pending_, axis(), scan_->geometry.angle_weight_rad,
@@ -668,7 +641,8 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan(method);
     const ScanGeometry& g = scan.geometry;
-    check_projection_copy(method, slot, slot < g.slots && scan.occupied[slot] != 0, out.size(), g);
+    check_projection_copy(method, slot, slot < g.slots && scan.slots.occupied(slot), out.size(), g);
+    const cuda::NvtxRange range("copy-back projection");
     float* values = center_tools(scan);
     cudaStream_t compute = compute_->get();
     read(scan, slot, values, compute);
@@ -688,10 +662,10 @@ class CudaEngineImpl final : public CudaEngine {
     TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(table_uploaded_->get()));
     auto* table = static_cast<BackprojectionEntry*>(scan.table_host.data());
     std::uint32_t count = 0;
-    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
-      if (scan.occupied[slot] == 0) continue;
-      table[count++] = {scan.angles[slot].cos_t, scan.angles[slot].sin_t, slot, 1.f};
-    }
+    scan.slots.for_each_occupied([&](std::uint32_t slot) {
+      const ProjectionAngle angle = scan.slots.angle(slot);
+      table[count++] = {angle.cos_t, angle.sin_t, slot, 1.f};
+    });
     if (count != 0) {
       TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(scan.table.get(), table, count * sizeof(BackprojectionEntry),
                                           cudaMemcpyHostToDevice, compute_->get()));
@@ -704,6 +678,7 @@ class CudaEngineImpl final : public CudaEngine {
   void recompute(const std::array<bool, 3>& selected) {
     apply_pending(not_of(selected));
     if (!(selected[0] || selected[1] || selected[2])) return;
+    const cuda::NvtxRange range("recompute");
     Scan& scan = *scan_;
     cudaStream_t compute = compute_->get();
     record_timing(&StageEvents::recompute_begin, compute);
@@ -728,11 +703,11 @@ class CudaEngineImpl final : public CudaEngine {
   // Re-filters every stored projection from the corrected store with the configured processing (FilterPath::refilter)
   // and recomputes the three slices; waits for it. Pending slice updates are dropped: every slice is rebuilt.
   RefilterReport refilter(Scan& scan) {
+    const cuda::NvtxRange range("re-filter");
     cudaStream_t compute = compute_->get();
     std::vector<std::uint32_t> slots;
-    for (std::uint32_t slot = 0; slot < scan.geometry.slots; ++slot) {
-      if (scan.occupied[slot] != 0) slots.push_back(slot);
-    }
+    slots.reserve(scan.slots.count());
+    scan.slots.for_each_occupied([&](std::uint32_t slot) { slots.push_back(slot); });
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_begin_->get(), compute));
     TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
     scan.filter.refilter(scan.corrected, scan.store, slots, counters(scan.refilter_counters));

@@ -1,19 +1,21 @@
 // Detector positions as "cells" between columns: the interpolation arithmetic of the CUDA backprojection kernels,
-// __host__ __device__ so that a host test checks it against sample_row_linear() (slice_geometry.hpp).
+// __host__ __device__ so that a host test checks it against sample_row_linear() (the edge rule of
+// detector_sampling.hpp, which every backprojection path follows).
 //
 // A detector position u (fractional column) is handled as v = u - 0.5. Cell k = rint(v) spans columns k and k + 1;
 // v - k (the offset) lies in [-0.5, 0.5] and u - k = offset + 0.5 is the linear-interpolation weight of column k + 1.
 // rint is the float trick (v + 1.5 * 2^23) - 1.5 * 2^23 (exact for |v| < 2^22), and the bits of v + 1.5 * 2^23 are
 // the cell index plus a constant: no float-to-int conversion, which runs at 1/8 of the FMA rate on sm_90.
-// u in [0, cols - 1] (inside the detector, where sample_row_linear is not 0) is v in [-0.5, cols - 1.5]; rint rounds
-// ties to even, so v = -0.5 is cell 0 and v = cols - 1.5 is cell cols - 2 or cols - 1: a position inside the detector
-// never reaches a cell outside [0, cols - 1] (cell cols - 1 needs a zero column after the last).
+// The rule's support u in (-1, cols) is v in (-1.5, cols - 0.5) (cell_support): rint of a position inside it is a
+// cell in [-1, cols - 1], so the kernels read one zero column on each side of the detector (cell -1 spans the zero
+// column -1 and column 0, cell cols - 1 spans column cols - 1 and the zero column cols) and never further.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
+#include "tomolive/kernels/detector_sampling.hpp"
 #include "tomolive/kernels/host_device.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
 
@@ -42,8 +44,19 @@ TOMOLIVE_HD inline CellPosition locate_cell(float v) {
   return {float_bits(rounded), v - (rounded - kRoundMagic)};
 }
 
-// Whether v = u - 0.5 lies on the detector (u in [0, cols - 1]); v_max = cols - 1.5.
-TOMOLIVE_HD inline bool on_detector(float v, float v_max) { return v >= -0.5f && v <= v_max; }
+// The support of the edge rule (detector_sampling.hpp) in v = u - 0.5: the open interval (begin, end) =
+// (-1.5, cols - 0.5). A position outside it samples 0.
+struct CellSupport {
+  float begin;
+  float end;
+};
+
+TOMOLIVE_HD inline CellSupport cell_support(std::uint32_t cols) {
+  return {kSupportBegin - 0.5f, support_end(cols) - 0.5f};
+}
+
+// Whether v = u - 0.5 lies in the support; false for NaN.
+TOMOLIVE_HD inline bool in_support(float v, const CellSupport& support) { return v > support.begin && v < support.end; }
 
 // A cell as the axial kernel stages it (8 bytes: one shared-memory load): a line in v_local = v - first_col (v measured
 // from the first column of the tile's window, so that the numbers stay small), valid for v_local in [n - 0.5, n + 0.5]
@@ -82,15 +95,17 @@ inline constexpr unsigned kAxialTile = 64;
 inline constexpr unsigned kAxialWindow = 96;
 
 // The window of cells an axial tile needs at one angle, from v at its corners (v is monotone in x and in y, so the
-// corners bound every pixel of the tile): cells from first_col on; `inside` when every pixel is on the detector by a
-// margin (then the kernel skips the per-pixel test). The window spans at most (hi - lo) + 3 cells.
+// corners bound every pixel of the tile): cells from first_col on; `touches` when some pixel of the tile may lie in
+// the support (by a margin of 1/64 pixel beyond the corners' rounding). A tile that does not touch it samples 0 at
+// every pixel: the kernel skips the entry. A tile that touches it needs no per-pixel test: its window's cells off the
+// detector are staged as zero columns, which is the edge rule. The window spans at most (hi - lo) + 3 cells.
 struct AxialWindow {
   std::int32_t first_col;
-  bool inside;
+  bool touches;
 };
 
 TOMOLIVE_HD inline AxialWindow axial_window(const float (&corner_x)[2], const float (&corner_y)[2], float cos_t,
-                                            float sin_t, float axis_m, float v_max) {
+                                            float sin_t, float axis_m, const CellSupport& support) {
   float lo = INFINITY, hi = -INFINITY;
   for (int cy = 0; cy < 2; ++cy) {
     const float row_base = fmaf(corner_y[cy], sin_t, axis_m);
@@ -104,7 +119,7 @@ TOMOLIVE_HD inline AxialWindow axial_window(const float (&corner_x)[2], const fl
   AxialWindow w;
   // Clamped so that a slice far off the detector (every pixel outside) cannot overflow the int.
   w.first_col = static_cast<std::int32_t>(floorf(fminf(fmaxf(lo, -1e6f), 1e6f))) - 1;
-  w.inside = lo >= -0.5f + kMargin && hi <= v_max - kMargin;
+  w.touches = hi > support.begin - kMargin && lo < support.end + kMargin;
   return w;
 }
 

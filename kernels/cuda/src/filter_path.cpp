@@ -1,6 +1,7 @@
 #include "filter_path.hpp"
 
 #include "cuda_check.hpp"
+#include "nvtx_range.hpp"
 #include "frame_preprocess.hpp"
 
 namespace tomolive::kernels::cuda {
@@ -47,18 +48,23 @@ void FilterPath::run(const void* raw, PixelType type, const float* dark, const f
                      CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot,
                      const ProcessingCounters& counters, const Marks& marks) {
   if (kind() == Kind::fused) {
+    const NvtxRange range("fused correction, filter and store");
     fused_->filter_into(raw, type, dark, flat, corrected, store, slot, counters.clamped, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     return;
   }
   ProjectionProcessor& staged = *processor_;  // configure() made it
-  preprocess_rows(raw, type, layout_.rows, layout_.cols, staged.pitch(), dark, flat, staged.input(), counters.clamped,
-                  stream_);
-  TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
-  if (!staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
-  corrected.write(slot, staged.input(), staged.pitch(), stream_);
+  {
+    const NvtxRange range("correction");
+    preprocess_rows(raw, type, layout_.rows, layout_.cols, staged.pitch(), dark, flat, staged.input(),
+                    counters.clamped, stream_);
+    TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
+    if (!staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
+    corrected.write(slot, staged.input(), staged.pitch(), stream_);
+  }
   if (marks.preprocessed != nullptr) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.preprocessed, stream_));
+  const NvtxRange range("processing and filter");
   staged.process(ProjectionProcessor::Steps::all, store, slot, counters, marks.filtered);
   if (staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
 }

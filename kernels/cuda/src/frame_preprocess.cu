@@ -2,7 +2,7 @@
 
 #include "block_count.cuh"
 #include "cuda_check.hpp"
-#include "pixel_type_dispatch.hpp"
+#include "tomolive/kernels/pixel_dispatch.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/preprocess.hpp"
 
@@ -81,7 +81,7 @@ unsigned grid_stride_blocks(std::size_t pixels) {
 
 void accumulate_reference(const void* raw, PixelType type, std::size_t pixels, double* sum, cudaStream_t stream) {
   if (pixels == 0) return;
-  visit_pixel_type(type, [&]<class Raw>(Raw) {
+  visit_pixel_type(type, [&]<class Raw>(std::type_identity<Raw>) {
     accumulate_reference_kernel<Raw>
         <<<grid_stride_blocks(pixels), kThreads, 0, stream>>>(static_cast<const Raw*>(raw), pixels, sum);
     TOMOLIVE_CUDA_CHECK_LAUNCH("accumulate_reference");
@@ -102,7 +102,7 @@ void preprocess_rows(const void* raw, PixelType type, std::uint32_t rows, std::u
                      cudaStream_t stream) {
   if (rows == 0) return;
   const dim3 grid((cols + kColumnsPerBlock - 1) / kColumnsPerBlock, rows);
-  visit_pixel_type(type, [&]<class Raw>(Raw) {
+  visit_pixel_type(type, [&]<class Raw>(std::type_identity<Raw>) {
     preprocess_rows_kernel<Raw>
         <<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols, padded, dark, flat, out, clamped);
     TOMOLIVE_CUDA_CHECK_LAUNCH("preprocess_rows");

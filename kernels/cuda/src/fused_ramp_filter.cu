@@ -5,7 +5,7 @@
 #include "block_count.cuh"
 #include "cuda_check.hpp"
 #include "fft4096.hpp"
-#include "pixel_type_dispatch.hpp"
+#include "tomolive/kernels/pixel_dispatch.hpp"
 #include "store_cell.cuh"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/preprocess.hpp"
@@ -139,7 +139,7 @@ static std::uint32_t checked_padded_length(std::uint32_t cols) {
 FusedRampFilter::FusedRampFilter(std::uint32_t cols) : cols_(cols), response_(checked_padded_length(cols)) {
   for (const PixelType pixels : {PixelType::uint8, PixelType::uint16, PixelType::uint32, PixelType::float32}) {
     for (const StoreType store : {StoreType::float32, StoreType::float16}) {
-      visit_pixel_type(pixels, [&]<class Raw>(Raw) {
+      visit_pixel_type(pixels, [&]<class Raw>(std::type_identity<Raw>) {
         visit_store_type(store, [&]<class Store>(Store) {
           TOMOLIVE_CUDA_CHECK(cudaFuncSetAttribute(fused_ramp_filter_kernel<Raw, Store>,
                                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -166,7 +166,7 @@ void FusedRampFilter::filter_into(const void* raw, PixelType type, const float* 
   if (layout.quads == 0) return;
   void* cells = store.slot_cells(slot);
   void* values = corrected.slot_data(slot);
-  visit_pixel_type(type, [&]<class Raw>(Raw) {
+  visit_pixel_type(type, [&]<class Raw>(std::type_identity<Raw>) {
     visit_store_type(store.type(), [&]<class Store>(Store) {
       fused_ramp_filter_kernel<Raw, Store><<<layout.quads, kThreads, kSharedBytes, stream>>>(
           static_cast<const Raw*>(raw), layout.rows, layout.cols, layout.pitch, dark, flat, response_.get(),

@@ -13,7 +13,10 @@ namespace tomolive::kernels::cuda {
 namespace {
 
 // Positions on the detector are cells (detector_cells.hpp): v = u - 0.5, cell = rint(v) from the bits of
-// v + kRoundMagic, no float-to-int conversion on the per-pixel path.
+// v + kRoundMagic, no float-to-int conversion on the per-pixel path. Every kernel samples by the edge rule of
+// detector_sampling.hpp (linear interpolation, a column off the detector counting as 0): the axial tiles through
+// staged windows whose off-detector columns are zero, the vertical slices through a zero guard cell on each side of
+// every staged quad row and a select on the rule's support.
 
 constexpr unsigned kThreads = 512;
 constexpr unsigned kWarps = kThreads / 32;
@@ -33,6 +36,7 @@ constexpr unsigned kAxialStageEntries = 32;
 constexpr unsigned kVerticalStages = 3;
 constexpr unsigned kMaxColumnsPerThread = 8;
 constexpr std::uint32_t kMaxCols = kThreads * kMaxColumnsPerThread;  // 4096
+constexpr std::uint32_t kVerticalGuardBytes = 16;
 
 // Recompute: the entries are split into groups so that the grid holds about kBlocksPerSlot blocks per resident block
 // slot (two per multiprocessor), which keeps the tail short; groups hold at least kMinGroupEntries entries.
@@ -47,13 +51,11 @@ struct AxialStageEntry {
   float axis_local;       // axis_m - first_col: v_local = x cos + y sin + axis_local
   std::uint32_t cells;    // shared address of the entry's window - 8 kRoundMagicBits (mod 2^32): cell n of position
                           // v_local is at cells + 8 bits(v_local + kRoundMagic)
-  float v_lo;             // the detector in v_local: [v_lo, v_hi] = [-0.5, cols - 1.5] - first_col
-  float v_hi;
-  std::uint32_t inside;   // 1: every pixel of the tile is inside the detector (no per-pixel test needed)
+  std::uint32_t touches;  // 1: some pixel of the tile lies in the support (axial_window); 0: the entry adds 0
   std::int32_t first_col;  // detector column of cell 0 of the window
   std::uint32_t slot;
   float sign;
-  std::uint32_t unused[2];
+  std::uint32_t unused[4];
 };
 
 template <class Store>
@@ -93,15 +95,17 @@ __device__ __forceinline__ void cp_async_wait() {
 }
 
 // Adds one step of entries to the thread's columns of one vertical slice. For entry k of the step, cells[k] is the
-// shared address of its quad row (pitch cells, then zero guard cells) minus sizeof(Cell) * kRoundMagicBits (mod 2^32),
-// so that the cell of position v is at cells[k] + sizeof(Cell) * bits(v + kRoundMagic). Positions off the detector
-// read cell 0 of the entry's buffer with zero weights (no branch). Per (entry, column): 1 FFMA position, 2 FSETP
-// detector test, 3 FADD cell and offset, 1 select of the cell, 1 LEA, weights; then Store::accumulate.
+// shared address of its quad row (zero guard cells, pitch cells, zero guard cells) minus sizeof(Cell) *
+// kRoundMagicBits (mod 2^32), so that the cell of position v is at cells[k] + sizeof(Cell) * bits(v + kRoundMagic):
+// a position in the support reads cells -1 .. cols - 1 (detector_cells.hpp), the guards being the rule's zero
+// columns. Positions outside the support read cell 0 of the entry's buffer with zero weights (no branch). Per
+// (entry, column): 1 FFMA position, 2 FSETP support test, 3 FADD cell and offset, 1 select of the cell, 1 LEA,
+// weights; then Store::accumulate.
 template <class Store, unsigned Columns>
 __device__ __forceinline__ void accumulate_columns(const std::uint32_t (&cells)[Store::kEntriesPerStep],
                                                    const BackprojectionEntry (&e)[Store::kEntriesPerStep],
                                                    const typename Store::Sign (&sign)[Store::kEntriesPerStep],
-                                                   const SlicePlane& plane, float axis_m, float v_max,
+                                                   const SlicePlane& plane, float axis_m, const CellSupport& support,
                                                    const float (&column)[Columns], float (&acc)[Columns][4]) {
   constexpr unsigned kStep = Store::kEntriesPerStep;
   ColumnLine line[kStep];
@@ -114,7 +118,7 @@ __device__ __forceinline__ void accumulate_columns(const std::uint32_t (&cells)[
 #pragma unroll
     for (unsigned k = 0; k < kStep; ++k) {
       const float v = line[k].at(column[m]);
-      const bool on = on_detector(v, v_max);
+      const bool on = in_support(v, support);
       const CellPosition position = locate_cell(v);
       left[k] = cells[k] + sizeof(typename Store::Cell) * (on ? position.key : kRoundMagicBits);
       weights[k] = Store::weights(position.offset, sign[k], on);
@@ -133,13 +137,16 @@ __device__ __forceinline__ void vertical_unit(const Params<Store>& p, const Back
                                               unsigned char* shared) {
   using Cell = typename Store::Cell;
   constexpr unsigned kStep = Store::kEntriesPerStep;
-  constexpr std::uint32_t kGuard = 16 / sizeof(Cell);  // keeps every buffer 16-byte aligned
+  // Shared memory: a guard, then per buffer its quad row (pitch cells) and a guard; a guard is kVerticalGuardBytes
+  // of zero cells (the edge rule's zero columns before and after the row; 16 bytes keep every buffer aligned).
+  constexpr std::uint32_t kGuard = kVerticalGuardBytes / sizeof(Cell);
   const std::uint32_t stride = p.pitch + kGuard;
-  Cell* stages = reinterpret_cast<Cell*>(shared);
+  Cell* guards = reinterpret_cast<Cell*>(shared);  // guard g at guards + g * stride
+  Cell* stages = guards + kGuard;                  // buffer b at stages + b * stride
   const auto stages_address = static_cast<std::uint32_t>(__cvta_generic_to_shared(stages));
   const std::uint32_t stride_bytes = stride * sizeof(Cell);
-  if (threadIdx.x < kVerticalStages * kStep * kGuard) {
-    stages[(threadIdx.x / kGuard) * stride + p.pitch + threadIdx.x % kGuard] = Cell{};
+  if (threadIdx.x < (kVerticalStages * kStep + 1) * kGuard) {
+    guards[(threadIdx.x / kGuard) * stride + threadIdx.x % kGuard] = Cell{};
   }
 
   float column[Columns];  // columns past the slice repeat its last one: computed, never written
@@ -151,7 +158,7 @@ __device__ __forceinline__ void vertical_unit(const Params<Store>& p, const Back
   float acc_yz[Columns][4] = {};
   const bool has_xz = p.xz != nullptr;
   const bool has_yz = p.yz != nullptr;
-  const float v_max = static_cast<float>(p.cols) - 1.5f;
+  const CellSupport support = cell_support(p.cols);
 
   const std::uint32_t count = end - first;
   const std::uint32_t chunks = p.pitch * sizeof(Cell) / 16;
@@ -192,10 +199,10 @@ __device__ __forceinline__ void vertical_unit(const Params<Store>& p, const Back
       sign[k] = Store::entry_sign(present ? e[k].sign : 0.f);
     }
     if (has_xz) {
-      accumulate_columns<Store, Columns>(cells, e, sign, p.xz_plane, p.axis_m, v_max, column, acc_xz);
+      accumulate_columns<Store, Columns>(cells, e, sign, p.xz_plane, p.axis_m, support, column, acc_xz);
     }
     if (has_yz) {
-      accumulate_columns<Store, Columns>(cells, e, sign, p.yz_plane, p.axis_m, v_max, column, acc_yz);
+      accumulate_columns<Store, Columns>(cells, e, sign, p.yz_plane, p.axis_m, support, column, acc_yz);
     }
     __syncthreads();  // the buffers are refilled at the next iteration
   }
@@ -216,9 +223,8 @@ __device__ __forceinline__ void vertical_unit(const Params<Store>& p, const Back
 }
 
 // Adds one staged entry to the thread's 8 pixels of an axial tile; the entry's window of CellLines (sign applied) is
-// at s.cells. Check: test each pixel against the detector's extent. Per pixel: 1 FFMA position, 1 FADD cell key,
-// 1 LEA, 1 LDS.64, 1 FFMA + 1 FADD value and sum (and 2 FSETP with Check).
-template <bool Check>
+// at s.cells, its cells off the detector zero columns (the edge rule: no per-pixel test). Per pixel: 1 FFMA position,
+// 1 FADD cell key, 1 LEA, 1 LDS.64, 1 FFMA + 1 FADD value and sum.
 __device__ __forceinline__ void accumulate_tile(const AxialStageEntry& s, const float (&x)[kTileColsPerThread],
                                                 const float (&y)[kTileRowsPerThread],
                                                 float (&acc)[kTileRowsPerThread][kTileColsPerThread]) {
@@ -228,10 +234,8 @@ __device__ __forceinline__ void accumulate_tile(const AxialStageEntry& s, const 
 #pragma unroll
     for (unsigned b = 0; b < kTileColsPerThread; ++b) {
       const float v = fmaf(x[b], s.cos_t, row_base);  // axial_position(x, y, ...) - first_col
-      if (!Check || (v >= s.v_lo && v <= s.v_hi)) {
-        const float2 cell = load_shared_f2(s.cells + sizeof(CellLine) * float_bits(v + kRoundMagic));
-        acc[a][b] += evaluate(CellLine{cell.x, cell.y}, v);
-      }
+      const float2 cell = load_shared_f2(s.cells + sizeof(CellLine) * float_bits(v + kRoundMagic));
+      acc[a][b] += evaluate(CellLine{cell.x, cell.y}, v);
     }
   }
 }
@@ -283,8 +287,7 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTa
   const auto detector_row = static_cast<std::uint32_t>(plane.row0);
   const std::uint32_t row_quad = detector_row / 4;
   const std::uint32_t row_lane = detector_row % 4;
-  const auto cols = static_cast<std::int32_t>(p.cols);
-  const float v_max = static_cast<float>(p.cols) - 1.5f;
+  const CellSupport support = cell_support(p.cols);
   float acc[kTileRowsPerThread][kTileColsPerThread] = {};
 
   for (std::uint32_t stage_first = first; stage_first < end; stage_first += kAxialStageEntries) {
@@ -292,20 +295,18 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTa
     __syncthreads();  // the previous stage is consumed
     if (threadIdx.x < count) {
       const BackprojectionEntry e = entries[stage_first + threadIdx.x];
-      const AxialWindow window = axial_window(corner_x, corner_y, e.cos_t, e.sin_t, t.axis_m, v_max);
+      const AxialWindow window = axial_window(corner_x, corner_y, e.cos_t, e.sin_t, t.axis_m, support);
       const auto first_col = static_cast<float>(window.first_col);
       AxialStageEntry s;
       s.cos_t = e.cos_t;
       s.sin_t = e.sin_t;
       s.axis_local = t.axis_m - first_col;
       s.cells = cells_address + sizeof(CellLine) * (threadIdx.x * kAxialWindow - kRoundMagicBits);
-      s.v_lo = -0.5f - first_col;
-      s.v_hi = v_max - first_col;
-      s.inside = window.inside ? 1u : 0u;
+      s.touches = window.touches ? 1u : 0u;
       s.first_col = window.first_col;
       s.slot = e.slot;
       s.sign = e.sign;
-      s.unused[0] = s.unused[1] = 0;
+      s.unused[0] = s.unused[1] = s.unused[2] = s.unused[3] = 0;
       staged[threadIdx.x] = s;
     }
     __syncthreads();
@@ -314,18 +315,14 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTa
       const AxialStageEntry& s = staged[n];
       const std::int32_t col = s.first_col + static_cast<std::int32_t>(index - n * kAxialWindow);
       const Cell* row = p.store + (std::size_t{s.slot} * p.quads + row_quad) * p.pitch;
-      const float left = (col >= 0 && col < cols) ? Store::lane(row, col, row_lane) : 0.f;
-      const float right = (col + 1 >= 0 && col + 1 < cols) ? Store::lane(row, col + 1, row_lane) : 0.f;
+      const float left = column_on_detector(col, p.cols) ? Store::lane(row, col, row_lane) : 0.f;
+      const float right = column_on_detector(col + 1, p.cols) ? Store::lane(row, col + 1, row_lane) : 0.f;
       cells[index] = cell_line(s.sign * left, s.sign * right, index - n * kAxialWindow);
     }
     __syncthreads();
     for (std::uint32_t n = 0; n < count; ++n) {
       const AxialStageEntry s = staged[n];
-      if (s.inside != 0) {
-        accumulate_tile<false>(s, x, y, acc);
-      } else {
-        accumulate_tile<true>(s, x, y, acc);
-      }
+      if (s.touches != 0) accumulate_tile(s, x, y, acc);
     }
   }
 
@@ -407,7 +404,8 @@ std::size_t vertical_shared_bytes(const StoreLayout& layout, StoreType type) {
   const std::size_t cell = StoreLayout::cell_bytes(type);
   const std::size_t step =
       type == StoreType::float32 ? StoreF32::kEntriesPerStep : StoreF16::kEntriesPerStep;
-  return kVerticalStages * step * (std::size_t{layout.pitch} + 16 / cell) * cell;
+  const std::size_t guard = kVerticalGuardBytes / cell;
+  return (kVerticalStages * step * (std::size_t{layout.pitch} + guard) + guard) * cell;
 }
 
 constexpr std::size_t kAxialSharedBytes =

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cuda_check.hpp"
+#include "nvtx_range.hpp"
 #include "pre_filter_corrections.hpp"
 #include "tomolive/kernels/ramp_filter.hpp"
 #include "zinger_filter.hpp"
@@ -59,6 +60,7 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
       current = input;
     }
     if (steps == Steps::before_ring_pass) {
+      const NvtxRange range("store");
       store.write(slot, current, frame.pitch, stream_);
       return;
     }
@@ -72,6 +74,7 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
   }
   ramp_.filter();
   if (filtered != nullptr) TOMOLIVE_CUDA_CHECK(cudaEventRecord(filtered, stream_));
+  const NvtxRange range("store");
   store.write(slot, ramp_.output(), frame.pitch, stream_);
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 
+#include "tomolive/kernels/detector_sampling.hpp"
 #include "tomolive/kernels/host_device.hpp"
 
 namespace tomolive::kernels {
@@ -85,17 +86,9 @@ TOMOLIVE_HD inline float axis_column(std::uint32_t cols, float center_offset_px)
   return 0.5f * static_cast<float>(cols - 1) + center_offset_px;
 }
 
-// Linear interpolation of one detector row at fractional column u; zero outside [0, cols - 1].
-TOMOLIVE_HD inline float sample_row_linear(const float* row, std::uint32_t cols, float u) {
-  if (!(u >= 0.f) || u > static_cast<float>(cols - 1)) return 0.f;  // also rejects NaN
-  const std::uint32_t left = static_cast<std::uint32_t>(u);
-  if (left + 1 >= cols) return row[cols - 1];
-  const float frac = u - static_cast<float>(left);
-  return row[left] + frac * (row[left + 1] - row[left]);
-}
-
 // The contribution of one filtered projection (rows x cols, row-major) at angle theta to slice pixel (i, j),
-// not yet multiplied by the angular weight. cos_t/sin_t are cos(theta)/sin(theta).
+// not yet multiplied by the angular weight, sampled by the edge rule of detector_sampling.hpp. cos_t/sin_t are
+// cos(theta)/sin(theta).
 TOMOLIVE_HD inline float backproject_pixel(const SlicePlane& plane, std::uint32_t i, std::uint32_t j,
                                            const float* filtered, std::uint32_t cols, float cos_t, float sin_t,
                                            float axis_col) {
