@@ -150,8 +150,8 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   }
   // What a failing begin_scan costs: the engine may release the previous scan's data before it fails.
   const std::string previous_scan_lost =
-      session_ ? fmt::format("; the previous scan {} was {}and is lost (its slices can no longer be recomputed)",
-                             session_->scan_id(), scan_active ? "ended by this begin " : "")
+      session_ ? fmt::format("; the previous scan {}{} is lost (its slices can no longer be recomputed)",
+                             session_->scan_id(), scan_active ? ", ended by this begin," : "")
                : std::string();
   end_active_scan(fmt::format("ended by the begin of scan {}", begin.scan_id));
   kernels::ReconParams params;

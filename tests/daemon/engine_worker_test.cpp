@@ -139,7 +139,7 @@ TEST_F(EngineWorkerTest, AnEngineFailureAtBeginIsARefusedScanAndSaysThePreviousO
   EXPECT_EQ(refused->scan_id, 2u);
   EXPECT_NE(refused->message.find("begin_scan failed: injected allocation failure"), std::string::npos)
       << refused->message;
-  EXPECT_NE(refused->message.find("the previous scan 1 was ended by this begin and is lost"), std::string::npos)
+  EXPECT_NE(refused->message.find("the previous scan 1, ended by this begin, is lost"), std::string::npos)
       << refused->message;
   EXPECT_EQ(counters.scans_refused.load(), 1u);
   EXPECT_EQ(counters.scans_ended.load(), 1u) << "a begin that fitted its plan ended scan 1 before the engine failed";
@@ -154,6 +154,21 @@ TEST_F(EngineWorkerTest, AnEngineFailureAtBeginIsARefusedScanAndSaysThePreviousO
   push(sim::make_scan_begin(testing::small_scan_spec(3)));
   ASSERT_TRUE(sink.wait([](const protocol::Event& e) { return e.kind == "scan_begun" && e.scan_id == 3u; }));
   EXPECT_EQ(counters.scans_refused.load(), 1u);
+}
+
+TEST_F(EngineWorkerTest, AnEngineFailureAtBeginAfterAnEndedScanSaysThatScanIsLost) {
+  const sim::ScanSimulator first(testing::small_scan_spec(5));
+  push(sim::make_scan_begin(first.spec()));
+  push_frames(first, 0, first.frame_count());
+  push(sim::make_scan_end(first.spec()));
+  ASSERT_TRUE(sink.wait([](const protocol::Event& e) { return e.kind == "scan_ended" && e.scan_id == 5u; }));
+  fail_begin_scan = true;
+  push(sim::make_scan_begin(testing::small_scan_spec(6)));
+  const auto refused = sink.wait([](const protocol::Event& e) { return e.kind == "error" && e.scan_id == 6u; });
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("; the previous scan 5 is lost"), std::string::npos) << refused->message;
+  EXPECT_EQ(counters.scans_refused.load(), 1u);
+  EXPECT_EQ(counters.scans_ended.load(), 1u) << "scan 5 had ended already";
 }
 
 TEST_F(EngineWorkerTest, ReconstructionFinishedComesOnceBeforeTheEnd) {
