@@ -42,7 +42,12 @@ std::vector<kernels::OpposedPair> as_pairs(const std::vector<std::vector<float>>
 
 CenterTools::CenterTools(kernels::Engine& engine, const ScanSession& session)
     : engine_(engine), geometry_(session.engine_geometry()), layout_(session.layout()),
-      half_acquisition_(session.begin().half_acquisition), announced_offset_px_(session.begin().center_offset_px) {}
+      half_acquisition_(session.begin().half_acquisition),
+      announced_offset_(DetectorOffsetPx(session.begin().center_offset_px)) {}
+
+DetectorCenterEstimate CenterTools::from_engine_frame(const kernels::CenterEstimate& estimate) const {
+  return {layout_.detector_offset(EngineOffsetPx(estimate.center_offset_px)), estimate.confidence, estimate.samples};
+}
 
 kernels::SliceRegion CenterTools::central_square(std::uint32_t side) const {
   side = std::min(side, geometry_.cols);
@@ -50,7 +55,7 @@ kernels::SliceRegion CenterTools::central_square(std::uint32_t side) const {
   return {start, start, side, side};
 }
 
-std::variant<kernels::CenterEstimate, Error> CenterTools::estimate(protocol::CenterMethod method) {
+std::variant<DetectorCenterEstimate, Error> CenterTools::estimate(protocol::CenterMethod method) {
   if (engine_.projections_in_store() == 0) return invalid("no projection has been reconstructed yet");
   if (method == protocol::CenterMethod::registration) {
     return half_acquisition_ ? by_half_acquisition_registration() : by_registration();
@@ -112,7 +117,7 @@ std::vector<std::vector<float>> CenterTools::gather(const SlotPairs& pairs, bool
   return kept;
 }
 
-std::variant<kernels::CenterEstimate, Error> CenterTools::by_registration() {
+std::variant<DetectorCenterEstimate, Error> CenterTools::by_registration() {
   auto pairs = opposed_slots();
   if (auto* error = std::get_if<Error>(&pairs)) return *error;
   // At most kMaxRegistrationRows rows, spread over the detector; the filtered projections (the whole frame: without
@@ -124,10 +129,10 @@ std::variant<kernels::CenterEstimate, Error> CenterTools::by_registration() {
   const auto kept = gather(std::get<SlotPairs>(pairs), false, window);
   const auto estimate = kernels::estimate_center_by_registration(as_pairs(kept), window.rows, window.cols);
   if (!estimate) return invalid("registration found no usable pair");
-  return *estimate;
+  return from_engine_frame(*estimate);
 }
 
-std::variant<kernels::CenterEstimate, Error> CenterTools::by_half_acquisition_registration() {
+std::variant<DetectorCenterEstimate, Error> CenterTools::by_half_acquisition_registration() {
   auto pairs = opposed_slots();
   if (auto* error = std::get_if<Error>(&pairs)) return *error;
   // The corrected (unweighted, unfiltered) projections in the detector's own columns, kHalfAcquisitionRows rows
@@ -140,25 +145,27 @@ std::variant<kernels::CenterEstimate, Error> CenterTools::by_half_acquisition_re
   const auto kept = gather(std::get<SlotPairs>(pairs), true, window);
   try {
     const auto estimate = kernels::estimate_half_acquisition_center(as_pairs(kept), window.rows, window.cols,
-                                                                    announced_offset_px_, kHalfAcquisitionRangePx);
+                                                                    announced_offset_.px, kHalfAcquisitionRangePx);
     if (!estimate) {
       return invalid("half-acquisition registration found no candidate within " +
                      kernels::format_number(static_cast<float>(kHalfAcquisitionRangePx)) +
                      " px of the announced offset with enough overlap");
     }
-    return *estimate;
+    // Measured in the detector's own columns: already detector pixels.
+    return DetectorCenterEstimate{DetectorOffsetPx(estimate->center_offset_px), estimate->confidence,
+                                  estimate->samples};
   } catch (const std::invalid_argument& e) {
     return invalid(std::string("half-acquisition registration: ") + e.what());
   }
 }
 
-kernels::CenterEstimate CenterTools::by_metric() {
+DetectorCenterEstimate CenterTools::by_metric() {
   const kernels::SliceRegion region = central_square(kMetricSide);
   const std::uint32_t xy_row = engine_.params().slices.xy_row;
   const double range = std::min(kMetricRangePx, 0.25 * geometry_.cols);
-  return kernels::estimate_center_by_metric(
+  return from_engine_frame(kernels::estimate_center_by_metric(
       [&](std::span<const float> offsets, std::span<float> out) { engine_.sweep_center(xy_row, offsets, region, out); },
-      static_cast<std::size_t>(region.rows) * region.cols, range);
+      static_cast<std::size_t>(region.rows) * region.cols, range));
 }
 
 std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter& request) {
@@ -182,17 +189,18 @@ std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter&
                      std::to_string(kernels::kMaxSweepSide));
     }
   }
-  std::vector<double> candidates;  // detector pixels
-  std::vector<float> offsets;      // the engine's
+  std::vector<DetectorOffsetPx> candidates;
+  std::vector<float> offsets;  // the engine's
   for (std::uint32_t i = 0; i < request.count; ++i) {
-    const double offset = request.start_offset_px + i * request.step_px;
-    if (std::abs(offset) >= 0.5 * layout_.detector_cols) {
-      return invalid("candidate " + std::to_string(i) + " (offset " + kernels::format_number(static_cast<float>(offset)) +
+    const DetectorOffsetPx candidate(request.start_offset_px + i * request.step_px);
+    if (std::abs(candidate.px) >= 0.5 * layout_.detector_cols) {
+      return invalid("candidate " + std::to_string(i) + " (offset " +
+                     kernels::format_number(static_cast<float>(candidate.px)) +
                      " px) puts the axis outside the detector (|offset| < " +
                      kernels::format_number(0.5F * static_cast<float>(layout_.detector_cols)) + " px expected)");
     }
-    candidates.push_back(offset);
-    offsets.push_back(static_cast<float>(layout_.engine_offset(offset)));
+    candidates.push_back(candidate);
+    offsets.push_back(to_engine_float(layout_.engine_offset(candidate)));
   }
   const auto start = std::chrono::steady_clock::now();
   const std::size_t pixels = static_cast<std::size_t>(region.rows) * region.cols;
@@ -205,7 +213,7 @@ std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter&
   result.region = {region.row0, region.col0, region.rows, region.cols};
   std::size_t best = 0;
   for (std::size_t i = 0; i < offsets.size(); ++i) {
-    result.centers_px.push_back(candidates[i]);
+    result.centers_px.push_back(candidates[i].px);
     result.metric.push_back(kernels::center_metric(std::span<const float>(*images).subspan(i * pixels, pixels)));
     if (result.metric[i] < result.metric[best]) best = i;
   }

@@ -1,12 +1,15 @@
 #include "tomolive/daemon/engine_worker.hpp"
 
 #include <cmath>
+
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/center_tools.hpp"
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
+#include "tomolive/daemon/scan_status_builder.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 
 namespace tomolive::daemon {
@@ -15,7 +18,6 @@ namespace {
 using protocol::Error;
 using protocol::ErrorCode;
 using protocol::FrameKind;
-using protocol::SliceKind;
 
 kernels::PixelType pixel_type(protocol::Dtype dtype) {
   switch (dtype) {
@@ -25,15 +27,6 @@ kernels::PixelType pixel_type(protocol::Dtype dtype) {
     case protocol::Dtype::float32: return kernels::PixelType::float32;
   }
   return kernels::PixelType::uint16;
-}
-
-kernels::Orthoslice orthoslice(SliceKind kind) {
-  switch (kind) {
-    case SliceKind::xy: return kernels::Orthoslice::xy;
-    case SliceKind::xz: return kernels::Orthoslice::xz;
-    case SliceKind::yz: return kernels::Orthoslice::yz;
-  }
-  return kernels::Orthoslice::xy;
 }
 
 protocol::Reply error_reply(std::string command, ErrorCode code, std::string message) {
@@ -52,9 +45,9 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
 EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox& inbox, SliceBoard& board,
                            EventReporter& reporter, DaemonCounters& counters,
                            std::function<void()> on_slices_changed, Options options)
-    : engine_(std::move(engine)), engine_name_(engine_->name()), inbox_(inbox), board_(board),
-      reporter_(reporter), counters_(counters), on_slices_changed_(std::move(on_slices_changed)),
-      options_(options), processing_(options.processing),
+    : engine_(std::move(engine)), engine_name_(engine_->name()), inbox_(inbox), reporter_(reporter),
+      counters_(counters), options_(options), processing_(options.processing),
+      snapshotter_(board, std::move(on_slices_changed), options.publish_interval),
       widener_(options.frame_allocator ? options.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer)),
       processing_status_(to_protocol(options.processing)) {
   thread_ = std::thread([this] { run(); });
@@ -85,11 +78,11 @@ void EngineWorker::run() {
       maybe_snapshot_slices();
     } catch (const std::exception& e) {
       // An engine failure outside a frame (e.g. reading the slices back) is reported; the thread keeps serving.
-      reporter_.reject(Error{ErrorCode::internal_error, std::string("engine: ") + e.what()},
+      reporter_.reject(Error{ErrorCode::internal_error, fmt::format("engine: {}", e.what())},
                        session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt);
     }
   }
-  if (slices_dirty_) {
+  if (snapshotter_.dirty()) {
     try {
       snapshot_slices();
     } catch (const std::exception& e) {
@@ -114,46 +107,55 @@ void EngineWorker::end_active_scan(const std::string& why) {
   const ScanSummary summary = session_->end();
   bump(counters_.scans_ended);
   bump(counters_.projections_missing, summary.projections_missing);
-  if (engine_has_scan_ && processing_.rings.enabled && projections_since_refilter_ > 0) run_ring_pass();
+  if (engine_has_scan_ && ring_passes_.due_at_end(processing_.rings.enabled)) run_ring_pass();
   refresh_status();
   // The final slices are on the board before anyone hears that the scan ended.
-  if (engine_has_scan_) snapshot_slices();
+  snapshot_slices();
   reporter_.scan_event("scan_ended", session_->scan_id(),
-                       why + ": " + std::to_string(session_->received(FrameKind::projection)) + " of " +
-                           std::to_string(session_->expected(FrameKind::projection)) + " projections, " +
-                           std::to_string(summary.projections_missing) + " missing, " +
-                           std::to_string(summary.darks_missing) + " darks and " +
-                           std::to_string(summary.flats_missing) + " flats missing");
+                       fmt::format("{}: {} of {} projections, {} missing, {} darks and {} flats missing", why,
+                                   session_->received(FrameKind::projection),
+                                   session_->expected(FrameKind::projection), summary.projections_missing,
+                                   summary.darks_missing, summary.flats_missing));
+}
+
+void EngineWorker::refuse_begin(Error error, std::uint64_t scan_id) {
+  bump(counters_.scans_refused);
+  reporter_.reject(error, scan_id);
 }
 
 void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
-  if (session_ && !session_->ended() && begin.scan_id == session_->scan_id()) {
+  const bool scan_active = session_ && !session_->ended();
+  if (scan_active && begin.scan_id == session_->scan_id()) {
     // Another stream's announcement of the active scan (several streams each send the begin).
     if (!(begin == session_->begin())) {
-      reporter_.reject(Error{ErrorCode::invalid_geometry,
-                             "begin repeats the active scan id " + std::to_string(begin.scan_id) +
-                                 " with different fields (every stream must send the same begin)"},
-                       begin.scan_id);
+      refuse_begin(Error{ErrorCode::invalid_geometry,
+                         fmt::format("begin repeats the active scan id {} with different fields (every stream must "
+                                     "send the same begin)",
+                                     begin.scan_id)},
+                   begin.scan_id);
     }
     return;
   }
-  end_active_scan("ended by the begin of scan " + std::to_string(begin.scan_id));
-  // A refused scan leaves the previous one (ended) in place: its slices can still be viewed and recomputed.
+  // A refused begin leaves the active scan running (and an ended one viewable): only a begin whose memory plan fits
+  // ends the active scan.
   ScanSession session(begin);
   const kernels::ScanGeometry geometry = session.engine_geometry();
   const kernels::EngineMemoryPlan plan = engine_->plan(geometry);
   if (!plan.fits()) {
-    bump(counters_.scans_refused);
-    reporter_.reject(Error{ErrorCode::scan_too_large, "scan " + std::to_string(begin.scan_id) + " (" +
-                                                          std::to_string(begin.rows) + " x " +
-                                                          std::to_string(begin.cols) + " x " +
-                                                          std::to_string(geometry.slots) + " projections) " +
-                                                          describe_shortfall(plan)},
-                     begin.scan_id);
+    refuse_begin(Error{ErrorCode::scan_too_large,
+                       fmt::format("scan {} ({} x {} x {} projections) {}", begin.scan_id, begin.rows, begin.cols,
+                                   geometry.slots, describe_shortfall(plan))},
+                 begin.scan_id);
     return;
   }
+  // What a failing begin_scan costs: the engine may release the previous scan's data before it fails.
+  const std::string previous_scan_lost =
+      session_ ? fmt::format("; the previous scan {}{} is lost (its slices can no longer be recomputed)",
+                             session_->scan_id(), scan_active ? ", ended by this begin," : "")
+               : std::string();
+  end_active_scan(fmt::format("ended by the begin of scan {}", begin.scan_id));
   kernels::ReconParams params;
-  params.center_offset_px = static_cast<float>(session.layout().engine_offset(begin.center_offset_px));
+  params.center_offset_px = to_engine_float(session.layout().engine_offset(DetectorOffsetPx(begin.center_offset_px)));
   params.slices.xy_row = begin.rows / 2;
   params.processing = processing_;
   params.processing.half_acquisition = session.engine_half_acquisition();
@@ -162,43 +164,38 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
     engine_->begin_scan(geometry, params);
   } catch (const std::exception& e) {
     // The plan fitted, so this is an engine failure (e.g. an allocation the free-memory figure promised).
-    bump(counters_.scans_refused);
-    session_.reset();  // the engine may have released the previous scan's data
+    session_.reset();
     engine_has_scan_ = false;
-    reporter_.reject(Error{ErrorCode::internal_error, std::string("begin_scan failed: ") + e.what()},
-                     begin.scan_id);
+    refuse_begin(Error{ErrorCode::internal_error, fmt::format("begin_scan failed: {}{}", e.what(), previous_scan_lost)},
+                 begin.scan_id);
     return;
   }
   session_.emplace(std::move(session));
   plan_ = plan;
   engine_has_scan_ = true;
-  newest_received_ns_ = 0;
   center_estimate_.reset();
   scan_refilter_.reset();
-  projections_since_refilter_ = 0;
-  auto_center_done_ = false;
-  auto_center_at_ = (geometry.slots + 1) / 2;
+  auto_center_ = AutoCenterSchedule(geometry.slots);
+  ring_passes_ = RingPassSchedule(geometry.slots);
+  snapshotter_.begin_scan();
   publish_processing_status();
   bump(counters_.scans_begun);
-  reporter_.scan_event("scan_begun", begin.scan_id,
-                       "begun" + (begin.name.empty() ? std::string() : " (" + begin.name + ")") + ": " +
-                           std::to_string(begin.rows) + " x " + std::to_string(begin.cols) + " " +
-                           std::string(protocol::to_string(begin.dtype)) + ", " +
-                           std::to_string(begin.num_darks) + " darks, " + std::to_string(begin.num_flats) +
-                           " flats, " + std::to_string(begin.num_projections) + " projections" +
-                           (begin.window > 0 ? ", window " + std::to_string(begin.window) : std::string()) +
-                           (begin.half_acquisition ? ", " + describe(session_->layout()) : std::string()) +
-                           "; memory plan: " + describe(plan));
+  reporter_.scan_event(
+      "scan_begun", begin.scan_id,
+      fmt::format("begun{}: {} x {} {}, {} darks, {} flats, {} projections{}{}; memory plan: {}",
+                  begin.name.empty() ? std::string() : fmt::format(" ({})", begin.name), begin.rows, begin.cols,
+                  protocol::to_string(begin.dtype), begin.num_darks, begin.num_flats, begin.num_projections,
+                  begin.window > 0 ? fmt::format(", window {}", begin.window) : std::string(),
+                  begin.half_acquisition ? ", " + describe(session_->layout()) : std::string(), describe(plan)));
   snapshot_slices();  // subscribers see the new scan's (empty) slices and shapes at once
 }
 
 void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem& item) {
   if (!session_ || session_->ended() || !engine_has_scan_) {
     reporter_.reject(Error{ErrorCode::no_active_scan,
-                           std::string(protocol::to_string(frame.kind)) + " " + std::to_string(frame.frame_id) +
-                               " for scan " + std::to_string(frame.scan_id) +
-                               " arrived while no scan is active (the last one ended or was refused; send begin "
-                               "first)"},
+                           fmt::format("{} {} for scan {} arrived while no scan is active (the last one ended or was "
+                                       "refused; send begin first)",
+                                       protocol::to_string(frame.kind), frame.frame_id, frame.scan_id)},
                      frame.scan_id, frame.frame_id);
     return;
   }
@@ -228,10 +225,11 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
         bump(counters_.clamped_values, stats.clamped_values);
         bump(counters_.zingers_replaced, stats.zingers_replaced);
         bump(counters_.projections_reconstructed);
-        newest_received_ns_ = std::max(newest_received_ns_, item.received_ns);
-        slices_dirty_ = true;
-        maybe_ring_pass();
+        snapshotter_.projection_added(item.received_ns);
+        const bool last = session_->record_reconstructed();
+        if (ring_passes_.projection_stored(processing_.rings.enabled)) run_ring_pass();
         maybe_auto_center();
+        if (last) finish_reconstruction();
         break;
       }
     }
@@ -240,17 +238,25 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
   }
 }
 
+void EngineWorker::finish_reconstruction() {
+  if (ring_passes_.due_at_end(processing_.rings.enabled)) run_ring_pass();
+  snapshot_slices();  // the complete slices are on the board before anyone hears of them
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - session_->begun_at()).count();
+  reporter_.scan_event("reconstruction_finished", session_->scan_id(),
+                       fmt::format("all {} projections reconstructed in {:.1f} s", session_->reconstructed(), seconds));
+}
+
 void EngineWorker::on_end(const protocol::ScanEnd& end) {
   if (!session_ || session_->ended()) {
-    reporter_.reject(Error{ErrorCode::no_active_scan,
-                           "end for scan " + std::to_string(end.scan_id) + " arrived while no scan is active"},
-                     end.scan_id);
+    reporter_.reject(
+        Error{ErrorCode::no_active_scan, fmt::format("end for scan {} arrived while no scan is active", end.scan_id)},
+        end.scan_id);
     return;
   }
   if (end.scan_id != session_->scan_id()) {
-    reporter_.reject(Error{ErrorCode::scan_id_mismatch, "end has scan_id " + std::to_string(end.scan_id) +
-                                                            ", the active scan is " +
-                                                            std::to_string(session_->scan_id())},
+    reporter_.reject(Error{ErrorCode::scan_id_mismatch, fmt::format("end has scan_id {}, the active scan is {}",
+                                                                    end.scan_id, session_->scan_id())},
                      end.scan_id);
     return;
   }
@@ -263,15 +269,15 @@ protocol::Reply EngineWorker::run_command(std::string name, std::function<protoc
   inbox_.push_command(std::move(command));
   if (reply.wait_for(options_.command_timeout) != std::future_status::ready) {
     return error_reply(std::move(name), ErrorCode::internal_error,
-                       "the engine did not answer within " + std::to_string(options_.command_timeout.count()) +
-                           " ms (it is busy or shutting down)");
+                       fmt::format("the engine did not answer within {} ms (it is busy or shutting down)",
+                                   options_.command_timeout.count()));
   }
   try {
     return reply.get();
   } catch (const std::future_error&) {
     return error_reply(std::move(name), ErrorCode::internal_error, "the daemon is shutting down");
   } catch (const std::exception& e) {
-    return error_reply(std::move(name), ErrorCode::internal_error, std::string("engine: ") + e.what());
+    return error_reply(std::move(name), ErrorCode::internal_error, fmt::format("engine: {}", e.what()));
   }
 }
 
@@ -287,21 +293,22 @@ protocol::Reply EngineWorker::do_set_center(const protocol::SetCenter& request) 
   if (!session_ || !engine_has_scan_) {
     return error_reply("set_center", ErrorCode::no_active_scan, "no scan has begun: nothing to recompute");
   }
-  const double cols = session_->begin().cols;
-  const double axis_of_zero_offset = 0.5 * (cols - 1.0);
-  const double offset = request.center_offset_px ? *request.center_offset_px
-                                                 : *request.center_column_px - axis_of_zero_offset;
-  if (!std::isfinite(offset) || std::abs(offset) >= cols / 2) {
+  const std::uint32_t cols = session_->begin().cols;
+  const DetectorOffsetPx offset(request.center_offset_px
+                                    ? *request.center_offset_px
+                                    : *request.center_column_px - center_column_px(cols, DetectorOffsetPx(0.0)));
+  const double half_cols = 0.5 * static_cast<double>(cols);
+  if (!std::isfinite(offset.px) || std::abs(offset.px) >= half_cols) {
     return error_reply("set_center", ErrorCode::invalid_argument,
-                       "center offset " + std::to_string(offset) +
-                           " px puts the axis outside the detector (|offset| < " +
-                           std::to_string(cols / 2) + " px expected)");
+                       fmt::format("center offset {:f} px puts the axis outside the detector (|offset| < {:f} px "
+                                   "expected)",
+                                   offset.px, half_cols));
   }
   const auto start = std::chrono::steady_clock::now();
-  engine_->set_center(static_cast<float>(session_->layout().engine_offset(offset)));
+  engine_->set_center(to_engine_float(session_->layout().engine_offset(offset)));
   protocol::CenterResult result;
-  result.center_offset_px = detector_center_offset();
-  result.center_column_px = axis_of_zero_offset + result.center_offset_px;
+  result.center_offset_px = current_center().px;
+  result.center_column_px = center_column_px(cols, current_center());
   snapshot_slices();
   result.recompute_ms = elapsed_ms(start);
   spdlog::info("scan {}: center set to offset {:.2f} px (column {:.2f}), recomputed in {:.1f} ms",
@@ -323,16 +330,15 @@ protocol::Reply EngineWorker::do_set_slices(const protocol::SetSlices& request) 
   if (request.xy_row) {
     if (*request.xy_row >= begin.rows) {
       return error_reply("set_slices", ErrorCode::invalid_argument,
-                         "xy_row " + std::to_string(*request.xy_row) + " is outside the detector rows 0.." +
-                             std::to_string(begin.rows - 1));
+                         fmt::format("xy_row {} is outside the detector rows 0..{}", *request.xy_row, begin.rows - 1));
     }
     positions.xy_row = *request.xy_row;
   }
   const auto check_position = [&](const char* name, double value) -> std::optional<protocol::Reply> {
     if (!std::isfinite(value) || std::abs(value) > half_width) {
       return error_reply("set_slices", ErrorCode::invalid_argument,
-                         std::string(name) + " " + std::to_string(value) + " px is outside the reconstruction (|" +
-                             name + "| <= " + std::to_string(half_width) + " px expected)");
+                         fmt::format("{0} {1:f} px is outside the reconstruction (|{0}| <= {2:f} px expected)", name,
+                                     value, half_width));
     }
     return std::nullopt;
   };
@@ -396,16 +402,16 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
   const auto start = std::chrono::steady_clock::now();
   auto estimate = CenterTools(*engine_, *session_).estimate(request.method);
   if (auto* error = std::get_if<Error>(&estimate)) return error_reply("estimate_center", error->code, error->message);
-  const kernels::CenterEstimate& found = std::get<kernels::CenterEstimate>(estimate);
+  const DetectorCenterEstimate& found = std::get<DetectorCenterEstimate>(estimate);
   protocol::CenterEstimateResult result;
   result.method = method;
-  result.center_offset_px = found.center_offset_px;
-  result.center_column_px = 0.5 * (static_cast<double>(session_->begin().cols) - 1.0) + found.center_offset_px;
+  result.center_offset_px = found.offset.px;
+  result.center_column_px = center_column_px(session_->begin().cols, found.offset);
   result.confidence = found.confidence;
   result.samples = found.samples;
   result.elapsed_ms = elapsed_ms(start);
   if (request.apply) {
-    const protocol::Reply applied = do_set_center(protocol::SetCenter{found.center_offset_px, std::nullopt});
+    const protocol::Reply applied = do_set_center(protocol::SetCenter{found.offset.px, std::nullopt});
     if (!applied.ok()) return error_reply("estimate_center", applied.error->code, applied.error->message);
     result.applied = true;
   }
@@ -421,25 +427,23 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
 }
 
 void EngineWorker::maybe_auto_center() {
-  if (!options_.auto_center || auto_center_done_) return;
-  const std::uint32_t slots = session_->engine_geometry().slots;
-  if (engine_->projections_in_store() < auto_center_at_) return;
+  if (!options_.auto_center || !auto_center_.due(engine_->projections_in_store())) return;
   // Half-acquisition scans have only the registration estimate (CenterTools::estimate refuses the metric there).
   const protocol::CenterMethod method =
       session_->begin().half_acquisition ? protocol::CenterMethod::registration : *options_.auto_center;
   const protocol::Reply reply = do_estimate_center(protocol::EstimateCenter{method, true});
   if (!reply.ok()) {
-    // Not enough data yet (e.g. no pair 180 degrees apart): try again after another tenth of the scan.
-    auto_center_at_ += std::max<std::uint32_t>(1, slots / 10);
+    // Not enough data yet (e.g. no pair 180 degrees apart): the schedule says when to try again.
+    auto_center_.failed();
     spdlog::debug("scan {}: automatic center not yet: {}", session_->scan_id(), reply.error->message);
     return;
   }
-  auto_center_done_ = true;
+  auto_center_.succeeded();
   const auto& result = std::get<protocol::CenterEstimateResult>(reply.result);
   reporter_.scan_event("center_estimated", session_->scan_id(),
-                       "automatic center (" + result.method + ") applied: offset " +
-                           kernels::format_number(static_cast<float>(result.center_offset_px)) + " px, confidence " +
-                           kernels::format_number(static_cast<float>(result.confidence)));
+                       fmt::format("automatic center ({}) applied: offset {} px, confidence {}", result.method,
+                                   kernels::format_number(static_cast<float>(result.center_offset_px)),
+                                   kernels::format_number(static_cast<float>(result.confidence))));
 }
 
 protocol::Reply EngineWorker::set_processing(const protocol::SetProcessing& request) {
@@ -462,7 +466,7 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
   publish_processing_status();
   result.processing = processing();
   std::optional<std::uint64_t> scan_id;
-  std::string message = "processing set to " + describe(processing_);
+  std::string message = fmt::format("processing set to {}", describe(processing_));
   if (engine_has_scan_) {
     scan_id = session_->scan_id();
     message += fmt::format("; {} projections re-filtered in {:.1f} ms", result.refilter.projections,
@@ -479,10 +483,10 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
 
 protocol::RefilterResult EngineWorker::refilter_store(const kernels::ProcessingParams& params, std::string reason) {
   const protocol::RefilterResult result = to_protocol(engine_->set_processing(scan_processing(params)));
-  projections_since_refilter_ = 0;
+  ring_passes_.refiltered();
   bump(counters_.refilters);
   bump(counters_.zingers_replaced, result.zingers_replaced);
-  slices_dirty_ = true;
+  snapshotter_.mark_dirty();
   spdlog::info("scan {}: {}: {} projections re-filtered in {:.1f} ms, {} zingers replaced, {} values clamped",
                session_->scan_id(), reason, result.projections, result.elapsed_ms, result.zingers_replaced,
                result.clamped_values);
@@ -491,89 +495,31 @@ protocol::RefilterResult EngineWorker::refilter_store(const kernels::ProcessingP
   return result;
 }
 
-void EngineWorker::maybe_ring_pass() {
-  ++projections_since_refilter_;
-  if (!processing_.rings.enabled) return;
-  const std::uint32_t tenth = std::max<std::uint32_t>(1, session_->engine_geometry().slots / 10);
-  if (projections_since_refilter_ >= tenth) run_ring_pass();
-}
-
 void EngineWorker::run_ring_pass() {
-  projections_since_refilter_ = 0;  // a failing pass is retried after the next tenth, not after every projection
+  ring_passes_.refiltered();  // a failing pass is retried after the next tenth, not after every projection
   try {
     refilter_store(processing_, "rings_pass");
     bump(counters_.ring_passes);
   } catch (const kernels::EngineError& e) {
-    reporter_.reject(Error{ErrorCode::internal_error, std::string("ring pass: ") + e.what()}, session_->scan_id());
+    reporter_.reject(Error{ErrorCode::internal_error, fmt::format("ring pass: {}", e.what())}, session_->scan_id());
   }
 }
 
 void EngineWorker::maybe_snapshot_slices() {
-  if (slices_dirty_ && std::chrono::steady_clock::now() - last_snapshot_ >= options_.publish_interval) {
-    snapshot_slices();
-  }
+  if (snapshotter_.due()) snapshot_slices();
 }
 
 void EngineWorker::snapshot_slices() {
   if (!engine_has_scan_) return;
-  const kernels::ReconParams& params = engine_->params();
-  for (const SliceKind kind : {SliceKind::xy, SliceKind::xz, SliceKind::yz}) {
-    const auto [rows, cols] = engine_->slice_shape(orthoslice(kind));
-    const std::shared_ptr<SliceSnapshot> snapshot = versions_.acquire(kind);
-    protocol::SliceUpdate& header = snapshot->header;
-    header = protocol::SliceUpdate{};
-    header.scan_id = session_->scan_id();
-    header.slice = kind;
-    header.position = kind == SliceKind::xy   ? static_cast<double>(params.slices.xy_row)
-                      : kind == SliceKind::xz ? static_cast<double>(params.slices.xz_y_px)
-                                              : static_cast<double>(params.slices.yz_x_px);
-    header.rows = rows;
-    header.cols = cols;
-    header.projections_included = engine_->projections_in_store();
-    header.sequence = ++slice_sequence_;
-    header.center_offset_px = detector_center_offset();
-    header.received_ns = newest_received_ns_;
-    snapshot->values.resize(static_cast<std::size_t>(rows) * cols);
-    engine_->copy_slice(orthoslice(kind), snapshot->values);
-    board_.put(snapshot);
-  }
-  slices_dirty_ = false;
-  last_snapshot_ = std::chrono::steady_clock::now();
-  if (on_slices_changed_) on_slices_changed_();
+  snapshotter_.snapshot(*engine_, session_->scan_id(), current_center());
 }
 
 void EngineWorker::refresh_status() {
   if (!session_) return;
-  const auto& begin = session_->begin();
-  protocol::ScanStatus status;
-  status.scan_id = begin.scan_id;
-  status.name = begin.name;
-  status.state = session_->ended() ? "ended" : "receiving";
-  status.rows = begin.rows;
-  status.cols = begin.cols;
-  status.window = begin.window;
-  status.half_acquisition = begin.half_acquisition;
-  status.slice_cols = session_->layout().engine_cols;
-  status.darks_received = session_->received(FrameKind::dark);
-  status.darks_expected = session_->expected(FrameKind::dark);
-  status.flats_received = session_->received(FrameKind::flat);
-  status.flats_expected = session_->expected(FrameKind::flat);
-  status.projections_received = session_->received(FrameKind::projection);
-  status.projections_expected = session_->expected(FrameKind::projection);
-  status.projections_missing = session_->projections_missing();
-  status.projection_rate_hz = session_->projection_rate_hz(std::chrono::steady_clock::now());
-  status.pixel_size_um = begin.pixel_size_um;
-  if (engine_has_scan_) {
-    const kernels::ReconParams& params = engine_->params();
-    status.center_offset_px = detector_center_offset();
-    status.center_column_px = 0.5 * (static_cast<double>(begin.cols) - 1.0) + status.center_offset_px;
-    status.xy_row = params.slices.xy_row;
-    status.xz_y_px = params.slices.xz_y_px;
-    status.yz_x_px = params.slices.yz_x_px;
-  }
-  if (plan_) status.memory = to_protocol(*plan_);
-  status.center_estimate = center_estimate_;
-  status.refilter = scan_refilter_;
+  std::optional<EngineState> engine;
+  if (engine_has_scan_) engine = EngineState{current_center(), engine_->params().slices};
+  protocol::ScanStatus status = build_scan_status({*session_, engine, plan_, center_estimate_, scan_refilter_},
+                                                  std::chrono::steady_clock::now());
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
 }
@@ -589,8 +535,8 @@ void EngineWorker::publish_processing_status() {
   processing_status_ = std::move(setting);
 }
 
-double EngineWorker::detector_center_offset() const {
-  return session_->layout().detector_offset(engine_->params().center_offset_px);
+DetectorOffsetPx EngineWorker::current_center() const {
+  return session_->layout().detector_offset(engine_center_offset(*engine_));
 }
 
 std::optional<protocol::ScanStatus> EngineWorker::scan_status() const {

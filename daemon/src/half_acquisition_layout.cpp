@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
@@ -34,16 +36,15 @@ void fill_pixels(std::byte* out, std::size_t count, kernels::PixelType type, Wid
 
 }  // namespace
 
-HalfAcquisitionLayout HalfAcquisitionLayout::widened(std::uint32_t cols, double center_offset_px) {
-  const std::uint32_t added = protocol::half_acquisition_added_cols(center_offset_px);
+HalfAcquisitionLayout HalfAcquisitionLayout::widened(std::uint32_t cols, DetectorOffsetPx center_offset) {
+  const std::uint32_t added = protocol::half_acquisition_added_cols(center_offset.px);
   // An axis right of the detector's centre leaves the far field on the right: the detector stays at column 0.
-  return {cols, cols + added, center_offset_px >= 0.0 ? 0u : added};
+  return {cols, cols + added, center_offset.px >= 0.0 ? 0u : added};
 }
 
 std::string describe(const HalfAcquisitionLayout& layout) {
-  return "half acquisition: the detector is columns " + std::to_string(layout.detector_col0) + ".." +
-         std::to_string(layout.detector_col0 + layout.detector_cols - 1) + " of " +
-         std::to_string(layout.engine_cols) + " reconstructed";
+  return fmt::format("half acquisition: the detector is columns {}..{} of {} reconstructed", layout.detector_col0,
+                     layout.detector_col0 + layout.detector_cols - 1, layout.engine_cols);
 }
 
 std::size_t widened_frame_bytes(const HalfAcquisitionLayout& layout, std::uint32_t rows, kernels::PixelType type) {

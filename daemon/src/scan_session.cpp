@@ -15,10 +15,11 @@ constexpr std::chrono::seconds kRateWindow{1};
 
 }  // namespace
 
-ScanSession::ScanSession(protocol::ScanBegin begin)
+ScanSession::ScanSession(protocol::ScanBegin begin, std::chrono::steady_clock::time_point begun_at)
     : begin_(std::move(begin)),
-      layout_(begin_.half_acquisition ? HalfAcquisitionLayout::widened(begin_.cols, begin_.center_offset_px)
-                                      : HalfAcquisitionLayout::identity(begin_.cols)) {
+      layout_(begin_.half_acquisition ? HalfAcquisitionLayout::widened(begin_.cols, DetectorOffsetPx(begin_.center_offset_px))
+                                      : HalfAcquisitionLayout::identity(begin_.cols)),
+      begun_at_(begun_at) {
   seen_[index(FrameKind::dark)].assign(begin_.num_darks, false);
   seen_[index(FrameKind::flat)].assign(begin_.num_flats, false);
   seen_[index(FrameKind::projection)].assign(begin_.num_projections, false);
@@ -110,6 +111,11 @@ protocol::Expected<FramePlacement> ScanSession::accept(const protocol::FrameHead
     }
   }
   return placement;
+}
+
+bool ScanSession::record_reconstructed() {
+  ++reconstructed_;
+  return reconstructed_ == expected(FrameKind::projection);
 }
 
 bool ScanSession::record_end() {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "tomolive/daemon/data_message_type.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 
@@ -76,14 +77,15 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
   const auto received_ns = protocol::unix_time_ns();
 
   if (parts > 2) {
-    reporter_.reject(Error{ErrorCode::malformed_header,
-                           "message has " + std::to_string(parts) + " parts; a data message has 1 (begin, end) or 2 "
-                           "(header and payload of a frame)"});
+    refuse_undecoded(header, Error{ErrorCode::malformed_header,
+                                   "message has " + std::to_string(parts) +
+                                       " parts; a data message has 1 (begin, end) or 2 (header and payload of a "
+                                       "frame)"});
     return true;
   }
   auto decoded = protocol::decode_data_header(bytes_of(header));
   if (!decoded) {
-    reporter_.reject(decoded.error());
+    refuse_undecoded(header, decoded.error());
     return true;
   }
   IngestItem item;
@@ -109,6 +111,7 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
     const bool is_begin = std::holds_alternative<protocol::ScanBegin>(item.header);
     const std::uint64_t scan_id = is_begin ? std::get<protocol::ScanBegin>(item.header).scan_id
                                            : std::get<protocol::ScanEnd>(item.header).scan_id;
+    if (is_begin) bump(counters_.scans_refused);
     reporter_.reject(Error{ErrorCode::unexpected_payload,
                            std::string(is_begin ? "begin" : "end") + " carries a " + std::to_string(payload->size()) +
                                "-byte second part; only frames have a payload"},
@@ -116,6 +119,11 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
     return true;
   }
   return inbox_.push_data(std::move(item));
+}
+
+void ZmqIngest::refuse_undecoded(const zmq::message_t& header, const Error& error) {
+  if (data_message_type(bytes_of(header)) == "begin") bump(counters_.scans_refused);
+  reporter_.reject(error);
 }
 
 }  // namespace tomolive::daemon

@@ -61,7 +61,7 @@ TEST(ScanSession, HalfAcquisitionWidensTheGeometryAndWeighsAFullTurnOnce) {
   EXPECT_TRUE(half.enabled);
   EXPECT_EQ(half.detector_col0, 4u);
   EXPECT_EQ(half.detector_cols, 8u);
-  EXPECT_NEAR(session.layout().engine_offset(-2.2), -0.2, 1e-12);  // the axis near the widened frame's centre
+  EXPECT_NEAR(session.layout().engine_offset(DetectorOffsetPx(-2.2)).px, -0.2, 1e-12);  // the axis near the widened frame's centre
 }
 
 TEST(ScanSession, ProjectionAnglesFollowStartAndStepUnlessTheFrameOverrides) {
@@ -160,6 +160,26 @@ TEST(ScanSession, ReportsTheRateOfTheLastSecond) {
   const auto now = std::chrono::steady_clock::now();
   EXPECT_DOUBLE_EQ(session.projection_rate_hz(now), 4.0);
   EXPECT_DOUBLE_EQ(session.projection_rate_hz(now + std::chrono::seconds(2)), 0.0);
+}
+
+TEST(ScanSession, ReconstructionFinishesOnceWithTheLastAnnouncedProjection) {
+  ScanSession session(small_begin());
+  for (std::uint32_t i = 0; i < 9; ++i) EXPECT_FALSE(session.record_reconstructed());
+  EXPECT_TRUE(session.record_reconstructed());
+  EXPECT_EQ(session.reconstructed(), 10u);
+}
+
+TEST(ScanSession, ASlidingWindowScanFinishesWithItsAnnouncedCountNotItsWindow) {
+  protocol::ScanBegin begin = small_begin();
+  begin.window = 4;
+  ScanSession session(begin);
+  for (std::uint32_t i = 0; i < 9; ++i) EXPECT_FALSE(session.record_reconstructed()) << i;
+  EXPECT_TRUE(session.record_reconstructed());
+}
+
+TEST(ScanSession, KnowsWhenItBegan) {
+  const auto at = std::chrono::steady_clock::now() - std::chrono::seconds(3);
+  EXPECT_EQ(ScanSession(small_begin(), at).begun_at(), at);
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // engine holds (stored projections 180 degrees apart, axial slices at candidate centers) and run the estimators of
 // kernels/center_estimation.hpp; applying an estimate is the caller's set_center. Used by the engine thread only.
 //
-// Every offset they take or give is in detector pixels from (detector cols - 1) / 2, as in begin and set_center;
-// with half acquisition the engine's frames are wider (ScanSession::layout()) and the offsets are converted here.
+// Every offset they take or give is in detector pixels (DetectorOffsetPx), as in begin and set_center; with half
+// acquisition the engine's frames are wider (ScanSession::layout()) and the offsets are converted here.
 // A half-acquisition scan's registration compares corrected projections in the detector's own columns
 // (estimate_half_acquisition_center around the announced offset); the metric and the sweep reconstruct with the
 // widened engine.
@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "tomolive/daemon/center_offset.hpp"
 #include "tomolive/daemon/half_acquisition_layout.hpp"
 #include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/kernels/center_estimation.hpp"
@@ -21,6 +22,13 @@
 #include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
+
+// A center estimate of CenterTools::estimate.
+struct DetectorCenterEstimate {
+  DetectorOffsetPx offset{0.0};
+  double confidence = 0.0;    // 0..1, see PROTOCOL.md 10.4
+  std::uint32_t samples = 0;  // registration: pairs used; metric: candidates reconstructed
+};
 
 struct SweepOutput {
   protocol::SweepResult result;
@@ -41,9 +49,9 @@ class CenterTools {
   // `session` is the scan the engine holds.
   CenterTools(kernels::Engine& engine, const ScanSession& session);
 
-  // An estimate by `method` (detector pixels), or the reason there is none (invalid_argument): not enough data yet,
-  // or the metric on a half-acquisition scan (its candidate slices keep the current center's overlap weights).
-  std::variant<kernels::CenterEstimate, protocol::Error> estimate(protocol::CenterMethod method);
+  // An estimate by `method`, or the reason there is none (invalid_argument): not enough data yet, or the metric on
+  // a half-acquisition scan (its candidate slices keep the current center's overlap weights).
+  std::variant<DetectorCenterEstimate, protocol::Error> estimate(protocol::CenterMethod method);
   // The sweep of PROTOCOL.md 10.1, or why its arguments are refused (invalid_argument).
   std::variant<SweepOutput, protocol::Error> sweep(const protocol::SweepCenter& request);
 
@@ -59,16 +67,19 @@ class CenterTools {
   // 2 per pair, first then second.
   std::vector<std::vector<float>> gather(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
                                          bool corrected, const FrameWindow& window) const;
-  std::variant<kernels::CenterEstimate, protocol::Error> by_registration();
-  std::variant<kernels::CenterEstimate, protocol::Error> by_half_acquisition_registration();
-  kernels::CenterEstimate by_metric();
+  // The estimators; each answers in the frame it measures in (engine frames, or the detector's columns).
+  std::variant<DetectorCenterEstimate, protocol::Error> by_registration();
+  std::variant<DetectorCenterEstimate, protocol::Error> by_half_acquisition_registration();
+  DetectorCenterEstimate by_metric();
+  // An estimate the kernels made in the engine's frame, in detector pixels.
+  DetectorCenterEstimate from_engine_frame(const kernels::CenterEstimate& estimate) const;
   kernels::SliceRegion central_square(std::uint32_t side) const;
 
   kernels::Engine& engine_;
   const kernels::ScanGeometry geometry_;  // the engine's (widened) frames
   const HalfAcquisitionLayout layout_;
   const bool half_acquisition_;
-  const double announced_offset_px_;  // detector pixels, from begin
+  const DetectorOffsetPx announced_offset_;  // from begin
 };
 
 }  // namespace tomolive::daemon

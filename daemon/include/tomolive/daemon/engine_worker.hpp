@@ -1,7 +1,15 @@
 // EngineWorker: the engine thread. It owns the reconstruction engine and the active ScanSession, takes validated
-// data messages from the EngineInbox in arrival order, and runs control commands between frames. When slices
-// changed it snapshots them into the SliceBoard (at most once per publish interval, and at once after a scan ends or
-// a command recomputed them) and wakes the publisher.
+// data messages from the EngineInbox in arrival order, and runs control commands between frames. It keeps the
+// thread, the inbox loop, the command marshalling and the wiring of the parts that decide and build:
+//   - SliceSnapshotter: puts changed slices on the SliceBoard (throttled to the publish interval; at once after a
+//     scan's begin, end or reconstruction_finished and after a command recomputed them) and wakes the publisher;
+//   - AutoCenterSchedule and RingPassSchedule: when the automatic center estimate and the ring pass run;
+//   - build_scan_status: the scan block get_status reports.
+//
+// Scan lifecycle (PROTOCOL.md 6): a begin that will be accepted (its memory plan fits) ends the active scan; a
+// refused begin (scan_too_large, a repeated scan id with different fields) leaves it running; every refused begin
+// counts in scans_refused. When every announced projection of the scan has been reconstructed, one
+// "reconstruction_finished" event is published (after the final ring pass and snapshot).
 //
 // It also keeps the daemon's projection processing setting (PROTOCOL.md 10.5), which persists across scans: each
 // scan begins with it, set_processing replaces it (re-filtering the store when a scan's projections are held), and
@@ -9,8 +17,8 @@
 // of that setting: the engine always gets the scan's own (ScanSession::engine_half_acquisition).
 //
 // Half acquisition (PROTOCOL.md 5.1): frames are widened (FrameWidener) before the engine takes them, and every
-// center offset that crosses the worker's boundary (commands, replies, status, slice headers) is in detector pixels;
-// the engine's own offsets are converted through the scan's HalfAcquisitionLayout here and in CenterTools only.
+// center offset that crosses the worker's boundary (commands, replies, status, slice headers) is a DetectorOffsetPx;
+// the engine's own (EngineOffsetPx) are converted through the scan's HalfAcquisitionLayout here and in CenterTools.
 //
 // Thread-safety: the control commands, scan_status and processing may be called from any thread; the engine itself
 // is only touched by the worker thread (and by the constructor / destructor).
@@ -26,13 +34,17 @@
 #include <thread>
 #include <vector>
 
+#include "tomolive/daemon/auto_center_schedule.hpp"
+#include "tomolive/daemon/center_offset.hpp"
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
 #include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/daemon/frame_widener.hpp"
+#include "tomolive/daemon/ring_pass_schedule.hpp"
 #include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/daemon/slice_snapshotter.hpp"
 #include "tomolive/kernels/engine.hpp"
 
 namespace tomolive::daemon {
@@ -42,8 +54,7 @@ class EngineWorker {
   struct Options {
     std::chrono::steady_clock::duration publish_interval = std::chrono::milliseconds(100);
     std::chrono::milliseconds command_timeout{10000};  // how long a control command may wait for the engine
-    // Apply a center estimate by this method once per scan, tried when half of its store slots hold projections
-    // and again after every further tenth until it succeeds.
+    // Apply a center estimate by this method once per scan, when AutoCenterSchedule says.
     std::optional<protocol::CenterMethod> auto_center;
     // The processing setting until the first set_processing (half acquisition must be off: it belongs to scans).
     kernels::ProcessingParams processing;
@@ -91,7 +102,11 @@ class EngineWorker {
   void on_begin(const protocol::ScanBegin& begin);
   void on_frame(const protocol::FrameHeader& frame, const IngestItem& item);
   void on_end(const protocol::ScanEnd& end);
+  // Counts and reports a begin that is refused.
+  void refuse_begin(protocol::Error error, std::uint64_t scan_id);
   void end_active_scan(const std::string& why);
+  // The last announced projection was reconstructed: final ring pass, snapshot, then the event.
+  void finish_reconstruction();
   protocol::Reply run_command(std::string name, std::function<protocol::Reply()> body);
   protocol::Reply do_set_center(const protocol::SetCenter& request);
   protocol::Reply do_set_slices(const protocol::SetSlices& request);
@@ -101,9 +116,9 @@ class EngineWorker {
   // Re-filters the engine's store with `params` (engine_has_scan_ must hold), records the report as the scan's newest
   // re-filter and counts it. The slices are left dirty. Throws EngineError as Engine::set_processing.
   protocol::RefilterResult refilter_store(const kernels::ProcessingParams& params, std::string reason);
-  // The ring pass of PROTOCOL.md 10.5, after each stored projection and at the end of a scan.
-  void maybe_ring_pass();
+  // The ring pass of PROTOCOL.md 10.5; failures are reported, not thrown.
   void run_ring_pass();
+  // Snapshots the slices now / when the snapshotter says it is due (nothing while the engine holds no scan).
   void snapshot_slices();
   void maybe_snapshot_slices();
   void refresh_status();
@@ -111,33 +126,26 @@ class EngineWorker {
   kernels::ProcessingParams scan_processing(kernels::ProcessingParams setting) const;
   // Records scan_processing(processing_) as the processing get_status reports.
   void publish_processing_status();
-  // The engine's axis in detector pixels from (cols - 1) / 2 (engine_has_scan_ must hold).
-  double detector_center_offset() const;
+  // The engine's axis in detector pixels (engine_has_scan_ must hold).
+  DetectorOffsetPx current_center() const;
 
   std::unique_ptr<kernels::Engine> engine_;
   const std::string engine_name_;
   EngineInbox& inbox_;
-  SliceBoard& board_;
   EventReporter& reporter_;
   DaemonCounters& counters_;
-  std::function<void()> on_slices_changed_;
   const Options options_;
 
   // Engine-thread state.
   std::optional<ScanSession> session_;      // the newest scan (kept after its end for status and recompute)
   std::optional<kernels::EngineMemoryPlan> plan_;
   std::optional<protocol::CenterEstimateResult> center_estimate_;  // the newest of this scan
-  bool auto_center_done_ = false;                                  // this scan's automatic estimate was applied
-  std::uint32_t auto_center_at_ = 0;  // projections in the store at which the automatic estimate is tried next
+  AutoCenterSchedule auto_center_;        // this scan's
+  RingPassSchedule ring_passes_;          // this scan's
   kernels::ProcessingParams processing_;  // the daemon's setting, half acquisition off (scan_processing: the engine's)
-  std::optional<protocol::ScanRefilter> scan_refilter_;    // the newest re-filter of this scan
-  std::uint32_t projections_since_refilter_ = 0;           // stored since this scan's last re-filter (ring pass)
-  bool engine_has_scan_ = false;            // the engine holds the session's data (begin_scan succeeded)
-  bool slices_dirty_ = false;
-  std::int64_t newest_received_ns_ = 0;
-  std::uint64_t slice_sequence_ = 0;
-  std::chrono::steady_clock::time_point last_snapshot_{};
-  SliceVersionPool versions_;
+  std::optional<protocol::ScanRefilter> scan_refilter_;  // the newest re-filter of this scan
+  bool engine_has_scan_ = false;          // the engine holds the session's data (begin_scan succeeded)
+  SliceSnapshotter snapshotter_;
   FrameWidener widener_;  // widens the frames of a half-acquisition scan
 
   mutable std::mutex status_mutex_;

@@ -9,7 +9,8 @@
 //
 // Center offsets: the protocol, the status and the user speak of the detector's offset (pixels from
 // (detector_cols - 1) / 2, as in begin); the engine of its own (from (engine_cols - 1) / 2). The two differ by
-// offset_shift_px(). Without half acquisition the layout is the identity (engine_cols = detector_cols, shift 0).
+// offset_shift_px(); engine_offset / detector_offset convert between the two types of center_offset.hpp. Without
+// half acquisition the layout is the identity (engine_cols = detector_cols, shift 0).
 // Thread safety: a plain value; the functions are pure.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include <span>
 #include <string>
 
+#include "tomolive/daemon/center_offset.hpp"
 #include "tomolive/kernels/frame_view.hpp"
 
 namespace tomolive::daemon {
@@ -27,9 +29,9 @@ struct HalfAcquisitionLayout {
   std::uint32_t engine_cols = 0;    // columns of the widened frame and of the slices
   std::uint32_t detector_col0 = 0;  // first widened column holding the detector's column 0
 
-  // The layout for an axis announced at `center_offset_px` (detector pixels from (cols - 1) / 2, |offset| < cols/2):
+  // The layout for an axis announced at `center_offset` (|offset| < cols / 2):
   // round(2 |offset|) columns are added on the side away from which the axis is shifted.
-  static HalfAcquisitionLayout widened(std::uint32_t cols, double center_offset_px);
+  static HalfAcquisitionLayout widened(std::uint32_t cols, DetectorOffsetPx center_offset);
   // The identity layout of a scan without half acquisition.
   static HalfAcquisitionLayout identity(std::uint32_t cols) { return {cols, cols, 0}; }
 
@@ -39,8 +41,10 @@ struct HalfAcquisitionLayout {
     return 0.5 * (static_cast<double>(engine_cols) - static_cast<double>(detector_cols)) -
            static_cast<double>(detector_col0);
   }
-  double engine_offset(double detector_offset_px) const { return detector_offset_px - offset_shift_px(); }
-  double detector_offset(double engine_offset_px) const { return engine_offset_px + offset_shift_px(); }
+  EngineOffsetPx engine_offset(DetectorOffsetPx offset) const { return EngineOffsetPx(offset.px - offset_shift_px()); }
+  DetectorOffsetPx detector_offset(EngineOffsetPx offset) const {
+    return DetectorOffsetPx(offset.px + offset_shift_px());
+  }
 };
 
 // One phrase for logs and events: "half acquisition: the detector is columns 0..63 of 125 reconstructed".

@@ -35,8 +35,9 @@ struct ScanSummary {
 
 class ScanSession {
  public:
-  // `begin` has passed the codec's geometry validation.
-  explicit ScanSession(protocol::ScanBegin begin);
+  // `begin` has passed the codec's geometry validation; `begun_at` is when the daemon took it.
+  explicit ScanSession(protocol::ScanBegin begin,
+                       std::chrono::steady_clock::time_point begun_at = std::chrono::steady_clock::now());
 
   const protocol::ScanBegin& begin() const { return begin_; }
   std::uint64_t scan_id() const { return begin_.scan_id; }
@@ -54,6 +55,12 @@ class ScanSession {
 
   // Checks a frame header against the scan and records it. On success the frame must be handed to the engine.
   protocol::Expected<FramePlacement> accept(const protocol::FrameHeader& frame);
+
+  // Records that an accepted projection was added to the engine. True exactly once per scan: when the last of the
+  // announced num_projections has been (all received and reconstructed; never when some are missing).
+  bool record_reconstructed();
+  std::uint32_t reconstructed() const { return reconstructed_; }
+  std::chrono::steady_clock::time_point begun_at() const { return begun_at_; }
 
   // Records one stream's end (the begin's `streams` ends finish the scan); true once all have arrived.
   bool record_end();
@@ -79,6 +86,8 @@ class ScanSession {
   std::array<std::uint32_t, 3> received_count_{};  // per kind
   std::array<std::int64_t, 3> newest_id_{-1, -1, -1};
   std::deque<std::chrono::steady_clock::time_point> recent_projections_;  // the last second's arrivals
+  std::chrono::steady_clock::time_point begun_at_;
+  std::uint32_t reconstructed_ = 0;  // projections added to the engine
   std::uint32_t ends_received_ = 0;
   bool ended_ = false;
 };

@@ -1,7 +1,9 @@
 // ZmqIngest: the native-protocol ZeroMQ ingest adapter. One thread owns a PULL socket (bound, or connected to a
 // detector's bound PUSH), receives multipart messages, decodes and validates each header and payload size, and
 // hands valid messages to the EngineInbox with the payload moved, not copied. Invalid messages are rejected through
-// the EventReporter (counter, log, event) and the adapter keeps serving. The thread never touches the engine.
+// the EventReporter (counter, log, event) and the adapter keeps serving; a refused message whose header says it is a
+// begin also counts in scans_refused (the engine worker counts the begins it refuses itself). The thread never
+// touches the engine.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +44,8 @@ class ZmqIngest {
   void run(std::stop_token stop);
   // Receives the rest of a message whose first part is `header`; false if the inbox was closed.
   bool receive_message(zmq::message_t& header);
+  // Rejects a message refused before its header was decoded (or because it could not be).
+  void refuse_undecoded(const zmq::message_t& header, const protocol::Error& error);
 
   zmq::socket_t socket_;
   std::string endpoint_;

@@ -1,0 +1,59 @@
+// SliceSnapshotter: copies the engine's three orthoslices into the SliceBoard as new versions and wakes the
+// publisher. It throttles: while slices change (dirty) a snapshot is due at most once per publish interval since the
+// previous one; the engine thread snapshots at once (snapshot()) after a scan's begin or end and after a command
+// recomputed the slices. It owns what the versions carry beyond the engine's state: the sequence number (increasing
+// across scans, 1 for the first version), the time the newest reconstructed projection was received, and the pool
+// of version storage. The clock is injectable so that the throttling can be tested without waiting. Used by the
+// engine thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "tomolive/daemon/center_offset.hpp"
+#include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/kernels/engine.hpp"
+
+namespace tomolive::daemon {
+
+class SliceSnapshotter {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  // `on_slices_changed` (may be empty) is called after each snapshot's versions are on the board.
+  SliceSnapshotter(SliceBoard& board, std::function<void()> on_slices_changed,
+                   std::chrono::steady_clock::duration publish_interval,
+                   Clock clock = [] { return std::chrono::steady_clock::now(); });
+
+  // A new scan begins: the newest received time restarts (its first versions say 0).
+  void begin_scan() { newest_received_ns_ = 0; }
+  // A projection received at `received_ns` (Unix ns) changed the slices.
+  void projection_added(std::int64_t received_ns);
+  // The slices changed otherwise (e.g. a re-filter).
+  void mark_dirty() { dirty_ = true; }
+  bool dirty() const { return dirty_; }
+  // Dirty, and at least the publish interval has passed since the previous snapshot (or there was none).
+  bool due() const;
+
+  // Puts the engine's three slices (scan `scan_id`, axis at `center_offset`) on the board now, clears dirtiness,
+  // restarts the interval and calls on_slices_changed. The engine must hold the scan. Throws what the engine throws
+  // (nothing is put on the board for a kind whose copy failed).
+  void snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset);
+
+  std::uint64_t last_sequence() const { return sequence_; }
+
+ private:
+  SliceBoard& board_;
+  std::function<void()> on_slices_changed_;
+  const std::chrono::steady_clock::duration publish_interval_;
+  const Clock clock_;
+  SliceVersionPool versions_;
+  std::uint64_t sequence_ = 0;
+  std::int64_t newest_received_ns_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> last_snapshot_;
+  bool dirty_ = false;
+};
+
+}  // namespace tomolive::daemon

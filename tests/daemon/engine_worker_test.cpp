@@ -1,0 +1,195 @@
+// EngineWorker without sockets: data messages go straight into its inbox, events into a recording sink, and the
+// engine is a CPU engine behind a wrapper that can make begin_scan fail (the fault the daemon cannot provoke).
+#include "tomolive/daemon/engine_worker.hpp"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "daemon_harness.hpp"
+#include "tomolive/kernels/cpu_engine.hpp"
+
+namespace tomolive::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::ErrorCode;
+
+// A CPU engine whose begin_scan throws while fail_begin_scan is set.
+class FaultyEngine final : public kernels::Engine {
+ public:
+  explicit FaultyEngine(std::atomic<bool>& fail_begin_scan)
+      : inner_(kernels::make_cpu_engine({})), fail_begin_scan_(fail_begin_scan) {}
+
+  std::string name() const override { return inner_->name(); }
+  kernels::EngineMemoryPlan plan(const kernels::ScanGeometry& g) const override { return inner_->plan(g); }
+  void begin_scan(const kernels::ScanGeometry& g, const kernels::ReconParams& params) override {
+    if (fail_begin_scan_) throw kernels::EngineError("injected allocation failure");
+    inner_->begin_scan(g, params);
+  }
+  void add_dark(const kernels::FrameView& frame) override { inner_->add_dark(frame); }
+  void add_flat(const kernels::FrameView& frame) override { inner_->add_flat(frame); }
+  kernels::ProjectionStats add_projection(std::uint32_t slot, float angle_rad,
+                                          const kernels::FrameView& frame) override {
+    return inner_->add_projection(slot, angle_rad, frame);
+  }
+  void set_center(float center_offset_px) override { inner_->set_center(center_offset_px); }
+  void set_slices(const kernels::SlicePositions& positions) override { inner_->set_slices(positions); }
+  kernels::RefilterReport set_processing(const kernels::ProcessingParams& processing) override {
+    return inner_->set_processing(processing);
+  }
+  const kernels::ReconParams& params() const override { return inner_->params(); }
+  std::uint32_t projections_in_store() const override { return inner_->projections_in_store(); }
+  std::pair<std::uint32_t, std::uint32_t> slice_shape(kernels::Orthoslice slice) const override {
+    return inner_->slice_shape(slice);
+  }
+  void copy_slice(kernels::Orthoslice slice, std::span<float> out) const override { inner_->copy_slice(slice, out); }
+  std::optional<float> slot_angle(std::uint32_t slot) const override { return inner_->slot_angle(slot); }
+  void copy_projection(std::uint32_t slot, std::span<float> out) const override {
+    inner_->copy_projection(slot, out);
+  }
+  void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const override {
+    inner_->copy_corrected_projection(slot, out);
+  }
+  void sweep_center(std::uint32_t xy_row, std::span<const float> offsets, const kernels::SliceRegion& region,
+                    std::span<float> out) override {
+    inner_->sweep_center(xy_row, offsets, region, out);
+  }
+
+ private:
+  std::unique_ptr<kernels::Engine> inner_;
+  std::atomic<bool>& fail_begin_scan_;
+};
+
+// Records every event; wait() blocks until one matches.
+class RecordingSink final : public EventSink {
+ public:
+  void post_event(protocol::Event event) override {
+    {
+      std::lock_guard lock(mutex_);
+      events_.push_back(std::move(event));
+    }
+    changed_.notify_all();
+  }
+  std::vector<protocol::Event> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  std::optional<protocol::Event> wait(const std::function<bool(const protocol::Event&)>& match) {
+    std::unique_lock lock(mutex_);
+    std::optional<protocol::Event> found;
+    changed_.wait_for(lock, 10s, [&] {
+      for (const auto& e : events_) {
+        if (match(e)) found = e;
+      }
+      return found.has_value();
+    });
+    return found;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<protocol::Event> events_;
+};
+
+class EngineWorkerTest : public ::testing::Test {
+ protected:
+  EngineWorkerTest()
+      : inbox(64, QueuePolicy::block, counters, nullptr), reporter(counters, sink),
+        worker(std::make_unique<FaultyEngine>(fail_begin_scan), inbox, board, reporter, counters, nullptr, {}) {}
+
+  void push(protocol::DataMessage header) {
+    IngestItem item;
+    item.header = std::move(header);
+    ASSERT_TRUE(inbox.push_data(std::move(item)));
+  }
+  void push_frames(const sim::ScanSimulator& scan, std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) {
+      const std::vector<std::uint16_t> pixels = scan.render(i);
+      IngestItem item;
+      item.header = scan.header(i);
+      item.payload = zmq::message_t(pixels.data(), pixels.size() * sizeof(std::uint16_t));
+      ASSERT_TRUE(inbox.push_data(std::move(item)));
+    }
+  }
+
+  std::atomic<bool> fail_begin_scan{false};
+  DaemonCounters counters;
+  RecordingSink sink;
+  EngineInbox inbox;
+  EventReporter reporter;
+  SliceBoard board;
+  EngineWorker worker;
+};
+
+TEST_F(EngineWorkerTest, AnEngineFailureAtBeginIsARefusedScanAndSaysThePreviousOneIsLost) {
+  const sim::ScanSimulator first(testing::small_scan_spec(1));
+  push(sim::make_scan_begin(first.spec()));
+  push_frames(first, 0, first.frame_count() / 2);
+  ASSERT_TRUE(sink.wait([](const protocol::Event& e) { return e.kind == "scan_begun" && e.scan_id == 1u; }));
+
+  fail_begin_scan = true;
+  push(sim::make_scan_begin(testing::small_scan_spec(2)));
+  const auto refused = sink.wait([](const protocol::Event& e) {
+    return e.kind == "error" && e.error && e.error->code == ErrorCode::internal_error;
+  });
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->scan_id, 2u);
+  EXPECT_NE(refused->message.find("begin_scan failed: injected allocation failure"), std::string::npos)
+      << refused->message;
+  EXPECT_NE(refused->message.find("the previous scan 1, ended by this begin, is lost"), std::string::npos)
+      << refused->message;
+  EXPECT_EQ(counters.scans_refused.load(), 1u);
+  EXPECT_EQ(counters.scans_ended.load(), 1u) << "a begin that fitted its plan ended scan 1 before the engine failed";
+  EXPECT_EQ(counters.scans_begun.load(), 1u);
+
+  // Nothing is active any more; with the fault gone, the next scan begins.
+  fail_begin_scan = false;
+  push_frames(first, first.frame_count() / 2, first.frame_count() / 2 + 1);
+  ASSERT_TRUE(sink.wait([](const protocol::Event& e) {
+    return e.kind == "error" && e.error && e.error->code == ErrorCode::no_active_scan;
+  }));
+  push(sim::make_scan_begin(testing::small_scan_spec(3)));
+  ASSERT_TRUE(sink.wait([](const protocol::Event& e) { return e.kind == "scan_begun" && e.scan_id == 3u; }));
+  EXPECT_EQ(counters.scans_refused.load(), 1u);
+}
+
+TEST_F(EngineWorkerTest, AnEngineFailureAtBeginAfterAnEndedScanSaysThatScanIsLost) {
+  const sim::ScanSimulator first(testing::small_scan_spec(5));
+  push(sim::make_scan_begin(first.spec()));
+  push_frames(first, 0, first.frame_count());
+  push(sim::make_scan_end(first.spec()));
+  ASSERT_TRUE(sink.wait([](const protocol::Event& e) { return e.kind == "scan_ended" && e.scan_id == 5u; }));
+  fail_begin_scan = true;
+  push(sim::make_scan_begin(testing::small_scan_spec(6)));
+  const auto refused = sink.wait([](const protocol::Event& e) { return e.kind == "error" && e.scan_id == 6u; });
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("; the previous scan 5 is lost"), std::string::npos) << refused->message;
+  EXPECT_EQ(counters.scans_refused.load(), 1u);
+  EXPECT_EQ(counters.scans_ended.load(), 1u) << "scan 5 had ended already";
+}
+
+TEST_F(EngineWorkerTest, ReconstructionFinishedComesOnceBeforeTheEnd) {
+  const sim::ScanSimulator scan(testing::small_scan_spec(4));
+  push(sim::make_scan_begin(scan.spec()));
+  push_frames(scan, 0, scan.frame_count());
+  const auto finished =
+      sink.wait([](const protocol::Event& e) { return e.kind == "reconstruction_finished" && e.scan_id == 4u; });
+  ASSERT_TRUE(finished);
+  EXPECT_NE(finished->message.find("all 90 projections reconstructed in"), std::string::npos) << finished->message;
+  const auto status = worker.scan_status();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, "receiving");
+  push(sim::make_scan_end(scan.spec()));
+  ASSERT_TRUE(sink.wait([](const protocol::Event& e) { return e.kind == "scan_ended" && e.scan_id == 4u; }));
+  std::vector<std::string> lifecycle;
+  for (const auto& e : sink.events()) {
+    if (e.kind != "error") lifecycle.push_back(e.kind);
+  }
+  EXPECT_EQ(lifecycle, (std::vector<std::string>{"scan_begun", "reconstruction_finished", "scan_ended"}));
+}
+
+}  // namespace
+}  // namespace tomolive::daemon
