@@ -54,7 +54,7 @@ void ZmqControlServer::serve_one() {
     if (decoded) {
       answer = handlers_.handle(decoded.value());
     } else {
-      answer.reply = handlers_.refuse(decoded.error(), protocol::request_command(bytes));
+      answer.reply = handlers_.refuse(decoded.error(), protocol::header_type(bytes));
     }
   }
   const protocol::Bytes reply = protocol::encode(answer.reply);

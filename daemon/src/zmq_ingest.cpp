@@ -5,7 +5,6 @@
 #include <optional>
 #include <vector>
 
-#include "tomolive/daemon/data_message_type.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 
@@ -122,7 +121,7 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
 }
 
 void ZmqIngest::refuse_undecoded(const zmq::message_t& header, const Error& error) {
-  if (data_message_type(bytes_of(header)) == "begin") bump(counters_.scans_refused);
+  if (protocol::header_type(bytes_of(header)) == "begin") bump(counters_.scans_refused);
   reporter_.reject(error);
 }
 

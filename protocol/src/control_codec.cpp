@@ -116,8 +116,8 @@ Expected<ControlRequest> decode_control_request(ByteView bytes) {
   return read_request(header->type, fields);
 }
 
-std::string request_command(ByteView request) {
-  Expected<msgpack::object_handle> map = detail::parse_map(request);
+std::string header_type(ByteView header) {
+  Expected<msgpack::object_handle> map = detail::parse_map(header);
   if (!map) return "";
   const msgpack::object* type = MapReader(map->get()).find("type");
   if (type == nullptr || type->type != msgpack::type::STR) return "";

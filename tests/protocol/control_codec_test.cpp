@@ -45,6 +45,20 @@ TEST(ControlCodecTest, CommandNames) {
   EXPECT_EQ(command_name(SetProcessing{}), "set_processing");
 }
 
+// header_type reads "type" alone: whatever else is wrong with the header, and nothing when there is no str "type".
+TEST(ControlCodecTest, HeaderTypeReadsOnlyTheType) {
+  const Bytes begin = encode(ScanBegin{});
+  EXPECT_EQ(header_type(begin), "begin");
+  EXPECT_EQ(header_type(RawHeader(begin).set("v", 7).set("shape", "oops").bytes()), "begin");
+  EXPECT_EQ(header_type(RawHeader(encode(ControlRequest(GetStatus{}))).set("v", "x").bytes()), "get_status");
+  EXPECT_EQ(header_type(RawHeader(begin).set("type", "no such type").bytes()), "no such type");
+  EXPECT_EQ(header_type(RawHeader(begin).set("type", 3).bytes()), "");
+  EXPECT_EQ(header_type(RawHeader(begin).set_raw("type", packed_nil()).bytes()), "");
+  EXPECT_EQ(header_type(to_bytes(packed(std::vector<int>{1, 2}))), "");  // not a map
+  EXPECT_EQ(header_type(to_bytes("\x81\xa4typ")), "");                   // truncated
+  EXPECT_EQ(header_type(Bytes{}), "");
+}
+
 TEST(ControlCodecTest, EveryRequestRoundTrips) {
   const std::vector<ControlRequest> requests = {
       GetStatus{},

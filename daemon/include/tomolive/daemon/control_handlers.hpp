@@ -30,7 +30,7 @@ class ControlHandlers {
 
   Answer handle(const protocol::ControlRequest& request);
   // The reply to a request that is refused before it is executed: `command` is what the reply echoes (the
-  // request's type when it has one, see protocol::request_command; "" when none could be read).
+  // request's type when it has one, see protocol::header_type; "" when none could be read).
   protocol::Reply refuse(const protocol::Error& error, std::string command = "");
 
  private:

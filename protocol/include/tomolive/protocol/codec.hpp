@@ -39,12 +39,14 @@ Bytes encode(const Event& event);
 Expected<SliceUpdate> decode_slice_update(ByteView header);
 Expected<Event> decode_event(ByteView header);
 
+// --- any header ---
+// The "type" a header claims, read without decoding the rest: the str value of "type" when the bytes are one msgpack
+// map holding it (whatever else is wrong with the header, "v" included), else "". What a control reply's "command"
+// echoes (PROTOCOL.md 10.2), and how ingest tells a refused begin from other refused data messages.
+std::string header_type(ByteView header);
+
 // --- control ---
 Expected<ControlRequest> decode_control_request(ByteView request);
-// What a reply's "command" echoes for `request` (PROTOCOL.md 10.2), also when decode_control_request refuses it:
-// its "type" when the bytes are one msgpack map whose "type" is a str (whatever else is wrong, "v" included),
-// else "".
-std::string request_command(ByteView request);
 Bytes encode(const ControlRequest& request);
 Bytes encode(const Reply& reply);
 Expected<Reply> decode_reply(ByteView reply);
