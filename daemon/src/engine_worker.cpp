@@ -240,7 +240,8 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
 
 void EngineWorker::finish_reconstruction() {
   if (ring_passes_.due_at_end(processing_.rings.enabled)) run_ring_pass();
-  snapshot_slices();  // the complete slices are on the board before anyone hears of them
+  refresh_status();   // the status counts every projection reconstructed, and
+  snapshot_slices();  // the complete slices are on the board, before anyone hears of them
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - session_->begun_at()).count();
   reporter_.scan_event("reconstruction_finished", session_->scan_id(),

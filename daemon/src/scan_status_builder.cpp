@@ -29,6 +29,7 @@ protocol::ScanStatus build_scan_status(const ScanStatusSources& sources, std::ch
   status.projections_received = session.received(FrameKind::projection);
   status.projections_expected = session.expected(FrameKind::projection);
   status.projections_missing = session.projections_missing();
+  status.projections_reconstructed = session.reconstructed();
   status.projection_rate_hz = session.projection_rate_hz(now);
   status.pixel_size_um = begin.pixel_size_um;
   if (sources.engine) {

@@ -240,6 +240,8 @@ void visit_fields(Visitor& v, FieldsOf<ScanStatus> auto& scan) {
                   darks_expected, flats_received, flats_expected, projections_received, projections_expected,
                   projections_missing, projection_rate_hz, center_offset_px, center_column_px, xy_row, xz_y_px,
                   yz_x_px, pixel_size_um);
+  // Added after the first release of version 1: a status without it reads as 0.
+  v.field("projections_reconstructed", scan.projections_reconstructed, Default<std::uint32_t>{0});
   TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter);
 }
 

@@ -35,7 +35,9 @@ TEST(DaemonScanLifecycle, ReconstructionFinishedIsPublishedOnceAllProjectionsAre
   ASSERT_TRUE(finished);
   EXPECT_NE(finished->message.find("all 90 projections reconstructed in "), std::string::npos) << finished->message;
   EXPECT_NE(finished->message.find(" s"), std::string::npos) << finished->message;
-  EXPECT_EQ(fixture.control().status().scan->state, "receiving") << "the scan itself ends only with its end";
+  const protocol::ScanStatus status = *fixture.control().status().scan;
+  EXPECT_EQ(status.state, "receiving") << "the scan itself ends only with its end";
+  EXPECT_EQ(status.projections_reconstructed, 90u);
   // The complete slices were on the board before the event.
   EXPECT_TRUE(fixture.subscriber().wait_slice(protocol::SliceKind::xy, [](const protocol::SliceUpdate& s) {
     return s.scan_id == 1 && s.projections_included == 90;

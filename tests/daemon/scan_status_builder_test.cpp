@@ -36,6 +36,7 @@ TEST(ScanStatusBuilder, CountsComeFromTheSession) {
   ASSERT_TRUE(session.accept(frame(FrameKind::dark, 0)));
   ASSERT_TRUE(session.accept(frame(FrameKind::flat, 1)));
   for (const std::uint64_t id : {0u, 1u, 4u}) ASSERT_TRUE(session.accept(frame(FrameKind::projection, id)));
+  for (int added = 0; added < 2; ++added) session.record_reconstructed();  // the engine took two of the three
 
   const protocol::ScanStatus status = build_scan_status({session, std::nullopt, std::nullopt, std::nullopt,
                                                          std::nullopt},
@@ -53,6 +54,7 @@ TEST(ScanStatusBuilder, CountsComeFromTheSession) {
   EXPECT_EQ(status.projections_received, 3u);
   EXPECT_EQ(status.projections_expected, 10u);
   EXPECT_EQ(status.projections_missing, 2u) << "ids 2 and 3, below the newest";
+  EXPECT_EQ(status.projections_reconstructed, 2u);
   EXPECT_GE(status.projection_rate_hz, 3.0) << "three projections within the last second";
   EXPECT_EQ(status.pixel_size_um, 0.65);
   EXPECT_EQ(status.memory, protocol::MemoryPlan{}) << "no plan: zeros";

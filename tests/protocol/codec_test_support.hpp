@@ -106,6 +106,7 @@ inline Status sample_status() {
   scan.projections_received = 5;
   scan.projections_expected = 8;
   scan.projections_missing = 1;
+  scan.projections_reconstructed = 4;
   scan.projection_rate_hz = 99.5;
   scan.center_offset_px = -1.25;
   scan.center_column_px = 1.25;

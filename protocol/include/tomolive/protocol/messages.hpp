@@ -365,6 +365,9 @@ struct ScanStatus {
   std::uint32_t flats_received = 0, flats_expected = 0;
   std::uint32_t projections_received = 0, projections_expected = 0;
   std::uint32_t projections_missing = 0;  // ids never received (known at end; before, the gaps below the newest id)
+  // Projections of this scan added to the reconstruction (a sliding window's replaced ones included); equal to
+  // projections_expected once the scan's reconstruction has finished (the reconstruction_finished event).
+  std::uint32_t projections_reconstructed = 0;
   double projection_rate_hz = 0.0;        // over the last second
   double center_offset_px = 0.0;
   double center_column_px = 0.0;
