@@ -39,7 +39,7 @@ std::variant<kernels::ProcessingParams, std::string> read_processing(const Proce
   if (error) return *error;
   const kernels::ProcessingParams params = apply_update(kernels::ProcessingParams{}, request);
   try {
-    kernels::check_processing(params, 0);  // no half acquisition: the frame width does not matter
+    kernels::check_processing(params);
   } catch (const kernels::EngineError& e) {
     return std::string("processing options: ") + e.what();
   }

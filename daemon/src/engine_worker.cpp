@@ -49,7 +49,7 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
       counters_(counters), options_(options), processing_(options.processing),
       snapshotter_(board, std::move(on_slices_changed), options.publish_interval),
       widener_(options.frame_allocator ? options.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer)),
-      processing_status_(to_protocol(options.processing)) {
+      processing_status_(to_protocol(options.processing, kernels::HalfAcquisition{})) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -158,7 +158,6 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   params.center_offset_px = to_engine_float(session.layout().engine_offset(DetectorOffsetPx(begin.center_offset_px)));
   params.slices.xy_row = begin.rows / 2;
   params.processing = processing_;
-  params.processing.half_acquisition = session.engine_half_acquisition();
   try {
     widener_.prepare(session.layout(), begin.rows, pixel_type(begin.dtype));
     engine_->begin_scan(geometry, params);
@@ -454,7 +453,7 @@ protocol::Reply EngineWorker::set_processing(const protocol::SetProcessing& requ
 protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& request) {
   const kernels::ProcessingParams wanted = apply_update(processing_, request);
   try {
-    kernels::check_processing(scan_processing(wanted), engine_has_scan_ ? session_->engine_geometry().cols : 0);
+    kernels::check_processing(wanted);
   } catch (const kernels::EngineError& e) {
     return error_reply("set_processing", ErrorCode::invalid_argument, e.what());
   }
@@ -483,7 +482,7 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
 }
 
 protocol::RefilterResult EngineWorker::refilter_store(const kernels::ProcessingParams& params, std::string reason) {
-  const protocol::RefilterResult result = to_protocol(engine_->set_processing(scan_processing(params)));
+  const protocol::RefilterResult result = to_protocol(engine_->set_processing(params));
   ring_passes_.refiltered();
   bump(counters_.refilters);
   bump(counters_.zingers_replaced, result.zingers_replaced);
@@ -525,13 +524,10 @@ void EngineWorker::refresh_status() {
   status_ = std::move(status);
 }
 
-kernels::ProcessingParams EngineWorker::scan_processing(kernels::ProcessingParams setting) const {
-  setting.half_acquisition = engine_has_scan_ ? session_->engine_half_acquisition() : kernels::HalfAcquisition{};
-  return setting;
-}
-
 void EngineWorker::publish_processing_status() {
-  protocol::ProcessingSetting setting = to_protocol(scan_processing(processing_));
+  const kernels::HalfAcquisition half =
+      engine_has_scan_ ? session_->engine_geometry().half_acquisition : kernels::HalfAcquisition{};
+  protocol::ProcessingSetting setting = to_protocol(processing_, half);
   std::lock_guard lock(status_mutex_);
   processing_status_ = std::move(setting);
 }

@@ -14,14 +14,13 @@ kernels::FilterWindow to_kernels(protocol::FilterWindow window) {
   return kernels::parse_window(protocol::to_string(window)).value();
 }
 
-protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params) {
+protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params, const kernels::HalfAcquisition& half) {
   protocol::ProcessingSetting setting;
   setting.window = protocol::parse_filter_window(kernels::window_name(params.window)).value();
   setting.zingers = {params.zingers.enabled, params.zingers.threshold};
   const kernels::PhaseRetrieval& phase = params.phase;
   setting.phase = {phase.enabled, phase.energy_kev, phase.distance_m, phase.pixel_size_um, phase.delta_over_beta};
   setting.rings = {params.rings.enabled, params.rings.size};
-  const kernels::HalfAcquisition& half = params.half_acquisition;
   setting.half_acquisition = {half.enabled, half.detector_col0, half.detector_cols};
   return setting;
 }

@@ -32,12 +32,8 @@ kernels::ScanGeometry ScanSession::engine_geometry() const {
   g.slots = begin_.window > 0 ? begin_.window : begin_.num_projections;
   const float turn_weight = begin_.half_acquisition ? 2.f : 1.f;
   g.angle_weight_rad = turn_weight * std::numbers::pi_v<float> / static_cast<float>(g.slots);
+  if (begin_.half_acquisition) g.half_acquisition = {true, layout_.detector_col0, layout_.detector_cols};
   return g;
-}
-
-kernels::HalfAcquisition ScanSession::engine_half_acquisition() const {
-  if (!begin_.half_acquisition) return {};
-  return {true, layout_.detector_col0, layout_.detector_cols};
 }
 
 std::uint32_t ScanSession::expected(FrameKind kind) const {

@@ -165,7 +165,7 @@ class CpuEngine final : public Engine {
   void set_center(float center_offset_px) override {
     require_scan("set_center");
     check_center(center_offset_px);
-    const bool weights_follow = params_.processing.half_acquisition.enabled;
+    const bool weights_follow = geometry_.half_acquisition.enabled;
     if (weights_follow) configure_processor(params_.processing, center_offset_px, "set_center");
     params_.center_offset_px = center_offset_px;
     if (weights_follow) refilter_store();
@@ -174,7 +174,7 @@ class CpuEngine final : public Engine {
 
   RefilterReport set_processing(const ProcessingParams& processing) override {
     require_scan("set_processing");
-    check_processing(processing, geometry_.cols);
+    check_processing(processing);
     const auto start = std::chrono::steady_clock::now();
     configure_processor(processing, params_.center_offset_px, "set_processing");
     params_.processing = processing;
@@ -347,7 +347,7 @@ class CpuEngine final : public Engine {
     flat_.assign(frame, 1.f);
     dark_sum_.reset(g.rows, g.cols);
     flat_sum_.reset(g.rows, g.cols);
-    processor_ = std::make_unique<CpuProjectionProcessor>(g.rows, g.cols, g.slots, pool_);
+    processor_ = std::make_unique<CpuProjectionProcessor>(g.rows, g.cols, g.slots, g.half_acquisition, pool_);
     clamped_.assign(pool_.size(), 0);
     references_ready_ = false;
     projections_received_ = 0;

@@ -22,8 +22,14 @@ struct CpuProjectionProcessor::WorkerState {
 };
 
 CpuProjectionProcessor::CpuProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
-                                               WorkerPool& pool)
-    : rows_(rows), cols_(cols), slots_(slots), pool_(pool), detector_{0, cols}, weights_(cols, 1.f) {
+                                               const HalfAcquisition& half, WorkerPool& pool)
+    : rows_(rows),
+      cols_(cols),
+      slots_(slots),
+      pool_(pool),
+      half_(half),
+      detector_(DetectorColumns::of(half, cols)),
+      weights_(cols, 1.f) {
   for (unsigned w = 0; w < pool_.size(); ++w) {
     workers_.push_back(std::make_unique<WorkerState>(cols, processing_.window));
   }
@@ -59,14 +65,12 @@ void CpuProjectionProcessor::configure(const ProcessingParams& processing, float
     }
   }
   if (processing.rings.enabled && ring_offsets_.empty()) ring_offsets_.assign(std::size_t{rows_} * cols_, 0.f);
-  const HalfAcquisition& half = processing.half_acquisition;
-  std::vector<float> weights = half.enabled ? half_acquisition_weights(half, cols_, axis_col) : std::vector<float>{};
+  std::vector<float> weights = half_.enabled ? half_acquisition_weights(half_, cols_, axis_col) : std::vector<float>{};
 
   if (!response.empty()) {
     for (const auto& worker : workers_) worker->filter.set_response(processing.window, response);
   }
-  detector_ = DetectorColumns::of(processing, cols_);
-  if (half.enabled) weights_ = std::move(weights);
+  if (half_.enabled) weights_ = std::move(weights);
   processing_ = processing;
 }
 
@@ -89,7 +93,7 @@ void CpuProjectionProcessor::finish_rows(unsigned worker, float* filtered, std::
     const std::size_t count = std::size_t{last - first} * cols_;
     for (std::size_t k = 0; k < count; ++k) values[k] += offsets[k];
   }
-  if (processing_.half_acquisition.enabled) {
+  if (half_.enabled) {
     for (std::uint32_t row = first; row < last; ++row) {
       float* row_values = filtered + std::size_t{row} * cols_;
       for (std::uint32_t c = 0; c < cols_; ++c) row_values[c] *= weights_[c];

@@ -38,9 +38,11 @@ class CpuProjectionProcessor {
  public:
   static constexpr std::uint32_t kBatchRows = 8;  // rows per FFTW call, and rows per unit of parallel work
 
-  // For frames of rows x cols and a store of `slots` projections, on `pool` (which must outlive the processor).
-  // Allocates the ramp filters (one per worker); throws std::bad_alloc.
-  CpuProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots, WorkerPool& pool);
+  // For frames of rows x cols and a store of `slots` projections of a scan with `half` (its detector columns
+  // within the frame, check_half_acquisition passed), on `pool` (which must outlive the processor). Allocates the
+  // ramp filters (one per worker); throws std::bad_alloc.
+  CpuProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots, const HalfAcquisition& half,
+                         WorkerPool& pool);
   ~CpuProjectionProcessor();
   CpuProjectionProcessor(const CpuProjectionProcessor&) = delete;
   CpuProjectionProcessor& operator=(const CpuProjectionProcessor&) = delete;
@@ -88,8 +90,9 @@ class CpuProjectionProcessor {
   std::uint32_t rows_, cols_, slots_;
   WorkerPool& pool_;
   ProcessingParams processing_;
-  DetectorColumns detector_;
-  std::vector<float> weights_;      // per column, half-acquisition weight (empty when disabled)
+  const HalfAcquisition half_;     // the scan's
+  const DetectorColumns detector_;  // the detector's columns of the frame (half_)
+  std::vector<float> weights_;      // per column, half-acquisition weight at the configured axis (unused: disabled)
   std::vector<float> ring_offsets_;  // rows x cols, zero outside the detector columns (empty until rings are enabled)
   std::vector<std::unique_ptr<WorkerState>> workers_;
 };

@@ -32,7 +32,8 @@ void check_scan(const ScanGeometry& g, const ReconParams& params) {
   }
   check_center(params.center_offset_px);
   check_slices(params.slices, g.rows, g.cols);
-  check_processing(params.processing, g.cols);
+  check_half_acquisition(g.half_acquisition, g.cols);
+  check_processing(params.processing);
 }
 
 void check_center(float center_offset_px) {

@@ -41,8 +41,7 @@ bool operator==(const HalfAcquisition& a, const HalfAcquisition& b) {
   return a.enabled == b.enabled && a.detector_col0 == b.detector_col0 && a.detector_cols == b.detector_cols;
 }
 bool operator==(const ProcessingParams& a, const ProcessingParams& b) {
-  return a.window == b.window && a.zingers == b.zingers && a.phase == b.phase && a.rings == b.rings &&
-         a.half_acquisition == b.half_acquisition;
+  return a.window == b.window && a.zingers == b.zingers && a.phase == b.phase && a.rings == b.rings;
 }
 
 const char* window_name(FilterWindow window) {
@@ -59,7 +58,7 @@ std::optional<FilterWindow> parse_window(std::string_view name) {
   return std::nullopt;
 }
 
-void check_processing(const ProcessingParams& p, std::uint32_t cols) {
+void check_processing(const ProcessingParams& p) {
   // Parameters are checked whether or not their step is enabled, so that enabling a step never meets a bad value.
   require_positive(p.zingers.threshold, "zinger threshold", "");
   require_positive(p.phase.energy_kev, "phase retrieval energy", " keV");
@@ -70,16 +69,18 @@ void check_processing(const ProcessingParams& p, std::uint32_t cols) {
     throw EngineError("ring removal size " + std::to_string(p.rings.size) + " must be odd, 3.." +
                       std::to_string(kMaxRingSize) + " pixels");
   }
-  const HalfAcquisition& half = p.half_acquisition;
+  if (window_name(p.window) == std::string_view("unknown")) {
+    throw EngineError("filter window " + std::to_string(static_cast<int>(p.window)) + " is not one of ram-lak, " +
+                      "shepp-logan, cosine, hamming, hann, parzen");
+  }
+}
+
+void check_half_acquisition(const HalfAcquisition& half, std::uint32_t cols) {
   if (half.enabled &&
       (half.detector_cols == 0 || half.detector_col0 > cols || half.detector_cols > cols - half.detector_col0)) {
     throw EngineError("half acquisition: detector columns [" + std::to_string(half.detector_col0) + ", " +
                       std::to_string(std::uint64_t{half.detector_col0} + half.detector_cols) +
                       ") must be a non-empty range inside the frame's " + std::to_string(cols) + " columns");
-  }
-  if (window_name(p.window) == std::string_view("unknown")) {
-    throw EngineError("filter window " + std::to_string(static_cast<int>(p.window)) + " is not one of ram-lak, " +
-                      "shepp-logan, cosine, hamming, hann, parzen");
   }
 }
 

@@ -38,7 +38,6 @@ TEST(DaemonOptions, ProcessingOptionsSetEveryStep) {
   EXPECT_EQ(processing.zingers, (kernels::ZingerFilter{true, 0.25f}));
   EXPECT_EQ(processing.phase, (kernels::PhaseRetrieval{true, 30.0, 0.5, 0.65, 250.0}));
   EXPECT_EQ(processing.rings, (kernels::RingRemoval{true, 31}));
-  EXPECT_FALSE(processing.half_acquisition.enabled);
 
   const Parsed off = parse({"--zingers", "off", "--phase", "off", "--rings", "off"});
   ASSERT_TRUE(std::holds_alternative<DaemonConfig>(off.result)) << off.errors;

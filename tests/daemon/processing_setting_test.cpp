@@ -15,7 +15,7 @@ TEST(ProcessingSetting, EveryWindowHasTheSameNameOnTheWireAndInTheEngine) {
     EXPECT_EQ(kernels::window_name(engine_window), protocol::to_string(window));
     kernels::ProcessingParams params;
     params.window = engine_window;
-    EXPECT_EQ(to_protocol(params).window, window);
+    EXPECT_EQ(to_protocol(params, {}).window, window);
   }
 }
 
@@ -25,8 +25,7 @@ TEST(ProcessingSetting, EngineParametersReachTheWireUnchanged) {
   params.zingers = {true, 0.25f};
   params.phase = {true, 33.0, 0.4, 0.65, 420.0};
   params.rings = {true, 11};
-  params.half_acquisition = {true, 8, 100};
-  const protocol::ProcessingSetting setting = to_protocol(params);
+  const protocol::ProcessingSetting setting = to_protocol(params, kernels::HalfAcquisition{true, 8, 100});
   EXPECT_EQ(setting.window, FilterWindow::parzen);
   EXPECT_EQ(setting.zingers, (protocol::ProcessingSetting::Zingers{true, 0.25}));
   EXPECT_EQ(setting.phase, (protocol::ProcessingSetting::Phase{true, 33.0, 0.4, 0.65, 420.0}));
@@ -42,7 +41,6 @@ TEST(ProcessingSetting, AnUpdateReplacesOnlyTheFieldsItGives) {
   current.zingers = {true, 0.5f};
   current.phase = {false, 25.0, 0.2, 0.7, 300.0};
   current.rings = {false, 9};
-  current.half_acquisition = {true, 2, 60};
 
   EXPECT_EQ(apply_update(current, {}), current);
   const kernels::ProcessingParams window_only =

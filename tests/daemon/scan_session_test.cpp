@@ -49,7 +49,7 @@ TEST(ScanSession, HalfAcquisitionWidensTheGeometryAndWeighsAFullTurnOnce) {
   begin.angles = protocol::AngleRange{0.0, 36.0};  // 10 projections over 360 degrees
   begin.center_offset_px = -2.2;                   // 4 columns added on the right of the axis: the detector at 4..11
   EXPECT_FALSE(ScanSession(begin).layout().widens());
-  EXPECT_FALSE(ScanSession(begin).engine_half_acquisition().enabled);
+  EXPECT_FALSE(ScanSession(begin).engine_geometry().half_acquisition.enabled);
   begin.half_acquisition = true;
   ScanSession session(begin);
   const auto g = session.engine_geometry();
@@ -57,7 +57,7 @@ TEST(ScanSession, HalfAcquisitionWidensTheGeometryAndWeighsAFullTurnOnce) {
   EXPECT_EQ(g.slots, 10u);
   EXPECT_FLOAT_EQ(g.angle_weight_rad, 2.f * std::numbers::pi_v<float> / 10.f);
   EXPECT_EQ(session.layout().detector_col0, 4u);
-  const kernels::HalfAcquisition half = session.engine_half_acquisition();
+  const kernels::HalfAcquisition half = g.half_acquisition;
   EXPECT_TRUE(half.enabled);
   EXPECT_EQ(half.detector_col0, 4u);
   EXPECT_EQ(half.detector_cols, 8u);

@@ -289,11 +289,11 @@ TEST_P(CudaProcessingVsCpu, HalfAcquisitionMatchesCpuAndFollowsTheCenter) {
     scan.angles_rad[k] = 2.f * std::numbers::pi_v<float> * (static_cast<float>(k) + rng.uniform(0.f, 0.5f)) /
                          static_cast<float>(kSlots);
   }
+  scan.geometry.half_acquisition = {true, 0, kDetectorCols};
   for (const bool all_steps : {false, true}) {
     const std::string what = all_steps ? "every_step" : "weights_only";
     SCOPED_TRACE(what);
-    ProcessingParams processing = all_steps ? every_step() : ProcessingParams{};
-    processing.half_acquisition = {true, 0, kDetectorCols};
+    const ProcessingParams processing = all_steps ? every_step() : ProcessingParams{};
     scan.params.processing = processing;
     EnginePair engines(scan, store);
     engines.feed_both(scan, 0, kSlots);
@@ -405,7 +405,7 @@ INSTANTIATE_TEST_SUITE_P(StorePrecisions, CudaProcessingVsCpu,
 
 TEST(CudaProcessing, CorrectedStoreIsPlannedInTheStorePrecision) {
   TOMOLIVE_SKIP_WITHOUT_CUDA();
-  const ScanGeometry g{10, 70, 30, std::numbers::pi_v<float> / 30.f};
+  const ScanGeometry g{10, 70, 30, std::numbers::pi_v<float> / 30.f, {}};
   for (const StorePrecision store : {StorePrecision::float32, StorePrecision::float16}) {
     const EngineMemoryPlan plan = cuda_engine(store)->plan(g);
     const std::uint64_t bytes_per_value = store == StorePrecision::float32 ? 4 : 2;
@@ -430,9 +430,9 @@ TEST(CudaProcessing, RefusedProcessingKeepsThePrevious) {
   begin(*gpu, scan);
   feed(*gpu, scan, 0, 4);
   EXPECT_THROW(gpu->set_processing(bad), EngineError);
-  ProcessingParams outside;
+  ScanGeometry outside = scan.geometry;
   outside.half_acquisition = {true, 60, 10};  // columns 60..69 of a 64-column frame
-  EXPECT_THROW(gpu->set_processing(outside), EngineError);
+  EXPECT_THROW(gpu->begin_scan(outside, scan.params), EngineError);  // refused before the scan is touched
   EXPECT_TRUE(gpu->params().processing == with_window(FilterWindow::hamming));
   std::vector<float> out(std::size_t{8} * 64);
   EXPECT_THROW(gpu->copy_corrected_projection(4, out), EngineError);  // slot out of range

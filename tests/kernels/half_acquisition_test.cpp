@@ -65,8 +65,11 @@ class HalfAcquisitionScan : public ::testing::Test {
  protected:
   static constexpr std::uint32_t kRows = 2, kCols = 96, kSlots = 360, kCol0 = 38;
 
-  static ScanGeometry geometry(double angle_weight) {
-    return testing::scan_geometry(kRows, kCols, kSlots, angle_weight);
+  // The scan's geometry; `half` says where the detector's columns lie (default: a plain scan).
+  static ScanGeometry geometry(double angle_weight, HalfAcquisition half = {}) {
+    ScanGeometry g = testing::scan_geometry(kRows, kCols, kSlots, angle_weight);
+    g.half_acquisition = half;
+    return g;
   }
 
   testing::FrameSource frames(std::uint32_t col0, float center_offset) const {
@@ -83,10 +86,10 @@ class HalfAcquisitionScan : public ::testing::Test {
   std::vector<float> reconstruct(std::uint32_t col0, bool weights, double angle_weight, float center_offset) const {
     ReconParams params;
     params.center_offset_px = center_offset;
-    params.processing.half_acquisition = {weights, col0, kCols - col0};
+    const ScanGeometry g = geometry(angle_weight, {weights, col0, kCols - col0});
     auto engine = make_cpu_engine({});
-    testing::begin_and_feed(*engine, geometry(angle_weight), params, 2 * kPi, frames(col0, center_offset));
-    return testing::axial_slice(*engine, geometry(angle_weight));
+    testing::begin_and_feed(*engine, g, params, 2 * kPi, frames(col0, center_offset));
+    return testing::axial_slice(*engine, g);
   }
 
   // RMSE of a - b within radius_fraction x cols of the centre, relative to b's RMS there.
@@ -141,19 +144,39 @@ TEST_F(HalfAcquisitionScan, MatchesTheFullDetectorWithTheAxisOffTheSamplingGrid)
 
 TEST_F(HalfAcquisitionScan, SetCenterRefiltersWithTheNewWeights) {
   const double weight = 2 * kPi / kSlots;
+  const ScanGeometry g = geometry(weight, {true, kCol0, kCols - kCol0});
   ReconParams params;
-  params.processing.half_acquisition = {true, kCol0, kCols - kCol0};
   auto moved = make_cpu_engine({});
-  testing::begin_and_feed(*moved, geometry(weight), params, 2 * kPi, frames(kCol0, 0.f));
-  const std::vector<float> before = testing::stored_projections(*moved, geometry(weight));
+  testing::begin_and_feed(*moved, g, params, 2 * kPi, frames(kCol0, 0.f));
+  const std::vector<float> before = testing::stored_projections(*moved, g);
   moved->set_center(1.5f);
   params.center_offset_px = 1.5f;
   auto fresh = make_cpu_engine({});
-  testing::begin_and_feed(*fresh, geometry(weight), params, 2 * kPi, frames(kCol0, 0.f));
-  const std::vector<float> after = testing::stored_projections(*moved, geometry(weight));
+  testing::begin_and_feed(*fresh, g, params, 2 * kPi, frames(kCol0, 0.f));
+  const std::vector<float> after = testing::stored_projections(*moved, g);
   EXPECT_NE(after, before);
-  EXPECT_EQ(after, testing::stored_projections(*fresh, geometry(weight)));
-  EXPECT_EQ(testing::axial_slice(*moved, geometry(weight)), testing::axial_slice(*fresh, geometry(weight)));
+  EXPECT_EQ(after, testing::stored_projections(*fresh, g));
+  EXPECT_EQ(testing::axial_slice(*moved, g), testing::axial_slice(*fresh, g));
+}
+
+// Half acquisition is the scan's geometry: begin_scan checks where the detector's columns lie.
+TEST(HalfAcquisitionGeometry, BeginScanRefusesDetectorColumnsOutsideTheFrame) {
+  auto engine = make_cpu_engine({});
+  ScanGeometry g = testing::scan_geometry(4, 48, 8, kPi / 8);
+  for (const HalfAcquisition bad : {HalfAcquisition{true, 40, 9}, HalfAcquisition{true, 0, 0},
+                                    HalfAcquisition{true, 49, 1}}) {
+    g.half_acquisition = bad;
+    try {
+      engine->begin_scan(g, {});
+      ADD_FAILURE() << "columns [" << bad.detector_col0 << ", +" << bad.detector_cols << ") were accepted";
+    } catch (const EngineError& e) {
+      EXPECT_NE(std::string(e.what()).find("half acquisition: detector columns"), std::string::npos) << e.what();
+    }
+  }
+  g.half_acquisition = {true, 40, 8};
+  EXPECT_NO_THROW(engine->begin_scan(g, {}));
+  g.half_acquisition = {false, 40, 9};  // disabled: the columns do not matter
+  EXPECT_NO_THROW(engine->begin_scan(g, {}));
 }
 
 }  // namespace

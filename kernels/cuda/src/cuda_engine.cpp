@@ -215,7 +215,7 @@ class CudaEngineImpl final : public CudaEngine {
     params_ = params;
     update_planes();
     try {
-      scan_->filter.configure(params_.processing, axis());
+      scan_->filter.configure(params_.processing, scan_->geometry.half_acquisition, axis());
     } catch (const EngineError& e) {
       scan_.reset();
       throw EngineError("allocating the projection processing's work memory on " + device_name_ + " failed: " +
@@ -313,9 +313,9 @@ class CudaEngineImpl final : public CudaEngine {
     Scan& scan = require_scan("set_center");
     check_center(center_offset_px);
     params_.center_offset_px = center_offset_px;
-    scan.filter.configure(params_.processing, axis());
+    scan.filter.configure(params_.processing, scan.geometry.half_acquisition, axis());
     // The half-acquisition weights follow the axis: re-filter (which recomputes the slices).
-    if (params_.processing.half_acquisition.enabled) {
+    if (scan.geometry.half_acquisition.enabled) {
       refilter(scan);
     } else {
       recompute(all_slices());
@@ -339,8 +339,8 @@ class CudaEngineImpl final : public CudaEngine {
   RefilterReport set_processing(const ProcessingParams& processing) override {
     make_current();
     Scan& scan = require_scan("set_processing");
-    check_processing(processing, scan.geometry.cols);
-    scan.filter.configure(processing, axis());  // may allocate; throws before anything changed
+    check_processing(processing);
+    scan.filter.configure(processing, scan.geometry.half_acquisition, axis());  // may allocate; throws before anything changed
     params_.processing = processing;
     return refilter(scan);
   }

@@ -27,17 +27,18 @@ FilterPath::FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t
 ProjectionProcessor& FilterPath::processor() {
   if (!processor_) {
     processor_ = std::make_unique<ProjectionProcessor>(layout_.rows, layout_.cols, stream_);
-    processor_->configure(processing_, axis_col_);
+    processor_->configure(processing_, half_, axis_col_);
   }
   return *processor_;
 }
 
-void FilterPath::configure(const ProcessingParams& processing, float axis_col) {
-  if (!fused_ || processing.needs_staged_steps()) processor();
+void FilterPath::configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col) {
+  if (!fused_ || needs_staged_steps(processing, half)) processor();
   processing_ = processing;
+  half_ = half;
   axis_col_ = axis_col;
   if (fused_) fused_->set_window(processing.window, stream_);
-  if (processor_) processor_->configure(processing, axis_col);
+  if (processor_) processor_->configure(processing, half, axis_col);
 }
 
 void FilterPath::reset() {
@@ -85,7 +86,7 @@ void FilterPath::refilter(const CorrectedStore& corrected, ProjectionStore& stor
     corrected.read(slot, staged.input(), staged.pitch(), stream_);
     staged.process(Steps::before_ring_pass, store, slot, counters);
   }
-  ring_removal_->run(store, slots, DetectorColumns::of(processing_, layout_.cols), processing_.rings.size,
+  ring_removal_->run(store, slots, DetectorColumns::of(half_, layout_.cols), processing_.rings.size,
                      staged.ring_offsets());
   for (const std::uint32_t slot : slots) {
     store.read(slot, staged.input(), staged.pitch(), stream_);

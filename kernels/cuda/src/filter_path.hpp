@@ -53,12 +53,13 @@ class FilterPath {
   FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream);
 
   // The way run() takes with the configured processing.
-  Kind kind() const { return fused_ && !processing_.needs_staged_steps() ? Kind::fused : Kind::staged; }
+  Kind kind() const { return fused_ && !needs_staged_steps(processing_, half_) ? Kind::fused : Kind::staged; }
 
-  // The processing and the rotation axis (detector columns) of the next run() and refilter() calls; makes the
-  // processor when arrivals now need it (allocation: not for the per-projection path). A new window's response is
-  // uploaded in stream order. Throws EngineError when allocation fails (the previous configuration then stays).
-  void configure(const ProcessingParams& processing, float axis_col);
+  // The processing, the scan's half acquisition and the rotation axis (detector columns) of the next run() and
+  // refilter() calls; makes the processor when arrivals now need it (allocation: not for the per-projection path).
+  // A new window's response is uploaded in stream order. Throws EngineError when allocation fails (the previous
+  // configuration then stays).
+  void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col);
 
   // Back to "no ring pass yet" (a new scan): ring offsets zero.
   void reset();
@@ -92,6 +93,7 @@ class FilterPath {
   StoreLayout layout_;
   cudaStream_t stream_;
   ProcessingParams processing_;
+  HalfAcquisition half_;
   float axis_col_ = 0.f;
   std::optional<FusedRampFilter> fused_;            // when choose() said fused
   std::unique_ptr<ProjectionProcessor> processor_;  // made when first needed

@@ -27,9 +27,9 @@ std::uint64_t ProjectionProcessor::estimate_bytes(std::uint32_t rows, std::uint3
          PaganinFilter::estimate_bytes(rows, cols) + (std::uint64_t{rows} + 1) * cols * sizeof(float);
 }
 
-void ProjectionProcessor::configure(const ProcessingParams& processing, float axis_col) {
+void ProjectionProcessor::configure(const ProcessingParams& processing, const HalfAcquisition& half,
+                                    float axis_col) {
   ramp_.set_window(processing.window);
-  const HalfAcquisition& half = processing.half_acquisition;
   if (half.enabled) {
     const std::vector<float> weights = half_acquisition_weights(half, cols_, axis_col);
     // From pageable memory: staged before the call returns, ordered after the work that reads the previous weights.
@@ -37,6 +37,7 @@ void ProjectionProcessor::configure(const ProcessingParams& processing, float ax
                                         cudaMemcpyHostToDevice, stream_));
   }
   processing_ = processing;
+  half_ = half;
 }
 
 void ProjectionProcessor::clear_ring_offsets() {
@@ -46,7 +47,7 @@ void ProjectionProcessor::clear_ring_offsets() {
 void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint32_t slot,
                                   const ProcessingCounters& counters, cudaEvent_t filtered) {
   const FrameShape frame = shape();
-  const DetectorColumns detector = DetectorColumns::of(processing_, cols_);
+  const DetectorColumns detector = DetectorColumns::of(half_, cols_);
   float* const input = ramp_.input();
   const float* current = input;  // where the frame is now
   if (steps != Steps::after_ring_pass) {
@@ -67,7 +68,7 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
   }
   PreFilterCorrections corrections;
   if (steps == Steps::all && processing_.rings.enabled) corrections.ring_offsets = ring_offsets_.get();
-  if (processing_.half_acquisition.enabled) corrections.column_weights = column_weights_.get();
+  if (half_.enabled) corrections.column_weights = column_weights_.get();
   // Into the filter's input: needed for the corrections, or to bring the zinger filter's output back.
   if (corrections.ring_offsets != nullptr || corrections.column_weights != nullptr || current != input) {
     apply_pre_filter_corrections(current, input, frame, corrections, stream_);

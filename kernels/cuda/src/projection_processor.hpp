@@ -40,10 +40,10 @@ class ProjectionProcessor {
   // Device bytes an instance of this shape holds, without allocating.
   static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols);
 
-  // The steps and the rotation axis (detector columns; half-acquisition weights) of the next process() calls; a new
-  // window's response and the half-acquisition weights (computed on the host by half_acquisition_weight, as the CPU
-  // engine does) are uploaded in stream order.
-  void configure(const ProcessingParams& processing, float axis_col);
+  // The steps, the scan's half acquisition (its detector columns within the frame) and the rotation axis (detector
+  // columns; half-acquisition weights) of the next process() calls; a new window's response and the half-acquisition
+  // weights (computed on the host by half_acquisition_weight, as the CPU engine does) are uploaded in stream order.
+  void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col);
 
   float* input() const { return ramp_.input(); }
   std::uint32_t pitch() const { return ramp_.padded(); }
@@ -75,6 +75,7 @@ class ProjectionProcessor {
   std::uint32_t cols_;
   cudaStream_t stream_;
   ProcessingParams processing_;
+  HalfAcquisition half_;  // the scan's
   GpuRampFilter ramp_;
   DeviceArray<float> scratch_;  // rows x pitch(): the zinger filter's output
   PaganinFilter paganin_;

@@ -13,8 +13,8 @@
 //
 // It also keeps the daemon's projection processing setting (PROTOCOL.md 10.5), which persists across scans: each
 // scan begins with it, set_processing replaces it (re-filtering the store when a scan's projections are held), and
-// while rings are enabled the ring pass is re-run as projections arrive. The half-acquisition block is never part
-// of that setting: the engine always gets the scan's own (ScanSession::engine_half_acquisition).
+// while rings are enabled the ring pass is re-run as projections arrive. Half acquisition is never part of that
+// setting: it belongs to the scan's geometry (ScanSession::engine_geometry), which the engine gets at begin.
 //
 // Half acquisition (PROTOCOL.md 5.1): frames are widened (FrameWidener) before the engine takes them, and every
 // center offset that crosses the worker's boundary (commands, replies, status, slice headers) is a DetectorOffsetPx;
@@ -56,7 +56,7 @@ class EngineWorker {
     std::chrono::milliseconds command_timeout{10000};  // how long a control command may wait for the engine
     // Apply a center estimate by this method once per scan, when AutoCenterSchedule says.
     std::optional<protocol::CenterMethod> auto_center;
-    // The processing setting until the first set_processing (half acquisition must be off: it belongs to scans).
+    // The processing setting until the first set_processing.
     kernels::ProcessingParams processing;
     // Memory of the half-acquisition widening buffer (the engine's preferred frame memory); empty: plain memory.
     FrameBufferPool::Allocator frame_allocator;
@@ -122,9 +122,8 @@ class EngineWorker {
   void snapshot_slices();
   void maybe_snapshot_slices();
   void refresh_status();
-  // The daemon's setting with the half-acquisition block of the scan the engine holds (none without a scan).
-  kernels::ProcessingParams scan_processing(kernels::ProcessingParams setting) const;
-  // Records scan_processing(processing_) as the processing get_status reports.
+  // Records processing_, with the half-acquisition block of the scan the engine holds (none without a scan), as
+  // the processing get_status reports.
   void publish_processing_status();
   // The engine's axis in detector pixels (engine_has_scan_ must hold).
   DetectorOffsetPx current_center() const;
@@ -142,7 +141,7 @@ class EngineWorker {
   std::optional<protocol::CenterEstimateResult> center_estimate_;  // the newest of this scan
   AutoCenterSchedule auto_center_;        // this scan's
   RingPassSchedule ring_passes_;          // this scan's
-  kernels::ProcessingParams processing_;  // the daemon's setting, half acquisition off (scan_processing: the engine's)
+  kernels::ProcessingParams processing_;  // the daemon's setting (half acquisition belongs to the scan geometry)
   std::optional<protocol::ScanRefilter> scan_refilter_;  // the newest re-filter of this scan
   bool engine_has_scan_ = false;          // the engine holds the session's data (begin_scan succeeded)
   SliceSnapshotter snapshotter_;

@@ -13,7 +13,8 @@
 namespace tomolive::daemon {
 
 kernels::FilterWindow to_kernels(protocol::FilterWindow window);
-protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params);
+// The wire form of the daemon's setting with the scan's half-acquisition block (PROTOCOL.md 10.3).
+protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params, const kernels::HalfAcquisition& half);
 protocol::RefilterResult to_protocol(const kernels::RefilterReport& report);
 
 // `current` with every field that `request` gives replaced; the others kept.

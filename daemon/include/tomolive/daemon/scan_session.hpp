@@ -46,12 +46,11 @@ class ScanSession {
   // at the announced center offset) for a half-acquisition scan, else the identity.
   const HalfAcquisitionLayout& layout() const { return layout_; }
 
-  // The engine's view of this scan: layout().engine_cols columns, store slots (window or projection count) and the
+  // The engine's view of this scan: layout().engine_cols columns, store slots (window or projection count), the
   // FBP angular weight: pi / slots (180 or 360 degrees, each line measured once or twice), 2 pi / slots with half
-  // acquisition (360 degrees whose overlap weights make each line count once, kernels/processing.hpp step 4).
+  // acquisition (360 degrees whose overlap weights make each line count once, kernels/processing.hpp step 4), and
+  // where the detector's columns lie in the frame (half_acquisition; disabled without half acquisition).
   kernels::ScanGeometry engine_geometry() const;
-  // The engine's half-acquisition block for this scan (disabled without half acquisition).
-  kernels::HalfAcquisition engine_half_acquisition() const;
 
   // Checks a frame header against the scan and records it. On success the frame must be handed to the engine.
   protocol::Expected<FramePlacement> accept(const protocol::FrameHeader& frame);

@@ -15,9 +15,8 @@ struct DetectorColumns {
   std::uint32_t first = 0;
   std::uint32_t count = 0;
 
-  // The detector columns of a frame `cols` wide under `processing`.
-  static DetectorColumns of(const ProcessingParams& processing, std::uint32_t cols) {
-    const HalfAcquisition& half = processing.half_acquisition;
+  // The detector columns of a frame `cols` wide in a scan with `half` (disabled: every column).
+  static DetectorColumns of(const HalfAcquisition& half, std::uint32_t cols) {
     return half.enabled ? DetectorColumns{half.detector_col0, half.detector_cols} : DetectorColumns{0, cols};
   }
   TOMOLIVE_HD bool contains(std::uint32_t col) const { return col >= first && col - first < count; }

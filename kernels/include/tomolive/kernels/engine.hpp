@@ -48,6 +48,9 @@ struct ScanGeometry {
   // FBP quadrature weight per projection, radians: pi / slots for projections spread evenly over 180 or 360 deg
   // (over 360 deg each line is measured twice, which halves the per-projection weight of 2 pi / slots).
   float angle_weight_rad = 0.f;
+  // Half acquisition (processing.hpp step 4): where the detector's columns lie within the engine's `cols`-wide
+  // frames, which the daemon widened. A property of the scan, fixed at begin_scan; disabled for a plain scan.
+  HalfAcquisition half_acquisition;
 };
 
 struct ReconParams {
@@ -107,8 +110,8 @@ class Engine {
   virtual ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) = 0;
 
   // Change the center or the slice positions; the affected slices are recomputed from the store. With half
-  // acquisition enabled (processing.hpp) set_center re-filters the store first, since the overlap weights follow
-  // the axis.
+  // acquisition enabled (geometry.half_acquisition) set_center re-filters the store first, since the overlap
+  // weights follow the axis.
   virtual void set_center(float center_offset_px) = 0;
   virtual void set_slices(const SlicePositions& positions) = 0;
 

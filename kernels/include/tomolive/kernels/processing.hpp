@@ -67,6 +67,8 @@ struct RingRemoval {
 
 inline constexpr std::uint32_t kMaxRingSize = 255;
 
+// Half acquisition is a property of the scan's geometry (ScanGeometry::half_acquisition), not of the processing
+// setting: it is fixed at begin_scan and never changed by set_processing.
 struct HalfAcquisition {
   bool enabled = false;
   std::uint32_t detector_col0 = 0;  // first column of the engine's frame that the detector measured
@@ -78,14 +80,13 @@ struct ProcessingParams {
   ZingerFilter zingers;
   PhaseRetrieval phase;
   RingRemoval rings;
-  HalfAcquisition half_acquisition;
-
-  // Whether an arriving projection needs more than flat-field correction, -log and the windowed ramp (the fused
-  // CUDA kernel's work): zinger removal, phase retrieval, a ring offset or half-acquisition weights.
-  bool needs_staged_steps() const {
-    return zingers.enabled || phase.enabled || rings.enabled || half_acquisition.enabled;
-  }
 };
+
+// Whether an arriving projection needs more than flat-field correction, -log and the windowed ramp (the fused
+// CUDA kernel's work): zinger removal, phase retrieval, a ring offset, or the half-acquisition weights of the scan.
+inline bool needs_staged_steps(const ProcessingParams& processing, const HalfAcquisition& half) {
+  return processing.zingers.enabled || processing.phase.enabled || processing.rings.enabled || half.enabled;
+}
 
 bool operator==(const ZingerFilter& a, const ZingerFilter& b);
 bool operator==(const PhaseRetrieval& a, const PhaseRetrieval& b);
@@ -107,9 +108,12 @@ const char* window_name(FilterWindow window);
 std::optional<FilterWindow> parse_window(std::string_view name);
 
 // Throws EngineError (engine.hpp) naming the first value out of range: threshold not finite or <= 0; energy,
-// distance, pixel size or delta/beta not finite or <= 0; ring size even, < 3 or > kMaxRingSize; when half
-// acquisition is enabled, no detector columns or columns beyond `cols` (the engine's frame width).
-void check_processing(const ProcessingParams& params, std::uint32_t cols);
+// distance, pixel size or delta/beta not finite or <= 0; ring size even, < 3 or > kMaxRingSize; an unknown window.
+void check_processing(const ProcessingParams& params);
+
+// Throws EngineError when half acquisition is enabled with no detector columns or columns beyond `cols` (the
+// engine's frame width).
+void check_half_acquisition(const HalfAcquisition& half, std::uint32_t cols);
 
 // Window weight at w = frequency / Nyquist, w in [0, 1] (the filter response's bin m of a padded length P has
 // w = 2 m / P):
