@@ -75,8 +75,17 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
                  "interface; port 0 picks a free one), or \"off\"")
       ->capture_default_str();
   app.add_option("--http-token", config.http_token,
-                 "secret that browsers need (?token=... in the page address) to control the daemon; without it, "
-                 "control from browsers is allowed on loopback only and other viewers are read-only");
+                 "secret needed to control the daemon: browsers give it as ?token=... in the page address, ZeroMQ "
+                 "control requests as \"token\"; without it, control from browsers is allowed on loopback only and "
+                 "other viewers are read-only");
+  app.add_option("--curve-secret-key", config.curve_secret_key_file,
+                 "file holding the daemon's CURVE secret key (Z85); with --curve-clients, every bound ZeroMQ socket "
+                 "authenticates and encrypts (tomolive-ctl keygen makes keys)");
+  app.add_option("--curve-clients", config.curve_clients_file,
+                 "file listing the CURVE public keys (Z85, one per line) allowed to connect");
+  app.add_flag("--insecure-network", config.insecure_network,
+               "allow ZeroMQ sockets bound beyond loopback without CURVE: anyone on the network may send data and "
+               "commands");
   app.add_option("--viewer-dir", config.viewer_dir, "folder of the viewer's static files")->capture_default_str();
   app.add_option("--http-threads", config.http_threads, "HTTP/WebSocket I/O threads")
       ->capture_default_str()
@@ -150,6 +159,10 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (config.curve_secret_key_file.empty() != config.curve_clients_file.empty()) {
+    std::fprintf(stderr, "--curve-secret-key and --curve-clients go together: give both or neither\n");
+    return 2;
   }
   config.auto_center = protocol::parse_center_method(auto_center);  // nullopt for "off"
   auto processing_params = read_processing(processing);

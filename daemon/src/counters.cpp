@@ -29,6 +29,8 @@ protocol::CounterList DaemonCounters::totals() const {
       {"events_dropped", get(events_dropped)},
       {"control_requests", get(control_requests)},
       {"control_errors", get(control_errors)},
+      {"zmq_auth_accepted", get(zmq_auth_accepted)},
+      {"zmq_auth_denied", get(zmq_auth_denied)},
       {"http_requests", get(http_requests)},
       {"http_refused", get(http_refused)},
       {"ws_connections", get(ws_connections)},

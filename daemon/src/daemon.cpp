@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -9,13 +10,33 @@
 
 namespace tomolive::daemon {
 
+namespace {
+
+// The endpoints the daemon binds (data endpoints only when it binds them rather than connecting).
+std::vector<std::string> bound_endpoints(const DaemonConfig& config) {
+  std::vector<std::string> endpoints{config.slices_endpoint, config.events_endpoint, config.control_endpoint};
+  if (!config.data_connect) endpoints.insert(endpoints.end(), config.data_endpoints.begin(), config.data_endpoints.end());
+  return endpoints;
+}
+
+}  // namespace
+
 Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
+  security_.insecure_network = config.insecure_network;
+  if (!config.curve_secret_key_file.empty()) {
+    security_.curve = load_curve_server_keys(config.curve_secret_key_file, config.curve_clients_file);
+    zap_ = std::make_unique<ZapHandler>(context_, security_.curve->clients, counters_);
+  }
+  if (auto exposed = check_network_exposure(bound_endpoints(config), security_)) throw std::runtime_error(*exposed);
+  security_status_ = {security_.curve.has_value(), security_.insecure_network && !security_.curve,
+                      !config.http_token.empty()};
   EngineSelection selection = select_engine(config.engine);
   engine_reason_ = std::move(selection.reason);
 
   ZmqPublisher::Options publisher_options;
   publisher_options.slices_endpoint = config.slices_endpoint;
   publisher_options.events_endpoint = config.events_endpoint;
+  publisher_options.security = security_;
   publisher_ = std::make_unique<ZmqPublisher>(context_, publisher_options, board_, counters_);
   outputs_.add(*publisher_);
   reporter_ = std::make_unique<EventReporter>(counters_, outputs_);
@@ -57,10 +78,11 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
                                          [this] { return status(); });
     outputs_.add(*http_);
   }
-  control_ = std::make_unique<ZmqControlServer>(context_, config.control_endpoint, *handlers_);
+  control_ = std::make_unique<ZmqControlServer>(
+      context_, ZmqControlServer::Options{config.control_endpoint, security_, config.http_token}, *handlers_);
   for (const std::string& endpoint : config.data_endpoints) {
     ingest_.push_back(std::make_unique<ZmqIngest>(
-        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm}, *inbox_, *reporter_,
+        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm, security_}, *inbox_, *reporter_,
         counters_, frame_buffers_.get()));
   }
 }
@@ -109,6 +131,7 @@ protocol::Status Daemon::status() const {
   status.rejected_by_reason = counters_.rejections();
   status.processing = worker_->processing();
   status.scan = worker_->scan_status();
+  status.security = security_status_;
   return status;
 }
 
@@ -129,6 +152,17 @@ std::string Daemon::status_line() const {
                   inbox_->capacity(), count(counters_.rejected));
   }
   return line;
+}
+
+std::string Daemon::network_access() const {
+  if (security_.curve) {
+    return "ZeroMQ sockets authenticate by CURVE (server key " + security_.curve->public_z85 + ", " +
+           std::to_string(security_.curve->clients.size()) + " client keys)";
+  }
+  if (security_.insecure_network) {
+    return "INSECURE NETWORK: ZeroMQ sockets may be bound beyond loopback without authentication (--insecure-network)";
+  }
+  return "ZeroMQ sockets on loopback only";
 }
 
 }  // namespace tomolive::daemon

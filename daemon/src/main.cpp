@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
                  fmt::join(daemon.data_endpoints(), " "),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
                  daemon.events_endpoint(), daemon.control_endpoint());
+    if (config.insecure_network) {
+      spdlog::warn("{}", daemon.network_access());
+    } else {
+      spdlog::info("{}", daemon.network_access());
+    }
     spdlog::info("projection processing: {}", tomolive::daemon::describe(config.processing));
     if (!daemon.http_url().empty()) {
       spdlog::info("viewer: {} ({})", daemon.http_url(), daemon.http_access());

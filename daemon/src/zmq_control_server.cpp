@@ -9,13 +9,18 @@ namespace {
 
 constexpr std::chrono::milliseconds kPollInterval{100};
 
+// Every command but reading the status and a slice: those that move, estimate, sweep or re-filter.
+bool changes_anything(const protocol::ControlRequest& request) {
+  return !std::holds_alternative<protocol::GetStatus>(request) && !std::holds_alternative<protocol::GetSlice>(request);
+}
+
 }  // namespace
 
-ZmqControlServer::ZmqControlServer(zmq::context_t& context, const std::string& endpoint,
-                                   ControlHandlers& handlers)
-    : socket_(context, zmq::socket_type::rep), handlers_(handlers) {
+ZmqControlServer::ZmqControlServer(zmq::context_t& context, const Options& options, ControlHandlers& handlers)
+    : socket_(context, zmq::socket_type::rep), token_(options.token), handlers_(handlers) {
   socket_.set(zmq::sockopt::linger, 0);
-  socket_.bind(endpoint);
+  options.security.apply(socket_);
+  socket_.bind(options.endpoint);
   endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
   thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
 }
@@ -51,7 +56,12 @@ void ZmqControlServer::serve_one() {
   } else {
     const protocol::ByteView bytes(static_cast<const std::byte*>(request.data()), request.size());
     auto decoded = protocol::decode_control_request(bytes);
-    if (decoded) {
+    if (decoded && !token_.empty() && changes_anything(decoded.value()) && protocol::request_token(bytes) != token_) {
+      answer.reply = handlers_.refuse(
+          protocol::Error{protocol::ErrorCode::permission_denied,
+                          "control needs the token given at daemon start (--http-token) as \"token\" in the request"},
+          std::string(protocol::command_name(decoded.value())));
+    } else if (decoded) {
       answer = handlers_.handle(decoded.value());
     } else {
       answer.reply = handlers_.refuse(decoded.error(), protocol::header_type(bytes));

@@ -32,6 +32,7 @@ ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, EngineInbo
     socket_.connect(options.endpoint);
     endpoint_ = options.endpoint;
   } else {
+    options.security.apply(socket_);
     socket_.bind(options.endpoint);
     endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
   }

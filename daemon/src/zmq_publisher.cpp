@@ -33,10 +33,12 @@ ZmqPublisher::ZmqPublisher(zmq::context_t& context, const Options& options, Slic
   constexpr int kLingerMs = 200;  // to flush the last messages at shutdown
   slice_socket_.set(zmq::sockopt::sndhwm, options.slice_send_hwm);
   slice_socket_.set(zmq::sockopt::linger, kLingerMs);
+  options.security.apply(slice_socket_);
   slice_socket_.bind(options.slices_endpoint);
   slices_endpoint_ = slice_socket_.get(zmq::sockopt::last_endpoint);
   event_socket_.set(zmq::sockopt::sndhwm, options.event_send_hwm);
   event_socket_.set(zmq::sockopt::linger, kLingerMs);
+  options.security.apply(event_socket_);
   event_socket_.bind(options.events_endpoint);
   events_endpoint_ = event_socket_.get(zmq::sockopt::last_endpoint);
   thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });

@@ -116,17 +116,29 @@ Expected<ControlRequest> decode_control_request(ByteView bytes) {
   return read_request(header->type, fields);
 }
 
-std::string header_type(ByteView header) {
+namespace {
+
+// The str value of `key` in the header map, or "" (not a map, no such key, not a str).
+std::string header_str(ByteView header, std::string_view key) {
   Expected<msgpack::object_handle> map = detail::parse_map(header);
   if (!map) return "";
-  const msgpack::object* type = MapReader(map->get()).find("type");
-  if (type == nullptr || type->type != msgpack::type::STR) return "";
-  return std::string(type->via.str.ptr, type->via.str.size);
+  const msgpack::object* value = MapReader(map->get()).find(key);
+  if (value == nullptr || value->type != msgpack::type::STR) return "";
+  return std::string(value->via.str.ptr, value->via.str.size);
 }
 
-Bytes encode(const ControlRequest& request) {
+}  // namespace
+
+std::string header_type(ByteView header) { return header_str(header, "type"); }
+
+std::string request_token(ByteView request) { return header_str(request, "token"); }
+
+Bytes encode(const ControlRequest& request) { return encode(request, {}); }
+
+Bytes encode(const ControlRequest& request, std::string_view token) {
   MapWriter header = detail::message_header(command_name(request));
   std::visit([&](const auto& fields) { detail::write_fields(header, fields); }, request);
+  if (!token.empty()) header.field("token", token);
   return header.bytes();
 }
 

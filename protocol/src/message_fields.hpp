@@ -246,9 +246,14 @@ void visit_fields(Visitor& v, FieldsOf<ScanStatus> auto& scan) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<SecurityStatus> auto& security) {
+  TOMOLIVE_FIELDS(v, security, curve, insecure_network, control_token);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
-  TOMOLIVE_MAPS(v, status, processing, scan);
+  TOMOLIVE_MAPS(v, status, processing, scan, security);
 }
 
 template <typename Visitor>

@@ -137,7 +137,8 @@ export class Daemon {
 
   // Runs tomolive-ctl with `args` against this daemon; returns the parsed reply.
   async ctl(...args) {
-    const { code, stdout, stderr } = await run(paths.ctl, ["--control", this.controlEndpoint, ...args]);
+    const token = this.token !== null ? ["--token", this.token] : [];  // ZeroMQ control needs it too
+    const { code, stdout, stderr } = await run(paths.ctl, ["--control", this.controlEndpoint, ...token, ...args]);
     let reply;
     try {
       reply = JSON.parse(stdout.trim().split("\n").filter(Boolean).pop());

@@ -403,10 +403,9 @@ TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMaySweep
   ASSERT_TRUE(last);
   ASSERT_EQ(watcher.sweep_frames().size(), 3u);
   std::vector<float> images;
-  ASSERT_TRUE(fixture.control()
-                  .request(protocol::SweepCenter{-1.0, 0.5, 3, std::nullopt, protocol::SliceRegionField{0, 0, 64, 64}},
-                           &images)
-                  .ok());
+  const protocol::ControlRequest sweep(
+      protocol::SweepCenter{-1.0, 0.5, 3, std::nullopt, protocol::SliceRegionField{0, 0, 64, 64}});
+  ASSERT_TRUE(fixture.control().request_bytes(protocol::encode(sweep, "s3cret"), &images).ok());  // ZeroMQ: token
   for (std::size_t i = 0; i < 3; ++i) {
     const BrowserSlice& frame = watcher.sweep_frames()[i];
     EXPECT_EQ(frame.header["sweep_id"], sweep_id);

@@ -122,6 +122,7 @@ inline Status sample_status() {
   status.processing.phase = {true, 25.0, 0.35, 0.65, 250.0};
   status.processing.rings = {false, 31};
   status.processing.half_acquisition = {true, 3, 6};  // the 6 detector columns of 9
+  status.security = SecurityStatus{true, false, true};
   return status;
 }
 

@@ -1,9 +1,14 @@
 // tomolive-ctl: command-line control client. Sends one control command to a running tomolived over its REQ/REP
 // control socket (PROTOCOL.md, "Control") and prints the reply. Exit status: 0 ok, 1 the daemon refused the command
-// or did not answer, 2 usage error.
+// or did not answer, 2 usage error. With --token it sends the daemon's control token; with --server-key and
+// --client-key it authenticates by CURVE (PROTOCOL.md 2, "Security"); `keygen` makes CURVE key pairs.
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -23,13 +28,46 @@ struct Exchange {
   std::optional<zmq::message_t> payload;
 };
 
-Exchange send_request(const std::string& endpoint, const ControlRequest& request, int timeout_ms) {
+// How to reach the daemon: its endpoint, the control token, and the CURVE keys when its sockets use them.
+struct Connection {
+  std::string endpoint = "tcp://127.0.0.1:5557";
+  std::string token;            // PROTOCOL.md 10.1 "token"; empty: none sent
+  std::string server_key;       // the daemon's CURVE public key (Z85); empty: plain socket
+  std::string client_key_file;  // this client's CURVE secret key (Z85, first line); its public key is derived
+};
+
+// The first word of the first line of `path` that is not blank and not a comment ('#' first).
+std::string read_key(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error(path + ": cannot be read");
+  std::string word;
+  for (std::string line; std::getline(file, line);) {
+    std::istringstream words(line);
+    if (words >> word && word.front() != '#') return word;
+  }
+  throw std::runtime_error(path + ": holds no key");
+}
+
+void use_curve(zmq::socket_t& socket, const Connection& connection) {
+  if (connection.server_key.empty()) return;
+  const std::string secret = read_key(connection.client_key_file);
+  char public_key[41] = {};
+  if (zmq_curve_public(public_key, secret.c_str()) != 0) {
+    throw std::runtime_error(connection.client_key_file + ": not a CURVE secret key");
+  }
+  socket.set(zmq::sockopt::curve_serverkey, connection.server_key);
+  socket.set(zmq::sockopt::curve_publickey, std::string(public_key));
+  socket.set(zmq::sockopt::curve_secretkey, secret);
+}
+
+Exchange send_request(const Connection& connection, const ControlRequest& request, int timeout_ms) {
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::req);
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::rcvtimeo, timeout_ms);
-  socket.connect(endpoint);
-  const auto bytes = tomolive::protocol::encode(request);
+  use_curve(socket, connection);
+  socket.connect(connection.endpoint);
+  const auto bytes = tomolive::protocol::encode(request, connection.token);
   socket.send(zmq::message_t(bytes.data(), bytes.size()), zmq::send_flags::none);
   Exchange exchange;
   zmq::message_t reply;
@@ -42,6 +80,30 @@ Exchange send_request(const std::string& endpoint, const ControlRequest& request
     exchange.payload = std::move(payload);
   }
   return exchange;
+}
+
+// Writes a new CURVE key pair as PREFIX.key (the secret key, readable by the owner only) and PREFIX.pub, each one
+// Z85 line; false (with the reason on stderr) when a file cannot be written.
+bool write_key_pair(const std::string& prefix) {
+  char public_key[41] = {}, secret_key[41] = {};
+  if (zmq_curve_keypair(public_key, secret_key) != 0) {
+    std::cerr << "tomolive-ctl: this libzmq cannot make CURVE keys: " << zmq_strerror(zmq_errno()) << '\n';
+    return false;
+  }
+  const std::filesystem::path secret_path = prefix + ".key", public_path = prefix + ".pub";
+  {
+    std::ofstream secret(secret_path);
+    std::filesystem::permissions(secret_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    secret << "# tomolive CURVE secret key: keep it private\n" << secret_key << '\n';
+    if (!secret) {
+      std::cerr << "tomolive-ctl: cannot write " << secret_path << '\n';
+      return false;
+    }
+  }
+  std::ofstream(public_path) << public_key << '\n';
+  std::cout << "public key " << public_key << " in " << public_path.string() << ", secret key in "
+            << secret_path.string() << '\n';
+  return true;
 }
 
 // Prints the reply map as JSON text (msgpack-cxx's printer); false when the reply is not msgpack.
@@ -70,11 +132,24 @@ void set_from_text(const std::string& option, const std::optional<std::string>& 
 
 int main(int argc, char** argv) {
   CLI::App app{"tomolive-ctl: send a control command to tomolived"};
-  std::string endpoint = "tcp://127.0.0.1:5557";
+  Connection connection;
   int timeout_ms = 15000;
-  app.add_option("--control", endpoint, "the daemon's control endpoint")->capture_default_str();
+  app.add_option("--control", connection.endpoint, "the daemon's control endpoint")->capture_default_str();
   app.add_option("--timeout-ms", timeout_ms, "how long to wait for the reply")->capture_default_str();
+  app.add_option("--token", connection.token, "the daemon's control token (its --http-token)")
+      ->envname("TOMOLIVE_TOKEN");
+  auto* server_key = app.add_option("--server-key", connection.server_key,
+                                    "the daemon's CURVE public key (Z85), when its sockets use CURVE");
+  auto* client_key = app.add_option("--client-key", connection.client_key_file,
+                                    "file holding this client's CURVE secret key (Z85), listed in the daemon's "
+                                    "--curve-clients by its public key");
+  server_key->needs(client_key);
+  client_key->needs(server_key);
   app.require_subcommand(1);
+
+  std::string key_prefix;
+  auto* keygen = app.add_subcommand("keygen", "make a CURVE key pair: PREFIX.key (secret) and PREFIX.pub (public)");
+  keygen->add_option("prefix", key_prefix, "path prefix of the two files")->required();
 
   ControlRequest request;
   auto* status = app.add_subcommand("status", "print the daemon's status and counters");
@@ -161,9 +236,16 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  const Exchange exchange = send_request(endpoint, request, timeout_ms);
+  if (keygen->parsed()) return write_key_pair(key_prefix) ? 0 : 1;
+  Exchange exchange;
+  try {
+    exchange = send_request(connection, request, timeout_ms);
+  } catch (const std::exception& e) {
+    std::cerr << "tomolive-ctl: " << e.what() << '\n';
+    return 1;
+  }
   if (!exchange.reply) {
-    std::cerr << "tomolive-ctl: no reply from " << endpoint << " within " << timeout_ms << " ms\n";
+    std::cerr << "tomolive-ctl: no reply from " << connection.endpoint << " within " << timeout_ms << " ms\n";
     return 1;
   }
   if (!print_reply(*exchange.reply)) return 1;

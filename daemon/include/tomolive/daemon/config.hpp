@@ -17,18 +17,27 @@ namespace tomolive::daemon {
 struct DaemonConfig {
   // PULL sockets, one ingest thread each: bound, or connected to detectors' PUSH sockets (data_connect). Several
   // endpoints carry one scan as several streams (PROTOCOL.md, "Several streams").
-  std::vector<std::string> data_endpoints{"tcp://*:5555"};
+  // Every socket binds to loopback unless told otherwise; beyond loopback it needs CURVE keys or insecure_network.
+  std::vector<std::string> data_endpoints{"tcp://127.0.0.1:5555"};
   bool data_connect = false;
   int data_receive_hwm = 1000;                 // messages ZeroMQ buffers before the sender blocks
-  std::string slices_endpoint = "tcp://*:5556";   // PUB: slices
-  std::string events_endpoint = "tcp://*:5558";   // PUB: events (errors, scan begun/ended)
-  std::string control_endpoint = "tcp://*:5557";  // REP: control commands
+  std::string slices_endpoint = "tcp://127.0.0.1:5556";   // PUB: slices
+  std::string events_endpoint = "tcp://127.0.0.1:5558";   // PUB: events (errors, scan begun/ended)
+  std::string control_endpoint = "tcp://127.0.0.1:5557";  // REP: control commands
   int zmq_io_threads = 1;
+  // CURVE on every bound ZeroMQ socket (socket_security.hpp): the daemon's secret key file and the allowed
+  // clients' public keys file, both or neither. insecure_network: plain sockets beyond loopback, said in the log
+  // and the status.
+  std::string curve_secret_key_file;
+  std::string curve_clients_file;
+  bool insecure_network = false;
   // HTTP port for the viewer and browsers' WebSocket (PROTOCOL.md 14). Port 0: any free port.
   bool http_enabled = true;
   std::string http_address = "127.0.0.1";
   std::uint16_t http_port = 8080;
-  std::string http_token;  // needed for control from browsers when set (and beyond loopback)
+  // When set, needed for control: from browsers (?token=, and beyond loopback) and in ZeroMQ control requests
+  // ("token" key) that change anything (PROTOCOL.md 10.1).
+  std::string http_token;
   std::string viewer_dir = TOMOLIVE_DEFAULT_VIEWER_DIR;
   int http_threads = 2;
   EngineOptions engine;

@@ -36,6 +36,9 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> events_dropped{0};         // event queue overflow (oldest dropped)
   std::atomic<std::uint64_t> control_requests{0};
   std::atomic<std::uint64_t> control_errors{0};
+  // ZeroMQ CURVE authentication (SocketSecurity, ZapHandler): connections allowed and refused.
+  std::atomic<std::uint64_t> zmq_auth_accepted{0};
+  std::atomic<std::uint64_t> zmq_auth_denied{0};
   // HTTP and WebSocket (PROTOCOL.md 14).
   std::atomic<std::uint64_t> http_requests{0};         // HTTP requests read, static files and upgrades
   std::atomic<std::uint64_t> http_refused{0};          // answered 4xx: bad method, path outside the viewer, missing file

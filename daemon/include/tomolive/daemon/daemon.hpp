@@ -29,6 +29,8 @@
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
 #include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/daemon/socket_security.hpp"
+#include "tomolive/daemon/zap_handler.hpp"
 #include "tomolive/daemon/zmq_control_server.hpp"
 #include "tomolive/daemon/zmq_ingest.hpp"
 #include "tomolive/daemon/zmq_publisher.hpp"
@@ -61,11 +63,16 @@ class Daemon {
   std::string http_url() const { return http_ ? http_->url() : ""; }
   // Who may control from a browser, for the start-up log; "" when --http off.
   std::string http_access() const { return http_ ? http_->access().describe() : ""; }
+  // How the ZeroMQ sockets are protected, for the start-up log (PROTOCOL.md 2, "Security").
+  std::string network_access() const;
 
  private:
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   DaemonCounters counters_;
   zmq::context_t context_;
+  SocketSecurity security_;
+  protocol::SecurityStatus security_status_;
+  std::unique_ptr<ZapHandler> zap_;  // with CURVE: made before any socket binds, destroyed after they close
   SliceBoard board_;
   std::string engine_reason_;
   LatencyRecorder viewer_latency_;  // T5, reported by browsers

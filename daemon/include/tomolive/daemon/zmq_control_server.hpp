@@ -1,6 +1,7 @@
 // ZmqControlServer: the control REP socket. One thread receives a request, answers it through ControlHandlers and
 // sends the reply (a get_slice or sweep_center reply adds its float32 values as part 2). A request that cannot be
-// decoded is answered with an error reply, so a REQ client never hangs.
+// decoded is answered with an error reply, so a REQ client never hangs. With a token configured, every request but
+// get_status and get_slice must carry it ("token", PROTOCOL.md 10.1), or it is refused with permission_denied.
 #pragma once
 
 #include <stop_token>
@@ -10,13 +11,20 @@
 #include <zmq.hpp>
 
 #include "tomolive/daemon/control_handlers.hpp"
+#include "tomolive/daemon/socket_security.hpp"
 
 namespace tomolive::daemon {
 
 class ZmqControlServer {
  public:
+  struct Options {
+    std::string endpoint = "tcp://127.0.0.1:5557";
+    SocketSecurity security;  // applied before binding
+    std::string token;        // needed by requests that change anything; empty: none needed
+  };
+
   // Binds at once; throws zmq::error_t if the endpoint is unusable.
-  ZmqControlServer(zmq::context_t& context, const std::string& endpoint, ControlHandlers& handlers);
+  ZmqControlServer(zmq::context_t& context, const Options& options, ControlHandlers& handlers);
   ~ZmqControlServer();  // stops and joins
   ZmqControlServer(const ZmqControlServer&) = delete;
   ZmqControlServer& operator=(const ZmqControlServer&) = delete;
@@ -30,6 +38,7 @@ class ZmqControlServer {
 
   zmq::socket_t socket_;
   std::string endpoint_;
+  const std::string token_;
   ControlHandlers& handlers_;
   std::jthread thread_;  // last member
 };

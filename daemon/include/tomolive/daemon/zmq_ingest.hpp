@@ -16,15 +16,17 @@
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/socket_security.hpp"
 
 namespace tomolive::daemon {
 
 class ZmqIngest {
  public:
   struct Options {
-    std::string endpoint = "tcp://*:5555";
+    std::string endpoint = "tcp://127.0.0.1:5555";
     bool connect = false;      // connect to a detector's bound PUSH instead of binding
     int receive_hwm = 1000;    // ZMQ_RCVHWM, messages buffered in ZeroMQ before the sender blocks
+    SocketSecurity security;   // applied before binding (a connecting socket stays plain)
   };
 
   // Binds or connects at once; throws zmq::error_t if the endpoint is unusable (e.g. address in use).

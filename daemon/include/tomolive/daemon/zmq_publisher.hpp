@@ -26,14 +26,16 @@
 #include "tomolive/daemon/output_fanout.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/daemon/socket_security.hpp"
 
 namespace tomolive::daemon {
 
 class ZmqPublisher : public DaemonOutput {
  public:
   struct Options {
-    std::string slices_endpoint = "tcp://*:5556";
-    std::string events_endpoint = "tcp://*:5558";
+    std::string slices_endpoint = "tcp://127.0.0.1:5556";
+    std::string events_endpoint = "tcp://127.0.0.1:5558";
+    SocketSecurity security;  // applied to both sockets before they bind
     int slice_send_hwm = 16;       // slice messages queued per subscriber; beyond, ZeroMQ drops new ones for it
     int event_send_hwm = 100000;   // event messages (a few hundred bytes each) queued per subscriber
     std::size_t event_queue_capacity = 100000;

@@ -44,10 +44,14 @@ Expected<Event> decode_event(ByteView header);
 // map holding it (whatever else is wrong with the header, "v" included), else "". What a control reply's "command"
 // echoes (PROTOCOL.md 10.2), and how ingest tells a refused begin from other refused data messages.
 std::string header_type(ByteView header);
+// The "token" a control request carries (PROTOCOL.md 10.1): its str value, or "" when absent or not a str.
+std::string request_token(ByteView request);
 
 // --- control ---
 Expected<ControlRequest> decode_control_request(ByteView request);
 Bytes encode(const ControlRequest& request);
+// The request with the daemon's control token (PROTOCOL.md 10.1, "token"); no token key when `token` is empty.
+Bytes encode(const ControlRequest& request, std::string_view token);
 Bytes encode(const Reply& reply);
 Expected<Reply> decode_reply(ByteView reply);
 

@@ -385,6 +385,15 @@ struct ScanStatus {
 // Named counters, in a stable order, so that adding a counter needs no codec change.
 using CounterList = std::vector<std::pair<std::string, std::uint64_t>>;
 
+// How the daemon's sockets are protected (PROTOCOL.md 2, "Security").
+struct SecurityStatus {
+  bool curve = false;             // every bound ZeroMQ socket authenticates clients by CURVE key
+  bool insecure_network = false;  // plain ZeroMQ sockets may be bound beyond loopback (--insecure-network)
+  bool control_token = false;     // control needs the token (browsers and ZeroMQ)
+
+  bool operator==(const SecurityStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -393,6 +402,7 @@ struct Status {
   CounterList rejected_by_reason;   // ErrorCode name -> count
   ProcessingSetting processing;     // in use now, and by the next scan
   std::optional<ScanStatus> scan;   // the newest scan, if any
+  std::optional<SecurityStatus> security;  // absent from daemons older than the key
 
   bool operator==(const Status&) const = default;
 };

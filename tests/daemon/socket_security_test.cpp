@@ -1,0 +1,217 @@
+// The ZeroMQ side of PROTOCOL.md 2, "Security": loopback by default, CURVE keys or --insecure-network beyond it, the
+// ZAP handler admitting only listed client keys, and the control token on the ZeroMQ control socket.
+#include "tomolive/daemon/socket_security.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <msgpack.hpp>
+#include <zmq.hpp>
+
+#include "daemon_harness.hpp"
+#include "tomolive/daemon/daemon.hpp"
+#include "tomolive/protocol/codec.hpp"
+
+namespace tomolive::testing {
+namespace {
+
+struct KeyPair {
+  std::string public_z85, secret_z85;
+};
+
+KeyPair make_keys() {
+  char public_key[41] = {}, secret_key[41] = {};
+  if (zmq_curve_keypair(public_key, secret_key) != 0) throw std::runtime_error("zmq_curve_keypair failed");
+  return {public_key, secret_key};
+}
+
+// A file in a fresh temporary folder, removed with the object.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("tomolive-key-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+TEST(SocketSecurity, OnlyTcpBeyondLoopbackReachesTheNetwork) {
+  EXPECT_TRUE(daemon::binds_beyond_loopback("tcp://*:5555"));
+  EXPECT_TRUE(daemon::binds_beyond_loopback("tcp://0.0.0.0:5555"));
+  EXPECT_TRUE(daemon::binds_beyond_loopback("tcp://192.168.1.5:5555"));
+  EXPECT_TRUE(daemon::binds_beyond_loopback("tcp://[::]:5555"));
+  EXPECT_TRUE(daemon::binds_beyond_loopback("tcp://eth0:5555"));
+  EXPECT_FALSE(daemon::binds_beyond_loopback("tcp://127.0.0.1:5555"));
+  EXPECT_FALSE(daemon::binds_beyond_loopback("tcp://127.0.0.1:*"));
+  EXPECT_FALSE(daemon::binds_beyond_loopback("tcp://127.1.2.3:5555"));
+  EXPECT_FALSE(daemon::binds_beyond_loopback("tcp://localhost:5555"));
+  EXPECT_FALSE(daemon::binds_beyond_loopback("tcp://[::1]:5555"));
+  EXPECT_FALSE(daemon::binds_beyond_loopback("ipc:///tmp/tomolive-data"));
+  EXPECT_FALSE(daemon::binds_beyond_loopback("inproc://data"));
+}
+
+TEST(SocketSecurity, ExposureNeedsCurveOrAnExplicitInsecureNetwork) {
+  const std::vector<std::string> endpoints{"tcp://127.0.0.1:5556", "tcp://*:5557"};
+  const auto refused = daemon::check_network_exposure(endpoints, {});
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("tcp://*:5557"), std::string::npos) << *refused;
+  EXPECT_NE(refused->find("--curve-secret-key"), std::string::npos) << *refused;
+  EXPECT_NE(refused->find("--insecure-network"), std::string::npos) << *refused;
+  EXPECT_FALSE(daemon::check_network_exposure({"tcp://127.0.0.1:5556"}, {}));
+  daemon::SocketSecurity insecure;
+  insecure.insecure_network = true;
+  EXPECT_FALSE(daemon::check_network_exposure(endpoints, insecure));
+  daemon::SocketSecurity curve;
+  curve.curve = daemon::CurveServerKeys{};
+  EXPECT_FALSE(daemon::check_network_exposure(endpoints, curve));
+}
+
+TEST(SocketSecurity, KeyFilesAreReadWithCommentsAndRefusedWithFileAndLine) {
+  const KeyPair server = make_keys(), client = make_keys();
+  const TempFile secret("# the daemon's key\n" + server.secret_z85 + "\n");
+  const TempFile clients("# beamline PCs\n\n" + client.public_z85 + "  # detector PC\n");
+  const daemon::CurveServerKeys keys = daemon::load_curve_server_keys(secret.path(), clients.path());
+  EXPECT_EQ(keys.secret_z85, server.secret_z85);
+  EXPECT_EQ(keys.public_z85, server.public_z85) << "derived from the secret key";
+  ASSERT_EQ(keys.clients.size(), 1u);
+
+  const TempFile bad_line("# ok\n" + client.public_z85 + "\nnot-a-key\n");
+  try {
+    daemon::load_curve_server_keys(secret.path(), bad_line.path());
+    ADD_FAILURE() << "a bad key line was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(bad_line.path() + ":3:"), std::string::npos) << e.what();
+  }
+  const TempFile empty("# nobody\n");
+  EXPECT_THROW(daemon::load_curve_server_keys(secret.path(), empty.path()), std::runtime_error);
+  EXPECT_THROW(daemon::load_curve_server_keys("/nonexistent/tomolive.key", clients.path()), std::runtime_error);
+}
+
+TEST(SocketSecurity, ADaemonBoundBeyondLoopbackWithoutCurveDoesNotStart) {
+  daemon::DaemonConfig config = test_config();
+  config.http_enabled = false;
+  config.control_endpoint = "tcp://*:0";
+  try {
+    daemon::Daemon daemon(config);
+    ADD_FAILURE() << "the daemon started with an unauthenticated control socket on every interface";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tcp://*:0"), std::string::npos) << e.what();
+  }
+  config.insecure_network = true;
+  daemon::Daemon daemon(config);  // said explicitly: starts
+  zmq::context_t context;
+  ControlClient control(context, daemon.control_endpoint());
+  const protocol::Status status = control.status();
+  ASSERT_TRUE(status.security);
+  EXPECT_TRUE(status.security->insecure_network);
+  EXPECT_FALSE(status.security->curve);
+}
+
+// A REQ socket that authenticates with `client` keys against the daemon's public key.
+zmq::socket_t curve_client(zmq::context_t& context, const std::string& endpoint, const KeyPair& client,
+                           const std::string& server_public) {
+  zmq::socket_t socket(context, zmq::socket_type::req);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::curve_serverkey, server_public);
+  socket.set(zmq::sockopt::curve_publickey, client.public_z85);
+  socket.set(zmq::sockopt::curve_secretkey, client.secret_z85);
+  socket.connect(endpoint);
+  return socket;
+}
+
+protocol::Status status_over(zmq::socket_t& socket) {
+  const protocol::Bytes request = protocol::encode(protocol::ControlRequest(protocol::GetStatus{}));
+  socket.send(zmq::message_t(request.data(), request.size()), zmq::send_flags::none);
+  zmq::message_t reply;
+  if (!socket.recv(reply)) throw std::runtime_error("no reply");
+  const auto decoded = protocol::decode_reply({static_cast<const std::byte*>(reply.data()), reply.size()});
+  if (!decoded) throw std::runtime_error(decoded.error().message);
+  return std::get<protocol::Status>(decoded.value().result);
+}
+
+std::uint64_t counter(const protocol::Status& status, const std::string& name) {
+  for (const auto& [key, value] : status.counters) {
+    if (key == name) return value;
+  }
+  throw std::runtime_error("no counter " + name);
+}
+
+TEST(SocketSecurity, CurveAdmitsListedKeysAndCountsTheOthers) {
+  const KeyPair server = make_keys(), allowed = make_keys(), stranger = make_keys();
+  const TempFile secret(server.secret_z85 + "\n"), clients(allowed.public_z85 + "\n");
+  daemon::DaemonConfig config = test_config();
+  config.http_enabled = false;
+  config.curve_secret_key_file = secret.path();
+  config.curve_clients_file = clients.path();
+  daemon::Daemon daemon(config);
+
+  zmq::context_t context;
+  zmq::socket_t friendly = curve_client(context, daemon.control_endpoint(), allowed, server.public_z85);
+  friendly.set(zmq::sockopt::rcvtimeo, 20000);
+  const protocol::Status first = status_over(friendly);
+  ASSERT_TRUE(first.security);
+  EXPECT_TRUE(first.security->curve);
+  EXPECT_GE(counter(first, "zmq_auth_accepted"), 1u);
+
+  // The stranger's request is never answered: its handshake is refused, which the daemon counts.
+  zmq::socket_t hostile = curve_client(context, daemon.control_endpoint(), stranger, server.public_z85);
+  const protocol::Bytes request = protocol::encode(protocol::ControlRequest(protocol::GetStatus{}));
+  hostile.send(zmq::message_t(request.data(), request.size()), zmq::send_flags::dontwait);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::uint64_t denied = 0;
+  while ((denied = counter(status_over(friendly), "zmq_auth_denied")) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(denied, 1u);
+  zmq::message_t nothing;
+  EXPECT_FALSE(hostile.recv(nothing, zmq::recv_flags::dontwait));
+}
+
+// set_center as a raw request, with a "token" key when `token` is not empty.
+protocol::Bytes set_center_request(const std::string& token) {
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> packer(buffer);
+  packer.pack_map(token.empty() ? 3 : 4);
+  packer.pack(std::string("v")).pack(1);
+  packer.pack(std::string("type")).pack(std::string("set_center"));
+  packer.pack(std::string("center_offset_px")).pack(0.5);
+  if (!token.empty()) packer.pack(std::string("token")).pack(token);
+  const auto* data = reinterpret_cast<const std::byte*>(buffer.data());
+  return protocol::Bytes(data, data + buffer.size());
+}
+
+TEST(SocketSecurity, WithATokenZeroMqControlNeedsIt) {
+  daemon::DaemonConfig config = test_config();
+  config.http_token = "s3cret";
+  DaemonFixture fixture(config);
+  expect_scan_reconstructs(fixture, 1);
+
+  const protocol::Reply without = fixture.control().request_bytes(set_center_request(""));
+  EXPECT_FALSE(without.ok());
+  EXPECT_EQ(without.error->code, protocol::ErrorCode::permission_denied);
+  EXPECT_EQ(without.command, "set_center");
+  const protocol::Reply wrong = fixture.control().request_bytes(set_center_request("guess"));
+  EXPECT_EQ(wrong.error->code, protocol::ErrorCode::permission_denied);
+  EXPECT_TRUE(fixture.control().status().security->control_token) << "reading the status needs no token";
+
+  const protocol::Reply with = fixture.control().request_bytes(set_center_request("s3cret"));
+  EXPECT_TRUE(with.ok()) << with.error->message;
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->center_offset_px, 0.5);
+}
+
+}  // namespace
+}  // namespace tomolive::testing
