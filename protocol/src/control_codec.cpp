@@ -1,4 +1,5 @@
 // Control messages (client REQ <-> daemon REP): requests and replies with their results.
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <variant>
 
 #include "field_codec.hpp"
+#include "utf8.hpp"
 #include "tomolive/protocol/codec.hpp"
 
 namespace tomolive::protocol {
@@ -121,7 +123,13 @@ std::string header_type(ByteView header) {
   if (!map) return "";
   const msgpack::object* type = MapReader(map->get()).find("type");
   if (type == nullptr || type->type != msgpack::type::STR) return "";
-  return std::string(type->via.str.ptr, type->via.str.size);
+  const std::string_view name(type->via.str.ptr, type->via.str.size);
+  // Never echo bytes a strict decoder refuses, nor control characters into a log line.
+  const bool has_control = std::ranges::any_of(name, [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (has_control || detail::first_invalid_utf8(name)) return "";
+  return std::string(name);
 }
 
 Bytes encode(const ControlRequest& request) {
