@@ -352,7 +352,8 @@ TEST_F(BadInput, AScanNameThatIsNotUtf8IsRefused) {
   protocol::ScanBegin begin = sim::make_scan_begin(small_scan_spec(23));
   begin.name = "tomo \xc3";  // a lead byte without its continuation
   fixture.sender().send(protocol::encode(begin));
-  expect_rejected(fixture, ErrorCode::invalid_field, "\"name\": str of 6 bytes is not valid UTF-8 (first invalid byte at offset 5)");
+  expect_rejected(fixture, ErrorCode::invalid_field,
+                  "\"name\": str of 6 bytes is not valid UTF-8 (first invalid byte at offset 5)");
   expect_scan_reconstructs(fixture, 24);
 }
 

@@ -230,7 +230,8 @@ TEST_F(EngineWorkerTest, RefusedCommandsAreAnsweredAtOnceWithoutRunning) {
   {
     std::vector<std::jthread> queued;
     for (int i = 0; i < kQueued; ++i) {
-      queued.emplace_back([&, i] { queued_replies[i] = worker.set_center(protocol::SetCenter{1.0 + i, std::nullopt}); });
+      queued.emplace_back(
+          [&, i] { queued_replies[i] = worker.set_center(protocol::SetCenter{1.0 + i, std::nullopt}); });
     }
     inbox.refuse_commands();
   }  // every queued caller has its answer while the engine is still held in the first command
