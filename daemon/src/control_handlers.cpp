@@ -1,5 +1,7 @@
 #include "tomolive/daemon/control_handlers.hpp"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 namespace tomolive::daemon {
@@ -35,8 +37,7 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
   }
   if (!answer.reply.ok()) {
     bump(counters_.control_errors);
-    spdlog::warn("control {} refused ({}): {}", answer.reply.command, protocol::to_string(answer.reply.error->code),
-                 answer.reply.error->message);
+    log_refusal(answer.reply.command, *answer.reply.error);
   } else {
     spdlog::debug("control {} ok", answer.reply.command);
   }
@@ -46,11 +47,18 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
 protocol::Reply ControlHandlers::refuse(const protocol::Error& error, std::string command) {
   bump(counters_.control_requests);
   bump(counters_.control_errors);
-  spdlog::warn("control request \"{}\" refused ({}): {}", command, protocol::to_string(error.code), error.message);
+  log_refusal(command, error);
   protocol::Reply reply;
   reply.command = std::move(command);
   reply.error = error;
   return reply;
+}
+
+void ControlHandlers::log_refusal(const std::string& command, const protocol::Error& error) {
+  if (const std::optional<std::uint64_t> held_back = log_limiter_.admit(error.code)) {
+    spdlog::warn("control {} refused ({}): {}{}", command, protocol::to_string(error.code),
+                 error.message, LogLimiter::held_back_note(*held_back));
+  }
 }
 
 }  // namespace tomolive::daemon

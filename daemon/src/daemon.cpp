@@ -92,6 +92,7 @@ Daemon::~Daemon() { stop(); }
 void Daemon::stop() {
   if (stopped_) return;
   stopped_ = true;
+  inbox_->refuse_commands();  // queued and later commands answered at once: stopping never waits for viewers' work
   control_->stop();    // no new commands
   if (http_) {
     outputs_.remove(*http_);

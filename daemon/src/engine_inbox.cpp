@@ -9,27 +9,27 @@ EngineInbox::EngineInbox(std::size_t capacity, QueuePolicy policy, DaemonCounter
     : capacity_(std::max<std::size_t>(capacity, 1)), policy_(policy), counters_(counters),
       on_drop_(std::move(on_drop)) {}
 
-bool EngineInbox::is_frame(const IngestItem& item) {
-  return std::holds_alternative<protocol::FrameHeader>(item.header);
+bool EngineInbox::is_projection(const IngestItem& item) {
+  const auto* frame = std::get_if<protocol::FrameHeader>(&item.header);
+  return frame != nullptr && frame->kind == protocol::FrameKind::projection;
 }
 
 bool EngineInbox::push_data(IngestItem item) {
   std::unique_lock lock(mutex_);
   if (data_.size() >= capacity_ && !closed_) {
-    if (policy_ == QueuePolicy::block) {
+    const auto oldest_projection =
+        policy_ == QueuePolicy::drop_oldest ? std::find_if(data_.begin(), data_.end(), is_projection) : data_.end();
+    if (oldest_projection != data_.end()) {
+      IngestItem dropped = std::move(*oldest_projection);
+      data_.erase(oldest_projection);
+      bump(counters_.queue_dropped);
+      lock.unlock();
+      if (on_drop_) on_drop_(dropped);
+      lock.lock();
+    } else {
+      // block, or drop_oldest with no projection to give up: darks, flats, begins and ends are never dropped.
       bump(counters_.queue_full_waits);
       not_full_.wait(lock, [&] { return data_.size() < capacity_ || closed_; });
-    } else {
-      const auto oldest_frame = std::find_if(data_.begin(), data_.end(), is_frame);
-      if (oldest_frame != data_.end()) {
-        IngestItem dropped = std::move(*oldest_frame);
-        data_.erase(oldest_frame);
-        bump(counters_.queue_dropped);
-        lock.unlock();
-        if (on_drop_) on_drop_(dropped);
-        lock.lock();
-      }
-      // A queue holding only begin/end messages may exceed capacity by those few control messages.
     }
   }
   if (closed_) return false;
@@ -42,9 +42,20 @@ bool EngineInbox::push_data(IngestItem item) {
 void EngineInbox::push_command(EngineCommand command) {
   {
     std::lock_guard lock(mutex_);
+    if (commands_refused_) return;  // destroyed: its future reports a broken promise at once
     commands_.push_back(std::move(command));
   }
   not_empty_.notify_one();
+}
+
+void EngineInbox::refuse_commands() {
+  std::deque<EngineCommand> refused;
+  {
+    std::lock_guard lock(mutex_);
+    commands_refused_ = true;
+    refused.swap(commands_);
+  }
+  // `refused` is destroyed here, outside the lock: every waiting caller's future reports a broken promise.
 }
 
 EngineInbox::Next EngineInbox::pop(std::chrono::steady_clock::duration timeout) {

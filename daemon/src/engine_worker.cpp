@@ -133,6 +133,13 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
                                      "send the same begin)",
                                      begin.scan_id)},
                    begin.scan_id);
+    } else if (!session_->record_begin()) {
+      // A restarted sender: merging its frames into the old scan would mix two acquisitions.
+      refuse_begin(Error{ErrorCode::duplicate_scan,
+                         fmt::format("scan {} is already active with its {} announced stream(s); use a new scan_id "
+                                     "for a new acquisition",
+                                     begin.scan_id, begin.streams)},
+                   begin.scan_id);
     }
     return;
   }

@@ -6,35 +6,13 @@
 
 namespace tomolive::daemon {
 
-bool EventReporter::take_log_budget(protocol::ErrorCode code, std::uint64_t& suppressed_before) {
-  std::lock_guard lock(log_mutex_);
-  LogBudget& budget = budgets_[static_cast<std::size_t>(code)];
-  const auto now = std::chrono::steady_clock::now();
-  suppressed_before = 0;
-  if (now - budget.window_start >= std::chrono::seconds(1)) {
-    suppressed_before = budget.suppressed;
-    budget = LogBudget{now, 0, 0};
-  }
-  if (budget.logged < kLogsPerSecond) {
-    ++budget.logged;
-    return true;
-  }
-  ++budget.suppressed;
-  return false;
-}
-
 void EventReporter::reject(const protocol::Error& error, std::optional<std::uint64_t> scan_id,
                            std::optional<std::uint64_t> frame_id) {
   counters_.count_rejection(error.code);
-  std::uint64_t suppressed = 0;
-  if (take_log_budget(error.code, suppressed)) {
+  if (const std::optional<std::uint64_t> held_back = log_limiter_.admit(error.code)) {
     const std::string scan = scan_id ? "scan " + std::to_string(*scan_id) + ": " : std::string();
-    if (suppressed > 0) {
-      spdlog::warn("{}rejected ({}): {} [{} more {} rejections not logged]", scan, protocol::to_string(error.code),
-                   error.message, suppressed, protocol::to_string(error.code));
-    } else {
-      spdlog::warn("{}rejected ({}): {}", scan, protocol::to_string(error.code), error.message);
-    }
+    spdlog::warn("{}rejected ({}): {}{}", scan, protocol::to_string(error.code), error.message,
+                 LogLimiter::held_back_note(*held_back));
   }
   protocol::Event event;
   event.kind = "error";

@@ -114,6 +114,12 @@ bool ScanSession::record_reconstructed() {
   return reconstructed_ == expected(FrameKind::projection);
 }
 
+bool ScanSession::record_begin() {
+  if (begins_received_ >= begin_.streams) return false;
+  ++begins_received_;
+  return true;
+}
+
 bool ScanSession::record_end() {
   ++ends_received_;
   return ends_received_ >= begin_.streams;

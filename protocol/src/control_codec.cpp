@@ -1,4 +1,5 @@
 // Control messages (client REQ <-> daemon REP): requests and replies with their results.
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <variant>
 
 #include "field_codec.hpp"
+#include "utf8.hpp"
 #include "tomolive/protocol/codec.hpp"
 
 namespace tomolive::protocol {
@@ -124,7 +126,13 @@ std::string header_str(ByteView header, std::string_view key) {
   if (!map) return "";
   const msgpack::object* value = MapReader(map->get()).find(key);
   if (value == nullptr || value->type != msgpack::type::STR) return "";
-  return std::string(value->via.str.ptr, value->via.str.size);
+  const std::string_view text(value->via.str.ptr, value->via.str.size);
+  // Never echo bytes a strict decoder refuses, nor control characters into a log line.
+  const bool has_control = std::ranges::any_of(text, [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (has_control || detail::first_invalid_utf8(text)) return "";
+  return std::string(text);
 }
 
 }  // namespace

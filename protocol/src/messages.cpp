@@ -49,6 +49,8 @@ constexpr std::array<std::string_view, kErrorCodeCount> kErrorCodeNames = {
     "queue_full",
     "invalid_argument",
     "permission_denied",
+    "duplicate_scan",
+    "invalid_field",
     "internal_error",
 };
 

@@ -1,5 +1,7 @@
 #include "msgpack_reader.hpp"
 
+#include "utf8.hpp"
+
 #include <charconv>
 #include <exception>
 #include <limits>
@@ -60,6 +62,30 @@ std::optional<std::string> convert_integer(const msgpack::object& value, Int& ou
   return found(value, expected_integer<Int>());
 }
 
+// The offset of the first invalid UTF-8 byte of the first str in `value` (itself, an array element, a map key or
+// value) that is not valid UTF-8, and that str's size in bytes; nullopt when every str is valid.
+std::optional<std::pair<std::size_t, std::size_t>> first_invalid_str(const msgpack::object& value) {
+  switch (value.type) {
+    case object_type::STR: {
+      const std::string_view text(value.via.str.ptr, value.via.str.size);
+      if (const std::optional<std::size_t> offset = first_invalid_utf8(text)) return std::pair{*offset, text.size()};
+      return std::nullopt;
+    }
+    case object_type::ARRAY:
+      for (std::uint32_t i = 0; i < value.via.array.size; ++i) {
+        if (auto bad = first_invalid_str(value.via.array.ptr[i])) return bad;
+      }
+      return std::nullopt;
+    case object_type::MAP:
+      for (std::uint32_t i = 0; i < value.via.map.size; ++i) {
+        if (auto bad = first_invalid_str(value.via.map.ptr[i].key)) return bad;
+        if (auto bad = first_invalid_str(value.via.map.ptr[i].val)) return bad;
+      }
+      return std::nullopt;
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace
 
 std::string format_number(double value) {
@@ -70,12 +96,24 @@ std::string format_number(double value) {
 
 std::string quote(std::string_view text) {
   constexpr std::size_t kMaxShown = 64;
+  constexpr std::string_view kHex = "0123456789abcdef";
   std::string quoted = "\"";
-  for (char c : text.substr(0, kMaxShown)) {
-    const bool control = static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    quoted += control ? '?' : c;
+  std::size_t offset = 0;
+  while (offset < text.size() && offset < kMaxShown) {
+    const auto byte = static_cast<unsigned char>(text[offset]);
+    const std::size_t length = utf8_sequence_length(text, offset);
+    if (length == 0 || byte < 0x20 || byte == 0x7f) {
+      quoted += "\\x";
+      quoted += kHex[byte >> 4];
+      quoted += kHex[byte & 0xF];
+      ++offset;
+      continue;
+    }
+    if (byte == '"' || byte == '\\') quoted += '\\';
+    quoted.append(text.substr(offset, length));
+    offset += length;
   }
-  quoted += text.size() > kMaxShown ? "...\"" : "\"";
+  quoted += offset < text.size() ? "...\"" : "\"";
   return quoted;
 }
 
@@ -272,6 +310,15 @@ MapReader MapReader::required_map(std::string_view key) {
 std::optional<MapReader> MapReader::optional_map(std::string_view key) {
   if (!has(key)) return std::nullopt;
   return required_map(key);
+}
+
+bool MapReader::check_utf8(std::string_view key, const msgpack::object& value) {
+  const auto bad = first_invalid_str(value);
+  if (!bad) return true;
+  fail(ErrorCode::invalid_field, "field " + field_name(key) + ": str of " + std::to_string(bad->second) +
+                                     " bytes is not valid UTF-8 (first invalid byte at offset " +
+                                     std::to_string(bad->first) + ")");
+  return false;
 }
 
 void MapReader::fail(ErrorCode code, std::string message) {

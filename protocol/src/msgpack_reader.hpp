@@ -27,7 +27,9 @@ inline constexpr std::size_t kMaxHeaderDepth = 16;
 
 // A msgpack value as messages show it: `str "abc"`, `positive int 5`, `float64 nan`, `array of 3 elements`.
 std::string describe(const msgpack::object& value);
-// A string as messages quote it: in double quotes, control characters replaced by '?', cut after 64 bytes.
+// A string as messages quote it: in double quotes, cut after 64 bytes (at a character boundary, "..." marking the
+// cut), always valid UTF-8 without control characters: control characters and bytes that are not valid UTF-8 are
+// written as \xNN, '"' and '\\' as \" and \\.
 std::string quote(std::string_view text);
 // A double in the shortest form that reads back exactly ("0.1", "1e+300", "nan").
 std::string format_number(double value);
@@ -35,6 +37,7 @@ std::string format_number(double value);
 // Conversions from one msgpack value to the C++ type of a field. Each returns nullopt on success, or the reason it
 // failed: "found <describe(value)>, expected <what>". Integers must fit the target type (msgpack positive and
 // negative ints are both accepted); double accepts float32, float64 and integers; strings must be msgpack str.
+// These check types only; MapReader also checks that every str it reads is valid UTF-8.
 std::optional<std::string> convert(const msgpack::object& value, bool& out);
 std::optional<std::string> convert(const msgpack::object& value, std::uint32_t& out);
 std::optional<std::string> convert(const msgpack::object& value, std::uint64_t& out);
@@ -55,7 +58,9 @@ class MapReader {
   // Precondition: map.type == msgpack::type::MAP.
   explicit MapReader(const msgpack::object& map);
 
-  // A required field: absent -> missing_field; nil, wrong type or out of range -> wrong_field_type.
+  // A required field: absent -> missing_field; nil, wrong type or out of range -> wrong_field_type; a str in the
+  // value (the field itself, an array element, a map key or value) that is not valid UTF-8 -> invalid_field, naming
+  // the field and the byte offset of the first invalid byte. Every field read (optional, required_name) obeys these.
   template <typename T>
   T required(std::string_view key);
   // An optional field: absent or nil -> nullopt; any other value must convert (else wrong_field_type).
@@ -87,6 +92,8 @@ class MapReader {
   MapReader(const msgpack::object* map, std::string path, std::shared_ptr<std::optional<Error>> error);
   template <typename T>
   bool read(std::string_view key, const msgpack::object& value, T& out);
+  // Records invalid_field when a str in `value` is not valid UTF-8.
+  bool check_utf8(std::string_view key, const msgpack::object& value);
 
   const msgpack::object* map_;  // nullptr: a nested map that could not be read (its error is recorded)
   std::string path_;            // "" at the top, "result.scan." inside nested maps
@@ -122,7 +129,7 @@ bool MapReader::read(std::string_view key, const msgpack::object& value, T& out)
     fail(ErrorCode::wrong_field_type, "field " + field_name(key) + ": " + *why);
     return false;
   }
-  return true;
+  return check_utf8(key, value);
 }
 
 template <typename T>

@@ -314,13 +314,56 @@ TEST_F(BadInput, DarksAfterTheFirstProjectionAreRefused) {
   expect_scan_reconstructs(fixture, 29);
 }
 
+TEST_F(BadInput, ARestartedSenderRepeatingTheActiveBeginIsRefusedAndTheScanGoesOn) {
+  const sim::ScanSimulator scan = start_scan(fixture, 21, 3);  // one stream: its one begin has arrived
+  fixture.sender().send(protocol::encode(sim::make_scan_begin(scan.spec())));
+  expect_rejected(fixture, ErrorCode::duplicate_scan,
+                  "scan 21 is already active with its 1 announced stream(s); use a new scan_id for a new acquisition");
+  EXPECT_EQ(fixture.control().counter("scans_refused"), 1u);
+  // The active scan goes on: the rest of its frames and its end complete it, nothing merged or restarted.
+  const std::size_t sent = scan.spec().num_darks + scan.spec().num_flats + 3;
+  for (std::size_t i = sent; i < scan.frame_count(); ++i) {
+    fixture.sender().send(protocol::encode(scan.header(i)), scan.render(i));
+  }
+  fixture.sender().send(protocol::encode(sim::make_scan_end(scan.spec())));
+  expect_slices_match_reference(fixture, scan);
+  EXPECT_EQ(fixture.control().counter("scans_begun"), 1u);
+  EXPECT_EQ(fixture.control().counter("projections_missing"), 0u);
+}
+
+// PROTOCOL.md 3: a str that is not UTF-8 is refused (invalid_field, with the byte offset), and nothing the sender
+// wrote comes back raw: the error event and get_status are decoded by the strict codec (which refuses invalid UTF-8
+// in every str) without an error.
+TEST_F(BadInput, AHeaderTypeThatIsNotUtf8IsRefusedAndNeverEchoedRaw) {
+  fixture.sender().send(pack([](Packer& p) {
+    p.pack_map(2);
+    p.pack("v"), p.pack(1);
+    p.pack("type");
+    p.pack_str(2), p.pack_str_body("\xff\x01", 2);
+  }));
+  expect_rejected(fixture, ErrorCode::invalid_field, "field \"type\": str of 2 bytes is not valid UTF-8 (first "
+                                                     "invalid byte at offset 0)");
+  const protocol::Status status = fixture.control().status();
+  EXPECT_FALSE(status.version.empty());
+  expect_scan_reconstructs(fixture, 22);
+}
+
+TEST_F(BadInput, AScanNameThatIsNotUtf8IsRefused) {
+  protocol::ScanBegin begin = sim::make_scan_begin(small_scan_spec(23));
+  begin.name = "tomo \xc3";  // a lead byte without its continuation
+  fixture.sender().send(protocol::encode(begin));
+  expect_rejected(fixture, ErrorCode::invalid_field,
+                  "\"name\": str of 6 bytes is not valid UTF-8 (first invalid byte at offset 5)");
+  expect_scan_reconstructs(fixture, 24);
+}
+
 TEST_F(BadInput, ANewBeginEndsTheActiveScanAndReportsWhatWasMissing) {
   start_scan(fixture, 12, 5);
   expect_scan_reconstructs(fixture, 30);
   EXPECT_EQ(fixture.control().counter("projections_missing"), 85u);  // scan 12 got 5 of 90
 }
 
-TEST(BadInputQueue, DropOldestCountsAndReportsEveryDroppedFrame) {
+TEST(BadInputQueue, DropOldestDropsOnlyProjectionsAndCountsAndReportsEachDrop) {
   daemon::DaemonConfig config = test_config();
   config.queue_capacity = 1;
   config.queue_policy = daemon::QueuePolicy::drop_oldest;
@@ -329,6 +372,8 @@ TEST(BadInputQueue, DropOldestCountsAndReportsEveryDroppedFrame) {
   spec.rows = 64;
   spec.cols = 128;
   spec.projections_per_turn = 400;
+  spec.num_darks = 20;  // a burst of references that a one-frame queue cannot hold either
+  spec.num_flats = 20;
   const sim::ScanSimulator scan(spec);
   fixture.sender().stream(scan);  // as fast as the socket takes it: far faster than the engine
   ASSERT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "scan_ended"; }, 60s));
@@ -339,6 +384,9 @@ TEST(BadInputQueue, DropOldestCountsAndReportsEveryDroppedFrame) {
                                  fixture.control().counter("flats_accepted") +
                                  fixture.control().counter("projections_accepted");
   EXPECT_EQ(accepted + dropped, scan.frame_count()) << "frames neither accepted nor reported as dropped";
+  // Darks and flats are never dropped: with no projection queued to give up, ingest waits for the engine.
+  EXPECT_EQ(fixture.control().counter("darks_accepted"), spec.num_darks);
+  EXPECT_EQ(fixture.control().counter("flats_accepted"), spec.num_flats);
   if (dropped > 0) {
     EXPECT_TRUE(fixture.subscriber().wait_error(ErrorCode::queue_full));
   }

@@ -16,11 +16,48 @@ namespace {
 using namespace std::chrono_literals;
 using protocol::ErrorCode;
 
-// A CPU engine whose begin_scan throws while fail_begin_scan is set.
+// Holds the engine thread inside Engine::set_center while closed, so that a test can queue commands behind it.
+class SetCenterGate {
+ public:
+  void close() { set_open(false); }
+  void open() { set_open(true); }
+  // Called by the engine: counts the call, then waits until the gate is open.
+  void pass() {
+    std::unique_lock lock(mutex_);
+    ++entered_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+  }
+  // Waits (at most 10 s) until `count` calls have entered; false on timeout.
+  bool wait_entered(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return entered_ >= count; });
+  }
+  int entered() {
+    std::lock_guard lock(mutex_);
+    return entered_;
+  }
+
+ private:
+  void set_open(bool open) {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = open;
+    }
+    changed_.notify_all();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = true;
+  int entered_ = 0;
+};
+
+// A CPU engine whose begin_scan throws while fail_begin_scan is set, and whose set_center passes `gate` first.
 class FaultyEngine final : public kernels::Engine {
  public:
-  explicit FaultyEngine(std::atomic<bool>& fail_begin_scan)
-      : inner_(kernels::make_cpu_engine({})), fail_begin_scan_(fail_begin_scan) {}
+  FaultyEngine(std::atomic<bool>& fail_begin_scan, SetCenterGate& gate)
+      : inner_(kernels::make_cpu_engine({})), fail_begin_scan_(fail_begin_scan), gate_(gate) {}
 
   std::string name() const override { return inner_->name(); }
   kernels::EngineMemoryPlan plan(const kernels::ScanGeometry& g) const override { return inner_->plan(g); }
@@ -34,7 +71,10 @@ class FaultyEngine final : public kernels::Engine {
                                           const kernels::FrameView& frame) override {
     return inner_->add_projection(slot, angle_rad, frame);
   }
-  void set_center(float center_offset_px) override { inner_->set_center(center_offset_px); }
+  void set_center(float center_offset_px) override {
+    gate_.pass();
+    inner_->set_center(center_offset_px);
+  }
   void set_slices(const kernels::SlicePositions& positions) override { inner_->set_slices(positions); }
   kernels::RefilterReport set_processing(const kernels::ProcessingParams& processing) override {
     return inner_->set_processing(processing);
@@ -60,6 +100,7 @@ class FaultyEngine final : public kernels::Engine {
  private:
   std::unique_ptr<kernels::Engine> inner_;
   std::atomic<bool>& fail_begin_scan_;
+  SetCenterGate& gate_;
 };
 
 // Records every event; wait() blocks until one matches.
@@ -98,7 +139,7 @@ class EngineWorkerTest : public ::testing::Test {
  protected:
   EngineWorkerTest()
       : inbox(64, QueuePolicy::block, counters, nullptr), reporter(counters, sink),
-        worker(std::make_unique<FaultyEngine>(fail_begin_scan), inbox, board, reporter, counters, nullptr, {}) {}
+        worker(std::make_unique<FaultyEngine>(fail_begin_scan, gate), inbox, board, reporter, counters, nullptr, {}) {}
 
   void push(protocol::DataMessage header) {
     IngestItem item;
@@ -116,6 +157,7 @@ class EngineWorkerTest : public ::testing::Test {
   }
 
   std::atomic<bool> fail_begin_scan{false};
+  SetCenterGate gate;
   DaemonCounters counters;
   RecordingSink sink;
   EngineInbox inbox;
@@ -169,6 +211,40 @@ TEST_F(EngineWorkerTest, AnEngineFailureAtBeginAfterAnEndedScanSaysThatScanIsLos
   EXPECT_NE(refused->message.find("; the previous scan 5 is lost"), std::string::npos) << refused->message;
   EXPECT_EQ(counters.scans_refused.load(), 1u);
   EXPECT_EQ(counters.scans_ended.load(), 1u) << "scan 5 had ended already";
+}
+
+// Shutdown (Daemon::stop refuses commands first): commands queued behind a busy engine are answered at once with
+// "the daemon is shutting down" instead of being run; only the command already running finishes.
+TEST_F(EngineWorkerTest, RefusedCommandsAreAnsweredAtOnceWithoutRunning) {
+  const sim::ScanSimulator scan(testing::small_scan_spec(8));
+  push(sim::make_scan_begin(scan.spec()));
+  push_frames(scan, 0, scan.frame_count() / 2);
+  ASSERT_TRUE(sink.wait([](const protocol::Event& e) { return e.kind == "scan_begun" && e.scan_id == 8u; }));
+
+  gate.close();
+  protocol::Reply running_reply;
+  std::jthread running([&] { running_reply = worker.set_center(protocol::SetCenter{0.5, std::nullopt}); });
+  ASSERT_TRUE(gate.wait_entered(1)) << "the first command never reached the engine";
+  constexpr int kQueued = 3;
+  std::vector<protocol::Reply> queued_replies(kQueued);
+  {
+    std::vector<std::jthread> queued;
+    for (int i = 0; i < kQueued; ++i) {
+      queued.emplace_back(
+          [&, i] { queued_replies[i] = worker.set_center(protocol::SetCenter{1.0 + i, std::nullopt}); });
+    }
+    inbox.refuse_commands();
+  }  // every queued caller has its answer while the engine is still held in the first command
+  for (const protocol::Reply& reply : queued_replies) {
+    ASSERT_FALSE(reply.ok());
+    EXPECT_EQ(reply.command, "set_center");
+    EXPECT_EQ(reply.error->message, "the daemon is shutting down");
+  }
+  EXPECT_EQ(gate.entered(), 1) << "a refused command reached the engine";
+  gate.open();
+  running.join();
+  EXPECT_TRUE(running_reply.ok()) << running_reply.error->message;
+  EXPECT_EQ(gate.entered(), 1);
 }
 
 TEST_F(EngineWorkerTest, ReconstructionFinishedComesOnceBeforeTheEnd) {

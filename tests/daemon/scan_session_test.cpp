@@ -35,6 +35,22 @@ protocol::FrameHeader frame(FrameKind kind, std::uint64_t id) {
   return f;
 }
 
+TEST(ScanSession, CountsOneBeginPerAnnouncedStreamAndRefusesAFurtherOne) {
+  protocol::ScanBegin begin = small_begin();
+  ScanSession single(begin);
+  EXPECT_EQ(single.begins_received(), 1u);
+  EXPECT_FALSE(single.record_begin()) << "one stream: a second begin is a restarted sender";
+  EXPECT_EQ(single.begins_received(), 1u);
+
+  begin.streams = 3;
+  ScanSession several(begin);
+  EXPECT_TRUE(several.record_begin());
+  EXPECT_TRUE(several.record_begin());
+  EXPECT_EQ(several.begins_received(), 3u);
+  EXPECT_FALSE(several.record_begin());
+  EXPECT_EQ(several.begins_received(), 3u);
+}
+
 TEST(ScanSession, GeometryHasOneSlotPerProjectionAndPiOverNWeight) {
   ScanSession session(small_begin());
   const auto g = session.engine_geometry();

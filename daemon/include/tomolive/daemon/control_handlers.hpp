@@ -1,6 +1,7 @@
 // ControlHandlers: the one implementation of the control command set, shared by every control transport (the
 // ZeroMQ REP socket now, WebSocket later). Each request is validated, executed and answered with a result or an
-// error; every request is logged at debug level and counted. Thread-safe.
+// error; every request is logged at debug level and counted, every refusal at warning level (thinned by a
+// LogLimiter: one line per error code per second, the next one saying how many were held back). Thread-safe.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,7 @@
 
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_worker.hpp"
+#include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -34,10 +36,13 @@ class ControlHandlers {
   protocol::Reply refuse(const protocol::Error& error, std::string command = "");
 
  private:
+  void log_refusal(const std::string& command, const protocol::Error& error);
+
   EngineWorker& worker_;
   SliceBoard& board_;
   DaemonCounters& counters_;
   std::function<protocol::Status()> status_;
+  LogLimiter log_limiter_;
 };
 
 }  // namespace tomolive::daemon

@@ -2,8 +2,10 @@
 // control commands, which the engine thread always serves first (a user's click never waits behind a full queue).
 //
 // Data items are bounded by `capacity`. When full, the policy decides: `block` makes the ingest thread wait (the
-// backpressure reaches the detector's PUSH socket; nothing is lost), `drop_oldest` drops the oldest queued *frame*
-// (never a begin or end) and reports it through on_drop. Both cases are counted.
+// backpressure reaches the detector's PUSH socket; nothing is lost), `drop_oldest` drops the oldest queued
+// *projection* and reports it through on_drop (counted in queue_dropped). Darks, flats, begins and ends are never
+// dropped: when the full queue holds no projection, drop_oldest waits as block does. Every wait is counted in
+// queue_full_waits.
 // Thread-safe: any number of producers, one consumer.
 #pragma once
 
@@ -38,8 +40,12 @@ class EngineInbox {
   // Ingest side. Returns false when the inbox is closed (the item is discarded: the daemon is shutting down).
   bool push_data(IngestItem item);
   // Control side. Commands posted after close() are answered by the engine thread's final drain or destroyed
-  // (their future then reports a broken promise).
+  // (their future then reports a broken promise); commands posted after refuse_commands() are destroyed at once.
   void push_command(EngineCommand command);
+  // Shutdown: the queued commands and every later one are destroyed instead of run, so their callers get a broken
+  // promise at once and never wait for viewers' work (a command already running on the engine thread finishes).
+  // Data is not affected: close() still lets the engine drain what is queued.
+  void refuse_commands();
 
   // Engine side: the next command, else the next data item, waiting at most `timeout`.
   Next pop(std::chrono::steady_clock::duration timeout);
@@ -51,7 +57,7 @@ class EngineInbox {
   std::size_t capacity() const { return capacity_; }
 
  private:
-  static bool is_frame(const IngestItem& item);
+  static bool is_projection(const IngestItem& item);
 
   const std::size_t capacity_;
   const QueuePolicy policy_;
@@ -64,6 +70,7 @@ class EngineInbox {
   std::deque<IngestItem> data_;
   std::deque<EngineCommand> commands_;
   bool closed_ = false;
+  bool commands_refused_ = false;
 };
 
 }  // namespace tomolive::daemon

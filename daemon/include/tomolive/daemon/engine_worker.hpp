@@ -7,8 +7,9 @@
 //   - build_scan_status: the scan block get_status reports.
 //
 // Scan lifecycle (PROTOCOL.md 6): a begin that will be accepted (its memory plan fits) ends the active scan; a
-// refused begin (scan_too_large, a repeated scan id with different fields) leaves it running; every refused begin
-// counts in scans_refused. When every announced projection of the scan has been reconstructed, one
+// refused begin (scan_too_large, a repeated scan id with different fields, or duplicate_scan: an identical begin
+// of the active scan after its `streams` begins, e.g. from a restarted sender) leaves it running; every refused
+// begin counts in scans_refused. When every announced projection of the scan has been reconstructed, one
 // "reconstruction_finished" event is published (after the final ring pass and snapshot).
 //
 // It also keeps the daemon's projection processing setting (PROTOCOL.md 10.5), which persists across scans: each

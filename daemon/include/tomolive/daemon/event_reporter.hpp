@@ -1,16 +1,14 @@
 // EventReporter: where every rejection and scan event goes. Each rejection increments its counter, is logged
-// (at most kLogsPerSecond lines per error code per second; the rest are counted and summarised in the next
-// line) and is published as an "event" to subscribers. Thread-safe.
+// (thinned by a LogLimiter: one line per error code per second, the next line saying how many were held back) and
+// is published as an "event" to subscribers. Thread-safe.
 #pragma once
 
-#include <array>
-#include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
@@ -24,8 +22,6 @@ class EventSink {
 
 class EventReporter {
  public:
-  static constexpr int kLogsPerSecond = 5;
-
   EventReporter(DaemonCounters& counters, EventSink& sink) : counters_(counters), sink_(sink) {}
 
   // A data message or command was refused.
@@ -36,17 +32,9 @@ class EventReporter {
   void scan_event(std::string kind, std::optional<std::uint64_t> scan_id, std::string message);
 
  private:
-  struct LogBudget {
-    std::chrono::steady_clock::time_point window_start{};
-    int logged = 0;
-    std::uint64_t suppressed = 0;
-  };
-  bool take_log_budget(protocol::ErrorCode code, std::uint64_t& suppressed_before);
-
   DaemonCounters& counters_;
   EventSink& sink_;
-  std::mutex log_mutex_;
-  std::array<LogBudget, protocol::kErrorCodeCount> budgets_{};
+  LogLimiter log_limiter_;
 };
 
 }  // namespace tomolive::daemon

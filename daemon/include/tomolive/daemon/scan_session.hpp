@@ -61,6 +61,12 @@ class ScanSession {
   std::uint32_t reconstructed() const { return reconstructed_; }
   std::chrono::steady_clock::time_point begun_at() const { return begun_at_; }
 
+  // Records a further stream's begin (identical to the first, which the constructor counted). False, recording
+  // nothing, once all `streams` begins have arrived: that begin comes from a restarted sender, not another stream
+  // (ZeroMQ PULL does not tell connections apart, so counting begins per scan is the rule).
+  bool record_begin();
+  std::uint32_t begins_received() const { return begins_received_; }
+
   // Records one stream's end (the begin's `streams` ends finish the scan); true once all have arrived.
   bool record_end();
 
@@ -87,6 +93,7 @@ class ScanSession {
   std::deque<std::chrono::steady_clock::time_point> recent_projections_;  // the last second's arrivals
   std::chrono::steady_clock::time_point begun_at_;
   std::uint32_t reconstructed_ = 0;  // projections added to the engine
+  std::uint32_t begins_received_ = 1;  // the constructor's begin
   std::uint32_t ends_received_ = 0;
   bool ended_ = false;
 };

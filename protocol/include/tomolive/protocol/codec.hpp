@@ -41,10 +41,11 @@ Expected<Event> decode_event(ByteView header);
 
 // --- any header ---
 // The "type" a header claims, read without decoding the rest: the str value of "type" when the bytes are one msgpack
-// map holding it (whatever else is wrong with the header, "v" included), else "". What a control reply's "command"
-// echoes (PROTOCOL.md 10.2), and how ingest tells a refused begin from other refused data messages.
+// map holding it and it is valid UTF-8 without control characters (whatever else is wrong with the header, "v"
+// included), else "". What a control reply's "command" echoes (PROTOCOL.md 10.2), and how ingest tells a refused
+// begin from other refused data messages.
 std::string header_type(ByteView header);
-// The "token" a control request carries (PROTOCOL.md 10.1): its str value, or "" when absent or not a str.
+// The "token" a control request carries (PROTOCOL.md 10.1): its str value as header_type reads "type", else "".
 std::string request_token(ByteView request);
 
 // --- control ---

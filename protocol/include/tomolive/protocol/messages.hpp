@@ -68,6 +68,8 @@ enum class ErrorCode : std::uint8_t {
   queue_full,            // dropped by the drop_oldest queue policy
   invalid_argument,      // a control command's argument is out of range
   permission_denied,     // a control command from a read-only viewer (WebSocket without the token)
+  duplicate_scan,        // a further begin of the active scan after all its `streams` begins (a restarted sender)
+  invalid_field,         // a str field that is not valid UTF-8; the message names the field and the byte offset
   internal_error,        // a bug or an engine failure; the message says what
 };
 std::string_view to_string(ErrorCode code);
