@@ -39,9 +39,6 @@ class ConnectionLimit {
   // A slot, or nothing (counted and maybe logged) when `cap` are open.
   std::optional<Slot> admit();
 
-  std::size_t open() const { return open_.load(std::memory_order_relaxed); }
-  std::size_t cap() const { return cap_; }
-
  private:
   void log_refusal();
 

@@ -12,7 +12,8 @@
 // - messages beyond the MessageBudget are refused unread (counted in ws_errors) with one reply that counts them
 //   (queue_full), not one reply each; ControlAdmission decides which control commands run (read-only viewers:
 //   get_status only; one sweep or estimate at a time).
-// ws_queued_bytes_peak records the most bytes one browser's queue held. All of it is freed when the browser goes.
+// WebSocket ping frames (not the JSON ping) are answered by Beast itself, one pong at a time: reading waits while
+// it is written. ws_queued_bytes_peak records the most bytes one browser's queue held. All of it is freed when the browser goes.
 //
 // All state lives on the session's strand; the public methods may be called from any thread.
 #pragma once
