@@ -90,6 +90,10 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--http-threads", config.http_threads, "HTTP/WebSocket I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  app.add_option("--http-max-connections", config.http_max_connections,
+                 "HTTP and WebSocket connections open at once (viewer files and browsers); more are answered 503")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000));
   app.add_option("--zmq-io-threads", config.zmq_io_threads, "ZeroMQ I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));

@@ -33,12 +33,14 @@ protocol::CounterList DaemonCounters::totals() const {
       {"zmq_auth_denied", get(zmq_auth_denied)},
       {"http_requests", get(http_requests)},
       {"http_refused", get(http_refused)},
+      {"http_connections_refused", get(http_connections_refused)},
       {"ws_connections", get(ws_connections)},
       {"ws_errors", get(ws_errors)},
       {"ws_slices_sent", get(ws_slices_sent)},
       {"ws_slices_superseded", get(ws_slices_superseded)},
       {"ws_events_dropped", get(ws_events_dropped)},
       {"ws_bytes_sent", get(ws_bytes_sent)},
+      {"ws_queued_bytes_peak", get(ws_queued_bytes_peak)},
   };
 }
 

@@ -74,6 +74,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
     http.token = config.http_token;
     http.viewer_dir = config.viewer_dir;
     http.threads = config.http_threads;
+    http.max_connections = static_cast<std::size_t>(config.http_max_connections);
     http_ = std::make_unique<HttpServer>(http, board_, *handlers_, counters_, viewer_latency_,
                                          [this] { return status(); });
     outputs_.add(*http_);

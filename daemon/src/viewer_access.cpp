@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <string>
 
 #include "hex_digit.hpp"
 
@@ -20,6 +22,45 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
   });
+}
+
+// "127.x.y.z": four decimal numbers 0..255 of at most three digits, the first 127.
+bool loopback_ipv4_literal(std::string_view name) {
+  int parts = 0;
+  while (parts < 4) {
+    const std::size_t dot = std::min(name.find('.'), name.size());
+    const std::string_view part = name.substr(0, dot);
+    if (part.empty() || part.size() > 3 || !std::all_of(part.begin(), part.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        })) {
+      return false;
+    }
+    const int value = std::stoi(std::string(part));
+    if (value > 255 || (parts == 0 && value != 127)) return false;
+    ++parts;
+    const bool last = dot == name.size();
+    if (last) return parts == 4;
+    name.remove_prefix(dot + 1);
+  }
+  return false;
+}
+
+// A Host header's name without its ":port" (the port, when given, must be 1 to 5 digits); nullopt when malformed.
+std::optional<std::string_view> host_name(std::string_view host) {
+  const std::size_t colon = host.rfind(':');
+  const bool bracketed = !host.empty() && host.front() == '[';
+  const std::size_t name_end = bracketed ? host.find(']') + 1 : std::min(colon, host.size());
+  if (bracketed && name_end == 0) return std::nullopt;  // '[' without ']'
+  std::string_view port = host.substr(name_end);
+  if (!port.empty()) {
+    if (port.front() != ':') return std::nullopt;
+    port.remove_prefix(1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+  }
+  return host.substr(0, name_end);
 }
 
 // "http://host:port" -> "host:port"; the origin of a page served by this daemon equals its Host header.
@@ -85,6 +126,16 @@ ViewerAccess::Decision ViewerAccess::decide(std::string_view target, std::string
   if (loopback_only_) return {false, ""};
   return {true, "the daemon serves beyond this machine without a token: start it with --http-token to allow "
                 "control"};
+}
+
+std::string ViewerAccess::host_refusal(std::string_view host) const {
+  if (!token_.empty() || !loopback_only_) return "";
+  const auto name = host_name(host);
+  if (name && (equal_ignoring_case(*name, "localhost") || *name == "[::1]" || loopback_ipv4_literal(*name))) {
+    return "";
+  }
+  return "refused: the Host header is not a loopback name; this daemon (bound to loopback, no --http-token) serves "
+         "only http://localhost, http://127.0.0.1 and http://[::1]\n";
 }
 
 std::string ViewerAccess::describe() const {

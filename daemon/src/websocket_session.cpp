@@ -19,11 +19,14 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 namespace websocket = beast::websocket;
 
+std::size_t size_of(const std::shared_ptr<const std::string>& message) { return message ? message->size() : 0; }
+
 }  // namespace
 
 WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, WebSocketShared& shared,
-                                   ViewerAccess::Decision access, std::string hello)
-    : ws_(std::move(stream)), shared_(shared), access_(std::move(access)) {
+                                   ViewerAccess::Decision access, std::string hello, ConnectionLimit::Slot slot)
+    : ws_(std::move(stream)), shared_(shared), admission_(std::move(access)), slot_(std::move(slot)) {
+  queued_bytes_ = hello.size();
   queued_.push_back({std::make_shared<const std::string>(std::move(hello)), false, false});
 }
 
@@ -69,8 +72,7 @@ void WebSocketSession::send_event(std::shared_ptr<const std::string> event) {
 
 void WebSocketSession::send_status(std::shared_ptr<const std::string> status) {
   net::post(ws_.get_executor(), [self = shared_from_this(), status = std::move(status)]() mutable {
-    self->status_ = std::move(status);
-    self->pump();
+    self->replace(self->status_, std::move(status));
   });
 }
 
@@ -89,14 +91,22 @@ void WebSocketSession::abort() {
 }
 
 void WebSocketSession::read_next() {
-  if (!open_) return;
+  if (!open_ || reading_ || queued_bytes_ >= kMaxQueuedBytes || admission_.running() >= kMaxPendingCommands) return;
+  reading_ = true;
   ws_.async_read(read_buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
 }
 
 void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes*/) {
+  reading_ = false;
   if (error) {
     if (error != websocket::error::closed) spdlog::debug("websocket read ended: {}", error.message());
     open_ = false;
+    return;
+  }
+  if (!budget_.take(std::chrono::steady_clock::now())) {
+    read_buffer_.clear();
+    refuse_over_budget();
+    read_next();
     return;
   }
   if (!ws_.got_text()) {
@@ -124,22 +134,21 @@ void WebSocketSession::on_read(beast::error_code error, std::size_t /*bytes*/) {
   handle(std::get<BrowserMessage>(std::move(parsed)));
 }
 
+void WebSocketSession::refuse_over_budget() {
+  bump(shared_.counters.ws_errors);
+  ++refused_unreported_;
+  const protocol::Error error{
+      protocol::ErrorCode::queue_full,
+      std::to_string(refused_unreported_) + " message(s) refused unread: a browser may send at most " +
+          std::to_string(static_cast<int>(MessageBudget::kPerSecond)) + " messages per second (bursts of " +
+          std::to_string(static_cast<int>(MessageBudget::kBurst)) + ")"};
+  replace(refusal_, std::make_shared<const std::string>(reply_json(protocol::Reply{"", error, {}}, nullptr)));
+}
+
 void WebSocketSession::handle(BrowserMessage message) {
   if (auto* control = std::get_if<BrowserControl>(&message)) {
-    const bool changes_state = !std::holds_alternative<protocol::GetStatus>(control->request) &&
-                               !std::holds_alternative<protocol::SweepCenter>(control->request);
-    if (access_.read_only && changes_state) {
-      protocol::Reply reply = shared_.handlers.refuse(protocol::Error{
-          protocol::ErrorCode::permission_denied, "this viewer is read-only: " + access_.reason});
-      reply.command = std::string(protocol::command_name(control->request));
-      queue_reply(reply_json(reply, control->request_id));
-      read_next();
-      return;
-    }
-    run_control(std::move(*control));  // reads on once the reply is queued
-    return;
-  }
-  if (auto* view = std::get_if<BrowserView>(&message)) {
+    admit_control(std::move(*control));
+  } else if (auto* view = std::get_if<BrowserView>(&message)) {
     SliceState& slice = slices_[static_cast<std::size_t>(view->slice)];
     slice.view = view->view;
     slice.resend = true;
@@ -147,15 +156,40 @@ void WebSocketSession::handle(BrowserMessage message) {
   } else if (auto* latency = std::get_if<BrowserLatency>(&message)) {
     shared_.record_latency(latency->scan_id, latency->samples_us);
   } else if (auto* ping = std::get_if<BrowserPing>(&message)) {
-    queue_reply(pong_json(ping->t, protocol::unix_time_ns()));
+    replace(pong_, std::make_shared<const std::string>(pong_json(ping->t, protocol::unix_time_ns())));
   }
   read_next();
 }
 
+void WebSocketSession::admit_control(BrowserControl control) {
+  std::optional<protocol::Error> refusal = admission_.admit(control.request);
+  if (!refusal) {
+    run_control(std::move(control));
+    return;
+  }
+  std::string command(protocol::command_name(control.request));
+  protocol::Reply reply{command, *refusal, {}};
+  if (refusal->code == protocol::ErrorCode::permission_denied) {
+    reply = shared_.handlers.refuse(*refusal, std::move(command));  // counted and logged as every refused command
+  } else {
+    bump(shared_.counters.ws_errors);
+  }
+  queue_reply(reply_json(reply, control.request_id));
+}
+
 void WebSocketSession::run_control(BrowserControl control) {
   net::post(shared_.control_pool, [self = shared_from_this(), control = std::move(control)] {
-    ControlHandlers::Answer answer = self->shared_.handlers.handle(control.request);
+    ControlHandlers::Answer answer;
+    if (self->shared_.stopping.load()) {
+      answer.reply = protocol::Reply{std::string(protocol::command_name(control.request)),
+                                     protocol::Error{protocol::ErrorCode::internal_error,
+                                                     "not run: the daemon is stopping"},
+                                     {}};
+    } else {
+      answer = self->shared_.handlers.handle(control.request);
+    }
     net::post(self->ws_.get_executor(), [self, control, answer = std::move(answer)] {
+      self->admission_.finished(control.request);
       self->answer(control, answer);
       self->read_next();
     });
@@ -186,13 +220,29 @@ void WebSocketSession::answer(const BrowserControl& control, const ControlHandle
 
 void WebSocketSession::queue(Outgoing outgoing) {
   if (outgoing.droppable && queued_events_ >= kMaxQueuedMessages) {
-    queued_.erase(std::find_if(queued_.begin(), queued_.end(), [](const Outgoing& o) { return o.droppable; }));
+    const auto oldest =
+        std::find_if(queued_.begin(), queued_.end(), [](const Outgoing& o) { return o.droppable; });
+    queued_bytes_ -= oldest->message->size();
+    queued_.erase(oldest);
     --queued_events_;
     bump(shared_.counters.ws_events_dropped);
   }
   if (outgoing.droppable) ++queued_events_;
+  queued_bytes_ += outgoing.message->size();
   queued_.push_back(std::move(outgoing));
+  note_queue_peak();
   pump();
+}
+
+void WebSocketSession::replace(std::shared_ptr<const std::string>& slot, std::shared_ptr<const std::string> message) {
+  slot = std::move(message);
+  note_queue_peak();
+  pump();
+}
+
+void WebSocketSession::note_queue_peak() {
+  raise_to_at_least(shared_.counters.ws_queued_bytes_peak,
+                    queued_bytes_ + size_of(status_) + size_of(pong_) + size_of(refusal_));
 }
 
 void WebSocketSession::refresh_slices() {
@@ -233,12 +283,14 @@ void WebSocketSession::pump() {
       Outgoing next = std::move(queued_.front());
       queued_.pop_front();
       if (next.droppable) --queued_events_;
+      queued_bytes_ -= next.message->size();
       write(std::move(next.message), next.binary);
       return true;
     }
-    if (status_) {
-      write(std::move(status_), false);
-      status_.reset();
+    for (auto* slot : {&pong_, &refusal_, &status_}) {
+      if (!*slot) continue;
+      if (slot == &refusal_) refused_unreported_ = 0;
+      write(std::exchange(*slot, nullptr), false);
       return true;
     }
     return false;
@@ -265,6 +317,7 @@ void WebSocketSession::on_written(beast::error_code error, std::size_t bytes) {
   }
   bump(shared_.counters.ws_bytes_sent, bytes);
   pump();
+  read_next();  // reading may have waited for the queue to shrink
 }
 
 }  // namespace tomolive::daemon

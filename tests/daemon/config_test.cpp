@@ -1,4 +1,5 @@
-// tomolived's command line: the projection processing options (PROTOCOL.md 10.5), their defaults and their errors.
+// tomolived's command line: the projection processing options (PROTOCOL.md 10.5), the HTTP limits (PROTOCOL.md 14),
+// their defaults and their errors.
 #include "tomolive/daemon/config.hpp"
 
 #include <string>
@@ -62,6 +63,18 @@ TEST(DaemonOptions, BadProcessingOptionsAreUsageErrorsThatSayWhy) {
     EXPECT_EQ(std::get<int>(parsed.result), 2);
     for (const std::string& word : words) EXPECT_NE(parsed.errors.find(word), std::string::npos) << parsed.errors;
   }
+}
+
+TEST(DaemonOptions, HttpMaxConnectionsDefaultsTo256AndMustBePositive) {
+  const Parsed defaults = parse({});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(defaults.result).http_max_connections, 256);
+  const Parsed four = parse({"--http-max-connections", "4"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(four.result)) << four.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(four.result).http_max_connections, 4);
+  const Parsed zero = parse({"--http-max-connections", "0"});
+  ASSERT_TRUE(std::holds_alternative<int>(zero.result));
+  EXPECT_NE(zero.errors.find("--http-max-connections"), std::string::npos) << zero.errors;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon_harness.hpp"
+#include "tomolive/daemon/message_budget.hpp"
 
 namespace tomolive::testing {
 namespace {
@@ -66,13 +68,16 @@ struct HttpAnswer {
   std::string content_type;
 };
 
-// One HTTP/1.1 request with the raw target as given (no normalisation, as an attacker would send it).
-HttpAnswer http_request(std::uint16_t port, http::verb method, const std::string& target) {
+// One HTTP/1.1 request with the raw target as given (no normalisation, as an attacker would send it). host: the
+// Host header ("" for 127.0.0.1:port); extra_header: a field "X-Extra" of that value when not empty.
+HttpAnswer http_request(std::uint16_t port, http::verb method, const std::string& target,
+                        const std::string& host = "", const std::string& extra_header = "") {
   net::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   http::request<http::string_body> request{method, target, 11};
-  request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  request.set(http::field::host, host.empty() ? "127.0.0.1:" + std::to_string(port) : host);
+  if (!extra_header.empty()) request.set("X-Extra", extra_header);
   http::write(stream, request);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -118,7 +123,7 @@ class Browser {
   };
 
   explicit Browser(std::uint16_t port, const std::string& target = "/ws", const std::string& origin = "",
-                   int receive_buffer_bytes = 0)
+                   int receive_buffer_bytes = 0, const std::string& host = "")
       : ws_(io_) {
     auto& socket = beast::get_lowest_layer(ws_).socket();
     socket.open(tcp::v4());
@@ -127,7 +132,25 @@ class Browser {
     ws_.set_option(websocket::stream_base::decorator([origin](websocket::request_type& request) {
       if (!origin.empty()) request.set(http::field::origin, origin);
     }));
-    ws_.handshake("127.0.0.1:" + std::to_string(port), target);
+    ws_.handshake(host.empty() ? "127.0.0.1:" + std::to_string(port) : host, target);
+  }
+
+  // The HTTP status of a WebSocket upgrade that the daemon is expected to refuse.
+  static unsigned refused_upgrade(std::uint16_t port, const std::string& host = "") {
+    net::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    http::request<http::empty_body> request{http::verb::get, "/ws", 11};
+    request.set(http::field::host, host.empty() ? "127.0.0.1:" + std::to_string(port) : host);
+    request.set(http::field::connection, "Upgrade");
+    request.set(http::field::upgrade, "websocket");
+    request.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    request.set(http::field::sec_websocket_version, "13");
+    http::write(stream, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    return response.result_int();
   }
 
   void send(const json& message) {
@@ -384,30 +407,39 @@ TEST(WebSocket, ControlGoesThroughTheSharedHandlersAndBadMessagesAreAnswered) {
   EXPECT_EQ(fixture.control().counter("viewer_latency_samples"), 1u);
 }
 
-TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMaySweep) {
+TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMayNotSweep) {
   DaemonFixture fixture(config_with_token());
   expect_scan_reconstructs(fixture, 1);
-  Browser watcher(http_port(fixture.daemon()));  // read-only: no token
+  const std::uint16_t port = http_port(fixture.daemon());
+  Browser watcher(port);  // read-only: no token
   ASSERT_TRUE(watcher.wait_json("hello"));
+  // Sweeps and estimates cost engine time: refused to a read-only viewer.
+  const json refused = watcher.command({{"type", "sweep_center"}, {"start_offset_px", -1.0}, {"step_px", 0.5},
+                                        {"count", 3}});
+  EXPECT_EQ(refused["error"]["code"], "permission_denied") << refused.dump();
+  EXPECT_EQ(refused["command"], "sweep_center");
+  EXPECT_EQ(watcher.command({{"type", "estimate_center"}})["error"]["code"], "permission_denied");
 
-  const json reply = watcher.command({{"type", "sweep_center"},
-                                      {"start_offset_px", -1.0},
-                                      {"step_px", 0.5},
-                                      {"count", 3},
-                                      {"region", {0, 0, 64, 64}},
-                                      {"max_shape", {16, 16}}});
+  Browser operator_browser(port, "/ws?token=s3cret");
+  ASSERT_TRUE(operator_browser.wait_json("hello"));
+  const json reply = operator_browser.command({{"type", "sweep_center"},
+                                               {"start_offset_px", -1.0},
+                                               {"step_px", 0.5},
+                                               {"count", 3},
+                                               {"region", {0, 0, 64, 64}},
+                                               {"max_shape", {16, 16}}});
   ASSERT_EQ(reply["ok"], true) << reply.dump();
   EXPECT_EQ(reply["result"]["centers_px"], json({-1.0, -0.5, 0.0}));
   const std::uint64_t sweep_id = reply["sweep_id"].get<std::uint64_t>();
-  const auto last = watcher.wait_slice("sweep", [](const json& h) { return h["index"] == 2; });
+  const auto last = operator_browser.wait_slice("sweep", [](const json& h) { return h["index"] == 2; });
   ASSERT_TRUE(last);
-  ASSERT_EQ(watcher.sweep_frames().size(), 3u);
+  ASSERT_EQ(operator_browser.sweep_frames().size(), 3u);
   std::vector<float> images;
   const protocol::ControlRequest sweep(
       protocol::SweepCenter{-1.0, 0.5, 3, std::nullopt, protocol::SliceRegionField{0, 0, 64, 64}});
   ASSERT_TRUE(fixture.control().request_bytes(protocol::encode(sweep, "s3cret"), &images).ok());  // ZeroMQ: token
   for (std::size_t i = 0; i < 3; ++i) {
-    const BrowserSlice& frame = watcher.sweep_frames()[i];
+    const BrowserSlice& frame = operator_browser.sweep_frames()[i];
     EXPECT_EQ(frame.header["sweep_id"], sweep_id);
     EXPECT_EQ(frame.header["index"], i);
     EXPECT_EQ(frame.header["count"], 3);
@@ -425,8 +457,6 @@ TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMaySweep
       }
     }
   }
-  // Estimating may apply a center: refused to a read-only viewer.
-  EXPECT_EQ(watcher.command({{"type", "estimate_center"}})["error"]["code"], "permission_denied");
 }
 
 TEST(WebSocket, SetProcessingFromAControllingBrowserAndNotFromAReadOnlyOne) {
@@ -525,6 +555,115 @@ TEST(WebSocket, ASlowBrowserGetsTheNewestSlicesAndNeverHoldsUpTheOthers) {
   EXPECT_TRUE(newest) << "the reading browser did not get the newest slice while another one stalled";
   EXPECT_GT(fixture.control().counter("ws_slices_superseded"), 0u);
   EXPECT_EQ(fixture.control().counter("ws_clients"), 2u);
+}
+
+TEST(HttpServer, OnLoopbackWithoutATokenOnlyLoopbackHostsAreServed) {
+  DaemonFixture fixture;  // 127.0.0.1, no token
+  const std::uint16_t port = http_port(fixture.daemon());
+  const std::string suffix = ":" + std::to_string(port);
+  for (const std::string& host : std::vector<std::string>{"localhost" + suffix, "127.0.0.1" + suffix, "127.0.0.1",
+                                                          "[::1]" + suffix}) {
+    EXPECT_EQ(http_request(port, http::verb::get, "/missing.js", host).status, 404u) << host;
+  }
+  // DNS rebinding: a site whose name resolves to 127.0.0.1 gets neither the files nor the WebSocket.
+  const HttpAnswer file = http_request(port, http::verb::get, "/index.html", "evil.example" + suffix);
+  EXPECT_EQ(file.status, 403u);
+  EXPECT_NE(file.body.find("Host"), std::string::npos) << file.body;
+  EXPECT_EQ(Browser::refused_upgrade(port, "evil.example" + suffix), 403u);
+  EXPECT_EQ(fixture.control().counter("http_refused"), 4u + 2u);  // 4 x 404, 2 x 403
+  EXPECT_EQ(fixture.control().counter("ws_connections"), 0u);
+
+  Browser local(port, "/ws", "http://localhost" + suffix, 0, "localhost" + suffix);
+  EXPECT_EQ(local.wait_json("hello").value_or(json::object())["read_only"], false);
+}
+
+TEST(HttpServer, OversizeUrlsAndHeadersAreAnsweredWithTheirStatus) {
+  DaemonFixture fixture;
+  const std::uint16_t port = http_port(fixture.daemon());
+  const std::string long_path = "/" + std::string(daemon::HttpServer::kMaxTargetBytes, 'a');
+  EXPECT_EQ(http_request(port, http::verb::get, long_path).status, 414u);  // within the header limit
+  EXPECT_EQ(http_request(port, http::verb::get, long_path + std::string(8 * 1024, 'b')).status, 414u);
+  EXPECT_EQ(http_request(port, http::verb::get, "/missing.js", "", std::string(9 * 1024, 'x')).status, 431u);
+  EXPECT_EQ(http_request(port, http::verb::get, "/missing.js").status, 404u);  // still serving
+  EXPECT_EQ(fixture.control().counter("http_refused"), 4u);
+}
+
+TEST(HttpServer, ConnectionsBeyondTheCapAreRefusedAndTheOthersServed) {
+  daemon::DaemonConfig config = test_config();
+  config.http_max_connections = 4;
+  DaemonFixture fixture(config);
+  const std::uint16_t port = http_port(fixture.daemon());
+  std::vector<std::unique_ptr<Browser>> browsers;
+  for (int i = 0; i < 4; ++i) {
+    browsers.push_back(std::make_unique<Browser>(port));
+    ASSERT_TRUE(browsers.back()->wait_json("hello")) << i;
+  }
+  const HttpAnswer page = http_request(port, http::verb::get, "/index.html");
+  EXPECT_EQ(page.status, 503u);
+  EXPECT_NE(page.body.find("--http-max-connections"), std::string::npos) << page.body;
+  EXPECT_EQ(Browser::refused_upgrade(port), 503u);
+  EXPECT_EQ(fixture.control().counter("http_connections_refused"), 2u);
+  // The connected browsers are served as before.
+  for (auto& browser : browsers) EXPECT_EQ(browser->command({{"type", "get_status"}})["ok"], true);
+
+  // A browser leaves: its place is free again once the daemon has seen it go.
+  browsers.pop_back();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  unsigned status = 0;
+  while (status != 404u && std::chrono::steady_clock::now() < deadline) {
+    status = http_request(port, http::verb::get, "/missing.js").status;
+  }
+  EXPECT_EQ(status, 404u);
+}
+
+TEST(WebSocket, APingFloodGetsOnePongAndABoundedQueue) {
+  DaemonFixture fixture;
+  const std::uint16_t port = http_port(fixture.daemon());
+  Browser bystander(port);
+  ASSERT_TRUE(bystander.wait_json("hello"));
+  Browser flooder(port, "/ws", "", 4096);  // reads nothing until the flood is over
+  // Within the message budget: large pings whose pongs alone would be megabytes.
+  const std::string payload(60 * 1024, 'p');
+  const int pings = static_cast<int>(daemon::MessageBudget::kBurst) / 2;
+  for (int i = 0; i < pings; ++i) flooder.send({{"type", "ping"}, {"t", json{i, payload}}});
+  const auto newest = flooder.wait_json("pong", [&](const json& m) { return m["t"][0] == pings - 1; });
+  EXPECT_TRUE(newest) << "the newest ping must be answered";
+  EXPECT_LT(fixture.control().counter("ws_queued_bytes_peak"), 4 * payload.size());
+  EXPECT_EQ(fixture.control().counter("ws_errors"), 0u);
+  EXPECT_EQ(bystander.command({{"type", "get_status"}})["ok"], true);
+}
+
+TEST(WebSocket, MessagesBeyondTheBudgetAreRefusedUnreadWithOneReply) {
+  DaemonFixture fixture;
+  const std::uint16_t port = http_port(fixture.daemon());
+  Browser bystander(port);
+  ASSERT_TRUE(bystander.wait_json("hello"));
+  Browser flooder(port, "/ws", "", 4096);
+  const std::string payload(1024, 'p');
+  constexpr int kPings = 20'000;
+  for (int i = 0; i < kPings; ++i) flooder.send({{"type", "ping"}, {"t", json{i, payload}}});
+  // Then it reads: a pong and one refusal that counts the refused messages, in either order.
+  std::optional<json> refusal;
+  bool pong = false;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!(refusal && pong) && std::chrono::steady_clock::now() < deadline) {
+    const auto message = flooder.read(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
+    if (!message) break;
+    if (message->binary) continue;
+    const json value = json::parse(message->data);
+    pong = pong || value["type"] == "pong";
+    if (value["type"] == "reply" && value["error"]["code"] == "queue_full") refusal = value;
+  }
+  EXPECT_TRUE(pong);
+  ASSERT_TRUE(refusal);
+  EXPECT_NE((*refusal)["error"]["message"].get<std::string>().find("per second"), std::string::npos)
+      << refusal->dump();
+  // Most of the flood was refused unread, and it cost the daemon a few messages of queue.
+  EXPECT_GE(fixture.control().counter("ws_errors"), static_cast<std::uint64_t>(kPings / 2));
+  EXPECT_LT(fixture.control().counter("ws_queued_bytes_peak"), 64u * 1024u);
+  EXPECT_EQ(fixture.control().counter("ws_clients"), 2u);
+  EXPECT_EQ(bystander.command({{"type", "get_status"}})["ok"], true);
 }
 
 TEST(WebSocket, StoppingTheDaemonClosesBrowsersCleanly) {

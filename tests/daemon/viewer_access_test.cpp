@@ -135,6 +135,39 @@ TEST(ViewerAccess, DescribeSaysWhoMayControl) {
   EXPECT_EQ(with_token.find("s3cret"), std::string::npos) << "the log line must not reveal the token";
 }
 
+// --- Host (DNS rebinding) ------------------------------------------------------------------------------------------
+
+TEST(ViewerAccess, OnLoopbackWithoutTokenLoopbackHostsAreServed) {
+  const ViewerAccess access("", true);
+  for (const char* host : {"localhost", "localhost:8080", "LocalHost:8080", "127.0.0.1", "127.0.0.1:8080",
+                           "127.1.2.3:80", "127.255.255.255", "[::1]", "[::1]:8080"}) {
+    EXPECT_EQ(access.host_refusal(host), "") << host;
+  }
+}
+
+TEST(ViewerAccess, OnLoopbackWithoutTokenOtherHostsAreRefusedWithAReason) {
+  const ViewerAccess access("", true);
+  for (const char* host : {"evil.example", "evil.example:8080", "127.0.0.1.evil.example", "localhost.evil.example",
+                           "128.0.0.1:8080", "127.0.0.256", "127.0.0", "127.0.0.1.1", "127.0.0.01x", "0177.0.0.1",
+                           "[::2]:8080", "[::1", "::1", "localhost:80x", "localhost:", "localhost:123456", "",
+                           "10.0.0.5:8080", "[::ffff:7f00:1]"}) {
+    const std::string refusal = access.host_refusal(host);
+    EXPECT_NE(refusal.find("loopback"), std::string::npos) << host << ": " << refusal;
+  }
+}
+
+TEST(ViewerAccess, WithATokenOrBeyondLoopbackTheHostIsNotChecked) {
+  EXPECT_EQ(ViewerAccess("s3cret", true).host_refusal("evil.example:8080"), "");
+  EXPECT_EQ(ViewerAccess("", false).host_refusal("evil.example:8080"), "");
+}
+
+TEST(ViewerAccess, ARebindingPageNeedsTheTokenToControl) {
+  // The attacker's name resolves to 127.0.0.1: Host and Origin agree, and only the token decides.
+  const ViewerAccess access("s3cret", true);
+  EXPECT_TRUE(access.decide("/ws", "evil.example:8080", "http://evil.example:8080").read_only);
+  EXPECT_TRUE(access.decide("/ws?token=guess", "evil.example:8080", "http://evil.example:8080").read_only);
+}
+
 // --- query_parameter -----------------------------------------------------------------------------------------------
 
 TEST(ViewerAccess, QueryParameterFindsTheNamedValueAmongSeveral) {

@@ -40,6 +40,7 @@ struct DaemonConfig {
   std::string http_token;
   std::string viewer_dir = TOMOLIVE_DEFAULT_VIEWER_DIR;
   int http_threads = 2;
+  int http_max_connections = 256;  // HTTP and WebSocket connections open at once; beyond, 503
   EngineOptions engine;
   // Copy each received frame into a buffer of the engine's preferred memory on the ingest thread (page-locked for
   // CUDA, so the engine thread only starts the transfer). automatic: when the engine has a preference.

@@ -41,13 +41,20 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> zmq_auth_denied{0};
   // HTTP and WebSocket (PROTOCOL.md 14).
   std::atomic<std::uint64_t> http_requests{0};         // HTTP requests read, static files and upgrades
-  std::atomic<std::uint64_t> http_refused{0};          // answered 4xx: bad method, path outside the viewer, missing file
+  // Answered 4xx: bad method, path outside the viewer, missing file, Host not loopback (403), URL too long (414),
+  // request line and headers too long (431).
+  std::atomic<std::uint64_t> http_refused{0};
+  std::atomic<std::uint64_t> http_connections_refused{0};  // answered 503: --http-max-connections were open
   std::atomic<std::uint64_t> ws_connections{0};        // WebSocket upgrades accepted since start
-  std::atomic<std::uint64_t> ws_errors{0};             // WebSocket messages refused (not JSON, unknown type, bad fields)
+  // WebSocket messages refused: not JSON, unknown type, bad fields, over the message budget, a second sweep or
+  // estimate while one runs.
+  std::atomic<std::uint64_t> ws_errors{0};
   std::atomic<std::uint64_t> ws_slices_sent{0};
   std::atomic<std::uint64_t> ws_slices_superseded{0};  // versions a browser never got because a newer one replaced it
   std::atomic<std::uint64_t> ws_events_dropped{0};     // events beyond a slow browser's queue (oldest dropped)
   std::atomic<std::uint64_t> ws_bytes_sent{0};
+  std::atomic<std::uint64_t> ws_queued_bytes_peak{0};  // the most bytes one browser's queue held at once (see
+                                                       // WebSocketSession; raised with raise_to_at_least)
   std::atomic<std::uint64_t> ws_clients{0};            // gauge: browsers connected now (not in totals())
   std::array<std::atomic<std::uint64_t>, protocol::kErrorCodeCount> rejected_by_reason{};
 
@@ -61,6 +68,13 @@ struct DaemonCounters {
   // ErrorCode name -> count, only the codes that occurred.
   protocol::CounterList rejections() const;
 };
+
+// Raises a peak gauge to `value` when it is below.
+inline void raise_to_at_least(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
+  std::uint64_t seen = peak.load(std::memory_order_relaxed);
+  while (seen < value && !peak.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
 
 inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
   counter.fetch_add(by, std::memory_order_relaxed);

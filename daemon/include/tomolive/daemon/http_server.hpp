@@ -4,6 +4,11 @@
 // Control commands from browsers go through the same ControlHandlers as the ZeroMQ REP socket, on one control
 // thread, subject to ViewerAccess.
 //
+// Limits (PROTOCOL.md 14): at most Options::max_connections connections open at once (more are answered 503 and
+// closed, see ConnectionLimit); a request target over kMaxTargetBytes is answered 414, a request line and headers
+// over kMaxHeaderBytes 431; a Host that ViewerAccess::host_refusal refuses, 403. All counted in http_refused,
+// except the 503s (http_connections_refused).
+//
 // It is a DaemonOutput: register it with the OutputFanout to receive events and slice notices. Thread-safe.
 #pragma once
 
@@ -23,6 +28,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "tomolive/daemon/connection_limit.hpp"
 #include "tomolive/daemon/control_handlers.hpp"
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
@@ -42,6 +48,7 @@ class HttpServer : public DaemonOutput {
     std::string token;                  // --http-token; "" for none
     std::filesystem::path viewer_dir;
     int threads = 2;
+    std::size_t max_connections = 256;  // HTTP and WebSocket connections open at once
     std::chrono::milliseconds status_interval{500};
   };
 
@@ -65,6 +72,8 @@ class HttpServer : public DaemonOutput {
   const ViewerAccess& access() const { return access_; }
 
   static constexpr std::chrono::milliseconds kCloseGrace{1000};
+  static constexpr std::size_t kMaxTargetBytes = 4 * 1024;  // the request target (path and query)
+  static constexpr std::size_t kMaxHeaderBytes = 8 * 1024;  // the request line and all header fields
 
  private:
   class HttpConnection;
@@ -74,7 +83,7 @@ class HttpServer : public DaemonOutput {
   void accept_next();
   void tick_status();
   void open_websocket(boost::beast::tcp_stream&& stream, WebSocketSession::Upgrade upgrade,
-                      ViewerAccess::Decision access);
+                      ViewerAccess::Decision access, ConnectionLimit::Slot slot);
   void record_latency(std::uint64_t scan_id, const std::vector<double>& samples_us);
   // The sessions still alive (expired ones are pruned).
   std::vector<std::shared_ptr<WebSocketSession>> sessions();
@@ -83,6 +92,7 @@ class HttpServer : public DaemonOutput {
   const ViewerFiles files_;
   const ViewerAccess access_;
   DaemonCounters& counters_;
+  ConnectionLimit connections_;  // before io_: the connections its handlers hold release their slots here
   LatencyRecorder& viewer_latency_;
   std::function<protocol::Status()> status_;
 
@@ -98,6 +108,8 @@ class HttpServer : public DaemonOutput {
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer status_timer_;
+  boost::asio::steady_timer accept_retry_timer_;  // after accept fails (out of file descriptors): wait, retry
+  bool accept_failing_ = false;                   // logged once until an accept succeeds again
   std::uint16_t port_ = 0;
   bool stopped_ = false;
   std::vector<std::jthread> threads_;  // last member

@@ -2,16 +2,24 @@
 // commands, slice views, latency reports, pings) and writes, one message at a time, replies, events, status and
 // the newest version of each slice, encoded for the browser's view of it.
 //
-// A slow browser never makes a queue grow: while a message is being written, each slice waits as "the newest
-// version" (a newer one replaces it, counted in ws_slices_superseded), status waits as the newest only, and at most
-// kMaxQueuedMessages events wait (beyond, the oldest event is dropped and counted in ws_events_dropped). Replies
-// (with a sweep's frames) are never dropped; they are bounded because control commands run on the shared control
-// pool one at a time per browser: the next message is read once the reply is queued.
+// No browser makes the daemon's memory grow, however it reads or writes:
+// - slices wait as "the newest version" (a newer one replaces it, counted in ws_slices_superseded), status and the
+//   pong to a ping as the newest only (a flood of pings gets one pong, for the newest), and at most
+//   kMaxQueuedMessages events (beyond, the oldest is dropped and counted in ws_events_dropped);
+// - replies and a sweep's frames are never dropped; instead the next message is not read while kMaxQueuedBytes or
+//   more wait to be written, or while kMaxPendingCommands of this browser's control commands are running, so a
+//   browser that does not read stops being read (TCP holds its messages back);
+// - messages beyond the MessageBudget are refused unread (counted in ws_errors) with one reply that counts them
+//   (queue_full), not one reply each; ControlAdmission decides which control commands run (read-only viewers:
+//   get_status only; one sweep or estimate at a time).
+// WebSocket ping frames (not the JSON ping) are answered by Beast itself, one pong at a time: reading waits while
+// it is written. ws_queued_bytes_peak records the most bytes one browser's queue held. All of it is freed when the browser goes.
 //
 // All state lives on the session's strand; the public methods may be called from any thread.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -27,8 +35,11 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "tomolive/daemon/browser_messages.hpp"
+#include "tomolive/daemon/connection_limit.hpp"
+#include "tomolive/daemon/control_admission.hpp"
 #include "tomolive/daemon/control_handlers.hpp"
 #include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/message_budget.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/viewer_access.hpp"
 
@@ -41,18 +52,21 @@ struct WebSocketShared {
   DaemonCounters& counters;
   boost::asio::thread_pool& control_pool;                           // runs control commands (they may block)
   std::function<void(std::uint64_t scan_id, const std::vector<double>& samples_us)> record_latency;  // T5
+  std::atomic<bool> stopping{false};  // commands not yet started are answered "stopping" instead of run
 };
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
   static constexpr std::size_t kMaxQueuedMessages = 1000;
   static constexpr std::size_t kMaxMessageBytes = 64 * 1024;  // browser -> daemon
+  static constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;  // reading pauses at this many waiting to be written
+  static constexpr int kMaxPendingCommands = 4;                // reading pauses at this many running
 
   using Upgrade = boost::beast::http::request<boost::beast::http::string_body>;
 
-  // hello: the first message to send (hello_json).
+  // hello: the first message to send (hello_json). slot: this connection's place under the server's cap.
   WebSocketSession(boost::beast::tcp_stream&& stream, WebSocketShared& shared, ViewerAccess::Decision access,
-                   std::string hello);
+                   std::string hello, ConnectionLimit::Slot slot);
   ~WebSocketSession();
 
   // Completes the upgrade and starts reading and writing.
@@ -69,9 +83,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  private:
   using Stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
 
+  // Reads the next message unless one is being read or the limits above hold reading back.
   void read_next();
   void on_read(boost::beast::error_code error, std::size_t bytes);
+  void refuse_over_budget();
   void handle(BrowserMessage message);
+  // Runs `control` on the control pool if ControlAdmission admits it, else answers the refusal.
+  void admit_control(BrowserControl control);
   void run_control(BrowserControl control);
   // Queues the reply to `control` (and a sweep's frames).
   void answer(const BrowserControl& control, const ControlHandlers::Answer& answer);
@@ -82,6 +100,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   };
   void queue(Outgoing outgoing);
   void queue_reply(std::string text) { queue({std::make_shared<const std::string>(std::move(text)), false, false}); }
+  // Replaces the newest-only message in `slot` (status, pong, the over-budget refusal).
+  void replace(std::shared_ptr<const std::string>& slot, std::shared_ptr<const std::string> message);
+  void note_queue_peak();
   void refresh_slices();
   void pump();
   bool write_next_slice();
@@ -90,17 +111,24 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   Stream ws_;
   WebSocketShared& shared_;
-  const ViewerAccess::Decision access_;
+  ControlAdmission admission_;
+  const ConnectionLimit::Slot slot_;
+  MessageBudget budget_;
   boost::beast::flat_buffer read_buffer_;
   Upgrade upgrade_;       // the upgrade request, kept until the handshake completes
   bool counted_ = false;  // counted in ws_clients (handshake done)
   bool open_ = false;     // handshake done, not closed
   bool writing_ = false;  // one write in flight
+  bool reading_ = false;  // one read in flight
   bool slice_turn_ = false;  // alternate texts and slices so that neither starves the other
 
-  std::deque<Outgoing> queued_;    // hello, replies, sweep frames, pongs, events
+  std::deque<Outgoing> queued_;    // hello, replies, sweep frames, events
   std::size_t queued_events_ = 0;  // the droppable ones among them
+  std::size_t queued_bytes_ = 0;   // of the messages in queued_
   std::shared_ptr<const std::string> status_;             // newest status not yet written
+  std::shared_ptr<const std::string> pong_;               // answer to the newest ping, not yet written
+  std::shared_ptr<const std::string> refusal_;            // "messages refused over the budget", not yet written
+  std::uint64_t refused_unreported_ = 0;                  // messages over the budget since refusal_ was written
   std::shared_ptr<const std::string> in_flight_;          // the message being written
 
   struct SliceState {
