@@ -103,8 +103,13 @@ test("the three panes show the phantom (decoded and drawn vs truth and get_slice
     const contrast = await hook(page, () => window.tomoliveViewer.contrast);
     assert.equal(contrast.mode, "auto");
     assert.equal(contrast.colormap, "viridis");
-    const colours = new Set((await drawnPixels(page, "xy")).map((p) => p.join()));
-    assert.ok(colours.size > 50, `auto window over the phantom shows ${colours.size} colours`);
+    // The click sets the mode at once; the canvas is redrawn on the next animation frame: wait for the colours.
+    let colours = 0;
+    await waitFor("the auto window redrawn over the phantom (more than 50 colours)", async () => {
+      colours = new Set((await drawnPixels(page, "xy")).map((p) => p.join())).size;
+      return colours > 50;
+    });
+    assert.ok(colours > 50, `auto window over the phantom shows ${colours} colours`);
     await screenshot(page, "panes-viridis");
     assert.deepEqual(page.pageErrors, []);
     await page.close();

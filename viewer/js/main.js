@@ -106,6 +106,7 @@ class ViewerPage {
     this.sweepPanel = new SweepPanel(document.querySelector("[data-testid=sweep-panel]"), {
       request: (message) => this.request(message),
       connected: () => this.connection.isOpen(),
+      controlAllowed: () => this.controlAllowed(),
       xyVisibleRegion: () => this.panes.xy.view.visibleRegion(),
       strip: this.sweepStrip,
     });

@@ -13,8 +13,8 @@ const ORPHANS_KEPT = 64;  // frames that arrive before their reply is handled (n
 
 export class SweepPanel {
   // root: the element holding the [data-testid=sweep-*] controls
-  // page: {request(message) -> Promise<reply>, connected(), xyVisibleRegion() ([row0, col0, rows, cols] or null),
-  //        strip (the SweepStrip)}
+  // page: {request(message) -> Promise<reply>, connected(), controlAllowed() (sweeps need control: PROTOCOL.md
+  //        14.1), xyVisibleRegion() ([row0, col0, rows, cols] or null), strip (the SweepStrip)}
   constructor(root, page) {
     this.page = page;
     this.strip = page.strip;
@@ -22,6 +22,7 @@ export class SweepPanel {
     this.stepInput = root.querySelector("[data-testid=sweep-step]");
     this.countInput = root.querySelector("[data-testid=sweep-count]");
     this.button = root.querySelector("[data-testid=sweep-run]");
+    this.buttonTitle = this.button.title;
     this.note = root.querySelector("[data-testid=sweep-note]");
     this.errorText = root.querySelector("[data-testid=sweep-error]");
     this.stepInput.value = String(SWEEP_DEFAULT_STEP_PX);
@@ -67,7 +68,10 @@ export class SweepPanel {
   }
 
   updateState() {
-    this.button.disabled = this.running || !this.scan || !this.page.connected();
+    const allowed = this.page.controlAllowed();
+    this.button.disabled = this.running || !this.scan || !this.page.connected() || !allowed;
+    this.button.title = allowed ? this.buttonTitle
+                                : "read-only: a sweep needs control (open the page with the daemon's token)";
     const region = sweepRegion(this.page.xyVisibleRegion());
     this.note.textContent = region ? `region: the visible XY area, ${region[2]}×${region[3]} px`
                                    : "region: central square of the XY slice";
