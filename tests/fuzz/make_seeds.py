@@ -92,6 +92,7 @@ def control_seeds():
         "bad_window_name": {"type": "set_processing", "window": "box"},
         "bad_rings_size": {"type": "set_processing", "rings": {"size": 20}},
         "bad_infinite_center": {"type": "set_center", "center_offset_px": math.inf},
+        "nan_zinger_threshold": {"type": "set_processing", "zingers": {"threshold": math.nan}},
         "bad_unknown_type": {"type": "shutdown"},
         "bad_type_not_string": {"type": 3},
     }

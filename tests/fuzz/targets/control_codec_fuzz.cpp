@@ -1,5 +1,6 @@
 // Fuzzes the control-request decoder (PROTOCOL.md 10.1) and header_type: any bytes as a request, never a crash;
-// a request that decodes re-encodes to one that decodes to the same request, of the type header_type reads.
+// a request that decodes is of the type header_type reads, and re-encodes to bytes that decode and re-encode to the
+// same bytes (compared as bytes: numbers such as a zinger threshold may be NaN here, refused later by the engine).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(type == command_name(decoded.value()), "header_type names the decoded request's type");
   const Bytes encoded = encode(decoded.value());
   const Expected<ControlRequest> again = decode_control_request(encoded);
-  require(again.ok() && again.value() == decoded.value(), "a decoded control request round-trips");
+  require(again.ok() && encode(again.value()) == encoded, "a decoded control request round-trips");
   return 0;
 }
