@@ -12,6 +12,12 @@ using nlohmann::json;
 using protocol::Error;
 using protocol::ErrorCode;
 
+// JSON nested deeper than this is refused: copying and writing a value recurse once per level, so how deep a message
+// may go must not depend on how much stack a build's frames take (64 KiB of '[' is 32768 levels, which overflowed the
+// stack under AddressSanitizer). Control commands go through msgpack, which allows 16 levels (PROTOCOL.md 4).
+constexpr int kMaxNestingDepth = 64;  // objects and arrays, the message's own object included
+struct NestedTooDeep {};  // thrown by the parser's callback to stop at kMaxNestingDepth
+
 constexpr std::string_view kExpectedTypes =
     "get_status, set_center, set_slices, estimate_center, sweep_center, set_processing, view, latency, ping";
 
@@ -152,7 +158,16 @@ std::variant<BrowserControl, Error> parse_control(json message, const std::strin
 ParsedBrowserMessage parse_browser_message(std::string_view text) {
   json message;
   try {
-    message = json::parse(text);
+    message = json::parse(text, [](int depth, json::parse_event_t event, json&) {
+      // depth: the containers around the one that starts (the message's own object is at 0).
+      const bool starts = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+      if (starts && depth >= kMaxNestingDepth) throw NestedTooDeep{};
+      return true;
+    });
+  } catch (const NestedTooDeep&) {
+    return BrowserMessageError{"", nullptr,
+                               Error{ErrorCode::malformed_header, "WebSocket message is nested deeper than " +
+                                                                      std::to_string(kMaxNestingDepth) + " levels"}};
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers beyond a double
     return BrowserMessageError{"", nullptr,
                                Error{ErrorCode::malformed_header, "WebSocket message (" +
