@@ -197,8 +197,9 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   } catch (const kernels::EngineLostError& e) {
     session_.reset();
     engine_has_scan_ = false;
-    refuse_begin(Error{ErrorCode::internal_error, fmt::format("begin_scan failed: {}; {}{}", e.what(),
-                                                              recover_lost_engine(e.what()), previous_scan_lost)},
+    const std::string outcome = recover_lost_engine(e.what(), "begin_scan");
+    refuse_begin(Error{ErrorCode::internal_error,
+                       fmt::format("begin_scan failed: {}; {}{}", e.what(), outcome, previous_scan_lost)},
                  begin.scan_id);
     return;
   } catch (const std::exception& e) {
@@ -275,10 +276,8 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
       }
     }
   } catch (const kernels::EngineLostError& e) {
-    reporter_.reject(Error{ErrorCode::internal_error,
-                           fmt::format("{} {}: {}; {}", protocol::to_string(frame.kind), frame.frame_id, e.what(),
-                                       recover_lost_engine(e.what()))},
-                     frame.scan_id, frame.frame_id);
+    recover_lost_engine(e.what(), fmt::format("{} {}", protocol::to_string(frame.kind), frame.frame_id),
+                        frame.frame_id);
   } catch (const kernels::EngineError& e) {
     bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, e.what()}, frame.scan_id, frame.frame_id);
@@ -292,8 +291,11 @@ std::string EngineWorker::no_active_scan_reason(std::uint64_t scan_id) const {
   return "arrived while no scan is active (the last one ended or was refused; send begin first)";
 }
 
-std::string EngineWorker::recover_lost_engine(const std::string& what) {
+std::string EngineWorker::recover_lost_engine(const std::string& what, const std::string& during,
+                                              std::optional<std::uint64_t> frame_id) {
   bump(counters_.engines_lost);
+  const std::optional<std::uint64_t> scan_id =
+      session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
   std::string lost;
   if (session_ && engine_has_scan_) {
     lost = fmt::format("; scan {} is lost after {} of {} projections", session_->scan_id(), session_->reconstructed(),
@@ -305,7 +307,9 @@ std::string EngineWorker::recover_lost_engine(const std::string& what) {
   const std::string outcome =
       failure.empty() ? fmt::format("the engine was lost and has been rebuilt ({} engine){}", engine_name(), lost)
                       : fmt::format("the engine was lost and could not be rebuilt ({}){}", failure, lost);
-  spdlog::error("ENGINE LOST: {}: {}", what, outcome);
+  spdlog::error("ENGINE LOST during {}: {}: {}", during, what, outcome);
+  reporter_.reject(Error{ErrorCode::internal_error, fmt::format("engine lost during {}: {}; {}", during, what, outcome)},
+                   scan_id, frame_id);
   const bool ends_scan = session_ && !session_->ended() && scan_lost_;
   if (ends_scan) {
     const ScanSummary summary = session_->end();
@@ -372,8 +376,8 @@ protocol::Reply EngineWorker::run_command(std::string name, std::function<protoc
     try {
       return body();
     } catch (const kernels::EngineLostError& e) {
-      return error_reply(name, ErrorCode::internal_error,
-                         fmt::format("engine: {}; {}", e.what(), recover_lost_engine(e.what())));
+      const std::string outcome = recover_lost_engine(e.what(), name);
+      return error_reply(name, ErrorCode::internal_error, fmt::format("engine: {}; {}", e.what(), outcome));
     } catch (const kernels::EngineError& e) {
       bump(counters_.engine_errors);
       return error_reply(name, ErrorCode::internal_error, fmt::format("engine: {}", e.what()));
@@ -624,9 +628,7 @@ void EngineWorker::run_ring_pass() {
     refilter_store(processing_, "rings_pass");
     bump(counters_.ring_passes);
   } catch (const kernels::EngineLostError& e) {
-    reporter_.reject(Error{ErrorCode::internal_error,
-                           fmt::format("ring pass: {}; {}", e.what(), recover_lost_engine(e.what()))},
-                     session_->scan_id());
+    recover_lost_engine(e.what(), "the ring pass");
   } catch (const kernels::EngineError& e) {
     bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, fmt::format("ring pass: {}", e.what())}, session_->scan_id());
@@ -643,9 +645,7 @@ void EngineWorker::snapshot_slices() {
   try {
     report_non_finite(snapshotter_.snapshot(*engine_, scan_id, current_center()));
   } catch (const kernels::EngineLostError& e) {
-    reporter_.reject(Error{ErrorCode::internal_error, fmt::format("reading the slices back failed: {}; {}", e.what(),
-                                                                  recover_lost_engine(e.what()))},
-                     scan_id);
+    recover_lost_engine(e.what(), "reading the slices back");
   } catch (const kernels::EngineError& e) {
     // The slices stay dirty: the next due snapshot tries again (at most once per publish interval).
     bump(counters_.engine_errors);

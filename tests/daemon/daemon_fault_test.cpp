@@ -160,9 +160,13 @@ TEST(DaemonFault, LostEngineIsRebuiltAndTheScanIsLostFromThatPoint) {
   FaultyDaemon daemon;
   daemon.faults->inject(EngineCall::add_projection, Fault::lost, 30);
   daemon.fixture.sender().stream(sim::ScanSimulator(small_scan_spec(1)));
-  ASSERT_TRUE(daemon.wait_error(ErrorCode::internal_error,
-                                "the engine was lost and has been rebuilt (cpu engine); scan 1 is lost after 30 of 90 "
-                                "projections"));
+  const auto lost = daemon.wait_error(ErrorCode::internal_error,
+                                     "engine lost during projection 30: injected fault: add_projection failed and the "
+                                     "engine is unusable; the engine was lost and has been rebuilt (cpu engine); scan "
+                                     "1 is lost after 30 of 90 projections");
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->scan_id, 1u);
+  EXPECT_EQ(lost->frame_id, 30u) << "the projection that met the fault";
   const auto ended = daemon.fixture.subscriber().wait_event(event_of("scan_ended", 1));
   ASSERT_TRUE(ended);
   EXPECT_NE(ended->message.find("lost: the engine failed after 30 of its projections: injected fault"),

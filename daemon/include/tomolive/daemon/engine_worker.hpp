@@ -144,9 +144,11 @@ class EngineWorker {
   void maybe_snapshot_slices();
   // Reports the slices of the newest snapshot that hold non-finite values (see the class comment).
   void report_non_finite(const SliceSnapshotter::NonFiniteCounts& counts);
-  // The engine threw EngineLostError (`what`): the scan it held is lost and a new engine is built (see the class
-  // comment). Returns what happened, for the reply or event of the call that failed.
-  std::string recover_lost_engine(const std::string& what);
+  // The engine threw EngineLostError (`what`) during `during` (e.g. "projection 30", "set_center"): the scan it held
+  // is lost and a new engine is built (see the class comment); an internal_error event (with `frame_id`, when a
+  // frame failed) says so, then the scan_ended event. Returns what happened, for the reply of the call that failed.
+  std::string recover_lost_engine(const std::string& what, const std::string& during,
+                                  std::optional<std::uint64_t> frame_id = std::nullopt);
   // Replaces engine_ through Options::rebuild_engine; "" on success, else why it failed.
   std::string rebuild_engine();
   // Why a frame or end of `scan_id` finds no active scan (the scan was lost, or ended or was refused).
