@@ -184,5 +184,30 @@ TEST(DaemonFault, LostEngineIsRebuiltAndTheScanIsLostFromThatPoint) {
   expect_scan_reconstructs(daemon.fixture, 2);
 }
 
+TEST(DaemonFault, LostEngineDuringACommandIsRebuiltWhenItCanBe) {
+  FaultyDaemon daemon;
+  expect_scan_reconstructs(daemon.fixture, 1);
+  daemon.faults->fail_builds(2);  // at the loss and at the next begin
+  daemon.faults->inject(EngineCall::set_processing, Fault::lost);
+  protocol::SetProcessing request;
+  request.window = protocol::FilterWindow::hann;
+  expect_error_reply(daemon.fixture.control().request(request),
+                     "engine: injected fault: set_processing failed and the engine is unusable; the engine was lost "
+                     "and could not be rebuilt (injected fault: no engine can be made); scan 1 is lost after 90 of 90 "
+                     "projections");
+  ASSERT_TRUE(daemon.wait_error(ErrorCode::internal_error, "engine lost during set_processing"));
+  EXPECT_EQ(daemon.fixture.control().status().scan->state, "lost") << "its slices can no longer be recomputed";
+  EXPECT_EQ(daemon.counter("engines_lost"), 1u);
+
+  daemon.fixture.sender().send(protocol::encode(sim::make_scan_begin(small_scan_spec(2))));
+  ASSERT_TRUE(daemon.wait_error(ErrorCode::internal_error,
+                                "scan 2 refused: the engine was lost and cannot be rebuilt: injected fault: no engine "
+                                "can be made"));
+  // The next begin rebuilds the engine, and its scan reconstructs.
+  expect_scan_reconstructs(daemon.fixture, 3);
+  EXPECT_EQ(daemon.faults->engines_made(), 2u);
+  EXPECT_EQ(daemon.counter("scans_refused"), 1u);
+}
+
 }  // namespace
 }  // namespace tomolive::testing

@@ -1,6 +1,7 @@
 #include "faulty_engine.hpp"
 
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -110,8 +111,17 @@ std::uint32_t EngineFaults::engines_made() const {
   return engines_made_;
 }
 
-void EngineFaults::engine_made() {
+void EngineFaults::fail_builds(std::uint32_t count) {
   std::lock_guard lock(mutex_);
+  builds_to_fail_ = count;
+}
+
+void EngineFaults::build_engine() {
+  std::lock_guard lock(mutex_);
+  if (builds_to_fail_ > 0) {
+    --builds_to_fail_;
+    throw std::runtime_error("injected fault: no engine can be made");
+  }
   ++engines_made_;
 }
 
@@ -139,7 +149,7 @@ daemon::EngineFactory faulty_engine_factory(std::shared_ptr<EngineFaults> faults
     kernels::CpuEngineOptions cpu;
     cpu.memory_limit_bytes = options.cpu_memory_limit_bytes;
     cpu.threads = options.cpu_threads;
-    faults->engine_made();
+    faults->build_engine();
     return daemon::EngineSelection{std::make_unique<FaultyEngine>(kernels::make_cpu_engine(cpu), faults),
                                    "faulty cpu engine (tests)", nullptr};
   };

@@ -41,13 +41,17 @@ class EngineFaults {
   void release_stalls();
   // Blocks until a call is stalled; false when none is within `timeout`.
   bool wait_until_stalled(std::chrono::milliseconds timeout);
+  // The next `count` engines the factory is asked for are not made (it throws std::runtime_error, as when no
+  // device is left).
+  void fail_builds(std::uint32_t count);
   // Engines made by faulty_engine_factory with these faults.
   std::uint32_t engines_made() const;
 
-  // For FaultyEngine and the factory: the fault this call of `call` meets (used up by it); blocks here while the
-  // fault is a stall and the latch is closed.
+  // For FaultyEngine: the fault this call of `call` meets (used up by it); blocks here while the fault is a stall
+  // and the latch is closed.
   Fault meet(EngineCall call);
-  void engine_made();
+  // For the factory: counts an engine made, or throws when fail_builds asked for a failure.
+  void build_engine();
 
  private:
   struct Plan {
@@ -61,6 +65,7 @@ class EngineFaults {
   std::array<Plan, kEngineCallCount> plans_{};
   bool stalls_released_ = false;
   std::uint32_t stalled_ = 0;  // calls blocked in meet() now
+  std::uint32_t builds_to_fail_ = 0;
   std::uint32_t engines_made_ = 0;
 };
 
