@@ -30,7 +30,11 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   if (auto exposed = check_network_exposure(bound_endpoints(config), security_)) throw std::runtime_error(*exposed);
   security_status_ = {security_.curve.has_value(), security_.insecure_network && !security_.curve,
                       !config.http_token.empty()};
-  EngineSelection selection = select_engine(config.engine);
+  const EngineFactory make_engine =
+      config.engine_factory ? config.engine_factory : EngineFactory([options = config.engine] {
+        return select_engine(options);
+      });
+  EngineSelection selection = make_engine();
   engine_reason_ = std::move(selection.reason);
 
   ZmqPublisher::Options publisher_options;
@@ -62,6 +66,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   worker_options.auto_center = config.auto_center;
   worker_options.processing = config.processing;
   worker_options.frame_allocator = selection.frame_allocator;
+  worker_options.command_timeout = config.command_timeout;
+  worker_options.rebuild_engine = [make_engine] { return make_engine().engine; };
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,

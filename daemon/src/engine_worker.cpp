@@ -1,5 +1,6 @@
 #include "tomolive/daemon/engine_worker.hpp"
 
+#include <atomic>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -40,16 +41,31 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
 
+// Whether a queued command may still run: the engine thread starts it, or its waiting caller cancels it when the
+// time budget passes, whichever comes first; the other then sees that choice. Thread-safe.
+class CommandTicket {
+ public:
+  bool start() { return leave_queue(State::started); }
+  bool cancel() { return leave_queue(State::cancelled); }
+
+ private:
+  enum class State { queued, started, cancelled };
+  bool leave_queue(State to) {
+    State expected = State::queued;
+    return state_.compare_exchange_strong(expected, to);
+  }
+  std::atomic<State> state_{State::queued};
+};
+
 }  // namespace
 
 EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox& inbox, SliceBoard& board,
                            EventReporter& reporter, DaemonCounters& counters,
                            std::function<void()> on_slices_changed, Options options)
-    : engine_(std::move(engine)), engine_name_(engine_->name()), inbox_(inbox), reporter_(reporter),
-      counters_(counters), options_(options), processing_(options.processing),
-      snapshotter_(board, std::move(on_slices_changed), options.publish_interval),
+    : engine_(std::move(engine)), inbox_(inbox), reporter_(reporter), counters_(counters), options_(options),
+      processing_(options.processing), snapshotter_(board, std::move(on_slices_changed), options.publish_interval),
       widener_(options.frame_allocator ? options.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer)),
-      processing_status_(to_protocol(options.processing, kernels::HalfAcquisition{})) {
+      processing_status_(to_protocol(options.processing, kernels::HalfAcquisition{})), engine_name_(engine_->name()) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -77,7 +93,8 @@ void EngineWorker::run() {
       }
       maybe_snapshot_slices();
     } catch (const std::exception& e) {
-      // An engine failure outside a frame (e.g. reading the slices back) is reported; the thread keeps serving.
+      // Anything else that escaped (engine failures are handled where they happen) is reported; the thread keeps
+      // serving.
       reporter_.reject(Error{ErrorCode::internal_error, fmt::format("engine: {}", e.what())},
                        session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt);
     }
@@ -146,6 +163,15 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   // A refused begin leaves the active scan running (and an ended one viewable): only a begin whose memory plan fits
   // ends the active scan.
   ScanSession session(begin);
+  if (engine_lost_) {
+    if (const std::string failure = rebuild_engine(); !failure.empty()) {
+      refuse_begin(Error{ErrorCode::internal_error,
+                         fmt::format("scan {} refused: the engine was lost and cannot be rebuilt: {}", begin.scan_id,
+                                     failure)},
+                   begin.scan_id);
+      return;
+    }
+  }
   const kernels::ScanGeometry geometry = session.engine_geometry();
   const kernels::EngineMemoryPlan plan = engine_->plan(geometry);
   if (!plan.fits()) {
@@ -168,7 +194,16 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   try {
     widener_.prepare(session.layout(), begin.rows, pixel_type(begin.dtype));
     engine_->begin_scan(geometry, params);
+  } catch (const kernels::EngineLostError& e) {
+    session_.reset();
+    engine_has_scan_ = false;
+    const std::string outcome = recover_lost_engine(e.what(), "begin_scan");
+    refuse_begin(Error{ErrorCode::internal_error,
+                       fmt::format("begin_scan failed: {}; {}{}", e.what(), outcome, previous_scan_lost)},
+                 begin.scan_id);
+    return;
   } catch (const std::exception& e) {
+    bump(counters_.engine_errors);
     // The plan fitted, so this is an engine failure (e.g. an allocation the free-memory figure promised).
     session_.reset();
     engine_has_scan_ = false;
@@ -179,6 +214,8 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   session_.emplace(std::move(session));
   plan_ = plan;
   engine_has_scan_ = true;
+  scan_lost_.reset();
+  non_finite_reported_ = {};
   center_estimate_.reset();
   scan_refilter_.reset();
   auto_center_ = AutoCenterSchedule(geometry.slots);
@@ -198,10 +235,9 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
 
 void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem& item) {
   if (!session_ || session_->ended() || !engine_has_scan_) {
-    reporter_.reject(Error{ErrorCode::no_active_scan,
-                           fmt::format("{} {} for scan {} arrived while no scan is active (the last one ended or was "
-                                       "refused; send begin first)",
-                                       protocol::to_string(frame.kind), frame.frame_id, frame.scan_id)},
+    reporter_.reject(Error{ErrorCode::no_active_scan, fmt::format("{} {} for scan {} {}", protocol::to_string(frame.kind),
+                                                                  frame.frame_id, frame.scan_id,
+                                                                  no_active_scan_reason(frame.scan_id))},
                      frame.scan_id, frame.frame_id);
     return;
   }
@@ -239,8 +275,71 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
         break;
       }
     }
+  } catch (const kernels::EngineLostError& e) {
+    recover_lost_engine(e.what(), fmt::format("{} {}", protocol::to_string(frame.kind), frame.frame_id),
+                        frame.frame_id);
   } catch (const kernels::EngineError& e) {
+    bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, e.what()}, frame.scan_id, frame.frame_id);
+  }
+}
+
+std::string EngineWorker::no_active_scan_reason(std::uint64_t scan_id) const {
+  if (scan_lost_ && session_ && session_->scan_id() == scan_id) {
+    return fmt::format("refused: scan {} was lost ({}); send a new begin", scan_id, *scan_lost_);
+  }
+  return "arrived while no scan is active (the last one ended or was refused; send begin first)";
+}
+
+std::string EngineWorker::recover_lost_engine(const std::string& what, const std::string& during,
+                                              std::optional<std::uint64_t> frame_id) {
+  bump(counters_.engines_lost);
+  const std::optional<std::uint64_t> scan_id =
+      session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
+  std::string lost;
+  if (session_ && engine_has_scan_) {
+    lost = fmt::format("; scan {} is lost after {} of {} projections", session_->scan_id(), session_->reconstructed(),
+                       session_->expected(FrameKind::projection));
+    scan_lost_ = fmt::format("the engine failed after {} of its projections: {}", session_->reconstructed(), what);
+  }
+  engine_has_scan_ = false;
+  const std::string failure = rebuild_engine();
+  const std::string outcome =
+      failure.empty() ? fmt::format("the engine was lost and has been rebuilt ({} engine){}", engine_name(), lost)
+                      : fmt::format("the engine was lost and could not be rebuilt ({}){}", failure, lost);
+  spdlog::error("ENGINE LOST during {}: {}: {}", during, what, outcome);
+  reporter_.reject(Error{ErrorCode::internal_error, fmt::format("engine lost during {}: {}; {}", during, what, outcome)},
+                   scan_id, frame_id);
+  const bool ends_scan = session_ && !session_->ended() && scan_lost_;
+  if (ends_scan) {
+    const ScanSummary summary = session_->end();
+    bump(counters_.scans_ended);
+    bump(counters_.projections_missing, summary.projections_missing);
+  }
+  refresh_status();  // the status says "lost" before anyone hears of it
+  publish_processing_status();
+  if (ends_scan) {
+    reporter_.scan_event("scan_ended", session_->scan_id(),
+                         fmt::format("lost: {}; its later frames are refused until the next begin", *scan_lost_));
+  }
+  return outcome;
+}
+
+std::string EngineWorker::rebuild_engine() {
+  if (!options_.rebuild_engine) {
+    engine_lost_ = true;
+    return "this daemon has no way to rebuild its engine";
+  }
+  try {
+    std::unique_ptr<kernels::Engine> engine = options_.rebuild_engine();
+    engine_ = std::move(engine);
+    engine_lost_ = false;
+    std::lock_guard lock(status_mutex_);
+    engine_name_ = engine_->name();
+    return "";
+  } catch (const std::exception& e) {
+    engine_lost_ = true;
+    return e.what();
   }
 }
 
@@ -257,7 +356,7 @@ void EngineWorker::finish_reconstruction() {
 void EngineWorker::on_end(const protocol::ScanEnd& end) {
   if (!session_ || session_->ended()) {
     reporter_.reject(
-        Error{ErrorCode::no_active_scan, fmt::format("end for scan {} arrived while no scan is active", end.scan_id)},
+        Error{ErrorCode::no_active_scan, fmt::format("end for scan {} {}", end.scan_id, no_active_scan_reason(end.scan_id))},
         end.scan_id);
     return;
   }
@@ -271,12 +370,33 @@ void EngineWorker::on_end(const protocol::ScanEnd& end) {
 }
 
 protocol::Reply EngineWorker::run_command(std::string name, std::function<protocol::Reply()> body) {
-  EngineCommand command(std::move(body));
+  auto ticket = std::make_shared<CommandTicket>();
+  EngineCommand command([this, name, body = std::move(body), ticket]() -> protocol::Reply {
+    if (!ticket->start()) return error_reply(name, ErrorCode::internal_error, "cancelled");  // its caller has gone
+    try {
+      return body();
+    } catch (const kernels::EngineLostError& e) {
+      const std::string outcome = recover_lost_engine(e.what(), name);
+      return error_reply(name, ErrorCode::internal_error, fmt::format("engine: {}; {}", e.what(), outcome));
+    } catch (const kernels::EngineError& e) {
+      bump(counters_.engine_errors);
+      return error_reply(name, ErrorCode::internal_error, fmt::format("engine: {}", e.what()));
+    }
+  });
   auto reply = command.get_future();
   inbox_.push_command(std::move(command));
   if (reply.wait_for(options_.command_timeout) != std::future_status::ready) {
+    if (ticket->cancel()) {
+      bump(counters_.commands_cancelled);
+      return error_reply(std::move(name), ErrorCode::internal_error,
+                         fmt::format("cancelled: the engine did not take it up within {} ms (it is busy with earlier "
+                                     "work); it has not run and will not run",
+                                     options_.command_timeout.count()));
+    }
+    bump(counters_.commands_overran);
     return error_reply(std::move(name), ErrorCode::internal_error,
-                       fmt::format("the engine did not answer within {} ms (it is busy or shutting down)",
+                       fmt::format("still running after {} ms: the engine is slow or stalled; the command will take "
+                                   "effect when it finishes (get_status shows when)",
                                    options_.command_timeout.count()));
   }
   try {
@@ -507,7 +627,10 @@ void EngineWorker::run_ring_pass() {
   try {
     refilter_store(processing_, "rings_pass");
     bump(counters_.ring_passes);
+  } catch (const kernels::EngineLostError& e) {
+    recover_lost_engine(e.what(), "the ring pass");
   } catch (const kernels::EngineError& e) {
+    bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, fmt::format("ring pass: {}", e.what())}, session_->scan_id());
   }
 }
@@ -518,7 +641,33 @@ void EngineWorker::maybe_snapshot_slices() {
 
 void EngineWorker::snapshot_slices() {
   if (!engine_has_scan_) return;
-  snapshotter_.snapshot(*engine_, session_->scan_id(), current_center());
+  const std::uint64_t scan_id = session_->scan_id();
+  try {
+    report_non_finite(snapshotter_.snapshot(*engine_, scan_id, current_center()));
+  } catch (const kernels::EngineLostError& e) {
+    recover_lost_engine(e.what(), "reading the slices back");
+  } catch (const kernels::EngineError& e) {
+    // The slices stay dirty: the next due snapshot tries again (at most once per publish interval).
+    bump(counters_.engine_errors);
+    reporter_.reject(Error{ErrorCode::internal_error, fmt::format("reading the slices back failed: {}", e.what())},
+                     scan_id);
+  }
+}
+
+void EngineWorker::report_non_finite(const SliceSnapshotter::NonFiniteCounts& counts) {
+  for (const protocol::SliceKind kind : {protocol::SliceKind::xy, protocol::SliceKind::xz, protocol::SliceKind::yz}) {
+    const auto index = static_cast<std::size_t>(kind);
+    if (counts[index] == 0) continue;
+    bump(counters_.slices_non_finite);
+    if (non_finite_reported_[index]) continue;
+    non_finite_reported_[index] = true;
+    reporter_.reject(Error{ErrorCode::internal_error,
+                           fmt::format("the {} slice of scan {} has {} non-finite values (NaN or infinity): the "
+                                       "engine produced them; they are published as they are (reported once per slice "
+                                       "and scan, counted in slices_non_finite)",
+                                       protocol::to_string(kind), session_->scan_id(), counts[index])},
+                     session_->scan_id());
+  }
 }
 
 void EngineWorker::refresh_status() {
@@ -527,6 +676,7 @@ void EngineWorker::refresh_status() {
   if (engine_has_scan_) engine = EngineState{current_center(), engine_->params().slices};
   protocol::ScanStatus status = build_scan_status({*session_, engine, plan_, center_estimate_, scan_refilter_},
                                                   std::chrono::steady_clock::now());
+  if (scan_lost_) status.state = "lost";
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
 }
@@ -546,6 +696,11 @@ DetectorOffsetPx EngineWorker::current_center() const {
 std::optional<protocol::ScanStatus> EngineWorker::scan_status() const {
   std::lock_guard lock(status_mutex_);
   return status_;
+}
+
+std::string EngineWorker::engine_name() const {
+  std::lock_guard lock(status_mutex_);
+  return engine_name_;
 }
 
 protocol::ProcessingSetting EngineWorker::processing() const {

@@ -1,6 +1,7 @@
 #include "tomolive/daemon/slice_snapshotter.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tomolive::daemon {
 namespace {
@@ -42,8 +43,10 @@ bool SliceSnapshotter::due() const {
   return dirty_ && (!last_snapshot_ || clock_() - *last_snapshot_ >= publish_interval_);
 }
 
-void SliceSnapshotter::snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset) {
+SliceSnapshotter::NonFiniteCounts SliceSnapshotter::snapshot(const kernels::Engine& engine, std::uint64_t scan_id,
+                                                            DetectorOffsetPx center_offset) {
   const kernels::ReconParams& params = engine.params();
+  NonFiniteCounts non_finite{};
   for (const SliceKind kind : {SliceKind::xy, SliceKind::xz, SliceKind::yz}) {
     const auto [rows, cols] = engine.slice_shape(orthoslice(kind));
     const std::shared_ptr<SliceSnapshot> snapshot = versions_.acquire(kind);
@@ -60,11 +63,14 @@ void SliceSnapshotter::snapshot(const kernels::Engine& engine, std::uint64_t sca
     header.received_ns = newest_received_ns_;
     snapshot->values.resize(static_cast<std::size_t>(rows) * cols);
     engine.copy_slice(orthoslice(kind), snapshot->values);
+    non_finite[static_cast<std::size_t>(kind)] = static_cast<std::uint64_t>(
+        std::count_if(snapshot->values.begin(), snapshot->values.end(), [](float v) { return !std::isfinite(v); }));
     board_.put(snapshot);
   }
   dirty_ = false;
   last_snapshot_ = clock_();
   if (on_slices_changed_) on_slices_changed_();
+  return non_finite;
 }
 
 }  // namespace tomolive::daemon

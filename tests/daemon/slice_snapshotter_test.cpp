@@ -118,5 +118,10 @@ TEST_F(SliceSnapshotterTest, TheNewestReceivedTimeNeverGoesBackAndRestartsWithAS
   EXPECT_EQ(board.latest(SliceKind::xy)->header.sequence, 4u) << "sequence numbers keep rising across scans";
 }
 
+TEST_F(SliceSnapshotterTest, ASnapshotCountsNonFiniteValuesPerSlice) {
+  // A sound engine's slices are finite (NaN from a faulty engine: DaemonFault.NonFiniteSlices...).
+  EXPECT_EQ(snapshotter.snapshot(*engine, 1, DetectorOffsetPx(0.0)), SliceSnapshotter::NonFiniteCounts{});
+}
+
 }  // namespace
 }  // namespace tomolive::daemon

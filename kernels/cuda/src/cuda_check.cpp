@@ -17,11 +17,36 @@ const char* base_name(const char* path) {
 
 std::string where(const char* file, int line) { return std::string(base_name(file)) + ":" + std::to_string(line); }
 
+// Errors that corrupt the CUDA context: every later call in this process fails too, so the engine is lost
+// (EngineLostError) rather than merely refusing one call.
+bool is_sticky(cudaError_t error) {
+  switch (error) {
+    case cudaErrorIllegalAddress:
+    case cudaErrorLaunchFailure:
+    case cudaErrorLaunchTimeout:
+    case cudaErrorHardwareStackError:
+    case cudaErrorIllegalInstruction:
+    case cudaErrorMisalignedAddress:
+    case cudaErrorInvalidAddressSpace:
+    case cudaErrorInvalidPc:
+    case cudaErrorAssert:
+    case cudaErrorECCUncorrectable:
+      return true;
+    default:
+      return false;
+  }
+}
+
+[[noreturn]] void throw_for(cudaError_t error, const std::string& message) {
+  if (is_sticky(error)) throw EngineLostError(message + "; the CUDA context is unusable");
+  throw EngineError(message);
+}
+
 }  // namespace
 
 void throw_cuda_error(cudaError_t error, const char* call, const char* file, int line) {
-  throw EngineError("CUDA error at " + where(file, line) + ": " + call + " failed: " + cudaGetErrorString(error) +
-                    " (" + cudaGetErrorName(error) + ")");
+  throw_for(error, "CUDA error at " + where(file, line) + ": " + call + " failed: " + cudaGetErrorString(error) +
+                       " (" + cudaGetErrorName(error) + ")");
 }
 
 void throw_cufft_error(cufftResult result, const char* call, const char* file, int line) {
@@ -31,8 +56,8 @@ void throw_cufft_error(cufftResult result, const char* call, const char* file, i
 void check_launch(const char* kernel, const char* file, int line) {
   const cudaError_t error = cudaGetLastError();
   if (error != cudaSuccess) {
-    throw EngineError("CUDA error at " + where(file, line) + ": launch of " + kernel + " failed: " +
-                      cudaGetErrorString(error) + " (" + cudaGetErrorName(error) + ")");
+    throw_for(error, "CUDA error at " + where(file, line) + ": launch of " + kernel + " failed: " +
+                         cudaGetErrorString(error) + " (" + cudaGetErrorName(error) + ")");
   }
 }
 

@@ -1,5 +1,6 @@
 // Error checks for CUDA runtime and cuFFT calls: a failure throws EngineError naming the call, file:line and CUDA's
-// error string. Private to tomolive_cuda_engine.
+// error string; a sticky error (one that leaves the CUDA context unusable, e.g. cudaErrorIllegalAddress) throws
+// EngineLostError. Private to tomolive_cuda_engine.
 #pragma once
 
 #include <cuda_runtime.h>

@@ -1,6 +1,7 @@
 // DaemonConfig: everything tomolived can be told on its command line, with the defaults a beamline expects.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ struct DaemonConfig {
   int http_threads = 2;
   int http_max_connections = 256;  // HTTP and WebSocket connections open at once; beyond, 503
   EngineOptions engine;
+  // Makes the engine (at start and after the engine is lost); empty: select_engine(engine). Not on the command line:
+  // the seam through which tests run the daemon on any kernels::Engine.
+  EngineFactory engine_factory;
+  // How long a control command waits for the engine before its caller is answered (cancelled if it has not started,
+  // "still running" if it has; PROTOCOL.md 10.2). Not on the command line.
+  std::chrono::milliseconds command_timeout{10000};
   // Copy each received frame into a buffer of the engine's preferred memory on the ingest thread (page-locked for
   // CUDA, so the engine thread only starts the transfer). automatic: when the engine has a preference.
   enum class IngestCopy { automatic, on, off } ingest_copy = IngestCopy::automatic;

@@ -36,6 +36,13 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> events_dropped{0};         // event queue overflow (oldest dropped)
   std::atomic<std::uint64_t> control_requests{0};
   std::atomic<std::uint64_t> control_errors{0};
+  // Engine failures (EngineWorker): calls that threw EngineError, engines lost (EngineLostError) and rebuilt,
+  // commands cancelled or still running when their time budget passed, slice versions with non-finite values.
+  std::atomic<std::uint64_t> engine_errors{0};
+  std::atomic<std::uint64_t> engines_lost{0};
+  std::atomic<std::uint64_t> commands_cancelled{0};
+  std::atomic<std::uint64_t> commands_overran{0};
+  std::atomic<std::uint64_t> slices_non_finite{0};
   // ZeroMQ CURVE authentication (SocketSecurity, ZapHandler): connections allowed and refused.
   std::atomic<std::uint64_t> zmq_auth_accepted{0};
   std::atomic<std::uint64_t> zmq_auth_denied{0};

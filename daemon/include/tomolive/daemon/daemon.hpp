@@ -39,8 +39,9 @@ namespace tomolive::daemon {
 
 class Daemon {
  public:
-  // Throws zmq::error_t when an endpoint cannot be bound/connected and std::runtime_error when the requested
-  // engine cannot be created.
+  // The engine comes from config.engine_factory (select_engine(config.engine) when empty), which is called again
+  // whenever the engine is lost. Throws zmq::error_t when an endpoint cannot be bound/connected and
+  // std::runtime_error when the requested engine cannot be created.
   explicit Daemon(const DaemonConfig& config);
   ~Daemon();
   Daemon(const Daemon&) = delete;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,5 +32,10 @@ std::unique_ptr<HostBuffer> allocate_plain_buffer(std::size_t bytes);
 
 // Throws std::runtime_error when "cuda" is asked for and no usable device exists or CUDA was not built in.
 EngineSelection select_engine(const EngineOptions& options);
+
+// Makes an engine: the daemon calls it once at start and again whenever the engine is lost
+// (kernels::EngineLostError). select_engine by default; tests give any kernels::Engine (e.g. a fault-injecting one).
+// May throw (std::runtime_error, kernels::EngineError) when no engine can be made.
+using EngineFactory = std::function<EngineSelection()>;
 
 }  // namespace tomolive::daemon

@@ -21,10 +21,25 @@
 // center offset that crosses the worker's boundary (commands, replies, status, slice headers) is a DetectorOffsetPx;
 // the engine's own (EngineOffsetPx) are converted through the scan's HalfAcquisitionLayout here and in CenterTools.
 //
-// Thread-safety: the control commands, scan_status and processing may be called from any thread; the engine itself
-// is only touched by the worker thread (and by the constructor / destructor).
+// Engine failures (PROTOCOL.md 11): an EngineError is reported (an internal_error event or reply naming the call,
+// counted in engine_errors) and the daemon keeps serving. An EngineLostError means the engine is unusable: it is
+// rebuilt through Options::rebuild_engine (logged as an error, an internal_error event, counted in engines_lost),
+// and the scan it held is lost from that point: its state becomes "lost", a scan_ended event says so, and its later
+// frames and end are refused (no_active_scan, naming the loss) until the next begin.
+//
+// Command time budget (Options::command_timeout): a command the engine has not started when the budget passes is
+// cancelled (it never runs; counted in commands_cancelled); one it has started is answered "still running" and takes
+// effect when it finishes (counted in commands_overran). Both replies are internal_error; neither says "failed".
+//
+// Slices with non-finite values (NaN, infinity) are published as they are; the first such version of each slice of
+// a scan is reported by an internal_error event naming the slice, and every such version counts in
+// slices_non_finite.
+//
+// Thread-safety: the control commands, scan_status, processing and engine_name may be called from any thread; the
+// engine itself is only touched by the worker thread (and by the constructor / destructor).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -61,6 +76,9 @@ class EngineWorker {
     kernels::ProcessingParams processing;
     // Memory of the half-acquisition widening buffer (the engine's preferred frame memory); empty: plain memory.
     FrameBufferPool::Allocator frame_allocator;
+    // Builds a new engine after the engine was lost (EngineLostError); may throw. Empty: a lost engine is not
+    // replaced, and every later begin is refused.
+    std::function<std::unique_ptr<kernels::Engine>()> rebuild_engine;
   };
 
   // A sweep_center reply and, when it succeeded, the candidate images (count x region rows x cols floats).
@@ -82,7 +100,8 @@ class EngineWorker {
   void join();
 
   // Control commands: run on the engine thread, between frames. Return the reply (an error reply on bad
-  // arguments, when no scan has begun, or when the engine does not answer within command_timeout).
+  // arguments, when no scan has begun, when the engine fails, or when the engine does not answer within
+  // command_timeout: see "Command time budget" above).
   protocol::Reply set_center(const protocol::SetCenter& request);
   protocol::Reply set_slices(const protocol::SetSlices& request);
   protocol::Reply estimate_center(const protocol::EstimateCenter& request);
@@ -95,7 +114,8 @@ class EngineWorker {
   std::optional<protocol::ScanStatus> scan_status() const;
   // The processing setting in use (and used by the next scan).
   protocol::ProcessingSetting processing() const;
-  const std::string& engine_name() const { return engine_name_; }
+  // "cpu" or "cuda": the engine in use (a rebuilt one after the engine was lost).
+  std::string engine_name() const;
 
  private:
   void run();
@@ -122,6 +142,17 @@ class EngineWorker {
   // Snapshots the slices now / when the snapshotter says it is due (nothing while the engine holds no scan).
   void snapshot_slices();
   void maybe_snapshot_slices();
+  // Reports the slices of the newest snapshot that hold non-finite values (see the class comment).
+  void report_non_finite(const SliceSnapshotter::NonFiniteCounts& counts);
+  // The engine threw EngineLostError (`what`) during `during` (e.g. "projection 30", "set_center"): the scan it held
+  // is lost and a new engine is built (see the class comment); an internal_error event (with `frame_id`, when a
+  // frame failed) says so, then the scan_ended event. Returns what happened, for the reply of the call that failed.
+  std::string recover_lost_engine(const std::string& what, const std::string& during,
+                                  std::optional<std::uint64_t> frame_id = std::nullopt);
+  // Replaces engine_ through Options::rebuild_engine; "" on success, else why it failed.
+  std::string rebuild_engine();
+  // Why a frame or end of `scan_id` finds no active scan (the scan was lost, or ended or was refused).
+  std::string no_active_scan_reason(std::uint64_t scan_id) const;
   void refresh_status();
   // Records processing_, with the half-acquisition block of the scan the engine holds (none without a scan), as
   // the processing get_status reports.
@@ -130,7 +161,6 @@ class EngineWorker {
   DetectorOffsetPx current_center() const;
 
   std::unique_ptr<kernels::Engine> engine_;
-  const std::string engine_name_;
   EngineInbox& inbox_;
   EventReporter& reporter_;
   DaemonCounters& counters_;
@@ -145,12 +175,16 @@ class EngineWorker {
   kernels::ProcessingParams processing_;  // the daemon's setting (half acquisition belongs to the scan geometry)
   std::optional<protocol::ScanRefilter> scan_refilter_;  // the newest re-filter of this scan
   bool engine_has_scan_ = false;          // the engine holds the session's data (begin_scan succeeded)
+  bool engine_lost_ = false;              // engine_ threw EngineLostError and could not be rebuilt yet
+  std::optional<std::string> scan_lost_;  // why the session's scan was lost (an engine failure), until the next begin
+  std::array<bool, 3> non_finite_reported_{};  // per SliceKind, this scan's
   SliceSnapshotter snapshotter_;
   FrameWidener widener_;  // widens the frames of a half-acquisition scan
 
   mutable std::mutex status_mutex_;
   std::optional<protocol::ScanStatus> status_;
   protocol::ProcessingSetting processing_status_;
+  std::string engine_name_;
 
   std::thread thread_;  // joined in join() / the destructor
 };

@@ -7,6 +7,7 @@
 // engine thread only.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -37,10 +38,14 @@ class SliceSnapshotter {
   // Dirty, and at least the publish interval has passed since the previous snapshot (or there was none).
   bool due() const;
 
+  // Non-finite values (NaN, infinity) in each slice of a snapshot, indexed by SliceKind.
+  using NonFiniteCounts = std::array<std::uint64_t, 3>;
+
   // Puts the engine's three slices (scan `scan_id`, axis at `center_offset`) on the board now, clears dirtiness,
-  // restarts the interval and calls on_slices_changed. The engine must hold the scan. Throws what the engine throws
-  // (nothing is put on the board for a kind whose copy failed).
-  void snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset);
+  // restarts the interval and calls on_slices_changed. The engine must hold the scan. Returns how many values of
+  // each slice are not finite (they are put on the board as they are). Throws what the engine throws (nothing is
+  // put on the board for a kind whose copy failed).
+  NonFiniteCounts snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset);
 
   std::uint64_t last_sequence() const { return sequence_; }
 

@@ -6,7 +6,10 @@
 // from the store; the detector is never asked again.
 //
 // Thread safety: an engine is used by one thread at a time (the daemon's engine thread owns it).
-// Errors: methods throw EngineError with a message naming the wrong value and what was expected.
+// Errors: methods throw EngineError with a message naming the wrong value and what was expected. An EngineError
+// leaves the engine usable (the failed call changed nothing, or only what it names). EngineLostError says the
+// opposite: the engine can no longer be trusted (e.g. a sticky CUDA error, after which every call on the device
+// fails) and must be destroyed and built anew; the scan it held is lost.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +29,12 @@ namespace tomolive::kernels {
 class EngineError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The engine is unusable from now on (see above); any method may throw it.
+class EngineLostError : public EngineError {
+ public:
+  using EngineError::EngineError;
 };
 
 enum class Orthoslice : std::uint8_t { xy, xz, yz };
