@@ -84,8 +84,9 @@ class ControlClient {
   protocol::Status status();
   std::uint64_t counter(const std::string& name);
   std::uint64_t rejected(protocol::ErrorCode code);
-  // Sends set_processing with the window already in use: it changes nothing, counts in no test's assertion and
-  // makes the daemon publish a processing_changed event. Returns whether the daemon accepted it.
+  // Sends set_processing with the window already in use: it changes no setting, moves only counters that no test
+  // pins (control_requests, events_published; a rejected data message would move `rejected`, which tests expect to
+  // be 0) and makes the daemon publish a processing_changed event. Returns whether the daemon accepted it.
   bool republish_processing();
 
  private:
