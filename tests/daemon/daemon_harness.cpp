@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -90,11 +90,37 @@ void DataSender::stream(const sim::ScanSimulator& scan) {
 
 Subscriber::Subscriber(zmq::context_t& context, const std::string& slices_endpoint,
                        const std::string& events_endpoint)
-    : socket_(context, zmq::socket_type::sub) {
+    : socket_(context, zmq::socket_type::sub), monitor_(context, zmq::socket_type::pair) {
   socket_.set(zmq::sockopt::subscribe, "");
   socket_.set(zmq::sockopt::rcvhwm, 100000);
+  // The monitor must exist before the connections, or their events are lost.
+  const std::string monitor_endpoint =
+      "inproc://subscriber-monitor-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+  if (zmq_socket_monitor(socket_.handle(), monitor_endpoint.c_str(), ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0) {
+    throw zmq::error_t();
+  }
+  monitor_.connect(monitor_endpoint);
   socket_.connect(slices_endpoint);
   socket_.connect(events_endpoint);
+}
+
+bool Subscriber::wait_handshakes(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int handshakes = 0;
+  while (handshakes < 2) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    monitor_.set(zmq::sockopt::rcvtimeo, static_cast<int>(left.count()));
+    zmq::message_t event;  // 2 bytes event id, 4 bytes value; then a part with the endpoint
+    zmq::message_t endpoint;
+    if (!monitor_.recv(event, zmq::recv_flags::none)) return false;
+    (void)monitor_.recv(endpoint, zmq::recv_flags::none);
+    std::uint16_t id = 0;
+    std::memcpy(&id, event.data(), sizeof id);
+    if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) ++handshakes;
+  }
+  zmq_socket_monitor(socket_.handle(), nullptr, 0);  // no further events: nothing reads them
+  return true;
 }
 
 bool Subscriber::receive_one(std::chrono::milliseconds timeout) {
@@ -158,8 +184,8 @@ std::optional<ReceivedSlice> Subscriber::wait_slice(protocol::SliceKind kind,
 
 // --- ControlClient ---
 
-ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoint)
-    : socket_(context, zmq::socket_type::req) {
+ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoint, std::string token)
+    : socket_(context, zmq::socket_type::req), token_(std::move(token)) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::rcvtimeo, 20000);
   socket_.connect(endpoint);
@@ -210,15 +236,32 @@ std::uint64_t ControlClient::rejected(protocol::ErrorCode code) {
   return 0;
 }
 
+bool ControlClient::republish_processing() {
+  protocol::SetProcessing unchanged;
+  unchanged.window = status().processing.window;
+  return request_bytes(protocol::encode(protocol::ControlRequest{unchanged}, token_)).ok();
+}
+
 // --- DaemonFixture ---
 
 DaemonFixture::DaemonFixture(daemon::DaemonConfig config) : context_(1) {
   daemon_ = std::make_unique<daemon::Daemon>(config);
   subscriber_ = std::make_unique<Subscriber>(context_, daemon_->slices_endpoint(), daemon_->events_endpoint());
   sender_ = std::make_unique<DataSender>(context_, daemon_->data_endpoints().front());
-  control_ = std::make_unique<ControlClient>(context_, daemon_->control_endpoint());
-  // A SUB socket misses what is published before its subscription reaches the PUB ("slow joiner").
-  std::this_thread::sleep_for(200ms);
+  control_ = std::make_unique<ControlClient>(context_, daemon_->control_endpoint(), config.http_token);
+  // The handshakes put the subscription on the wire; the probe event proves the events PUB has taken it. Slices are
+  // republished with rising sequence numbers and tests wait for the newest, so the handshake suffices for them.
+  if (!subscriber_->wait_handshakes()) {
+    ADD_FAILURE() << "the subscriber's handshakes with the daemon did not complete within 10 s";
+    return;
+  }
+  if (!control_->republish_processing()) {
+    ADD_FAILURE() << "the daemon refused the subscriber probe (set_processing with the window in use)";
+    return;
+  }
+  if (!subscriber_->wait_event([](const protocol::Event& e) { return e.kind == "processing_changed"; }, 20s)) {
+    ADD_FAILURE() << "the subscriber received no event within 20 s";
+  }
 }
 
 DaemonFixture::~DaemonFixture() {

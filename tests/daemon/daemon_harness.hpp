@@ -49,6 +49,9 @@ struct ReceivedSlice {
 class Subscriber {
  public:
   Subscriber(zmq::context_t& context, const std::string& slices_endpoint, const std::string& events_endpoint);
+  // Whether the ZeroMQ handshake (after which the SUB sends its subscription) completed with both endpoints within
+  // `timeout`; learnt from a socket monitor, so it does not depend on how long the connections take.
+  bool wait_handshakes(std::chrono::milliseconds timeout = 10s);
   // The first event (not yet returned) that satisfies `match`, waiting up to `timeout`.
   std::optional<protocol::Event> wait_event(const std::function<bool(const protocol::Event&)>& match,
                                             std::chrono::milliseconds timeout = 5s);
@@ -63,6 +66,7 @@ class Subscriber {
   bool receive_one(std::chrono::milliseconds timeout);
 
   zmq::socket_t socket_;
+  zmq::socket_t monitor_;  // PAIR receiving socket_'s handshake events until wait_handshakes() has seen both
   std::vector<protocol::Event> events_;
   std::map<protocol::SliceKind, ReceivedSlice> newest_;
 };
@@ -70,7 +74,8 @@ class Subscriber {
 // A control client (REQ).
 class ControlClient {
  public:
-  ControlClient(zmq::context_t& context, const std::string& endpoint);
+  // token: sent with requests that change something (the daemon's --http-token; "" for none).
+  ControlClient(zmq::context_t& context, const std::string& endpoint, std::string token = "");
   // Sends raw request bytes; returns the decoded reply (fails the test on timeout or an undecodable reply).
   protocol::Reply request_bytes(const protocol::Bytes& request, std::vector<float>* slice_values = nullptr);
   protocol::Reply request(const protocol::ControlRequest& request, std::vector<float>* slice_values = nullptr) {
@@ -79,12 +84,19 @@ class ControlClient {
   protocol::Status status();
   std::uint64_t counter(const std::string& name);
   std::uint64_t rejected(protocol::ErrorCode code);
+  // Sends set_processing with the window already in use: it changes no setting, moves only counters that no test
+  // pins (control_requests, events_published; a rejected data message would move `rejected`, which tests expect to
+  // be 0) and makes the daemon publish a processing_changed event. Returns whether the daemon accepted it.
+  bool republish_processing();
 
  private:
   zmq::socket_t socket_;
+  std::string token_;
 };
 
-// A daemon with its three peers connected.
+// A daemon with its three peers connected. The constructor returns once the subscriber is proven to receive what
+// the daemon publishes (ZeroMQ's "slow joiner": a SUB misses what is published before its subscription arrives):
+// both SUB handshakes completed, then a probe event (republish_processing) arrived. The probe's event is consumed.
 class DaemonFixture {
  public:
   explicit DaemonFixture(daemon::DaemonConfig config = test_config());
