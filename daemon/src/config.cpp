@@ -127,6 +127,28 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
                  "when the queue is full: block (backpressure to the sender, nothing lost) or drop_oldest (counted)")
       ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
       ->default_str("block");
+  app.add_option("--record", config.record_dir,
+                 "record every scan's raw stream to an NXtomo HDF5 file in this directory (PROTOCOL.md 15): "
+                 "scan_<id>_<name>.nxs, named .partial until the scan ended cleanly; off when empty")
+      ->capture_default_str();
+  const std::map<std::string, RecordPolicy> record_policies{{"block", RecordPolicy::block},
+                                                            {"stop", RecordPolicy::stop}};
+  app.add_option("--record-policy", config.record_policy,
+                 "when the disk is slower than the stream and the recording queue is full: stop (stop recording "
+                 "the scan, keep reconstructing; counted) or block (ingest waits for the disk, nothing lost)")
+      ->transform(CLI::CheckedTransformer(record_policies, CLI::ignore_case))
+      ->default_str("stop");
+  app.add_option("--record-queue-frames", config.record_queue_frames, "frames waiting for the recording's writer, at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--record-queue-mb", config.record_queue_mb,
+                 "pixel megabytes (MiB) waiting for the recording's writer, at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--record-flush-s", config.record_flush_s,
+                 "seconds between flushes (HDF5 flush + fsync) of a recording: a crash loses at most this much")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
   std::string auto_center = "off";
   app.add_option("--auto-center", auto_center,
                  "estimate the center of rotation by this method once half of a scan's projections have arrived, and "

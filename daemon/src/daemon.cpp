@@ -62,7 +62,16 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
                                               " dropped: the engine queue was full (policy drop_oldest)"},
                           frame.scan_id, frame.frame_id);
       });
+  Recorder::Options recording;
+  recording.directory = config.record_dir;
+  recording.policy = config.record_policy;
+  recording.queue_frames = config.record_queue_frames;
+  recording.queue_bytes = static_cast<std::uint64_t>(config.record_queue_mb) << 20;
+  recording.flush_interval = std::chrono::milliseconds(std::llround(config.record_flush_s * 1000.0));
+  recording.make_writer = config.recording_writer_factory;
+  recorder_ = std::make_unique<Recorder>(std::move(recording), *reporter_, counters_);
   EngineWorker::Options worker_options;
+  worker_options.raw_stream = recorder_.get();
   worker_options.auto_center = config.auto_center;
   worker_options.processing = config.processing;
   worker_options.frame_allocator = selection.frame_allocator;
@@ -89,7 +98,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
       context_, ZmqControlServer::Options{config.control_endpoint, security_, config.http_token}, *handlers_);
   for (const std::string& endpoint : config.data_endpoints) {
     ingest_.push_back(std::make_unique<ZmqIngest>(
-        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm, security_}, *inbox_, *reporter_,
+        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm, security_,
+                                  !config.record_dir.empty()}, *inbox_, *reporter_,
         counters_, frame_buffers_.get()));
   }
 }
@@ -108,6 +118,7 @@ void Daemon::stop() {
   for (auto& ingest : ingest_) ingest->stop();  // no new data
   inbox_->close();     // the engine reconstructs what is queued, then exits
   worker_->join();
+  recorder_->shut_down();  // the queued frames are written; an unfinished scan stays ".partial"
   publisher_->stop();  // after sending the final slices and events
   // The components stay alive (status() still answers); the destructor closes the sockets, in reverse order of
   // construction, before the ZeroMQ context (constructed first) terminates.
@@ -140,6 +151,7 @@ protocol::Status Daemon::status() const {
   status.processing = worker_->processing();
   status.scan = worker_->scan_status();
   status.security = security_status_;
+  status.recording = recorder_->status();
   return status;
 }
 

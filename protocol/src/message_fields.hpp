@@ -251,9 +251,15 @@ void visit_fields(Visitor& v, FieldsOf<SecurityStatus> auto& security) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<RecordingStatus> auto& recording) {
+  TOMOLIVE_FIELDS(v, recording, enabled, directory, policy, state, scan_id, file, frames_written, frames_durable, bytes_written,
+                  frames_dropped, queue_frames, queue_capacity, error);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
-  TOMOLIVE_MAPS(v, status, processing, scan, security);
+  TOMOLIVE_MAPS(v, status, processing, scan, security, recording);
 }
 
 template <typename Visitor>

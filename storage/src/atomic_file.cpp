@@ -31,7 +31,9 @@ std::filesystem::path directory_of(const std::filesystem::path& path) {
 }  // namespace
 
 std::filesystem::path atomic_temporary_path(const std::filesystem::path& path) {
-  return directory_of(path) / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  std::string name = ".";
+  name.append(path.filename().string()).append(".tmp-").append(std::to_string(::getpid()));
+  return directory_of(path) / name;
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {

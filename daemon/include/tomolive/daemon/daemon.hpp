@@ -1,6 +1,7 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
 //   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession)
+//       -> Recorder (raw frames -> NXtomo file, its own writer thread)
 //       -> SliceBoard -> OutputFanout -> ZmqPublisher (PUB: slices, events)
 //                                     -> HttpServer (viewer files, WebSocket to browsers)
 //   ZmqControlServer (REP), HttpServer (WebSocket) -> ControlHandlers -> EngineWorker
@@ -28,6 +29,7 @@
 #include "tomolive/daemon/http_server.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
+#include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
 #include "tomolive/daemon/zap_handler.hpp"
@@ -82,6 +84,7 @@ class Daemon {
   std::unique_ptr<EventReporter> reporter_;
   std::unique_ptr<FrameBufferPool> frame_buffers_;  // null unless ingest copies; outlives the queued items
   std::unique_ptr<EngineInbox> inbox_;
+  std::unique_ptr<Recorder> recorder_;  // fed by the worker: outlives it
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<ControlHandlers> handlers_;
   std::unique_ptr<HttpServer> http_;  // null when --http off

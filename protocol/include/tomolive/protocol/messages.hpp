@@ -70,6 +70,8 @@ enum class ErrorCode : std::uint8_t {
   permission_denied,     // a control command from a read-only viewer (WebSocket without the token)
   duplicate_scan,        // a further begin of the active scan after all its `streams` begins (a restarted sender)
   invalid_field,         // a str field that is not valid UTF-8; the message names the field and the byte offset
+  disk_error,            // a file could not be created or written (disk full, directory read-only or missing, file
+                         // exists); the message names the path and the problem (PROTOCOL.md 15)
   internal_error,        // a bug or an engine failure; the message says what
 };
 std::string_view to_string(ErrorCode code);
@@ -396,6 +398,25 @@ struct SecurityStatus {
   bool operator==(const SecurityStatus&) const = default;
 };
 
+// The raw-stream recorder (PROTOCOL.md 15): its setting and the newest recording.
+struct RecordingStatus {
+  bool enabled = false;   // scans are recorded (--record DIR)
+  std::string directory;  // where ("" when not enabled)
+  std::string policy;     // what happens when the disk is slower than the stream: "block" or "stop"
+  std::string state;      // "idle" (none yet), "recording", "complete", "stopped" (see error), "failed" (see error)
+  std::optional<std::uint64_t> scan_id;  // of the newest recording
+  std::string file;       // its file: the final name once complete, else the ".partial" name being written
+  std::uint64_t frames_written = 0;  // frames handed to the file
+  std::uint64_t frames_durable = 0;  // of those, frames the last flush made durable (they survive a crash)
+  std::uint64_t bytes_written = 0;   // pixel bytes on disk
+  std::uint64_t frames_dropped = 0;  // frames of the scan that will not be in the file (stopped or failed)
+  std::uint32_t queue_frames = 0;    // frames waiting for the writer now
+  std::uint32_t queue_capacity = 0;  // --record-queue-frames
+  std::string error;                 // why the recording stopped or failed ("" otherwise)
+
+  bool operator==(const RecordingStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -405,6 +426,7 @@ struct Status {
   ProcessingSetting processing;     // in use now, and by the next scan
   std::optional<ScanStatus> scan;   // the newest scan, if any
   std::optional<SecurityStatus> security;  // absent from daemons older than the key
+  std::optional<RecordingStatus> recording;  // absent from daemons older than the key
 
   bool operator==(const Status&) const = default;
 };
