@@ -31,8 +31,11 @@ std::filesystem::path directory_of(const std::filesystem::path& path) {
 }  // namespace
 
 std::filesystem::path atomic_temporary_path(const std::filesystem::path& path) {
+  // Appended piecewise: GCC 12 reports a false -Wrestrict for "literal" + std::string&& (GCC bug 105329).
   std::string name = ".";
-  name.append(path.filename().string()).append(".tmp-").append(std::to_string(::getpid()));
+  name += path.filename().string();
+  name += ".tmp-";
+  name += std::to_string(::getpid());
   return directory_of(path) / name;
 }
 

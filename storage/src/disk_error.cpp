@@ -17,7 +17,12 @@ std::string concat(std::initializer_list<std::string_view> parts) {
   return text;
 }
 
-std::string quoted(const std::filesystem::path& path) { return concat({"'", path.native(), "'"}); }
+std::string quoted(const std::filesystem::path& path) {
+  std::string text = "'";
+  text += path.string();
+  text += '\'';
+  return text;
+}
 
 std::filesystem::path directory_of(const std::filesystem::path& path) {
   return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
