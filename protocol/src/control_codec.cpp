@@ -20,7 +20,7 @@ using detail::MapWriter;
 
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
-    "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing";
+    "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, record, capture";
 
 // --- requests ---
 
@@ -40,6 +40,16 @@ std::optional<Error> check_finite(std::initializer_list<std::pair<std::string_vi
 std::optional<Error> check_request(const GetStatus&) { return std::nullopt; }
 std::optional<Error> check_request(const GetSlice&) { return std::nullopt; }
 std::optional<Error> check_request(const EstimateCenter&) { return std::nullopt; }
+std::optional<Error> check_request(const Record&) { return std::nullopt; }
+
+std::optional<Error> check_request(const Capture& request) {
+  if (std::optional<Error> error = check_finite({{"after_s", request.after_s}})) return error;
+  if (request.after_s < 0.0 || request.after_s > kMaxCaptureAfterS) {
+    return invalid_argument("after_s = " + detail::format_number(request.after_s) + " is out of range; expected 0.." +
+                            detail::format_number(kMaxCaptureAfterS) + " seconds");
+  }
+  return std::nullopt;
+}
 
 std::optional<Error> check_request(const SetCenter& request) {
   if (request.center_offset_px.has_value() == request.center_column_px.has_value()) {
@@ -106,6 +116,8 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   if (command == command_name(EstimateCenter{})) return detail::read_fields<CenterEstimateResult>(fields);
   if (command == command_name(SweepCenter{})) return detail::read_fields<SweepResult>(fields);
   if (command == command_name(SetProcessing{})) return detail::read_fields<ProcessingResult>(fields);
+  if (command == command_name(Record{})) return detail::read_fields<RecordingStatus>(fields);
+  if (command == command_name(Capture{})) return detail::read_fields<CaptureStatus>(fields);
   return std::monostate{};
 }
 
