@@ -53,6 +53,10 @@ protocol::CounterList DaemonCounters::totals() const {
       {"recording_bytes_written", get(recording_bytes_written)},
       {"recording_frames_dropped", get(recording_frames_dropped)},
       {"recording_queue_full_waits", get(recording_queue_full_waits)},
+      {"captures_started", get(captures_started)},
+      {"captures_completed", get(captures_completed)},
+      {"captures_failed", get(captures_failed)},
+      {"capture_frames_written", get(capture_frames_written)},
   };
 }
 

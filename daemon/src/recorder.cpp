@@ -1,8 +1,5 @@
 #include "tomolive/daemon/recorder.hpp"
 
-#include <fcntl.h>
-#include <stdio.h>
-
 #include <cerrno>
 #include <utility>
 
@@ -10,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tomolive/protocol/clock.hpp"
+#include "tomolive/storage/atomic_file.hpp"
 #include "tomolive/storage/disk_error.hpp"
 #include "tomolive/storage/nxtomo_writer.hpp"
 #include "tomolive/storage/storage_error.hpp"
@@ -21,13 +19,6 @@ using protocol::Error;
 using protocol::ErrorCode;
 
 std::string_view to_string(RecordPolicy policy) { return policy == RecordPolicy::block ? "block" : "stop"; }
-
-// Renames without replacing an existing file (a complete recording never overwrites another).
-void rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
-    throw storage::disk_error(errno, storage::DiskOperation::rename_file, to);
-  }
-}
 
 }  // namespace
 
@@ -77,7 +68,31 @@ protocol::RecordingStatus Recorder::status() const {
   std::lock_guard lock(mutex_);
   protocol::RecordingStatus status = status_;
   status.queue_frames = static_cast<std::uint32_t>(queued_frames_);
+  status.next_scan = status.enabled && next_scan_.value_or(options_.every_scan);
   return status;
+}
+
+protocol::Expected<protocol::RecordingStatus> Recorder::set_next_scan(bool enabled) {
+  if (options_.directory.empty()) {
+    return Error{ErrorCode::invalid_argument,
+                 "record needs a directory to write to: start tomolived with --record DIR (none was given)"};
+  }
+  std::optional<std::uint64_t> stopped;
+  {
+    std::lock_guard lock(mutex_);
+    next_scan_ = enabled;
+    if (!enabled && status_.state == "recording" && status_.scan_id && failed_scan_ != status_.scan_id) {
+      stopped = status_.scan_id;
+      failed_scan_ = declined_scan_ = stopped;
+      queue_.push_back(Close{*stopped, false, "stopped by the record command", protocol::unix_time_ns()});
+    }
+  }
+  changed_.notify_all();
+  if (stopped) {
+    reporter_.scan_event("recording_stopped", *stopped,
+                         fmt::format("stopped by the record command; {} keeps its .partial name", status().file));
+  }
+  return status();
 }
 
 // --- engine thread ---
@@ -97,6 +112,12 @@ void Recorder::push(Work work) {
 void Recorder::scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) {
   recording_scan_.reset();
   if (options_.directory.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    const bool wanted = next_scan_.value_or(options_.every_scan);
+    next_scan_.reset();  // a record command chooses for one scan
+    if (!wanted) return;
+  }
   const std::filesystem::path final_path = options_.directory / file_name(begin);
   const std::filesystem::path partial = partial_path(final_path);
   std::optional<std::string> problem = storage::directory_problem(options_.directory);
@@ -155,8 +176,10 @@ void Recorder::frame_accepted(const RawFrame& frame) {
     }
   }
   if (stopped()) {
-    ++status_.frames_dropped;
-    bump(counters_.recording_frames_dropped);
+    if (declined_scan_ != scan_id) {
+      ++status_.frames_dropped;
+      bump(counters_.recording_frames_dropped);
+    }
     return;
   }
   ++queued_frames_;
@@ -256,7 +279,7 @@ void Recorder::write(const Close& close) {
     if (close.complete) {
       writer_->finish(close.time_ns);
       writer_.reset();
-      rename_no_replace(open.partial, open.final_path);
+      storage::rename_without_replacing(open.partial, open.final_path);
       bump(counters_.recordings_completed);
       std::uint64_t frames = 0;
       {

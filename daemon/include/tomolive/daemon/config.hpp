@@ -57,6 +57,8 @@ struct DaemonConfig {
   QueuePolicy queue_policy = QueuePolicy::block;
   // Recording of the raw stream (Recorder, PROTOCOL.md 15). Empty record_dir: nothing is recorded.
   std::string record_dir;
+  // all: every scan; on_command: only a scan that a record command asked for.
+  enum class RecordScans { all, on_command } record_scans = RecordScans::all;
   RecordPolicy record_policy = RecordPolicy::stop;
   std::size_t record_queue_frames = 256;
   std::size_t record_queue_mb = 1024;
@@ -64,6 +66,11 @@ struct DaemonConfig {
   // Makes each recording's writer; empty: storage::NxtomoWriter. Not on the command line: the seam through which
   // tests inject disk faults.
   Recorder::WriterFactory recording_writer_factory;
+  // Triggered capture (CaptureRing, PROTOCOL.md 15.1): 0 s: no ring. capture_dir empty: record_dir, else the
+  // working directory.
+  double capture_ring_s = 0.0;
+  std::size_t capture_ring_mb = 1024;
+  std::string capture_dir;
   std::optional<protocol::CenterMethod> auto_center;  // apply a center estimate once per scan (PROTOCOL.md 10.4)
   kernels::ProcessingParams processing;  // until set_processing: Ram-Lak, every step off unless told (PROTOCOL.md 10.5)
   double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)

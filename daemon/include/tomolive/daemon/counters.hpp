@@ -72,6 +72,11 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> recording_bytes_written{0};
   std::atomic<std::uint64_t> recording_frames_dropped{0};
   std::atomic<std::uint64_t> recording_queue_full_waits{0};
+  // Triggered captures (PROTOCOL.md 15.1).
+  std::atomic<std::uint64_t> captures_started{0};
+  std::atomic<std::uint64_t> captures_completed{0};
+  std::atomic<std::uint64_t> captures_failed{0};
+  std::atomic<std::uint64_t> capture_frames_written{0};
   std::atomic<std::uint64_t> ws_clients{0};            // gauge: browsers connected now (not in totals())
   std::array<std::atomic<std::uint64_t>, protocol::kErrorCodeCount> rejected_by_reason{};
 

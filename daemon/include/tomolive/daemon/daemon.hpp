@@ -19,6 +19,7 @@
 
 #include <zmq.hpp>
 
+#include "tomolive/daemon/capture_ring.hpp"
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/control_handlers.hpp"
 #include "tomolive/daemon/counters.hpp"
@@ -29,6 +30,7 @@
 #include "tomolive/daemon/http_server.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
+#include "tomolive/daemon/raw_stream_fanout.hpp"
 #include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
@@ -85,6 +87,8 @@ class Daemon {
   std::unique_ptr<FrameBufferPool> frame_buffers_;  // null unless ingest copies; outlives the queued items
   std::unique_ptr<EngineInbox> inbox_;
   std::unique_ptr<Recorder> recorder_;  // fed by the worker: outlives it
+  std::unique_ptr<CaptureRing> capture_;  // fed by the worker: outlives it
+  std::unique_ptr<RawStreamFanout> raw_stream_;  // the recorder and the capture ring, as the worker sees them
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<ControlHandlers> handlers_;
   std::unique_ptr<HttpServer> http_;  // null when --http off

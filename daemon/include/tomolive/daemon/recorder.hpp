@@ -1,6 +1,10 @@
 // Recorder: writes each scan's raw stream to an NXtomo HDF5 file (storage::NxtomoWriter) on its own writer thread,
 // fed through a bounded queue so that the disk never sets the pace of ingest unless told to (PROTOCOL.md 15).
 //
+// Which scans: every scan (every_scan, --record-scans all) or none by default (on_command); a `record` command
+// (set_next_scan) overrides that for the next scan to begin, once, and `record` with enabled false also stops the
+// active recording (its file keeps the ".partial" name, state "stopped").
+//
 // Files: <directory>/scan_<scan id>[_<name>].nxs. While the scan runs the file is "<that>.partial"; it is renamed
 // to its final name only when the scan ended by its end message(s) and every frame was written. A recording that
 // stopped (disk full, queue overrun with policy stop) or was cut off (another begin, the engine lost, a crash)
@@ -41,6 +45,7 @@
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
 #include "tomolive/daemon/raw_stream_sink.hpp"
+#include "tomolive/protocol/expected.hpp"
 
 namespace tomolive::storage {
 class NxtomoWriter;
@@ -58,6 +63,7 @@ class Recorder final : public RawStreamSink {
 
   struct Options {
     std::filesystem::path directory;  // empty: nothing is recorded
+    bool every_scan = true;           // record every scan unless a record command says otherwise
     RecordPolicy policy = RecordPolicy::stop;
     std::size_t queue_frames = 256;                      // frames waiting for the writer, at most
     std::uint64_t queue_bytes = std::uint64_t{1} << 30;  // and their pixel bytes, at most
@@ -78,6 +84,10 @@ class Recorder final : public RawStreamSink {
   void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) override;
 
   protocol::RecordingStatus status() const;
+
+  // The record command (any thread): whether the next scan to begin is recorded; `enabled` false also stops the
+  // active recording. Returns the status afterwards, or invalid_argument when no directory was given.
+  protocol::Expected<protocol::RecordingStatus> set_next_scan(bool enabled);
 
   // "scan_<id>.nxs", or "scan_<id>_<name>.nxs" with the name's characters outside [A-Za-z0-9._-] replaced by '_'.
   static std::string file_name(const protocol::ScanBegin& begin);
@@ -124,6 +134,8 @@ class Recorder final : public RawStreamSink {
   std::size_t queued_frames_ = 0;
   std::uint64_t queued_bytes_ = 0;
   std::optional<std::uint64_t> failed_scan_;  // the writer failed this scan's recording: stop queueing its frames
+  std::optional<std::uint64_t> declined_scan_;  // a record command stopped this scan's recording: frames not counted
+  std::optional<bool> next_scan_;               // a record command's choice for the next scan to begin
   protocol::RecordingStatus status_;
 
   // Writer-thread state.
