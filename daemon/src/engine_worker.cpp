@@ -8,6 +8,7 @@
 
 #include "tomolive/daemon/center_tools.hpp"
 #include "tomolive/daemon/engine_factory.hpp"
+#include "tomolive/daemon/heap_trim.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
@@ -133,6 +134,7 @@ void EngineWorker::end_active_scan(const std::string& why) {
                                    session_->received(FrameKind::projection),
                                    session_->expected(FrameKind::projection), summary.projections_missing,
                                    summary.darks_missing, summary.flats_missing));
+  release_free_heap_memory();  // between scans, so that RSS follows the live heap over months
 }
 
 void EngineWorker::refuse_begin(Error error, std::uint64_t scan_id) {
