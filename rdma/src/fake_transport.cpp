@@ -143,12 +143,13 @@ class FakeConnection : public Connection {
     Side& peer = link_->sides[1 - side_];
     self.closed = true;
     peer.peer_gone = true;
+    // A request dropped unanswered reads as a rejection; a rejection stays one; a connection breaks.
     if (link_->state == LinkState::requested) link_->state = LinkState::rejected;
+    if (link_->state == LinkState::established) link_->state = LinkState::broken;
     for (const PostedReceive& receive : peer.receives) {
       peer.completions.push_back({Completion::Op::receive, receive.work_id, WorkStatus::flushed});
     }
     peer.receives.clear();
-    if (link_->state != LinkState::broken) link_->state = LinkState::broken;
     state_->changed.notify_all();
   }
 

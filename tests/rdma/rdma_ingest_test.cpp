@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "sender_core.hpp"
+#include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/rdma_ingest.hpp"
 #include "tomolive/protocol/codec.hpp"
 #include "tomolive/rdma/fake_transport.hpp"

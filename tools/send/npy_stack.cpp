@@ -55,7 +55,8 @@ NpyStack read_npy_stack(const std::filesystem::path& path) {
   if (!std::regex_search(header, match, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw fail("no shape");
   std::vector<std::size_t> shape;
   const std::string dims = match[1];
-  for (std::sregex_iterator it(dims.begin(), dims.end(), std::regex("\\d+")), end; it != end; ++it) {
+  const std::regex number("\\d+");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
     shape.push_back(std::stoull(it->str()));
   }
   if (shape.size() == 2) shape.insert(shape.begin(), 1);
