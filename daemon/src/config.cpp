@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -48,6 +50,25 @@ std::variant<kernels::ProcessingParams, std::string> read_processing(const Proce
 
 }  // namespace
 
+std::optional<std::pair<std::string, std::uint16_t>> parse_address_port(const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string address = text.substr(0, colon);
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (address.empty() || port < 0 || port > 65535) return std::nullopt;
+  return std::pair{address, static_cast<std::uint16_t>(port)};
+}
+
 std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   DaemonConfig config;
   CLI::App app{"tomolived: live tomographic reconstruction daemon (see README.md and protocol/PROTOCOL.md)"};
@@ -62,6 +83,18 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--data-hwm", config.data_receive_hwm, "ZeroMQ receive high-water mark of the data socket (messages)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--rdma", config.rdma_endpoints,
+                 "ADDRESS:PORT to receive RDMA senders on (rdma_cm; an address of an InfiniBand or RoCE interface); "
+                 "repeatable; each sender gets its own queue pair (PROTOCOL.md, RDMA)");
+  std::uint32_t rdma_max_slot_mib = config.rdma_limits.max_slot_bytes >> 20;
+  app.add_option("--rdma-max-slot-mib", rdma_max_slot_mib,
+                 "largest RDMA slot (frame payload) a sender may ask for, MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2047));
+  app.add_option("--rdma-max-slots", config.rdma_limits.max_slots,
+                 "most RDMA slots (frames in flight) per sender; each holds memory of the slot size")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 500));
   app.add_option("--slices", config.slices_endpoint, "ZeroMQ endpoint to bind the slice PUB socket on")
       ->capture_default_str();
   app.add_option("--events", config.events_endpoint,
@@ -178,33 +211,28 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   if (http == "off") {
     config.http_enabled = false;
   } else {
-    // ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080).
-    const std::size_t colon = http.rfind(':');
-    std::string address = colon == std::string::npos ? "" : http.substr(0, colon);
-    if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
-      address = address.substr(1, address.size() - 2);
-    }
-    int port = -1;
-    try {
-      std::size_t used = 0;
-      port = std::stoi(http.substr(colon + 1), &used);
-      if (used != http.size() - colon - 1) port = -1;
-    } catch (const std::exception&) {
-      port = -1;
-    }
-    if (address.empty() || port < 0 || port > 65535) {
+    const auto address = parse_address_port(http);
+    if (!address) {
       std::fprintf(stderr, "--http: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:8080, [::1]:8080) or \"off\"\n",
                    http.c_str());
       return 2;
     }
-    config.http_address = address;
-    config.http_port = static_cast<std::uint16_t>(port);
+    config.http_address = address->first;
+    config.http_port = address->second;
+  }
+  for (const std::string& rdma : config.rdma_endpoints) {
+    if (!parse_address_port(rdma)) {
+      std::fprintf(stderr, "--rdma: \"%s\" is not ADDRESS:PORT (an address of an RDMA-capable interface, e.g. "
+                           "192.168.100.5:7471)\n", rdma.c_str());
+      return 2;
+    }
   }
   if (!data_connect.empty()) {
     config.data_endpoints = data_connect;
     config.data_connect = true;
   }
   config.engine.cpu_memory_limit_bytes = static_cast<std::uint64_t>(memory_limit_mib * 1024.0 * 1024.0);
+  config.rdma_limits.max_slot_bytes = rdma_max_slot_mib << 20;
   return config;
 }
 

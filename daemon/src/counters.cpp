@@ -46,6 +46,10 @@ protocol::CounterList DaemonCounters::totals() const {
       {"ws_events_dropped", get(ws_events_dropped)},
       {"ws_bytes_sent", get(ws_bytes_sent)},
       {"ws_queued_bytes_peak", get(ws_queued_bytes_peak)},
+      {"rdma_connections", get(rdma_connections)},
+      {"rdma_connections_refused", get(rdma_connections_refused)},
+      {"rdma_connection_errors", get(rdma_connection_errors)},
+      {"rdma_senders_lost", get(rdma_senders_lost)},
   };
 }
 

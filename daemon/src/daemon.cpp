@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "tomolive/protocol/codec.hpp"
+#include "tomolive/rdma/gpudirect.hpp"
+#include "tomolive/rdma/verbs_transport.hpp"
 
 namespace tomolive::daemon {
 
@@ -36,6 +38,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
       });
   EngineSelection selection = make_engine();
   engine_reason_ = std::move(selection.reason);
+  const FrameBufferPool::Allocator selection_allocator = selection.frame_allocator;
 
   ZmqPublisher::Options publisher_options;
   publisher_options.slices_endpoint = config.slices_endpoint;
@@ -92,6 +95,31 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
         context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm, security_}, *inbox_, *reporter_,
         counters_, frame_buffers_.get()));
   }
+  if (!config.rdma_endpoints.empty()) start_rdma(config, selection_allocator);
+}
+
+void Daemon::start_rdma(const DaemonConfig& config, const FrameBufferPool::Allocator& engine_allocator) {
+  rdma_transport_ = config.rdma_transport ? config.rdma_transport : std::make_shared<rdma::VerbsTransport>();
+  // Slots land where the engine reads fastest: page-locked with CUDA (as --ingest-copy's buffers), so the engine
+  // uploads from the slot itself. GPUDirect RDMA (slots in GPU memory) is detected and reported, not used: the
+  // engine takes frames from host memory.
+  const rdma::GpuDirectSupport gpudirect = rdma::detect_gpudirect();
+  rdma_status_.memory = engine_allocator ? "host page-locked (the engine's frame memory; the engine uploads from the slots)"
+                                         : "host (the engine reads the slots in place)";
+  rdma_status_.gpudirect = gpudirect.description + (gpudirect.peer_memory || gpudirect.dma_buf
+                                                        ? "; not used: the engine takes frames from host memory"
+                                                        : "");
+  const FrameBufferPool::Allocator allocate =
+      engine_allocator ? engine_allocator : FrameBufferPool::Allocator(allocate_plain_buffer);
+  for (const std::string& endpoint : config.rdma_endpoints) {
+    const auto address = parse_address_port(endpoint);
+    if (!address) throw std::runtime_error("--rdma: \"" + endpoint + "\" is not ADDRESS:PORT");
+    rdma_.push_back(std::make_unique<RdmaIngest>(
+        *rdma_transport_, RdmaIngest::Options{address->first, address->second, config.rdma_limits}, allocate, *inbox_,
+        *reporter_, counters_));
+    spdlog::info("RDMA: listening on {}; frames land in {}; GPUDirect RDMA: {}", rdma_.back()->endpoint(),
+                 rdma_status_.memory, rdma_status_.gpudirect);
+  }
 }
 
 Daemon::~Daemon() { stop(); }
@@ -106,6 +134,7 @@ void Daemon::stop() {
     http_->stop();     // browsers closed; their pending commands answered
   }
   for (auto& ingest : ingest_) ingest->stop();  // no new data
+  for (auto& rdma : rdma_) rdma->stop();
   inbox_->close();     // the engine reconstructs what is queued, then exits
   worker_->join();
   publisher_->stop();  // after sending the final slices and events
@@ -140,6 +169,13 @@ protocol::Status Daemon::status() const {
   status.processing = worker_->processing();
   status.scan = worker_->scan_status();
   status.security = security_status_;
+  if (!rdma_.empty()) {
+    status.rdma = rdma_status_;
+    for (const auto& rdma : rdma_) {
+      status.rdma->endpoints += (status.rdma->endpoints.empty() ? "" : ", ") + rdma->endpoint();
+      status.rdma->connections += rdma->connections();
+    }
+  }
   return status;
 }
 

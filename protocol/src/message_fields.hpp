@@ -251,9 +251,14 @@ void visit_fields(Visitor& v, FieldsOf<SecurityStatus> auto& security) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<RdmaStatus> auto& rdma) {
+  TOMOLIVE_FIELDS(v, rdma, endpoints, memory, gpudirect, connections);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
-  TOMOLIVE_MAPS(v, status, processing, scan, security);
+  TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
 }
 
 template <typename Visitor>

@@ -51,6 +51,7 @@ constexpr std::array<std::string_view, kErrorCodeCount> kErrorCodeNames = {
     "permission_denied",
     "duplicate_scan",
     "invalid_field",
+    "transport_error",
     "internal_error",
 };
 

@@ -123,6 +123,7 @@ inline Status sample_status() {
   status.processing.rings = {false, 31};
   status.processing.half_acquisition = {true, 3, 6};  // the 6 detector columns of 9
   status.security = SecurityStatus{true, false, true};
+  status.rdma = RdmaStatus{"192.168.100.5:7471 on mlx5_0", "host page-locked", "absent", 2};
   return status;
 }
 

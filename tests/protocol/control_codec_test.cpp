@@ -295,7 +295,10 @@ TEST(ControlCodecTest, ReplyWireForm) {
 
   const RawHeader status(RawHeader(encode(Reply{"get_status", std::nullopt, sample_status()})).raw("result"));
   EXPECT_EQ(status.keys(), (std::vector<std::string>{"version", "engine", "uptime_s", "counters",
-                                                     "rejected_by_reason", "processing", "scan", "security"}));
+                                                     "rejected_by_reason", "processing", "scan", "security",
+                                                     "rdma"}));
+  EXPECT_EQ(RawHeader(status.raw("rdma")).keys(),
+            (std::vector<std::string>{"endpoints", "memory", "gpudirect", "connections"}));
   const RawHeader scan(status.raw("scan"));
   EXPECT_EQ(RawHeader(scan.raw("memory")).keys(),
             (std::vector<std::string>{"device", "store_precision", "store_bytes", "corrected_store_bytes",

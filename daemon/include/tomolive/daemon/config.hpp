@@ -3,13 +3,16 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
+#include "tomolive/daemon/rdma_receiver.hpp"
 #include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -22,6 +25,13 @@ struct DaemonConfig {
   std::vector<std::string> data_endpoints{"tcp://127.0.0.1:5555"};
   bool data_connect = false;
   int data_receive_hwm = 1000;                 // messages ZeroMQ buffers before the sender blocks
+  // RDMA receivers (PROTOCOL.md, "RDMA"): one listener per ADDRESS:PORT, each sender its own queue pair; frames go
+  // to the same engine queue. rdma_limits: what a sender may ask for at connect.
+  std::vector<std::string> rdma_endpoints;
+  RdmaLimits rdma_limits;
+  // The transport the RDMA receivers use; null: libibverbs and librdmacm. Not on the command line: the seam through
+  // which tests run the receivers over rdma::FakeTransport.
+  std::shared_ptr<rdma::Transport> rdma_transport;
   std::string slices_endpoint = "tcp://127.0.0.1:5556";   // PUB: slices
   std::string events_endpoint = "tcp://127.0.0.1:5558";   // PUB: events (errors, scan begun/ended)
   std::string control_endpoint = "tcp://127.0.0.1:5557";  // REP: control commands
@@ -60,6 +70,9 @@ struct DaemonConfig {
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";
 };
+
+// ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080); nullopt when the text is not that.
+std::optional<std::pair<std::string, std::uint16_t>> parse_address_port(const std::string& text);
 
 // Parses the command line. Returns the config, or the exit code to return right away (0 after --help/--version,
 // 2 after a usage error, which has been printed to stderr).

@@ -62,6 +62,13 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> ws_bytes_sent{0};
   std::atomic<std::uint64_t> ws_queued_bytes_peak{0};  // the most bytes one browser's queue held at once (see
                                                        // WebSocketSession; raised with raise_to_at_least)
+  // RDMA receiver (PROTOCOL.md, "RDMA"): sender connections accepted and refused at connect (their parameters),
+  // connections ended by an error (a broken rule of the RDMA section or a queue-pair error, each also a
+  // transport_error rejection), and senders gone during a scan (disconnected after its begin, before its end).
+  std::atomic<std::uint64_t> rdma_connections{0};
+  std::atomic<std::uint64_t> rdma_connections_refused{0};
+  std::atomic<std::uint64_t> rdma_connection_errors{0};
+  std::atomic<std::uint64_t> rdma_senders_lost{0};
   std::atomic<std::uint64_t> ws_clients{0};            // gauge: browsers connected now (not in totals())
   std::array<std::atomic<std::uint64_t>, protocol::kErrorCodeCount> rejected_by_reason{};
 

@@ -1,6 +1,6 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
-//   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession)
+//   ZmqIngest (PULL, one per data stream), RdmaIngest (one per --rdma) -> EngineInbox -> EngineWorker (engine + ScanSession)
 //       -> SliceBoard -> OutputFanout -> ZmqPublisher (PUB: slices, events)
 //                                     -> HttpServer (viewer files, WebSocket to browsers)
 //   ZmqControlServer (REP), HttpServer (WebSocket) -> ControlHandlers -> EngineWorker
@@ -28,6 +28,7 @@
 #include "tomolive/daemon/http_server.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
+#include "tomolive/daemon/rdma_ingest.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
 #include "tomolive/daemon/zap_handler.hpp"
@@ -40,7 +41,8 @@ namespace tomolive::daemon {
 class Daemon {
  public:
   // The engine comes from config.engine_factory (select_engine(config.engine) when empty), which is called again
-  // whenever the engine is lost. Throws zmq::error_t when an endpoint cannot be bound/connected and
+  // whenever the engine is lost. Throws zmq::error_t when an endpoint cannot be bound/connected,
+  // rdma::TransportError when an --rdma endpoint cannot listen ("no RDMA device found: ...") and
   // std::runtime_error when the requested engine cannot be created.
   explicit Daemon(const DaemonConfig& config);
   ~Daemon();
@@ -68,6 +70,9 @@ class Daemon {
   std::string network_access() const;
 
  private:
+  // Listens on every --rdma endpoint (after the engine queue exists).
+  void start_rdma(const DaemonConfig& config, const FrameBufferPool::Allocator& engine_allocator);
+
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   DaemonCounters counters_;
   zmq::context_t context_;
@@ -87,6 +92,9 @@ class Daemon {
   std::unique_ptr<HttpServer> http_;  // null when --http off
   std::unique_ptr<ZmqControlServer> control_;
   std::vector<std::unique_ptr<ZmqIngest>> ingest_;  // one per data endpoint
+  std::shared_ptr<rdma::Transport> rdma_transport_;  // outlives the receivers
+  std::vector<std::unique_ptr<RdmaIngest>> rdma_;    // one per --rdma endpoint
+  protocol::RdmaStatus rdma_status_;                 // what does not change: memory path, GPUDirect
   bool stopped_ = false;
 };
 

@@ -70,6 +70,7 @@ enum class ErrorCode : std::uint8_t {
   permission_denied,     // a control command from a read-only viewer (WebSocket without the token)
   duplicate_scan,        // a further begin of the active scan after all its `streams` begins (a restarted sender)
   invalid_field,         // a str field that is not valid UTF-8; the message names the field and the byte offset
+  transport_error,       // an RDMA connection refused or ended by an error (PROTOCOL.md, "RDMA"); the message says which
   internal_error,        // a bug or an engine failure; the message says what
 };
 std::string_view to_string(ErrorCode code);
@@ -396,6 +397,16 @@ struct SecurityStatus {
   bool operator==(const SecurityStatus&) const = default;
 };
 
+// The RDMA receiver (PROTOCOL.md, "RDMA"), when the daemon listens with --rdma.
+struct RdmaStatus {
+  std::string endpoints;  // "ADDRESS:PORT on DEVICE", comma-separated, one per --rdma
+  std::string memory;     // where frames land, e.g. "host page-locked (the engine's frame memory)"
+  std::string gpudirect;  // what GPUDirect RDMA support was found at start, and whether it is used
+  std::uint32_t connections = 0;  // senders connected now
+
+  bool operator==(const RdmaStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -405,6 +416,7 @@ struct Status {
   ProcessingSetting processing;     // in use now, and by the next scan
   std::optional<ScanStatus> scan;   // the newest scan, if any
   std::optional<SecurityStatus> security;  // absent from daemons older than the key
+  std::optional<RdmaStatus> rdma;          // absent without --rdma
 
   bool operator==(const Status&) const = default;
 };
