@@ -27,4 +27,8 @@ Isa best_isa();
 void unshuffle(Isa isa, const std::uint8_t* in, std::uint8_t* out, std::size_t count, std::size_t elem_size,
                std::uint8_t* scratch);
 
+// The forward transform (scalar; for encoders: the simulator, benchmarks): `in` holds count elements, `out` receives
+// their count * elem_size bitshuffled bytes. Preconditions: count % 8 == 0; in and out do not overlap.
+void shuffle(const std::uint8_t* in, std::uint8_t* out, std::size_t count, std::size_t elem_size);
+
 }  // namespace tomolive::detector::bitshuffle
