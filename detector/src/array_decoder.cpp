@@ -25,7 +25,7 @@ std::optional<Error> check_endianness(const JsonFields& fields) {
     std::optional<std::string> endianness;
     if (auto error = fields.get_text(key, endianness, false)) return error;
     if (endianness && *endianness != "little") {
-      return fields.error(ErrorCode::bad_dtype, quoted(key) + " is \"" + *endianness +
+      return fields.error(ErrorCode::bad_dtype, quoted(key) + " is \"" + abbreviated(*endianness) +
                                                     "\"; tomolive reads little-endian pixels only");
     }
   }
@@ -36,7 +36,7 @@ Expected<Compression> parse_encoding(const std::optional<std::string>& encoding,
   if (!encoding || encoding->empty() || *encoding == "none" || *encoding == "raw") return Compression::none;
   if (*encoding == "bslz4" || *encoding == "bitshuffle_lz4") return Compression::bslz4;
   if (*encoding == "lz4") return Compression::lz4;
-  return fields.error(ErrorCode::wrong_field_type, "\"encoding\" \"" + *encoding +
+  return fields.error(ErrorCode::wrong_field_type, "\"encoding\" \"" + abbreviated(*encoding) +
                                                        "\" is not supported, expected \"\" (raw), bslz4 or lz4");
 }
 
@@ -53,7 +53,7 @@ Expected<DetectorMessage> decode_array(std::span<const ByteView> parts) {
   const auto htype_it = header->find("htype");
   if (htype_of(header.value()) != std::string("array-1.0")) {
     return Error{ErrorCode::unknown_type,
-                 context + ": htype is " + (htype_it == header->end() ? "missing" : htype_it->dump()) +
+                 context + ": htype is " + (htype_it == header->end() ? "missing" : abbreviated(htype_it->dump())) +
                      ", expected \"array-1.0\""};
   }
   const AxisOrder order = htype_it->is_array() ? AxisOrder::fastest_first : AxisOrder::slowest_first;

@@ -47,7 +47,7 @@ std::optional<nlohmann::json> header_of_type(ByteView part, std::string_view hty
 MaybeError parse_encoding(const std::string& encoding, protocol::Dtype dtype, const JsonFields& fields,
                           Compression& compression) {
   if (!encoding.empty() && encoding.back() == '>') {
-    return fields.error(ErrorCode::wrong_field_type, "\"encoding\" \"" + encoding +
+    return fields.error(ErrorCode::wrong_field_type, "\"encoding\" \"" + abbreviated(encoding) +
                                                          "\" is big-endian; tomolive reads little-endian (\"<\")");
   }
   if (encoding == "<") {
@@ -58,14 +58,14 @@ MaybeError parse_encoding(const std::string& encoding, protocol::Dtype dtype, co
     const std::string bits = encoding.substr(2, encoding.size() - 2 - 5);
     const std::string expected = std::to_string(8 * protocol::itemsize(dtype));
     if (bits != expected) {
-      return fields.error(ErrorCode::bad_dtype, "\"encoding\" \"" + encoding + "\" shuffles " + bits +
+      return fields.error(ErrorCode::bad_dtype, "\"encoding\" \"" + abbreviated(encoding) + "\" shuffles " + abbreviated(bits) +
                                                     "-bit elements, the image is " +
                                                     std::string(protocol::to_string(dtype)) + " (bs" + expected +
                                                     "-lz4<)");
     }
     compression = Compression::bslz4;
   } else {
-    return fields.error(ErrorCode::wrong_field_type, "\"encoding\" \"" + encoding +
+    return fields.error(ErrorCode::wrong_field_type, "\"encoding\" \"" + abbreviated(encoding) +
                                                          "\" is not supported, expected \"<\", \"lz4<\" or "
                                                          "\"bs<bits>-lz4<\"");
   }
@@ -148,7 +148,7 @@ Expected<DetectorMessage> decode_header(std::span<const ByteView> parts, const n
   if (auto error = fields.get_text("header_detail", detail, false)) return *error;
   const std::string level = detail.value_or("none");
   if (level != "all" && level != "basic" && level != "none") {
-    return fields.error(ErrorCode::wrong_field_type, "\"header_detail\" is \"" + level +
+    return fields.error(ErrorCode::wrong_field_type, "\"header_detail\" is \"" + abbreviated(level) +
                                                          "\", expected all, basic or none");
   }
   context += " (header_detail " + level + ")";
@@ -216,7 +216,7 @@ Expected<DetectorMessage> decode_image(std::span<const ByteView> parts, const nl
   auto description = parse_json_object(parts[1], context + " part 2");
   if (!description) return description.error();
   if (htype_of(description.value()) != std::string("dimage_d-1.0")) {
-    return malformed(context, "part 2 has htype " + description->value("htype", nlohmann::json()).dump() +
+    return malformed(context, "part 2 has htype " + abbreviated(description->value("htype", nlohmann::json()).dump()) +
                                   ", expected dimage_d-1.0");
   }
   SeriesImage image;
@@ -263,7 +263,7 @@ Expected<DetectorMessage> decode_dectris1(std::span<const ByteView> parts) {
     return Error{ErrorCode::malformed_header, "dectris1: message starts with dimage_d-1.0, which only follows a "
                                               "dimage-1.0 part"};
   }
-  return Error{ErrorCode::unknown_type, "dectris1: htype \"" + *htype +
+  return Error{ErrorCode::unknown_type, "dectris1: htype \"" + abbreviated(*htype) +
                                             "\" is not dheader-1.0, dimage-1.0, dseries_end-1.0 or dconfig-1.0"};
 }
 

@@ -266,7 +266,7 @@ class Parser {
   MaybeError read_top_level(const std::string& key, const CborHead& value, Fields& fields) {
     if (key == "type") {
       if (auto error = read_text(key, value, fields.type)) return error;
-      context_ = "dectris2 " + *fields.type + ": ";
+      context_ = "dectris2 " + abbreviated(*fields.type) + ": ";
       return std::nullopt;
     }
     if (key == "series_id") return read_uint(key, value, fields.series_id);
@@ -280,7 +280,7 @@ class Parser {
       if (auto error = read_text(key, value, name)) return error;
       fields.image_dtype = protocol::parse_dtype(*name);
       if (!fields.image_dtype) {
-        return fail(ErrorCode::bad_dtype, "\"image_dtype\" is \"" + *name +
+        return fail(ErrorCode::bad_dtype, "\"image_dtype\" is \"" + abbreviated(*name) +
                                               "\", expected uint8, uint16, uint32 or float32");
       }
       return std::nullopt;
@@ -417,7 +417,7 @@ class Parser {
     } else if (*algorithm == "lz4") {
       image.compression = Compression::lz4;
     } else {
-      return fail(ErrorCode::wrong_field_type, "\"" + path + "\" compression \"" + *algorithm +
+      return fail(ErrorCode::wrong_field_type, "\"" + path + "\" compression \"" + abbreviated(*algorithm) +
                                                    "\" is not supported, expected bslz4 or lz4");
     }
     if (auto error = next(item)) return error;
@@ -445,7 +445,7 @@ class Parser {
     if (!fields.type) return fail(ErrorCode::missing_field, "no \"type\" key");
     const std::string& type = *fields.type;
     if (type != "start" && type != "image" && type != "end") {
-      return fail(ErrorCode::unknown_type, "\"type\" is \"" + type + "\", expected start, image or end");
+      return fail(ErrorCode::unknown_type, "\"type\" is \"" + abbreviated(type) + "\", expected start, image or end");
     }
     if (!fields.series_id) return fail(ErrorCode::missing_field, "no \"series_id\"");
     if (type == "start") {

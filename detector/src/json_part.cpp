@@ -40,12 +40,7 @@ Error JsonFields::error(ErrorCode code, const std::string& what) const { return 
 
 Error JsonFields::wrong_type(std::string_view key, std::string_view expected) const {
   const auto& value = object_.at(std::string(key));
-  constexpr std::size_t kShownChars = 64;
-  std::string shown = value.dump();
-  if (shown.size() > kShownChars) {
-    shown.resize(kShownChars);
-    shown.append("...");
-  }
+  const std::string shown = abbreviated(value.dump());
   return error(ErrorCode::wrong_field_type, quoted(key) + " is " + shown + " (a " +
                                                 std::string(value.type_name()) + "), expected " +
                                                 std::string(expected));
@@ -115,7 +110,17 @@ std::optional<Error> JsonFields::get_shape(std::string_view key, std::vector<std
 
 protocol::Expected<protocol::Dtype> parse_pixel_type(const std::string& name, const JsonFields& fields) {
   if (auto dtype = protocol::parse_dtype(name)) return *dtype;
-  return fields.error(ErrorCode::bad_dtype, "\"type\" is \"" + name + "\", expected uint8, uint16, uint32 or float32");
+  return fields.error(ErrorCode::bad_dtype, "\"type\" is \"" + abbreviated(name) + "\", expected uint8, uint16, uint32 or float32");
+}
+
+std::string abbreviated(std::string_view text) {
+  constexpr std::size_t kShownChars = 64;
+  if (text.size() <= kShownChars) return std::string(text);
+  std::size_t cut = kShownChars;  // not inside a UTF-8 sequence: back up over continuation bytes
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string out(text.substr(0, cut));
+  out.append("...");
+  return out;
 }
 
 std::string quoted(std::string_view text) {

@@ -54,6 +54,8 @@ class JsonFields {
 // A dtype name of these formats ("uint8", "uint16", "uint32", "float32"); bad_dtype naming the value otherwise.
 protocol::Expected<protocol::Dtype> parse_pixel_type(const std::string& name, const JsonFields& fields);
 
+// A value echoed in an error message, cut to 64 characters (with "...") so that no sender can make messages huge.
+std::string abbreviated(std::string_view text);
 // "\"key\"" for messages.
 std::string quoted(std::string_view text);
 // "[40, 24]" for messages.

@@ -20,8 +20,13 @@ StreamFormat format_of(const Fixture& fixture) {
   return parse_stream_format(fixture.expect.at("format").get<std::string>()).value();
 }
 
+// Every refusal's message is short and valid UTF-8, whatever the sender put in the message.
+constexpr std::size_t kLongestErrorMessage = 400;
+
 void expect_error(const protocol::Error& error, const nlohmann::json& expect) {
   EXPECT_EQ(to_string(error.code), expect.at("code").get<std::string>()) << error.message;
+  EXPECT_LE(error.message.size(), kLongestErrorMessage) << error.message;
+  EXPECT_NO_THROW((void)nlohmann::json(error.message).dump()) << "not valid UTF-8: " << error.message;
   EXPECT_NE(error.message.find(expect.at("contains").get<std::string>()), std::string::npos)
       << "message: " << error.message << "\nexpected it to contain: " << expect.at("contains");
 }

@@ -178,6 +178,9 @@ def write_all(directory):
     write("dectris2_bad_unknown_type", [cbor({"type": "calibration", "series_id": 7})],
           error("dectris2", "unknown_type", "calibration"))
     write("dectris2_bad_no_type", [cbor({"series_id": 7})], error("dectris2", "missing_field", "type"))
+    # A huge type of multi-byte characters: the message echoes it cut short, still valid UTF-8.
+    write("dectris2_bad_long_type", [cbor({"type": "\u00e9" * 1000, "series_id": 7})],
+          error("dectris2", "unknown_type", "..."))
     write("dectris2_bad_not_a_map", [cbor([1, 2, 3])], error("dectris2", "malformed_header", "map"))
     write("dectris2_bad_series_id_text", [cbor({"type": "end", "series_id": "seven"})],
           error("dectris2", "wrong_field_type", "series_id"))
