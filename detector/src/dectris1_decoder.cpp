@@ -58,8 +58,8 @@ MaybeError parse_encoding(const std::string& encoding, protocol::Dtype dtype, co
     const std::string bits = encoding.substr(2, encoding.size() - 2 - 5);
     const std::string expected = std::to_string(8 * protocol::itemsize(dtype));
     if (bits != expected) {
-      return fields.error(ErrorCode::bad_dtype, "\"encoding\" \"" + abbreviated(encoding) + "\" shuffles " + abbreviated(bits) +
-                                                    "-bit elements, the image is " +
+      return fields.error(ErrorCode::bad_dtype, "\"encoding\" \"" + abbreviated(encoding) + "\" shuffles " +
+                                                    abbreviated(bits) + "-bit elements, the image is " +
                                                     std::string(protocol::to_string(dtype)) + " (bs" + expected +
                                                     "-lz4<)");
     }
@@ -241,7 +241,9 @@ Expected<DetectorMessage> decode_image(std::span<const ByteView> parts, const nl
 
 Expected<DetectorMessage> decode_series_end(std::span<const ByteView> parts, const nlohmann::json& first) {
   const std::string context = "dectris1 dseries_end-1.0";
-  if (parts.size() != 1) return malformed(context, "message has " + std::to_string(parts.size()) + " parts, expected 1");
+  if (parts.size() != 1) {
+    return malformed(context, "message has " + std::to_string(parts.size()) + " parts, expected 1");
+  }
   std::optional<std::uint64_t> series;
   if (auto error = JsonFields(first, context).get_uint("series", series, true)) return *error;
   return DetectorMessage{SeriesEnd{*series}};

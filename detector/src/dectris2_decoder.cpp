@@ -294,14 +294,15 @@ class Parser {
       });
     }
     if (key == "pixel_mask") {
-      return read_first_channel(key, value, [&](EncodedImage image) -> MaybeError { return read_mask(key, image, fields); });
+      return read_first_channel(key, value,
+                                [&](EncodedImage image) -> MaybeError { return read_mask(key, image, fields); });
     }
     return skip(value, 1);  // a key this version does not use
   }
 
   MaybeError read_goniometer(const CborHead& value, Fields& fields) {
     if (value.kind != Kind::map && value.kind != Kind::indef_map) return wrong_type("goniometer", "a map", value);
-    return for_each_entry(value, "goniometer", 1, [&](const std::string& axis_path, const CborHead& axis) -> MaybeError {
+    const auto on_axis = [&](const std::string& axis_path, const CborHead& axis) -> MaybeError {
       if (axis_path != "goniometer.omega") return skip(axis, 2);
       if (axis.kind != Kind::map && axis.kind != Kind::indef_map) return wrong_type(axis_path, "a map", axis);
       return for_each_entry(axis, axis_path, 2, [&](const std::string& path, const CborHead& item) -> MaybeError {
@@ -309,7 +310,8 @@ class Parser {
         if (path == "goniometer.omega.increment") return read_number(path, item, fields.omega_increment);
         return skip(item, 3);
       });
-    });
+    };
+    return for_each_entry(value, "goniometer", 1, on_axis);
   }
 
   // A Map(TextString -> MultiDimArray) of channels: the first channel's array goes to on_image, the others are
@@ -346,7 +348,8 @@ class Parser {
     if (item.kind != Kind::array || item.value != 2) {
       return fail(ErrorCode::wrong_field_type, "\"" + path + "\" dimensions are a " +
                                                    std::string(describe(item.kind)) +
-                                                   (item.kind == Kind::array ? " of " + std::to_string(item.value) : "") +
+                                                   (item.kind == Kind::array ? " of " + std::to_string(item.value)
+                                                                             : std::string()) +
                                                    ", expected [rows, cols]");
     }
     std::uint64_t dims[2] = {0, 0};

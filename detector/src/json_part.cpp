@@ -110,7 +110,8 @@ std::optional<Error> JsonFields::get_shape(std::string_view key, std::vector<std
 
 protocol::Expected<protocol::Dtype> parse_pixel_type(const std::string& name, const JsonFields& fields) {
   if (auto dtype = protocol::parse_dtype(name)) return *dtype;
-  return fields.error(ErrorCode::bad_dtype, "\"type\" is \"" + abbreviated(name) + "\", expected uint8, uint16, uint32 or float32");
+  return fields.error(ErrorCode::bad_dtype,
+                      "\"type\" is \"" + abbreviated(name) + "\", expected uint8, uint16, uint32 or float32");
 }
 
 std::string abbreviated(std::string_view text) {

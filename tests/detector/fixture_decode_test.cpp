@@ -56,7 +56,9 @@ void expect_mask(const nlohmann::json& expect, const std::optional<PixelMask>& m
       if (mask->flags[std::size_t{r} * mask->cols + c] != 0) masked.emplace(r, c);
     }
   }
-  for (const auto& rc : expect.at("masked")) expected.emplace(rc.at(0).get<std::uint32_t>(), rc.at(1).get<std::uint32_t>());
+  for (const auto& rc : expect.at("masked")) {
+    expected.emplace(rc.at(0).get<std::uint32_t>(), rc.at(1).get<std::uint32_t>());
+  }
   EXPECT_EQ(masked, expected);
 }
 

@@ -131,7 +131,8 @@ def write_all(directory):
         "goniometer": {"omega": {"start": 10.0, "increment": 0.5}, "kappa": {"start": 0.0, "increment": 0.0}},
         "pixel_mask": {"threshold_1": typed(mask, "bslz4")}, "pixel_mask_enabled": True,
         "threshold_energy": {"threshold_1": 4000.0},
-        "user_data": {"image_key": "projection", "n_projections": 180, "angle_range_deg": 180.0, "note": [1, 2.5, None]},
+        "user_data": {"image_key": "projection", "n_projections": 180, "angle_range_deg": 180.0,
+                      "note": [1, 2.5, None]},
         "a_future_key": {"nested": [1, 2, 3]},
     }
     write("dectris2_start", [cbor(start)],
@@ -143,7 +144,8 @@ def write_all(directory):
     write("dectris2_start_basic", [cbor(start_basic)],
           {"format": "dectris2", "kind": "start", "series_id": 8, "series_unique_id": "", "user_data": None})
 
-    for compression, dtype, shape in (("bslz4", "<u2", (24, 40)), ("bslz4", "uint8", (17, 23)), ("bslz4", "<u4", (9, 31)),
+    for compression, dtype, shape in (("bslz4", "<u2", (24, 40)), ("bslz4", "uint8", (17, 23)),
+                                      ("bslz4", "<u4", (9, 31)),
                                       ("lz4", "<u2", (24, 40)), ("lz4", "<u4", (33, 70)), ("none", "<u2", (5, 6)),
                                       ("none", "<f4", (4, 3))):
         pixels = image(*shape, dtype)
@@ -215,11 +217,11 @@ def write_all(directory):
 
     # Pixel-level lies (the message decodes; decode_pixels refuses): kind "pixel_error".
     def pixel_error(name, payload, code, contains, compression="bslz4"):
-        write(name, [cbor({"type": "image", "series_id": 7, "image_id": 0, "data": {"threshold_1": cbor2.CBORTag(
-            40, [[24, 40], cbor2.CBORTag(69, cbor2.CBORTag(DECTRIS_COMPRESSION, [compression, 2 if compression == "bslz4"
-                                                                                  else 0, payload]))])}})],
+        modifier = 2 if compression == "bslz4" else 0
+        compressed = cbor2.CBORTag(DECTRIS_COMPRESSION, [compression, modifier, payload])
+        data = cbor2.CBORTag(40, [[24, 40], cbor2.CBORTag(69, compressed)])
+        write(name, [cbor({"type": "image", "series_id": 7, "image_id": 0, "data": {"threshold_1": data}})],
               {"format": "dectris2", "kind": "pixel_error", "code": code, "contains": contains})
-
 
     good_bslz4 = bslz4(good_pixels)
     first_block = struct.unpack(">I", good_bslz4[12:16])[0]
@@ -276,7 +278,8 @@ def write_all(directory):
                  js({"htype": "dimage_d-1.0", "shape": [cols, rows], "type": DTYPE_NAME[pixels.dtype],
                      "encoding": encoding, "size": len(blob)}), blob]
         if with_config:
-            parts.append(js({"htype": "dconfig-1.0", "start_time": 5000000, "stop_time": 6000000, "real_time": 1000000}))
+            parts.append(js({"htype": "dconfig-1.0", "start_time": 5000000, "stop_time": 6000000,
+                             "real_time": 1000000}))
         if image_appendix is not None:
             parts.append(js(image_appendix))
         write(name, parts, expect_image("dectris1", pixels, compression, 3, 5, image_appendix), pixels)

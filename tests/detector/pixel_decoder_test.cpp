@@ -58,7 +58,9 @@ TEST(DecodePixels, UncompressedOfTheWrongSizeIsRefused) {
 // A raw LZ4 block per HDF5-framed block, built with liblz4 here; the Python-made fixtures cover the rest.
 TEST(DecodePixels, Lz4FramingMixesCompressedAndRawBlocks) {
   std::vector<std::byte> data(3000);
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>(i < 1024 ? 7 : (i * 2654435761u) >> 13);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<std::byte>(i < 1024 ? 7 : (i * 2654435761u) >> 13);  // compressible, then noise
+  }
   std::vector<std::byte> framed = big_endian(data.size(), 8);
   append(framed, big_endian(1024, 4));
   for (std::size_t start = 0; start < data.size(); start += 1024) {

@@ -203,10 +203,11 @@ def detector_pixel_seeds(fixtures):
 def main():
     fixtures = detector_fixtures()
     messages = detector_message_seeds(fixtures)
-    for target, seeds in {"data_codec_fuzz": data_seeds(), "control_codec_fuzz": control_seeds(),
-                          "browser_message_fuzz": browser_seeds(), "viewer_path_fuzz": viewer_path_seeds(),
-                          "dectris2_fuzz": messages["dectris2"], "dectris1_fuzz": messages["dectris1"],
-                          "array_fuzz": messages["array"], "detector_pixels_fuzz": detector_pixel_seeds(fixtures)}.items():
+    targets = {"data_codec_fuzz": data_seeds(), "control_codec_fuzz": control_seeds(),
+               "browser_message_fuzz": browser_seeds(), "viewer_path_fuzz": viewer_path_seeds(),
+               "dectris2_fuzz": messages["dectris2"], "dectris1_fuzz": messages["dectris1"],
+               "array_fuzz": messages["array"], "detector_pixels_fuzz": detector_pixel_seeds(fixtures)}
+    for target, seeds in targets.items():
         folder = CORPUS / target
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
