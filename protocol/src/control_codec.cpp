@@ -79,7 +79,9 @@ std::optional<Error> check_request(const SetProcessing& request) {
   return std::nullopt;
 }
 
-std::optional<Error> check_request(const SetScanPlan& plan) {
+}  // namespace
+
+std::optional<Error> check_scan_plan(const SetScanPlan& plan) {
   if (plan.n_projections < 1 || plan.n_projections > kMaxProjections) {
     return invalid_argument("n_projections = " + std::to_string(plan.n_projections) + " is out of range; expected 1.." +
                             std::to_string(kMaxProjections));
@@ -125,6 +127,10 @@ std::optional<Error> check_request(const SetScanPlan& plan) {
   }
   return std::nullopt;
 }
+
+namespace {
+
+std::optional<Error> check_request(const SetScanPlan& plan) { return check_scan_plan(plan); }
 
 // The request of alternative `I` of ControlRequest or a later one whose command_name is `type`, read from `fields`
 // and checked; unknown_type when none has that name.
