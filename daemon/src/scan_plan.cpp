@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "tomolive/protocol/codec.hpp"
 
@@ -26,7 +27,8 @@ template <typename Int>
 bool read_count(const Json& object, const std::string& key, std::optional<Int>& out, std::optional<Error>& error) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return true;
-  if (!it->is_number_unsigned() || it->template get<std::uint64_t>() > std::numeric_limits<Int>::max()) {
+  const bool non_negative = it->is_number_unsigned() || (it->is_number_integer() && it->template get<std::int64_t>() >= 0);
+  if (!non_negative || it->template get<std::uint64_t>() > std::numeric_limits<Int>::max()) {
     error = invalid(key, *it, "an unsigned integer");
     return false;
   }
@@ -53,7 +55,7 @@ std::optional<FrameKind> kind_named(const Json& value) {
 // The unique id as text: user_data may give it as a string or a number.
 std::optional<std::string> unique_id_text(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
-  if (value.is_number_unsigned()) return std::to_string(value.get<std::uint64_t>());
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0) return std::to_string(value.get<std::uint64_t>());
   return std::nullopt;
 }
 
