@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -23,8 +24,10 @@ namespace tomolive::detector {
 enum class Compression : std::uint8_t {
   none,   // raw little-endian pixels, row-major
   bslz4,  // bitshuffle + LZ4 in the HDF5-filter framing (12-byte header, per-block big-endian sizes)
-  lz4,    // LZ4 blocks in the same framing, without the bitshuffle (DECTRIS "lz4")
+  lz4,    // LZ4 blocks in the same framing, without the bitshuffle (DECTRIS "lz4"); incompressible blocks raw
+  lz4_block,  // one bare LZ4 block of the whole image, no framing (DECTRIS Stream V1 "lz4<")
 };
+std::string_view to_string(Compression compression);  // "none", "bslz4", "lz4", "lz4_block"
 
 struct EncodedImage {                 // one 2-D image as the detector sent it
   std::uint32_t rows = 0, cols = 0;  // row-major [rows][cols] after any shape-order resolution
@@ -55,7 +58,12 @@ struct SeriesImage {
   std::uint64_t image_id = 0;        // 0-based within the series (array-1.0: its "frame" key)
   EncodedImage image;
   nlohmann::json user_data;          // per-image user data (array-1.0: the header's keys other than the format's own)
-  std::optional<std::int64_t> timestamp_ns;
+  std::optional<std::int64_t> timestamp_ns;  // ns since the Unix epoch; unset (these formats give times relative
+                                             // to the series start only)
+  // array-1.0: rows and cols come from the header's axis-order convention (PROTOCOL.md "Detector streams"), which
+  // the byte count cannot confirm; a consumer that knows the scan's geometry may swap them when the image is
+  // [cols, rows] of it. false for DECTRIS formats (their order is specified).
+  bool shape_order_by_convention = false;
 };
 
 struct SeriesEnd {

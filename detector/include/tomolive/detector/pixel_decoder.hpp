@@ -20,7 +20,8 @@ std::optional<protocol::Error> decode_pixels(const EncodedImage& image, std::spa
 
 // Replaces every masked pixel of a decoded image (row-major, image dtype) by linear interpolation of its nearest
 // unmasked row neighbours (the nearer one at an edge; 0 if the whole row is masked); returns how many were replaced.
-// Precondition: pixels.size() == mask.rows * mask.cols * itemsize(dtype) and mask.flags.size() == rows * cols.
+// Integer pixels are rounded to the nearest value. When pixels.size() != mask.rows * mask.cols * itemsize(dtype) or
+// mask.flags.size() != mask.rows * mask.cols, nothing is changed and 0 returned (check the mask against the image).
 std::size_t repair_masked_pixels(std::span<std::byte> pixels, protocol::Dtype dtype, const PixelMask& mask);
 
 }  // namespace tomolive::detector
