@@ -93,7 +93,10 @@ void DetectorStream::act(const SeriesTranslator::Result& result, const std::shar
   }
   for (const SeriesTranslator::Output& output : result.outputs) {
     if (const auto* frame = std::get_if<protocol::FrameHeader>(&output)) {
-      decode(*frame, std::get<detector::SeriesImage>(decoded).image, message);
+      detector::EncodedImage image = std::get<detector::SeriesImage>(decoded).image;
+      image.rows = frame->rows;  // the translator's reading of the shape (array-1.0's axis order, see there)
+      image.cols = frame->cols;
+      decode(*frame, image, message);
     } else {
       IngestItem item;
       item.received_ns = message->received_ns;

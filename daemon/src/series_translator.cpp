@@ -179,8 +179,14 @@ SeriesTranslator::Result SeriesTranslator::on_image(const detector::SeriesImage&
                                  scan_->scan_id, std::nullopt};
     return result;
   }
-  const detector::EncodedImage& pixels = image.image;
+  detector::EncodedImage pixels = image.image;
   const Shape expected = series_->shape ? *series_->shape : scan_->shape.value_or(Shape{pixels.rows, pixels.cols, pixels.dtype});
+  // array-1.0's axis order is a convention the bytes cannot confirm: an image that is the scan's [cols, rows]
+  // holds the scan's [rows, cols] (the same bytes, row-major).
+  if (image.shape_order_by_convention && pixels.rows != pixels.cols && pixels.rows == expected.cols &&
+      pixels.cols == expected.rows) {
+    std::swap(pixels.rows, pixels.cols);
+  }
   if (pixels.rows != expected.rows || pixels.cols != expected.cols || pixels.dtype != expected.dtype) {
     result.rejection = Rejection{
         Error{ErrorCode::shape_mismatch, what + " is " + shape_text(pixels.rows, pixels.cols, pixels.dtype) +

@@ -294,6 +294,24 @@ TEST_F(SeriesTranslatorTest, ImplicitSeriesEndWithThePlansLastImage) {
   EXPECT_TRUE(std::holds_alternative<protocol::ScanBegin>(translator.on_image(image_of(0, 0)).outputs.front()));
 }
 
+TEST_F(SeriesTranslatorTest, AnArrayImageInTheOtherAxisOrderIsTheScansShape) {
+  SeriesTranslator translator = make();
+  ASSERT_NE(only<protocol::ScanBegin>(translator.on_start(start_of(1, layout_plan(0, 0, 2)))), nullptr);
+  SeriesImage transposed = image_of(1, 0);
+  std::swap(transposed.image.rows, transposed.image.cols);
+  transposed.shape_order_by_convention = true;
+  const auto result = translator.on_image(transposed);
+  ASSERT_FALSE(result.rejection) << result.rejection->error.message;
+  const auto& frame = std::get<protocol::FrameHeader>(result.outputs.front());
+  EXPECT_EQ(frame.rows, kRows);
+  EXPECT_EQ(frame.cols, kCols);
+  transposed.image_id = 1;
+  transposed.shape_order_by_convention = false;  // a DECTRIS image says its order: no swap
+  const auto refused = translator.on_image(transposed);
+  ASSERT_TRUE(refused.rejection);
+  EXPECT_EQ(refused.rejection->error.code, ErrorCode::shape_mismatch);
+}
+
 TEST(ScanPlanTest, UserDataKeysAreChecked) {
   EXPECT_FALSE(plan_from_user_data(nullptr).value().has_value());
   EXPECT_FALSE(plan_from_user_data(Json{{"operator", "x"}}).value().has_value());
