@@ -20,6 +20,8 @@ bitshuffle and python3-lz4, json):
   --mode bare             Stream V2 without user_data, held until a set_scan_plan command gives the plan
   --mode curve            Stream V2 with CURVE: the detector is the CURVE server, the daemon connects with
                           --data-curve-secret-key/--data-curve-server-key
+  --mode sim              tomolive-sim --format as the detector: Stream V2 in three series, Stream V1 bslz4,
+                          array-1.0 bslz4, one after the other into one daemon
 """
 import argparse
 import json
@@ -371,9 +373,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", required=True)
     parser.add_argument("--mode", required=True,
-                        choices=["dectris2-bslz4", "dectris2-lz4", "dectris1", "array", "bare", "curve"])
+                        choices=["dectris2-bslz4", "dectris2-lz4", "dectris1", "array", "bare", "curve", "sim"])
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tomolive-e2e-detector-")
+    if args.mode == "sim":
+        return run_sim(args.build, workdir)
     truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
     begin, frames = capture_native_scan(args.build, workdir, truth_dir, raw_dir)
     step_deg = begin["angle_step_deg"]
@@ -399,6 +403,31 @@ def main():
         if unexpected:
             fail("unexpected error events: %r" % unexpected)
         detector.socket.close()
+        daemon.shut_down()
+    finally:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+
+
+def run_sim(build, workdir):
+    """tomolive-sim plays the detector in each format; every scan must reconstruct as the native path does."""
+    endpoint = "ipc://" + os.path.join(workdir, "detector")
+    daemon = Daemon(build, workdir, endpoint)
+    try:
+        variants = [["--format", "dectris2", "--three-series"], ["--format", "dectris1", "--compression", "bslz4"],
+                    ["--format", "array", "--compression", "bslz4"]]
+        for scan_id, variant in enumerate(variants, start=61):
+            truth_dir, raw_dir = os.path.join(workdir, "truth%d" % scan_id), os.path.join(workdir, "raw%d" % scan_id)
+            print("tomolive-sim %s" % " ".join(variant))
+            subprocess.run([
+                os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS),
+                "--cols", str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats",
+                str(FLATS), "--scan-id", str(scan_id), "--rate", "0", "--write-truth", truth_dir, "--write-raw",
+                raw_dir, "--raw-row", str(ROWS // 2), "--quiet", *variant], check=True, timeout=300)
+            daemon.wait_event("scan_ended", scan_id)
+            check_q1(daemon, truth_dir, raw_dir, scan_id)
+        if daemon.errors:
+            fail("unexpected error events: %r" % daemon.errors)
         daemon.shut_down()
     finally:
         if daemon.process.poll() is None:
