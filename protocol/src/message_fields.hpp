@@ -16,6 +16,8 @@
 //   shape(key, rows, cols)         required [rows, cols] array of unsigned 32-bit integers
 //   map(key, member)               a nested map with its own field list; std::optional member = optional map.
 //                                  TOMOLIVE_MAPS(v, message, a, b) is to map what TOMOLIVE_FIELDS is to field
+//   list(key, member)              a std::vector of nested maps, each with its own field list: an array of maps,
+//                                  always written (empty: []); absent or nil reads as empty
 //   special(label, member)         keys with rules a list cannot express (a begin's two forms of angles): read
 //                                  and written by read_special / write_special of field_codec.hpp
 // Only a field's presence and type are the list's business; ranges and rules across fields (exactly one of, at
@@ -198,6 +200,14 @@ void visit_fields(Visitor& v, FieldsOf<SetProcessing> auto& processing) {
   TOMOLIVE_MAPS(v, processing, zingers, phase, rings);
 }
 
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<SetScanPlan> auto& plan) {
+  v.field("n_darks", plan.n_darks, Default<std::uint32_t>{0});
+  v.field("n_flats", plan.n_flats, Default<std::uint32_t>{0});
+  TOMOLIVE_FIELDS(v, plan, n_projections, first_projection_image_id, angle_range_deg, angle_start_deg,
+                  angle_step_deg, angles_deg, center_offset_px, name);
+}
+
 // --- results of control replies ---
 
 template <typename Visitor>
@@ -256,9 +266,16 @@ void visit_fields(Visitor& v, FieldsOf<RdmaStatus> auto& rdma) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<DataSocketStatus> auto& socket) {
+  TOMOLIVE_FIELDS(v, socket, endpoint, connected, format_option, format, messages, bytes, frames, rejected,
+                  images_held, curve);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
   TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
+  v.list("data_sockets", status.data_sockets);  // added after the first release of version 1
 }
 
 template <typename Visitor>

@@ -230,6 +230,26 @@ int main(int argc, char** argv) {
     request = processing;
   });
 
+  tomolive::protocol::SetScanPlan plan;
+  auto* scan_plan = app.add_subcommand(
+      "scan-plan", "post the scan plan of the next detector series that brings none (PROTOCOL.md \"Scan plans\"): "
+                   "darks, flats, then projections in one series");
+  scan_plan->add_option("--projections", plan.n_projections, "projections (1..1000000)")->required();
+  scan_plan->add_option("--darks", plan.n_darks, "darks (image ids 0 .. darks - 1)");
+  scan_plan->add_option("--flats", plan.n_flats, "flats (the next image ids)");
+  scan_plan->add_option("--first-projection", plan.first_projection_image_id,
+                        "image id of projection 0 (default: darks + flats)");
+  auto* range = scan_plan->add_option("--range", plan.angle_range_deg,
+                                      "rotation over the projections, degrees (default 180)");
+  auto* start = scan_plan->add_option("--angle-start", plan.angle_start_deg, "angle of projection 0, degrees");
+  auto* step = scan_plan->add_option("--angle-step", plan.angle_step_deg, "angle step between projections, degrees");
+  start->needs(step);
+  step->needs(start);
+  range->excludes(start);
+  scan_plan->add_option("--center-offset", plan.center_offset_px, "rotation-axis offset from (cols - 1) / 2, pixels");
+  scan_plan->add_option("--name", plan.name, "the scan's name");
+  scan_plan->callback([&] { request = plan; });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

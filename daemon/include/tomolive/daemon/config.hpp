@@ -13,6 +13,7 @@
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/rdma_receiver.hpp"
+#include "tomolive/detector/stream_format.hpp"
 #include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -32,6 +33,19 @@ struct DaemonConfig {
   // The transport the RDMA receivers use; null: libibverbs and librdmacm. Not on the command line: the seam through
   // which tests run the receivers over rdma::FakeTransport.
   std::shared_ptr<rdma::Transport> rdma_transport;
+  // Detector streams (PROTOCOL.md "Detector streams"): the format every data message is taken as (none: detected
+  // per message), the workers that decode images (0: default_decode_threads()), the standing scan plan for series
+  // that bring none (--scan-plan; set_scan_plan posts one for the next series) and how many images of a series
+  // without a plan are held before it is refused.
+  std::optional<detector::StreamFormat> data_format;
+  std::size_t decode_threads = 0;
+  std::optional<protocol::SetScanPlan> scan_plan;
+  std::size_t max_held_images = 256;
+  // CURVE on the data sockets alone: the daemon's key pair for them (bound sockets are CURVE servers allowing the
+  // keys of curve_clients_file; connected ones CURVE clients), and the detector's public key for connecting to a
+  // detector that runs CURVE as server.
+  std::string data_curve_secret_key_file;
+  std::string data_curve_server_key_file;
   std::string slices_endpoint = "tcp://127.0.0.1:5556";   // PUB: slices
   std::string events_endpoint = "tcp://127.0.0.1:5558";   // PUB: events (errors, scan begun/ended)
   std::string control_endpoint = "tcp://127.0.0.1:5557";  // REP: control commands

@@ -13,6 +13,7 @@
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_worker.hpp"
 #include "tomolive/daemon/log_limiter.hpp"
+#include "tomolive/daemon/scan_plan_board.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -26,9 +27,10 @@ class ControlHandlers {
     std::shared_ptr<const std::vector<float>> sweep_images;  // sweep_center: the candidate images; else nullptr
   };
 
-  ControlHandlers(EngineWorker& worker, SliceBoard& board, DaemonCounters& counters,
+  // set_scan_plan posts its plan on `plans`.
+  ControlHandlers(EngineWorker& worker, SliceBoard& board, ScanPlanBoard& plans, DaemonCounters& counters,
                   std::function<protocol::Status()> status)
-      : worker_(worker), board_(board), counters_(counters), status_(std::move(status)) {}
+      : worker_(worker), board_(board), plans_(plans), counters_(counters), status_(std::move(status)) {}
 
   Answer handle(const protocol::ControlRequest& request);
   // The reply to a request that is refused before it is executed: `command` is what the reply echoes (the
@@ -40,6 +42,7 @@ class ControlHandlers {
 
   EngineWorker& worker_;
   SliceBoard& board_;
+  ScanPlanBoard& plans_;
   DaemonCounters& counters_;
   std::function<protocol::Status()> status_;
   LogLimiter log_limiter_;

@@ -28,6 +28,10 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> queue_full_waits{0};       // ingest waited for the engine (block policy)
   std::atomic<std::uint64_t> queue_dropped{0};          // frames dropped by the drop_oldest policy
   std::atomic<std::uint64_t> frame_buffer_waits{0};     // ingest waited for a free engine frame buffer
+  // Detector streams (PROTOCOL.md "Detector streams", "Scan plans").
+  std::atomic<std::uint64_t> masked_pixels_repaired{0};   // pixels of a start's pixel_mask interpolated
+  std::atomic<std::uint64_t> detector_images_skipped{0};  // images a scan plan leaves out (before the projections)
+  std::atomic<std::uint64_t> series_held{0};              // series held for want of a scan plan
   std::atomic<std::uint64_t> scans_begun{0};
   std::atomic<std::uint64_t> scans_ended{0};
   std::atomic<std::uint64_t> scans_refused{0};

@@ -1,6 +1,7 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
-//   ZmqIngest (PULL, one per data stream), RdmaIngest (one per --rdma) -> EngineInbox -> EngineWorker (engine + ScanSession)
+//   ZmqIngest (PULL, one per data stream; detector streams decoded on the FrameDecodePool), RdmaIngest (one per
+//   --rdma) -> EngineInbox -> EngineWorker (engine + ScanSession)
 //       -> SliceBoard -> OutputFanout -> ZmqPublisher (PUB: slices, events)
 //                                     -> HttpServer (viewer files, WebSocket to browsers)
 //   ZmqControlServer (REP), HttpServer (WebSocket) -> ControlHandlers -> EngineWorker
@@ -25,10 +26,12 @@
 #include "tomolive/daemon/engine_worker.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
 #include "tomolive/daemon/frame_buffer_pool.hpp"
+#include "tomolive/daemon/frame_decode_pool.hpp"
 #include "tomolive/daemon/http_server.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
 #include "tomolive/daemon/rdma_ingest.hpp"
+#include "tomolive/daemon/scan_plan_board.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
 #include "tomolive/daemon/zap_handler.hpp"
@@ -86,6 +89,8 @@ class Daemon {
   std::unique_ptr<ZmqPublisher> publisher_;
   std::unique_ptr<EventReporter> reporter_;
   std::unique_ptr<FrameBufferPool> frame_buffers_;  // null unless ingest copies; outlives the queued items
+  ScanPlanBoard plans_;                            // detector series' plans: set_scan_plan posts, sockets take
+  std::unique_ptr<FrameDecodePool> decoders_;      // outlives the data sockets, whose decodes it runs
   std::unique_ptr<EngineInbox> inbox_;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<ControlHandlers> handlers_;

@@ -272,8 +272,29 @@ struct SetProcessing {
   bool operator==(const SetProcessing&) const = default;
 };
 
-using ControlRequest =
-    std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter, SetProcessing>;
+// set_scan_plan (PROTOCOL.md 10.6, "Scan plans"): what a detector stream that carries no scan plan of its own (a
+// DECTRIS series without user_data, an array-1.0 stream) lacks for tomography, for the next series that arrives.
+// The series holds its images in the order darks, flats, projections: image ids 0 .. n_darks - 1 are darks, the
+// next n_flats flats, and n_projections projections follow from first_projection_image_id. Angles: at most one of
+// angle_range_deg (start 0, step range / n_projections), angle_start_deg + angle_step_deg, or angles_deg (one per
+// projection); none gives a range of 180 degrees; a detector's goniometer omega overrides them all.
+struct SetScanPlan {
+  std::uint32_t n_darks = 0;
+  std::uint32_t n_flats = 0;
+  std::uint32_t n_projections = 0;                          // 1 .. kMaxProjections
+  std::optional<std::uint64_t> first_projection_image_id;  // default n_darks + n_flats; never below it
+  std::optional<double> angle_range_deg;
+  std::optional<double> angle_start_deg;
+  std::optional<double> angle_step_deg;
+  std::optional<std::vector<double>> angles_deg;
+  std::optional<double> center_offset_px;  // the begin's, detector pixels from (cols - 1) / 2
+  std::optional<std::string> name;         // the scan's name in logs and the viewer
+
+  bool operator==(const SetScanPlan&) const = default;
+};
+
+using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
+                                    SetProcessing, SetScanPlan>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -407,6 +428,22 @@ struct RdmaStatus {
   bool operator==(const RdmaStatus&) const = default;
 };
 
+// One data socket as get_status reports it (PROTOCOL.md 10.3, "data_sockets").
+struct DataSocketStatus {
+  std::string endpoint;         // as bound (port resolved) or as connected
+  bool connected = false;       // connected to a detector's bound PUSH (--data-connect); else bound (--data)
+  std::string format_option;    // "auto" (detected per message) or the format --data-format forces
+  std::string format;           // the format of the newest message received; "" before the first
+  std::uint64_t messages = 0;   // messages received, valid or not
+  std::uint64_t bytes = 0;      // bytes received, all parts
+  std::uint64_t frames = 0;     // frames handed to the engine
+  std::uint64_t rejected = 0;   // messages and images refused
+  std::uint64_t images_held = 0;  // images of a series waiting for a scan plan now (PROTOCOL.md "Scan plans")
+  bool curve = false;           // CURVE on this socket (server when bound, client when connected)
+
+  bool operator==(const DataSocketStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -417,6 +454,7 @@ struct Status {
   std::optional<ScanStatus> scan;   // the newest scan, if any
   std::optional<SecurityStatus> security;  // absent from daemons older than the key
   std::optional<RdmaStatus> rdma;          // absent without --rdma
+  std::vector<DataSocketStatus> data_sockets;  // one per data socket; empty from daemons older than the key
 
   bool operator==(const Status&) const = default;
 };
