@@ -34,6 +34,10 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     answer.reply = worker_.estimate_center(*estimate);
   } else if (const auto* processing = std::get_if<protocol::SetProcessing>(&request)) {
     answer.reply = worker_.set_processing(*processing);
+  } else if (const auto* plan = std::get_if<protocol::SetScanPlan>(&request)) {
+    plans_.post(plan_from_command(*plan));
+    spdlog::info("scan plan posted for the next detector series: {} darks, {} flats, {} projections", plan->n_darks,
+                 plan->n_flats, plan->n_projections);
   } else if (const auto* sweep = std::get_if<protocol::SweepCenter>(&request)) {
     EngineWorker::SweepAnswer swept = worker_.sweep_center(*sweep);
     answer.reply = std::move(swept.reply);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds gpu_test and tomolive-bench here (Release, sm_90, into build-gpu/) and packs them for the GPU machine into
-# the git-ignored .gpu/: bin/ (stripped executables) and lib/ (the shared libraries they need that a bare CUDA
-# machine lacks, e.g. libfftw3f). Not packed: the C and C++ runtimes, CUDA's libraries and the driver (cudart is
-# linked statically; libcufft is in /usr/local/cuda/lib64 there). libstdc++ is packed (the GPU machine's may be older
-# than GCC 12's); linking it statically is not an option, as its archive pulls in arc4random (glibc 2.36).
+# Builds gpu_test, tomolive-bench, tomolive-decode-bench and the programs here (Release, sm_90, into build-gpu/) and
+# packs them for the GPU machine into the git-ignored .gpu/: bin/ (stripped executables) and lib/ (the shared
+# libraries they need that a bare CUDA machine lacks, e.g. libfftw3f, liblz4, libcbor). Not packed: the C and C++
+# runtimes, CUDA's libraries and the driver (cudart is linked statically; libcufft is in /usr/local/cuda/lib64
+# there). libstdc++ is packed (the GPU machine's may be older than GCC 12's); linking it statically is not an option,
+# as its archive pulls in arc4random (glibc 2.36).
 # Then, with the device tool: carry [".gpu"], command "bash tools/bench/gpu_session.sh".
 # The packed size must stay under 60 MiB (the device tool carries at most 64 MiB with the working tree).
 set -euo pipefail
@@ -13,11 +14,13 @@ pack=$root/.gpu
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOMOLIVE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DCMAKE_EXE_LINKER_FLAGS= >/dev/null
-cmake --build "$build" --target gpu_test tomolive-bench tomolived tomolive-sim tomolive-ctl -j "$(nproc)"
+cmake --build "$build" --target gpu_test tomolive-bench tomolive-decode-bench tomolived tomolive-sim tomolive-ctl \
+  -j "$(nproc)"
 
 rm -rf "$pack"
 mkdir -p "$pack/bin" "$pack/lib"
-for exe in tests/gpu/gpu_test tools/bench/tomolive-bench daemon/tomolived tools/sim/tomolive-sim tools/ctl/tomolive-ctl; do
+for exe in tests/gpu/gpu_test tools/bench/tomolive-bench tools/bench/tomolive-decode-bench daemon/tomolived \
+  tools/sim/tomolive-sim tools/ctl/tomolive-ctl; do
   install -m 755 "$build/$exe" "$pack/bin/"
   strip "$pack/bin/$(basename "$exe")"
 done
