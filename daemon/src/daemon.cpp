@@ -67,6 +67,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   worker_options.processing = config.processing;
   worker_options.frame_allocator = selection.frame_allocator;
   worker_options.command_timeout = config.command_timeout;
+  worker_options.volume = config.volume;
+  if (!worker_options.volume.allocator) worker_options.volume.allocator = selection.frame_allocator;
   worker_options.rebuild_engine = [make_engine] { return make_engine().engine; };
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
@@ -140,6 +142,7 @@ protocol::Status Daemon::status() const {
   status.processing = worker_->processing();
   status.scan = worker_->scan_status();
   status.security = security_status_;
+  status.volume = worker_->volume_status();
   return status;
 }
 

@@ -172,6 +172,15 @@ void visit_fields(Visitor& v, FieldsOf<SweepCenter> auto& sweep) {
   TOMOLIVE_FIELDS(v, sweep, start_offset_px, step_px, count, xy_row, region);
 }
 
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<ReconstructVolume> auto& volume) {
+  TOMOLIVE_FIELDS(v, volume, region, rows);
+  v.field("binning", volume.binning, Default<std::uint32_t>{1});
+}
+
+template <typename Visitor>
+void visit_fields(Visitor&, FieldsOf<CancelVolume> auto&) {}
+
 // The processing maps have the same keys in a set_processing request (every field optional: an Update) and in the
 // setting the daemon reports (every field required: ProcessingSetting's members), so one list serves both.
 template <typename Visitor, typename Zingers>
@@ -251,9 +260,15 @@ void visit_fields(Visitor& v, FieldsOf<SecurityStatus> auto& security) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<VolumeStatus> auto& volume) {
+  TOMOLIVE_FIELDS(v, volume, scan_id, state, path, format, dtype, shape, region, rows, binning, slab_rows, slabs_total,
+                  slabs_done, slabs_written, bytes_written, compute_s, elapsed_s, error);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
-  TOMOLIVE_MAPS(v, status, processing, scan, security);
+  TOMOLIVE_MAPS(v, status, processing, scan, security, volume);
 }
 
 template <typename Visitor>

@@ -51,6 +51,7 @@ constexpr std::array<std::string_view, kErrorCodeCount> kErrorCodeNames = {
     "permission_denied",
     "duplicate_scan",
     "invalid_field",
+    "disk_error",
     "internal_error",
 };
 
@@ -58,7 +59,8 @@ constexpr std::array<std::string_view, 3> kSliceKindNames = {"xy", "xz", "yz"};
 
 // Requests in ControlRequest's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<ControlRequest>> kCommandNames = {
-    "get_status", "set_center", "set_slices", "get_slice", "estimate_center", "sweep_center", "set_processing"};
+    "get_status",   "set_center",     "set_slices",         "get_slice",    "estimate_center",
+    "sweep_center", "set_processing", "reconstruct_volume", "cancel_volume"};
 
 constexpr std::array<std::string_view, 2> kCenterMethodNames = {"registration", "metric"};
 

@@ -10,6 +10,7 @@
 
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
+#include "tomolive/daemon/volume_job.hpp"
 #include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -56,6 +57,10 @@ struct DaemonConfig {
   QueuePolicy queue_policy = QueuePolicy::block;
   std::optional<protocol::CenterMethod> auto_center;  // apply a center estimate once per scan (PROTOCOL.md 10.4)
   kernels::ProcessingParams processing;  // until set_processing: Ram-Lak, every step off unless told (PROTOCOL.md 10.5)
+  // Full volumes (PROTOCOL.md 10.7): --volume-at-end, --volume-dir, --volume-format, --volume-dtype,
+  // --volume-compression, --volume-overwrite, --volume-host-memory-mib. The allocator and faults are not on the
+  // command line (the engine's page-locked memory; tests' fault injection).
+  VolumeOptions volume;
   double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";

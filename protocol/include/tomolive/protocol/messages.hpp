@@ -70,6 +70,8 @@ enum class ErrorCode : std::uint8_t {
   permission_denied,     // a control command from a read-only viewer (WebSocket without the token)
   duplicate_scan,        // a further begin of the active scan after all its `streams` begins (a restarted sender)
   invalid_field,         // a str field that is not valid UTF-8; the message names the field and the byte offset
+  disk_error,            // a file could not be created or written (disk full, directory read-only or missing, file
+                         // exists); the message names the path and the problem (PROTOCOL.md 15)
   internal_error,        // a bug or an engine failure; the message says what
 };
 std::string_view to_string(ErrorCode code);
@@ -271,8 +273,21 @@ struct SetProcessing {
   bool operator==(const SetProcessing&) const = default;
 };
 
-using ControlRequest =
-    std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter, SetProcessing>;
+// Full volume (PROTOCOL.md 10.7): from the resident store, with the scan's current center and processing.
+struct ReconstructVolume {
+  std::optional<SliceRegionField> region;               // [row0, col0, rows, cols] of the XY slice; default: all
+  std::optional<std::array<std::uint32_t, 2>> rows;     // [first detector row, count]; default: every row
+  std::uint32_t binning = 1;                            // 1..kMaxVolumeBinning: mean of binning^3 voxels
+
+  bool operator==(const ReconstructVolume&) const = default;
+};
+inline constexpr std::uint32_t kMaxVolumeBinning = 16;
+struct CancelVolume {
+  bool operator==(const CancelVolume&) const = default;
+};
+
+using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
+                                    SetProcessing, ReconstructVolume, CancelVolume>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -396,6 +411,31 @@ struct SecurityStatus {
   bool operator==(const SecurityStatus&) const = default;
 };
 
+// The newest full volume (PROTOCOL.md 10.7), as get_status, reconstruct_volume and cancel_volume report it.
+struct VolumeStatus {
+  std::uint64_t scan_id = 0;
+  // "computing" (slabs being reconstructed), "writing" (all computed, the file still being written), "finished",
+  // "failed" or "cancelled".
+  std::string state;
+  std::string path;    // the final path (a file, or a folder for tiff and zarr)
+  std::string format;  // "hdf5", "tiff", "zarr"
+  std::string dtype;   // "float32", "float16", "uint16"
+  std::array<std::uint32_t, 3> shape{};  // voxels written: z, y, x (after binning)
+  SliceRegionField region{};             // of the XY slice, before binning
+  std::array<std::uint32_t, 2> rows{};   // [first detector row, count], before binning
+  std::uint32_t binning = 1;
+  std::uint32_t slab_rows = 0;  // detector rows per slab
+  std::uint32_t slabs_total = 0;
+  std::uint32_t slabs_done = 0;     // computed
+  std::uint32_t slabs_written = 0;  // written to disk
+  std::uint64_t bytes_written = 0;
+  double compute_s = 0.0;  // from the start to the last slab in host memory
+  double elapsed_s = 0.0;  // from the start to now, or to the end
+  std::optional<std::string> error;  // why it failed or was cancelled
+
+  bool operator==(const VolumeStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -405,6 +445,7 @@ struct Status {
   ProcessingSetting processing;     // in use now, and by the next scan
   std::optional<ScanStatus> scan;   // the newest scan, if any
   std::optional<SecurityStatus> security;  // absent from daemons older than the key
+  std::optional<VolumeStatus> volume;      // the newest full volume, if any
 
   bool operator==(const Status&) const = default;
 };
@@ -441,7 +482,7 @@ struct ProcessingResult {
   bool operator==(const ProcessingResult&) const = default;
 };
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
-                                 CenterEstimateResult, SweepResult, ProcessingResult>;
+                                 CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
