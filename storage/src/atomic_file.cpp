@@ -31,7 +31,12 @@ std::filesystem::path directory_of(const std::filesystem::path& path) {
 }  // namespace
 
 std::filesystem::path atomic_temporary_path(const std::filesystem::path& path) {
-  return directory_of(path) / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  // Appended piecewise: GCC 12 reports a false -Wrestrict for "literal" + std::string&& (GCC bug 105329).
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".tmp-";
+  name += std::to_string(::getpid());
+  return directory_of(path) / name;
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
