@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
 
 #include "tomolive/storage/disk_error.hpp"
@@ -25,7 +26,11 @@ StorageError exists_error(const std::filesystem::path& path) {
 }  // namespace
 
 std::filesystem::path partial_path(const std::filesystem::path& final_path) {
-  return directory_of(final_path) / ("." + final_path.filename().string() + ".partial");
+  // Appended piecewise: GCC 12 reports a false -Wrestrict for "literal" + std::string&& (GCC bug 105329).
+  std::string name = ".";
+  name += final_path.filename().string();
+  name += ".partial";
+  return directory_of(final_path) / name;
 }
 
 void sync_path(const std::filesystem::path& path) {
