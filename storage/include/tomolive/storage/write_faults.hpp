@@ -1,9 +1,11 @@
 // WriteFaults: the fault-injection seam of the volume writers and the sidecar (LevelDB's fault_injection_test idea).
 // Every writer calls before_write() with the bytes it is about to write; a test arms a fault (e.g. ENOSPC after N
 // bytes, as a full disk would) and the write fails exactly as the system call would have: a StorageError with
-// describe_disk_error's line and the errno. Without an armed fault it only counts. Thread-safe.
+// describe_disk_error's line and the errno. A test may also hold every write (a stalled disk) until it releases
+// them, to catch a volume midway. Without an armed fault or a hold it only counts. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -18,9 +20,12 @@ class WriteFaults {
   void fail_after(std::uint64_t bytes, int error_number);
   // No fault from now on.
   void clear();
+  // Every write from now on waits in before_write() until release_writes() (a disk that stalls).
+  void hold_writes();
+  void release_writes();
 
-  // Called by writers before writing `bytes` to `path`: throws disk_error(error_number, write_file, path) when an armed
-  // fault is due, else counts the bytes.
+  // Called by writers before writing `bytes` to `path`: waits while writes are held; throws
+  // disk_error(error_number, write_file, path) when an armed fault is due, else counts the bytes.
   void before_write(std::size_t bytes, const std::filesystem::path& path);
 
  private:
@@ -29,6 +34,8 @@ class WriteFaults {
     int error_number;
   };
   std::mutex mutex_;
+  std::condition_variable released_;
+  bool held_ = false;
   std::optional<Armed> armed_;
   std::uint64_t written_ = 0;  // since the fault was armed
 };
