@@ -3,8 +3,8 @@
 //
 // Data flow: WebSocket -> (text) hello / status / event / reply -> panels;  (binary) decodeSliceMessage -> the
 // pane of that slice -> drawn in the next animation frame -> latency meter; sweep frames -> the sweep strip.
-// User input -> set_center, set_slices, estimate_center, set_processing (control mode only), sweep_center (always:
-// it changes nothing), view (always: each pane asks for its own size and region).
+// User input -> set_center, set_slices, estimate_center, set_processing, reconstruct_volume, cancel_volume (control
+// mode only), sweep_center (always: it changes nothing), view (always: each pane asks for its own size and region).
 
 import { ContrastWindow } from "./contrast.js";
 import { ContrastPanel } from "./contrast_panel.js";
@@ -21,6 +21,7 @@ import { SlicePane } from "./slice_pane.js";
 import { SweepPanel } from "./sweep_panel.js";
 import { stripWindow } from "./sweep_plan.js";
 import { SweepStrip } from "./sweep_strip.js";
+import { VolumePanel } from "./volume_panel.js";
 
 const VIEW_THROTTLE_MS = 100;
 const EVENTS_KEPT = 50;
@@ -114,6 +115,10 @@ class ViewerPage {
       request: (message) => this.request(message),
       controlAllowed: () => this.controlAllowed(),
     });
+    this.volume = new VolumePanel(document.querySelector("[data-testid=volume-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+    });
     this.contrastPanel.setColormap(this.colormap);
     document.addEventListener("keydown", (event) => this.handleKey(event));
     this.connection.start();
@@ -169,6 +174,7 @@ class ViewerPage {
       case "event":
         this.events.push(message);
         if (this.events.length > EVENTS_KEPT) this.events.shift();
+        this.volume.receiveEvent(message);
         if (message.kind === "error") this.showMessage(`rejected: ${message.message}`, true);
         else this.showMessage(message.message, false);
         break;
@@ -193,6 +199,7 @@ class ViewerPage {
     this.centerEstimate.updateFromStatus(scan);
     this.sweepPanel.updateFromStatus(scan);
     this.processing.updateFromStatus(this.status);
+    this.volume.updateFromStatus(this.status);
     if (scan) this.sweepStrip.setCurrentCenter(scan.center_offset_px);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
     this.showTitle(scan);
@@ -218,6 +225,7 @@ class ViewerPage {
                                    : "not connected to the daemon";
     this.sweepStrip.setPickAllowed(this.controlAllowed(), blockedReason);
     this.processing.setAllowed(this.controlAllowed(), blockedReason);
+    this.volume.setAllowed(this.controlAllowed());
   }
 
   receiveSlice(buffer, arrivedMs) {
@@ -405,6 +413,11 @@ window.tomoliveViewer = Object.freeze({
   // set_processing request, result and refusal of this page.
   get processing() {
     return page.processing.snapshot();
+  },
+  // The volume panel: the volume shown (status or this page's reply), requests, the newest request, refusal and
+  // volume_* event.
+  get volume() {
+    return page.volume.snapshot();
   },
   // Per pane: last drawn header, frame counters, canvas size and the slice -> canvas transform.
   pane(name) {
