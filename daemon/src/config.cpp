@@ -127,6 +127,47 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
                  "when the queue is full: block (backpressure to the sender, nothing lost) or drop_oldest (counted)")
       ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
       ->default_str("block");
+  app.add_option("--record", config.record_dir,
+                 "record every scan's raw stream to an NXtomo HDF5 file in this directory (PROTOCOL.md 15): "
+                 "scan_<id>_<name>.nxs, named .partial until the scan ended cleanly; off when empty")
+      ->capture_default_str();
+  const std::map<std::string, DaemonConfig::RecordScans> record_scans{
+      {"all", DaemonConfig::RecordScans::all}, {"on_command", DaemonConfig::RecordScans::on_command}};
+  app.add_option("--record-scans", config.record_scans,
+                 "which scans --record records: all, or on_command (only a scan that a record command asked for; "
+                 "PROTOCOL.md 15)")
+      ->transform(CLI::CheckedTransformer(record_scans, CLI::ignore_case))
+      ->default_str("all");
+  const std::map<std::string, RecordPolicy> record_policies{{"block", RecordPolicy::block},
+                                                            {"stop", RecordPolicy::stop}};
+  app.add_option("--record-policy", config.record_policy,
+                 "when the disk is slower than the stream and the recording queue is full: stop (stop recording "
+                 "the scan, keep reconstructing; counted) or block (ingest waits for the disk, nothing lost)")
+      ->transform(CLI::CheckedTransformer(record_policies, CLI::ignore_case))
+      ->default_str("stop");
+  app.add_option("--record-queue-frames", config.record_queue_frames, "frames waiting for the recording's writer, at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--record-queue-mb", config.record_queue_mb,
+                 "pixel megabytes (MiB) waiting for the recording's writer, at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--record-flush-s", config.record_flush_s,
+                 "seconds between flushes (HDF5 flush + fsync) of a recording: a crash loses at most this much")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
+  app.add_option("--capture-ring-s", config.capture_ring_s,
+                 "keep the last this many seconds of raw projections (and the scan's darks and flats) in host memory "
+                 "for the capture command (PROTOCOL.md 15.1); 0: no ring")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--capture-ring-mb", config.capture_ring_mb,
+                 "pixel megabytes (MiB) the capture ring keeps, at most (the oldest projections leave first)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--capture-dir", config.capture_dir,
+                 "where captures are written; empty: the --record directory, else the working directory")
+      ->capture_default_str();
   std::string auto_center = "off";
   app.add_option("--auto-center", auto_center,
                  "estimate the center of rotation by this method once half of a scan's projections have arrived, and "

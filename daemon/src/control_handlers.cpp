@@ -1,10 +1,24 @@
 #include "tomolive/daemon/control_handlers.hpp"
 
 #include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 namespace tomolive::daemon {
+namespace {
+
+// The reply carries the result, or the error.
+template <typename Result>
+void set_outcome(protocol::Reply& reply, protocol::Expected<Result> outcome) {
+  if (outcome) {
+    reply.result = std::move(outcome).value();
+  } else {
+    reply.error = outcome.error();
+  }
+}
+
+}  // namespace
 
 ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& request) {
   bump(counters_.control_requests);
@@ -28,6 +42,10 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     EngineWorker::SweepAnswer swept = worker_.sweep_center(*sweep);
     answer.reply = std::move(swept.reply);
     answer.sweep_images = std::move(swept.images);
+  } else if (const auto* record = std::get_if<protocol::Record>(&request)) {
+    set_outcome(answer.reply, recorder_.set_next_scan(record->enabled));
+  } else if (const auto* capture = std::get_if<protocol::Capture>(&request)) {
+    set_outcome(answer.reply, capture_.capture(capture->after_s));
   } else {
     const auto kind = std::get<protocol::GetSlice>(request).slice;
     answer.slice = board_.latest(kind);

@@ -51,6 +51,17 @@ protocol::CounterList DaemonCounters::totals() const {
       {"ws_events_dropped", get(ws_events_dropped)},
       {"ws_bytes_sent", get(ws_bytes_sent)},
       {"ws_queued_bytes_peak", get(ws_queued_bytes_peak)},
+      {"recordings_started", get(recordings_started)},
+      {"recordings_completed", get(recordings_completed)},
+      {"recordings_stopped", get(recordings_stopped)},
+      {"recording_frames_written", get(recording_frames_written)},
+      {"recording_bytes_written", get(recording_bytes_written)},
+      {"recording_frames_dropped", get(recording_frames_dropped)},
+      {"recording_queue_full_waits", get(recording_queue_full_waits)},
+      {"captures_started", get(captures_started)},
+      {"captures_completed", get(captures_completed)},
+      {"captures_failed", get(captures_failed)},
+      {"capture_frames_written", get(capture_frames_written)},
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -17,6 +18,13 @@ std::vector<std::string> bound_endpoints(const DaemonConfig& config) {
   std::vector<std::string> endpoints{config.slices_endpoint, config.events_endpoint, config.control_endpoint};
   if (!config.data_connect) endpoints.insert(endpoints.end(), config.data_endpoints.begin(), config.data_endpoints.end());
   return endpoints;
+}
+
+// --capture-dir, else the recording's directory, else the working directory.
+std::filesystem::path capture_directory(const DaemonConfig& config) {
+  if (!config.capture_dir.empty()) return config.capture_dir;
+  if (!config.record_dir.empty()) return config.record_dir;
+  return std::filesystem::current_path();
 }
 
 }  // namespace
@@ -62,7 +70,23 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
                                               " dropped: the engine queue was full (policy drop_oldest)"},
                           frame.scan_id, frame.frame_id);
       });
+  Recorder::Options recording;
+  recording.directory = config.record_dir;
+  recording.every_scan = config.record_scans == DaemonConfig::RecordScans::all;
+  recording.policy = config.record_policy;
+  recording.queue_frames = config.record_queue_frames;
+  recording.queue_bytes = static_cast<std::uint64_t>(config.record_queue_mb) << 20;
+  recording.flush_interval = std::chrono::milliseconds(std::llround(config.record_flush_s * 1000.0));
+  recording.make_writer = config.recording_writer_factory;
+  recorder_ = std::make_unique<Recorder>(std::move(recording), *reporter_, counters_);
+  CaptureRing::Options capture;
+  capture.ring_s = config.capture_ring_s;
+  capture.ring_bytes = static_cast<std::uint64_t>(config.capture_ring_mb) << 20;
+  capture.directory = capture_directory(config);
+  capture_ = std::make_unique<CaptureRing>(std::move(capture), *reporter_, counters_);
+  raw_stream_ = std::make_unique<RawStreamFanout>(std::vector<RawStreamSink*>{recorder_.get(), capture_.get()});
   EngineWorker::Options worker_options;
+  worker_options.raw_stream = raw_stream_.get();
   worker_options.auto_center = config.auto_center;
   worker_options.processing = config.processing;
   worker_options.frame_allocator = selection.frame_allocator;
@@ -74,7 +98,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,
                                            [this] { outputs_.notify_slices(); }, worker_options);
-  handlers_ = std::make_unique<ControlHandlers>(*worker_, board_, counters_, [this] { return status(); });
+  handlers_ = std::make_unique<ControlHandlers>(*worker_, board_, *recorder_, *capture_, counters_,
+                                                [this] { return status(); });
   if (config.http_enabled) {
     HttpServer::Options http;
     http.address = config.http_address;
@@ -91,7 +116,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
       context_, ZmqControlServer::Options{config.control_endpoint, security_, config.http_token}, *handlers_);
   for (const std::string& endpoint : config.data_endpoints) {
     ingest_.push_back(std::make_unique<ZmqIngest>(
-        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm, security_}, *inbox_, *reporter_,
+        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm, security_,
+                                  !config.record_dir.empty() || config.capture_ring_s > 0.0}, *inbox_, *reporter_,
         counters_, frame_buffers_.get()));
   }
 }
@@ -110,6 +136,8 @@ void Daemon::stop() {
   for (auto& ingest : ingest_) ingest->stop();  // no new data
   inbox_->close();     // the engine reconstructs what is queued, then exits
   worker_->join();
+  recorder_->shut_down();  // the queued frames are written; an unfinished scan stays ".partial"
+  capture_->shut_down();   // a running capture writes what it has and stays ".partial"
   publisher_->stop();  // after sending the final slices and events
   // The components stay alive (status() still answers); the destructor closes the sockets, in reverse order of
   // construction, before the ZeroMQ context (constructed first) terminates.
@@ -143,6 +171,8 @@ protocol::Status Daemon::status() const {
   status.scan = worker_->scan_status();
   status.security = security_status_;
   status.volume = worker_->volume_status();
+  status.recording = recorder_->status();
+  status.capture = capture_->status();
   return status;
 }
 

@@ -12,6 +12,7 @@
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/storage_error.hpp"
 
 namespace tomolive::daemon {
@@ -121,9 +122,10 @@ void EngineWorker::handle(IngestItem& item) {
   refresh_status();
 }
 
-void EngineWorker::end_active_scan(const std::string& why) {
+void EngineWorker::end_active_scan(const std::string& why, bool complete) {
   if (!session_ || session_->ended()) return;
   const ScanSummary summary = session_->end();
+  if (options_.raw_stream) options_.raw_stream->scan_ended(session_->scan_id(), complete, protocol::unix_time_ns());
   bump(counters_.scans_ended);
   bump(counters_.projections_missing, summary.projections_missing);
   if (engine_has_scan_ && ring_passes_.due_at_end(processing_.rings.enabled)) run_ring_pass();
@@ -225,6 +227,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   snapshotter_.begin_scan();
   publish_processing_status();
   bump(counters_.scans_begun);
+  if (options_.raw_stream) options_.raw_stream->scan_begun(begin, protocol::unix_time_ns());
   reporter_.scan_event(
       "scan_begun", begin.scan_id,
       fmt::format("begun{}: {} x {} {}, {} darks, {} flats, {} projections{}{}; memory plan: {}",
@@ -235,7 +238,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   snapshot_slices();  // subscribers see the new scan's (empty) slices and shapes at once
 }
 
-void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem& item) {
+void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item) {
   if (!session_ || session_->ended() || !engine_has_scan_) {
     reporter_.reject(Error{ErrorCode::no_active_scan, fmt::format("{} {} for scan {} {}", protocol::to_string(frame.kind),
                                                                   frame.frame_id, frame.scan_id,
@@ -284,6 +287,12 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, const IngestItem
     bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, e.what()}, frame.scan_id, frame.frame_id);
   }
+  // The raw frame was accepted, whatever the engine made of it: persistence keeps it, sharing the message (the
+  // engine has read its pixels by now).
+  if (options_.raw_stream) {
+    options_.raw_stream->frame_accepted(RawFrame{frame, session_->angle_deg_of(frame), item.received_ns,
+                                                 std::make_shared<const zmq::message_t>(std::move(item.payload))});
+  }
 }
 
 std::string EngineWorker::no_active_scan_reason(std::uint64_t scan_id) const {
@@ -315,6 +324,7 @@ std::string EngineWorker::recover_lost_engine(const std::string& what, const std
   const bool ends_scan = session_ && !session_->ended() && scan_lost_;
   if (ends_scan) {
     const ScanSummary summary = session_->end();
+    if (options_.raw_stream) options_.raw_stream->scan_ended(session_->scan_id(), false, protocol::unix_time_ns());
     bump(counters_.scans_ended);
     bump(counters_.projections_missing, summary.projections_missing);
   }
@@ -369,7 +379,7 @@ void EngineWorker::on_end(const protocol::ScanEnd& end) {
     return;
   }
   if (!session_->record_end()) return;
-  end_active_scan("ended");
+  end_active_scan("ended", true);
   if (options_.volume.at_end && engine_has_scan_) do_reconstruct_volume(protocol::ReconstructVolume{});
 }
 

@@ -40,17 +40,17 @@ std::uint32_t ScanSession::expected(FrameKind kind) const {
   return static_cast<std::uint32_t>(seen_[index(kind)].size());
 }
 
-float ScanSession::angle_rad_of(const protocol::FrameHeader& frame) const {
-  double deg = 0.0;
-  if (frame.angle_deg) {
-    deg = *frame.angle_deg;
-  } else if (const auto* table = std::get_if<protocol::AngleTable>(&begin_.angles)) {
-    deg = table->angles_deg[frame.frame_id % table->angles_deg.size()];
-  } else {
-    const auto& range = std::get<protocol::AngleRange>(begin_.angles);
-    deg = range.start_deg + static_cast<double>(frame.frame_id) * range.step_deg;
+double ScanSession::angle_deg_of(const protocol::FrameHeader& frame) const {
+  if (frame.angle_deg) return *frame.angle_deg;
+  if (const auto* table = std::get_if<protocol::AngleTable>(&begin_.angles)) {
+    return table->angles_deg[frame.frame_id % table->angles_deg.size()];
   }
-  return static_cast<float>(deg * std::numbers::pi / 180.0);
+  const auto& range = std::get<protocol::AngleRange>(begin_.angles);
+  return range.start_deg + static_cast<double>(frame.frame_id) * range.step_deg;
+}
+
+float ScanSession::angle_rad_of(const protocol::FrameHeader& frame) const {
+  return static_cast<float>(angle_deg_of(frame) * std::numbers::pi / 180.0);
 }
 
 protocol::Expected<FramePlacement> ScanSession::accept(const protocol::FrameHeader& frame) {

@@ -25,7 +25,8 @@ protocol::ByteView bytes_of(const zmq::message_t& message) {
 ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, EngineInbox& inbox, EventReporter& reporter,
                      DaemonCounters& counters, FrameBufferPool* frame_buffers)
     : socket_(context, zmq::socket_type::pull), inbox_(inbox), reporter_(reporter), counters_(counters),
-      frame_buffers_(frame_buffers) {
+      frame_buffers_(frame_buffers),
+      keep_payload_(options.keep_payload) {
   socket_.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket_.set(zmq::sockopt::linger, 0);
   if (options.connect) {
@@ -101,6 +102,7 @@ bool ZmqIngest::receive_message(zmq::message_t& header) {
     if (frame_buffers_) {
       item.engine_copy = frame_buffers_->acquire(payload->size());
       std::memcpy(item.engine_copy.data(), payload->data(), payload->size());
+      if (keep_payload_) item.payload = std::move(*payload);
     } else if (reinterpret_cast<std::uintptr_t>(payload->data()) % protocol::itemsize(frame->dtype) != 0) {
       // Engines read pixels as their type: keep them aligned (ZeroMQ may place small payloads at any offset).
       item.payload = zmq::message_t(payload->data(), payload->size());  // a fresh, malloc-aligned copy

@@ -21,7 +21,7 @@ using detail::MapWriter;
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
     "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, "
-    "reconstruct_volume, cancel_volume";
+    "reconstruct_volume, cancel_volume, record, capture";
 
 // --- requests ---
 
@@ -42,6 +42,7 @@ std::optional<Error> check_request(const GetStatus&) { return std::nullopt; }
 std::optional<Error> check_request(const GetSlice&) { return std::nullopt; }
 std::optional<Error> check_request(const EstimateCenter&) { return std::nullopt; }
 std::optional<Error> check_request(const CancelVolume&) { return std::nullopt; }
+std::optional<Error> check_request(const Record&) { return std::nullopt; }
 
 // Ranges against the scan (the region inside the slice, the rows inside the detector) are the daemon's checks.
 std::optional<Error> check_request(const ReconstructVolume& request) {
@@ -56,6 +57,15 @@ std::optional<Error> check_request(const ReconstructVolume& request) {
   }
   if (request.rows && (*request.rows)[1] == 0) {
     return invalid_argument("rows [" + std::to_string((*request.rows)[0]) + ", 0] ([first, count]) is empty");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_request(const Capture& request) {
+  if (std::optional<Error> error = check_finite({{"after_s", request.after_s}})) return error;
+  if (request.after_s < 0.0 || request.after_s > kMaxCaptureAfterS) {
+    return invalid_argument("after_s = " + detail::format_number(request.after_s) + " is out of range; expected 0.." +
+                            detail::format_number(kMaxCaptureAfterS) + " seconds");
   }
   return std::nullopt;
 }
@@ -128,6 +138,8 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   if (command == command_name(ReconstructVolume{}) || command == command_name(CancelVolume{})) {
     return detail::read_fields<VolumeStatus>(fields);
   }
+  if (command == command_name(Record{})) return detail::read_fields<RecordingStatus>(fields);
+  if (command == command_name(Capture{})) return detail::read_fields<CaptureStatus>(fields);
   return std::monostate{};
 }
 

@@ -207,6 +207,16 @@ void visit_fields(Visitor& v, FieldsOf<SetProcessing> auto& processing) {
   TOMOLIVE_MAPS(v, processing, zingers, phase, rings);
 }
 
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<Record> auto& record) {
+  TOMOLIVE_FIELDS(v, record, enabled);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<Capture> auto& capture) {
+  v.field("after_s", capture.after_s, Default<double>{0.0});
+}
+
 // --- results of control replies ---
 
 template <typename Visitor>
@@ -266,9 +276,23 @@ void visit_fields(Visitor& v, FieldsOf<VolumeStatus> auto& volume) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<RecordingStatus> auto& recording) {
+  TOMOLIVE_FIELDS(v, recording, enabled, directory, policy, state, scan_id, file, frames_written, frames_durable, bytes_written,
+                  frames_dropped, queue_frames, queue_capacity, error);
+  // Added with the record command: a status without it reads as false.
+  v.field("next_scan", recording.next_scan, Default<bool>{false});
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<CaptureStatus> auto& capture) {
+  TOMOLIVE_FIELDS(v, capture, enabled, ring_s, ring_capacity_bytes, ring_frames, ring_bytes, ring_span_s, state,
+                  scan_id, file, frames_written, remaining_s, error);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
-  TOMOLIVE_MAPS(v, status, processing, scan, security, volume);
+  TOMOLIVE_MAPS(v, status, processing, scan, security, volume, recording, capture);
 }
 
 template <typename Visitor>

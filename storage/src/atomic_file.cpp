@@ -65,4 +65,10 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
   }
 }
 
+void rename_without_replacing(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+    throw disk_error(errno, DiskOperation::rename_file, to);
+  }
+}
+
 }  // namespace tomolive::storage

@@ -3,13 +3,20 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <initializer_list>
+#include <string_view>
 #include <system_error>
 
 namespace tomolive::storage {
 namespace {
 
-// Appended piecewise: GCC 12 reports a false -Wrestrict for "literal" + std::string&& (GCC bug 105329).
+// Joins the parts (appending, not operator+ on a literal: GCC 12's -Wrestrict misfires on that at -O3).
+std::string concat(std::initializer_list<std::string_view> parts) {
+  std::string text;
+  for (const std::string_view part : parts) text.append(part);
+  return text;
+}
+
 std::string quoted(const std::filesystem::path& path) {
   std::string text = "'";
   text += path.string();
@@ -37,26 +44,27 @@ std::string describe_disk_error(int error_number, DiskOperation operation, const
   const std::string target = quoted(path);
   const bool in_directory = operation == DiskOperation::create_file || operation == DiskOperation::rename_file;
   const std::string directory = quoted(directory_of(path));
+  const std::string_view doing = verb(operation);
   switch (error_number) {
-    case ENOSPC: return "disk full while " + std::string(verb(operation)) + " " + target;
-    case EDQUOT: return "disk quota exceeded while " + std::string(verb(operation)) + " " + target;
-    case EFBIG: return "file too large for its file system while writing " + target;
+    case ENOSPC: return concat({"disk full while ", doing, " ", target});
+    case EDQUOT: return concat({"disk quota exceeded while ", doing, " ", target});
+    case EFBIG: return concat({"file too large for its file system while writing ", target});
     case EROFS:
-      return in_directory ? "directory " + directory + " is read-only (read-only file system)"
-                          : "file system of " + target + " is read-only";
+      return in_directory ? concat({"directory ", directory, " is read-only (read-only file system)"})
+                          : concat({"file system of ", target, " is read-only"});
     case EACCES:
     case EPERM:
-      return in_directory ? "directory " + directory + " is read-only for this process (permission denied)"
-                          : "permission denied while " + std::string(verb(operation)) + " " + target;
+      return in_directory ? concat({"directory ", directory, " is read-only for this process (permission denied)"})
+                          : concat({"permission denied while ", doing, " ", target});
     case ENOENT:
-      return operation == DiskOperation::open_file ? "file " + target + " does not exist"
-                                                   : "directory " + directory + " does not exist";
-    case ENOTDIR: return "a component of " + directory + " is not a directory";
-    case EEXIST: return "file " + target + " already exists";
-    case EIO: return "I/O error while " + std::string(verb(operation)) + " " + target;
+      return operation == DiskOperation::open_file ? concat({"file ", target, " does not exist"})
+                                                   : concat({"directory ", directory, " does not exist"});
+    case ENOTDIR: return concat({"a component of ", directory, " is not a directory"});
+    case EEXIST: return concat({"file ", target, " already exists"});
+    case EIO: return concat({"I/O error while ", doing, " ", target});
     default:
-      return std::string(verb(operation)) + " " + target + " failed: " +
-             std::system_category().message(error_number) + " (errno " + std::to_string(error_number) + ")";
+      return concat({doing, " ", target, " failed: ", std::system_category().message(error_number), " (errno ",
+                     std::to_string(error_number), ")"});
   }
 }
 
@@ -68,10 +76,10 @@ std::optional<std::string> directory_problem(const std::filesystem::path& direct
   std::error_code error;
   const auto status = std::filesystem::status(directory, error);
   if (status.type() == std::filesystem::file_type::not_found) {
-    return "directory " + quoted(directory) + " does not exist";
+    return concat({"directory ", quoted(directory), " does not exist"});
   }
-  if (error) return "directory " + quoted(directory) + " cannot be examined: " + error.message();
-  if (status.type() != std::filesystem::file_type::directory) return quoted(directory) + " is not a directory";
+  if (error) return concat({"directory ", quoted(directory), " cannot be examined: ", error.message()});
+  if (status.type() != std::filesystem::file_type::directory) return concat({quoted(directory), " is not a directory"});
   if (::access(directory.c_str(), W_OK | X_OK) != 0) {
     return describe_disk_error(errno, DiskOperation::create_file, directory / "x");
   }

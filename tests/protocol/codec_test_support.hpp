@@ -123,6 +123,10 @@ inline Status sample_status() {
   status.processing.rings = {false, 31};
   status.processing.half_acquisition = {true, 3, 6};  // the 6 detector columns of 9
   status.security = SecurityStatus{true, false, true};
+  status.recording = RecordingStatus{true, "/data", "stop", "recording", 7u, "/data/scan_7.nxs.partial", 12, 10,
+                                     4096, 1, 2, 256, "x", true};
+  status.capture = CaptureStatus{true, 10.0, 1ULL << 30, 40, 81920, 9.5, "capturing", 7u, "/data/capture.nxs.partial",
+                                 25, 2.5, ""};
   return status;
 }
 

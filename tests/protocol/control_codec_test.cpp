@@ -43,6 +43,8 @@ TEST(ControlCodecTest, CommandNames) {
   EXPECT_EQ(command_name(EstimateCenter{}), "estimate_center");
   EXPECT_EQ(command_name(SweepCenter{}), "sweep_center");
   EXPECT_EQ(command_name(SetProcessing{}), "set_processing");
+  EXPECT_EQ(command_name(Record{}), "record");
+  EXPECT_EQ(command_name(Capture{}), "capture");
 }
 
 // header_type reads "type" alone: whatever else is wrong with the header, and nothing when there is no str "type".
@@ -80,10 +82,33 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       SetProcessing{std::nullopt, ZingersUpdate{false, std::nullopt}, PhaseUpdate{std::nullopt, 35.5, {}, {}, {}},
                     RingsUpdate{std::nullopt, 7u}},
       SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{}},
+      Record{true},
+      Record{false},
+      Capture{},
+      Capture{12.5},
   };
   for (const ControlRequest& request : requests) {
     SCOPED_TRACE(std::string(command_name(request)));
     EXPECT_EQ(round_trip(request), request);
+  }
+}
+
+TEST(ControlCodecTest, RecordNeedsEnabledAndCaptureABoundedFiniteTime) {
+  const auto decoded = [](RawHeader header) { return decode_control_request(header.bytes()); };
+  const RawHeader record(encode(ControlRequest(Record{true})));
+  EXPECT_EQ(record.keys(), (std::vector<std::string>{"v", "type", "enabled"}));
+  EXPECT_EQ(decoded(RawHeader(record).erase("enabled")).error().code, ErrorCode::invalid_field);
+  EXPECT_EQ(decoded(RawHeader(record).set("enabled", "yes")).error().code, ErrorCode::invalid_field);
+
+  const RawHeader capture(encode(ControlRequest(Capture{2.0})));
+  EXPECT_EQ(capture.keys(), (std::vector<std::string>{"v", "type", "after_s"}));
+  EXPECT_EQ(std::get<Capture>(decoded(RawHeader(capture).erase("after_s")).value()).after_s, 0.0);
+  for (const double after_s : {-1.0, 3600.5, std::numeric_limits<double>::infinity()}) {
+    SCOPED_TRACE(after_s);
+    const auto refused = decoded(RawHeader(capture).set_raw("after_s", packed(after_s)));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(refused.error().message.find("after_s"), std::string::npos) << refused.error().message;
   }
 }
 
@@ -263,6 +288,8 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"set_processing", std::nullopt,
             ProcessingResult{sample_status().processing, RefilterResult{90, 12.5, 7, 1ULL << 40}}},
       Reply{"set_processing", std::nullopt, ProcessingResult{ProcessingSetting{}, RefilterResult{}}},
+      Reply{"record", std::nullopt, *sample_status().recording},
+      Reply{"capture", std::nullopt, *sample_status().capture},
       Reply{"set_center", Error{ErrorCode::invalid_argument, "set_center needs exactly one; got both"}, {}},
       Reply{"", Error{ErrorCode::malformed_header, "header is empty (0 bytes)"}, {}},
       Reply{"get_status", std::nullopt, std::monostate{}},
@@ -295,7 +322,8 @@ TEST(ControlCodecTest, ReplyWireForm) {
 
   const RawHeader status(RawHeader(encode(Reply{"get_status", std::nullopt, sample_status()})).raw("result"));
   EXPECT_EQ(status.keys(), (std::vector<std::string>{"version", "engine", "uptime_s", "counters",
-                                                     "rejected_by_reason", "processing", "scan", "security"}));
+                                                     "rejected_by_reason", "processing", "scan", "security",
+                                                     "recording", "capture"}));
   const RawHeader scan(status.raw("scan"));
   EXPECT_EQ(RawHeader(scan.raw("memory")).keys(),
             (std::vector<std::string>{"device", "store_precision", "store_bytes", "corrected_store_bytes",

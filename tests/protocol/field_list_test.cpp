@@ -198,6 +198,8 @@ std::vector<Sample> samples() {
       request_sample(EstimateCenter{CenterMethod::metric, true}),
       request_sample(SweepCenter{-2.0, 0.5, 9, 3u, SliceRegionField{1, 2, 3, 4}}),
       request_sample(processing),
+      request_sample(Record{true}),
+      request_sample(Capture{1.5}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
@@ -206,6 +208,8 @@ std::vector<Sample> samples() {
       reply_sample("sweep_center", SweepResult{2, {0, 0, 4, 6}, {-1.0, 0.0}, {0.5, 0.25}, 0.0, 3.5}),
       reply_sample("set_processing",
                    ProcessingResult{status_with_every_map().processing, RefilterResult{5, 1.5, 2, 3}}),
+      reply_sample("record", *status_with_every_map().recording),
+      reply_sample("capture", *status_with_every_map().capture),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

@@ -37,7 +37,7 @@ TEST(AtomicFile, MissingDirectoryIsAClearError) {
     FAIL() << "expected a StorageError";
   } catch (const StorageError& error) {
     EXPECT_EQ(error.error_number(), ENOENT);
-    EXPECT_EQ(std::string(error.what()), "directory '" + path.parent_path().string() + "' does not exist");
+    EXPECT_EQ(std::string(error.what()), std::string("directory '") + path.parent_path().string() + "' does not exist");
   }
 }
 

@@ -37,13 +37,10 @@ TEST(DirectoryProblem, MissingDirectoryAndFile) {
   test::ScratchDirectory scratch;
   EXPECT_EQ(directory_problem(scratch.path()), std::nullopt);
   const auto missing = scratch.path() / "missing";
-  EXPECT_EQ(directory_problem(missing), "directory '" + missing.string() + "' does not exist");
+  EXPECT_EQ(directory_problem(missing), std::string("directory '") + missing.string() + "' does not exist");
   const auto file = scratch.path() / "file";
   std::ofstream(file) << "x";
-  std::string not_directory = "'";  // appended piecewise: GCC 12's false -Wrestrict on "'" + std::string&&
-  not_directory += file.string();
-  not_directory += "' is not a directory";
-  EXPECT_EQ(directory_problem(file), not_directory);
+  EXPECT_EQ(directory_problem(file), std::string("'") + file.string() + "' is not a directory");
 }
 
 TEST(DirectoryProblem, ReadOnlyDirectory) {
@@ -51,7 +48,7 @@ TEST(DirectoryProblem, ReadOnlyDirectory) {
   test::ScratchDirectory scratch;
   std::filesystem::permissions(scratch.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   EXPECT_EQ(directory_problem(scratch.path()),
-            "directory '" + scratch.path().string() + "' is read-only for this process (permission denied)");
+            std::string("directory '") + scratch.path().string() + "' is read-only for this process (permission denied)");
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ TEST(Hdf5File, ExistingFileIsRefusedWithAClearMessage) {
     FAIL() << "expected a StorageError";
   } catch (const StorageError& error) {
     EXPECT_EQ(error.error_number(), EEXIST);
-    EXPECT_TRUE(std::string(error.what()).starts_with("file '" + path.string() + "' already exists"))
+    EXPECT_TRUE(std::string(error.what()).starts_with(std::string("file '") + path.string() + "' already exists"))
         << error.what();
   }
 }
@@ -68,7 +68,7 @@ TEST(Hdf5File, MissingDirectoryIsNamed) {
     FAIL() << "expected a StorageError";
   } catch (const StorageError& error) {
     EXPECT_EQ(error.error_number(), ENOENT);
-    EXPECT_TRUE(std::string(error.what()).starts_with("directory '" + path.parent_path().string() +
+    EXPECT_TRUE(std::string(error.what()).starts_with(std::string("directory '") + path.parent_path().string() +
                                                       "' does not exist"))
         << error.what();
   }

@@ -253,6 +253,18 @@ int main(int argc, char** argv) {
 
   auto* cancel_volume = app.add_subcommand("cancel-volume", "cancel the volume being computed or written");
   cancel_volume->callback([&] { request = tomolive::protocol::CancelVolume{}; });
+  std::string record_choice;
+  auto* record = app.add_subcommand(
+      "record", "record the next scan (on) or not (off; also stops the active recording) (PROTOCOL.md 15)");
+  record->add_option("choice", record_choice, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  record->callback([&] { request = tomolive::protocol::Record{record_choice == "on"}; });
+
+  tomolive::protocol::Capture capture;
+  auto* capture_command = app.add_subcommand(
+      "capture", "write the capture ring plus the next seconds of raw frames to an NXtomo file (PROTOCOL.md 15.1)");
+  capture_command->add_option("--after", capture.after_s, "seconds of frames to take after the ring, 0..3600")
+      ->capture_default_str();
+  capture_command->callback([&] { request = capture; });
 
   try {
     app.parse(argc, argv);

@@ -21,7 +21,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -42,32 +41,15 @@
 #include "tomolive/sim/npy.hpp"
 #include "tomolive/sim/scan_simulator.hpp"
 #include "tomolive/sim/truth.hpp"
+#include "tomolive/stream/frame_push.hpp"
 
 namespace {
 
 using namespace tomolive;
-using Clock = std::chrono::steady_clock;
 
-constexpr int kExitInterrupted = 130;
-constexpr auto kPollInterval = std::chrono::milliseconds(100);  // how soon a stop request is noticed while waiting
-constexpr std::size_t kQueueBytes = std::size_t{512} << 20;     // frames ZeroMQ may queue (the send high-water mark)
 constexpr unsigned kTruthSupersample = 3;
 
-volatile std::sig_atomic_t g_stop_requested = 0;
-
-extern "C" void request_stop(int) { g_stop_requested = 1; }
-
-bool stop_requested() { return g_stop_requested != 0; }
-
-// The first SIGINT/SIGTERM asks to stop; the handler then resets to the default action, so a second one aborts.
-void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = request_stop;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESETHAND;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
+using stream::kExitInterrupted;
 
 // Frame buffers lent to ZeroMQ: a payload message owns its buffer until ZeroMQ's I/O thread has sent it and calls
 // release(), which returns it for reuse. The pool must outlive the ZeroMQ context. Thread-safe.
@@ -110,93 +92,6 @@ class PayloadPool {
   std::size_t pixels_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Buffer>> free_;
-};
-
-// Sends on a PUSH socket with a short send timeout, so that a stop request is noticed while the peer is absent or
-// slow. ZeroMQ delivers a multipart message whole or not at all; once its first part is queued, the rest never blocks.
-class Sender {
- public:
-  explicit Sender(zmq::socket_t& socket) : socket_(socket) {}
-
-  // Sends one part. With `interruptible`, gives up (returns false, nothing sent) when a stop is requested while
-  // waiting; otherwise waits until the part is queued.
-  bool send(zmq::message_t& part, bool more, bool interruptible) {
-    const auto flags = more ? zmq::send_flags::sndmore : zmq::send_flags::none;
-    while (true) {
-      if (interruptible && stop_requested()) return false;
-      try {
-        if (socket_.send(part, flags)) return true;
-      } catch (const zmq::error_t& error) {
-        if (error.num() != EINTR) throw;
-      }
-    }
-  }
-
- private:
-  zmq::socket_t& socket_;
-};
-
-// Paces frames on an absolute schedule: frame i is due at start + i / rate.
-class Pacer {
- public:
-  explicit Pacer(double frames_per_second) : rate_(frames_per_second), start_(Clock::now()) {}
-
-  // Waits until frame `index` is due; returns false if a stop was requested meanwhile.
-  bool wait_for(std::size_t index) const {
-    if (rate_ <= 0.0) return !stop_requested();
-    const auto due = start_ + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(static_cast<double>(index) / rate_));
-    while (!stop_requested()) {
-      const auto now = Clock::now();
-      if (now >= due) return true;
-      std::this_thread::sleep_until(std::min(due, now + kPollInterval));
-    }
-    return false;
-  }
-
- private:
-  double rate_;
-  Clock::time_point start_;
-};
-
-// One line per second on stderr: frames sent, rate and throughput over the last second.
-class Progress {
- public:
-  Progress(const sim::ScanSpec& spec, std::size_t total, bool quiet)
-      : scan_id_(spec.scan_id), total_(total), quiet_(quiet), start_(Clock::now()), last_(start_) {}
-
-  void frame_sent(std::size_t bytes) {
-    ++frames_;
-    bytes_ += bytes;
-    const auto now = Clock::now();
-    const double seconds = std::chrono::duration<double>(now - last_).count();
-    if (quiet_ || seconds < 1.0) return;
-    std::fprintf(stderr, "tomolive-sim: scan %llu: %zu/%zu frames sent, %.1f frames/s, %.1f MB/s\n",
-                 static_cast<unsigned long long>(scan_id_), frames_, total_,
-                 static_cast<double>(frames_ - last_frames_) / seconds,
-                 static_cast<double>(bytes_ - last_bytes_) / seconds * 1e-6);
-    last_ = now;
-    last_frames_ = frames_;
-    last_bytes_ = bytes_;
-  }
-
-  std::size_t frames() const { return frames_; }
-
-  void finish(bool complete) const {
-    if (quiet_ && complete) return;
-    const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-    std::fprintf(stderr, "tomolive-sim: scan %llu: %s after %zu/%zu frames in %.2f s (%.1f frames/s, %.1f MB/s)\n",
-                 static_cast<unsigned long long>(scan_id_), complete ? "end sent" : "interrupted, end sent",
-                 frames_, total_, seconds, static_cast<double>(frames_) / seconds,
-                 static_cast<double>(bytes_) / seconds * 1e-6);
-  }
-
- private:
-  std::uint64_t scan_id_;
-  std::size_t total_;
-  bool quiet_;
-  Clock::time_point start_, last_;
-  std::size_t frames_ = 0, bytes_ = 0, last_frames_ = 0, last_bytes_ = 0;
 };
 
 // One detector row of every frame sent, for --write-raw: a Python test rebuilds the sinogram of that row from them.
@@ -281,8 +176,6 @@ void write_truth(const std::filesystem::path& dir, const sim::ScanSimulator& sca
   write_parameters(dir / "params.txt", scan, xy_row, raw_row);
 }
 
-zmq::message_t header_message(const protocol::Bytes& bytes) { return zmq::message_t(bytes.data(), bytes.size()); }
-
 struct Options {
   sim::ScanSpec spec;
   std::string connect = "tcp://127.0.0.1:5555";
@@ -342,26 +235,13 @@ int stream(const Options& options) {
   PayloadPool pool(scan.frame_pixels());  // outlives the context below
   PrerenderedFrames prerendered(scan, options.prerender);
   zmq::context_t context(1);
-  zmq::socket_t socket(context, zmq::socket_type::push);
-  socket.set(zmq::sockopt::linger, -1);
-  socket.set(zmq::sockopt::sndhwm, static_cast<int>(std::clamp<std::size_t>(kQueueBytes / frame_bytes, 4, 1000)));
-  socket.set(zmq::sockopt::sndtimeo, static_cast<int>(kPollInterval.count()));
   const bool connecting = options.bind.empty();
-  const std::string& endpoint = connecting ? options.connect : options.bind;
-  try {
-    if (connecting) {
-      socket.connect(endpoint);
-    } else {
-      socket.bind(endpoint);
-    }
-  } catch (const zmq::error_t& error) {
-    throw std::runtime_error(std::string("cannot ") + (connecting ? "connect to " : "bind ") + endpoint + ": " +
-                             error.what());
-  }
-  install_stop_handlers();
+  zmq::socket_t socket =
+      stream::open_push_socket(context, connecting ? options.connect : options.bind, !connecting, frame_bytes);
+  stream::install_stop_handlers();
 
-  Sender sender(socket);
-  zmq::message_t begin = header_message(protocol::encode(sim::make_scan_begin(spec)));
+  stream::Sender sender(socket);
+  zmq::message_t begin = stream::header_message(protocol::encode(sim::make_scan_begin(spec)));
   if (!sender.send(begin, false, true)) {
     socket.set(zmq::sockopt::linger, 0);  // nothing of this scan was queued
     std::fprintf(stderr, "tomolive-sim: interrupted before begin was sent\n");
@@ -372,8 +252,8 @@ int stream(const Options& options) {
   for (std::size_t index = 0; index < scan.frame_count(); ++index) {
     if (sent_on_this_stream(options, scan.frame_at(index))) indices.push_back(index);
   }
-  Progress progress(spec, indices.size(), options.quiet);
-  const Pacer pacer(options.rate);
+  stream::Progress progress("tomolive-sim", spec.scan_id, indices.size(), options.quiet);
+  const stream::Pacer pacer(options.rate);
   for (std::size_t n = 0; n < indices.size(); ++n) {
     if (!pacer.wait_for(n)) break;
     const std::size_t index = indices[n];
@@ -388,7 +268,7 @@ int stream(const Options& options) {
       if (recorder) raw = recorder->row_of(buffer->pixels);
       payload = PayloadPool::into_message(std::move(buffer));
     }
-    zmq::message_t header = header_message(protocol::encode(scan.header(index, protocol::unix_time_ns())));
+    zmq::message_t header = stream::header_message(protocol::encode(scan.header(index, protocol::unix_time_ns())));
     if (!sender.send(header, true, true)) break;
     sender.send(payload, false, false);
     if (recorder) recorder->record(index, raw);
@@ -399,7 +279,7 @@ int stream(const Options& options) {
     std::fprintf(stderr, "tomolive-sim: stopping after %zu frames, sending end (Ctrl-C again aborts)\n",
                  progress.frames());
   }
-  zmq::message_t end = header_message(protocol::encode(sim::make_scan_end(spec)));
+  zmq::message_t end = stream::header_message(protocol::encode(sim::make_scan_end(spec)));
   sender.send(end, false, false);
   socket.close();
   context.close();  // returns once every queued message is delivered (linger -1)

@@ -3,13 +3,15 @@
 //
 // Data flow: WebSocket -> (text) hello / status / event / reply -> panels;  (binary) decodeSliceMessage -> the
 // pane of that slice -> drawn in the next animation frame -> latency meter; sweep frames -> the sweep strip.
-// User input -> set_center, set_slices, estimate_center, set_processing, reconstruct_volume, cancel_volume (control
-// mode only), sweep_center (always: it changes nothing), view (always: each pane asks for its own size and region).
+// User input -> set_center, set_slices, estimate_center, set_processing, reconstruct_volume, cancel_volume, record,
+// capture (control mode only), sweep_center (always: it changes nothing), view (always: each pane asks for its own
+// size and region).
 
 import { ContrastWindow } from "./contrast.js";
 import { ContrastPanel } from "./contrast_panel.js";
 import { CenterControl } from "./center_control.js";
 import { CenterEstimatePanel } from "./center_estimate.js";
+import { RecordingPanel } from "./recording_panel.js";
 import { colormapLut } from "./colormaps.js";
 import { Connection, webSocketUrl } from "./connection.js";
 import { LatencyMeter } from "./latency_meter.js";
@@ -119,6 +121,10 @@ class ViewerPage {
       request: (message) => this.request(message),
       controlAllowed: () => this.controlAllowed(),
     });
+    this.recording = new RecordingPanel(document.querySelector("[data-testid=recording-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+    });
     this.contrastPanel.setColormap(this.colormap);
     document.addEventListener("keydown", (event) => this.handleKey(event));
     this.connection.start();
@@ -200,6 +206,7 @@ class ViewerPage {
     this.sweepPanel.updateFromStatus(scan);
     this.processing.updateFromStatus(this.status);
     this.volume.updateFromStatus(this.status);
+    this.recording.updateFromStatus(this.status);
     if (scan) this.sweepStrip.setCurrentCenter(scan.center_offset_px);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
     this.showTitle(scan);
@@ -226,6 +233,7 @@ class ViewerPage {
     this.sweepStrip.setPickAllowed(this.controlAllowed(), blockedReason);
     this.processing.setAllowed(this.controlAllowed(), blockedReason);
     this.volume.setAllowed(this.controlAllowed());
+    this.recording.setAllowed(this.controlAllowed());
   }
 
   receiveSlice(buffer, arrivedMs) {
@@ -418,6 +426,10 @@ window.tomoliveViewer = Object.freeze({
   // volume_* event.
   get volume() {
     return page.volume.snapshot();
+  },
+  // The recording panel: the status's recording and capture maps, the toggle, the newest refusal.
+  get recording() {
+    return page.recording.snapshot();
   },
   // Per pane: last drawn header, frame counters, canvas size and the slice -> canvas transform.
   pane(name) {

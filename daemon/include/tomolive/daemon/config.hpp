@@ -10,6 +10,7 @@
 
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
+#include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/volume_job.hpp"
 #include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
@@ -55,6 +56,22 @@ struct DaemonConfig {
   enum class IngestCopy { automatic, on, off } ingest_copy = IngestCopy::automatic;
   std::size_t queue_capacity = 256;  // frames between ingest and engine
   QueuePolicy queue_policy = QueuePolicy::block;
+  // Recording of the raw stream (Recorder, PROTOCOL.md 15). Empty record_dir: nothing is recorded.
+  std::string record_dir;
+  // all: every scan; on_command: only a scan that a record command asked for.
+  enum class RecordScans { all, on_command } record_scans = RecordScans::all;
+  RecordPolicy record_policy = RecordPolicy::stop;
+  std::size_t record_queue_frames = 256;
+  std::size_t record_queue_mb = 1024;
+  double record_flush_s = 1.0;
+  // Makes each recording's writer; empty: storage::NxtomoWriter. Not on the command line: the seam through which
+  // tests inject disk faults.
+  Recorder::WriterFactory recording_writer_factory;
+  // Triggered capture (CaptureRing, PROTOCOL.md 15.1): 0 s: no ring. capture_dir empty: record_dir, else the
+  // working directory.
+  double capture_ring_s = 0.0;
+  std::size_t capture_ring_mb = 1024;
+  std::string capture_dir;
   std::optional<protocol::CenterMethod> auto_center;  // apply a center estimate once per scan (PROTOCOL.md 10.4)
   kernels::ProcessingParams processing;  // until set_processing: Ram-Lak, every step off unless told (PROTOCOL.md 10.5)
   // Full volumes (PROTOCOL.md 10.7): --volume-at-end, --volume-dir, --volume-format, --volume-dtype,

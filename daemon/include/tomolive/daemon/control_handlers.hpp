@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "tomolive/daemon/capture_ring.hpp"
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/engine_worker.hpp"
 #include "tomolive/daemon/log_limiter.hpp"
+#include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -26,9 +28,10 @@ class ControlHandlers {
     std::shared_ptr<const std::vector<float>> sweep_images;  // sweep_center: the candidate images; else nullptr
   };
 
-  ControlHandlers(EngineWorker& worker, SliceBoard& board, DaemonCounters& counters,
-                  std::function<protocol::Status()> status)
-      : worker_(worker), board_(board), counters_(counters), status_(std::move(status)) {}
+  ControlHandlers(EngineWorker& worker, SliceBoard& board, Recorder& recorder, CaptureRing& capture,
+                  DaemonCounters& counters, std::function<protocol::Status()> status)
+      : worker_(worker), board_(board), recorder_(recorder), capture_(capture), counters_(counters),
+        status_(std::move(status)) {}
 
   Answer handle(const protocol::ControlRequest& request);
   // The reply to a request that is refused before it is executed: `command` is what the reply echoes (the
@@ -40,6 +43,8 @@ class ControlHandlers {
 
   EngineWorker& worker_;
   SliceBoard& board_;
+  Recorder& recorder_;
+  CaptureRing& capture_;
   DaemonCounters& counters_;
   std::function<protocol::Status()> status_;
   LogLimiter log_limiter_;

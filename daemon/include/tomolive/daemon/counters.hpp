@@ -69,6 +69,21 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> ws_bytes_sent{0};
   std::atomic<std::uint64_t> ws_queued_bytes_peak{0};  // the most bytes one browser's queue held at once (see
                                                        // WebSocketSession; raised with raise_to_at_least)
+  // Recordings of the raw stream (Recorder, PROTOCOL.md 15): files begun, renamed complete, stopped early (disk
+  // error, queue overrun, scan cut off); frames and pixel bytes written; frames of recorded scans that will not be
+  // in their file; waits of the engine thread for the writer (policy block).
+  std::atomic<std::uint64_t> recordings_started{0};
+  std::atomic<std::uint64_t> recordings_completed{0};
+  std::atomic<std::uint64_t> recordings_stopped{0};
+  std::atomic<std::uint64_t> recording_frames_written{0};
+  std::atomic<std::uint64_t> recording_bytes_written{0};
+  std::atomic<std::uint64_t> recording_frames_dropped{0};
+  std::atomic<std::uint64_t> recording_queue_full_waits{0};
+  // Triggered captures (PROTOCOL.md 15.1).
+  std::atomic<std::uint64_t> captures_started{0};
+  std::atomic<std::uint64_t> captures_completed{0};
+  std::atomic<std::uint64_t> captures_failed{0};
+  std::atomic<std::uint64_t> capture_frames_written{0};
   std::atomic<std::uint64_t> ws_clients{0};            // gauge: browsers connected now (not in totals())
   std::array<std::atomic<std::uint64_t>, protocol::kErrorCodeCount> rejected_by_reason{};
 

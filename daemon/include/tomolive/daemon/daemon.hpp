@@ -1,6 +1,7 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
 //   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession)
+//       -> Recorder (raw frames -> NXtomo file, its own writer thread)
 //       -> SliceBoard -> OutputFanout -> ZmqPublisher (PUB: slices, events)
 //                                     -> HttpServer (viewer files, WebSocket to browsers)
 //   ZmqControlServer (REP), HttpServer (WebSocket) -> ControlHandlers -> EngineWorker
@@ -18,6 +19,7 @@
 
 #include <zmq.hpp>
 
+#include "tomolive/daemon/capture_ring.hpp"
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/control_handlers.hpp"
 #include "tomolive/daemon/counters.hpp"
@@ -28,6 +30,8 @@
 #include "tomolive/daemon/http_server.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
+#include "tomolive/daemon/raw_stream_fanout.hpp"
+#include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
 #include "tomolive/daemon/zap_handler.hpp"
@@ -82,6 +86,9 @@ class Daemon {
   std::unique_ptr<EventReporter> reporter_;
   std::unique_ptr<FrameBufferPool> frame_buffers_;  // null unless ingest copies; outlives the queued items
   std::unique_ptr<EngineInbox> inbox_;
+  std::unique_ptr<Recorder> recorder_;  // fed by the worker: outlives it
+  std::unique_ptr<CaptureRing> capture_;  // fed by the worker: outlives it
+  std::unique_ptr<RawStreamFanout> raw_stream_;  // the recorder and the capture ring, as the worker sees them
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<ControlHandlers> handlers_;
   std::unique_ptr<HttpServer> http_;  // null when --http off

@@ -57,6 +57,7 @@
 #include "tomolive/daemon/event_reporter.hpp"
 #include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/daemon/frame_widener.hpp"
+#include "tomolive/daemon/raw_stream_sink.hpp"
 #include "tomolive/daemon/ring_pass_schedule.hpp"
 #include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/daemon/slice_board.hpp"
@@ -82,6 +83,9 @@ class EngineWorker {
     std::function<std::unique_ptr<kernels::Engine>()> rebuild_engine;
     // Full volumes (PROTOCOL.md 10.7): at the end of every scan, or on reconstruct_volume.
     VolumeOptions volume;
+    // Persistence (the Recorder): sees each begun scan, its accepted frames (sharing their payload) and its end.
+    // Null: none. Must outlive the worker.
+    RawStreamSink* raw_stream = nullptr;
   };
 
   // A sweep_center reply and, when it succeeded, the candidate images (count x region rows x cols floats).
@@ -133,11 +137,13 @@ class EngineWorker {
   void run();
   void handle(IngestItem& item);
   void on_begin(const protocol::ScanBegin& begin);
-  void on_frame(const protocol::FrameHeader& frame, const IngestItem& item);
+  // Takes the item's payload for the raw-stream sink once the engine has read it.
+  void on_frame(const protocol::FrameHeader& frame, IngestItem& item);
   void on_end(const protocol::ScanEnd& end);
   // Counts and reports a begin that is refused.
   void refuse_begin(protocol::Error error, std::uint64_t scan_id);
-  void end_active_scan(const std::string& why);
+  // `complete`: ended by its end message(s) (told to the raw-stream sink).
+  void end_active_scan(const std::string& why, bool complete = false);
   // The last announced projection was reconstructed: final ring pass, snapshot, then the event.
   void finish_reconstruction();
   protocol::Reply run_command(std::string name, std::function<protocol::Reply()> body);

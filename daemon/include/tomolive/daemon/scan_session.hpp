@@ -52,6 +52,10 @@ class ScanSession {
   // where the detector's columns lie in the frame (half_acquisition; disabled without half acquisition).
   kernels::ScanGeometry engine_geometry() const;
 
+  // The projection angle the session assigns to `frame` (the frame's own, else the begin's table or range),
+  // degrees.
+  double angle_deg_of(const protocol::FrameHeader& frame) const;
+
   // Checks a frame header against the scan and records it. On success the frame must be handed to the engine.
   protocol::Expected<FramePlacement> accept(const protocol::FrameHeader& frame);
 

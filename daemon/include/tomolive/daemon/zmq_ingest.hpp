@@ -27,6 +27,9 @@ class ZmqIngest {
     bool connect = false;      // connect to a detector's bound PUSH instead of binding
     int receive_hwm = 1000;    // ZMQ_RCVHWM, messages buffered in ZeroMQ before the sender blocks
     SocketSecurity security;   // applied before binding (a connecting socket stays plain)
+    // Keep the received message in IngestItem::payload also when its pixels were copied into a frame buffer:
+    // persistence (the Recorder) takes the message as it arrived, without another copy.
+    bool keep_payload = false;
   };
 
   // Binds or connects at once; throws zmq::error_t if the endpoint is unusable (e.g. address in use).
@@ -55,6 +58,7 @@ class ZmqIngest {
   EventReporter& reporter_;
   DaemonCounters& counters_;
   FrameBufferPool* frame_buffers_;  // may be null
+  const bool keep_payload_;
   std::jthread thread_;  // last member: started after everything it uses exists
 };
 

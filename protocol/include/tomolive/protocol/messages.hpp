@@ -285,9 +285,22 @@ inline constexpr std::uint32_t kMaxVolumeBinning = 16;
 struct CancelVolume {
   bool operator==(const CancelVolume&) const = default;
 };
+// Recording (PROTOCOL.md 15): whether the next scan to begin is recorded; false also stops the active recording.
+struct Record {
+  bool enabled = false;
+
+  bool operator==(const Record&) const = default;
+};
+// Triggered capture (PROTOCOL.md 15.1): writes the capture ring plus the next after_s seconds of frames to a file.
+struct Capture {
+  double after_s = 0.0;  // seconds after the request, 0..kMaxCaptureAfterS
+
+  bool operator==(const Capture&) const = default;
+};
+inline constexpr double kMaxCaptureAfterS = 3600.0;
 
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
-                                    SetProcessing, ReconstructVolume, CancelVolume>;
+                                    SetProcessing, ReconstructVolume, CancelVolume, Record, Capture>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -436,6 +449,44 @@ struct VolumeStatus {
   bool operator==(const VolumeStatus&) const = default;
 };
 
+// The raw-stream recorder (PROTOCOL.md 15): its setting and the newest recording.
+struct RecordingStatus {
+  bool enabled = false;   // scans are recorded (--record DIR)
+  std::string directory;  // where ("" when not enabled)
+  std::string policy;     // what happens when the disk is slower than the stream: "block" or "stop"
+  std::string state;      // "idle" (none yet), "recording", "complete", "stopped" (see error), "failed" (see error)
+  std::optional<std::uint64_t> scan_id;  // of the newest recording
+  std::string file;       // its file: the final name once complete, else the ".partial" name being written
+  std::uint64_t frames_written = 0;  // frames handed to the file
+  std::uint64_t frames_durable = 0;  // of those, frames the last flush made durable (they survive a crash)
+  std::uint64_t bytes_written = 0;   // pixel bytes on disk
+  std::uint64_t frames_dropped = 0;  // frames of the scan that will not be in the file (stopped or failed)
+  std::uint32_t queue_frames = 0;    // frames waiting for the writer now
+  std::uint32_t queue_capacity = 0;  // --record-queue-frames
+  std::string error;                 // why the recording stopped or failed ("" otherwise)
+  bool next_scan = false;            // the next scan to begin will be recorded (--record-scans, or a record command)
+
+  bool operator==(const RecordingStatus&) const = default;
+};
+
+// The capture ring and the newest triggered capture (PROTOCOL.md 15.1).
+struct CaptureStatus {
+  bool enabled = false;        // a ring is kept (--capture-ring-s > 0)
+  double ring_s = 0.0;         // --capture-ring-s: seconds of projections the ring keeps, at most
+  std::uint64_t ring_capacity_bytes = 0;  // --capture-ring-mb, in bytes: pixel bytes the ring keeps, at most
+  std::uint32_t ring_frames = 0;  // frames in the ring now (the scan's darks and flats included)
+  std::uint64_t ring_bytes = 0;   // their pixel bytes
+  double ring_span_s = 0.0;       // received time from the oldest to the newest projection in the ring, seconds
+  std::string state;  // "idle" (none yet), "capturing", "complete", "failed" (see error)
+  std::optional<std::uint64_t> scan_id;  // of the newest capture
+  std::string file;   // its file: the final name once complete, else the ".partial" name being written
+  std::uint64_t frames_written = 0;  // frames of the newest capture in its file
+  double remaining_s = 0.0;          // seconds until the capture stops taking new frames (0 once it has)
+  std::string error;                 // why the capture failed ("" otherwise)
+
+  bool operator==(const CaptureStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -446,6 +497,8 @@ struct Status {
   std::optional<ScanStatus> scan;   // the newest scan, if any
   std::optional<SecurityStatus> security;  // absent from daemons older than the key
   std::optional<VolumeStatus> volume;      // the newest full volume, if any
+  std::optional<RecordingStatus> recording;  // absent from daemons older than the key
+  std::optional<CaptureStatus> capture;      // absent from daemons older than the key
 
   bool operator==(const Status&) const = default;
 };
@@ -482,7 +535,8 @@ struct ProcessingResult {
   bool operator==(const ProcessingResult&) const = default;
 };
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
-                                 CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus>;
+                                 CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus, RecordingStatus,
+                                 CaptureStatus>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {

@@ -19,4 +19,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
 // that tests and cleanup can recognise leftovers of a crash.
 std::filesystem::path atomic_temporary_path(const std::filesystem::path& path);
 
+// Renames `from` to `to` unless `to` exists (renameat2 with RENAME_NOREPLACE): a finished file never replaces
+// another. Throws StorageError ("file X already exists", ...) on failure.
+void rename_without_replacing(const std::filesystem::path& from, const std::filesystem::path& to);
+
 }  // namespace tomolive::storage

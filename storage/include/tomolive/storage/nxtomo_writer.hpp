@@ -23,7 +23,7 @@
 // Frames are appended in arrival order (the datasets grow by one frame per append). Durability: flush() makes
 // everything appended so far readable after a crash of the writer (the file is written in HDF5's earliest format
 // without SWMR, so any reader opens it); the owner decides how often (the daemon: every --record-flush-s).
-// Not thread-safe: one thread owns a writer.
+// Not thread-safe: one thread owns a writer. The writing methods are virtual so that tests can inject disk faults.
 #pragma once
 
 #include <cstddef>
@@ -47,24 +47,28 @@ class NxtomoWriter {
   // began (nanoseconds since the Unix epoch). Throws StorageError.
   NxtomoWriter(const std::filesystem::path& path, const protocol::ScanBegin& begin, std::int64_t start_time_ns,
                FrameEncoding encoding = FrameEncoding::raw);
+  virtual ~NxtomoWriter() = default;
+  NxtomoWriter(const NxtomoWriter&) = delete;
+  NxtomoWriter& operator=(const NxtomoWriter&) = delete;
 
   // Appends one frame of rows * cols pixels of the scan's dtype (`pixels.size()` must be that many bytes; throws
   // std::invalid_argument otherwise). `angle_deg` is the projection's angle; ignored for darks and flats (they carry
   // the angle of the newest projection). Throws StorageError when the write fails.
-  void append(protocol::FrameKind kind, std::uint64_t frame_id, double angle_deg, std::span<const std::byte> pixels);
+  virtual void append(protocol::FrameKind kind, std::uint64_t frame_id, double angle_deg,
+                      std::span<const std::byte> pixels);
   // Appends one frame given as a bitshuffle/LZ4 chunk in the bitshuffle HDF5 filter's format (8-byte big-endian
   // uncompressed size, 4-byte big-endian block size, then the compressed blocks: what DECTRIS' bslz4 frames hold),
   // written as it is with H5Dwrite_chunk. Only for FrameEncoding::bslz4 writers (std::logic_error otherwise).
-  void append_compressed(protocol::FrameKind kind, std::uint64_t frame_id, double angle_deg,
+  virtual void append_compressed(protocol::FrameKind kind, std::uint64_t frame_id, double angle_deg,
                          std::span<const std::byte> chunk);
 
   // Makes every frame appended so far durable (see the header comment). Throws StorageError.
-  void flush();
+  virtual void flush();
   // Records why the recording stopped early (in /entry/tomolive/recording_state) and closes the file; frames
   // appended so far stay readable. Throws StorageError.
-  void stop(std::string_view reason, std::int64_t end_time_ns);
+  virtual void stop(std::string_view reason, std::int64_t end_time_ns);
   // Writes end_time, marks the recording "complete" and closes the file. Throws StorageError.
-  void finish(std::int64_t end_time_ns);
+  virtual void finish(std::int64_t end_time_ns);
 
   std::uint64_t frames_written() const { return frames_; }
   std::uint64_t bytes_written() const { return bytes_; }

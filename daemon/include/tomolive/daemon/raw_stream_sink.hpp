@@ -1,0 +1,43 @@
+// RawStreamSink: what persistence sees of a scan (design.md, "Persistence hangs off the scan session"): the begin
+// the session accepted, each accepted frame as it arrived on the wire, and the end. The engine thread calls these
+// in arrival order; an implementation must return quickly (it queues work for its own thread) and must not throw.
+//
+// RawFrame shares the received ZeroMQ message with whoever keeps it (recorder queue, capture ring): no copy of the
+// pixels is made on the way to the disk.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include <zmq.hpp>
+
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::daemon {
+
+struct RawFrame {
+  protocol::FrameHeader header;  // as sent (kind, scan id, frame id, shape, dtype)
+  double angle_deg = 0.0;        // projections: the angle the session assigned (begin's table/range or the frame's)
+  std::int64_t received_ns = 0;  // system clock, when the header arrived
+  std::shared_ptr<const zmq::message_t> payload;  // the pixels as received, rows * cols * itemsize bytes
+
+  std::span<const std::byte> pixels() const {
+    return {static_cast<const std::byte*>(payload->data()), payload->size()};
+  }
+};
+
+class RawStreamSink {
+ public:
+  virtual ~RawStreamSink() = default;
+  // A scan was begun (its memory plan fitted and the engine took it); `time_ns`: now, system clock.
+  virtual void scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) = 0;
+  // The session accepted this frame of the scan begun last.
+  virtual void frame_accepted(const RawFrame& frame) = 0;
+  // The scan begun last ended: `complete` when by its end message(s), false when ended otherwise (a new begin, the
+  // engine lost, shutdown).
+  virtual void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) = 0;
+};
+
+}  // namespace tomolive::daemon

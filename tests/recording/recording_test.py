@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""Recording of the raw stream (PROTOCOL.md 15), end to end: tomolived --record over loopback, files read back with
+h5py and compared with exactly what was sent.
+
+  1. a scan recorded to the end: scan_<id>_<name>.nxs in NXtomo layout equals the frames sent (pixels, image_key,
+     rotation_angle, frame ids, metadata), and no .partial file is left;
+  2. a file that already exists: the recording is refused (disk_error event, recordings_stopped), nothing is
+     overwritten, and the scan is still reconstructed;
+  3. a crash: the daemon is killed (SIGKILL) mid-scan once status says frames are durable; the file keeps its
+     .partial name, opens in h5py and holds at least the durable frames, equal to what was sent.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import msgpack
+import numpy as np
+import zmq
+
+ROWS, COLS = 6, 10
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+class Daemon:
+    def __init__(self, binary, workdir, record_dir, *extra):
+        self.data = "ipc://" + os.path.join(workdir, "data")
+        self.control = "ipc://" + os.path.join(workdir, "control")
+        self.events = "ipc://" + os.path.join(workdir, "events")
+        self.process = subprocess.Popen([
+            binary, "--engine", "cpu", "--data", self.data, "--control", self.control, "--events", self.events,
+            "--slices", "ipc://" + os.path.join(workdir, "slices"), "--http", "off", "--status-interval", "0",
+            "--record", record_dir, *extra])
+        self.context = zmq.Context()
+        self.sub = self.context.socket(zmq.SUB)
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"event")
+        self.sub.connect(self.events)
+        self.push = self.context.socket(zmq.PUSH)
+        self.push.connect(self.data)
+        self.req = None
+        self.wait_for(lambda status: True, "get_status answered", 20)
+        time.sleep(0.2)  # the subscription reaches the PUB socket
+
+    def status(self):
+        if self.req is not None:
+            self.req.close(linger=0)
+        self.req = self.context.socket(zmq.REQ)
+        self.req.connect(self.control)
+        self.req.send(msgpack.packb({"v": 1, "type": "get_status"}))
+        if not self.req.poll(1000):
+            return None
+        reply = msgpack.unpackb(self.req.recv())
+        return reply["result"] if reply.get("ok") else None
+
+    def wait_for(self, predicate, what, timeout_s=60):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                fail("tomolived exited while waiting for " + what)
+            status = self.status()
+            if status is not None and predicate(status):
+                return status
+            time.sleep(0.05)
+        fail("timed out waiting for " + what + "; status: %r" % (self.status(),))
+
+    def events_so_far(self):
+        events = []
+        while self.sub.poll(0):
+            topic, header = self.sub.recv_multipart()
+            events.append(msgpack.unpackb(header))
+        return events
+
+    def send(self, header, payload=None):
+        parts = [msgpack.packb(dict(v=1, **header))]
+        if payload is not None:
+            parts.append(payload.tobytes())
+        self.push.send_multipart(parts)
+
+    def close(self, kill=False):
+        for socket in (self.req, self.sub, self.push):
+            if socket is not None:
+                socket.close(linger=0 if kill else 1000)
+        self.context.term()
+        if kill:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+            return
+        self.process.send_signal(signal.SIGINT)
+        if self.process.wait(timeout=30) != 0:
+            fail("tomolived did not exit cleanly")
+
+
+def counter(status, name):
+    return dict(status["counters"]).get(name, 0) if isinstance(status["counters"], list) else status["counters"][name]
+
+
+def make_scan(scan_id, darks, flats, projections, seed):
+    rng = np.random.default_rng(seed)
+    frames = []  # (kind, frame_id, angle_deg or None, pixels) in sending order
+    for kind, count in (("dark", darks), ("flat", flats)):
+        for i in range(count):
+            frames.append((kind, i, None, rng.integers(0, 4000, (ROWS, COLS), dtype="<u2")))
+    for i in range(projections):
+        frames.append(("projection", i, 1.5 * i, rng.integers(100, 60000, (ROWS, COLS), dtype="<u2")))
+    begin = {"type": "begin", "scan_id": scan_id, "name": "wood/1 Ø", "shape": [ROWS, COLS], "dtype": "uint16",
+             "num_darks": darks, "num_flats": flats, "num_projections": projections, "angle_start_deg": 0.0,
+             "angle_step_deg": 1.5, "pixel_size_um": 0.65, "center_offset_px": 0.5}
+    return begin, frames
+
+
+def send_frames(daemon, scan_id, frames):
+    for kind, frame_id, _, pixels in frames:
+        daemon.send({"type": kind, "scan_id": scan_id, "frame_id": frame_id, "shape": [ROWS, COLS],
+                     "dtype": "uint16"}, pixels)
+
+
+IMAGE_KEY = {"projection": 0, "flat": 1, "dark": 2}
+
+
+def check_frames(path, frames, count=None):
+    """The file's first `count` frames (default: all and exactly those) equal `frames`."""
+    with h5py.File(path, "r") as f:
+        data = f["/entry/instrument/detector/data"]
+        keys = f["/entry/instrument/detector/image_key"][()]
+        ids = f["/entry/instrument/detector/frame_id"][()]
+        angles = f["/entry/sample/transformations/rotation_angle"][()]
+        n = data.shape[0]
+        if count is None and n != len(frames):
+            fail("%s holds %d frames, %d were sent" % (path, n, len(frames)))
+        if count is not None and n < count:
+            fail("%s holds %d frames, at least %d were durable" % (path, n, count))
+        if not (len(keys) == len(ids) == len(angles) == n):
+            fail("per-frame datasets disagree in length: %d %d %d %d" % (n, len(keys), len(ids), len(angles)))
+        if data.dtype != np.dtype("<u2") or data.shape[1:] != (ROWS, COLS) or data.chunks != (1, ROWS, COLS):
+            fail("data is %s %s chunks %s" % (data.dtype, data.shape, data.chunks))
+        last_angle = 0.0
+        for i in range(n):
+            kind, frame_id, angle, pixels = frames[i]
+            if not np.array_equal(data[i], pixels):
+                fail("frame %d (%s %d) differs from what was sent" % (i, kind, frame_id))
+            if keys[i] != IMAGE_KEY[kind] or ids[i] != frame_id:
+                fail("frame %d: image_key %d frame_id %d, sent %s %d" % (i, keys[i], ids[i], kind, frame_id))
+            last_angle = angle if angle is not None else last_angle
+            if angles[i] != last_angle:
+                fail("frame %d: rotation_angle %r, expected %r" % (i, angles[i], last_angle))
+        return n
+
+
+def check_metadata(path, begin):
+    with h5py.File(path, "r") as f:
+        entry = f["/entry"]
+        checks = {
+            "/entry NX_class": entry.attrs["NX_class"] == "NXentry",
+            "definition": entry["definition"][()].decode() == "NXtomo",
+            "title": entry["title"][()].decode() == begin["name"],
+            "entry_identifier": entry["entry_identifier"][()].decode() == str(begin["scan_id"]),
+            "start/end time": entry["start_time"][()].decode() <= entry["end_time"][()].decode(),
+            "instrument": f["/entry/instrument"].attrs["NX_class"] == "NXinstrument",
+            "detector": f["/entry/instrument/detector"].attrs["NX_class"] == "NXdetector",
+            "sample": f["/entry/sample"].attrs["NX_class"] == "NXsample",
+            "transformations": f["/entry/sample/transformations"].attrs["NX_class"] == "NXtransformations",
+            "angle units": f["/entry/sample/rotation_angle"].attrs["units"] == "degree",
+            "NXdata": f["/entry/data"].attrs["NX_class"] == "NXdata" and f["/entry/data"].attrs["signal"] == "data",
+            "data link": f["/entry/data/data"].id == f["/entry/instrument/detector/data"].id,
+            "angle link": f["/entry/data/rotation_angle"].id == f["/entry/sample/transformations/rotation_angle"].id,
+            "pixel size": f["/entry/instrument/detector/x_pixel_size"][()] == begin["pixel_size_um"],
+            "axis": f["/entry/instrument/detector/x_rotation_axis_pixel_position"][()] == (COLS - 1) / 2 + 0.5,
+            "scan id": f["/entry/tomolive/scan_id"][()] == begin["scan_id"],
+            "counts": f["/entry/tomolive/num_projections"][()] == begin["num_projections"],
+            "state": f["/entry/tomolive"].attrs["recording_state"] == "complete",
+        }
+        wrong = [name for name, ok in checks.items() if not ok]
+        if wrong:
+            fail("%s: wrong metadata: %s" % (path, ", ".join(wrong)))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--daemon", required=True)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        record_dir = os.path.join(workdir, "records")
+        os.mkdir(record_dir)
+        final = os.path.join(record_dir, "scan_5_wood_1___.nxs")
+
+        # 1. A complete scan.
+        daemon = Daemon(args.daemon, workdir, record_dir, "--record-flush-s", "0.1")
+        begin, frames = make_scan(5, 2, 2, 24, seed=1)
+        daemon.send(begin)
+        send_frames(daemon, 5, frames)
+        daemon.send({"type": "end", "scan_id": 5})
+        status = daemon.wait_for(lambda s: s["recording"]["state"] == "complete", "the recording to complete")
+        if status["recording"]["file"] != final or not os.path.exists(final):
+            fail("expected %s, status says %r, directory holds %r" % (final, status["recording"],
+                                                                        os.listdir(record_dir)))
+        if os.listdir(record_dir) != [os.path.basename(final)]:
+            fail("left behind: %r" % os.listdir(record_dir))
+        check_frames(final, frames)
+        check_metadata(final, begin)
+        if counter(status, "recording_frames_written") != len(frames) or counter(status, "recordings_completed") != 1:
+            fail("counters: %r" % status["counters"])
+
+        # 2. The same scan again: its file exists, so the recording is refused; the scan is still reconstructed.
+        before = os.stat(final).st_mtime_ns
+        daemon.events_so_far()
+        daemon.send(begin)
+        send_frames(daemon, 5, frames)
+        daemon.send({"type": "end", "scan_id": 5})
+        status = daemon.wait_for(lambda s: s["scan"]["state"] == "ended" and
+                                 s["scan"]["projections_reconstructed"] == 24, "the second scan to be reconstructed")
+        if status["recording"]["state"] != "failed" or "already exists" not in status["recording"]["error"]:
+            fail("recording status after an existing file: %r" % status["recording"])
+        errors = [e for e in daemon.events_so_far() if e.get("kind") == "error"]
+        if not any(e["error"]["code"] == "disk_error" and "already exists" in e["error"]["message"] for e in errors):
+            fail("no disk_error event for the existing file: %r" % errors)
+        if os.stat(final).st_mtime_ns != before or counter(status, "recordings_stopped") != 1:
+            fail("the existing file was touched, or recordings_stopped is not 1: %r" % status["counters"])
+        daemon.close()
+
+        # 3. A crash mid-scan.
+        daemon = Daemon(args.daemon, workdir, record_dir, "--record-flush-s", "0.05")
+        begin, frames = make_scan(6, 1, 1, 200, seed=2)
+        daemon.send(begin)
+        sent = frames[:120]
+        send_frames(daemon, 6, sent)
+        daemon.wait_for(lambda s: s["recording"]["frames_durable"] >= len(sent), "the sent frames to be durable")
+        daemon.close(kill=True)
+        partial = os.path.join(record_dir, "scan_6_wood_1___.nxs.partial")
+        if not os.path.exists(partial) or os.path.exists(partial[:-len(".partial")]):
+            fail("after a crash expected only %s; found %r" % (partial, os.listdir(record_dir)))
+        held = check_frames(partial, frames, count=len(sent))
+        with h5py.File(partial, "r") as f:
+            if f["/entry/tomolive"].attrs["recording_state"] != "recording":
+                fail("a crashed recording says %r" % f["/entry/tomolive"].attrs["recording_state"])
+        print("recording test passed: %d frames recorded, existing file refused, %d frames readable after SIGKILL"
+              % (len(frames), held))
+
+
+if __name__ == "__main__":
+    main()

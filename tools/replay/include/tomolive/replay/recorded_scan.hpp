@@ -1,0 +1,67 @@
+// RecordedScan: a scan stored in an HDF5 file, read back frame by frame for tomolive-replay. Two layouts:
+//
+//   NXtomo (what tomolived --record writes, PROTOCOL.md 15): /entry/instrument/detector/data [frames, rows, cols]
+//     with image_key [frames] (0 projection, 1 flat, 2 dark) and /entry/sample/transformations/rotation_angle
+//     [frames] (degrees); frames are replayed in the file's order (the order they arrived). The optional
+//     /entry/instrument/detector/frame_id gives each frame's id, else frames are numbered per kind in file order;
+//     /entry/entry_identifier and /entry/title give the scan id and name, x_rotation_axis_pixel_position the
+//     center, x_pixel_size the pixel size, when present.
+//   DXchange (APS, tomopy, tomocupy): /exchange/data [projections, rows, cols], /exchange/data_dark,
+//     /exchange/data_white (each optional) and /exchange/theta [projections] in degrees; replayed as darks, flats,
+//     then projections.
+//
+// Pixels are replayed with their stored type (uint8, uint16, uint32 or float32; another type is refused), read
+// through HDF5 (so filtered chunks, e.g. bitshuffle, are decompressed by the installed plugins). Not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tomolive/protocol/messages.hpp"
+#include "tomolive/storage/hdf5_file.hpp"
+
+namespace tomolive::replay {
+
+struct RecordedFrame {
+  protocol::FrameKind kind = protocol::FrameKind::projection;
+  std::uint64_t frame_id = 0;
+  double angle_deg = 0.0;  // projections: the angle sent with the frame
+  hsize_t dataset = 0;     // which of the file's frame datasets (index into RecordedScan's list)
+  hsize_t index = 0;       // the frame's index in that dataset
+};
+
+class RecordedScan {
+ public:
+  // Opens `path` and reads its layout. Throws storage::StorageError (file unreadable) or std::runtime_error (neither
+  // layout, or a dataset of the wrong shape or type, named in the message).
+  explicit RecordedScan(const std::filesystem::path& path);
+
+  // The begin to send: the scan's shape, dtype, counts, the projections' angles as a table (by frame id), and the
+  // metadata found in the file.
+  const protocol::ScanBegin& begin() const { return begin_; }
+  // Every frame, in replay order.
+  const std::vector<RecordedFrame>& frames() const { return frames_; }
+  std::size_t frame_bytes() const;
+  // Reads the pixels of frames()[i] into `pixels` (frame_bytes() bytes). Throws storage::StorageError.
+  void read(std::size_t i, std::span<std::byte> pixels) const;
+  std::string layout() const { return layout_; }  // "NXtomo" or "DXchange"
+
+ private:
+  void read_nxtomo();
+  void read_dxchange();
+  // Opens a 3-D frame dataset, checks its shape against the scan's and returns its frame count.
+  hsize_t add_frame_dataset(const char* path);
+
+  storage::hdf5::Hdf5File file_;
+  std::string layout_;
+  protocol::ScanBegin begin_;
+  std::vector<storage::hdf5::Dataset> datasets_;
+  storage::hdf5::Datatype memory_type_;
+  std::vector<RecordedFrame> frames_;
+};
+
+}  // namespace tomolive::replay
