@@ -216,7 +216,7 @@ class PrerenderedFrames {
 };
 
 // Streams the scan; returns the exit status.
-int stream(const Options& options) {
+int stream_scan(const Options& options) {
   const sim::ScanSimulator scan(options.spec, options.threads);
   const sim::ScanSpec& spec = scan.spec();
   const std::uint32_t raw_row = options.raw_row.value_or(spec.rows / 2);
@@ -348,7 +348,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    return stream(options);
+    return stream_scan(options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "tomolive-sim: %s\n", error.what());
     return 1;
