@@ -123,6 +123,23 @@ inline Status sample_status() {
   status.processing.rings = {false, 31};
   status.processing.half_acquisition = {true, 3, 6};  // the 6 detector columns of 9
   status.security = SecurityStatus{true, false, true};
+  status.volume = VolumeStatus{.scan_id = 7,
+                               .state = "failed",
+                               .path = "/data/scan_000007.h5",
+                               .format = "hdf5",
+                               .dtype = "uint16",
+                               .shape = {3, 4, 5},
+                               .region = {0, 1, 8, 10},
+                               .rows = {2, 6},
+                               .binning = 2,
+                               .slab_rows = 2,
+                               .slabs_total = 3,
+                               .slabs_done = 2,
+                               .slabs_written = 1,
+                               .bytes_written = 1 << 20,
+                               .compute_s = 1.5,
+                               .elapsed_s = 2.5,
+                               .error = "disk full while writing '/data/.scan_000007.h5.partial'"};
   status.recording = RecordingStatus{true, "/data", "stop", "recording", 7u, "/data/scan_7.nxs.partial", 12, 10,
                                      4096, 1, 2, 256, "x", true};
   status.capture = CaptureStatus{true, 10.0, 1ULL << 30, 40, 81920, 9.5, "capturing", 7u, "/data/capture.nxs.partial",
