@@ -194,7 +194,8 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
                "reconstruct every scan's full volume from the resident store when the scan ends (PROTOCOL.md 10.7)");
   std::string volume_dir;
   app.add_option("--volume-dir", volume_dir,
-                 "folder for volumes and their catalogue sidecars (default: the working directory)");
+                 "folder for volumes and their catalogue sidecars (default: the --record directory when recording, "
+                 "else the working directory)");
   std::string volume_format = "hdf5", volume_dtype = "float32", volume_compression = "none";
   app.add_option("--volume-format", volume_format,
                  "hdf5 (one chunked dataset), tiff (one float32 file per z) or zarr (OME-Zarr 0.4 with a pyramid)")

@@ -92,6 +92,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   worker_options.frame_allocator = selection.frame_allocator;
   worker_options.command_timeout = config.command_timeout;
   worker_options.volume = config.volume;
+  // Volumes go beside the recordings unless told otherwise (--volume-dir; PROTOCOL.md 10.7).
+  if (worker_options.volume.directory.empty()) worker_options.volume.directory = config.record_dir;
   if (!worker_options.volume.allocator) worker_options.volume.allocator = selection.frame_allocator;
   worker_options.rebuild_engine = [make_engine] { return make_engine().engine; };
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(

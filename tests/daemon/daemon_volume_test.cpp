@@ -130,6 +130,25 @@ TEST(DaemonVolume, AtEndTheCentralLayerIsTheLiveSliceAndASidecarDescribesIt) {
   EXPECT_TRUE(sidecar.at("scientificMetadata").at("software").contains("commit"));
 }
 
+TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
+  storage::test::ScratchDirectory scratch;
+  daemon::DaemonConfig config = test_config();
+  config.record_dir = scratch.path().string();
+  config.volume.at_end = true;
+  DaemonFixture fixture(config);
+  fixture.sender().stream(sim::ScanSimulator(small_scan_spec(10)));
+  ASSERT_TRUE(fixture.subscriber().wait_event(
+      [](const protocol::Event& e) { return e.kind == "volume_finished" && e.scan_id == 10; }, 30s));
+  const protocol::Status status = wait_status(fixture.control(), [](const protocol::Status& s) {
+    return s.recording && s.recording->state == "complete";
+  }).value_or(fixture.control().status());
+  ASSERT_TRUE(status.recording);
+  ASSERT_EQ(status.recording->state, "complete");
+  EXPECT_EQ(std::filesystem::path(status.recording->file).parent_path(), scratch.path());
+  EXPECT_EQ(std::filesystem::path(status.volume->path), scratch.path() / "scan_000010_harness.h5");
+  EXPECT_TRUE(std::filesystem::exists(scratch.path() / "scan_000010_harness.json"));
+}
+
 TEST(DaemonVolume, DiskFullFailsTheVolumeAndTheDaemonGoesOn) {
   storage::test::ScratchDirectory scratch;
   daemon::DaemonConfig config = volume_config(scratch.path());

@@ -42,7 +42,8 @@ namespace tomolive::daemon {
 // The daemon's volume settings (--volume-* options).
 struct VolumeOptions {
   bool at_end = false;                    // reconstruct every scan's volume when it ends
-  std::filesystem::path directory;        // where volumes and sidecars go; empty: the working directory
+  std::filesystem::path directory;        // where volumes and sidecars go; empty: the daemon's record_dir, if any,
+                                          // else the working directory
   storage::VolumeFormat format = storage::VolumeFormat::hdf5;
   storage::VolumeDtype dtype = storage::VolumeDtype::float32;
   storage::VolumeCompression compression = storage::VolumeCompression::none;
