@@ -106,8 +106,8 @@ TEST_P(CudaVolume, TheSinkStopsItAndRefusalsAreTheCpuEngines) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Store, CudaVolume, ::testing::Values(StorePrecision::float32, StorePrecision::float16),
-                         [](const ::testing::TestParamInfo<StorePrecision>& info) {
-                           return gpu_testing::precision_name(info.param);
+                         [](const ::testing::TestParamInfo<StorePrecision>& param_info) {
+                           return gpu_testing::precision_name(param_info.param);
                          });
 
 }  // namespace
