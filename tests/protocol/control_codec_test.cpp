@@ -123,8 +123,8 @@ TEST(ControlCodecTest, RecordNeedsEnabledAndCaptureABoundedFiniteTime) {
   const auto decoded = [](RawHeader header) { return decode_control_request(header.bytes()); };
   const RawHeader record(encode(ControlRequest(Record{true})));
   EXPECT_EQ(record.keys(), (std::vector<std::string>{"v", "type", "enabled"}));
-  EXPECT_EQ(decoded(RawHeader(record).erase("enabled")).error().code, ErrorCode::invalid_field);
-  EXPECT_EQ(decoded(RawHeader(record).set("enabled", "yes")).error().code, ErrorCode::invalid_field);
+  EXPECT_EQ(decoded(RawHeader(record).erase("enabled")).error().code, ErrorCode::missing_field);
+  EXPECT_EQ(decoded(RawHeader(record).set("enabled", "yes")).error().code, ErrorCode::wrong_field_type);
 
   const RawHeader capture(encode(ControlRequest(Capture{2.0})));
   EXPECT_EQ(capture.keys(), (std::vector<std::string>{"v", "type", "after_s"}));

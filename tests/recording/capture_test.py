@@ -110,7 +110,7 @@ def capture(binary, workdir):
     daemon.send({"type": "end", "scan_id": 7})  # the scan's end ends the capture before its 30 s
     status = daemon.wait_for(lambda s: s["capture"]["state"] == "complete", "the capture to complete")
     path = status["capture"]["file"]
-    if path != os.path.join(records, "scan_7_wood_1___capture_1.nxs") or status["capture"]["frames_written"] != 44:
+    if path != os.path.join(records, "scan_7_wood_1____capture_1.nxs") or status["capture"]["frames_written"] != 44:
         fail("capture status: %r" % status["capture"])
     check_frames(path, frames)
     with h5py.File(path, "r") as f:

@@ -32,7 +32,7 @@ def slices(daemon):
         header = msgpack.unpackb(parts[0])
         if not header.get("ok") or len(parts) != 2:
             fail("get_slice %s: %r" % (kind, header))
-        shape = (header["result"]["rows"], header["result"]["cols"])
+        shape = tuple(header["result"]["shape"])
         result[kind] = np.frombuffer(parts[1], dtype="<f4").reshape(shape)
     return result
 

@@ -36,7 +36,7 @@ struct Options {
   bool quiet = false;
 };
 
-int replay_file(const Options& options) {
+int stream_file(const Options& options) {
   const replay::RecordedScan scan(options.file);
   protocol::ScanBegin begin = scan.begin();
   if (options.scan_id) begin.scan_id = *options.scan_id;
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
-    return replay_file(options);
+    return stream_file(options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tomolive-replay: %s\n", e.what());
     return 1;
