@@ -2,11 +2,14 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/kernels/engine.hpp"
+#include "tomolive/protocol/codec.hpp"
 #include "tomolive/protocol/processing_options.hpp"
 
 namespace tomolive::daemon {
@@ -46,7 +49,56 @@ std::variant<kernels::ProcessingParams, std::string> read_processing(const Proce
   return params;
 }
 
+// The plan of --scan-plan DARKS,FLATS,PROJECTIONS[,RANGE_DEG], or the message saying what is wrong.
+std::variant<protocol::SetScanPlan, std::string> read_scan_plan(const std::string& text) {
+  std::vector<double> values;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    try {
+      std::size_t used = 0;
+      const std::string item = text.substr(at, comma - at);
+      values.push_back(std::stod(item, &used));
+      if (used != item.size()) values.clear();
+    } catch (const std::exception&) {
+      values.clear();
+    }
+    if (values.empty()) break;
+    at = comma + 1;
+  }
+  const auto whole = [](double v) { return v >= 0 && v == static_cast<double>(static_cast<std::uint32_t>(v)); };
+  if ((values.size() != 3 && values.size() != 4) || !whole(values[0]) || !whole(values[1]) || !whole(values[2])) {
+    return "--scan-plan: \"" + text + "\" is not DARKS,FLATS,PROJECTIONS[,ANGLE_RANGE_DEG] (e.g. 4,4,180,180)";
+  }
+  protocol::SetScanPlan plan;
+  plan.n_darks = static_cast<std::uint32_t>(values[0]);
+  plan.n_flats = static_cast<std::uint32_t>(values[1]);
+  plan.n_projections = static_cast<std::uint32_t>(values[2]);
+  if (values.size() == 4) plan.angle_range_deg = values[3];
+  if (std::optional<protocol::Error> error = protocol::check_scan_plan(plan)) return "--scan-plan: " + error->message;
+  return plan;
+}
+
 }  // namespace
+
+std::optional<std::pair<std::string, std::uint16_t>> parse_address_port(const std::string& text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string address = text.substr(0, colon);
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (address.empty() || port < 0 || port > 65535) return std::nullopt;
+  return std::pair{address, static_cast<std::uint16_t>(port)};
+}
 
 std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   DaemonConfig config;
@@ -62,6 +114,45 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--data-hwm", config.data_receive_hwm, "ZeroMQ receive high-water mark of the data socket (messages)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--rdma", config.rdma_endpoints,
+                 "ADDRESS:PORT to receive RDMA senders on (rdma_cm; an address of an InfiniBand or RoCE interface); "
+                 "repeatable; each sender gets its own queue pair (PROTOCOL.md, RDMA)");
+  std::uint32_t rdma_max_slot_mib = config.rdma_limits.max_slot_bytes >> 20;
+  app.add_option("--rdma-max-slot-mib", rdma_max_slot_mib,
+                 "largest RDMA slot (frame payload) a sender may ask for, MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2047));
+  app.add_option("--rdma-max-slots", config.rdma_limits.max_slots,
+                 "most RDMA slots (frames in flight) per sender; each holds memory of the slot size")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 500));
+  std::string data_format = "auto";
+  app.add_option("--data-format", data_format,
+                 "format of the data sockets' messages: auto (recognised per message), native, dectris2 (DECTRIS "
+                 "Stream V2, CBOR), dectris1 (DECTRIS Stream V1, JSON) or array (array-1.0: ADZMQ, PSI, UFO)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "native", "dectris2", "dectris1", "array"}));
+  app.add_option("--decode-threads", config.decode_threads,
+                 "threads that decompress and decode detector images (0 = the cores minus 4, at least 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+  std::string scan_plan;
+  app.add_option("--scan-plan", scan_plan,
+                 "DARKS,FLATS,PROJECTIONS[,ANGLE_RANGE_DEG]: the scan plan of every detector series that brings "
+                 "none in its user_data and finds none posted by set_scan_plan (PROTOCOL.md \"Scan plans\"); "
+                 "the series holds its darks, flats, then projections; the range defaults to 180 degrees");
+  app.add_option("--max-held-images", config.max_held_images,
+                 "images of a detector series without a scan plan held per data socket until one comes; beyond, "
+                 "the series is refused")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--data-curve-secret-key", config.data_curve_secret_key_file,
+                 "file holding the daemon's CURVE secret key for its data sockets: bound data sockets become CURVE "
+                 "servers allowing the keys of --curve-clients; connected ones (--data-connect) CURVE clients of "
+                 "the detector named by --data-curve-server-key");
+  app.add_option("--data-curve-server-key", config.data_curve_server_key_file,
+                 "file holding the public CURVE key (Z85) of a detector that binds its PUSH as a CURVE server; "
+                 "needs --data-connect and --data-curve-secret-key");
   app.add_option("--slices", config.slices_endpoint, "ZeroMQ endpoint to bind the slice PUB socket on")
       ->capture_default_str();
   app.add_option("--events", config.events_endpoint,
@@ -128,14 +219,14 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
       ->default_str("block");
   app.add_option("--record", config.record_dir,
-                 "record every scan's raw stream to an NXtomo HDF5 file in this directory (PROTOCOL.md 15): "
+                 "record every scan's raw stream to an NXtomo HDF5 file in this directory (PROTOCOL.md 18): "
                  "scan_<id>_<name>.nxs, named .partial until the scan ended cleanly; off when empty")
       ->capture_default_str();
   const std::map<std::string, DaemonConfig::RecordScans> record_scans{
       {"all", DaemonConfig::RecordScans::all}, {"on_command", DaemonConfig::RecordScans::on_command}};
   app.add_option("--record-scans", config.record_scans,
                  "which scans --record records: all, or on_command (only a scan that a record command asked for; "
-                 "PROTOCOL.md 15)")
+                 "PROTOCOL.md 18)")
       ->transform(CLI::CheckedTransformer(record_scans, CLI::ignore_case))
       ->default_str("all");
   const std::map<std::string, RecordPolicy> record_policies{{"block", RecordPolicy::block},
@@ -158,7 +249,7 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
       ->check(CLI::Range(0.01, 3600.0));
   app.add_option("--capture-ring-s", config.capture_ring_s,
                  "keep the last this many seconds of raw projections (and the scan's darks and flats) in host memory "
-                 "for the capture command (PROTOCOL.md 15.1); 0: no ring")
+                 "for the capture command (PROTOCOL.md 18.1); 0: no ring")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--capture-ring-mb", config.capture_ring_mb,
@@ -191,7 +282,7 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
                  "ring removal: SIZE (odd width of the median across detector columns, 3..255 pixels, e.g. 21) or off")
       ->capture_default_str();
   app.add_flag("--volume-at-end", config.volume.at_end,
-               "reconstruct every scan's full volume from the resident store when the scan ends (PROTOCOL.md 10.7)");
+               "reconstruct every scan's full volume from the resident store when the scan ends (PROTOCOL.md 10.6)");
   std::string volume_dir;
   app.add_option("--volume-dir", volume_dir,
                  "folder for volumes and their catalogue sidecars (default: the --record directory when recording, "
@@ -231,9 +322,40 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  if (config.curve_secret_key_file.empty() != config.curve_clients_file.empty()) {
-    std::fprintf(stderr, "--curve-secret-key and --curve-clients go together: give both or neither\n");
+  const bool data_curve_server = !config.data_curve_secret_key_file.empty() && data_connect.empty();
+  if (!config.curve_secret_key_file.empty() && config.curve_clients_file.empty()) {
+    std::fprintf(stderr, "--curve-secret-key needs --curve-clients (the public keys allowed to connect)\n");
     return 2;
+  }
+  if (!config.curve_clients_file.empty() && config.curve_secret_key_file.empty() && !data_curve_server) {
+    std::fprintf(stderr, "--curve-clients needs --curve-secret-key (or --data-curve-secret-key with bound data "
+                         "sockets)\n");
+    return 2;
+  }
+  if (data_curve_server && config.curve_clients_file.empty()) {
+    std::fprintf(stderr, "--data-curve-secret-key with bound data sockets needs --curve-clients (the public keys "
+                         "of the detectors allowed to send)\n");
+    return 2;
+  }
+  if (!config.data_curve_server_key_file.empty() &&
+      (data_connect.empty() || config.data_curve_secret_key_file.empty())) {
+    std::fprintf(stderr, "--data-curve-server-key needs --data-connect and --data-curve-secret-key\n");
+    return 2;
+  }
+  if (!data_connect.empty() && !config.data_curve_secret_key_file.empty() &&
+      config.data_curve_server_key_file.empty()) {
+    std::fprintf(stderr, "--data-curve-secret-key with --data-connect needs --data-curve-server-key (the "
+                         "detector's public key)\n");
+    return 2;
+  }
+  config.data_format = detector::parse_stream_format(data_format);  // nullopt for "auto"
+  if (!scan_plan.empty()) {
+    auto plan = read_scan_plan(scan_plan);
+    if (const auto* error = std::get_if<std::string>(&plan)) {
+      std::fprintf(stderr, "%s\n", error->c_str());
+      return 2;
+    }
+    config.scan_plan = std::get<protocol::SetScanPlan>(plan);
   }
   config.auto_center = protocol::parse_center_method(auto_center);  // nullopt for "off"
   auto processing_params = read_processing(processing);
@@ -245,33 +367,28 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   if (http == "off") {
     config.http_enabled = false;
   } else {
-    // ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080).
-    const std::size_t colon = http.rfind(':');
-    std::string address = colon == std::string::npos ? "" : http.substr(0, colon);
-    if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
-      address = address.substr(1, address.size() - 2);
-    }
-    int port = -1;
-    try {
-      std::size_t used = 0;
-      port = std::stoi(http.substr(colon + 1), &used);
-      if (used != http.size() - colon - 1) port = -1;
-    } catch (const std::exception&) {
-      port = -1;
-    }
-    if (address.empty() || port < 0 || port > 65535) {
+    const auto address = parse_address_port(http);
+    if (!address) {
       std::fprintf(stderr, "--http: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:8080, [::1]:8080) or \"off\"\n",
                    http.c_str());
       return 2;
     }
-    config.http_address = address;
-    config.http_port = static_cast<std::uint16_t>(port);
+    config.http_address = address->first;
+    config.http_port = address->second;
+  }
+  for (const std::string& rdma : config.rdma_endpoints) {
+    if (!parse_address_port(rdma)) {
+      std::fprintf(stderr, "--rdma: \"%s\" is not ADDRESS:PORT (an address of an RDMA-capable interface, e.g. "
+                           "192.168.100.5:7471)\n", rdma.c_str());
+      return 2;
+    }
   }
   if (!data_connect.empty()) {
     config.data_endpoints = data_connect;
     config.data_connect = true;
   }
   config.engine.cpu_memory_limit_bytes = static_cast<std::uint64_t>(memory_limit_mib * 1024.0 * 1024.0);
+  config.rdma_limits.max_slot_bytes = rdma_max_slot_mib << 20;
   config.volume.directory = volume_dir;
   config.volume.format = *storage::parse_volume_format(volume_format);
   config.volume.dtype = *storage::parse_volume_dtype(volume_dtype);

@@ -38,6 +38,10 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     answer.reply = worker_.reconstruct_volume(*volume);
   } else if (std::holds_alternative<protocol::CancelVolume>(request)) {
     answer.reply = worker_.cancel_volume();
+  } else if (const auto* plan = std::get_if<protocol::SetScanPlan>(&request)) {
+    plans_.post(plan_from_command(*plan));
+    spdlog::info("scan plan posted for the next detector series: {} darks, {} flats, {} projections", plan->n_darks,
+                 plan->n_flats, plan->n_projections);
   } else if (const auto* sweep = std::get_if<protocol::SweepCenter>(&request)) {
     EngineWorker::SweepAnswer swept = worker_.sweep_center(*sweep);
     answer.reply = std::move(swept.reply);

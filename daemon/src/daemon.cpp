@@ -4,20 +4,26 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
 #include "tomolive/protocol/codec.hpp"
+#include "tomolive/rdma/gpudirect.hpp"
+#include "tomolive/rdma/verbs_transport.hpp"
 
 namespace tomolive::daemon {
 
 namespace {
 
-// The endpoints the daemon binds (data endpoints only when it binds them rather than connecting).
-std::vector<std::string> bound_endpoints(const DaemonConfig& config) {
-  std::vector<std::string> endpoints{config.slices_endpoint, config.events_endpoint, config.control_endpoint};
-  if (!config.data_connect) endpoints.insert(endpoints.end(), config.data_endpoints.begin(), config.data_endpoints.end());
-  return endpoints;
+// Items one data socket may have reserved and not yet handed to the engine queue, per decode worker: enough to keep
+// every worker busy while the oldest item waits for its turn.
+constexpr std::size_t kInFlightPerDecodeThread = 4;
+
+// The standing scan plan of --scan-plan, if any.
+std::optional<ScanPlan> standing_plan(const DaemonConfig& config) {
+  if (!config.scan_plan) return std::nullopt;
+  return plan_from_command(*config.scan_plan);
 }
 
 // --capture-dir, else the recording's directory, else the working directory.
@@ -29,13 +35,30 @@ std::filesystem::path capture_directory(const DaemonConfig& config) {
 
 }  // namespace
 
-Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
+Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), plans_(standing_plan(config)) {
   security_.insecure_network = config.insecure_network;
   if (!config.curve_secret_key_file.empty()) {
     security_.curve = load_curve_server_keys(config.curve_secret_key_file, config.curve_clients_file);
     zap_ = std::make_unique<ZapHandler>(context_, security_.curve->clients, counters_);
   }
-  if (auto exposed = check_network_exposure(bound_endpoints(config), security_)) throw std::runtime_error(*exposed);
+  SocketSecurity data_security = security_;
+  std::optional<CurveClientKeys> data_curve_client;
+  if (!config.data_curve_secret_key_file.empty() && config.data_connect) {
+    data_curve_client.emplace();
+    std::tie(data_curve_client->secret_z85, data_curve_client->public_z85) =
+        load_curve_key_pair(config.data_curve_secret_key_file);
+    data_curve_client->server_public_z85 = load_curve_public_key(config.data_curve_server_key_file);
+  } else if (!config.data_curve_secret_key_file.empty()) {
+    data_security.curve = load_curve_server_keys(config.data_curve_secret_key_file, config.curve_clients_file);
+    if (!zap_) zap_ = std::make_unique<ZapHandler>(context_, data_security.curve->clients, counters_);
+  }
+  if (auto exposed = check_network_exposure({config.slices_endpoint, config.events_endpoint, config.control_endpoint},
+                                            security_)) {
+    throw std::runtime_error(*exposed);
+  }
+  if (!config.data_connect) {
+    if (auto exposed = check_network_exposure(config.data_endpoints, data_security)) throw std::runtime_error(*exposed);
+  }
   security_status_ = {security_.curve.has_value(), security_.insecure_network && !security_.curve,
                       !config.http_token.empty()};
   const EngineFactory make_engine =
@@ -44,6 +67,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
       });
   EngineSelection selection = make_engine();
   engine_reason_ = std::move(selection.reason);
+  const FrameBufferPool::Allocator selection_allocator = selection.frame_allocator;
 
   ZmqPublisher::Options publisher_options;
   publisher_options.slices_endpoint = config.slices_endpoint;
@@ -54,9 +78,17 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   reporter_ = std::make_unique<EventReporter>(counters_, outputs_);
   const bool copy = config.ingest_copy == DaemonConfig::IngestCopy::on ||
                     (config.ingest_copy == DaemonConfig::IngestCopy::automatic && selection.frame_allocator);
+  decoders_ = std::make_unique<FrameDecodePool>(config.decode_threads > 0 ? config.decode_threads
+                                                                          : default_decode_threads());
+  DetectorStream::Options detector_options;
+  detector_options.streams = static_cast<std::uint32_t>(config.data_endpoints.size());
+  detector_options.max_held_images = config.max_held_images;
+  detector_options.max_in_flight = kInFlightPerDecodeThread * decoders_->threads();
   if (copy) {
-    // Every frame that can be in flight at once: queued, being received by each ingest thread, being reconstructed.
-    const std::size_t buffers = config.queue_capacity + config.data_endpoints.size() + 1;
+    // Every frame that can be in flight at once: queued, being received or decoded for each data socket, being
+    // reconstructed.
+    const std::size_t buffers =
+        config.queue_capacity + config.data_endpoints.size() * (detector_options.max_in_flight + 1) + 1;
     frame_buffers_ = std::make_unique<FrameBufferPool>(
         selection.frame_allocator ? selection.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer),
         buffers, counters_);
@@ -92,7 +124,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   worker_options.frame_allocator = selection.frame_allocator;
   worker_options.command_timeout = config.command_timeout;
   worker_options.volume = config.volume;
-  // Volumes go beside the recordings unless told otherwise (--volume-dir; PROTOCOL.md 10.7).
+  // Volumes go beside the recordings unless told otherwise (--volume-dir; PROTOCOL.md 10.6).
   if (worker_options.volume.directory.empty()) worker_options.volume.directory = config.record_dir;
   if (!worker_options.volume.allocator) worker_options.volume.allocator = selection.frame_allocator;
   worker_options.rebuild_engine = [make_engine] { return make_engine().engine; };
@@ -100,7 +132,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,
                                            [this] { outputs_.notify_slices(); }, worker_options);
-  handlers_ = std::make_unique<ControlHandlers>(*worker_, board_, *recorder_, *capture_, counters_,
+  handlers_ = std::make_unique<ControlHandlers>(*worker_, board_, plans_, *recorder_, *capture_, counters_,
                                                 [this] { return status(); });
   if (config.http_enabled) {
     HttpServer::Options http;
@@ -116,11 +148,43 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads) {
   }
   control_ = std::make_unique<ZmqControlServer>(
       context_, ZmqControlServer::Options{config.control_endpoint, security_, config.http_token}, *handlers_);
+  const ZmqIngest::Sinks sinks{*inbox_, *reporter_, counters_, frame_buffers_.get(), *decoders_, plans_};
   for (const std::string& endpoint : config.data_endpoints) {
-    ingest_.push_back(std::make_unique<ZmqIngest>(
-        context_, ZmqIngest::Options{endpoint, config.data_connect, config.data_receive_hwm, security_,
-                                  !config.record_dir.empty() || config.capture_ring_s > 0.0}, *inbox_, *reporter_,
-        counters_, frame_buffers_.get()));
+    ZmqIngest::Options options;
+    options.endpoint = endpoint;
+    options.connect = config.data_connect;
+    options.receive_hwm = config.data_receive_hwm;
+    options.security = data_security;
+    options.curve_client = data_curve_client;
+    options.format = config.data_format;
+    options.detector = detector_options;
+    options.keep_payload = !config.record_dir.empty() || config.capture_ring_s > 0.0;  // persistence shares frames
+    ingest_.push_back(std::make_unique<ZmqIngest>(context_, options, sinks));
+  }
+  if (!config.rdma_endpoints.empty()) start_rdma(config, selection_allocator);
+}
+
+void Daemon::start_rdma(const DaemonConfig& config, const FrameBufferPool::Allocator& engine_allocator) {
+  rdma_transport_ = config.rdma_transport ? config.rdma_transport : std::make_shared<rdma::VerbsTransport>();
+  // Slots land where the engine reads fastest: page-locked with CUDA (as --ingest-copy's buffers), so the engine
+  // uploads from the slot itself. GPUDirect RDMA (slots in GPU memory) is detected and reported, not used: the
+  // engine takes frames from host memory.
+  const rdma::GpuDirectSupport gpudirect = rdma::detect_gpudirect();
+  rdma_status_.memory = engine_allocator ? "host page-locked (the engine's frame memory; the engine uploads from the slots)"
+                                         : "host (the engine reads the slots in place)";
+  rdma_status_.gpudirect = gpudirect.description + (gpudirect.peer_memory || gpudirect.dma_buf
+                                                        ? "; not used: the engine takes frames from host memory"
+                                                        : "");
+  const FrameBufferPool::Allocator allocate =
+      engine_allocator ? engine_allocator : FrameBufferPool::Allocator(allocate_plain_buffer);
+  for (const std::string& endpoint : config.rdma_endpoints) {
+    const auto address = parse_address_port(endpoint);
+    if (!address) throw std::runtime_error("--rdma: \"" + endpoint + "\" is not ADDRESS:PORT");
+    rdma_.push_back(std::make_unique<RdmaIngest>(
+        *rdma_transport_, RdmaIngest::Options{address->first, address->second, config.rdma_limits}, allocate, *inbox_,
+        *reporter_, counters_));
+    spdlog::info("RDMA: listening on {}; frames land in {}; GPUDirect RDMA: {}", rdma_.back()->endpoint(),
+                 rdma_status_.memory, rdma_status_.gpudirect);
   }
 }
 
@@ -136,6 +200,7 @@ void Daemon::stop() {
     http_->stop();     // browsers closed; their pending commands answered
   }
   for (auto& ingest : ingest_) ingest->stop();  // no new data
+  for (auto& rdma : rdma_) rdma->stop();
   inbox_->close();     // the engine reconstructs what is queued, then exits
   worker_->join();
   recorder_->shut_down();  // the queued frames are written; an unfinished scan stays ".partial"
@@ -173,6 +238,14 @@ protocol::Status Daemon::status() const {
   status.scan = worker_->scan_status();
   status.security = security_status_;
   status.volume = worker_->volume_status();
+  if (!rdma_.empty()) {
+    status.rdma = rdma_status_;
+    for (const auto& rdma : rdma_) {
+      status.rdma->endpoints += (status.rdma->endpoints.empty() ? "" : ", ") + rdma->endpoint();
+      status.rdma->connections += rdma->connections();
+    }
+  }
+  for (const auto& ingest : ingest_) status.data_sockets.push_back(ingest->status());
   status.recording = recorder_->status();
   status.capture = capture_->status();
   return status;

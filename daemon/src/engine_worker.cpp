@@ -8,6 +8,7 @@
 
 #include "tomolive/daemon/center_tools.hpp"
 #include "tomolive/daemon/engine_factory.hpp"
+#include "tomolive/daemon/heap_trim.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
@@ -137,6 +138,7 @@ void EngineWorker::end_active_scan(const std::string& why, bool complete) {
                                    session_->received(FrameKind::projection),
                                    session_->expected(FrameKind::projection), summary.projections_missing,
                                    summary.darks_missing, summary.flats_missing));
+  release_free_heap_memory();  // between scans, so that RSS follows the live heap over months
 }
 
 void EngineWorker::refuse_begin(Error error, std::uint64_t scan_id) {
@@ -287,11 +289,15 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item
     bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, e.what()}, frame.scan_id, frame.frame_id);
   }
-  // The raw frame was accepted, whatever the engine made of it: persistence keeps it, sharing the message (the
-  // engine has read its pixels by now).
+  // The raw frame was accepted, whatever the engine made of it: persistence keeps it, sharing the message the
+  // ZeroMQ adapters left in the payload (the engine has read its pixels by now). Frames that landed in transport
+  // memory (an RDMA slot) are copied, so that the slot goes back to its sender now (credits), not when written.
   if (options_.raw_stream) {
+    const std::size_t bytes = static_cast<std::size_t>(frame.rows) * frame.cols * protocol::itemsize(frame.dtype);
+    zmq::message_t recorded =
+        item.payload.size() == bytes ? std::move(item.payload) : zmq::message_t(item.pixels(), bytes);
     options_.raw_stream->frame_accepted(RawFrame{frame, session_->angle_deg_of(frame), item.received_ns,
-                                                 std::make_shared<const zmq::message_t>(std::move(item.payload))});
+                                                 std::make_shared<const zmq::message_t>(std::move(recorded))});
   }
 }
 

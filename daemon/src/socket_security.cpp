@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -40,19 +41,29 @@ CurvePublicKey decode_key(const std::string& path, int line, const std::string& 
 
 }  // namespace
 
-CurveServerKeys load_curve_server_keys(const std::string& secret_key_file, const std::string& clients_file) {
-  CurveServerKeys keys;
+std::pair<std::string, std::string> load_curve_key_pair(const std::string& secret_key_file) {
   const auto secret_lines = key_lines(secret_key_file);
   if (secret_lines.empty()) throw std::runtime_error(fmt::format("{}: holds no key", secret_key_file));
   const auto& [line, secret] = secret_lines.front();
   decode_key(secret_key_file, line, secret);  // checks the form
-  keys.secret_z85 = secret;
   char public_z85[kZ85KeyLength + 1] = {};
   if (zmq_curve_public(public_z85, secret.c_str()) != 0) {
     throw std::runtime_error(fmt::format("{}:{}: no public key can be derived from this secret key ({})",
                                          secret_key_file, line, zmq_strerror(zmq_errno())));
   }
-  keys.public_z85 = public_z85;
+  return {secret, public_z85};
+}
+
+std::string load_curve_public_key(const std::string& public_key_file) {
+  const auto lines = key_lines(public_key_file);
+  if (lines.empty()) throw std::runtime_error(fmt::format("{}: holds no key", public_key_file));
+  decode_key(public_key_file, lines.front().first, lines.front().second);
+  return lines.front().second;
+}
+
+CurveServerKeys load_curve_server_keys(const std::string& secret_key_file, const std::string& clients_file) {
+  CurveServerKeys keys;
+  std::tie(keys.secret_z85, keys.public_z85) = load_curve_key_pair(secret_key_file);
   for (const auto& [number, text] : key_lines(clients_file)) keys.clients.push_back(decode_key(clients_file, number, text));
   if (keys.clients.empty()) {
     throw std::runtime_error(fmt::format("{}: lists no client key, so no client could connect", clients_file));
@@ -80,6 +91,12 @@ void SocketSecurity::apply(zmq::socket_t& socket) const {
   socket.set(zmq::sockopt::curve_server, true);
   socket.set(zmq::sockopt::curve_secretkey, curve->secret_z85);
   socket.set(zmq::sockopt::zap_domain, std::string(kZapDomain));
+}
+
+void CurveClientKeys::apply(zmq::socket_t& socket) const {
+  socket.set(zmq::sockopt::curve_serverkey, server_public_z85);
+  socket.set(zmq::sockopt::curve_publickey, public_z85);
+  socket.set(zmq::sockopt::curve_secretkey, secret_z85);
 }
 
 std::optional<std::string> check_network_exposure(const std::vector<std::string>& bound_endpoints,

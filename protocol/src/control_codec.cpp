@@ -20,7 +20,7 @@ using detail::MapWriter;
 
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
-    "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, "
+    "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, set_scan_plan, "
     "reconstruct_volume, cancel_volume, record, capture";
 
 // --- requests ---
@@ -107,6 +107,59 @@ std::optional<Error> check_request(const SetProcessing& request) {
   }
   return std::nullopt;
 }
+
+}  // namespace
+
+std::optional<Error> check_scan_plan(const SetScanPlan& plan) {
+  if (plan.n_projections < 1 || plan.n_projections > kMaxProjections) {
+    return invalid_argument("n_projections = " + std::to_string(plan.n_projections) + " is out of range; expected 1.." +
+                            std::to_string(kMaxProjections));
+  }
+  for (const auto& [name, count] : {std::pair{"n_darks", plan.n_darks}, std::pair{"n_flats", plan.n_flats}}) {
+    if (count > kMaxReferenceFrames) {
+      return invalid_argument(std::string(name) + " = " + std::to_string(count) + " is out of range; expected 0.." +
+                              std::to_string(kMaxReferenceFrames));
+    }
+  }
+  const std::uint64_t references = std::uint64_t{plan.n_darks} + plan.n_flats;
+  if (plan.first_projection_image_id && *plan.first_projection_image_id < references) {
+    return invalid_argument("first_projection_image_id = " + std::to_string(*plan.first_projection_image_id) +
+                            " falls among the " + std::to_string(references) +
+                            " darks and flats that precede the projections; expected >= " +
+                            std::to_string(references));
+  }
+  if (std::optional<Error> error = check_finite({{"angle_range_deg", plan.angle_range_deg},
+                                                 {"angle_start_deg", plan.angle_start_deg},
+                                                 {"angle_step_deg", plan.angle_step_deg},
+                                                 {"center_offset_px", plan.center_offset_px}})) {
+    return error;
+  }
+  if (plan.angle_start_deg.has_value() != plan.angle_step_deg.has_value()) {
+    return invalid_argument("angle_start_deg and angle_step_deg go together; got only " +
+                            std::string(plan.angle_start_deg ? "angle_start_deg" : "angle_step_deg"));
+  }
+  const int angle_forms = int{plan.angle_range_deg.has_value()} + int{plan.angle_start_deg.has_value()} +
+                          int{plan.angles_deg.has_value()};
+  if (angle_forms > 1) {
+    return invalid_argument(
+        "give at most one of angle_range_deg, angle_start_deg + angle_step_deg, angles_deg; got " +
+        std::to_string(angle_forms));
+  }
+  if (plan.angles_deg) {
+    if (plan.angles_deg->size() != plan.n_projections) {
+      return invalid_argument("angles_deg has " + std::to_string(plan.angles_deg->size()) +
+                              " angles; expected one per projection, " + std::to_string(plan.n_projections));
+    }
+    for (const double angle : *plan.angles_deg) {
+      if (!std::isfinite(angle)) return invalid_argument("angles_deg holds " + detail::format_number(angle));
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::optional<Error> check_request(const SetScanPlan& plan) { return check_scan_plan(plan); }
 
 // The request of alternative `I` of ControlRequest or a later one whose command_name is `type`, read from `fields`
 // and checked; unknown_type when none has that name.

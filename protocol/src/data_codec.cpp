@@ -96,7 +96,8 @@ std::optional<Error> check_half_acquisition(const ScanBegin& begin) {
   return std::nullopt;
 }
 
-// The limits of a begin (invalid_geometry); field types were checked while reading.
+}  // namespace
+
 std::optional<Error> check_geometry(const ScanBegin& begin) {
   const std::string pixels_per_side = range_text(1, kMaxDetectorPixelsPerSide);
   if (begin.rows < 1 || begin.rows > kMaxDetectorPixelsPerSide) {
@@ -132,6 +133,8 @@ std::optional<Error> check_geometry(const ScanBegin& begin) {
   }
   return check_half_acquisition(begin);
 }
+
+namespace {
 
 FrameHeader read_frame(FrameKind kind, MapReader& fields) {
   FrameHeader frame = detail::read_fields<FrameHeader>(fields);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "message_fields.hpp"
 #include "msgpack_reader.hpp"
@@ -92,6 +93,12 @@ class FieldReader {
   }
 
   template <typename T>
+  void list(std::string_view key, std::vector<T>& member) {
+    member.clear();
+    for (MapReader& element : fields_.optional_map_array(key)) member.push_back(read_fields<T>(element));
+  }
+
+  template <typename T>
   void special(std::string_view /*label*/, T& member) {
     read_special(fields_, member);
   }
@@ -149,6 +156,13 @@ class FieldWriter {
       write_fields(inner, member);
       out_.map(key, inner);
     }
+  }
+
+  template <typename T>
+  void list(std::string_view key, const std::vector<T>& member) {
+    std::vector<MapWriter> elements(member.size());
+    for (std::size_t i = 0; i < member.size(); ++i) write_fields(elements[i], member[i]);
+    out_.map_array(key, elements);
   }
 
   template <typename T>

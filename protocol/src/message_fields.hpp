@@ -16,6 +16,8 @@
 //   shape(key, rows, cols)         required [rows, cols] array of unsigned 32-bit integers
 //   map(key, member)               a nested map with its own field list; std::optional member = optional map.
 //                                  TOMOLIVE_MAPS(v, message, a, b) is to map what TOMOLIVE_FIELDS is to field
+//   list(key, member)              a std::vector of nested maps, each with its own field list: an array of maps,
+//                                  always written (empty: []); absent or nil reads as empty
 //   special(label, member)         keys with rules a list cannot express (a begin's two forms of angles): read
 //                                  and written by read_special / write_special of field_codec.hpp
 // Only a field's presence and type are the list's business; ranges and rules across fields (exactly one of, at
@@ -208,6 +210,14 @@ void visit_fields(Visitor& v, FieldsOf<SetProcessing> auto& processing) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<SetScanPlan> auto& plan) {
+  v.field("n_darks", plan.n_darks, Default<std::uint32_t>{0});
+  v.field("n_flats", plan.n_flats, Default<std::uint32_t>{0});
+  TOMOLIVE_FIELDS(v, plan, n_projections, first_projection_image_id, angle_range_deg, angle_start_deg,
+                  angle_step_deg, angles_deg, center_offset_px, name);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Record> auto& record) {
   TOMOLIVE_FIELDS(v, record, enabled);
 }
@@ -270,6 +280,17 @@ void visit_fields(Visitor& v, FieldsOf<SecurityStatus> auto& security) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<RdmaStatus> auto& rdma) {
+  TOMOLIVE_FIELDS(v, rdma, endpoints, memory, gpudirect, connections);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<DataSocketStatus> auto& socket) {
+  TOMOLIVE_FIELDS(v, socket, endpoint, connected, format_option, format, messages, bytes, frames, rejected,
+                  images_held, curve);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<VolumeStatus> auto& volume) {
   TOMOLIVE_FIELDS(v, volume, scan_id, state, path, format, dtype, shape, region, rows, binning, slab_rows, slabs_total,
                   slabs_done, slabs_written, bytes_written, compute_s, elapsed_s, error);
@@ -292,7 +313,9 @@ void visit_fields(Visitor& v, FieldsOf<CaptureStatus> auto& capture) {
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
-  TOMOLIVE_MAPS(v, status, processing, scan, security, volume, recording, capture);
+  TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
+  v.list("data_sockets", status.data_sockets);  // added after the first release of version 1
+  TOMOLIVE_MAPS(v, status, volume, recording, capture);
 }
 
 template <typename Visitor>

@@ -321,6 +321,26 @@ std::optional<MapReader> MapReader::optional_map(std::string_view key) {
   return required_map(key);
 }
 
+std::vector<MapReader> MapReader::optional_map_array(std::string_view key) {
+  std::vector<MapReader> elements;
+  if (!has(key)) return elements;
+  const msgpack::object* value = find(key);
+  if (value->type != object_type::ARRAY) {
+    fail(ErrorCode::wrong_field_type, "field " + field_name(key) + ": " + found(*value, "an array of maps"));
+    return elements;
+  }
+  for (std::uint32_t i = 0; i < value->via.array.size; ++i) {
+    const msgpack::object& element = value->via.array.ptr[i];
+    const std::string index = std::string(key) + "." + std::to_string(i);
+    if (element.type != object_type::MAP) {
+      fail(ErrorCode::wrong_field_type, "field " + field_name(index) + ": " + found(element, "a map"));
+      return {};
+    }
+    elements.push_back(MapReader(&element, path_ + index + ".", error_));
+  }
+  return elements;
+}
+
 bool MapReader::check_utf8(std::string_view key, const msgpack::object& value) {
   const auto bad = first_invalid_str(value);
   if (!bad) return true;

@@ -77,6 +77,9 @@ class MapReader {
   MapReader required_map(std::string_view key);
   // A nested map when present and not nil.
   std::optional<MapReader> optional_map(std::string_view key);
+  // An array of nested maps ("key.0.", "key.1." in messages), read with the same error state; absent or nil: none.
+  // A value that is not an array, or an element that is not a map, is recorded as wrong_field_type.
+  std::vector<MapReader> optional_map_array(std::string_view key);
 
   // The raw value of `key` (nil included), or nullptr when absent. For rules that the typed reads cannot express.
   const msgpack::object* find(std::string_view key) const;

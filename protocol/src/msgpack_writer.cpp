@@ -31,6 +31,15 @@ MapWriter& MapWriter::map(std::string_view key, const MapWriter& inner) {
   return *this;
 }
 
+MapWriter& MapWriter::map_array(std::string_view key, const std::vector<MapWriter>& elements) {
+  Packer packer(entries_);
+  pack_str(packer, key);
+  packer.pack_array(static_cast<std::uint32_t>(elements.size()));
+  for (const MapWriter& element : elements) element.append_to(entries_);
+  ++size_;
+  return *this;
+}
+
 Bytes MapWriter::bytes() const {
   msgpack::sbuffer out;
   append_to(out);

@@ -34,6 +34,8 @@ class MapWriter {
   }
   // Appends key -> the map that `inner` has built.
   MapWriter& map(std::string_view key, const MapWriter& inner);
+  // Appends key -> an array of the maps that `elements` have built, in order.
+  MapWriter& map_array(std::string_view key, const std::vector<MapWriter>& elements);
 
   // The finished map: the map header with the entry count, then the entries.
   Bytes bytes() const;

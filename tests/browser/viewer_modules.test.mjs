@@ -13,6 +13,7 @@ import {
   FILTER_WINDOWS, describeChanges, editedKeys, followSetting, formFromSetting, formProblems, halfAcquisitionText,
   processingRequest, refilterText, withScanPixelSize,
 } from "../../viewer/js/processing_form.js";
+import { scanPlanProblems, scanPlanReplyText, scanPlanRequest } from "../../viewer/js/scan_plan_form.js";
 import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js";
 import {
   bestIndex, candidateOffsets, defaultStartOffset, stripWindow, sweepFieldsProblem, sweepRegion,
@@ -342,6 +343,20 @@ test("processing form: re-filter reports and half acquisition in words", () => {
   assert.equal(halfAcquisitionText(DEFAULT_SETTING.half_acquisition), "off");
   assert.equal(halfAcquisitionText({ enabled: true, detector_col0: 1024, detector_cols: 1024 }),
                "on: the detector is columns 1024..2047 of the reconstructed frame");
+});
+
+test("scan plan form: checks the fields and makes the set_scan_plan request", () => {
+  const good = { darks: "4", flats: "4", projections: "180", range_deg: "180" };
+  assert.deepEqual(scanPlanProblems(good), []);
+  assert.deepEqual(scanPlanRequest(good),
+                   { type: "set_scan_plan", n_darks: 4, n_flats: 4, n_projections: 180, angle_range_deg: 180 });
+  const bad = scanPlanProblems({ darks: "-1", flats: "2.5", projections: "0", range_deg: "x" });
+  assert.equal(bad.length, 4);
+  assert.match(bad[0], /projections: "0"/);
+  assert.match(scanPlanReplyText(scanPlanRequest(good), { ok: true }), /4 darks, 4 flats, 180 projections/);
+  assert.match(scanPlanReplyText(scanPlanRequest(good),
+                                 { ok: false, error: { code: "permission_denied", message: "read-only" } }),
+               /refused \(permission_denied\)/);
 });
 
 test("volume: progress from the status's volume map, state in words, the request checked", () => {

@@ -79,3 +79,43 @@ TEST(DaemonOptions, HttpMaxConnectionsDefaultsTo256AndMustBePositive) {
 
 }  // namespace
 }  // namespace tomolive::daemon
+
+namespace tomolive::daemon {
+namespace {
+
+TEST(DaemonOptions, DetectorStreamOptions) {
+  const Parsed defaults = parse({});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;
+  EXPECT_FALSE(std::get<DaemonConfig>(defaults.result).data_format.has_value());  // auto
+  EXPECT_FALSE(std::get<DaemonConfig>(defaults.result).scan_plan.has_value());
+
+  const Parsed parsed = parse({"--data-format", "dectris2", "--decode-threads", "6", "--scan-plan", "4,2,180,360",
+                               "--max-held-images", "10"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(parsed.result)) << parsed.errors;
+  const DaemonConfig& config = std::get<DaemonConfig>(parsed.result);
+  EXPECT_EQ(config.data_format, detector::StreamFormat::dectris2);
+  EXPECT_EQ(config.decode_threads, 6u);
+  EXPECT_EQ(config.max_held_images, 10u);
+  ASSERT_TRUE(config.scan_plan.has_value());
+  EXPECT_EQ(config.scan_plan->n_darks, 4u);
+  EXPECT_EQ(config.scan_plan->n_flats, 2u);
+  EXPECT_EQ(config.scan_plan->n_projections, 180u);
+  EXPECT_EQ(config.scan_plan->angle_range_deg, 360.0);
+}
+
+TEST(DaemonOptions, DetectorStreamOptionErrors) {
+  const auto refused = [](std::vector<std::string> arguments, const std::string& says) {
+    const Parsed parsed = parse(std::move(arguments));
+    EXPECT_EQ(std::get_if<int>(&parsed.result) ? std::get<int>(parsed.result) : 0, 2);
+    EXPECT_NE(parsed.errors.find(says), std::string::npos) << parsed.errors;
+  };
+  refused({"--data-format", "hdf5"}, "--data-format");
+  refused({"--scan-plan", "4,4"}, "DARKS,FLATS,PROJECTIONS");
+  refused({"--scan-plan", "4,4,0"}, "n_projections = 0");
+  refused({"--data-curve-secret-key", "k"}, "needs --curve-clients");
+  refused({"--data-connect", "tcp://d:1", "--data-curve-secret-key", "k"}, "needs --data-curve-server-key");
+  refused({"--data-curve-server-key", "p"}, "needs --data-connect and --data-curve-secret-key");
+}
+
+}  // namespace
+}  // namespace tomolive::daemon

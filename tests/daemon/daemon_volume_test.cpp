@@ -1,4 +1,4 @@
-// Full volumes through a running daemon (PROTOCOL.md 10.7, 10.8): --volume-at-end writes an HDF5 volume whose
+// Full volumes through a running daemon (PROTOCOL.md 10.6, 10.7): --volume-at-end writes an HDF5 volume whose
 // central layer is the live XY slice, and a SciCat sidecar; a full disk (the WriteFaults seam) fails the volume with
 // a disk_error, leaves nothing behind and the daemon reconstructs the next scan; an existing file is refused. The
 // next scan's begin cancels a volume still computed; cancel_volume stops one; reconstruct_volume with a region, rows

@@ -122,8 +122,8 @@ TEST(SocketSecurity, ADaemonBoundBeyondLoopbackWithoutCurveDoesNotStart) {
 
 // A REQ socket that authenticates with `client` keys against the daemon's public key.
 zmq::socket_t curve_client(zmq::context_t& context, const std::string& endpoint, const KeyPair& client,
-                           const std::string& server_public) {
-  zmq::socket_t socket(context, zmq::socket_type::req);
+                           const std::string& server_public, zmq::socket_type type = zmq::socket_type::req) {
+  zmq::socket_t socket(context, type);
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::curve_serverkey, server_public);
   socket.set(zmq::sockopt::curve_publickey, client.public_z85);
@@ -179,6 +179,47 @@ TEST(SocketSecurity, CurveAdmitsListedKeysAndCountsTheOthers) {
   EXPECT_EQ(denied, 1u);
   zmq::message_t nothing;
   EXPECT_FALSE(hostile.recv(nothing, zmq::recv_flags::dontwait));
+}
+
+// --data-curve-secret-key alone: the data sockets are CURVE servers, the other sockets stay plain on loopback; a
+// detector whose key is listed gets in, another gets nothing in and is counted.
+TEST(SocketSecurity, DataCurveAdmitsListedDetectorsOnly) {
+  const KeyPair server = make_keys(), detector = make_keys(), stranger = make_keys();
+  const TempFile secret(server.secret_z85 + "\n"), clients(detector.public_z85 + "\n");
+  daemon::DaemonConfig config = test_config();
+  config.http_enabled = false;
+  config.data_curve_secret_key_file = secret.path();
+  config.curve_clients_file = clients.path();
+  daemon::Daemon daemon(config);
+
+  zmq::context_t context;
+  zmq::socket_t control(context, zmq::socket_type::req);
+  control.set(zmq::sockopt::linger, 0);
+  control.set(zmq::sockopt::rcvtimeo, 20000);
+  control.connect(daemon.control_endpoint());
+  const protocol::Status first = status_over(control);
+  ASSERT_EQ(first.data_sockets.size(), 1u);
+  EXPECT_TRUE(first.data_sockets[0].curve);
+  EXPECT_FALSE(first.security->curve) << "only the data sockets use CURVE";
+
+  const auto wait_for = [&](const std::string& name, std::uint64_t value) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::uint64_t seen = 0;
+    while ((seen = counter(status_over(control), name)) < value && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    return seen;
+  };
+  const std::string data = daemon.data_endpoints().front();
+  zmq::socket_t friendly = curve_client(context, data, detector, server.public_z85, zmq::socket_type::push);
+  friendly.send(zmq::str_buffer("not a message"), zmq::send_flags::none);  // refused, but it got in
+  EXPECT_EQ(wait_for("messages_received", 1), 1u);
+
+  zmq::socket_t hostile = curve_client(context, data, stranger, server.public_z85, zmq::socket_type::push);
+  hostile.send(zmq::str_buffer("not a message"), zmq::send_flags::dontwait);
+  EXPECT_EQ(wait_for("zmq_auth_denied", 1), 1u);
+  EXPECT_EQ(counter(status_over(control), "messages_received"), 1u);
+  EXPECT_EQ(status_over(control).data_sockets[0].messages, 1u);
 }
 
 // set_center as a raw request, with a "token" key when `token` is not empty.

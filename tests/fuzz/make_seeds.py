@@ -2,14 +2,21 @@
 """Writes the fuzz targets' seed corpora (tests/fuzz/corpus/TARGET/NAME): small valid and invalid inputs per
 target, so that fuzzing starts from every message type and every kind of refusal. Run it after changing the wire
 format and commit what it writes; the names say what each seed holds."""
+import importlib.util
 import json
 import math
 import pathlib
 import shutil
+import struct
+import tempfile
 
 import msgpack
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
+# The detector-stream test fixtures (python3-cbor2, bitshuffle, python3-lz4) are these targets' seeds.
+DETECTOR_FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "detector" / "make_fixtures.py"
+PART_SEPARATOR = b"\0PART\0"  # targets/fuzz_parts.hpp
+MAX_DETECTOR_SEED_BYTES = 6000
 
 
 def pack(value):
@@ -150,9 +157,57 @@ def viewer_path_seeds():
     return {f"target_{i:02d}": target.encode() for i, target in enumerate(targets)}
 
 
+def detector_fixtures():
+    spec = importlib.util.spec_from_file_location("make_fixtures", DETECTOR_FIXTURES)
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    return fixtures
+
+
+def detector_message_seeds(fixtures):
+    """Per format, its fixtures (parts joined by the separator), small ones only."""
+    seeds = {"dectris2": {}, "dectris1": {}, "array": {}}
+    with tempfile.TemporaryDirectory() as directory:
+        fixtures.write_all(directory)
+        for message in sorted(pathlib.Path(directory).glob("*.msg")):
+            expect = json.loads(message.with_suffix(".json").read_text())
+            blob = message.read_bytes()
+            count, offset, parts = struct.unpack_from("<I", blob)[0], 4, []
+            for _ in range(count):
+                size = struct.unpack_from("<Q", blob, offset)[0]
+                parts.append(blob[offset + 8:offset + 8 + size])
+                offset += 8 + size
+            seed = PART_SEPARATOR.join(parts)
+            if len(seed) <= MAX_DETECTOR_SEED_BYTES:
+                seeds[expect["format"]][message.stem] = seed
+    return seeds
+
+
+def detector_pixel_seeds(fixtures):
+    """decode_pixels inputs: compression byte (none, bslz4, lz4, lz4_block), dtype byte, rows, cols, data."""
+    import lz4.block
+    import numpy as np
+    seeds = {}
+    for dtype_index, dtype in enumerate(("uint8", "<u2", "<u4")):
+        for rows, cols in ((8, 12), (5, 7), (1, 3)):
+            pixels = fixtures.image(rows, cols, dtype)
+            head = lambda compression: bytes([compression, dtype_index, rows - 1, cols - 1])
+            name = f"{np.dtype(dtype).name}_{rows}x{cols}"
+            seeds[f"none_{name}"] = head(0) + pixels.tobytes()
+            seeds[f"bslz4_{name}"] = head(1) + fixtures.bslz4(pixels)
+            seeds[f"lz4_{name}"] = head(2) + fixtures.lz4_hdf5(pixels.tobytes(), 64)
+            seeds[f"lz4_block_{name}"] = head(3) + lz4.block.compress(pixels.tobytes(), store_size=False)
+    return seeds
+
+
 def main():
-    for target, seeds in {"data_codec_fuzz": data_seeds(), "control_codec_fuzz": control_seeds(),
-                          "browser_message_fuzz": browser_seeds(), "viewer_path_fuzz": viewer_path_seeds()}.items():
+    fixtures = detector_fixtures()
+    messages = detector_message_seeds(fixtures)
+    targets = {"data_codec_fuzz": data_seeds(), "control_codec_fuzz": control_seeds(),
+               "browser_message_fuzz": browser_seeds(), "viewer_path_fuzz": viewer_path_seeds(),
+               "dectris2_fuzz": messages["dectris2"], "dectris1_fuzz": messages["dectris1"],
+               "array_fuzz": messages["array"], "detector_pixels_fuzz": detector_pixel_seeds(fixtures)}
+    for target, seeds in targets.items():
         folder = CORPUS / target
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)

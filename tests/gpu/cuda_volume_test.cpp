@@ -1,4 +1,4 @@
-// The CUDA engine's full volume (Engine::reconstruct_volume, PROTOCOL.md 10.7) against the CPU engine's, which equals
+// The CUDA engine's full volume (Engine::reconstruct_volume, PROTOCOL.md 10.6) against the CPU engine's, which equals
 // the live slices bit for bit (tests/kernels/cpu_engine_volume_test.cpp): within Q2 for both store precisions, for
 // boxes not aligned to the store's quads of 4 rows, for slab sizes that do not divide the box, and the GPU volume's
 // layers against the GPU's own live axial slice; the sink can stop it; the refusals are the CPU engine's.

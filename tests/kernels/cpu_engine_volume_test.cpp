@@ -1,4 +1,4 @@
-// The CPU engine's full volume (Engine::reconstruct_volume, PROTOCOL.md 10.7): every z-layer of a box equals, bit for
+// The CPU engine's full volume (Engine::reconstruct_volume, PROTOCOL.md 10.6): every z-layer of a box equals, bit for
 // bit, the region of the live axial slice at that detector row (set_slices + copy_slice) with the scan's center and
 // processing, for any slab size; the volume changes nothing; a sink can stop it; every refusal names the value.
 #include <gtest/gtest.h>

@@ -123,6 +123,9 @@ inline Status sample_status() {
   status.processing.rings = {false, 31};
   status.processing.half_acquisition = {true, 3, 6};  // the 6 detector columns of 9
   status.security = SecurityStatus{true, false, true};
+  status.rdma = RdmaStatus{"192.168.100.5:7471 on mlx5_0", "host page-locked", "absent", 2};
+  status.data_sockets = {DataSocketStatus{"tcp://127.0.0.1:5555", false, "auto", "dectris2", 10, 4096, 8, 1, 2, true},
+                         DataSocketStatus{"tcp://detector:9999", true, "array", "array", 3, 300, 3, 0, 0, false}};
   status.volume = VolumeStatus{.scan_id = 7,
                                .state = "failed",
                                .path = "/data/scan_000007.h5",

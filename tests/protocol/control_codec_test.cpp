@@ -43,6 +43,7 @@ TEST(ControlCodecTest, CommandNames) {
   EXPECT_EQ(command_name(EstimateCenter{}), "estimate_center");
   EXPECT_EQ(command_name(SweepCenter{}), "sweep_center");
   EXPECT_EQ(command_name(SetProcessing{}), "set_processing");
+  EXPECT_EQ(command_name(SetScanPlan{}), "set_scan_plan");
   EXPECT_EQ(command_name(ReconstructVolume{}), "reconstruct_volume");
   EXPECT_EQ(command_name(CancelVolume{}), "cancel_volume");
   EXPECT_EQ(command_name(Record{}), "record");
@@ -351,7 +352,9 @@ TEST(ControlCodecTest, ReplyWireForm) {
   const RawHeader status(RawHeader(encode(Reply{"get_status", std::nullopt, sample_status()})).raw("result"));
   EXPECT_EQ(status.keys(), (std::vector<std::string>{"version", "engine", "uptime_s", "counters",
                                                      "rejected_by_reason", "processing", "scan", "security",
-                                                     "volume", "recording", "capture"}));
+                                                     "rdma", "data_sockets", "volume", "recording", "capture"}));
+  EXPECT_EQ(RawHeader(status.raw("rdma")).keys(),
+            (std::vector<std::string>{"endpoints", "memory", "gpudirect", "connections"}));
   EXPECT_EQ(RawHeader(status.raw("volume")).keys(),
             (std::vector<std::string>{"scan_id", "state", "path", "format", "dtype", "shape", "region", "rows",
                                       "binning", "slab_rows", "slabs_total", "slabs_done", "slabs_written",
@@ -412,6 +415,53 @@ TEST(ControlCodecTest, ReplyFieldsAreChecked) {
                       {"\"result.recompute_ms\""}));
   EXPECT_TRUE(IsError(decode_reply(encode(ControlRequest(GetStatus{}))), ErrorCode::unknown_type,
                       {"\"get_status\"", "reply"}));
+}
+
+TEST(ControlCodecTest, SetScanPlanDefaultsAndRules) {
+  const Expected<ControlRequest> minimal = decode_control_request(request_bytes("set_scan_plan", {{"n_projections", packed(180)}}));
+  ASSERT_TRUE(IsOk(minimal));
+  SetScanPlan expected;
+  expected.n_projections = 180;
+  EXPECT_EQ(std::get<SetScanPlan>(minimal.value()), expected);
+  const auto refused = [](const std::vector<std::pair<std::string, std::string>>& fields) {
+    return decode_control_request(request_bytes("set_scan_plan", fields));
+  };
+  EXPECT_TRUE(IsError(refused({}), ErrorCode::missing_field, {"\"n_projections\""}));
+  EXPECT_TRUE(IsError(refused({{"n_projections", packed(0)}}), ErrorCode::invalid_argument,
+                      {"n_projections = 0", "1..1000000"}));
+  EXPECT_TRUE(IsError(refused({{"n_projections", packed(4)}, {"n_darks", packed(20000)}}), ErrorCode::invalid_argument,
+                      {"n_darks = 20000"}));
+  EXPECT_TRUE(IsError(refused({{"n_projections", packed(4)}, {"n_darks", packed(2)}, {"n_flats", packed(2)},
+                               {"first_projection_image_id", packed(3)}}),
+                      ErrorCode::invalid_argument, {"first_projection_image_id = 3", ">= 4"}));
+  EXPECT_TRUE(IsError(refused({{"n_projections", packed(4)}, {"angle_start_deg", packed(0.0)}}),
+                      ErrorCode::invalid_argument, {"angle_start_deg and angle_step_deg go together"}));
+  EXPECT_TRUE(IsError(refused({{"n_projections", packed(4)}, {"angle_range_deg", packed(180.0)},
+                               {"angles_deg", packed(std::vector<double>{0, 1, 2, 3})}}),
+                      ErrorCode::invalid_argument, {"at most one of", "got 2"}));
+  EXPECT_TRUE(IsError(refused({{"n_projections", packed(4)}, {"angles_deg", packed(std::vector<double>{0, 1})}}),
+                      ErrorCode::invalid_argument, {"angles_deg has 2 angles", "4"}));
+  EXPECT_TRUE(IsError(refused({{"n_projections", packed(4)}, {"angle_range_deg", packed(std::nan(""))}}),
+                      ErrorCode::invalid_argument, {"angle_range_deg = nan"}));
+}
+
+TEST(ControlCodecTest, DataSocketsAreAListOfMaps) {
+  const RawHeader reply(encode(Reply{"get_status", std::nullopt, sample_status()}));
+  const RawHeader status(reply.raw("result"));
+  const auto with_status = [&](const RawHeader& edited) {
+    return decode_reply(RawHeader(reply).set_raw("result", edited.packed_map()).bytes());
+  };
+  // Absent (an older daemon): no sockets.
+  const Expected<Reply> older = with_status(RawHeader(status).erase("data_sockets"));
+  ASSERT_TRUE(IsOk(older));
+  EXPECT_TRUE(std::get<Status>(older.value().result).data_sockets.empty());
+  EXPECT_TRUE(IsError(with_status(RawHeader(status).set("data_sockets", 3)), ErrorCode::wrong_field_type,
+                      {"\"result.data_sockets\"", "an array of maps"}));
+  EXPECT_TRUE(IsError(with_status(RawHeader(status).set("data_sockets", std::vector<int>{1})),
+                      ErrorCode::wrong_field_type, {"\"result.data_sockets.0\"", "a map"}));
+  EXPECT_TRUE(IsError(with_status(RawHeader(status).set("data_sockets",
+                                                        std::vector<std::map<std::string, int>>{{{"endpoint", 1}}})),
+                      ErrorCode::wrong_field_type, {"\"result.data_sockets.0.endpoint\""}));
 }
 
 TEST(ControlCodecTest, NestedStatusErrorsNameTheirPath) {

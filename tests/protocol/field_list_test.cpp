@@ -66,6 +66,11 @@ class FieldCollector {
       detail::visit_fields(nested, value);
     }
   }
+  // A list of maps: optional; its elements' fields are checked through their own samples.
+  template <typename T>
+  void list(std::string_view key, const std::vector<T>&) {
+    add(key, false, false);
+  }
   template <typename T>
   void special(std::string_view, const T&) {}
 
@@ -198,6 +203,12 @@ std::vector<Sample> samples() {
       request_sample(EstimateCenter{CenterMethod::metric, true}),
       request_sample(SweepCenter{-2.0, 0.5, 9, 3u, SliceRegionField{1, 2, 3, 4}}),
       request_sample(processing),
+      request_sample(SetScanPlan{2, 3, 10, 6u, std::nullopt, 5.0, 18.0, std::nullopt, 1.5, std::string("bare")},
+                     {"angle_range_deg", "angles_deg"}),  // at most one form of angles
+      request_sample(SetScanPlan{0, 0, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                                 std::vector<double>{0.0, 90.0}, std::nullopt, std::nullopt},
+                     {"first_projection_image_id", "angle_range_deg", "angle_start_deg", "angle_step_deg",
+                      "center_offset_px", "name"}),
       request_sample(ReconstructVolume{SliceRegionField{1, 2, 30, 40}, std::array<std::uint32_t, 2>{3, 8}, 4}),
       request_sample(CancelVolume{}),
       request_sample(Record{true}),

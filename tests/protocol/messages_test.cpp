@@ -65,7 +65,11 @@ TEST(MessagesTest, SliceKindNames) {
 TEST(MessagesTest, ErrorCodeNamesAreTheEnumeratorNamesAndUnique) {
   EXPECT_EQ(to_string(ErrorCode::malformed_header), "malformed_header");
   EXPECT_EQ(to_string(ErrorCode::reference_after_projections), "reference_after_projections");
+  EXPECT_EQ(to_string(ErrorCode::transport_error), "transport_error");
+  EXPECT_EQ(to_string(ErrorCode::disk_error), "disk_error");
   EXPECT_EQ(to_string(ErrorCode::internal_error), "internal_error");
+  EXPECT_EQ(parse_error_code("transport_error"), ErrorCode::transport_error);
+  EXPECT_EQ(parse_error_code("disk_error"), ErrorCode::disk_error);
   std::set<std::string> names;
   for (std::size_t i = 0; i < kErrorCodeCount; ++i) {
     const auto code = static_cast<ErrorCode>(i);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The record and capture commands (PROTOCOL.md 15, 15.1), end to end over the control socket:
+"""The record and capture commands (PROTOCOL.md 18, 18.1), end to end over the control socket:
 
   1. --record-scans on_command: a scan is not recorded until `record` asks for the next one; that one is recorded
      whole, and the one after is not again; `record` with enabled false stops the active recording (".partial");

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Recording of the raw stream (PROTOCOL.md 15), end to end: tomolived --record over loopback, files read back with
+"""Recording of the raw stream (PROTOCOL.md 18), end to end: tomolived --record over loopback, files read back with
 h5py and compared with exactly what was sent.
 
   1. a scan recorded to the end: scan_<id>_<name>.nxs in NXtomo layout equals the frames sent (pixels, image_key,
@@ -7,7 +7,9 @@ h5py and compared with exactly what was sent.
   2. a file that already exists: the recording is refused (disk_error event, recordings_stopped), nothing is
      overwritten, and the scan is still reconstructed;
   3. a crash: the daemon is killed (SIGKILL) mid-scan once status says frames are durable; the file keeps its
-     .partial name, opens in h5py and holds at least the durable frames, equal to what was sent.
+     .partial name, opens in h5py and holds at least the durable frames, equal to what was sent;
+  4. a detector stream (tomolive-sim --format dectris2, bslz4-compressed images, the engine's own frame buffers:
+     --ingest-copy on): the file holds the decoded frames, equal to the pixels the simulator rendered.
 """
 import argparse
 import os
@@ -182,9 +184,45 @@ def check_metadata(path, begin):
             fail("%s: wrong metadata: %s" % (path, ", ".join(wrong)))
 
 
+def check_detector_stream(args, workdir):
+    """Case 4: a DECTRIS Stream V2 series is recorded as the frames it decodes to."""
+    record_dir, raw_dir = os.path.join(workdir, "records_dectris2"), os.path.join(workdir, "raw_dectris2")
+    os.mkdir(record_dir)
+    rows, cols, darks, flats, projections, raw_row = 8, 12, 2, 2, 16, 3
+    daemon = Daemon(args.daemon, workdir, record_dir, "--ingest-copy", "on")
+    subprocess.run([args.sim, "--connect", daemon.data, "--format", "dectris2", "--compression", "bslz4",
+                    "--rows", str(rows), "--cols", str(cols), "--darks", str(darks), "--flats", str(flats),
+                    "--projections", str(projections), "--scan-id", "71", "--rate", "0", "--write-raw", raw_dir,
+                    "--raw-row", str(raw_row), "--quiet"], check=True, timeout=120)
+    status = daemon.wait_for(lambda s: s["recording"]["state"] == "complete", "the dectris2 recording to complete")
+    daemon.close()
+    path = status["recording"]["file"]
+    name = "scan_71_tomolive-sim.nxs"  # the simulator's scan id and name travel in the series' plan
+    if os.listdir(record_dir) != [name] or os.path.basename(path) != name:
+        fail("dectris2: expected %s, status says %r, directory holds %r" % (name, path, os.listdir(record_dir)))
+    sent = np.concatenate([np.load(os.path.join(raw_dir, kind + "_row.npy")) for kind in ("darks", "flats",
+                                                                                          "projections")])
+    with h5py.File(path, "r") as f:
+        data = f["/entry/instrument/detector/data"]
+        keys = f["/entry/instrument/detector/image_key"][()]
+        angles = f["/entry/sample/transformations/rotation_angle"][()]
+        if data.dtype != np.dtype("<u2") or data.shape != (darks + flats + projections, rows, cols):
+            fail("dectris2: data is %s %s" % (data.dtype, data.shape))
+        if f["/entry/tomolive/frame_encoding"][()].decode() != "raw":
+            fail("dectris2: frame_encoding %r" % f["/entry/tomolive/frame_encoding"][()])
+        if not np.array_equal(data[:, raw_row, :], sent):
+            fail("dectris2: the recorded frames differ from the rendered ones in row %d" % raw_row)
+        if list(keys) != [2] * darks + [1] * flats + [0] * projections:
+            fail("dectris2: image_key %r" % list(keys))
+        expected = np.load(os.path.join(raw_dir, "angles_deg.npy"))
+        if not np.allclose(angles[darks + flats:], expected, atol=1e-4):
+            fail("dectris2: rotation_angle %r, the simulator's %r" % (angles[darks + flats:], expected))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--daemon", required=True)
+    parser.add_argument("--sim", required=True)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         record_dir = os.path.join(workdir, "records")
@@ -214,7 +252,9 @@ def main():
         daemon.send(begin)
         send_frames(daemon, 5, frames)
         daemon.send({"type": "end", "scan_id": 5})
-        status = daemon.wait_for(lambda s: s["scan"]["state"] == "ended" and
+        # The first scan's status (same id, ended, 24 reconstructed) matches until the second begin is processed:
+        # wait for that begin's refusal too.
+        status = daemon.wait_for(lambda s: s["recording"]["state"] == "failed" and s["scan"]["state"] == "ended" and
                                  s["scan"]["projections_reconstructed"] == 24, "the second scan to be reconstructed")
         if status["recording"]["state"] != "failed" or "already exists" not in status["recording"]["error"]:
             fail("recording status after an existing file: %r" % status["recording"])
@@ -240,8 +280,11 @@ def main():
         with h5py.File(partial, "r") as f:
             if f["/entry/tomolive"].attrs["recording_state"] != "recording":
                 fail("a crashed recording says %r" % f["/entry/tomolive"].attrs["recording_state"])
-        print("recording test passed: %d frames recorded, existing file refused, %d frames readable after SIGKILL"
-              % (len(frames), held))
+
+        # 4. A detector stream, recorded as decoded.
+        check_detector_stream(args, workdir)
+        print("recording test passed: %d frames recorded, existing file refused, %d frames readable after SIGKILL, "
+              "a dectris2 stream recorded as decoded" % (len(frames), held))
 
 
 if __name__ == "__main__":

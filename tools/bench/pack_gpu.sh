@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds gpu_test and tomolive-bench here (Release, sm_90, into build-gpu/) and packs them for the GPU machine into
-# the git-ignored .gpu/, as one gzip'd tar of bin/ (stripped executables) and lib/ (the shared libraries they need that
-# a bare CUDA machine lacks, e.g. libfftw3f, and HDF5, libtiff and their dependencies for the volume writers). Not
-# packed: the C and C++ runtimes, CUDA's libraries and the driver (cudart is linked statically; libcufft is in
-# /usr/local/cuda/lib64 there). libstdc++ is packed (the GPU machine's may be older than GCC 12's); linking it
-# statically is not an option, as its archive pulls in arc4random (glibc 2.36). gpu_session.sh unpacks the tar into
-# .gpu/ there. Then, with the device tool: carry [".gpu"], command "bash tools/bench/gpu_session.sh".
+# Builds gpu_test, tomolive-bench, tomolive-decode-bench and the programs here (Release, sm_90, into build-gpu/) and
+# packs them for the GPU machine into the git-ignored .gpu/, as one gzip'd tar of bin/ (stripped executables) and lib/
+# (the shared libraries they need that a bare CUDA machine lacks, e.g. libfftw3f, liblz4, libcbor, and HDF5, libtiff
+# and their dependencies for the volume writers). Not packed: the C and C++ runtimes, CUDA's libraries and the driver
+# (cudart is linked statically; libcufft is in /usr/local/cuda/lib64 there). libstdc++ is packed (the GPU machine's
+# may be older than GCC 12's); linking it statically is not an option, as its archive pulls in arc4random (glibc
+# 2.36). gpu_session.sh unpacks the tar into .gpu/ there.
+# Then, with the device tool: carry [".gpu"], command "bash tools/bench/gpu_session.sh".
 # The packed size must stay under 60 MiB (the device tool carries at most 64 MiB with the working tree): unpacked,
 # bin/ and lib/ are about 63 MB since HDF5 joined (with libcurl's and libcrypto's dependencies), about 23 MB packed.
 set -euo pipefail
@@ -15,12 +16,14 @@ pack=$root/.gpu
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOMOLIVE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DCMAKE_EXE_LINKER_FLAGS= >/dev/null
-cmake --build "$build" --target gpu_test tomolive-bench tomolived tomolive-sim tomolive-ctl -j "$(nproc)"
+cmake --build "$build" --target gpu_test tomolive-bench tomolive-decode-bench tomolived tomolive-sim tomolive-ctl \
+  -j "$(nproc)"
 
 stage=$build/gpu-pack
 rm -rf "$pack" "$stage"
 mkdir -p "$pack" "$stage/bin" "$stage/lib"
-for exe in tests/gpu/gpu_test tools/bench/tomolive-bench daemon/tomolived tools/sim/tomolive-sim tools/ctl/tomolive-ctl; do
+for exe in tests/gpu/gpu_test tools/bench/tomolive-bench tools/bench/tomolive-decode-bench daemon/tomolived \
+  tools/sim/tomolive-sim tools/ctl/tomolive-ctl; do
   install -m 755 "$build/$exe" "$stage/bin/"
   strip "$stage/bin/$(basename "$exe")"
 done

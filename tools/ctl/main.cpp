@@ -233,10 +233,30 @@ int main(int argc, char** argv) {
     request = processing;
   });
 
+  tomolive::protocol::SetScanPlan plan;
+  auto* scan_plan = app.add_subcommand(
+      "scan-plan", "post the scan plan of the next detector series that brings none (PROTOCOL.md \"Scan plans\"): "
+                   "darks, flats, then projections in one series");
+  scan_plan->add_option("--projections", plan.n_projections, "projections (1..1000000)")->required();
+  scan_plan->add_option("--darks", plan.n_darks, "darks (image ids 0 .. darks - 1)");
+  scan_plan->add_option("--flats", plan.n_flats, "flats (the next image ids)");
+  scan_plan->add_option("--first-projection", plan.first_projection_image_id,
+                        "image id of projection 0 (default: darks + flats)");
+  auto* range = scan_plan->add_option("--range", plan.angle_range_deg,
+                                      "rotation over the projections, degrees (default 180)");
+  auto* start = scan_plan->add_option("--angle-start", plan.angle_start_deg, "angle of projection 0, degrees");
+  auto* step = scan_plan->add_option("--angle-step", plan.angle_step_deg, "angle step between projections, degrees");
+  start->needs(step);
+  step->needs(start);
+  range->excludes(start);
+  scan_plan->add_option("--center-offset", plan.center_offset_px, "rotation-axis offset from (cols - 1) / 2, pixels");
+  scan_plan->add_option("--name", plan.name, "the scan's name");
+  scan_plan->callback([&] { request = plan; });
+
   tomolive::protocol::ReconstructVolume volume;
   std::vector<std::uint32_t> volume_region, volume_rows;
   auto* reconstruct_volume = app.add_subcommand(
-      "volume", "reconstruct the scan's full volume from the resident projections and write it (PROTOCOL.md 10.7)");
+      "volume", "reconstruct the scan's full volume from the resident projections and write it (PROTOCOL.md 10.6)");
   reconstruct_volume->add_option("--region", volume_region, "ROW0 COL0 ROWS COLS of the XY slice (default: all)")
       ->expected(4);
   reconstruct_volume->add_option("--rows", volume_rows, "FIRST COUNT detector rows (default: all)")->expected(2);
@@ -253,15 +273,16 @@ int main(int argc, char** argv) {
 
   auto* cancel_volume = app.add_subcommand("cancel-volume", "cancel the volume being computed or written");
   cancel_volume->callback([&] { request = tomolive::protocol::CancelVolume{}; });
+
   std::string record_choice;
   auto* record = app.add_subcommand(
-      "record", "record the next scan (on) or not (off; also stops the active recording) (PROTOCOL.md 15)");
+      "record", "record the next scan (on) or not (off; also stops the active recording) (PROTOCOL.md 18)");
   record->add_option("choice", record_choice, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
   record->callback([&] { request = tomolive::protocol::Record{record_choice == "on"}; });
 
   tomolive::protocol::Capture capture;
   auto* capture_command = app.add_subcommand(
-      "capture", "write the capture ring plus the next seconds of raw frames to an NXtomo file (PROTOCOL.md 15.1)");
+      "capture", "write the capture ring plus the next seconds of raw frames to an NXtomo file (PROTOCOL.md 18.1)");
   capture_command->add_option("--after", capture.after_s, "seconds of frames to take after the ring, 0..3600")
       ->capture_default_str();
   capture_command->callback([&] { request = capture; });

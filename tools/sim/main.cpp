@@ -1,4 +1,6 @@
 // tomolive-sim: streams a simulated scan to the daemon over the native protocol, as a detector would.
+// --format dectris2|dectris1|array speaks a detector's own stream instead (detector_encoder.hpp; one stream; with
+// --bind as a detector does, for a daemon started with --data-connect).
 //
 // On a ZeroMQ PUSH socket (connecting to --connect, or bound to --bind for a daemon that connects) it sends begin,
 // the darks, the flats, the projections and end; each frame is two parts, the msgpack header and rows * cols uint16
@@ -36,6 +38,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "detector_encoder.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 #include "tomolive/sim/npy.hpp"
@@ -188,6 +191,9 @@ struct Options {
   std::uint32_t stream_index = 0;
   std::uint32_t prerender = 0;
   bool quiet = false;
+  // The stream format; for the detector formats, how they are encoded (detector_encoder.hpp).
+  detector::StreamFormat format = detector::StreamFormat::native;
+  sim::DetectorEncoding detector;
 };
 
 // Whether stream `options.stream_index` of `options.spec.streams` sends frame `frame`.
@@ -215,8 +221,48 @@ class PrerenderedFrames {
   std::vector<std::vector<std::uint16_t>> frames_;
 };
 
+// Sends `message`'s parts; false (nothing sent) when a stop was requested before its first part was queued.
+bool send_message(stream::Sender& sender, sim::EncodedMessage& message, bool interruptible) {
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    zmq::message_t part(message[i].data(), message[i].size());
+    if (!sender.send(part, i + 1 < message.size(), interruptible && i == 0)) return false;
+  }
+  return true;
+}
+
+// Streams the scan in a detector's own format (--format); returns the exit status.
+int stream_detector_format(const Options& options, const sim::ScanSimulator& scan, stream::Sender& sender,
+                           RawRowRecorder* recorder) {
+  sim::DetectorEncoder encoder(scan, options.detector);
+  stream::Progress progress("tomolive-sim", scan.spec().scan_id, scan.frame_count(), options.quiet);
+  const stream::Pacer pacer(options.rate);
+  std::vector<std::uint16_t> pixels(scan.frame_pixels());
+  bool complete = true;
+  for (std::size_t index = 0; index < scan.frame_count() && complete; ++index) {
+    if (!pacer.wait_for(index)) {
+      complete = false;
+      break;
+    }
+    scan.render(index, pixels);
+    std::size_t bytes = 0;
+    for (sim::EncodedMessage& message : encoder.frame(index, pixels)) {
+      for (const auto& part : message) bytes += part.size();
+      if (!send_message(sender, message, true)) {
+        complete = false;
+        break;
+      }
+    }
+    if (!complete) break;
+    if (recorder) recorder->record(index, recorder->row_of(pixels));
+    progress.frame_sent(bytes);
+  }
+  for (sim::EncodedMessage& message : encoder.finish()) send_message(sender, message, false);
+  progress.finish(complete);
+  return complete ? 0 : kExitInterrupted;
+}
+
 // Streams the scan; returns the exit status.
-int stream_scan(const Options& options) {
+int send_scan(const Options& options) {
   const sim::ScanSimulator scan(options.spec, options.threads);
   const sim::ScanSpec& spec = scan.spec();
   const std::uint32_t raw_row = options.raw_row.value_or(spec.rows / 2);
@@ -241,6 +287,13 @@ int stream_scan(const Options& options) {
   stream::install_stop_handlers();
 
   stream::Sender sender(socket);
+  if (options.format != detector::StreamFormat::native) {
+    const int status = stream_detector_format(options, scan, sender, recorder ? &*recorder : nullptr);
+    socket.close();
+    context.close();  // returns once every queued message is delivered (linger -1)
+    if (recorder) recorder->write(options.raw_dir);
+    return status;
+  }
   zmq::message_t begin = stream::header_message(protocol::encode(sim::make_scan_begin(spec)));
   if (!sender.send(begin, false, true)) {
     socket.set(zmq::sockopt::linger, 0);  // nothing of this scan was queued
@@ -332,8 +385,38 @@ int main(int argc, char** argv) {
   app.add_option("--prerender", options.prerender,
                  "render this many projections once and cycle them (throughput benchmarks; 0 = render every frame)");
   app.add_flag("--quiet", options.quiet, "no progress lines");
+  std::string format = "native", compression;
+  app.add_option("--format", format,
+                 "stream format: native (tomolive's), dectris2 (DECTRIS Stream V2, CBOR), dectris1 (Stream V1, "
+                 "JSON) or array (array-1.0); the detector formats carry the scan plan (PROTOCOL.md \"Scan plans\")")
+      ->check(CLI::IsMember({"native", "dectris2", "dectris1", "array"}));
+  app.add_option("--compression", compression,
+                 "detector formats: none, bslz4 (bitshuffle + LZ4) or lz4 (dectris2 only); default bslz4 for "
+                 "dectris2, none otherwise")
+      ->check(CLI::IsMember({"none", "bslz4", "lz4"}));
+  app.add_flag("--three-series", options.detector.three_series,
+               "dectris2/dectris1: darks, flats and projections as three series of one scan (else one series)");
+  app.add_flag("--bare", [&options](std::int64_t) { options.detector.user_data = false; },
+               "detector formats: no scan plan in the stream (the daemon needs set_scan_plan or --scan-plan)");
   CLI11_PARSE(app, argc, argv);
 
+  options.format = *detector::parse_stream_format(format);
+  options.detector.format = options.format;
+  if (compression.empty()) compression = options.format == detector::StreamFormat::dectris2 ? "bslz4" : "none";
+  options.detector.compression = compression == "bslz4" ? detector::Compression::bslz4
+                                 : compression == "lz4"  ? detector::Compression::lz4
+                                                         : detector::Compression::none;
+  if (options.format != detector::StreamFormat::native) {
+    const bool lz4_without_v2 = options.detector.compression == detector::Compression::lz4 &&
+                                options.format != detector::StreamFormat::dectris2;
+    if (spec.streams > 1 || options.prerender > 0 || spec.turns > 1 || lz4_without_v2 ||
+        (options.detector.three_series && (!options.detector.user_data || options.format == detector::StreamFormat::array))) {
+      std::fprintf(stderr, "tomolive-sim: --format %s sends one stream of one turn, every frame rendered; lz4 is for "
+                           "dectris2 only; --three-series is for dectris2/dectris1 with the plan in the stream\n",
+                   format.c_str());
+      return 1;
+    }
+  }
   if (options.stream_index >= spec.streams) {
     std::fprintf(stderr, "tomolive-sim: --stream-index %u: expected 0..%u\n", options.stream_index, spec.streams - 1);
     return 1;
@@ -348,7 +431,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    return stream_scan(options);
+    return send_scan(options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "tomolive-sim: %s\n", error.what());
     return 1;

@@ -16,6 +16,7 @@ import { colormapLut } from "./colormaps.js";
 import { Connection, webSocketUrl } from "./connection.js";
 import { LatencyMeter } from "./latency_meter.js";
 import { ProcessingPanel } from "./processing_panel.js";
+import { ScanPlanPanel } from "./scan_plan_panel.js";
 import { ScanPanel } from "./scan_panel.js";
 import { SLICE_NAMES } from "./slice_geometry.js";
 import { decodeSliceMessage, dequantizeAll } from "./slice_message.js";
@@ -114,6 +115,10 @@ class ViewerPage {
       strip: this.sweepStrip,
     });
     this.processing = new ProcessingPanel(document.querySelector("[data-testid=processing-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+    });
+    this.scanPlan = new ScanPlanPanel(document.querySelector("[data-testid=scan-plan-panel]"), {
       request: (message) => this.request(message),
       controlAllowed: () => this.controlAllowed(),
     });
@@ -227,6 +232,7 @@ class ViewerPage {
     document.body.dataset.mode = this.hello === null ? "unknown" : readOnly ? "read-only" : "control";
     this.center.setEnabled(this.controlAllowed());
     this.centerEstimate.setEnabled(this.controlAllowed());
+    this.scanPlan.refresh();
     this.sweepPanel.updateState();
     const blockedReason = readOnly ? `this page is read-only (${this.hello.read_only_reason || "no control"})`
                                    : "not connected to the daemon";

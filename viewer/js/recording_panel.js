@@ -1,4 +1,4 @@
-// The recording panel (PROTOCOL.md 15 and 15.1): the daemon's recording (state, file, frames written and dropped)
+// The recording panel (PROTOCOL.md 18 and 18.1): the daemon's recording (state, file, frames written and dropped)
 // with a "record next scan" toggle that sends `record` (off also stops the active recording), and the capture ring
 // (fill, span) with a "Capture" button that sends `capture` with the seconds to take after the ring, then shows the
 // capture's progress from the status. Control mode only: a read-only page shows both but its controls are disabled.

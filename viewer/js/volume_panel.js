@@ -1,4 +1,4 @@
-// The Volume panel (PROTOCOL.md 10.7): "Reconstruct volume" sends reconstruct_volume with the binning typed in (the
+// The Volume panel (PROTOCOL.md 10.6): "Reconstruct volume" sends reconstruct_volume with the binning typed in (the
 // whole slice, every row), "Cancel" sends cancel_volume. The progress bar, state, shape and output path follow the
 // status's `volume` map (any client's volume, also --volume-at-end's), and the newest volume_* event's message is
 // shown below them. The daemon's refusal (e.g. a file that already exists) is shown as it comes. Control mode only:

@@ -1,4 +1,4 @@
-// The full volume's state in words and numbers (PROTOCOL.md 10.7), from the status's `volume` map, and the
+// The full volume's state in words and numbers (PROTOCOL.md 10.6), from the status's `volume` map, and the
 // reconstruct_volume request of the Volume panel. DOM-free, so that node tests it.
 
 export const MAX_VOLUME_BINNING = 16;  // protocol kMaxVolumeBinning

@@ -1,4 +1,4 @@
-// CaptureRing: triggered capture (PROTOCOL.md 15.1). Keeps the active scan's newest raw frames in host memory and,
+// CaptureRing: triggered capture (PROTOCOL.md 18.1). Keeps the active scan's newest raw frames in host memory and,
 // on the capture command, writes them plus the frames of the next `after_s` seconds to an NXtomo file
 // (storage::NxtomoWriter, the recording's layout), so that an event a user recognises only after it happened is
 // not lost.

@@ -3,15 +3,19 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
+#include "tomolive/daemon/rdma_receiver.hpp"
 #include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/volume_job.hpp"
+#include "tomolive/detector/stream_format.hpp"
 #include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -24,6 +28,26 @@ struct DaemonConfig {
   std::vector<std::string> data_endpoints{"tcp://127.0.0.1:5555"};
   bool data_connect = false;
   int data_receive_hwm = 1000;                 // messages ZeroMQ buffers before the sender blocks
+  // RDMA receivers (PROTOCOL.md, "RDMA"): one listener per ADDRESS:PORT, each sender its own queue pair; frames go
+  // to the same engine queue. rdma_limits: what a sender may ask for at connect.
+  std::vector<std::string> rdma_endpoints;
+  RdmaLimits rdma_limits;
+  // The transport the RDMA receivers use; null: libibverbs and librdmacm. Not on the command line: the seam through
+  // which tests run the receivers over rdma::FakeTransport.
+  std::shared_ptr<rdma::Transport> rdma_transport;
+  // Detector streams (PROTOCOL.md "Detector streams"): the format every data message is taken as (none: detected
+  // per message), the workers that decode images (0: default_decode_threads()), the standing scan plan for series
+  // that bring none (--scan-plan; set_scan_plan posts one for the next series) and how many images of a series
+  // without a plan are held before it is refused.
+  std::optional<detector::StreamFormat> data_format;
+  std::size_t decode_threads = 0;
+  std::optional<protocol::SetScanPlan> scan_plan;
+  std::size_t max_held_images = 256;
+  // CURVE on the data sockets alone: the daemon's key pair for them (bound sockets are CURVE servers allowing the
+  // keys of curve_clients_file; connected ones CURVE clients), and the detector's public key for connecting to a
+  // detector that runs CURVE as server.
+  std::string data_curve_secret_key_file;
+  std::string data_curve_server_key_file;
   std::string slices_endpoint = "tcp://127.0.0.1:5556";   // PUB: slices
   std::string events_endpoint = "tcp://127.0.0.1:5558";   // PUB: events (errors, scan begun/ended)
   std::string control_endpoint = "tcp://127.0.0.1:5557";  // REP: control commands
@@ -56,7 +80,7 @@ struct DaemonConfig {
   enum class IngestCopy { automatic, on, off } ingest_copy = IngestCopy::automatic;
   std::size_t queue_capacity = 256;  // frames between ingest and engine
   QueuePolicy queue_policy = QueuePolicy::block;
-  // Recording of the raw stream (Recorder, PROTOCOL.md 15). Empty record_dir: nothing is recorded.
+  // Recording of the raw stream (Recorder, PROTOCOL.md 18). Empty record_dir: nothing is recorded.
   std::string record_dir;
   // all: every scan; on_command: only a scan that a record command asked for.
   enum class RecordScans { all, on_command } record_scans = RecordScans::all;
@@ -67,14 +91,14 @@ struct DaemonConfig {
   // Makes each recording's writer; empty: storage::NxtomoWriter. Not on the command line: the seam through which
   // tests inject disk faults.
   Recorder::WriterFactory recording_writer_factory;
-  // Triggered capture (CaptureRing, PROTOCOL.md 15.1): 0 s: no ring. capture_dir empty: record_dir, else the
+  // Triggered capture (CaptureRing, PROTOCOL.md 18.1): 0 s: no ring. capture_dir empty: record_dir, else the
   // working directory.
   double capture_ring_s = 0.0;
   std::size_t capture_ring_mb = 1024;
   std::string capture_dir;
   std::optional<protocol::CenterMethod> auto_center;  // apply a center estimate once per scan (PROTOCOL.md 10.4)
   kernels::ProcessingParams processing;  // until set_processing: Ram-Lak, every step off unless told (PROTOCOL.md 10.5)
-  // Full volumes (PROTOCOL.md 10.7): --volume-at-end, --volume-dir, --volume-format, --volume-dtype,
+  // Full volumes (PROTOCOL.md 10.6): --volume-at-end, --volume-dir, --volume-format, --volume-dtype,
   // --volume-compression, --volume-overwrite, --volume-host-memory-mib. The allocator and faults are not on the
   // command line (the engine's page-locked memory; tests' fault injection).
   VolumeOptions volume;
@@ -82,6 +106,9 @@ struct DaemonConfig {
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";
 };
+
+// ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080); nullopt when the text is not that.
+std::optional<std::pair<std::string, std::uint16_t>> parse_address_port(const std::string& text);
 
 // Parses the command line. Returns the config, or the exit code to return right away (0 after --help/--version,
 // 2 after a usage error, which has been printed to stderr).

@@ -15,6 +15,7 @@
 #include "tomolive/daemon/engine_worker.hpp"
 #include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/daemon/recorder.hpp"
+#include "tomolive/daemon/scan_plan_board.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -28,9 +29,10 @@ class ControlHandlers {
     std::shared_ptr<const std::vector<float>> sweep_images;  // sweep_center: the candidate images; else nullptr
   };
 
-  ControlHandlers(EngineWorker& worker, SliceBoard& board, Recorder& recorder, CaptureRing& capture,
-                  DaemonCounters& counters, std::function<protocol::Status()> status)
-      : worker_(worker), board_(board), recorder_(recorder), capture_(capture), counters_(counters),
+  // set_scan_plan posts its plan on `plans`; record and capture go to `recorder` and `capture`.
+  ControlHandlers(EngineWorker& worker, SliceBoard& board, ScanPlanBoard& plans, Recorder& recorder,
+                  CaptureRing& capture, DaemonCounters& counters, std::function<protocol::Status()> status)
+      : worker_(worker), board_(board), plans_(plans), recorder_(recorder), capture_(capture), counters_(counters),
         status_(std::move(status)) {}
 
   Answer handle(const protocol::ControlRequest& request);
@@ -43,6 +45,7 @@ class ControlHandlers {
 
   EngineWorker& worker_;
   SliceBoard& board_;
+  ScanPlanBoard& plans_;
   Recorder& recorder_;
   CaptureRing& capture_;
   DaemonCounters& counters_;

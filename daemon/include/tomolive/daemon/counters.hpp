@@ -28,6 +28,10 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> queue_full_waits{0};       // ingest waited for the engine (block policy)
   std::atomic<std::uint64_t> queue_dropped{0};          // frames dropped by the drop_oldest policy
   std::atomic<std::uint64_t> frame_buffer_waits{0};     // ingest waited for a free engine frame buffer
+  // Detector streams (PROTOCOL.md "Detector streams", "Scan plans").
+  std::atomic<std::uint64_t> masked_pixels_repaired{0};   // pixels of a start's pixel_mask interpolated
+  std::atomic<std::uint64_t> detector_images_skipped{0};  // images a scan plan leaves out (before the projections)
+  std::atomic<std::uint64_t> series_held{0};              // series held for want of a scan plan
   std::atomic<std::uint64_t> scans_begun{0};
   std::atomic<std::uint64_t> scans_ended{0};
   std::atomic<std::uint64_t> scans_refused{0};
@@ -69,7 +73,14 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> ws_bytes_sent{0};
   std::atomic<std::uint64_t> ws_queued_bytes_peak{0};  // the most bytes one browser's queue held at once (see
                                                        // WebSocketSession; raised with raise_to_at_least)
-  // Recordings of the raw stream (Recorder, PROTOCOL.md 15): files begun, renamed complete, stopped early (disk
+  // RDMA receiver (PROTOCOL.md, "RDMA"): sender connections accepted and refused at connect (their parameters),
+  // connections ended by an error (a broken rule of the RDMA section or a queue-pair error, each also a
+  // transport_error rejection), and senders gone during a scan (disconnected after its begin, before its end).
+  std::atomic<std::uint64_t> rdma_connections{0};
+  std::atomic<std::uint64_t> rdma_connections_refused{0};
+  std::atomic<std::uint64_t> rdma_connection_errors{0};
+  std::atomic<std::uint64_t> rdma_senders_lost{0};
+  // Recordings of the raw stream (Recorder, PROTOCOL.md 18): files begun, renamed complete, stopped early (disk
   // error, queue overrun, scan cut off); frames and pixel bytes written; frames of recorded scans that will not be
   // in their file; waits of the engine thread for the writer (policy block).
   std::atomic<std::uint64_t> recordings_started{0};
@@ -79,7 +90,7 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> recording_bytes_written{0};
   std::atomic<std::uint64_t> recording_frames_dropped{0};
   std::atomic<std::uint64_t> recording_queue_full_waits{0};
-  // Triggered captures (PROTOCOL.md 15.1).
+  // Triggered captures (PROTOCOL.md 18.1).
   std::atomic<std::uint64_t> captures_started{0};
   std::atomic<std::uint64_t> captures_completed{0};
   std::atomic<std::uint64_t> captures_failed{0};

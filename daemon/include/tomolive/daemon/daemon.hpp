@@ -1,6 +1,7 @@
 // Daemon: a running tomolived. The constructor wires the data flow of design.md and starts every thread:
 //
-//   ZmqIngest (PULL, one per data stream) -> EngineInbox -> EngineWorker (engine + ScanSession)
+//   ZmqIngest (PULL, one per data stream; detector streams decoded on the FrameDecodePool), RdmaIngest (one per
+//   --rdma) -> EngineInbox -> EngineWorker (engine + ScanSession)
 //       -> Recorder (raw frames -> NXtomo file, its own writer thread)
 //       -> SliceBoard -> OutputFanout -> ZmqPublisher (PUB: slices, events)
 //                                     -> HttpServer (viewer files, WebSocket to browsers)
@@ -27,11 +28,14 @@
 #include "tomolive/daemon/engine_worker.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
 #include "tomolive/daemon/frame_buffer_pool.hpp"
+#include "tomolive/daemon/frame_decode_pool.hpp"
 #include "tomolive/daemon/http_server.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
 #include "tomolive/daemon/raw_stream_fanout.hpp"
+#include "tomolive/daemon/rdma_ingest.hpp"
 #include "tomolive/daemon/recorder.hpp"
+#include "tomolive/daemon/scan_plan_board.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
 #include "tomolive/daemon/zap_handler.hpp"
@@ -44,7 +48,8 @@ namespace tomolive::daemon {
 class Daemon {
  public:
   // The engine comes from config.engine_factory (select_engine(config.engine) when empty), which is called again
-  // whenever the engine is lost. Throws zmq::error_t when an endpoint cannot be bound/connected and
+  // whenever the engine is lost. Throws zmq::error_t when an endpoint cannot be bound/connected,
+  // rdma::TransportError when an --rdma endpoint cannot listen ("no RDMA device found: ...") and
   // std::runtime_error when the requested engine cannot be created.
   explicit Daemon(const DaemonConfig& config);
   ~Daemon();
@@ -72,6 +77,9 @@ class Daemon {
   std::string network_access() const;
 
  private:
+  // Listens on every --rdma endpoint (after the engine queue exists).
+  void start_rdma(const DaemonConfig& config, const FrameBufferPool::Allocator& engine_allocator);
+
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   DaemonCounters counters_;
   zmq::context_t context_;
@@ -85,6 +93,8 @@ class Daemon {
   std::unique_ptr<ZmqPublisher> publisher_;
   std::unique_ptr<EventReporter> reporter_;
   std::unique_ptr<FrameBufferPool> frame_buffers_;  // null unless ingest copies; outlives the queued items
+  ScanPlanBoard plans_;                            // detector series' plans: set_scan_plan posts, sockets take
+  std::unique_ptr<FrameDecodePool> decoders_;      // outlives the data sockets, whose decodes it runs
   std::unique_ptr<EngineInbox> inbox_;
   std::unique_ptr<Recorder> recorder_;  // fed by the worker: outlives it
   std::unique_ptr<CaptureRing> capture_;  // fed by the worker: outlives it
@@ -94,6 +104,9 @@ class Daemon {
   std::unique_ptr<HttpServer> http_;  // null when --http off
   std::unique_ptr<ZmqControlServer> control_;
   std::vector<std::unique_ptr<ZmqIngest>> ingest_;  // one per data endpoint
+  std::shared_ptr<rdma::Transport> rdma_transport_;  // outlives the receivers
+  std::vector<std::unique_ptr<RdmaIngest>> rdma_;    // one per --rdma endpoint
+  protocol::RdmaStatus rdma_status_;                 // what does not change: memory path, GPUDirect
   bool stopped_ = false;
 };
 

@@ -81,7 +81,7 @@ class EngineWorker {
     // Builds a new engine after the engine was lost (EngineLostError); may throw. Empty: a lost engine is not
     // replaced, and every later begin is refused.
     std::function<std::unique_ptr<kernels::Engine>()> rebuild_engine;
-    // Full volumes (PROTOCOL.md 10.7): at the end of every scan, or on reconstruct_volume.
+    // Full volumes (PROTOCOL.md 10.6): at the end of every scan, or on reconstruct_volume.
     VolumeOptions volume;
     // Persistence (the Recorder): sees each begun scan, its accepted frames (sharing their payload) and its end.
     // Null: none. Must outlive the worker.
@@ -117,7 +117,7 @@ class EngineWorker {
   // setting is kept for the next one and the reply's refilter counts 0 projections.
   protocol::Reply set_processing(const protocol::SetProcessing& request);
 
-  // Full volume (PROTOCOL.md 10.7). reconstruct_volume checks the request and opens the file on the engine thread
+  // Full volume (PROTOCOL.md 10.6). reconstruct_volume checks the request and opens the file on the engine thread
   // and answers with the volume's status ("computing"); the engine thread computes it right after (between frames:
   // the next scan's begin cancels it, see VolumeJob). Refused while the previous volume is still computed or written.
   protocol::Reply reconstruct_volume(const protocol::ReconstructVolume& request);

@@ -1,8 +1,10 @@
 // IngestItem: one validated data message on its way from an ingest adapter to the engine thread.
-// The payload is the ZeroMQ message itself, moved (not copied) from the socket.
+// The payload is the ZeroMQ message itself, moved (not copied) from the socket, or memory an RDMA sender wrote.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include <zmq.hpp>
 
@@ -15,11 +17,19 @@ struct IngestItem {
   protocol::DataMessage header;
   // Frames: rows * cols * itemsize bytes (checked by the adapter), aligned to the item size, either in the ZeroMQ
   // message itself or, when the engine prefers its own memory, copied into an engine frame buffer.
+  // With keep_payload (persistence on), a ZeroMQ adapter leaves the frame as recorded here also when the engine
+  // reads a frame buffer (ZmqIngest::Options::keep_payload).
   zmq::message_t payload;
   FrameBufferPool::Lease engine_copy;
+  // Or, for a transport that lands frames in its own memory (an RDMA slot, already in the engine's preferred memory):
+  // the pixels, whose deleter gives the memory back to the transport (PROTOCOL.md "RDMA", credits).
+  std::shared_ptr<const std::byte> landed;
   std::int64_t received_ns = 0;  // system clock, nanoseconds since the Unix epoch, when the header arrived
 
-  const void* pixels() const { return engine_copy ? engine_copy.data() : payload.data(); }
+  const void* pixels() const {
+    if (engine_copy) return engine_copy.data();
+    return landed ? landed.get() : payload.data();
+  }
 };
 
 }  // namespace tomolive::daemon

@@ -1,5 +1,5 @@
 // Recorder: writes each scan's raw stream to an NXtomo HDF5 file (storage::NxtomoWriter) on its own writer thread,
-// fed through a bounded queue so that the disk never sets the pace of ingest unless told to (PROTOCOL.md 15).
+// fed through a bounded queue so that the disk never sets the pace of ingest unless told to (PROTOCOL.md 18).
 //
 // Which scans: every scan (every_scan, --record-scans all) or none by default (on_command); a `record` command
 // (set_next_scan) overrides that for the next scan to begin, once, and `record` with enabled false also stops the

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <zmq.hpp>
@@ -45,6 +46,23 @@ struct SocketSecurity {
   // Makes `socket` (not yet bound) a CURVE server with the daemon's key when curve is set; else leaves it plain.
   void apply(zmq::socket_t& socket) const;
 };
+
+// The keys of a socket that connects to a CURVE server (a detector that binds its PUSH with CURVE): its own key
+// pair and the server's public key, Z85.
+struct CurveClientKeys {
+  std::string secret_z85;
+  std::string public_z85;         // derived from secret_z85
+  std::string server_public_z85;  // the server's (the detector's) public key
+
+  // Makes `socket` (not yet connected) a CURVE client of that server.
+  void apply(zmq::socket_t& socket) const;
+};
+
+// Reads a CURVE secret key file (as load_curve_server_keys reads the daemon's) and derives its public key:
+// {secret, public}. Throws std::runtime_error naming the file and what is wrong.
+std::pair<std::string, std::string> load_curve_key_pair(const std::string& secret_key_file);
+// Reads a file whose first key line is one CURVE public key (Z85); throws std::runtime_error naming the file.
+std::string load_curve_public_key(const std::string& public_key_file);
 
 // Why a daemon whose sockets bind to `bound_endpoints` must not start with `security`: an endpoint beyond loopback
 // without CURVE or --insecure-network (the message names it and both remedies); nullopt when it may.

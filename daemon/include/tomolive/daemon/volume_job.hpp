@@ -1,4 +1,4 @@
-// VolumeJob: one full volume of a scan (PROTOCOL.md 10.7), from the engine's resident store to a file and its
+// VolumeJob: one full volume of a scan (PROTOCOL.md 10.6), from the engine's resident store to a file and its
 // catalogue sidecar. The engine thread computes the slabs (compute()); the job's own writer thread bins and writes
 // them while the next slab is computed, then completes the file, writes the sidecar and reports.
 //

@@ -191,7 +191,7 @@ class Engine {
   virtual void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
                             std::span<float> out) = 0;
 
-  // Full volume (PROTOCOL.md 10.7). The most detector rows of `region` one slab may hold, given what the engine has
+  // Full volume (PROTOCOL.md 10.6). The most detector rows of `region` one slab may hold, given what the engine has
   // beside its store (the CUDA engine: free device memory for two slabs; the CPU engine computes into the sink's
   // memory and has no limit of its own). At least 1. Throws EngineError when no scan is active.
   virtual std::uint32_t volume_slab_rows(const SliceRegion& region) const = 0;

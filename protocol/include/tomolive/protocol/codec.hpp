@@ -25,6 +25,9 @@ using ByteView = std::span<const std::byte>;
 // zero or absurd sizes, an angle table whose length is neither num_projections nor window, window > num_projections,
 // non-finite angles). Frame headers must carry rows, cols and dtype.
 Expected<DataMessage> decode_data_header(ByteView header);
+// The geometry rules decode_data_header applies to a begin (invalid_geometry, naming the value and the range), for
+// begins made from other streams than the native one; nullopt when the begin is acceptable.
+std::optional<Error> check_geometry(const ScanBegin& begin);
 // The payload rule for a frame: present, and exactly rows * cols * itemsize bytes. nullopt means acceptable.
 // payload_bytes is nullopt when the message had no part 2.
 std::optional<Error> check_frame_payload(const FrameHeader& header, std::optional<std::size_t> payload_bytes);
@@ -50,6 +53,9 @@ std::string request_token(ByteView request);
 
 // --- control ---
 Expected<ControlRequest> decode_control_request(ByteView request);
+// The rules of a set_scan_plan beyond its fields' types (invalid_argument), which decode_control_request applies;
+// for plans given otherwise (daemon options). nullopt when the plan is acceptable.
+std::optional<Error> check_scan_plan(const SetScanPlan& plan);
 Bytes encode(const ControlRequest& request);
 // The request with the daemon's control token (PROTOCOL.md 10.1, "token"); no token key when `token` is empty.
 Bytes encode(const ControlRequest& request, std::string_view token);

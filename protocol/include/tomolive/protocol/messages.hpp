@@ -70,8 +70,9 @@ enum class ErrorCode : std::uint8_t {
   permission_denied,     // a control command from a read-only viewer (WebSocket without the token)
   duplicate_scan,        // a further begin of the active scan after all its `streams` begins (a restarted sender)
   invalid_field,         // a str field that is not valid UTF-8; the message names the field and the byte offset
+  transport_error,       // an RDMA connection refused or ended by an error (PROTOCOL.md, "RDMA"); the message says which
   disk_error,            // a file could not be created or written (disk full, directory read-only or missing, file
-                         // exists); the message names the path and the problem (PROTOCOL.md 15)
+                         // exists); the message names the path and the problem (PROTOCOL.md 18)
   internal_error,        // a bug or an engine failure; the message says what
 };
 std::string_view to_string(ErrorCode code);
@@ -273,7 +274,28 @@ struct SetProcessing {
   bool operator==(const SetProcessing&) const = default;
 };
 
-// Full volume (PROTOCOL.md 10.7): from the resident store, with the scan's current center and processing.
+// set_scan_plan (PROTOCOL.md 17, "Scan plans"): what a detector stream that carries no scan plan of its own (a
+// DECTRIS series without user_data, an array-1.0 stream) lacks for tomography, for the next series that arrives.
+// The series holds its images in the order darks, flats, projections: image ids 0 .. n_darks - 1 are darks, the
+// next n_flats flats, and n_projections projections follow from first_projection_image_id. Angles: at most one of
+// angle_range_deg (start 0, step range / n_projections), angle_start_deg + angle_step_deg, or angles_deg (one per
+// projection); none gives a range of 180 degrees; a detector's goniometer omega overrides them all.
+struct SetScanPlan {
+  std::uint32_t n_darks = 0;
+  std::uint32_t n_flats = 0;
+  std::uint32_t n_projections = 0;                          // 1 .. kMaxProjections
+  std::optional<std::uint64_t> first_projection_image_id;  // default n_darks + n_flats; never below it
+  std::optional<double> angle_range_deg;
+  std::optional<double> angle_start_deg;
+  std::optional<double> angle_step_deg;
+  std::optional<std::vector<double>> angles_deg;
+  std::optional<double> center_offset_px;  // the begin's, detector pixels from (cols - 1) / 2
+  std::optional<std::string> name;         // the scan's name in logs and the viewer
+
+  bool operator==(const SetScanPlan&) const = default;
+};
+
+// Full volume (PROTOCOL.md 10.6): from the resident store, with the scan's current center and processing.
 struct ReconstructVolume {
   std::optional<SliceRegionField> region;               // [row0, col0, rows, cols] of the XY slice; default: all
   std::optional<std::array<std::uint32_t, 2>> rows;     // [first detector row, count]; default: every row
@@ -285,13 +307,13 @@ inline constexpr std::uint32_t kMaxVolumeBinning = 16;
 struct CancelVolume {
   bool operator==(const CancelVolume&) const = default;
 };
-// Recording (PROTOCOL.md 15): whether the next scan to begin is recorded; false also stops the active recording.
+// Recording (PROTOCOL.md 18): whether the next scan to begin is recorded; false also stops the active recording.
 struct Record {
   bool enabled = false;
 
   bool operator==(const Record&) const = default;
 };
-// Triggered capture (PROTOCOL.md 15.1): writes the capture ring plus the next after_s seconds of frames to a file.
+// Triggered capture (PROTOCOL.md 18.1): writes the capture ring plus the next after_s seconds of frames to a file.
 struct Capture {
   double after_s = 0.0;  // seconds after the request, 0..kMaxCaptureAfterS
 
@@ -300,7 +322,8 @@ struct Capture {
 inline constexpr double kMaxCaptureAfterS = 3600.0;
 
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
-                                    SetProcessing, ReconstructVolume, CancelVolume, Record, Capture>;
+                                    SetProcessing, SetScanPlan, ReconstructVolume, CancelVolume, Record,
+                                    Capture>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -424,7 +447,33 @@ struct SecurityStatus {
   bool operator==(const SecurityStatus&) const = default;
 };
 
-// The newest full volume (PROTOCOL.md 10.7), as get_status, reconstruct_volume and cancel_volume report it.
+// The RDMA receiver (PROTOCOL.md, "RDMA"), when the daemon listens with --rdma.
+struct RdmaStatus {
+  std::string endpoints;  // "ADDRESS:PORT on DEVICE", comma-separated, one per --rdma
+  std::string memory;     // where frames land, e.g. "host page-locked (the engine's frame memory)"
+  std::string gpudirect;  // what GPUDirect RDMA support was found at start, and whether it is used
+  std::uint32_t connections = 0;  // senders connected now
+
+  bool operator==(const RdmaStatus&) const = default;
+};
+
+// One data socket as get_status reports it (PROTOCOL.md 10.3, "data_sockets").
+struct DataSocketStatus {
+  std::string endpoint;         // as bound (port resolved) or as connected
+  bool connected = false;       // connected to a detector's bound PUSH (--data-connect); else bound (--data)
+  std::string format_option;    // "auto" (detected per message) or the format --data-format forces
+  std::string format;           // the format of the newest message received; "" before the first
+  std::uint64_t messages = 0;   // messages received, valid or not
+  std::uint64_t bytes = 0;      // bytes received, all parts
+  std::uint64_t frames = 0;     // frames handed to the engine
+  std::uint64_t rejected = 0;   // messages and images refused
+  std::uint64_t images_held = 0;  // images of a series waiting for a scan plan now (PROTOCOL.md "Scan plans")
+  bool curve = false;           // CURVE on this socket (server when bound, client when connected)
+
+  bool operator==(const DataSocketStatus&) const = default;
+};
+
+// The newest full volume (PROTOCOL.md 10.6), as get_status, reconstruct_volume and cancel_volume report it.
 struct VolumeStatus {
   std::uint64_t scan_id = 0;
   // "computing" (slabs being reconstructed), "writing" (all computed, the file still being written), "finished",
@@ -449,7 +498,7 @@ struct VolumeStatus {
   bool operator==(const VolumeStatus&) const = default;
 };
 
-// The raw-stream recorder (PROTOCOL.md 15): its setting and the newest recording.
+// The raw-stream recorder (PROTOCOL.md 18): its setting and the newest recording.
 struct RecordingStatus {
   bool enabled = false;   // scans are recorded (--record DIR)
   std::string directory;  // where ("" when not enabled)
@@ -469,7 +518,7 @@ struct RecordingStatus {
   bool operator==(const RecordingStatus&) const = default;
 };
 
-// The capture ring and the newest triggered capture (PROTOCOL.md 15.1).
+// The capture ring and the newest triggered capture (PROTOCOL.md 18.1).
 struct CaptureStatus {
   bool enabled = false;        // a ring is kept (--capture-ring-s > 0)
   double ring_s = 0.0;         // --capture-ring-s: seconds of projections the ring keeps, at most
@@ -496,6 +545,8 @@ struct Status {
   ProcessingSetting processing;     // in use now, and by the next scan
   std::optional<ScanStatus> scan;   // the newest scan, if any
   std::optional<SecurityStatus> security;  // absent from daemons older than the key
+  std::optional<RdmaStatus> rdma;          // absent without --rdma
+  std::vector<DataSocketStatus> data_sockets;  // one per data socket; empty from daemons older than the key
   std::optional<VolumeStatus> volume;      // the newest full volume, if any
   std::optional<RecordingStatus> recording;  // absent from daemons older than the key
   std::optional<CaptureStatus> capture;      // absent from daemons older than the key

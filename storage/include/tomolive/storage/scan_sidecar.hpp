@@ -1,4 +1,4 @@
-// The catalogue sidecar of a scan (PROTOCOL.md 10.8): one JSON file shaped as a SciCat dataset, so that an ingestor
+// The catalogue sidecar of a scan (PROTOCOL.md 10.7): one JSON file shaped as a SciCat dataset, so that an ingestor
 // (pyscicat, SciCat's ingestor) can post it as it is. Keys (SciCat's DatasetDto and OrigDatablockDto):
 //   type ("derived" for a volume, "raw" for a recording), datasetName, description, owner, ownerGroup,
 //   contactEmail, sourceFolder, creationTime (ISO 8601, UTC), size (bytes), numberOfFiles, keywords,

@@ -1,4 +1,4 @@
-// VolumeWriter: writes one reconstructed volume (PROTOCOL.md 10.7) to disk layer by layer, as HDF5, a TIFF stack or
+// VolumeWriter: writes one reconstructed volume (PROTOCOL.md 10.6) to disk layer by layer, as HDF5, a TIFF stack or
 // OME-Zarr, so that nothing half-written ever looks complete.
 //
 // Names: the output is `directory / (base_name + extension)`: base_name.h5 (HDF5), base_name/ holding

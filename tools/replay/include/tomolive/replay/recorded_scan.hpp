@@ -1,6 +1,6 @@
 // RecordedScan: a scan stored in an HDF5 file, read back frame by frame for tomolive-replay. Two layouts:
 //
-//   NXtomo (what tomolived --record writes, PROTOCOL.md 15): /entry/instrument/detector/data [frames, rows, cols]
+//   NXtomo (what tomolived --record writes, PROTOCOL.md 18): /entry/instrument/detector/data [frames, rows, cols]
 //     with image_key [frames] (0 projection, 1 flat, 2 dark) and /entry/sample/transformations/rotation_angle
 //     [frames] (degrees); frames are replayed in the file's order (the order they arrived). The optional
 //     /entry/instrument/detector/frame_id gives each frame's id, else frames are numbered per kind in file order;

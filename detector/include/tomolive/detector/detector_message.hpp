@@ -1,0 +1,79 @@
+// The messages of a detector stream (DECTRIS Stream V2/V1, array-1.0), as one value type whatever the format.
+//
+// A series is what a detector acquires between an arm and a disarm: a start, images, an end. array-1.0 has no
+// series and gives images only. All types are value types and thread-compatible. EncodedImage holds a view into
+// the message parts it was decoded from: the caller keeps those parts alive while it uses the image.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tomolive/protocol/codec.hpp"
+#include "tomolive/protocol/messages.hpp"
+
+namespace tomolive::detector {
+
+// How an image's bytes are encoded on the wire (PROTOCOL.md "Detector streams", compression).
+enum class Compression : std::uint8_t {
+  none,   // raw little-endian pixels, row-major
+  bslz4,  // bitshuffle + LZ4 in the HDF5-filter framing (12-byte header, per-block big-endian sizes)
+  lz4,    // LZ4 blocks in the same framing, without the bitshuffle (DECTRIS "lz4"); incompressible blocks raw
+  lz4_block,  // one bare LZ4 block of the whole image, no framing (DECTRIS Stream V1 "lz4<")
+};
+std::string_view to_string(Compression compression);  // "none", "bslz4", "lz4", "lz4_block"
+
+struct EncodedImage {                 // one 2-D image as the detector sent it
+  std::uint32_t rows = 0, cols = 0;  // row-major [rows][cols] after any shape-order resolution
+  protocol::Dtype dtype = protocol::Dtype::uint16;
+  Compression compression = Compression::none;
+  protocol::ByteView bytes;          // points into the message parts: the caller keeps them alive
+  std::size_t decoded_bytes() const; // rows * cols * itemsize(dtype)
+};
+
+struct PixelMask {                    // DECTRIS pixel_mask: non-zero = defective (any bit), row-major
+  std::uint32_t rows = 0, cols = 0;
+  std::vector<std::uint32_t> flags;  // rows * cols entries
+};
+
+struct SeriesStart {
+  std::uint64_t series_id = 0;
+  std::string series_unique_id;                  // may be empty
+  std::optional<std::uint64_t> number_of_images; // images in the series (DECTRIS: nimages * ntrigger)
+  std::optional<std::uint32_t> image_rows, image_cols;   // when the start tells
+  std::optional<protocol::Dtype> dtype;          // when the start tells
+  std::optional<double> omega_start_deg, omega_increment_deg;  // goniometer omega, degrees, when present
+  std::optional<PixelMask> pixel_mask;
+  nlohmann::json user_data;                      // SIMPLON user_data / header_appendix (parsed JSON); null if absent
+};
+
+struct SeriesImage {
+  std::uint64_t series_id = 0;       // array-1.0: 0 (the format has no series)
+  std::uint64_t image_id = 0;        // 0-based within the series (array-1.0: its "frame" key)
+  EncodedImage image;
+  nlohmann::json user_data;          // per-image user data (array-1.0: the header's keys other than the format's own)
+  std::optional<std::int64_t> timestamp_ns;  // ns since the Unix epoch; unset (these formats give times relative
+                                             // to the series start only)
+  // array-1.0: rows and cols come from the header's axis-order convention (PROTOCOL.md "Detector streams"), which
+  // the byte count cannot confirm; a consumer that knows the scan's geometry may swap them when the image is
+  // [cols, rows] of it. false for DECTRIS formats (their order is specified).
+  bool shape_order_by_convention = false;
+};
+
+struct SeriesEnd {
+  std::uint64_t series_id = 0;
+};
+
+struct Ignored {                      // a well-formed message that carries nothing for tomography (dconfig, ...)
+  std::string what;                   // what it was, for logs ("dectris1 dconfig-1.0", ...)
+};
+
+using DetectorMessage = std::variant<SeriesStart, SeriesImage, SeriesEnd, Ignored>;
+
+}  // namespace tomolive::detector

@@ -1,0 +1,467 @@
+#!/usr/bin/python3
+"""End-to-end test of the detector streams (issue 14): a "detector" binds a PUSH and sends a phantom scan in one of
+the formats detectors emit; tomolived, started with --data-connect (and nothing else about the stream), reconstructs
+it, judged as e2e_quality judges the native path:
+
+  Q1  the axial slice is no worse than scikit-image's iradon (ramp filter, linear interpolation) on the same
+      sinogram, as relative RMSE against the phantom's ground truth inside the object.
+
+The scan comes from tomolive-sim (phantom, truth, raw rows for iradon), captured as native frames on a PULL socket;
+each frame is then re-encoded by an encoder independent of the daemon's decoders (python3-cbor2, Debian's
+bitshuffle and python3-lz4, json):
+
+  --mode dectris2-bslz4   Stream V2, bitshuffle+LZ4, the plan in the start's user_data (layout form), goniometer
+                          omega; first, at the daemon, bad input: an image before any start, an end without start, a
+                          series whose image shape differs from its start, a series whose image count disagrees with
+                          its plan; each refused with its reason, and the good scan then reconstructs.
+  --mode dectris2-lz4     Stream V2, LZ4, three series in a row (darks, flats, projections) tied by scan_unique_id
+  --mode dectris1         Stream V1 (JSON multipart, header_detail basic, the plan in the header appendix)
+  --mode array            array-1.0 (JSON header + blob; the plan in the first image's header)
+  --mode bare             Stream V2 without user_data, held until a set_scan_plan command gives the plan
+  --mode curve            Stream V2 with CURVE: the detector is the CURVE server, the daemon connects with
+                          --data-curve-secret-key/--data-curve-server-key
+  --mode sim              tomolive-sim --format as the detector: Stream V2 in three series, Stream V1 bslz4,
+                          array-1.0 bslz4, one after the other into one daemon
+"""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import bitshuffle
+import cbor2
+import lz4.block
+import msgpack
+import numpy as np
+import zmq
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_quality_test import COLS, ROWS, PROJECTIONS, fail, iradon_of_raw, object_mask, relative_rmse  # noqa: E402
+
+SCAN_ID = 5
+DARKS = 4
+FLATS = 4
+SELF_DESCRIBE, MULTI_DIM, UINT16_LE, DECTRIS_COMPRESSION = 55799, 40, 69, 56500
+
+
+# --- the scan, from tomolive-sim ---
+
+def capture_native_scan(build, workdir, truth_dir, raw_dir):
+    """begin, [(header, pixels)] and end of a simulated scan, as tomolive-sim sends them natively."""
+    endpoint = "ipc://" + os.path.join(workdir, "sim")
+    context = zmq.Context.instance()
+    pull = context.socket(zmq.PULL)
+    pull.connect(endpoint)
+    sim = subprocess.Popen([
+        os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS), "--cols",
+        str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats", str(FLATS), "--scan-id",
+        str(SCAN_ID), "--rate", "0", "--write-truth", truth_dir, "--write-raw", raw_dir, "--raw-row",
+        str(ROWS // 2), "--quiet"])
+    begin, frames, end = None, [], None
+    while end is None:
+        if not pull.poll(60000):
+            sim.kill()
+            fail("tomolive-sim sent nothing for 60 s")
+        parts = pull.recv_multipart()
+        header = msgpack.unpackb(parts[0])
+        if header["type"] == "begin":
+            begin = header
+        elif header["type"] == "end":
+            end = header
+        else:
+            frames.append((header, np.frombuffer(parts[1], dtype="<u2").reshape(ROWS, COLS)))
+    if sim.wait(timeout=60) != 0:
+        fail("tomolive-sim failed")
+    pull.close(linger=0)
+    kinds = [header["type"] for header, _ in frames]
+    if kinds != ["dark"] * DARKS + ["flat"] * FLATS + ["projection"] * PROJECTIONS:
+        fail("unexpected frame order from tomolive-sim: %r" % kinds[:12])
+    return begin, frames
+
+
+# --- independent encoders ---
+
+def bslz4(pixels):
+    """The bitshuffle HDF5 filter's framing: uint64 BE total bytes, uint32 BE block bytes, bitshuffle's blocks."""
+    flat = np.ascontiguousarray(pixels).reshape(-1)
+    block = max(8192 // flat.itemsize // 8 * 8, 128)
+    return struct.pack(">QI", flat.nbytes, block * flat.itemsize) + bitshuffle.compress_lz4(flat, block).tobytes()
+
+
+def lz4_hdf5(data, block_bytes=8192):
+    """The HDF5 LZ4 filter's framing; a block LZ4 cannot shrink is stored raw."""
+    data = bytes(data)
+    out = struct.pack(">QI", len(data), block_bytes)
+    for start in range(0, len(data), block_bytes):
+        chunk = data[start:start + block_bytes]
+        packed = lz4.block.compress(chunk, store_size=False)
+        out += struct.pack(">I", min(len(packed), len(chunk))) + (packed if len(packed) < len(chunk) else chunk)
+    return out
+
+
+def cbor(message):
+    return cbor2.dumps(cbor2.CBORTag(SELF_DESCRIBE, message))
+
+
+def v2_start(series_id, images, user_data=None, omega=None, rows=ROWS, cols=COLS):
+    start = {"type": "start", "series_id": series_id, "series_unique_id": "", "number_of_images": images,
+             "image_size_x": cols, "image_size_y": rows, "image_dtype": "uint16", "arm_date": "2026-12-07"}
+    if user_data is not None:
+        start["user_data"] = user_data
+    if omega is not None:
+        start["goniometer"] = {"omega": {"start": omega[0], "increment": omega[1]}}
+    return [cbor(start)]
+
+
+def v2_image(series_id, image_id, pixels, compression):
+    raw = pixels.astype("<u2").tobytes()
+    if compression == "bslz4":
+        payload = cbor2.CBORTag(DECTRIS_COMPRESSION, ["bslz4", 2, bslz4(pixels.astype("<u2"))])
+    else:
+        payload = cbor2.CBORTag(DECTRIS_COMPRESSION, ["lz4", 0, lz4_hdf5(raw)])
+    data = cbor2.CBORTag(MULTI_DIM, [list(pixels.shape), cbor2.CBORTag(UINT16_LE, payload)])
+    return [cbor({"type": "image", "series_id": series_id, "series_unique_id": "", "image_id": image_id,
+                  "data": {"threshold_1": data}})]
+
+
+def v2_end(series_id):
+    return [cbor({"type": "end", "series_id": series_id, "series_unique_id": ""})]
+
+
+def layout_plan(step_deg):
+    return {"layout": ["dark", "flat", "projection"], "n_darks": DARKS, "n_flats": FLATS,
+            "n_projections": PROJECTIONS, "angle_range_deg": step_deg * PROJECTIONS}
+
+
+def js(value):
+    return json.dumps(value).encode()
+
+
+# --- the formats: lists of multipart messages ---
+
+def dectris2_layout(frames, step_deg, compression, series_id=1, user_data=True):
+    first = DARKS + FLATS  # the image id of projection 0: omega puts it at 0 degrees
+    messages = [v2_start(series_id, len(frames), layout_plan(step_deg) if user_data else None,
+                         omega=(-first * step_deg, step_deg) if user_data else None)]
+    messages += [v2_image(series_id, i, pixels, compression) for i, (_, pixels) in enumerate(frames)]
+    return messages + [v2_end(series_id)]
+
+
+def dectris2_three_series(frames, step_deg):
+    messages = []
+    for series_id, kind in ((11, "dark"), (12, "flat"), (13, "projection")):
+        own = [pixels for header, pixels in frames if header["type"] == kind]
+        plan = {"image_key": kind, "scan_unique_id": str(SCAN_ID), "n_darks": DARKS, "n_flats": FLATS,
+                "n_projections": PROJECTIONS, "angle_range_deg": step_deg * PROJECTIONS}
+        messages.append(v2_start(series_id, len(own), plan))
+        messages += [v2_image(series_id, i, pixels, "lz4") for i, pixels in enumerate(own)]
+        messages.append(v2_end(series_id))
+    return messages
+
+
+def dectris1(frames, step_deg):
+    config = {"nimages": len(frames), "ntrigger": 1, "x_pixels_in_detector": COLS, "y_pixels_in_detector": ROWS,
+              "bit_depth_image": 16, "count_time": 0.001, "description": "Dectris EIGER2 Si 500K"}
+    messages = [[js({"htype": "dheader-1.0", "series": 21, "header_detail": "basic"}), js(config),
+                 js(layout_plan(step_deg))]]
+    for i, (_, pixels) in enumerate(frames):
+        messages.append([js({"htype": "dimage-1.0", "series": 21, "frame": i, "hash": ""}),
+                         js({"htype": "dimage_d-1.0", "shape": [COLS, ROWS], "type": "uint16", "encoding": "<",
+                             "size": pixels.nbytes}),
+                         pixels.astype("<u2").tobytes(),
+                         js({"htype": "dconfig-1.0", "start_time": i, "stop_time": i + 1, "real_time": 1})])
+    return messages + [[js({"htype": "dseries_end-1.0", "series": 21})]]
+
+
+def array_1_0(frames, step_deg):
+    messages = []
+    for i, (_, pixels) in enumerate(frames):
+        header = {"htype": "array-1.0", "shape": [ROWS, COLS], "type": "uint16", "frame": i}
+        if i == 0:
+            header.update(layout_plan(step_deg))  # an implicit series takes its plan from its first image
+        messages.append([js(header), pixels.astype("<u2").tobytes()])
+    return messages
+
+
+# --- the daemon ---
+
+class Daemon:
+    def __init__(self, build, workdir, detector, extra=()):
+        self.slices = "ipc://" + os.path.join(workdir, "slices")
+        self.events = "ipc://" + os.path.join(workdir, "events")
+        self.control = "ipc://" + os.path.join(workdir, "control")
+        self.process = subprocess.Popen([
+            os.path.join(build, "daemon", "tomolived"), "--engine", "cpu", "--data-connect", detector,
+            "--slices", self.slices, "--events", self.events, "--control", self.control, "--http", "off",
+            "--status-interval", "0", *extra])
+        self.context = zmq.Context.instance()
+        self.sub = self.context.socket(zmq.SUB)
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"event")
+        self.sub.connect(self.events)
+        self.req = None
+        deadline = time.time() + 20
+        while self.status(timeout_ms=500) is None:
+            if time.time() > deadline or self.process.poll() is not None:
+                self.process.kill()
+                fail("tomolived did not answer get_status within 20 s")
+        time.sleep(0.2)  # let the subscription reach the PUB socket
+        self.errors = []
+
+    def request(self, request, timeout_ms=30000):
+        if self.req is None:
+            self.req = self.context.socket(zmq.REQ)
+            self.req.setsockopt(zmq.LINGER, 0)
+            self.req.connect(self.control)
+        self.req.send(msgpack.packb(dict(v=1, **request)))
+        if not self.req.poll(timeout_ms):
+            self.req.close(linger=0)
+            self.req = None
+            return None
+        return self.req.recv_multipart()
+
+    def status(self, timeout_ms=30000):
+        parts = self.request({"type": "get_status"}, timeout_ms)
+        return None if parts is None else msgpack.unpackb(parts[0])["result"]
+
+    def command(self, request):
+        parts = self.request(request)
+        if parts is None:
+            fail("no reply to %r" % request)
+        reply = msgpack.unpackb(parts[0])
+        if not reply.get("ok"):
+            fail("%r refused: %r" % (request, reply.get("error")))
+        return reply, parts[1:]
+
+    def xy_slice(self):
+        reply, parts = self.command({"type": "get_slice", "slice": "xy"})
+        rows, cols = reply["result"]["shape"]
+        return reply["result"], np.frombuffer(parts[0], dtype="<f4").reshape(rows, cols).copy()
+
+    def wait_event(self, kind, scan_id=None, timeout_s=120):
+        """The next event of `kind` (for `scan_id`); error events met on the way are kept in self.errors."""
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            if not self.sub.poll(1000):
+                continue
+            event = msgpack.unpackb(self.sub.recv_multipart()[1])
+            if event.get("kind") == "error":
+                self.errors.append(event)
+            if event.get("kind") == kind and (scan_id is None or event.get("scan_id") == scan_id):
+                return event
+        fail("no %s event%s within %d s" % (kind, "" if scan_id is None else " for scan %d" % scan_id, timeout_s))
+
+    def wait_status(self, predicate, what, timeout_s=60):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            status = self.status()
+            if status is not None and predicate(status):
+                return status
+            time.sleep(0.05)
+        fail("timed out waiting for %s; status: %r" % (what, self.status()))
+
+    def shut_down(self):
+        if self.req is not None:
+            self.req.close(linger=0)
+        self.sub.close(linger=0)
+        self.process.send_signal(2)
+        try:
+            if self.process.wait(timeout=30) != 0:
+                fail("tomolived exited with %d" % self.process.returncode)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            fail("tomolived did not exit within 30 s of SIGINT")
+
+
+class Detector:
+    """The detector's side: a PUSH socket it binds, as DECTRIS and PSI detectors do."""
+
+    def __init__(self, endpoint, curve_secret=None):
+        self.socket = zmq.Context.instance().socket(zmq.PUSH)
+        self.socket.setsockopt(zmq.LINGER, -1)
+        if curve_secret is not None:
+            self.socket.setsockopt(zmq.CURVE_SERVER, 1)
+            self.socket.setsockopt(zmq.CURVE_SECRETKEY, curve_secret)
+        self.socket.bind(endpoint)
+
+    def send(self, messages):
+        for parts in messages:
+            self.socket.send_multipart(parts)
+
+
+def counter(status, name):
+    return dict(status["counters"]).get(name, 0)
+
+
+def rejections(status):
+    return dict(status["rejected_by_reason"])
+
+
+def expect_rejection(daemon, code, contains):
+    event = daemon.wait_event("error")
+    message = event.get("error", {}).get("message", "")
+    if event["error"]["code"] != code or contains not in message:
+        fail("expected a %s rejection naming %r, got %r" % (code, contains, event["error"]))
+    print("refused as expected (%s): %s" % (code, message))
+
+
+def send_bad_input(daemon, detector, frames):
+    """Bad sequences before the good scan; each refused with its reason and counted."""
+    pixels = frames[0][1]
+    detector.send([v2_image(90, 0, pixels, "bslz4")])
+    expect_rejection(daemon, "no_active_scan", "without its series' start")
+    detector.send([v2_end(91)])
+    expect_rejection(daemon, "no_active_scan", "end of series 91")
+    # A series whose first image differs from its start's shape and whose second has a compressed size that lies.
+    small_plan = {"layout": ["dark", "flat", "projection"], "n_projections": 2}
+    detector.send([v2_start(92, 2, small_plan), v2_image(92, 0, pixels[:-1], "bslz4")])
+    expect_rejection(daemon, "shape_mismatch", "image 0 of series 92")
+    lying = cbor2.loads(v2_image(92, 1, pixels, "bslz4")[0])  # the self-describe tag is dropped
+    compressed = lying["data"]["threshold_1"].value[1].value.value
+    compressed[2] = compressed[2][:-7]
+    detector.send([[cbor(lying)], v2_end(92)])
+    expect_rejection(daemon, "size_mismatch", "")
+    # A plan whose counts disagree with the series.
+    detector.send([v2_start(93, 5, small_plan), v2_image(93, 0, pixels, "bslz4"), v2_end(93)])
+    expect_rejection(daemon, "invalid_geometry", "announces 5 images")
+    expect_rejection(daemon, "no_active_scan", "refused series")
+    status = daemon.status()
+    reasons = rejections(status)
+    for code in ("no_active_scan", "shape_mismatch", "size_mismatch", "invalid_geometry"):
+        if reasons.get(code, 0) == 0:
+            fail("no %s counted: %r" % (code, reasons))
+    if status["data_sockets"][0]["rejected"] < 6:
+        fail("the data socket counted %d rejections" % status["data_sockets"][0]["rejected"])
+    return status
+
+
+def check_q1(daemon, truth_dir, raw_dir, scan_id):
+    header, ours = daemon.xy_slice()
+    if header["scan_id"] != scan_id or header["projections_included"] != PROJECTIONS:
+        fail("the final slice is not the complete scan %d: %r" % (scan_id, header))
+    truth = np.load(os.path.join(truth_dir, "xy.npy"))
+    mask = object_mask(truth)
+    reference = iradon_of_raw(raw_dir)
+    ours_rmse = relative_rmse(ours, truth, mask)
+    iradon_rmse = relative_rmse(reference, truth, mask)
+    agreement = float(np.corrcoef(ours[mask], reference[mask])[0, 1])
+    print("Q1 relative RMSE inside the object: tomolive %.5f, iradon %.5f (correlation %.5f)"
+          % (ours_rmse, iradon_rmse, agreement))
+    if agreement < 0.99:
+        fail("tomolive and iradon disagree (orientation or scale): correlation %.4f" % agreement)
+    if ours_rmse > iradon_rmse * 1.01:
+        fail("Q1: tomolive's RMSE %.4f is worse than iradon's %.4f" % (ours_rmse, iradon_rmse))
+
+
+def curve_keys(workdir):
+    """The detector's and the daemon's key pairs; the daemon's secret and the detector's public key as files."""
+    detector_public, detector_secret = zmq.curve_keypair()
+    daemon_public, daemon_secret = zmq.curve_keypair()
+    secret_file = os.path.join(workdir, "daemon.key")
+    server_file = os.path.join(workdir, "detector.pub")
+    with open(secret_file, "wb") as f:
+        f.write(daemon_secret + b"\n")
+    with open(server_file, "wb") as f:
+        f.write(b"# the detector's public key\n" + detector_public + b"\n")
+    return detector_secret, ["--data-curve-secret-key", secret_file, "--data-curve-server-key", server_file]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", required=True)
+    parser.add_argument("--mode", required=True,
+                        choices=["dectris2-bslz4", "dectris2-lz4", "dectris1", "array", "bare", "curve", "sim"])
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="tomolive-e2e-detector-")
+    if args.mode == "sim":
+        return run_sim(args.build, workdir)
+    truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
+    begin, frames = capture_native_scan(args.build, workdir, truth_dir, raw_dir)
+    step_deg = begin["angle_step_deg"]
+
+    endpoint = "ipc://" + os.path.join(workdir, "detector")
+    curve_secret, extra = (curve_keys(workdir) if args.mode == "curve" else (None, []))
+    detector = Detector(endpoint, curve_secret)
+    daemon = Daemon(args.build, workdir, endpoint, extra)
+    try:
+        scan_id = run(args.mode, daemon, detector, frames, step_deg)
+        daemon.wait_event("scan_ended", scan_id)
+        check_q1(daemon, truth_dir, raw_dir, scan_id)
+        status = daemon.status()
+        socket = status["data_sockets"][0]
+        print("data socket: %r" % socket)
+        expected_format = {"dectris1": "dectris1", "array": "array"}.get(args.mode, "dectris2")
+        if not socket["connected"] or socket["format"] != expected_format or socket["format_option"] != "auto":
+            fail("the status does not show a connected %s socket: %r" % (expected_format, socket))
+        if socket["frames"] != len(frames) or socket["curve"] != (args.mode == "curve"):
+            fail("the data socket reports %d frames (expected %d), curve %r" % (socket["frames"], len(frames),
+                                                                                 socket["curve"]))
+        unexpected = [e for e in daemon.errors if args.mode != "dectris2-bslz4"]
+        if unexpected:
+            fail("unexpected error events: %r" % unexpected)
+        detector.socket.close()
+        daemon.shut_down()
+    finally:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+
+
+def run_sim(build, workdir):
+    """tomolive-sim plays the detector in each format; every scan must reconstruct as the native path does."""
+    endpoint = "ipc://" + os.path.join(workdir, "detector")
+    daemon = Daemon(build, workdir, endpoint)
+    try:
+        variants = [["--format", "dectris2", "--three-series"], ["--format", "dectris1", "--compression", "bslz4"],
+                    ["--format", "array", "--compression", "bslz4"]]
+        for scan_id, variant in enumerate(variants, start=61):
+            truth_dir, raw_dir = os.path.join(workdir, "truth%d" % scan_id), os.path.join(workdir, "raw%d" % scan_id)
+            print("tomolive-sim %s" % " ".join(variant))
+            subprocess.run([
+                os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS),
+                "--cols", str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats",
+                str(FLATS), "--scan-id", str(scan_id), "--rate", "0", "--write-truth", truth_dir, "--write-raw",
+                raw_dir, "--raw-row", str(ROWS // 2), "--quiet", *variant], check=True, timeout=300)
+            daemon.wait_event("scan_ended", scan_id)
+            check_q1(daemon, truth_dir, raw_dir, scan_id)
+        if daemon.errors:
+            fail("unexpected error events: %r" % daemon.errors)
+        daemon.shut_down()
+    finally:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+
+
+def run(mode, daemon, detector, frames, step_deg):
+    """Sends the scan in `mode`; returns the scan id the daemon gives it."""
+    if mode == "dectris2-bslz4":
+        send_bad_input(daemon, detector, frames)
+        detector.send(dectris2_layout(frames, step_deg, "bslz4", series_id=SCAN_ID))
+        return SCAN_ID
+    if mode == "dectris2-lz4":
+        detector.send(dectris2_three_series(frames, step_deg))
+        return SCAN_ID
+    if mode == "dectris1":
+        detector.send(dectris1(frames, step_deg))
+        return 21
+    if mode == "array":
+        detector.send(array_1_0(frames, step_deg))
+        return 0
+    if mode == "curve":
+        detector.send(dectris2_layout(frames, step_deg, "bslz4", series_id=31))
+        return 31
+    # bare: no user_data; the series waits for set_scan_plan.
+    detector.send(dectris2_layout(frames, step_deg, "bslz4", series_id=41, user_data=False))
+    daemon.wait_status(lambda s: s["data_sockets"][0]["images_held"] > 0, "the series to be held")
+    held = daemon.status()
+    if counter(held, "series_held") != 1 or counter(held, "scans_begun") != 0:
+        fail("a bare series is not held: %r" % held["counters"])
+    daemon.command({"type": "set_scan_plan", "n_darks": DARKS, "n_flats": FLATS, "n_projections": PROJECTIONS,
+                    "angle_range_deg": step_deg * PROJECTIONS})
+    return 41
+
+
+if __name__ == "__main__":
+    main()
