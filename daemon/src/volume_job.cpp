@@ -248,7 +248,10 @@ void VolumeJob::finish_file() {
     const std::filesystem::path volume = writer_->final_path();
     const std::filesystem::path sidecar_path =
         volume.parent_path() / (plan_.file.base_name + ".json");
-    const std::vector<std::filesystem::path> files = {volume};
+    std::vector<std::filesystem::path> files = {volume};
+    if (options_.recording_file) {
+      if (auto recording = options_.recording_file(plan_.scan_id)) files.push_back(std::move(*recording));
+    }
     storage::write_scan_sidecar(sidecar_path, sidecar, files, options_.faults.get());
     {
       std::lock_guard lock(mutex_);

@@ -17,6 +17,7 @@
 
 #include "daemon_harness.hpp"
 #include "../storage/scratch_directory.hpp"
+#include "tomolive/storage/scan_sidecar.hpp"
 
 namespace tomolive::testing {
 namespace {
@@ -146,7 +147,19 @@ TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
   ASSERT_EQ(status.recording->state, "complete");
   EXPECT_EQ(std::filesystem::path(status.recording->file).parent_path(), scratch.path());
   EXPECT_EQ(std::filesystem::path(status.volume->path), scratch.path() / "scan_000010_harness.h5");
-  EXPECT_TRUE(std::filesystem::exists(scratch.path() / "scan_000010_harness.json"));
+
+  // The sidecar lists the recording beside the volume, with its size and checksum.
+  std::ifstream in(scratch.path() / "scan_000010_harness.json");
+  ASSERT_TRUE(in) << "no sidecar beside the volume";
+  const auto sidecar = nlohmann::json::parse(in);
+  const std::filesystem::path recording = status.recording->file;
+  const auto& files = sidecar.at("origdatablocks").at(0).at("dataFileList");
+  ASSERT_EQ(files.size(), 2u) << files.dump();
+  EXPECT_EQ(files.at(0).at("path"), "scan_000010_harness.h5");
+  EXPECT_EQ(files.at(1).at("path"), recording.filename().string());
+  EXPECT_EQ(files.at(1).at("size"), std::filesystem::file_size(recording));
+  EXPECT_EQ(files.at(1).at("chk"), storage::sha256_of_file(recording));
+  EXPECT_EQ(sidecar.at("numberOfFiles"), 2);
 }
 
 TEST(DaemonVolume, DiskFullFailsTheVolumeAndTheDaemonGoesOn) {

@@ -51,6 +51,9 @@ struct VolumeOptions {
   std::uint64_t host_memory_bytes = std::uint64_t{4} << 30;  // slabs waiting for the writer, at most
   // Host memory for slabs; empty: plain memory.
   FrameBufferPool::Allocator allocator;
+  // The scan's complete recording (PROTOCOL.md 18), which the sidecar lists beside the volume; called on the
+  // writer thread before the sidecar is written, it may wait for the recorder. Empty or nullopt: none.
+  std::function<std::optional<std::filesystem::path>(std::uint64_t scan_id)> recording_file;
   // Fault injection for tests (every volume and sidecar write passes it); null in production.
   std::shared_ptr<storage::WriteFaults> faults;
 };
