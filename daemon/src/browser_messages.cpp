@@ -19,8 +19,8 @@ constexpr int kMaxNestingDepth = 64;  // objects and arrays, the message's own o
 struct NestedTooDeep {};  // thrown by the parser's callback to stop at kMaxNestingDepth
 
 constexpr std::string_view kExpectedTypes =
-    "get_status, set_center, set_slices, estimate_center, sweep_center, set_processing, set_scan_plan, record, "
-    "capture, view, latency, ping";
+    "get_status, set_center, set_slices, estimate_center, sweep_center, set_processing, set_scan_plan, "
+    "reconstruct_volume, cancel_volume, record, capture, view, latency, ping";
 
 // Strings from the wire (a scan's name, an error message quoting input) may not be valid UTF-8: replace, never throw.
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -281,6 +281,32 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--rings", processing.rings,
                  "ring removal: SIZE (odd width of the median across detector columns, 3..255 pixels, e.g. 21) or off")
       ->capture_default_str();
+  app.add_flag("--volume-at-end", config.volume.at_end,
+               "reconstruct every scan's full volume from the resident store when the scan ends (PROTOCOL.md 10.6)");
+  std::string volume_dir;
+  app.add_option("--volume-dir", volume_dir,
+                 "folder for volumes and their catalogue sidecars (default: the --record directory when recording, "
+                 "else the working directory)");
+  std::string volume_format = "hdf5", volume_dtype = "float32", volume_compression = "none";
+  app.add_option("--volume-format", volume_format,
+                 "hdf5 (one chunked dataset), tiff (one float32 file per z) or zarr (OME-Zarr 0.4 with a pyramid)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"hdf5", "tiff", "zarr"}));
+  app.add_option("--volume-dtype", volume_dtype,
+                 "stored values: float32, float16, or uint16 scaled to the axial slice's range (scale recorded)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "float16", "uint16"}));
+  app.add_option("--volume-compression", volume_compression, "OME-Zarr chunks: none or zstd")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "zstd"}));
+  app.add_flag("--volume-overwrite", config.volume.overwrite,
+               "replace an existing volume of the same scan id and name (default: refused, with a disk_error)");
+  double volume_host_mib = static_cast<double>(config.volume.host_memory_bytes >> 20);
+  app.add_option("--volume-host-memory-mib", volume_host_mib,
+                 "host memory for computed slabs waiting to be written, MiB (a volume that fits is computed without "
+                 "waiting for the disk)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--publish-hz", config.publish_hz, "most slice updates published per second")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 10000.0));
@@ -363,6 +389,16 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   }
   config.engine.cpu_memory_limit_bytes = static_cast<std::uint64_t>(memory_limit_mib * 1024.0 * 1024.0);
   config.rdma_limits.max_slot_bytes = rdma_max_slot_mib << 20;
+  config.volume.directory = volume_dir;
+  config.volume.format = *storage::parse_volume_format(volume_format);
+  config.volume.dtype = *storage::parse_volume_dtype(volume_dtype);
+  config.volume.compression = *storage::parse_volume_compression(volume_compression);
+  config.volume.host_memory_bytes = static_cast<std::uint64_t>(volume_host_mib * 1024.0 * 1024.0);
+  if (config.volume.format == storage::VolumeFormat::tiff && config.volume.dtype != storage::VolumeDtype::float32) {
+    std::fprintf(stderr, "--volume-format tiff writes float32 files; --volume-dtype %s needs hdf5 or zarr\n",
+                 volume_dtype.c_str());
+    return 2;
+  }
   return config;
 }
 

@@ -34,6 +34,10 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     answer.reply = worker_.estimate_center(*estimate);
   } else if (const auto* processing = std::get_if<protocol::SetProcessing>(&request)) {
     answer.reply = worker_.set_processing(*processing);
+  } else if (const auto* volume = std::get_if<protocol::ReconstructVolume>(&request)) {
+    answer.reply = worker_.reconstruct_volume(*volume);
+  } else if (std::holds_alternative<protocol::CancelVolume>(request)) {
+    answer.reply = worker_.cancel_volume();
   } else if (const auto* plan = std::get_if<protocol::SetScanPlan>(&request)) {
     plans_.post(plan_from_command(*plan));
     spdlog::info("scan plan posted for the next detector series: {} darks, {} flats, {} projections", plan->n_darks,

@@ -1,6 +1,7 @@
 #include "tomolive/daemon/daemon.hpp"
 
 #include <cmath>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
@@ -19,6 +20,10 @@ namespace {
 // Items one data socket may have reserved and not yet handed to the engine queue, per decode worker: enough to keep
 // every worker busy while the oldest item waits for its turn.
 constexpr std::size_t kInFlightPerDecodeThread = 4;
+
+// How long a finished volume's sidecar waits for the scan's recording to complete (its writer may still be behind
+// the stream) before it is written without it.
+constexpr std::chrono::seconds kRecordingWaitForSidecar{30};
 
 // The standing scan plan of --scan-plan, if any.
 std::optional<ScanPlan> standing_plan(const DaemonConfig& config) {
@@ -123,6 +128,15 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
   worker_options.processing = config.processing;
   worker_options.frame_allocator = selection.frame_allocator;
   worker_options.command_timeout = config.command_timeout;
+  worker_options.volume = config.volume;
+  // Volumes go beside the recordings unless told otherwise (--volume-dir; PROTOCOL.md 10.6).
+  if (worker_options.volume.directory.empty()) worker_options.volume.directory = config.record_dir;
+  if (!config.record_dir.empty()) {
+    worker_options.volume.recording_file = [recorder = recorder_.get()](std::uint64_t scan_id) {
+      return recorder->completed_file(scan_id, kRecordingWaitForSidecar);
+    };
+  }
+  if (!worker_options.volume.allocator) worker_options.volume.allocator = selection.frame_allocator;
   worker_options.rebuild_engine = [make_engine] { return make_engine().engine; };
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
@@ -233,6 +247,7 @@ protocol::Status Daemon::status() const {
   status.processing = worker_->processing();
   status.scan = worker_->scan_status();
   status.security = security_status_;
+  status.volume = worker_->volume_status();
   if (!rdma_.empty()) {
     status.rdma = rdma_status_;
     for (const auto& rdma : rdma_) {

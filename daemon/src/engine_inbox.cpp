@@ -86,6 +86,15 @@ void EngineInbox::close() {
   not_full_.notify_all();
 }
 
+std::optional<std::uint64_t> EngineInbox::pending_begin_other_than(std::uint64_t scan_id) const {
+  std::lock_guard lock(mutex_);
+  for (const IngestItem& item : data_) {
+    const auto* begin = std::get_if<protocol::ScanBegin>(&item.header);
+    if (begin != nullptr && begin->scan_id != scan_id) return begin->scan_id;
+  }
+  return std::nullopt;
+}
+
 std::size_t EngineInbox::depth() const {
   std::lock_guard lock(mutex_);
   return data_.size();

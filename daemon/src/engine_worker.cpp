@@ -14,6 +14,7 @@
 #include "tomolive/daemon/scan_status_builder.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/protocol/clock.hpp"
+#include "tomolive/storage/storage_error.hpp"
 
 namespace tomolive::daemon {
 namespace {
@@ -93,6 +94,7 @@ void EngineWorker::run() {
       } else {
         refresh_status();  // idle: keep the reported rate current
       }
+      if (volume_to_compute_) compute_pending_volume();
       maybe_snapshot_slices();
     } catch (const std::exception& e) {
       // Anything else that escaped (engine failures are handled where they happen) is reported; the thread keeps
@@ -382,7 +384,9 @@ void EngineWorker::on_end(const protocol::ScanEnd& end) {
                      end.scan_id);
     return;
   }
-  if (session_->record_end()) end_active_scan("ended", true);
+  if (!session_->record_end()) return;
+  end_active_scan("ended", true);
+  if (options_.volume.at_end && engine_has_scan_) do_reconstruct_volume(protocol::ReconstructVolume{});
 }
 
 protocol::Reply EngineWorker::run_command(std::string name, std::function<protocol::Reply()> body) {
@@ -722,6 +726,199 @@ std::string EngineWorker::engine_name() const {
 protocol::ProcessingSetting EngineWorker::processing() const {
   std::lock_guard lock(status_mutex_);
   return processing_status_;
+}
+
+protocol::Reply EngineWorker::reconstruct_volume(const protocol::ReconstructVolume& request) {
+  return run_command("reconstruct_volume", [this, request] { return do_reconstruct_volume(request); });
+}
+
+protocol::Reply EngineWorker::cancel_volume() {
+  std::lock_guard lock(volume_mutex_);
+  if (!volume_ || volume_->done()) {
+    return error_reply("cancel_volume", ErrorCode::invalid_argument, "no volume is being computed or written");
+  }
+  volume_->cancel("cancelled by cancel_volume");
+  protocol::Reply reply;
+  reply.command = "cancel_volume";
+  reply.result = volume_->status();
+  return reply;
+}
+
+std::optional<protocol::VolumeStatus> EngineWorker::volume_status() const {
+  std::lock_guard lock(volume_mutex_);
+  if (!volume_) return std::nullopt;
+  return volume_->status();
+}
+
+protocol::Reply EngineWorker::do_reconstruct_volume(const protocol::ReconstructVolume& request) {
+  const auto refuse = [&](ErrorCode code, std::string message) {
+    bump(counters_.volumes_failed);
+    const std::optional<std::uint64_t> scan_id =
+        session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
+    reporter_.scan_event("volume_failed", scan_id, "volume refused: " + message);
+    return error_reply("reconstruct_volume", code, std::move(message));
+  };
+  if (!session_ || !engine_has_scan_) return refuse(ErrorCode::no_active_scan, "no scan has begun: nothing to reconstruct");
+  {
+    std::lock_guard lock(volume_mutex_);
+    if (volume_ && !volume_->done()) {
+      const protocol::VolumeStatus running = volume_->status();
+      return refuse(ErrorCode::invalid_argument,
+                    fmt::format("the volume of scan {} is still {} ({} of {} slabs written); wait for "
+                                "volume_finished or send cancel_volume",
+                                running.scan_id, running.state, running.slabs_written, running.slabs_total));
+    }
+  }
+  const kernels::ScanGeometry geometry = session_->engine_geometry();
+  const std::uint32_t n = geometry.cols;
+  const protocol::SliceRegionField region = request.region.value_or(protocol::SliceRegionField{0, 0, n, n});
+  if (std::uint64_t{region[0]} + region[2] > n || std::uint64_t{region[1]} + region[3] > n) {
+    return refuse(ErrorCode::invalid_argument,
+                  fmt::format("region [{}, {}, {}, {}] ([row0, col0, rows, cols]) leaves the {} x {} slice", region[0],
+                              region[1], region[2], region[3], n, n));
+  }
+  const std::array<std::uint32_t, 2> rows = request.rows.value_or(std::array<std::uint32_t, 2>{0, geometry.rows});
+  if (std::uint64_t{rows[0]} + rows[1] > geometry.rows) {
+    return refuse(ErrorCode::invalid_argument, fmt::format("rows [{}, {}] ([first, count]) leave the detector's {} rows",
+                                                           rows[0], rows[1], geometry.rows));
+  }
+  const std::uint32_t b = request.binning;
+  if (rows[1] < b || region[2] < b || region[3] < b) {
+    return refuse(ErrorCode::invalid_argument,
+                  fmt::format("binning {} is larger than the box ({} rows x {} x {} pixels)", b, rows[1], region[2],
+                              region[3]));
+  }
+  VolumeJob::Plan plan;
+  plan.scan_id = session_->scan_id();
+  plan.box = kernels::VolumeBox{{region[0], region[1], region[2], region[3]}, rows[0], rows[1]};
+  plan.binning = b;
+  // Slabs: what the engine can hold beside its store, and two of them in the host budget; a multiple of binning.
+  const std::uint64_t layer_bytes = std::uint64_t{region[2]} * region[3] * sizeof(float);
+  const std::uint64_t host_rows = std::max<std::uint64_t>(1, options_.volume.host_memory_bytes / (2 * layer_bytes));
+  std::uint64_t slab_rows = std::min<std::uint64_t>({engine_->volume_slab_rows(plan.box.region), host_rows, rows[1]});
+  slab_rows = std::max<std::uint64_t>(b, slab_rows / b * b);
+  if (slab_rows > engine_->volume_slab_rows(plan.box.region)) {
+    return refuse(ErrorCode::invalid_argument,
+                  fmt::format("binning {} needs slabs of {} rows; the engine holds at most {} of {} x {} pixels", b,
+                              slab_rows, engine_->volume_slab_rows(plan.box.region), region[2], region[3]));
+  }
+  plan.slab_rows = static_cast<std::uint32_t>(slab_rows);
+
+  const protocol::ScanBegin& begin = session_->begin();
+  storage::VolumeFileSpec& file = plan.file;
+  file.directory = options_.volume.directory.empty() ? std::filesystem::path(".") : options_.volume.directory;
+  file.base_name = storage::volume_file_name(begin.scan_id, begin.name);
+  file.format = options_.volume.format;
+  file.dtype = options_.volume.dtype;
+  file.compression = options_.volume.compression;
+  file.overwrite = options_.volume.overwrite;
+  file.shape = {rows[1] / b, region[2] / b, region[3] / b};
+  file.voxel_size_um = begin.pixel_size_um.value_or(0.0) * b;
+  if (file.dtype == storage::VolumeDtype::uint16) {
+    // The live axial slice's range with a margin of a tenth on each side; values outside are clamped and counted.
+    const auto [slice_rows, slice_cols] = engine_->slice_shape(kernels::Orthoslice::xy);
+    std::vector<float> xy(std::size_t{slice_rows} * slice_cols);
+    engine_->copy_slice(kernels::Orthoslice::xy, xy);
+    const auto [low, high] = std::minmax_element(xy.begin(), xy.end());
+    const double span = std::max(1e-12, static_cast<double>(*high) - static_cast<double>(*low));
+    file.add_offset = static_cast<double>(*low) - 0.1 * span;
+    file.scale_factor = 1.2 * span / 65535.0;
+  }
+  const DetectorOffsetPx center = current_center();
+  file.parameters = {{"scan_id", begin.scan_id},
+                     {"scan_name", begin.name},
+                     {"center_offset_px", center.px},
+                     {"center_column_px", center_column_px(begin.cols, center)},
+                     {"processing", describe(processing_)},
+                     {"filter_window", std::string(protocol::to_string(to_protocol(processing_, {}).window))},
+                     {"binning", b},
+                     {"region_row0_col0_rows_cols", region},
+                     {"rows_first_count", rows},
+                     {"angle_weight_rad", geometry.angle_weight_rad},
+                     {"projections", engine_->projections_in_store()},
+                     {"engine", engine_->name()},
+                     {"store_precision", plan_ ? plan_->store_precision : std::string()},
+                     {"software", "tomolive " TOMOLIVE_VERSION " (" TOMOLIVE_GIT_COMMIT ")"}};
+  plan.sidecar.dataset_name = fmt::format("scan {}{}", begin.scan_id, begin.name.empty() ? "" : " " + begin.name);
+  plan.sidecar.description = "full volume reconstructed by tomolive from the resident, filtered projections (FBP)";
+  plan.sidecar.used_software = "tomolive " TOMOLIVE_VERSION " (" TOMOLIVE_GIT_COMMIT ")";
+  plan.sidecar.job_parameters = {{"region_row0_col0_rows_cols", region}, {"rows_first_count", rows}, {"binning", b}};
+  plan.sidecar.scientific_metadata = scan_metadata();
+  try {
+    auto job = std::make_unique<VolumeJob>(std::move(plan), options_.volume, reporter_, counters_);
+    protocol::Reply reply;
+    reply.command = "reconstruct_volume";
+    reply.result = job->status();
+    std::lock_guard lock(volume_mutex_);
+    volume_ = std::move(job);
+    volume_to_compute_ = true;
+    return reply;
+  } catch (const storage::StorageError& e) {
+    return refuse(ErrorCode::disk_error, e.what());
+  }
+}
+
+void EngineWorker::compute_pending_volume() {
+  volume_to_compute_ = false;
+  VolumeJob* job = nullptr;
+  {
+    std::lock_guard lock(volume_mutex_);
+    job = volume_.get();  // replaced only on this thread
+  }
+  if (job == nullptr || !engine_has_scan_) return;
+  const std::uint64_t scan_id = session_->scan_id();
+  const auto next_scan = [this, scan_id]() -> std::optional<std::string> {
+    if (const auto next = inbox_.pending_begin_other_than(scan_id)) {
+      return fmt::format("cancelled: scan {} began before the volume of scan {} was computed (the next scan comes "
+                         "first; the store is the next scan's)",
+                         *next, scan_id);
+    }
+    return std::nullopt;
+  };
+  try {
+    job->compute(*engine_, next_scan);
+  } catch (const kernels::EngineLostError& e) {
+    recover_lost_engine(e.what(), "reconstruct_volume");
+  }
+}
+
+nlohmann::json EngineWorker::scan_metadata() const {
+  const protocol::ScanBegin& begin = session_->begin();
+  const kernels::ScanGeometry geometry = session_->engine_geometry();
+  nlohmann::json angles;
+  if (const auto* range = std::get_if<protocol::AngleRange>(&begin.angles)) {
+    angles = {{"start_deg", range->start_deg}, {"step_deg", range->step_deg}, {"count", begin.num_projections}};
+  } else {
+    angles = {{"table_deg", std::get<protocol::AngleTable>(begin.angles).angles_deg}};
+  }
+  const DetectorOffsetPx center = current_center();
+  std::string found = "the begin's center_offset_px or set_center";
+  if (center_estimate_ && center_estimate_->applied) found = "estimate_center (" + center_estimate_->method + ")";
+  nlohmann::json counters = nlohmann::json::object();
+  for (const auto& [name, value] : counters_.totals()) counters[name] = value;
+  nlohmann::json memory = nlohmann::json::object();
+  if (plan_) {
+    memory = {{"device", plan_->device},         {"store_precision", plan_->store_precision},
+              {"store_bytes", plan_->store_bytes}, {"corrected_store_bytes", plan_->corrected_store_bytes},
+              {"slice_bytes", plan_->slice_bytes}, {"other_bytes", plan_->other_bytes},
+              {"total_bytes", plan_->total_bytes}, {"available_bytes", plan_->available_bytes}};
+  }
+  const double scan_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - session_->begun_at()).count();
+  return {{"scan", {{"scan_id", begin.scan_id}, {"name", begin.name}}},
+          {"geometry",
+           {{"rows", begin.rows}, {"cols", begin.cols}, {"dtype", protocol::to_string(begin.dtype)},
+            {"slice_cols", geometry.cols}, {"slots", geometry.slots}, {"window", begin.window},
+            {"half_acquisition", begin.half_acquisition}, {"pixel_size_um", begin.pixel_size_um.value_or(0.0)},
+            {"darks", begin.num_darks}, {"flats", begin.num_flats}, {"projections", begin.num_projections},
+            {"beam", "parallel"}}},
+          {"angles", angles},
+          {"processing", describe(processing_)},
+          {"center", {{"offset_px", center.px}, {"column_px", center_column_px(begin.cols, center)}, {"found_by", found}}},
+          {"counters", counters},
+          {"memory_plan", memory},
+          {"timings", {{"scan_begun_to_volume_s", scan_s}, {"projections_reconstructed", session_->reconstructed()}}},
+          {"software", {{"name", "tomolive"}, {"version", TOMOLIVE_VERSION}, {"commit", TOMOLIVE_GIT_COMMIT}}}};
 }
 
 }  // namespace tomolive::daemon

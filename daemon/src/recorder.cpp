@@ -62,6 +62,7 @@ void Recorder::shut_down() {
 void Recorder::set_state(std::string state, std::string error) {
   status_.state = std::move(state);
   status_.error = std::move(error);
+  changed_.notify_all();  // completed_file() waits for the state to leave "recording"
 }
 
 protocol::RecordingStatus Recorder::status() const {
@@ -70,6 +71,14 @@ protocol::RecordingStatus Recorder::status() const {
   status.queue_frames = static_cast<std::uint32_t>(queued_frames_);
   status.next_scan = status.enabled && next_scan_.value_or(options_.every_scan);
   return status;
+}
+
+std::optional<std::filesystem::path> Recorder::completed_file(std::uint64_t scan_id,
+                                                             std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return status_.scan_id != scan_id || status_.state != "recording"; });
+  if (status_.scan_id != scan_id || status_.state != "complete") return std::nullopt;
+  return std::filesystem::path(status_.file);
 }
 
 protocol::Expected<protocol::RecordingStatus> Recorder::set_next_scan(bool enabled) {

@@ -259,6 +259,48 @@ class CpuEngine final : public Engine {
     });
   }
 
+  std::uint32_t volume_slab_rows(const SliceRegion&) const override {
+    require_scan("volume_slab_rows");
+    return std::numeric_limits<std::uint32_t>::max();  // slabs are computed in the sink's memory
+  }
+
+  // One unit of parallel work per (layer, region row) of a slab, computed as sweep_center computes a row of its
+  // image: zero, then every occupied slot in slot order (bit for bit what recompute gives for that row of the axial
+  // slice).
+  bool reconstruct_volume(const VolumeBox& box, std::uint32_t slab_rows, VolumeSink& sink) override {
+    require_scan("reconstruct_volume");
+    check_volume(box, slab_rows, volume_slab_rows(box.region), geometry_);
+    const SliceRegion& region = box.region;
+    const std::size_t layer_pixels = std::size_t{region.rows} * region.cols;
+    const float weight = geometry_.angle_weight_rad;
+    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    for (std::uint32_t row0 = box.row0; row0 < box.row0 + box.rows; row0 += slab_rows) {
+      const std::uint32_t rows = std::min(slab_rows, box.row0 + box.rows - row0);
+      const std::span<float> out = sink.slab_memory(row0, rows);
+      if (out.empty()) return false;
+      if (out.size() != rows * layer_pixels) {
+        throw EngineError("reconstruct_volume: the sink gave " + std::to_string(out.size()) + " floats for a slab of " +
+                          std::to_string(rows * layer_pixels));
+      }
+      pool_.run(std::size_t{rows} * region.rows, [&](unsigned, std::size_t begin, std::size_t end) {
+        for (std::size_t k = begin; k < end; ++k) {
+          const auto layer = static_cast<std::uint32_t>(k / region.rows);
+          const auto row = static_cast<std::uint32_t>(k % region.rows);
+          const SlicePlane plane =
+              axial_region_plane(geometry_.cols, row0 + layer, region.row0, region.col0, region.rows, region.cols);
+          float* image = out.data() + layer * layer_pixels;
+          std::fill_n(image + std::size_t{row} * plane.cols, plane.cols, 0.f);
+          slots_.for_each_occupied([&](std::uint32_t slot) {
+            backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, slots_.angle(slot), axis, weight,
+                             image, row, row + 1);
+          });
+        }
+      });
+      if (!sink.slab_done(row0, rows)) return false;
+    }
+    return true;
+  }
+
  private:
   static std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
   static std::array<bool, 3> all_slices() { return {true, true, true}; }

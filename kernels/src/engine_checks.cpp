@@ -114,4 +114,26 @@ void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px,
   }
 }
 
+void check_volume(const VolumeBox& box, std::uint32_t slab_rows, std::uint32_t max_slab_rows, const ScanGeometry& g) {
+  const SliceRegion& r = box.region;
+  const std::string shape = std::to_string(box.rows) + " rows from row " + std::to_string(box.row0) + " x " +
+                            std::to_string(r.rows) + " x " + std::to_string(r.cols) + " pixels at row " +
+                            std::to_string(r.row0) + ", col " + std::to_string(r.col0);
+  if (box.rows == 0 || r.rows == 0 || r.cols == 0) {
+    throw EngineError("reconstruct_volume: the box (" + shape + ") is empty");
+  }
+  if (std::uint64_t{r.row0} + r.rows > g.cols || std::uint64_t{r.col0} + r.cols > g.cols) {
+    throw EngineError("reconstruct_volume: the box (" + shape + ") leaves the " + std::to_string(g.cols) + " x " +
+                      std::to_string(g.cols) + " axial slice");
+  }
+  if (std::uint64_t{box.row0} + box.rows > g.rows) {
+    throw EngineError("reconstruct_volume: the box (" + shape + ") leaves the detector's " + std::to_string(g.rows) +
+                      " rows");
+  }
+  if (slab_rows == 0 || slab_rows > max_slab_rows) {
+    throw EngineError("reconstruct_volume: slab_rows " + std::to_string(slab_rows) + " out of range: expected 1.." +
+                      std::to_string(max_slab_rows) + " (volume_slab_rows)");
+  }
+}
+
 }  // namespace tomolive::kernels

@@ -21,7 +21,7 @@ using detail::MapWriter;
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
     "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, set_scan_plan, "
-    "record, capture";
+    "reconstruct_volume, cancel_volume, record, capture";
 
 // --- requests ---
 
@@ -41,7 +41,25 @@ std::optional<Error> check_finite(std::initializer_list<std::pair<std::string_vi
 std::optional<Error> check_request(const GetStatus&) { return std::nullopt; }
 std::optional<Error> check_request(const GetSlice&) { return std::nullopt; }
 std::optional<Error> check_request(const EstimateCenter&) { return std::nullopt; }
+std::optional<Error> check_request(const CancelVolume&) { return std::nullopt; }
 std::optional<Error> check_request(const Record&) { return std::nullopt; }
+
+// Ranges against the scan (the region inside the slice, the rows inside the detector) are the daemon's checks.
+std::optional<Error> check_request(const ReconstructVolume& request) {
+  if (request.binning < 1 || request.binning > kMaxVolumeBinning) {
+    return invalid_argument("binning = " + std::to_string(request.binning) + " is out of range; expected 1.." +
+                            std::to_string(kMaxVolumeBinning));
+  }
+  if (request.region && ((*request.region)[2] == 0 || (*request.region)[3] == 0)) {
+    return invalid_argument("region [" + std::to_string((*request.region)[0]) + ", " +
+                            std::to_string((*request.region)[1]) + ", " + std::to_string((*request.region)[2]) + ", " +
+                            std::to_string((*request.region)[3]) + "] ([row0, col0, rows, cols]) is empty");
+  }
+  if (request.rows && (*request.rows)[1] == 0) {
+    return invalid_argument("rows [" + std::to_string((*request.rows)[0]) + ", 0] ([first, count]) is empty");
+  }
+  return std::nullopt;
+}
 
 std::optional<Error> check_request(const Capture& request) {
   if (std::optional<Error> error = check_finite({{"after_s", request.after_s}})) return error;
@@ -170,6 +188,9 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   if (command == command_name(EstimateCenter{})) return detail::read_fields<CenterEstimateResult>(fields);
   if (command == command_name(SweepCenter{})) return detail::read_fields<SweepResult>(fields);
   if (command == command_name(SetProcessing{})) return detail::read_fields<ProcessingResult>(fields);
+  if (command == command_name(ReconstructVolume{}) || command == command_name(CancelVolume{})) {
+    return detail::read_fields<VolumeStatus>(fields);
+  }
   if (command == command_name(Record{})) return detail::read_fields<RecordingStatus>(fields);
   if (command == command_name(Capture{})) return detail::read_fields<CaptureStatus>(fields);
   return std::monostate{};

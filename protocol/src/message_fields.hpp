@@ -174,6 +174,15 @@ void visit_fields(Visitor& v, FieldsOf<SweepCenter> auto& sweep) {
   TOMOLIVE_FIELDS(v, sweep, start_offset_px, step_px, count, xy_row, region);
 }
 
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<ReconstructVolume> auto& volume) {
+  TOMOLIVE_FIELDS(v, volume, region, rows);
+  v.field("binning", volume.binning, Default<std::uint32_t>{1});
+}
+
+template <typename Visitor>
+void visit_fields(Visitor&, FieldsOf<CancelVolume> auto&) {}
+
 // The processing maps have the same keys in a set_processing request (every field optional: an Update) and in the
 // setting the daemon reports (every field required: ProcessingSetting's members), so one list serves both.
 template <typename Visitor, typename Zingers>
@@ -282,6 +291,12 @@ void visit_fields(Visitor& v, FieldsOf<DataSocketStatus> auto& socket) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<VolumeStatus> auto& volume) {
+  TOMOLIVE_FIELDS(v, volume, scan_id, state, path, format, dtype, shape, region, rows, binning, slab_rows, slabs_total,
+                  slabs_done, slabs_written, bytes_written, compute_s, elapsed_s, error);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<RecordingStatus> auto& recording) {
   TOMOLIVE_FIELDS(v, recording, enabled, directory, policy, state, scan_id, file, frames_written, frames_durable, bytes_written,
                   frames_dropped, queue_frames, queue_capacity, error);
@@ -300,7 +315,7 @@ void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
   TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
   v.list("data_sockets", status.data_sockets);  // added after the first release of version 1
-  TOMOLIVE_MAPS(v, status, recording, capture);
+  TOMOLIVE_MAPS(v, status, volume, recording, capture);
 }
 
 template <typename Visitor>

@@ -203,6 +203,15 @@ std::optional<std::string> convert(const msgpack::object& value, std::array<std:
   return std::nullopt;
 }
 
+std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 3>& out) {
+  constexpr std::string_view kExpected = "[z, y, x] (an array of 3 unsigned integers)";
+  if (value.type != object_type::ARRAY || value.via.array.size != 3) return found(value, kExpected);
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (convert(value.via.array.ptr[i], out[i])) return found(value, kExpected);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> convert(const msgpack::object& value, CounterList& out) {
   if (value.type != object_type::MAP) return found(value, "a map of counter name -> unsigned integer");
   const msgpack::object_map& map = value.via.map;

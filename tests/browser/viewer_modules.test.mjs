@@ -1,5 +1,6 @@
 // Unit tests of the viewer's DOM-free modules, run in node: TLS1 decoding (including malformed messages), slice
-// geometry, zoom arithmetic, colormaps, the contrast window, the center sweep's plan and the processing form.
+// geometry, zoom arithmetic, colormaps, the contrast window, the center sweep's plan, the processing form and the
+// full volume's progress.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -17,6 +18,9 @@ import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js
 import {
   bestIndex, candidateOffsets, defaultStartOffset, stripWindow, sweepFieldsProblem, sweepRegion,
 } from "../../viewer/js/sweep_plan.js";
+import {
+  volumeProgress, volumeRequest, volumeRunning, volumeShapeText, volumeStateText,
+} from "../../viewer/js/volume_status.js";
 
 // A TLS1 message as PROTOCOL.md 14.3 lays it out.
 function encode(header, values, { magic = "TLS1", padTo = 8, extraBytes = 0 } = {}) {
@@ -353,4 +357,31 @@ test("scan plan form: checks the fields and makes the set_scan_plan request", ()
   assert.match(scanPlanReplyText(scanPlanRequest(good),
                                  { ok: false, error: { code: "permission_denied", message: "read-only" } }),
                /refused \(permission_denied\)/);
+});
+
+test("volume: progress from the status's volume map, state in words, the request checked", () => {
+  const volume = {
+    scan_id: 3, state: "computing", path: "/data/scan_000003.h5", format: "hdf5", dtype: "float32",
+    shape: [48, 96, 96], binning: 1, slabs_total: 4, slabs_done: 3, slabs_written: 1, bytes_written: 2 ** 20,
+    compute_s: 0.4, elapsed_s: 0.5,
+  };
+  assert.deepEqual(volumeProgress(volume), { fraction: 0.25, text: "3 / 4 slabs computed, 1 written · 1.0 MiB" });
+  assert.deepEqual(volumeProgress(null), { fraction: 0, text: "–" });
+  assert.equal(volumeRunning(volume), true);
+  assert.equal(volumeRunning({ ...volume, state: "writing" }), true);
+  assert.equal(volumeRunning({ ...volume, state: "finished" }), false);
+  assert.equal(volumeRunning(null), false);
+  assert.equal(volumeStateText(volume), "computing · scan 3 · 0.50 s");
+  assert.equal(volumeStateText({ ...volume, state: "finished", elapsed_s: 1.234 }),
+               "finished in 1.23 s (computed in 0.40 s) · scan 3");
+  assert.equal(volumeStateText({ ...volume, state: "cancelled", error: "cancelled by cancel_volume" }),
+               "cancelled: cancelled by cancel_volume · scan 3");
+  assert.equal(volumeStateText(null), "none yet");
+  assert.equal(volumeShapeText(volume), "48 × 96 × 96 (z, y, x) · hdf5 float32 · binning 1");
+
+  assert.deepEqual(volumeRequest("2"), { request: { type: "reconstruct_volume", binning: 2 } });
+  assert.deepEqual(volumeRequest(" 16 "), { request: { type: "reconstruct_volume", binning: 16 } });
+  for (const bad of ["0", "17", "1.5", "", "x"]) {
+    assert.match(volumeRequest(bad).problem, /binning must be a whole number 1\.\.16/, bad);
+  }
 });

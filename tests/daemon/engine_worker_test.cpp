@@ -96,6 +96,12 @@ class FaultyEngine final : public kernels::Engine {
                     std::span<float> out) override {
     inner_->sweep_center(xy_row, offsets, region, out);
   }
+  std::uint32_t volume_slab_rows(const kernels::SliceRegion& region) const override {
+    return inner_->volume_slab_rows(region);
+  }
+  bool reconstruct_volume(const kernels::VolumeBox& box, std::uint32_t slab_rows, kernels::VolumeSink& sink) override {
+    return inner_->reconstruct_volume(box, slab_rows, sink);
+  }
 
  private:
   std::unique_ptr<kernels::Engine> inner_;

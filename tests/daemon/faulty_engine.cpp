@@ -17,6 +17,7 @@ const char* call_name(EngineCall call) {
     case EngineCall::set_processing: return "set_processing";
     case EngineCall::copy_slice: return "copy_slice";
     case EngineCall::sweep_center: return "sweep_center";
+    case EngineCall::reconstruct_volume: return "reconstruct_volume";
   }
   return "?";
 }
@@ -67,6 +68,13 @@ class FaultyEngine final : public kernels::Engine {
     const Fault fault = meet(EngineCall::sweep_center);
     inner_->sweep_center(xy_row, center_offsets_px, region, out);
     if (fault == Fault::corrupt) corrupt(out);
+  }
+  std::uint32_t volume_slab_rows(const kernels::SliceRegion& region) const override {
+    return inner_->volume_slab_rows(region);
+  }
+  bool reconstruct_volume(const kernels::VolumeBox& box, std::uint32_t slab_rows, kernels::VolumeSink& sink) override {
+    meet(EngineCall::reconstruct_volume);
+    return inner_->reconstruct_volume(box, slab_rows, sink);
   }
 
  private:

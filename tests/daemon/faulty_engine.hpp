@@ -20,8 +20,15 @@
 
 namespace tomolive::testing {
 
-enum class EngineCall : std::uint8_t { begin_scan, add_projection, set_processing, copy_slice, sweep_center };
-inline constexpr std::size_t kEngineCallCount = 5;
+enum class EngineCall : std::uint8_t {
+  begin_scan,
+  add_projection,
+  set_processing,
+  copy_slice,
+  sweep_center,
+  reconstruct_volume
+};
+inline constexpr std::size_t kEngineCallCount = 6;
 
 enum class Fault : std::uint8_t {
   none,

@@ -126,6 +126,23 @@ inline Status sample_status() {
   status.rdma = RdmaStatus{"192.168.100.5:7471 on mlx5_0", "host page-locked", "absent", 2};
   status.data_sockets = {DataSocketStatus{"tcp://127.0.0.1:5555", false, "auto", "dectris2", 10, 4096, 8, 1, 2, true},
                          DataSocketStatus{"tcp://detector:9999", true, "array", "array", 3, 300, 3, 0, 0, false}};
+  status.volume = VolumeStatus{.scan_id = 7,
+                               .state = "failed",
+                               .path = "/data/scan_000007.h5",
+                               .format = "hdf5",
+                               .dtype = "uint16",
+                               .shape = {3, 4, 5},
+                               .region = {0, 1, 8, 10},
+                               .rows = {2, 6},
+                               .binning = 2,
+                               .slab_rows = 2,
+                               .slabs_total = 3,
+                               .slabs_done = 2,
+                               .slabs_written = 1,
+                               .bytes_written = 1 << 20,
+                               .compute_s = 1.5,
+                               .elapsed_s = 2.5,
+                               .error = "disk full while writing '/data/.scan_000007.h5.partial'"};
   status.recording = RecordingStatus{true, "/data", "stop", "recording", 7u, "/data/scan_7.nxs.partial", 12, 10,
                                      4096, 1, 2, 256, "x", true};
   status.capture = CaptureStatus{true, 10.0, 1ULL << 30, 40, 81920, 9.5, "capturing", 7u, "/data/capture.nxs.partial",

@@ -44,6 +44,8 @@ TEST(ControlCodecTest, CommandNames) {
   EXPECT_EQ(command_name(SweepCenter{}), "sweep_center");
   EXPECT_EQ(command_name(SetProcessing{}), "set_processing");
   EXPECT_EQ(command_name(SetScanPlan{}), "set_scan_plan");
+  EXPECT_EQ(command_name(ReconstructVolume{}), "reconstruct_volume");
+  EXPECT_EQ(command_name(CancelVolume{}), "cancel_volume");
   EXPECT_EQ(command_name(Record{}), "record");
   EXPECT_EQ(command_name(Capture{}), "capture");
 }
@@ -83,6 +85,9 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       SetProcessing{std::nullopt, ZingersUpdate{false, std::nullopt}, PhaseUpdate{std::nullopt, 35.5, {}, {}, {}},
                     RingsUpdate{std::nullopt, 7u}},
       SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{}},
+      ReconstructVolume{},
+      ReconstructVolume{SliceRegionField{1, 2, 30, 40}, std::array<std::uint32_t, 2>{3, 8}, 4},
+      CancelVolume{},
       Record{true},
       Record{false},
       Capture{},
@@ -92,6 +97,27 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
     SCOPED_TRACE(std::string(command_name(request)));
     EXPECT_EQ(round_trip(request), request);
   }
+}
+
+TEST(ControlCodecTest, ReconstructVolumeChecksBinningRegionAndRows) {
+  const auto decoded = [](RawHeader header) { return decode_control_request(header.bytes()); };
+  const RawHeader volume(
+      encode(ControlRequest(ReconstructVolume{SliceRegionField{0, 0, 4, 4}, std::array<std::uint32_t, 2>{0, 2}, 2})));
+  EXPECT_EQ(volume.keys(), (std::vector<std::string>{"v", "type", "region", "rows", "binning"}));
+  EXPECT_EQ(RawHeader(encode(ControlRequest(ReconstructVolume{}))).keys(),
+            (std::vector<std::string>{"v", "type", "binning"}));
+  EXPECT_EQ(std::get<ReconstructVolume>(decoded(RawHeader(volume).erase("binning")).value()).binning, 1u);
+  const auto refused = [&](RawHeader header, std::string_view names) {
+    const auto result = decoded(std::move(header));
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(result.error().message.find(names), std::string::npos) << result.error().message;
+  };
+  refused(RawHeader(volume).set_raw("binning", packed(0u)), "binning = 0");
+  refused(RawHeader(volume).set_raw("binning", packed(17u)), "binning = 17");
+  refused(RawHeader(volume).set_raw("region", packed(std::vector<std::uint32_t>{0, 0, 0, 4})), "region [0, 0, 0, 4]");
+  refused(RawHeader(volume).set_raw("rows", packed(std::vector<std::uint32_t>{5, 0})), "rows [5, 0]");
+  EXPECT_EQ(RawHeader(encode(ControlRequest(CancelVolume{}))).keys(), (std::vector<std::string>{"v", "type"}));
 }
 
 TEST(ControlCodecTest, RecordNeedsEnabledAndCaptureABoundedFiniteTime) {
@@ -289,6 +315,8 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"set_processing", std::nullopt,
             ProcessingResult{sample_status().processing, RefilterResult{90, 12.5, 7, 1ULL << 40}}},
       Reply{"set_processing", std::nullopt, ProcessingResult{ProcessingSetting{}, RefilterResult{}}},
+      Reply{"reconstruct_volume", std::nullopt, *sample_status().volume},
+      Reply{"cancel_volume", std::nullopt, VolumeStatus{}},
       Reply{"record", std::nullopt, *sample_status().recording},
       Reply{"capture", std::nullopt, *sample_status().capture},
       Reply{"set_center", Error{ErrorCode::invalid_argument, "set_center needs exactly one; got both"}, {}},
@@ -324,9 +352,13 @@ TEST(ControlCodecTest, ReplyWireForm) {
   const RawHeader status(RawHeader(encode(Reply{"get_status", std::nullopt, sample_status()})).raw("result"));
   EXPECT_EQ(status.keys(), (std::vector<std::string>{"version", "engine", "uptime_s", "counters",
                                                      "rejected_by_reason", "processing", "scan", "security",
-                                                     "rdma", "data_sockets", "recording", "capture"}));
+                                                     "rdma", "data_sockets", "volume", "recording", "capture"}));
   EXPECT_EQ(RawHeader(status.raw("rdma")).keys(),
             (std::vector<std::string>{"endpoints", "memory", "gpudirect", "connections"}));
+  EXPECT_EQ(RawHeader(status.raw("volume")).keys(),
+            (std::vector<std::string>{"scan_id", "state", "path", "format", "dtype", "shape", "region", "rows",
+                                      "binning", "slab_rows", "slabs_total", "slabs_done", "slabs_written",
+                                      "bytes_written", "compute_s", "elapsed_s", "error"}));
   const RawHeader scan(status.raw("scan"));
   EXPECT_EQ(RawHeader(scan.raw("memory")).keys(),
             (std::vector<std::string>{"device", "store_precision", "store_bytes", "corrected_store_bytes",
@@ -354,11 +386,11 @@ TEST(ControlCodecTest, ReplyWireForm) {
 
 TEST(ControlCodecTest, ResultOfAnUnknownCommandIsSkipped) {
   const Bytes bytes = RawHeader(encode(Reply{"set_center", std::nullopt, CenterResult{}}))
-                          .set("command", std::string("reconstruct_volume"))
+                          .set("command", std::string("a_later_command"))
                           .bytes();
   const Expected<Reply> decoded = decode_reply(bytes);
   ASSERT_TRUE(IsOk(decoded));
-  EXPECT_EQ(decoded->command, "reconstruct_volume");
+  EXPECT_EQ(decoded->command, "a_later_command");
   EXPECT_TRUE(decoded->ok());
   EXPECT_TRUE(std::holds_alternative<std::monostate>(decoded->result));
 }

@@ -252,7 +252,9 @@ def main():
         daemon.send(begin)
         send_frames(daemon, 5, frames)
         daemon.send({"type": "end", "scan_id": 5})
-        status = daemon.wait_for(lambda s: s["scan"]["state"] == "ended" and
+        # The first scan's status (same id, ended, 24 reconstructed) matches until the second begin is processed:
+        # wait for that begin's refusal too.
+        status = daemon.wait_for(lambda s: s["recording"]["state"] == "failed" and s["scan"]["state"] == "ended" and
                                  s["scan"]["projections_reconstructed"] == 24, "the second scan to be reconstructed")
         if status["recording"]["state"] != "failed" or "already exists" not in status["recording"]["error"]:
             fail("recording status after an existing file: %r" % status["recording"])

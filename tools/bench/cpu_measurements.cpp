@@ -104,4 +104,11 @@ std::vector<Figure> measure_cpu(const Workload& workload, const RunSettings& set
   return figures;
 }
 
+std::vector<Figure> measure_cpu_volume(const VolumeSettings& settings, std::string& device, std::ostream& log) {
+  auto engine = kernels::make_cpu_engine();
+  device = engine->plan(volume_workload(settings).geometry()).device;
+  std::vector<float> volume(std::size_t{settings.size} * settings.size * settings.size);
+  return measure_volume(*engine, VolumeHost{volume, "pageable", {}}, settings, log);
+}
+
 }  // namespace tomolive::bench

@@ -1,11 +1,14 @@
 // CUDA engine figures. GPU times come from the engine's stage timing (CUDA events; each timed call waits for its GPU
 // work, so stages do not overlap there); pipeline rates are host wall-clock time with the engine asynchronous, ending
 // with synchronize().
+#include <cuda_runtime.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 
 #include "measurements.hpp"
 #include "tomolive/kernels/cuda_engine.hpp"
@@ -43,6 +46,24 @@ std::unique_ptr<CudaEngine> make_engine(const RunSettings& settings, StorePrecis
   options.staged_filter = settings.staged_filter;
   return kernels::make_cuda_engine(options);
 }
+
+// Throws std::runtime_error naming the call when a CUDA runtime call of the benchmark itself failed.
+void check_cuda(cudaError_t status, const char* call) {
+  if (status != cudaSuccess) throw std::runtime_error(std::string(call) + ": " + cudaGetErrorString(status));
+}
+
+// A CUDA event with timing, for the benchmark's own clock.
+class TimingEvent {
+ public:
+  TimingEvent() { check_cuda(cudaEventCreate(&event_), "cudaEventCreate"); }
+  ~TimingEvent() { cudaEventDestroy(event_); }
+  TimingEvent(const TimingEvent&) = delete;
+  TimingEvent& operator=(const TimingEvent&) = delete;
+  cudaEvent_t get() const { return event_; }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
 
 // Page-locked copies of the projections, so that frames go to the GPU without a staging copy (as the daemon's ingest
 // delivers them).
@@ -471,6 +492,35 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
                        "same input"});
   }
   return figures;
+}
+
+std::vector<Figure> measure_cuda_volume(const VolumeSettings& settings, std::string& device, std::ostream& log) {
+  RunSettings run;
+  run.device = settings.device;
+  auto engine = make_engine(run, StorePrecision::automatic, false);
+  const std::size_t bytes = std::size_t{settings.size} * settings.size * settings.size * sizeof(float);
+  const auto start = Clock::now();
+  const kernels::PinnedHostBuffer volume(bytes);  // kept by a daemon between volumes: outside the timed path
+  log << "T6: " << static_cast<double>(bytes) / 1e9 << " GB of page-locked host memory in " << seconds_since(start)
+      << " s\n";
+  check_cuda(cudaSetDevice(settings.device), "cudaSetDevice");
+  const TimingEvent before, after;
+  const auto device_ms = [&](const std::function<void()>& call) {
+    // Both events on the legacy default stream, each waited for: the GPU's clock from just before the call to just
+    // after it returned (the engine returns once the last slab's copy has landed).
+    check_cuda(cudaEventRecord(before.get(), nullptr), "cudaEventRecord");
+    check_cuda(cudaEventSynchronize(before.get()), "cudaEventSynchronize");
+    call();
+    check_cuda(cudaEventRecord(after.get(), nullptr), "cudaEventRecord");
+    check_cuda(cudaEventSynchronize(after.get()), "cudaEventSynchronize");
+    float ms = 0.f;
+    check_cuda(cudaEventElapsedTime(&ms, before.get(), after.get()), "cudaEventElapsedTime");
+    return static_cast<double>(ms);
+  };
+  device = engine->plan(volume_workload(settings).geometry()).device;
+  return measure_volume(
+      *engine, VolumeHost{{static_cast<float*>(volume.data()), bytes / sizeof(float)}, "page-locked", device_ms},
+      settings, log);
 }
 
 }  // namespace tomolive::bench

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # One session on the GPU machine, from the repository root, with the executables tools/bench/pack_gpu.sh packed into
-# .gpu/ (bin/, lib/): the device (nvidia-smi), the GPU tests, tomolive-bench per workload, a subset of the tests under
-# compute-sanitizer (memcheck, racecheck, synccheck), and the backprojection kernel's SASS and resource usage.
+# .gpu/ (tomolive-gpu.tar.gz of bin/ and lib/, unpacked there first): the device (nvidia-smi), the GPU tests,
+# tomolive-bench per workload, T6 (full 2048^3 volume from 3000 projections, its HDF5 write and the disk's dd floor),
+# a subset of the tests under compute-sanitizer (memcheck, racecheck, synccheck), and the backprojection kernel's SASS
+# and resource usage.
 # Steps run most important first, each with a timeout, within a session budget (the device tool stops a command at
-# 600 s). Everything goes to $OUT (default ./out), in at most 8 files:
+# 600 s). Everything goes to $OUT (default ./out), in at most 9 files:
 #   session.log  devices, tests, sanitizers              gpu_test.xml   test results
 #   bench.log    benchmark runs (plans, stage times)      bench-W?.json  figures per workload
 #   sass.txt     SASS and registers of the kernels        bench-refilter.json  re-filter times of the first workload
+#   bench-T6.json  T6 figures (the volume file and the dd floor file are written to T6_DIR, then removed)
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
 # Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
-# WORKLOADS (default "W1 W2 W3").
+# WORKLOADS (default "W1 W2 W3"), SKIP_T6=1, T6_DIR (default <repo>/.t6-scratch: 8.6 GB written there at a time;
+# the host needs 34 GB of page-locked memory for the volume).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -24,6 +28,9 @@ log=$out/session.log
 : >"$out/bench.log"
 summary=()
 
+if [[ -f $root/.gpu/tomolive-gpu.tar.gz ]]; then
+  tar -C "$root/.gpu" -xzf "$root/.gpu/tomolive-gpu.tar.gz"
+fi
 if [[ ! -x $bin/gpu_test || ! -x $bin/tomolive-bench ]]; then
   echo "gpu_session.sh: no executables in $bin (run tools/bench/pack_gpu.sh first and carry .gpu)" >&2
   exit 2
@@ -60,6 +67,11 @@ first=${workloads%% *}
 step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --json "$out/bench-$first.json"
 step "refilter $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --refilter --repeats 3 \
   --json "$out/bench-refilter.json"
+if [[ -z ${SKIP_T6:-} ]]; then
+  t6_dir=${T6_DIR:-$root/.t6-scratch}
+  mkdir -p "$t6_dir"
+  step "bench T6" "$out/bench.log" "$bin/tomolive-bench" --volume --t6 --volume-dir "$t6_dir" --json "$out/bench-T6.json"
+fi
 if [[ -z ${SKIP_SANITIZER:-} ]]; then
   small='CudaEngine.OddShapesMatchCpu:CudaEngine.RejectsBadCalls:CudaEngine.PinnedFramesGiveTheSameSlices'
   small+=':StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:StorePrecisions/CudaVsCpu.SlidingWindow*'

@@ -2,9 +2,13 @@
 // second through preprocessing, filter, store and slice update), T3 (three-slice recompute), T7 (memory plan), T8
 // (center sweep), the float16 store's error against float32, re-filter times (--refilter), and the CPU engine's rates
 // for reference; prints every figure beside its target and floor, last, and writes them as JSON with --json.
+// --volume measures T6 instead: the full volume from the store into host memory, and its file write beside the
+// disk's dd floor.
 //
 //   tomolive-bench --workload W1 --json out/W1.json        (CUDA engine, the GPU machine)
 //   tomolive-bench --engine cpu --quick                    (smoke run, any machine)
+//   tomolive-bench --volume --t6 --volume-dir /scratch     (T6 at 2048^3 from 3000 projections, the GPU machine)
+//   tomolive-bench --volume --engine cpu                   (T6 small: 128^3 from 180 projections)
 #include <CLI/CLI.hpp>
 
 #include <exception>
@@ -42,7 +46,32 @@ int main(int argc, char** argv) {
                "CUDA: re-filter times only (set_processing on a full store: window change, phase on, rings on)");
   app.add_flag("--staged-filter", settings.staged_filter,
                "CUDA: filter through the staged path (preprocess, cuFFT, store) even where the fused kernel applies");
+  bool volume = false, t6 = false;
+  VolumeSettings volume_settings;
+  std::string volume_dir = ".";
+  app.add_flag("--volume", volume, "T6 only: full volume from the store into host memory, then its HDF5 file write "
+                                   "beside the disk's dd-style floor");
+  app.add_option("--volume-size", volume_settings.size, "T6: N (N x N projections, N^3 voxels)")
+      ->capture_default_str()
+      ->check(CLI::Range(8u, 4096u));
+  app.add_option("--volume-projections", volume_settings.projections, "T6: projections in the store")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 20000u));
+  app.add_option("--volume-dir", volume_dir, "T6: where the volume file and the dd floor file are written (and "
+                                             "removed)")
+      ->capture_default_str();
+  app.add_option("--volume-write-layers", volume_settings.write_layers,
+                 "T6: layers of the volume written to the file (0: all N); the dd floor writes the same bytes")
+      ->capture_default_str();
+  app.add_flag("--t6", t6, "T6 at its target size: --volume-size 2048 --volume-projections 3000 "
+                           "--volume-write-layers 512 (8.6 GB on disk; the host needs 34 GB)");
   CLI11_PARSE(app, argc, argv);
+  if (t6) {
+    volume = true;
+    volume_settings.size = 2048;
+    volume_settings.projections = 3000;
+    if (volume_settings.write_layers == 0) volume_settings.write_layers = 512;
+  }
   if (quick) {
     workload_id = "quick";
     settings.repeats = 2;
@@ -51,6 +80,9 @@ int main(int argc, char** argv) {
     settings.recomputes = 3;
     settings.distinct_frames = 4;
   }
+  volume_settings.repeats = settings.repeats;
+  volume_settings.directory = volume_dir;
+  volume_settings.device = settings.device;
   const auto workload = find_workload(workload_id);
   if (!workload) {
     std::cerr << "tomolive-bench: unknown workload " << workload_id << " (W1, W2, W3)\n";
@@ -60,11 +92,18 @@ int main(int argc, char** argv) {
   Report report;
   report.commit = TOMOLIVE_BENCH_COMMIT;
   report.date = today();
-  report.workload = workload->id;
-  std::cout << "tomolive-bench: " << workload->id << " (" << workload->description << "), " << engine
-            << " engine\n";
+  report.workload = volume ? "T6-" + std::to_string(volume_settings.size) + "x" +
+                                 std::to_string(volume_settings.projections)
+                           : workload->id;
+  std::cout << "tomolive-bench: "
+            << (volume ? "T6, " + std::to_string(volume_settings.size) + "^3 from " +
+                             std::to_string(volume_settings.projections) + " projections"
+                       : workload->id + " (" + workload->description + ")")
+            << ", " << engine << " engine\n";
   try {
-    if (engine == "cpu") {
+    if (engine == "cpu" && volume) {
+      report.figures = measure_cpu_volume(volume_settings, report.device, std::cout);
+    } else if (engine == "cpu") {
       report.figures = measure_cpu(*workload, settings, report.device, std::cout);
     } else {
 #if TOMOLIVE_BENCH_CUDA
@@ -72,7 +111,8 @@ int main(int argc, char** argv) {
         std::cerr << "tomolive-bench: no usable CUDA device: " << *reason << "\n";
         return 2;
       }
-      report.figures = measure_cuda(*workload, settings, report.device, std::cout);
+      report.figures = volume ? measure_cuda_volume(volume_settings, report.device, std::cout)
+                              : measure_cuda(*workload, settings, report.device, std::cout);
 #else
       std::cerr << "tomolive-bench: this build has no CUDA engine (configured without a CUDA compiler)\n";
       return 2;

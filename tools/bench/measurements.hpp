@@ -1,11 +1,15 @@
 // The engine figures of ../shared/targets.md for one workload: T2 (projections per second through preprocessing,
 // filter, store and slice update), T3 (three-slice recompute), T7 (memory plan), T8 (center sweep at 64 candidate
-// centers), the float16 store's error, re-filter times (set_processing, no target: reported), and the CPU engine's
-// rates for reference. Each function prints the memory plan it uses.
+// centers), the float16 store's error, re-filter times (set_processing, no target: reported), the CPU engine's
+// rates for reference, and T6 (full volume from the store, and its file write beside the disk's dd floor). Each
+// function prints the memory plan it uses.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +39,32 @@ std::vector<Figure> measure_cpu(const Workload& workload, const RunSettings& set
 // CUDA engine (builds with the CUDA engine only). Sets `device`.
 std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& settings, std::string& device,
                                  std::ostream& log);
+
+// T6: a scan of `projections` projections of size x size, then the full size^3 volume from the store into host
+// memory (median of `repeats`), then the first `write_layers` layers (0: all) written to `directory` as HDF5 beside a
+// dd-style floor of the same bytes there. The host memory must hold size^3 floats; the disk write_layers x size^2.
+struct VolumeSettings {
+  std::uint32_t size = 128;
+  std::uint32_t projections = 180;
+  unsigned repeats = 3;
+  std::filesystem::path directory = ".";
+  std::uint32_t write_layers = 0;
+  int device = 0;  // CUDA device
+};
+// The scan T6 reconstructs: `projections` of size x size over 180 degrees.
+Workload volume_workload(const VolumeSettings& settings);
+// Where the volume lands and how the engine's own clock times a call.
+struct VolumeHost {
+  std::span<float> volume;  // size^3 floats
+  std::string memory;       // "page-locked" or "pageable"
+  // Runs the call and returns its milliseconds by CUDA events; empty: wall clock only.
+  std::function<double(const std::function<void()>&)> device_ms;
+};
+std::vector<Figure> measure_volume(kernels::Engine& engine, const VolumeHost& host, const VolumeSettings& settings,
+                                   std::ostream& log);
+// T6 on the CPU engine (pageable memory) and on the CUDA engine (page-locked memory, CUDA events). Set `device`.
+std::vector<Figure> measure_cpu_volume(const VolumeSettings& settings, std::string& device, std::ostream& log);
+std::vector<Figure> measure_cuda_volume(const VolumeSettings& settings, std::string& device, std::ostream& log);
 
 // One line describing a memory plan.
 std::string describe_plan(const std::string& what, const kernels::ScanGeometry& geometry,

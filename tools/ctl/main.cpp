@@ -1,7 +1,9 @@
 // tomolive-ctl: command-line control client. Sends one control command to a running tomolived over its REQ/REP
 // control socket (PROTOCOL.md, "Control") and prints the reply. Exit status: 0 ok, 1 the daemon refused the command
 // or did not answer, 2 usage error. With --token it sends the daemon's control token; with --server-key and
-// --client-key it authenticates by CURVE (PROTOCOL.md 2, "Security"); `keygen` makes CURVE key pairs.
+// --client-key it authenticates by CURVE (PROTOCOL.md 2, "Security"); `keygen` makes CURVE key pairs. `volume` and
+// `cancel-volume` start and stop a full volume; they answer at once, the volume is written after the reply.
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <msgpack.hpp>
@@ -250,6 +253,27 @@ int main(int argc, char** argv) {
   scan_plan->add_option("--name", plan.name, "the scan's name");
   scan_plan->callback([&] { request = plan; });
 
+  tomolive::protocol::ReconstructVolume volume;
+  std::vector<std::uint32_t> volume_region, volume_rows;
+  auto* reconstruct_volume = app.add_subcommand(
+      "volume", "reconstruct the scan's full volume from the resident projections and write it (PROTOCOL.md 10.6)");
+  reconstruct_volume->add_option("--region", volume_region, "ROW0 COL0 ROWS COLS of the XY slice (default: all)")
+      ->expected(4);
+  reconstruct_volume->add_option("--rows", volume_rows, "FIRST COUNT detector rows (default: all)")->expected(2);
+  reconstruct_volume->add_option("--binning", volume.binning, "mean of BINNING^3 voxels, 1..16")
+      ->capture_default_str();
+  reconstruct_volume->callback([&] {
+    if (volume_region.size() == 4) {
+      volume.region =
+          tomolive::protocol::SliceRegionField{volume_region[0], volume_region[1], volume_region[2], volume_region[3]};
+    }
+    if (volume_rows.size() == 2) volume.rows = std::array<std::uint32_t, 2>{volume_rows[0], volume_rows[1]};
+    request = volume;
+  });
+
+  auto* cancel_volume = app.add_subcommand("cancel-volume", "cancel the volume being computed or written");
+  cancel_volume->callback([&] { request = tomolive::protocol::CancelVolume{}; });
+
   std::string record_choice;
   auto* record = app.add_subcommand(
       "record", "record the next scan (on) or not (off; also stops the active recording) (PROTOCOL.md 18)");
@@ -306,6 +330,12 @@ int main(int argc, char** argv) {
                              {count, swept->region[2], swept->region[3]});
     std::cerr << "wrote " << out_path << " (" << count << " x " << swept->region[2] << " x " << swept->region[3]
               << ")\n";
+  }
+  if (const auto* volume_status = std::get_if<tomolive::protocol::VolumeStatus>(&reply->result)) {
+    std::cerr << "volume of scan " << volume_status->scan_id << ": " << volume_status->state << ", "
+              << volume_status->shape[0] << " x " << volume_status->shape[1] << " x " << volume_status->shape[2]
+              << " (z, y, x), " << volume_status->slabs_written << " of " << volume_status->slabs_total
+              << " slabs written, " << volume_status->path << '\n';
   }
   if (const auto* changed = std::get_if<tomolive::protocol::ProcessingResult>(&reply->result)) {
     const auto& refilter = changed->refilter;

@@ -3,8 +3,9 @@
 //
 // Data flow: WebSocket -> (text) hello / status / event / reply -> panels;  (binary) decodeSliceMessage -> the
 // pane of that slice -> drawn in the next animation frame -> latency meter; sweep frames -> the sweep strip.
-// User input -> set_center, set_slices, estimate_center, set_processing, record, capture (control mode only), sweep_center (always:
-// it changes nothing), view (always: each pane asks for its own size and region).
+// User input -> set_center, set_slices, estimate_center, set_processing, reconstruct_volume, cancel_volume, record,
+// capture (control mode only), sweep_center (always: it changes nothing), view (always: each pane asks for its own
+// size and region).
 
 import { ContrastWindow } from "./contrast.js";
 import { ContrastPanel } from "./contrast_panel.js";
@@ -23,6 +24,7 @@ import { SlicePane } from "./slice_pane.js";
 import { SweepPanel } from "./sweep_panel.js";
 import { stripWindow } from "./sweep_plan.js";
 import { SweepStrip } from "./sweep_strip.js";
+import { VolumePanel } from "./volume_panel.js";
 
 const VIEW_THROTTLE_MS = 100;
 const EVENTS_KEPT = 50;
@@ -120,6 +122,10 @@ class ViewerPage {
       request: (message) => this.request(message),
       controlAllowed: () => this.controlAllowed(),
     });
+    this.volume = new VolumePanel(document.querySelector("[data-testid=volume-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+    });
     this.recording = new RecordingPanel(document.querySelector("[data-testid=recording-panel]"), {
       request: (message) => this.request(message),
       controlAllowed: () => this.controlAllowed(),
@@ -179,6 +185,7 @@ class ViewerPage {
       case "event":
         this.events.push(message);
         if (this.events.length > EVENTS_KEPT) this.events.shift();
+        this.volume.receiveEvent(message);
         if (message.kind === "error") this.showMessage(`rejected: ${message.message}`, true);
         else this.showMessage(message.message, false);
         break;
@@ -203,6 +210,7 @@ class ViewerPage {
     this.centerEstimate.updateFromStatus(scan);
     this.sweepPanel.updateFromStatus(scan);
     this.processing.updateFromStatus(this.status);
+    this.volume.updateFromStatus(this.status);
     this.recording.updateFromStatus(this.status);
     if (scan) this.sweepStrip.setCurrentCenter(scan.center_offset_px);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
@@ -230,6 +238,7 @@ class ViewerPage {
                                    : "not connected to the daemon";
     this.sweepStrip.setPickAllowed(this.controlAllowed(), blockedReason);
     this.processing.setAllowed(this.controlAllowed(), blockedReason);
+    this.volume.setAllowed(this.controlAllowed());
     this.recording.setAllowed(this.controlAllowed());
   }
 
@@ -418,6 +427,11 @@ window.tomoliveViewer = Object.freeze({
   // set_processing request, result and refusal of this page.
   get processing() {
     return page.processing.snapshot();
+  },
+  // The volume panel: the volume shown (status or this page's reply), requests, the newest request, refusal and
+  // volume_* event.
+  get volume() {
+    return page.volume.snapshot();
   },
   // The recording panel: the status's recording and capture maps, the toggle, the newest refusal.
   get recording() {

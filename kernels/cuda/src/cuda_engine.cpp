@@ -17,6 +17,10 @@
 // Slice updates are deferred into `pending_` (one BackprojectionEntry per added projection) and applied in one launch
 // per batch: when the batch is full, before a slot is overwritten (its old projection is subtracted in the same
 // launch, before the new projection replaces the slot), and before anything reads or recomputes the slices.
+// A full volume (reconstruct_volume) is computed slab by slab on the compute stream into one of two device slab
+// buffers (allocated for the call, sized by volume_slab_rows from the free memory), and each slab is copied to the
+// sink's host memory on the copy stream while the next slab is computed; the sink hears of slab k once its copy has
+// landed. Page-locked sink memory (PinnedHostBuffer) makes the copies DMA at full speed.
 // The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
 // buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
 // and the pending entries are left alone.
@@ -51,6 +55,7 @@
 #include "nvtx_range.hpp"
 #include "orthoslice_backprojection.hpp"
 #include "projection_store.hpp"
+#include "volume_backprojection.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
 
@@ -422,6 +427,84 @@ class CudaEngineImpl final : public CudaEngine {
       times_.sweep_kernel_ms += elapsed_ms(stage_events_->sweep_begin, stage_events_->sweep_kernel_end);
       times_.sweep_ms += elapsed_ms(stage_events_->sweep_begin, stage_events_->sweep_end);
     }
+  }
+
+  std::uint32_t volume_slab_rows(const SliceRegion& region) const override {
+    make_current();
+    const Scan& scan = require_scan("volume_slab_rows");
+    std::size_t free = 0, total = 0;
+    TOMOLIVE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    // Two slabs (one computed while the other is copied out), leaving a margin for the runtime.
+    const std::uint64_t margin = std::uint64_t{256} << 20;
+    const std::uint64_t usable = free > margin ? free - margin : 0;
+    const std::uint64_t layer_bytes = std::uint64_t{region.rows} * region.cols * sizeof(float);
+    const std::uint64_t rows = layer_bytes == 0 ? scan.geometry.rows : usable / (2 * layer_bytes);
+    return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(rows, 1, scan.geometry.rows));
+  }
+
+  bool reconstruct_volume(const VolumeBox& box, std::uint32_t slab_rows, VolumeSink& sink) override {
+    make_current();
+    Scan& scan = require_scan("reconstruct_volume");
+    check_volume(box, slab_rows, volume_slab_rows(box.region), scan.geometry);
+    const cuda::NvtxRange range("volume");
+    apply_pending(all_slices());  // ordered before the volume on the compute stream; leaves the store as it is
+    const std::size_t layer = std::size_t{box.region.rows} * box.region.cols;
+    std::array<DeviceArray<float>, 2> slabs = {DeviceArray<float>(slab_rows * layer),
+                                               DeviceArray<float>(slab_rows * layer)};
+    std::array<Event, 2> computed, copied;
+    cudaStream_t compute = compute_->get();
+    cudaStream_t copy = copy_->get();
+    const std::uint32_t count = upload_table(scan);
+    struct Outstanding {
+      std::uint32_t row0, rows;
+      int buffer;
+    };
+    std::optional<Outstanding> previous;
+    // Waits for the previous slab's copy and tells the sink; false when the sink stops the volume.
+    const auto finish_previous = [&]() {
+      if (!previous) return true;
+      TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(copied[previous->buffer].get()));
+      const Outstanding done = *previous;
+      previous.reset();
+      return sink.slab_done(done.row0, done.rows);
+    };
+    int buffer = 0;
+    for (std::uint32_t row0 = box.row0; row0 < box.row0 + box.rows; row0 += slab_rows, buffer ^= 1) {
+      const std::uint32_t rows = std::min(slab_rows, box.row0 + box.rows - row0);
+      const std::span<float> out = sink.slab_memory(row0, rows);
+      if (out.empty()) {
+        finish_previous();
+        return false;
+      }
+      if (out.size() != rows * layer) {
+        finish_previous();
+        throw EngineError("reconstruct_volume: the sink gave " + std::to_string(out.size()) + " floats for a slab of " +
+                          std::to_string(rows * layer));
+      }
+      cuda::VolumeSlabTarget target;
+      target.voxels = slabs[buffer].get();
+      target.region = box.region;
+      target.row0 = row0;
+      target.rows = rows;
+      // The buffer's previous copy (two slabs ago) has been waited for by finish_previous.
+      if (count != 0) {
+        cuda::backproject_volume_slab(scan.store, scan.table.get(), count, target, axis(),
+                                      scan.geometry.angle_weight_rad, compute);
+      } else {
+        TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(target.voxels, 0, out.size_bytes(), compute));
+      }
+      TOMOLIVE_CUDA_CHECK(cudaEventRecord(computed[buffer].get(), compute));
+      TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, computed[buffer].get(), 0));
+      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), target.voxels, out.size_bytes(), cudaMemcpyDeviceToHost, copy));
+      TOMOLIVE_CUDA_CHECK(cudaEventRecord(copied[buffer].get(), copy));
+      if (!finish_previous()) {
+        TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(copied[buffer].get()));
+        sink.slab_done(row0, rows);
+        return false;
+      }
+      previous = Outstanding{row0, rows, buffer};
+    }
+    return finish_previous();
   }
 
   void synchronize() const override {

@@ -14,6 +14,7 @@
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/rdma_receiver.hpp"
 #include "tomolive/daemon/recorder.hpp"
+#include "tomolive/daemon/volume_job.hpp"
 #include "tomolive/detector/stream_format.hpp"
 #include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
@@ -97,6 +98,10 @@ struct DaemonConfig {
   std::string capture_dir;
   std::optional<protocol::CenterMethod> auto_center;  // apply a center estimate once per scan (PROTOCOL.md 10.4)
   kernels::ProcessingParams processing;  // until set_processing: Ram-Lak, every step off unless told (PROTOCOL.md 10.5)
+  // Full volumes (PROTOCOL.md 10.6): --volume-at-end, --volume-dir, --volume-format, --volume-dtype,
+  // --volume-compression, --volume-overwrite, --volume-host-memory-mib. The allocator and faults are not on the
+  // command line (the engine's page-locked memory; tests' fault injection).
+  VolumeOptions volume;
   double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";

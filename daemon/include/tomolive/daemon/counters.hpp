@@ -47,6 +47,13 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> commands_cancelled{0};
   std::atomic<std::uint64_t> commands_overran{0};
   std::atomic<std::uint64_t> slices_non_finite{0};
+  // Full volumes (VolumeJob): started, finished, failed (disk or engine), cancelled (cancel_volume, the next scan's
+  // begin, shutdown), and the bytes written to volume files.
+  std::atomic<std::uint64_t> volumes_started{0};
+  std::atomic<std::uint64_t> volumes_finished{0};
+  std::atomic<std::uint64_t> volumes_failed{0};
+  std::atomic<std::uint64_t> volumes_cancelled{0};
+  std::atomic<std::uint64_t> volume_bytes_written{0};
   // ZeroMQ CURVE authentication (SocketSecurity, ZapHandler): connections allowed and refused.
   std::atomic<std::uint64_t> zmq_auth_accepted{0};
   std::atomic<std::uint64_t> zmq_auth_denied{0};

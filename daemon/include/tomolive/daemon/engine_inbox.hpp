@@ -16,6 +16,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <variant>
 
 #include "tomolive/daemon/counters.hpp"
@@ -52,6 +53,10 @@ class EngineInbox {
 
   // No more data will be accepted; pop() hands out what is queued, then Closed.
   void close();
+
+  // The scan id of the first queued begin whose scan id is not `scan_id`, if any (the engine thread asks while it
+  // computes a full volume, which gives way to the next scan).
+  std::optional<std::uint64_t> pending_begin_other_than(std::uint64_t scan_id) const;
 
   std::size_t depth() const;
   std::size_t capacity() const { return capacity_; }

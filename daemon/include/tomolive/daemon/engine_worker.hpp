@@ -62,6 +62,7 @@
 #include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/slice_snapshotter.hpp"
+#include "tomolive/daemon/volume_job.hpp"
 #include "tomolive/kernels/engine.hpp"
 
 namespace tomolive::daemon {
@@ -80,6 +81,8 @@ class EngineWorker {
     // Builds a new engine after the engine was lost (EngineLostError); may throw. Empty: a lost engine is not
     // replaced, and every later begin is refused.
     std::function<std::unique_ptr<kernels::Engine>()> rebuild_engine;
+    // Full volumes (PROTOCOL.md 10.6): at the end of every scan, or on reconstruct_volume.
+    VolumeOptions volume;
     // Persistence (the Recorder): sees each begun scan, its accepted frames (sharing their payload) and its end.
     // Null: none. Must outlive the worker.
     RawStreamSink* raw_stream = nullptr;
@@ -114,6 +117,15 @@ class EngineWorker {
   // setting is kept for the next one and the reply's refilter counts 0 projections.
   protocol::Reply set_processing(const protocol::SetProcessing& request);
 
+  // Full volume (PROTOCOL.md 10.6). reconstruct_volume checks the request and opens the file on the engine thread
+  // and answers with the volume's status ("computing"); the engine thread computes it right after (between frames:
+  // the next scan's begin cancels it, see VolumeJob). Refused while the previous volume is still computed or written.
+  protocol::Reply reconstruct_volume(const protocol::ReconstructVolume& request);
+  // Cancels the running volume (any thread, no engine time); refused when none runs.
+  protocol::Reply cancel_volume();
+  // The newest volume's status (nullopt before the first).
+  std::optional<protocol::VolumeStatus> volume_status() const;
+
   // The newest scan's status (nullopt before the first begin).
   std::optional<protocol::ScanStatus> scan_status() const;
   // The processing setting in use (and used by the next scan).
@@ -139,6 +151,11 @@ class EngineWorker {
   protocol::Reply do_set_slices(const protocol::SetSlices& request);
   protocol::Reply do_estimate_center(const protocol::EstimateCenter& request);
   void maybe_auto_center();
+  protocol::Reply do_reconstruct_volume(const protocol::ReconstructVolume& request);
+  // Computes the volume the last reconstruct_volume started (engine thread; see VolumeJob::compute).
+  void compute_pending_volume();
+  // The sidecar's scientific metadata of the engine's scan.
+  nlohmann::json scan_metadata() const;
   protocol::Reply do_set_processing(const protocol::SetProcessing& request);
   // Re-filters the engine's store with `params` (engine_has_scan_ must hold), records the report as the scan's newest
   // re-filter and counts it. The slices are left dirty. Throws EngineError as Engine::set_processing.
@@ -186,6 +203,10 @@ class EngineWorker {
   std::array<bool, 3> non_finite_reported_{};  // per SliceKind, this scan's
   SliceSnapshotter snapshotter_;
   FrameWidener widener_;  // widens the frames of a half-acquisition scan
+
+  mutable std::mutex volume_mutex_;         // guards the pointer; the job itself is thread-safe
+  std::unique_ptr<VolumeJob> volume_;       // the newest volume
+  bool volume_to_compute_ = false;          // engine thread: volume_ was started and waits for the engine
 
   mutable std::mutex status_mutex_;
   std::optional<protocol::ScanStatus> status_;

@@ -85,6 +85,12 @@ class Recorder final : public RawStreamSink {
 
   protocol::RecordingStatus status() const;
 
+  // The final file of scan `scan_id`'s recording once it is complete (any thread; the volume's sidecar lists it).
+  // While that recording is still being written (its end queued behind frames) waits up to `timeout` for it.
+  // nullopt: the scan was not recorded, its recording stopped or failed, a newer scan's recording began since, or
+  // the wait ran out.
+  std::optional<std::filesystem::path> completed_file(std::uint64_t scan_id, std::chrono::milliseconds timeout);
+
   // The record command (any thread): whether the next scan to begin is recorded; `enabled` false also stops the
   // active recording. Returns the status afterwards, or invalid_argument when no directory was given.
   protocol::Expected<protocol::RecordingStatus> set_next_scan(bool enabled);

@@ -68,6 +68,30 @@ struct ReconParams {
   ProcessingParams processing;   // filter window, zingers, phase retrieval, rings (processing.hpp)
 };
 
+// A box of the reconstructed volume: `region` of the axial slice (pixels: region rows run along -y, columns along +x,
+// as in the axial slice) at every detector row in [row0, row0 + rows). Voxel (z, i, j) of the box is pixel
+// (region.row0 + i, region.col0 + j) of the axial slice at detector row row0 + z.
+struct VolumeBox {
+  SliceRegion region;
+  std::uint32_t row0 = 0;  // first detector row
+  std::uint32_t rows = 0;  // detector rows (voxels along z)
+};
+
+// Receives a volume slab by slab from Engine::reconstruct_volume, on the engine's calling thread. A slab is the
+// detector rows [row0, row0 + rows) of the box: rows x region.rows x region.cols floats (1/pixel), z-major then
+// row-major. Slabs come in increasing row0; at most two are outstanding (memory given, not yet done), so that an
+// engine may copy slab k out while it computes slab k + 1.
+class VolumeSink {
+ public:
+  virtual ~VolumeSink() = default;
+  // Memory for the slab at `row0`, rows x region.rows x region.cols floats, valid until slab_done for it returns. An
+  // empty span stops the volume (reconstruct_volume then returns false; no slab_done follows for this slab).
+  virtual std::span<float> slab_memory(std::uint32_t row0, std::uint32_t rows) = 0;
+  // The slab's values are in its memory. Returns false to stop the volume: no later slab's memory is asked for (an
+  // engine that already asked for the next one still delivers it).
+  virtual bool slab_done(std::uint32_t row0, std::uint32_t rows) = 0;
+};
+
 // What an engine will hold for a scan, bytes.
 struct EngineMemoryPlan {
   std::string device;
@@ -166,6 +190,20 @@ class Engine {
   // sweep of a scan (kept until the scan ends).
   virtual void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
                             std::span<float> out) = 0;
+
+  // Full volume (PROTOCOL.md 10.6). The most detector rows of `region` one slab may hold, given what the engine has
+  // beside its store (the CUDA engine: free device memory for two slabs; the CPU engine computes into the sink's
+  // memory and has no limit of its own). At least 1. Throws EngineError when no scan is active.
+  virtual std::uint32_t volume_slab_rows(const SliceRegion& region) const = 0;
+
+  // Reconstructs `box` from the store, with the current center and processing, in slabs of `slab_rows` detector rows
+  // (the last may be shorter) handed to `sink` (see VolumeSink). Each z-layer equals what copy_slice(xy) would give
+  // for that region after set_slices with that detector row (within the engine's float rounding; the CPU engine: bit
+  // for bit). The parameters, store and slices are not changed. Returns true when every slab was delivered, false
+  // when the sink stopped the volume. Throws EngineError when no scan is active, the box is empty or leaves the
+  // cols x cols x rows volume, or slab_rows is 0 or more than volume_slab_rows(box.region); an engine failure between
+  // slabs leaves the slabs already done delivered.
+  virtual bool reconstruct_volume(const VolumeBox& box, std::uint32_t slab_rows, VolumeSink& sink) = 0;
 };
 
 // Limits of one sweep_center call: candidates, and pixels on a side of the region.

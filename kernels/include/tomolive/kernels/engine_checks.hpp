@@ -42,4 +42,9 @@ void check_projection_copy(const char* method, std::uint32_t slot, bool occupied
 void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
                  std::size_t out_size, const ScanGeometry& geometry);
 
+// What reconstruct_volume checks once a scan is active: a non-empty box inside the cols x cols axial slice and the
+// detector rows, and 1 <= slab_rows <= max_slab_rows.
+void check_volume(const VolumeBox& box, std::uint32_t slab_rows, std::uint32_t max_slab_rows,
+                  const ScanGeometry& geometry);
+
 }  // namespace tomolive::kernels

@@ -274,7 +274,7 @@ struct SetProcessing {
   bool operator==(const SetProcessing&) const = default;
 };
 
-// set_scan_plan (PROTOCOL.md 10.6, "Scan plans"): what a detector stream that carries no scan plan of its own (a
+// set_scan_plan (PROTOCOL.md 17, "Scan plans"): what a detector stream that carries no scan plan of its own (a
 // DECTRIS series without user_data, an array-1.0 stream) lacks for tomography, for the next series that arrives.
 // The series holds its images in the order darks, flats, projections: image ids 0 .. n_darks - 1 are darks, the
 // next n_flats flats, and n_projections projections follow from first_projection_image_id. Angles: at most one of
@@ -295,6 +295,18 @@ struct SetScanPlan {
   bool operator==(const SetScanPlan&) const = default;
 };
 
+// Full volume (PROTOCOL.md 10.6): from the resident store, with the scan's current center and processing.
+struct ReconstructVolume {
+  std::optional<SliceRegionField> region;               // [row0, col0, rows, cols] of the XY slice; default: all
+  std::optional<std::array<std::uint32_t, 2>> rows;     // [first detector row, count]; default: every row
+  std::uint32_t binning = 1;                            // 1..kMaxVolumeBinning: mean of binning^3 voxels
+
+  bool operator==(const ReconstructVolume&) const = default;
+};
+inline constexpr std::uint32_t kMaxVolumeBinning = 16;
+struct CancelVolume {
+  bool operator==(const CancelVolume&) const = default;
+};
 // Recording (PROTOCOL.md 18): whether the next scan to begin is recorded; false also stops the active recording.
 struct Record {
   bool enabled = false;
@@ -310,7 +322,8 @@ struct Capture {
 inline constexpr double kMaxCaptureAfterS = 3600.0;
 
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
-                                    SetProcessing, SetScanPlan, Record, Capture>;
+                                    SetProcessing, SetScanPlan, ReconstructVolume, CancelVolume, Record,
+                                    Capture>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -460,6 +473,31 @@ struct DataSocketStatus {
   bool operator==(const DataSocketStatus&) const = default;
 };
 
+// The newest full volume (PROTOCOL.md 10.6), as get_status, reconstruct_volume and cancel_volume report it.
+struct VolumeStatus {
+  std::uint64_t scan_id = 0;
+  // "computing" (slabs being reconstructed), "writing" (all computed, the file still being written), "finished",
+  // "failed" or "cancelled".
+  std::string state;
+  std::string path;    // the final path (a file, or a folder for tiff and zarr)
+  std::string format;  // "hdf5", "tiff", "zarr"
+  std::string dtype;   // "float32", "float16", "uint16"
+  std::array<std::uint32_t, 3> shape{};  // voxels written: z, y, x (after binning)
+  SliceRegionField region{};             // of the XY slice, before binning
+  std::array<std::uint32_t, 2> rows{};   // [first detector row, count], before binning
+  std::uint32_t binning = 1;
+  std::uint32_t slab_rows = 0;  // detector rows per slab
+  std::uint32_t slabs_total = 0;
+  std::uint32_t slabs_done = 0;     // computed
+  std::uint32_t slabs_written = 0;  // written to disk
+  std::uint64_t bytes_written = 0;
+  double compute_s = 0.0;  // from the start to the last slab in host memory
+  double elapsed_s = 0.0;  // from the start to now, or to the end
+  std::optional<std::string> error;  // why it failed or was cancelled
+
+  bool operator==(const VolumeStatus&) const = default;
+};
+
 // The raw-stream recorder (PROTOCOL.md 18): its setting and the newest recording.
 struct RecordingStatus {
   bool enabled = false;   // scans are recorded (--record DIR)
@@ -509,6 +547,7 @@ struct Status {
   std::optional<SecurityStatus> security;  // absent from daemons older than the key
   std::optional<RdmaStatus> rdma;          // absent without --rdma
   std::vector<DataSocketStatus> data_sockets;  // one per data socket; empty from daemons older than the key
+  std::optional<VolumeStatus> volume;      // the newest full volume, if any
   std::optional<RecordingStatus> recording;  // absent from daemons older than the key
   std::optional<CaptureStatus> capture;      // absent from daemons older than the key
 
@@ -547,7 +586,8 @@ struct ProcessingResult {
   bool operator==(const ProcessingResult&) const = default;
 };
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
-                                 CenterEstimateResult, SweepResult, ProcessingResult, RecordingStatus, CaptureStatus>;
+                                 CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus, RecordingStatus,
+                                 CaptureStatus>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
