@@ -221,7 +221,18 @@ class Parser {
           CborHead value;
           if (auto error = next(value)) return error;
           if (auto error = convert(value, path, depth + 1, value_json, keep)) return error;
-          if (keep) out[key_json.is_string() ? key_json.get<std::string>() : key_json.dump()] = std::move(value_json);
+          if (!keep) continue;
+          // JSON objects have text keys: an integer key becomes its decimal text; any other key (an array, a map, a
+          // float...) is refused rather than rendered as text, which would nest escapes one level per map level.
+          if (key_json.is_string()) {
+            out[key_json.get<std::string>()] = std::move(value_json);
+          } else if (key_json.is_number_integer()) {
+            out[key_json.dump()] = std::move(value_json);
+          } else {
+            return fail(ErrorCode::wrong_field_type, "a key in \"" + path + "\" is a " +
+                                                         std::string(describe(key.kind)) +
+                                                         "; map keys must be text or integers");
+          }
         }
         return std::nullopt;
       }
