@@ -3,12 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdlib>  // defines __GLIBC__ where the C library is glibc
 #include <fstream>
 #include <memory>
 #include <vector>
 
 namespace tomolive::daemon {
 namespace {
+
+// glibc's allocator is in use (sanitizers replace malloc, and malloc_trim applies to glibc only).
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define TOMOLIVE_GLIBC_MALLOC 1
 
 // Resident pages of this process, bytes (/proc/self/statm's second field).
 std::size_t resident_bytes() {
@@ -18,9 +23,10 @@ std::size_t resident_bytes() {
   statm >> size_pages >> resident_pages;
   return resident_pages * 4096;
 }
+#endif
 
 TEST(HeapTrim, FreedPagesBelowALiveBlockGoBackToTheSystem) {
-#if !defined(__GLIBC__) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if !defined(TOMOLIVE_GLIBC_MALLOC)
   GTEST_SKIP() << "needs glibc's allocator (sanitizers replace malloc; malloc_trim does not apply)";
 #else
   // 64 MiB in 16 KiB blocks (below the mmap threshold: they come from the heap), touched so that they are resident,
