@@ -64,11 +64,13 @@ EngineInbox::Next EngineInbox::pop(std::chrono::steady_clock::duration timeout) 
   if (!commands_.empty()) {
     EngineCommand command = std::move(commands_.front());
     commands_.pop_front();
+    ++handed_out_;
     return command;
   }
   if (!data_.empty()) {
     IngestItem item = std::move(data_.front());
     data_.pop_front();
+    ++handed_out_;
     lock.unlock();
     not_full_.notify_one();
     return item;
@@ -98,6 +100,11 @@ std::optional<std::uint64_t> EngineInbox::pending_begin_other_than(std::uint64_t
 std::size_t EngineInbox::depth() const {
   std::lock_guard lock(mutex_);
   return data_.size();
+}
+
+EngineInbox::Progress EngineInbox::progress() const {
+  std::lock_guard lock(mutex_);
+  return Progress{data_.size(), handed_out_};
 }
 
 }  // namespace tomolive::daemon

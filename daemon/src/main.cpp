@@ -10,7 +10,9 @@
 
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/daemon.hpp"
+#include "tomolive/daemon/engine_stall_check.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
+#include "tomolive/daemon/service_notifier.hpp"
 
 namespace {
 
@@ -51,6 +53,9 @@ int main(int argc, char** argv) {
 
   try {
     tomolive::daemon::Daemon daemon(config);
+    // systemd (Type=notify): the watchdog pings only while the engine takes work from a non-empty queue.
+    tomolive::daemon::EngineStallCheck stall_check;
+    tomolive::daemon::ServiceNotifier notifier([&] { return !stall_check.stalled(daemon.engine_progress()); });
     spdlog::info("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason());
     spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}",
                  fmt::join(daemon.data_endpoints(), " "),
@@ -65,11 +70,16 @@ int main(int argc, char** argv) {
     if (!daemon.http_url().empty()) {
       spdlog::info("viewer: {} ({})", daemon.http_url(), daemon.http_access());
     }
+    notifier.ready();  // every socket is bound and the engine is up
+    if (const auto timeout = notifier.watchdog_timeout()) {
+      spdlog::info("systemd: ready; watchdog ping every {} ms", timeout->count() / 2000);
+    }
     int signal = 0;
     while ((signal = wait_for_signal(signals, config.status_interval_s)) == 0) {
       spdlog::info("{}", daemon.status_line());
     }
     spdlog::info("{} received: draining the queue and shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    notifier.stopping();
     daemon.stop();
     spdlog::info("final: {}", daemon.status_line());
   } catch (const std::exception& e) {

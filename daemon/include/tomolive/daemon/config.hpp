@@ -14,6 +14,7 @@
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/rdma_receiver.hpp"
 #include "tomolive/daemon/recorder.hpp"
+#include "tomolive/daemon/viewer_location.hpp"
 #include "tomolive/daemon/volume_job.hpp"
 #include "tomolive/detector/stream_format.hpp"
 #include "tomolive/kernels/processing.hpp"
@@ -65,7 +66,7 @@ struct DaemonConfig {
   // When set, needed for control: from browsers (?token=, and beyond loopback) and in ZeroMQ control requests
   // ("token" key) that change anything (PROTOCOL.md 10.1).
   std::string http_token;
-  std::string viewer_dir = TOMOLIVE_DEFAULT_VIEWER_DIR;
+  std::string viewer_dir = default_viewer_dir().string();  // beside the installed binary, else the source tree's
   int http_threads = 2;
   int http_max_connections = 256;  // HTTP and WebSocket connections open at once; beyond, 503
   EngineOptions engine;

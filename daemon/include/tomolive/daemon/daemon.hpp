@@ -73,6 +73,8 @@ class Daemon {
   std::string http_url() const { return http_ ? http_->url() : ""; }
   // Who may control from a browser, for the start-up log; "" when --http off.
   std::string http_access() const { return http_ ? http_->access().describe() : ""; }
+  // Data queued for the engine and items it has taken so far (EngineStallCheck, for the service watchdog).
+  EngineInbox::Progress engine_progress() const { return inbox_->progress(); }
   // How the ZeroMQ sockets are protected, for the start-up log (PROTOCOL.md 2, "Security").
   std::string network_access() const;
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
@@ -61,6 +62,14 @@ class EngineInbox {
   std::size_t depth() const;
   std::size_t capacity() const { return capacity_; }
 
+  // Data items queued now and every item (command or data) handed to the engine so far, read together: what the
+  // service watchdog looks at to tell a busy engine from a stuck one (EngineStallCheck).
+  struct Progress {
+    std::size_t depth = 0;
+    std::uint64_t handed_out = 0;
+  };
+  Progress progress() const;
+
  private:
   static bool is_projection(const IngestItem& item);
 
@@ -74,6 +83,7 @@ class EngineInbox {
   std::condition_variable not_full_;
   std::deque<IngestItem> data_;
   std::deque<EngineCommand> commands_;
+  std::uint64_t handed_out_ = 0;
   bool closed_ = false;
   bool commands_refused_ = false;
 };
