@@ -10,7 +10,9 @@
      installed configuration when the package has one; no --viewer-dir), says READY=1 once it serves, pings the
      watchdog, takes a short scan from the installed tomolive-sim; the installed tomolive-ctl sees the scan end with
      every projection reconstructed; the daemon serves the installed viewer's index page over HTTP (found relative
-     to its binary); SIGTERM makes it say STOPPING=1 and exit with status 0.
+     to its binary); SIGTERM makes it say STOPPING=1 and exit with status 0;
+  4. `cmake --install --prefix P` (no package): the same programs and viewer under P, the unit's ExecStart naming
+     P/bin/tomolived, and tomolived's default --viewer-dir is P/share/tomolive/viewer.
 """
 import argparse
 import glob
@@ -259,11 +261,29 @@ def run_installed(root, libdir, workdir, has_config):
             print("--- installed tomolived's log ---\n" + log.read())
 
 
+def check_cmake_install(cmake, build, prefix, libdir, has_config):
+    run([cmake, "--install", build, "--prefix", prefix])
+    for path in ("bin/tomolived", "bin/tomolive-ctl", "share/tomolive/viewer/index.html",
+                 "lib/systemd/system/tomolive.service"):
+        if not os.path.isfile(os.path.join(prefix, path)):
+            fail("cmake --install --prefix did not install " + path)
+    with open(os.path.join(prefix, "lib/systemd/system/tomolive.service")) as f:
+        if "ExecStart=%s/bin/tomolived" % prefix not in f.read():
+            fail("the unit installed under %s does not start %s/bin/tomolived" % (prefix, prefix))
+    if has_config and not os.path.isfile(os.path.join(prefix, "etc/tomolive/tomolive.toml")):
+        fail("cmake --install --prefix did not install etc/tomolive/tomolive.toml")
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(prefix, libdir))
+    help_text = run([os.path.join(prefix, "bin/tomolived"), "--help"], env=env)
+    if os.path.join(prefix, "share/tomolive/viewer") not in help_text:
+        fail("tomolived under %s does not default to its installed viewer:\n%s" % (prefix, help_text))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", required=True, help="the configured and built build folder")
     parser.add_argument("--source", required=True, help="the source tree (which optional files to expect)")
     parser.add_argument("--cpack", default="cpack")
+    parser.add_argument("--cmake", default="cmake")
     parser.add_argument("--libdir", default="lib/x86_64-linux-gnu", help="CMAKE_INSTALL_LIBDIR")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
@@ -281,6 +301,7 @@ def main():
         run(["dpkg-deb", "-x", deb, root])
         check_files(root, args.source, args.libdir, has_config)
         run_installed(root, args.libdir, workdir, has_config)
+        check_cmake_install(args.cmake, args.build, os.path.join(workdir, "opt"), args.libdir, has_config)
     finally:
         if args.keep:
             print("scratch folder kept: " + workdir)
