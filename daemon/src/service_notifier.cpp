@@ -58,6 +58,7 @@ void ServiceNotifier::stopping() {
 
 void ServiceNotifier::ping_until_stopped(std::stop_token stop) {
   const auto period = *watchdog_timeout_ / 2;
+  // Only for waiting one period, cut short by stop(): nothing else shares this mutex.
   std::mutex mutex;
   std::condition_variable_any wake;
   std::unique_lock lock(mutex);
