@@ -206,7 +206,9 @@ def run_installed(root, libdir, workdir, has_config):
     if has_config:
         command += ["--config", os.path.join(root, "etc/tomolive/tomolive.toml")]
     command += ["--data", endpoints["data"], "--control", endpoints["control"], "--events", endpoints["events"],
-                "--slices", endpoints["slices"], "--http", "127.0.0.1:%d" % port, "--status-interval", "0"]
+                "--slices", endpoints["slices"], "--http", "127.0.0.1:%d" % port, "--status-interval", "0",
+                # the example configuration may record to /var/lib/tomolive, which the scratch root does not have
+                "--record", ""]
     log_path = os.path.join(workdir, "tomolived.log")
     with open(log_path, "w") as log:
         daemon = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, env=env)
