@@ -62,9 +62,11 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     if (answer.slice) {
       answer.reply.result = answer.slice->header;
     } else {
+      const char* why = kind == protocol::SliceKind::oblique
+                            ? " slice yet: no scan has begun, or set_oblique_slice has not shown one"
+                            : " slice yet: no scan has begun";
       answer.reply.error = protocol::Error{protocol::ErrorCode::no_active_scan,
-                                           std::string("no ") + std::string(protocol::to_string(kind)) +
-                                               " slice yet: no scan has begun"};
+                                           std::string("no ") + std::string(protocol::to_string(kind)) + why};
     }
   }
   if (!answer.reply.ok()) {
