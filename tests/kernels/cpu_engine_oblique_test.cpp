@@ -98,22 +98,15 @@ float resample(const std::vector<float>& volume, float x, float y, float z) {
   return static_cast<float>(v);
 }
 
-TEST(CpuEngineOblique, FortyFiveDegreePlaneMatchesTheResampledVolume) {
-  const auto engine = fed_engine();
-  VolumeBox box;
-  box.region = {0, 0, kCols, kCols};
-  box.rows = kRows;
-  testing::VolumeCollector sink(box);
-  ASSERT_TRUE(engine->reconstruct_volume(box, kRows, sink));
-  const std::vector<float>& volume = sink.values();
-
-  // Tilted 45 degrees from the axial plane about x: normal (0, 1, 1) / sqrt 2, 2 pixels off the centre.
-  const ObliqueSlice tilted = oblique({0.f, 1.f, 1.f}, 2.f);
-  engine->set_oblique_slice(tilted);
-  const std::vector<float> values = copy_oblique(*engine);
-  const ObliquePlane plane = oblique_plane(tilted, kRows, kCols);
-  ASSERT_EQ(values.size(), std::size_t{plane.rows} * plane.cols);
-  // Compare where the plane lies inside the volume with a margin of a pixel (the resampling clamps at the faces).
+// The relative RMS difference between the engine's oblique slice on `slice` and the volume resampled on `sampled`'s
+// plane (default: the same one), where the plane lies inside the volume with a margin of a pixel (the resampling
+// clamps at the faces) and inside the phantom's field.
+double relative_error_against_volume(Engine& engine, const ObliqueSlice& slice, const std::vector<float>& volume,
+                                     const ObliqueSlice* sampled = nullptr) {
+  engine.set_oblique_slice(slice);
+  const std::vector<float> values = copy_oblique(engine);
+  const ObliquePlane plane = oblique_plane(sampled ? *sampled : slice, kRows, kCols);
+  EXPECT_EQ(values.size(), std::size_t{plane.rows} * plane.cols);
   double diff2 = 0.0, ref2 = 0.0;
   std::size_t compared = 0;
   for (std::uint32_t i = 0; i < plane.rows; ++i) {
@@ -132,10 +125,28 @@ TEST(CpuEngineOblique, FortyFiveDegreePlaneMatchesTheResampledVolume) {
       ++compared;
     }
   }
-  ASSERT_GT(compared, std::size_t{200}) << "the plane must cross the object";
-  // The engine backprojects at the plane's exact points; the reference interpolates between voxels. They differ at
-  // the phantom's sharp edges only, by a fraction of the voxel steps.
-  EXPECT_LT(std::sqrt(diff2 / ref2), 0.05) << compared << " pixels compared";
+  EXPECT_GT(compared, std::size_t{200}) << "the plane must cross the object";
+  return std::sqrt(diff2 / ref2);
+}
+
+TEST(CpuEngineOblique, FortyFiveDegreePlaneMatchesTheResampledVolume) {
+  const auto engine = fed_engine();
+  VolumeBox box;
+  box.region = {0, 0, kCols, kCols};
+  box.rows = kRows;
+  testing::VolumeCollector sink(box);
+  ASSERT_TRUE(engine->reconstruct_volume(box, kRows, sink));
+  const std::vector<float>& volume = sink.values();
+
+  // Tilted 45 degrees from the axial plane about x: normal (0, 1, 1) / sqrt 2, 2 pixels off the centre. The engine
+  // backprojects at the plane's exact points; the reference interpolates between voxels (trilinearly). They differ at
+  // the phantom's sharp edges, by a fraction of the voxel steps: a few percent. The same comparison against the plane
+  // moved by 2 pixels along its normal shows the scale of a real mismatch.
+  const ObliqueSlice tilted = oblique({0.f, 1.f, 1.f}, 2.f);
+  const double error = relative_error_against_volume(*engine, tilted, volume);
+  EXPECT_LT(error, 0.08);
+  const double moved = relative_error_against_volume(*engine, oblique({0.f, 1.f, 1.f}, 4.f), volume, &tilted);
+  EXPECT_GT(moved, 4.0 * error) << "the plane 2 px away must match far worse (" << moved << " vs " << error << ")";
 }
 
 TEST(CpuEngineOblique, IncrementalEqualsRecomputeAndFollowsTheCenter) {
