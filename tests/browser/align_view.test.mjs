@@ -134,10 +134,15 @@ test("The oblique slice shows the XY slice for the axial normal and tilts with a
     assert.equal(tilted.ok, true, JSON.stringify(tilted.error));
     const sent = (await hook(page, () => window.tomoliveViewer.oblique)).lastRequest;
     assert.equal(sent.points.length, 9);
-    // The plane holds the y axis (the XZ pane's normal) and the dragged direction (20, 0, 8) in x, y, z.
+    // The points: the drag's ends in the XZ plane (y = xz_y_px) and the start moved one pixel along y; the plane holds
+    // the y axis (the XZ pane's normal) and the dragged direction, about (20, 0, 8) in x, y, z.
+    const [ax, ay, az, bx, by, bz, cx, cy, cz] = sent.points;
+    assert.ok(cx === ax && cz === az && Math.abs(cy - ay - 1) < 1e-9, `points ${sent.points}`);
+    assert.equal(by, ay);
+    assert.ok(Math.abs(bx - ax - 20) < 1 && Math.abs(bz - az - 8) < 1, `drag ${sent.points}`);
     const [nx, ny, nz] = tilted.result.normal;
     assert.ok(Math.abs(ny) < 1e-6, `normal ${tilted.result.normal}`);
-    assert.ok(Math.abs(nx * 20 + nz * 8) < 1e-3, `normal ${tilted.result.normal} against the drag`);
+    assert.ok(Math.abs(nx * (bx - ax) + nz * (bz - az)) < 1e-3, `normal ${tilted.result.normal} against the drag`);
     await waitFor("the tilted slice drawn", async () => {
       const s = await shownValues(page, "oblique");
       return s && Math.abs(s.header.normal[2] - nz) < 1e-6;

@@ -285,10 +285,7 @@ class ViewerPage {
       this.lastDecodeError = `a slice message for an unknown slice "${message.header.slice}"`;
       return;
     }
-    if (message.header.slice === "oblique") {
-      this.obliquePanel.receiveHeader(message.header);
-      pane.element.hidden = false;
-    }
+    if (message.header.slice === "oblique" && !this.obliquePanel.receiveHeader(message.header)) return;
     pane.receive(message.header, message.data, this.latency.arrived(message.header, arrivedMs));
   }
 

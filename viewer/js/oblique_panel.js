@@ -21,6 +21,8 @@ export class ObliquePanel {
     [0, 0, 1].forEach((value, k) => { this.inputs[k].value = String(value); });
     this.offsetInput.value = "0";
     this.plane = null;  // {normal, offset_px, shape} in use, or null while hidden
+    this.newestSequence = 0;   // of the oblique slice messages received
+    this.hiddenAfter = 0;      // messages up to this sequence predate a Hide: not shown again
     this.requests = 0;
     this.lastRequest = null;
     this.lastError = "";
@@ -68,15 +70,19 @@ export class ObliquePanel {
     }
     this.showError("");
     const r = reply.result;
+    if (!r.enabled) this.hiddenAfter = this.newestSequence;
     this.adopt(r.enabled ? { normal: r.normal, offset_px: r.offset_px, shape: r.shape } : null);
   }
 
-  // The oblique slice's message header (slice "oblique"): its plane, when it differs from the one shown.
+  // The oblique slice's message header (slice "oblique"): adopts its plane when it differs from the one shown.
+  // Returns whether the message is to be shown (false for versions from before a Hide, which the daemon may resend).
   receiveHeader(header) {
-    if (!header.normal) return;
+    this.newestSequence = Math.max(this.newestSequence, header.sequence);
+    if (header.sequence <= this.hiddenAfter || !header.normal) return false;
     const same = this.plane && this.plane.offset_px === header.position &&
                  this.plane.normal.every((c, k) => c === header.normal[k]);
     if (!same) this.adopt({ normal: header.normal, offset_px: header.position, shape: header.shape });
+    return true;
   }
 
   adopt(plane) {

@@ -35,8 +35,9 @@ struct StoredRowSampler {
     const std::int32_t left = u >= 0.f ? static_cast<std::int32_t>(u) : -1;
     const float frac = u - static_cast<float>(left);
     const typename S::Cell* quad_row = slot_cells + std::size_t{row / 4} * pitch;
-    const float a = column_on_detector(left, cols) ? S::lane(quad_row, left, row % 4) : 0.f;
-    const float b = column_on_detector(std::int64_t{left} + 1, cols) ? S::lane(quad_row, left + 1, row % 4) : 0.f;
+    const auto column = static_cast<std::size_t>(left);  // used only where left >= 0 (on the detector)
+    const float a = column_on_detector(left, cols) ? S::lane(quad_row, column, row % 4) : 0.f;
+    const float b = column_on_detector(std::int64_t{left} + 1, cols) ? S::lane(quad_row, column + 1, row % 4) : 0.f;
     return a + frac * (b - a);
   }
 };

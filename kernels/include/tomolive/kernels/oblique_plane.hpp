@@ -65,6 +65,11 @@ ObliqueFromPoints oblique_from_points(const std::array<std::array<float, 3>, 3>&
 // weight: the detector rows around z interpolated linearly (a whole row when z is an integer), each sampled at
 // u = x cos + y sin + axis_col by `sample(row, u)` (the edge rule of detector_sampling.hpp on detector row `row`);
 // 0 when z lies outside [0, detector_rows - 1]. The CPU engine samples a float row, the CUDA kernel the store's cells.
+// (Under nvcc the sampler of the CUDA kernel is device-only: the host instantiation is never made, so the execution
+// space check is off for this template.)
+#if defined(__CUDACC__)
+#pragma nv_exec_check_disable
+#endif
 template <class SampleRow>
 TOMOLIVE_HD inline float oblique_pixel(const ObliquePlane& plane, std::uint32_t i, std::uint32_t j,
                                        std::uint32_t detector_rows, float cos_t, float sin_t, float axis_col,
