@@ -31,13 +31,14 @@ struct StoredRowSampler {
   std::uint32_t cols;
 
   __device__ float operator()(std::uint32_t row, float u) const {
-    if (!in_support(u, cols)) return 0.f;
+    if (!kernels::in_support(u, cols)) return 0.f;  // detector_sampling.hpp (not cuda::in_support of cells)
     const std::int32_t left = u >= 0.f ? static_cast<std::int32_t>(u) : -1;
     const float frac = u - static_cast<float>(left);
     const typename S::Cell* quad_row = slot_cells + std::size_t{row / 4} * pitch;
     const auto column = static_cast<std::size_t>(left);  // used only where left >= 0 (on the detector)
-    const float a = column_on_detector(left, cols) ? S::lane(quad_row, column, row % 4) : 0.f;
-    const float b = column_on_detector(std::int64_t{left} + 1, cols) ? S::lane(quad_row, column + 1, row % 4) : 0.f;
+    const float a = kernels::column_on_detector(left, cols) ? S::lane(quad_row, column, row % 4) : 0.f;
+    const float b =
+        kernels::column_on_detector(std::int64_t{left} + 1, cols) ? S::lane(quad_row, column + 1, row % 4) : 0.f;
     return a + frac * (b - a);
   }
 };
