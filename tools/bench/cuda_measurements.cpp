@@ -331,12 +331,21 @@ std::vector<Figure> measure_processing_sweeps(const Workload& workload, const Fr
     for (const Kind& kind : kinds) {
       // delta/beta re-filters every frame of the store per candidate: fewer repeats.
       const std::uint32_t repeats = kind.name == "delta_over_beta" ? 1 : settings.recomputes;
-      engine->sweep_processing(xy_row, kind.candidates, region, images);  // untimed: first touch, allocations
       std::vector<double> wall;
-      for (std::uint32_t k = 0; k < repeats; ++k) {
-        const auto start = Clock::now();
-        engine->sweep_processing(xy_row, kind.candidates, region, images);
-        wall.push_back(1e3 * seconds_since(start));
+      try {
+        engine->sweep_processing(xy_row, kind.candidates, region, images);  // untimed: first touch, allocations
+        for (std::uint32_t k = 0; k < repeats; ++k) {
+          const auto start = Clock::now();
+          engine->sweep_processing(xy_row, kind.candidates, region, images);
+          wall.push_back(1e3 * seconds_since(start));
+        }
+      } catch (const kernels::EngineLostError&) {
+        throw;
+      } catch (const kernels::EngineError& e) {
+        // A delta/beta band is a whole store of each kind: a large scan's may not fit beside it.
+        log << workload.id << " processing sweep (" << kind.name << ") " << side << " x " << side
+            << " not measured: " << e.what() << "\n";
+        continue;
       }
       const double ms = median(wall);
       log << workload.id << " processing sweep (" << kind.name << ") " << side << " x " << side << " at 8 candidates ("
@@ -550,6 +559,8 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
     std::string precision;
     add_sweep_figures(workload, measure_sweeps(workload, frames, pinned, settings, precision, log), precision,
                       figures);
+    const std::vector<Figure> processing = measure_processing_sweeps(workload, frames, pinned, settings, log);
+    figures.insert(figures.end(), processing.begin(), processing.end());
   }
   if (half.ran && full.ran) {
     figures.push_back({"Q2-fp16-store@" + workload.id, relative_error(half, full), "rel", "<= 5e-3", std::nullopt,
