@@ -239,7 +239,7 @@ TEST(ControlCodecTest, SetSlicesNeedsAtLeastOnePosition) {
 
 TEST(ControlCodecTest, GetSliceNeedsAKnownSlice) {
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("get_slice", {{"slice", packed(std::string("xyz"))}})),
-                      ErrorCode::invalid_argument, {"\"slice\"", "\"xyz\"", "xy, xz or yz"}));
+                      ErrorCode::invalid_argument, {"\"slice\"", "\"xyz\"", "xy, xz, yz or oblique"}));
   EXPECT_TRUE(
       IsError(decode_control_request(request_bytes("get_slice", {})), ErrorCode::missing_field, {"\"slice\""}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("get_slice", {{"slice", packed(0)}})),

@@ -222,15 +222,18 @@ std::vector<Sample> samples() {
       request_sample(CancelVolume{}),
       request_sample(Record{true}),
       request_sample(Capture{1.5}),
-      request_sample(SweepProcessing{SweepParameter::ring_size, std::vector<double>{5.0}, std::nullopt, std::nullopt,
-                                     std::nullopt, std::nullopt, SweepSpacing::linear, 3u,
-                                     SliceRegionField{1, 2, 3, 4}},
-                     {"windows", "start", "stop", "count"}),  // one form of candidates
+      request_sample(SweepProcessing{SweepParameter::ring_size, std::nullopt, std::nullopt, 3.0, 9.0, 4u,
+                                     SweepSpacing::linear, 3u, SliceRegionField{1, 2, 3, 4}},
+                     {"values", "windows"}),  // one form of candidates
+      request_sample(SweepProcessing{SweepParameter::delta_over_beta, std::vector<double>{5.0}, std::nullopt,
+                                     std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                                     std::nullopt},
+                     {"windows", "start", "stop", "count", "spacing", "xy_row", "region"}),
       request_sample(SetObliqueSlice{true, std::vector<double>{0, 0, 1}, 1.5, std::nullopt}, {"points"}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
-      reply_sample("get_slice", sample_slice()),
+      reply_sample("get_slice", oblique_slice()),  // every field, the oblique slice's normal included
       reply_sample("estimate_center", CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, false}),
       reply_sample("sweep_center", SweepResult{2, {0, 0, 4, 6}, {-1.0, 0.0}, {0.5, 0.25}, 0.0, 3.5}),
       reply_sample("set_processing",

@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
 
   tomolive::protocol::SetObliqueSlice oblique;
   std::vector<double> oblique_normal, oblique_points;
+  bool oblique_hide = false;
   auto* set_oblique = app.add_subcommand("set-oblique", "show the oblique slice on a plane, or hide it (PROTOCOL.md "
                                                         "10.9)");
   auto* normal = set_oblique->add_option("--normal", oblique_normal, "the plane's normal: x y z (z: detector rows)")
@@ -196,12 +197,12 @@ int main(int argc, char** argv) {
       ->needs(normal);
   auto* points = set_oblique->add_option("--points", oblique_points, "three points x y z, one after the other")
                      ->expected(9);
-  auto* hide = set_oblique->add_flag("--hide", "stop computing the oblique slice");
+  auto* hide = set_oblique->add_flag("--hide", oblique_hide, "stop computing the oblique slice");
   normal->excludes(points);
   hide->excludes(normal)->excludes(points);
   set_oblique->require_option(1, 2);
   set_oblique->callback([&] {
-    oblique.enabled = hide->count() == 0;
+    oblique.enabled = !oblique_hide;
     if (!oblique_normal.empty()) oblique.normal = oblique_normal;
     if (!oblique_points.empty()) oblique.points = oblique_points;
     request = oblique;
