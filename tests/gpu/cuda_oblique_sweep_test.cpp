@@ -126,11 +126,14 @@ TEST_P(CudaProcessingSweep, MatchesCpuAndChangesNothing) {
   }
 }
 
+std::string store_name(const ::testing::TestParamInfo<StorePrecision>& param) {
+  return gpu_testing::precision_name(param.param);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, CudaOblique, ::testing::Values(StorePrecision::float32, StorePrecision::float16),
-                         [](const auto& info) { return gpu_testing::precision_name(info.param); });
+                         store_name);
 INSTANTIATE_TEST_SUITE_P(Stores, CudaProcessingSweep,
-                         ::testing::Values(StorePrecision::float32, StorePrecision::float16),
-                         [](const auto& info) { return gpu_testing::precision_name(info.param); });
+                         ::testing::Values(StorePrecision::float32, StorePrecision::float16), store_name);
 
 }  // namespace
 }  // namespace tomolive::kernels
