@@ -307,6 +307,10 @@ class CpuEngine final : public Engine {
     const float axis = axis_column(geometry_.cols, params_.center_offset_px);
     std::vector<std::uint32_t> occupied;
     slots_.for_each_occupied([&](std::uint32_t slot) { occupied.push_back(slot); });
+    if (occupied.empty()) {  // nothing to re-filter: every image is zero, as the slices are
+      std::fill(out.begin(), out.end(), 0.f);
+      return;
+    }
     try {
       for (std::size_t c = 0; c < candidates.size(); ++c) {
         const SweepBand band = processing_sweep_band(candidates[c], xy_row, geometry_.rows);

@@ -213,6 +213,11 @@ TEST(CpuEngineProcessingSweep, Refusals) {
   std::vector<float> out(kRegion.rows * kRegion.cols);
   testing::expect_engine_error([&] { engine->sweep_processing(kXyRow, one, kRegion, out); },
                                "sweep_processing: no active scan");
+  // Before any projection every image is zero.
+  engine->begin_scan(geometry(), ReconParams{});
+  std::vector<float> empty(out.size(), 1.f);
+  engine->sweep_processing(kXyRow, one, kRegion, empty);
+  EXPECT_TRUE(std::all_of(empty.begin(), empty.end(), [](float v) { return v == 0.f; }));
   testing::begin_and_feed(*engine, geometry(), ReconParams{}, kPi, phantom_frames());
   testing::expect_engine_error([&] { engine->sweep_processing(kXyRow, {}, kRegion, {}); },
                                "sweep_processing: 0 candidate settings; expected 1..32");

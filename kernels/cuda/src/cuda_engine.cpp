@@ -484,6 +484,11 @@ class CudaEngineImpl final : public CudaEngine {
     std::vector<std::uint32_t> slots;
     scan.slots.for_each_occupied([&](std::uint32_t slot) { slots.push_back(slot); });
     const std::uint32_t count = upload_table(scan);
+    if (count == 0) {  // nothing to re-filter: every image is zero, as the slices are
+      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), images, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+      return;
+    }
     const float axis_col = axis();
     const std::size_t image_pixels = std::size_t{region.rows} * region.cols;
     struct Band {
@@ -508,7 +513,6 @@ class CudaEngineImpl final : public CudaEngine {
         TOMOLIVE_CUDA_CHECK(
             cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
         band->path->refilter(band->corrected, band->store, slots, counters(scan.refilter_counters));
-        if (count == 0) continue;
         cuda::SweepTarget target;
         target.images = images + c * image_pixels;
         target.plane =
