@@ -20,7 +20,7 @@ struct NestedTooDeep {};  // thrown by the parser's callback to stop at kMaxNest
 
 constexpr std::string_view kExpectedTypes =
     "get_status, set_center, set_slices, estimate_center, sweep_center, set_processing, set_scan_plan, "
-    "reconstruct_volume, cancel_volume, record, capture, view, latency, ping";
+    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, view, latency, ping";
 
 // Strings from the wire (a scan's name, an error message quoting input) may not be valid UTF-8: replace, never throw.
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -78,7 +78,7 @@ std::variant<BrowserView, Error> parse_view(const json& message) {
   const auto slice = message.find("slice");
   if (slice == message.end()) return Error{ErrorCode::missing_field, "missing required field \"slice\""};
   const auto kind = slice->is_string() ? protocol::parse_slice_kind(slice->get<std::string>()) : std::nullopt;
-  if (!kind) return wrong_type("slice", *slice, "one of \"xy\", \"xz\", \"yz\"");
+  if (!kind) return wrong_type("slice", *slice, "one of \"xy\", \"xz\", \"yz\", \"oblique\"");
   view.slice = *kind;
 
   const auto max_shape = message.find("max_shape");
@@ -126,7 +126,7 @@ std::variant<BrowserLatency, Error> parse_latency(const json& message) {
 std::variant<BrowserControl, Error> parse_control(json message, const std::string& type) {
   message.erase("request_id");
   BrowserControl control;
-  if (type == "sweep_center") {  // max_shape is the WebSocket's own field (PROTOCOL.md 14.2)
+  if (type == "sweep_center" || type == "sweep_processing") {  // max_shape: the WebSocket's own (PROTOCOL.md 14.2)
     const auto max_shape = message.find("max_shape");
     if (max_shape != message.end()) {
       auto shape = read_uints("max_shape", *max_shape, 2, 1, SliceView::kMaxSide);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tomolive/daemon/sweep_region.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 
 namespace tomolive::daemon {
@@ -47,12 +48,6 @@ CenterTools::CenterTools(kernels::Engine& engine, const ScanSession& session)
 
 DetectorCenterEstimate CenterTools::from_engine_frame(const kernels::CenterEstimate& estimate) const {
   return {layout_.detector_offset(EngineOffsetPx(estimate.center_offset_px)), estimate.confidence, estimate.samples};
-}
-
-kernels::SliceRegion CenterTools::central_square(std::uint32_t side) const {
-  side = std::min(side, geometry_.cols);
-  const std::uint32_t start = (geometry_.cols - side) / 2;
-  return {start, start, side, side};
 }
 
 std::variant<DetectorCenterEstimate, Error> CenterTools::estimate(protocol::CenterMethod method) {
@@ -160,7 +155,7 @@ std::variant<DetectorCenterEstimate, Error> CenterTools::by_half_acquisition_reg
 }
 
 DetectorCenterEstimate CenterTools::by_metric() {
-  const kernels::SliceRegion region = central_square(kMetricSide);
+  const kernels::SliceRegion region = central_square(kMetricSide, geometry_.cols);
   const std::uint32_t xy_row = engine_.params().slices.xy_row;
   const double range = std::min(kMetricRangePx, 0.25 * geometry_.cols);
   return from_engine_frame(kernels::estimate_center_by_metric(
@@ -175,20 +170,9 @@ std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter&
     return invalid("xy_row " + std::to_string(xy_row) + " is outside the detector rows 0.." +
                    std::to_string(geometry_.rows - 1));
   }
-  kernels::SliceRegion region = central_square(kMetricSide);
-  if (request.region) {
-    const auto& r = *request.region;
-    region = {r[0], r[1], r[2], r[3]};
-    const std::uint64_t row_end = std::uint64_t{region.row0} + region.rows;
-    const std::uint64_t col_end = std::uint64_t{region.col0} + region.cols;
-    if (region.rows < 1 || region.cols < 1 || region.rows > kernels::kMaxSweepSide ||
-        region.cols > kernels::kMaxSweepSide || row_end > geometry_.cols || col_end > geometry_.cols) {
-      return invalid("region [" + std::to_string(r[0]) + ", " + std::to_string(r[1]) + ", " + std::to_string(r[2]) +
-                     ", " + std::to_string(r[3]) + "] must lie inside the " + std::to_string(geometry_.cols) + " x " +
-                     std::to_string(geometry_.cols) + " XY slice with rows and cols in 1.." +
-                     std::to_string(kernels::kMaxSweepSide));
-    }
-  }
+  auto region_or_error = sweep_region(request.region, geometry_.cols);
+  if (auto* error = std::get_if<Error>(&region_or_error)) return *error;
+  const kernels::SliceRegion region = std::get<kernels::SliceRegion>(region_or_error);
   std::vector<DetectorOffsetPx> candidates;
   std::vector<float> offsets;  // the engine's
   for (std::uint32_t i = 0; i < request.count; ++i) {

@@ -8,6 +8,7 @@ namespace {
 
 bool is_engine_work(const protocol::ControlRequest& request) {
   return std::holds_alternative<protocol::SweepCenter>(request) ||
+         std::holds_alternative<protocol::SweepProcessing>(request) ||
          std::holds_alternative<protocol::EstimateCenter>(request);
 }
 
@@ -20,8 +21,8 @@ std::optional<protocol::Error> ControlAdmission::admit(const protocol::ControlRe
   if (is_engine_work(request)) {
     if (engine_work_running_) {
       return protocol::Error{protocol::ErrorCode::queue_full,
-                             "a sweep_center or estimate_center of this viewer is still running: send the next "
-                             "one after its reply"};
+                             "a sweep_center, sweep_processing or estimate_center of this viewer is still "
+                             "running: send the next one after its reply"};
     }
     engine_work_running_ = true;
   }

@@ -46,6 +46,12 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     EngineWorker::SweepAnswer swept = worker_.sweep_center(*sweep);
     answer.reply = std::move(swept.reply);
     answer.sweep_images = std::move(swept.images);
+  } else if (const auto* processing_sweep = std::get_if<protocol::SweepProcessing>(&request)) {
+    EngineWorker::SweepAnswer swept = worker_.sweep_processing(*processing_sweep);
+    answer.reply = std::move(swept.reply);
+    answer.sweep_images = std::move(swept.images);
+  } else if (const auto* oblique = std::get_if<protocol::SetObliqueSlice>(&request)) {
+    answer.reply = worker_.set_oblique_slice(*oblique);
   } else if (const auto* record = std::get_if<protocol::Record>(&request)) {
     set_outcome(answer.reply, recorder_.set_next_scan(record->enabled));
   } else if (const auto* capture = std::get_if<protocol::Capture>(&request)) {
@@ -56,9 +62,11 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     if (answer.slice) {
       answer.reply.result = answer.slice->header;
     } else {
+      const char* why = kind == protocol::SliceKind::oblique
+                            ? " slice yet: no scan has begun, or set_oblique_slice has not shown one"
+                            : " slice yet: no scan has begun";
       answer.reply.error = protocol::Error{protocol::ErrorCode::no_active_scan,
-                                           std::string("no ") + std::string(protocol::to_string(kind)) +
-                                               " slice yet: no scan has begun"};
+                                           std::string("no ") + std::string(protocol::to_string(kind)) + why};
     }
   }
   if (!answer.reply.ok()) {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/center_tools.hpp"
+#include "tomolive/daemon/processing_sweep.hpp"
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/heap_trim.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
@@ -197,6 +198,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   params.center_offset_px = to_engine_float(session.layout().engine_offset(DetectorOffsetPx(begin.center_offset_px)));
   params.slices.xy_row = begin.rows / 2;
   params.processing = processing_;
+  params.oblique = oblique_;
   try {
     widener_.prepare(session.layout(), begin.rows, pixel_type(begin.dtype));
     engine_->begin_scan(geometry, params);
@@ -541,6 +543,87 @@ EngineWorker::SweepAnswer EngineWorker::sweep_center(const protocol::SweepCenter
   return {std::move(reply), ok ? *images : nullptr};
 }
 
+EngineWorker::SweepAnswer EngineWorker::sweep_processing(const protocol::SweepProcessing& request) {
+  // The images are handed over through a shared holder, as sweep_center's.
+  auto images = std::make_shared<std::shared_ptr<const std::vector<float>>>();
+  protocol::Reply reply = run_command("sweep_processing", [this, request, images] {
+    if (!session_ || !engine_has_scan_) {
+      return error_reply("sweep_processing", ErrorCode::no_active_scan, "no scan has begun: nothing to sweep");
+    }
+    const kernels::ScanGeometry geometry = session_->engine_geometry();
+    auto swept = run_processing_sweep(*engine_, request, geometry.rows, geometry.cols);
+    if (auto* error = std::get_if<Error>(&swept)) return error_reply("sweep_processing", error->code, error->message);
+    auto& output = std::get<ProcessingSweepOutput>(swept);
+    spdlog::info("scan {}: {} sweep of {} candidates in {:.1f} ms; sharpest {}", session_->scan_id(),
+                 protocol::to_string(request.parameter), output.result.labels.size(), output.result.elapsed_ms,
+                 output.result.labels[output.result.best_index]);
+    *images = std::move(output.images);
+    protocol::Reply ok;
+    ok.command = "sweep_processing";
+    ok.result = std::move(output.result);
+    return ok;
+  });
+  const bool ok = reply.ok();
+  return {std::move(reply), ok ? *images : nullptr};
+}
+
+protocol::Reply EngineWorker::set_oblique_slice(const protocol::SetObliqueSlice& request) {
+  return run_command("set_oblique_slice", [this, request] { return do_set_oblique_slice(request); });
+}
+
+protocol::Reply EngineWorker::do_set_oblique_slice(const protocol::SetObliqueSlice& request) {
+  kernels::ObliqueSlice oblique;
+  oblique.enabled = request.enabled;
+  if (request.enabled && request.points) {
+    const auto& p = *request.points;
+    std::array<std::array<float, 3>, 3> points{};
+    for (std::size_t k = 0; k < 9; ++k) points[k / 3][k % 3] = static_cast<float>(p[k]);
+    if (!session_) {
+      return error_reply("set_oblique_slice", ErrorCode::no_active_scan,
+                         "no scan has begun: points are placed in a scan's volume (z in detector rows); give a normal "
+                         "and offset_px instead");
+    }
+    const kernels::ObliqueFromPoints from = kernels::oblique_from_points(points, session_->begin().rows);
+    if (!from.slice) return error_reply("set_oblique_slice", ErrorCode::invalid_argument, from.error);
+    oblique = *from.slice;
+  } else if (request.enabled) {
+    const auto& n = *request.normal;
+    oblique.normal = {static_cast<float>(n[0]), static_cast<float>(n[1]), static_cast<float>(n[2])};
+    oblique.offset_px = static_cast<float>(request.offset_px.value_or(0.0));
+  }
+  try {
+    kernels::check_oblique(oblique);
+  } catch (const kernels::EngineError& e) {
+    return error_reply("set_oblique_slice", ErrorCode::invalid_argument, e.what());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  oblique_ = oblique;
+  protocol::ObliqueResult result;
+  result.enabled = oblique.enabled;
+  if (session_ && engine_has_scan_) {
+    engine_->set_oblique_slice(oblique);
+    oblique_ = engine_->params().oblique;
+    const auto [rows, cols] = engine_->oblique_shape();
+    result.shape = {rows, cols};
+    snapshot_slices();
+  }
+  if (oblique.enabled) {
+    const double length = std::hypot(double{oblique.normal[0]}, double{oblique.normal[1]}, double{oblique.normal[2]});
+    for (const float c : oblique.normal) result.normal.push_back(c / length);
+    result.offset_px = oblique.offset_px;
+  }
+  result.recompute_ms = elapsed_ms(start);
+  spdlog::info("oblique slice {}", oblique.enabled ? fmt::format("normal [{:.3f}, {:.3f}, {:.3f}], offset {:.1f} px, "
+                                                                 "recomputed in {:.1f} ms",
+                                                                 result.normal[0], result.normal[1], result.normal[2],
+                                                                 result.offset_px, result.recompute_ms)
+                                                   : std::string("disabled"));
+  protocol::Reply reply;
+  reply.command = "set_oblique_slice";
+  reply.result = result;
+  return reply;
+}
+
 protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter& request) {
   const std::string method(protocol::to_string(request.method));
   if (!session_ || !engine_has_scan_) {
@@ -675,7 +758,7 @@ void EngineWorker::snapshot_slices() {
 }
 
 void EngineWorker::report_non_finite(const SliceSnapshotter::NonFiniteCounts& counts) {
-  for (const protocol::SliceKind kind : {protocol::SliceKind::xy, protocol::SliceKind::xz, protocol::SliceKind::yz}) {
+  for (const protocol::SliceKind kind : protocol::kSliceKinds) {
     const auto index = static_cast<std::size_t>(kind);
     if (counts[index] == 0) continue;
     bump(counters_.slices_non_finite);

@@ -146,9 +146,15 @@ std::string encode_sweep_frame(std::span<const float> image, std::uint32_t rows,
                         {"sweep_id", info.sweep_id},
                         {"index", info.index},
                         {"count", info.count},
-                        {"center_offset_px", info.center_offset_px},
                         {"xy_row", info.xy_row},
                         {"shape", {rows, cols}}};
+  if (info.parameter.empty()) {
+    header["center_offset_px"] = info.center_offset_px;
+  } else {
+    header["parameter"] = info.parameter;
+    header["value"] = info.value;
+    header["label"] = info.label;
+  }
   return encode_frame(std::move(header), image, rows, cols, view, sent_ns);
 }
 

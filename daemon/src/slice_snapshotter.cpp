@@ -2,29 +2,39 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace tomolive::daemon {
 namespace {
 
 using protocol::SliceKind;
 
+// The engine's orthoslice of an orthoslice kind (not SliceKind::oblique).
 kernels::Orthoslice orthoslice(SliceKind kind) {
   switch (kind) {
-    case SliceKind::xy: return kernels::Orthoslice::xy;
     case SliceKind::xz: return kernels::Orthoslice::xz;
     case SliceKind::yz: return kernels::Orthoslice::yz;
+    default: return kernels::Orthoslice::xy;
   }
-  return kernels::Orthoslice::xy;
 }
 
-// Where the slice lies: the detector row (xy) or pixels from the rotation axis (xz, yz).
-double slice_position(SliceKind kind, const kernels::SlicePositions& slices) {
+// Where the slice lies: the detector row (xy), pixels from the rotation axis (xz, yz), or the oblique plane's offset
+// from the volume's centre.
+double slice_position(SliceKind kind, const kernels::ReconParams& params) {
   switch (kind) {
-    case SliceKind::xy: return static_cast<double>(slices.xy_row);
-    case SliceKind::xz: return static_cast<double>(slices.xz_y_px);
-    case SliceKind::yz: return static_cast<double>(slices.yz_x_px);
+    case SliceKind::xy: return static_cast<double>(params.slices.xy_row);
+    case SliceKind::xz: return static_cast<double>(params.slices.xz_y_px);
+    case SliceKind::yz: return static_cast<double>(params.slices.yz_x_px);
+    case SliceKind::oblique: return static_cast<double>(params.oblique.offset_px);
   }
   return 0.0;
+}
+
+// The oblique plane's unit normal, as published.
+std::vector<double> unit_normal(const kernels::ObliqueSlice& oblique) {
+  const auto& n = oblique.normal;
+  const double length = std::hypot(double{n[0]}, double{n[1]}, double{n[2]});
+  return {n[0] / length, n[1] / length, n[2] / length};
 }
 
 }  // namespace
@@ -47,14 +57,17 @@ SliceSnapshotter::NonFiniteCounts SliceSnapshotter::snapshot(const kernels::Engi
                                                             DetectorOffsetPx center_offset) {
   const kernels::ReconParams& params = engine.params();
   NonFiniteCounts non_finite{};
-  for (const SliceKind kind : {SliceKind::xy, SliceKind::xz, SliceKind::yz}) {
-    const auto [rows, cols] = engine.slice_shape(orthoslice(kind));
+  for (const SliceKind kind : protocol::kSliceKinds) {
+    const bool oblique = kind == SliceKind::oblique;
+    if (oblique && !params.oblique.enabled) continue;
+    const auto [rows, cols] = oblique ? engine.oblique_shape() : engine.slice_shape(orthoslice(kind));
     const std::shared_ptr<SliceSnapshot> snapshot = versions_.acquire(kind);
     protocol::SliceUpdate& header = snapshot->header;
     header = protocol::SliceUpdate{};
     header.scan_id = scan_id;
     header.slice = kind;
-    header.position = slice_position(kind, params.slices);
+    header.position = slice_position(kind, params);
+    if (oblique) header.normal = unit_normal(params.oblique);
     header.rows = rows;
     header.cols = cols;
     header.projections_included = engine.projections_in_store();
@@ -62,7 +75,11 @@ SliceSnapshotter::NonFiniteCounts SliceSnapshotter::snapshot(const kernels::Engi
     header.center_offset_px = center_offset.px;
     header.received_ns = newest_received_ns_;
     snapshot->values.resize(static_cast<std::size_t>(rows) * cols);
-    engine.copy_slice(orthoslice(kind), snapshot->values);
+    if (oblique) {
+      engine.copy_oblique_slice(snapshot->values);
+    } else {
+      engine.copy_slice(orthoslice(kind), snapshot->values);
+    }
     non_finite[static_cast<std::size_t>(kind)] = static_cast<std::uint64_t>(
         std::count_if(snapshot->values.begin(), snapshot->values.end(), [](float v) { return !std::isfinite(v); }));
     board_.put(snapshot);

@@ -198,19 +198,28 @@ void WebSocketSession::run_control(BrowserControl control) {
 
 void WebSocketSession::answer(const BrowserControl& control, const ControlHandlers::Answer& answer) {
   const auto* sweep = std::get_if<protocol::SweepResult>(&answer.reply.result);
-  if (!sweep || !answer.sweep_images) {
+  const auto* processing = std::get_if<protocol::ProcessingSweepResult>(&answer.reply.result);
+  if (!(sweep || processing) || !answer.sweep_images) {
     queue_reply(reply_json(answer.reply, control.request_id));
     return;
   }
   // The reply with its sweep_id, then one frame per candidate image.
   const std::uint64_t sweep_id = ++sweeps_;
   queue_reply(reply_json(answer.reply, control.request_id, {{"sweep_id", sweep_id}}));
-  const std::uint32_t rows = sweep->region[2];
-  const std::uint32_t cols = sweep->region[3];
+  const protocol::SliceRegionField& region = sweep ? sweep->region : processing->region;
+  const std::uint32_t rows = region[2];
+  const std::uint32_t cols = region[3];
   const std::size_t pixels = static_cast<std::size_t>(rows) * cols;
-  const auto count = static_cast<std::uint32_t>(sweep->centers_px.size());
+  const auto count = static_cast<std::uint32_t>(sweep ? sweep->centers_px.size() : processing->values.size());
   for (std::uint32_t i = 0; i < count; ++i) {
-    const SweepFrameInfo info{sweep_id, i, count, sweep->centers_px[i], sweep->xy_row};
+    SweepFrameInfo info{sweep_id, i, count, 0.0, sweep ? sweep->xy_row : processing->xy_row, {}, 0.0, {}};
+    if (sweep) {
+      info.center_offset_px = sweep->centers_px[i];
+    } else {
+      info.parameter = std::string(protocol::to_string(processing->parameter));
+      info.value = processing->values[i];
+      info.label = processing->labels[i];
+    }
     const std::span<const float> image = std::span<const float>(*answer.sweep_images).subspan(i * pixels, pixels);
     queue({std::make_shared<const std::string>(
                encode_sweep_frame(image, rows, cols, info, control.sweep_view, protocol::unix_time_ns())),

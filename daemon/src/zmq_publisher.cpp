@@ -107,7 +107,7 @@ void ZmqPublisher::send_pending_events() {
 
 void ZmqPublisher::send_new_slices() {
   std::int64_t newest_received_ns = 0;
-  for (const protocol::SliceKind kind : {protocol::SliceKind::xy, protocol::SliceKind::xz, protocol::SliceKind::yz}) {
+  for (const protocol::SliceKind kind : protocol::kSliceKinds) {
     auto& sent = sent_sequence_[static_cast<std::size_t>(kind)];
     const SliceBoard::Version version = board_.latest(kind);
     if (!version || version->header.sequence <= sent) continue;

@@ -12,6 +12,13 @@
 // sweep_center backprojects the store into the caller's images through the same backproject_rows as a recompute
 // (a region of the axial slice is a SlicePlane of its own), in the same slot order: bit for bit what set_center and
 // copy_slice would give, without touching the parameters or the slices.
+// sweep_processing copies the detector rows each candidate needs (its axial row and neighbours, or whole frames with
+// phase retrieval) of every stored corrected projection into a band store made for the call, re-filters the band
+// with a processor of the band's height configured with the candidate (the ring pass is per detector row and the
+// zinger filter clamps at the frame's edges, so the axial row comes out as a full re-filter makes it), and
+// backprojects it as sweep_center does.
+// The oblique slice (oblique_plane.hpp), while enabled, is updated and recomputed with the orthoslices through
+// backproject_oblique_rows, in the same slot order.
 // Shared with the CUDA engine: the slot bookkeeping (EngineSlots: occupied slots, angles, replacement), the frame
 // checks (frame_checks.hpp) and the pixel-type dispatch (pixel_dispatch.hpp); the sampling of the detector's edges
 // (detector_sampling.hpp) through backproject_pixel.
@@ -41,6 +48,7 @@
 #include "tomolive/kernels/cpu_backproject.hpp"
 #include "tomolive/kernels/cpu_preprocess.hpp"
 #include "tomolive/kernels/frame_average.hpp"
+#include "tomolive/kernels/processing_sweep.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
 #include "cpu_projection_processor.hpp"
 #include "worker_pool.hpp"
@@ -158,6 +166,13 @@ class CpuEngine final : public Engine {
       if (old_angle) backproject_rows(plane, outgoing, geometry_.cols, *old_angle, axis, -weight, out, row, row + 1);
       backproject_rows(plane, incoming, geometry_.cols, angle, axis, weight, out, row, row + 1);
     });
+    if (params_.oblique.enabled) {
+      pool_.run(oblique_plane_.rows, [&](unsigned, std::size_t begin, std::size_t end) {
+        const auto first = static_cast<std::uint32_t>(begin), last = static_cast<std::uint32_t>(end);
+        if (old_angle) oblique_rows(outgoing, *old_angle, axis, -weight, first, last);
+        oblique_rows(incoming, angle, axis, weight, first, last);
+      });
+    }
     std::swap(spare_, buffer_of_slot_[slot]);
     return stats;
   }
@@ -170,6 +185,7 @@ class CpuEngine final : public Engine {
     params_.center_offset_px = center_offset_px;
     if (weights_follow) refilter_store();
     recompute(all_slices());
+    recompute_oblique();
   }
 
   RefilterReport set_processing(const ProcessingParams& processing) override {
@@ -180,6 +196,7 @@ class CpuEngine final : public Engine {
     params_.processing = processing;
     const ProcessingCounts counts = refilter_store();
     recompute(all_slices());
+    recompute_oblique();
     RefilterReport report;
     report.projections = slots_.count();
     report.zingers_replaced = counts.zingers_replaced;
@@ -198,6 +215,25 @@ class CpuEngine final : public Engine {
     params_.slices = positions;
     update_planes();
     recompute(moved);
+  }
+
+  void set_oblique_slice(const ObliqueSlice& oblique) override {
+    require_scan("set_oblique_slice");
+    check_oblique(oblique);
+    params_.oblique = oblique;
+    update_oblique_plane();
+    recompute_oblique();
+  }
+
+  std::pair<std::uint32_t, std::uint32_t> oblique_shape() const override {
+    require_scan("oblique_shape");
+    return {oblique_plane_.rows, oblique_plane_.cols};
+  }
+
+  void copy_oblique_slice(std::span<float> out) const override {
+    require_scan("copy_oblique_slice");
+    check_oblique_copy(params_.oblique, oblique_plane_, out.size());
+    std::copy(oblique_.begin(), oblique_.end(), out.begin());
   }
 
   const ReconParams& params() const override { return params_; }
@@ -257,6 +293,60 @@ class CpuEngine final : public Engine {
         });
       }
     });
+  }
+
+  // Candidate after candidate: the band the candidate needs (processing_sweep_band) of every occupied slot copied out
+  // of the corrected store, re-filtered by a processor of the band's height, then backprojected per (region row) as
+  // sweep_center does, at the current center.
+  void sweep_processing(std::uint32_t xy_row, std::span<const ProcessingParams> candidates, const SliceRegion& region,
+                        std::span<float> out) override {
+    require_scan("sweep_processing");
+    check_processing_sweep(xy_row, candidates, region, out.size(), geometry_);
+    const std::size_t image_pixels = std::size_t{region.rows} * region.cols;
+    const float weight = geometry_.angle_weight_rad;
+    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    std::vector<std::uint32_t> occupied;
+    slots_.for_each_occupied([&](std::uint32_t slot) { occupied.push_back(slot); });
+    if (occupied.empty()) {  // nothing to re-filter: every image is zero, as the slices are
+      std::fill(out.begin(), out.end(), 0.f);
+      return;
+    }
+    try {
+      for (std::size_t c = 0; c < candidates.size(); ++c) {
+        const SweepBand band = processing_sweep_band(candidates[c], xy_row, geometry_.rows);
+        const std::size_t band_pixels = std::size_t{band.rows} * geometry_.cols;
+        std::vector<float> corrected_band(occupied.size() * band_pixels);
+        std::vector<float> filtered_band(occupied.size() * band_pixels);
+        std::vector<const float*> sources;
+        std::vector<float*> targets;
+        for (std::size_t k = 0; k < occupied.size(); ++k) {
+          const float* frame = corrected(buffer_of_slot_[occupied[k]]);
+          std::copy_n(frame + std::size_t{band.row0} * geometry_.cols, band_pixels, &corrected_band[k * band_pixels]);
+          sources.push_back(&corrected_band[k * band_pixels]);
+          targets.push_back(&filtered_band[k * band_pixels]);
+        }
+        CpuProjectionProcessor processor(band.rows, geometry_.cols, geometry_.slots, geometry_.half_acquisition,
+                                         pool_);
+        processor.configure(candidates[c], axis);
+        processor.refilter(sources, targets);
+        const SlicePlane plane = axial_region_plane(geometry_.cols, xy_row - band.row0, region.row0, region.col0,
+                                                    region.rows, region.cols);
+        float* image = out.data() + c * image_pixels;
+        pool_.run(region.rows, [&](unsigned, std::size_t begin, std::size_t end) {
+          for (std::size_t row = begin; row < end; ++row) {
+            const auto i = static_cast<std::uint32_t>(row);
+            std::fill_n(image + std::size_t{i} * plane.cols, plane.cols, 0.f);
+            for (std::size_t k = 0; k < occupied.size(); ++k) {
+              backproject_rows(plane, targets[k], geometry_.cols, slots_.angle(occupied[k]), axis, weight, image, i,
+                               i + 1);
+            }
+          }
+        });
+      }
+    } catch (const std::bad_alloc&) {
+      throw EngineError("sweep_processing: allocating the band store of " + std::to_string(occupied.size()) +
+                        " projections failed");
+    }
   }
 
   std::uint32_t volume_slab_rows(const SliceRegion&) const override {
@@ -385,6 +475,7 @@ class CpuEngine final : public Engine {
     slices_[index(Orthoslice::xy)].assign(std::size_t{g.cols} * g.cols, 0.f);
     slices_[index(Orthoslice::xz)].assign(frame, 0.f);
     slices_[index(Orthoslice::yz)].assign(frame, 0.f);
+    oblique_.clear();
     dark_.assign(frame, 0.f);
     flat_.assign(frame, 1.f);
     dark_sum_.reset(g.rows, g.cols);
@@ -399,6 +490,37 @@ class CpuEngine final : public Engine {
     planes_[index(Orthoslice::xy)] = axial_plane(geometry_.cols, params_.slices.xy_row);
     planes_[index(Orthoslice::xz)] = xz_plane(geometry_.cols, geometry_.rows, params_.slices.xz_y_px);
     planes_[index(Orthoslice::yz)] = yz_plane(geometry_.cols, geometry_.rows, params_.slices.yz_x_px);
+    update_oblique_plane();
+  }
+
+  // The oblique plane of params_.oblique (0 x 0 while disabled) and its values' memory (zero).
+  void update_oblique_plane() {
+    oblique_plane_ = params_.oblique.enabled ? oblique_plane(params_.oblique, geometry_.rows, geometry_.cols)
+                                             : ObliquePlane{};
+    oblique_.assign(std::size_t{oblique_plane_.rows} * oblique_plane_.cols, 0.f);
+  }
+
+  // Adds weight x one filtered projection to rows [first, last) of the oblique slice.
+  void oblique_rows(const float* filtered, ProjectionAngle angle, float axis, float weight, std::uint32_t first,
+                    std::uint32_t last) {
+    backproject_oblique_rows(oblique_plane_, filtered, geometry_.rows, geometry_.cols, angle, axis, weight,
+                             oblique_.data(), first, last);
+  }
+
+  // Rebuilds the oblique slice (when enabled) from the store: zero, then every occupied slot in slot order.
+  void recompute_oblique() {
+    if (!params_.oblique.enabled) return;
+    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    pool_.run(oblique_plane_.rows, [&](unsigned, std::size_t begin, std::size_t end) {
+      const auto first = static_cast<std::uint32_t>(begin), last = static_cast<std::uint32_t>(end);
+      for (std::uint32_t row = first; row < last; ++row) {
+        std::fill_n(oblique_.data() + std::size_t{row} * oblique_plane_.cols, oblique_plane_.cols, 0.f);
+        slots_.for_each_occupied([&](std::uint32_t slot) {
+          oblique_rows(buffer(buffer_of_slot_[slot]), slots_.angle(slot), axis, geometry_.angle_weight_rad, row,
+                       row + 1);
+        });
+      }
+    });
   }
 
   // Calls fn(slice, row) for every row of the selected slices, split among the workers (one row, one worker).
@@ -455,6 +577,8 @@ class CpuEngine final : public Engine {
   std::uint64_t projections_received_ = 0;
 
   std::array<std::vector<float>, 3> slices_;  // indexed by Orthoslice
+  ObliquePlane oblique_plane_;                // 0 x 0 while the oblique slice is disabled
+  std::vector<float> oblique_;                // its values, oblique_plane_.rows x cols
 
   FrameAverage dark_sum_, flat_sum_;
   std::vector<float> dark_, flat_;  // per-pixel levels, computed at the first projection

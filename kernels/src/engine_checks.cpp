@@ -34,6 +34,7 @@ void check_scan(const ScanGeometry& g, const ReconParams& params) {
   check_slices(params.slices, g.rows, g.cols);
   check_half_acquisition(g.half_acquisition, g.cols);
   check_processing(params.processing);
+  check_oblique(params.oblique);
 }
 
 void check_center(float center_offset_px) {
@@ -76,41 +77,76 @@ void check_projection_copy(const char* method, std::uint32_t slot, bool occupied
   }
 }
 
-void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
-                 std::size_t out_size, const ScanGeometry& g) {
+namespace {
+
+// The checks sweep_center and sweep_processing share, `method` starting each message: the row, `count` candidates in
+// 1..max_count (`noun` names them in the message), the region, and `out`.
+void check_sweep_shape(const char* method, const char* noun, std::uint32_t xy_row, std::size_t count,
+                       std::size_t max_count,
+                       const SliceRegion& region, std::size_t out_size, const ScanGeometry& g) {
+  const std::string prefix = std::string(method) + ": ";
   if (xy_row >= g.rows) {
-    throw EngineError("sweep_center: xy_row " + std::to_string(xy_row) + " out of range: the detector has " +
+    throw EngineError(prefix + "xy_row " + std::to_string(xy_row) + " out of range: the detector has " +
                       std::to_string(g.rows) + " rows (0.." + std::to_string(g.rows - 1) + ")");
   }
-  const std::size_t count = center_offsets_px.size();
-  if (count == 0 || count > kMaxSweepCandidates) {
-    throw EngineError("sweep_center: " + std::to_string(count) + " candidate centers; expected 1.." +
-                      std::to_string(kMaxSweepCandidates));
+  if (count == 0 || count > max_count) {
+    throw EngineError(prefix + std::to_string(count) + " " + noun + "; expected 1.." + std::to_string(max_count));
   }
-  for (std::size_t k = 0; k < count; ++k) {
+  const std::string shape = std::to_string(region.rows) + " x " + std::to_string(region.cols) + " at row " +
+                            std::to_string(region.row0) + ", col " + std::to_string(region.col0);
+  if (region.rows == 0 || region.cols == 0) {
+    throw EngineError(prefix + "region " + shape + " (rows x cols) is empty");
+  }
+  if (region.rows > kMaxSweepSide || region.cols > kMaxSweepSide) {
+    throw EngineError(prefix + "region " + shape + " (rows x cols) is larger than " + std::to_string(kMaxSweepSide) +
+                      " pixels on a side");
+  }
+  if (std::uint64_t{region.row0} + region.rows > g.cols || std::uint64_t{region.col0} + region.cols > g.cols) {
+    throw EngineError(prefix + "region " + shape + " (rows x cols) leaves the " + std::to_string(g.cols) + " x " +
+                      std::to_string(g.cols) + " axial slice");
+  }
+  const std::uint64_t expected = std::uint64_t{count} * region.rows * region.cols;
+  if (out_size != expected) {
+    throw EngineError(prefix + "out holds " + std::to_string(out_size) + " floats, expected " +
+                      std::to_string(count) + " candidates x " + std::to_string(region.rows) + " x " +
+                      std::to_string(region.cols) + " = " + std::to_string(expected));
+  }
+}
+
+}  // namespace
+
+void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
+                 std::size_t out_size, const ScanGeometry& g) {
+  check_sweep_shape("sweep_center", "candidate centers", xy_row, center_offsets_px.size(), kMaxSweepCandidates,
+                    region, out_size, g);
+  for (std::size_t k = 0; k < center_offsets_px.size(); ++k) {
     if (!std::isfinite(center_offsets_px[k])) {
       throw EngineError("sweep_center: candidate " + std::to_string(k) + ", center_offset_px " +
                         format_number(center_offsets_px[k]) + ", is not a finite number");
     }
   }
-  const std::string shape = std::to_string(region.rows) + " x " + std::to_string(region.cols) + " at row " +
-                            std::to_string(region.row0) + ", col " + std::to_string(region.col0);
-  if (region.rows == 0 || region.cols == 0) {
-    throw EngineError("sweep_center: region " + shape + " (rows x cols) is empty");
+}
+
+void check_processing_sweep(std::uint32_t xy_row, std::span<const ProcessingParams> candidates,
+                            const SliceRegion& region, std::size_t out_size, const ScanGeometry& g) {
+  check_sweep_shape("sweep_processing", "candidate settings", xy_row, candidates.size(),
+                    kMaxProcessingSweepCandidates, region, out_size, g);
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    try {
+      check_processing(candidates[k]);
+    } catch (const EngineError& e) {
+      throw EngineError("sweep_processing: candidate " + std::to_string(k) + ": " + e.what());
+    }
   }
-  if (region.rows > kMaxSweepSide || region.cols > kMaxSweepSide) {
-    throw EngineError("sweep_center: region " + shape + " (rows x cols) is larger than " +
-                      std::to_string(kMaxSweepSide) + " pixels on a side");
-  }
-  if (std::uint64_t{region.row0} + region.rows > g.cols || std::uint64_t{region.col0} + region.cols > g.cols) {
-    throw EngineError("sweep_center: region " + shape + " (rows x cols) leaves the " + std::to_string(g.cols) +
-                      " x " + std::to_string(g.cols) + " axial slice");
-  }
-  const std::uint64_t expected = std::uint64_t{count} * region.rows * region.cols;
-  if (out_size != expected) {
-    throw EngineError("sweep_center: out holds " + std::to_string(out_size) + " floats, expected " +
-                      std::to_string(count) + " candidates x " + std::to_string(region.rows) + " x " +
-                      std::to_string(region.cols) + " = " + std::to_string(expected));
+}
+
+void check_oblique_copy(const ObliqueSlice& oblique, const ObliquePlane& plane, std::size_t out_size) {
+  if (!oblique.enabled) throw EngineError("copy_oblique_slice: the oblique slice is disabled (set_oblique_slice)");
+  const std::size_t size = std::size_t{plane.rows} * plane.cols;
+  if (out_size != size) {
+    throw EngineError("copy_oblique_slice: out holds " + std::to_string(out_size) + " floats, the oblique slice has " +
+                      std::to_string(size) + " (" + std::to_string(plane.rows) + " x " + std::to_string(plane.cols) +
+                      ")");
   }
 }
 

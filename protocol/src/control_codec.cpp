@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "field_codec.hpp"
 #include "utf8.hpp"
@@ -21,7 +22,7 @@ using detail::MapWriter;
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
     "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, set_scan_plan, "
-    "reconstruct_volume, cancel_volume, record, capture";
+    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice";
 
 // --- requests ---
 
@@ -99,6 +100,77 @@ std::optional<Error> check_request(const SweepCenter& request) {
                             std::to_string(kMaxSweepCount));
   }
   return std::nullopt;
+}
+
+// nullopt when `values` holds `size` finite numbers, else the error naming the field `name`.
+std::optional<Error> check_numbers(std::string_view name, const std::vector<double>& values, std::size_t size) {
+  if (values.size() != size) {
+    return invalid_argument(std::string(name) + " has " + std::to_string(values.size()) + " numbers; expected " +
+                            std::to_string(size));
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      return invalid_argument(std::string(name) + "[" + std::to_string(i) + "] = " +
+                              detail::format_number(values[i]) + " is not finite");
+    }
+  }
+  return std::nullopt;
+}
+
+// The candidates' form (one of values, windows, or start + stop + count) and count; their ranges against the
+// parameter (delta/beta > 0, odd ring sizes) are the daemon's checks.
+std::optional<Error> check_request(const SweepProcessing& request) {
+  const bool range = request.start || request.stop || request.count || request.spacing;
+  const int forms = int{request.values.has_value()} + int{request.windows.has_value()} + int{range};
+  if (forms > 1) {
+    return invalid_argument("sweep_processing takes one of values, windows, or start + stop + count; got " +
+                            std::string(request.values ? "values " : "") + (request.windows ? "windows " : "") +
+                            (range ? "a range" : ""));
+  }
+  const std::string parameter(to_string(request.parameter));
+  const auto count_error = [](std::size_t count) {
+    return invalid_argument(std::to_string(count) + " candidates is out of range; expected 1.." +
+                            std::to_string(kMaxProcessingSweepCount));
+  };
+  if (request.parameter == SweepParameter::window) {
+    if (request.values || range) {
+      return invalid_argument("a window sweep takes windows (names), not values or a range");
+    }
+    if (request.windows && (request.windows->empty() || request.windows->size() > kMaxProcessingSweepCount)) {
+      return count_error(request.windows->size());
+    }
+    return std::nullopt;
+  }
+  if (request.windows) return invalid_argument("windows is for parameter window, not " + parameter);
+  if (forms == 0) return invalid_argument("sweep_processing of " + parameter + " needs values or start + stop + count");
+  if (request.values) {
+    if (request.values->empty() || request.values->size() > kMaxProcessingSweepCount) {
+      return count_error(request.values->size());
+    }
+    return check_numbers("values", *request.values, request.values->size());
+  }
+  if (!request.start || !request.stop || !request.count) {
+    return invalid_argument("a range needs start, stop and count; got" + std::string(request.start ? "" : " no start") +
+                            (request.stop ? "" : " no stop") + (request.count ? "" : " no count"));
+  }
+  if (std::optional<Error> error = check_finite({{"start", request.start}, {"stop", request.stop}})) return error;
+  if (*request.count < 1 || *request.count > kMaxProcessingSweepCount) return count_error(*request.count);
+  return std::nullopt;
+}
+
+std::optional<Error> check_request(const SetObliqueSlice& request) {
+  if (!request.enabled) return std::nullopt;
+  if (request.normal.has_value() == request.points.has_value()) {
+    return invalid_argument(std::string("set_oblique_slice needs exactly one of normal (with offset_px) or points; "
+                                        "got ") +
+                            (request.normal ? "both" : "neither"));
+  }
+  if (request.points) {
+    if (request.offset_px) return invalid_argument("offset_px goes with normal, not with points");
+    return check_numbers("points", *request.points, 9);
+  }
+  if (std::optional<Error> error = check_finite({{"offset_px", request.offset_px}})) return error;
+  return check_numbers("normal", *request.normal, 3);
 }
 
 std::optional<Error> check_request(const SetProcessing& request) {
@@ -193,6 +265,8 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   }
   if (command == command_name(Record{})) return detail::read_fields<RecordingStatus>(fields);
   if (command == command_name(Capture{})) return detail::read_fields<CaptureStatus>(fields);
+  if (command == command_name(SweepProcessing{})) return detail::read_fields<ProcessingSweepResult>(fields);
+  if (command == command_name(SetObliqueSlice{})) return detail::read_fields<ObliqueResult>(fields);
   return std::monostate{};
 }
 

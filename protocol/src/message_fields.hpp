@@ -72,9 +72,17 @@ struct Default {
 inline constexpr NameRule<Dtype> kFrameDtype{&parse_dtype, ErrorCode::bad_dtype, "uint8, uint16, uint32, float32"};
 inline constexpr NameRule<Dtype> kSliceDtype{&parse_dtype, ErrorCode::bad_dtype, "float32"};
 inline constexpr NameRule<SliceKind> kPublishedSliceKind{&parse_slice_kind, ErrorCode::wrong_field_type,
-                                                         "xy, xz or yz"};
+                                                         "xy, xz, yz or oblique"};
 inline constexpr NameRule<SliceKind> kRequestedSliceKind{&parse_slice_kind, ErrorCode::invalid_argument,
-                                                         "xy, xz or yz"};
+                                                         "xy, xz, yz or oblique"};
+// A sweep parameter or spacing a client asks for (sweep_processing) is an argument; one the daemon reports a field.
+inline constexpr std::string_view kSweepParameterNames = "delta_over_beta, ring_size or window";
+inline constexpr NameRule<SweepParameter> kRequestedSweepParameter{&parse_sweep_parameter,
+                                                                   ErrorCode::invalid_argument, kSweepParameterNames};
+inline constexpr NameRule<SweepParameter> kReportedSweepParameter{&parse_sweep_parameter,
+                                                                  ErrorCode::wrong_field_type, kSweepParameterNames};
+inline constexpr NameRule<SweepSpacing> kSweepSpacingName{&parse_sweep_spacing, ErrorCode::invalid_argument,
+                                                          "log or linear"};
 inline constexpr NameRule<ErrorCode> kErrorCodeName{&parse_error_code, ErrorCode::wrong_field_type,
                                                     "the error codes of PROTOCOL.md"};
 inline constexpr NameRule<CenterMethod> kCenterMethodName{&parse_center_method, ErrorCode::invalid_argument,
@@ -134,6 +142,7 @@ void visit_fields(Visitor& v, FieldsOf<SliceUpdate> auto& slice) {
   v.shape("shape", slice.rows, slice.cols);
   v.constant("dtype", Dtype::float32, kSliceDtype, "slices are float32");
   TOMOLIVE_FIELDS(v, slice, projections_included, sequence, center_offset_px, received_ns, published_ns);
+  TOMOLIVE_FIELDS(v, slice, normal);  // the oblique slice only
 }
 
 template <typename Visitor>
@@ -172,6 +181,20 @@ void visit_fields(Visitor& v, FieldsOf<EstimateCenter> auto& estimate) {
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SweepCenter> auto& sweep) {
   TOMOLIVE_FIELDS(v, sweep, start_offset_px, step_px, count, xy_row, region);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<SweepProcessing> auto& sweep) {
+  v.name("parameter", sweep.parameter, kRequestedSweepParameter);
+  TOMOLIVE_FIELDS(v, sweep, values, windows, start, stop, count);
+  v.name("spacing", sweep.spacing, kSweepSpacingName);
+  TOMOLIVE_FIELDS(v, sweep, xy_row, region);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<SetObliqueSlice> auto& oblique) {
+  v.field("enabled", oblique.enabled, Default<bool>{true});
+  TOMOLIVE_FIELDS(v, oblique, normal, offset_px, points);
 }
 
 template <typename Visitor>
@@ -331,6 +354,17 @@ void visit_fields(Visitor& v, FieldsOf<SlicesResult> auto& slices) {
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SweepResult> auto& sweep) {
   TOMOLIVE_FIELDS(v, sweep, xy_row, region, centers_px, metric, best_offset_px, elapsed_ms);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<ProcessingSweepResult> auto& sweep) {
+  v.name("parameter", sweep.parameter, kReportedSweepParameter);
+  TOMOLIVE_FIELDS(v, sweep, xy_row, region, values, labels, metric, best_index, elapsed_ms);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<ObliqueResult> auto& oblique) {
+  TOMOLIVE_FIELDS(v, oblique, enabled, normal, offset_px, shape, recompute_ms);
 }
 
 template <typename Visitor>

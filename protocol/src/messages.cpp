@@ -56,12 +56,16 @@ constexpr std::array<std::string_view, kErrorCodeCount> kErrorCodeNames = {
     "internal_error",
 };
 
-constexpr std::array<std::string_view, 3> kSliceKindNames = {"xy", "xz", "yz"};
+constexpr std::array<std::string_view, 4> kSliceKindNames = {"xy", "xz", "yz", "oblique"};
 
 // Requests in ControlRequest's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<ControlRequest>> kCommandNames = {
     "get_status",     "set_center",    "set_slices",         "get_slice",     "estimate_center", "sweep_center",
-    "set_processing", "set_scan_plan", "reconstruct_volume", "cancel_volume", "record",          "capture"};
+    "set_processing", "set_scan_plan", "reconstruct_volume", "cancel_volume", "record",          "capture",
+    "sweep_processing", "set_oblique_slice"};
+
+constexpr std::array<std::string_view, 3> kSweepParameterNames = {"delta_over_beta", "ring_size", "window"};
+constexpr std::array<std::string_view, 2> kSweepSpacingNames = {"log", "linear"};
 
 constexpr std::array<std::string_view, 2> kCenterMethodNames = {"registration", "metric"};
 
@@ -102,6 +106,16 @@ std::optional<CenterMethod> parse_center_method(std::string_view name) {
 std::string_view to_string(FilterWindow window) { return name_of(window, kFilterWindowNames); }
 std::optional<FilterWindow> parse_filter_window(std::string_view name) {
   return parse_name<FilterWindow>(name, kFilterWindowNames);
+}
+
+std::string_view to_string(SweepParameter parameter) { return name_of(parameter, kSweepParameterNames); }
+std::optional<SweepParameter> parse_sweep_parameter(std::string_view name) {
+  return parse_name<SweepParameter>(name, kSweepParameterNames);
+}
+
+std::string_view to_string(SweepSpacing spacing) { return name_of(spacing, kSweepSpacingNames); }
+std::optional<SweepSpacing> parse_sweep_spacing(std::string_view name) {
+  return parse_name<SweepSpacing>(name, kSweepSpacingNames);
 }
 
 std::uint32_t half_acquisition_added_cols(double center_offset_px) {

@@ -181,6 +181,18 @@ std::optional<std::string> convert(const msgpack::object& value, std::vector<dou
   return std::nullopt;
 }
 
+std::optional<std::string> convert(const msgpack::object& value, std::vector<std::string>& out) {
+  if (value.type != object_type::ARRAY) return found(value, "an array of strs");
+  const msgpack::object_array& array = value.via.array;
+  out.resize(array.size);
+  for (std::uint32_t i = 0; i < array.size; ++i) {
+    if (convert(array.ptr[i], out[i])) {
+      return "found " + describe(array.ptr[i]) + " at index " + std::to_string(i) + ", expected a str";
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 2>& out) {
   constexpr std::string_view kExpected = "[rows, cols] (an array of 2 unsigned integers)";
   if (value.type != object_type::ARRAY || value.via.array.size != 2) return found(value, kExpected);

@@ -45,6 +45,7 @@ std::optional<std::string> convert(const msgpack::object& value, std::int64_t& o
 std::optional<std::string> convert(const msgpack::object& value, double& out);
 std::optional<std::string> convert(const msgpack::object& value, std::string& out);
 std::optional<std::string> convert(const msgpack::object& value, std::vector<double>& out);  // array of numbers
+std::optional<std::string> convert(const msgpack::object& value, std::vector<std::string>& out);  // array of strs
 std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 2>& out);  // [rows, cols]
 std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 3>& out);  // [z, y, x]
 std::optional<std::string> convert(const msgpack::object& value, std::array<std::uint32_t, 4>& out);  // a region

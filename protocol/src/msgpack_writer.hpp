@@ -22,8 +22,8 @@ inline constexpr bool kAlwaysFalse = false;
 class MapWriter {
  public:
   // Appends key -> value. T: bool, an integer type, double, a string, std::vector<double> (array of float64),
-  // std::array<std::uint32_t, 2> ([rows, cols]), 3 ([z, y, x]) or 4 ([row0, col0, rows, cols]), or CounterList (map name -> uint,
-  // in list order).
+  // std::vector<std::string> (array of strs), std::array<std::uint32_t, 2> ([rows, cols]), 3 ([z, y, x]) or 4
+  // ([row0, col0, rows, cols]), or CounterList (map name -> uint, in list order).
   template <typename T>
   MapWriter& field(std::string_view key, const T& value);
   // Appends key -> *value, or nothing when value is nullopt.
@@ -70,6 +70,9 @@ MapWriter& MapWriter::field(std::string_view key, const T& value) {
   } else if constexpr (std::is_same_v<T, std::vector<double>>) {
     packer.pack_array(static_cast<std::uint32_t>(value.size()));
     for (double x : value) pack_float64(x);
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    packer.pack_array(static_cast<std::uint32_t>(value.size()));
+    for (const std::string& text : value) pack_str(packer, text);
   } else if constexpr (std::is_same_v<T, std::array<std::uint32_t, 2>> ||
                        std::is_same_v<T, std::array<std::uint32_t, 3>> ||
                        std::is_same_v<T, std::array<std::uint32_t, 4>>) {

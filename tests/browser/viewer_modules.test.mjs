@@ -1,6 +1,6 @@
 // Unit tests of the viewer's DOM-free modules, run in node: TLS1 decoding (including malformed messages), slice
-// geometry, zoom arithmetic, colormaps, the contrast window, the center sweep's plan, the processing form and the
-// full volume's progress.
+// geometry (the oblique slice's trace and tilt included), zoom arithmetic, colormaps, the contrast window, the center
+// sweep's plan, the processing form, the processing sweep's picks and the full volume's progress.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -8,7 +8,10 @@ import { test } from "node:test";
 import { colormapLut, colormapRgb, COLORMAP_NAMES } from "../../viewer/js/colormaps.js";
 import { ContrastWindow, colorizeQuantized, fillQuantizedColorTable } from "../../viewer/js/contrast.js";
 import { PaneView } from "../../viewer/js/pane_view.js";
-import { crosshairLines, slicesThrough } from "../../viewer/js/slice_geometry.js";
+import { processingFieldsFor } from "../../viewer/js/processing_sweep_panel.js";
+import {
+  crosshairLines, obliqueTrace, slicesThrough, tiltPoints, volumePoint,
+} from "../../viewer/js/slice_geometry.js";
 import {
   FILTER_WINDOWS, describeChanges, editedKeys, followSetting, formFromSetting, formProblems, halfAcquisitionText,
   processingRequest, refilterText, withScanPixelSize,
@@ -384,4 +387,34 @@ test("volume: progress from the status's volume map, state in words, the request
   for (const bad of ["0", "17", "1.5", "", "x"]) {
     assert.match(volumeRequest(bad).problem, /binning must be a whole number 1\.\.16/, bad);
   }
+});
+
+test("oblique slice: a tilt drag gives a plane through the drag and the pane's normal; its trace follows it", () => {
+  const positions = { xy_row: 10, xz_y_px: 4, yz_x_px: -3 };
+  const dims = { rows: 21, cols: 65 };
+  // A drag in the XZ pane (y = 4) from (u, v) = (12, 10) to (52, 18): x from -20 to 20, rows 10 to 18.
+  const points = tiltPoints("xz", [12, 10], [52, 18], positions, dims.cols);
+  assert.deepEqual(points, [-20, 4, 10, 20, 4, 18, -20, 5, 10]);
+  assert.equal(tiltPoints("xz", [12, 10], [12.5, 10.5], positions, dims.cols), null, "shorter than a pixel");
+  // The plane through them: normal along (8, 0, -40) (perpendicular to the drag and to y), through (-20, 4, 10).
+  const n = [8, 0, -40].map((c) => c / Math.hypot(8, 40));
+  const offset = n[0] * -20 + n[2] * (10 - (dims.rows - 1) / 2);
+  const oblique = { normal: n, offset_px: offset };
+  // Its trace in the XZ pane passes through both ends of the drag.
+  const trace = obliqueTrace("xz", positions, dims, oblique);
+  for (const [u, v] of [[12, 10], [52, 18]]) assert.ok(Math.abs(trace.a * u + trace.b * v + trace.c) < 1e-9);
+  // In the XY pane (row 10) it is the line x = -20 (column u = -20 + 32 = 12).
+  const xy = obliqueTrace("xy", positions, dims, oblique);
+  assert.ok(Math.abs(xy.b) < 1e-12 && Math.abs(-xy.c / xy.a - 12) < 1e-9);
+  // A plane parallel to a pane has no trace there; a pane point maps to the volume as the pane shows it.
+  assert.equal(obliqueTrace("xy", positions, dims, { normal: [0, 0, 1], offset_px: 2 }), null);
+  assert.deepEqual(volumePoint("yz", 40, 7, positions, dims.cols), [-3, 8, 7]);
+  assert.deepEqual(crosshairLines("oblique", positions, dims.cols), []);
+});
+
+test("processing sweep: a picked candidate becomes the set_processing fields of its parameter", () => {
+  assert.deepEqual(processingFieldsFor("delta_over_beta", 250), { phase: { enabled: true, delta_over_beta: 250 } });
+  assert.deepEqual(processingFieldsFor("ring_size", 11), { rings: { enabled: true, size: 11 } });
+  assert.deepEqual(processingFieldsFor("window", 4), { window: "hann" });
+  assert.throws(() => processingFieldsFor("gamma", 1), /unknown sweep parameter/);
 });

@@ -69,6 +69,13 @@ class FaultyEngine final : public kernels::Engine {
     inner_->sweep_center(xy_row, center_offsets_px, region, out);
     if (fault == Fault::corrupt) corrupt(out);
   }
+  void sweep_processing(std::uint32_t xy_row, std::span<const kernels::ProcessingParams> candidates,
+                        const kernels::SliceRegion& region, std::span<float> out) override {
+    inner_->sweep_processing(xy_row, candidates, region, out);
+  }
+  void set_oblique_slice(const kernels::ObliqueSlice& oblique) override { inner_->set_oblique_slice(oblique); }
+  std::pair<std::uint32_t, std::uint32_t> oblique_shape() const override { return inner_->oblique_shape(); }
+  void copy_oblique_slice(std::span<float> out) const override { inner_->copy_oblique_slice(out); }
   std::uint32_t volume_slab_rows(const kernels::SliceRegion& region) const override {
     return inner_->volume_slab_rows(region);
   }

@@ -102,6 +102,14 @@ def control_seeds():
         "nan_zinger_threshold": {"type": "set_processing", "zingers": {"threshold": math.nan}},
         "bad_unknown_type": {"type": "shutdown"},
         "bad_type_not_string": {"type": 3},
+        "sweep_processing_range": {"type": "sweep_processing", "parameter": "delta_over_beta", "start": 10.0,
+                                   "stop": 1000.0, "count": 9, "spacing": "log", "xy_row": 2, "region": [0, 0, 32, 32]},
+        "sweep_processing_windows": {"type": "sweep_processing", "parameter": "window", "windows": ["hann", "parzen"]},
+        "set_oblique_normal": {"type": "set_oblique_slice", "normal": [0.0, 1.0, 1.0], "offset_px": 2.5},
+        "set_oblique_points": {"type": "set_oblique_slice", "points": [0, 4, 0, 10, 4, 3, -5, 4, 7]},
+        "bad_sweep_processing_forms": {"type": "sweep_processing", "parameter": "ring_size", "values": [5],
+                                       "start": 3, "stop": 9, "count": 3},
+        "bad_oblique_normal": {"type": "set_oblique_slice", "normal": [0, 1]},
     }
     seeds = {name: pack({"v": 1, **message}) for name, message in messages.items()}
     seeds["bad_no_version"] = pack({"type": "get_status"})
@@ -124,6 +132,9 @@ def browser_seeds():
         "view": {"type": "view", "slice": "xz", "max_shape": [512, 512], "region": [0, 0, 100, 100]},
         "latency": {"type": "latency", "scan_id": 7, "samples_us": [1200.5, 900, 1500]},
         "ping": {"type": "ping", "t": 12.5},
+        "sweep_processing": {"type": "sweep_processing", "parameter": "ring_size", "start": 3, "stop": 21,
+                             "count": 5, "max_shape": [96, 96]},
+        "set_oblique_slice": {"type": "set_oblique_slice", "normal": [0, 0, 1], "offset_px": 0},
         "bad_get_slice": {"type": "get_slice", "slice": "xy"},
         "bad_unknown_type": {"type": "reboot"},
         "bad_type_number": {"type": 5},

@@ -92,6 +92,16 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       Record{false},
       Capture{},
       Capture{12.5},
+      GetSlice{SliceKind::oblique},
+      SweepProcessing{SweepParameter::delta_over_beta, std::vector<double>{10.0, 100.0}, std::nullopt, std::nullopt,
+                      std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+      SweepProcessing{SweepParameter::ring_size, std::nullopt, std::nullopt, 5.0, 21.0, 5u, SweepSpacing::linear, 3u,
+                      SliceRegionField{1, 2, 30, 40}},
+      SweepProcessing{SweepParameter::window, std::nullopt, std::vector<std::string>{"hann", "parzen"},
+                      std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+      SetObliqueSlice{true, std::vector<double>{0.0, 1.0, 1.0}, 2.5, std::nullopt},
+      SetObliqueSlice{true, std::nullopt, std::nullopt, std::vector<double>{0, 0, 0, 1, 0, 0, 0, 1, 1}},
+      SetObliqueSlice{false, std::nullopt, std::nullopt, std::nullopt},
   };
   for (const ControlRequest& request : requests) {
     SCOPED_TRACE(std::string(command_name(request)));
@@ -229,7 +239,7 @@ TEST(ControlCodecTest, SetSlicesNeedsAtLeastOnePosition) {
 
 TEST(ControlCodecTest, GetSliceNeedsAKnownSlice) {
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("get_slice", {{"slice", packed(std::string("xyz"))}})),
-                      ErrorCode::invalid_argument, {"\"slice\"", "\"xyz\"", "xy, xz or yz"}));
+                      ErrorCode::invalid_argument, {"\"slice\"", "\"xyz\"", "xy, xz, yz or oblique"}));
   EXPECT_TRUE(
       IsError(decode_control_request(request_bytes("get_slice", {})), ErrorCode::missing_field, {"\"slice\""}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("get_slice", {{"slice", packed(0)}})),
@@ -269,6 +279,62 @@ TEST(ControlCodecTest, SweepCenterArgumentsAreChecked) {
                       {"\"region\"", "[row0, col0, rows, cols]"}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("sweep_center", {{"step_px", packed(1.0)}})),
                       ErrorCode::missing_field, {"\"start_offset_px\""}));
+}
+
+TEST(ControlCodecTest, SweepProcessingTakesOneFormOfCandidates) {
+  const auto sweep = [](std::vector<std::pair<std::string, std::string>> fields) {
+    return decode_control_request(request_bytes("sweep_processing", fields));
+  };
+  const std::string dob = packed(std::string("delta_over_beta"));
+  EXPECT_EQ(sweep({{"parameter", dob}, {"start", packed(10.0)}, {"stop", packed(1000.0)}, {"count", packed(5)}})
+                .value(),
+            ControlRequest(SweepProcessing{SweepParameter::delta_over_beta, std::nullopt, std::nullopt, 10.0, 1000.0,
+                                           5u, std::nullopt, std::nullopt, std::nullopt}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", packed(std::string("gamma"))}, {"values", packed(std::vector<double>{1})}}),
+                      ErrorCode::invalid_argument, {"\"parameter\"", "delta_over_beta, ring_size or window"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}}), ErrorCode::invalid_argument, {"needs values or start"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}, {"values", packed(std::vector<double>{1})}, {"count", packed(3)}}),
+                      ErrorCode::invalid_argument, {"one of values, windows"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}, {"start", packed(1.0)}, {"count", packed(3)}}),
+                      ErrorCode::invalid_argument, {"no stop"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}, {"start", packed(1.0)}, {"stop", packed(2.0)}, {"count", packed(33)}}),
+                      ErrorCode::invalid_argument, {"33 candidates", "1..32"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}, {"values", packed(std::vector<double>{})}}),
+                      ErrorCode::invalid_argument, {"0 candidates"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}, {"values", packed(std::vector<double>{1.0, std::nan("")})}}),
+                      ErrorCode::invalid_argument, {"values[1] = nan"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}, {"windows", packed(std::vector<std::string>{"hann"})}}),
+                      ErrorCode::invalid_argument, {"windows is for parameter window"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", packed(std::string("window"))}, {"values", packed(std::vector<double>{1})}}),
+                      ErrorCode::invalid_argument, {"a window sweep takes windows"}));
+  EXPECT_TRUE(IsError(sweep({{"parameter", dob}, {"start", packed(1.0)}, {"stop", packed(2.0)}, {"count", packed(3)},
+                             {"spacing", packed(std::string("cubic"))}}),
+                      ErrorCode::invalid_argument, {"\"spacing\"", "log or linear"}));
+  EXPECT_TRUE(IsError(sweep({{"values", packed(std::vector<double>{1})}}), ErrorCode::missing_field,
+                      {"\"parameter\""}));
+}
+
+TEST(ControlCodecTest, SetObliqueSliceTakesANormalOrThreePoints) {
+  const auto oblique = [](std::vector<std::pair<std::string, std::string>> fields) {
+    return decode_control_request(request_bytes("set_oblique_slice", fields));
+  };
+  EXPECT_EQ(oblique({{"normal", packed(std::vector<double>{0, 0, 1})}}).value(),
+            ControlRequest(SetObliqueSlice{true, std::vector<double>{0, 0, 1}, std::nullopt, std::nullopt}));
+  EXPECT_EQ(oblique({{"enabled", packed(false)}}).value(),
+            ControlRequest(SetObliqueSlice{false, std::nullopt, std::nullopt, std::nullopt}));
+  EXPECT_TRUE(IsError(oblique({}), ErrorCode::invalid_argument, {"exactly one of normal", "neither"}));
+  EXPECT_TRUE(IsError(oblique({{"normal", packed(std::vector<double>{0, 0, 1})},
+                               {"points", packed(std::vector<double>(9, 0.0))}}),
+                      ErrorCode::invalid_argument, {"both"}));
+  EXPECT_TRUE(IsError(oblique({{"normal", packed(std::vector<double>{0, 1})}}), ErrorCode::invalid_argument,
+                      {"normal has 2 numbers; expected 3"}));
+  EXPECT_TRUE(IsError(oblique({{"points", packed(std::vector<double>(8, 0.0))}}), ErrorCode::invalid_argument,
+                      {"points has 8 numbers; expected 9"}));
+  EXPECT_TRUE(IsError(oblique({{"points", packed(std::vector<double>(9, 0.0))}, {"offset_px", packed(1.0)}}),
+                      ErrorCode::invalid_argument, {"offset_px goes with normal"}));
+  EXPECT_TRUE(IsError(oblique({{"normal", packed(std::vector<double>{0, 0, 1})},
+                               {"offset_px", packed(std::numeric_limits<double>::infinity())}}),
+                      ErrorCode::invalid_argument, {"offset_px = inf"}));
 }
 
 TEST(ControlCodecTest, UnknownCommandIsUnknownType) {
@@ -319,6 +385,10 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"cancel_volume", std::nullopt, VolumeStatus{}},
       Reply{"record", std::nullopt, *sample_status().recording},
       Reply{"capture", std::nullopt, *sample_status().capture},
+      Reply{"sweep_processing", std::nullopt,
+            ProcessingSweepResult{SweepParameter::ring_size, 3, {0, 0, 8, 8}, {5.0, 7.0},
+                                  {"ring_size 5", "ring_size 7"}, {2.5, 2.25}, 1, 12.5}},
+      Reply{"set_oblique_slice", std::nullopt, ObliqueResult{true, {0.0, 0.6, 0.8}, 1.5, {64, 64}, 3.25}},
       Reply{"set_center", Error{ErrorCode::invalid_argument, "set_center needs exactly one; got both"}, {}},
       Reply{"", Error{ErrorCode::malformed_header, "header is empty (0 bytes)"}, {}},
       Reply{"get_status", std::nullopt, std::monostate{}},

@@ -172,6 +172,13 @@ Sample reply_sample(const std::string& command, const Value& value) {
           decoder(&decode_reply, reply)};
 }
 
+SliceUpdate oblique_slice() {
+  SliceUpdate slice = sample_slice();
+  slice.slice = SliceKind::oblique;
+  slice.normal = std::vector<double>{0.0, 0.6, 0.8};
+  return slice;
+}
+
 ScanBegin begin_with_every_field() {
   ScanBegin begin = sample_begin_with_range();
   begin.angles = AngleRange{0.0, 45.0};  // one full turn over 8 projections, as half acquisition needs
@@ -193,7 +200,9 @@ std::vector<Sample> samples() {
       data_sample("projection", sample_projection()),
       data_sample("end", ScanEnd{42}),
       {"slice", encode(sample_slice()), listed_fields<SliceUpdate>(), {"v", "type"},
-       decoder(&decode_slice_update, sample_slice())},
+       decoder(&decode_slice_update, sample_slice()), {"normal"}},  // the oblique slice's only
+      {"oblique slice", encode(oblique_slice()), listed_fields<SliceUpdate>(), {"v", "type"},
+       decoder(&decode_slice_update, oblique_slice())},
       {"event", encode(sample_error_event()), listed_fields<Event>(), {"v", "type"},
        decoder(&decode_event, sample_error_event())},
       request_sample(SetCenter{1.5, std::nullopt}, {"center_column_px"}),  // exactly one of the two
@@ -213,10 +222,18 @@ std::vector<Sample> samples() {
       request_sample(CancelVolume{}),
       request_sample(Record{true}),
       request_sample(Capture{1.5}),
+      request_sample(SweepProcessing{SweepParameter::ring_size, std::nullopt, std::nullopt, 3.0, 9.0, 4u,
+                                     SweepSpacing::linear, 3u, SliceRegionField{1, 2, 3, 4}},
+                     {"values", "windows"}),  // one form of candidates
+      request_sample(SweepProcessing{SweepParameter::delta_over_beta, std::vector<double>{5.0}, std::nullopt,
+                                     std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                                     std::nullopt},
+                     {"windows", "start", "stop", "count", "spacing", "xy_row", "region"}),
+      request_sample(SetObliqueSlice{true, std::vector<double>{0, 0, 1}, 1.5, std::nullopt}, {"points"}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
-      reply_sample("get_slice", sample_slice()),
+      reply_sample("get_slice", oblique_slice()),  // every field, the oblique slice's normal included
       reply_sample("estimate_center", CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, false}),
       reply_sample("sweep_center", SweepResult{2, {0, 0, 4, 6}, {-1.0, 0.0}, {0.5, 0.25}, 0.0, 3.5}),
       reply_sample("set_processing",
@@ -225,6 +242,9 @@ std::vector<Sample> samples() {
       reply_sample("cancel_volume", *status_with_every_map().volume),
       reply_sample("record", *status_with_every_map().recording),
       reply_sample("capture", *status_with_every_map().capture),
+      reply_sample("sweep_processing", ProcessingSweepResult{SweepParameter::window, 2, {0, 0, 4, 6}, {4.0},
+                                                             {"window hann"}, {0.5}, 0, 3.5}),
+      reply_sample("set_oblique_slice", ObliqueResult{true, {0.0, 0.0, 1.0}, 2.0, {8, 8}, 1.0}),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

@@ -61,7 +61,7 @@ TEST(PublishedCodecTest, EveryErrorCodeTravelsInAnEvent) {
 TEST(PublishedCodecTest, SliceFieldsOfTheWrongTypeAreNamed) {
   const RawHeader header(encode(sample_slice()));
   EXPECT_TRUE(IsError(decode_slice_update(RawHeader(header).set("slice", std::string("xx")).bytes()),
-                      ErrorCode::wrong_field_type, {"\"slice\"", "\"xx\"", "xy, xz or yz"}));
+                      ErrorCode::wrong_field_type, {"\"slice\"", "\"xx\"", "xy, xz, yz or oblique"}));
   EXPECT_TRUE(IsError(decode_slice_update(RawHeader(header).set("position", std::string("1")).bytes()),
                       ErrorCode::wrong_field_type, {"\"position\"", "str \"1\""}));
   EXPECT_TRUE(IsError(decode_slice_update(RawHeader(header).set("published_ns", 1.5).bytes()),

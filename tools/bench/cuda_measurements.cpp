@@ -289,6 +289,78 @@ std::vector<Sweep> measure_sweeps(const Workload& workload, const Frames& frames
   return sweeps;
 }
 
+// The processing sweep (sweep_processing, PROTOCOL.md 10.8) of one axial region of a full store: 8 candidates of
+// each parameter (filter windows, ring sizes 5..19, delta/beta log-spaced 10..1000), host wall clock of the whole
+// call (the images land in pageable host memory), medians. delta/beta re-filters whole frames; the others 3 rows.
+std::vector<Figure> measure_processing_sweeps(const Workload& workload, const Frames& frames,
+                                              const PinnedFrames& pinned, const RunSettings& settings,
+                                              std::ostream& log) {
+  auto engine = make_engine(settings, StorePrecision::automatic, true);
+  const std::string precision = engine->plan(workload.geometry()).store_precision;
+  Feeder feeder(*engine, workload, frames);
+  feeder.begin_scan();
+  feeder.projections(workload.slots, pinned.data);
+  engine->synchronize();
+  struct Kind {
+    std::string name;
+    std::vector<kernels::ProcessingParams> candidates;
+  };
+  std::vector<Kind> kinds(3);
+  kinds[0].name = "window";
+  kinds[1].name = "ring_size";
+  kinds[2].name = "delta_over_beta";
+  for (std::uint32_t c = 0; c < 8; ++c) {
+    kernels::ProcessingParams window;
+    window.window = static_cast<kernels::FilterWindow>(c % 6);
+    kinds[0].candidates.push_back(window);
+    kernels::ProcessingParams rings;
+    rings.rings.enabled = true;
+    rings.rings.size = 5 + 2 * c;
+    kinds[1].candidates.push_back(rings);
+    kernels::ProcessingParams phase;
+    phase.phase.enabled = true;
+    phase.phase.delta_over_beta = 10.0 * std::pow(100.0, c / 7.0);
+    kinds[2].candidates.push_back(phase);
+  }
+  const std::uint32_t xy_row = workload.rows / 2;
+  std::vector<Figure> figures;
+  for (const std::uint32_t side : {512u, 1024u}) {
+    if (side > workload.cols) continue;
+    const kernels::SliceRegion region{(workload.cols - side) / 2, (workload.cols - side) / 2, side, side};
+    std::vector<float> images(8 * std::size_t{side} * side);
+    for (const Kind& kind : kinds) {
+      // delta/beta re-filters every frame of the store per candidate: fewer repeats.
+      const std::uint32_t repeats = kind.name == "delta_over_beta" ? 1 : settings.recomputes;
+      std::vector<double> wall;
+      try {
+        engine->sweep_processing(xy_row, kind.candidates, region, images);  // untimed: first touch, allocations
+        for (std::uint32_t k = 0; k < repeats; ++k) {
+          const auto start = Clock::now();
+          engine->sweep_processing(xy_row, kind.candidates, region, images);
+          wall.push_back(1e3 * seconds_since(start));
+        }
+      } catch (const kernels::EngineLostError&) {
+        throw;
+      } catch (const kernels::EngineError& e) {
+        // A delta/beta band is a whole store of each kind: a large scan's may not fit beside it.
+        log << workload.id << " processing sweep (" << kind.name << ") " << side << " x " << side
+            << " not measured: " << e.what() << "\n";
+        continue;
+      }
+      const double ms = median(wall);
+      log << workload.id << " processing sweep (" << kind.name << ") " << side << " x " << side << " at 8 candidates ("
+          << precision << " store): " << ms << " ms wall, median of " << repeats << "\n";
+      figures.push_back({"T8p-" + kind.name + "-" + std::to_string(side), ms, "ms", "<= 50", std::nullopt,
+                         "processing sweep of " + kind.name + ", axial region " + std::to_string(side) + " x " +
+                             std::to_string(side) + " (central) of " + shape(workload) + ", " + precision +
+                             " store, 8 candidates in one sweep_processing; host wall clock (re-filter of the rows "
+                             "each candidate needs, reconstruction, copy to pageable host memory), median of " +
+                             std::to_string(repeats) + "; no floor measured"});
+    }
+  }
+  return figures;
+}
+
 void add_sweep_figures(const Workload& workload, const std::vector<Sweep>& sweeps, const std::string& precision,
                        std::vector<Figure>& figures) {
   const std::string t8 = workload.id == "W1" ? "T8" : "sweep@" + workload.id;
@@ -431,6 +503,8 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
     std::string precision;
     add_sweep_figures(workload, measure_sweeps(workload, frames, pinned, settings, precision, log), precision,
                       figures);
+    const std::vector<Figure> processing = measure_processing_sweeps(workload, frames, pinned, settings, log);
+    figures.insert(figures.end(), processing.begin(), processing.end());
     return figures;
   }
 
@@ -485,6 +559,8 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
     std::string precision;
     add_sweep_figures(workload, measure_sweeps(workload, frames, pinned, settings, precision, log), precision,
                       figures);
+    const std::vector<Figure> processing = measure_processing_sweeps(workload, frames, pinned, settings, log);
+    figures.insert(figures.end(), processing.begin(), processing.end());
   }
   if (half.ran && full.ran) {
     figures.push_back({"Q2-fp16-store@" + workload.id, relative_error(half, full), "rel", "<= 5e-3", std::nullopt,

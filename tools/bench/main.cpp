@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", settings.device, "CUDA device index");
   app.add_flag("--recompute-only", settings.recompute_only,
                "CUDA: recompute figures only (T3, its axial and vertical parts, the float16 error)");
-  app.add_flag("--sweep-only", settings.sweep_only, "CUDA: T8 only (center sweep of a 512^2 and a 1024^2 region)");
+  app.add_flag("--sweep-only", settings.sweep_only,
+               "CUDA: T8 only (center sweep of a 512^2 and a 1024^2 region) and the processing sweeps (T8p-*)");
   app.add_flag("--refilter", settings.refilter_only,
                "CUDA: re-filter times only (set_processing on a full store: window change, phase on, rings on)");
   app.add_flag("--staged-filter", settings.staged_filter,

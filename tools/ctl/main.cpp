@@ -178,10 +178,34 @@ int main(int argc, char** argv) {
   std::string slice_name;
   std::string out_path;
   auto* get_slice = app.add_subcommand("get-slice", "fetch the newest slice and write it as .npy (float32)");
-  get_slice->add_option("slice", slice_name, "xy, xz or yz")->required()->check(CLI::IsMember({"xy", "xz", "yz"}));
+  get_slice->add_option("slice", slice_name, "xy, xz, yz or oblique")
+      ->required()
+      ->check(CLI::IsMember({"xy", "xz", "yz", "oblique"}));
   get_slice->add_option("--out", out_path, "output .npy path")->required();
   get_slice->callback([&] {
     request = tomolive::protocol::GetSlice{*tomolive::protocol::parse_slice_kind(slice_name)};
+  });
+
+  tomolive::protocol::SetObliqueSlice oblique;
+  std::vector<double> oblique_normal, oblique_points;
+  bool oblique_hide = false;
+  auto* set_oblique = app.add_subcommand("set-oblique", "show the oblique slice on a plane, or hide it (PROTOCOL.md "
+                                                        "10.9)");
+  auto* normal = set_oblique->add_option("--normal", oblique_normal, "the plane's normal: x y z (z: detector rows)")
+                     ->expected(3);
+  set_oblique->add_option("--offset", oblique.offset_px, "the plane's offset from the volume's centre, pixels")
+      ->needs(normal);
+  auto* points = set_oblique->add_option("--points", oblique_points, "three points x y z, one after the other")
+                     ->expected(9);
+  auto* hide = set_oblique->add_flag("--hide", oblique_hide, "stop computing the oblique slice");
+  normal->excludes(points);
+  hide->excludes(normal)->excludes(points);
+  set_oblique->require_option(1, 2);
+  set_oblique->callback([&] {
+    oblique.enabled = !oblique_hide;
+    if (!oblique_normal.empty()) oblique.normal = oblique_normal;
+    if (!oblique_points.empty()) oblique.points = oblique_points;
+    request = oblique;
   });
 
   tomolive::protocol::EstimateCenter estimate;

@@ -21,6 +21,8 @@ import { ScanPanel } from "./scan_panel.js";
 import { SLICE_NAMES } from "./slice_geometry.js";
 import { decodeSliceMessage, dequantizeAll } from "./slice_message.js";
 import { SlicePane } from "./slice_pane.js";
+import { ObliquePanel } from "./oblique_panel.js";
+import { ProcessingSweepPanel, processingFieldsFor } from "./processing_sweep_panel.js";
 import { SweepPanel } from "./sweep_panel.js";
 import { stripWindow } from "./sweep_plan.js";
 import { SweepStrip } from "./sweep_strip.js";
@@ -93,6 +95,9 @@ class ViewerPage {
       moveSlices: (fields) => this.moveSlices(fields),
       viewChanged: (pane) => this.viewChanged(pane),
       requestPaint: () => this.requestPaint(),
+      oblique: () => this.obliquePanel?.plane ?? null,
+      tiltMode: () => this.obliquePanel?.tiltMode ?? false,
+      tiltOblique: (points) => this.obliquePanel.tilt(points),
     };
     this.panes = {};
     for (const name of SLICE_NAMES) {
@@ -105,6 +110,7 @@ class ViewerPage {
       colormapName: () => this.colormap,
       colormapLut: () => colormapLut(this.colormap),
       pickCenter: (offset) => this.center.apply(offset),
+      pickProcessing: (parameter, value) => this.processing.applyFields(processingFieldsFor(parameter, value)),
       requestPaint: () => this.requestPaint(),
     });
     this.sweepPanel = new SweepPanel(document.querySelector("[data-testid=sweep-panel]"), {
@@ -113,6 +119,21 @@ class ViewerPage {
       controlAllowed: () => this.controlAllowed(),
       xyVisibleRegion: () => this.panes.xy.view.visibleRegion(),
       strip: this.sweepStrip,
+    });
+    this.processingSweep = new ProcessingSweepPanel(document.querySelector("[data-testid=psweep-panel]"), {
+      request: (message) => this.request(message),
+      connected: () => this.connection.isOpen(),
+      controlAllowed: () => this.controlAllowed(),
+      xyVisibleRegion: () => this.panes.xy.view.visibleRegion(),
+      strip: this.sweepStrip,
+    });
+    this.obliquePanel = new ObliquePanel(document.querySelector("[data-testid=oblique-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+      planeChanged: (plane) => {
+        this.panes.oblique.element.hidden = plane === null;
+        for (const pane of Object.values(this.panes)) pane.invalidate();
+      },
     });
     this.processing = new ProcessingPanel(document.querySelector("[data-testid=processing-panel]"), {
       request: (message) => this.request(message),
@@ -209,6 +230,7 @@ class ViewerPage {
     this.center.updateFromStatus(scan);
     this.centerEstimate.updateFromStatus(scan);
     this.sweepPanel.updateFromStatus(scan);
+    this.processingSweep.updateFromStatus(scan);
     this.processing.updateFromStatus(this.status);
     this.volume.updateFromStatus(this.status);
     this.recording.updateFromStatus(this.status);
@@ -234,6 +256,8 @@ class ViewerPage {
     this.centerEstimate.setEnabled(this.controlAllowed());
     this.scanPlan.refresh();
     this.sweepPanel.updateState();
+    this.processingSweep.updateState();
+    this.obliquePanel.setAllowed(this.controlAllowed());
     const blockedReason = readOnly ? `this page is read-only (${this.hello.read_only_reason || "no control"})`
                                    : "not connected to the daemon";
     this.sweepStrip.setPickAllowed(this.controlAllowed(), blockedReason);
@@ -256,6 +280,12 @@ class ViewerPage {
       return;
     }
     const pane = this.panes[message.header.slice];
+    if (!pane) {
+      ++this.decodeErrors;
+      this.lastDecodeError = `a slice message for an unknown slice "${message.header.slice}"`;
+      return;
+    }
+    if (message.header.slice === "oblique" && !this.obliquePanel.receiveHeader(message.header)) return;
     pane.receive(message.header, message.data, this.latency.arrived(message.header, arrivedMs));
   }
 
@@ -422,6 +452,14 @@ window.tomoliveViewer = Object.freeze({
   // The center sweep: the panel's requests and the strip (reply, candidates requested, frames received and drawn).
   get sweep() {
     return { panel: page.sweepPanel.snapshot(), strip: page.sweepStrip.snapshot() };
+  },
+  // The processing sweep panel's requests (its strip is the sweep's).
+  get processingSweep() {
+    return page.processingSweep.snapshot();
+  },
+  // The oblique slice panel: the plane shown (or null), requests, the newest request and refusal, the tilt mode.
+  get oblique() {
+    return page.obliquePanel.snapshot();
   },
   // The processing panel: the form, its edited fields and problems, the daemon's setting, requests, the newest
   // set_processing request, result and refusal of this page.

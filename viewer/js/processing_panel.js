@@ -146,6 +146,18 @@ export class ProcessingPanel {
     if (this.problems(form).length > 0) return;
     const request = processingRequest(form, this.setting);
     if (request === null) return;
+    await this.send(request);
+  }
+
+  // Applies set_processing fields chosen elsewhere (a processing sweep's candidate, processing_sweep_panel.js);
+  // false when that is not possible now (read-only, or a request in flight).
+  applyFields(fields) {
+    if (this.inFlight || !this.page.controlAllowed()) return false;
+    this.send({ type: "set_processing", ...fields });
+    return true;
+  }
+
+  async send(request) {
     this.inFlight = true;
     ++this.requests;
     this.lastRequest = request;

@@ -5,14 +5,19 @@
 // - XY (N x N at detector row xy_row): column u is x = u - half, row v is y = half - v.
 // - XZ (rows x N at y = xz_y_px): column u is x = u - half, row v is detector row v.
 // - YZ (rows x N at x = yz_x_px): column u is y = u - half, row v is detector row v.
+// The oblique slice (PROTOCOL.md 10.9) is the plane of unit normal n = [x, y, z] (z along detector rows) at offset d
+// from the volume's centre (0, 0, (rows - 1) / 2): the points with n . (p - centre) = d.
 
-export const SLICE_NAMES = ["xy", "xz", "yz"];
+export const ORTHOSLICE_NAMES = ["xy", "xz", "yz"];
+export const SLICE_NAMES = [...ORTHOSLICE_NAMES, "oblique"];
 
-// The lines where the other two slices cut pane `name`: [{slice, axis: "u" | "v", at}], `at` in pane coordinates.
-// positions: {xy_row, xz_y_px, yz_x_px}; cols: detector columns N.
+// The lines where the other two slices cut pane `name`: [{slice, axis: "u" | "v", at}], `at` in pane coordinates
+// (none in the oblique pane). positions: {xy_row, xz_y_px, yz_x_px}; cols: detector columns N.
 export function crosshairLines(name, positions, cols) {
   const half = (cols - 1) / 2;
   switch (name) {
+    case "oblique":
+      return [];
     case "xy":
       return [
         { slice: "yz", axis: "u", at: positions.yz_x_px + half },
@@ -65,4 +70,44 @@ export function pointCoordinates(name, u, v, positions, cols) {
     default:
       throw new Error(`unknown slice ${name}`);
   }
+}
+
+// The normal of orthoslice `name`'s plane, [x, y, z].
+export function paneNormal(name) {
+  return { xy: [0, 0, 1], xz: [0, 1, 0], yz: [1, 0, 0] }[name];
+}
+
+// The volume point [x, y, z] (z: detector row) of point (u, v) of orthoslice pane `name`.
+export function volumePoint(name, u, v, positions, cols) {
+  const p = pointCoordinates(name, u, v, positions, cols);
+  return [p.x, p.y, p.row];
+}
+
+// The set_oblique_slice points of a tilt drag in orthoslice pane `name` from (u, v) = `from` to `to`: the plane holds
+// the dragged segment and the pane's normal, so its trace in the pane follows the drag. Nine numbers (three points
+// [x, y, z]), or null when the drag is shorter than a pixel.
+export function tiltPoints(name, from, to, positions, cols) {
+  if (Math.hypot(to[0] - from[0], to[1] - from[1]) < 1) return null;
+  const a = volumePoint(name, from[0], from[1], positions, cols);
+  const b = volumePoint(name, to[0], to[1], positions, cols);
+  const n = paneNormal(name);
+  const c = [a[0] + n[0], a[1] + n[1], a[2] + n[2]];
+  return [...a, ...b, ...c].map((value) => Math.round(value * 100) / 100 + 0);
+}
+
+// Where the oblique plane cuts orthoslice pane `name`: {a, b, c} with a u + b v + c = 0 in pane coordinates, or null
+// when the plane is parallel to the pane (or no plane is given). oblique: {normal, offset_px}; dims: {rows, cols}.
+export function obliqueTrace(name, positions, dims, oblique) {
+  if (!oblique || !positions || !dims) return null;
+  const [nx, ny, nz] = oblique.normal;
+  const middle = (dims.rows - 1) / 2;
+  const f = (u, v) => {
+    const [x, y, z] = volumePoint(name, u, v, positions, dims.cols);
+    return nx * x + ny * y + nz * (z - middle) - oblique.offset_px;
+  };
+  const c = f(0, 0);
+  const a = f(1, 0) - c;
+  const b = f(0, 1) - c;
+  if (Math.abs(a) < 1e-9 && Math.abs(b) < 1e-9) return null;
+  return { a, b, c };
 }

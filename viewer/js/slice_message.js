@@ -1,5 +1,6 @@
-// Decodes the binary slice messages of PROTOCOL.md section 14.3 ("TLS1"): the live slices ("slice" xy, xz, yz)
-// and the candidate images of a center sweep ("slice" = "sweep", with sweep_id, index, count).
+// Decodes the binary slice messages of PROTOCOL.md section 14.3 ("TLS1"): the live slices ("slice" xy, xz, yz, and
+// oblique while shown) and the candidate images of a center or processing sweep ("slice" = "sweep", with sweep_id,
+// index, count).
 //
 // Layout, little-endian: bytes 0..3 the ASCII magic "TLS1"; bytes 4..7 uint32 H, the length of the JSON header;
 // H bytes of UTF-8 JSON; zero padding up to the next multiple of 8 from the start of the message; then
@@ -55,8 +56,8 @@ export function decodeSliceMessage(buffer) {
 
 function validateHeader(header) {
   if (header === null || typeof header !== "object") throw new Error("slice message: header is not a JSON object");
-  if (!["xy", "xz", "yz", "sweep"].includes(header.slice)) {
-    throw new Error(`slice message: "slice" is ${JSON.stringify(header.slice)}, expected xy, xz, yz or sweep`);
+  if (!["xy", "xz", "yz", "oblique", "sweep"].includes(header.slice)) {
+    throw new Error(`slice message: "slice" is ${JSON.stringify(header.slice)}, expected xy, xz, yz, oblique or sweep`);
   }
   if (header.encoding !== "uint16_linear") {
     throw new Error(`slice message: encoding ${JSON.stringify(header.encoding)}, expected "uint16_linear"`);

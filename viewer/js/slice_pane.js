@@ -1,6 +1,9 @@
-// One slice pane: a canvas showing the newest version of one orthoslice through the shared contrast window and
-// colormap, with crosshairs where the other two slices cut it, and the pointer interaction:
+// One slice pane: a canvas showing the newest version of one orthoslice (or of the oblique slice) through the shared
+// contrast window and colormap, with crosshairs where the other two slices cut it and, while the oblique slice is
+// shown, its trace (purple), and the pointer interaction:
 //   left click / drag          move the other two slices through the pointer (control mode only)
+//   Alt + left drag (or left drag in tilt mode)   tilt the oblique slice: on release its plane holds the dragged
+//                              segment and the pane's normal (set_oblique_slice with points; control mode only)
 //   wheel                      zoom about the pointer;  double click: fit the whole slice again
 //   right or middle drag, Shift + left drag (or left drag in read-only mode)   pan
 // and the readout of the value under the pointer (1/pixel, and per metre when the pixel size is known).
@@ -10,19 +13,20 @@
 // canvas. Messages that arrive faster than frames replace each other; only the newest is drawn.
 
 import { PaneView } from "./pane_view.js";
-import { crosshairLines, pointCoordinates, slicesThrough } from "./slice_geometry.js";
+import { crosshairLines, obliqueTrace, pointCoordinates, slicesThrough, tiltPoints } from "./slice_geometry.js";
 import { dequantize } from "./slice_message.js";
 import { fillQuantizedColorTable } from "./contrast.js";
 
-export const SLICE_COLORS = { xy: "#ff5d5d", xz: "#4cd964", yz: "#4aa8ff" };
-const TITLES = { xy: "XY (axial)", xz: "XZ", yz: "YZ" };
+export const SLICE_COLORS = { xy: "#ff5d5d", xz: "#4cd964", yz: "#4aa8ff", oblique: "#c77dff" };
+const TITLES = { xy: "XY (axial)", xz: "XZ", yz: "YZ", oblique: "Oblique" };
 const MAX_SHAPE = 16384;
 
 export class SlicePane {
   // element: the pane's container (holds a .pane-title, a canvas and a .pane-readout)
   // page: {contrast (the shared ContrastWindow), colormapName(), colormapLut(), positions() (the three slice
   //        positions or null), dims() ({rows, cols}: detector rows, slice columns N; or null), pixelSizeUm() (or null),
-  //        controlAllowed(), moveSlices(set_slices fields), viewChanged(pane), requestPaint()}
+  //        controlAllowed(), moveSlices(set_slices fields), viewChanged(pane), requestPaint(), oblique() (the oblique
+  //        plane shown, {normal, offset_px}, or null), tiltMode(), tiltOblique(points: nine numbers)}
   constructor(name, element, page) {
     this.name = name;
     this.page = page;
@@ -155,7 +159,38 @@ export class SlicePane {
                       x0, y0, header.data_shape[1] * blockCols * s, header.data_shape[0] * blockRows * s);
     context.restore();
     this.drawCrosshairs();
+    this.drawObliqueTrace();
     this.drawInfo();
+  }
+
+  // The oblique plane's trace in an orthoslice pane (or the tilt being dragged), a solid purple line.
+  drawObliqueTrace() {
+    if (this.name === "oblique") return;
+    const context = this.context;
+    context.lineWidth = 1.5;
+    context.strokeStyle = SLICE_COLORS.oblique;
+    if (this.drag?.mode === "tilt" && this.drag.to) {
+      const [x0, y0] = this.view.toCanvas(...this.drag.from);
+      const [x1, y1] = this.view.toCanvas(...this.drag.to);
+      context.beginPath();
+      context.moveTo(x0, y0);
+      context.lineTo(x1, y1);
+      context.stroke();
+      return;
+    }
+    const trace = obliqueTrace(this.name, this.page.positions(), this.page.dims(), this.page.oblique());
+    if (!trace) return;
+    // Two far points of a u + b v + c = 0 in slice coordinates; the canvas clips the rest.
+    const far = 1e5;
+    const ends = Math.abs(trace.b) >= Math.abs(trace.a)
+      ? [[-far, (trace.a * far - trace.c) / trace.b], [far, (-trace.a * far - trace.c) / trace.b]]
+      : [[(trace.b * far - trace.c) / trace.a, -far], [(-trace.b * far - trace.c) / trace.a, far]];
+    const [x0, y0] = this.view.toCanvas(...ends[0]);
+    const [x1, y1] = this.view.toCanvas(...ends[1]);
+    context.beginPath();
+    context.moveTo(x0, y0);
+    context.lineTo(x1, y1);
+    context.stroke();
   }
 
   drawCrosshairs() {
@@ -185,7 +220,9 @@ export class SlicePane {
 
   drawInfo() {
     const h = this.shown.header;
-    const where = this.name === "xy" ? `row ${fmt(h.position, 0)}`
+    const where = this.name === "oblique" ? `offset ${fmt(h.position, 1)} px · normal ` +
+                                            `[${(h.normal ?? []).map((c) => fmt(c, 2)).join(", ")}]`
+                : this.name === "xy" ? `row ${fmt(h.position, 0)}`
                 : this.name === "xz" ? `y ${fmt(h.position, 1)} px` : `x ${fmt(h.position, 1)} px`;
     const zoom = this.view.zoom > 1 ? ` · zoom ${this.view.zoom.toFixed(1)}×` : "";
     this.info.textContent = `${where} · ${h.shape[0]}×${h.shape[1]} shown ${h.data_shape[0]}×${h.data_shape[1]}` +
@@ -228,13 +265,20 @@ export class SlicePane {
     canvas.addEventListener("contextmenu", (event) => event.preventDefault());
     canvas.addEventListener("pointerdown", (event) => {
       const point = this.eventPoint(event);
-      const pan = event.button === 1 || event.button === 2 || (event.button === 0 && event.shiftKey) ||
-                  (event.button === 0 && !this.page.controlAllowed());
+      // The oblique pane has no other slices to move: a left drag pans it.
+      const pan = event.button === 1 || event.button === 2 ||
+                  (event.button === 0 && (event.shiftKey || !this.page.controlAllowed() || this.name === "oblique"));
       if (!pan && event.button !== 0) return;
       event.preventDefault();
       canvas.setPointerCapture(event.pointerId);
-      this.drag = { mode: pan ? "pan" : "move", last: point };
-      if (!pan) this.moveSlicesTo(point);
+      const tilt = !pan && (event.altKey || this.page.tiltMode());
+      this.drag = { mode: pan ? "pan" : tilt ? "tilt" : "move", last: point };
+      if (tilt) {
+        this.drag.from = this.view.toSlice(...point);
+        this.drag.to = null;
+      } else if (!pan) {
+        this.moveSlicesTo(point);
+      }
     });
     canvas.addEventListener("pointermove", (event) => {
       const point = this.eventPoint(event);
@@ -245,6 +289,9 @@ export class SlicePane {
         this.invalidate();
       } else if (this.drag?.mode === "move") {
         this.moveSlicesTo(point);
+      } else if (this.drag?.mode === "tilt") {
+        this.drag.to = this.view.toSlice(...point);
+        this.invalidate();
       }
       if (this.drag) this.drag.last = point;
       this.updateReadout();
@@ -252,7 +299,11 @@ export class SlicePane {
     const endDrag = () => {
       this.drag = null;
     };
-    canvas.addEventListener("pointerup", endDrag);
+    canvas.addEventListener("pointerup", (event) => {
+      if (this.drag?.mode === "tilt") this.finishTilt(this.view.toSlice(...this.eventPoint(event)));
+      endDrag();
+      this.invalidate();
+    });
     canvas.addEventListener("pointercancel", endDrag);
     canvas.addEventListener("pointerleave", () => {
       this.hover = null;
@@ -270,6 +321,15 @@ export class SlicePane {
     canvas.addEventListener("dblclick", () => this.resetView());
   }
 
+  // A tilt drag ended at slice point `to`: the oblique plane through the dragged segment, if it is long enough.
+  finishTilt(to) {
+    const positions = this.page.positions();
+    const dims = this.page.dims();
+    if (!positions || !dims || !this.page.controlAllowed()) return;
+    const points = tiltPoints(this.name, this.drag.from, to, positions, dims.cols);
+    if (points) this.page.tiltOblique(points);
+  }
+
   resetView() {
     this.view.reset();
     this.page.viewChanged(this);
@@ -278,7 +338,7 @@ export class SlicePane {
 
   moveSlicesTo([x, y]) {
     const dims = this.page.dims();
-    if (!dims || !this.page.controlAllowed()) return;
+    if (!dims || !this.page.controlAllowed() || this.name === "oblique") return;
     const [u, v] = this.view.toSlice(x, y);
     this.page.moveSlices(slicesThrough(this.name, u, v, dims.rows, dims.cols));
   }
@@ -305,7 +365,7 @@ export class SlicePane {
     const dims = this.page.dims();
     const positions = this.page.positions();
     let where = `col ${fmt(u, 1)} row ${fmt(v, 1)}`;
-    if (dims && positions) {
+    if (dims && positions && this.name !== "oblique") {
       const p = pointCoordinates(this.name, u, v, positions, dims.cols);
       where = `x ${fmt(p.x, 1)} y ${fmt(p.y, 1)} px, row ${fmt(p.row, 1)}`;
     }

@@ -1,7 +1,8 @@
-// The center sweep strip: one thumbnail per candidate center of a sweep (PROTOCOL.md 10.4, 14.3 sweep frames),
-// labelled with its offset and sharpness metric (lower is sharper), the sharpest (best_offset_px) highlighted and the
-// center in use marked. Clicking a thumbnail (or Enter on it) applies that center, in control mode only; a read-only
-// page shows why in the thumbnail's tooltip. Esc or the close button hides the strip.
+// The sweep strip: one thumbnail per candidate of a center sweep (PROTOCOL.md 10.4, 14.3 sweep frames), labelled with
+// its offset and sharpness metric (lower is sharper), the sharpest (best_offset_px) highlighted and the center in use
+// marked; or of a processing sweep (10.8), labelled with the daemon's candidate labels. Clicking a thumbnail (or Enter
+// on it) applies that center, or that processing setting, in control mode only; a read-only page shows why in the
+// thumbnail's tooltip. Esc or the close button hides the strip.
 //
 // Thumbnails are drawn in paint(), which the page calls from requestAnimationFrame, with the page's colormap and
 // one display window for the whole strip (sweep_plan.js stripWindow), so that candidates compare fairly; they are
@@ -14,7 +15,7 @@ const CURRENT_TOLERANCE_PX = 1e-3;
 export class SweepStrip {
   // root: the strip's element ([data-testid=sweep-strip]: .sweep-title, .thumbs, a close button)
   // page: {window(headers) -> {min, max} (1/pixel), colormapName(), colormapLut(), pickCenter(offset) -> bool,
-  //        requestPaint()}
+  //        pickProcessing(parameter, value) -> bool, requestPaint()}
   constructor(root, page) {
     this.root = root;
     this.page = page;
@@ -37,16 +38,20 @@ export class SweepStrip {
   }
 
   // Opens the strip for a sweep reply, with a placeholder per candidate until its frame arrives.
-  // sweep: {sweepId, scanId, xyRow, region, requestedPx, centersPx, metric, bestIndex, elapsedMs}
+  // sweep: center: {sweepId, scanId, xyRow, region, requestedPx, centersPx, metric, bestIndex, elapsedMs};
+  //        processing: {sweepId, scanId, xyRow, region, parameter, values, labels, metric, bestIndex, elapsedMs}
   show(sweep) {
     this.sweep = sweep;
     this.thumbs = [];
     this.thumbsElement.replaceChildren();
-    sweep.centersPx.forEach((_, index) => this.thumbs.push(this.createThumb(index)));
+    sweep.metric.forEach((_, index) => this.thumbs.push(this.createThumb(index)));
     const [row0, col0, rows, cols] = sweep.region;
-    this.title.textContent = `Center sweep · ${sweep.centersPx.length} candidates · scan ${sweep.scanId ?? "–"} ` +
+    const what = sweep.parameter ? `Processing sweep (${sweep.parameter})` : "Center sweep";
+    const sharpest = sweep.parameter ? sweep.labels[sweep.bestIndex]
+                                     : `${signed(sweep.centersPx[sweep.bestIndex], 2)} px`;
+    this.title.textContent = `${what} · ${sweep.metric.length} candidates · scan ${sweep.scanId ?? "–"} ` +
       `row ${sweep.xyRow} · region ${rows}×${cols} at (${row0}, ${col0}) · sharpest ` +
-      `${signed(sweep.centersPx[sweep.bestIndex], 2)} px · ${sweep.elapsedMs.toFixed(0)} ms`;
+      `${sharpest} · ${sweep.elapsedMs.toFixed(0)} ms`;
     this.root.hidden = false;
     this.updatePickState();
     this.scrollToBest = true;  // once its image is drawn (and the thumbnails have their widths)
@@ -60,7 +65,11 @@ export class SweepStrip {
     element.className = "thumb";
     element.dataset.testid = "sweep-thumb";
     element.dataset.index = String(index);
-    element.dataset.offset = String(s.requestedPx[index]);
+    if (s.parameter) {
+      element.dataset.value = String(s.values[index]);
+    } else {
+      element.dataset.offset = String(s.requestedPx[index]);
+    }
     element.dataset.drawn = "false";
     element.classList.toggle("best", index === s.bestIndex);
     if (index === s.bestIndex) element.dataset.best = "true";
@@ -71,7 +80,9 @@ export class SweepStrip {
     label.className = "thumb-label";
     const offset = document.createElement("span");
     offset.className = "thumb-offset";
-    offset.textContent = `${signed(s.requestedPx[index], 2)} px`;
+    // A processing candidate's label without its parameter's name ("delta_over_beta 250" -> "250").
+    offset.textContent = s.parameter ? s.labels[index].replace(/^\S+ /, "")
+                                     : `${signed(s.requestedPx[index], 2)} px`;
     const metric = document.createElement("span");
     metric.className = "thumb-metric";
     metric.textContent = Number.isFinite(s.metric[index]) ? s.metric[index].toFixed(3) : "–";
@@ -121,7 +132,7 @@ export class SweepStrip {
   setPickAllowed(allowed, reason) {
     this.pickAllowed = allowed;
     this.pickBlockedReason = reason;
-    this.hint.textContent = allowed ? "click a candidate to use its center · Esc closes"
+    this.hint.textContent = allowed ? "click a candidate to use it · Esc closes"
                                     : "read-only: picking is off · Esc closes";
     this.hint.title = allowed ? "" : reason;
     this.updatePickState();
@@ -136,21 +147,27 @@ export class SweepStrip {
   updatePickState() {
     if (!this.sweep) return;
     this.root.classList.toggle("pick-blocked", !this.pickAllowed);
+    const processing = Boolean(this.sweep.parameter);
     this.thumbs.forEach((thumb, index) => {
-      const offset = this.sweep.requestedPx[index];
-      const current = this.currentOffset !== null && Math.abs(offset - this.currentOffset) < CURRENT_TOLERANCE_PX;
+      const offset = processing ? null : this.sweep.requestedPx[index];
+      const current = !processing && this.currentOffset !== null &&
+                      Math.abs(offset - this.currentOffset) < CURRENT_TOLERANCE_PX;
       thumb.element.classList.toggle("current", current);
       thumb.element.setAttribute("aria-disabled", String(!this.pickAllowed));
-      const what = `${signed(offset, 3)} px, metric ${this.sweep.metric[index]?.toFixed(4)}` +
+      const candidate = processing ? this.sweep.labels[index] : `${signed(offset, 3)} px`;
+      const what = `${candidate}, metric ${this.sweep.metric[index]?.toFixed(4)}` +
                    `${index === this.sweep.bestIndex ? " (sharpest)" : ""}${current ? " (in use)" : ""}`;
-      thumb.element.title = this.pickAllowed ? `${what}: click to use this center`
+      thumb.element.title = this.pickAllowed ? `${what}: click to use ${processing ? "this setting" : "this center"}`
                                              : `${what}. Cannot apply: ${this.pickBlockedReason}`;
     });
   }
 
   pick(index) {
     if (!this.pickAllowed || !this.sweep) return;
-    if (this.page.pickCenter(this.sweep.requestedPx[index])) {
+    const s = this.sweep;
+    const picked = s.parameter ? this.page.pickProcessing(s.parameter, s.values[index])
+                               : this.page.pickCenter(s.requestedPx[index]);
+    if (picked) {
       ++this.picks;
       for (const thumb of this.thumbs) thumb.element.classList.remove("picked");
       this.thumbs[index].element.classList.add("picked");
@@ -178,7 +195,8 @@ export class SweepStrip {
       window: this.drawnKey,
       thumbs: this.thumbs.map((t, index) => ({
         index,
-        offset: this.sweep.requestedPx[index],
+        offset: this.sweep.parameter ? null : this.sweep.requestedPx[index],
+        value: this.sweep.parameter ? this.sweep.values[index] : null,
         received: t.header !== null,
         drawn: t.drawnKey !== "",
         header: t.header ? structuredClone(t.header) : null,

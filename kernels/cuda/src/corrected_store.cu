@@ -60,6 +60,17 @@ void CorrectedStore::write(std::uint32_t slot, const float* frame, std::uint32_t
   });
 }
 
+void CorrectedStore::copy_rows_to(CorrectedStore& band, std::uint32_t row0, std::uint32_t slots,
+                                  cudaStream_t stream) const {
+  if (slots == 0 || band.rows_ == 0 || cols_ == 0) return;
+  const std::size_t value_bytes = type_ == StoreType::float32 ? sizeof(float) : sizeof(__half);
+  const std::size_t slot_bytes = std::size_t{rows_} * cols_ * value_bytes;
+  const std::size_t band_bytes = std::size_t{band.rows_} * cols_ * value_bytes;
+  const unsigned char* source = values_.get() + std::size_t{row0} * cols_ * value_bytes;
+  TOMOLIVE_CUDA_CHECK(cudaMemcpy2DAsync(band.values_.get(), band_bytes, source, slot_bytes, band_bytes, slots,
+                                        cudaMemcpyDeviceToDevice, stream));
+}
+
 void CorrectedStore::read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const {
   if (rows_ == 0 || cols_ == 0) return;
   const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);

@@ -37,6 +37,11 @@ class CorrectedStore {
   // Enqueues: slot `slot` = the first cols values of each of the rows rows of `frame` (row r at frame + r * pitch).
   void write(std::uint32_t slot, const float* frame, std::uint32_t pitch, cudaStream_t stream);
 
+  // Enqueues: rows [row0, row0 + band.rows) of every slot of this store into the same slot of `band`, a store of the
+  // same slots, cols and type with fewer rows (a processing sweep's band, processing_sweep.hpp). Precondition (not
+  // checked): row0 + band's rows <= rows, band's slots <= this store's.
+  void copy_rows_to(CorrectedStore& band, std::uint32_t row0, std::uint32_t slots, cudaStream_t stream) const;
+
   // Enqueues: the first cols values of row r of `frame` (row r at frame + r * pitch, device memory) = row r of slot
   // `slot`, as float.
   void read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const;

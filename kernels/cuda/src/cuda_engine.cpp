@@ -21,6 +21,13 @@
 // buffers (allocated for the call, sized by volume_slab_rows from the free memory), and each slab is copied to the
 // sink's host memory on the copy stream while the next slab is computed; the sink hears of slab k once its copy has
 // landed. Page-locked sink memory (PinnedHostBuffer) makes the copies DMA at full speed.
+// The oblique slice (oblique_plane.hpp; `oblique`, allocated with the scan at its largest shape) takes the same
+// pending entries as the orthoslices (oblique_backprojection.hpp) while enabled and is rebuilt with them on a change
+// of center or processing.
+// A processing sweep (sweep_processing) copies, per candidate, the detector rows the candidate needs
+// (processing_sweep.hpp) of the corrected store into a band corrected store, re-filters it with a FilterPath of the
+// band's shape into a band store, and reconstructs the region from it with the center sweep's kernel (sweep_axial, one
+// axis); the band stores and paths live for the call.
 // The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
 // buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
 // and the pending entries are left alone.
@@ -53,10 +60,12 @@
 #include "frame_preprocess.hpp"
 #include "filter_path.hpp"
 #include "nvtx_range.hpp"
+#include "oblique_backprojection.hpp"
 #include "orthoslice_backprojection.hpp"
 #include "projection_store.hpp"
 #include "volume_backprojection.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
+#include "tomolive/kernels/processing_sweep.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
 
 namespace tomolive::kernels {
@@ -136,7 +145,9 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) 
   b.store = saturating_mul(cuda::StoreLayout::make(g.slots, g.rows, g.cols).cells(),
                            cuda::StoreLayout::cell_bytes(type));
   b.corrected = saturating_mul(saturating_mul(g.slots, pixels), type == StoreType::float32 ? 4 : 2);
-  b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels, sizeof(float));
+  // The three orthoslices and the oblique slice at its largest (cols x max(rows, cols)).
+  const std::uint64_t oblique = std::uint64_t{g.cols} * std::max(g.rows, g.cols);
+  b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels + oblique, sizeof(float));
   // raw frame, dark and flat sums (double) and levels (float), filter path, entry table, counters
   std::uint64_t other = saturating_mul(pixels, kMaxRawPixelBytes + 2 * sizeof(double) + 2 * sizeof(float));
   other = saturating_add(other, filter_path_bytes(g, staged_filter));
@@ -285,7 +296,7 @@ class CudaEngineImpl final : public CudaEngine {
     if (replacing && scan.store.type() == StoreType::float16 &&
         ++scan.replacements_since_rebuild >= scan.geometry.slots) {
       scan.replacements_since_rebuild = 0;
-      recompute(all_slices());
+      recompute(all_slices(), true);
     }
 
     // The counts are exact for this projection: wait for them (staged path without zingers and phase retrieval: for
@@ -323,7 +334,7 @@ class CudaEngineImpl final : public CudaEngine {
     if (scan.geometry.half_acquisition.enabled) {
       refilter(scan);
     } else {
-      recompute(all_slices());
+      recompute(all_slices(), true);
     }
   }
 
@@ -348,6 +359,33 @@ class CudaEngineImpl final : public CudaEngine {
     scan.filter.configure(processing, scan.geometry.half_acquisition, axis());  // may allocate; throws before anything changed
     params_.processing = processing;
     return refilter(scan);
+  }
+
+  void set_oblique_slice(const ObliqueSlice& oblique) override {
+    make_current();
+    require_scan("set_oblique_slice");
+    check_oblique(oblique);
+    // Pending updates reach the orthoslices; the oblique slice is rebuilt on its new plane.
+    apply_pending(all_slices(), false);
+    params_.oblique = oblique;
+    update_planes();
+    recompute({false, false, false}, true);
+  }
+
+  std::pair<std::uint32_t, std::uint32_t> oblique_shape() const override {
+    require_scan("oblique_shape");
+    return {oblique_plane_.rows, oblique_plane_.cols};
+  }
+
+  void copy_oblique_slice(std::span<float> out) const override {
+    make_current();
+    const Scan& scan = require_scan("copy_oblique_slice");
+    check_oblique_copy(params_.oblique, oblique_plane_, out.size());
+    apply_pending(all_slices());
+    const cuda::NvtxRange range("copy-back oblique slice");
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), scan.oblique.get(), out.size_bytes(), cudaMemcpyDeviceToHost,
+                                        compute_->get()));
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
   }
 
   const ReconParams& params() const override { return params_; }
@@ -426,6 +464,70 @@ class CudaEngineImpl final : public CudaEngine {
       times_.sweeps += 1;
       times_.sweep_kernel_ms += elapsed_ms(stage_events_->sweep_begin, stage_events_->sweep_kernel_end);
       times_.sweep_ms += elapsed_ms(stage_events_->sweep_begin, stage_events_->sweep_end);
+    }
+  }
+
+  // Per candidate: the band it needs copied out of the corrected store, re-filtered by a FilterPath of the band's
+  // shape into a band store, and the region reconstructed from it by sweep_axial at the current axis. Bands of the
+  // same shape (every candidate without phase retrieval; every one with it) share their stores and path.
+  void sweep_processing(std::uint32_t xy_row, std::span<const ProcessingParams> candidates, const SliceRegion& region,
+                        std::span<float> out) override {
+    make_current();
+    Scan& scan = require_scan("sweep_processing");
+    const ScanGeometry& g = scan.geometry;
+    check_processing_sweep(xy_row, candidates, region, out.size(), g);
+    const cuda::NvtxRange range("processing sweep");
+    apply_pending(all_slices());
+    float* images = center_tools(scan);
+    cudaStream_t compute = compute_->get();
+    TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(images, 0, out.size_bytes(), compute));
+    std::vector<std::uint32_t> slots;
+    scan.slots.for_each_occupied([&](std::uint32_t slot) { slots.push_back(slot); });
+    const std::uint32_t count = upload_table(scan);
+    if (count == 0) {  // nothing to re-filter: every image is zero, as the slices are
+      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), images, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+      return;
+    }
+    const float axis_col = axis();
+    const std::size_t image_pixels = std::size_t{region.rows} * region.cols;
+    struct Band {
+      SweepBand rows;
+      cuda::CorrectedStore corrected;
+      cuda::ProjectionStore store;
+      std::unique_ptr<cuda::FilterPath> path;
+    };
+    std::optional<Band> band;
+    try {
+      for (std::size_t c = 0; c < candidates.size(); ++c) {
+        const SweepBand rows = processing_sweep_band(candidates[c], xy_row, g.rows);
+        if (!band || band->rows.row0 != rows.row0 || band->rows.rows != rows.rows) {
+          band.reset();
+          const auto layout = cuda::StoreLayout::make(g.slots, rows.rows, g.cols);
+          band.emplace(Band{rows, cuda::CorrectedStore(g.slots, rows.rows, g.cols, scan.store.type()),
+                            cuda::ProjectionStore(layout, scan.store.type()),
+                            std::make_unique<cuda::FilterPath>(layout, true, compute)});
+          scan.corrected.copy_rows_to(band->corrected, rows.row0, g.slots, compute);
+        }
+        band->path->configure(candidates[c], g.half_acquisition, axis_col);
+        TOMOLIVE_CUDA_CHECK(
+            cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
+        band->path->refilter(band->corrected, band->store, slots, counters(scan.refilter_counters));
+        cuda::SweepTarget target;
+        target.images = images + c * image_pixels;
+        target.plane =
+            axial_region_plane(g.cols, xy_row - rows.row0, region.row0, region.col0, region.rows, region.cols);
+        target.axis_cols = std::span<const float>(&axis_col, 1);
+        cuda::sweep_axial(band->store, scan.table.get(), count, target, g.angle_weight_rad, limits_, compute);
+      }
+      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), images, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+    } catch (const EngineLostError&) {
+      throw;
+    } catch (const EngineError& e) {
+      // Most likely the band stores did not fit beside the scan: wait until the queued work has let go of them.
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+      throw EngineError(std::string("sweep_processing: ") + e.what());
     }
   }
 
@@ -539,6 +641,7 @@ class CudaEngineImpl final : public CudaEngine {
       slices[index(Orthoslice::xy)] = DeviceArray<float>(std::size_t{g.cols} * g.cols);
       slices[index(Orthoslice::xz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
       slices[index(Orthoslice::yz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
+      oblique = DeviceArray<float>(std::size_t{g.cols} * std::max(g.rows, g.cols));
       reset(stream);
     }
 
@@ -550,6 +653,7 @@ class CudaEngineImpl final : public CudaEngine {
     // a slot is read only once written again.
     void reset(cudaStream_t stream) {
       for (const auto& s : slices) TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(s.get(), 0, s.bytes(), stream));
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(oblique.get(), 0, oblique.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_sum.get(), 0, dark_sum.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(flat_sum.get(), 0, flat_sum.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(counters.get(), 0, counters.bytes(), stream));
@@ -571,6 +675,7 @@ class CudaEngineImpl final : public CudaEngine {
     cuda::ProjectionStore store;
     cuda::CorrectedStore corrected;
     std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
+    DeviceArray<float> oblique;                // the oblique slice: cols x max(rows, cols) floats, its largest shape
     DeviceArray<BackprojectionEntry> table;    // recompute entries
     DeviceArray<unsigned long long> counters;  // kClamped, kZingers of the scan's arrivals so far (running totals)
     DeviceArray<unsigned long long> refilter_counters;  // the same for the running re-filter
@@ -647,7 +752,10 @@ class CudaEngineImpl final : public CudaEngine {
     planes_[index(Orthoslice::xy)] = axial_plane(g.cols, params_.slices.xy_row);
     planes_[index(Orthoslice::xz)] = xz_plane(g.cols, g.rows, params_.slices.xz_y_px);
     planes_[index(Orthoslice::yz)] = yz_plane(g.cols, g.rows, params_.slices.yz_x_px);
+    oblique_plane_ = params_.oblique.enabled ? oblique_plane(params_.oblique, g.rows, g.cols) : ObliquePlane{};
   }
+
+  cuda::ObliqueTarget oblique_target() const { return {scan_->oblique.get(), oblique_plane_}; }
 
   cuda::OrthosliceTargets targets(const std::array<bool, 3>& selected) const {
     cuda::OrthosliceTargets t;
@@ -698,9 +806,14 @@ class CudaEngineImpl final : public CudaEngine {
     ++(flat ? scan.flat_count : scan.dark_count);
   }
 
-  // Applies the pending entries to the selected slices (the others must be rebuilt by the caller) and forgets them.
-  void apply_pending(const std::array<bool, 3>& selected) const {
+  // Applies the pending entries to the selected slices and, when `oblique` and it is enabled, the oblique slice (the
+  // others must be rebuilt by the caller), and forgets them.
+  void apply_pending(const std::array<bool, 3>& selected, bool oblique = true) const {
     if (pending_.empty()) return;
+    if (oblique && params_.oblique.enabled) {
+      cuda::backproject_oblique_batch(scan_->store, oblique_target(), pending_, axis(),
+                                      scan_->geometry.angle_weight_rad, compute_->get());
+    }
     if (selected[0] || selected[1] || selected[2]) {
       const cuda::NvtxRange range("slice update");
       cudaStream_t compute = compute_->get();
@@ -757,29 +870,41 @@ class CudaEngineImpl final : public CudaEngine {
     return count;
   }
 
-  // Rebuilds the selected slices from every occupied slot (in slot order, as the CPU engine).
-  void recompute(const std::array<bool, 3>& selected) {
-    apply_pending(not_of(selected));
-    if (!(selected[0] || selected[1] || selected[2])) return;
+  // Rebuilds the selected slices, and the oblique slice when `oblique` and it is enabled, from every occupied slot (in
+  // slot order, as the CPU engine).
+  void recompute(const std::array<bool, 3>& selected, bool oblique = false) {
+    apply_pending(not_of(selected), !oblique);
+    const bool orthoslices = selected[0] || selected[1] || selected[2];
+    const bool rebuild_oblique = oblique && params_.oblique.enabled;
+    if (!orthoslices && !rebuild_oblique) return;
     const cuda::NvtxRange range("recompute");
     Scan& scan = *scan_;
     cudaStream_t compute = compute_->get();
-    record_timing(&StageEvents::recompute_begin, compute);
-    for (const Orthoslice s : kSlices) {
-      if (!selected[index(s)]) continue;
-      const DeviceArray<float>& slice = scan.slices[index(s)];
-      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(slice.get(), 0, slice.bytes(), compute));
+    if (orthoslices) {
+      record_timing(&StageEvents::recompute_begin, compute);
+      for (const Orthoslice s : kSlices) {
+        if (!selected[index(s)]) continue;
+        const DeviceArray<float>& slice = scan.slices[index(s)];
+        TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(slice.get(), 0, slice.bytes(), compute));
+      }
     }
     const std::uint32_t count = upload_table(scan);
-    if (count != 0) {
-      cuda::backproject_table(scan.store, targets(selected), scan.table.get(), count, axis(),
-                              scan.geometry.angle_weight_rad, limits_, compute);
+    if (orthoslices) {
+      if (count != 0) {
+        cuda::backproject_table(scan.store, targets(selected), scan.table.get(), count, axis(),
+                                scan.geometry.angle_weight_rad, limits_, compute);
+      }
+      record_timing(&StageEvents::recompute_end, compute);
+      if (stage_events_) {
+        TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(stage_events_->recompute_end.get()));
+        times_.recomputes += 1;
+        times_.recompute_ms += elapsed_ms(stage_events_->recompute_begin, stage_events_->recompute_end);
+      }
     }
-    record_timing(&StageEvents::recompute_end, compute);
-    if (stage_events_) {
-      TOMOLIVE_CUDA_CHECK(cudaEventSynchronize(stage_events_->recompute_end.get()));
-      times_.recomputes += 1;
-      times_.recompute_ms += elapsed_ms(stage_events_->recompute_begin, stage_events_->recompute_end);
+    if (rebuild_oblique) {
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.oblique.get(), 0, scan.oblique.bytes(), compute));
+      cuda::backproject_oblique_table(scan.store, oblique_target(), scan.table.get(), count, axis(),
+                                      scan.geometry.angle_weight_rad, compute);
     }
   }
 
@@ -794,7 +919,7 @@ class CudaEngineImpl final : public CudaEngine {
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_begin_->get(), compute));
     TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
     scan.filter.refilter(scan.corrected, scan.store, slots, counters(scan.refilter_counters));
-    recompute(all_slices());
+    recompute(all_slices(), true);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_end_->get(), compute));
     std::array<unsigned long long, kCounters> counts{};
     TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(counts.data(), scan.refilter_counters.get(), scan.refilter_counters.bytes(),
@@ -823,6 +948,7 @@ class CudaEngineImpl final : public CudaEngine {
   std::unique_ptr<Scan> scan_;
   ReconParams params_;
   std::array<SlicePlane, 3> planes_{};
+  ObliquePlane oblique_plane_;  // 0 x 0 while the oblique slice is disabled
   mutable std::vector<BackprojectionEntry> pending_;  // slice updates not yet applied (reads apply them: mutable)
 };
 

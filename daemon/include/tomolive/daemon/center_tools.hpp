@@ -73,7 +73,6 @@ class CenterTools {
   DetectorCenterEstimate by_metric();
   // An estimate the kernels made in the engine's frame, in detector pixels.
   DetectorCenterEstimate from_engine_frame(const kernels::CenterEstimate& estimate) const;
-  kernels::SliceRegion central_square(std::uint32_t side) const;
 
   kernels::Engine& engine_;
   const kernels::ScanGeometry geometry_;  // the engine's (widened) frames

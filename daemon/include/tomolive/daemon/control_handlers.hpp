@@ -26,7 +26,8 @@ class ControlHandlers {
   struct Answer {
     protocol::Reply reply;
     SliceBoard::Version slice;  // get_slice: the slice values, sent after the reply header; else nullptr
-    std::shared_ptr<const std::vector<float>> sweep_images;  // sweep_center: the candidate images; else nullptr
+    // sweep_center, sweep_processing: the candidate images; else nullptr
+    std::shared_ptr<const std::vector<float>> sweep_images;
   };
 
   // set_scan_plan posts its plan on `plans`; record and capture go to `recorder` and `capture`.

@@ -88,7 +88,8 @@ class EngineWorker {
     RawStreamSink* raw_stream = nullptr;
   };
 
-  // A sweep_center reply and, when it succeeded, the candidate images (count x region rows x cols floats).
+  // A sweep_center or sweep_processing reply and, when it succeeded, the candidate images (count x region rows x cols
+  // floats).
   struct SweepAnswer {
     protocol::Reply reply;
     std::shared_ptr<const std::vector<float>> images;
@@ -116,6 +117,11 @@ class EngineWorker {
   // Refused (invalid_argument, with check_processing's message) when a value is out of range; without a scan the
   // setting is kept for the next one and the reply's refilter counts 0 projections.
   protocol::Reply set_processing(const protocol::SetProcessing& request);
+  // Processing sweep (PROTOCOL.md 10.8): refused (invalid_argument) as ProcessingSweep says, or without a scan.
+  SweepAnswer sweep_processing(const protocol::SweepProcessing& request);
+  // Oblique slice (PROTOCOL.md 10.9): enables it on the plane asked for (kept for later scans) or disables it. Without
+  // a scan the plane is kept for the next one; refused (invalid_argument) for collinear points.
+  protocol::Reply set_oblique_slice(const protocol::SetObliqueSlice& request);
 
   // Full volume (PROTOCOL.md 10.6). reconstruct_volume checks the request and opens the file on the engine thread
   // and answers with the volume's status ("computing"); the engine thread computes it right after (between frames:
@@ -157,6 +163,7 @@ class EngineWorker {
   // The sidecar's scientific metadata of the engine's scan.
   nlohmann::json scan_metadata() const;
   protocol::Reply do_set_processing(const protocol::SetProcessing& request);
+  protocol::Reply do_set_oblique_slice(const protocol::SetObliqueSlice& request);
   // Re-filters the engine's store with `params` (engine_has_scan_ must hold), records the report as the scan's newest
   // re-filter and counts it. The slices are left dirty. Throws EngineError as Engine::set_processing.
   protocol::RefilterResult refilter_store(const kernels::ProcessingParams& params, std::string reason);
@@ -196,11 +203,12 @@ class EngineWorker {
   AutoCenterSchedule auto_center_;        // this scan's
   RingPassSchedule ring_passes_;          // this scan's
   kernels::ProcessingParams processing_;  // the daemon's setting (half acquisition belongs to the scan geometry)
+  kernels::ObliqueSlice oblique_;         // the daemon's oblique slice, applied to every scan
   std::optional<protocol::ScanRefilter> scan_refilter_;  // the newest re-filter of this scan
   bool engine_has_scan_ = false;          // the engine holds the session's data (begin_scan succeeded)
   bool engine_lost_ = false;              // engine_ threw EngineLostError and could not be rebuilt yet
   std::optional<std::string> scan_lost_;  // why the session's scan was lost (an engine failure), until the next begin
-  std::array<bool, 3> non_finite_reported_{};  // per SliceKind, this scan's
+  std::array<bool, protocol::kSliceKinds.size()> non_finite_reported_{};  // per SliceKind, this scan's
   SliceSnapshotter snapshotter_;
   FrameWidener widener_;  // widens the frames of a half-acquisition scan
 

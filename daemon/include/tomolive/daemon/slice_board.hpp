@@ -33,7 +33,7 @@ class SliceBoard {
 
  private:
   mutable std::mutex mutex_;
-  std::array<Version, 3> slices_;
+  std::array<Version, protocol::kSliceKinds.size()> slices_;
 };
 
 // Storage for new slice versions, reused once no reader holds them, so that the engine thread does not allocate a
@@ -45,7 +45,7 @@ class SliceVersionPool {
 
  private:
   static constexpr std::size_t kKeptPerKind = 8;  // versions kept for reuse; slow readers may hold more for a while
-  std::array<std::vector<std::shared_ptr<SliceSnapshot>>, 3> kept_;
+  std::array<std::vector<std::shared_ptr<SliceSnapshot>>, protocol::kSliceKinds.size()> kept_;
 };
 
 }  // namespace tomolive::daemon

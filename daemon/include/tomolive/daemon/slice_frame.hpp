@@ -39,13 +39,18 @@ SliceCut cut_slice(const SliceView& view, std::uint32_t slice_rows, std::uint32_
 // data_rows x data_cols little-endian uint16 values (q = 0 for non-finite values). sent_ns: ns since the Unix epoch.
 std::string encode_slice_frame(const SliceSnapshot& slice, const SliceView& view, std::int64_t sent_ns);
 
-// One candidate image of a center sweep (PROTOCOL.md 14.3, "Sweep frames"): `image` holds rows x cols values.
+// One candidate image of a center or processing sweep (PROTOCOL.md 14.3, "Sweep frames"): `image` holds rows x cols
+// values. A center sweep's frame carries its candidate's center_offset_px; a processing sweep's (parameter not empty)
+// its parameter, value and label instead.
 struct SweepFrameInfo {
   std::uint64_t sweep_id = 0;
   std::uint32_t index = 0;
   std::uint32_t count = 0;
   double center_offset_px = 0.0;
   std::uint32_t xy_row = 0;
+  std::string parameter;  // sweep_processing: "delta_over_beta", "ring_size" or "window"
+  double value = 0.0;
+  std::string label;
 };
 std::string encode_sweep_frame(std::span<const float> image, std::uint32_t rows, std::uint32_t cols,
                                const SweepFrameInfo& info, const SliceView& view, std::int64_t sent_ns);

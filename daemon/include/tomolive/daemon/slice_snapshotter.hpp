@@ -1,6 +1,6 @@
-// SliceSnapshotter: copies the engine's three orthoslices into the SliceBoard as new versions and wakes the
-// publisher. It throttles: while slices change (dirty) a snapshot is due at most once per publish interval since the
-// previous one; the engine thread snapshots at once (snapshot()) after a scan's begin or end and after a command
+// SliceSnapshotter: copies the engine's three orthoslices (and its oblique slice, while enabled) into the SliceBoard
+// as new versions and wakes the publisher. It throttles: while slices change (dirty) a snapshot is due at most once
+// per publish interval since the previous one; the engine thread snapshots at once (snapshot()) after a scan's begin or end and after a command
 // recomputed the slices. It owns what the versions carry beyond the engine's state: the sequence number (increasing
 // across scans, 1 for the first version), the time the newest reconstructed projection was received, and the pool
 // of version storage. The clock is injectable so that the throttling can be tested without waiting. Used by the
@@ -39,10 +39,10 @@ class SliceSnapshotter {
   bool due() const;
 
   // Non-finite values (NaN, infinity) in each slice of a snapshot, indexed by SliceKind.
-  using NonFiniteCounts = std::array<std::uint64_t, 3>;
+  using NonFiniteCounts = std::array<std::uint64_t, protocol::kSliceKinds.size()>;
 
-  // Puts the engine's three slices (scan `scan_id`, axis at `center_offset`) on the board now, clears dirtiness,
-  // restarts the interval and calls on_slices_changed. The engine must hold the scan. Returns how many values of
+  // Puts the engine's slices (three, or four with the oblique slice; scan `scan_id`, axis at `center_offset`) on the
+  // board now, clears dirtiness, restarts the interval and calls on_slices_changed. The engine must hold the scan. Returns how many values of
   // each slice are not finite (they are put on the board as they are). Throws what the engine throws (nothing is
   // put on the board for a kind whose copy failed).
   NonFiniteCounts snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset);

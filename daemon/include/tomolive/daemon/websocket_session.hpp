@@ -137,7 +137,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     std::uint64_t waiting_sequence = 0;  // of the newest version waiting to be written (0: none)
     bool resend = false;                 // the view changed: write the newest version again
   };
-  std::array<SliceState, 3> slices_;
+  std::array<SliceState, protocol::kSliceKinds.size()> slices_;
   std::size_t next_slice_ = 0;  // round robin over the three slices
   std::uint64_t sweeps_ = 0;    // sweep_id of the newest sweep answered
 };

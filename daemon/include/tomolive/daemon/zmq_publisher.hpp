@@ -12,6 +12,7 @@
 // header]. Thread-safe: post_event and notify_slices may be called from any thread.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -79,7 +80,7 @@ class ZmqPublisher : public DaemonOutput {
   LatencyRecorder latency_;
 
   // Publisher-thread state.
-  std::uint64_t sent_sequence_[3] = {0, 0, 0};
+  std::array<std::uint64_t, protocol::kSliceKinds.size()> sent_sequence_{};
   std::int64_t newest_published_received_ns_ = 0;  // received_ns of the newest projection already measured
   std::uint64_t latency_scan_id_ = 0;               // the scan the latency statistics belong to
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "tomolive/kernels/oblique_plane.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
 
 namespace tomolive::kernels {
@@ -27,6 +28,12 @@ ProjectionAngle projection_angle(float angle_rad);
 // detector row the plane maps those slice rows to lies inside the projection.
 void backproject_rows(const SlicePlane& plane, const float* filtered, std::uint32_t cols, ProjectionAngle angle,
                       float axis_col, float weight, float* slice, std::uint32_t row_begin, std::uint32_t row_end);
+
+// The same for an oblique slice (oblique_plane.hpp): slice[i * plane.cols + j] += weight *
+// backproject_oblique_pixel(plane, i, j, ...) for rows i in [row_begin, row_end); `filtered` is detector_rows x cols.
+void backproject_oblique_rows(const ObliquePlane& plane, const float* filtered, std::uint32_t detector_rows,
+                              std::uint32_t cols, ProjectionAngle angle, float axis_col, float weight, float* slice,
+                              std::uint32_t row_begin, std::uint32_t row_end);
 
 // The whole slice.
 inline void backproject(const SlicePlane& plane, const float* filtered, std::uint32_t cols, ProjectionAngle angle,

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "tomolive/kernels/frame_view.hpp"
+#include "tomolive/kernels/oblique_plane.hpp"
 #include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels {
@@ -66,6 +67,7 @@ struct ReconParams {
   float center_offset_px = 0.f;  // axis at column (cols - 1) / 2 + center_offset_px
   SlicePositions slices;
   ProcessingParams processing;   // filter window, zingers, phase retrieval, rings (processing.hpp)
+  ObliqueSlice oblique;          // the oblique slice (oblique_plane.hpp); disabled by default
 };
 
 // A box of the reconstructed volume: `region` of the axial slice (pixels: region rows run along -y, columns along +x,
@@ -154,6 +156,18 @@ class Engine {
   // refuses the parameters (the previous ones then stay).
   virtual RefilterReport set_processing(const ProcessingParams& processing) = 0;
 
+  // Oblique slice (oblique_plane.hpp): while enabled, a fourth slice on the plane `oblique` describes, updated with the
+  // orthoslices (add_projection, set_center, set_processing) and recomputed from the store here. Disabling frees
+  // nothing and stops the updates. Throws EngineError when no scan is active or check_oblique refuses it (the previous
+  // oblique slice then stays).
+  virtual void set_oblique_slice(const ObliqueSlice& oblique) = 0;
+  // Shape (rows, cols) of the oblique slice (oblique_plane()); {0, 0} while disabled. Throws EngineError when no scan
+  // is active.
+  virtual std::pair<std::uint32_t, std::uint32_t> oblique_shape() const = 0;
+  // A copy of the oblique slice's values (1/pixel) into `out` (rows * cols floats of oblique_shape()). Throws
+  // EngineError when no scan is active, the oblique slice is disabled or `out` has the wrong size.
+  virtual void copy_oblique_slice(std::span<float> out) const = 0;
+
   // Current parameters and the number of projections held in the store.
   virtual const ReconParams& params() const = 0;
   virtual std::uint32_t projections_in_store() const = 0;
@@ -191,6 +205,19 @@ class Engine {
   virtual void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
                             std::span<float> out) = 0;
 
+  // Reconstructs `region` of the axial slice at detector row `xy_row` once per candidate processing setting, at the
+  // current center, from the corrected store: `out` receives candidates.size() images of region.rows x region.cols
+  // floats (1/pixel, row-major), candidate after candidate, each what copy_slice(xy) would give for that region after
+  // set_processing(candidate) and set_slices with that xy_row (within the engine's float rounding). Each candidate
+  // re-filters the detector rows its axial row needs (xy_row and its neighbours for the zinger filter; every row when
+  // the candidate enables phase retrieval, whose 2D filter reaches across the frame) of every stored projection, the
+  // ring pass included; the parameters, both stores, the ring offsets of later arrivals and the slices are left
+  // alone. Throws EngineError as sweep_center for the row, the region and `out`, when there are no candidates or more
+  // than kMaxProcessingSweepCandidates, or when check_processing refuses a candidate (the message names it). Not
+  // const: an engine may allocate work memory for the call (freed when it returns, or kept until the scan ends).
+  virtual void sweep_processing(std::uint32_t xy_row, std::span<const ProcessingParams> candidates,
+                                const SliceRegion& region, std::span<float> out) = 0;
+
   // Full volume (PROTOCOL.md 10.6). The most detector rows of `region` one slab may hold, given what the engine has
   // beside its store (the CUDA engine: free device memory for two slabs; the CPU engine computes into the sink's
   // memory and has no limit of its own). At least 1. Throws EngineError when no scan is active.
@@ -209,6 +236,8 @@ class Engine {
 // Limits of one sweep_center call: candidates, and pixels on a side of the region.
 inline constexpr std::size_t kMaxSweepCandidates = 64;
 inline constexpr std::uint32_t kMaxSweepSide = 1024;
+// Candidates of one sweep_processing call (each re-filters the rows it needs of the whole store).
+inline constexpr std::size_t kMaxProcessingSweepCandidates = 32;
 
 // Smallest transmission after flat-field correction; smaller or non-positive values are clamped to it and counted.
 inline constexpr float kMinTransmission = 1e-6f;

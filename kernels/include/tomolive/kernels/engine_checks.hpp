@@ -18,7 +18,7 @@ const char* slice_name(Orthoslice slice);
 std::string format_number(float value);
 
 // Throws EngineError unless the geometry has rows, cols and slots, a positive finite angular weight, and the
-// parameters pass check_center, check_slices and check_processing: what every begin_scan checks first.
+// parameters pass check_center, check_slices, check_processing and check_oblique: what every begin_scan checks first.
 void check_scan(const ScanGeometry& geometry, const ReconParams& params);
 
 // Throws EngineError unless the center offset (pixels) is finite.
@@ -41,6 +41,15 @@ void check_projection_copy(const char* method, std::uint32_t slot, bool occupied
 // candidates * region.rows * region.cols floats.
 void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
                  std::size_t out_size, const ScanGeometry& geometry);
+
+// What sweep_processing checks once a scan is active (engine.hpp): the row, region and `out` as check_sweep, with
+// 1..kMaxProcessingSweepCandidates candidates, each passing check_processing (the message names the candidate).
+void check_processing_sweep(std::uint32_t xy_row, std::span<const ProcessingParams> candidates,
+                            const SliceRegion& region, std::size_t out_size, const ScanGeometry& geometry);
+
+// What copy_oblique_slice checks once a scan is active: the oblique slice is enabled and `out` holds plane.rows *
+// plane.cols floats.
+void check_oblique_copy(const ObliqueSlice& oblique, const ObliquePlane& plane, std::size_t out_size);
 
 // What reconstruct_volume checks once a scan is active: a non-empty box inside the cols x cols axial slice and the
 // detector rows, and 1 <= slab_rows <= max_slab_rows.

@@ -157,7 +157,10 @@ using DataMessage = std::variant<ScanBegin, FrameHeader, ScanEnd>;
 inline constexpr std::string_view kSliceTopic = "slice";
 inline constexpr std::string_view kEventTopic = "event";
 
-enum class SliceKind : std::uint8_t { xy, xz, yz };
+// The oblique slice (PROTOCOL.md 10.9) is published only while enabled.
+enum class SliceKind : std::uint8_t { xy, xz, yz, oblique };
+inline constexpr std::array<SliceKind, 4> kSliceKinds = {SliceKind::xy, SliceKind::xz, SliceKind::yz,
+                                                         SliceKind::oblique};
 std::string_view to_string(SliceKind kind);
 std::optional<SliceKind> parse_slice_kind(std::string_view name);
 
@@ -173,6 +176,9 @@ struct SliceUpdate {
   double center_offset_px = 0.0;
   std::int64_t received_ns = 0;      // when the newest projection included was received (0 if none)
   std::int64_t published_ns = 0;     // when this message was sent
+  // oblique only: the plane's unit normal [x, y, z] (x, y pixels from the axis, z along detector rows); position is
+  // then its offset from the volume's centre, pixels
+  std::optional<std::vector<double>> normal;
 
   bool operator==(const SliceUpdate&) const = default;
 };
@@ -321,9 +327,44 @@ struct Capture {
 };
 inline constexpr double kMaxCaptureAfterS = 3600.0;
 
+// Processing sweep (PROTOCOL.md 10.8): the XY region reconstructed once per candidate value of one processing
+// parameter, the others as set. Candidates: `values` (delta_over_beta, ring_size), `windows` (window names; default
+// all six), or start, stop, count and spacing (delta_over_beta: log by default; ring_size: linear, rounded to odd).
+enum class SweepParameter : std::uint8_t { delta_over_beta, ring_size, window };
+std::string_view to_string(SweepParameter parameter);  // "delta_over_beta", "ring_size", "window"
+std::optional<SweepParameter> parse_sweep_parameter(std::string_view name);
+enum class SweepSpacing : std::uint8_t { log, linear };
+std::string_view to_string(SweepSpacing spacing);  // "log", "linear"
+std::optional<SweepSpacing> parse_sweep_spacing(std::string_view name);
+
+struct SweepProcessing {
+  SweepParameter parameter = SweepParameter::delta_over_beta;
+  std::optional<std::vector<double>> values;
+  std::optional<std::vector<std::string>> windows;
+  std::optional<double> start;
+  std::optional<double> stop;
+  std::optional<std::uint32_t> count;
+  std::optional<SweepSpacing> spacing;
+  std::optional<std::uint32_t> xy_row;     // default: the XY slice's row
+  std::optional<SliceRegionField> region;  // of the XY slice; default: the central square of side min(cols, 512)
+
+  bool operator==(const SweepProcessing&) const = default;
+};
+inline constexpr std::uint32_t kMaxProcessingSweepCount = 32;
+
+// Oblique slice (PROTOCOL.md 10.9): a plane given by its normal and offset, or by three points; or disabled.
+struct SetObliqueSlice {
+  bool enabled = true;
+  std::optional<std::vector<double>> normal;  // [x, y, z]
+  std::optional<double> offset_px;            // from the volume's centre along the normal; default 0
+  std::optional<std::vector<double>> points;  // [x1, y1, z1, x2, y2, z2, x3, y3, z3]
+
+  bool operator==(const SetObliqueSlice&) const = default;
+};
+
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
                                     SetProcessing, SetScanPlan, ReconstructVolume, CancelVolume, Record,
-                                    Capture>;
+                                    Capture, SweepProcessing, SetObliqueSlice>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -579,6 +620,27 @@ struct SweepResult {
 
   bool operator==(const SweepResult&) const = default;
 };
+struct ProcessingSweepResult {
+  SweepParameter parameter = SweepParameter::delta_over_beta;
+  std::uint32_t xy_row = 0;
+  SliceRegionField region{};        // [row0, col0, rows, cols] of the XY slice
+  std::vector<double> values;       // per candidate: delta/beta, ring size, or the window's index in `windows`
+  std::vector<std::string> labels;  // per candidate, e.g. "delta_over_beta 250", "ring_size 11", "window hann"
+  std::vector<double> metric;       // per candidate, lower = sharper (the center sweep's metric)
+  std::uint32_t best_index = 0;     // the sharpest candidate
+  double elapsed_ms = 0.0;
+
+  bool operator==(const ProcessingSweepResult&) const = default;
+};
+struct ObliqueResult {
+  bool enabled = false;
+  std::vector<double> normal;                  // unit normal [x, y, z] (empty when disabled)
+  double offset_px = 0.0;
+  std::array<std::uint32_t, 2> shape{};        // [rows, cols] of the oblique slice ([0, 0] when disabled)
+  double recompute_ms = 0.0;
+
+  bool operator==(const ObliqueResult&) const = default;
+};
 struct ProcessingResult {
   ProcessingSetting processing;  // the whole setting now in use
   RefilterResult refilter;
@@ -587,7 +649,7 @@ struct ProcessingResult {
 };
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
                                  CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus, RecordingStatus,
-                                 CaptureStatus>;
+                                 CaptureStatus, ProcessingSweepResult, ObliqueResult>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
