@@ -1,6 +1,8 @@
 // tomolived: parse the command line, start the daemon, log a status line every interval, and shut down cleanly
 // on SIGINT or SIGTERM (exit 0).
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cmath>
 #include <ctime>
 #include <exception>
@@ -10,17 +12,16 @@
 
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/daemon.hpp"
+#include "tomolive/daemon/log_limiter.hpp"
+#include "tomolive/daemon/log_setup.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
 
 namespace {
 
-// Waits up to `seconds` (forever if 0) for one of `signals`; returns the signal number, or 0 on timeout.
+constexpr double kLogFlushInterval_s = 1.0;  // LogLimiter::kInterval
+
+// Waits up to `seconds` (> 0) for one of `signals`; returns the signal number, or 0 on timeout.
 int wait_for_signal(const sigset_t& signals, double seconds) {
-  if (seconds <= 0) {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    return signal;
-  }
   timespec timeout{};
   timeout.tv_sec = static_cast<time_t>(seconds);
   timeout.tv_nsec = static_cast<long>((seconds - std::floor(seconds)) * 1e9);
@@ -34,9 +35,13 @@ int main(int argc, char** argv) {
   auto parsed = tomolive::daemon::parse_command_line(argc, argv);
   if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
   const auto& config = std::get<tomolive::daemon::DaemonConfig>(parsed);
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  spdlog::flush_on(spdlog::level::info);  // one line per event, also when the log goes to a file
+  try {
+    tomolive::daemon::install_daemon_logger(
+        {config.log_level, config.log_file, config.log_max_size_mib, config.log_max_files, config.log_json});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tomolived cannot start: the log: %s\n", e.what());
+    return 1;
+  }
 
   // Block the shutdown signals in every thread (threads inherit the mask); this thread waits for them. Their
   // disposition is reset first: a shell starts background jobs with SIGINT ignored, and an ignored signal is
@@ -65,12 +70,23 @@ int main(int argc, char** argv) {
     if (!daemon.http_url().empty()) {
       spdlog::info("viewer: {} ({})", daemon.http_url(), daemon.http_access());
     }
+    // Every second: the bursts held back by the LogLimiters are logged with their counts; every
+    // --status-interval: the status line.
+    const double tick_s = config.status_interval_s > 0 ? std::min(kLogFlushInterval_s, config.status_interval_s)
+                                                       : kLogFlushInterval_s;
     int signal = 0;
-    while ((signal = wait_for_signal(signals, config.status_interval_s)) == 0) {
-      spdlog::info("{}", daemon.status_line());
+    double since_status_s = 0.0;
+    while ((signal = wait_for_signal(signals, tick_s)) == 0) {
+      tomolive::daemon::LogLimiter::flush_all();
+      since_status_s += tick_s;
+      if (config.status_interval_s > 0 && since_status_s >= config.status_interval_s - 1e-9) {
+        spdlog::info("{}", daemon.status_line());
+        since_status_s = 0.0;
+      }
     }
     spdlog::info("{} received: draining the queue and shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
     daemon.stop();
+    tomolive::daemon::LogLimiter::flush_all();
     spdlog::info("final: {}", daemon.status_line());
   } catch (const std::exception& e) {
     spdlog::critical("tomolived cannot start: {}", e.what());
