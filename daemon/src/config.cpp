@@ -317,8 +317,8 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_option("--log-file", config.log_file,
-                 "write the log to this file instead of stderr, rotated by size (FILE.1 ... FILE.N, the oldest "
-                 "removed)");
+                 "write the log to this file instead of stderr, rotated by size (a.log -> a.1.log ... a.N.log, "
+                 "the oldest removed)");
   app.add_option("--log-max-size-mib", config.log_max_size_mib, "size at which --log-file rotates, MiB")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -327,6 +327,8 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
   app.add_flag("--log-json", config.log_json,
                "log one JSON object per line (time, level, event, scan_id, message, count) instead of text");
+  app.add_flag("--log-syslog-prefix", config.log_syslog_prefix,
+               "start text lines with their syslog priority <N>, for journald when stderr goes to the journal");
 
   try {
     app.parse(argc, argv);

@@ -270,7 +270,8 @@ std::string Daemon::metrics() const {
     const std::string socket = ingest->status().endpoint;
     for (std::size_t i = 0; i < detector::kStreamFormatCount; ++i) {
       const DataSocketCounters::FormatTotals& totals = ingest->counters().by_format[i];
-      snapshot.socket_formats.push_back({socket, std::string(detector::to_string(static_cast<detector::StreamFormat>(i))),
+      const auto format = static_cast<detector::StreamFormat>(i);
+      snapshot.socket_formats.push_back({socket, std::string(detector::to_string(format)),
                                          totals.messages.load(std::memory_order_relaxed),
                                          totals.bytes.load(std::memory_order_relaxed),
                                          totals.frames.load(std::memory_order_relaxed)});

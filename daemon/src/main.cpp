@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   const auto& config = std::get<tomolive::daemon::DaemonConfig>(parsed);
   try {
     tomolive::daemon::install_daemon_logger(
-        {config.log_level, config.log_file, config.log_max_size_mib, config.log_max_files, config.log_json});
+        {config.log_level, config.log_file, config.log_max_size_mib, config.log_max_files, config.log_json,
+         config.log_syslog_prefix});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tomolived cannot start: the log: %s\n", e.what());
     return 1;

@@ -22,7 +22,8 @@ struct CounterMetric {
 // still exposed, as tomolive_<name>_total with a help text naming its get_status counter.
 const std::map<std::string, CounterMetric, std::less<>>& counter_metrics() {
   static const std::map<std::string, CounterMetric, std::less<>> metrics{
-      {"messages_received", {"tomolive_data_messages_total", "Data messages received (ZeroMQ and RDMA), valid or not."}},
+      {"messages_received",
+       {"tomolive_data_messages_total", "Data messages received (ZeroMQ and RDMA), valid or not."}},
       {"bytes_received", {"tomolive_data_received_bytes_total", "Bytes of data messages received, all parts."}},
       {"darks_accepted", {"tomolive_darks_accepted_total", "Dark frames accepted into a scan."}},
       {"flats_accepted", {"tomolive_flats_accepted_total", "Flat frames accepted into a scan."}},

@@ -110,6 +110,7 @@ struct DaemonConfig {
   double log_max_size_mib = 100.0;  // --log-max-size-mib
   std::size_t log_max_files = 5;    // --log-max-files
   bool log_json = false;            // --log-json
+  bool log_syslog_prefix = false;   // --log-syslog-prefix
 };
 
 // ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080); nullopt when the text is not that.
