@@ -1,5 +1,8 @@
 // GET /metrics on a running daemon (PROTOCOL.md 14.5): scraped during a scan, the exposition is valid (the strict
 // reader of prometheus_text) and its values agree with get_status; it needs no token and keeps the Host rule.
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include <boost/beast/http/verb.hpp>
@@ -41,6 +44,12 @@ TEST(DaemonMetrics, AScrapeDuringAScanAgreesWithGetStatus) {
   ASSERT_TRUE(fixture.subscriber().wait_slice(protocol::SliceKind::xy, [&](const protocol::SliceUpdate& slice) {
     return slice.scan_id == spec.scan_id && slice.projections_included == spec.num_projections();
   }));
+  // The publisher measures T4 once the last of a snapshot's three slices has gone out.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (status_counter(fixture.control().status(), "publish_latency_samples") == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
 
   const HttpAnswer answer = http_request(port, verb::get, "/metrics");
   const protocol::Status status = fixture.control().status();
@@ -91,6 +100,8 @@ TEST(DaemonMetrics, AScrapeDuringAScanAgreesWithGetStatus) {
   EXPECT_EQ(metrics.value("tomolive_engine_stage_seconds_count", {{"stage", "reference"}}),
             static_cast<double>(spec.num_darks + spec.num_flats));
   EXPECT_GE(metrics.value("tomolive_publish_latency_seconds_count"), 1.0);
+  EXPECT_EQ(metrics.value("tomolive_publish_latency_seconds_count"),
+            static_cast<double>(status_counter(status, "publish_latency_samples")));
   EXPECT_FALSE(metrics.has("tomolive_gpu_memory_used_bytes"));
 
   const HttpAnswer head = http_request(port, verb::head, "/metrics");

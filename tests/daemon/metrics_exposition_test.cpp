@@ -41,6 +41,13 @@ MetricsSnapshot snapshot_of(const DaemonCounters& counters, const std::string& e
   scan.memory.total_bytes = 3000;
   scan.memory.available_bytes = 10000;
   snapshot.status.scan = scan;
+  // Histograms with their buckets and no samples, as a daemon that has measured nothing yet has them.
+  snapshot.publish_latency = DurationHistogram(DurationHistogram::latency_bounds_s()).snapshot();
+  snapshot.viewer_latency = DurationHistogram(DurationHistogram::latency_bounds_s()).snapshot();
+  const EngineStageTimes stages;
+  for (std::size_t i = 0; i < kEngineStageCount; ++i) {
+    snapshot.engine_stages.push_back({static_cast<EngineStage>(i), stages.histogram(static_cast<EngineStage>(i))});
+  }
   return snapshot;
 }
 
@@ -105,11 +112,11 @@ TEST(MetricsExposition, HistogramsAreCumulativeInSecondsWithTheirStageLabels) {
   DurationHistogram latency(DurationHistogram::latency_bounds_s());
   for (const double s : {0.0005, 0.004, 0.004, 0.018, 3.0, 60.0}) latency.observe(s);
   snapshot.publish_latency = latency.snapshot();
-  snapshot.viewer_latency = DurationHistogram(DurationHistogram::latency_bounds_s()).snapshot();
   EngineStageTimes stages;
   stages.observe(EngineStage::projection, 2e-4);
   stages.observe(EngineStage::projection, 3e-4);
   stages.observe(EngineStage::volume, 2.0);
+  snapshot.engine_stages.clear();
   for (std::size_t i = 0; i < kEngineStageCount; ++i) {
     snapshot.engine_stages.push_back({static_cast<EngineStage>(i), stages.histogram(static_cast<EngineStage>(i))});
   }
@@ -162,11 +169,7 @@ TEST(GrafanaDashboard, EverySeriesItUsesIsExposed) {
 
   // Everything a daemon can expose: the CUDA engine (GPU memory) with every histogram.
   DaemonCounters counters;
-  MetricsSnapshot snapshot = snapshot_of(counters, "cuda");
-  for (std::size_t i = 0; i < kEngineStageCount; ++i) {
-    snapshot.engine_stages.push_back({static_cast<EngineStage>(i), EngineStageTimes().histogram(static_cast<EngineStage>(i))});
-  }
-  const Exposition metrics = parse_exposition(render_metrics(snapshot));
+  const Exposition metrics = parse_exposition(render_metrics(snapshot_of(counters, "cuda")));
   const std::regex series("tomolive_[a-zA-Z0-9_]+");
   std::set<std::string> used;
   for (const std::string& query : queries) {
