@@ -12,6 +12,7 @@
 
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/daemon.hpp"
+#include "tomolive/daemon/log_event.hpp"
 #include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/daemon/log_setup.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
 
   try {
     tomolive::daemon::Daemon daemon(config);
-    spdlog::info("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason());
+    tomolive::daemon::log_event(spdlog::level::info, {"started", std::nullopt},
+                                fmt::format("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason()));
     spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}",
                  fmt::join(daemon.data_endpoints(), " "),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
@@ -81,18 +83,21 @@ int main(int argc, char** argv) {
       tomolive::daemon::LogLimiter::flush_all();
       since_status_s += tick_s;
       if (config.status_interval_s > 0 && since_status_s >= config.status_interval_s - 1e-9) {
-        spdlog::info("{}", daemon.status_line());
+        tomolive::daemon::log_event(spdlog::level::info, {"status", std::nullopt}, daemon.status_line());
         since_status_s = 0.0;
       }
     }
-    spdlog::info("{} received: draining the queue and shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    tomolive::daemon::log_event(
+        spdlog::level::info, {"stopping", std::nullopt},
+        fmt::format("{} received: draining the queue and shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM"));
     daemon.stop();
     tomolive::daemon::LogLimiter::flush_all();
-    spdlog::info("final: {}", daemon.status_line());
+    tomolive::daemon::log_event(spdlog::level::info, {"status", std::nullopt}, "final: " + daemon.status_line());
   } catch (const std::exception& e) {
-    spdlog::critical("tomolived cannot start: {}", e.what());
+    tomolive::daemon::log_event(spdlog::level::critical, {"start_failed", std::nullopt},
+                                std::string("tomolived cannot start: ") + e.what());
     return 1;
   }
-  spdlog::info("tomolived stopped");
+  tomolive::daemon::log_event(spdlog::level::info, {"stopped", std::nullopt}, "tomolived stopped");
   return 0;
 }
