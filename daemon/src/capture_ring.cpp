@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/log_event.hpp"
 #include "tomolive/daemon/recorder.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/atomic_file.hpp"
@@ -270,7 +271,7 @@ void CaptureRing::fail(const std::string& what) {
     frames = status_.frames_written;
   }
   bump(counters_.captures_failed);
-  spdlog::error("capture of scan {} failed: {}", scan_id, what);
+  log_event(spdlog::level::err, LogFields{"capture_failed", scan_id}, "capture failed: " + what);
   reporter_.reject(Error{ErrorCode::disk_error,
                          fmt::format("capture of scan {} stopped after {} frames: {}; its file keeps the .partial "
                                      "name; reconstruction continues",

@@ -316,6 +316,19 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--log-file", config.log_file,
+                 "write the log to this file instead of stderr, rotated by size (a.log -> a.1.log ... a.N.log, "
+                 "the oldest removed)");
+  app.add_option("--log-max-size-mib", config.log_max_size_mib, "size at which --log-file rotates, MiB")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--log-max-files", config.log_max_files, "rotated log files kept beside --log-file")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
+  app.add_flag("--log-json", config.log_json,
+               "log one JSON object per line (time, level, event, scan_id, message, count) instead of text");
+  app.add_flag("--log-syslog-prefix", config.log_syslog_prefix,
+               "start text lines with their syslog priority <N>, for journald when stderr goes to the journal");
 
   try {
     app.parse(argc, argv);

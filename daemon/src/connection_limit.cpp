@@ -19,15 +19,9 @@ std::optional<ConnectionLimit::Slot> ConnectionLimit::admit() {
 }
 
 void ConnectionLimit::log_refusal() {
-  const std::lock_guard lock(log_mutex_);
-  ++unlogged_;
-  const auto now = std::chrono::steady_clock::now();
-  if (last_log_ && now - *last_log_ < kLogInterval) return;
-  spdlog::warn("http: {} connection(s) refused with 503: {} are open, the cap (--http-max-connections); further "
-               "refusals are logged at most every {} s",
-               unlogged_, cap_, kLogInterval.count());
-  last_log_ = now;
-  unlogged_ = 0;
+  log_limiter_.log(spdlog::level::warn, "http_connection_refused", LogFields{"connection_refused", std::nullopt},
+                   "http: connection refused with 503: " + std::to_string(cap_) +
+                       " are open, the cap (--http-max-connections)");
 }
 
 }  // namespace tomolive::daemon

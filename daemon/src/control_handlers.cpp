@@ -89,10 +89,9 @@ protocol::Reply ControlHandlers::refuse(const protocol::Error& error, std::strin
 }
 
 void ControlHandlers::log_refusal(const std::string& command, const protocol::Error& error) {
-  if (const std::optional<std::uint64_t> held_back = log_limiter_.admit(error.code)) {
-    spdlog::warn("control {} refused ({}): {}{}", command, protocol::to_string(error.code),
-                 error.message, LogLimiter::held_back_note(*held_back));
-  }
+  const std::string_view code = protocol::to_string(error.code);
+  log_limiter_.log(spdlog::level::warn, code, LogFields{"control_refused", std::nullopt},
+                   "control " + command + " refused (" + std::string(code) + "): " + error.message);
 }
 
 }  // namespace tomolive::daemon

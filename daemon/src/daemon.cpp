@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/metrics_exposition.hpp"
 #include "tomolive/protocol/codec.hpp"
 #include "tomolive/rdma/gpudirect.hpp"
 #include "tomolive/rdma/verbs_transport.hpp"
@@ -152,6 +153,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
     http.viewer_dir = config.viewer_dir;
     http.threads = config.http_threads;
     http.max_connections = static_cast<std::size_t>(config.http_max_connections);
+    http.metrics = [this] { return metrics(); };
     http_ = std::make_unique<HttpServer>(http, board_, *handlers_, counters_, viewer_latency_,
                                          [this] { return status(); });
     outputs_.add(*http_);
@@ -259,6 +261,29 @@ protocol::Status Daemon::status() const {
   status.recording = recorder_->status();
   status.capture = capture_->status();
   return status;
+}
+
+std::string Daemon::metrics() const {
+  MetricsSnapshot snapshot;
+  snapshot.status = status();
+  for (const auto& ingest : ingest_) {
+    const std::string socket = ingest->status().endpoint;
+    for (std::size_t i = 0; i < detector::kStreamFormatCount; ++i) {
+      const DataSocketCounters::FormatTotals& totals = ingest->counters().by_format[i];
+      const auto format = static_cast<detector::StreamFormat>(i);
+      snapshot.socket_formats.push_back({socket, std::string(detector::to_string(format)),
+                                         totals.messages.load(std::memory_order_relaxed),
+                                         totals.bytes.load(std::memory_order_relaxed),
+                                         totals.frames.load(std::memory_order_relaxed)});
+    }
+  }
+  snapshot.publish_latency = publisher_->publish_latency_histogram();
+  snapshot.viewer_latency = viewer_latency_.histogram();
+  for (std::size_t i = 0; i < kEngineStageCount; ++i) {
+    const auto stage = static_cast<EngineStage>(i);
+    snapshot.engine_stages.push_back({stage, worker_->stage_times().histogram(stage)});
+  }
+  return render_metrics(snapshot);
 }
 
 std::string Daemon::status_line() const {

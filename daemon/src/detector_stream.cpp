@@ -100,6 +100,7 @@ void DetectorStream::act(const SeriesTranslator::Result& result, const std::shar
     } else {
       IngestItem item;
       item.received_ns = message->received_ns;
+      item.format = message->format;
       std::visit([&item](const auto& header) { item.header = header; }, output);
       hand_on(std::move(item));
     }
@@ -115,6 +116,7 @@ void DetectorStream::decode(const protocol::FrameHeader& frame, const detector::
     IngestItem item;
     item.header = frame;
     item.received_ns = message->received_ns;
+    item.format = message->format;
     const std::size_t bytes = image.decoded_bytes();
     std::span<std::byte> pixels;
     try {

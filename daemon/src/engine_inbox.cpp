@@ -29,6 +29,12 @@ bool EngineInbox::push_data(IngestItem item) {
     } else {
       // block, or drop_oldest with no projection to give up: darks, flats, begins and ends are never dropped.
       bump(counters_.queue_full_waits);
+      const std::size_t capacity = capacity_;
+      lock.unlock();
+      log_limiter_.log(spdlog::level::warn, "queue_full_waits", LogFields{"slow_consumer", std::nullopt},
+                       "engine queue full (" + std::to_string(capacity) +
+                           " items): ingest waits for the engine (--queue-policy block)");
+      lock.lock();
       not_full_.wait(lock, [&] { return data_.size() < capacity_ || closed_; });
     }
   }

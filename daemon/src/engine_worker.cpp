@@ -10,6 +10,7 @@
 #include "tomolive/daemon/processing_sweep.hpp"
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/heap_trim.hpp"
+#include "tomolive/daemon/log_event.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
@@ -262,17 +263,24 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item
       widener_.widen(received, frame.kind == FrameKind::dark ? WideningFill::zero : WideningFill::one);
   try {
     switch (frame.kind) {
-      case FrameKind::dark:
+      case FrameKind::dark: {
+        const auto timer = stage_times_.time(EngineStage::reference);
         engine_->add_dark(view);
         bump(counters_.darks_accepted);
         break;
-      case FrameKind::flat:
+      }
+      case FrameKind::flat: {
+        const auto timer = stage_times_.time(EngineStage::reference);
         engine_->add_flat(view);
         bump(counters_.flats_accepted);
         break;
+      }
       case FrameKind::projection: {
         bump(counters_.projections_accepted);
-        const kernels::ProjectionStats stats = engine_->add_projection(placement->slot, placement->angle_rad, view);
+        const kernels::ProjectionStats stats = [&] {
+          const auto timer = stage_times_.time(EngineStage::projection);
+          return engine_->add_projection(placement->slot, placement->angle_rad, view);
+        }();
         bump(counters_.clamped_values, stats.clamped_values);
         bump(counters_.zingers_replaced, stats.zingers_replaced);
         bump(counters_.projections_reconstructed);
@@ -454,14 +462,18 @@ protocol::Reply EngineWorker::do_set_center(const protocol::SetCenter& request) 
                                    offset.px, half_cols));
   }
   const auto start = std::chrono::steady_clock::now();
-  engine_->set_center(to_engine_float(session_->layout().engine_offset(offset)));
+  {
+    const auto timer = stage_times_.time(EngineStage::recompute);
+    engine_->set_center(to_engine_float(session_->layout().engine_offset(offset)));
+  }
   protocol::CenterResult result;
   result.center_offset_px = current_center().px;
   result.center_column_px = center_column_px(cols, current_center());
   snapshot_slices();
   result.recompute_ms = elapsed_ms(start);
-  spdlog::info("scan {}: center set to offset {:.2f} px (column {:.2f}), recomputed in {:.1f} ms",
-               session_->scan_id(), result.center_offset_px, result.center_column_px, result.recompute_ms);
+  log_event(spdlog::level::info, LogFields{"center_set", session_->scan_id()},
+            fmt::format("center set to offset {:.2f} px (column {:.2f}), recomputed in {:.1f} ms",
+                        result.center_offset_px, result.center_column_px, result.recompute_ms));
   refresh_status();
   protocol::Reply reply;
   reply.command = "set_center";
@@ -500,15 +512,19 @@ protocol::Reply EngineWorker::do_set_slices(const protocol::SetSlices& request) 
     positions.yz_x_px = static_cast<float>(*request.yz_x_px);
   }
   const auto start = std::chrono::steady_clock::now();
-  engine_->set_slices(positions);
+  {
+    const auto timer = stage_times_.time(EngineStage::recompute);
+    engine_->set_slices(positions);
+  }
   snapshot_slices();
   protocol::SlicesResult result;
   result.xy_row = positions.xy_row;
   result.xz_y_px = positions.xz_y_px;
   result.yz_x_px = positions.yz_x_px;
   result.recompute_ms = elapsed_ms(start);
-  spdlog::info("scan {}: slices moved to xy_row {}, xz_y {:.1f} px, yz_x {:.1f} px, recomputed in {:.1f} ms",
-               session_->scan_id(), result.xy_row, result.xz_y_px, result.yz_x_px, result.recompute_ms);
+  log_event(spdlog::level::info, LogFields{"slices_moved", session_->scan_id()},
+            fmt::format("slices moved to xy_row {}, xz_y {:.1f} px, yz_x {:.1f} px, recomputed in {:.1f} ms",
+                        result.xy_row, result.xz_y_px, result.yz_x_px, result.recompute_ms));
   refresh_status();
   protocol::Reply reply;
   reply.command = "set_slices";
@@ -530,9 +546,11 @@ EngineWorker::SweepAnswer EngineWorker::sweep_center(const protocol::SweepCenter
     auto swept = CenterTools(*engine_, *session_).sweep(request);
     if (auto* error = std::get_if<Error>(&swept)) return error_reply("sweep_center", error->code, error->message);
     auto& output = std::get<SweepOutput>(swept);
-    spdlog::info("scan {}: center sweep of {} candidates from {:.2f} px in steps of {:.2f} px in {:.1f} ms; "
-                 "sharpest at {:.2f} px", session_->scan_id(), request.count, request.start_offset_px, request.step_px,
-                 output.result.elapsed_ms, output.result.best_offset_px);
+    log_event(spdlog::level::info, LogFields{"center_swept", session_->scan_id()},
+              fmt::format("center sweep of {} candidates from {:.2f} px in steps of {:.2f} px in {:.1f} ms; sharpest "
+                          "at {:.2f} px",
+                          request.count, request.start_offset_px, request.step_px, output.result.elapsed_ms,
+                          output.result.best_offset_px));
     *images = std::move(output.images);
     protocol::Reply ok;
     ok.command = "sweep_center";
@@ -645,9 +663,11 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
     if (!applied.ok()) return error_reply("estimate_center", applied.error->code, applied.error->message);
     result.applied = true;
   }
-  spdlog::info("scan {}: center estimate ({}) offset {:.2f} px, column {:.2f}, confidence {:.2f}, {} samples, "
-               "{:.1f} ms{}", session_->scan_id(), method, result.center_offset_px, result.center_column_px,
-               result.confidence, result.samples, result.elapsed_ms, result.applied ? ", applied" : "");
+  log_event(spdlog::level::info, LogFields{"center_estimated", session_->scan_id()},
+            fmt::format("center estimate ({}) offset {:.2f} px, column {:.2f}, confidence {:.2f}, {} samples, "
+                        "{:.1f} ms{}",
+                        method, result.center_offset_px, result.center_column_px, result.confidence, result.samples,
+                        result.elapsed_ms, result.applied ? ", applied" : ""));
   center_estimate_ = result;
   refresh_status();
   protocol::Reply reply;
@@ -712,14 +732,17 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
 }
 
 protocol::RefilterResult EngineWorker::refilter_store(const kernels::ProcessingParams& params, std::string reason) {
-  const protocol::RefilterResult result = to_protocol(engine_->set_processing(params));
+  const protocol::RefilterResult result = [&] {
+    const auto timer = stage_times_.time(EngineStage::refilter);
+    return to_protocol(engine_->set_processing(params));
+  }();
   ring_passes_.refiltered();
   bump(counters_.refilters);
   bump(counters_.zingers_replaced, result.zingers_replaced);
   snapshotter_.mark_dirty();
-  spdlog::info("scan {}: {}: {} projections re-filtered in {:.1f} ms, {} zingers replaced, {} values clamped",
-               session_->scan_id(), reason, result.projections, result.elapsed_ms, result.zingers_replaced,
-               result.clamped_values);
+  log_event(spdlog::level::info, LogFields{"refiltered", session_->scan_id()},
+            fmt::format("{}: {} projections re-filtered in {:.1f} ms, {} zingers replaced, {} values clamped", reason,
+                        result.projections, result.elapsed_ms, result.zingers_replaced, result.clamped_values));
   scan_refilter_ = protocol::ScanRefilter{std::move(reason), result};
   refresh_status();
   return result;
@@ -746,7 +769,11 @@ void EngineWorker::snapshot_slices() {
   if (!engine_has_scan_) return;
   const std::uint64_t scan_id = session_->scan_id();
   try {
-    report_non_finite(snapshotter_.snapshot(*engine_, scan_id, current_center()));
+    const SliceSnapshotter::NonFiniteCounts non_finite = [&] {
+      const auto timer = stage_times_.time(EngineStage::slice_readback);
+      return snapshotter_.snapshot(*engine_, scan_id, current_center());
+    }();
+    report_non_finite(non_finite);
   } catch (const kernels::EngineLostError& e) {
     recover_lost_engine(e.what(), "reading the slices back");
   } catch (const kernels::EngineError& e) {
@@ -959,6 +986,7 @@ void EngineWorker::compute_pending_volume() {
     return std::nullopt;
   };
   try {
+    const auto timer = stage_times_.time(EngineStage::volume);
     job->compute(*engine_, next_scan);
   } catch (const kernels::EngineLostError& e) {
     recover_lost_engine(e.what(), "reconstruct_volume");

@@ -9,11 +9,9 @@ namespace tomolive::daemon {
 void EventReporter::reject(const protocol::Error& error, std::optional<std::uint64_t> scan_id,
                            std::optional<std::uint64_t> frame_id) {
   counters_.count_rejection(error.code);
-  if (const std::optional<std::uint64_t> held_back = log_limiter_.admit(error.code)) {
-    const std::string scan = scan_id ? "scan " + std::to_string(*scan_id) + ": " : std::string();
-    spdlog::warn("{}rejected ({}): {}{}", scan, protocol::to_string(error.code), error.message,
-                 LogLimiter::held_back_note(*held_back));
-  }
+  const std::string_view code = protocol::to_string(error.code);
+  log_limiter_.log(spdlog::level::warn, code, LogFields{"rejected", scan_id},
+                   "rejected (" + std::string(code) + "): " + error.message);
   protocol::Event event;
   event.kind = "error";
   event.scan_id = scan_id;
@@ -25,11 +23,7 @@ void EventReporter::reject(const protocol::Error& error, std::optional<std::uint
 }
 
 void EventReporter::scan_event(std::string kind, std::optional<std::uint64_t> scan_id, std::string message) {
-  if (scan_id) {
-    spdlog::info("scan {}: {}", *scan_id, message);
-  } else {
-    spdlog::info("{}", message);
-  }
+  log_event(spdlog::level::info, LogFields{kind, scan_id}, message);
   protocol::Event event;
   event.kind = std::move(kind);
   event.scan_id = scan_id;

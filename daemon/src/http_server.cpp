@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/browser_messages.hpp"
+#include "tomolive/daemon/metrics_exposition.hpp"
 
 namespace tomolive::daemon {
 namespace {
@@ -124,6 +125,10 @@ class HttpServer::HttpConnection : public std::enable_shared_from_this<HttpConne
       refuse(answering(request), http::status::method_not_allowed, "only GET and HEAD are served\n");
       return;
     }
+    if (server_.options_.metrics && path_of(view(request.target())) == "/metrics") {
+      serve_metrics(request);
+      return;
+    }
     const auto resolved = server_.files_.resolve(view(request.target()));
     if (const auto* refusal = std::get_if<ViewerFiles::Refusal>(&resolved)) {
       if (*refusal == ViewerFiles::Refusal::forbidden) {
@@ -156,6 +161,24 @@ class HttpServer::HttpConnection : public std::enable_shared_from_this<HttpConne
                                              std::make_tuple(http::status::ok, request.version())};
     set_common(response, answering(request), found.content_type);
     response.content_length(size);
+    send(std::move(response));
+  }
+
+  // The exposition is rendered for every request (HEAD included, for its length): a scrape is one status() call.
+  void serve_metrics(const http::request<http::string_body>& request) {
+    std::string text = server_.options_.metrics();
+    const std::string content_type(kMetricsContentType);
+    if (request.method() == http::verb::head) {
+      http::response<http::empty_body> response{http::status::ok, request.version()};
+      set_common(response, answering(request), content_type);
+      response.content_length(text.size());
+      send(std::move(response));
+      return;
+    }
+    http::response<http::string_body> response{http::status::ok, request.version()};
+    set_common(response, answering(request), content_type);
+    response.body() = std::move(text);
+    response.prepare_payload();
     send(std::move(response));
   }
 

@@ -6,6 +6,7 @@
 namespace tomolive::daemon {
 
 void LatencyRecorder::add(double latency_us) {
+  histogram_.observe(latency_us * 1e-6);
   std::lock_guard lock(mutex_);
   if (samples_.size() < kCapacity) {
     samples_.push_back(latency_us);

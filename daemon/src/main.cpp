@@ -1,6 +1,8 @@
 // tomolived: parse the command line, start the daemon, log a status line every interval, and shut down cleanly
 // on SIGINT or SIGTERM (exit 0).
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cmath>
 #include <ctime>
 #include <exception>
@@ -11,18 +13,18 @@
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/daemon.hpp"
 #include "tomolive/daemon/engine_stall_check.hpp"
+#include "tomolive/daemon/log_event.hpp"
+#include "tomolive/daemon/log_limiter.hpp"
+#include "tomolive/daemon/log_setup.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/service_notifier.hpp"
 
 namespace {
 
-// Waits up to `seconds` (forever if 0) for one of `signals`; returns the signal number, or 0 on timeout.
+constexpr double kLogFlushInterval_s = 1.0;  // LogLimiter::kInterval
+
+// Waits up to `seconds` (> 0) for one of `signals`; returns the signal number, or 0 on timeout.
 int wait_for_signal(const sigset_t& signals, double seconds) {
-  if (seconds <= 0) {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    return signal;
-  }
   timespec timeout{};
   timeout.tv_sec = static_cast<time_t>(seconds);
   timeout.tv_nsec = static_cast<long>((seconds - std::floor(seconds)) * 1e9);
@@ -36,9 +38,14 @@ int main(int argc, char** argv) {
   auto parsed = tomolive::daemon::parse_command_line(argc, argv);
   if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
   const auto& config = std::get<tomolive::daemon::DaemonConfig>(parsed);
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
-  spdlog::flush_on(spdlog::level::info);  // one line per event, also when the log goes to a file
+  try {
+    tomolive::daemon::install_daemon_logger(
+        {config.log_level, config.log_file, config.log_max_size_mib, config.log_max_files, config.log_json,
+         config.log_syslog_prefix});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tomolived cannot start: the log: %s\n", e.what());
+    return 1;
+  }
 
   // Block the shutdown signals in every thread (threads inherit the mask); this thread waits for them. Their
   // disposition is reset first: a shell starts background jobs with SIGINT ignored, and an ignored signal is
@@ -56,7 +63,8 @@ int main(int argc, char** argv) {
     // systemd (Type=notify): the watchdog pings only while the engine takes work from a non-empty queue.
     tomolive::daemon::EngineStallCheck stall_check;
     tomolive::daemon::ServiceNotifier notifier([&] { return !stall_check.stalled(daemon.engine_progress()); });
-    spdlog::info("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason());
+    tomolive::daemon::log_event(spdlog::level::info, {"started", std::nullopt},
+                                fmt::format("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason()));
     spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}",
                  fmt::join(daemon.data_endpoints(), " "),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
@@ -74,18 +82,32 @@ int main(int argc, char** argv) {
     if (const auto timeout = notifier.watchdog_timeout()) {
       spdlog::info("systemd: ready; watchdog ping every {} ms", timeout->count() / 2000);
     }
+    // Every second: the bursts held back by the LogLimiters are logged with their counts; every
+    // --status-interval: the status line.
+    const double tick_s = config.status_interval_s > 0 ? std::min(kLogFlushInterval_s, config.status_interval_s)
+                                                       : kLogFlushInterval_s;
     int signal = 0;
-    while ((signal = wait_for_signal(signals, config.status_interval_s)) == 0) {
-      spdlog::info("{}", daemon.status_line());
+    double since_status_s = 0.0;
+    while ((signal = wait_for_signal(signals, tick_s)) == 0) {
+      tomolive::daemon::LogLimiter::flush_all();
+      since_status_s += tick_s;
+      if (config.status_interval_s > 0 && since_status_s >= config.status_interval_s - 1e-9) {
+        tomolive::daemon::log_event(spdlog::level::info, {"status", std::nullopt}, daemon.status_line());
+        since_status_s = 0.0;
+      }
     }
-    spdlog::info("{} received: draining the queue and shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    tomolive::daemon::log_event(
+        spdlog::level::info, {"stopping", std::nullopt},
+        fmt::format("{} received: draining the queue and shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM"));
     notifier.stopping();
     daemon.stop();
-    spdlog::info("final: {}", daemon.status_line());
+    tomolive::daemon::LogLimiter::flush_all();
+    tomolive::daemon::log_event(spdlog::level::info, {"status", std::nullopt}, "final: " + daemon.status_line());
   } catch (const std::exception& e) {
-    spdlog::critical("tomolived cannot start: {}", e.what());
+    tomolive::daemon::log_event(spdlog::level::critical, {"start_failed", std::nullopt},
+                                std::string("tomolived cannot start: ") + e.what());
     return 1;
   }
-  spdlog::info("tomolived stopped");
+  tomolive::daemon::log_event(spdlog::level::info, {"stopped", std::nullopt}, "tomolived stopped");
   return 0;
 }

@@ -24,7 +24,8 @@ void OrderedRelease::complete(std::uint64_t ticket, std::optional<IngestItem> it
     lock.unlock();
     if (ready) {
       const bool frame = std::holds_alternative<protocol::FrameHeader>(ready->header);
-      if (inbox_.push_data(std::move(*ready)) && frame) bump(socket_.frames);
+      const detector::StreamFormat format = ready->format;
+      if (inbox_.push_data(std::move(*ready)) && frame) socket_.count_frame(format);
     }
     lock.lock();
     ++next_release_;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/log_event.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/atomic_file.hpp"
 #include "tomolive/storage/disk_error.hpp"
@@ -353,7 +354,7 @@ void Recorder::fail(const std::string& what) {
   changed_.notify_all();  // an engine thread waiting for room (policy block) stops waiting
   current_.reset();
   bump(counters_.recordings_stopped);
-  spdlog::error("recording of scan {} failed: {}", scan_id, what);
+  log_event(spdlog::level::err, LogFields{"recording_failed", scan_id}, "recording failed: " + what);
   reporter_.reject(Error{ErrorCode::disk_error,
                          fmt::format("recording of scan {} stopped after {} frames: {}; reconstruction continues",
                                      scan_id, frames, what)},

@@ -235,6 +235,9 @@ void WebSocketSession::queue(Outgoing outgoing) {
     queued_.erase(oldest);
     --queued_events_;
     bump(shared_.counters.ws_events_dropped);
+    shared_.slow_browsers_log.log(spdlog::level::warn, "ws_events_dropped", LogFields{"slow_consumer", std::nullopt},
+                                  "websocket: a slow browser's oldest queued event dropped (" +
+                                      std::to_string(kMaxQueuedMessages) + " queued)");
   }
   if (outgoing.droppable) ++queued_events_;
   queued_bytes_ += outgoing.message->size();

@@ -59,8 +59,9 @@ void ZapHandler::answer_one() {
     bump(counters_.zmq_auth_accepted);
   } else {
     bump(counters_.zmq_auth_denied);
-    spdlog::warn("ZeroMQ connection from {} refused: {}", address.empty() ? "an unknown address" : address,
-                 curve_key ? "its CURVE key is not in the client list" : "no CURVE key");
+    log_limiter_.log(spdlog::level::warn, "zmq_auth_denied", LogFields{"connection_refused", std::nullopt},
+                     "ZeroMQ connection from " + (address.empty() ? std::string("an unknown address") : address) +
+                         " refused: " + (curve_key ? "its CURVE key is not in the client list" : "no CURVE key"));
   }
   const std::string code = allowed ? "200" : "400";
   const std::string status = allowed ? "OK" : "key not allowed";

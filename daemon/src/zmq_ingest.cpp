@@ -116,7 +116,7 @@ bool ZmqIngest::receive_message(zmq::message_t& first) {
     // What no format claims is refused by the native decoder, with its reason.
     format = detector::detect_format(views).value_or(detector::StreamFormat::native);
   }
-  socket_counters_.set_format(*format);
+  socket_counters_.count_message(*format, bytes);
   if (*format == detector::StreamFormat::native) return receive_native(parts, received_ns);
   detector_.receive(*format, std::move(parts), received_ns);
   return true;
@@ -172,7 +172,7 @@ bool ZmqIngest::receive_native(std::vector<zmq::message_t>& parts, std::int64_t 
   }
   const bool frame = std::holds_alternative<protocol::FrameHeader>(item.header);
   if (!inbox_.push_data(std::move(item))) return false;
-  if (frame) bump(socket_counters_.frames);
+  if (frame) socket_counters_.count_frame(detector::StreamFormat::native);
   return true;
 }
 

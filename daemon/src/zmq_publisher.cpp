@@ -53,15 +53,22 @@ void ZmqPublisher::stop() {
 }
 
 void ZmqPublisher::post_event(protocol::Event event) {
+  bool dropped = false;
   {
     std::lock_guard lock(mutex_);
     if (events_.size() >= event_capacity_) {
       events_.pop_front();
       bump(counters_.events_dropped);
+      dropped = true;
     }
     events_.push_back(std::move(event));
   }
   wake_.notify_one();
+  if (dropped) {
+    log_limiter_.log(spdlog::level::warn, "events_dropped", LogFields{"slow_consumer", std::nullopt},
+                     "events socket: the oldest queued event dropped, " + std::to_string(event_capacity_) +
+                         " were waiting to be sent");
+  }
 }
 
 void ZmqPublisher::notify_slices() {

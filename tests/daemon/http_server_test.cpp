@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon_harness.hpp"
+#include "http_client.hpp"
 #include "tomolive/daemon/message_budget.hpp"
 
 namespace tomolive::testing {
@@ -33,12 +34,6 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using nlohmann::json;
-
-std::uint16_t http_port(daemon::Daemon& daemon) {
-  const std::string url = daemon.http_url();  // http://127.0.0.1:PORT/
-  const std::size_t colon = url.rfind(':');
-  return static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1)));
-}
 
 // A folder that is removed when the test ends.
 class TempFolder {
@@ -61,32 +56,6 @@ class TempFolder {
  private:
   std::filesystem::path path_;
 };
-
-struct HttpAnswer {
-  unsigned status = 0;
-  std::string body;
-  std::string content_type;
-};
-
-// One HTTP/1.1 request with the raw target as given (no normalisation, as an attacker would send it). host: the
-// Host header ("" for 127.0.0.1:port); extra_header: a field "X-Extra" of that value when not empty.
-HttpAnswer http_request(std::uint16_t port, http::verb method, const std::string& target,
-                        const std::string& host = "", const std::string& extra_header = "") {
-  net::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-  http::request<http::string_body> request{method, target, 11};
-  request.set(http::field::host, host.empty() ? "127.0.0.1:" + std::to_string(port) : host);
-  if (!extra_header.empty()) request.set("X-Extra", extra_header);
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.skip(method == http::verb::head);
-  http::read(stream, buffer, parser);
-  const auto& response = parser.get();
-  return {static_cast<unsigned>(response.result_int()), response.body(),
-          std::string(response[http::field::content_type])};
-}
 
 // A slice as a browser decodes it (PROTOCOL.md 14.3).
 struct BrowserSlice {

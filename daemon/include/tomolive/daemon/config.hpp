@@ -106,6 +106,12 @@ struct DaemonConfig {
   double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";
+  // The log's destination and form (log_setup.hpp): stderr or a rotating file, text or JSON lines.
+  std::string log_file;             // --log-file; "" for stderr
+  double log_max_size_mib = 100.0;  // --log-max-size-mib
+  std::size_t log_max_files = 5;    // --log-max-files
+  bool log_json = false;            // --log-json
+  bool log_syslog_prefix = false;   // --log-syslog-prefix
 };
 
 // ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080); nullopt when the text is not that.

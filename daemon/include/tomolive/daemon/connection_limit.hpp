@@ -1,24 +1,23 @@
 // ConnectionLimit: the HTTP port's cap on connections open at once (static files and WebSockets alike,
 // --http-max-connections), so that a client that opens many cannot exhaust the daemon's file descriptors. A
 // connection holds a Slot from accept to close; admit() refuses when `cap` slots are held. Refusals are counted
-// (http_connections_refused) and logged once per burst: the first refusal logs at once, later ones at most once per
-// kLogInterval, each line with the number refused since the previous one. Thread-safe.
+// (http_connections_refused) and logged once per burst with the count (event "connection_refused", LogLimiter).
+// Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <utility>
+
+#include "tomolive/daemon/log_limiter.hpp"
 
 namespace tomolive::daemon {
 
 class ConnectionLimit {
  public:
-  static constexpr std::chrono::seconds kLogInterval{10};
-
   // A held place among the `cap`; released when destroyed. Move-only.
   class Slot {
    public:
@@ -45,10 +44,7 @@ class ConnectionLimit {
   const std::size_t cap_;
   std::atomic<std::uint64_t>& refused_;
   std::atomic<std::size_t> open_{0};
-
-  std::mutex log_mutex_;
-  std::optional<std::chrono::steady_clock::time_point> last_log_;
-  std::uint64_t unlogged_ = 0;  // refused since the last log line
+  LogLimiter log_limiter_;
 };
 
 }  // namespace tomolive::daemon

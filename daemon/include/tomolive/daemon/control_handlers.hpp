@@ -1,7 +1,7 @@
 // ControlHandlers: the one implementation of the control command set, shared by every control transport (the
 // ZeroMQ REP socket now, WebSocket later). Each request is validated, executed and answered with a result or an
 // error; every request is logged at debug level and counted, every refusal at warning level (thinned by a
-// LogLimiter: one line per error code per second, the next one saying how many were held back). Thread-safe.
+// LogLimiter: one line per error code per burst, with its count). Thread-safe.
 #pragma once
 
 #include <functional>

@@ -60,6 +60,9 @@ class Daemon {
   void stop();
 
   protocol::Status status() const;
+  // GET /metrics: the Prometheus text exposition of status() and the histograms kept since start
+  // (metrics_exposition.hpp).
+  std::string metrics() const;
   // One line for the log: scan progress, rate, queue depth, rejections.
   std::string status_line() const;
 

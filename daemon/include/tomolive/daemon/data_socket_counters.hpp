@@ -1,7 +1,9 @@
 // DataSocketCounters: the totals of one data socket since start, reported per socket by get_status
-// (PROTOCOL.md 10.3, "data_sockets"); the daemon-wide totals stay in DaemonCounters. Thread-safe: atomics, relaxed.
+// (PROTOCOL.md 10.3, "data_sockets"), and split by wire format for /metrics (count_message, count_frame keep both);
+// the daemon-wide totals stay in DaemonCounters. Thread-safe: atomics, relaxed.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -16,6 +18,28 @@ struct DataSocketCounters {
   std::atomic<std::uint64_t> frames{0};       // handed to the engine
   std::atomic<std::uint64_t> rejected{0};     // messages and images refused
   std::atomic<std::uint64_t> images_held{0};  // gauge: images waiting for a scan plan now
+
+  // The totals of one wire format on this socket: messages and bytes as received, frames handed to the engine.
+  struct FormatTotals {
+    std::atomic<std::uint64_t> messages{0};
+    std::atomic<std::uint64_t> bytes{0};
+    std::atomic<std::uint64_t> frames{0};
+  };
+  std::array<FormatTotals, detector::kStreamFormatCount> by_format{};
+
+  // A message of `message_bytes` (all parts) recognised as `format`: counted in `by_format` (messages and bytes are
+  // counted in the totals as they arrive, before the format is known), and the socket's newest format set.
+  void count_message(detector::StreamFormat format, std::uint64_t message_bytes) {
+    FormatTotals& totals = by_format[static_cast<std::size_t>(format)];
+    totals.messages.fetch_add(1, std::memory_order_relaxed);
+    totals.bytes.fetch_add(message_bytes, std::memory_order_relaxed);
+    set_format(format);
+  }
+  // A frame of `format` handed to the engine: counted in `frames` and in `by_format`.
+  void count_frame(detector::StreamFormat format) {
+    frames.fetch_add(1, std::memory_order_relaxed);
+    by_format[static_cast<std::size_t>(format)].frames.fetch_add(1, std::memory_order_relaxed);
+  }
 
   void set_format(detector::StreamFormat format) { format_.store(static_cast<int>(format), std::memory_order_relaxed); }
   // The format of the newest message; nullopt before the first.

@@ -22,6 +22,7 @@
 
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/ingest_item.hpp"
+#include "tomolive/daemon/log_limiter.hpp"
 
 namespace tomolive::daemon {
 
@@ -76,6 +77,7 @@ class EngineInbox {
   const std::size_t capacity_;
   const QueuePolicy policy_;
   DaemonCounters& counters_;
+  LogLimiter log_limiter_;  // waits for a full queue: one line per burst
   std::function<void(const IngestItem&)> on_drop_;
 
   mutable std::mutex mutex_;

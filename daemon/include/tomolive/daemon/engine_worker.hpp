@@ -58,6 +58,7 @@
 #include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/daemon/frame_widener.hpp"
 #include "tomolive/daemon/raw_stream_sink.hpp"
+#include "tomolive/daemon/engine_stage_times.hpp"
 #include "tomolive/daemon/ring_pass_schedule.hpp"
 #include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/daemon/slice_board.hpp"
@@ -138,6 +139,8 @@ class EngineWorker {
   protocol::ProcessingSetting processing() const;
   // "cpu" or "cuda": the engine in use (a rebuilt one after the engine was lost).
   std::string engine_name() const;
+  // Time spent per stage of the engine's work since start (/metrics); any thread may read it.
+  const EngineStageTimes& stage_times() const { return stage_times_; }
 
  private:
   void run();
@@ -210,6 +213,7 @@ class EngineWorker {
   std::optional<std::string> scan_lost_;  // why the session's scan was lost (an engine failure), until the next begin
   std::array<bool, protocol::kSliceKinds.size()> non_finite_reported_{};  // per SliceKind, this scan's
   SliceSnapshotter snapshotter_;
+  EngineStageTimes stage_times_;
   FrameWidener widener_;  // widens the frames of a half-acquisition scan
 
   mutable std::mutex volume_mutex_;         // guards the pointer; the job itself is thread-safe

@@ -1,6 +1,6 @@
 // EventReporter: where every rejection and scan event goes. Each rejection increments its counter, is logged
-// (thinned by a LogLimiter: one line per error code per second, the next line saying how many were held back) and
-// is published as an "event" to subscribers. Thread-safe.
+// (event "rejected", thinned by a LogLimiter: one line per error code per burst, with its count) and is published
+// as an "event" to subscribers. A scan event is logged with its kind as the event. Thread-safe.
 #pragma once
 
 #include <cstdint>

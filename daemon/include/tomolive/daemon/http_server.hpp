@@ -50,6 +50,10 @@ class HttpServer : public DaemonOutput {
     int threads = 2;
     std::size_t max_connections = 256;  // HTTP and WebSocket connections open at once
     std::chrono::milliseconds status_interval{500};
+    // The body of GET /metrics (Prometheus text format 0.0.4), called on a server thread per request;
+    // empty: /metrics is looked up among the viewer files like any other path. Served without the token, under the
+    // same Host rule as the viewer files (PROTOCOL.md 14.5).
+    std::function<std::string()> metrics;
   };
 
   // Binds and starts serving; throws std::runtime_error (with the address) when the port cannot be bound.

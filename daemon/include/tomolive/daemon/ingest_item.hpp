@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "tomolive/daemon/frame_buffer_pool.hpp"
+#include "tomolive/detector/stream_format.hpp"
 #include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
@@ -25,6 +26,7 @@ struct IngestItem {
   // the pixels, whose deleter gives the memory back to the transport (PROTOCOL.md "RDMA", credits).
   std::shared_ptr<const std::byte> landed;
   std::int64_t received_ns = 0;  // system clock, nanoseconds since the Unix epoch, when the header arrived
+  detector::StreamFormat format = detector::StreamFormat::native;  // the wire format it arrived in (per-format counts)
 
   const void* pixels() const {
     if (engine_copy) return engine_copy.data();

@@ -39,6 +39,7 @@
 #include "tomolive/daemon/control_admission.hpp"
 #include "tomolive/daemon/control_handlers.hpp"
 #include "tomolive/daemon/counters.hpp"
+#include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/daemon/message_budget.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/viewer_access.hpp"
@@ -53,6 +54,7 @@ struct WebSocketShared {
   boost::asio::thread_pool& control_pool;                           // runs control commands (they may block)
   std::function<void(std::uint64_t scan_id, const std::vector<double>& samples_us)> record_latency;  // T5
   std::atomic<bool> stopping{false};  // commands not yet started are answered "stopping" instead of run
+  LogLimiter slow_browsers_log{};     // events dropped for slow browsers: one line per burst
 };
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {

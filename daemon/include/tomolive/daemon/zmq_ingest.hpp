@@ -67,6 +67,8 @@ class ZmqIngest {
   const std::string& endpoint() const { return endpoint_; }
   // This socket as get_status reports it.
   protocol::DataSocketStatus status() const;
+  // This socket's counters, split by wire format among others (/metrics).
+  const DataSocketCounters& counters() const { return socket_counters_; }
 
  private:
   void run(std::stop_token stop);

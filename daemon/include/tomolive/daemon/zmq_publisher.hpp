@@ -26,6 +26,7 @@
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
+#include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
 
@@ -55,6 +56,8 @@ class ZmqPublisher : public DaemonOutput {
   // Projection received -> its slices published, for every newly received projection's slices (not recomputes),
   // over the current scan (the statistics restart with each scan).
   LatencyRecorder::Summary publish_latency() const { return latency_.summary(); }
+  // Every T4 latency since start, in seconds (/metrics).
+  prometheus::ClientMetric publish_latency_histogram() const { return latency_.histogram(); }
   // Endpoints as bound (ports resolved).
   const std::string& slices_endpoint() const { return slices_endpoint_; }
   const std::string& events_endpoint() const { return events_endpoint_; }
@@ -78,6 +81,7 @@ class ZmqPublisher : public DaemonOutput {
   bool slices_changed_ = false;
 
   LatencyRecorder latency_;
+  LogLimiter log_limiter_;  // events dropped: one line per burst
 
   // Publisher-thread state.
   std::array<std::uint64_t, protocol::kSliceKinds.size()> sent_sequence_{};

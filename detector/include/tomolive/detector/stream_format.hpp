@@ -4,6 +4,7 @@
 // thread-safe. PROTOCOL.md ("Detector streams") gives the rules.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,6 +20,7 @@ enum class StreamFormat : std::uint8_t {
   dectris1,  // DECTRIS SIMPLON Stream V1: multipart JSON with "htype" dheader-1.0, dimage-1.0, ...
   array,     // "array-1.0": a JSON header with "htype": "array-1.0" and one binary blob (ADZMQ, PSI, UFO)
 };
+inline constexpr std::size_t kStreamFormatCount = 4;  // the enumerators above, numbered 0..3
 
 // "native", "dectris2", "dectris1", "array".
 std::string_view to_string(StreamFormat format);
