@@ -80,10 +80,10 @@ class CpuEngine final : public Engine {
     p.slice_bytes =
         saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float));
     // Per pixel: the spare filtered and corrected buffers, dark and flat levels (float), their sums and sums of squares
-    // (double), and the defective-pixel map (a byte, and at most one repair).
+    // (double), and the defective-pixel map (a byte, at most one repair, and two variances while it is built).
     // Then per-slot bookkeeping and buffer indices, and the processor's work memory with every step enabled.
     std::uint64_t other =
-        saturating_mul(pixels, 4 * sizeof(float) + 4 * sizeof(double) + 1 + sizeof(PixelRepair));
+        saturating_mul(pixels, 6 * sizeof(float) + 4 * sizeof(double) + 1 + sizeof(PixelRepair));
     other = saturating_add(other, saturating_mul(g.slots, EngineSlots::kBytesPerSlot + sizeof(std::uint32_t)));
     if (g.rows <= (std::uint32_t{1} << 30) && g.cols <= (std::uint32_t{1} << 30)) {
       other = saturating_add(other, CpuProjectionProcessor::work_bytes(g.rows, g.cols, g.slots, pool_.size()));
@@ -144,9 +144,9 @@ class CpuEngine final : public Engine {
         repair_pixels(frame, dark_.data(), flat_.data(), defects_.repairs(), incoming_corrected);
     const ProcessingCounts counts = processor_->process(incoming_corrected, incoming);
     ProjectionStats stats;
-    for (const std::uint64_t c : clamped_) stats.clamped_values += c;
-    stats.clamped_values = static_cast<std::uint64_t>(static_cast<std::int64_t>(stats.clamped_values) + repaired_clamped);
-    stats.clamped_values += counts.clamped_values;
+    std::int64_t corrected_clamped = repaired_clamped;  // each pixel counted once, repaired ones as repaired
+    for (const std::uint64_t c : clamped_) corrected_clamped += static_cast<std::int64_t>(c);
+    stats.clamped_values = static_cast<std::uint64_t>(corrected_clamped) + counts.clamped_values;
     stats.zingers_replaced = counts.zingers_replaced;
 
     // Subtract the projection this slot held (sliding window), add the new one.

@@ -258,13 +258,26 @@ TEST(CpuEngineDefectivePixels, MapIsBuiltAtTheFirstProjectionWithTheMask) {
 
   feed_defective_scan(*engine, spec, params_at_row(spec.rows / 2, true));  // begins anew: the mask is gone
   ASSERT_NE(engine->defective_pixels(), nullptr);
-  const DefectCounts counts = engine->defective_pixels()->counts();
+  DefectCounts counts = engine->defective_pixels()->counts();
   EXPECT_EQ(counts.detector_mask, 0u);
   EXPECT_EQ(counts.hot, spec.hot.size());
   // The hot pixels saturate in the flats too, so they have no open beam either: dead as well.
   EXPECT_EQ(counts.dead, spec.dead.size() + spec.hot.size());
   EXPECT_EQ(counts.total, spec.dead.size() + spec.hot.size());
   testing::expect_engine_error([&] { engine->set_detector_mask(mask); }, "first projection");
+
+  // A detector mask given after begin_scan is OR'd in: one pixel it shares with a dead one, one of its own.
+  testing::DefectiveScanSpec masked = spec;
+  masked.detector_mask.assign(std::size_t{g.rows} * g.cols, 0);
+  masked.detector_mask[spec.dead[0]] = 1;
+  masked.detector_mask[3] = 1;
+  feed_defective_scan(*engine, masked, params_at_row(spec.rows / 2, true));
+  ASSERT_NE(engine->defective_pixels(), nullptr);
+  counts = engine->defective_pixels()->counts();
+  EXPECT_EQ(counts.detector_mask, 2u);
+  EXPECT_EQ(counts.total, spec.dead.size() + spec.hot.size() + 1);
+  EXPECT_EQ(engine->defective_pixels()->kinds[3], kDefectDetectorMask);
+  EXPECT_EQ(engine->defective_pixels()->kinds[spec.dead[0]], kDefectDead | kDefectDetectorMask);
 
   feed_defective_scan(*engine, spec, params_at_row(spec.rows / 2, false));
   EXPECT_EQ(engine->defective_pixels(), nullptr);

@@ -22,6 +22,7 @@ struct DefectiveScanSpec {
   std::uint32_t darks = 4, flats = 4;
   std::vector<std::uint32_t> dead;  // pixel indices reading the dark level whatever the light
   std::vector<std::uint32_t> hot;   // pixel indices always reading 65535
+  std::vector<std::uint8_t> detector_mask;  // empty, or rows x cols flags given to the engine after begin_scan
 };
 
 // Begins a 180 degree scan with `params` on `engine` and feeds the spec's darks, flats and projections.
@@ -39,6 +40,7 @@ inline void feed_defective_scan(Engine& engine, const DefectiveScanSpec& spec, c
   g.slots = spec.projections;
   g.angle_weight_rad = static_cast<float>(std::numbers::pi / spec.projections);
   engine.begin_scan(g, params);
+  if (!spec.detector_mask.empty()) engine.set_detector_mask(spec.detector_mask);
 
   const std::size_t pixels = std::size_t{spec.rows} * spec.cols;
   std::vector<std::uint16_t> frame(pixels);

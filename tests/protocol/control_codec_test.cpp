@@ -295,7 +295,8 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
   Status with_scan_without_pixel_size = sample_status();
   with_scan_without_pixel_size.scan = no_pixel_size;
   Status with_estimate = sample_status();
-  with_estimate.scan->center_estimate = CenterEstimateResult{"metric", -3.5, 252.0, 0.4, 96, 812.0, false};
+  with_estimate.scan->center_estimate =
+      CenterEstimateResult{"metric", -3.5, 252.0, 0.4, 96, 812.0, false, std::nullopt, std::nullopt};
   Status without_refilter = sample_status();
   without_refilter.scan->refilter.reset();
   without_refilter.processing = ProcessingSetting{};
@@ -309,7 +310,8 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25}},
       Reply{"set_slices", std::nullopt, SlicesResult{7, -2.0, 3.5, 0.5}},
       Reply{"get_slice", std::nullopt, sample_slice()},
-      Reply{"estimate_center", std::nullopt, CenterEstimateResult{"registration", 1.25, 256.75, 0.9, 4, 31.5, true}},
+      Reply{"estimate_center", std::nullopt,
+            CenterEstimateResult{"registration", 1.25, 256.75, 0.9, 4, 31.5, true, -0.25, 0.6}},
       Reply{"sweep_center", std::nullopt,
             SweepResult{12, {0, 8, 64, 48}, {-1.0, -0.5, 0.0}, {3.5, 3.25, 3.75}, -0.5, 4.5}},
       Reply{"set_processing", std::nullopt,

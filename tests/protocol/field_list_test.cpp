@@ -181,13 +181,14 @@ ScanBegin begin_with_every_field() {
 
 Status status_with_every_map() {
   Status status = sample_status();
-  status.scan->center_estimate = CenterEstimateResult{"metric", 0.5, 3.0, 0.75, 9, 12.5, true};
+  status.scan->center_estimate =
+      CenterEstimateResult{"metric", 0.5, 3.0, 0.75, 9, 12.5, true, std::nullopt, std::nullopt};
   return status;
 }
 
 std::vector<Sample> samples() {
   SetProcessing processing{FilterWindow::cosine, ZingersUpdate{true, 0.2}, PhaseUpdate{true, 20.0, 0.1, 1.0, 50.0},
-                           RingsUpdate{true, 9u}};
+                           RingsUpdate{true, 9u}, DefectivePixelsUpdate{false, 0.3, 8.0, 12.0}};
   return {
       data_sample("begin", begin_with_every_field(), {"angle_start_deg", "angle_step_deg"}),
       data_sample("projection", sample_projection()),
@@ -213,11 +214,12 @@ std::vector<Sample> samples() {
       request_sample(CancelVolume{}),
       request_sample(Record{true}),
       request_sample(Capture{1.5}),
+      request_sample(GetDefectivePixels{}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
       reply_sample("get_slice", sample_slice()),
-      reply_sample("estimate_center", CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, false}),
+      reply_sample("estimate_center", CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, false, 0.125, 0.8}),
       reply_sample("sweep_center", SweepResult{2, {0, 0, 4, 6}, {-1.0, 0.0}, {0.5, 0.25}, 0.0, 3.5}),
       reply_sample("set_processing",
                    ProcessingResult{status_with_every_map().processing, RefilterResult{5, 1.5, 2, 3}}),
@@ -225,6 +227,9 @@ std::vector<Sample> samples() {
       reply_sample("cancel_volume", *status_with_every_map().volume),
       reply_sample("record", *status_with_every_map().recording),
       reply_sample("capture", *status_with_every_map().capture),
+      reply_sample("get_defective_pixels",
+                   DefectivePixelsResult{7, true, 4, 6, DefectivePixelCounts{1, 1, 0, 1, 2},
+                                         {DefectivePixel{0, 5, 9}, DefectivePixel{3, 2, 2}}, false}),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -25,6 +26,9 @@ struct IngestItem {
   // the pixels, whose deleter gives the memory back to the transport (PROTOCOL.md "RDMA", credits).
   std::shared_ptr<const std::byte> landed;
   std::int64_t received_ns = 0;  // system clock, nanoseconds since the Unix epoch, when the header arrived
+  // A begin from a detector stream whose series carries a pixel mask of the scan's shape: rows x cols, row-major,
+  // non-zero = defective (e.g. DECTRIS pixel_mask), for the scan's defective-pixel map (PROTOCOL.md 10.8).
+  std::shared_ptr<const std::vector<std::uint8_t>> detector_mask;
 
   const void* pixels() const {
     if (engine_copy) return engine_copy.data();

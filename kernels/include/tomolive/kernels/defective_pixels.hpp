@@ -1,4 +1,4 @@
-// Defective detector pixels (PROTOCOL.md 10.7), shared by the CPU and CUDA engines: the classifier that builds a
+// Defective detector pixels (PROTOCOL.md 10.8), shared by the CPU and CUDA engines: the classifier that builds a
 // scan's pixel map from its darks and flats (and any mask the detector sent), and the repair that replaces a masked
 // pixel's transmission by linear interpolation between its nearest good row neighbours, before -log.
 //
