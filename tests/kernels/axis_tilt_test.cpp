@@ -1,6 +1,7 @@
 // Axis tilt estimation (axis_tilt.hpp) on phantom projections made with a known tilt: each detector row is projected
 // with its own axis column, (cols - 1) / 2 + offset + (row - (rows - 1) / 2) tan(tilt) (the shear a tilted axis
-// gives for small tilts), from pairs of projections 180 degrees apart.
+// gives for small tilts), from pairs of projections 180 degrees apart, ramp-filtered as the engines store them (what
+// the daemon's registration reads).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "tomolive/kernels/axis_tilt.hpp"
+#include "tomolive/kernels/cpu_ramp_filter.hpp"
 #include "tomolive/sim/phantom.hpp"
 
 namespace tomolive::kernels {
@@ -30,6 +32,7 @@ std::vector<float> tilted_projection(const sim::Phantom& phantom, double theta_d
     phantom.project(row_geometry, theta_deg, r, r + 1,
                     std::span<float>(frame.data() + std::size_t{r} * kCols, kCols));
   }
+  CpuRampFilter(kCols).filter_rows(frame.data(), kRows);
   return frame;
 }
 
