@@ -312,7 +312,7 @@ void EngineWorker::record_defective_pixels() {
   const kernels::DefectivePixelMap* map = engine_->defective_pixels();
   if (map == nullptr) return;
   const kernels::DefectCounts c = map->counts();
-  defective_pixels_ = protocol::DefectivePixelCounts{c.dead, c.hot, c.noisy, c.detector_mask, c.total};
+  defective_pixels_ = to_protocol(c);
   bump(counters_.defective_pixels_masked, c.total);
   spdlog::info("scan {}: defective-pixel map: {} masked ({} dead, {} hot, {} noisy, {} from the detector's mask)",
                session_->scan_id(), c.total, c.dead, c.hot, c.noisy, c.detector_mask);
@@ -624,7 +624,12 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
     return error_reply("set_processing", ErrorCode::invalid_argument, e.what());
   }
   protocol::ProcessingResult result;
-  if (engine_has_scan_) {
+  // Defective-pixel detection alone changes nothing stored: a scan's map is built at its first projection, so the
+  // engine hears of it (a re-filter of nothing) only while its scan has none yet.
+  const bool detection_only = request.defective_pixels && !request.window && !request.zingers && !request.phase &&
+                              !request.rings;
+  const bool refilter = engine_has_scan_ && (!detection_only || engine_->projections_in_store() == 0);
+  if (refilter) {
     result.refilter = refilter_store(wanted, "set_processing");
     snapshot_slices();
   }
@@ -633,7 +638,7 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
   result.processing = processing();
   std::optional<std::uint64_t> scan_id;
   std::string message = fmt::format("processing set to {}", describe(processing_));
-  if (engine_has_scan_) {
+  if (refilter) {
     scan_id = session_->scan_id();
     message += fmt::format("; {} projections re-filtered in {:.1f} ms", result.refilter.projections,
                            result.refilter.elapsed_ms);
@@ -656,11 +661,10 @@ protocol::Reply EngineWorker::get_defective_pixels() {
     protocol::DefectivePixelsResult result;
     result.scan_id = session_->scan_id();
     if (const kernels::DefectivePixelMap* map = engine_->defective_pixels()) {
-      const kernels::DefectCounts c = map->counts();
       result.built = true;
       result.rows = map->rows;
       result.cols = map->cols;
-      result.counts = {c.dead, c.hot, c.noisy, c.detector_mask, c.total};
+      result.counts = to_protocol(map->counts());
       for (std::size_t k = 0; k < map->kinds.size(); ++k) {
         if (map->kinds[k] == 0) continue;
         if (result.pixels.size() == protocol::kMaxDefectivePixelsListed) {

@@ -32,6 +32,10 @@ protocol::RefilterResult to_protocol(const kernels::RefilterReport& report) {
   return {report.projections, report.milliseconds, report.zingers_replaced, report.clamped_values};
 }
 
+protocol::DefectivePixelCounts to_protocol(const kernels::DefectCounts& counts) {
+  return {counts.dead, counts.hot, counts.noisy, counts.detector_mask, counts.total};
+}
+
 kernels::ProcessingParams apply_update(kernels::ProcessingParams current, const protocol::SetProcessing& request) {
   if (request.window) current.window = to_kernels(*request.window);
   if (const auto& zingers = request.zingers) {

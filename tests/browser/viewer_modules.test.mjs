@@ -15,6 +15,7 @@ import {
 } from "../../viewer/js/processing_form.js";
 import { scanPlanProblems, scanPlanReplyText, scanPlanRequest } from "../../viewer/js/scan_plan_form.js";
 import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js";
+import { kindNames } from "../../viewer/js/defective_pixels_panel.js";
 import {
   bestIndex, candidateOffsets, defaultStartOffset, stripWindow, sweepFieldsProblem, sweepRegion,
 } from "../../viewer/js/sweep_plan.js";
@@ -384,4 +385,12 @@ test("volume: progress from the status's volume map, state in words, the request
   for (const bad of ["0", "17", "1.5", "", "x"]) {
     assert.match(volumeRequest(bad).problem, /binning must be a whole number 1\.\.16/, bad);
   }
+});
+
+test("a defective pixel's kind bits read as names, the detector mask first (PROTOCOL.md 10.8)", () => {
+  assert.equal(kindNames(1), "dead");
+  assert.equal(kindNames(2 | 1), "dead, hot");
+  assert.equal(kindNames(4), "noisy");
+  assert.equal(kindNames(8 | 2), "detector_mask, hot");
+  assert.equal(kindNames(0), "");
 });

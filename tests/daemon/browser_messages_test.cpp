@@ -125,13 +125,13 @@ TEST(BrowserMessages, SetProcessingWithNestedObjects) {
   EXPECT_EQ(std::get<protocol::SetProcessing>(control.request),
             (protocol::SetProcessing{protocol::FilterWindow::hann, protocol::ZingersUpdate{true, 0.3},
                                      protocol::PhaseUpdate{false, 20.0, 0.1, 1.0, 100.0},
-                                     protocol::RingsUpdate{true, 21u}, std::nullopt}));
+                                     protocol::RingsUpdate{true, 21u}}));
   EXPECT_EQ(control.request_id, json(3));
 
   const auto partial = accepted_as<BrowserControl>(R"({"type": "set_processing", "rings": {"size": 7}})");
   EXPECT_EQ(std::get<protocol::SetProcessing>(partial.request),
             (protocol::SetProcessing{std::nullopt, std::nullopt, std::nullopt,
-                                     protocol::RingsUpdate{std::nullopt, 7u}, std::nullopt}));
+                                     protocol::RingsUpdate{std::nullopt, 7u}}));
 }
 
 TEST(BrowserMessages, SetProcessingIsCheckedByTheCodec) {

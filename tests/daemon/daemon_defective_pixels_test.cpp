@@ -1,7 +1,7 @@
 // Defective pixels through a running daemon (PROTOCOL.md 10.8): a scan with the simulator's dead and hot pixels gets
 // a map at its first projection, shown in the status and counted, listed by get_defective_pixels (the simulator's
-// defects among its pixels); set_processing's defective_pixels turns detection off for the next scan and refuses a
-// threshold out of range; get_defective_pixels before any scan is refused.
+// defects among its pixels); set_processing's defective_pixels turns detection off for the next scan, refuses a
+// threshold out of range and re-filters nothing; get_defective_pixels before any scan is refused.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -104,6 +104,15 @@ TEST(DaemonDefectivePixels, SetProcessingTurnsDetectionOffForTheNextScanAndCheck
   EXPECT_FALSE(map.built);
   EXPECT_TRUE(map.pixels.empty());
   EXPECT_EQ(fixture.control().counter("defective_pixels_masked"), 0u);
+
+  // Back on while the scan's projections are resident: nothing is re-filtered, the scan keeps its (absent) map.
+  const protocol::Reply on =
+      fixture.control().request(defective_update({true, std::nullopt, std::nullopt, std::nullopt}));
+  ASSERT_TRUE(on.ok()) << on.error->message;
+  EXPECT_EQ(std::get<protocol::ProcessingResult>(on.result).refilter.projections, 0u);
+  EXPECT_EQ(fixture.control().counter("refilters"), 0u);
+  EXPECT_FALSE(fixture.control().status().scan->defective_pixels);
+  EXPECT_TRUE(fixture.control().status().processing.defective_pixels->enabled);
 }
 
 }  // namespace

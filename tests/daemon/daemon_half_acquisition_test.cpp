@@ -175,7 +175,7 @@ TEST(DaemonHalfAcquisition, AutomaticRegistrationFindsTheAxisAndCentersStayInDet
 
   // set_processing keeps the scan's half-acquisition block.
   const protocol::Reply hann = fixture.control().request(
-      protocol::SetProcessing{protocol::FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
+      protocol::SetProcessing{protocol::FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt});
   ASSERT_TRUE(hann.ok()) << hann.error->message;
   EXPECT_EQ(std::get<protocol::ProcessingResult>(hann.result).processing.half_acquisition,
             (protocol::ProcessingSetting::HalfAcquisition{true, 0, kCols}));

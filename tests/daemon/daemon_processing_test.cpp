@@ -53,9 +53,7 @@ protocol::ProcessingResult set_processing(DaemonFixture& fixture, const SetProce
   return result ? *result : protocol::ProcessingResult{};
 }
 
-SetProcessing window(FilterWindow value) {
-  return SetProcessing{value, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
-}
+SetProcessing window(FilterWindow value) { return SetProcessing{value, std::nullopt, std::nullopt, std::nullopt}; }
 
 TEST(DaemonProcessing, AWindowRefiltersTheStoreAndRamLakRestoresTheSlices) {
   DaemonFixture fixture;
@@ -100,14 +98,13 @@ TEST(DaemonProcessing, APartialUpdateKeepsTheOtherFields) {
   DaemonFixture fixture;
   const protocol::ProcessingResult zingers =
       set_processing(fixture, SetProcessing{FilterWindow::cosine, ZingersUpdate{true, 0.5}, std::nullopt,
-                                            std::nullopt, std::nullopt});
+                                            std::nullopt});
   EXPECT_EQ(zingers.processing.window, FilterWindow::cosine);
   EXPECT_TRUE(zingers.processing.zingers.enabled);
   EXPECT_EQ(static_cast<float>(zingers.processing.zingers.threshold), 0.5f);
 
   const protocol::ProcessingResult rings =
-      set_processing(fixture, SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{std::nullopt, 31u},
-                                            std::nullopt});
+      set_processing(fixture, SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{std::nullopt, 31u}});
   EXPECT_EQ(rings.processing.window, FilterWindow::cosine);
   EXPECT_EQ(rings.processing.zingers, zingers.processing.zingers);
   EXPECT_FALSE(rings.processing.rings.enabled);  // only the size was given
@@ -115,7 +112,7 @@ TEST(DaemonProcessing, APartialUpdateKeepsTheOtherFields) {
 
   const protocol::ProcessingResult phase = set_processing(
       fixture, SetProcessing{std::nullopt, ZingersUpdate{false, std::nullopt}, PhaseUpdate{true, 30.0, {}, {}, {}},
-                             std::nullopt, std::nullopt});
+                             std::nullopt});
   EXPECT_FALSE(phase.processing.zingers.enabled);
   EXPECT_EQ(static_cast<float>(phase.processing.zingers.threshold), 0.5f);  // kept while disabled
   EXPECT_TRUE(phase.processing.phase.enabled);
@@ -210,8 +207,7 @@ TEST(DaemonProcessing, ZingersReplacedAreReportedAndCounted) {
   EXPECT_EQ(fixture.control().counter("zingers_replaced"), 0u);
   // A threshold far below the noise (0.1 % of the transmission) replaces many pixels.
   const protocol::ProcessingResult result =
-      set_processing(fixture, SetProcessing{std::nullopt, ZingersUpdate{true, 0.001}, std::nullopt, std::nullopt,
-                                            std::nullopt});
+      set_processing(fixture, SetProcessing{std::nullopt, ZingersUpdate{true, 0.001}, std::nullopt, std::nullopt});
   EXPECT_GT(result.refilter.zingers_replaced, 0u);
   EXPECT_EQ(fixture.control().counter("zingers_replaced"), result.refilter.zingers_replaced);
   // Arriving projections are counted too.
@@ -241,8 +237,7 @@ TEST(DaemonProcessing, TheRingPassRunsPerTenthOfTheScanAndAtItsEnd) {
   // The final slices came from a pass over every projection: one more pass over the same store changes nothing.
   const std::vector<float> final_slice = xy_slice(fixture);
   const protocol::ProcessingResult again =
-      set_processing(fixture, SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{true, 5u},
-                                            std::nullopt});
+      set_processing(fixture, SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{true, 5u}});
   EXPECT_EQ(again.refilter.projections, 95u);
   EXPECT_LE(relative_difference(xy_slice(fixture), final_slice), 1e-5f);
   EXPECT_EQ(fixture.control().counter("ring_passes"), 11u);  // set_processing is not a ring pass

@@ -79,12 +79,14 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       EstimateCenter{CenterMethod::metric, true},
       SweepCenter{-4.0, 0.25, 33, std::nullopt, std::nullopt},
       SweepCenter{1.5, 2.0, 64, 7u, SliceRegionField{10, 20, 100, 200}},
-      SetProcessing{FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt},
+      SetProcessing{FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
       SetProcessing{FilterWindow::shepp_logan, ZingersUpdate{true, 0.3}, PhaseUpdate{true, 20.0, 0.1, 1.0, 100.0},
-                    RingsUpdate{true, 21u}},
+                    RingsUpdate{true, 21u}, DefectivePixelsUpdate{true, 0.5, 10.0, 12.0}},
       SetProcessing{std::nullopt, ZingersUpdate{false, std::nullopt}, PhaseUpdate{std::nullopt, 35.5, {}, {}, {}},
-                    RingsUpdate{std::nullopt, 7u}},
-      SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{}},
+                    RingsUpdate{std::nullopt, 7u}, std::nullopt},
+      SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{}, std::nullopt},
+      SetProcessing{std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                    DefectivePixelsUpdate{false, std::nullopt, 6.0, std::nullopt}},
       ReconstructVolume{},
       ReconstructVolume{SliceRegionField{1, 2, 30, 40}, std::array<std::uint32_t, 2>{3, 8}, 4},
       CancelVolume{},
@@ -92,6 +94,7 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       Record{false},
       Capture{},
       Capture{12.5},
+      GetDefectivePixels{},
   };
   for (const ControlRequest& request : requests) {
     SCOPED_TRACE(std::string(command_name(request)));
@@ -148,7 +151,8 @@ TEST(ControlCodecTest, RequestWireForm) {
 
 TEST(ControlCodecTest, SetProcessingWireFormHasOnlyTheGivenFields) {
   const RawHeader header(encode(ControlRequest(
-      SetProcessing{FilterWindow::ram_lak, std::nullopt, PhaseUpdate{true, std::nullopt, 0.5, {}, {}}, std::nullopt})));
+      SetProcessing{FilterWindow::ram_lak, std::nullopt, PhaseUpdate{true, std::nullopt, 0.5, {}, {}}, std::nullopt,
+                    std::nullopt})));
   EXPECT_EQ(header.keys(), (std::vector<std::string>{"v", "type", "window", "phase"}));
   EXPECT_EQ(header.raw("window"), packed(std::string("ram-lak")));
   EXPECT_EQ(RawHeader(header.raw("phase")).keys(), (std::vector<std::string>{"enabled", "distance_m"}));
@@ -370,7 +374,7 @@ TEST(ControlCodecTest, ReplyWireForm) {
 
   const RawHeader processing(status.raw("processing"));
   EXPECT_EQ(processing.keys(),
-            (std::vector<std::string>{"window", "zingers", "phase", "rings", "half_acquisition"}));
+            (std::vector<std::string>{"window", "zingers", "phase", "rings", "half_acquisition", "defective_pixels"}));
   EXPECT_EQ(processing.raw("window"), packed(std::string("hann")));
   EXPECT_EQ(RawHeader(processing.raw("zingers")).keys(), (std::vector<std::string>{"enabled", "threshold"}));
   EXPECT_EQ(RawHeader(processing.raw("phase")).keys(),

@@ -181,8 +181,7 @@ ScanBegin begin_with_every_field() {
 
 Status status_with_every_map() {
   Status status = sample_status();
-  status.scan->center_estimate =
-      CenterEstimateResult{"metric", 0.5, 3.0, 0.75, 9, 12.5, true, std::nullopt, std::nullopt};
+  status.scan->center_estimate = CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, true, 0.1, 0.9};
   return status;
 }
 

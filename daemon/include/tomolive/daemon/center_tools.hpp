@@ -31,8 +31,8 @@ struct DetectorCenterEstimate {
   std::uint32_t samples = 0;  // registration: pairs used; metric: candidates reconstructed
   // Registration (not half acquisition): the axis tilt from the same pairs (kernels/axis_tilt.hpp), in detector rows;
   // absent when too few row bands carried a usable registration.
-  std::optional<double> tilt_deg;
-  std::optional<double> tilt_confidence;
+  std::optional<double> tilt_deg = std::nullopt;
+  std::optional<double> tilt_confidence = std::nullopt;
 };
 
 struct SweepOutput {

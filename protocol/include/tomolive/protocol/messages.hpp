@@ -278,7 +278,7 @@ struct SetProcessing {
   std::optional<ZingersUpdate> zingers;
   std::optional<PhaseUpdate> phase;
   std::optional<RingsUpdate> rings;
-  std::optional<DefectivePixelsUpdate> defective_pixels;
+  std::optional<DefectivePixelsUpdate> defective_pixels = std::nullopt;  // added last: older initialisers omit it
 
   bool operator==(const SetProcessing&) const = default;
 };
@@ -364,8 +364,8 @@ struct CenterEstimateResult {
   bool applied = false;
   // Registration only: the in-plane tilt of the axis (roll), degrees, positive when the axis's column grows down the
   // detector, and its confidence 0..1 (PROTOCOL.md 10.4); absent when it could not be measured.
-  std::optional<double> tilt_deg;
-  std::optional<double> tilt_confidence;
+  std::optional<double> tilt_deg = std::nullopt;
+  std::optional<double> tilt_confidence = std::nullopt;
 
   bool operator==(const CenterEstimateResult&) const = default;
 };
@@ -406,7 +406,7 @@ struct ProcessingSetting {
   Phase phase;
   Rings rings;
   HalfAcquisition half_acquisition;
-  std::optional<DefectivePixels> defective_pixels;  // absent from daemons older than the key
+  std::optional<DefectivePixels> defective_pixels = std::nullopt;  // absent from daemons older than the key
 
   bool operator==(const ProcessingSetting&) const = default;
 };
@@ -464,7 +464,7 @@ struct ScanStatus {
   std::optional<CenterEstimateResult> center_estimate;  // the newest estimate of this scan
   std::optional<ScanRefilter> refilter;                 // the newest re-filter of this scan
   // The scan's defective-pixel map (PROTOCOL.md 10.8), from its first projection on, when detection was enabled then.
-  std::optional<DefectivePixelCounts> defective_pixels;
+  std::optional<DefectivePixelCounts> defective_pixels = std::nullopt;
 
   bool operator==(const ScanStatus&) const = default;
 };
