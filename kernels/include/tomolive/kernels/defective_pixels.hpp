@@ -9,6 +9,8 @@
 //   hot    darks present and dark - median dark of the row neighbours > hot_threshold x sigma_dark, sigma_dark the
 //          robust spread of that difference over the frame (1.4826 x its median absolute deviation, at least
 //          kMinRobustSigmaCounts counts). hot_threshold in robust sigmas.
+//          (Frame-wide medians and MADs, here and below, are taken over at most 2^16 values evenly strided over the
+//          frame.)
 //   noisy  for the darks and for the flats separately, when that set holds >= 3 frames: the pixel's standard
 //          deviation across the frames exceeds the frame's median standard deviation by more than noisy_threshold x
 //          the robust spread of the standard deviations (1.4826 x MAD, at least kMinRobustSigmaCounts counts).
