@@ -122,9 +122,20 @@ std::variant<DetectorCenterEstimate, Error> CenterTools::by_registration() {
   window.rows = (geometry_.rows + window.row_step - 1) / window.row_step;
   window.cols = geometry_.cols;
   const auto kept = gather(std::get<SlotPairs>(pairs), false, window);
-  const auto estimate = kernels::estimate_center_by_registration(as_pairs(kept), window.rows, window.cols);
+  const std::vector<kernels::OpposedPair> opposed = as_pairs(kept);
+  const auto estimate = kernels::estimate_center_by_registration(opposed, window.rows, window.cols);
   if (!estimate) return invalid("registration found no usable pair");
-  return from_engine_frame(*estimate);
+  DetectorCenterEstimate found = from_engine_frame(*estimate);
+  // The tilt from the same rows, in bands of an eighth of them (the window's rows are row_step detector rows apart).
+  const std::uint32_t band_rows = window.rows / kTiltBands;
+  if (band_rows > 0) {
+    if (const auto tilt = kernels::estimate_axis_tilt(opposed, window.rows, window.cols, band_rows)) {
+      const double slope = std::tan(tilt->tilt_deg * std::numbers::pi / 180.0) / window.row_step;
+      found.tilt_deg = std::atan(slope) * 180.0 / std::numbers::pi;
+      found.tilt_confidence = tilt->confidence;
+    }
+  }
+  return found;
 }
 
 std::variant<DetectorCenterEstimate, Error> CenterTools::by_half_acquisition_registration() {

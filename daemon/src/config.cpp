@@ -21,6 +21,11 @@ struct ProcessingOptions {
   std::string zingers = "off";
   std::string phase = "off";
   std::string rings = "off";
+  // Defective pixels (PROTOCOL.md 10.10): the switch and the three thresholds, as numbers.
+  std::string defective_pixels = "on";
+  double dead_threshold = kernels::DefectivePixelDetection{}.dead_threshold;
+  double hot_threshold = kernels::DefectivePixelDetection{}.hot_threshold;
+  double noisy_threshold = kernels::DefectivePixelDetection{}.noisy_threshold;
 };
 
 // The processing setting the options give, or the message for the first that is wrong (unreadable or out of range).
@@ -40,6 +45,8 @@ std::variant<kernels::ProcessingParams, std::string> read_processing(const Proce
   take("--phase", protocol::parse_phase_text(options.phase), request.phase);
   take("--rings", protocol::parse_rings_text(options.rings), request.rings);
   if (error) return *error;
+  request.defective_pixels = protocol::DefectivePixelsUpdate{options.defective_pixels == "on", options.dead_threshold,
+                                                             options.hot_threshold, options.noisy_threshold};
   const kernels::ProcessingParams params = apply_update(kernels::ProcessingParams{}, request);
   try {
     kernels::check_processing(params);
@@ -280,6 +287,24 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--rings", processing.rings,
                  "ring removal: SIZE (odd width of the median across detector columns, 3..255 pixels, e.g. 21) or off")
+      ->capture_default_str();
+  app.add_option("--defective-pixels", processing.defective_pixels,
+                 "defective-pixel map from each scan's darks and flats (plus the detector's mask), masked pixels "
+                 "interpolated from their row neighbours before -log: on or off (PROTOCOL.md 10.10; changeable with "
+                 "set_processing, for the next scan)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--dead-threshold", processing.dead_threshold,
+                 "a pixel is dead when its open-beam signal (flat - dark) is <= 0 or below this fraction of the "
+                 "median of its row neighbours' (0 < t < 1)")
+      ->capture_default_str();
+  app.add_option("--hot-threshold", processing.hot_threshold,
+                 "a pixel is hot when its dark exceeds the median of its row neighbours' by more than this many "
+                 "robust sigmas (1.4826 x MAD over the frame)")
+      ->capture_default_str();
+  app.add_option("--noisy-threshold", processing.noisy_threshold,
+                 "a pixel is noisy when its standard deviation across >= 3 darks (or flats) exceeds the frame's "
+                 "median by more than this many robust sigmas")
       ->capture_default_str();
   app.add_flag("--volume-at-end", config.volume.at_end,
                "reconstruct every scan's full volume from the resident store when the scan ends (PROTOCOL.md 10.6)");

@@ -15,7 +15,8 @@ bool is_engine_work(const protocol::ControlRequest& request) {
 }  // namespace
 
 std::optional<protocol::Error> ControlAdmission::admit(const protocol::ControlRequest& request) {
-  if (access_.read_only && !std::holds_alternative<protocol::GetStatus>(request)) {
+  if (access_.read_only && !std::holds_alternative<protocol::GetStatus>(request) &&
+      !std::holds_alternative<protocol::GetDefectivePixels>(request)) {
     return protocol::Error{protocol::ErrorCode::permission_denied, "this viewer is read-only: " + access_.reason};
   }
   if (is_engine_work(request)) {

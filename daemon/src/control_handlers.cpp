@@ -38,6 +38,8 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     answer.reply = worker_.reconstruct_volume(*volume);
   } else if (std::holds_alternative<protocol::CancelVolume>(request)) {
     answer.reply = worker_.cancel_volume();
+  } else if (std::holds_alternative<protocol::GetDefectivePixels>(request)) {
+    answer.reply = worker_.get_defective_pixels();
   } else if (const auto* plan = std::get_if<protocol::SetScanPlan>(&request)) {
     plans_.post(plan_from_command(*plan));
     spdlog::info("scan plan posted for the next detector series: {} darks, {} flats, {} projections", plan->n_darks,

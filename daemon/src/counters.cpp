@@ -69,6 +69,7 @@ protocol::CounterList DaemonCounters::totals() const {
       {"captures_completed", get(captures_completed)},
       {"captures_failed", get(captures_failed)},
       {"capture_frames_written", get(capture_frames_written)},
+      {"defective_pixels_masked", get(defective_pixels_masked)},
   };
 }
 

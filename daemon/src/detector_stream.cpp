@@ -102,9 +102,17 @@ void DetectorStream::act(const SeriesTranslator::Result& result, const std::shar
       item.received_ns = message->received_ns;
       item.format = message->format;
       std::visit([&item](const auto& header) { item.header = header; }, output);
+      if (const auto* begin = std::get_if<protocol::ScanBegin>(&output)) item.detector_mask = engine_mask(*begin);
       hand_on(std::move(item));
     }
   }
+}
+
+std::shared_ptr<const std::vector<std::uint8_t>> DetectorStream::engine_mask(const protocol::ScanBegin& begin) const {
+  if (!mask_ || mask_->rows != begin.rows || mask_->cols != begin.cols) return nullptr;
+  auto flags = std::make_shared<std::vector<std::uint8_t>>(mask_->flags.size());
+  for (std::size_t k = 0; k < flags->size(); ++k) (*flags)[k] = mask_->flags[k] != 0 ? 1 : 0;
+  return flags;
 }
 
 void DetectorStream::hand_on(IngestItem item) { release_.complete(release_.reserve(), std::move(item)); }

@@ -116,7 +116,7 @@ void EngineWorker::run() {
 
 void EngineWorker::handle(IngestItem& item) {
   if (const auto* begin = std::get_if<protocol::ScanBegin>(&item.header)) {
-    on_begin(*begin);
+    on_begin(*begin, item.detector_mask.get());
   } else if (const auto* frame = std::get_if<protocol::FrameHeader>(&item.header)) {
     on_frame(*frame, item);
   } else {
@@ -148,7 +148,7 @@ void EngineWorker::refuse_begin(Error error, std::uint64_t scan_id) {
   reporter_.reject(error, scan_id);
 }
 
-void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
+void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<std::uint8_t>* detector_mask) {
   const bool scan_active = session_ && !session_->ended();
   if (scan_active && begin.scan_id == session_->scan_id()) {
     // Another stream's announcement of the active scan (several streams each send the begin).
@@ -203,6 +203,9 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   try {
     widener_.prepare(session.layout(), begin.rows, pixel_type(begin.dtype));
     engine_->begin_scan(geometry, params);
+    // A widened (half-acquisition) frame has columns the detector's mask does not cover: the mask is for the
+    // detector's own shape only.
+    if (detector_mask != nullptr && geometry.cols == begin.cols) engine_->set_detector_mask(*detector_mask);
   } catch (const kernels::EngineLostError& e) {
     session_.reset();
     engine_has_scan_ = false;
@@ -227,6 +230,8 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin) {
   non_finite_reported_ = {};
   center_estimate_.reset();
   scan_refilter_.reset();
+  defective_pixels_.reset();
+  defective_pixels_recorded_ = false;
   auto_center_ = AutoCenterSchedule(geometry.slots);
   ring_passes_ = RingPassSchedule(geometry.slots);
   snapshotter_.begin_scan();
@@ -281,6 +286,7 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item
           const auto timer = stage_times_.time(EngineStage::projection);
           return engine_->add_projection(placement->slot, placement->angle_rad, view);
         }();
+        if (!defective_pixels_recorded_) record_defective_pixels();
         bump(counters_.clamped_values, stats.clamped_values);
         bump(counters_.zingers_replaced, stats.zingers_replaced);
         bump(counters_.projections_reconstructed);
@@ -309,6 +315,17 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item
     options_.raw_stream->frame_accepted(RawFrame{frame, session_->angle_deg_of(frame), item.received_ns,
                                                  std::make_shared<const zmq::message_t>(std::move(recorded))});
   }
+}
+
+void EngineWorker::record_defective_pixels() {
+  defective_pixels_recorded_ = true;
+  const kernels::DefectivePixelMap* map = engine_->defective_pixels();
+  if (map == nullptr) return;
+  const kernels::DefectCounts c = map->counts();
+  defective_pixels_ = to_protocol(c);
+  bump(counters_.defective_pixels_masked, c.total);
+  spdlog::info("scan {}: defective-pixel map: {} masked ({} dead, {} hot, {} noisy, {} from the detector's mask)",
+               session_->scan_id(), c.total, c.dead, c.hot, c.noisy, c.detector_mask);
 }
 
 std::string EngineWorker::no_active_scan_reason(std::uint64_t scan_id) const {
@@ -657,6 +674,8 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
   result.center_column_px = center_column_px(session_->begin().cols, found.offset);
   result.confidence = found.confidence;
   result.samples = found.samples;
+  result.tilt_deg = found.tilt_deg;
+  result.tilt_confidence = found.tilt_confidence;
   result.elapsed_ms = elapsed_ms(start);
   if (request.apply) {
     const protocol::Reply applied = do_set_center(protocol::SetCenter{found.offset.px, std::nullopt});
@@ -708,7 +727,12 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
     return error_reply("set_processing", ErrorCode::invalid_argument, e.what());
   }
   protocol::ProcessingResult result;
-  if (engine_has_scan_) {
+  // Defective-pixel detection alone changes nothing stored: a scan's map is built at its first projection, so the
+  // engine hears of it (a re-filter of nothing) only while its scan has none yet.
+  const bool detection_only = request.defective_pixels && !request.window && !request.zingers && !request.phase &&
+                              !request.rings;
+  const bool refilter = engine_has_scan_ && (!detection_only || engine_->projections_in_store() == 0);
+  if (refilter) {
     result.refilter = refilter_store(wanted, "set_processing");
     snapshot_slices();
   }
@@ -717,7 +741,7 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
   result.processing = processing();
   std::optional<std::uint64_t> scan_id;
   std::string message = fmt::format("processing set to {}", describe(processing_));
-  if (engine_has_scan_) {
+  if (refilter) {
     scan_id = session_->scan_id();
     message += fmt::format("; {} projections re-filtered in {:.1f} ms", result.refilter.projections,
                            result.refilter.elapsed_ms);
@@ -729,6 +753,36 @@ protocol::Reply EngineWorker::do_set_processing(const protocol::SetProcessing& r
   reply.command = "set_processing";
   reply.result = std::move(result);
   return reply;
+}
+
+protocol::Reply EngineWorker::get_defective_pixels() {
+  return run_command("get_defective_pixels", [this] {
+    if (!engine_has_scan_) {
+      return error_reply("get_defective_pixels", ErrorCode::no_active_scan,
+                         "no scan is held by the engine (send begin first)");
+    }
+    protocol::DefectivePixelsResult result;
+    result.scan_id = session_->scan_id();
+    if (const kernels::DefectivePixelMap* map = engine_->defective_pixels()) {
+      result.built = true;
+      result.rows = map->rows;
+      result.cols = map->cols;
+      result.counts = to_protocol(map->counts());
+      for (std::size_t k = 0; k < map->kinds.size(); ++k) {
+        if (map->kinds[k] == 0) continue;
+        if (result.pixels.size() == protocol::kMaxDefectivePixelsListed) {
+          result.truncated = true;
+          break;
+        }
+        result.pixels.push_back({static_cast<std::uint32_t>(k / map->cols), static_cast<std::uint32_t>(k % map->cols),
+                                 map->kinds[k]});
+      }
+    }
+    protocol::Reply reply;
+    reply.command = "get_defective_pixels";
+    reply.result = std::move(result);
+    return reply;
+  });
 }
 
 protocol::RefilterResult EngineWorker::refilter_store(const kernels::ProcessingParams& params, std::string reason) {
@@ -807,6 +861,7 @@ void EngineWorker::refresh_status() {
   protocol::ScanStatus status = build_scan_status({*session_, engine, plan_, center_estimate_, scan_refilter_},
                                                   std::chrono::steady_clock::now());
   if (scan_lost_) status.state = "lost";
+  status.defective_pixels = defective_pixels_;
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
 }

@@ -22,11 +22,18 @@ protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params,
   setting.phase = {phase.enabled, phase.energy_kev, phase.distance_m, phase.pixel_size_um, phase.delta_over_beta};
   setting.rings = {params.rings.enabled, params.rings.size};
   setting.half_acquisition = {half.enabled, half.detector_col0, half.detector_cols};
+  const kernels::DefectivePixelDetection& defective = params.defective_pixels;
+  setting.defective_pixels = protocol::ProcessingSetting::DefectivePixels{
+      defective.enabled, defective.dead_threshold, defective.hot_threshold, defective.noisy_threshold};
   return setting;
 }
 
 protocol::RefilterResult to_protocol(const kernels::RefilterReport& report) {
   return {report.projections, report.milliseconds, report.zingers_replaced, report.clamped_values};
+}
+
+protocol::DefectivePixelCounts to_protocol(const kernels::DefectCounts& counts) {
+  return {counts.dead, counts.hot, counts.noisy, counts.detector_mask, counts.total};
 }
 
 kernels::ProcessingParams apply_update(kernels::ProcessingParams current, const protocol::SetProcessing& request) {
@@ -47,6 +54,13 @@ kernels::ProcessingParams apply_update(kernels::ProcessingParams current, const 
     current.rings.enabled = rings->enabled.value_or(current.rings.enabled);
     current.rings.size = rings->size.value_or(current.rings.size);
   }
+  if (const auto& defective = request.defective_pixels) {
+    kernels::DefectivePixelDetection& d = current.defective_pixels;
+    d.enabled = defective->enabled.value_or(d.enabled);
+    if (defective->dead_threshold) d.dead_threshold = static_cast<float>(*defective->dead_threshold);
+    if (defective->hot_threshold) d.hot_threshold = static_cast<float>(*defective->hot_threshold);
+    if (defective->noisy_threshold) d.noisy_threshold = static_cast<float>(*defective->noisy_threshold);
+  }
   return current;
 }
 
@@ -58,8 +72,12 @@ std::string describe(const kernels::ProcessingParams& params) {
                                   phase.pixel_size_um, phase.delta_over_beta)
                     : std::string(kOff);
   const std::string rings = params.rings.enabled ? std::to_string(params.rings.size) : std::string(kOff);
-  return fmt::format("window {}, zingers {}, phase {}, rings {}", kernels::window_name(params.window), zingers,
-                     phase_text, rings);
+  const kernels::DefectivePixelDetection& d = params.defective_pixels;
+  const std::string defective =
+      d.enabled ? fmt::format("dead {}, hot {}, noisy {}", d.dead_threshold, d.hot_threshold, d.noisy_threshold)
+                : std::string(kOff);
+  return fmt::format("window {}, zingers {}, phase {}, rings {}, defective pixels {}",
+                     kernels::window_name(params.window), zingers, phase_text, rings, defective);
 }
 
 }  // namespace tomolive::daemon

@@ -9,9 +9,12 @@ namespace {
 
 constexpr std::chrono::milliseconds kPollInterval{100};
 
-// Every command but reading the status and a slice: those that move, estimate, sweep or re-filter.
+// Every command but reading the status, a slice and the defective-pixel map: those that move, estimate, sweep or
+// re-filter.
 bool changes_anything(const protocol::ControlRequest& request) {
-  return !std::holds_alternative<protocol::GetStatus>(request) && !std::holds_alternative<protocol::GetSlice>(request);
+  return !std::holds_alternative<protocol::GetStatus>(request) &&
+         !std::holds_alternative<protocol::GetSlice>(request) &&
+         !std::holds_alternative<protocol::GetDefectivePixels>(request);
 }
 
 }  // namespace

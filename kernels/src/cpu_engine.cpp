@@ -7,6 +7,8 @@
 //              corrected and filtered into the spares, the old one is subtracted from the slices, and the buffers
 //              swap roles.
 //   slices_    xy (cols x cols), xz and yz (rows x cols), float32, 1/pixel.
+// defects_   the scan's defective-pixel map and repairs (defective_pixels.hpp), built at the first projection from the
+//            reference averages and variances; the repairs overwrite the flat-field correction of masked pixels.
 // processor_ (cpu_projection_processor.hpp) runs the processing steps from corrected_ to buffers_: for one arriving
 // projection, or for every stored one on a re-filter (set_processing; set_center with half acquisition).
 // sweep_center backprojects the store into the caller's images through the same backproject_rows as a recompute
@@ -85,9 +87,11 @@ class CpuEngine final : public Engine {
     p.corrected_store_bytes = p.store_bytes;
     p.slice_bytes =
         saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float));
-    // Per pixel: the spare filtered and corrected buffers, dark and flat levels (float) and their sums (double).
+    // Per pixel: the spare filtered and corrected buffers, dark and flat levels (float), their sums and sums of squares
+    // (double), and the defective-pixel map (a byte, at most one repair, and two variances while it is built).
     // Then per-slot bookkeeping and buffer indices, and the processor's work memory with every step enabled.
-    std::uint64_t other = saturating_mul(pixels, 4 * sizeof(float) + 2 * sizeof(double));
+    std::uint64_t other =
+        saturating_mul(pixels, 6 * sizeof(float) + 4 * sizeof(double) + 1 + sizeof(PixelRepair));
     other = saturating_add(other, saturating_mul(g.slots, EngineSlots::kBytesPerSlot + sizeof(std::uint32_t)));
     if (g.rows <= (std::uint32_t{1} << 30) && g.cols <= (std::uint32_t{1} << 30)) {
       other = saturating_add(other, CpuProjectionProcessor::work_bytes(g.rows, g.cols, g.slots, pool_.size()));
@@ -133,11 +137,7 @@ class CpuEngine final : public Engine {
   ProjectionStats add_projection(std::uint32_t slot, float angle_rad, const FrameView& frame) override {
     require_scan("add_projection");
     check_projection_frame(slot, angle_rad, frame, geometry_);
-    if (!references_ready_) {
-      dark_sum_.average_into(dark_.data(), 0.f);
-      flat_sum_.average_into(flat_.data(), 1.f);
-      references_ready_ = true;
-    }
+    if (!references_ready_) prepare_references();
     ++projections_received_;
 
     // Correct into the spare corrected buffer (split by detector rows), then process into the spare filtered one.
@@ -148,10 +148,13 @@ class CpuEngine final : public Engine {
       clamped_[worker] += compute_attenuation(frame, dark_.data(), flat_.data(), incoming_corrected,
                                               static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end));
     });
+    const std::int64_t repaired_clamped =
+        repair_pixels(frame, dark_.data(), flat_.data(), defects_.repairs(), incoming_corrected);
     const ProcessingCounts counts = processor_->process(incoming_corrected, incoming);
     ProjectionStats stats;
-    for (const std::uint64_t c : clamped_) stats.clamped_values += c;
-    stats.clamped_values += counts.clamped_values;
+    std::int64_t corrected_clamped = repaired_clamped;  // each pixel counted once, repaired ones as repaired
+    for (const std::uint64_t c : clamped_) corrected_clamped += static_cast<std::int64_t>(c);
+    stats.clamped_values = static_cast<std::uint64_t>(corrected_clamped) + counts.clamped_values;
     stats.zingers_replaced = counts.zingers_replaced;
 
     // Subtract the projection this slot held (sliding window), add the new one.
@@ -176,6 +179,13 @@ class CpuEngine final : public Engine {
     std::swap(spare_, buffer_of_slot_[slot]);
     return stats;
   }
+
+  void set_detector_mask(std::span<const std::uint8_t> mask) override {
+    require_scan("set_detector_mask");
+    defects_.set_detector_mask(mask);
+  }
+
+  const DefectivePixelMap* defective_pixels() const override { return scan_active_ ? defects_.map() : nullptr; }
 
   void set_center(float center_offset_px) override {
     require_scan("set_center");
@@ -446,6 +456,18 @@ class CpuEngine final : public Engine {
     sum.add(frame);
   }
 
+  // At the first projection: the dark and flat levels, and the defective-pixel map from their statistics.
+  void prepare_references() {
+    dark_sum_.average_into(dark_.data(), 0.f);
+    flat_sum_.average_into(flat_.data(), 1.f);
+    std::vector<float> dark_variance(dark_.size()), flat_variance(flat_.size());
+    dark_sum_.variance_into(dark_variance.data());
+    flat_sum_.variance_into(flat_variance.data());
+    defects_.build({dark_.data(), dark_variance.data(), dark_sum_.count()},
+                   {flat_.data(), flat_variance.data(), flat_sum_.count()}, params_.processing.defective_pixels);
+    references_ready_ = true;
+  }
+
   void release() {
     processor_.reset();
     buffers_.reset();
@@ -459,6 +481,7 @@ class CpuEngine final : public Engine {
     flat_ = {};
     dark_sum_ = {};
     flat_sum_ = {};
+    defects_ = {};
     clamped_.clear();
   }
 
@@ -480,6 +503,7 @@ class CpuEngine final : public Engine {
     flat_.assign(frame, 1.f);
     dark_sum_.reset(g.rows, g.cols);
     flat_sum_.reset(g.rows, g.cols);
+    defects_.reset(g.rows, g.cols);
     processor_ = std::make_unique<CpuProjectionProcessor>(g.rows, g.cols, g.slots, g.half_acquisition, pool_);
     clamped_.assign(pool_.size(), 0);
     references_ready_ = false;
@@ -583,6 +607,7 @@ class CpuEngine final : public Engine {
   FrameAverage dark_sum_, flat_sum_;
   std::vector<float> dark_, flat_;  // per-pixel levels, computed at the first projection
   bool references_ready_ = false;
+  ScanDefectivePixels defects_;
 
   std::unique_ptr<CpuProjectionProcessor> processor_;
   std::vector<const float*> refilter_sources_;  // re-filter work: the occupied slots' corrected buffers

@@ -23,4 +23,21 @@ std::uint64_t compute_attenuation(const FrameView& frame, const float* dark, con
   });
 }
 
+std::int64_t repair_pixels(const FrameView& frame, const float* dark, const float* flat,
+                           std::span<const PixelRepair> repairs, float* out, float min_transmission) {
+  return visit_pixel_type(frame.type, [&]<class T>(std::type_identity<T>) {
+    const T* raw = static_cast<const T*>(frame.data);
+    std::int64_t delta = 0;
+    for (const PixelRepair& r : repairs) {
+      bool was_clamped = false, clamped = false;
+      attenuation(static_cast<float>(raw[r.pixel]), dark[r.pixel], flat[r.pixel], min_transmission, was_clamped);
+      out[r.pixel] = repaired_attenuation(static_cast<float>(raw[r.left]), dark[r.left], flat[r.left],
+                                          static_cast<float>(raw[r.right]), dark[r.right], flat[r.right],
+                                          r.right_weight, min_transmission, clamped);
+      delta += static_cast<std::int64_t>(clamped) - static_cast<std::int64_t>(was_clamped);
+    }
+    return delta;
+  });
+}
+
 }  // namespace tomolive::kernels

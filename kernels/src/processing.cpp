@@ -41,7 +41,8 @@ bool operator==(const HalfAcquisition& a, const HalfAcquisition& b) {
   return a.enabled == b.enabled && a.detector_col0 == b.detector_col0 && a.detector_cols == b.detector_cols;
 }
 bool operator==(const ProcessingParams& a, const ProcessingParams& b) {
-  return a.window == b.window && a.zingers == b.zingers && a.phase == b.phase && a.rings == b.rings;
+  return a.window == b.window && a.zingers == b.zingers && a.phase == b.phase && a.rings == b.rings &&
+         a.defective_pixels == b.defective_pixels;
 }
 
 const char* window_name(FilterWindow window) {
@@ -73,6 +74,7 @@ void check_processing(const ProcessingParams& p) {
     throw EngineError("filter window " + std::to_string(static_cast<int>(p.window)) + " is not one of ram-lak, " +
                       "shepp-logan, cosine, hamming, hann, parzen");
   }
+  check_defective_pixel_detection(p.defective_pixels);
 }
 
 void check_half_acquisition(const HalfAcquisition& half, std::uint32_t cols) {

@@ -22,7 +22,7 @@ using detail::MapWriter;
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
     "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, set_scan_plan, "
-    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice";
+    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels";
 
 // --- requests ---
 
@@ -44,6 +44,7 @@ std::optional<Error> check_request(const GetSlice&) { return std::nullopt; }
 std::optional<Error> check_request(const EstimateCenter&) { return std::nullopt; }
 std::optional<Error> check_request(const CancelVolume&) { return std::nullopt; }
 std::optional<Error> check_request(const Record&) { return std::nullopt; }
+std::optional<Error> check_request(const GetDefectivePixels&) { return std::nullopt; }
 
 // Ranges against the scan (the region inside the slice, the rows inside the detector) are the daemon's checks.
 std::optional<Error> check_request(const ReconstructVolume& request) {
@@ -174,8 +175,9 @@ std::optional<Error> check_request(const SetObliqueSlice& request) {
 }
 
 std::optional<Error> check_request(const SetProcessing& request) {
-  if (!request.window && !request.zingers && !request.phase && !request.rings) {
-    return invalid_argument("set_processing needs at least one of window, zingers, phase, rings; got none");
+  if (!request.window && !request.zingers && !request.phase && !request.rings && !request.defective_pixels) {
+    return invalid_argument(
+        "set_processing needs at least one of window, zingers, phase, rings, defective_pixels; got none");
   }
   return std::nullopt;
 }
@@ -267,6 +269,7 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   if (command == command_name(Capture{})) return detail::read_fields<CaptureStatus>(fields);
   if (command == command_name(SweepProcessing{})) return detail::read_fields<ProcessingSweepResult>(fields);
   if (command == command_name(SetObliqueSlice{})) return detail::read_fields<ObliqueResult>(fields);
+  if (command == command_name(GetDefectivePixels{})) return detail::read_fields<DefectivePixelsResult>(fields);
   return std::monostate{};
 }
 

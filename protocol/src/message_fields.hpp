@@ -226,10 +226,16 @@ void visit_fields(Visitor& v, Rings& rings) {
   TOMOLIVE_FIELDS(v, rings, enabled, size);
 }
 
+template <typename Visitor, typename Defective>
+  requires FieldsOf<Defective, DefectivePixelsUpdate> || FieldsOf<Defective, ProcessingSetting::DefectivePixels>
+void visit_fields(Visitor& v, Defective& defective) {
+  TOMOLIVE_FIELDS(v, defective, enabled, dead_threshold, hot_threshold, noisy_threshold);
+}
+
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetProcessing> auto& processing) {
   v.name("window", processing.window, kRequestedWindow);
-  TOMOLIVE_MAPS(v, processing, zingers, phase, rings);
+  TOMOLIVE_MAPS(v, processing, zingers, phase, rings, defective_pixels);
 }
 
 template <typename Visitor>
@@ -250,6 +256,9 @@ void visit_fields(Visitor& v, FieldsOf<Capture> auto& capture) {
   v.field("after_s", capture.after_s, Default<double>{0.0});
 }
 
+template <typename Visitor>
+void visit_fields(Visitor&, FieldsOf<GetDefectivePixels> auto&) {}
+
 // --- results of control replies ---
 
 template <typename Visitor>
@@ -260,7 +269,25 @@ void visit_fields(Visitor& v, FieldsOf<ProcessingSetting::HalfAcquisition> auto&
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ProcessingSetting> auto& processing) {
   v.name("window", processing.window, kReportedWindow);
-  TOMOLIVE_MAPS(v, processing, zingers, phase, rings, half_acquisition);
+  TOMOLIVE_MAPS(v, processing, zingers, phase, rings, half_acquisition, defective_pixels);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<DefectivePixelCounts> auto& counts) {
+  TOMOLIVE_FIELDS(v, counts, dead, hot, noisy, detector_mask, total);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<DefectivePixel> auto& pixel) {
+  TOMOLIVE_FIELDS(v, pixel, row, col, kind);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<DefectivePixelsResult> auto& result) {
+  TOMOLIVE_FIELDS(v, result, scan_id, built, rows, cols);
+  TOMOLIVE_MAPS(v, result, counts);
+  v.list("pixels", result.pixels);
+  TOMOLIVE_FIELDS(v, result, truncated);
 }
 
 template <typename Visitor>
@@ -271,7 +298,8 @@ void visit_fields(Visitor& v, FieldsOf<MemoryPlan> auto& memory) {
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<CenterEstimateResult> auto& estimate) {
-  TOMOLIVE_FIELDS(v, estimate, method, center_offset_px, center_column_px, confidence, samples, elapsed_ms, applied);
+  TOMOLIVE_FIELDS(v, estimate, method, center_offset_px, center_column_px, confidence, samples, elapsed_ms, applied,
+                  tilt_deg, tilt_confidence);
 }
 
 template <typename Visitor>
@@ -294,7 +322,7 @@ void visit_fields(Visitor& v, FieldsOf<ScanStatus> auto& scan) {
                   yz_x_px, pixel_size_um);
   // Added after the first release of version 1: a status without it reads as 0.
   v.field("projections_reconstructed", scan.projections_reconstructed, Default<std::uint32_t>{0});
-  TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter);
+  TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter, defective_pixels);
 }
 
 template <typename Visitor>

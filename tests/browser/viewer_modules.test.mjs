@@ -18,6 +18,7 @@ import {
 } from "../../viewer/js/processing_form.js";
 import { scanPlanProblems, scanPlanReplyText, scanPlanRequest } from "../../viewer/js/scan_plan_form.js";
 import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js";
+import { kindNames } from "../../viewer/js/defective_pixels_panel.js";
 import {
   bestIndex, candidateOffsets, defaultStartOffset, stripWindow, sweepFieldsProblem, sweepRegion,
 } from "../../viewer/js/sweep_plan.js";
@@ -417,4 +418,12 @@ test("processing sweep: a picked candidate becomes the set_processing fields of 
   assert.deepEqual(processingFieldsFor("ring_size", 11), { rings: { enabled: true, size: 11 } });
   assert.deepEqual(processingFieldsFor("window", 4), { window: "hann" });
   assert.throws(() => processingFieldsFor("gamma", 1), /unknown sweep parameter/);
+});
+
+test("a defective pixel's kind bits read as names, the detector mask first (PROTOCOL.md 10.10)", () => {
+  assert.equal(kindNames(1), "dead");
+  assert.equal(kindNames(2 | 1), "dead, hot");
+  assert.equal(kindNames(4), "noisy");
+  assert.equal(kindNames(8 | 2), "detector_mask, hot");
+  assert.equal(kindNames(0), "");
 });

@@ -45,6 +45,18 @@ TEST(DaemonOptions, ProcessingOptionsSetEveryStep) {
   EXPECT_EQ(std::get<DaemonConfig>(off.result).processing, kernels::ProcessingParams{});
 }
 
+TEST(DaemonOptions, DefectivePixelsAreOnByDefaultAndTheOptionsSetThem) {
+  const Parsed defaults = parse({});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(defaults.result).processing.defective_pixels,
+            (kernels::DefectivePixelDetection{true, 0.5f, 10.f, 10.f}));
+  const Parsed set = parse({"--defective-pixels", "off", "--dead-threshold", "0.3", "--hot-threshold", "6",
+                            "--noisy-threshold", "12.5"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(set.result)) << set.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(set.result).processing.defective_pixels,
+            (kernels::DefectivePixelDetection{false, 0.3f, 6.f, 12.5f}));
+}
+
 TEST(DaemonOptions, BadProcessingOptionsAreUsageErrorsThatSayWhy) {
   const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
       {{"--filter-window", "box"},
@@ -55,6 +67,9 @@ TEST(DaemonOptions, BadProcessingOptionsAreUsageErrorsThatSayWhy) {
       {{"--phase", "20,-0.1,1,100"}, {"phase retrieval distance -0.1"}},
       {{"--rings", "20"}, {"ring removal size 20", "odd"}},
       {{"--rings", "on"}, {"--rings", "SIZE"}},
+      {{"--defective-pixels", "maybe"}, {"--defective-pixels", "maybe"}},
+      {{"--dead-threshold", "1.5"}, {"dead-pixel threshold 1.5", "a fraction in (0, 1)"}},
+      {{"--hot-threshold", "0"}, {"hot-pixel threshold 0", "robust sigmas > 0"}},
   };
   for (const auto& [arguments, words] : cases) {
     SCOPED_TRACE(arguments[0] + " " + arguments[1]);

@@ -67,6 +67,8 @@ class FaultyEngine final : public kernels::Engine {
   }
   void add_dark(const kernels::FrameView& frame) override { inner_->add_dark(frame); }
   void add_flat(const kernels::FrameView& frame) override { inner_->add_flat(frame); }
+  void set_detector_mask(std::span<const std::uint8_t> mask) override { inner_->set_detector_mask(mask); }
+  const kernels::DefectivePixelMap* defective_pixels() const override { return inner_->defective_pixels(); }
   kernels::ProjectionStats add_projection(std::uint32_t slot, float angle_rad,
                                           const kernels::FrameView& frame) override {
     return inner_->add_projection(slot, angle_rad, frame);

@@ -25,12 +25,14 @@ TEST(ProcessingSetting, EngineParametersReachTheWireUnchanged) {
   params.zingers = {true, 0.25f};
   params.phase = {true, 33.0, 0.4, 0.65, 420.0};
   params.rings = {true, 11};
+  params.defective_pixels = {false, 0.25f, 6.f, 8.5f};
   const protocol::ProcessingSetting setting = to_protocol(params, kernels::HalfAcquisition{true, 8, 100});
   EXPECT_EQ(setting.window, FilterWindow::parzen);
   EXPECT_EQ(setting.zingers, (protocol::ProcessingSetting::Zingers{true, 0.25}));
   EXPECT_EQ(setting.phase, (protocol::ProcessingSetting::Phase{true, 33.0, 0.4, 0.65, 420.0}));
   EXPECT_EQ(setting.rings, (protocol::ProcessingSetting::Rings{true, 11}));
   EXPECT_EQ(setting.half_acquisition, (protocol::ProcessingSetting::HalfAcquisition{true, 8, 100}));
+  EXPECT_EQ(setting.defective_pixels, (protocol::ProcessingSetting::DefectivePixels{false, 0.25, 6.0, 8.5}));
 
   const kernels::RefilterReport report{90, 12.5, 7, 3};
   EXPECT_EQ(to_protocol(report), (protocol::RefilterResult{90, 12.5, 7, 3}));
@@ -44,7 +46,7 @@ TEST(ProcessingSetting, AnUpdateReplacesOnlyTheFieldsItGives) {
 
   EXPECT_EQ(apply_update(current, {}), current);
   const kernels::ProcessingParams window_only =
-      apply_update(current, {FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt});
+      apply_update(current, {FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
   kernels::ProcessingParams expected = current;
   expected.window = kernels::FilterWindow::hann;
   EXPECT_EQ(window_only, expected);
@@ -52,23 +54,29 @@ TEST(ProcessingSetting, AnUpdateReplacesOnlyTheFieldsItGives) {
   const kernels::ProcessingParams updated =
       apply_update(current, {std::nullopt, protocol::ZingersUpdate{false, std::nullopt},
                              protocol::PhaseUpdate{true, std::nullopt, 0.3, std::nullopt, std::nullopt},
-                             protocol::RingsUpdate{std::nullopt, 15u}});
+                             protocol::RingsUpdate{std::nullopt, 15u},
+                             protocol::DefectivePixelsUpdate{false, std::nullopt, 4.0, std::nullopt}});
   expected = current;
   expected.zingers.enabled = false;
   expected.phase.enabled = true;
   expected.phase.distance_m = 0.3;
   expected.rings.size = 15;
+  expected.defective_pixels.enabled = false;
+  expected.defective_pixels.hot_threshold = 4.f;
   EXPECT_EQ(updated, expected);  // half acquisition is never touched
 }
 
 TEST(ProcessingSetting, DescriptionNamesEveryStep) {
   kernels::ProcessingParams params;
-  EXPECT_EQ(describe(params), "window ram-lak, zingers off, phase off, rings off");
+  EXPECT_EQ(describe(params), "window ram-lak, zingers off, phase off, rings off, defective pixels dead 0.5, hot 10, "
+                             "noisy 10");
   params.window = kernels::FilterWindow::hann;
   params.zingers = {true, 0.3f};
   params.phase = {true, 20.0, 0.1, 1.0, 100.0};
   params.rings = {true, 21};
-  EXPECT_EQ(describe(params), "window hann, zingers 0.3, phase 20 keV, 0.1 m, 1 um, delta/beta 100, rings 21");
+  params.defective_pixels.enabled = false;
+  EXPECT_EQ(describe(params), "window hann, zingers 0.3, phase 20 keV, 0.1 m, 1 um, delta/beta 100, rings 21, "
+                             "defective pixels off");
 }
 
 }  // namespace

@@ -440,17 +440,21 @@ TEST(CpuEngine, CountsClampedPixels) {
   g.slots = 4;
   g.angle_weight_rad = static_cast<float>(kPi / 4);
   auto engine = engine_with_threads(2);
-  engine->begin_scan(g, ReconParams{});
   std::vector<float> dark(32, 10.f), flat(32, 110.f), raw(32, 60.f);
-  flat[5] = 10.f;   // dead pixel
+  flat[5] = 10.f;   // dead pixel: clamped unless the defective-pixel repair interpolates it (on by default)
   raw[7] = 10.f;    // transmission 0
   raw[20] = -3.f;   // below dark
-  engine->add_dark(testing::float_frame(dark, 2, 16));
-  engine->add_flat(testing::float_frame(flat, 2, 16));
-  EXPECT_EQ(engine->add_projection(0, 0.f, testing::float_frame(raw, 2, 16)).clamped_values, 3u);
-  std::vector<float> xy(16 * 16);
-  engine->copy_slice(Orthoslice::xy, xy);
-  testing::expect_all_finite(xy, "xy");
+  for (const bool repair : {true, false}) {
+    ReconParams params;
+    params.processing.defective_pixels.enabled = repair;
+    engine->begin_scan(g, params);
+    engine->add_dark(testing::float_frame(dark, 2, 16));
+    engine->add_flat(testing::float_frame(flat, 2, 16));
+    EXPECT_EQ(engine->add_projection(0, 0.f, testing::float_frame(raw, 2, 16)).clamped_values, repair ? 2u : 3u);
+    std::vector<float> xy(16 * 16);
+    engine->copy_slice(Orthoslice::xy, xy);
+    testing::expect_all_finite(xy, "xy");
+  }
 }
 
 TEST(CpuEngine, AcceptsEveryPixelType) {

@@ -116,12 +116,14 @@ inline Status sample_status() {
   scan.pixel_size_um = 0.65;
   scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 768, 432, 100, 2068, 1ULL << 34};
   scan.refilter = ScanRefilter{"rings_pass", RefilterResult{5, 2.5, 3, 0}};
+  scan.defective_pixels = DefectivePixelCounts{4, 2, 1, 3, 9};
   status.scan = scan;
   status.processing.window = FilterWindow::hann;
   status.processing.zingers = {true, 0.25};
   status.processing.phase = {true, 25.0, 0.35, 0.65, 250.0};
   status.processing.rings = {false, 31};
   status.processing.half_acquisition = {true, 3, 6};  // the 6 detector columns of 9
+  status.processing.defective_pixels = ProcessingSetting::DefectivePixels{true, 0.5, 10.0, 12.5};
   status.security = SecurityStatus{true, false, true};
   status.rdma = RdmaStatus{"192.168.100.5:7471 on mlx5_0", "host page-locked", "absent", 2};
   status.data_sockets = {DataSocketStatus{"tcp://127.0.0.1:5555", false, "auto", "dectris2", 10, 4096, 8, 1, 2, true},

@@ -79,12 +79,14 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       EstimateCenter{CenterMethod::metric, true},
       SweepCenter{-4.0, 0.25, 33, std::nullopt, std::nullopt},
       SweepCenter{1.5, 2.0, 64, 7u, SliceRegionField{10, 20, 100, 200}},
-      SetProcessing{FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt},
+      SetProcessing{FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
       SetProcessing{FilterWindow::shepp_logan, ZingersUpdate{true, 0.3}, PhaseUpdate{true, 20.0, 0.1, 1.0, 100.0},
-                    RingsUpdate{true, 21u}},
+                    RingsUpdate{true, 21u}, DefectivePixelsUpdate{true, 0.5, 10.0, 12.0}},
       SetProcessing{std::nullopt, ZingersUpdate{false, std::nullopt}, PhaseUpdate{std::nullopt, 35.5, {}, {}, {}},
-                    RingsUpdate{std::nullopt, 7u}},
-      SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{}},
+                    RingsUpdate{std::nullopt, 7u}, std::nullopt},
+      SetProcessing{std::nullopt, std::nullopt, std::nullopt, RingsUpdate{}, std::nullopt},
+      SetProcessing{std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                    DefectivePixelsUpdate{false, std::nullopt, 6.0, std::nullopt}},
       ReconstructVolume{},
       ReconstructVolume{SliceRegionField{1, 2, 30, 40}, std::array<std::uint32_t, 2>{3, 8}, 4},
       CancelVolume{},
@@ -102,6 +104,7 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       SetObliqueSlice{true, std::vector<double>{0.0, 1.0, 1.0}, 2.5, std::nullopt},
       SetObliqueSlice{true, std::nullopt, std::nullopt, std::vector<double>{0, 0, 0, 1, 0, 0, 0, 1, 1}},
       SetObliqueSlice{false, std::nullopt, std::nullopt, std::nullopt},
+      GetDefectivePixels{},
   };
   for (const ControlRequest& request : requests) {
     SCOPED_TRACE(std::string(command_name(request)));
@@ -158,7 +161,8 @@ TEST(ControlCodecTest, RequestWireForm) {
 
 TEST(ControlCodecTest, SetProcessingWireFormHasOnlyTheGivenFields) {
   const RawHeader header(encode(ControlRequest(
-      SetProcessing{FilterWindow::ram_lak, std::nullopt, PhaseUpdate{true, std::nullopt, 0.5, {}, {}}, std::nullopt})));
+      SetProcessing{FilterWindow::ram_lak, std::nullopt, PhaseUpdate{true, std::nullopt, 0.5, {}, {}}, std::nullopt,
+                    std::nullopt})));
   EXPECT_EQ(header.keys(), (std::vector<std::string>{"v", "type", "window", "phase"}));
   EXPECT_EQ(header.raw("window"), packed(std::string("ram-lak")));
   EXPECT_EQ(RawHeader(header.raw("phase")).keys(), (std::vector<std::string>{"enabled", "distance_m"}));
@@ -361,7 +365,8 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
   Status with_scan_without_pixel_size = sample_status();
   with_scan_without_pixel_size.scan = no_pixel_size;
   Status with_estimate = sample_status();
-  with_estimate.scan->center_estimate = CenterEstimateResult{"metric", -3.5, 252.0, 0.4, 96, 812.0, false};
+  with_estimate.scan->center_estimate =
+      CenterEstimateResult{"metric", -3.5, 252.0, 0.4, 96, 812.0, false, std::nullopt, std::nullopt};
   Status without_refilter = sample_status();
   without_refilter.scan->refilter.reset();
   without_refilter.processing = ProcessingSetting{};
@@ -375,7 +380,8 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25}},
       Reply{"set_slices", std::nullopt, SlicesResult{7, -2.0, 3.5, 0.5}},
       Reply{"get_slice", std::nullopt, sample_slice()},
-      Reply{"estimate_center", std::nullopt, CenterEstimateResult{"registration", 1.25, 256.75, 0.9, 4, 31.5, true}},
+      Reply{"estimate_center", std::nullopt,
+            CenterEstimateResult{"registration", 1.25, 256.75, 0.9, 4, 31.5, true, -0.25, 0.6}},
       Reply{"sweep_center", std::nullopt,
             SweepResult{12, {0, 8, 64, 48}, {-1.0, -0.5, 0.0}, {3.5, 3.25, 3.75}, -0.5, 4.5}},
       Reply{"set_processing", std::nullopt,
@@ -438,7 +444,7 @@ TEST(ControlCodecTest, ReplyWireForm) {
 
   const RawHeader processing(status.raw("processing"));
   EXPECT_EQ(processing.keys(),
-            (std::vector<std::string>{"window", "zingers", "phase", "rings", "half_acquisition"}));
+            (std::vector<std::string>{"window", "zingers", "phase", "rings", "half_acquisition", "defective_pixels"}));
   EXPECT_EQ(processing.raw("window"), packed(std::string("hann")));
   EXPECT_EQ(RawHeader(processing.raw("zingers")).keys(), (std::vector<std::string>{"enabled", "threshold"}));
   EXPECT_EQ(RawHeader(processing.raw("phase")).keys(),

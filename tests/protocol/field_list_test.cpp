@@ -188,13 +188,13 @@ ScanBegin begin_with_every_field() {
 
 Status status_with_every_map() {
   Status status = sample_status();
-  status.scan->center_estimate = CenterEstimateResult{"metric", 0.5, 3.0, 0.75, 9, 12.5, true};
+  status.scan->center_estimate = CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, true, 0.1, 0.9};
   return status;
 }
 
 std::vector<Sample> samples() {
   SetProcessing processing{FilterWindow::cosine, ZingersUpdate{true, 0.2}, PhaseUpdate{true, 20.0, 0.1, 1.0, 50.0},
-                           RingsUpdate{true, 9u}};
+                           RingsUpdate{true, 9u}, DefectivePixelsUpdate{false, 0.3, 8.0, 12.0}};
   return {
       data_sample("begin", begin_with_every_field(), {"angle_start_deg", "angle_step_deg"}),
       data_sample("projection", sample_projection()),
@@ -230,11 +230,12 @@ std::vector<Sample> samples() {
                                      std::nullopt},
                      {"windows", "start", "stop", "count", "spacing", "xy_row", "region"}),
       request_sample(SetObliqueSlice{true, std::vector<double>{0, 0, 1}, 1.5, std::nullopt}, {"points"}),
+      request_sample(GetDefectivePixels{}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
       reply_sample("get_slice", oblique_slice()),  // every field, the oblique slice's normal included
-      reply_sample("estimate_center", CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, false}),
+      reply_sample("estimate_center", CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, false, 0.125, 0.8}),
       reply_sample("sweep_center", SweepResult{2, {0, 0, 4, 6}, {-1.0, 0.0}, {0.5, 0.25}, 0.0, 3.5}),
       reply_sample("set_processing",
                    ProcessingResult{status_with_every_map().processing, RefilterResult{5, 1.5, 2, 3}}),
@@ -245,6 +246,9 @@ std::vector<Sample> samples() {
       reply_sample("sweep_processing", ProcessingSweepResult{SweepParameter::window, 2, {0, 0, 4, 6}, {4.0},
                                                              {"window hann"}, {0.5}, 0, 3.5}),
       reply_sample("set_oblique_slice", ObliqueResult{true, {0.0, 0.0, 1.0}, 2.0, {8, 8}, 1.0}),
+      reply_sample("get_defective_pixels",
+                   DefectivePixelsResult{7, true, 4, 6, DefectivePixelCounts{1, 1, 0, 1, 2},
+                                         {DefectivePixel{0, 5, 9}, DefectivePixel{3, 2, 2}}, false}),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

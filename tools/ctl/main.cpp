@@ -304,6 +304,11 @@ int main(int argc, char** argv) {
   record->add_option("choice", record_choice, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
   record->callback([&] { request = tomolive::protocol::Record{record_choice == "on"}; });
 
+  auto* defective_pixels = app.add_subcommand(
+      "defective-pixels",
+      "the scan's defective-pixel map: counts and (row, col, kind) of each pixel (PROTOCOL.md 10.10)");
+  defective_pixels->callback([&] { request = tomolive::protocol::GetDefectivePixels{}; });
+
   tomolive::protocol::Capture capture;
   auto* capture_command = app.add_subcommand(
       "capture", "write the capture ring plus the next seconds of raw frames to an NXtomo file (PROTOCOL.md 18.1)");

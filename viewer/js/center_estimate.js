@@ -19,7 +19,7 @@ export class CenterEstimatePanel {
     this.errorText = root.querySelector("[data-testid=estimate-error]");
     this.statusText = root.querySelector("[data-testid=estimate-daemon]");
     this.fields = {};
-    for (const name of ["method", "offset", "column", "confidence", "samples", "elapsed"]) {
+    for (const name of ["method", "offset", "column", "confidence", "tilt", "samples", "elapsed"]) {
       this.fields[name] = root.querySelector(`[data-testid=estimate-${name}]`);
     }
     this.allowed = false;
@@ -100,6 +100,9 @@ export class CenterEstimatePanel {
       this.fields.offset.textContent = `${signed(r.center_offset_px, 2)} px`;
       this.fields.column.textContent = Number(r.center_column_px).toFixed(2);
       this.fields.confidence.textContent = percent(r.confidence);
+      // The axis tilt (registration only, PROTOCOL.md 10.4): shown, not applied (the reconstruction has no tilt yet).
+      this.fields.tilt.textContent = r.tilt_deg === undefined || r.tilt_deg === null ? "–"
+        : `${signed(r.tilt_deg, 3)}° (confidence ${percent(r.tilt_confidence)})`;
       this.fields.samples.textContent = `${r.samples} ${SAMPLE_UNITS[r.method] ?? ""}`.trim();
       this.fields.elapsed.textContent = `${Number(r.elapsed_ms).toFixed(1)} ms`;
     }

@@ -12,6 +12,7 @@ import { ContrastPanel } from "./contrast_panel.js";
 import { CenterControl } from "./center_control.js";
 import { CenterEstimatePanel } from "./center_estimate.js";
 import { RecordingPanel } from "./recording_panel.js";
+import { DefectivePixelsPanel } from "./defective_pixels_panel.js";
 import { colormapLut } from "./colormaps.js";
 import { Connection, webSocketUrl } from "./connection.js";
 import { LatencyMeter } from "./latency_meter.js";
@@ -151,6 +152,9 @@ class ViewerPage {
       request: (message) => this.request(message),
       controlAllowed: () => this.controlAllowed(),
     });
+    this.defects = new DefectivePixelsPanel(document.querySelector("[data-testid=defects-panel]"), {
+      request: (message) => this.request(message),
+    });
     this.contrastPanel.setColormap(this.colormap);
     document.addEventListener("keydown", (event) => this.handleKey(event));
     this.connection.start();
@@ -234,6 +238,7 @@ class ViewerPage {
     this.processing.updateFromStatus(this.status);
     this.volume.updateFromStatus(this.status);
     this.recording.updateFromStatus(this.status);
+    this.defects.updateFromStatus(this.status);
     if (scan) this.sweepStrip.setCurrentCenter(scan.center_offset_px);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
     this.showTitle(scan);

@@ -1,6 +1,9 @@
 // The CUDA engine. Per scan (struct Scan, allocated by begin_scan):
 //   raw        the frame being processed, as it arrived (up to 4 bytes a pixel)
 //   dark_sum, flat_sum (double) -> dark, flat (float) levels, averaged on the GPU at the first projection
+//   dark_squares, flat_squares (double) -> the variances that, with the levels copied to the host once, build the
+//              scan's defective-pixel map there (defects, shared with the CPU engine); its repairs go back to the
+//              device (repairs) and into the filter path, which applies them after the flat-field correction
 //   filter     FilterPath: raw -> corrected (-log) -> one corrected-store slot, and processed (processing.hpp),
 //              ramp-filtered -> one store slot; fused in one kernel for 1025..2048 columns without processing steps,
 //              else staged through ProjectionProcessor and cuFFT (filter_path.hpp chooses); re-filters
@@ -148,8 +151,10 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) 
   // The three orthoslices and the oblique slice at its largest (cols x max(rows, cols)).
   const std::uint64_t oblique = std::uint64_t{g.cols} * std::max(g.rows, g.cols);
   b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels + oblique, sizeof(float));
-  // raw frame, dark and flat sums (double) and levels (float), filter path, entry table, counters
-  std::uint64_t other = saturating_mul(pixels, kMaxRawPixelBytes + 2 * sizeof(double) + 2 * sizeof(float));
+  // raw frame, dark and flat sums and sums of squares (double), levels (float), at most one pixel repair, filter path,
+  // entry table, counters; the variances (float) live only while the map is built
+  std::uint64_t other = saturating_mul(
+      pixels, kMaxRawPixelBytes + 4 * sizeof(double) + 4 * sizeof(float) + sizeof(PixelRepair));
   other = saturating_add(other, filter_path_bytes(g, staged_filter));
   other = saturating_add(other, saturating_mul(g.slots, sizeof(BackprojectionEntry)));
   other = saturating_add(other, saturating_mul(center_tools_floats(g), sizeof(float)));  // allocated on first use
@@ -249,12 +254,7 @@ class CudaEngineImpl final : public CudaEngine {
     check_projection_frame(slot, angle_rad, frame, scan.geometry);
     const cuda::NvtxRange range("projection");
     cudaStream_t compute = compute_->get();
-    if (!scan.references_ready) {
-      const std::size_t pixels = std::size_t{scan.geometry.rows} * scan.geometry.cols;
-      cuda::average_reference(scan.dark_sum.get(), pixels, scan.dark_count, 0.f, scan.dark.get(), compute);
-      cuda::average_reference(scan.flat_sum.get(), pixels, scan.flat_count, 1.f, scan.flat.get(), compute);
-      scan.references_ready = true;
-    }
+    if (!scan.references_ready) prepare_references(scan);
     ++scan.projections_received;
 
     // A replaced projection is subtracted, with its own angle, before the new one replaces its slot; a full batch is
@@ -323,6 +323,13 @@ class CudaEngineImpl final : public CudaEngine {
     }
     return stats;
   }
+
+  void set_detector_mask(std::span<const std::uint8_t> mask) override {
+    Scan& scan = require_scan("set_detector_mask");
+    scan.defects.set_detector_mask(mask);
+  }
+
+  const DefectivePixelMap* defective_pixels() const override { return scan_ ? scan_->defects.map() : nullptr; }
 
   void set_center(float center_offset_px) override {
     make_current();
@@ -627,6 +634,8 @@ class CudaEngineImpl final : public CudaEngine {
           raw(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
           dark_sum(std::size_t{g.rows} * g.cols),
           flat_sum(std::size_t{g.rows} * g.cols),
+          dark_squares(std::size_t{g.rows} * g.cols),
+          flat_squares(std::size_t{g.rows} * g.cols),
           dark(std::size_t{g.rows} * g.cols),
           flat(std::size_t{g.rows} * g.cols),
           filter(layout, staged_filter, stream),
@@ -656,8 +665,12 @@ class CudaEngineImpl final : public CudaEngine {
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(oblique.get(), 0, oblique.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_sum.get(), 0, dark_sum.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(flat_sum.get(), 0, flat_sum.bytes(), stream));
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_squares.get(), 0, dark_squares.bytes(), stream));
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(flat_squares.get(), 0, flat_squares.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(counters.get(), 0, counters.bytes(), stream));
       filter.reset();
+      defects.reset(geometry.rows, geometry.cols);
+      repairs = {};
       counted_before = {};
       dark_count = 0;
       flat_count = 0;
@@ -670,6 +683,7 @@ class CudaEngineImpl final : public CudaEngine {
     ScanGeometry geometry;
     DeviceArray<unsigned char> raw;
     DeviceArray<double> dark_sum, flat_sum;
+    DeviceArray<double> dark_squares, flat_squares;
     DeviceArray<float> dark, flat;
     cuda::FilterPath filter;
     cuda::ProjectionStore store;
@@ -690,6 +704,8 @@ class CudaEngineImpl final : public CudaEngine {
     std::uint64_t projections_received = 0;
     std::uint32_t replacements_since_rebuild = 0;  // sliding-window replacements since the slices were rebuilt
     EngineSlots slots;                             // which slots hold a projection, and their angles
+    ScanDefectivePixels defects;                   // the map and its repairs, built at the first projection
+    DeviceArray<PixelRepair> repairs;              // defects.repairs() on the device, for the filter path
   };
 
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
@@ -801,9 +817,50 @@ class CudaEngineImpl final : public CudaEngine {
     check_reference_frame(frame, scan.geometry, scan.projections_received, kind);
     upload(scan, frame);
     cuda::accumulate_reference(scan.raw.get(), frame.type, std::size_t{frame.rows} * frame.cols,
-                               flat ? scan.flat_sum.get() : scan.dark_sum.get(), compute_->get());
+                               flat ? scan.flat_sum.get() : scan.dark_sum.get(),
+                               flat ? scan.flat_squares.get() : scan.dark_squares.get(), compute_->get());
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(raw_consumed_->get(), compute_->get()));
     ++(flat ? scan.flat_count : scan.dark_count);
+  }
+
+  // At the first projection: the dark and flat levels on the device, and, when detection is on, the defective-pixel
+  // map built on the host from the levels and variances (copied out once, synchronously) with its repairs uploaded.
+  void prepare_references(Scan& scan) {
+    cudaStream_t compute = compute_->get();
+    const std::size_t pixels = std::size_t{scan.geometry.rows} * scan.geometry.cols;
+    cuda::average_reference(scan.dark_sum.get(), pixels, scan.dark_count, 0.f, scan.dark.get(), compute);
+    cuda::average_reference(scan.flat_sum.get(), pixels, scan.flat_count, 1.f, scan.flat.get(), compute);
+    scan.references_ready = true;
+    const DefectivePixelDetection& detection = params_.processing.defective_pixels;
+    if (!detection.enabled) {
+      scan.defects.build({}, {}, detection);
+      return;
+    }
+    const cuda::NvtxRange range("defective pixels");
+    std::vector<float> dark(pixels), flat(pixels), dark_variance(pixels), flat_variance(pixels);
+    {
+      const DeviceArray<float> variance(pixels);
+      const auto copy_out = [&](const float* device, std::vector<float>& host) {
+        TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(host.data(), device, pixels * sizeof(float), cudaMemcpyDeviceToHost,
+                                            compute));
+        TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+      };
+      cuda::reference_variance(scan.dark_sum.get(), scan.dark_squares.get(), pixels, scan.dark_count, variance.get(),
+                               compute);
+      copy_out(variance.get(), dark_variance);
+      cuda::reference_variance(scan.flat_sum.get(), scan.flat_squares.get(), pixels, scan.flat_count, variance.get(),
+                               compute);
+      copy_out(variance.get(), flat_variance);
+      copy_out(scan.dark.get(), dark);
+      copy_out(scan.flat.get(), flat);
+    }
+    scan.defects.build({dark.data(), dark_variance.data(), scan.dark_count},
+                       {flat.data(), flat_variance.data(), scan.flat_count}, detection);
+    const std::vector<PixelRepair>& repairs = scan.defects.repairs();
+    if (repairs.empty()) return;
+    scan.repairs = DeviceArray<PixelRepair>(repairs.size());
+    TOMOLIVE_CUDA_CHECK(cudaMemcpy(scan.repairs.get(), repairs.data(), scan.repairs.bytes(), cudaMemcpyHostToDevice));
+    scan.filter.set_pixel_repairs(scan.repairs.get(), static_cast<std::uint32_t>(repairs.size()));
   }
 
   // Applies the pending entries to the selected slices and, when `oblique` and it is enabled, the oblique slice (the

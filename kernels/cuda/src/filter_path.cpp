@@ -43,6 +43,14 @@ void FilterPath::configure(const ProcessingParams& processing, const HalfAcquisi
 
 void FilterPath::reset() {
   if (processor_) processor_->clear_ring_offsets();
+  repairs_ = nullptr;
+  repair_count_ = 0;
+}
+
+void FilterPath::set_pixel_repairs(const PixelRepair* repairs, std::uint32_t count) {
+  if (count > 0) processor();
+  repairs_ = repairs;
+  repair_count_ = count;
 }
 
 void FilterPath::run(const void* raw, PixelType type, const float* dark, const float* flat,
@@ -60,6 +68,8 @@ void FilterPath::run(const void* raw, PixelType type, const float* dark, const f
     const NvtxRange range("correction");
     preprocess_rows(raw, type, layout_.rows, layout_.cols, staged.pitch(), dark, flat, staged.input(),
                     counters.clamped, stream_);
+    repair_pixels(raw, type, repairs_, repair_count_, layout_.cols, staged.pitch(), dark, flat, staged.input(),
+                  counters.clamped, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     if (!staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
     corrected.write(slot, staged.input(), staged.pitch(), stream_);

@@ -5,9 +5,10 @@
 //   filtered slot once (flat-field correction, -log, the windowed ramp filter), then a small kernel writes the
 //   corrected slot. Its FFT is written for 4096 points, so it takes detectors of 1025..2048 columns (every target
 //   workload), and it has no processing steps: it serves arrivals whose processing needs none of them (any window;
-//   zingers, phase, rings and half acquisition off).
+//   zingers, phase, rings and half acquisition off) of scans without defective pixels to repair.
 // - staged: preprocess_rows (flat-field correction, -log) into the ProjectionProcessor's input, that frame into the
-//   corrected slot, then ProjectionProcessor: the enabled steps (processing.hpp) and the ramp filter through cuFFT.
+//   corrected slot (after repair_pixels, when the scan has pixel repairs), then ProjectionProcessor: the enabled steps
+//   (processing.hpp) and the ramp filter through cuFFT.
 //   Every other width, every arrival with steps enabled, and every width when asked for (staged_only, to compare).
 // choose() is the one place that picks by width; run() takes the fused way when choose() said fused and the
 // configured processing has no steps.
@@ -53,7 +54,9 @@ class FilterPath {
   FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream);
 
   // The way run() takes with the configured processing.
-  Kind kind() const { return fused_ && !needs_staged_steps(processing_, half_) ? Kind::fused : Kind::staged; }
+  Kind kind() const {
+    return fused_ && !needs_staged_steps(processing_, half_) && repair_count_ == 0 ? Kind::fused : Kind::staged;
+  }
 
   // The processing, the scan's half acquisition and the rotation axis (detector columns) of the next run() and
   // refilter() calls; makes the processor when arrivals now need it (allocation: not for the per-projection path).
@@ -61,8 +64,13 @@ class FilterPath {
   // configuration then stays).
   void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col);
 
-  // Back to "no ring pass yet" (a new scan): ring offsets zero.
+  // Back to "no ring pass yet" (a new scan): ring offsets zero, no pixel repairs.
   void reset();
+
+  // The defective-pixel repairs of the next run() calls: `count` PixelRepairs in device memory (kept alive by the
+  // caller until reset() or the next call), applied after the flat-field correction. Makes the processor when count
+  // > 0 (allocation: called once per scan, at its first projection). Throws EngineError when allocation fails.
+  void set_pixel_repairs(const PixelRepair* repairs, std::uint32_t count);
 
   // Events recorded on the stream as the work passes them: raw_consumed (required) once `raw` is no longer read;
   // counted (required) once every counter of this projection is final; preprocessed and filtered, when not null,
@@ -95,6 +103,8 @@ class FilterPath {
   ProcessingParams processing_;
   HalfAcquisition half_;
   float axis_col_ = 0.f;
+  const PixelRepair* repairs_ = nullptr;  // device memory, repair_count_ entries
+  std::uint32_t repair_count_ = 0;
   std::optional<FusedRampFilter> fused_;            // when choose() said fused
   std::unique_ptr<ProjectionProcessor> processor_;  // made when first needed
   std::unique_ptr<RingRemoval> ring_removal_;       // made by the first re-filter with rings enabled

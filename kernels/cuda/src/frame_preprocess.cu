@@ -13,13 +13,54 @@ constexpr unsigned kThreads = 256;
 constexpr unsigned kPixelsPerThread = 4;  // preprocess_rows_kernel
 constexpr unsigned kColumnsPerBlock = kThreads * kPixelsPerThread;
 
-// Mapping: one thread per pixel, grid-stride. Reads raw (itemsize bytes) and sum (8 bytes), writes sum.
+// Mapping: one thread per pixel, grid-stride. Reads raw (itemsize bytes), sum and squares (8 + 8 bytes), writes sum
+// and squares.
 template <class Raw>
 __global__ void __launch_bounds__(kThreads) accumulate_reference_kernel(const Raw* __restrict__ raw,
-                                                                        std::size_t pixels, double* __restrict__ sum) {
+                                                                        std::size_t pixels, double* __restrict__ sum,
+                                                                        double* __restrict__ squares) {
   for (std::size_t k = blockIdx.x * std::size_t{kThreads} + threadIdx.x; k < pixels;
        k += std::size_t{gridDim.x} * kThreads) {
-    sum[k] += static_cast<double>(raw[k]);
+    const auto value = static_cast<double>(raw[k]);
+    sum[k] += value;
+    squares[k] += value * value;
+  }
+}
+
+// Mapping: one thread per pixel, grid-stride. Reads sum and squares unless count < 2, writes variance (4 bytes).
+__global__ void __launch_bounds__(kThreads) reference_variance_kernel(const double* __restrict__ sum,
+                                                                      const double* __restrict__ squares,
+                                                                      std::size_t pixels, std::uint32_t count,
+                                                                      float* __restrict__ variance) {
+  const double n = count;
+  for (std::size_t k = blockIdx.x * std::size_t{kThreads} + threadIdx.x; k < pixels;
+       k += std::size_t{gridDim.x} * kThreads) {
+    variance[k] = count < 2 ? 0.f : static_cast<float>(fmax(0.0, (squares[k] - sum[k] * sum[k] / n) / (n - 1.0)));
+  }
+}
+
+// Mapping: one thread per repair. Reads the pixel's and its two neighbours' raw values and levels; writes one float
+// and adds its clamp change with one 64-bit atomic (a repair list is short: the detector's defective pixels).
+template <class Raw>
+__global__ void __launch_bounds__(kThreads) repair_pixels_kernel(const Raw* __restrict__ raw,
+                                                                 const PixelRepair* __restrict__ repairs,
+                                                                 std::uint32_t count, std::uint32_t cols,
+                                                                 std::uint32_t padded, const float* __restrict__ dark,
+                                                                 const float* __restrict__ flat,
+                                                                 float* __restrict__ out,
+                                                                 unsigned long long* __restrict__ clamped) {
+  const std::uint32_t k = blockIdx.x * kThreads + threadIdx.x;
+  if (k >= count) return;
+  const PixelRepair r = repairs[k];
+  bool was_clamped = false, now_clamped = false;
+  attenuation(static_cast<float>(raw[r.pixel]), dark[r.pixel], flat[r.pixel], kMinTransmission, was_clamped);
+  const float value = repaired_attenuation(static_cast<float>(raw[r.left]), dark[r.left], flat[r.left],
+                                           static_cast<float>(raw[r.right]), dark[r.right], flat[r.right],
+                                           r.right_weight, kMinTransmission, now_clamped);
+  out[std::size_t{r.pixel / cols} * padded + r.pixel % cols] = value;
+  if (now_clamped != was_clamped) {
+    // -1 as two's complement: the running total stays exact modulo 2^64.
+    atomicAdd(clamped, now_clamped ? 1ull : ~0ull);
   }
 }
 
@@ -79,11 +120,12 @@ unsigned grid_stride_blocks(std::size_t pixels) {
 
 }  // namespace
 
-void accumulate_reference(const void* raw, PixelType type, std::size_t pixels, double* sum, cudaStream_t stream) {
+void accumulate_reference(const void* raw, PixelType type, std::size_t pixels, double* sum, double* squares,
+                          cudaStream_t stream) {
   if (pixels == 0) return;
   visit_pixel_type(type, [&]<class Raw>(std::type_identity<Raw>) {
     accumulate_reference_kernel<Raw>
-        <<<grid_stride_blocks(pixels), kThreads, 0, stream>>>(static_cast<const Raw*>(raw), pixels, sum);
+        <<<grid_stride_blocks(pixels), kThreads, 0, stream>>>(static_cast<const Raw*>(raw), pixels, sum, squares);
     TOMOLIVE_CUDA_CHECK_LAUNCH("accumulate_reference");
   });
 }
@@ -95,6 +137,25 @@ void average_reference(const double* sum, std::size_t pixels, std::uint32_t coun
   average_reference_kernel<<<grid_stride_blocks(pixels), kThreads, 0, stream>>>(sum, pixels, count == 0, scale,
                                                                                  level_if_empty, level);
   TOMOLIVE_CUDA_CHECK_LAUNCH("average_reference");
+}
+
+void reference_variance(const double* sum, const double* squares, std::size_t pixels, std::uint32_t count,
+                        float* variance, cudaStream_t stream) {
+  if (pixels == 0) return;
+  reference_variance_kernel<<<grid_stride_blocks(pixels), kThreads, 0, stream>>>(sum, squares, pixels, count,
+                                                                                  variance);
+  TOMOLIVE_CUDA_CHECK_LAUNCH("reference_variance");
+}
+
+void repair_pixels(const void* raw, PixelType type, const PixelRepair* repairs, std::uint32_t count,
+                   std::uint32_t cols, std::uint32_t padded, const float* dark, const float* flat, float* out,
+                   unsigned long long* clamped, cudaStream_t stream) {
+  if (count == 0) return;
+  visit_pixel_type(type, [&]<class Raw>(std::type_identity<Raw>) {
+    repair_pixels_kernel<Raw><<<(count + kThreads - 1) / kThreads, kThreads, 0, stream>>>(
+        static_cast<const Raw*>(raw), repairs, count, cols, padded, dark, flat, out, clamped);
+    TOMOLIVE_CUDA_CHECK_LAUNCH("repair_pixels");
+  });
 }
 
 void preprocess_rows(const void* raw, PixelType type, std::uint32_t rows, std::uint32_t cols, std::uint32_t padded,

@@ -17,6 +17,7 @@
 #include "tomolive/daemon/center_offset.hpp"
 #include "tomolive/daemon/half_acquisition_layout.hpp"
 #include "tomolive/daemon/scan_session.hpp"
+#include "tomolive/kernels/axis_tilt.hpp"
 #include "tomolive/kernels/center_estimation.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/protocol/messages.hpp"
@@ -28,6 +29,10 @@ struct DetectorCenterEstimate {
   DetectorOffsetPx offset{0.0};
   double confidence = 0.0;    // 0..1, see PROTOCOL.md 10.4
   std::uint32_t samples = 0;  // registration: pairs used; metric: candidates reconstructed
+  // Registration (not half acquisition): the axis tilt from the same pairs (kernels/axis_tilt.hpp), in detector rows;
+  // absent when too few row bands carried a usable registration.
+  std::optional<double> tilt_deg = std::nullopt;
+  std::optional<double> tilt_confidence = std::nullopt;
 };
 
 struct SweepOutput {
@@ -39,6 +44,7 @@ class CenterTools {
  public:
   static constexpr std::uint32_t kMaxPairs = 8;              // opposed pairs registered at most
   static constexpr std::uint32_t kMaxRegistrationRows = 256;  // detector rows used per projection at most
+  static constexpr std::uint32_t kTiltBands = 8;               // row bands of the tilt estimate (at least 3 rows each)
   static constexpr std::uint32_t kMetricSide = 512;           // metric estimate: central square of the XY slice
   static constexpr double kMetricRangePx = 100.0;             // metric estimate: candidates within +-this (or cols/4)
   // Half-acquisition registration: detector rows around the middle, and candidates within +-this many pixels of

@@ -95,6 +95,8 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> captures_completed{0};
   std::atomic<std::uint64_t> captures_failed{0};
   std::atomic<std::uint64_t> capture_frames_written{0};
+  // Pixels masked in the scans' defective-pixel maps (PROTOCOL.md 10.10), summed over scans.
+  std::atomic<std::uint64_t> defective_pixels_masked{0};
   std::atomic<std::uint64_t> ws_clients{0};            // gauge: browsers connected now (not in totals())
   std::array<std::atomic<std::uint64_t>, protocol::kErrorCodeCount> rejected_by_reason{};
 

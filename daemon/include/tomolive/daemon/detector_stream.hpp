@@ -75,6 +75,10 @@ class DetectorStream {
   void reject(const protocol::Error& error, std::optional<std::uint64_t> scan_id = std::nullopt,
               std::optional<std::uint64_t> frame_id = std::nullopt);
   void hand_on(IngestItem item);
+  // The current series' pixel mask as the engine takes it (one byte a pixel, 1 = defective), when it has the begin's
+  // shape; else nullptr. The detector library repairs the masked pixels' counts as well (mask_repair), so the two
+  // agree; the engine's repair (in transmission, before -log) is the one that counts.
+  std::shared_ptr<const std::vector<std::uint8_t>> engine_mask(const protocol::ScanBegin& begin) const;
   // Queues the image of `message` for decoding as `frame`.
   void decode(const protocol::FrameHeader& frame, const detector::EncodedImage& image,
               std::shared_ptr<Received> message);

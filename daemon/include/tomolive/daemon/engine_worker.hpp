@@ -123,6 +123,8 @@ class EngineWorker {
   // Oblique slice (PROTOCOL.md 10.9): enables it on the plane asked for (kept for later scans) or disables it. Without
   // a scan the plane is kept for the next one; refused (invalid_argument) for collinear points.
   protocol::Reply set_oblique_slice(const protocol::SetObliqueSlice& request);
+  // The newest scan's defective-pixel map (PROTOCOL.md 10.10); refused (no_active_scan) when the engine holds no scan.
+  protocol::Reply get_defective_pixels();
 
   // Full volume (PROTOCOL.md 10.6). reconstruct_volume checks the request and opens the file on the engine thread
   // and answers with the volume's status ("computing"); the engine thread computes it right after (between frames:
@@ -145,7 +147,10 @@ class EngineWorker {
  private:
   void run();
   void handle(IngestItem& item);
-  void on_begin(const protocol::ScanBegin& begin);
+  // `detector_mask`: the detector's pixel mask for the scan (IngestItem::detector_mask), or nullptr.
+  void on_begin(const protocol::ScanBegin& begin, const std::vector<std::uint8_t>* detector_mask);
+  // After the scan's first projection: its defective-pixel counts into the status, the counters and the log.
+  void record_defective_pixels();
   // Takes the item's payload for the raw-stream sink once the engine has read it.
   void on_frame(const protocol::FrameHeader& frame, IngestItem& item);
   void on_end(const protocol::ScanEnd& end);
@@ -208,6 +213,8 @@ class EngineWorker {
   kernels::ProcessingParams processing_;  // the daemon's setting (half acquisition belongs to the scan geometry)
   kernels::ObliqueSlice oblique_;         // the daemon's oblique slice, applied to every scan
   std::optional<protocol::ScanRefilter> scan_refilter_;  // the newest re-filter of this scan
+  std::optional<protocol::DefectivePixelCounts> defective_pixels_;  // this scan's map, once built
+  bool defective_pixels_recorded_ = false;                          // this scan's first projection has been seen
   bool engine_has_scan_ = false;          // the engine holds the session's data (begin_scan succeeded)
   bool engine_lost_ = false;              // engine_ threw EngineLostError and could not be rebuilt yet
   std::optional<std::string> scan_lost_;  // why the session's scan was lost (an engine failure), until the next begin

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -27,6 +28,9 @@ struct IngestItem {
   std::shared_ptr<const std::byte> landed;
   std::int64_t received_ns = 0;  // system clock, nanoseconds since the Unix epoch, when the header arrived
   detector::StreamFormat format = detector::StreamFormat::native;  // the wire format it arrived in (per-format counts)
+  // A begin from a detector stream whose series carries a pixel mask of the scan's shape: rows x cols, row-major,
+  // non-zero = defective (e.g. DECTRIS pixel_mask), for the scan's defective-pixel map (PROTOCOL.md 10.10).
+  std::shared_ptr<const std::vector<std::uint8_t>> detector_mask;
 
   const void* pixels() const {
     if (engine_copy) return engine_copy.data();

@@ -16,6 +16,8 @@ kernels::FilterWindow to_kernels(protocol::FilterWindow window);
 // The wire form of the daemon's setting with the scan's half-acquisition block (PROTOCOL.md 10.3).
 protocol::ProcessingSetting to_protocol(const kernels::ProcessingParams& params, const kernels::HalfAcquisition& half);
 protocol::RefilterResult to_protocol(const kernels::RefilterReport& report);
+// A defective-pixel map's counts on the wire (PROTOCOL.md 10.10).
+protocol::DefectivePixelCounts to_protocol(const kernels::DefectCounts& counts);
 
 // `current` with every field that `request` gives replaced; the others kept.
 kernels::ProcessingParams apply_update(kernels::ProcessingParams current, const protocol::SetProcessing& request);

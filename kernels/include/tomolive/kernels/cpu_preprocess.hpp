@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
+#include "tomolive/kernels/defective_pixels.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/frame_view.hpp"
 
@@ -20,5 +22,12 @@ namespace tomolive::kernels {
 std::uint64_t compute_attenuation(const FrameView& frame, const float* dark, const float* flat, float* out,
                                   std::uint32_t row_begin, std::uint32_t row_end,
                                   float min_transmission = kMinTransmission);
+
+// Overwrites the attenuation in `out` (as compute_attenuation wrote it) of every pixel in `repairs` with
+// repaired_attenuation() of its neighbours (defective_pixels.hpp). Returns how many repaired pixels are clamped minus
+// how many of them compute_attenuation counted as clamped (so that the two sums count each pixel once, as repaired).
+std::int64_t repair_pixels(const FrameView& frame, const float* dark, const float* flat,
+                           std::span<const PixelRepair> repairs, float* out,
+                           float min_transmission = kMinTransmission);
 
 }  // namespace tomolive::kernels

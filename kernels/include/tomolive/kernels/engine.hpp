@@ -21,6 +21,7 @@
 #include <string>
 #include <utility>
 
+#include "tomolive/kernels/defective_pixels.hpp"
 #include "tomolive/kernels/frame_view.hpp"
 #include "tomolive/kernels/oblique_plane.hpp"
 #include "tomolive/kernels/processing.hpp"
@@ -110,7 +111,7 @@ struct EngineMemoryPlan {
 // Per-projection result counters.
 struct ProjectionStats {
   std::uint64_t clamped_values = 0;    // pixels whose transmission was <= 0 (or flat <= dark) and was clamped,
-                                       // before or after phase retrieval
+                                       // before or after phase retrieval (a repaired pixel: its repaired value)
   std::uint64_t zingers_replaced = 0;  // pixels the zinger filter replaced
 };
 
@@ -137,7 +138,17 @@ class Engine {
   virtual void add_dark(const FrameView& frame) = 0;
   virtual void add_flat(const FrameView& frame) = 0;
 
-  // Corrects ((p - dark) / (flat - dark), clamped to kMinTransmission), takes -log and keeps the result in the
+  // Defective pixels (defective_pixels.hpp). The detector's own mask of the scan (rows x cols, non-zero: defective),
+  // OR'd into the map that the first projection builds; empty clears it. Throws EngineError when no scan is active,
+  // a projection arrived already, or the mask is not rows x cols.
+  virtual void set_detector_mask(std::span<const std::uint8_t> mask) = 0;
+  // The scan's map, built at its first projection from the darks, flats and detector mask when
+  // params().processing.defective_pixels was enabled then; nullptr before, or when it was off. Valid until the next
+  // begin_scan.
+  virtual const DefectivePixelMap* defective_pixels() const = 0;
+
+  // Corrects ((p - dark) / (flat - dark), clamped to kMinTransmission; a defective pixel interpolated from its good
+  // row neighbours, defective_pixels.hpp), takes -log and keeps the result in the
   // corrected store's `slot` (< geometry.slots); processes it as params().processing says (processing.hpp: zingers,
   // phase, ring offset, windowed ramp filter) into the filtered store's `slot` and adds its backprojection to the
   // three slices. If the slot already held a projection (sliding window), its contribution is subtracted first.

@@ -2,7 +2,8 @@
 // the FBP filter window, zinger removal, Paganin phase retrieval and ring removal (PROTOCOL.md 10.5).
 //
 // Every engine keeps two stores per scan: the corrected store (per slot, the attenuation A = -ln T of the
-// flat-field-corrected transmission T, clamped as attenuation() in preprocess.hpp, before any step below) and the
+// flat-field-corrected transmission T, clamped as attenuation() in preprocess.hpp, with the scan's defective pixels
+// repaired (defective_pixels.hpp), before any step below) and the
 // filtered store it backprojects. A projection goes from the corrected to the filtered store through, in this order:
 //   1. zingers (ZingerFilter): a pixel whose transmission differs from the median transmission of its 3 x 3
 //      neighbourhood (indices clamped at the frame's edges) by more than threshold x that median is replaced by the
@@ -40,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tomolive/kernels/defective_pixels.hpp"
 #include "tomolive/kernels/host_device.hpp"
 
 namespace tomolive::kernels {
@@ -80,6 +82,9 @@ struct ProcessingParams {
   ZingerFilter zingers;
   PhaseRetrieval phase;
   RingRemoval rings;
+  // Read once per scan, at its first projection (defective_pixels.hpp): the repair happens in the flat-field
+  // correction, before the corrected store, so a later change affects the next scan only.
+  DefectivePixelDetection defective_pixels;
 };
 
 // Whether an arriving projection needs more than flat-field correction, -log and the windowed ramp (the fused
@@ -108,7 +113,8 @@ const char* window_name(FilterWindow window);
 std::optional<FilterWindow> parse_window(std::string_view name);
 
 // Throws EngineError (engine.hpp) naming the first value out of range: threshold not finite or <= 0; energy,
-// distance, pixel size or delta/beta not finite or <= 0; ring size even, < 3 or > kMaxRingSize; an unknown window.
+// distance, pixel size or delta/beta not finite or <= 0; ring size even, < 3 or > kMaxRingSize; an unknown window; a
+// defective-pixel threshold out of range (check_defective_pixel_detection).
 void check_processing(const ProcessingParams& params);
 
 // Throws EngineError when half acquisition is enabled with no detector columns or columns beyond `cols` (the

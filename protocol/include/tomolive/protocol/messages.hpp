@@ -270,12 +270,21 @@ struct RingsUpdate {
   std::optional<std::uint32_t> size;  // median window across detector columns, pixels
   bool operator==(const RingsUpdate&) const = default;
 };
+// Defective-pixel detection (PROTOCOL.md 10.10), read once per scan at its first projection.
+struct DefectivePixelsUpdate {
+  std::optional<bool> enabled;
+  std::optional<double> dead_threshold;   // fraction of the row neighbours' median open-beam signal, 0 < t < 1
+  std::optional<double> hot_threshold;    // robust sigmas of the dark's deviation from its row neighbours, > 0
+  std::optional<double> noisy_threshold;  // robust sigmas of the per-pixel temporal standard deviation, > 0
+  bool operator==(const DefectivePixelsUpdate&) const = default;
+};
 struct SetProcessing {
-  // At least one of the four (none: invalid_argument).
+  // At least one of the five (none: invalid_argument).
   std::optional<FilterWindow> window;
   std::optional<ZingersUpdate> zingers;
   std::optional<PhaseUpdate> phase;
   std::optional<RingsUpdate> rings;
+  std::optional<DefectivePixelsUpdate> defective_pixels = std::nullopt;  // added last: older initialisers omit it
 
   bool operator==(const SetProcessing&) const = default;
 };
@@ -326,6 +335,10 @@ struct Capture {
   bool operator==(const Capture&) const = default;
 };
 inline constexpr double kMaxCaptureAfterS = 3600.0;
+// The newest scan's defective-pixel map (PROTOCOL.md 10.10).
+struct GetDefectivePixels {
+  bool operator==(const GetDefectivePixels&) const = default;
+};
 
 // Processing sweep (PROTOCOL.md 10.8): the XY region reconstructed once per candidate value of one processing
 // parameter, the others as set. Candidates: `values` (delta_over_beta, ring_size), `windows` (window names; default
@@ -364,7 +377,7 @@ struct SetObliqueSlice {
 
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
                                     SetProcessing, SetScanPlan, ReconstructVolume, CancelVolume, Record,
-                                    Capture, SweepProcessing, SetObliqueSlice>;
+                                    Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -390,6 +403,10 @@ struct CenterEstimateResult {
   std::uint32_t samples = 0;  // pairs (registration) or candidates (metric) used
   double elapsed_ms = 0.0;
   bool applied = false;
+  // Registration only: the in-plane tilt of the axis (roll), degrees, positive when the axis's column grows down the
+  // detector, and its confidence 0..1 (PROTOCOL.md 10.4); absent when it could not be measured.
+  std::optional<double> tilt_deg = std::nullopt;
+  std::optional<double> tilt_confidence = std::nullopt;
 
   bool operator==(const CenterEstimateResult&) const = default;
 };
@@ -418,11 +435,19 @@ struct ProcessingSetting {
     bool operator==(const HalfAcquisition&) const = default;
   };
 
+  // Defective-pixel detection (PROTOCOL.md 10.10).
+  struct DefectivePixels {
+    bool enabled = false;
+    double dead_threshold = 0.0, hot_threshold = 0.0, noisy_threshold = 0.0;
+    bool operator==(const DefectivePixels&) const = default;
+  };
+
   FilterWindow window = FilterWindow::ram_lak;
   Zingers zingers;
   Phase phase;
   Rings rings;
   HalfAcquisition half_acquisition;
+  std::optional<DefectivePixels> defective_pixels = std::nullopt;  // absent from daemons older than the key
 
   bool operator==(const ProcessingSetting&) const = default;
 };
@@ -443,6 +468,13 @@ struct ScanRefilter {
   RefilterResult refilter;
 
   bool operator==(const ScanRefilter&) const = default;
+};
+
+// Pixels of each kind in a scan's defective-pixel map (a pixel of several kinds counts in each) and in all, each once.
+struct DefectivePixelCounts {
+  std::uint64_t dead = 0, hot = 0, noisy = 0, detector_mask = 0, total = 0;
+
+  bool operator==(const DefectivePixelCounts&) const = default;
 };
 
 struct ScanStatus {
@@ -472,6 +504,8 @@ struct ScanStatus {
   MemoryPlan memory;
   std::optional<CenterEstimateResult> center_estimate;  // the newest estimate of this scan
   std::optional<ScanRefilter> refilter;                 // the newest re-filter of this scan
+  // The scan's defective-pixel map (PROTOCOL.md 10.10), from its first projection on, when detection was enabled then.
+  std::optional<DefectivePixelCounts> defective_pixels = std::nullopt;
 
   bool operator==(const ScanStatus&) const = default;
 };
@@ -647,9 +681,28 @@ struct ProcessingResult {
 
   bool operator==(const ProcessingResult&) const = default;
 };
+// One pixel of a defective-pixel map: detector row and column, and its kinds as bits: 1 dead, 2 hot, 4 noisy,
+// 8 detector_mask.
+struct DefectivePixel {
+  std::uint32_t row = 0, col = 0, kind = 0;
+
+  bool operator==(const DefectivePixel&) const = default;
+};
+inline constexpr std::uint32_t kMaxDefectivePixelsListed = 65536;
+struct DefectivePixelsResult {
+  std::uint64_t scan_id = 0;
+  bool built = false;  // false before the scan's first projection, or when detection was off then
+  std::uint32_t rows = 0, cols = 0;
+  DefectivePixelCounts counts;
+  std::vector<DefectivePixel> pixels;  // row-major order, at most kMaxDefectivePixelsListed
+  bool truncated = false;              // more pixels than kMaxDefectivePixelsListed were masked
+
+  bool operator==(const DefectivePixelsResult&) const = default;
+};
+
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
                                  CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus, RecordingStatus,
-                                 CaptureStatus, ProcessingSweepResult, ObliqueResult>;
+                                 CaptureStatus, ProcessingSweepResult, ObliqueResult, DefectivePixelsResult>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
