@@ -61,7 +61,8 @@ constexpr std::array<std::string_view, 3> kSliceKindNames = {"xy", "xz", "yz"};
 // Requests in ControlRequest's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<ControlRequest>> kCommandNames = {
     "get_status",     "set_center",    "set_slices",         "get_slice",     "estimate_center", "sweep_center",
-    "set_processing", "set_scan_plan", "reconstruct_volume", "cancel_volume", "record",          "capture"};
+    "set_processing", "set_scan_plan", "reconstruct_volume", "cancel_volume", "record",          "capture",
+    "center_sample"};
 
 constexpr std::array<std::string_view, 2> kCenterMethodNames = {"registration", "metric"};
 

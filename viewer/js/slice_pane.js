@@ -1,6 +1,7 @@
 // One slice pane: a canvas showing the newest version of one orthoslice through the shared contrast window and
 // colormap, with crosshairs where the other two slices cut it, and the pointer interaction:
-//   left click / drag          move the other two slices through the pointer (control mode only)
+//   left click / drag          move the other two slices through the pointer (control mode only); in the
+//                              "Centre sample" mode a left click picks the sample there instead (sample_centring.js)
 //   wheel                      zoom about the pointer;  double click: fit the whole slice again
 //   right or middle drag, Shift + left drag (or left drag in read-only mode)   pan
 // and the readout of the value under the pointer (1/pixel, and per metre when the pixel size is known).
@@ -232,6 +233,11 @@ export class SlicePane {
                   (event.button === 0 && !this.page.controlAllowed());
       if (!pan && event.button !== 0) return;
       event.preventDefault();
+      if (!pan && this.page.pickingSample()) {  // "Centre sample" mode: the click picks, nothing moves
+        const [u, v] = this.view.toSlice(...point);
+        this.page.pickSample(this.name, v, u);
+        return;
+      }
       canvas.setPointerCapture(event.pointerId);
       this.drag = { mode: pan ? "pan" : "move", last: point };
       if (!pan) this.moveSlicesTo(point);
