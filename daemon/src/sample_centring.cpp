@@ -1,6 +1,8 @@
 #include "tomolive/daemon/sample_centring.hpp"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tomolive/kernels/engine_checks.hpp"

@@ -612,12 +612,13 @@ CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, const SliceRe
   std::vector<Scored> pass;
   Scored best = run_pass(schedule.coarse, 0.0, middle_band(region, kCoarseBandDivisor), pass);
   if (schedule.refine) best = run_pass(*schedule.refine, best.offset, middle_band(region, kRefineBandDivisor), pass);
-  best = run_pass(schedule.fit, best.offset, middle_band(region, kFitBandDivisor), pass);
+  const double fit_centre = best.offset;
+  best = run_pass(schedule.fit, fit_centre, middle_band(region, kFitBandDivisor), pass);
 
   // Sub-pixel: the parabola through the fit pass's candidates around its vertex, re-centred on the vertex (the
-  // window moves by at most the fit pass's reach). Without a valid parabola the best candidate stands, confidence 0.
-  const double lowest = best.offset - kFitSpanPx + kFitHalfWidthPx;
-  const double highest = best.offset + kFitSpanPx - kFitHalfWidthPx;
+  // window stays inside the fit pass). Without a valid parabola the best candidate stands, confidence 0.
+  const double lowest = fit_centre - kFitSpanPx + kFitHalfWidthPx;
+  const double highest = fit_centre + kFitSpanPx - kFitHalfWidthPx;
   double centre = best.offset;
   Parabola parabola;
   for (int i = 0; i < kFitIterations; ++i) {
@@ -625,7 +626,7 @@ CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, const SliceRe
     if (!parabola.valid) break;
     centre = std::clamp(parabola.vertex, lowest, highest);
   }
-  const bool inside = parabola.valid && std::fabs(parabola.vertex - best.offset) <= kFitSpanPx;
+  const bool inside = parabola.valid && std::fabs(parabola.vertex - fit_centre) <= kFitSpanPx;
   if (!inside) return CenterEstimate{best.offset, 0.0, samples};
   const double t2 = parabola.t * parabola.t;
   const double confidence = std::isinf(t2) ? 1.0 : t2 / (t2 + kCurvatureT * kCurvatureT);

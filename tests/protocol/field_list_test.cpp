@@ -182,6 +182,7 @@ ScanBegin begin_with_every_field() {
 Status status_with_every_map() {
   Status status = sample_status();
   status.scan->center_estimate = CenterEstimateResult{"metric", 0.5, 3.0, 0.75, 9, 12.5, true};
+  status.scan->command = CommandProgress{"estimate_center (metric)", 64, 98, 1.5, 0.8};
   return status;
 }
 
@@ -213,6 +214,9 @@ std::vector<Sample> samples() {
       request_sample(CancelVolume{}),
       request_sample(Record{true}),
       request_sample(Capture{1.5}),
+      request_sample(CenterSample{"xy", std::vector<double>{3.0, 4.5}, std::nullopt, 0.65}, {"box"}),  // one of two
+      request_sample(CenterSample{"yz", std::nullopt, std::vector<double>{1.0, 2.0, 3.0, 4.0}, std::nullopt},
+                     {"point"}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
@@ -225,6 +229,8 @@ std::vector<Sample> samples() {
       reply_sample("cancel_volume", *status_with_every_map().volume),
       reply_sample("record", *status_with_every_map().recording),
       reply_sample("capture", *status_with_every_map().capture),
+      reply_sample("center_sample", CenterSampleResult{"projections", 1.0, 2.0, 3.0, -1.0, -2.0, -3.0, 0.5, -0.5, -1.0,
+                                                       -1.5, 180u, 0.1, 0.7}),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

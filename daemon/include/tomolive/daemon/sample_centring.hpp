@@ -18,7 +18,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
+#include <string>
 #include <variant>
 
 #include "tomolive/daemon/scan_session.hpp"
