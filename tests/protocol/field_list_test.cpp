@@ -216,7 +216,7 @@ std::vector<Sample> samples() {
       request_sample(Capture{1.5}),
       request_sample(CenterSample{"xy", std::vector<double>{3.0, 4.5}, std::nullopt, 0.65}, {"box"}),  // one of two
       request_sample(CenterSample{"yz", std::nullopt, std::vector<double>{1.0, 2.0, 3.0, 4.0}, std::nullopt},
-                     {"point"}),
+                     {"point", "pixel_size_um"}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
