@@ -101,11 +101,13 @@ int main(int argc, char** argv) {
   report.workload = volume ? "T6-" + std::to_string(volume_settings.size) + "x" +
                                  std::to_string(volume_settings.projections)
                            : workload->id;
-  std::cout << "tomolive-bench: "
-            << (volume ? "T6, " + std::to_string(volume_settings.size) + "^3 from " +
-                             std::to_string(volume_settings.projections) + " projections"
-                       : workload->id + " (" + workload->description + ")")
-            << ", " << engine << " engine\n";
+  std::string what = workload->id + " (" + workload->description + ")";
+  if (volume) {
+    what = "T6, " + std::to_string(volume_settings.size) + "^3 from " + std::to_string(volume_settings.projections) +
+           " projections";
+  }
+  if (center_cpu) what = "center estimates at 256 x 360";
+  std::cout << "tomolive-bench: " << what << ", " << (center_cpu ? "cpu" : engine) << " engine\n";
   try {
     if (center_cpu) {
       report.workload = "center-256x360";
