@@ -441,8 +441,8 @@ protocol::Reply EngineWorker::run_command(std::string name, std::function<protoc
     }
     bump(counters_.commands_overran);
     return error_reply(std::move(name), ErrorCode::internal_error,
-                       fmt::format("still running after {} ms: the engine is slow or stalled; the "
-                                   "command will take effect when it finishes (get_status shows when)",
+                       fmt::format("still running after {} ms: the engine is slow or stalled; the command will take "
+                                   "effect when it finishes (get_status shows when)",
                                    options_.command_timeout.count()));
   }
   try {
