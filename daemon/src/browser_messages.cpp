@@ -20,7 +20,7 @@ struct NestedTooDeep {};  // thrown by the parser's callback to stop at kMaxNest
 
 constexpr std::string_view kExpectedTypes =
     "get_status, set_center, set_slices, estimate_center, sweep_center, set_processing, set_scan_plan, "
-    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels, view, latency, ping";
+    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels, center_sample, view, latency, ping";
 
 // Strings from the wire (a scan's name, an error message quoting input) may not be valid UTF-8: replace, never throw.
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -50,7 +50,8 @@ DetectorCenterEstimate CenterTools::from_engine_frame(const kernels::CenterEstim
   return {layout_.detector_offset(EngineOffsetPx(estimate.center_offset_px)), estimate.confidence, estimate.samples};
 }
 
-std::variant<DetectorCenterEstimate, Error> CenterTools::estimate(protocol::CenterMethod method) {
+std::variant<DetectorCenterEstimate, Error> CenterTools::estimate(protocol::CenterMethod method,
+                                                                 const kernels::MetricProgress& progress) {
   if (engine_.projections_in_store() == 0) return invalid("no projection has been reconstructed yet");
   if (method == protocol::CenterMethod::registration) {
     return half_acquisition_ ? by_half_acquisition_registration() : by_registration();
@@ -60,7 +61,7 @@ std::variant<DetectorCenterEstimate, Error> CenterTools::estimate(protocol::Cent
                    "overlap weights of the current center, which pull the estimate towards that center; use "
                    "\"registration\"");
   }
-  return by_metric();
+  return by_metric(progress);
 }
 
 std::variant<SlotPairs, Error> CenterTools::opposed_slots() const {
@@ -165,13 +166,15 @@ std::variant<DetectorCenterEstimate, Error> CenterTools::by_half_acquisition_reg
   }
 }
 
-DetectorCenterEstimate CenterTools::by_metric() {
+DetectorCenterEstimate CenterTools::by_metric(const kernels::MetricProgress& progress) {
   const kernels::SliceRegion region = central_square(kMetricSide, geometry_.cols);
   const std::uint32_t xy_row = engine_.params().slices.xy_row;
   const double range = std::min(kMetricRangePx, 0.25 * geometry_.cols);
   return from_engine_frame(kernels::estimate_center_by_metric(
-      [&](std::span<const float> offsets, std::span<float> out) { engine_.sweep_center(xy_row, offsets, region, out); },
-      static_cast<std::size_t>(region.rows) * region.cols, range));
+      [&](std::span<const float> offsets, const kernels::SliceRegion& band, std::span<float> out) {
+        engine_.sweep_center(xy_row, offsets, band, out);
+      },
+      region, range, progress));
 }
 
 std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter& request) {

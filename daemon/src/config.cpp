@@ -338,6 +338,12 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   app.add_option("--status-interval", config.status_interval_s, "seconds between status log lines (0 = none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  std::int64_t command_timeout_ms = config.command_timeout.count();
+  app.add_option("--command-timeout-ms", command_timeout_ms,
+                 "budget of each stage of a control command that needs the engine, milliseconds: to be taken up, "
+                 "then to finish or report progress (PROTOCOL.md 10.2)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3600000}));
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -360,6 +366,7 @@ std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  config.command_timeout = std::chrono::milliseconds(command_timeout_ms);
   const bool data_curve_server = !config.data_curve_secret_key_file.empty() && data_connect.empty();
   if (!config.curve_secret_key_file.empty() && config.curve_clients_file.empty()) {
     std::fprintf(stderr, "--curve-secret-key needs --curve-clients (the public keys allowed to connect)\n");

@@ -58,6 +58,8 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     set_outcome(answer.reply, recorder_.set_next_scan(record->enabled));
   } else if (const auto* capture = std::get_if<protocol::Capture>(&request)) {
     set_outcome(answer.reply, capture_.capture(capture->after_s));
+  } else if (const auto* sample = std::get_if<protocol::CenterSample>(&request)) {
+    answer.reply = worker_.center_sample(*sample);
   } else {
     const auto kind = std::get<protocol::GetSlice>(request).slice;
     answer.slice = board_.latest(kind);

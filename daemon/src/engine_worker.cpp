@@ -13,6 +13,7 @@
 #include "tomolive/daemon/log_event.hpp"
 #include "tomolive/daemon/memory_plan_format.hpp"
 #include "tomolive/daemon/processing_setting.hpp"
+#include "tomolive/daemon/sample_centring.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/protocol/clock.hpp"
@@ -46,12 +47,24 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
 
-// Whether a queued command may still run: the engine thread starts it, or its waiting caller cancels it when the
-// time budget passes, whichever comes first; the other then sees that choice. Thread-safe.
+}  // namespace
+
+// A control command's passage through the engine thread, shared by its waiting caller (run_command) and the
+// command. Whether a queued command may still run: the engine thread starts it, or its waiting caller cancels it
+// when the queued stage's budget passes, whichever comes first; the other then sees that choice. The command records
+// when it started and each progress report (last_activity), which restart the running stage's budget. Thread-safe.
 class CommandTicket {
  public:
-  bool start() { return leave_queue(State::started); }
+  bool start() {
+    touch();
+    return leave_queue(State::started);
+  }
   bool cancel() { return leave_queue(State::cancelled); }
+  // The command started or reported progress now.
+  void touch() { last_activity_ns_ = std::chrono::steady_clock::now().time_since_epoch().count(); }
+  std::chrono::steady_clock::time_point last_activity() const {
+    return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_activity_ns_.load()));
+  }
 
  private:
   enum class State { queued, started, cancelled };
@@ -60,9 +73,8 @@ class CommandTicket {
     return state_.compare_exchange_strong(expected, to);
   }
   std::atomic<State> state_{State::queued};
+  std::atomic<std::chrono::steady_clock::rep> last_activity_ns_{0};
 };
-
-}  // namespace
 
 EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox& inbox, SliceBoard& board,
                            EventReporter& reporter, DaemonCounters& counters,
@@ -229,6 +241,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
   scan_lost_.reset();
   non_finite_reported_ = {};
   center_estimate_.reset();
+  command_progress_.reset();
   scan_refilter_.reset();
   defective_pixels_.reset();
   defective_pixels_recorded_ = false;
@@ -420,6 +433,11 @@ protocol::Reply EngineWorker::run_command(std::string name, std::function<protoc
   auto ticket = std::make_shared<CommandTicket>();
   EngineCommand command([this, name, body = std::move(body), ticket]() -> protocol::Reply {
     if (!ticket->start()) return error_reply(name, ErrorCode::internal_error, "cancelled");  // its caller has gone
+    running_ticket_ = ticket;
+    const struct Release {
+      std::shared_ptr<CommandTicket>& held;
+      ~Release() { held.reset(); }
+    } release{running_ticket_};
     try {
       return body();
     } catch (const kernels::EngineLostError& e) {
@@ -432,13 +450,21 @@ protocol::Reply EngineWorker::run_command(std::string name, std::function<protoc
   });
   auto reply = command.get_future();
   inbox_.push_command(std::move(command));
-  if (reply.wait_for(options_.command_timeout) != std::future_status::ready) {
+  // Two stages, each with the budget command_timeout: queued (until the engine takes the command up), then running
+  // (until it finishes; every progress report the command makes starts the budget again).
+  auto deadline = std::chrono::steady_clock::now() + options_.command_timeout;
+  while (reply.wait_until(deadline) != std::future_status::ready) {
     if (ticket->cancel()) {
       bump(counters_.commands_cancelled);
       return error_reply(std::move(name), ErrorCode::internal_error,
                          fmt::format("cancelled: the engine did not take it up within {} ms (it is busy with earlier "
                                      "work); it has not run and will not run",
                                      options_.command_timeout.count()));
+    }
+    const auto budget_end = ticket->last_activity() + options_.command_timeout;
+    if (budget_end > std::chrono::steady_clock::now()) {
+      deadline = budget_end;  // started or progressed since: its running stage goes on
+      continue;
     }
     bump(counters_.commands_overran);
     return error_reply(std::move(name), ErrorCode::internal_error,
@@ -665,7 +691,11 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
     return error_reply("estimate_center", ErrorCode::no_active_scan, "no scan has begun: nothing to estimate from");
   }
   const auto start = std::chrono::steady_clock::now();
-  auto estimate = CenterTools(*engine_, *session_).estimate(request.method);
+  const std::string what = fmt::format("estimate_center ({})", method);
+  auto estimate = CenterTools(*engine_, *session_)
+                      .estimate(request.method, [&](std::uint32_t done, std::uint32_t total) {
+                        report_command_progress(what, done, total, start);
+                      });
   if (auto* error = std::get_if<Error>(&estimate)) return error_reply("estimate_center", error->code, error->message);
   const DetectorCenterEstimate& found = std::get<DetectorCenterEstimate>(estimate);
   protocol::CenterEstimateResult result;
@@ -693,6 +723,41 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
   reply.command = "estimate_center";
   reply.result = result;
   return reply;
+}
+
+protocol::Reply EngineWorker::center_sample(const protocol::CenterSample& request) {
+  return run_command("center_sample", [this, request] {
+    if (!session_ || !engine_has_scan_) {
+      return error_reply("center_sample", ErrorCode::no_active_scan, "no scan has begun: no slice or projection yet");
+    }
+    auto found = daemon::center_sample(*engine_, *session_, request);
+    if (auto* error = std::get_if<Error>(&found)) return error_reply("center_sample", error->code, error->message);
+    const auto& result = std::get<protocol::CenterSampleResult>(found);
+    spdlog::info("scan {}: sample centring from {}: move x {:.2f}, y {:.2f}, z {:.2f} px", session_->scan_id(),
+                 result.slice, result.move_x_px, result.move_y_px, result.move_z_px);
+    protocol::Reply reply;
+    reply.command = "center_sample";
+    reply.result = result;
+    return reply;
+  });
+}
+
+void EngineWorker::report_command_progress(const std::string& what, std::uint32_t done, std::uint32_t total,
+                                           std::chrono::steady_clock::time_point start) {
+  if (running_ticket_) running_ticket_->touch();
+  protocol::CommandProgress progress;
+  progress.command = what;
+  progress.done = done;
+  progress.total = total;
+  progress.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The steps done so far tell the rate; before the first, nothing is known (0).
+  progress.remaining_s = done > 0 ? progress.elapsed_s * static_cast<double>(total - done) / done : 0.0;
+  command_progress_ = progress;
+  refresh_status();
+  reporter_.scan_event("command_progress", session_->scan_id(),
+                       done == 0 ? fmt::format("{}: started, {} steps", what, total)
+                                 : fmt::format("{}: {} of {} steps in {:.1f} s, about {:.1f} s left", what, done,
+                                               total, progress.elapsed_s, progress.remaining_s));
 }
 
 void EngineWorker::maybe_auto_center() {
@@ -858,7 +923,7 @@ void EngineWorker::refresh_status() {
   if (!session_) return;
   std::optional<EngineState> engine;
   if (engine_has_scan_) engine = EngineState{current_center(), engine_->params().slices};
-  protocol::ScanStatus status = build_scan_status({*session_, engine, plan_, center_estimate_, scan_refilter_},
+  protocol::ScanStatus status = build_scan_status({*session_, engine, plan_, center_estimate_, scan_refilter_, command_progress_},
                                                   std::chrono::steady_clock::now());
   if (scan_lost_) status.state = "lost";
   status.defective_pixels = defective_pixels_;

@@ -42,6 +42,7 @@ protocol::ScanStatus build_scan_status(const ScanStatusSources& sources, std::ch
   if (sources.plan) status.memory = to_protocol(*sources.plan);
   status.center_estimate = sources.center_estimate;
   status.refilter = sources.refilter;
+  status.command = sources.command;
   return status;
 }
 

@@ -26,6 +26,12 @@ constexpr std::uint32_t kTaperDivisor = 16;
 constexpr double kRefineStep = 1.0 / 32.0;
 // Pairs whose offsets spread by this much (RMS, pixels) get agreement 1/2 (Q4's tolerance).
 constexpr double kAgreementScalePx = 0.25;
+// Lags within this many pixels of the correlation peak belong to its main lobe (the Hann-weighted peak is a few
+// pixels wide); the others are side lobes.
+constexpr std::int64_t kMainLobeHalfWidth = 3;
+// Peak-to-side-lobe ratio that gives sharpness 1/2: the largest of ~2 cols lags of pure noise stands about 3.5
+// standard deviations out (sharpness 0.1), a phantom's peak 20 or more (sharpness >= 0.8).
+constexpr double kSidelobeRatioScale = 10.0;
 
 // Tukey window over the columns: 1 in the middle, a raised cosine over `taper` columns at each end, symmetric
 // (w[j] == w[cols - 1 - j]), so that mirroring a row does not change its window.
@@ -86,6 +92,9 @@ class Correlation {
 struct Peak {
   double shift_px = 0.0;
   double value = 0.0;
+  // (integer peak - mean of the side lobes) / their standard deviation, the side lobes being every integer lag in
+  // [-(cols - 1), cols - 1] farther than kMainLobeHalfWidth from the integer peak; 0 when they do not vary.
+  double sidelobe_ratio = 0.0;
 };
 
 // Registration of one pair, or of all pairs summed: the inverse FFT finds the best integer shift in
@@ -132,7 +141,19 @@ class PeakFinder {
       if (curvature < 0.0) delta = std::clamp(0.5 * (left - right) / curvature, -0.5, 0.5);
     }
     const double shift = static_cast<double>(best) + (best_sample - half + delta) * kRefineStep;
-    return {shift, correlation.at(shift)};
+    double n = 0.0, sum = 0.0, sum_squares = 0.0;
+    for (std::int64_t k = -std::int64_t{cols_} + 1; k < std::int64_t{cols_}; ++k) {
+      if (std::abs(k - best) <= kMainLobeHalfWidth) continue;
+      const double v = lag_value(k);
+      n += 1.0, sum += v, sum_squares += v * v;
+    }
+    double ratio = 0.0;
+    if (n >= 2.0) {
+      const double mean = sum / n;
+      const double deviation = std::sqrt(std::max(0.0, sum_squares / n - mean * mean));
+      if (deviation > 0.0) ratio = (lag_value(best) - mean) / deviation;
+    }
+    return {shift, correlation.at(shift), ratio};
   }
 
  private:
@@ -306,29 +327,45 @@ constexpr std::size_t kHistogramBins = 256;
 constexpr double kRangeQuantile = 0.01;
 // Largest number of candidates of one sweep call: what an engine's sweep_center takes.
 constexpr std::size_t kMaxCandidates = kMaxSweepCandidates;
-// The finest step of the candidate passes, pixels; the sub-pixel refinement interpolates below it.
-constexpr double kFinestStepPx = 0.1;
-// Half-width of the last pass, around the best candidate of the finer passes, that the sub-pixel parabola is fitted
-// to, pixels. Within about half a pixel of the truth the metric follows the interpolation phase of the axis as much
-// as the blur (over 360 degrees above all); a parabola over +-1.5 px follows the blur and averages the phase out.
+// The passes reconstruct a band of the region's middle rows: rows / kCoarseBandDivisor for the coarse pass,
+// rows / kRefineBandDivisor for the refine pass, rows / kFitBandDivisor for the fit pass, each at least
+// kMinBandRows (or all rows). Metric values are compared within a pass only: bands differ between passes.
+constexpr std::uint32_t kCoarseBandDivisor = 8;
+constexpr std::uint32_t kRefineBandDivisor = 4;
+constexpr std::uint32_t kFitBandDivisor = 2;
+constexpr std::uint32_t kMinBandRows = 16;
+// The fit pass: candidates kFitStepPx apart over +-kFitSpanPx around the best refine candidate; a refine pass runs
+// first when the coarse step is larger than kFitSpanPx / 2 (the fit pass must hold the truth well inside).
+constexpr double kFitStepPx = 0.25;
+constexpr double kFitSpanPx = 2.0;
+// The parabola is fitted to the fit pass's candidates within +-kFitHalfWidthPx of its vertex, re-centred
+// kFitIterations times: within about half a pixel of the truth the metric follows the interpolation phase of the axis
+// as much as the blur (over 360 degrees above all: two dips +-0.4 px around the truth); a fit over +-1.5 px follows
+// the blur and averages the phase out, and re-centring removes the pull towards the first window's centre.
 constexpr double kFitHalfWidthPx = 1.5;
+constexpr int kFitIterations = 4;
+// Confidence = t^2 / (t^2 + kCurvatureT^2), t the fitted curvature over its standard error: 1/2 at t = 8 (the
+// metric of a featureless sample, only noise, gives t up to about 3: its neighbouring candidates are alike, so its
+// residuals are correlated).
+constexpr double kCurvatureT = 8.0;
 
 struct Scored {
   double offset = 0.0;
   double metric = 0.0;
 };
 
-// Reconstructs and scores `offsets` (at most kMaxCandidates per sweep call).
-std::vector<Scored> score(const CenterSweep& sweep, std::span<const float> offsets, std::size_t pixels_per_image,
+// Reconstructs and scores `offsets` over `region` (at most kMaxCandidates per sweep call).
+std::vector<Scored> score(const CenterSweep& sweep, std::span<const float> offsets, const SliceRegion& region,
                           std::vector<float>& images) {
+  const std::size_t pixels = std::size_t{region.rows} * region.cols;
   std::vector<Scored> scored;
   scored.reserve(offsets.size());
   for (std::size_t first = 0; first < offsets.size(); first += kMaxCandidates) {
     const std::size_t count = std::min(kMaxCandidates, offsets.size() - first);
-    images.resize(count * pixels_per_image);
-    sweep(offsets.subspan(first, count), images);
+    images.resize(count * pixels);
+    sweep(offsets.subspan(first, count), region, images);
     for (std::size_t c = 0; c < count; ++c) {
-      const std::span<const float> image(images.data() + c * pixels_per_image, pixels_per_image);
+      const std::span<const float> image(images.data() + c * pixels, pixels);
       scored.push_back({offsets[first + c], center_metric(image)});
     }
   }
@@ -342,6 +379,84 @@ std::vector<float> evenly_spaced(double from, double to, std::size_t count) {
     values[i] = static_cast<float>(from + t * (to - from));
   }
   return values;
+}
+
+// The middle rows of `region`: rows / divisor of them, at least kMinBandRows (or all).
+SliceRegion middle_band(const SliceRegion& region, std::uint32_t divisor) {
+  const std::uint32_t rows = std::min(region.rows, std::max(kMinBandRows, region.rows / divisor));
+  return {region.row0 + (region.rows - rows) / 2, region.col0, rows, region.cols};
+}
+
+// The candidates of one pass: `count` evenly spaced over [centre - span, centre + span].
+struct PassPlan {
+  double span = 0.0;
+  std::size_t count = 0;
+};
+
+// The passes' schedule, fixed by max_offset_px alone: the coarse pass, an optional refine pass, the fit pass.
+struct MetricSchedule {
+  PassPlan coarse;
+  std::optional<PassPlan> refine;
+  PassPlan fit;
+
+  explicit MetricSchedule(double max_offset_px) {
+    coarse = {max_offset_px, kMaxCandidates};
+    const double coarse_step = 2.0 * max_offset_px / static_cast<double>(kMaxCandidates - 1);
+    if (coarse_step > 0.5 * kFitSpanPx) {
+      // +-one coarse step at an eighth of it (no finer than the fit step): the best lands within half a refine step.
+      const double step = std::max(coarse_step / 8.0, kFitStepPx);
+      refine = PassPlan{coarse_step, std::min(kMaxCandidates, static_cast<std::size_t>(std::ceil(2.0 * coarse_step /
+                                                                                                  step - 1e-9)) + 1)};
+    }
+    fit = {kFitSpanPx, static_cast<std::size_t>(std::lround(2.0 * kFitSpanPx / kFitStepPx)) + 1};
+  }
+  std::uint32_t candidates() const {
+    return static_cast<std::uint32_t>(coarse.count + (refine ? refine->count : 0) + fit.count);
+  }
+};
+
+// A least-squares parabola metric = a + b x + c x^2 through the candidates within +-kFitHalfWidthPx of `centre`
+// (x = offset - centre), and t = c over its standard error (infinite for an exact fit with c > 0).
+struct Parabola {
+  double vertex = 0.0;  // offset, px; meaningful when curvature > 0
+  double curvature = 0.0;
+  double t = 0.0;
+  bool valid = false;  // at least 4 points, the normal equations solvable, opening upward
+};
+
+Parabola fit_parabola(const std::vector<Scored>& pass, double centre) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
+  for (const Scored& c : pass) {
+    const double x = c.offset - centre;
+    if (std::fabs(x) > kFitHalfWidthPx + 1e-6) continue;
+    s0 += 1, s1 += x, s2 += x * x, s3 += x * x * x, s4 += x * x * x * x;
+    t0 += c.metric, t1 += x * c.metric, t2 += x * x * c.metric;
+  }
+  // Normal equations, solved by Cramer's rule.
+  const auto det3 = [](double a11, double a12, double a13, double a21, double a22, double a23, double a31, double a32,
+                       double a33) {
+    return a11 * (a22 * a33 - a23 * a32) - a12 * (a21 * a33 - a23 * a31) + a13 * (a21 * a32 - a22 * a31);
+  };
+  const double det = det3(s0, s1, s2, s1, s2, s3, s2, s3, s4);
+  Parabola p;
+  if (s0 < 4 || !(std::fabs(det) > 0.0)) return p;
+  const double a = det3(t0, s1, s2, t1, s2, s3, t2, s3, s4) / det;
+  const double b = det3(s0, t0, s2, s1, t1, s3, s2, t2, s4) / det;
+  const double c = det3(s0, s1, t0, s1, s2, t1, s2, s3, t2) / det;
+  double residual = 0.0;
+  for (const Scored& q : pass) {
+    const double x = q.offset - centre;
+    if (std::fabs(x) > kFitHalfWidthPx + 1e-6) continue;
+    const double r = q.metric - (a + b * x + c * x * x);
+    residual += r * r;
+  }
+  // Var(c) = sigma^2 [(X^T X)^-1]_22, the cofactor of s4 over det; sigma^2 = residual / (n - 3).
+  const double variance = residual / (s0 - 3.0) * (s0 * s2 - s1 * s1) / det;
+  p.curvature = c;
+  p.valid = c > 0.0;
+  p.vertex = p.valid ? centre - b / (2.0 * c) : centre;
+  p.t = variance > 0.0 ? c / std::sqrt(variance) : (c > 0.0 ? std::numeric_limits<double>::infinity() : 0.0);
+  return p;
 }
 
 }  // namespace
@@ -381,12 +496,13 @@ std::optional<CenterEstimate> estimate_center_by_registration(std::span<const Op
 
   const Peak peak = peak_finder.find(total);
   const double offset = 0.5 * peak.shift_px;
-  const double normalised = std::clamp(peak.value / std::sqrt(total.energy_first * total.energy_second), 0.0, 1.0);
+  const double ratio = std::max(0.0, peak.sidelobe_ratio);
+  const double sharpness = ratio * ratio / (ratio * ratio + kSidelobeRatioScale * kSidelobeRatioScale);
   double spread = 0.0;
   for (const double o : pair_offsets) spread += (o - offset) * (o - offset);
   spread = std::sqrt(spread / static_cast<double>(pair_offsets.size()));
   const double agreement = 1.0 / (1.0 + (spread / kAgreementScalePx) * (spread / kAgreementScalePx));
-  return CenterEstimate{offset, normalised * agreement, static_cast<std::uint32_t>(pair_offsets.size())};
+  return CenterEstimate{offset, sharpness * agreement, static_cast<std::uint32_t>(pair_offsets.size())};
 }
 
 std::optional<CenterEstimate> estimate_half_acquisition_center(std::span<const OpposedPair> pairs, std::uint32_t rows,
@@ -470,71 +586,51 @@ double center_metric(std::span<const float> image) {
   return entropy;
 }
 
-CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, std::size_t pixels_per_image, double max_offset_px) {
-  if (pixels_per_image == 0) throw std::invalid_argument("estimate_center_by_metric: pixels_per_image is 0");
+CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, const SliceRegion& region, double max_offset_px,
+                                         const MetricProgress& progress) {
+  if (region.rows == 0 || region.cols == 0) {
+    throw std::invalid_argument("estimate_center_by_metric: the region " + std::to_string(region.rows) + " x " +
+                                std::to_string(region.cols) + " (rows x cols) is empty");
+  }
   if (!(max_offset_px > 0.0) || !std::isfinite(max_offset_px)) {
     throw std::invalid_argument("estimate_center_by_metric: max_offset_px " + std::to_string(max_offset_px) +
                                 " must be positive and finite");
   }
+  const MetricSchedule schedule(max_offset_px);
   std::vector<float> images;
   std::uint32_t samples = 0;
-
-  // Coarse pass: kMaxCandidates candidates spread evenly over [-max, max].
-  double step = 2.0 * max_offset_px / static_cast<double>(kMaxCandidates - 1);
-  std::vector<float> offsets = evenly_spaced(-max_offset_px, max_offset_px, kMaxCandidates);
-  std::vector<Scored> pass = score(sweep, offsets, pixels_per_image, images);
-  samples += static_cast<std::uint32_t>(pass.size());
   const auto by_metric = [](const Scored& a, const Scored& b) { return a.metric < b.metric; };
-  const double worst = std::max_element(pass.begin(), pass.end(), by_metric)->metric;
-  Scored best = *std::min_element(pass.begin(), pass.end(), by_metric);
-
-  // Finer passes around the best: each spans +-(previous step) at a tenth of it, down to kFinestStepPx.
-  bool finest = step <= kFinestStepPx;
-  while (!finest) {
-    const double span = step;
-    step = std::max(step / 10.0, kFinestStepPx);
-    finest = step <= kFinestStepPx;
-    const auto count = static_cast<std::size_t>(std::ceil(2.0 * span / step - 1e-9)) + 1;
-    offsets = evenly_spaced(best.offset - span, best.offset + span, std::min(count, kMaxCandidates));
-    pass = score(sweep, offsets, pixels_per_image, images);
-    samples += static_cast<std::uint32_t>(pass.size());
-    best = std::min(best, *std::min_element(pass.begin(), pass.end(), by_metric), by_metric);
-  }
-
-  // The fit pass: the finest step over +-kFitHalfWidthPx around the best candidate so far.
-  const double centre = best.offset;
-  const auto count = static_cast<std::size_t>(std::lround(2.0 * kFitHalfWidthPx / kFinestStepPx)) + 1;
-  pass = score(sweep, evenly_spaced(centre - kFitHalfWidthPx, centre + kFitHalfWidthPx, count), pixels_per_image,
-               images);
-  samples += static_cast<std::uint32_t>(pass.size());
-  best = std::min(best, *std::min_element(pass.begin(), pass.end(), by_metric), by_metric);
-
-  // Sub-pixel: a least-squares parabola through the whole fit pass (the metric is jagged at the scale of the finest
-  // step; the fit averages that out). Kept only when it opens upward and its vertex lies inside the fitted span;
-  // otherwise the best candidate stands.
-  double estimate = best.offset;
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
-  for (const Scored& c : pass) {
-    const double x = c.offset - centre;
-    s0 += 1, s1 += x, s2 += x * x, s3 += x * x * x, s4 += x * x * x * x;
-    t0 += c.metric, t1 += x * c.metric, t2 += x * x * c.metric;
-  }
-  // Normal equations for metric = a + b x + c x^2, solved by Cramer's rule.
-  const auto det3 = [](double a11, double a12, double a13, double a21, double a22, double a23, double a31, double a32,
-                       double a33) {
-    return a11 * (a22 * a33 - a23 * a32) - a12 * (a21 * a33 - a23 * a31) + a13 * (a21 * a32 - a22 * a31);
+  // One pass: its candidates around `centre` on `band`, the progress reported after it; returns its best.
+  const auto run_pass = [&](const PassPlan& plan, double centre, const SliceRegion& band, std::vector<Scored>& out) {
+    out = score(sweep, evenly_spaced(centre - plan.span, centre + plan.span, plan.count), band, images);
+    samples += static_cast<std::uint32_t>(out.size());
+    if (progress) progress(samples, schedule.candidates());
+    return *std::min_element(out.begin(), out.end(), by_metric);
   };
-  const double det = det3(s0, s1, s2, s1, s2, s3, s2, s3, s4);
-  if (s0 >= 3 && std::fabs(det) > 0.0) {
-    const double b = det3(s0, t0, s2, s1, t1, s3, s2, t2, s4) / det;
-    const double c = det3(s0, s1, t0, s1, s2, t1, s2, s3, t2) / det;
-    if (c > 0.0) {
-      const double vertex = -b / (2.0 * c);
-      if (std::fabs(vertex) <= kFitHalfWidthPx) estimate = centre + vertex;
-    }
+
+  if (progress) progress(0, schedule.candidates());
+  std::vector<Scored> pass;
+  Scored best = run_pass(schedule.coarse, 0.0, middle_band(region, kCoarseBandDivisor), pass);
+  if (schedule.refine) best = run_pass(*schedule.refine, best.offset, middle_band(region, kRefineBandDivisor), pass);
+  const double fit_centre = best.offset;
+  best = run_pass(schedule.fit, fit_centre, middle_band(region, kFitBandDivisor), pass);
+
+  // Sub-pixel: the parabola through the fit pass's candidates around its vertex, re-centred on the vertex (the
+  // window stays inside the fit pass). Without a valid parabola the best candidate stands, confidence 0.
+  const double lowest = fit_centre - kFitSpanPx + kFitHalfWidthPx;
+  const double highest = fit_centre + kFitSpanPx - kFitHalfWidthPx;
+  double centre = best.offset;
+  Parabola parabola;
+  for (int i = 0; i < kFitIterations; ++i) {
+    parabola = fit_parabola(pass, centre);
+    if (!parabola.valid) break;
+    centre = std::clamp(parabola.vertex, lowest, highest);
   }
-  const double confidence = worst > 0.0 ? std::clamp((worst - best.metric) / worst, 0.0, 1.0) : 0.0;
-  return CenterEstimate{estimate, confidence, samples};
+  const bool inside = parabola.valid && std::fabs(parabola.vertex - fit_centre) <= kFitSpanPx;
+  if (!inside) return CenterEstimate{best.offset, 0.0, samples};
+  const double t2 = parabola.t * parabola.t;
+  const double confidence = std::isinf(t2) ? 1.0 : t2 / (t2 + kCurvatureT * kCurvatureT);
+  return CenterEstimate{parabola.vertex, confidence, samples};
 }
 
 }  // namespace tomolive::kernels

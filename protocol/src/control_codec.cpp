@@ -22,7 +22,8 @@ using detail::MapWriter;
 constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
     "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, set_scan_plan, "
-    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels";
+    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels, "
+    "center_sample";
 
 // --- requests ---
 
@@ -59,6 +60,40 @@ std::optional<Error> check_request(const ReconstructVolume& request) {
   }
   if (request.rows && (*request.rows)[1] == 0) {
     return invalid_argument("rows [" + std::to_string((*request.rows)[0]) + ", 0] ([first, count]) is empty");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_request(const CenterSample& request) {
+  const bool from_slice = request.slice == "xy" || request.slice == "xz" || request.slice == "yz";
+  if (!from_slice && request.slice != "projections") {
+    return invalid_argument("slice = \"" + request.slice + "\" is not one of xy, xz, yz, projections");
+  }
+  if (from_slice && (request.point.has_value() == request.box.has_value())) {
+    return invalid_argument("a point of slice " + request.slice +
+                            " needs exactly one of point [row, col] and box [row0, col0, rows, cols]");
+  }
+  if (request.point && request.point->size() != 2) {
+    return invalid_argument("point has " + std::to_string(request.point->size()) + " values; expected [row, col]");
+  }
+  if (request.box && request.box->size() != 4) {
+    return invalid_argument("box has " + std::to_string(request.box->size()) +
+                            " values; expected [row0, col0, rows, cols]");
+  }
+  for (const auto* values : {&request.point, &request.box}) {
+    if (!*values) continue;
+    for (const double value : **values) {
+      if (std::optional<Error> error = check_finite({{values == &request.point ? "point" : "box", value}})) {
+        return error;
+      }
+    }
+  }
+  if (request.box && ((*request.box)[2] < 0.0 || (*request.box)[3] < 0.0)) {
+    return invalid_argument("box rows and cols must be >= 0");
+  }
+  if (std::optional<Error> error = check_finite({{"pixel_size_um", request.pixel_size_um}})) return error;
+  if (request.pixel_size_um && !(*request.pixel_size_um > 0.0)) {
+    return invalid_argument("pixel_size_um = " + detail::format_number(*request.pixel_size_um) + " must be > 0");
   }
   return std::nullopt;
 }
@@ -270,6 +305,7 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   if (command == command_name(SweepProcessing{})) return detail::read_fields<ProcessingSweepResult>(fields);
   if (command == command_name(SetObliqueSlice{})) return detail::read_fields<ObliqueResult>(fields);
   if (command == command_name(GetDefectivePixels{})) return detail::read_fields<DefectivePixelsResult>(fields);
+  if (command == command_name(CenterSample{})) return detail::read_fields<CenterSampleResult>(fields);
   return std::monostate{};
 }
 

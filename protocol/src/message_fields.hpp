@@ -259,6 +259,17 @@ void visit_fields(Visitor& v, FieldsOf<Capture> auto& capture) {
 template <typename Visitor>
 void visit_fields(Visitor&, FieldsOf<GetDefectivePixels> auto&) {}
 
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<CenterSample> auto& sample) {
+  TOMOLIVE_FIELDS(v, sample, slice, point, box, pixel_size_um);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<CenterSampleResult> auto& result) {
+  TOMOLIVE_FIELDS(v, result, slice, x_px, y_px, z_px, move_x_px, move_y_px, move_z_px, pixel_size_um, move_x_um,
+                  move_y_um, move_z_um, projections, fit_rms_px, axis_offset_px);
+}
+
 // --- results of control replies ---
 
 template <typename Visitor>
@@ -303,6 +314,11 @@ void visit_fields(Visitor& v, FieldsOf<CenterEstimateResult> auto& estimate) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<CommandProgress> auto& progress) {
+  TOMOLIVE_FIELDS(v, progress, command, done, total, elapsed_s, remaining_s);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<RefilterResult> auto& refilter) {
   TOMOLIVE_FIELDS(v, refilter, projections, elapsed_ms, zingers_replaced, clamped_values);
 }
@@ -322,7 +338,7 @@ void visit_fields(Visitor& v, FieldsOf<ScanStatus> auto& scan) {
                   yz_x_px, pixel_size_um);
   // Added after the first release of version 1: a status without it reads as 0.
   v.field("projections_reconstructed", scan.projections_reconstructed, Default<std::uint32_t>{0});
-  TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter, defective_pixels);
+  TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter, defective_pixels, command);
 }
 
 template <typename Visitor>

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import {
-  hook, launchBrowser, openViewer, pane, screenshot, startDaemon, streamScan, waitConnected, waitFor,
+  hook, launchBrowser, openViewer, pagePoint, pane, screenshot, startDaemon, streamScan, waitConnected, waitFor,
   waitScanEnded,
 } from "./harness.mjs";
 
@@ -265,6 +265,64 @@ test("the sweep strip shows every candidate, marks the sharpest, applies a pick;
     assert.deepEqual(viewer.pageErrors, []);
     await screenshot(viewer, "sweep-strip-read-only");
     await viewer.close();
+  } finally {
+    await daemon.stop();
+  }
+});
+
+// Issue 19 point 4: the "Centre sample" mode. A click in the XY pane sends center_sample for that slice point (and
+// does not move the slices); the motions shown are the negated stage coordinates of the point (PROTOCOL.md 10.11),
+// in pixels and, with the pixel size field, in micrometres. "From projections" locates the sample without a slice.
+test("Centre sample: a click in a slice shows the stage motions; From projections fits the centre of mass", async () => {
+  const { daemon } = await startDaemon("center-sample");
+  try {
+    const page = await openViewer(browser, daemon.url());
+    await waitConnected(page);
+    await misalignedScan(daemon, 1, { trueOffset: 0 });
+    await waitScanEnded(daemon, 1, PROJECTIONS);
+    await waitPageScan(page, 1);
+    await waitEnabled(page, "sample-mode");
+    await waitFor("the XY slice drawn", async () => (await pane(page, "xy")).lastHeader !== null);
+    const before = (await daemon.status()).scan;
+
+    await page.getByTestId("sample-pixel-size").fill("0.65");
+    await page.getByTestId("sample-mode").click();
+    assert.equal(await page.getByTestId("sample-mode").getAttribute("aria-pressed"), "true");
+    // A point 20 px right of the axis and 10 px toward +y (up in the XY pane) on the slice.
+    const half = (COLS - 1) / 2;
+    const [x, y] = await pagePoint(page, "xy", half + 20, half - 10);
+    await page.mouse.click(x, y);
+    const result = await waitFor("a center_sample result", () =>
+      hook(page, () => window.tomoliveViewer.sampleCentring.result));
+    assert.equal(result.slice, "xy");
+    assert.ok(Math.abs(result.x_px - 20) <= 1, `x ${result.x_px} (clicked 20 px right of the axis)`);
+    assert.ok(Math.abs(result.y_px - 10) <= 1, `y ${result.y_px} (clicked 10 px toward +y)`);
+    assert.equal(result.move_x_px, -result.x_px);
+    assert.equal(result.move_y_px, -result.y_px);
+    assert.ok(Math.abs(result.move_x_um - 0.65 * result.move_x_px) < 1e-9);
+    assert.equal(await page.getByTestId("sample-source").textContent(), "xy slice");
+    assert.equal(await page.getByTestId("sample-move-x").textContent(),
+                 `${result.move_x_px >= 0 ? "+" : ""}${result.move_x_px.toFixed(2)} px · ` +
+                 `${result.move_x_um >= 0 ? "+" : ""}${result.move_x_um.toFixed(1)} µm`);
+    const after = (await daemon.status()).scan;
+    assert.equal(after.yz_x_px, before.yz_x_px, "a pick does not move the slices");
+    assert.equal(after.xz_y_px, before.xz_y_px);
+    await screenshot(page, "center-sample-slice");
+
+    await page.getByTestId("sample-projections").click();
+    const fitted = await waitFor("a center_sample result from the projections", () =>
+      hook(page, () => {
+        const r = window.tomoliveViewer.sampleCentring.result;
+        return r?.slice === "projections" ? r : null;
+      }));
+    assert.equal(fitted.projections, PROJECTIONS);
+    assert.ok(Math.abs(fitted.axis_offset_px) < 0.5, `axis from the projections ${fitted.axis_offset_px} px (true 0)`);
+    assert.match(await page.getByTestId("sample-source").textContent(), /^projections \(120, fit ±\d+\.\d\d px\)$/);
+    console.log(`sample from projections: move x ${fitted.move_x_px.toFixed(2)}, y ${fitted.move_y_px.toFixed(2)}, ` +
+                `z ${fitted.move_z_px.toFixed(2)} px, rms ${fitted.fit_rms_px.toFixed(3)} px`);
+    assert.deepEqual(page.pageErrors, []);
+    await screenshot(page, "center-sample-projections");
+    await page.close();
   } finally {
     await daemon.stop();
   }

@@ -98,6 +98,18 @@ TEST(DaemonOptions, HttpMaxConnectionsDefaultsTo256AndMustBePositive) {
 namespace tomolive::daemon {
 namespace {
 
+TEST(DaemonOptions, CommandTimeoutDefaultsTo10SecondsPerStage) {
+  const Parsed defaults = parse({});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(defaults.result).command_timeout, std::chrono::milliseconds(10000));
+  const Parsed short_budget = parse({"--command-timeout-ms", "250"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(short_budget.result)) << short_budget.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(short_budget.result).command_timeout, std::chrono::milliseconds(250));
+  const Parsed zero = parse({"--command-timeout-ms", "0"});
+  ASSERT_TRUE(std::holds_alternative<int>(zero.result));
+  EXPECT_NE(zero.errors.find("--command-timeout-ms"), std::string::npos) << zero.errors;
+}
+
 TEST(DaemonOptions, DetectorStreamOptions) {
   const Parsed defaults = parse({});
   ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;

@@ -1,6 +1,7 @@
 // Center of rotation through a running daemon (PROTOCOL.md 10.4): estimate_center by registration (and its
 // refusal when no pair exists), the automatic estimate, and sweep_center images equal to the slice at each center.
 #include <cmath>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -146,6 +147,47 @@ TEST(DaemonCenter, SweepArgumentsAreCheckedAgainstTheScan) {
   refused({0.0, 1.0, 4, 8u, {}}, "xy_row 8");                                     // 8 rows
   refused({0.0, 1.0, 4, {}, protocol::SliceRegionField{40, 0, 30, 10}}, "inside the 64 x 64");
   refused({0.0, 1.0, 4, {}, protocol::SliceRegionField{0, 0, 0, 10}}, "inside the 64 x 64");
+}
+
+// center_sample (PROTOCOL.md 10.11) through the control socket: a point of the XY slice gives the frame's
+// coordinates at the slice positions the status shows, and the projections give a fit over every stored one.
+TEST(DaemonCenter, CenterSampleFromASlicePointAndFromTheProjections) {
+  DaemonFixture fixture;
+  const protocol::Reply before = fixture.control().request(protocol::CenterSample{"xy", std::vector<double>{1, 2}, {}, {}});
+  ASSERT_FALSE(before.ok());
+  EXPECT_EQ(before.error->code, protocol::ErrorCode::no_active_scan);
+
+  sim::ScanSpec spec = small_scan_spec(1);
+  stream_and_wait_for_end(fixture, spec);
+  const protocol::ScanStatus scan = *fixture.control().status().scan;
+
+  const protocol::Reply picked =
+      fixture.control().request(protocol::CenterSample{"xy", std::vector<double>{10.0, 40.0}, {}, 2.0});
+  ASSERT_TRUE(picked.ok()) << picked.error->message;
+  const auto& motions = std::get<protocol::CenterSampleResult>(picked.result);
+  EXPECT_EQ(motions.slice, "xy");
+  EXPECT_DOUBLE_EQ(motions.x_px, 40.0 - 31.5);
+  EXPECT_DOUBLE_EQ(motions.y_px, 31.5 - 10.0);
+  EXPECT_DOUBLE_EQ(motions.z_px, 3.5 - scan.xy_row);
+  EXPECT_DOUBLE_EQ(motions.move_x_px, -motions.x_px);
+  EXPECT_DOUBLE_EQ(*motions.move_x_um, -2.0 * motions.x_px);
+  EXPECT_FALSE(motions.projections.has_value());
+
+  const protocol::Reply fitted = fixture.control().request(protocol::CenterSample{"projections", {}, {}, {}});
+  ASSERT_TRUE(fitted.ok()) << fitted.error->message;
+  const auto& fit = std::get<protocol::CenterSampleResult>(fitted.result);
+  EXPECT_EQ(*fit.projections, spec.projections_per_turn);
+  EXPECT_LT(*fit.fit_rms_px, 1.0);
+  // The Shepp-Logan phantom's centre of mass sits near the axis; the fit's own axis near the true one.
+  EXPECT_LT(std::hypot(fit.x_px, fit.y_px), 3.0);
+  EXPECT_NEAR(*fit.axis_offset_px, spec.center_offset_px, 0.5);
+  EXPECT_FALSE(fit.move_x_um.has_value()) << "no pixel size: none in the begin, none in the request";
+
+  const protocol::Reply outside =
+      fixture.control().request(protocol::CenterSample{"xz", std::vector<double>{8.0, 1.0}, {}, {}});
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.error->code, protocol::ErrorCode::invalid_argument);
+  EXPECT_NE(outside.error->message.find("outside the xz slice"), std::string::npos) << outside.error->message;
 }
 
 }  // namespace

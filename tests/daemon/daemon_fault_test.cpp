@@ -156,6 +156,34 @@ TEST(DaemonFault, CommandOverItsBudgetIsStillRunningAndOneQueuedBehindIsCancelle
   expect_scan_reconstructs(daemon.fixture, 2);
 }
 
+// Issue 19: the running stage's budget restarts at every progress report, so an estimate that takes longer than the
+// budget in all, but reports progress within it, succeeds (with the old fixed budget it was "still running").
+TEST(DaemonFault, MetricEstimateLongerThanTheBudgetSucceedsByReportingProgress) {
+  FaultyDaemon daemon(700ms);
+  expect_scan_reconstructs(daemon.fixture, 1);
+  ControlClient& control = daemon.fixture.control();
+  // Each pass of the metric estimate (the coarse and the fit pass on this 64-column scan) is one sweep_center call,
+  // made 500 ms slow: 1000 ms in all, 500 ms between progress reports.
+  daemon.faults->set_slow_delay(500ms);
+  daemon.faults->inject(EngineCall::sweep_center, Fault::slow, 0, 2);
+  const protocol::Reply reply = control.request(protocol::EstimateCenter{protocol::CenterMethod::metric, false});
+  ASSERT_TRUE(reply.ok()) << reply.error->message;
+  const auto& estimate = std::get<protocol::CenterEstimateResult>(reply.result);
+  EXPECT_GT(estimate.elapsed_ms, 700.0) << "the estimate must have outlasted one budget";
+  EXPECT_EQ(control.counter("commands_overran"), 0u);
+
+  // It said so at once, then after each pass; the status holds the last report.
+  EXPECT_TRUE(daemon.fixture.subscriber().wait_event([](const protocol::Event& e) {
+    return e.kind == "command_progress" && e.message.find("estimate_center (metric): started") != std::string::npos;
+  }));
+  const protocol::ScanStatus status = *control.status().scan;
+  ASSERT_TRUE(status.command.has_value());
+  EXPECT_EQ(status.command->command, "estimate_center (metric)");
+  EXPECT_EQ(status.command->done, estimate.samples);
+  EXPECT_EQ(status.command->total, estimate.samples);
+  EXPECT_EQ(status.command->remaining_s, 0.0);
+}
+
 TEST(DaemonFault, LostEngineIsRebuiltAndTheScanIsLostFromThatPoint) {
   FaultyDaemon daemon;
   daemon.faults->inject(EngineCall::add_projection, Fault::lost, 30);

@@ -3,6 +3,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "tomolive/kernels/cpu_engine.hpp"
@@ -158,7 +159,17 @@ Fault EngineFaults::meet(EngineCall call) {
     changed_.wait(lock, [&] { return stalls_released_; });
     --stalled_;
   }
+  if (fault == Fault::slow) {
+    const std::chrono::milliseconds delay = slow_delay_;
+    lock.unlock();
+    std::this_thread::sleep_for(delay);  // the engine is slow: the call itself takes this long
+  }
   return fault;
+}
+
+void EngineFaults::set_slow_delay(std::chrono::milliseconds delay) {
+  const std::lock_guard lock(mutex_);
+  slow_delay_ = delay;
 }
 
 daemon::EngineFactory faulty_engine_factory(std::shared_ptr<EngineFaults> faults, daemon::EngineOptions options) {

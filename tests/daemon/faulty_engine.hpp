@@ -36,6 +36,7 @@ enum class Fault : std::uint8_t {
   lost,     // throws kernels::EngineLostError naming the call
   stall,    // blocks the call until EngineFaults::release_stalls(), then runs it
   corrupt,  // copy_slice and sweep_center: the call runs, then the first value of its output becomes NaN
+  slow,     // waits EngineFaults::set_slow_delay's time, then runs the call (a slow engine, on purpose)
 };
 
 // The faults to inject. Thread-safe: the test sets them, the engine thread meets them.
@@ -44,6 +45,8 @@ class EngineFaults {
   // The next `times` calls of `call`, after `skip` more calls that run normally, meet `fault` (replacing any fault
   // set for that call before).
   void inject(EngineCall call, Fault fault, std::uint32_t skip = 0, std::uint32_t times = 1);
+  // How long a call that meets Fault::slow waits before it runs (default 0).
+  void set_slow_delay(std::chrono::milliseconds delay);
   // Opens the latch: every stalled call goes on, and later stall faults no longer block.
   void release_stalls();
   // Blocks until a call is stalled; false when none is within `timeout`.
@@ -71,6 +74,7 @@ class EngineFaults {
   std::condition_variable changed_;
   std::array<Plan, kEngineCallCount> plans_{};
   bool stalls_released_ = false;
+  std::chrono::milliseconds slow_delay_{0};
   std::uint32_t stalled_ = 0;  // calls blocked in meet() now
   std::uint32_t builds_to_fail_ = 0;
   std::uint32_t engines_made_ = 0;

@@ -39,7 +39,7 @@ TEST(ScanStatusBuilder, CountsComeFromTheSession) {
   for (int added = 0; added < 2; ++added) session.record_reconstructed();  // the engine took two of the three
 
   const protocol::ScanStatus status = build_scan_status({session, std::nullopt, std::nullopt, std::nullopt,
-                                                         std::nullopt},
+                                                         std::nullopt, std::nullopt},
                                                         std::chrono::steady_clock::now());
   EXPECT_EQ(status.scan_id, 3u);
   EXPECT_EQ(status.name, "sample A");
@@ -66,8 +66,8 @@ TEST(ScanStatusBuilder, AnEndedScanCountsEveryMissingProjection) {
   ScanSession session(begin_of(3));
   ASSERT_TRUE(session.accept(frame(FrameKind::projection, 0)));
   session.end();
-  const auto status = build_scan_status({session, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
-                                        std::chrono::steady_clock::now());
+  const auto status = build_scan_status(
+      {session, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt}, std::chrono::steady_clock::now());
   EXPECT_EQ(status.state, "ended");
   EXPECT_EQ(status.projections_missing, 9u);
 }
@@ -76,7 +76,8 @@ TEST(ScanStatusBuilder, TheRateIsMeasuredAtTheGivenTime) {
   ScanSession session(begin_of(3));
   ASSERT_TRUE(session.accept(frame(FrameKind::projection, 0)));
   const auto later = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  const auto status = build_scan_status({session, std::nullopt, std::nullopt, std::nullopt, std::nullopt}, later);
+  const auto status =
+      build_scan_status({session, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt}, later);
   EXPECT_EQ(status.projection_rate_hz, 0.0);
 }
 
@@ -86,7 +87,7 @@ TEST(ScanStatusBuilder, EngineStateGivesTheCenterInDetectorPixelsAndTheSlices) {
   engine.slices.xy_row = 2;
   engine.slices.xz_y_px = -1.5f;
   engine.slices.yz_x_px = 2.5f;
-  const auto status = build_scan_status({session, engine, std::nullopt, std::nullopt, std::nullopt},
+  const auto status = build_scan_status({session, engine, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
                                         std::chrono::steady_clock::now());
   EXPECT_DOUBLE_EQ(status.center_offset_px, 1.25);
   EXPECT_DOUBLE_EQ(status.center_column_px, 3.5 + 1.25);
@@ -102,14 +103,14 @@ TEST(ScanStatusBuilder, HalfAcquisitionReportsTheWidenedSliceWidthAndTheDetector
   begin.center_offset_px = 2.0;  // 4 columns added
   ScanSession session(begin);
   const auto status = build_scan_status({session, EngineState{DetectorOffsetPx(2.0), {}}, std::nullopt,
-                                         std::nullopt, std::nullopt},
+                                         std::nullopt, std::nullopt, std::nullopt},
                                         std::chrono::steady_clock::now());
   EXPECT_TRUE(status.half_acquisition);
   EXPECT_EQ(status.slice_cols, 12u);
   EXPECT_DOUBLE_EQ(status.center_column_px, 3.5 + 2.0) << "a column of the detector, not of the widened frame";
 }
 
-TEST(ScanStatusBuilder, PlanEstimateAndRefilterArePassedThrough) {
+TEST(ScanStatusBuilder, PlanEstimateRefilterAndCommandArePassedThrough) {
   ScanSession session(begin_of(3));
   kernels::EngineMemoryPlan plan;
   plan.device = "cpu";
@@ -124,8 +125,9 @@ TEST(ScanStatusBuilder, PlanEstimateAndRefilterArePassedThrough) {
   protocol::ScanRefilter refilter;
   refilter.reason = "rings_pass";
   refilter.refilter.projections = 7;
-  const auto status =
-      build_scan_status({session, std::nullopt, plan, estimate, refilter}, std::chrono::steady_clock::now());
+  const protocol::CommandProgress command{"estimate_center (metric)", 64, 98, 1.25, 0.7};
+  const auto status = build_scan_status({session, std::nullopt, plan, estimate, refilter, command},
+                                        std::chrono::steady_clock::now());
   EXPECT_EQ(status.memory.device, "cpu");
   EXPECT_EQ(status.memory.store_bytes, 1280u);
   EXPECT_EQ(status.memory.total_bytes, 2000u);
@@ -134,6 +136,8 @@ TEST(ScanStatusBuilder, PlanEstimateAndRefilterArePassedThrough) {
   EXPECT_EQ(*status.center_estimate, estimate);
   ASSERT_TRUE(status.refilter);
   EXPECT_EQ(*status.refilter, refilter);
+  ASSERT_TRUE(status.command);
+  EXPECT_EQ(*status.command, command);
 }
 
 TEST(ScanStatusBuilder, CenterColumnIsMeasuredFromTheDetectorsMiddle) {

@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,31 @@ TEST_P(CudaCenterTools, LargestRegionOnAWideDetector) {
   const std::vector<float> offsets = {-2.5f, 1.75f};
   expect_candidates_close(sweep(*gpu, 2, offsets, region), sweep(*cpu, 2, offsets, region), offsets.size(),
                           tolerance(store), "1024 x 1024");
+}
+
+// The sweep copies its images out in chunks while later chunks are computed (T8r): into page-locked memory as into
+// pageable memory, every candidate lands in its place, for candidate counts that do and do not divide into chunks.
+TEST_P(CudaCenterTools, ChunkedCopyOutFillsPageLockedAndPageableImagesAlike) {
+  TOMOLIVE_SKIP_WITHOUT_CUDA();
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  const auto scan = make_random_scan<std::uint16_t>(rng, 4, 64, 24, 24);
+  auto gpu = cuda_engine(GetParam());
+  begin(*gpu, scan);
+  feed(*gpu, scan, 0, 24);
+  const SliceRegion region{5, 7, 40, 33};
+  for (const std::size_t count : {std::size_t{1}, std::size_t{5}, std::size_t{7}, kMaxSweepCandidates}) {
+    SCOPED_TRACE(count);
+    std::vector<float> offsets(count);
+    for (std::size_t c = 0; c < count; ++c) offsets[c] = -3.f + 0.1f * static_cast<float>(c);
+    const std::vector<float> pageable = sweep(*gpu, 1, offsets, region);
+    const std::size_t floats = pageable.size();
+    PinnedHostBuffer pinned(floats * sizeof(float));
+    const std::span<float> locked(static_cast<float*>(pinned.data()), floats);
+    std::fill(locked.begin(), locked.end(), kPoison);
+    gpu->sweep_center(1, offsets, region, locked);
+    EXPECT_TRUE(std::equal(locked.begin(), locked.end(), pageable.begin())) << "the same images either way";
+  }
 }
 
 TEST_P(CudaCenterTools, CopyProjectionAndSlotAngleMatchCpu) {

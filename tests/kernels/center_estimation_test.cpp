@@ -12,6 +12,7 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <random>
 #include <utility>
 #include <stdexcept>
@@ -50,7 +51,12 @@ struct PhantomScan {
   sim::ScanSpec spec;
   std::unique_ptr<Engine> engine;
 
-  explicit PhantomScan(const sim::ScanSpec& s) : spec(s), engine(make_cpu_engine({})) {
+  // What the scan's projections show: the phantom; a featureless sample (the flat field with fresh photon noise
+  // in every projection); or garbage (every pixel a random transmission in 0.05..1 of the flat field).
+  enum class Content { phantom, featureless, garbage };
+
+  explicit PhantomScan(const sim::ScanSpec& s, Content content = Content::phantom)
+      : spec(s), engine(make_cpu_engine({})) {
     const sim::ScanSimulator scan(spec);
     const std::uint32_t slots = spec.num_projections();
     // Slots cover 180 degrees once (or 360 twice): pi / slots, except for the 181-over-181 degrees scan whose
@@ -60,10 +66,25 @@ struct PhantomScan {
     params.slices.xy_row = spec.rows / 2;
     engine->begin_scan(geometry, params);
     std::vector<std::uint16_t> pixels(scan.frame_pixels());
+    std::vector<std::uint16_t> flat;
+    std::mt19937 random(11);
     for (std::size_t i = 0; i < scan.frame_count(); ++i) {
       scan.render(i, pixels);
-      const FrameView frame{pixels.data(), PixelType::uint16, spec.rows, spec.cols};
       const sim::FrameRef ref = scan.frame_at(i);
+      if (ref.kind == protocol::FrameKind::flat) flat = pixels;
+      if (ref.kind == protocol::FrameKind::projection && content != Content::phantom) {
+        for (std::size_t p = 0; p < pixels.size(); ++p) {
+          const double open = flat[p];
+          double value = 0.0;
+          if (content == Content::featureless) {
+            value = std::normal_distribution<double>(open, std::sqrt(open))(random);
+          } else {
+            value = open * std::uniform_real_distribution<double>(0.05, 1.0)(random);
+          }
+          pixels[p] = static_cast<std::uint16_t>(std::clamp(value, 0.0, 65535.0));
+        }
+      }
+      const FrameView frame{pixels.data(), PixelType::uint16, spec.rows, spec.cols};
       switch (ref.kind) {
         case protocol::FrameKind::dark: engine->add_dark(frame); break;
         case protocol::FrameKind::flat: engine->add_flat(frame); break;
@@ -103,11 +124,21 @@ struct PhantomScan {
     return out;
   }
 
-  // The whole axial slice at its row, one image per candidate.
+  // The axial slice at its row, one image per candidate.
   CenterSweep sweep() {
-    return [this](std::span<const float> offsets, std::span<float> out) {
-      engine->sweep_center(spec.rows / 2, offsets, SliceRegion{0, 0, spec.cols, spec.cols}, out);
+    return [this](std::span<const float> offsets, const SliceRegion& region, std::span<float> out) {
+      engine->sweep_center(spec.rows / 2, offsets, region, out);
     };
+  }
+  SliceRegion whole_slice() const { return {0, 0, spec.cols, spec.cols}; }
+
+  // The registration of up to `max_pairs` opposed pairs spread over the angles, as the daemon (PROTOCOL.md 10.4).
+  std::optional<CenterEstimate> register_pairs(std::size_t max_pairs) const {
+    const Pairs all = opposed_pairs();
+    std::vector<OpposedPair> used;
+    const std::size_t count = std::min(max_pairs, all.pairs.size());
+    for (std::size_t i = 0; i < count; ++i) used.push_back(all.pairs[i * all.pairs.size() / count]);
+    return estimate_center_by_registration(used, spec.rows, spec.cols);
   }
 };
 
@@ -166,7 +197,7 @@ TEST(CenterByRegistration, SubPixelBiasBelowATenthOfAPixel) {
     ASSERT_TRUE(estimate.has_value());
     worst = std::max(worst, std::fabs(estimate->center_offset_px - truth));
     EXPECT_NEAR(estimate->center_offset_px, truth, 0.1) << "true offset " << truth;
-    EXPECT_GT(estimate->confidence, 0.9);
+    EXPECT_GT(estimate->confidence, 0.75);  // one noise-free pair: a side-lobe ratio of about 20
     EXPECT_EQ(estimate->samples, 1u);
   }
   std::printf("registration bias over offsets 2.0..4.0 px (step 0.1): worst %.4f px\n", worst);
@@ -278,13 +309,14 @@ TEST(CenterMetric, MinimalAtTheTrueCenterOfThePhantom) {
       SCOPED_TRACE(std::string(noise ? "noise" : "no noise") + ", offset " + std::to_string(truth));
       PhantomScan scan(phantom_spec(truth, noise, 180, 180.0));
       const CenterSweep sweep = scan.sweep();
+      const SliceRegion region = scan.whole_slice();
       const std::vector<float> offsets = {
           static_cast<float>(truth), static_cast<float>(truth - 0.5), static_cast<float>(truth + 0.5),
           static_cast<float>(truth - 1.0), static_cast<float>(truth + 1.0), static_cast<float>(truth - 3.0),
           static_cast<float>(truth + 3.0), static_cast<float>(truth - 8.0), static_cast<float>(truth + 8.0)};
       const std::size_t pixels = std::size_t{scan.spec.cols} * scan.spec.cols;
       std::vector<float> images(offsets.size() * pixels);
-      sweep(offsets, images);
+      sweep(offsets, region, images);
       std::vector<double> metric(offsets.size());
       for (std::size_t c = 0; c < offsets.size(); ++c) {
         metric[c] = center_metric(std::span<const float>(images).subspan(c * pixels, pixels));
@@ -301,11 +333,13 @@ TEST(CenterMetric, MinimalAtTheTrueCenterOfThePhantom) {
 double metric_case(const ScanCase& scan_case, bool noise, double truth) {
   PhantomScan scan(phantom_spec(truth, noise, scan_case.projections, scan_case.range_deg));
   const CenterEstimate estimate =
-      estimate_center_by_metric(scan.sweep(), std::size_t{scan.spec.cols} * scan.spec.cols, 16.0);
+      estimate_center_by_metric(scan.sweep(), scan.whole_slice(), 16.0);
   const double error = estimate.center_offset_px - truth;
   std::printf("  %-20s %-8s %6.2f %8.3f %+7.3f %5.2f %4u\n", scan_case.name, noise ? "noise" : "clean", truth,
               estimate.center_offset_px, error, estimate.confidence, estimate.samples);
-  EXPECT_GT(estimate.confidence, 0.0);
+  // On this small slice the metric's curve near the optimum is far from a parabola (over 360 degrees above all):
+  // confidence 0.2..0.7 here; the daemon-sized scans below get > 0.5.
+  EXPECT_GT(estimate.confidence, 0.1);
   EXPECT_LE(estimate.confidence, 1.0);
   EXPECT_GE(estimate.samples, 64u);
   return error;
@@ -352,16 +386,22 @@ INSTANTIATE_TEST_SUITE_P(NoiseOffOn, CenterByMetricPhantom, ::testing::Bool(),
 // `truth` (edges blurred by a wrong center): the entropy is smallest at truth (two full bins, 1 bit).
 TEST(CenterByMetric, FindsTheMinimumOfASyntheticMetricWithBoundedCalls) {
   const double truth = -5.37;
-  const std::size_t pixels = 20000;
+  const SliceRegion region{10, 20, 200, 100};
   std::uint32_t reconstructed = 0;
-  const CenterSweep sweep = [&](std::span<const float> offsets, std::span<float> out) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> progress;  // (done, total) of every call
+  const CenterSweep sweep = [&](std::span<const float> offsets, const SliceRegion& band, std::span<float> out) {
+    const std::size_t pixels = std::size_t{band.rows} * band.cols;
+    EXPECT_EQ(band.cols, region.cols);  // a band of the region's middle rows
+    EXPECT_EQ(band.col0, region.col0);
+    EXPECT_GE(band.row0, region.row0);
+    EXPECT_LE(band.row0 + band.rows, region.row0 + region.rows);
     ASSERT_GE(offsets.size(), 1u);
     ASSERT_LE(offsets.size(), kMaxSweepCandidates);
     ASSERT_EQ(out.size(), offsets.size() * pixels);
     for (std::size_t c = 0; c < offsets.size(); ++c) {
       EXPECT_LE(std::fabs(offsets[c]), 20.0 + 1e-4);
       const double share = std::min(0.4, 0.02 * std::fabs(offsets[c] - truth));
-      const auto blurred = static_cast<std::size_t>(std::lround(share * pixels));
+      const auto blurred = static_cast<std::size_t>(std::lround(share * static_cast<double>(pixels)));
       for (std::size_t i = 0; i < pixels; ++i) {
         float v = i % 2 == 0 ? 0.f : 1.f;
         if (i < blurred) v = static_cast<float>(i + 1) / static_cast<float>(blurred + 1);
@@ -370,22 +410,100 @@ TEST(CenterByMetric, FindsTheMinimumOfASyntheticMetricWithBoundedCalls) {
     }
     reconstructed += static_cast<std::uint32_t>(offsets.size());
   };
-  const CenterEstimate estimate = estimate_center_by_metric(sweep, pixels, 20.0);
+  const CenterEstimate estimate =
+      estimate_center_by_metric(sweep, region, 20.0, [&](std::uint32_t done, std::uint32_t total) {
+        EXPECT_EQ(done, reconstructed);
+        progress.emplace_back(done, total);
+      });
   EXPECT_NEAR(estimate.center_offset_px, truth, 0.1);
   EXPECT_EQ(estimate.samples, reconstructed);
+  // At the start, then after the coarse and the fit pass (a coarse step of 0.63 px needs no refine pass).
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>> expected = {{0, 81}, {64, 81}, {81, 81}};
+  EXPECT_EQ(progress, expected);
   EXPECT_GT(estimate.confidence, 0.5);  // the worst candidate is far from the truth, the best one two-valued
   EXPECT_LE(estimate.confidence, 1.0);
 }
 
 TEST(CenterByMetric, BadArgumentsAreRefused) {
-  const CenterSweep sweep = [](std::span<const float>, std::span<float> out) {
+  const CenterSweep sweep = [](std::span<const float>, const SliceRegion&, std::span<float> out) {
     std::fill(out.begin(), out.end(), 0.f);
   };
-  EXPECT_THROW(estimate_center_by_metric(sweep, 0, 10.0), std::invalid_argument);
-  EXPECT_THROW(estimate_center_by_metric(sweep, 16, 0.0), std::invalid_argument);
-  EXPECT_THROW(estimate_center_by_metric(sweep, 16, -1.0), std::invalid_argument);
-  EXPECT_THROW(estimate_center_by_metric(sweep, 16, std::nan("")), std::invalid_argument);
+  const SliceRegion region{0, 0, 4, 4};
+  EXPECT_THROW(estimate_center_by_metric(sweep, SliceRegion{0, 0, 0, 4}, 10.0), std::invalid_argument);
+  EXPECT_THROW(estimate_center_by_metric(sweep, SliceRegion{0, 0, 4, 0}, 10.0), std::invalid_argument);
+  EXPECT_THROW(estimate_center_by_metric(sweep, region, 0.0), std::invalid_argument);
+  EXPECT_THROW(estimate_center_by_metric(sweep, region, -1.0), std::invalid_argument);
+  EXPECT_THROW(estimate_center_by_metric(sweep, region, std::nan("")), std::invalid_argument);
 }
+
+// Issue 19 / Q4 at the daemon's size: 256 columns, 360 projections over 180 and over 360 degrees, photon noise and
+// defective pixels, true offsets +-0.4 and +-3.7 px; both methods as the daemon runs them (registration: 8 pairs;
+// metric: candidates within +-cols / 4 = 64 px, the whole slice as region). Confidence above 1/2 for every one.
+sim::ScanSpec daemon_sized_spec(double offset_px, double range_deg, std::uint64_t seed) {
+  sim::ScanSpec spec;
+  spec.rows = 8;
+  spec.cols = 256;
+  // Over 180 degrees 361 projections over 180.5 (0 and 180 both present: one opposed pair); 360 over 360.
+  spec.projections_per_turn = range_deg == 180.0 ? 361 : 360;
+  spec.range_deg = range_deg == 180.0 ? 180.5 : range_deg;
+  spec.center_offset_px = offset_px;
+  spec.seed = seed;
+  return spec;
+}
+
+const double kIssueOffsetsPx[] = {-3.7, -0.4, 0.4, 3.7};
+constexpr double kDaemonMetricRangePx = 64.0;
+
+class CenterQ4DaemonSized : public ::testing::TestWithParam<double> {};
+
+TEST_P(CenterQ4DaemonSized, BothMethodsWithinQuarterPixelWithHighConfidence) {
+  const double range_deg = GetParam();
+  std::printf("%g deg: true offset, registration (px, confidence), metric (px, confidence, candidates)\n", range_deg);
+  for (const double truth : kIssueOffsetsPx) {
+    SCOPED_TRACE("offset " + std::to_string(truth));
+    PhantomScan scan(daemon_sized_spec(truth, range_deg, 5));
+    const std::optional<CenterEstimate> registered = scan.register_pairs(8);
+    ASSERT_TRUE(registered.has_value());
+    const CenterEstimate metric = estimate_center_by_metric(scan.sweep(), scan.whole_slice(), kDaemonMetricRangePx);
+    std::printf("  %+5.2f  %+7.3f %4.2f  %+7.3f %4.2f %3u\n", truth, registered->center_offset_px,
+                registered->confidence, metric.center_offset_px, metric.confidence, metric.samples);
+    EXPECT_NEAR(registered->center_offset_px, truth, kTolerancePx);
+    EXPECT_NEAR(metric.center_offset_px, truth, kTolerancePx);
+    EXPECT_GT(registered->confidence, 0.5);
+    EXPECT_GT(metric.confidence, 0.5);
+    EXPECT_LE(metric.samples, 100u);  // the budget behind "under 2 s on the CPU engine" (bench: --center-cpu)
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(HalfAndFullTurn, CenterQ4DaemonSized, ::testing::Values(180.0, 360.0),
+                         [](const ::testing::TestParamInfo<double>& param_info) {
+                           return param_info.param == 180.0 ? "HalfTurn" : "FullTurn";
+                         });
+
+// Confidence means something: a featureless sample (only photon noise) and a garbage scan (random transmissions)
+// give low confidence with both methods, where the phantom gives high (above).
+class CenterConfidenceWithoutStructure : public ::testing::TestWithParam<PhantomScan::Content> {};
+
+TEST_P(CenterConfidenceWithoutStructure, LowForBothMethods) {
+  sim::ScanSpec spec = daemon_sized_spec(1.3, 180.0, 9);
+  spec.projections_per_turn = 180;
+  PhantomScan scan(spec, GetParam());
+  const std::optional<CenterEstimate> registered = scan.register_pairs(8);
+  const CenterEstimate metric = estimate_center_by_metric(scan.sweep(), scan.whole_slice(), kDaemonMetricRangePx);
+  std::printf("registration confidence %.3f, metric confidence %.3f\n", registered ? registered->confidence : 0.0,
+              metric.confidence);
+  if (registered) {
+    EXPECT_LT(registered->confidence, 0.2);
+  }
+  EXPECT_LT(metric.confidence, 0.2);
+  EXPECT_GE(metric.confidence, 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(FeaturelessAndGarbage, CenterConfidenceWithoutStructure,
+                         ::testing::Values(PhantomScan::Content::featureless, PhantomScan::Content::garbage),
+                         [](const ::testing::TestParamInfo<PhantomScan::Content>& param_info) {
+                           return param_info.param == PhantomScan::Content::featureless ? "Featureless" : "Garbage";
+                         });
 
 }  // namespace
 }  // namespace tomolive::kernels

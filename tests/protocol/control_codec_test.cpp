@@ -48,6 +48,7 @@ TEST(ControlCodecTest, CommandNames) {
   EXPECT_EQ(command_name(CancelVolume{}), "cancel_volume");
   EXPECT_EQ(command_name(Record{}), "record");
   EXPECT_EQ(command_name(Capture{}), "capture");
+  EXPECT_EQ(command_name(CenterSample{}), "center_sample");
 }
 
 // header_type reads "type" alone: whatever else is wrong with the header, and nothing when there is no str "type".
@@ -105,6 +106,8 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       SetObliqueSlice{true, std::nullopt, std::nullopt, std::vector<double>{0, 0, 0, 1, 0, 0, 0, 1, 1}},
       SetObliqueSlice{false, std::nullopt, std::nullopt, std::nullopt},
       GetDefectivePixels{},
+      CenterSample{"xy", std::vector<double>{3.0, 4.5}, std::nullopt, 0.65},
+      CenterSample{"projections", std::nullopt, std::nullopt, std::nullopt},
   };
   for (const ControlRequest& request : requests) {
     SCOPED_TRACE(std::string(command_name(request)));
@@ -150,6 +153,31 @@ TEST(ControlCodecTest, RecordNeedsEnabledAndCaptureABoundedFiniteTime) {
     EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
     EXPECT_NE(refused.error().message.find("after_s"), std::string::npos) << refused.error().message;
   }
+}
+
+// center_sample (PROTOCOL.md 10.11): a known slice name, exactly one of point and box for a slice, their lengths,
+// finite values and a positive pixel size; each refusal names what is wrong.
+TEST(ControlCodecTest, CenterSampleChecksItsSliceAndPoint) {
+  const auto decoded = [](RawHeader header) { return decode_control_request(header.bytes()); };
+  const RawHeader point(encode(ControlRequest(CenterSample{"xz", std::vector<double>{1.0, 2.0}, std::nullopt, 1.5})));
+  EXPECT_EQ(point.keys(), (std::vector<std::string>{"v", "type", "slice", "point", "pixel_size_um"}));
+  ASSERT_TRUE(decoded(point).ok());
+  const auto refused = [&](RawHeader header, std::string_view names) {
+    const auto result = decoded(std::move(header));
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(result.error().message.find(names), std::string::npos) << result.error().message;
+  };
+  refused(RawHeader(point).set("slice", "xx"), "slice = \"xx\" is not one of xy, xz, yz, projections");
+  refused(RawHeader(point).erase("point"), "exactly one of point [row, col] and box");
+  refused(RawHeader(point).set_raw("box", packed(std::vector<double>{0, 0, 2, 2})), "exactly one of point");
+  refused(RawHeader(point).set_raw("point", packed(std::vector<double>{1.0})), "point has 1 values");
+  refused(RawHeader(point).set_raw("point", packed(std::vector<double>{1.0, std::nan("")})), "point = nan");
+  refused(RawHeader(point).set_raw("pixel_size_um", packed(0.0)), "pixel_size_um = 0 must be > 0");
+  refused(RawHeader(point).erase("point").set_raw("box", packed(std::vector<double>{0, 0, -1, 2})), "box rows and cols");
+  EXPECT_EQ(decoded(RawHeader(point).erase("slice")).error().code, ErrorCode::missing_field);
+  // From the projections no point is needed.
+  EXPECT_TRUE(decoded(RawHeader(point).set("slice", "projections").erase("point")).ok());
 }
 
 TEST(ControlCodecTest, RequestWireForm) {

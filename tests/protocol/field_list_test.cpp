@@ -189,6 +189,7 @@ ScanBegin begin_with_every_field() {
 Status status_with_every_map() {
   Status status = sample_status();
   status.scan->center_estimate = CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, true, 0.1, 0.9};
+  status.scan->command = CommandProgress{"estimate_center (metric)", 64, 98, 1.5, 0.8};
   return status;
 }
 
@@ -231,6 +232,9 @@ std::vector<Sample> samples() {
                      {"windows", "start", "stop", "count", "spacing", "xy_row", "region"}),
       request_sample(SetObliqueSlice{true, std::vector<double>{0, 0, 1}, 1.5, std::nullopt}, {"points"}),
       request_sample(GetDefectivePixels{}),
+      request_sample(CenterSample{"xy", std::vector<double>{3.0, 4.5}, std::nullopt, 0.65}, {"box"}),  // one of two
+      request_sample(CenterSample{"yz", std::nullopt, std::vector<double>{1.0, 2.0, 3.0, 4.0}, std::nullopt},
+                     {"point", "pixel_size_um"}),
       reply_sample("get_status", status_with_every_map()),
       reply_sample("set_center", CenterResult{1.0, 2.0, 3.0}),
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
@@ -249,6 +253,8 @@ std::vector<Sample> samples() {
       reply_sample("get_defective_pixels",
                    DefectivePixelsResult{7, true, 4, 6, DefectivePixelCounts{1, 1, 0, 1, 2},
                                          {DefectivePixel{0, 5, 9}, DefectivePixel{3, 2, 2}}, false}),
+      reply_sample("center_sample", CenterSampleResult{"projections", 1.0, 2.0, 3.0, -1.0, -2.0, -3.0, 0.5, -0.5, -1.0,
+                                                       -1.5, 180u, 0.1, 0.7}),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

@@ -9,6 +9,8 @@
 //   tomolive-bench --engine cpu --quick                    (smoke run, any machine)
 //   tomolive-bench --volume --t6 --volume-dir /scratch     (T6 at 2048^3 from 3000 projections, the GPU machine)
 //   tomolive-bench --volume --engine cpu                   (T6 small: 128^3 from 180 projections)
+//   tomolive-bench --center-cpu --repeats 3                (metric / registration center estimates, CPU engine)
+//   tomolive-bench --sweep-only --workload W1              (T8 and T8r: 64-candidate sweeps, pageable and pinned)
 #include <CLI/CLI.hpp>
 
 #include <exception>
@@ -47,6 +49,10 @@ int main(int argc, char** argv) {
                "CUDA: re-filter times only (set_processing on a full store: window change, phase on, rings on)");
   app.add_flag("--staged-filter", settings.staged_filter,
                "CUDA: filter through the staged path (preprocess, cuFFT, store) even where the fused kernel applies");
+  bool center_cpu = false;
+  app.add_flag("--center-cpu", center_cpu,
+               "the metric and registration center estimates on the CPU engine at 256 x 360 (180 and 360 degrees): "
+               "time (target: metric under 2 s) and error");
   bool volume = false, t6 = false;
   VolumeSettings volume_settings;
   std::string volume_dir = ".";
@@ -96,13 +102,18 @@ int main(int argc, char** argv) {
   report.workload = volume ? "T6-" + std::to_string(volume_settings.size) + "x" +
                                  std::to_string(volume_settings.projections)
                            : workload->id;
-  std::cout << "tomolive-bench: "
-            << (volume ? "T6, " + std::to_string(volume_settings.size) + "^3 from " +
-                             std::to_string(volume_settings.projections) + " projections"
-                       : workload->id + " (" + workload->description + ")")
-            << ", " << engine << " engine\n";
+  std::string what = workload->id + " (" + workload->description + ")";
+  if (volume) {
+    what = "T6, " + std::to_string(volume_settings.size) + "^3 from " + std::to_string(volume_settings.projections) +
+           " projections";
+  }
+  if (center_cpu) what = "center estimates at 256 x 360";
+  std::cout << "tomolive-bench: " << what << ", " << (center_cpu ? "cpu" : engine) << " engine\n";
   try {
-    if (engine == "cpu" && volume) {
+    if (center_cpu) {
+      report.workload = "center-256x360";
+      report.figures = measure_center_cpu(settings, report.device, std::cout);
+    } else if (engine == "cpu" && volume) {
       report.figures = measure_cpu_volume(volume_settings, report.device, std::cout);
     } else if (engine == "cpu") {
       report.figures = measure_cpu(*workload, settings, report.device, std::cout);

@@ -36,6 +36,10 @@ struct RunSettings {
 std::vector<Figure> measure_cpu(const Workload& workload, const RunSettings& settings, std::string& device,
                                 std::ostream& log);
 
+// The metric and registration center estimates on the CPU engine at 256 columns x 360 projections over 180 and 360
+// degrees (tomolive-bench --center-cpu): time and error of each. Sets `device`.
+std::vector<Figure> measure_center_cpu(const RunSettings& settings, std::string& device, std::ostream& log);
+
 // CUDA engine (builds with the CUDA engine only). Sets `device`.
 std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& settings, std::string& device,
                                  std::ostream& log);

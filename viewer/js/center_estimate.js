@@ -2,8 +2,9 @@
 // buttons send estimate_center with apply false and show the result (offset, absolute column, confidence in per
 // cent, samples, time); "Apply" then sets that center. The daemon's error message (e.g. registration without a pair
 // of projections 180 degrees apart) is shown as it comes. The status's center_estimate, the newest estimate of the
-// scan (also the automatic ones of --auto-center), is shown below. Control mode only: a read-only page shows the
-// status line but its buttons are disabled.
+// scan (also the automatic ones of --auto-center), is shown below. While an estimate runs, the panel's message line
+// shows the daemon's progress report (the status's `command`). Control mode only: a read-only page shows the status
+// line but its buttons are disabled.
 
 const METHOD_LABELS = { registration: "registration", metric: "sharpness" };
 const SAMPLE_UNITS = { registration: "pairs", metric: "candidates" };
@@ -25,6 +26,7 @@ export class CenterEstimatePanel {
     this.allowed = false;
     this.scanId = null;
     this.inFlight = false;
+    this.method = null;      // the method of the estimate in flight
     this.result = null;    // the newest estimate_center result of this page, this scan
     this.error = null;     // {code, message} of the newest refusal
     this.requests = 0;
@@ -45,6 +47,13 @@ export class CenterEstimatePanel {
       this.result = null;
       this.error = null;
       this.showResult();
+    }
+    // While an estimate runs, the daemon's progress report (status `command`, PROTOCOL.md 10.2) says how far it is.
+    const progress = scan?.command;
+    if (this.inFlight && this.method && progress?.command?.startsWith("estimate_center") &&
+        progress.done > 0 && progress.done < progress.total) {
+      this.errorText.textContent = `estimating (${METHOD_LABELS[this.method]})… ${progress.done} of ${progress.total}` +
+        ` ${SAMPLE_UNITS[this.method] ?? "steps"}, about ${Number(progress.remaining_s).toFixed(1)} s left`;
     }
     const estimate = scan?.center_estimate;
     this.statusText.textContent = estimate
@@ -68,6 +77,7 @@ export class CenterEstimatePanel {
   async estimate(method) {
     if (this.inFlight || !this.page.controlAllowed()) return;
     this.inFlight = true;
+    this.method = method;
     ++this.requests;
     this.error = null;
     this.errorText.textContent = `estimating (${METHOD_LABELS[method]})…`;

@@ -11,6 +11,7 @@ import { ContrastWindow } from "./contrast.js";
 import { ContrastPanel } from "./contrast_panel.js";
 import { CenterControl } from "./center_control.js";
 import { CenterEstimatePanel } from "./center_estimate.js";
+import { SampleCentringPanel } from "./sample_centring.js";
 import { RecordingPanel } from "./recording_panel.js";
 import { DefectivePixelsPanel } from "./defective_pixels_panel.js";
 import { colormapLut } from "./colormaps.js";
@@ -77,6 +78,10 @@ class ViewerPage {
       controlAllowed: () => this.controlAllowed(),
       applyCenter: (offset) => this.center.apply(offset),
     });
+    this.sampleCentring = new SampleCentringPanel(document.querySelector("[data-testid=sample-panel]"), {
+      request: (message) => this.request(message),
+      controlAllowed: () => this.controlAllowed(),
+    });
     this.contrastPanel = new ContrastPanel(document.querySelector("[data-testid=contrast-panel]"), {
       contrast: this.contrast,
       colormapChanged: (name) => {
@@ -94,6 +99,9 @@ class ViewerPage {
       pixelSizeUm: () => this.status?.scan?.pixel_size_um ?? null,
       controlAllowed: () => this.controlAllowed(),
       moveSlices: (fields) => this.moveSlices(fields),
+      // "Centre sample" mode: a click picks the sample at slice pixel (row, col) instead of moving the slices.
+      pickingSample: () => this.sampleCentring.picking(),
+      pickSample: (slice, row, col) => this.sampleCentring.pick(slice, row, col),
       viewChanged: (pane) => this.viewChanged(pane),
       requestPaint: () => this.requestPaint(),
       oblique: () => this.obliquePanel?.plane ?? null,
@@ -233,6 +241,7 @@ class ViewerPage {
     }
     this.center.updateFromStatus(scan);
     this.centerEstimate.updateFromStatus(scan);
+    this.sampleCentring.updateFromStatus(scan);
     this.sweepPanel.updateFromStatus(scan);
     this.processingSweep.updateFromStatus(scan);
     this.processing.updateFromStatus(this.status);
@@ -259,6 +268,7 @@ class ViewerPage {
     document.body.dataset.mode = this.hello === null ? "unknown" : readOnly ? "read-only" : "control";
     this.center.setEnabled(this.controlAllowed());
     this.centerEstimate.setEnabled(this.controlAllowed());
+    this.sampleCentring.setEnabled(this.controlAllowed());
     this.scanPlan.refresh();
     this.sweepPanel.updateState();
     this.processingSweep.updateState();
@@ -453,6 +463,10 @@ window.tomoliveViewer = Object.freeze({
   // The center estimate panel: newest result or error of this page, requests sent, applies.
   get centerEstimate() {
     return page.centerEstimate.snapshot();
+  },
+  // Sample centring: the mode, the newest center_sample result or error of this page, requests sent.
+  get sampleCentring() {
+    return page.sampleCentring.snapshot();
   },
   // The center sweep: the panel's requests and the strip (reply, candidates requested, frames received and drawn).
   get sweep() {

@@ -1,7 +1,8 @@
 // One slice pane: a canvas showing the newest version of one orthoslice (or of the oblique slice) through the shared
 // contrast window and colormap, with crosshairs where the other two slices cut it and, while the oblique slice is
 // shown, its trace (purple), and the pointer interaction:
-//   left click / drag          move the other two slices through the pointer (control mode only)
+//   left click / drag          move the other two slices through the pointer (control mode only); in the
+//                              "Centre sample" mode a left click picks the sample there instead (sample_centring.js)
 //   Alt + left drag (or left drag in tilt mode)   tilt the oblique slice: on release its plane holds the dragged
 //                              segment and the pane's normal (set_oblique_slice with points; control mode only)
 //   wheel                      zoom about the pointer;  double click: fit the whole slice again
@@ -270,6 +271,11 @@ export class SlicePane {
                   (event.button === 0 && (event.shiftKey || !this.page.controlAllowed() || this.name === "oblique"));
       if (!pan && event.button !== 0) return;
       event.preventDefault();
+      if (!pan && this.page.pickingSample()) {  // "Centre sample" mode: the click picks, nothing moves
+        const [u, v] = this.view.toSlice(...point);
+        this.page.pickSample(this.name, v, u);
+        return;
+      }
       canvas.setPointerCapture(event.pointerId);
       const tilt = !pan && (event.altKey || this.page.tiltMode());
       this.drag = { mode: pan ? "pan" : tilt ? "tilt" : "move", last: point };

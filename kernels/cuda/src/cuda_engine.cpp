@@ -113,6 +113,9 @@ struct StageEvents {
   Event sweep_begin{true}, sweep_kernel_end{true}, sweep_end{true};
 };
 
+// sweep_center computes its candidates in this many launches, copying each chunk out while the next is computed.
+constexpr std::size_t kSweepChunks = 4;
+
 // Floats of the center tools' buffer: a sweep's images at most, or one projection.
 std::uint64_t center_tools_floats(const ScanGeometry& g) {
   const std::uint64_t side = std::min(g.cols, kMaxSweepSide);
@@ -182,6 +185,8 @@ class CudaEngineImpl final : public CudaEngine {
     table_uploaded_.emplace();
     refilter_begin_.emplace(true);
     refilter_end_.emplace(true);
+    sweep_chunk_done_.reserve(kSweepChunks);
+    for (std::size_t k = 0; k < kSweepChunks; ++k) sweep_chunk_done_.emplace_back();
     if (options_.stage_timing) stage_events_ = std::make_unique<StageEvents>();
   }
 
@@ -440,7 +445,11 @@ class CudaEngineImpl final : public CudaEngine {
               });
   }
 
-  // One launch for every candidate (cuda::sweep_axial), then one copy of all images to `out`.
+  // The candidates in kSweepChunks launches of cuda::sweep_axial on the compute stream, each followed by the copy of
+  // its images to `out` on the copy stream: chunk k is copied while chunk k + 1 is computed, so only the last chunk's
+  // copy adds to the kernel time. Every launch is queued before the first copy: a copy to pageable memory blocks the
+  // host until it is done, and the GPU must not wait for the host meanwhile. Page-locked `out` (PinnedHostBuffer,
+  // cudaHostAlloc, cudaHostRegister) copies at full PCIe speed; pageable memory at about a third of it (T8r).
   void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
                     std::span<float> out) override {
     make_current();
@@ -459,14 +468,30 @@ class CudaEngineImpl final : public CudaEngine {
     target.axis_cols = std::span<const float>(axis_cols.data(), center_offsets_px.size());
 
     cudaStream_t compute = compute_->get();
+    cudaStream_t copy = copy_->get();
     record_timing(&StageEvents::sweep_begin, compute);
     TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(images, 0, out.size_bytes(), compute));
     const std::uint32_t count = upload_table(scan);
-    cuda::sweep_axial(scan.store, scan.table.get(), count, target, g.angle_weight_rad, limits_, compute);
+    const std::size_t candidates = center_offsets_px.size();
+    const std::size_t pixels = std::size_t{region.rows} * region.cols;
+    const std::size_t per_chunk = (candidates + kSweepChunks - 1) / kSweepChunks;
+    std::size_t chunks = 0;
+    for (std::size_t first = 0; first < candidates; first += per_chunk, ++chunks) {
+      cuda::SweepTarget chunk = target;
+      chunk.images = images + first * pixels;
+      chunk.axis_cols = target.axis_cols.subspan(first, std::min(per_chunk, candidates - first));
+      cuda::sweep_axial(scan.store, scan.table.get(), count, chunk, g.angle_weight_rad, limits_, compute);
+      TOMOLIVE_CUDA_CHECK(cudaEventRecord(sweep_chunk_done_[chunks].get(), compute));
+    }
     record_timing(&StageEvents::sweep_kernel_end, compute);
-    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), images, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
-    record_timing(&StageEvents::sweep_end, compute);
-    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+    for (std::size_t k = 0, first = 0; k < chunks; ++k, first += per_chunk) {
+      const std::size_t floats = std::min(per_chunk, candidates - first) * pixels;
+      TOMOLIVE_CUDA_CHECK(cudaStreamWaitEvent(copy, sweep_chunk_done_[k].get(), 0));
+      TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data() + first * pixels, images + first * pixels,
+                                          floats * sizeof(float), cudaMemcpyDeviceToHost, copy));
+    }
+    record_timing(&StageEvents::sweep_end, copy);
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(copy));
     if (stage_events_) {
       times_.sweeps += 1;
       times_.sweep_kernel_ms += elapsed_ms(stage_events_->sweep_begin, stage_events_->sweep_kernel_end);
@@ -999,6 +1024,7 @@ class CudaEngineImpl final : public CudaEngine {
   std::optional<cuda::Stream> copy_, compute_;
   std::optional<Event> frame_uploaded_, raw_consumed_, counted_, counts_read_, table_uploaded_;
   std::optional<Event> refilter_begin_, refilter_end_;  // timing events of set_processing
+  std::vector<Event> sweep_chunk_done_;  // kSweepChunks, sweep_center: chunk k's images are computed
   std::unique_ptr<StageEvents> stage_events_;
   mutable CudaStageTimes times_;
 

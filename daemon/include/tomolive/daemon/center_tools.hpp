@@ -56,8 +56,10 @@ class CenterTools {
   CenterTools(kernels::Engine& engine, const ScanSession& session);
 
   // An estimate by `method`, or the reason there is none (invalid_argument): not enough data yet, or the metric on
-  // a half-acquisition scan (its candidate slices keep the current center's overlap weights).
-  std::variant<DetectorCenterEstimate, protocol::Error> estimate(protocol::CenterMethod method);
+  // a half-acquisition scan (its candidate slices keep the current center's overlap weights). The metric estimate
+  // calls `progress` (when set) after each of its passes (kernels::estimate_center_by_metric).
+  std::variant<DetectorCenterEstimate, protocol::Error> estimate(protocol::CenterMethod method,
+                                                                 const kernels::MetricProgress& progress = {});
   // The sweep of PROTOCOL.md 10.1, or why its arguments are refused (invalid_argument).
   std::variant<SweepOutput, protocol::Error> sweep(const protocol::SweepCenter& request);
 
@@ -76,7 +78,7 @@ class CenterTools {
   // The estimators; each answers in the frame it measures in (engine frames, or the detector's columns).
   std::variant<DetectorCenterEstimate, protocol::Error> by_registration();
   std::variant<DetectorCenterEstimate, protocol::Error> by_half_acquisition_registration();
-  DetectorCenterEstimate by_metric();
+  DetectorCenterEstimate by_metric(const kernels::MetricProgress& progress);
   // An estimate the kernels made in the engine's frame, in detector pixels.
   DetectorCenterEstimate from_engine_frame(const kernels::CenterEstimate& estimate) const;
 

@@ -27,9 +27,12 @@
 // and the scan it held is lost from that point: its state becomes "lost", a scan_ended event says so, and its later
 // frames and end are refused (no_active_scan, naming the loss) until the next begin.
 //
-// Command time budget (Options::command_timeout): a command the engine has not started when the budget passes is
-// cancelled (it never runs; counted in commands_cancelled); one it has started is answered "still running" and takes
-// effect when it finishes (counted in commands_overran). Both replies are internal_error; neither says "failed".
+// Command time budget (Options::command_timeout), per stage: a command the engine has not started when the budget
+// passes is cancelled (it never runs; counted in commands_cancelled). Once started, the budget starts again, and again
+// at each progress report the command makes (the metric center estimate reports after each pass: a
+// "command_progress" event and the scan status's `command`); a command that neither finishes nor reports progress
+// within the budget is answered "still running" and takes effect when it finishes (counted in commands_overran).
+// Both replies are internal_error; neither says "failed". A command that reports progress is never failed.
 //
 // Slices with non-finite values (NaN, infinity) are published as they are; the first such version of each slice of
 // a scan is reported by an internal_error event naming the slice, and every such version counts in
@@ -67,6 +70,8 @@
 #include "tomolive/kernels/engine.hpp"
 
 namespace tomolive::daemon {
+
+class CommandTicket;
 
 class EngineWorker {
  public:
@@ -115,6 +120,8 @@ class EngineWorker {
   protocol::Reply set_slices(const protocol::SetSlices& request);
   protocol::Reply estimate_center(const protocol::EstimateCenter& request);
   SweepAnswer sweep_center(const protocol::SweepCenter& request);
+  // Sample centring (PROTOCOL.md 10.11): the stage motions for a slice point or from the projections.
+  protocol::Reply center_sample(const protocol::CenterSample& request);
   // Refused (invalid_argument, with check_processing's message) when a value is out of range; without a scan the
   // setting is kept for the next one and the reply's refilter counts 0 projections.
   protocol::Reply set_processing(const protocol::SetProcessing& request);
@@ -161,6 +168,10 @@ class EngineWorker {
   // The last announced projection was reconstructed: final ring pass, snapshot, then the event.
   void finish_reconstruction();
   protocol::Reply run_command(std::string name, std::function<protocol::Reply()> body);
+  // A long command's progress (engine thread): `done` of `total` steps since `start`. Restarts the running command's
+  // time budget, updates the scan status's `command` and publishes a command_progress event.
+  void report_command_progress(const std::string& what, std::uint32_t done, std::uint32_t total,
+                               std::chrono::steady_clock::time_point start);
   protocol::Reply do_set_center(const protocol::SetCenter& request);
   protocol::Reply do_set_slices(const protocol::SetSlices& request);
   protocol::Reply do_estimate_center(const protocol::EstimateCenter& request);
@@ -208,6 +219,8 @@ class EngineWorker {
   std::optional<ScanSession> session_;      // the newest scan (kept after its end for status and recompute)
   std::optional<kernels::EngineMemoryPlan> plan_;
   std::optional<protocol::CenterEstimateResult> center_estimate_;  // the newest of this scan
+  std::optional<protocol::CommandProgress> command_progress_;     // the newest long command's progress, this scan
+  std::shared_ptr<CommandTicket> running_ticket_;                  // the control command running now, if any
   AutoCenterSchedule auto_center_;        // this scan's
   RingPassSchedule ring_passes_;          // this scan's
   kernels::ProcessingParams processing_;  // the daemon's setting (half acquisition belongs to the scan geometry)

@@ -26,6 +26,7 @@ struct ScanStatusSources {
   std::optional<kernels::EngineMemoryPlan> plan;
   std::optional<protocol::CenterEstimateResult> center_estimate;  // the newest of this scan
   std::optional<protocol::ScanRefilter> refilter;                 // the newest re-filter of this scan
+  std::optional<protocol::CommandProgress> command;               // the newest long command's progress, this scan
 };
 
 // `now` is the time the projection rate is measured at.

@@ -10,6 +10,8 @@
 #include <span>
 #include <vector>
 
+#include "tomolive/kernels/engine.hpp"
+
 namespace tomolive::kernels {
 
 struct CenterEstimate {
@@ -39,9 +41,10 @@ struct OpposedPair {
 // best sample and its neighbours gives the shift s; offset = s / 2. Measured bias on noise-free phantom line
 // integrals: <= 0.07 px for a single pair, <= 0.01 px over 180 pairs.
 //
-// confidence = ncc * agreement, where ncc = c(s) / sqrt(E_first * E_second) in 0..1 is the correlation of the
-// summed, windowed and weighted rows at the peak normalised by their energies (Cauchy-Schwarz bound), and
-// agreement = 1 / (1 + (rms / 0.25 px)^2) with rms the root-mean-square difference between each pair's own offset
+// confidence = sharpness * agreement, both in 0..1. sharpness = r^2 / (r^2 + 100), r the peak-to-side-lobe ratio of
+// the summed correlation: (value at the integer peak - mean of the side lobes) / their standard deviation, the side
+// lobes being every integer lag in [-(cols - 1), cols - 1] more than 3 px from the peak (1/2 at r = 10; pure noise
+// gives r ~ 3.5, sharpness ~ 0.1; a phantom r >= 20, sharpness >= 0.8). agreement = 1 / (1 + (rms / 0.25 px)^2) with rms the root-mean-square difference between each pair's own offset
 // (the same method on that pair alone) and the combined offset (1 for one pair). samples = pairs used: pairs whose
 // rows are constant (nothing left once the mean is removed) are skipped; if every pair is, the estimate is
 // {0, confidence 0, samples 0}.
@@ -75,22 +78,35 @@ std::optional<CenterEstimate> estimate_half_acquisition_center(std::span<const O
 // candidate, from rescaling every bin. 0 for an empty or constant image; invariant under v -> a v + b (a > 0).
 double center_metric(std::span<const float> image);
 
-// Reconstructs `offsets.size()` candidate images of `pixels_per_image` values each into `out` (an engine's
-// sweep_center over a fixed region).
-using CenterSweep = std::function<void(std::span<const float> offsets, std::span<float> out)>;
+// Reconstructs `offsets.size()` (1..kMaxSweepCandidates) candidate images of `region` (region.rows x region.cols
+// values each) into `out`: an engine's sweep_center at a fixed detector row.
+using CenterSweep =
+    std::function<void(std::span<const float> offsets, const SliceRegion& region, std::span<float> out)>;
+// Called before the first pass and after each with the candidates reconstructed so far and the total the estimate
+// reconstructs.
+using MetricProgress = std::function<void(std::uint32_t done, std::uint32_t total)>;
 
-// Minimises center_metric over candidates: a coarse pass of kMaxSweepCandidates (engine.hpp) candidates spread
-// evenly over [-max_offset_px, max_offset_px] (step h = 2 max / 63); then passes around the best candidate so far,
-// each spanning +-(previous step) at a tenth of it but no finer than 0.1 px (e.g. max 16 px: h = 0.51 px, then 0.1
-// px over +-0.51 px); then a fit pass of 31 candidates, 0.1 px apart over +-1.5 px around the best so far; every
-// sweep call gets at most kMaxSweepCandidates candidates. Sub-pixel: a least-squares parabola through the whole fit
-// pass, kept when it opens upward and its vertex lies within it (near the truth the metric also follows the
-// interpolation phase of the axis, above all over 360 degrees; a fit over +-1.5 px follows the blur and averages
-// the phase out). samples = candidates reconstructed (107 for max 16 px); confidence = (worst - best) / worst,
-// worst over the coarse pass and best over all candidates, in 0..1. Precision on the 128-pixel phantom, with and
-// without noise, 14 offsets: <= 0.14 px over 180 degrees and <= 0.13 px over 360 degrees.
-// Throws std::invalid_argument when pixels_per_image is 0 or max_offset_px is not positive and finite; exceptions
-// of `sweep` propagate.
-CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, std::size_t pixels_per_image, double max_offset_px);
+// Minimises center_metric over candidate offsets in three passes, each on a band of the middle rows of `region`
+// (all its columns); metric values are compared within a pass only:
+//  1. coarse: kMaxSweepCandidates candidates evenly over [-max_offset_px, max_offset_px] (step h = 2 max / 63) on
+//     region.rows / 8 rows (at least 16, or all);
+//  2. refine, only when h > 1 px: +-h around the coarse best at max(h / 8, 0.25 px) (17 candidates for h <= 2 px)
+//     on rows / 4;
+//  3. fit: 17 candidates 0.25 px apart over +-2 px around the best so far, on rows / 2.
+// Sub-pixel: a least-squares parabola through the fit pass's candidates within +-1.5 px of its vertex, re-centred on
+// the vertex 4 times (near the truth the metric also follows the interpolation phase of the axis, above all over
+// 360 degrees where it dips +-0.4 px either side of the truth; a fit over +-1.5 px follows the blur and averages the
+// phase out).
+// confidence: t = c / se(c), the fitted curvature c over its standard error (from the fit's residuals: the
+// curvature relative to the metric's noise around the optimum); confidence = t^2 / (t^2 + 64), so 1/2 at t = 8,
+// 0.9 at t = 24, 0.12 at t = 3 (a featureless sample, only noise, gives t <= 3); 1 for an exact parabola. 0 when the metric
+// has no minimum there: a flat curve (featureless sample: every candidate alike), a parabola opening downward or its
+// vertex beyond the fit pass (the best candidate's offset is then returned). samples = candidates reconstructed
+// (98 for max 64 px). Cost for a 256 x 256 region: about 21 full-region reconstructions. Precision on the 256-column
+// phantom with noise, 180 and 360 degrees, offsets +-0.4 and +-3.7 px: <= 0.1 px (tests/kernels).
+// `progress`, when set, is called before the first pass (done 0) and after each pass. Throws std::invalid_argument when the region is empty or
+// max_offset_px is not positive and finite; exceptions of `sweep` and `progress` propagate.
+CenterEstimate estimate_center_by_metric(const CenterSweep& sweep, const SliceRegion& region, double max_offset_px,
+                                         const MetricProgress& progress = {});
 
 }  // namespace tomolive::kernels

@@ -375,9 +375,20 @@ struct SetObliqueSlice {
   bool operator==(const SetObliqueSlice&) const = default;
 };
 
+// Sample centring (PROTOCOL.md 10.11): the stage motions that bring a point of a slice, or the sample's centre of mass
+// seen in the projections, onto the rotation axis and into the middle of the field of view.
+struct CenterSample {
+  std::string slice;                         // "xy", "xz", "yz" (a point of that slice) or "projections"
+  std::optional<std::vector<double>> point;  // [row, col], slice pixels; a slice needs point or box
+  std::optional<std::vector<double>> box;    // [row0, col0, rows, cols], slice pixels: its centre is the point
+  std::optional<double> pixel_size_um;       // > 0; default: the begin's pixel_size_um, if any
+
+  bool operator==(const CenterSample&) const = default;
+};
+
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
                                     SetProcessing, SetScanPlan, ReconstructVolume, CancelVolume, Record,
-                                    Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels>;
+                                    Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels, CenterSample>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 
@@ -409,6 +420,17 @@ struct CenterEstimateResult {
   std::optional<double> tilt_confidence = std::nullopt;
 
   bool operator==(const CenterEstimateResult&) const = default;
+};
+
+// The progress of a long engine command (PROTOCOL.md 10.2, "Timeout"): the scan status's `command`.
+struct CommandProgress {
+  std::string command;          // what runs, e.g. "estimate_center (metric)"
+  std::uint32_t done = 0;       // steps done (the metric estimate: candidates reconstructed)
+  std::uint32_t total = 0;      // steps in all
+  double elapsed_s = 0.0;       // since the command started
+  double remaining_s = 0.0;     // extrapolated from the steps done; 0 before the first
+
+  bool operator==(const CommandProgress&) const = default;
 };
 
 // The processing setting in use (PROTOCOL.md 10.5): every field, as set_processing's reply and get_status report it.
@@ -506,6 +528,7 @@ struct ScanStatus {
   std::optional<ScanRefilter> refilter;                 // the newest re-filter of this scan
   // The scan's defective-pixel map (PROTOCOL.md 10.10), from its first projection on, when detection was enabled then.
   std::optional<DefectivePixelCounts> defective_pixels = std::nullopt;
+  std::optional<CommandProgress> command;               // the newest long engine command's progress
 
   bool operator==(const ScanStatus&) const = default;
 };
@@ -700,9 +723,27 @@ struct DefectivePixelsResult {
   bool operator==(const DefectivePixelsResult&) const = default;
 };
 
+// center_sample's result (PROTOCOL.md 10.11). Sample-stage frame at angle 0: x along the detector's columns (toward
+// higher columns), y along the beam (toward the source), z up (toward detector row 0); pixels, origin on the axis
+// and the detector's middle row. The motions are the displacements to give the sample: -x, -y, -z.
+struct CenterSampleResult {
+  std::string slice;  // as requested
+  double x_px = 0.0, y_px = 0.0, z_px = 0.0;
+  double move_x_px = 0.0, move_y_px = 0.0, move_z_px = 0.0;
+  std::optional<double> pixel_size_um;  // the one used for the _um values; absent: none known
+  std::optional<double> move_x_um, move_y_um, move_z_um;
+  // "projections" only: projections fitted, the fit's RMS residual (pixels) and the axis offset it found.
+  std::optional<std::uint32_t> projections;
+  std::optional<double> fit_rms_px;
+  std::optional<double> axis_offset_px;
+
+  bool operator==(const CenterSampleResult&) const = default;
+};
+
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
                                  CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus, RecordingStatus,
-                                 CaptureStatus, ProcessingSweepResult, ObliqueResult, DefectivePixelsResult>;
+                                 CaptureStatus, ProcessingSweepResult, ObliqueResult, DefectivePixelsResult,
+                                 CenterSampleResult>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
