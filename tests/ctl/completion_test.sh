@@ -45,6 +45,7 @@ expect "set-processing --window h" hamming hann '!parzen'
 expect "watch --" --interval --count
 expect "record " on off
 expect "--con" --control
+expect "status --j" --json
 
 bash --norc --noprofile -c 'source "$1"; complete -p tomolive-ctl' _ "$script" | grep -q "_tomolive_ctl" || {
   echo "FAIL: the script does not register _tomolive_ctl for tomolive-ctl"

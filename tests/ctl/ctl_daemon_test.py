@@ -5,6 +5,8 @@
   - --json: one line that parses, the reply map of PROTOCOL.md 10.2;
   - commands as sentences (set-center), a slice written as .npy (get-slice), the listing of `commands`;
   - watch, not on a terminal: exactly N lines for --count N, rates from the second line on; --json: N JSON lines;
+    Ctrl-C (SIGINT) ends it with status 0; on a terminal (a pty) it redraws the screen with ANSI, q ends it and the
+    terminal's settings are restored;
   - errors: each class's exit status and the daemon's code and message on stderr (invalid_argument and
     no_active_scan: 1, a command line error: 2, a missing token: 3, no daemon: 5).
 Every wait is on a condition with a deadline.
@@ -12,10 +14,14 @@ Every wait is on a condition with a deadline.
 import argparse
 import json
 import os
+import pty
 import re
+import select
+import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 import numpy as np
@@ -157,6 +163,43 @@ def check_watch(ctl):
     expect(replies[1]["result"]["uptime_s"] > replies[0]["result"]["uptime_s"], "watch --json samples twice")
 
 
+def check_watch_quits(ctl):
+    """Ctrl-C while piped, q on a terminal: both end watch cleanly (status 0)."""
+    watch = subprocess.Popen([ctl.path, "--control", ctl.control, "watch", "--interval", "0.05"],
+                             stdout=subprocess.PIPE, text=True)
+    for _ in range(2):
+        expect(watch.stdout.readline().startswith("20"), "watch printed no status line")
+    watch.send_signal(signal.SIGINT)
+    expect(watch.wait(timeout=10) == 0, "watch ended by SIGINT exited %s, expected 0" % watch.returncode)
+    watch.stdout.close()
+
+    controller, terminal = pty.openpty()
+    settings = termios.tcgetattr(terminal)
+    watch = subprocess.Popen([ctl.path, "--control", ctl.control, "watch", "--interval", "0.05"],
+                             stdin=terminal, stdout=terminal, stderr=terminal)
+    screen = b""
+    deadline = time.time() + 30
+    # A second screen, with the rates that the first cannot have.
+    while b"projections/s" not in screen:
+        expect(time.time() < deadline, "watch on a terminal drew no screen with rates: %r" % screen[-800:])
+        if select.select([controller], [], [], 1.0)[0]:
+            screen += os.read(controller, 65536)
+    first = screen.find(b"\x1b[H\x1b[2J")
+    expect(first >= 0 and screen.find(b"\x1b[H\x1b[2J", first + 1) > first, "watch did not clear the screen twice")
+    expect(screen[first:].startswith(b"\x1b[H\x1b[2Jtomolive-ctl watch ") and b"Scan 7" in screen,
+           "the redrawn screen lacks the header or the scan: %r" % screen[-800:])
+    os.write(controller, b"q")
+    deadline = time.time() + 10
+    while watch.poll() is None:  # keep reading: a full pty would block watch before it sees the q
+        expect(time.time() < deadline, "watch did not end after q")
+        if select.select([controller], [], [], 0.1)[0]:
+            os.read(controller, 65536)
+    expect(watch.returncode == 0, "watch ended by q exited %s, expected 0" % watch.returncode)
+    expect(termios.tcgetattr(terminal) == settings, "watch left the terminal's settings changed")
+    os.close(controller)
+    os.close(terminal)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--daemon", required=True)
@@ -189,6 +232,7 @@ def main():
             check_status_text(ctl, status)
             check_commands(ctl, workdir)
             check_watch(ctl)
+            check_watch_quits(ctl)
         finally:
             daemon.send_signal(2)
             try:

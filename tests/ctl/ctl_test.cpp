@@ -146,6 +146,11 @@ TEST(CtlCommandLine, OptionsBecomeRequestFields) {
   EXPECT_DOUBLE_EQ(watch->invocation().watch.interval_s, 0.25);
   EXPECT_EQ(watch->invocation().watch.count, 3u);
   EXPECT_EQ(watch->invocation().connection.timeout_ms, 500);
+
+  const auto after = parsed({"status", "--json", "--control", "ipc:///tmp/x"});  // global options after it too
+  EXPECT_TRUE(after->invocation().json);
+  EXPECT_EQ(after->invocation().connection.endpoint, "ipc:///tmp/x");
+  EXPECT_DOUBLE_EQ(parsed({"watch", "-n", "2"})->invocation().watch.interval_s, 2.0);
 }
 
 TEST(CtlCommandLine, BadArgumentsAreUsageErrors) {

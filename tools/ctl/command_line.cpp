@@ -22,6 +22,7 @@ void set_from_text(const std::string& option, const std::optional<std::string>& 
 }  // namespace
 
 CommandLine::CommandLine() {
+  app_.fallthrough();  // the global options may also follow the subcommand: `tomolive-ctl status --json`
   add_connection_options();
   add_daemon_commands();
   add_processing_commands();
@@ -68,7 +69,7 @@ void CommandLine::add_daemon_commands() {
   add("status")->callback([this] { invocation_.request = p::GetStatus{}; });
 
   auto* watch = add("watch");
-  watch->add_option("--interval", invocation_.watch.interval_s, "seconds between two status requests (> 0)")
+  watch->add_option("-n,--interval", invocation_.watch.interval_s, "seconds between two status requests (> 0)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   watch->add_option("--count", invocation_.watch.count, "stop after this many samples (0: until q or Ctrl-C)")

@@ -19,14 +19,48 @@ namespace {
 
 constexpr std::string_view kClearScreen = "\x1b[H\x1b[2J";
 
-// One get_status: the reply, or nullopt when none came (or the wait was interrupted by a signal).
-std::optional<Exchange> sample(ControlClient& client) {
+// One get_status: the reply, or nullopt when none came; `interrupted` when a signal (Ctrl-C) cut the wait short.
+std::optional<Exchange> sample(ControlClient& client, bool& interrupted) {
+  interrupted = false;
   try {
     return client.request(protocol::GetStatus{});
   } catch (const zmq::error_t& e) {
-    if (e.num() == EINTR) return std::nullopt;  // Ctrl-C during the wait: QuitRequest has it
-    throw;
+    if (e.num() != EINTR) throw;
+    interrupted = true;  // QuitRequest's pipe holds the signal
+    return std::nullopt;
   }
+}
+
+// Shows one reply with the rates since `previous`, which it then replaces. nullopt to go on; an exit status to stop
+// with when the reply cannot be read or get_status was refused.
+std::optional<ExitStatus> show(const Exchange& exchange, const WatchOptions& options,
+                               std::optional<protocol::Status>& previous, std::ostream& out, std::ostream& err) {
+  const auto decoded = protocol::decode_reply(exchange.reply);
+  if (!decoded.ok()) {
+    err << "tomolive-ctl: the reply cannot be read: " << decoded.error().message << '\n';
+    return ExitStatus::local_failure;
+  }
+  const protocol::Reply& reply = decoded.value();
+  if (options.json) out << reply_json(exchange.reply) << std::endl;
+  if (!reply.ok()) {
+    print_refusal(err, reply);
+    return exit_status_of(reply.error);
+  }
+  const auto* status = std::get_if<protocol::Status>(&reply.result);
+  if (status == nullptr) {
+    err << "tomolive-ctl: get_status was answered without a status\n";
+    return ExitStatus::local_failure;
+  }
+  const auto rates = previous ? rates_between(*previous, *status) : std::nullopt;
+  const StatusRates* known_rates = rates ? &*rates : nullptr;
+  if (options.redraw) {
+    print_status(out, *status, {known_rates, false});
+    out << std::flush;
+  } else if (!options.json) {
+    out << status_line(*status, known_rates) << std::endl;
+  }
+  previous = *status;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -39,40 +73,20 @@ ExitStatus run_watch(ControlClient& client, const WatchOptions& options, std::os
   ExitStatus last = ExitStatus::ok;
   for (std::uint64_t taken = 0; options.count == 0 || taken < options.count; ++taken) {
     const auto next = std::chrono::steady_clock::now() + interval;
-    const auto exchange = sample(client);
-    if (options.redraw) out << kClearScreen << fmt::format("tomolive-ctl watch {} every {} (q quits)\n\n", endpoint,
-                                                           duration_text(options.interval_s));
-    if (!exchange) {
+    bool interrupted = false;
+    const auto exchange = sample(client, interrupted);
+    if (interrupted && quit.wait(std::chrono::milliseconds(0))) break;
+    if (options.redraw) {
+      out << kClearScreen
+          << fmt::format("tomolive-ctl watch {} every {} (q quits)\n\n", endpoint, duration_text(options.interval_s));
+    }
+    if (exchange) {
+      if (const auto stop = show(*exchange, options, previous, out, err)) return *stop;
+      last = ExitStatus::ok;
+    } else {
       last = ExitStatus::no_reply;
       const std::string line = fmt::format("no reply from {} within {} ms", endpoint, client.connection().timeout_ms);
       (options.json ? err : out) << line << std::endl;  // JSON Lines hold replies only
-    } else {
-      const auto reply = protocol::decode_reply(exchange->reply);
-      if (!reply.ok()) {
-        err << "tomolive-ctl: the reply cannot be read: " << reply.error().message << '\n';
-        return ExitStatus::local_failure;
-      }
-      if (!reply.value().ok()) {
-        print_refusal(err, reply.value());
-        return exit_status_of(reply.value().error);
-      }
-      const auto* status = std::get_if<protocol::Status>(&reply.value().result);
-      if (status == nullptr) {
-        err << "tomolive-ctl: get_status was answered without a status\n";
-        return ExitStatus::local_failure;
-      }
-      const auto rates = previous ? rates_between(*previous, *status) : std::nullopt;
-      const StatusRates* known_rates = rates ? &*rates : nullptr;
-      if (options.json) {
-        out << reply_json(exchange->reply) << std::endl;
-      } else if (options.redraw) {
-        print_status(out, *status, {known_rates, false});
-        out << std::flush;
-      } else {
-        out << status_line(*status, known_rates) << std::endl;
-      }
-      previous = *status;
-      last = ExitStatus::ok;
     }
     if (options.count != 0 && taken + 1 == options.count) break;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());

@@ -12,26 +12,26 @@ _tomolive_ctl() {
     --window) COMPREPLY=($(compgen -W "ram-lak shepp-logan cosine hamming hann parzen" -- "$cur")); return ;;
     --method) COMPREPLY=($(compgen -W "registration metric" -- "$cur")); return ;;
   esac
-  local words
+  local global="--help --control --timeout-ms --token --server-key --client-key --json" words
   case "$sub" in
-    "") words="$subcommands --help --control --timeout-ms --token --server-key --client-key --json" ;;
-    status) words="--help" ;;
-    watch) words="--help --interval --count" ;;
-    set-center) words="--help --offset --column" ;;
-    set-slices) words="--help --xy-row --xz-y --yz-x" ;;
-    get-slice) words="xy xz yz --help --out" ;;
-    estimate-center) words="--help --method --apply" ;;
-    sweep-center) words="--help --start --step --count --xy-row --region --out" ;;
-    set-processing) words="--help --window --zingers --phase --rings" ;;
-    scan-plan) words="--help --projections --darks --flats --first-projection --range --angle-start --angle-step --angles --center-offset --name" ;;
-    volume) words="--help --region --rows --binning" ;;
-    cancel-volume) words="--help" ;;
-    record) words="on off --help" ;;
-    capture) words="--help --after" ;;
-    keygen) words="--help" ;;
-    completion) words="bash zsh --help" ;;
-    commands) words="--help" ;;
+    "") words="$subcommands" ;;
+    status) words="" ;;
+    watch) words="--interval --count" ;;
+    set-center) words="--offset --column" ;;
+    set-slices) words="--xy-row --xz-y --yz-x" ;;
+    get-slice) words="xy xz yz --out" ;;
+    estimate-center) words="--method --apply" ;;
+    sweep-center) words="--start --step --count --xy-row --region --out" ;;
+    set-processing) words="--window --zingers --phase --rings" ;;
+    scan-plan) words="--projections --darks --flats --first-projection --range --angle-start --angle-step --angles --center-offset --name" ;;
+    volume) words="--region --rows --binning" ;;
+    cancel-volume) words="" ;;
+    record) words="on off" ;;
+    capture) words="--after" ;;
+    keygen) words="" ;;
+    completion) words="bash zsh" ;;
+    commands) words="" ;;
   esac
-  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+  COMPREPLY=($(compgen -W "$words $global" -- "$cur"))  # global options go before or after the subcommand
 }
 complete -F _tomolive_ctl tomolive-ctl
