@@ -1,6 +1,6 @@
 #include "command_line.hpp"
 
-#include <ranges>
+#include <utility>
 
 #include "tomolive/protocol/processing_options.hpp"
 

@@ -4,14 +4,14 @@
 // Exit status by class of failure: exit_status.hpp (and the man page, docs/man/tomolive-ctl.1).
 #include <iostream>
 
+#include <unistd.h>
+
 #include "command_line.hpp"
 #include "completion.hpp"
 #include "key_pair.hpp"
 #include "send_command.hpp"
 #include "text_table.hpp"
 #include "watch.hpp"
-
-#include <unistd.h>
 
 namespace {
 

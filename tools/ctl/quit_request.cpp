@@ -1,6 +1,7 @@
 #include "quit_request.hpp"
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <stdexcept>
 #include <string>
@@ -13,12 +14,14 @@
 namespace tomolive::ctl {
 namespace {
 
-int g_signal_pipe = -1;  // the write end of the one QuitRequest's pipe, for the handler
+// The write end of the one QuitRequest's pipe, for the handler (a lock-free atomic: safe to read in a handler).
+std::atomic<int> g_signal_pipe{-1};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 extern "C" void on_quit_signal(int) {
   const char byte = 'q';
   const int saved = errno;
-  (void)!write(g_signal_pipe, &byte, 1);
+  (void)!write(g_signal_pipe.load(), &byte, 1);
   errno = saved;
 }
 

@@ -1,7 +1,7 @@
 #include "reply_text.hpp"
 
 #include <ostream>
-#include <type_traits>
+#include <variant>
 
 #include <spdlog/fmt/fmt.h>
 
