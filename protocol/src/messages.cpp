@@ -97,6 +97,7 @@ std::optional<SliceKind> parse_slice_kind(std::string_view name) {
 }
 
 std::string_view command_name(const ControlRequest& request) { return kCommandNames[request.index()]; }
+std::span<const std::string_view> command_names() { return kCommandNames; }
 
 std::string_view to_string(CenterMethod method) { return name_of(method, kCenterMethodNames); }
 std::optional<CenterMethod> parse_center_method(std::string_view name) {

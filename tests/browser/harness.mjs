@@ -135,10 +135,11 @@ export class Daemon {
     return result;
   }
 
-  // Runs tomolive-ctl with `args` against this daemon; returns the parsed reply.
+  // Runs tomolive-ctl --json with `args` against this daemon; returns the parsed reply.
   async ctl(...args) {
     const token = this.token !== null ? ["--token", this.token] : [];  // ZeroMQ control needs it too
-    const { code, stdout, stderr } = await run(paths.ctl, ["--control", this.controlEndpoint, ...token, ...args]);
+    const { code, stdout, stderr } =
+        await run(paths.ctl, ["--control", this.controlEndpoint, "--json", ...token, ...args]);
     let reply;
     try {
       reply = JSON.parse(stdout.trim().split("\n").filter(Boolean).pop());

@@ -51,6 +51,22 @@ TEST(ControlCodecTest, CommandNames) {
   EXPECT_EQ(command_name(CenterSample{}), "center_sample");
 }
 
+// command_names lists exactly the types the decoder accepts: each one decodes to its own alternative, or is refused
+// for its fields, never as an unknown type.
+TEST(ControlCodecTest, CommandNamesListEveryRequest) {
+  const auto names = command_names();
+  ASSERT_EQ(names.size(), std::variant_size_v<ControlRequest>);
+  for (std::size_t index = 0; index < names.size(); ++index) {
+    SCOPED_TRACE(std::string(names[index]));
+    const auto decoded = decode_control_request(request_bytes(names[index], {}));
+    if (decoded.ok()) {
+      EXPECT_EQ(decoded.value().index(), index);
+    } else {
+      EXPECT_NE(decoded.error().code, ErrorCode::unknown_type) << decoded.error().message;
+    }
+  }
+}
+
 // header_type reads "type" alone: whatever else is wrong with the header, and nothing when there is no str "type".
 TEST(ControlCodecTest, HeaderTypeReadsOnlyTheType) {
   const Bytes begin = encode(ScanBegin{});

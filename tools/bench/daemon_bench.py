@@ -48,8 +48,8 @@ class Daemon:
             time.sleep(0.2)
 
     def status(self):
-        """get_status as a dict (tomolive-ctl prints the reply map as JSON), or None when there is no answer."""
-        done = subprocess.run([self.tools.ctl, "--control", self.control,
+        """get_status as a dict (tomolive-ctl --json prints the reply map as JSON), or None when there is no answer."""
+        done = subprocess.run([self.tools.ctl, "--control", self.control, "--json",
                                "--timeout-ms", "2000", "status"], capture_output=True, text=True)
         if done.returncode != 0:
             return None

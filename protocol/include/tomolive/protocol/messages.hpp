@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -391,6 +392,9 @@ using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, E
                                     Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels, CenterSample>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
+// Every control command's wire "type", in ControlRequest's alternative order (PROTOCOL.md 10.1): the list a client
+// checks its own command table against.
+std::span<const std::string_view> command_names();
 
 // Memory the engine reserved for the active scan, in bytes.
 struct MemoryPlan {
