@@ -118,7 +118,8 @@ CLI::Validator processing_check(std::string ProcessingOptions::*field, const std
   });
 }
 
-// An option naming one of `choices` (case-insensitive), stored in `target` when given.
+// An option naming one of `choices` (lower-case names; the option's text is taken in any case), stored in `target`
+// when given.
 template <typename Choice>
 CLI::Option* add_choice(CLI::App& app, const std::string& name, Choice& target, std::map<std::string, Choice> choices,
                         const std::string& help, const std::string& default_text) {
@@ -127,7 +128,13 @@ CLI::Option* add_choice(CLI::App& app, const std::string& name, Choice& target, 
   return app
       .add_option_function<std::string>(
           name, [&target, choices](const std::string& text) { target = choices.at(text); }, help)
-      ->check(CLI::IsMember(names, CLI::ignore_case))
+      ->transform(CLI::Validator(
+          [](std::string& text) {
+            text = CLI::detail::to_lower(text);
+            return std::string();
+          },
+          ""))
+      ->check(CLI::IsMember(names))
       ->default_str(default_text);
 }
 
@@ -147,7 +154,8 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
                  "repeatable; each sender gets its own queue pair (PROTOCOL.md, RDMA)")
       ->check(text_check([](const std::string& text) -> std::string {
         if (parse_address_port(text)) return "";
-        return "\"" + text + "\" is not ADDRESS:PORT (an address of an RDMA-capable interface, e.g. 192.168.100.5:7471)";
+        return "\"" + text +
+               "\" is not ADDRESS:PORT (an address of an RDMA-capable interface, e.g. 192.168.100.5:7471)";
       }));
   app.add_option("--rdma-max-slot-mib", texts.rdma_max_slot_mib,
                  "largest RDMA slot (frame payload) a sender may ask for, MiB")
@@ -413,7 +421,8 @@ OptionKind kind_of(const CLI::Option& option) {
 std::string key_of(const CLI::Option& option) { return option.get_lnames().front(); }
 
 // Gives `option` the argument texts `values` (as if they had been typed) and runs its checks and its conversion.
-// An empty list leaves the option at its default. Returns CLI11's reason when a check refuses a value.
+// An empty list leaves the option at its default (allowed only where that is none). Returns CLI11's reason when a
+// check refuses a value.
 std::optional<std::string> take_values(CLI::Option& option, const std::vector<std::string>& values) {
   option.clear();
   if (values.empty()) return std::nullopt;
@@ -528,11 +537,16 @@ std::variant<LoadedConfig, ConfigRefusal> load_config(const std::vector<std::str
     CLI::App checker;
     add_options(checker, checked_config, checked_texts);
     for (const FileSetting& setting : std::get<std::vector<FileSetting>>(read)) {
-      if (auto reason = take_values(*checker.get_option("--" + setting.key), setting.values)) {
+      CLI::Option& checked = *checker.get_option("--" + setting.key);
+      std::optional<std::string> reason = take_values(checked, setting.values);
+      if (setting.values.empty() && !default_values(checked, OptionKind::list).empty()) {
+        reason = "an empty array; give at least one value, or leave the key out for the default";
+      }
+      if (reason) {
         return ConfigRefusal{2, loaded.file + ":" + std::to_string(setting.line) + ":" +
                                     std::to_string(setting.column) + ": key '" + setting.key + "': " + *reason};
       }
-      if (on_command_line.contains(setting.key) || setting.values.empty()) continue;
+      if (on_command_line.contains(setting.key)) continue;
       take_values(*app.get_option("--" + setting.key), setting.values);
       file_lines[setting.key] = setting.line;
     }
@@ -559,7 +573,9 @@ std::string format_effective_config(const LoadedConfig& loaded) {
       "# configuration file read: " + (loaded.file.empty() ? std::string("none") : loaded.file) + "\n";
   for (const Setting& setting : loaded.settings) {
     std::string source = "default";
-    if (setting.source.kind == SettingSource::Kind::file) source = loaded.file + ":" + std::to_string(setting.source.line);
+    if (setting.source.kind == SettingSource::Kind::file) {
+      source = loaded.file + ":" + std::to_string(setting.source.line);
+    }
     if (setting.source.kind == SettingSource::Kind::command_line) source = "command line";
     text += format_setting(setting.key, setting.kind, setting.values) + "  # " + source + "\n";
   }

@@ -104,7 +104,9 @@ std::variant<std::vector<FileSetting>, std::string> read_config_file(const std::
                         node.source().begin.column});
   }
   // The table is ordered by key; the file's reader expects the first problem in the file's order.
-  const auto earlier = [](const auto& a, const auto& b) { return std::pair(a.line, a.column) < std::pair(b.line, b.column); };
+  const auto earlier = [](const auto& a, const auto& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  };
   if (!errors.empty()) {
     const auto first = std::min_element(errors.begin(), errors.end(), [&](const auto& a, const auto& b) {
       return earlier(a.first, b.first);

@@ -101,6 +101,8 @@ TEST(ConfigFile, KeysAreTheOptionsNamesWithTheValueKindsOfTheirOptions) {
   EXPECT_EQ(config.data_endpoints, (std::vector<std::string>{"tcp://127.0.0.1:6000", "tcp://127.0.0.1:6001"}));
   EXPECT_TRUE(config.volume.at_end);
   EXPECT_EQ(config.engine.choice, EngineChoice::cpu);
+  EXPECT_EQ(setting(loaded, "engine").values, (std::vector<std::string>{"cpu"}))
+      << "choices are taken in any case and shown in lower case";
   EXPECT_EQ(config.queue_policy, QueuePolicy::drop_oldest);
   ASSERT_TRUE(config.scan_plan.has_value());
   EXPECT_EQ(config.scan_plan->n_projections, 90u);
@@ -144,7 +146,7 @@ TEST(ConfigFile, EveryRefusalNamesFileLineColumnKeyAndReason) {
   };
   const std::vector<Case> cases = {
       {"data-hwm = 10\nno-such-option = 3\n", "2:1", {"key 'no-such-option'", "unknown key"}},
-      {"[processing]\nzingers = 0.3\n", "1:1", {"key 'processing'", "unknown key"}},
+      {"[processing]\nzingers = 0.3\n", "1:2", {"key 'processing'", "unknown key"}},
       {"data-hwm = \"many\"\n", "1:12", {"key 'data-hwm'", "expected an integer", "\"many\""}},
       {"publish-hz = true\n", "1:14", {"key 'publish-hz'", "expected a number", "boolean"}},
       {"volume-at-end = \"yes\"\n", "1:17", {"key 'volume-at-end'", "expected true or false"}},
@@ -157,7 +159,8 @@ TEST(ConfigFile, EveryRefusalNamesFileLineColumnKeyAndReason) {
       {"http = \"nowhere\"\n", "1:8", {"key 'http'", "\"nowhere\" is not ADDRESS:PORT"}},
       {"scan-plan = \"4,4\"\n", "1:13", {"key 'scan-plan'", "DARKS,FLATS,PROJECTIONS"}},
       {"data-hwm = = 3\n", "1:12", {}},  // TOML syntax: toml++'s message
-      {"data-hwm = 3\ndata-hwm = 4\n", "2:1", {"data-hwm"}},
+      {"data-hwm = 3\ndata-hwm = 4\n", "2:12", {"data-hwm"}},  // toml++: "cannot redefine"
+      {"data = []\n", "1:8", {"key 'data'", "empty array"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

@@ -8,7 +8,7 @@
 //   text     --filter-window hann      filter-window = "hann"         (a string; integers and floats are taken
 //                                                                      as their text, e.g. rings = 21)
 //   list     --data A --data B         data = ["A", "B"]              (an array of such texts, or one text; an
-//                                                                      empty array leaves the option's default)
+//                                                                      empty array only where the default is none)
 //
 // The file is read with toml++ (Debian's libtomlplusplus-dev): it reports every value's line and column, so that
 // each refusal names FILE:LINE:COLUMN. Nothing here knows the options themselves: the caller passes their kinds.
