@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   try {
     tomolive::daemon::Daemon daemon(config);
     spdlog::info("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason());
-    const std::string& file = std::get<tomolive::daemon::LoadedConfig>(loaded).file;
+    const std::string file = std::get<tomolive::daemon::LoadedConfig>(loaded).file;
     spdlog::info("configuration: {} (SIGHUP reloads it)", file.empty() ? "command line only, no file" : file);
     spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}",
                  fmt::join(daemon.data_endpoints(), " "),
