@@ -15,6 +15,7 @@
 
 #include "tomolive/daemon/config.hpp"
 #include "tomolive/daemon/config_file.hpp"
+#include "tomolive/daemon/config_reloader.hpp"
 
 namespace tomolive::daemon {
 namespace {
@@ -228,8 +229,9 @@ TEST(ConfigFile, PrintConfigThroughTheCommandLineExitsZero) {
   EXPECT_NE(printed.find("configuration file read: none"), std::string::npos) << printed;
 }
 
-// The example documents every key (a comment, then the key commented out with its default), loads as it is, and
-// loads with every key uncommented to the daemon's defaults: it cannot go stale without this test failing.
+// The example documents every key (a comment, then the key commented out with its default; "[reload]" in the comment
+// exactly for the keys a reload applies), loads as it is, and loads with every key uncommented to the daemon's
+// defaults: it cannot go stale without this test failing.
 TEST(ConfigFile, TheExampleFileDocumentsEveryKeyWithItsDefault) {
   const std::string example = TOMOLIVE_EXAMPLE_CONFIG;
   const LoadedConfig as_shipped = loaded_ok({"--config", example});
@@ -240,15 +242,18 @@ TEST(ConfigFile, TheExampleFileDocumentsEveryKeyWithItsDefault) {
   std::stringstream uncommented;
   std::map<std::string, int> documented;  // key -> its line
   const std::regex key_line(R"(^# ([a-z0-9-]+) = (.*)$)");
-  std::string line, previous;
+  std::string line, comment;  // comment: the lines since the previous blank line
   for (int number = 1; std::getline(stream, line); ++number) {
     std::smatch match;
     if (std::regex_match(line, match, key_line)) {
-      documented[match[1]] = number;
-      EXPECT_TRUE(previous.starts_with("# ")) << match[1] << ": a comment line must explain the key";
-      uncommented << match[1] << " = " << match[2] << "\n";
+      const std::string key = match[1];
+      documented[key] = number;
+      EXPECT_FALSE(comment.empty()) << key << ": a comment line must explain the key";
+      EXPECT_EQ(comment.find("[reload]") != std::string::npos, ConfigReloader::reloadable_keys().contains(key))
+          << key << ": [reload] must mark exactly the keys a reload applies";
+      uncommented << key << " = " << match[2] << "\n";
     }
-    previous = line;
+    comment = line.empty() ? "" : comment + line + "\n";
   }
   for (const Setting& s : defaults.settings) EXPECT_TRUE(documented.contains(s.key)) << s.key << " is undocumented";
 
