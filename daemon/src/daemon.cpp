@@ -248,7 +248,11 @@ protocol::Status Daemon::status() const {
   status.rejected_by_reason = counters_.rejections();
   status.processing = worker_->processing();
   status.scan = worker_->scan_status();
-  status.security = security_status_;
+  {
+    const std::lock_guard lock(reload_mutex_);
+    status.security = security_status_;
+    status.config = config_status_;
+  }
   status.volume = worker_->volume_status();
   if (!rdma_.empty()) {
     status.rdma = rdma_status_;
@@ -303,6 +307,31 @@ std::string Daemon::status_line() const {
                   inbox_->capacity(), count(counters_.rejected));
   }
   return line;
+}
+
+void Daemon::set_http_token(const std::string& token) {
+  if (http_) http_->set_token(token);
+  control_->set_token(token);
+  const std::lock_guard lock(reload_mutex_);
+  security_status_.control_token = !token.empty();
+}
+
+void Daemon::set_publish_hz(double hz) {
+  worker_->set_publish_interval(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / hz)));
+}
+
+double Daemon::publish_hz() const {
+  return 1.0 / std::chrono::duration<double>(worker_->publish_interval()).count();
+}
+
+protocol::Reply Daemon::set_processing(const protocol::SetProcessing& request) {
+  return handlers_->handle(protocol::ControlRequest(request)).reply;
+}
+
+void Daemon::set_config_status(protocol::ConfigStatus config) {
+  const std::lock_guard lock(reload_mutex_);
+  config_status_ = std::move(config);
 }
 
 std::string Daemon::network_access() const {

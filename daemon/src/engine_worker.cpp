@@ -80,6 +80,7 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
                            EventReporter& reporter, DaemonCounters& counters,
                            std::function<void()> on_slices_changed, Options options)
     : engine_(std::move(engine)), inbox_(inbox), reporter_(reporter), counters_(counters), options_(options),
+      publish_interval_(options.publish_interval),
       processing_(options.processing), snapshotter_(board, std::move(on_slices_changed), options.publish_interval),
       widener_(options.frame_allocator ? options.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer)),
       processing_status_(to_protocol(options.processing, kernels::HalfAcquisition{})), engine_name_(engine_->name()) {
@@ -98,7 +99,9 @@ void EngineWorker::join() {
 void EngineWorker::run() {
   for (;;) {
     // Wake at least once per publish interval so that changed slices are published while the stream is idle.
-    auto next = inbox_.pop(options_.publish_interval);
+    const std::chrono::steady_clock::duration interval = publish_interval_.load();
+    snapshotter_.set_publish_interval(interval);
+    auto next = inbox_.pop(interval);
     if (std::holds_alternative<EngineInbox::Closed>(next)) break;
     try {
       if (auto* command = std::get_if<EngineCommand>(&next)) {

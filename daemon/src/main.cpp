@@ -1,16 +1,20 @@
-// tomolived: parse the command line, start the daemon, log a status line every interval, and shut down cleanly
-// on SIGINT or SIGTERM (exit 0).
+// tomolived: read the command line and the configuration file, start the daemon, log a status line every interval,
+// reload the configuration on SIGHUP, and shut down cleanly on SIGINT or SIGTERM (exit 0).
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
 
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/config.hpp"
+#include "tomolive/daemon/config_reloader.hpp"
 #include "tomolive/daemon/daemon.hpp"
 #include "tomolive/daemon/engine_stall_check.hpp"
 #include "tomolive/daemon/log_event.hpp"
@@ -35,9 +39,17 @@ int wait_for_signal(const sigset_t& signals, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = tomolive::daemon::parse_command_line(argc, argv);
-  if (const int* exit_code = std::get_if<int>(&parsed)) return *exit_code;
-  const auto& config = std::get<tomolive::daemon::DaemonConfig>(parsed);
+  const std::vector<std::string> arguments(argv + 1, argv + argc);
+  auto loaded = tomolive::daemon::load_config(arguments);
+  if (const auto* refusal = std::get_if<tomolive::daemon::ConfigRefusal>(&loaded)) {
+    if (!refusal->message.empty()) std::fprintf(stderr, "%s\n", refusal->message.c_str());
+    return refusal->exit_code;
+  }
+  if (std::get<tomolive::daemon::LoadedConfig>(loaded).print_config) {
+    std::cout << tomolive::daemon::format_effective_config(std::get<tomolive::daemon::LoadedConfig>(loaded));
+    return 0;
+  }
+  const tomolive::daemon::DaemonConfig config = std::get<tomolive::daemon::LoadedConfig>(loaded).config;
   try {
     tomolive::daemon::install_daemon_logger(
         {config.log_level, config.log_file, config.log_max_size_mib, config.log_max_files, config.log_json,
@@ -47,15 +59,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Block the shutdown signals in every thread (threads inherit the mask); this thread waits for them. Their
-  // disposition is reset first: a shell starts background jobs with SIGINT ignored, and an ignored signal is
-  // discarded instead of waiting for sigwait.
+  // Block the shutdown signals and SIGHUP (reload the configuration) in every thread (threads inherit the mask);
+  // this thread waits for them. Their disposition is reset first: a shell starts background jobs with SIGINT
+  // ignored, and an ignored signal is discarded instead of waiting for sigwait.
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGHUP, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   try {
@@ -65,6 +79,8 @@ int main(int argc, char** argv) {
     tomolive::daemon::ServiceNotifier notifier([&] { return !stall_check.stalled(daemon.engine_progress()); });
     tomolive::daemon::log_event(spdlog::level::info, {"started", std::nullopt},
                                 fmt::format("tomolived {} running, {}", TOMOLIVE_VERSION, daemon.engine_reason()));
+    const std::string file = std::get<tomolive::daemon::LoadedConfig>(loaded).file;
+    spdlog::info("configuration: {} (SIGHUP reloads it)", file.empty() ? "command line only, no file" : file);
     spdlog::info("data in: {} ({}), slices out: {}, events out: {}, control: {}",
                  fmt::join(daemon.data_endpoints(), " "),
                  config.data_connect ? "PULL connected" : "PULL bound", daemon.slices_endpoint(),
@@ -82,16 +98,25 @@ int main(int argc, char** argv) {
     if (const auto timeout = notifier.watchdog_timeout()) {
       spdlog::info("systemd: ready; watchdog ping every {} ms", timeout->count() / 2000);
     }
+    tomolive::daemon::ConfigReloader reloader(arguments, std::move(std::get<tomolive::daemon::LoadedConfig>(loaded)),
+                                              daemon);
     // Every second: the bursts held back by the LogLimiters are logged with their counts; every
-    // --status-interval: the status line.
-    const double tick_s = config.status_interval_s > 0 ? std::min(kLogFlushInterval_s, config.status_interval_s)
-                                                       : kLogFlushInterval_s;
+    // --status-interval (as reloaded): the status line; SIGHUP: reload the configuration file.
     int signal = 0;
     double since_status_s = 0.0;
-    while ((signal = wait_for_signal(signals, tick_s)) == 0) {
+    const auto tick_s = [&] {
+      const double status_s = reloader.running().status_interval_s;
+      return status_s > 0 ? std::min(kLogFlushInterval_s, status_s) : kLogFlushInterval_s;
+    };
+    while ((signal = wait_for_signal(signals, tick_s())) == 0 || signal == SIGHUP) {
+      if (signal == SIGHUP) {
+        reloader.reload();
+        continue;
+      }
       tomolive::daemon::LogLimiter::flush_all();
-      since_status_s += tick_s;
-      if (config.status_interval_s > 0 && since_status_s >= config.status_interval_s - 1e-9) {
+      since_status_s += tick_s();
+      const double status_s = reloader.running().status_interval_s;
+      if (status_s > 0 && since_status_s >= status_s - 1e-9) {
         tomolive::daemon::log_event(spdlog::level::info, {"status", std::nullopt}, daemon.status_line());
         since_status_s = 0.0;
       }

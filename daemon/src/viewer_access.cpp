@@ -115,9 +115,9 @@ ViewerAccess::Decision ViewerAccess::decide(std::string_view target, std::string
     return {true, "this page was opened from another site (" + std::string(origin) +
                       "); only pages served by the daemon itself may control it"};
   }
-  if (!token_.empty()) {
+  if (const std::string token = this->token(); !token.empty()) {
     const std::string given = query_parameter(target, "token");
-    if (same_secret(given, token_)) return {false, ""};
+    if (same_secret(given, token)) return {false, ""};
     return {true, given.empty() ? "control needs the token given at daemon start (--http-token): open the page "
                                   "with ?token=..."
                                 : "the token in the page address is wrong; control needs the token given at daemon "
@@ -129,7 +129,7 @@ ViewerAccess::Decision ViewerAccess::decide(std::string_view target, std::string
 }
 
 std::string ViewerAccess::host_refusal(std::string_view host) const {
-  if (!token_.empty() || !loopback_only_) return "";
+  if (!token().empty() || !loopback_only_) return "";
   const auto name = host_name(host);
   if (name && (equal_ignoring_case(*name, "localhost") || *name == "[::1]" || loopback_ipv4_literal(*name))) {
     return "";
@@ -139,9 +139,19 @@ std::string ViewerAccess::host_refusal(std::string_view host) const {
 }
 
 std::string ViewerAccess::describe() const {
-  if (!token_.empty()) return "viewers may control with the token (--http-token); others are read-only";
+  if (!token().empty()) return "viewers may control with the token (--http-token); others are read-only";
   if (loopback_only_) return "viewers on this machine may control (bound to loopback, no token)";
   return "bound beyond loopback without --http-token: every viewer is read-only";
+}
+
+void ViewerAccess::set_token(std::string token) {
+  const std::lock_guard lock(mutex_);
+  token_ = std::move(token);
+}
+
+std::string ViewerAccess::token() const {
+  const std::lock_guard lock(mutex_);
+  return token_;
 }
 
 }  // namespace tomolive::daemon

@@ -30,6 +30,16 @@ ZmqControlServer::ZmqControlServer(zmq::context_t& context, const Options& optio
 
 ZmqControlServer::~ZmqControlServer() { stop(); }
 
+void ZmqControlServer::set_token(std::string token) {
+  const std::lock_guard lock(token_mutex_);
+  token_ = std::move(token);
+}
+
+std::string ZmqControlServer::token() const {
+  const std::lock_guard lock(token_mutex_);
+  return token_;
+}
+
 void ZmqControlServer::stop() {
   thread_.request_stop();
   if (thread_.joinable()) thread_.join();
@@ -59,7 +69,8 @@ void ZmqControlServer::serve_one() {
   } else {
     const protocol::ByteView bytes(static_cast<const std::byte*>(request.data()), request.size());
     auto decoded = protocol::decode_control_request(bytes);
-    if (decoded && !token_.empty() && changes_anything(decoded.value()) && protocol::request_token(bytes) != token_) {
+    const std::string token = this->token();
+    if (decoded && !token.empty() && changes_anything(decoded.value()) && protocol::request_token(bytes) != token) {
       answer.reply = handlers_.refuse(
           protocol::Error{protocol::ErrorCode::permission_denied,
                           "control needs the token given at daemon start (--http-token) as \"token\" in the request"},

@@ -378,11 +378,16 @@ void visit_fields(Visitor& v, FieldsOf<CaptureStatus> auto& capture) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<ConfigStatus> auto& config) {
+  TOMOLIVE_FIELDS(v, config, file, loaded_at, reloads, last_error, restart_needed);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
   TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
   v.list("data_sockets", status.data_sockets);  // added after the first release of version 1
-  TOMOLIVE_MAPS(v, status, volume, recording, capture);
+  TOMOLIVE_MAPS(v, status, volume, recording, capture, config);
 }
 
 template <typename Visitor>

@@ -103,7 +103,7 @@ export class Daemon {
   async start() {
     const p = this.ports;
     const args = [
-      "--engine", this.engine, "--cpu-threads", "2", "--status-interval", "0",
+      "--no-config", "--engine", this.engine, "--cpu-threads", "2", "--status-interval", "0",
       "--http", `127.0.0.1:${p.http}`, "--viewer-dir", paths.viewer,
       "--data", `tcp://127.0.0.1:${p.data}`, "--slices", `tcp://127.0.0.1:${p.slices}`,
       "--events", `tcp://127.0.0.1:${p.events}`, "--control", this.controlEndpoint,

@@ -82,6 +82,18 @@ TEST_F(SliceSnapshotterTest, ChangesWithinThePublishIntervalWaitForIt) {
   EXPECT_TRUE(snapshotter.due());
 }
 
+TEST_F(SliceSnapshotterTest, AChangedPublishIntervalCountsFromTheNewestSnapshot) {
+  snapshotter.projection_added(1);
+  snapshotter.snapshot(*engine, 1, DetectorOffsetPx(0.0));
+  snapshotter.projection_added(2);
+  now += kInterval / 2;
+  EXPECT_FALSE(snapshotter.due());
+  snapshotter.set_publish_interval(kInterval / 4);  // a configuration reload raised the publish rate
+  EXPECT_TRUE(snapshotter.due());
+  snapshotter.set_publish_interval(kInterval * 2);
+  EXPECT_FALSE(snapshotter.due());
+}
+
 TEST_F(SliceSnapshotterTest, AQuietIntervalMakesNothingDue) {
   snapshotter.projection_added(1);
   snapshotter.snapshot(*engine, 1, DetectorOffsetPx(0.0));

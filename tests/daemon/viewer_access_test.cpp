@@ -178,6 +178,15 @@ TEST(ViewerAccess, QueryParameterFindsTheNamedValueAmongSeveral) {
   EXPECT_EQ(query_parameter("/ws?token=first&token=second", "token"), "first");
 }
 
+TEST(ViewerAccess, AReplacedTokenDecidesFromThenOn) {
+  ViewerAccess access("old", true);
+  access.set_token("new");
+  EXPECT_TRUE(access.decide("/ws?token=old", kHost, kSameOrigin).read_only);
+  EXPECT_FALSE(access.decide("/ws?token=new", kHost, kSameOrigin).read_only);
+  access.set_token("");  // no token any more: loopback controls again
+  EXPECT_FALSE(access.decide("/ws", kHost, kSameOrigin).read_only);
+}
+
 TEST(ViewerAccess, QueryParameterMatchesWholeNamesOnly) {
   EXPECT_EQ(query_parameter("/ws?xtoken=1&token=2", "token"), "2");
   EXPECT_EQ(query_parameter("/ws?tokenx=1&token=2", "token"), "2");

@@ -195,7 +195,7 @@ class Daemon:
         self.events = "ipc://" + os.path.join(workdir, "events")
         self.control = "ipc://" + os.path.join(workdir, "control")
         self.process = subprocess.Popen([
-            os.path.join(build, "daemon", "tomolived"), "--engine", "cpu", "--data-connect", detector,
+            os.path.join(build, "daemon", "tomolived"), "--no-config", "--engine", "cpu", "--data-connect", detector,
             "--slices", self.slices, "--events", self.events, "--control", self.control, "--http", "off",
             "--status-interval", "0", *extra])
         self.context = zmq.Context.instance()

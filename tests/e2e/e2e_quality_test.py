@@ -41,7 +41,7 @@ class Daemon:
         self.events = "ipc://" + os.path.join(workdir, "events")
         self.control = "ipc://" + os.path.join(workdir, "control")
         self.process = subprocess.Popen([
-            os.path.join(build, "daemon", "tomolived"), "--engine", "cpu", "--data", self.data,
+            os.path.join(build, "daemon", "tomolived"), "--no-config", "--engine", "cpu", "--data", self.data,
             "--slices", self.slices, "--events", self.events, "--control", self.control, "--http", "off",
             "--status-interval", "0", "--publish-hz", "20"])
         self.context = zmq.Context()

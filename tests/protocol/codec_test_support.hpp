@@ -149,6 +149,9 @@ inline Status sample_status() {
                                      4096, 1, 2, 256, "x", true};
   status.capture = CaptureStatus{true, 10.0, 1ULL << 30, 40, 81920, 9.5, "capturing", 7u, "/data/capture.nxs.partial",
                                  25, 2.5, ""};
+  status.config = ConfigStatus{"/etc/tomolive/tomolive.toml", "2026-12-07T04:10:00Z", 2,
+                               "/etc/tomolive/tomolive.toml:3:12: key 'publish-hz': Value 0 not in range 0.1 to 10000",
+                               "data-hwm"};
   return status;
 }
 

@@ -472,7 +472,8 @@ TEST(ControlCodecTest, ReplyWireForm) {
   const RawHeader status(RawHeader(encode(Reply{"get_status", std::nullopt, sample_status()})).raw("result"));
   EXPECT_EQ(status.keys(), (std::vector<std::string>{"version", "engine", "uptime_s", "counters",
                                                      "rejected_by_reason", "processing", "scan", "security",
-                                                     "rdma", "data_sockets", "volume", "recording", "capture"}));
+                                                     "rdma", "data_sockets", "volume", "recording", "capture",
+                                                     "config"}));
   EXPECT_EQ(RawHeader(status.raw("rdma")).keys(),
             (std::vector<std::string>{"endpoints", "memory", "gpudirect", "connections"}));
   EXPECT_EQ(RawHeader(status.raw("volume")).keys(),

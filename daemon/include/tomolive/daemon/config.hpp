@@ -1,8 +1,10 @@
-// DaemonConfig: everything tomolived can be told on its command line, with the defaults a beamline expects.
+// DaemonConfig: everything tomolived can be told on its command line or in its configuration file, with the
+// defaults a beamline expects; load_config() fills it from both.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "tomolive/daemon/config_file.hpp"
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/rdma_receiver.hpp"
@@ -117,8 +120,54 @@ struct DaemonConfig {
 // ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080); nullopt when the text is not that.
 std::optional<std::pair<std::string, std::uint16_t>> parse_address_port(const std::string& text);
 
-// Parses the command line. Returns the config, or the exit code to return right away (0 after --help/--version,
-// 2 after a usage error, which has been printed to stderr).
+// The configuration file read when the command line names none (and gives no --no-config), if it exists.
+inline constexpr const char* kDefaultConfigFile = "/etc/tomolive/tomolive.toml";
+
+// Where an option's effective value came from.
+struct SettingSource {
+  enum class Kind { default_value, file, command_line } kind = Kind::default_value;
+  std::uint32_t line = 0;  // in the configuration file (kind file), 1-based
+
+  bool operator==(const SettingSource&) const = default;
+};
+
+// One option's effective value: its key (the long name without dashes, also the configuration file's key), its
+// kind and value as argument texts (config_file.hpp), and where it came from.
+struct Setting {
+  std::string key;
+  OptionKind kind = OptionKind::text;
+  std::vector<std::string> values;
+  SettingSource source;
+};
+
+// The outcome of reading the command line and the configuration file.
+struct LoadedConfig {
+  DaemonConfig config;
+  std::vector<Setting> settings;  // every option, in --help order
+  std::string file;               // the configuration file read; "" when none
+  bool print_config = false;      // --print-config: print format_effective_config() and exit 0
+};
+
+// Why load_config() gave no configuration, and the exit code tomolived returns for it.
+struct ConfigRefusal {
+  int exit_code = 2;    // 0 after --help or --version (printed to stdout), 2 after an error
+  std::string message;  // a refused file ("FILE:LINE:COLUMN: key 'x': reason") or options that do not go together;
+                        // "" when the command line's parser has printed the message itself
+};
+
+// Reads the command line (`arguments`, without the program name) and the configuration file: --config FILE, else
+// `default_file` when it exists, unless --no-config. Options given on the command line override the file; the file
+// overrides the defaults. Every value of the file is checked as the command line's are, also those that the command
+// line overrides.
+std::variant<LoadedConfig, ConfigRefusal> load_config(const std::vector<std::string>& arguments,
+                                                      const std::string& default_file = kDefaultConfigFile);
+
+// --print-config's output: every setting as a TOML line with its source as a comment ("# default",
+// "# FILE:LINE", "# command line"); a valid configuration file that loads back to the same settings.
+std::string format_effective_config(const LoadedConfig& loaded);
+
+// load_config() of argv[1..]. Returns the config, or the exit code to return right away (see load_config; 0 after
+// --print-config, which has printed the configuration to stdout).
 std::variant<DaemonConfig, int> parse_command_line(int argc, char** argv);
 
 }  // namespace tomolive::daemon

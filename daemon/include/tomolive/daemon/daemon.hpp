@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,18 @@ class Daemon {
   // How the ZeroMQ sockets are protected, for the start-up log (PROTOCOL.md 2, "Security").
   std::string network_access() const;
 
+  // What a configuration reload (ConfigReloader, on SIGHUP) changes while the daemon runs; any thread.
+  // The control token (--http-token; "" for none) for every control request and WebSocket upgrade from now on.
+  void set_http_token(const std::string& token);
+  // The most slice updates per second (--publish-hz, > 0), from the engine thread's next wake-up on.
+  void set_publish_hz(double hz);
+  double publish_hz() const;
+  // The processing setting, as a set_processing command carrying all four steps: the reply says whether it was
+  // applied (a scan in progress is re-filtered).
+  protocol::Reply set_processing(const protocol::SetProcessing& request);
+  // The configuration's part of the status (get_status's config map).
+  void set_config_status(protocol::ConfigStatus config);
+
  private:
   // Listens on every --rdma endpoint (after the engine queue exists).
   void start_rdma(const DaemonConfig& config, const FrameBufferPool::Allocator& engine_allocator);
@@ -89,7 +102,7 @@ class Daemon {
   DaemonCounters counters_;
   zmq::context_t context_;
   SocketSecurity security_;
-  protocol::SecurityStatus security_status_;
+  protocol::SecurityStatus security_status_;  // guarded by reload_mutex_ (a reload may add or remove the token)
   std::unique_ptr<ZapHandler> zap_;  // with CURVE: made before any socket binds, destroyed after they close
   SliceBoard board_;
   std::string engine_reason_;
@@ -112,6 +125,8 @@ class Daemon {
   std::shared_ptr<rdma::Transport> rdma_transport_;  // outlives the receivers
   std::vector<std::unique_ptr<RdmaIngest>> rdma_;    // one per --rdma endpoint
   protocol::RdmaStatus rdma_status_;                 // what does not change: memory path, GPUDirect
+  mutable std::mutex reload_mutex_;                  // guards what a configuration reload changes below
+  protocol::ConfigStatus config_status_;
   bool stopped_ = false;
 };
 

@@ -43,6 +43,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -150,6 +151,10 @@ class EngineWorker {
   std::string engine_name() const;
   // Time spent per stage of the engine's work since start (/metrics); any thread may read it.
   const EngineStageTimes& stage_times() const { return stage_times_; }
+  // The least time between two slice snapshots (Options::publish_interval until changed). Changing it (any thread; a
+  // configuration reload) takes effect at the engine thread's next wake-up, within the previous interval.
+  std::chrono::steady_clock::duration publish_interval() const { return publish_interval_.load(); }
+  void set_publish_interval(std::chrono::steady_clock::duration interval) { publish_interval_.store(interval); }
 
  private:
   void run();
@@ -214,6 +219,7 @@ class EngineWorker {
   EventReporter& reporter_;
   DaemonCounters& counters_;
   const Options options_;
+  std::atomic<std::chrono::steady_clock::duration> publish_interval_;
 
   // Engine-thread state.
   std::optional<ScanSession> session_;      // the newest scan (kept after its end for status and recompute)

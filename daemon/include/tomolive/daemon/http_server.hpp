@@ -74,6 +74,9 @@ class HttpServer : public DaemonOutput {
   std::uint16_t port() const { return port_; }
   std::string url() const;  // http://address:port/
   const ViewerAccess& access() const { return access_; }
+  // Replaces --http-token (a configuration reload): WebSocket upgrades from now on need the new one; browsers
+  // already connected keep the access they were given.
+  void set_token(std::string token) { access_.set_token(std::move(token)); }
 
   static constexpr std::chrono::milliseconds kCloseGrace{1000};
   static constexpr std::size_t kMaxTargetBytes = 4 * 1024;  // the request target (path and query)
@@ -94,7 +97,7 @@ class HttpServer : public DaemonOutput {
 
   const Options options_;
   const ViewerFiles files_;
-  const ViewerAccess access_;
+  ViewerAccess access_;
   DaemonCounters& counters_;
   ConnectionLimit connections_;  // before io_: the connections its handlers hold release their slots here
   LatencyRecorder& viewer_latency_;

@@ -48,11 +48,12 @@ class SliceSnapshotter {
   NonFiniteCounts snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset);
 
   std::uint64_t last_sequence() const { return sequence_; }
+  void set_publish_interval(std::chrono::steady_clock::duration interval) { publish_interval_ = interval; }
 
  private:
   SliceBoard& board_;
   std::function<void()> on_slices_changed_;
-  const std::chrono::steady_clock::duration publish_interval_;
+  std::chrono::steady_clock::duration publish_interval_;
   const Clock clock_;
   SliceVersionPool versions_;
   std::uint64_t sequence_ = 0;

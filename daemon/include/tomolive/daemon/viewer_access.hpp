@@ -6,6 +6,7 @@
 // rebinding: its Host and Origin agree) is refused. Thread-safe (const).
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -34,8 +35,14 @@ class ViewerAccess {
   // A line for the daemon's start-up log that says who may control.
   std::string describe() const;
 
+  // Replaces the token (a configuration reload); decisions taken afterwards use the new one. Thread-safe.
+  void set_token(std::string token);
+
  private:
-  std::string token_;
+  std::string token() const;
+
+  mutable std::mutex mutex_;
+  std::string token_;  // guarded by mutex_
   bool loopback_only_;
 };
 

@@ -4,6 +4,7 @@
 // get_status and get_slice must carry it ("token", PROTOCOL.md 10.1), or it is refused with permission_denied.
 #pragma once
 
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -31,14 +32,18 @@ class ZmqControlServer {
 
   void stop();
   const std::string& endpoint() const { return endpoint_; }
+  // Replaces the token (a configuration reload): requests served from now on need the new one. Thread-safe.
+  void set_token(std::string token);
 
  private:
+  std::string token() const;
   void run(std::stop_token stop);
   void serve_one();
 
   zmq::socket_t socket_;
   std::string endpoint_;
-  const std::string token_;
+  mutable std::mutex token_mutex_;
+  std::string token_;  // guarded by token_mutex_
   ControlHandlers& handlers_;
   std::jthread thread_;  // last member
 };

@@ -638,6 +638,19 @@ struct CaptureStatus {
   bool operator==(const CaptureStatus&) const = default;
 };
 
+// The daemon's configuration file and its reloads (SIGHUP; README "Configuration file").
+struct ConfigStatus {
+  std::string file;            // the configuration file read at start; "" when none
+  std::string loaded_at;       // when the running configuration was read (start or the newest applied reload), UTC,
+                               // ISO 8601 ("2026-12-07T04:10:00Z")
+  std::uint64_t reloads = 0;   // reloads applied since start (a refused file is not counted)
+  std::string last_error;      // why the newest reload was refused ("FILE:LINE:COLUMN: key 'x': reason"); "" if not
+  std::string restart_needed;  // keys whose value in the file differs from the running one and that only a restart
+                               // applies, comma-separated ("data-hwm, http"); "" when none
+
+  bool operator==(const ConfigStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -652,6 +665,7 @@ struct Status {
   std::optional<VolumeStatus> volume;      // the newest full volume, if any
   std::optional<RecordingStatus> recording;  // absent from daemons older than the key
   std::optional<CaptureStatus> capture;      // absent from daemons older than the key
+  std::optional<ConfigStatus> config;        // absent from daemons older than the key
 
   bool operator==(const Status&) const = default;
 };
