@@ -44,6 +44,15 @@ expect "set-center --" --offset --column '!--window'
 expect "set-processing --window h" hamming hann '!parzen'
 expect "watch --" --interval --count
 expect "record " on off
+expect "se" set-oblique
+expect "sw" sweep-center sweep-processing
+expect "get-slice " oblique
+expect "center-sample " xy projections --point --box --pixel-size-um
+expect "sweep-processing " delta_over_beta ring_size window --values --windows --spacing
+expect "sweep-processing window --windows p" parzen '!hann'
+expect "sweep-processing ring_size --start 3 --stop 9 --count 3 --spacing " log linear
+expect "set-oblique --" --normal --offset --points --hide
+expect "def" defective-pixels
 expect "--con" --control
 expect "status --j" --json
 

@@ -148,6 +148,33 @@ def check_commands(ctl, workdir):
         expect(re.search(r"\s%s\s" % sent, listing), "commands does not list %s:\n%s" % (sent, listing))
 
 
+def check_alignment_commands(ctl, workdir):
+    out = ctl.ok("set-oblique", "--normal", "0", "0", "2", "--offset", "0")
+    expect(out.startswith("oblique slice on the plane with unit normal [0.0000, 0.0000, 1.0000] at offset 0.00 px: "
+                          "%d x %d pixels" % (COLS, COLS)), "set-oblique sentence: %r" % out)
+    path = os.path.join(workdir, "oblique.npy")
+    wait_for("the oblique slice", lambda: ctl.run("get-slice", "oblique", "--out", path)[0] == 0)
+    expect(np.load(path).shape == (COLS, COLS), "the oblique slice has shape %r" % (np.load(path).shape,))
+    out = ctl.ok("set-oblique", "--hide")
+    expect(out == "oblique slice hidden\n", "set-oblique --hide sentence: %r" % out)
+
+    out = ctl.ok("defective-pixels", token=False)  # read-only, like get_status
+    expect(re.match(r"scan 7: \d+ defective pixels of %d x %d \(" % (ROWS, COLS), out), "defective-pixels: %r" % out)
+    reply = ctl.json("defective-pixels")
+    expect(reply["command"] == "get_defective_pixels" and reply["result"]["built"], "defective-pixels --json: %r"
+           % reply)
+
+    out = ctl.ok("center-sample", "xy", "--point", str((COLS - 1) / 2), str((COLS - 1) / 2 + 3))
+    expect("the xy slice's point lies at x 3.00 " in out and "move the sample by x -3.00 " in out,
+           "center-sample sentence: %r" % out)
+
+    path = os.path.join(workdir, "rings.npy")
+    out = ctl.ok("sweep-processing", "ring_size", "--values", "3", "5", "--out", path)
+    expect(out.startswith("ring_size sweep of xy row ") and "ring_size 5" in out, "sweep-processing: %r" % out)
+    expect("wrote " + path in out, "sweep-processing did not say what it wrote: %r" % out)
+    expect(np.load(path).shape == (2, COLS, COLS), "the sweep has shape %r" % (np.load(path).shape,))
+
+
 def check_watch(ctl):
     out = ctl.ok("watch", "--count", "3", "--interval", "0.05")
     lines = out.splitlines()
@@ -231,6 +258,7 @@ def main():
                 ctl.json("status")["result"]))
             check_status_text(ctl, status)
             check_commands(ctl, workdir)
+            check_alignment_commands(ctl, workdir)
             check_watch(ctl)
             check_watch_quits(ctl)
         finally:

@@ -111,6 +111,10 @@ TEST(CtlCommandLine, EachSubcommandSendsItsCommand) {
       {"cancel-volume", {}},
       {"record", {"on"}},
       {"capture", {"--after", "2.5"}},
+      {"sweep-processing", {"ring_size", "--values", "5", "11", "--out", "r.npy"}},
+      {"set-oblique", {"--normal", "0", "1", "1", "--offset", "3"}},
+      {"defective-pixels", {}},
+      {"center-sample", {"xy", "--point", "10", "20"}},
   };
   for (const auto& entry : subcommands()) {
     if (entry.sends.empty()) continue;
@@ -151,6 +155,79 @@ TEST(CtlCommandLine, OptionsBecomeRequestFields) {
   EXPECT_TRUE(after->invocation().json);
   EXPECT_EQ(after->invocation().connection.endpoint, "ipc:///tmp/x");
   EXPECT_DOUBLE_EQ(parsed({"watch", "-n", "2"})->invocation().watch.interval_s, 2.0);
+}
+
+TEST(CtlCommandLine, AlignmentOptionsBecomeRequestFields) {
+  const auto range = parsed({"sweep-processing", "delta_over_beta", "--start", "10", "--stop", "1000", "--count",
+                             "5", "--spacing", "linear", "--xy-row", "7", "--region", "1", "2", "3", "4", "--out",
+                             "d.npy"});
+  const auto& sweep = std::get<protocol::SweepProcessing>(*range->invocation().request);
+  EXPECT_EQ(sweep.parameter, protocol::SweepParameter::delta_over_beta);
+  EXPECT_EQ(sweep.start, 10.0);
+  EXPECT_EQ(sweep.stop, 1000.0);
+  EXPECT_EQ(sweep.count, 5u);
+  EXPECT_EQ(sweep.spacing, protocol::SweepSpacing::linear);
+  EXPECT_EQ(sweep.xy_row, 7u);
+  EXPECT_EQ(sweep.region, (protocol::SliceRegionField{1, 2, 3, 4}));
+  EXPECT_FALSE(sweep.values.has_value());
+  EXPECT_EQ(range->invocation().out_path, "d.npy");
+  const auto windows = parsed({"sweep-processing", "window", "--windows", "hann", "parzen", "--out", "w.npy"});
+  EXPECT_EQ(std::get<protocol::SweepProcessing>(*windows->invocation().request).windows,
+            (std::vector<std::string>{"hann", "parzen"}));
+
+  const auto normal = parsed({"set-oblique", "--normal", "1", "0", "2", "--offset", "-4.5"});
+  const auto& plane = std::get<protocol::SetObliqueSlice>(*normal->invocation().request);
+  EXPECT_TRUE(plane.enabled);
+  EXPECT_EQ(plane.normal, (std::vector<double>{1, 0, 2}));
+  EXPECT_EQ(plane.offset_px, -4.5);
+  EXPECT_FALSE(plane.points.has_value());
+  const auto points = parsed({"set-oblique", "--points", "0", "0", "0", "1", "0", "0", "0", "1", "1"});
+  EXPECT_EQ(std::get<protocol::SetObliqueSlice>(*points->invocation().request).points,
+            (std::vector<double>{0, 0, 0, 1, 0, 0, 0, 1, 1}));
+  const auto hide = parsed({"set-oblique", "--hide"});
+  const auto& hidden = std::get<protocol::SetObliqueSlice>(*hide->invocation().request);
+  EXPECT_FALSE(hidden.enabled);
+  EXPECT_FALSE(hidden.normal || hidden.points);
+
+  const auto box = parsed({"center-sample", "yz", "--box", "10", "20", "4", "6", "--pixel-size-um", "0.65"});
+  const auto& sample = std::get<protocol::CenterSample>(*box->invocation().request);
+  EXPECT_EQ(sample.slice, "yz");
+  EXPECT_EQ(sample.box, (std::vector<double>{10, 20, 4, 6}));
+  EXPECT_FALSE(sample.point.has_value());
+  EXPECT_EQ(sample.pixel_size_um, 0.65);
+  const auto projections = parsed({"center-sample", "projections"});
+  const auto& from_projections = std::get<protocol::CenterSample>(*projections->invocation().request);
+  EXPECT_EQ(from_projections.slice, "projections");
+  EXPECT_FALSE(from_projections.point || from_projections.box);
+
+  EXPECT_EQ(std::get<protocol::GetSlice>(*parsed({"get-slice", "oblique", "--out", "o.npy"})->invocation().request)
+                .slice,
+            protocol::SliceKind::oblique);
+  EXPECT_TRUE(std::holds_alternative<protocol::GetDefectivePixels>(
+      *parsed({"defective-pixels"})->invocation().request));
+}
+
+TEST(CtlCommandLine, BadAlignmentArgumentsAreUsageErrors) {
+  EXPECT_THROW(parsed({"sweep-processing", "gamma", "--values", "1", "--out", "x.npy"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"sweep-processing", "ring_size", "--values", "5", "--start", "3", "--stop", "9", "--count",
+                       "3", "--out", "x.npy"}),
+               CLI::ParseError);  // two forms
+  EXPECT_THROW(parsed({"sweep-processing", "delta_over_beta", "--start", "1", "--out", "x.npy"}),
+               CLI::ParseError);  // a range needs stop and count
+  EXPECT_THROW(parsed({"sweep-processing", "window", "--windows", "gauss", "--out", "x.npy"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"sweep-processing", "window", "--windows", "hann"}), CLI::ParseError);  // no --out
+  EXPECT_THROW(parsed({"set-oblique"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"set-oblique", "--normal", "1", "0"}), CLI::ParseError);              // two components
+  EXPECT_THROW(parsed({"set-oblique", "--offset", "3"}), CLI::ParseError);                   // offset of no normal
+  EXPECT_THROW(parsed({"set-oblique", "--hide", "--normal", "0", "0", "1"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"set-oblique", "--normal", "0", "0", "1", "--points", "0", "0", "0", "1", "0", "0", "0", "1",
+                       "0"}),
+               CLI::ParseError);
+  EXPECT_THROW(parsed({"center-sample", "xy"}), CLI::ParseError);  // a slice needs a point or a box
+  EXPECT_THROW(parsed({"center-sample", "xy", "--point", "1", "2", "--box", "0", "0", "2", "2"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"center-sample", "projections", "--point", "1", "2"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"center-sample", "volume", "--point", "1", "2"}), CLI::ParseError);
+  EXPECT_THROW(parsed({"center-sample", "xy", "--point", "1", "2", "--pixel-size-um", "0"}), CLI::ParseError);
 }
 
 TEST(CtlCommandLine, BadArgumentsAreUsageErrors) {
@@ -336,6 +413,95 @@ TEST(CtlReplies, ResultsAsSentences) {
   print_result(out, {"sweep_center", std::nullopt, sweep});
   EXPECT_NE(out.str().find("best offset 0.00 px"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("0.00  1.0000  *"), std::string::npos) << out.str();
+}
+
+TEST(CtlReplies, AlignmentResultsAsSentences) {
+  std::ostringstream out;
+  protocol::ProcessingSweepResult sweep;
+  sweep.parameter = protocol::SweepParameter::ring_size;
+  sweep.xy_row = 3;
+  sweep.region = {0, 0, 8, 8};
+  sweep.values = {5, 11};
+  sweep.labels = {"ring_size 5", "ring_size 11"};
+  sweep.metric = {2.0, 1.0};
+  sweep.best_index = 1;
+  print_result(out, {"sweep_processing", std::nullopt, sweep});
+  EXPECT_NE(out.str().find("ring_size sweep of xy row 3"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("sharpest: ring_size 11"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("ring_size 11  1.0000  *"), std::string::npos) << out.str();
+
+  out.str("");
+  protocol::ObliqueResult oblique{true, {0.0, 0.6, 0.8}, 2.5, {16, 32}, 4.0};
+  print_result(out, {"set_oblique_slice", std::nullopt, oblique});
+  EXPECT_EQ(out.str(), "oblique slice on the plane with unit normal [0.0000, 0.6000, 0.8000] at offset 2.50 px: "
+                       "16 x 32 pixels; computed in 4.0 ms\n");
+  out.str("");
+  print_result(out, {"set_oblique_slice", std::nullopt, protocol::ObliqueResult{}});
+  EXPECT_EQ(out.str(), "oblique slice hidden\n");
+
+  out.str("");
+  protocol::DefectivePixelsResult map;
+  map.scan_id = 4;
+  map.built = true;
+  map.rows = 16;
+  map.cols = 32;
+  map.counts = {1, 1, 0, 0, 2};
+  map.pixels = {{2, 5, 1}, {10, 30, 2 | 8}};
+  map.truncated = true;
+  print_result(out, {"get_defective_pixels", std::nullopt, map});
+  EXPECT_NE(out.str().find("scan 4: 2 defective pixels of 16 x 32 (1 dead, 1 hot, 0 noisy, 0 detector_mask)"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("10   30  hot+detector_mask"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("only the first 2 are listed"), std::string::npos) << out.str();
+  out.str("");
+  print_result(out, {"get_defective_pixels", std::nullopt, protocol::DefectivePixelsResult{}});
+  EXPECT_NE(out.str().find("no defective-pixel map yet"), std::string::npos) << out.str();
+
+  out.str("");
+  protocol::CenterSampleResult sample;
+  sample.slice = "xy";
+  sample.x_px = 12.0;
+  sample.move_x_px = -12.0;
+  print_result(out, {"center_sample", std::nullopt, sample});
+  EXPECT_NE(out.str().find("move the sample by x -12.00 y 0.00 z 0.00 px"), std::string::npos) << out.str();
+  out.str("");
+  sample.slice = "projections";
+  sample.pixel_size_um = 0.5;
+  sample.move_x_um = -6.0;
+  sample.move_y_um = 0.0;
+  sample.move_z_um = 0.0;
+  sample.projections = 90;
+  sample.fit_rms_px = 0.125;
+  sample.axis_offset_px = 1.5;
+  print_result(out, {"center_sample", std::nullopt, sample});
+  EXPECT_NE(out.str().find("x -6.00 y 0.00 z 0.00 um"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("fit over 90 projections: RMS residual 0.125 px, axis offset 1.50 px"), std::string::npos)
+      << out.str();
+
+  out.str("");
+  protocol::CenterEstimateResult estimate;
+  estimate.method = "registration";
+  estimate.tilt_deg = 0.25;
+  estimate.tilt_confidence = 0.9;
+  print_result(out, {"estimate_center", std::nullopt, estimate});
+  EXPECT_NE(out.str().find("axis tilt 0.250 deg (confidence 0.90)"), std::string::npos) << out.str();
+}
+
+TEST(CtlStatusText, ShowsProgressTiltAndDefectivePixels) {
+  protocol::Status status = sample_status(1.0, 10, 100);
+  protocol::CenterEstimateResult estimate;
+  estimate.method = "registration";
+  estimate.tilt_deg = -0.5;
+  estimate.tilt_confidence = 0.75;
+  status.scan->center_estimate = estimate;
+  status.scan->command = protocol::CommandProgress{"estimate_center (metric)", 2, 3, 4.0, 2.0};
+  status.scan->defective_pixels = protocol::DefectivePixelCounts{3, 1, 0, 0, 4};
+  std::ostringstream out;
+  print_status(out, status);
+  EXPECT_NE(out.str().find("-0.500 deg, confidence 0.75"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("estimate_center (metric): 2 of 3 steps"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("4 (3 dead, 1 hot, 0 noisy, 0 detector_mask)"), std::string::npos) << out.str();
 }
 
 TEST(CtlReplies, JsonIsTheReplyMap) {

@@ -26,6 +26,7 @@ CommandLine::CommandLine() {
   add_connection_options();
   add_daemon_commands();
   add_processing_commands();
+  add_alignment_commands();
   add_volume_and_recording_commands();
   add_local_commands();
   app_.require_subcommand(1);
@@ -92,7 +93,9 @@ void CommandLine::add_daemon_commands() {
   set_slices->callback([this] { invocation_.request = slices_; });
 
   auto* get_slice = add("get-slice");
-  get_slice->add_option("slice", slice_name_, "xy, xz or yz")->required()->check(CLI::IsMember({"xy", "xz", "yz"}));
+  get_slice->add_option("slice", slice_name_, "xy, xz, yz or oblique")
+      ->required()
+      ->check(CLI::IsMember({"xy", "xz", "yz", "oblique"}));
   get_slice->add_option("--out", invocation_.out_path, "output .npy path")->required();
   get_slice->callback([this] { invocation_.request = p::GetSlice{*p::parse_slice_kind(slice_name_)}; });
 
@@ -141,6 +144,50 @@ void CommandLine::add_processing_commands() {
     invocation_.request = processing_;
   });
 
+  auto* sweep_processing = add("sweep-processing");
+  sweep_processing->add_option("parameter", sweep_parameter_, "delta_over_beta, ring_size or window")
+      ->required()
+      ->check(CLI::IsMember({"delta_over_beta", "ring_size", "window"}));
+  auto* values = sweep_processing->add_option("--values", sweep_values_, "the candidate values (delta/beta or ring "
+                                                                         "sizes)");
+  auto* windows = sweep_processing->add_option("--windows", sweep_windows_,
+                                               "the candidate windows (window only; default: all six)");
+  auto* sweep_start = sweep_processing->add_option("--start", processing_sweep_.start, "first value of a range");
+  auto* sweep_stop = sweep_processing->add_option("--stop", processing_sweep_.stop, "last value of a range");
+  auto* sweep_count = sweep_processing->add_option("--count", processing_sweep_.count, "candidates of a range, 1..32");
+  auto* spacing = sweep_processing->add_option("--spacing", sweep_spacing_,
+                                               "log (default for delta_over_beta) or linear (default for ring_size)")
+                      ->check(CLI::IsMember({"log", "linear"}));
+  sweep_start->needs(sweep_stop)->needs(sweep_count);
+  sweep_stop->needs(sweep_start);
+  sweep_count->needs(sweep_start);
+  spacing->needs(sweep_start);
+  values->excludes(windows)->excludes(sweep_start);
+  windows->excludes(sweep_start);
+  sweep_processing->add_option("--xy-row", processing_sweep_.xy_row, "detector row (default: the XY slice's)");
+  sweep_processing->add_option("--region", processing_sweep_region_,
+                               "ROW0 COL0 ROWS COLS of the XY slice (default: central 512 square)")
+      ->expected(4);
+  sweep_processing->add_option("--out", invocation_.out_path, "output .npy path")->required();
+  sweep_processing->callback([this] {
+    processing_sweep_.parameter = *p::parse_sweep_parameter(sweep_parameter_);
+    if (!sweep_values_.empty()) processing_sweep_.values = sweep_values_;
+    if (!sweep_windows_.empty()) {
+      for (const auto& window : sweep_windows_) {
+        if (const auto parsed = p::parse_window_text(window); !parsed) {
+          throw CLI::ValidationError("--windows", parsed.error().message);
+        }
+      }
+      processing_sweep_.windows = sweep_windows_;
+    }
+    if (!sweep_spacing_.empty()) processing_sweep_.spacing = p::parse_sweep_spacing(sweep_spacing_);
+    if (processing_sweep_region_.size() == 4) {
+      processing_sweep_.region = p::SliceRegionField{processing_sweep_region_[0], processing_sweep_region_[1],
+                                                     processing_sweep_region_[2], processing_sweep_region_[3]};
+    }
+    invocation_.request = processing_sweep_;
+  });
+
   auto* scan_plan = add("scan-plan");
   scan_plan->add_option("--projections", plan_.n_projections, "projections (1..1000000)")->required();
   scan_plan->add_option("--darks", plan_.n_darks, "darks (image ids 0 .. darks - 1)");
@@ -165,6 +212,51 @@ void CommandLine::add_processing_commands() {
   });
 }
 
+void CommandLine::add_alignment_commands() {
+  auto* set_oblique = add("set-oblique");
+  auto* normal = set_oblique->add_option("--normal", oblique_normal_, "the plane's normal: X Y Z (Z: detector rows)")
+                     ->expected(3);
+  set_oblique->add_option("--offset", oblique_.offset_px, "the plane's offset from the volume's centre, pixels")
+      ->needs(normal);
+  auto* points = set_oblique->add_option("--points", oblique_points_, "three points X Y Z, one after the other")
+                     ->expected(9);
+  auto* hide = set_oblique->add_flag("--hide", oblique_hide_, "stop computing the oblique slice");
+  normal->excludes(points);
+  hide->excludes(normal)->excludes(points);
+  set_oblique->require_option(1, 2);
+  set_oblique->callback([this] {
+    oblique_.enabled = !oblique_hide_;
+    if (!oblique_normal_.empty()) oblique_.normal = oblique_normal_;
+    if (!oblique_points_.empty()) oblique_.points = oblique_points_;
+    invocation_.request = oblique_;
+  });
+
+  auto* center_sample = add("center-sample");
+  center_sample->add_option("slice", sample_.slice, "xy, xz, yz (a point of that slice) or projections")
+      ->required()
+      ->check(CLI::IsMember({"xy", "xz", "yz", "projections"}));
+  auto* point = center_sample->add_option("--point", sample_point_, "ROW COL of the slice, pixels")->expected(2);
+  auto* box = center_sample->add_option("--box", sample_box_, "ROW0 COL0 ROWS COLS of the slice: its centre")
+                  ->expected(4);
+  point->excludes(box);
+  center_sample->add_option("--pixel-size-um", sample_.pixel_size_um,
+                            "pixel size for the motions in micrometres (> 0; default: the scan's)")
+      ->check(CLI::PositiveNumber);
+  center_sample->callback([this] {
+    const bool projections = sample_.slice == "projections";
+    const bool located = !sample_point_.empty() || !sample_box_.empty();
+    if (projections && located) {
+      throw CLI::ValidationError("--point/--box", "projections takes neither --point nor --box");
+    }
+    if (!projections && !located) {
+      throw CLI::ValidationError("--point/--box", "the " + sample_.slice + " slice needs --point or --box");
+    }
+    if (!sample_point_.empty()) sample_.point = sample_point_;
+    if (!sample_box_.empty()) sample_.box = sample_box_;
+    invocation_.request = sample_;
+  });
+}
+
 void CommandLine::add_volume_and_recording_commands() {
   auto* reconstruct_volume = add("volume");
   reconstruct_volume->add_option("--region", volume_region_, "ROW0 COL0 ROWS COLS of the XY slice (default: all)")
@@ -181,6 +273,8 @@ void CommandLine::add_volume_and_recording_commands() {
   });
 
   add("cancel-volume")->callback([this] { invocation_.request = p::CancelVolume{}; });
+
+  add("defective-pixels")->callback([this] { invocation_.request = p::GetDefectivePixels{}; });
 
   auto* record = add("record");
   record->add_option("choice", record_choice_, "on or off")->required()->check(CLI::IsMember({"on", "off"}));

@@ -24,7 +24,7 @@ struct Invocation {
   Connection connection;
   bool json = false;                               // print the daemon's replies as JSON
   std::optional<protocol::ControlRequest> request;  // what a subcommand that talks to the daemon sends
-  std::string out_path;                            // get-slice, sweep-center: the .npy to write
+  std::string out_path;                            // get-slice, sweep-center, sweep-processing: the .npy to write
   WatchOptions watch;
   std::string key_prefix;                          // keygen
   std::string shell;                               // completion: "bash" or "zsh"
@@ -49,6 +49,7 @@ class CommandLine {
   void add_connection_options();
   void add_daemon_commands();
   void add_processing_commands();
+  void add_alignment_commands();
   void add_volume_and_recording_commands();
   void add_local_commands();
 
@@ -64,6 +65,16 @@ class CommandLine {
   std::vector<std::uint32_t> sweep_region_;
   protocol::SetProcessing processing_;
   std::optional<std::string> window_, zingers_, phase_, rings_;
+  protocol::SweepProcessing processing_sweep_;
+  std::string sweep_parameter_, sweep_spacing_;
+  std::vector<double> sweep_values_;
+  std::vector<std::string> sweep_windows_;
+  std::vector<std::uint32_t> processing_sweep_region_;
+  protocol::SetObliqueSlice oblique_;
+  std::vector<double> oblique_normal_, oblique_points_;
+  bool oblique_hide_ = false;
+  protocol::CenterSample sample_;
+  std::vector<double> sample_point_, sample_box_;
   protocol::SetScanPlan plan_;
   std::vector<double> plan_angles_;
   protocol::ReconstructVolume volume_;

@@ -49,8 +49,9 @@ _tomolive_ctl() {{
   done
   case "$prev" in
     --out|--client-key|--server-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --window) COMPREPLY=($(compgen -W "{windows}" -- "$cur")); return ;;
+    --window|--windows) COMPREPLY=($(compgen -W "{windows}" -- "$cur")); return ;;
     --method) COMPREPLY=($(compgen -W "registration metric" -- "$cur")); return ;;
+    --spacing) COMPREPLY=($(compgen -W "log linear" -- "$cur")); return ;;
   esac
   local global="{global}" words
   case "$sub" in

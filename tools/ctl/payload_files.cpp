@@ -34,6 +34,9 @@ std::optional<std::string> write_payload(const protocol::Reply& reply, const std
   if (const auto* sweep = std::get_if<protocol::SweepResult>(&reply.result)) {
     return write_floats(payload, {sweep->centers_px.size(), sweep->region[2], sweep->region[3]}, path);
   }
+  if (const auto* sweep = std::get_if<protocol::ProcessingSweepResult>(&reply.result)) {
+    return write_floats(payload, {sweep->labels.size(), sweep->region[2], sweep->region[3]}, path);
+  }
   return std::nullopt;
 }
 

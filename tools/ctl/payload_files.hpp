@@ -1,4 +1,5 @@
-// The float32 second part of get_slice and sweep_center replies (PROTOCOL.md 10.2), written as .npy files.
+// The float32 second part of get_slice, sweep_center and sweep_processing replies (PROTOCOL.md 10.2), written as
+// .npy files.
 #pragma once
 
 #include <optional>
@@ -10,9 +11,9 @@
 
 namespace tomolive::ctl {
 
-// Writes the payload of a get_slice (rows x cols) or sweep_center (count x rows x cols) reply to `path`, and returns
-// what was written ("wrote PATH (ROWS x COLS)"). Throws std::runtime_error naming the problem when the payload is
-// missing, has the wrong size or the file cannot be written. Replies of other commands: nullopt, nothing written.
+// Writes the payload of a get_slice (rows x cols), sweep_center or sweep_processing (count x rows x cols) reply to
+// `path`, and returns what was written ("wrote PATH (ROWS x COLS)"). Throws std::runtime_error naming the problem
+// when the payload is missing, has the wrong size or the file cannot be written. Replies of other commands: nullopt, nothing written.
 std::optional<std::string> write_payload(const protocol::Reply& reply, const std::optional<zmq::message_t>& payload,
                                          const std::string& path);
 

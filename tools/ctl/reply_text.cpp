@@ -1,5 +1,6 @@
 #include "reply_text.hpp"
 
+#include <array>
 #include <ostream>
 #include <variant>
 
@@ -46,6 +47,10 @@ void print(std::ostream& out, const p::Reply&, const p::CenterEstimateResult& es
                      estimate.method, fixed(estimate.center_offset_px, 2), fixed(estimate.center_column_px, 2),
                      fixed(estimate.confidence, 2), estimate.samples, fixed(estimate.elapsed_ms, 1),
                      estimate.applied ? "applied" : "not applied (--apply applies it)");
+  if (estimate.tilt_deg) {
+    out << fmt::format("axis tilt {} deg (confidence {}), reported only: the reconstruction does not correct it\n",
+                       fixed(*estimate.tilt_deg, 3), fixed(estimate.tilt_confidence.value_or(0.0), 2));
+  }
 }
 
 void print(std::ostream& out, const p::Reply&, const p::SweepResult& sweep) {
@@ -59,6 +64,82 @@ void print(std::ostream& out, const p::Reply&, const p::SweepResult& sweep) {
                    sweep.centers_px[i] == sweep.best_offset_px ? "*" : ""});
   }
   table.print(out);
+}
+
+void print(std::ostream& out, const p::Reply&, const p::ProcessingSweepResult& sweep) {
+  const std::string best = sweep.best_index < sweep.labels.size() ? sweep.labels[sweep.best_index] : "-";
+  out << fmt::format("{} sweep of xy row {}, region rows {}..{}, cols {}..{}, in {} ms; sharpest: {}\n",
+                     p::to_string(sweep.parameter), sweep.xy_row, sweep.region[0], sweep.region[0] + sweep.region[2],
+                     sweep.region[1], sweep.region[1] + sweep.region[3], fixed(sweep.elapsed_ms, 1), best);
+  TextTable table({{"candidate", true}, {"label"}, {"metric", true}, {"best"}});
+  for (std::size_t i = 0; i < sweep.labels.size(); ++i) {
+    const double metric = i < sweep.metric.size() ? sweep.metric[i] : 0.0;
+    table.add_row({std::to_string(i), sweep.labels[i], fixed(metric, 4), i == sweep.best_index ? "*" : ""});
+  }
+  table.print(out);
+}
+
+void print(std::ostream& out, const p::Reply&, const p::ObliqueResult& oblique) {
+  if (!oblique.enabled) {
+    out << "oblique slice hidden\n";
+    return;
+  }
+  const auto component = [&](std::size_t i) { return i < oblique.normal.size() ? oblique.normal[i] : 0.0; };
+  out << fmt::format("oblique slice on the plane with unit normal [{}, {}, {}] at offset {} px: {} x {} pixels; "
+                     "computed in {} ms\n",
+                     fixed(component(0), 4), fixed(component(1), 4), fixed(component(2), 4),
+                     fixed(oblique.offset_px, 2), oblique.shape[0], oblique.shape[1],
+                     fixed(oblique.recompute_ms, 1));
+}
+
+// A defective pixel's kind bits (1 dead, 2 hot, 4 noisy, 8 detector_mask) as names, e.g. "dead+hot".
+std::string kind_text(std::uint32_t kind) {
+  static constexpr std::array<std::string_view, 4> kNames = {"dead", "hot", "noisy", "detector_mask"};
+  std::string text;
+  for (std::size_t bit = 0; bit < kNames.size(); ++bit) {
+    if ((kind & (1u << bit)) == 0) continue;
+    if (!text.empty()) text += '+';
+    text += kNames[bit];
+  }
+  return text.empty() ? fmt::format("unknown ({})", kind) : text;
+}
+
+void print(std::ostream& out, const p::Reply&, const p::DefectivePixelsResult& map) {
+  if (!map.built) {
+    out << fmt::format("scan {} has no defective-pixel map yet (it is built at the first projection, when detection "
+                       "is on)\n",
+                       map.scan_id);
+    return;
+  }
+  const auto& counts = map.counts;
+  out << fmt::format("scan {}: {} defective pixels of {} x {} ({} dead, {} hot, {} noisy, {} detector_mask)\n",
+                     map.scan_id, counts.total, map.rows, map.cols, counts.dead, counts.hot, counts.noisy,
+                     counts.detector_mask);
+  if (map.pixels.empty()) return;
+  TextTable table({{"row", true}, {"col", true}, {"kind"}});
+  for (const auto& pixel : map.pixels) table.add_row({std::to_string(pixel.row), std::to_string(pixel.col),
+                                                      kind_text(pixel.kind)});
+  table.print(out);
+  if (map.truncated) out << fmt::format("  (only the first {} are listed)\n", map.pixels.size());
+}
+
+void print(std::ostream& out, const p::Reply&, const p::CenterSampleResult& sample) {
+  const std::string from = sample.slice == "projections" ? std::string("the projections")
+                                                         : fmt::format("the {} slice's point", sample.slice);
+  out << fmt::format("{} lies at x {} y {} z {} px from the axis; move the sample by", from, fixed(sample.x_px, 2),
+                     fixed(sample.y_px, 2), fixed(sample.z_px, 2));
+  if (sample.move_x_um && sample.move_y_um && sample.move_z_um && sample.pixel_size_um) {
+    out << fmt::format(" x {} y {} z {} um ({} px, {} px, {} px at {} um/px)\n", fixed(*sample.move_x_um, 2),
+                       fixed(*sample.move_y_um, 2), fixed(*sample.move_z_um, 2), fixed(sample.move_x_px, 2),
+                       fixed(sample.move_y_px, 2), fixed(sample.move_z_px, 2), fixed(*sample.pixel_size_um, 3));
+  } else {
+    out << fmt::format(" x {} y {} z {} px (no pixel size known: --pixel-size-um gives micrometres)\n",
+                       fixed(sample.move_x_px, 2), fixed(sample.move_y_px, 2), fixed(sample.move_z_px, 2));
+  }
+  if (sample.projections) {
+    out << fmt::format("fit over {} projections: RMS residual {} px, axis offset {} px\n", *sample.projections,
+                       fixed(sample.fit_rms_px.value_or(0.0), 3), fixed(sample.axis_offset_px.value_or(0.0), 2));
+  }
 }
 
 void print(std::ostream& out, const p::Reply&, const p::ProcessingResult& result) {

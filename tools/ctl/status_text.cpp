@@ -74,6 +74,20 @@ void print_scan(std::ostream& out, const protocol::ScanStatus& scan) {
                         fmt::format("{}: offset {} px, confidence {}, {} samples{}", estimate->method,
                                     fixed(estimate->center_offset_px, 2), fixed(estimate->confidence, 2),
                                     estimate->samples, estimate->applied ? ", applied" : ", not applied"));
+    if (estimate->tilt_deg) {
+      fields.emplace_back("axis tilt", fmt::format("{} deg, confidence {}", fixed(*estimate->tilt_deg, 3),
+                                                   fixed(estimate->tilt_confidence.value_or(0.0), 2)));
+    }
+  }
+  if (const auto& command = scan.command) {
+    fields.emplace_back("command", fmt::format("{}: {} of {} steps in {}, about {} left", command->command,
+                                               command->done, command->total, duration_text(command->elapsed_s),
+                                               duration_text(command->remaining_s)));
+  }
+  if (const auto& defective = scan.defective_pixels) {
+    fields.emplace_back("defective pixels", fmt::format("{} ({} dead, {} hot, {} noisy, {} detector_mask)",
+                                                        defective->total, defective->dead, defective->hot,
+                                                        defective->noisy, defective->detector_mask));
   }
   if (const auto& refilter = scan.refilter) {
     fields.emplace_back("re-filter",

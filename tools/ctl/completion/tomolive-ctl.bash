@@ -2,15 +2,16 @@
 # Install as /usr/share/bash-completion/completions/tomolive-ctl, or source it.
 _tomolive_ctl() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local subcommands="status watch set-center set-slices get-slice estimate-center sweep-center set-processing scan-plan volume cancel-volume record capture keygen completion commands"
+  local subcommands="status watch set-center set-slices get-slice set-oblique estimate-center sweep-center center-sample set-processing sweep-processing defective-pixels scan-plan volume cancel-volume record capture keygen completion commands"
   local sub="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case " $subcommands " in *" ${COMP_WORDS[i]} "*) sub="${COMP_WORDS[i]}"; break ;; esac
   done
   case "$prev" in
     --out|--client-key|--server-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --window) COMPREPLY=($(compgen -W "ram-lak shepp-logan cosine hamming hann parzen" -- "$cur")); return ;;
+    --window|--windows) COMPREPLY=($(compgen -W "ram-lak shepp-logan cosine hamming hann parzen" -- "$cur")); return ;;
     --method) COMPREPLY=($(compgen -W "registration metric" -- "$cur")); return ;;
+    --spacing) COMPREPLY=($(compgen -W "log linear" -- "$cur")); return ;;
   esac
   local global="--help --control --timeout-ms --token --server-key --client-key --json" words
   case "$sub" in
@@ -19,10 +20,14 @@ _tomolive_ctl() {
     watch) words="--interval --count" ;;
     set-center) words="--offset --column" ;;
     set-slices) words="--xy-row --xz-y --yz-x" ;;
-    get-slice) words="xy xz yz --out" ;;
+    get-slice) words="xy xz yz oblique --out" ;;
+    set-oblique) words="--normal --offset --points --hide" ;;
     estimate-center) words="--method --apply" ;;
     sweep-center) words="--start --step --count --xy-row --region --out" ;;
+    center-sample) words="xy xz yz projections --point --box --pixel-size-um" ;;
     set-processing) words="--window --zingers --phase --rings" ;;
+    sweep-processing) words="delta_over_beta ring_size window --values --windows --start --stop --count --spacing --xy-row --region --out" ;;
+    defective-pixels) words="" ;;
     scan-plan) words="--projections --darks --flats --first-projection --range --angle-start --angle-step --angles --center-offset --name" ;;
     volume) words="--region --rows --binning" ;;
     cancel-volume) words="" ;;
