@@ -463,8 +463,11 @@ class CpuEngine final : public Engine {
     std::vector<float> dark_variance(dark_.size()), flat_variance(flat_.size());
     dark_sum_.variance_into(dark_variance.data());
     flat_sum_.variance_into(flat_variance.data());
+    // The widened frames of a half-acquisition scan hold filler columns, no detector pixels: no map for them (yet).
+    DefectivePixelDetection detection = params_.processing.defective_pixels;
+    if (geometry_.half_acquisition.enabled) detection.enabled = false;
     defects_.build({dark_.data(), dark_variance.data(), dark_sum_.count()},
-                   {flat_.data(), flat_variance.data(), flat_sum_.count()}, params_.processing.defective_pixels);
+                   {flat_.data(), flat_variance.data(), flat_sum_.count()}, detection);
     references_ready_ = true;
   }
 

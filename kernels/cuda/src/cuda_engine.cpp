@@ -856,7 +856,9 @@ class CudaEngineImpl final : public CudaEngine {
     cuda::average_reference(scan.dark_sum.get(), pixels, scan.dark_count, 0.f, scan.dark.get(), compute);
     cuda::average_reference(scan.flat_sum.get(), pixels, scan.flat_count, 1.f, scan.flat.get(), compute);
     scan.references_ready = true;
-    const DefectivePixelDetection& detection = params_.processing.defective_pixels;
+    // The widened frames of a half-acquisition scan hold filler columns, no detector pixels: no map for them (yet).
+    DefectivePixelDetection detection = params_.processing.defective_pixels;
+    if (scan.geometry.half_acquisition.enabled) detection.enabled = false;
     if (!detection.enabled) {
       scan.defects.build({}, {}, detection);
       return;

@@ -143,8 +143,8 @@ class Engine {
   // a projection arrived already, or the mask is not rows x cols.
   virtual void set_detector_mask(std::span<const std::uint8_t> mask) = 0;
   // The scan's map, built at its first projection from the darks, flats and detector mask when
-  // params().processing.defective_pixels was enabled then; nullptr before, or when it was off. Valid until the next
-  // begin_scan.
+  // params().processing.defective_pixels was enabled then; nullptr before, when it was off, or for a half-acquisition
+  // scan (its widened frames hold filler columns). Valid until the next begin_scan.
   virtual const DefectivePixelMap* defective_pixels() const = 0;
 
   // Corrects ((p - dark) / (flat - dark), clamped to kMinTransmission; a defective pixel interpolated from its good
