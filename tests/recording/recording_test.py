@@ -80,6 +80,18 @@ class Daemon:
             events.append(msgpack.unpackb(header))
         return events
 
+    def wait_event(self, predicate, what, timeout_s=20):
+        """Collects events until one satisfies `predicate` (the status may show an effect before its event is read)."""
+        seen = []
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            if self.sub.poll(100):
+                topic, header = self.sub.recv_multipart()
+                seen.append(msgpack.unpackb(header))
+                if predicate(seen[-1]):
+                    return seen[-1]
+        fail("no %s event within %g s; events: %r" % (what, timeout_s, seen))
+
     def send(self, header, payload=None):
         parts = [msgpack.packb(dict(v=1, **header))]
         if payload is not None:
@@ -258,9 +270,8 @@ def main():
                                  s["scan"]["projections_reconstructed"] == 24, "the second scan to be reconstructed")
         if status["recording"]["state"] != "failed" or "already exists" not in status["recording"]["error"]:
             fail("recording status after an existing file: %r" % status["recording"])
-        errors = [e for e in daemon.events_so_far() if e.get("kind") == "error"]
-        if not any(e["error"]["code"] == "disk_error" and "already exists" in e["error"]["message"] for e in errors):
-            fail("no disk_error event for the existing file: %r" % errors)
+        daemon.wait_event(lambda e: e.get("kind") == "error" and e["error"]["code"] == "disk_error" and
+                          "already exists" in e["error"]["message"], "disk_error (the existing file)")
         if os.stat(final).st_mtime_ns != before or counter(status, "recordings_stopped") != 1:
             fail("the existing file was touched, or recordings_stopped is not 1: %r" % status["counters"])
         daemon.close()
