@@ -15,6 +15,7 @@
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/sample_centring.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/storage_error.hpp"
@@ -215,6 +216,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
   params.slices.xy_row = begin.rows / 2;
   params.processing = processing_;
   params.oblique = oblique_;
+  params.axis_tilt_deg = axis_tilt_deg_;
   try {
     widener_.prepare(session.layout(), begin.rows, pixel_type(begin.dtype));
     engine_->begin_scan(geometry, params);
@@ -497,29 +499,43 @@ protocol::Reply EngineWorker::do_set_center(const protocol::SetCenter& request) 
     return error_reply("set_center", ErrorCode::no_active_scan, "no scan has begun: nothing to recompute");
   }
   const std::uint32_t cols = session_->begin().cols;
-  const DetectorOffsetPx offset(request.center_offset_px
-                                    ? *request.center_offset_px
-                                    : *request.center_column_px - center_column_px(cols, DetectorOffsetPx(0.0)));
+  std::optional<DetectorOffsetPx> offset;
+  if (request.center_offset_px) offset = DetectorOffsetPx(*request.center_offset_px);
+  if (request.center_column_px) {
+    offset = DetectorOffsetPx(*request.center_column_px - center_column_px(cols, DetectorOffsetPx(0.0)));
+  }
   const double half_cols = 0.5 * static_cast<double>(cols);
-  if (!std::isfinite(offset.px) || std::abs(offset.px) >= half_cols) {
+  if (offset && (!std::isfinite(offset->px) || std::abs(offset->px) >= half_cols)) {
     return error_reply("set_center", ErrorCode::invalid_argument,
                        fmt::format("center offset {:f} px puts the axis outside the detector (|offset| < {:f} px "
                                    "expected)",
-                                   offset.px, half_cols));
+                                   offset->px, half_cols));
+  }
+  if (request.tilt_deg && !(std::abs(*request.tilt_deg) <= kernels::kMaxAxisTiltDeg)) {
+    return error_reply("set_center", ErrorCode::invalid_argument,
+                       fmt::format("tilt_deg {:f} is out of range: at most {:g} degrees either way (a larger tilt "
+                                   "is a misaligned stage)",
+                                   *request.tilt_deg, kernels::kMaxAxisTiltDeg));
   }
   const auto start = std::chrono::steady_clock::now();
   {
     const auto timer = stage_times_.time(EngineStage::recompute);
-    engine_->set_center(to_engine_float(session_->layout().engine_offset(offset)));
+    if (offset) engine_->set_center(to_engine_float(session_->layout().engine_offset(*offset)));
+    // A new tilt re-filters the store (the projections are rotated before the ramp filter).
+    if (request.tilt_deg && static_cast<float>(*request.tilt_deg) != engine_->params().axis_tilt_deg) {
+      engine_->set_axis_tilt(static_cast<float>(*request.tilt_deg));
+      axis_tilt_deg_ = static_cast<float>(*request.tilt_deg);
+    }
   }
   protocol::CenterResult result;
   result.center_offset_px = current_center().px;
   result.center_column_px = center_column_px(cols, current_center());
+  result.tilt_deg = engine_->params().axis_tilt_deg;
   snapshot_slices();
   result.recompute_ms = elapsed_ms(start);
   log_event(spdlog::level::info, LogFields{"center_set", session_->scan_id()},
-            fmt::format("center set to offset {:.2f} px (column {:.2f}), recomputed in {:.1f} ms",
-                        result.center_offset_px, result.center_column_px, result.recompute_ms));
+            fmt::format("center set to offset {:.2f} px (column {:.2f}), tilt {:.3f} deg, recomputed in {:.1f} ms",
+                        result.center_offset_px, result.center_column_px, result.tilt_deg, result.recompute_ms));
   refresh_status();
   protocol::Reply reply;
   reply.command = "set_center";
@@ -615,7 +631,12 @@ EngineWorker::SweepAnswer EngineWorker::sweep_processing(const protocol::SweepPr
       return error_reply("sweep_processing", ErrorCode::no_active_scan, "no scan has begun: nothing to sweep");
     }
     const kernels::ScanGeometry geometry = session_->engine_geometry();
-    auto swept = run_processing_sweep(*engine_, request, geometry.rows, geometry.cols);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string what = fmt::format("sweep_processing ({})", protocol::to_string(request.parameter));
+    auto swept = run_processing_sweep(*engine_, request, geometry.rows, geometry.cols,
+                                      [&](std::uint32_t done, std::uint32_t total) {
+                                        report_command_progress(what, done, total, start);
+                                      });
     if (auto* error = std::get_if<Error>(&swept)) return error_reply("sweep_processing", error->code, error->message);
     auto& output = std::get<ProcessingSweepOutput>(swept);
     spdlog::info("scan {}: {} sweep of {} candidates in {:.1f} ms; sharpest {}", session_->scan_id(),
@@ -925,7 +946,9 @@ void EngineWorker::report_non_finite(const SliceSnapshotter::NonFiniteCounts& co
 void EngineWorker::refresh_status() {
   if (!session_) return;
   std::optional<EngineState> engine;
-  if (engine_has_scan_) engine = EngineState{current_center(), engine_->params().slices};
+  if (engine_has_scan_) {
+    engine = EngineState{current_center(), engine_->params().slices, engine_->params().axis_tilt_deg};
+  }
   protocol::ScanStatus status = build_scan_status({*session_, engine, plan_, center_estimate_, scan_refilter_, command_progress_},
                                                   std::chrono::steady_clock::now());
   if (scan_lost_) status.state = "lost";

@@ -47,6 +47,7 @@
 #include <thread>
 #include <vector>
 
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
 #include "tomolive/kernels/cpu_preprocess.hpp"
 #include "tomolive/kernels/frame_average.hpp"
@@ -120,7 +121,8 @@ class CpuEngine final : public Engine {
     release();
     try {
       allocate(g);
-      processor_->configure(params.processing, axis_column(g.cols, params.center_offset_px));
+      rotation_ = axis_tilt_rotation(g.rows, g.cols, params.axis_tilt_deg);
+      processor_->configure(params.processing, corrected_axis_column(rotation_, params.center_offset_px), rotation_);
     } catch (const std::bad_alloc&) {
       release();
       throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan failed");
@@ -162,7 +164,7 @@ class CpuEngine final : public Engine {
     const ProjectionAngle angle = slots_.record(slot, angle_rad);
     const float* outgoing = buffer(buffer_of_slot_[slot]);
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     for_each_slice_row(all_slices(), [&](Orthoslice s, std::uint32_t row) {
       float* out = slices_[index(s)].data();
       const SlicePlane& plane = planes_[index(s)];
@@ -191,7 +193,7 @@ class CpuEngine final : public Engine {
     require_scan("set_center");
     check_center(center_offset_px);
     const bool weights_follow = geometry_.half_acquisition.enabled;
-    if (weights_follow) configure_processor(params_.processing, center_offset_px, "set_center");
+    if (weights_follow) configure_processor(params_.processing, center_offset_px, rotation_, "set_center");
     params_.center_offset_px = center_offset_px;
     if (weights_follow) refilter_store();
     recompute(all_slices());
@@ -202,18 +204,20 @@ class CpuEngine final : public Engine {
     require_scan("set_processing");
     check_processing(processing);
     const auto start = std::chrono::steady_clock::now();
-    configure_processor(processing, params_.center_offset_px, "set_processing");
+    configure_processor(processing, params_.center_offset_px, rotation_, "set_processing");
     params_.processing = processing;
-    const ProcessingCounts counts = refilter_store();
-    recompute(all_slices());
-    recompute_oblique();
-    RefilterReport report;
-    report.projections = slots_.count();
-    report.zingers_replaced = counts.zingers_replaced;
-    report.clamped_values = counts.clamped_values;
-    report.milliseconds =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return report;
+    return refilter_everything(start);
+  }
+
+  RefilterReport set_axis_tilt(float tilt_deg) override {
+    require_scan("set_axis_tilt");
+    check_axis_tilt(tilt_deg);
+    const auto start = std::chrono::steady_clock::now();
+    const AxisTiltRotation rotation = axis_tilt_rotation(geometry_.rows, geometry_.cols, tilt_deg);
+    configure_processor(params_.processing, params_.center_offset_px, rotation, "set_axis_tilt");
+    rotation_ = rotation;
+    params_.axis_tilt_deg = tilt_deg;
+    return refilter_everything(start);
   }
 
   void set_slices(const SlicePositions& positions) override {
@@ -295,7 +299,7 @@ class CpuEngine final : public Engine {
         const std::size_t candidate = k / region.rows;
         const auto row = static_cast<std::uint32_t>(k % region.rows);
         float* image = out.data() + candidate * image_pixels;
-        const float axis = axis_column(geometry_.cols, center_offsets_px[candidate]);
+        const float axis = corrected_axis_column(rotation_, center_offsets_px[candidate]);
         std::fill_n(image + std::size_t{row} * plane.cols, plane.cols, 0.f);
         slots_.for_each_occupied([&](std::uint32_t slot) {
           backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, slots_.angle(slot), axis, weight,
@@ -314,7 +318,7 @@ class CpuEngine final : public Engine {
     check_processing_sweep(xy_row, candidates, region, out.size(), geometry_);
     const std::size_t image_pixels = std::size_t{region.rows} * region.cols;
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     std::vector<std::uint32_t> occupied;
     slots_.for_each_occupied([&](std::uint32_t slot) { occupied.push_back(slot); });
     if (occupied.empty()) {  // nothing to re-filter: every image is zero, as the slices are
@@ -323,7 +327,7 @@ class CpuEngine final : public Engine {
     }
     try {
       for (std::size_t c = 0; c < candidates.size(); ++c) {
-        const SweepBand band = processing_sweep_band(candidates[c], xy_row, geometry_.rows);
+        const SweepBand band = processing_sweep_band(candidates[c], rotation_, xy_row, geometry_.rows);
         const std::size_t band_pixels = std::size_t{band.rows} * geometry_.cols;
         std::vector<float> corrected_band(occupied.size() * band_pixels);
         std::vector<float> filtered_band(occupied.size() * band_pixels);
@@ -337,7 +341,7 @@ class CpuEngine final : public Engine {
         }
         CpuProjectionProcessor processor(band.rows, geometry_.cols, geometry_.slots, geometry_.half_acquisition,
                                          pool_);
-        processor.configure(candidates[c], axis);
+        processor.configure(candidates[c], axis, rotation_);
         processor.refilter(sources, targets);
         const SlicePlane plane = axial_region_plane(geometry_.cols, xy_row - band.row0, region.row0, region.col0,
                                                     region.rows, region.cols);
@@ -373,7 +377,7 @@ class CpuEngine final : public Engine {
     const SliceRegion& region = box.region;
     const std::size_t layer_pixels = std::size_t{region.rows} * region.cols;
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     for (std::uint32_t row0 = box.row0; row0 < box.row0 + box.rows; row0 += slab_rows) {
       const std::uint32_t rows = std::min(slab_rows, box.row0 + box.rows - row0);
       const std::span<float> out = sink.slab_memory(row0, rows);
@@ -403,6 +407,8 @@ class CpuEngine final : public Engine {
 
  private:
   static std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
+  // The detector column the filtered store is backprojected around (the axis after the tilt rotation).
+  float axis_col() const { return corrected_axis_column(rotation_, params_.center_offset_px); }
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
 
   float* buffer(std::uint32_t b) { return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols; }
@@ -426,9 +432,10 @@ class CpuEngine final : public Engine {
 
   // processor_->configure, a failed allocation (of phase retrieval's or ring removal's work memory, when first
   // enabled) reported as EngineError; the processor then keeps its previous configuration.
-  void configure_processor(const ProcessingParams& processing, float center_offset_px, const char* method) {
+  void configure_processor(const ProcessingParams& processing, float center_offset_px,
+                           const AxisTiltRotation& rotation, const char* method) {
     try {
-      processor_->configure(processing, axis_column(geometry_.cols, center_offset_px));
+      processor_->configure(processing, corrected_axis_column(rotation, center_offset_px), rotation);
     } catch (const std::bad_alloc&) {
       throw EngineError(std::string(method) + ": allocating the work memory of the processing steps failed");
     }
@@ -444,6 +451,21 @@ class CpuEngine final : public Engine {
       refilter_targets_.push_back(buffer(buffer_of_slot_[slot]));
     });
     return processor_->refilter(refilter_sources_, refilter_targets_);
+  }
+
+  // set_processing and set_axis_tilt once configured: every stored projection re-filtered, every slice recomputed;
+  // `start` is when the call began (the report's time).
+  RefilterReport refilter_everything(std::chrono::steady_clock::time_point start) {
+    const ProcessingCounts counts = refilter_store();
+    recompute(all_slices());
+    recompute_oblique();
+    RefilterReport report;
+    report.projections = slots_.count();
+    report.zingers_replaced = counts.zingers_replaced;
+    report.clamped_values = counts.clamped_values;
+    report.milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return report;
   }
 
   void require_scan(const char* what) const {
@@ -537,7 +559,7 @@ class CpuEngine final : public Engine {
   // Rebuilds the oblique slice (when enabled) from the store: zero, then every occupied slot in slot order.
   void recompute_oblique() {
     if (!params_.oblique.enabled) return;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     pool_.run(oblique_plane_.rows, [&](unsigned, std::size_t begin, std::size_t end) {
       const auto first = static_cast<std::uint32_t>(begin), last = static_cast<std::uint32_t>(end);
       for (std::uint32_t row = first; row < last; ++row) {
@@ -576,7 +598,7 @@ class CpuEngine final : public Engine {
   // Rebuilds the selected slices from the store: zero, then every occupied slot in slot order.
   void recompute(const std::array<bool, 3>& selected) {
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     for_each_slice_row(selected, [&](Orthoslice s, std::uint32_t row) {
       float* out = slices_[index(s)].data();
       const SlicePlane& plane = planes_[index(s)];
@@ -594,6 +616,7 @@ class CpuEngine final : public Engine {
   bool scan_active_ = false;
   ScanGeometry geometry_;
   ReconParams params_;
+  AxisTiltRotation rotation_;  // of params_.axis_tilt_deg
   std::array<SlicePlane, 3> planes_{};
 
   std::unique_ptr<float[]> buffers_;           // (slots + 1) filtered projections

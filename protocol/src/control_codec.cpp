@@ -108,12 +108,15 @@ std::optional<Error> check_request(const Capture& request) {
 }
 
 std::optional<Error> check_request(const SetCenter& request) {
-  if (request.center_offset_px.has_value() == request.center_column_px.has_value()) {
-    return invalid_argument(
-        std::string("set_center needs exactly one of center_offset_px or center_column_px; got ") +
-        (request.center_offset_px ? "both" : "neither"));
+  if (request.center_offset_px && request.center_column_px) {
+    return invalid_argument("set_center takes one of center_offset_px or center_column_px; got both");
   }
-  return check_finite({{"center_offset_px", request.center_offset_px}, {"center_column_px", request.center_column_px}});
+  if (!request.center_offset_px && !request.center_column_px && !request.tilt_deg) {
+    return invalid_argument("set_center needs center_offset_px, center_column_px or tilt_deg; got none");
+  }
+  return check_finite({{"center_offset_px", request.center_offset_px},
+                       {"center_column_px", request.center_column_px},
+                       {"tilt_deg", request.tilt_deg}});
 }
 
 std::optional<Error> check_request(const SetSlices& request) {

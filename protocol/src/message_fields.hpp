@@ -159,7 +159,7 @@ void visit_fields(Visitor&, FieldsOf<GetStatus> auto&) {}
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetCenter> auto& center) {
-  TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px);
+  TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px, tilt_deg);
 }
 
 template <typename Visitor>
@@ -338,6 +338,7 @@ void visit_fields(Visitor& v, FieldsOf<ScanStatus> auto& scan) {
                   yz_x_px, pixel_size_um);
   // Added after the first release of version 1: a status without it reads as 0.
   v.field("projections_reconstructed", scan.projections_reconstructed, Default<std::uint32_t>{0});
+  v.field("axis_tilt_deg", scan.axis_tilt_deg, Default<double>{0.0});
   TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter, defective_pixels, command);
 }
 
@@ -393,6 +394,8 @@ void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<CenterResult> auto& center) {
   TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px, recompute_ms);
+  // Added after the first release of version 1: a reply without it reads as 0.
+  v.field("tilt_deg", center.tilt_deg, Default<double>{0.0});
 }
 
 template <typename Visitor>

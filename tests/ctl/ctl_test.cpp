@@ -233,6 +233,10 @@ TEST(CtlCommandLine, BadAlignmentArgumentsAreUsageErrors) {
 TEST(CtlCommandLine, BadArgumentsAreUsageErrors) {
   EXPECT_THROW(parsed({"set-center"}), CLI::ParseError);                              // neither option
   EXPECT_THROW(parsed({"set-center", "--offset", "1", "--column", "2"}), CLI::ParseError);  // both
+  EXPECT_EQ(*parsed({"set-center", "--tilt", "0.5"})->invocation().request,
+            protocol::ControlRequest(protocol::SetCenter{std::nullopt, std::nullopt, 0.5}));
+  EXPECT_EQ(*parsed({"set-center", "--offset", "1", "--tilt", "-0.5"})->invocation().request,
+            protocol::ControlRequest(protocol::SetCenter{1.0, std::nullopt, -0.5}));
   EXPECT_THROW(parsed({"set-processing", "--window", "gauss"}), CLI::ParseError);
   EXPECT_THROW(parsed({"watch", "--interval", "0"}), CLI::ParseError);
   EXPECT_THROW(parsed({"get-slice", "ab", "--out", "x.npy"}), CLI::ParseError);
@@ -402,8 +406,10 @@ TEST(CtlReplies, RefusalsByClass) {
 
 TEST(CtlReplies, ResultsAsSentences) {
   std::ostringstream out;
-  print_result(out, {"set_center", std::nullopt, protocol::CenterResult{1.5, 17.0, 3.25}});
-  EXPECT_EQ(out.str(), "rotation axis at offset 1.50 px (detector column 17.00); slices recomputed in 3.2 ms\n");
+  print_result(out, {"set_center", std::nullopt, protocol::CenterResult{1.5, 17.0, 3.25, -0.25}});
+  EXPECT_EQ(out.str(),
+            "rotation axis at offset 1.50 px (detector column 17.00), tilt -0.250 deg corrected; slices recomputed in "
+            "3.2 ms\n");
   out.str("");
   protocol::SweepResult sweep;
   sweep.region = {0, 0, 8, 8};

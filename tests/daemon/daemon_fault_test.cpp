@@ -159,17 +159,19 @@ TEST(DaemonFault, CommandOverItsBudgetIsStillRunningAndOneQueuedBehindIsCancelle
 // Issue 19: the running stage's budget restarts at every progress report, so an estimate that takes longer than the
 // budget in all, but reports progress within it, succeeds (with the old fixed budget it was "still running").
 TEST(DaemonFault, MetricEstimateLongerThanTheBudgetSucceedsByReportingProgress) {
-  FaultyDaemon daemon(700ms);
+  FaultyDaemon daemon(3000ms);
   expect_scan_reconstructs(daemon.fixture, 1);
   ControlClient& control = daemon.fixture.control();
   // Each pass of the metric estimate (the coarse and the fit pass on this 64-column scan) is one sweep_center call,
-  // made 500 ms slow: 1000 ms in all, 500 ms between progress reports.
-  daemon.faults->set_slow_delay(500ms);
+  // made 1600 ms slow: over 3200 ms in all, so past one budget for certain, and 1600 ms plus the pass's own work
+  // between progress reports. That work takes 0.05 s on an idle machine and was seen at 0.25 s on a 2-core machine
+  // loaded 7 times over; a 700 ms budget with 500 ms delays left too little room for it and failed there.
+  daemon.faults->set_slow_delay(1600ms);
   daemon.faults->inject(EngineCall::sweep_center, Fault::slow, 0, 2);
   const protocol::Reply reply = control.request(protocol::EstimateCenter{protocol::CenterMethod::metric, false});
   ASSERT_TRUE(reply.ok()) << reply.error->message;
   const auto& estimate = std::get<protocol::CenterEstimateResult>(reply.result);
-  EXPECT_GT(estimate.elapsed_ms, 700.0) << "the estimate must have outlasted one budget";
+  EXPECT_GT(estimate.elapsed_ms, 3000.0) << "the estimate must have outlasted one budget";
   EXPECT_EQ(control.counter("commands_overran"), 0u);
 
   // It said so at once, then after each pass; the status holds the last report.

@@ -81,6 +81,7 @@ class FaultyEngine final : public kernels::Engine {
   kernels::RefilterReport set_processing(const kernels::ProcessingParams& processing) override {
     return inner_->set_processing(processing);
   }
+  kernels::RefilterReport set_axis_tilt(float tilt_deg) override { return inner_->set_axis_tilt(tilt_deg); }
   const kernels::ReconParams& params() const override { return inner_->params(); }
   std::uint32_t projections_in_store() const override { return inner_->projections_in_store(); }
   std::pair<std::uint32_t, std::uint32_t> slice_shape(kernels::Orthoslice slice) const override {

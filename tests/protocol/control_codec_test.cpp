@@ -86,6 +86,8 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       GetStatus{},
       SetCenter{-2.5, std::nullopt},
       SetCenter{std::nullopt, 511.75},
+      SetCenter{std::nullopt, std::nullopt, -0.75},
+      SetCenter{1.0, std::nullopt, 0.5},
       SetSlices{12u, std::nullopt, std::nullopt},
       SetSlices{std::nullopt, -3.5, 4.0},
       SetSlices{0u, 0.0, 0.0},
@@ -251,14 +253,20 @@ TEST(ControlCodecTest, UnknownRequestKeysAreIgnored) {
   EXPECT_EQ(decode_control_request(bytes).value(), ControlRequest(SetSlices{3u, std::nullopt, std::nullopt}));
 }
 
-TEST(ControlCodecTest, SetCenterNeedsExactlyOneForm) {
+TEST(ControlCodecTest, SetCenterNeedsAtMostOneAxisFormAndSomething) {
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_center", {})), ErrorCode::invalid_argument,
-                      {"center_offset_px", "center_column_px", "neither"}));
+                      {"center_offset_px", "center_column_px", "tilt_deg", "none"}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes(
                           "set_center", {{"center_offset_px", packed(1.0)}, {"center_column_px", packed(300)}})),
                       ErrorCode::invalid_argument, {"center_offset_px", "center_column_px", "both"}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_center", {{"center_offset_px", packed_nil()}})),
-                      ErrorCode::invalid_argument, {"neither"}));
+                      ErrorCode::invalid_argument, {"none"}));
+  // The tilt alone is a whole request (PROTOCOL.md 10.4, "Tilt correction").
+  EXPECT_EQ(decode_control_request(request_bytes("set_center", {{"tilt_deg", packed(0.25)}})).value(),
+            ControlRequest(SetCenter{std::nullopt, std::nullopt, 0.25}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes(
+                          "set_center", {{"tilt_deg", packed(std::numeric_limits<double>::quiet_NaN())}})),
+                      ErrorCode::invalid_argument, {"tilt_deg = nan"}));
 }
 
 TEST(ControlCodecTest, SetCenterValuesAreFiniteNumbers) {
@@ -422,6 +430,7 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"get_status", std::nullopt, with_estimate},
       Reply{"get_status", std::nullopt, without_refilter},
       Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25}},
+      Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25, 0.5}},
       Reply{"set_slices", std::nullopt, SlicesResult{7, -2.0, 3.5, 0.5}},
       Reply{"get_slice", std::nullopt, sample_slice()},
       Reply{"estimate_center", std::nullopt,

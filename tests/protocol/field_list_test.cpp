@@ -206,8 +206,8 @@ std::vector<Sample> samples() {
        decoder(&decode_slice_update, oblique_slice())},
       {"event", encode(sample_error_event()), listed_fields<Event>(), {"v", "type"},
        decoder(&decode_event, sample_error_event())},
-      request_sample(SetCenter{1.5, std::nullopt}, {"center_column_px"}),  // exactly one of the two
-      request_sample(SetCenter{std::nullopt, 2.5}, {"center_offset_px"}),
+      request_sample(SetCenter{1.5, std::nullopt, std::nullopt}, {"center_column_px", "tilt_deg"}),  // one of two
+      request_sample(SetCenter{std::nullopt, 2.5, 0.5}, {"center_offset_px"}),
       request_sample(SetSlices{3u, 1.5, -2.5}),
       request_sample(GetSlice{SliceKind::yz}),
       request_sample(EstimateCenter{CenterMethod::metric, true}),

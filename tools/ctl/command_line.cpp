@@ -82,7 +82,9 @@ void CommandLine::add_daemon_commands() {
                                         "axis offset from (cols - 1) / 2, detector pixels");
   auto* column = set_center->add_option("--column", center_.center_column_px, "axis as an absolute detector column");
   offset->excludes(column);
-  set_center->require_option(1);
+  set_center->add_option("--tilt", center_.tilt_deg,
+                         "axis tilt to correct, degrees (positive: the axis's column grows down the detector; 0: none)");
+  set_center->require_option(1, 2);
   set_center->callback([this] { invocation_.request = center_; });
 
   auto* set_slices = add("set-slices");

@@ -26,8 +26,9 @@ void print(std::ostream& out, const p::Reply& reply, std::monostate) {
 void print(std::ostream& out, const p::Reply&, const p::Status& status) { print_status(out, status); }
 
 void print(std::ostream& out, const p::Reply&, const p::CenterResult& center) {
-  out << fmt::format("rotation axis at offset {} px (detector column {}); slices recomputed in {} ms\n",
-                     fixed(center.center_offset_px, 2), fixed(center.center_column_px, 2),
+  out << fmt::format("rotation axis at offset {} px (detector column {}), tilt {} deg corrected; slices recomputed in "
+                     "{} ms\n",
+                     fixed(center.center_offset_px, 2), fixed(center.center_column_px, 2), fixed(center.tilt_deg, 3),
                      fixed(center.recompute_ms, 1));
 }
 

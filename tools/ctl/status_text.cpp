@@ -55,8 +55,9 @@ void print_scan(std::ostream& out, const protocol::ScanStatus& scan) {
                                                  received_of(scan.projections_received, scan.projections_expected),
                                                  scan.projections_reconstructed, scan.projections_missing,
                                                  fixed(scan.projection_rate_hz, 1)));
-  fields.emplace_back("center", fmt::format("offset {} px (detector column {})", fixed(scan.center_offset_px, 2),
-                                            fixed(scan.center_column_px, 2)));
+  fields.emplace_back("center", fmt::format("offset {} px (detector column {}), tilt {} deg",
+                                            fixed(scan.center_offset_px, 2), fixed(scan.center_column_px, 2),
+                                            fixed(scan.axis_tilt_deg, 3)));
   fields.emplace_back("slices", fmt::format("xy row {}, xz at y {} px, yz at x {} px", scan.xy_row,
                                             fixed(scan.xz_y_px, 2), fixed(scan.yz_x_px, 2)));
   if (scan.pixel_size_um) fields.emplace_back("pixel size", fixed(*scan.pixel_size_um, 3) + " um");

@@ -67,6 +67,7 @@
 #include "orthoslice_backprojection.hpp"
 #include "projection_store.hpp"
 #include "volume_backprojection.hpp"
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
 #include "tomolive/kernels/processing_sweep.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
@@ -241,7 +242,7 @@ class CudaEngineImpl final : public CudaEngine {
     params_ = params;
     update_planes();
     try {
-      scan_->filter.configure(params_.processing, scan_->geometry.half_acquisition, axis());
+      scan_->filter.configure(params_.processing, scan_->geometry.half_acquisition, axis(), rotation());
     } catch (const EngineError& e) {
       scan_.reset();
       throw EngineError("allocating the projection processing's work memory on " + device_name_ + " failed: " +
@@ -341,7 +342,7 @@ class CudaEngineImpl final : public CudaEngine {
     Scan& scan = require_scan("set_center");
     check_center(center_offset_px);
     params_.center_offset_px = center_offset_px;
-    scan.filter.configure(params_.processing, scan.geometry.half_acquisition, axis());
+    scan.filter.configure(params_.processing, scan.geometry.half_acquisition, axis(), rotation());
     // The half-acquisition weights follow the axis: re-filter (which recomputes the slices).
     if (scan.geometry.half_acquisition.enabled) {
       refilter(scan);
@@ -368,8 +369,21 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan("set_processing");
     check_processing(processing);
-    scan.filter.configure(processing, scan.geometry.half_acquisition, axis());  // may allocate; throws before anything changed
+    // May allocate; throws before anything changed.
+    scan.filter.configure(processing, scan.geometry.half_acquisition, axis(), rotation());
     params_.processing = processing;
+    return refilter(scan);
+  }
+
+  RefilterReport set_axis_tilt(float tilt_deg) override {
+    make_current();
+    Scan& scan = require_scan("set_axis_tilt");
+    check_axis_tilt(tilt_deg);
+    const AxisTiltRotation rotation = axis_tilt_rotation(scan.geometry.rows, scan.geometry.cols, tilt_deg);
+    // May allocate (the staged path's processor); throws before anything changed.
+    scan.filter.configure(params_.processing, scan.geometry.half_acquisition,
+                          corrected_axis_column(rotation, params_.center_offset_px), rotation);
+    params_.axis_tilt_deg = tilt_deg;
     return refilter(scan);
   }
 
@@ -460,7 +474,7 @@ class CudaEngineImpl final : public CudaEngine {
     float* images = center_tools(scan);
     std::array<float, kMaxSweepCandidates> axis_cols{};
     for (std::size_t c = 0; c < center_offsets_px.size(); ++c) {
-      axis_cols[c] = axis_column(g.cols, center_offsets_px[c]);
+      axis_cols[c] = corrected_axis_column(rotation(), center_offsets_px[c]);
     }
     cuda::SweepTarget target;
     target.images = images;
@@ -532,7 +546,7 @@ class CudaEngineImpl final : public CudaEngine {
     std::optional<Band> band;
     try {
       for (std::size_t c = 0; c < candidates.size(); ++c) {
-        const SweepBand rows = processing_sweep_band(candidates[c], xy_row, g.rows);
+        const SweepBand rows = processing_sweep_band(candidates[c], rotation(), xy_row, g.rows);
         if (!band || band->rows.row0 != rows.row0 || band->rows.rows != rows.rows) {
           band.reset();
           const auto layout = cuda::StoreLayout::make(g.slots, rows.rows, g.cols);
@@ -541,7 +555,7 @@ class CudaEngineImpl final : public CudaEngine {
                             std::make_unique<cuda::FilterPath>(layout, true, compute)});
           scan.corrected.copy_rows_to(band->corrected, rows.row0, g.slots, compute);
         }
-        band->path->configure(candidates[c], g.half_acquisition, axis_col);
+        band->path->configure(candidates[c], g.half_acquisition, axis_col, rotation());
         TOMOLIVE_CUDA_CHECK(
             cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
         band->path->refilter(band->corrected, band->store, slots, counters(scan.refilter_counters));
@@ -807,7 +821,12 @@ class CudaEngineImpl final : public CudaEngine {
     return t;
   }
 
-  float axis() const { return axis_column(scan_->geometry.cols, params_.center_offset_px); }
+  // The tilt rotation of the scan's projections (axis_tilt_correction.hpp), and the detector column the filtered
+  // store is backprojected around (the axis after it).
+  AxisTiltRotation rotation() const {
+    return axis_tilt_rotation(scan_->geometry.rows, scan_->geometry.cols, params_.axis_tilt_deg);
+  }
+  float axis() const { return corrected_axis_column(rotation(), params_.center_offset_px); }
 
   void record_timing(Event StageEvents::*event, cudaStream_t stream) const {
     if (stage_events_) TOMOLIVE_CUDA_CHECK(cudaEventRecord(((*stage_events_).*event).get(), stream));

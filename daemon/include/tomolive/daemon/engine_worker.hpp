@@ -231,6 +231,7 @@ class EngineWorker {
   RingPassSchedule ring_passes_;          // this scan's
   kernels::ProcessingParams processing_;  // the daemon's setting (half acquisition belongs to the scan geometry)
   kernels::ObliqueSlice oblique_;         // the daemon's oblique slice, applied to every scan
+  float axis_tilt_deg_ = 0.f;             // the axis tilt last set (set_center), corrected in every later scan
   std::optional<protocol::ScanRefilter> scan_refilter_;  // the newest re-filter of this scan
   std::optional<protocol::DefectivePixelCounts> defective_pixels_;  // this scan's map, once built
   bool defective_pixels_recorded_ = false;                          // this scan's first projection has been seen

@@ -65,7 +65,8 @@ struct ScanGeometry {
 };
 
 struct ReconParams {
-  float center_offset_px = 0.f;  // axis at column (cols - 1) / 2 + center_offset_px
+  float center_offset_px = 0.f;  // axis at column (cols - 1) / 2 + center_offset_px (at the middle row when tilted)
+  float axis_tilt_deg = 0.f;     // the axis's in-plane tilt, corrected by rotating projections (axis_tilt_correction.hpp)
   SlicePositions slices;
   ProcessingParams processing;   // filter window, zingers, phase retrieval, rings (processing.hpp)
   ObliqueSlice oblique;          // the oblique slice (oblique_plane.hpp); disabled by default
@@ -160,6 +161,11 @@ class Engine {
   // weights follow the axis.
   virtual void set_center(float center_offset_px) = 0;
   virtual void set_slices(const SlicePositions& positions) = 0;
+
+  // Replaces the axis tilt correction (axis_tilt_correction.hpp; 0 turns it off), re-filters every stored projection
+  // from the corrected store and recomputes the slices, as set_processing does. Throws EngineError when no scan is
+  // active or check_axis_tilt refuses the value (the previous tilt then stays).
+  virtual RefilterReport set_axis_tilt(float tilt_deg) = 0;
 
   // Replaces the processing parameters, re-filters every stored projection from the corrected store with them (the
   // ring pass included, when rings are enabled, even if nothing changed) and recomputes the three slices. Nothing

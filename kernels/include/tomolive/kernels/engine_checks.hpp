@@ -18,11 +18,14 @@ const char* slice_name(Orthoslice slice);
 std::string format_number(float value);
 
 // Throws EngineError unless the geometry has rows, cols and slots, a positive finite angular weight, and the
-// parameters pass check_center, check_slices, check_processing and check_oblique: what every begin_scan checks first.
+// parameters pass check_center, check_axis_tilt, check_slices, check_processing and check_oblique: what every begin_scan checks first.
 void check_scan(const ScanGeometry& geometry, const ReconParams& params);
 
 // Throws EngineError unless the center offset (pixels) is finite.
 void check_center(float center_offset_px);
+
+// Throws EngineError unless the tilt (degrees) is finite and |tilt_deg| <= kMaxAxisTiltDeg.
+void check_axis_tilt(float tilt_deg);
 
 // Throws EngineError unless xy_row < rows and |xz_y_px|, |yz_x_px| <= cols (pixels).
 void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint32_t cols);

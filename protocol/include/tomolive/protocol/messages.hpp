@@ -204,9 +204,13 @@ struct GetStatus {
   bool operator==(const GetStatus&) const = default;
 };
 struct SetCenter {
-  // Exactly one of the two: the axis as an offset from (cols - 1) / 2, or as an absolute detector column.
+  // At most one of the two: the axis as an offset from (cols - 1) / 2, or as an absolute detector column (at the
+  // middle row when the axis is tilted).
   std::optional<double> center_offset_px;
   std::optional<double> center_column_px;
+  // The axis's in-plane tilt to correct, degrees (the convention of CenterEstimateResult::tilt_deg; 0: none). At
+  // least one of the three is given.
+  std::optional<double> tilt_deg = std::nullopt;
 
   bool operator==(const SetCenter&) const = default;
 };
@@ -523,6 +527,7 @@ struct ScanStatus {
   double projection_rate_hz = 0.0;        // over the last second
   double center_offset_px = 0.0;
   double center_column_px = 0.0;
+  double axis_tilt_deg = 0.0;  // the axis tilt corrected (set_center's tilt_deg), degrees; absent reads 0
   std::uint32_t xy_row = 0;
   double xz_y_px = 0.0;
   double yz_x_px = 0.0;
@@ -674,6 +679,7 @@ struct CenterResult {
   double center_offset_px = 0.0;
   double center_column_px = 0.0;
   double recompute_ms = 0.0;
+  double tilt_deg = 0.0;  // the axis tilt now corrected, degrees (added after the first release: absent reads 0)
 
   bool operator==(const CenterResult&) const = default;
 };
