@@ -1,6 +1,5 @@
 // An NXtomo or DXchange HDF5 file as a FrameSource (frame_source.hpp), read by tomolive-replay's reader.
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "frame_kinds.hpp"
@@ -13,23 +12,8 @@ namespace {
 class Hdf5Frames : public FrameSource {
  public:
   explicit Hdf5Frames(const std::filesystem::path& path)
-      : recorded_(path), begin_(recorded_.begin()), path_(path), pixels_(recorded_.frame_bytes()) {
-    const auto& table = std::get<protocol::AngleTable>(begin_.angles);  // the reader gives a table (by frame id)
-    scan_.scan_id = begin_.scan_id;
-    scan_.name = begin_.name.c_str();
-    scan_.rows = begin_.rows;
-    scan_.cols = begin_.cols;
-    scan_.dtype = dtype_of(begin_.dtype);
-    scan_.num_darks = begin_.num_darks;
-    scan_.num_flats = begin_.num_flats;
-    scan_.num_projections = begin_.num_projections;
-    scan_.angles_deg = table.angles_deg.data();
-    scan_.angles_count = static_cast<std::uint32_t>(table.angles_deg.size());
-    scan_.window = begin_.window;
-    scan_.center_offset_px = begin_.center_offset_px;
-    scan_.pixel_size_um = begin_.pixel_size_um.value_or(0.0);
-    scan_.half_acquisition = begin_.half_acquisition ? 1 : 0;
-  }
+      : recorded_(path), path_(path), pixels_(recorded_.frame_bytes()),
+        scan_(scan_of(recorded_.begin())) {}  // the begin lives as long as recorded_
 
   std::string description() const override { return path_.string() + " (" + recorded_.layout() + ")"; }
   const tl_scan& scan() const override { return scan_; }
@@ -47,7 +31,6 @@ class Hdf5Frames : public FrameSource {
 
  private:
   replay::RecordedScan recorded_;
-  protocol::ScanBegin begin_;  // the pointers in scan_ point into it
   std::filesystem::path path_;
   std::vector<std::byte> pixels_;  // the frame read last
   tl_scan scan_{};

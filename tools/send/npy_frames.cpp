@@ -2,6 +2,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "frame_kinds.hpp"
 #include "frame_source.hpp"
 #include "npy_stack.hpp"
 
@@ -21,6 +22,7 @@ class NpyFrames : public FrameSource {
       }
     }
     if (projections_.frames == 0) throw std::runtime_error(files.projections.string() + ": holds no frames");
+    order_ = {darks_.frames, flats_.frames, projections_.frames};
     scan_.scan_id = 1;
     scan_.name = name_.c_str();
     scan_.rows = static_cast<std::uint32_t>(projections_.rows);
@@ -36,16 +38,9 @@ class NpyFrames : public FrameSource {
 
   std::string description() const override { return name_ + " (.npy)"; }
   const tl_scan& scan() const override { return scan_; }
-  std::size_t count() const override { return darks_.frames + flats_.frames + projections_.frames; }
-  tl_frame_kind kind(std::size_t index) const override {
-    if (index < darks_.frames) return TL_DARK;
-    return index < darks_.frames + flats_.frames ? TL_FLAT : TL_PROJECTION;
-  }
-  std::uint64_t frame_id(std::size_t index) const override {
-    if (index < darks_.frames) return index;
-    if (index < darks_.frames + flats_.frames) return index - darks_.frames;
-    return index - darks_.frames - flats_.frames;
-  }
+  std::size_t count() const override { return order_.count(); }
+  tl_frame_kind kind(std::size_t index) const override { return order_.kind(index); }
+  std::uint64_t frame_id(std::size_t index) const override { return order_.frame_id(index); }
   std::span<const std::byte> pixels(std::size_t index) override {
     const std::uint64_t id = frame_id(index);
     switch (kind(index)) {
@@ -63,6 +58,7 @@ class NpyFrames : public FrameSource {
 
  private:
   NpyStack projections_, darks_, flats_;
+  ReferencesFirst order_;
   std::string name_;
   tl_scan scan_{};
 };

@@ -32,18 +32,9 @@ class RawFrames : public FrameSource {
 
   std::string description() const override { return file_.path.string() + " (raw)"; }
   const tl_scan& scan() const override { return scan_; }
-  std::size_t count() const override {
-    return std::size_t{file_.num_darks} + file_.num_flats + file_.num_projections;
-  }
-  tl_frame_kind kind(std::size_t index) const override {
-    if (index < file_.num_darks) return TL_DARK;
-    return index < std::size_t{file_.num_darks} + file_.num_flats ? TL_FLAT : TL_PROJECTION;
-  }
-  std::uint64_t frame_id(std::size_t index) const override {
-    if (index < file_.num_darks) return index;
-    if (index < std::size_t{file_.num_darks} + file_.num_flats) return index - file_.num_darks;
-    return index - file_.num_darks - file_.num_flats;
-  }
+  std::size_t count() const override { return order_.count(); }
+  tl_frame_kind kind(std::size_t index) const override { return order_.kind(index); }
+  std::uint64_t frame_id(std::size_t index) const override { return order_.frame_id(index); }
   std::span<const std::byte> pixels(std::size_t index) override {
     in_.seekg(static_cast<std::streamoff>(index * pixels_.size()));
     if (!in_.read(reinterpret_cast<char*>(pixels_.data()), static_cast<std::streamsize>(pixels_.size()))) {
@@ -54,6 +45,7 @@ class RawFrames : public FrameSource {
 
  private:
   RawFile file_;
+  ReferencesFirst order_{file_.num_darks, file_.num_flats, file_.num_projections};
   std::string name_;
   std::ifstream in_;
   std::vector<std::byte> pixels_;  // the frame read last

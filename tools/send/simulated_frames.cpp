@@ -1,7 +1,6 @@
 // The simulated phantom scan as a FrameSource (frame_source.hpp).
 #include <stdexcept>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "frame_kinds.hpp"
@@ -19,24 +18,9 @@ class SimulatedFrames : public FrameSource {
         stream_index_(options.stream_index),
         frames_(sim::stream_frames(simulator_, options.stream_index)),
         prerendered_(simulator_, options.prerender),
-        pixels_(simulator_.frame_pixels()) {
-    const protocol::ScanBegin begin = sim::make_scan_begin(simulator_.spec());
-    const auto& range = std::get<protocol::AngleRange>(begin.angles);
-    scan_.scan_id = begin.scan_id;
-    scan_.name = simulator_.spec().name.c_str();
-    scan_.rows = begin.rows;
-    scan_.cols = begin.cols;
-    scan_.dtype = dtype_of(begin.dtype);
-    scan_.num_darks = begin.num_darks;
-    scan_.num_flats = begin.num_flats;
-    scan_.num_projections = begin.num_projections;
-    scan_.angle_start_deg = range.start_deg;
-    scan_.angle_step_deg = range.step_deg;
-    scan_.window = begin.window;
-    scan_.streams = begin.streams;
-    scan_.center_offset_px = begin.center_offset_px;
-    scan_.half_acquisition = begin.half_acquisition ? 1 : 0;
-  }
+        pixels_(simulator_.frame_pixels()),
+        begin_(sim::make_scan_begin(simulator_.spec())),
+        scan_(scan_of(begin_)) {}
 
   std::string description() const override {
     std::string text = "simulated phantom";
@@ -73,7 +57,8 @@ class SimulatedFrames : public FrameSource {
   std::vector<std::size_t> frames_;  // indices into the simulator's frames, in this stream's order
   sim::PrerenderedProjections prerendered_;
   std::vector<std::uint16_t> pixels_;  // the frame rendered last
-  tl_scan scan_{};
+  protocol::ScanBegin begin_;          // scan_ points into it
+  tl_scan scan_;
 };
 
 }  // namespace
