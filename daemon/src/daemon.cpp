@@ -179,14 +179,14 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
 void Daemon::start_rdma(const DaemonConfig& config, const FrameBufferPool::Allocator& engine_allocator) {
   rdma_transport_ = config.rdma_transport ? config.rdma_transport : std::make_shared<rdma::VerbsTransport>();
   // Slots land where the engine reads fastest: page-locked with CUDA (as --ingest-copy's buffers), so the engine
-  // uploads from the slot itself. GPUDirect RDMA (slots in GPU memory) is detected and reported, not used: the
-  // engine takes frames from host memory.
-  const rdma::GpuDirectSupport gpudirect = rdma::detect_gpudirect();
-  rdma_status_.memory = engine_allocator ? "host page-locked (the engine's frame memory; the engine uploads from the slots)"
-                                         : "host (the engine reads the slots in place)";
-  rdma_status_.gpudirect = gpudirect.description + (gpudirect.peer_memory || gpudirect.dma_buf
-                                                        ? "; not used: the engine takes frames from host memory"
-                                                        : "");
+  // uploads from the slot itself; plain host memory with the CPU engine. GPUDirect RDMA (slots in GPU memory) is
+  // detected and reported, never used: the engine interface takes frames from host memory.
+  const rdma::GpuDirectSupport gpudirect = rdma::detect_gpudirect(config.gpudirect_probe);
+  rdma_status_.memory = engine_allocator ? "host page-locked" : "host";
+  rdma_status_.gpudirect =
+      (gpudirect.possible() ? "possible, not used: the engine takes frames from host memory ("
+                            : "not possible (") +
+      gpudirect.description + ")";
   const FrameBufferPool::Allocator allocate =
       engine_allocator ? engine_allocator : FrameBufferPool::Allocator(allocate_plain_buffer);
   for (const std::string& endpoint : config.rdma_endpoints) {
@@ -195,7 +195,7 @@ void Daemon::start_rdma(const DaemonConfig& config, const FrameBufferPool::Alloc
     rdma_.push_back(std::make_unique<RdmaIngest>(
         *rdma_transport_, RdmaIngest::Options{address->first, address->second, config.rdma_limits}, allocate, *inbox_,
         *reporter_, counters_));
-    spdlog::info("RDMA: listening on {}; frames land in {}; GPUDirect RDMA: {}", rdma_.back()->endpoint(),
+    spdlog::info("RDMA: listening on {}; frames land in {} memory; GPUDirect RDMA {}", rdma_.back()->endpoint(),
                  rdma_status_.memory, rdma_status_.gpudirect);
   }
 }

@@ -16,6 +16,7 @@
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/rdma_receiver.hpp"
+#include "tomolive/rdma/gpudirect.hpp"
 #include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/viewer_location.hpp"
 #include "tomolive/daemon/volume_job.hpp"
@@ -39,6 +40,9 @@ struct DaemonConfig {
   // The transport the RDMA receivers use; null: libibverbs and librdmacm. Not on the command line: the seam through
   // which tests run the receivers over rdma::FakeTransport.
   std::shared_ptr<rdma::Transport> rdma_transport;
+  // How GPUDirect RDMA support is looked for at start (default: this host). Not on the command line: the seam
+  // through which tests fake a loaded nvidia-peermem or a dma-buf capable driver.
+  rdma::GpuDirectProbe gpudirect_probe;
   // Detector streams (PROTOCOL.md "Detector streams"): the format every data message is taken as (none: detected
   // per message), the workers that decode images (0: default_decode_threads()), the standing scan plan for series
   // that bring none (--scan-plan; set_scan_plan posts one for the next series) and how many images of a series
