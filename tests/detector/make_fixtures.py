@@ -182,7 +182,7 @@ def write_all(directory):
                            channels=["threshold_1"], timestamp_ns=epoch_ns("2026-12-07T10:00:00Z")), pixels)
 
     # The exposure's start: series_date (with a fraction and an offset) + start_time (a rational, 1.5 ms).
-    stamped = image(6, 8, "<u2")
+    stamped = (np.arange(48, dtype="<u2") * 997).reshape(6, 8)  # no draw from rng: later fixtures stay as they were
     write("dectris2_image_timestamp",
           [cbor({"type": "image", "series_id": 7, "image_id": 4, "start_time": [150, 100000],
                  "stop_time": [250, 100000], "series_date": cbor2.CBORTag(0, "2026-12-07T11:00:00.25+01:00"),
