@@ -178,6 +178,9 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
                  "Stream V2, CBOR), dectris1 (DECTRIS Stream V1, JSON) or array (array-1.0: ADZMQ, PSI, UFO)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "native", "dectris2", "dectris1", "array"}));
+  app.add_option("--dectris-channel", config.dectris_channel,
+                 "DECTRIS Stream V2 channel whose images (and pixel mask) are taken, e.g. threshold_2 of an EIGER2 "
+                 "with two thresholds; empty: the first channel of each message. A message without it is refused");
   app.add_option("--decode-threads", config.decode_threads,
                  "threads that decompress and decode detector images (0 = the cores minus 4, at least 1)")
       ->capture_default_str()

@@ -89,6 +89,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
   DetectorStream::Options detector_options;
   detector_options.streams = static_cast<std::uint32_t>(config.data_endpoints.size());
   detector_options.max_held_images = config.max_held_images;
+  detector_options.decode.dectris_channel = config.dectris_channel;
   detector_options.max_in_flight = kInFlightPerDecodeThread * decoders_->threads();
   if (copy) {
     // Every frame that can be in flight at once: queued, being received or decoded for each data socket, being

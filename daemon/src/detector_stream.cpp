@@ -42,7 +42,8 @@ void DetectorStream::handle(const std::shared_ptr<Received>& message) {
   for (const zmq::message_t& part : message->parts) {
     views.emplace_back(static_cast<const std::byte*>(part.data()), part.size());
   }
-  protocol::Expected<detector::DetectorMessage> decoded = detector::decode_message(message->format, views);
+  protocol::Expected<detector::DetectorMessage> decoded =
+      detector::decode_message(message->format, views, options_.decode);
   if (!decoded) {
     reject(decoded.error());
     return;
@@ -52,6 +53,7 @@ void DetectorStream::handle(const std::shared_ptr<Received>& message) {
     spdlog::debug("data socket: {} ignored", ignored->what);
     return;
   }
+  report_channels(detector_message);
   SeriesTranslator& translator = translator_for(message->format);
   SeriesTranslator::Result result;
   if (const auto* start = std::get_if<detector::SeriesStart>(&detector_message)) {
@@ -105,6 +107,14 @@ void DetectorStream::act(const SeriesTranslator::Result& result, const std::shar
       if (const auto* begin = std::get_if<protocol::ScanBegin>(&output)) item.detector_mask = engine_mask(*begin);
       hand_on(std::move(item));
     }
+  }
+}
+
+void DetectorStream::report_channels(const detector::DetectorMessage& message) {
+  if (const auto* start = std::get_if<detector::SeriesStart>(&message); start && !start->channels.empty()) {
+    sinks_.socket.set_dectris_channels(std::nullopt, start->channels);
+  } else if (const auto* image = std::get_if<detector::SeriesImage>(&message); image && !image->channels.empty()) {
+    sinks_.socket.set_dectris_channels(image->channel, image->channels);
   }
 }
 

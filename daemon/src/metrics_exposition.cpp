@@ -189,9 +189,14 @@ void add_data_sockets(prometheus::Registry& registry, const MetricsSnapshot& sna
                    .Name("tomolive_data_socket_images_held")
                    .Help("Images of a data socket waiting for a scan plan now.")
                    .Register(registry);
+  auto& handshakes = prometheus::BuildCounter()
+                         .Name("tomolive_data_socket_handshake_failures_total")
+                         .Help("ZeroMQ handshakes of a data socket that failed (CURVE keys that do not match, a refusal).")
+                         .Register(registry);
   for (const protocol::DataSocketStatus& socket : snapshot.status.data_sockets) {
     rejected.Add({{"socket", socket.endpoint}}).Increment(static_cast<double>(socket.rejected));
     held.Add({{"socket", socket.endpoint}}).Set(static_cast<double>(socket.images_held));
+    handshakes.Add({{"socket", socket.endpoint}}).Increment(static_cast<double>(socket.handshake_failures));
   }
 }
 

@@ -356,6 +356,10 @@ template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<DataSocketStatus> auto& socket) {
   TOMOLIVE_FIELDS(v, socket, endpoint, connected, format_option, format, messages, bytes, frames, rejected,
                   images_held, curve);
+  // Added later: a status without them reads as none.
+  v.field("handshake_failures", socket.handshake_failures, Default<std::uint64_t>{0});
+  v.field("dectris_channel", socket.dectris_channel, Default<std::string>{""});
+  v.field("dectris_channels", socket.dectris_channels, Default<std::vector<std::string>>{{}});
 }
 
 template <typename Visitor>

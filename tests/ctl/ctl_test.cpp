@@ -316,7 +316,8 @@ protocol::Status sample_status(double uptime_s, std::uint64_t projections, std::
   scan.projections_expected = 90;
   status.scan = scan;
   status.data_sockets = {{"tcp://0.0.0.0:5555", false, "auto", "native", 100, bytes, projections, 3, 0, false},
-                         {"tcp://detector.example:9999", true, "dectris2", "dectris2", 5, 123456, 0, 0, 2, true}};
+                         {"tcp://detector.example:9999", true, "dectris2", "dectris2", 5, 123456, 0, 0, 2, true, 7,
+                          "threshold_2", {"threshold_1", "threshold_2"}}};
   return status;
 }
 
@@ -350,6 +351,11 @@ TEST(CtlStatusText, ShowsEverySectionWithAlignedTables) {
   const auto sockets = text.substr(text.find("Data sockets"));
   EXPECT_EQ(column_of(sockets, "tcp://0.0.0.0:5555"), column_of(sockets, "tcp://detector.example:9999"));
   EXPECT_EQ(column_of(sockets, "connect"), column_of(sockets, "bind"));
+  // Failed handshakes are a column; a Stream V2 socket's channels a line of their own.
+  EXPECT_NE(sockets.find("handshakes failed"), std::string::npos) << sockets;
+  EXPECT_NE(sockets.find("tcp://detector.example:9999: Stream V2 channel threshold_2 of threshold_1, threshold_2"),
+            std::string::npos)
+      << sockets;
 }
 
 TEST(CtlStatusText, WithoutScanSaysSo) {

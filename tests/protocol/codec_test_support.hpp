@@ -126,7 +126,8 @@ inline Status sample_status() {
   status.processing.defective_pixels = ProcessingSetting::DefectivePixels{true, 0.5, 10.0, 12.5};
   status.security = SecurityStatus{true, false, true};
   status.rdma = RdmaStatus{"192.168.100.5:7471 on mlx5_0", "host page-locked", "absent", 2};
-  status.data_sockets = {DataSocketStatus{"tcp://127.0.0.1:5555", false, "auto", "dectris2", 10, 4096, 8, 1, 2, true},
+  status.data_sockets = {DataSocketStatus{"tcp://127.0.0.1:5555", false, "auto", "dectris2", 10, 4096, 8, 1, 2, true, 3,
+                                          "threshold_2", {"threshold_1", "threshold_2"}},
                          DataSocketStatus{"tcp://detector:9999", true, "array", "array", 3, 300, 3, 0, 0, false}};
   status.volume = VolumeStatus{.scan_id = 7,
                                .state = "failed",

@@ -158,7 +158,8 @@ void print_data_sockets(std::ostream& out, const Status& status, const StatusRat
   const bool with_rates = rates && rates->socket_bytes_per_s.size() == status.data_sockets.size();
   std::vector<TextTable::Column> columns = {{"endpoint"},         {"mode"},         {"format"},
                                             {"messages", true},   {"bytes", true},  {"frames", true},
-                                            {"rejected", true},   {"held", true},   {"curve"}};
+                                            {"rejected", true},   {"held", true},   {"curve"},
+                                            {"handshakes failed", true}};
   if (with_rates) columns.push_back({"rate", true});
   TextTable table(std::move(columns));
   for (std::size_t i = 0; i < status.data_sockets.size(); ++i) {
@@ -172,11 +173,19 @@ void print_data_sockets(std::ostream& out, const Status& status, const StatusRat
                                     count_text(socket.frames),
                                     count_text(socket.rejected),
                                     count_text(socket.images_held),
-                                    on_off(socket.curve)};
+                                    on_off(socket.curve),
+                                    count_text(socket.handshake_failures)};
     if (with_rates) row.push_back(bytes_text(rates->socket_bytes_per_s[i]) + "/s");
     table.add_row(std::move(row));
   }
   table.print(out);
+  for (const auto& socket : status.data_sockets) {
+    if (socket.dectris_channels.empty()) continue;
+    std::string channels;
+    for (const std::string& channel : socket.dectris_channels) channels += (channels.empty() ? "" : ", ") + channel;
+    out << "  " << socket.endpoint << ": Stream V2 channel "
+        << (socket.dectris_channel.empty() ? "-" : socket.dectris_channel) << " of " << channels << "\n";
+  }
 }
 
 void print_rejections(std::ostream& out, const Status& status) {

@@ -48,6 +48,7 @@ struct DaemonConfig {
   // that bring none (--scan-plan; set_scan_plan posts one for the next series) and how many images of a series
   // without a plan are held before it is refused.
   std::optional<detector::StreamFormat> data_format;
+  std::string dectris_channel;  // the Stream V2 channel taken (detector::DecodeOptions); empty: the first
   std::size_t decode_threads = 0;
   std::optional<protocol::SetScanPlan> scan_plan;
   std::size_t max_held_images = 256;

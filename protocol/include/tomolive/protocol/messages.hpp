@@ -576,6 +576,9 @@ struct DataSocketStatus {
   std::uint64_t rejected = 0;   // messages and images refused
   std::uint64_t images_held = 0;  // images of a series waiting for a scan plan now (PROTOCOL.md "Scan plans")
   bool curve = false;           // CURVE on this socket (server when bound, client when connected)
+  std::uint64_t handshake_failures = 0;  // ZeroMQ handshakes that failed: a CURVE peer with other keys, a refusal
+  std::string dectris_channel{};         // the Stream V2 channel taken from the newest image; "" before the first
+  std::vector<std::string> dectris_channels{};  // the channels of the newest Stream V2 start or image, in order
 
   bool operator==(const DataSocketStatus&) const = default;
 };
