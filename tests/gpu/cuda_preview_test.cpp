@@ -105,8 +105,12 @@ TEST(CudaPreviewDefaults, OnAt256AndBoundedByTheBudget) {
   EXPECT_EQ(gpu->params().preview, (PreviewParams{true, 100}));
 }
 
+std::string store_name(const ::testing::TestParamInfo<StorePrecision>& param) {
+  return gpu_testing::precision_name(param.param);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, CudaPreview, ::testing::Values(StorePrecision::float32, StorePrecision::float16),
-                         [](const auto& info) { return gpu_testing::precision_name(info.param); });
+                         store_name);
 
 }  // namespace
 }  // namespace tomolive::kernels

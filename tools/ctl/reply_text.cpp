@@ -172,7 +172,8 @@ void print(std::ostream& out, const p::Reply&, const p::PreviewStatus& preview) 
     out << fmt::format("3D preview off (side {} when on)\n", preview.side);
     return;
   }
-  out << fmt::format("3D preview on: side {}, {} x {} x {} voxels (binning {}), {} bytes, {} snapshots sent\n",
+  out << fmt::format("3D preview on: side {}, {} x {} x {} voxels (z, y, x; binning {}), {} bytes, {} snapshots "
+                     "sent\n",
                      preview.side, preview.shape[0], preview.shape[1], preview.shape[2], preview.binning,
                      preview.bytes, preview.published);
 }

@@ -53,7 +53,7 @@ class HttpServer : public DaemonOutput {
     std::chrono::milliseconds status_interval{500};
     // The body of GET /metrics (Prometheus text format 0.0.4), called on a server thread per request;
     // empty: /metrics is looked up among the viewer files like any other path. Served without the token, under the
-    // same Host rule as the viewer files (PROTOCOL.md 14.6).
+    // same Host rule as the viewer files (PROTOCOL.md 14.5).
     std::function<std::string()> metrics;
     // The live 3D preview's snapshots, sent to browsers that watch it (PROTOCOL.md 14.6); null: none. Must outlive
     // the server.

@@ -1,4 +1,4 @@
-// The daemon's metrics in the Prometheus text exposition format 0.0.4 (GET /metrics, PROTOCOL.md 14.6), produced
+// The daemon's metrics in the Prometheus text exposition format 0.0.4 (GET /metrics, PROTOCOL.md 14.5), produced
 // with prometheus-cpp's core library: a Registry of counter and gauge families filled from one get_status answer,
 // the histograms (T4, T5, engine stages) that the daemon keeps since start, and prometheus::TextSerializer.
 //
