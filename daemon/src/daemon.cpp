@@ -140,6 +140,12 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
   }
   if (!worker_options.volume.allocator) worker_options.volume.allocator = selection.frame_allocator;
   worker_options.rebuild_engine = [make_engine] { return make_engine().engine; };
+  kernels::PreviewParams preview = selection.engine->default_preview();
+  if (config.preview_enabled) preview.enabled = *config.preview_enabled;
+  if (config.preview_side != 0) preview.side = config.preview_side;
+  worker_options.preview = preview;
+  worker_options.preview_board = &preview_board_;
+  worker_options.preview_interval = config.preview_interval;
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,
@@ -155,6 +161,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
     http.threads = config.http_threads;
     http.max_connections = static_cast<std::size_t>(config.http_max_connections);
     http.metrics = [this] { return metrics(); };
+    http.preview_board = &preview_board_;
     http_ = std::make_unique<HttpServer>(http, board_, *handlers_, counters_, viewer_latency_,
                                          [this] { return status(); });
     outputs_.add(*http_);
@@ -255,6 +262,7 @@ protocol::Status Daemon::status() const {
     status.config = config_status_;
   }
   status.volume = worker_->volume_status();
+  status.preview = worker_->preview_status();
   if (!rdma_.empty()) {
     status.rdma = rdma_status_;
     for (const auto& rdma : rdma_) {

@@ -82,9 +82,14 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
                            std::function<void()> on_slices_changed, Options options)
     : engine_(std::move(engine)), inbox_(inbox), reporter_(reporter), counters_(counters), options_(options),
       publish_interval_(options.publish_interval),
-      processing_(options.processing), snapshotter_(board, std::move(on_slices_changed), options.publish_interval),
+      processing_(options.processing), preview_(options.preview.value_or(engine_->default_preview())),
+      snapshotter_(board, on_slices_changed, options.publish_interval),
+      preview_publisher_(options.preview_board, on_slices_changed, options.preview_interval),
       widener_(options.frame_allocator ? options.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer)),
       processing_status_(to_protocol(options.processing, kernels::HalfAcquisition{})), engine_name_(engine_->name()) {
+  preview_status_.enabled = preview_.enabled;
+  preview_status_.side = preview_.side;
+  preview_status_.interval_s = std::chrono::duration<double>(preview_publisher_.interval()).count();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -114,6 +119,7 @@ void EngineWorker::run() {
       }
       if (volume_to_compute_) compute_pending_volume();
       maybe_snapshot_slices();
+      publish_preview();
     } catch (const std::exception& e) {
       // Anything else that escaped (engine failures are handled where they happen) is reported; the thread keeps
       // serving.
@@ -264,6 +270,85 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
                   begin.window > 0 ? fmt::format(", window {}", begin.window) : std::string(),
                   begin.half_acquisition ? ", " + describe(session_->layout()) : std::string(), describe(plan)));
   snapshot_slices();  // subscribers see the new scan's (empty) slices and shapes at once
+  begin_preview();
+}
+
+void EngineWorker::begin_preview() {
+  try {
+    engine_->set_preview(preview_);
+  } catch (const kernels::EngineLostError& e) {
+    recover_lost_engine(e.what(), "set_preview");
+    return;
+  } catch (const kernels::EngineError& e) {
+    bump(counters_.engine_errors);
+    reporter_.reject(Error{ErrorCode::internal_error,
+                           fmt::format("the 3D preview ({} voxels a side) is disabled for this scan: {}", preview_.side,
+                                       e.what())},
+                     session_->scan_id());
+  }
+  publish_preview(true);
+}
+
+void EngineWorker::publish_preview(bool now) {
+  std::uint64_t version = 0;
+  kernels::PreviewGrid grid;
+  if (engine_has_scan_) {
+    try {
+      preview_publisher_.maybe_publish(*engine_, session_->scan_id(), now);
+      grid = engine_->preview_shape();
+      version = engine_->preview_version();
+    } catch (const kernels::EngineLostError& e) {
+      recover_lost_engine(e.what(), "reading the 3D preview back");
+    } catch (const kernels::EngineError& e) {
+      bump(counters_.engine_errors);
+      reporter_.reject(
+          Error{ErrorCode::internal_error, fmt::format("reading the 3D preview back failed: {}", e.what())},
+          session_->scan_id());
+    }
+  }
+  protocol::PreviewStatus status;
+  status.enabled = preview_.enabled;
+  status.side = preview_.side;
+  status.shape = {grid.layers, grid.rows, grid.cols};
+  status.binning = grid.layers != 0 ? grid.binning : 0;
+  status.bytes = grid.voxels() * sizeof(float);
+  status.budget_bytes = plan_ ? plan_->preview_bytes : 0;
+  status.version = version;
+  status.published = preview_publisher_.published();
+  status.interval_s = std::chrono::duration<double>(preview_publisher_.interval()).count();
+  const std::lock_guard lock(status_mutex_);
+  preview_status_ = status;
+}
+
+protocol::PreviewStatus EngineWorker::preview_status() const {
+  const std::lock_guard lock(status_mutex_);
+  return preview_status_;
+}
+
+protocol::Reply EngineWorker::set_preview(const protocol::SetPreview& request) {
+  return run_command("set_preview", [this, request] { return do_set_preview(request); });
+}
+
+protocol::Reply EngineWorker::do_set_preview(const protocol::SetPreview& request) {
+  const kernels::PreviewParams wanted{request.enabled, request.side.value_or(preview_.side)};
+  try {
+    kernels::check_preview(wanted);
+    if (engine_has_scan_) engine_->set_preview(wanted);
+  } catch (const kernels::EngineLostError&) {
+    throw;  // run_command rebuilds the engine
+  } catch (const kernels::EngineError& e) {
+    if (engine_has_scan_) preview_.enabled = engine_->params().preview.enabled;  // a failed allocation disables it
+    publish_preview(true);
+    return error_reply("set_preview", ErrorCode::invalid_argument, e.what());
+  }
+  preview_ = wanted;
+  publish_preview(true);
+  spdlog::info("3D preview {}", wanted.enabled ? fmt::format("enabled, {} voxels a side", wanted.side)
+                                               : std::string("disabled"));
+  protocol::Reply reply;
+  reply.command = "set_preview";
+  reply.result = preview_status();
+  return reply;
 }
 
 void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item) {

@@ -20,7 +20,7 @@
 // zinger filter clamps at the frame's edges, so the axial row comes out as a full re-filter makes it), and
 // backprojects it as sweep_center does.
 // The oblique slice (oblique_plane.hpp), while enabled, is updated and recomputed with the orthoslices through
-// backproject_oblique_rows, in the same slot order.
+// backproject_oblique_rows, in the same slot order; so is the live 3D preview (preview_, cpu_preview_volume.hpp).
 // Shared with the CUDA engine: the slot bookkeeping (EngineSlots: occupied slots, angles, replacement), the frame
 // checks (frame_checks.hpp) and the pixel-type dispatch (pixel_dispatch.hpp); the sampling of the detector's edges
 // (detector_sampling.hpp) through backproject_pixel.
@@ -53,12 +53,14 @@
 #include "tomolive/kernels/frame_average.hpp"
 #include "tomolive/kernels/processing_sweep.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
+#include "cpu_preview_volume.hpp"
 #include "cpu_projection_processor.hpp"
 #include "worker_pool.hpp"
 
 namespace tomolive::kernels {
 namespace {
 
+using detail::CpuPreviewVolume;
 using detail::CpuProjectionProcessor;
 using detail::ProcessingCounts;
 
@@ -75,7 +77,9 @@ class CpuEngine final : public Engine {
  public:
   explicit CpuEngine(const CpuEngineOptions& options)
       : memory_limit_(options.memory_limit_bytes != 0 ? options.memory_limit_bytes : half_physical_memory()),
-        pool_(options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())) {}
+        preview_budget_(options.preview_budget_bytes),
+        pool_(options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
+        preview_(pool_) {}
 
   std::string name() const override { return "cpu"; }
 
@@ -86,8 +90,10 @@ class CpuEngine final : public Engine {
     p.store_precision = "float32";
     p.store_bytes = saturating_mul(saturating_mul(pixels, sizeof(float)), g.slots);
     p.corrected_store_bytes = p.store_bytes;
-    p.slice_bytes =
-        saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float));
+    p.preview_bytes = preview_reserve_bytes(g.rows, g.cols, 1, preview_budget_);
+    p.slice_bytes = saturating_add(
+        saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float)),
+        p.preview_bytes);
     // Per pixel: the spare filtered and corrected buffers, dark and flat levels (float), their sums and sums of squares
     // (double), and the defective-pixel map (a byte, at most one repair, and two variances while it is built).
     // Then per-slot bookkeeping and buffer indices, and the processor's work memory with every step enabled.
@@ -108,6 +114,8 @@ class CpuEngine final : public Engine {
 
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     check_scan(g, params);
+    const PreviewGrid preview = preview_grid(params.preview, g.rows, g.cols);
+    check_preview_budget(preview, CpuPreviewVolume::bytes(preview), preview_budget_);
     const EngineMemoryPlan p = plan(g);
     if (!p.fits()) {
       throw EngineError("scan needs " + format_mib(p.total_bytes) + " MiB (store " + format_mib(p.store_bytes) +
@@ -123,6 +131,7 @@ class CpuEngine final : public Engine {
       allocate(g);
       rotation_ = axis_tilt_rotation(g.rows, g.cols, params.axis_tilt_deg);
       processor_->configure(params.processing, corrected_axis_column(rotation_, params.center_offset_px), rotation_);
+      preview_.configure(preview);
     } catch (const std::bad_alloc&) {
       release();
       throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan failed");
@@ -178,6 +187,8 @@ class CpuEngine final : public Engine {
         oblique_rows(incoming, angle, axis, weight, first, last);
       });
     }
+    if (old_angle) preview_.add(outgoing, old_angle->cos_t, old_angle->sin_t, axis, -weight);
+    preview_.add(incoming, angle.cos_t, angle.sin_t, axis, weight);
     std::swap(spare_, buffer_of_slot_[slot]);
     return stats;
   }
@@ -198,6 +209,7 @@ class CpuEngine final : public Engine {
     if (weights_follow) refilter_store();
     recompute(all_slices());
     recompute_oblique();
+    recompute_preview();
   }
 
   RefilterReport set_processing(const ProcessingParams& processing) override {
@@ -249,6 +261,37 @@ class CpuEngine final : public Engine {
     check_oblique_copy(params_.oblique, oblique_plane_, out.size());
     std::copy(oblique_.begin(), oblique_.end(), out.begin());
   }
+
+  PreviewParams default_preview() const override { return PreviewParams{false, 64}; }
+
+  void set_preview(const PreviewParams& preview) override {
+    require_scan("set_preview");
+    check_preview(preview);
+    const PreviewGrid grid = preview_grid(preview, geometry_.rows, geometry_.cols);
+    check_preview_budget(grid, CpuPreviewVolume::bytes(grid), preview_budget_);
+    try {
+      preview_.configure(grid);
+    } catch (const std::bad_alloc&) {
+      params_.preview.enabled = false;  // configure freed the previous preview first
+      throw EngineError("set_preview: allocating " + format_mib(CpuPreviewVolume::bytes(grid)) +
+                        " MiB for the preview failed; the preview is disabled");
+    }
+    params_.preview = preview;
+    recompute_preview();
+  }
+
+  PreviewGrid preview_shape() const override {
+    require_scan("preview_shape");
+    return preview_.grid();
+  }
+
+  void copy_preview(std::span<float> out) const override {
+    require_scan("copy_preview");
+    check_preview_copy(preview_.grid(), out.size());
+    std::copy(preview_.values().begin(), preview_.values().end(), out.begin());
+  }
+
+  std::uint64_t preview_version() const override { return preview_.version(); }
 
   const ReconParams& params() const override { return params_; }
   std::uint32_t projections_in_store() const override { return slots_.count(); }
@@ -459,6 +502,7 @@ class CpuEngine final : public Engine {
     const ProcessingCounts counts = refilter_store();
     recompute(all_slices());
     recompute_oblique();
+    recompute_preview();
     RefilterReport report;
     report.projections = slots_.count();
     report.zingers_replaced = counts.zingers_replaced;
@@ -495,6 +539,7 @@ class CpuEngine final : public Engine {
 
   void release() {
     processor_.reset();
+    preview_.configure(PreviewGrid{});
     buffers_.reset();
     corrected_.reset();
     refilter_sources_ = {};
@@ -572,6 +617,17 @@ class CpuEngine final : public Engine {
     });
   }
 
+  // Rebuilds the preview (when enabled) from the store: zero, then every occupied slot in slot order.
+  void recompute_preview() {
+    if (!preview_.enabled()) return;
+    preview_.clear();
+    const float axis = axis_col();
+    slots_.for_each_occupied([&](std::uint32_t slot) {
+      const ProjectionAngle angle = slots_.angle(slot);
+      preview_.add(buffer(buffer_of_slot_[slot]), angle.cos_t, angle.sin_t, axis, geometry_.angle_weight_rad);
+    });
+  }
+
   // Calls fn(slice, row) for every row of the selected slices, split among the workers (one row, one worker).
   template <class Fn>
   void for_each_slice_row(const std::array<bool, 3>& selected, Fn&& fn) {
@@ -611,6 +667,7 @@ class CpuEngine final : public Engine {
   }
 
   const std::uint64_t memory_limit_;
+  const std::uint64_t preview_budget_;
   detail::WorkerPool pool_;
 
   bool scan_active_ = false;
@@ -629,6 +686,7 @@ class CpuEngine final : public Engine {
   std::array<std::vector<float>, 3> slices_;  // indexed by Orthoslice
   ObliquePlane oblique_plane_;                // 0 x 0 while the oblique slice is disabled
   std::vector<float> oblique_;                // its values, oblique_plane_.rows x cols
+  CpuPreviewVolume preview_;                  // the live 3D preview (disabled: no memory)
 
   FrameAverage dark_sum_, flat_sum_;
   std::vector<float> dark_, flat_;  // per-pixel levels, computed at the first projection

@@ -37,6 +37,7 @@ void check_scan(const ScanGeometry& g, const ReconParams& params) {
   check_half_acquisition(g.half_acquisition, g.cols);
   check_processing(params.processing);
   check_oblique(params.oblique);
+  check_preview(params.preview);
 }
 
 void check_center(float center_offset_px) {
@@ -156,6 +157,15 @@ void check_oblique_copy(const ObliqueSlice& oblique, const ObliquePlane& plane, 
     throw EngineError("copy_oblique_slice: out holds " + std::to_string(out_size) + " floats, the oblique slice has " +
                       std::to_string(size) + " (" + std::to_string(plane.rows) + " x " + std::to_string(plane.cols) +
                       ")");
+  }
+}
+
+void check_preview_copy(const PreviewGrid& grid, std::size_t out_size) {
+  if (grid.layers == 0) throw EngineError("copy_preview: the preview is disabled (set_preview)");
+  if (out_size != grid.voxels()) {
+    throw EngineError("copy_preview: out holds " + std::to_string(out_size) + " floats, the preview has " +
+                      std::to_string(grid.voxels()) + " (" + std::to_string(grid.layers) + " x " +
+                      std::to_string(grid.rows) + " x " + std::to_string(grid.cols) + ")");
   }
 }
 

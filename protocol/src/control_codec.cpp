@@ -23,7 +23,7 @@ constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
     "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, set_scan_plan, "
     "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels, "
-    "center_sample";
+    "center_sample, set_preview";
 
 // --- requests ---
 
@@ -212,6 +212,14 @@ std::optional<Error> check_request(const SetObliqueSlice& request) {
   return check_numbers("normal", *request.normal, 3);
 }
 
+std::optional<Error> check_request(const SetPreview& request) {
+  if (request.side && (*request.side < kMinPreviewSide || *request.side > kMaxPreviewSide)) {
+    return invalid_argument("side = " + std::to_string(*request.side) + " voxels is out of range; expected " +
+                            std::to_string(kMinPreviewSide) + ".." + std::to_string(kMaxPreviewSide));
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> check_request(const SetProcessing& request) {
   if (!request.window && !request.zingers && !request.phase && !request.rings && !request.defective_pixels) {
     return invalid_argument(
@@ -309,6 +317,7 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   if (command == command_name(SetObliqueSlice{})) return detail::read_fields<ObliqueResult>(fields);
   if (command == command_name(GetDefectivePixels{})) return detail::read_fields<DefectivePixelsResult>(fields);
   if (command == command_name(CenterSample{})) return detail::read_fields<CenterSampleResult>(fields);
+  if (command == command_name(SetPreview{})) return detail::read_fields<PreviewStatus>(fields);
   return std::monostate{};
 }
 

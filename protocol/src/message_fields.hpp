@@ -198,6 +198,12 @@ void visit_fields(Visitor& v, FieldsOf<SetObliqueSlice> auto& oblique) {
 }
 
 template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<SetPreview> auto& preview) {
+  v.field("enabled", preview.enabled, Default<bool>{true});
+  TOMOLIVE_FIELDS(v, preview, side);
+}
+
+template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ReconstructVolume> auto& volume) {
   TOMOLIVE_FIELDS(v, volume, region, rows);
   v.field("binning", volume.binning, Default<std::uint32_t>{1});
@@ -305,6 +311,7 @@ template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<MemoryPlan> auto& memory) {
   TOMOLIVE_FIELDS(v, memory, device, store_precision, store_bytes, corrected_store_bytes, slice_bytes, other_bytes,
                   total_bytes, available_bytes);
+  v.field("preview_bytes", memory.preview_bytes, Default<std::uint64_t>{0});  // added with the 3D preview
 }
 
 template <typename Visitor>
@@ -392,7 +399,7 @@ void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
   TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
   v.list("data_sockets", status.data_sockets);  // added after the first release of version 1
-  TOMOLIVE_MAPS(v, status, volume, recording, capture, config);
+  TOMOLIVE_MAPS(v, status, volume, recording, capture, config, preview);
 }
 
 template <typename Visitor>
@@ -416,6 +423,11 @@ template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ProcessingSweepResult> auto& sweep) {
   v.name("parameter", sweep.parameter, kReportedSweepParameter);
   TOMOLIVE_FIELDS(v, sweep, xy_row, region, values, labels, metric, best_index, elapsed_ms);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<PreviewStatus> auto& preview) {
+  TOMOLIVE_FIELDS(v, preview, enabled, side, shape, binning, bytes, budget_bytes, version, published, interval_s);
 }
 
 template <typename Visitor>

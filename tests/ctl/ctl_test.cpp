@@ -115,6 +115,7 @@ TEST(CtlCommandLine, EachSubcommandSendsItsCommand) {
       {"set-oblique", {"--normal", "0", "1", "1", "--offset", "3"}},
       {"defective-pixels", {}},
       {"center-sample", {"xy", "--point", "10", "20"}},
+      {"preview", {"on", "--side", "128"}},
   };
   for (const auto& entry : subcommands()) {
     if (entry.sends.empty()) continue;
@@ -188,6 +189,11 @@ TEST(CtlCommandLine, AlignmentOptionsBecomeRequestFields) {
   const auto& hidden = std::get<protocol::SetObliqueSlice>(*hide->invocation().request);
   EXPECT_FALSE(hidden.enabled);
   EXPECT_FALSE(hidden.normal || hidden.points);
+
+  EXPECT_EQ(std::get<protocol::SetPreview>(*parsed({"preview", "on", "--side", "96"})->invocation().request),
+            (protocol::SetPreview{true, 96u}));
+  EXPECT_EQ(std::get<protocol::SetPreview>(*parsed({"preview", "off"})->invocation().request),
+            (protocol::SetPreview{false, std::nullopt}));
 
   const auto box = parsed({"center-sample", "yz", "--box", "10", "20", "4", "6", "--pixel-size-um", "0.65"});
   const auto& sample = std::get<protocol::CenterSample>(*box->invocation().request);
@@ -450,6 +456,15 @@ TEST(CtlReplies, AlignmentResultsAsSentences) {
   out.str("");
   print_result(out, {"set_oblique_slice", std::nullopt, protocol::ObliqueResult{}});
   EXPECT_EQ(out.str(), "oblique slice hidden\n");
+
+  out.str("");
+  print_result(out, {"set_preview", std::nullopt, protocol::PreviewStatus{true, 64, {8, 32, 32}, 2, 32768, 1 << 20, 3,
+                                                                          5, 1.0}});
+  EXPECT_EQ(out.str(),
+            "3D preview on: side 64, 8 x 32 x 32 voxels (z, y, x; binning 2), 32768 bytes, 5 snapshots sent\n");
+  out.str("");
+  print_result(out, {"set_preview", std::nullopt, protocol::PreviewStatus{false, 64, {}, 0, 0, 0, 0, 0, 1.0}});
+  EXPECT_EQ(out.str(), "3D preview off (side 64 when on)\n");
 
   out.str("");
   protocol::DefectivePixelsResult map;

@@ -114,7 +114,7 @@ inline Status sample_status() {
   scan.xz_y_px = 0.5;
   scan.yz_x_px = -0.5;
   scan.pixel_size_um = 0.65;
-  scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 768, 432, 100, 2068, 1ULL << 34};
+  scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 768, 432, 64, 100, 2068, 1ULL << 34};
   scan.refilter = ScanRefilter{"rings_pass", RefilterResult{5, 2.5, 3, 0}};
   scan.defective_pixels = DefectivePixelCounts{4, 2, 1, 3, 9};
   status.scan = scan;
@@ -153,6 +153,7 @@ inline Status sample_status() {
   status.config = ConfigStatus{"/etc/tomolive/tomolive.toml", "2026-12-07T04:10:00Z", 2,
                                "/etc/tomolive/tomolive.toml:3:12: key 'publish-hz': Value 0 not in range 0.1 to 10000",
                                "data-hwm"};
+  status.preview = PreviewStatus{true, 64, {16, 64, 64}, 2, 1 << 18, 1 << 20, 42, 7, 1.0};
   return status;
 }
 

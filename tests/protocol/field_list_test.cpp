@@ -232,6 +232,8 @@ std::vector<Sample> samples() {
                      {"windows", "start", "stop", "count", "spacing", "xy_row", "region"}),
       request_sample(SetObliqueSlice{true, std::vector<double>{0, 0, 1}, 1.5, std::nullopt}, {"points"}),
       request_sample(GetDefectivePixels{}),
+      request_sample(SetPreview{true, 128u}),
+      request_sample(SetPreview{false, std::nullopt}, {"side"}),
       request_sample(CenterSample{"xy", std::vector<double>{3.0, 4.5}, std::nullopt, 0.65}, {"box"}),  // one of two
       request_sample(CenterSample{"yz", std::nullopt, std::vector<double>{1.0, 2.0, 3.0, 4.0}, std::nullopt},
                      {"point", "pixel_size_um"}),
@@ -255,6 +257,7 @@ std::vector<Sample> samples() {
                                          {DefectivePixel{0, 5, 9}, DefectivePixel{3, 2, 2}}, false}),
       reply_sample("center_sample", CenterSampleResult{"projections", 1.0, 2.0, 3.0, -1.0, -2.0, -3.0, 0.5, -0.5, -1.0,
                                                        -1.5, 180u, 0.1, 0.7}),
+      reply_sample("set_preview", *status_with_every_map().preview),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

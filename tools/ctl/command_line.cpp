@@ -282,6 +282,11 @@ void CommandLine::add_volume_and_recording_commands() {
   record->add_option("choice", record_choice_, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
   record->callback([this] { invocation_.request = p::Record{record_choice_ == "on"}; });
 
+  auto* preview = add("preview");
+  preview->add_option("choice", preview_choice_, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  preview->add_option("--side", preview_side_, "voxels along the preview's longest side, 16..512 (default: as set)");
+  preview->callback([this] { invocation_.request = p::SetPreview{preview_choice_ == "on", preview_side_}; });
+
   auto* capture = add("capture");
   capture->add_option("--after", capture_.after_s, "seconds of frames to take after the ring, 0..3600")
       ->capture_default_str();

@@ -168,6 +168,17 @@ void print(std::ostream& out, const p::Reply&, const p::RecordingStatus& recordi
   print_recording(out, recording);
 }
 
+void print(std::ostream& out, const p::Reply&, const p::PreviewStatus& preview) {
+  if (!preview.enabled) {
+    out << fmt::format("3D preview off (side {} when on)\n", preview.side);
+    return;
+  }
+  out << fmt::format("3D preview on: side {}, {} x {} x {} voxels (z, y, x; binning {}), {} bytes, {} snapshots "
+                     "sent\n",
+                     preview.side, preview.shape[0], preview.shape[1], preview.shape[2], preview.binning,
+                     preview.bytes, preview.published);
+}
+
 void print(std::ostream& out, const p::Reply&, const p::CaptureStatus& capture) {
   out << fmt::format("capture {}: {}\n", capture.state, capture.file);
   print_capture(out, capture);

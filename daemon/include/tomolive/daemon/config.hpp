@@ -112,6 +112,12 @@ struct DaemonConfig {
   // command line (the engine's page-locked memory; tests' fault injection).
   VolumeOptions volume;
   double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)
+  // The live 3D preview (PROTOCOL.md 10.12) until the first set_preview: --preview (nullopt: "auto", the engine's
+  // default: on for cuda, off for cpu), --preview-side (0: the engine's default, 256 for cuda, 64 for cpu) and
+  // --preview-interval-ms (the least time between two snapshots sent to browsers).
+  std::optional<bool> preview_enabled;
+  std::uint32_t preview_side = 0;
+  std::chrono::milliseconds preview_interval{1000};
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";
   // The log's destination and form (log_setup.hpp): stderr or a rotating file, text or JSON lines.

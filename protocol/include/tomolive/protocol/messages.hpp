@@ -391,9 +391,21 @@ struct CenterSample {
   bool operator==(const CenterSample&) const = default;
 };
 
+// Live 3D preview (PROTOCOL.md 10.12): enable it at `side` voxels along its longest side, or disable it. Applies to the
+// active scan and every later one.
+struct SetPreview {
+  bool enabled = true;
+  std::optional<std::uint32_t> side;  // kMinPreviewSide..kMaxPreviewSide; default: the engine's (PROTOCOL.md 10.12)
+
+  bool operator==(const SetPreview&) const = default;
+};
+inline constexpr std::uint32_t kMinPreviewSide = 16;
+inline constexpr std::uint32_t kMaxPreviewSide = 512;
+
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
                                     SetProcessing, SetScanPlan, ReconstructVolume, CancelVolume, Record,
-                                    Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels, CenterSample>;
+                                    Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels, CenterSample,
+                                    SetPreview>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 // Every control command's wire "type", in ControlRequest's alternative order (PROTOCOL.md 10.1): the list a client
@@ -406,7 +418,8 @@ struct MemoryPlan {
   std::string store_precision;  // "float32" or "float16"
   std::uint64_t store_bytes = 0;      // resident filtered projections
   std::uint64_t corrected_store_bytes = 0;  // resident corrected projections, which re-filters start from
-  std::uint64_t slice_bytes = 0;      // the three orthoslices
+  std::uint64_t slice_bytes = 0;      // the three orthoslices (and the oblique slice and preview reserve)
+  std::uint64_t preview_bytes = 0;    // of slice_bytes: the live 3D preview's reserve
   std::uint64_t other_bytes = 0;      // references, filter buffers, staging
   std::uint64_t total_bytes = 0;      // sum of the above
   std::uint64_t available_bytes = 0;  // what the engine could use when the plan was made
@@ -646,6 +659,21 @@ struct CaptureStatus {
   bool operator==(const CaptureStatus&) const = default;
 };
 
+// The live 3D preview (PROTOCOL.md 10.12), as get_status and set_preview report it.
+struct PreviewStatus {
+  bool enabled = false;
+  std::uint32_t side = 0;                 // voxels along the longest side, as set (also while disabled)
+  std::array<std::uint32_t, 3> shape{};   // [layers, rows, cols] of the active scan's preview; zeros without one
+  std::uint32_t binning = 0;              // detector pixels per voxel side; 0 without a preview
+  std::uint64_t bytes = 0;                // memory the preview holds now
+  std::uint64_t budget_bytes = 0;         // the most the engine's plan reserves for it (memory.preview_bytes)
+  std::uint64_t version = 0;              // the engine's preview version (changes with the voxels)
+  std::uint64_t published = 0;            // preview snapshots sent to browsers since start (PROTOCOL.md 14.6)
+  double interval_s = 0.0;                // the least time between two snapshots
+
+  bool operator==(const PreviewStatus&) const = default;
+};
+
 // The daemon's configuration file and its reloads (SIGHUP; README "Configuration file").
 struct ConfigStatus {
   std::string file;            // the configuration file read at start; "" when none
@@ -674,6 +702,7 @@ struct Status {
   std::optional<RecordingStatus> recording;  // absent from daemons older than the key
   std::optional<CaptureStatus> capture;      // absent from daemons older than the key
   std::optional<ConfigStatus> config;        // absent from daemons older than the key
+  std::optional<PreviewStatus> preview;      // absent from daemons older than the key
 
   bool operator==(const Status&) const = default;
 };
@@ -770,7 +799,7 @@ struct CenterSampleResult {
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
                                  CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus, RecordingStatus,
                                  CaptureStatus, ProcessingSweepResult, ObliqueResult, DefectivePixelsResult,
-                                 CenterSampleResult>;
+                                 CenterSampleResult, PreviewStatus>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {
