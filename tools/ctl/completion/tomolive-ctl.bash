@@ -18,7 +18,7 @@ _tomolive_ctl() {
     "") words="$subcommands" ;;
     status) words="" ;;
     watch) words="--interval --count" ;;
-    set-center) words="--offset --column" ;;
+    set-center) words="--offset --column --tilt" ;;
     set-slices) words="--xy-row --xz-y --yz-x" ;;
     get-slice) words="xy xz yz oblique --out" ;;
     set-oblique) words="--normal --offset --points --hide" ;;
