@@ -153,9 +153,11 @@ void DetectorStream::decode(const protocol::FrameHeader& frame, const detector::
       return;
     }
     std::optional<Error> error = detector::decode_pixels(image, pixels);
+    std::size_t repaired = 0;
     if (!error && mask) {
       if (mask->rows == image.rows && mask->cols == image.cols) {
-        bump(sinks_.counters.masked_pixels_repaired, detector::repair_masked_pixels(pixels, image.dtype, *mask));
+        repaired = detector::repair_masked_pixels(pixels, image.dtype, *mask);
+        bump(sinks_.counters.masked_pixels_repaired, repaired);
       } else {
         error = Error{ErrorCode::shape_mismatch, "the series' pixel_mask is " + std::to_string(mask->rows) + " x " +
                                                      std::to_string(mask->cols) + ", its image " +
@@ -167,6 +169,10 @@ void DetectorStream::decode(const protocol::FrameHeader& frame, const detector::
       release_.complete(ticket, std::nullopt);
     } else {
       if (options_.keep_payload && item.engine_copy) item.payload = zmq::message_t(pixels.data(), pixels.size());
+      // The recorder stores a bslz4 image as it came (PROTOCOL.md 18) when it decodes to exactly these pixels.
+      if (options_.keep_payload && image.compression == detector::Compression::bslz4 && repaired == 0) {
+        item.bslz4 = Bslz4Chunk{std::shared_ptr<const std::byte>(message, image.bytes.data()), image.bytes.size()};
+      }
       release_.complete(ticket, std::move(item));
     }
   });

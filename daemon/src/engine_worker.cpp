@@ -416,7 +416,8 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item
     zmq::message_t recorded =
         item.payload.size() == bytes ? std::move(item.payload) : zmq::message_t(item.pixels(), bytes);
     options_.raw_stream->frame_accepted(RawFrame{frame, session_->angle_deg_of(frame), item.received_ns,
-                                                 std::make_shared<const zmq::message_t>(std::move(recorded))});
+                                                 std::make_shared<const zmq::message_t>(std::move(recorded)),
+                                                 std::move(item.bslz4)});
   }
 }
 

@@ -381,6 +381,8 @@ void visit_fields(Visitor& v, FieldsOf<RecordingStatus> auto& recording) {
                   frames_dropped, queue_frames, queue_capacity, error);
   // Added with the record command: a status without it reads as false.
   v.field("next_scan", recording.next_scan, Default<bool>{false});
+  // Added with compressed recordings: a status without it reads as "".
+  v.field("encoding", recording.encoding, Default<std::string>{""});
 }
 
 template <typename Visitor>

@@ -48,7 +48,7 @@ from e2e_quality_test import COLS, ROWS, PROJECTIONS, fail, iradon_of_raw, objec
 SCAN_ID = 5
 DARKS = 4
 FLATS = 4
-SELF_DESCRIBE, MULTI_DIM, UINT16_LE, DECTRIS_COMPRESSION = 55799, 40, 69, 56500
+SELF_DESCRIBE, MULTI_DIM, UINT16_LE, UINT32_LE, DECTRIS_COMPRESSION = 55799, 40, 69, 70, 56500
 
 
 # --- the scan, from tomolive-sim ---
@@ -110,11 +110,14 @@ def cbor(message):
     return cbor2.dumps(cbor2.CBORTag(SELF_DESCRIBE, message))
 
 
-def v2_start(series_id, images, user_data=None, omega=None, rows=ROWS, cols=COLS):
+def v2_start(series_id, images, user_data=None, omega=None, rows=ROWS, cols=COLS, pixel_mask=None):
     start = {"type": "start", "series_id": series_id, "series_unique_id": "", "number_of_images": images,
              "image_size_x": cols, "image_size_y": rows, "image_dtype": "uint16", "arm_date": "2026-12-07"}
     if user_data is not None:
         start["user_data"] = user_data
+    if pixel_mask is not None:  # [rows, cols], non-zero = defective
+        typed = cbor2.CBORTag(UINT32_LE, pixel_mask.astype("<u4").tobytes())
+        start["pixel_mask"] = {"threshold_1": cbor2.CBORTag(MULTI_DIM, [list(pixel_mask.shape), typed])}
     if omega is not None:
         start["goniometer"] = {"omega": {"start": omega[0], "increment": omega[1]}}
     return [cbor(start)]

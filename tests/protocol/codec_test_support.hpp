@@ -147,7 +147,7 @@ inline Status sample_status() {
                                .elapsed_s = 2.5,
                                .error = "disk full while writing '/data/.scan_000007.h5.partial'"};
   status.recording = RecordingStatus{true, "/data", "stop", "recording", 7u, "/data/scan_7.nxs.partial", 12, 10,
-                                     4096, 1, 2, 256, "x", true};
+                                     4096, 1, 2, 256, "x", true, "bslz4"};
   status.capture = CaptureStatus{true, 10.0, 1ULL << 30, 40, 81920, 9.5, "capturing", 7u, "/data/capture.nxs.partial",
                                  25, 2.5, ""};
   status.config = ConfigStatus{"/etc/tomolive/tomolive.toml", "2026-12-07T04:10:00Z", 2,

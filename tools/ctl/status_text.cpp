@@ -274,6 +274,7 @@ void print_recording(std::ostream& out, const protocol::RecordingStatus& recordi
     fields.emplace_back("frames", fmt::format("{} written, {} durable, {} dropped ({})", recording.frames_written,
                                               recording.frames_durable, recording.frames_dropped,
                                               bytes_text(static_cast<double>(recording.bytes_written))));
+    if (!recording.encoding.empty()) fields.emplace_back("encoding", recording.encoding);
   }
   fields.emplace_back("queue", fmt::format("{} of {} frames", recording.queue_frames, recording.queue_capacity));
   if (!recording.error.empty()) fields.emplace_back("error", recording.error);

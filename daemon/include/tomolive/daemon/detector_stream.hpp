@@ -47,7 +47,8 @@ class DetectorStream {
     std::size_t max_held_images = 256;  // per series waiting for a plan
     std::size_t max_in_flight = 64;     // items reserved and not yet handed to the inbox
     // Also leave each decoded frame in IngestItem::payload when it was decoded into a frame buffer (a copy on the
-    // decode pool): persistence records the decoded frame without holding the engine's buffers.
+    // decode pool): persistence records the decoded frame without holding the engine's buffers. A bslz4 image whose
+    // decoded pixels need no mask repair also keeps its compressed bytes (IngestItem::bslz4, no copy).
     bool keep_payload = false;
     detector::DecodeOptions decode;  // the Stream V2 channel taken
   };

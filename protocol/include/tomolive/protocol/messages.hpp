@@ -631,12 +631,15 @@ struct RecordingStatus {
   std::string file;       // its file: the final name once complete, else the ".partial" name being written
   std::uint64_t frames_written = 0;  // frames handed to the file
   std::uint64_t frames_durable = 0;  // of those, frames the last flush made durable (they survive a crash)
-  std::uint64_t bytes_written = 0;   // pixel bytes on disk
+  std::uint64_t bytes_written = 0;   // frame bytes on disk (for "bslz4": compressed)
   std::uint64_t frames_dropped = 0;  // frames of the scan that will not be in the file (stopped or failed)
   std::uint32_t queue_frames = 0;    // frames waiting for the writer now
   std::uint32_t queue_capacity = 0;  // --record-queue-frames
   std::string error;                 // why the recording stopped or failed ("" otherwise)
   bool next_scan = false;            // the next scan to begin will be recorded (--record-scans, or a record command)
+  // How the file stores frames, fixed by the recording's first frame: "bslz4" (it arrived bslz4-compressed: chunks
+  // as the detector sent them), "raw" (as decoded); "" until the file exists (PROTOCOL.md 18).
+  std::string encoding;
 
   bool operator==(const RecordingStatus&) const = default;
 };
