@@ -20,7 +20,8 @@ struct NestedTooDeep {};  // thrown by the parser's callback to stop at kMaxNest
 
 constexpr std::string_view kExpectedTypes =
     "get_status, set_center, set_slices, estimate_center, sweep_center, set_processing, set_scan_plan, "
-    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels, center_sample, view, latency, ping";
+    "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels, "
+    "center_sample, set_preview, view, watch_preview, latency, ping";
 
 // Strings from the wire (a scan's name, an error message quoting input) may not be valid UTF-8: replace, never throw.
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -96,6 +97,13 @@ std::variant<BrowserView, Error> parse_view(const json& message) {
     view.view.region = std::array<std::uint32_t, 4>{r[0], r[1], r[2], r[3]};
   }
   return view;
+}
+
+std::variant<BrowserWatchPreview, Error> parse_watch_preview(const json& message) {
+  const auto enabled = message.find("enabled");
+  if (enabled == message.end()) return BrowserWatchPreview{true};
+  if (!enabled->is_boolean()) return wrong_type("enabled", *enabled, "a boolean");
+  return BrowserWatchPreview{enabled->get<bool>()};
 }
 
 std::variant<BrowserLatency, Error> parse_latency(const json& message) {
@@ -196,6 +204,7 @@ ParsedBrowserMessage parse_browser_message(std::string_view text) {
   };
   if (type == "view") return wrap(parse_view(message));
   if (type == "latency") return wrap(parse_latency(message));
+  if (type == "watch_preview") return wrap(parse_watch_preview(message));
   if (type == "ping") return BrowserMessage(BrowserPing{message.value("t", json())});
   auto control = parse_control(message, type);
   if (auto* parsed = std::get_if<BrowserControl>(&control)) parsed->request_id = request_id;

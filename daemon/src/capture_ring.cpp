@@ -62,6 +62,9 @@ void CaptureRing::scan_begun(const protocol::ScanBegin& begin, std::int64_t time
 void CaptureRing::frame_accepted(const RawFrame& frame) {
   if (!status_.enabled) return;
   const std::uint64_t bytes = frame.payload->size();
+  // Captures are written as decoded pixels: the ring keeps those and not the received message a bslz4 chunk holds.
+  RawFrame kept = frame;
+  kept.bslz4 = {};
   {
     std::lock_guard lock(mutex_);
     if (!begin_ || frame.header.scan_id != begin_->scan_id) return;
@@ -71,11 +74,11 @@ void CaptureRing::frame_accepted(const RawFrame& frame) {
                                "(--capture-ring-mb)",
                                pending_bytes_);
       } else {
-        pending_.push_back(frame);
+        pending_.push_back(kept);
         pending_bytes_ += bytes;
       }
     }
-    (frame.header.kind == protocol::FrameKind::projection ? projections_ : references_).push_back(frame);
+    (frame.header.kind == protocol::FrameKind::projection ? projections_ : references_).push_back(std::move(kept));
     ring_bytes_ += bytes;
     evict();
   }

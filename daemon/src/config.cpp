@@ -99,6 +99,8 @@ struct OptionTexts {
   std::string http = "127.0.0.1:8080";
   double cpu_memory_limit_mib = 0;
   std::string auto_center = "off";
+  std::string preview = "auto";
+  std::int64_t preview_interval_ms = DaemonConfig{}.preview_interval.count();
   ProcessingOptions processing;
   std::string volume_dir;
   std::string volume_format = "hdf5";
@@ -178,6 +180,9 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
                  "Stream V2, CBOR), dectris1 (DECTRIS Stream V1, JSON) or array (array-1.0: ADZMQ, PSI, UFO)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "native", "dectris2", "dectris1", "array"}));
+  app.add_option("--dectris-channel", config.dectris_channel,
+                 "DECTRIS Stream V2 channel whose images (and pixel mask) are taken, e.g. threshold_2 of an EIGER2 "
+                 "with two thresholds; empty: the first channel of each message. A message without it is refused");
   app.add_option("--decode-threads", config.decode_threads,
                  "threads that decompress and decode detector images (0 = the cores minus 4, at least 1)")
       ->capture_default_str()
@@ -372,6 +377,22 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
   app.add_option("--publish-hz", config.publish_hz, "most slice updates published per second")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 10000.0));
+  app.add_option("--preview", texts.preview,
+                 "the live 3D preview (PROTOCOL.md 10.12): auto (the engine's default: on with cuda, off with cpu, "
+                 "where it costs ingest rate), on or off; changeable with set_preview")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--preview-side", config.preview_side,
+                 "voxels along the 3D preview's longest side, 16..512; 0: the engine's default (cuda 256, cpu 64)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 512) & text_check([](const std::string& text) -> std::string {
+                const long side = std::strtol(text.c_str(), nullptr, 10);
+                return side == 0 || side >= 16 ? "" : "expected 0 (the engine's default) or 16..512";
+              }));
+  app.add_option("--preview-interval-ms", texts.preview_interval_ms,
+                 "least time between two 3D preview snapshots sent to browsers, milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 60000));
   app.add_option("--status-interval", config.status_interval_s, "seconds between status log lines (0 = none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -424,6 +445,8 @@ std::optional<std::string> finish_config(DaemonConfig& config, const OptionTexts
   config.data_format = detector::parse_stream_format(texts.data_format);  // nullopt for "auto"
   if (!texts.scan_plan.empty()) config.scan_plan = std::get<protocol::SetScanPlan>(read_scan_plan(texts.scan_plan));
   config.auto_center = protocol::parse_center_method(texts.auto_center);  // nullopt for "off"
+  if (texts.preview != "auto") config.preview_enabled = texts.preview == "on";
+  config.preview_interval = std::chrono::milliseconds(texts.preview_interval_ms);
   auto processing_params = read_processing(texts.processing);
   if (const auto* error = std::get_if<std::string>(&processing_params)) return *error;
   config.processing = std::get<kernels::ProcessingParams>(processing_params);

@@ -60,6 +60,8 @@ ControlHandlers::Answer ControlHandlers::handle(const protocol::ControlRequest& 
     set_outcome(answer.reply, capture_.capture(capture->after_s));
   } else if (const auto* sample = std::get_if<protocol::CenterSample>(&request)) {
     answer.reply = worker_.center_sample(*sample);
+  } else if (const auto* preview = std::get_if<protocol::SetPreview>(&request)) {
+    answer.reply = worker_.set_preview(*preview);
   } else {
     const auto kind = std::get<protocol::GetSlice>(request).slice;
     answer.slice = board_.latest(kind);

@@ -65,6 +65,7 @@ protocol::CounterList DaemonCounters::totals() const {
       {"recording_bytes_written", get(recording_bytes_written)},
       {"recording_frames_dropped", get(recording_frames_dropped)},
       {"recording_queue_full_waits", get(recording_queue_full_waits)},
+      {"recording_frames_compressed", get(recording_frames_compressed)},
       {"captures_started", get(captures_started)},
       {"captures_completed", get(captures_completed)},
       {"captures_failed", get(captures_failed)},

@@ -89,6 +89,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
   DetectorStream::Options detector_options;
   detector_options.streams = static_cast<std::uint32_t>(config.data_endpoints.size());
   detector_options.max_held_images = config.max_held_images;
+  detector_options.decode.dectris_channel = config.dectris_channel;
   detector_options.max_in_flight = kInFlightPerDecodeThread * decoders_->threads();
   if (copy) {
     // Every frame that can be in flight at once: queued, being received or decoded for each data socket, being
@@ -139,6 +140,12 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
   }
   if (!worker_options.volume.allocator) worker_options.volume.allocator = selection.frame_allocator;
   worker_options.rebuild_engine = [make_engine] { return make_engine().engine; };
+  kernels::PreviewParams preview = selection.engine->default_preview();
+  if (config.preview_enabled) preview.enabled = *config.preview_enabled;
+  if (config.preview_side != 0) preview.side = config.preview_side;
+  worker_options.preview = preview;
+  worker_options.preview_board = &preview_board_;
+  worker_options.preview_interval = config.preview_interval;
   worker_options.publish_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / config.publish_hz));
   worker_ = std::make_unique<EngineWorker>(std::move(selection.engine), *inbox_, board_, *reporter_, counters_,
@@ -154,6 +161,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
     http.threads = config.http_threads;
     http.max_connections = static_cast<std::size_t>(config.http_max_connections);
     http.metrics = [this] { return metrics(); };
+    http.preview_board = &preview_board_;
     http_ = std::make_unique<HttpServer>(http, board_, *handlers_, counters_, viewer_latency_,
                                          [this] { return status(); });
     outputs_.add(*http_);
@@ -179,14 +187,14 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
 void Daemon::start_rdma(const DaemonConfig& config, const FrameBufferPool::Allocator& engine_allocator) {
   rdma_transport_ = config.rdma_transport ? config.rdma_transport : std::make_shared<rdma::VerbsTransport>();
   // Slots land where the engine reads fastest: page-locked with CUDA (as --ingest-copy's buffers), so the engine
-  // uploads from the slot itself. GPUDirect RDMA (slots in GPU memory) is detected and reported, not used: the
-  // engine takes frames from host memory.
-  const rdma::GpuDirectSupport gpudirect = rdma::detect_gpudirect();
-  rdma_status_.memory = engine_allocator ? "host page-locked (the engine's frame memory; the engine uploads from the slots)"
-                                         : "host (the engine reads the slots in place)";
-  rdma_status_.gpudirect = gpudirect.description + (gpudirect.peer_memory || gpudirect.dma_buf
-                                                        ? "; not used: the engine takes frames from host memory"
-                                                        : "");
+  // uploads from the slot itself; plain host memory with the CPU engine. GPUDirect RDMA (slots in GPU memory) is
+  // detected and reported, never used: the engine interface takes frames from host memory.
+  const rdma::GpuDirectSupport gpudirect = rdma::detect_gpudirect(config.gpudirect_probe);
+  rdma_status_.memory = engine_allocator ? "host page-locked" : "host";
+  rdma_status_.gpudirect =
+      (gpudirect.possible() ? "possible, not used: the engine takes frames from host memory ("
+                            : "not possible (") +
+      gpudirect.description + ")";
   const FrameBufferPool::Allocator allocate =
       engine_allocator ? engine_allocator : FrameBufferPool::Allocator(allocate_plain_buffer);
   for (const std::string& endpoint : config.rdma_endpoints) {
@@ -195,7 +203,7 @@ void Daemon::start_rdma(const DaemonConfig& config, const FrameBufferPool::Alloc
     rdma_.push_back(std::make_unique<RdmaIngest>(
         *rdma_transport_, RdmaIngest::Options{address->first, address->second, config.rdma_limits}, allocate, *inbox_,
         *reporter_, counters_));
-    spdlog::info("RDMA: listening on {}; frames land in {}; GPUDirect RDMA: {}", rdma_.back()->endpoint(),
+    spdlog::info("RDMA: listening on {}; frames land in {} memory; GPUDirect RDMA {}", rdma_.back()->endpoint(),
                  rdma_status_.memory, rdma_status_.gpudirect);
   }
 }
@@ -254,6 +262,7 @@ protocol::Status Daemon::status() const {
     status.config = config_status_;
   }
   status.volume = worker_->volume_status();
+  status.preview = worker_->preview_status();
   if (!rdma_.empty()) {
     status.rdma = rdma_status_;
     for (const auto& rdma : rdma_) {

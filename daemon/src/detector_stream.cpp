@@ -42,7 +42,8 @@ void DetectorStream::handle(const std::shared_ptr<Received>& message) {
   for (const zmq::message_t& part : message->parts) {
     views.emplace_back(static_cast<const std::byte*>(part.data()), part.size());
   }
-  protocol::Expected<detector::DetectorMessage> decoded = detector::decode_message(message->format, views);
+  protocol::Expected<detector::DetectorMessage> decoded =
+      detector::decode_message(message->format, views, options_.decode);
   if (!decoded) {
     reject(decoded.error());
     return;
@@ -52,6 +53,7 @@ void DetectorStream::handle(const std::shared_ptr<Received>& message) {
     spdlog::debug("data socket: {} ignored", ignored->what);
     return;
   }
+  report_channels(detector_message);
   SeriesTranslator& translator = translator_for(message->format);
   SeriesTranslator::Result result;
   if (const auto* start = std::get_if<detector::SeriesStart>(&detector_message)) {
@@ -108,6 +110,14 @@ void DetectorStream::act(const SeriesTranslator::Result& result, const std::shar
   }
 }
 
+void DetectorStream::report_channels(const detector::DetectorMessage& message) {
+  if (const auto* start = std::get_if<detector::SeriesStart>(&message); start && !start->channels.empty()) {
+    sinks_.socket.set_dectris_channels(std::nullopt, start->channels);
+  } else if (const auto* image = std::get_if<detector::SeriesImage>(&message); image && !image->channels.empty()) {
+    sinks_.socket.set_dectris_channels(image->channel, image->channels);
+  }
+}
+
 std::shared_ptr<const std::vector<std::uint8_t>> DetectorStream::engine_mask(const protocol::ScanBegin& begin) const {
   if (!mask_ || mask_->rows != begin.rows || mask_->cols != begin.cols) return nullptr;
   auto flags = std::make_shared<std::vector<std::uint8_t>>(mask_->flags.size());
@@ -143,9 +153,11 @@ void DetectorStream::decode(const protocol::FrameHeader& frame, const detector::
       return;
     }
     std::optional<Error> error = detector::decode_pixels(image, pixels);
+    std::size_t repaired = 0;
     if (!error && mask) {
       if (mask->rows == image.rows && mask->cols == image.cols) {
-        bump(sinks_.counters.masked_pixels_repaired, detector::repair_masked_pixels(pixels, image.dtype, *mask));
+        repaired = detector::repair_masked_pixels(pixels, image.dtype, *mask);
+        bump(sinks_.counters.masked_pixels_repaired, repaired);
       } else {
         error = Error{ErrorCode::shape_mismatch, "the series' pixel_mask is " + std::to_string(mask->rows) + " x " +
                                                      std::to_string(mask->cols) + ", its image " +
@@ -157,6 +169,10 @@ void DetectorStream::decode(const protocol::FrameHeader& frame, const detector::
       release_.complete(ticket, std::nullopt);
     } else {
       if (options_.keep_payload && item.engine_copy) item.payload = zmq::message_t(pixels.data(), pixels.size());
+      // The recorder stores a bslz4 image as it came (PROTOCOL.md 18) when it decodes to exactly these pixels.
+      if (options_.keep_payload && image.compression == detector::Compression::bslz4 && repaired == 0) {
+        item.bslz4 = Bslz4Chunk{std::shared_ptr<const std::byte>(message, image.bytes.data()), image.bytes.size()};
+      }
       release_.complete(ticket, std::move(item));
     }
   });

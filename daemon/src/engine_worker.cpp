@@ -15,6 +15,7 @@
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/sample_centring.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/storage_error.hpp"
@@ -81,9 +82,14 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
                            std::function<void()> on_slices_changed, Options options)
     : engine_(std::move(engine)), inbox_(inbox), reporter_(reporter), counters_(counters), options_(options),
       publish_interval_(options.publish_interval),
-      processing_(options.processing), snapshotter_(board, std::move(on_slices_changed), options.publish_interval),
+      processing_(options.processing), preview_(options.preview.value_or(engine_->default_preview())),
+      snapshotter_(board, on_slices_changed, options.publish_interval),
+      preview_publisher_(options.preview_board, on_slices_changed, options.preview_interval),
       widener_(options.frame_allocator ? options.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer)),
       processing_status_(to_protocol(options.processing, kernels::HalfAcquisition{})), engine_name_(engine_->name()) {
+  preview_status_.enabled = preview_.enabled;
+  preview_status_.side = preview_.side;
+  preview_status_.interval_s = std::chrono::duration<double>(preview_publisher_.interval()).count();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -113,6 +119,7 @@ void EngineWorker::run() {
       }
       if (volume_to_compute_) compute_pending_volume();
       maybe_snapshot_slices();
+      publish_preview();
     } catch (const std::exception& e) {
       // Anything else that escaped (engine failures are handled where they happen) is reported; the thread keeps
       // serving.
@@ -215,6 +222,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
   params.slices.xy_row = begin.rows / 2;
   params.processing = processing_;
   params.oblique = oblique_;
+  params.axis_tilt_deg = axis_tilt_deg_;
   try {
     widener_.prepare(session.layout(), begin.rows, pixel_type(begin.dtype));
     engine_->begin_scan(geometry, params);
@@ -262,6 +270,85 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
                   begin.window > 0 ? fmt::format(", window {}", begin.window) : std::string(),
                   begin.half_acquisition ? ", " + describe(session_->layout()) : std::string(), describe(plan)));
   snapshot_slices();  // subscribers see the new scan's (empty) slices and shapes at once
+  begin_preview();
+}
+
+void EngineWorker::begin_preview() {
+  try {
+    engine_->set_preview(preview_);
+  } catch (const kernels::EngineLostError& e) {
+    recover_lost_engine(e.what(), "set_preview");
+    return;
+  } catch (const kernels::EngineError& e) {
+    bump(counters_.engine_errors);
+    reporter_.reject(Error{ErrorCode::internal_error,
+                           fmt::format("the 3D preview ({} voxels a side) is disabled for this scan: {}", preview_.side,
+                                       e.what())},
+                     session_->scan_id());
+  }
+  publish_preview(true);
+}
+
+void EngineWorker::publish_preview(bool now) {
+  std::uint64_t version = 0;
+  kernels::PreviewGrid grid;
+  if (engine_has_scan_) {
+    try {
+      preview_publisher_.maybe_publish(*engine_, session_->scan_id(), now);
+      grid = engine_->preview_shape();
+      version = engine_->preview_version();
+    } catch (const kernels::EngineLostError& e) {
+      recover_lost_engine(e.what(), "reading the 3D preview back");
+    } catch (const kernels::EngineError& e) {
+      bump(counters_.engine_errors);
+      reporter_.reject(
+          Error{ErrorCode::internal_error, fmt::format("reading the 3D preview back failed: {}", e.what())},
+          session_->scan_id());
+    }
+  }
+  protocol::PreviewStatus status;
+  status.enabled = preview_.enabled;
+  status.side = preview_.side;
+  status.shape = {grid.layers, grid.rows, grid.cols};
+  status.binning = grid.layers != 0 ? grid.binning : 0;
+  status.bytes = grid.voxels() * sizeof(float);
+  status.budget_bytes = plan_ ? plan_->preview_bytes : 0;
+  status.version = version;
+  status.published = preview_publisher_.published();
+  status.interval_s = std::chrono::duration<double>(preview_publisher_.interval()).count();
+  const std::lock_guard lock(status_mutex_);
+  preview_status_ = status;
+}
+
+protocol::PreviewStatus EngineWorker::preview_status() const {
+  const std::lock_guard lock(status_mutex_);
+  return preview_status_;
+}
+
+protocol::Reply EngineWorker::set_preview(const protocol::SetPreview& request) {
+  return run_command("set_preview", [this, request] { return do_set_preview(request); });
+}
+
+protocol::Reply EngineWorker::do_set_preview(const protocol::SetPreview& request) {
+  const kernels::PreviewParams wanted{request.enabled, request.side.value_or(preview_.side)};
+  try {
+    kernels::check_preview(wanted);
+    if (engine_has_scan_) engine_->set_preview(wanted);
+  } catch (const kernels::EngineLostError&) {
+    throw;  // run_command rebuilds the engine
+  } catch (const kernels::EngineError& e) {
+    if (engine_has_scan_) preview_.enabled = engine_->params().preview.enabled;  // a failed allocation disables it
+    publish_preview(true);
+    return error_reply("set_preview", ErrorCode::invalid_argument, e.what());
+  }
+  preview_ = wanted;
+  publish_preview(true);
+  spdlog::info("3D preview {}", wanted.enabled ? fmt::format("enabled, {} voxels a side", wanted.side)
+                                               : std::string("disabled"));
+  protocol::Reply reply;
+  reply.command = "set_preview";
+  reply.result = preview_status();
+  return reply;
 }
 
 void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item) {
@@ -329,7 +416,8 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item
     zmq::message_t recorded =
         item.payload.size() == bytes ? std::move(item.payload) : zmq::message_t(item.pixels(), bytes);
     options_.raw_stream->frame_accepted(RawFrame{frame, session_->angle_deg_of(frame), item.received_ns,
-                                                 std::make_shared<const zmq::message_t>(std::move(recorded))});
+                                                 std::make_shared<const zmq::message_t>(std::move(recorded)),
+                                                 std::move(item.bslz4)});
   }
 }
 
@@ -497,29 +585,43 @@ protocol::Reply EngineWorker::do_set_center(const protocol::SetCenter& request) 
     return error_reply("set_center", ErrorCode::no_active_scan, "no scan has begun: nothing to recompute");
   }
   const std::uint32_t cols = session_->begin().cols;
-  const DetectorOffsetPx offset(request.center_offset_px
-                                    ? *request.center_offset_px
-                                    : *request.center_column_px - center_column_px(cols, DetectorOffsetPx(0.0)));
+  std::optional<DetectorOffsetPx> offset;
+  if (request.center_offset_px) offset = DetectorOffsetPx(*request.center_offset_px);
+  if (request.center_column_px) {
+    offset = DetectorOffsetPx(*request.center_column_px - center_column_px(cols, DetectorOffsetPx(0.0)));
+  }
   const double half_cols = 0.5 * static_cast<double>(cols);
-  if (!std::isfinite(offset.px) || std::abs(offset.px) >= half_cols) {
+  if (offset && (!std::isfinite(offset->px) || std::abs(offset->px) >= half_cols)) {
     return error_reply("set_center", ErrorCode::invalid_argument,
                        fmt::format("center offset {:f} px puts the axis outside the detector (|offset| < {:f} px "
                                    "expected)",
-                                   offset.px, half_cols));
+                                   offset->px, half_cols));
+  }
+  if (request.tilt_deg && !(std::abs(*request.tilt_deg) <= kernels::kMaxAxisTiltDeg)) {
+    return error_reply("set_center", ErrorCode::invalid_argument,
+                       fmt::format("tilt_deg {:f} is out of range: at most {:g} degrees either way (a larger tilt "
+                                   "is a misaligned stage)",
+                                   *request.tilt_deg, kernels::kMaxAxisTiltDeg));
   }
   const auto start = std::chrono::steady_clock::now();
   {
     const auto timer = stage_times_.time(EngineStage::recompute);
-    engine_->set_center(to_engine_float(session_->layout().engine_offset(offset)));
+    if (offset) engine_->set_center(to_engine_float(session_->layout().engine_offset(*offset)));
+    // A new tilt re-filters the store (the projections are rotated before the ramp filter).
+    if (request.tilt_deg && static_cast<float>(*request.tilt_deg) != engine_->params().axis_tilt_deg) {
+      engine_->set_axis_tilt(static_cast<float>(*request.tilt_deg));
+      axis_tilt_deg_ = static_cast<float>(*request.tilt_deg);
+    }
   }
   protocol::CenterResult result;
   result.center_offset_px = current_center().px;
   result.center_column_px = center_column_px(cols, current_center());
+  result.tilt_deg = engine_->params().axis_tilt_deg;
   snapshot_slices();
   result.recompute_ms = elapsed_ms(start);
   log_event(spdlog::level::info, LogFields{"center_set", session_->scan_id()},
-            fmt::format("center set to offset {:.2f} px (column {:.2f}), recomputed in {:.1f} ms",
-                        result.center_offset_px, result.center_column_px, result.recompute_ms));
+            fmt::format("center set to offset {:.2f} px (column {:.2f}), tilt {:.3f} deg, recomputed in {:.1f} ms",
+                        result.center_offset_px, result.center_column_px, result.tilt_deg, result.recompute_ms));
   refresh_status();
   protocol::Reply reply;
   reply.command = "set_center";
@@ -615,7 +717,12 @@ EngineWorker::SweepAnswer EngineWorker::sweep_processing(const protocol::SweepPr
       return error_reply("sweep_processing", ErrorCode::no_active_scan, "no scan has begun: nothing to sweep");
     }
     const kernels::ScanGeometry geometry = session_->engine_geometry();
-    auto swept = run_processing_sweep(*engine_, request, geometry.rows, geometry.cols);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string what = fmt::format("sweep_processing ({})", protocol::to_string(request.parameter));
+    auto swept = run_processing_sweep(*engine_, request, geometry.rows, geometry.cols,
+                                      [&](std::uint32_t done, std::uint32_t total) {
+                                        report_command_progress(what, done, total, start);
+                                      });
     if (auto* error = std::get_if<Error>(&swept)) return error_reply("sweep_processing", error->code, error->message);
     auto& output = std::get<ProcessingSweepOutput>(swept);
     spdlog::info("scan {}: {} sweep of {} candidates in {:.1f} ms; sharpest {}", session_->scan_id(),
@@ -925,7 +1032,9 @@ void EngineWorker::report_non_finite(const SliceSnapshotter::NonFiniteCounts& co
 void EngineWorker::refresh_status() {
   if (!session_) return;
   std::optional<EngineState> engine;
-  if (engine_has_scan_) engine = EngineState{current_center(), engine_->params().slices};
+  if (engine_has_scan_) {
+    engine = EngineState{current_center(), engine_->params().slices, engine_->params().axis_tilt_deg};
+  }
   protocol::ScanStatus status = build_scan_status({*session_, engine, plan_, center_estimate_, scan_refilter_, command_progress_},
                                                   std::chrono::steady_clock::now());
   if (scan_lost_) status.state = "lost";

@@ -265,6 +265,7 @@ HttpServer::HttpServer(const Options& options, SliceBoard& board, ControlHandler
       acceptor_(net::make_strand(io_)),
       status_timer_(io_),
       accept_retry_timer_(acceptor_.get_executor()) {
+  shared_.preview = options.preview_board;
   const tcp::endpoint endpoint(parse_address(options.address), options.port);
   beast::error_code error;
   acceptor_.open(endpoint.protocol(), error);

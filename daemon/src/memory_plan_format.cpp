@@ -31,6 +31,7 @@ protocol::MemoryPlan to_protocol(const kernels::EngineMemoryPlan& plan) {
   out.store_bytes = plan.store_bytes;
   out.corrected_store_bytes = plan.corrected_store_bytes;
   out.slice_bytes = plan.slice_bytes;
+  out.preview_bytes = plan.preview_bytes;
   out.other_bytes = plan.other_bytes;
   out.total_bytes = plan.total_bytes;
   out.available_bytes = plan.available_bytes;

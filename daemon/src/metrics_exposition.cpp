@@ -93,11 +93,14 @@ const std::map<std::string, CounterMetric, std::less<>>& counter_metrics() {
        {"tomolive_recordings_stopped_total", "Recordings stopped early (disk error, queue overrun, scan cut off)."}},
       {"recording_frames_written", {"tomolive_recording_frames_written_total", "Frames written to recordings."}},
       {"recording_bytes_written",
-       {"tomolive_recording_written_bytes_total", "Pixel bytes written to recordings."}},
+       {"tomolive_recording_written_bytes_total", "Frame bytes written to recordings (compressed size for bslz4)."}},
       {"recording_frames_dropped",
        {"tomolive_recording_frames_dropped_total", "Frames of recorded scans that will not be in their file."}},
       {"recording_queue_full_waits",
        {"tomolive_recording_queue_full_waits_total", "Waits of the engine thread for the recording writer."}},
+      {"recording_frames_compressed",
+       {"tomolive_recording_frames_compressed_total",
+        "Frames of bslz4 recordings that arrived otherwise and were compressed by the writer."}},
       {"captures_started", {"tomolive_captures_started_total", "Triggered captures started."}},
       {"captures_completed", {"tomolive_captures_completed_total", "Triggered captures completed."}},
       {"captures_failed", {"tomolive_captures_failed_total", "Triggered captures failed."}},
@@ -189,9 +192,14 @@ void add_data_sockets(prometheus::Registry& registry, const MetricsSnapshot& sna
                    .Name("tomolive_data_socket_images_held")
                    .Help("Images of a data socket waiting for a scan plan now.")
                    .Register(registry);
+  auto& handshakes = prometheus::BuildCounter()
+                         .Name("tomolive_data_socket_handshake_failures_total")
+                         .Help("ZeroMQ handshakes of a data socket that failed (CURVE keys that do not match, a refusal).")
+                         .Register(registry);
   for (const protocol::DataSocketStatus& socket : snapshot.status.data_sockets) {
     rejected.Add({{"socket", socket.endpoint}}).Increment(static_cast<double>(socket.rejected));
     held.Add({{"socket", socket.endpoint}}).Set(static_cast<double>(socket.images_held));
+    handshakes.Add({{"socket", socket.endpoint}}).Increment(static_cast<double>(socket.handshake_failures));
   }
 }
 

@@ -104,8 +104,8 @@ std::variant<ProcessingCandidates, Error> processing_candidates(const protocol::
 
 std::variant<ProcessingSweepOutput, Error> run_processing_sweep(kernels::Engine& engine,
                                                                 const protocol::SweepProcessing& request,
-                                                                std::uint32_t detector_rows,
-                                                                std::uint32_t slice_cols) {
+                                                                std::uint32_t detector_rows, std::uint32_t slice_cols,
+                                                                const kernels::MetricProgress& progress) {
   if (engine.projections_in_store() == 0) return invalid("no projection has been reconstructed yet");
   const std::uint32_t xy_row = request.xy_row.value_or(engine.params().slices.xy_row);
   if (xy_row >= detector_rows) {
@@ -121,8 +121,14 @@ std::variant<ProcessingSweepOutput, Error> run_processing_sweep(kernels::Engine&
 
   const auto start = std::chrono::steady_clock::now();
   const std::size_t pixels = static_cast<std::size_t>(region.rows) * region.cols;
-  auto images = std::make_shared<std::vector<float>>(candidates.settings.size() * pixels);
-  engine.sweep_processing(xy_row, candidates.settings, region, *images);
+  const auto total = static_cast<std::uint32_t>(candidates.settings.size());
+  auto images = std::make_shared<std::vector<float>>(total * pixels);
+  if (progress) progress(0, total);
+  for (std::uint32_t i = 0; i < total; ++i) {
+    engine.sweep_processing(xy_row, std::span<const kernels::ProcessingParams>(&candidates.settings[i], 1), region,
+                            std::span<float>(*images).subspan(i * pixels, pixels));
+    if (progress) progress(i + 1, total);
+  }
 
   ProcessingSweepOutput output;
   protocol::ProcessingSweepResult& result = output.result;

@@ -2,11 +2,13 @@
 
 #include <cerrno>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/log_event.hpp"
+#include "tomolive/detector/pixel_encoder.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/atomic_file.hpp"
 #include "tomolive/storage/disk_error.hpp"
@@ -112,7 +114,7 @@ void Recorder::push(Work work) {
     std::lock_guard lock(mutex_);
     if (const auto* frame = std::get_if<RawFrame>(&work)) {
       ++queued_frames_;
-      queued_bytes_ += frame->payload->size();
+      queued_bytes_ += frame->bytes_held();
     }
     queue_.push_back(std::move(work));
   }
@@ -143,6 +145,7 @@ void Recorder::scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns
       status_.scan_id = begin.scan_id;
       status_.file.clear();
       status_.frames_written = status_.frames_durable = status_.bytes_written = status_.frames_dropped = 0;
+      status_.encoding.clear();
       set_state("failed", *problem);
     }
     reporter_.reject(Error{ErrorCode::disk_error, fmt::format("scan {} is not recorded: {}; reconstruction continues",
@@ -156,6 +159,7 @@ void Recorder::scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns
     status_.scan_id = begin.scan_id;
     status_.file = partial.string();
     status_.frames_written = status_.frames_durable = status_.bytes_written = status_.frames_dropped = 0;
+    status_.encoding.clear();
     set_state("recording");
   }
   push(Open{begin, time_ns, partial, final_path});
@@ -164,7 +168,7 @@ void Recorder::scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns
 void Recorder::frame_accepted(const RawFrame& frame) {
   if (!recording_scan_ || frame.header.scan_id != *recording_scan_) return;
   const std::uint64_t scan_id = *recording_scan_;
-  const std::uint64_t bytes = frame.payload->size();
+  const std::uint64_t bytes = frame.bytes_held();
   std::unique_lock lock(mutex_);
   const auto fits = [&] {
     return queued_frames_ < options_.queue_frames &&
@@ -229,61 +233,92 @@ void Recorder::run(std::stop_token stop) {
     queue_.pop_front();
     if (const auto* frame = std::get_if<RawFrame>(&work)) {
       --queued_frames_;
-      queued_bytes_ -= frame->payload->size();
+      queued_bytes_ -= frame->bytes_held();
     }
     lock.unlock();
     changed_.notify_all();
     std::visit([this](auto& item) { write(item); }, work);
     flush_if_due();
   }
-  if (writer_) {
+  if (current_) {
     // Shutdown while a scan was being recorded: it keeps its ".partial" name.
     write(Close{current_->begin.scan_id, false, "the daemon shut down before the scan ended",
                 protocol::unix_time_ns()});
   }
 }
 
-void Recorder::write(Open& open) {
+void Recorder::write(const Open& open) {
   writer_.reset();
-  current_ = open;
+  current_ = open;  // the file waits for the first frame, which fixes its encoding
+}
+
+bool Recorder::open_writer(storage::FrameEncoding encoding) {
+  const Open& open = *current_;
   try {
-    writer_ = options_.make_writer ? options_.make_writer(open.partial, open.begin, open.time_ns)
-                                   : std::make_unique<storage::NxtomoWriter>(open.partial, open.begin, open.time_ns);
+    writer_ = options_.make_writer
+                  ? options_.make_writer(open.partial, open.begin, open.time_ns, encoding)
+                  : std::make_unique<storage::NxtomoWriter>(open.partial, open.begin, open.time_ns, encoding);
   } catch (const storage::StorageError& e) {
     fail(e.what());
-    return;
+    return false;
   }
   last_flush_ = std::chrono::steady_clock::now();
   bump(counters_.recordings_started);
+  {
+    std::lock_guard lock(mutex_);
+    status_.encoding = std::string(storage::to_string(encoding));
+  }
   reporter_.scan_event("recording_started", open.begin.scan_id,
-                       fmt::format("recording to {} (policy {})", open.partial.string(), to_string(options_.policy)));
+                       fmt::format("recording to {} (policy {}, frames stored {})", open.partial.string(),
+                                   to_string(options_.policy),
+                                   encoding == storage::FrameEncoding::bslz4 ? "as the detector's bslz4 chunks"
+                                                                             : "uncompressed"));
+  return true;
 }
 
 void Recorder::write(const RawFrame& frame) {
-  if (!writer_ || !current_ || current_->begin.scan_id != frame.header.scan_id) {
+  const auto drop = [this] {
     std::lock_guard lock(mutex_);
     ++status_.frames_dropped;
     bump(counters_.recording_frames_dropped);
+  };
+  if (!current_ || current_->begin.scan_id != frame.header.scan_id) {
+    drop();
     return;
   }
+  if (!writer_ &&
+      !open_writer(frame.bslz4 ? storage::FrameEncoding::bslz4 : storage::FrameEncoding::raw)) {
+    drop();
+    return;
+  }
+  const std::uint64_t bytes_before = writer_->bytes_written();
   try {
-    writer_->append(frame.header.kind, frame.header.frame_id, frame.angle_deg, frame.pixels());
+    const auto& h = frame.header;
+    if (writer_->encoding() == storage::FrameEncoding::raw) {
+      writer_->append(h.kind, h.frame_id, frame.angle_deg, frame.pixels());
+    } else if (frame.bslz4) {
+      writer_->append_compressed(h.kind, h.frame_id, frame.angle_deg, frame.bslz4.bytes());
+    } else {
+      const std::vector<std::byte> chunk = detector::encode_bslz4(frame.pixels(), protocol::itemsize(h.dtype));
+      writer_->append_compressed(h.kind, h.frame_id, frame.angle_deg, chunk);
+      bump(counters_.recording_frames_compressed);
+    }
   } catch (const storage::StorageError& e) {
     fail(e.what());
-    std::lock_guard lock(mutex_);
-    ++status_.frames_dropped;
-    bump(counters_.recording_frames_dropped);
+    drop();
     return;
   }
   bump(counters_.recording_frames_written);
-  bump(counters_.recording_bytes_written, frame.payload->size());
+  bump(counters_.recording_bytes_written, writer_->bytes_written() - bytes_before);
   std::lock_guard lock(mutex_);
   status_.frames_written = writer_->frames_written();
   status_.bytes_written = writer_->bytes_written();
 }
 
 void Recorder::write(const Close& close) {
-  if (!writer_ || !current_ || current_->begin.scan_id != close.scan_id) return;
+  if (!current_ || current_->begin.scan_id != close.scan_id) return;
+  // A recording without frames: its (empty) file is created now, so that every recording leaves one.
+  if (!writer_ && !open_writer(storage::FrameEncoding::raw)) return;
   const Open open = *current_;
   try {
     if (close.complete) {

@@ -35,6 +35,7 @@ protocol::ScanStatus build_scan_status(const ScanStatusSources& sources, std::ch
   if (sources.engine) {
     status.center_offset_px = sources.engine->center_offset.px;
     status.center_column_px = center_column_px(begin.cols, sources.engine->center_offset);
+    status.axis_tilt_deg = sources.engine->axis_tilt_deg;
     status.xy_row = sources.engine->slices.xy_row;
     status.xz_y_px = sources.engine->slices.xz_y_px;
     status.yz_x_px = sources.engine->slices.yz_x_px;

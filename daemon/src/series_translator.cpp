@@ -1,5 +1,6 @@
 #include "tomolive/daemon/series_translator.hpp"
 
+#include <limits>
 #include <utility>
 
 #include "tomolive/protocol/codec.hpp"
@@ -72,6 +73,7 @@ SeriesTranslator::Result SeriesTranslator::start_series(const detector::SeriesSt
     series.shape = Shape{*start.image_rows, *start.image_cols, *start.dtype};
   }
   series.omega_start_deg = start.omega_start_deg;
+  series.date_ns = start.date_ns;
   series.omega_increment_deg = start.omega_increment_deg;
   const bool joins_open_scan = scan_ && plan->series_kind && plan->scan_unique_id == scan_->unique_id;
   if (scan_ && !joins_open_scan) end_scan(result);
@@ -221,6 +223,10 @@ SeriesTranslator::Result SeriesTranslator::on_image(const detector::SeriesImage&
       frame.angle_deg = *series_->omega_start_deg + static_cast<double>(image.image_id) * *series_->omega_increment_deg;
     }
     frame.timestamp_ns = image.timestamp_ns;
+    if (!frame.timestamp_ns && image.series_time_ns && series_->date_ns &&
+        *image.series_time_ns <= std::numeric_limits<std::int64_t>::max() - *series_->date_ns) {
+      frame.timestamp_ns = *series_->date_ns + *image.series_time_ns;
+    }
     result.outputs.emplace_back(frame);
   }
   if (options_.implicit_series && series_->images >= series_->plan.series_images()) finish_series(result);

@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/preview_frame.hpp"
 #include "tomolive/daemon/slice_frame.hpp"
 #include "tomolive/protocol/clock.hpp"
 
@@ -153,6 +154,12 @@ void WebSocketSession::handle(BrowserMessage message) {
     slice.view = view->view;
     slice.resend = true;
     pump();
+  } else if (auto* watch = std::get_if<BrowserWatchPreview>(&message)) {
+    preview_watched_ = watch->enabled;
+    preview_ = nullptr;  // a fresh round of the newest snapshot, from its first chunk
+    preview_chunk_ = 0;
+    refresh_preview();
+    pump();
   } else if (auto* latency = std::get_if<BrowserLatency>(&message)) {
     shared_.record_latency(latency->scan_id, latency->samples_us);
   } else if (auto* ping = std::get_if<BrowserPing>(&message)) {
@@ -258,6 +265,7 @@ void WebSocketSession::note_queue_peak() {
 }
 
 void WebSocketSession::refresh_slices() {
+  refresh_preview();
   for (std::size_t kind = 0; kind < slices_.size(); ++kind) {
     const SliceBoard::Version latest = shared_.board.latest(static_cast<protocol::SliceKind>(kind));
     if (!latest) continue;
@@ -288,6 +296,32 @@ bool WebSocketSession::write_next_slice() {
   return false;
 }
 
+void WebSocketSession::refresh_preview() {
+  if (shared_.preview == nullptr || !preview_watched_) {
+    preview_ = nullptr;
+    preview_left_ = 0;
+    return;
+  }
+  PreviewBoard::Version latest = shared_.preview->latest();
+  if (latest == preview_) return;
+  if (!latest || !preview_ || latest->layers != preview_->layers || latest->rows != preview_->rows ||
+      latest->cols != preview_->cols) {
+    preview_chunk_ = 0;  // another grid: its chunks are others
+  }
+  preview_ = std::move(latest);
+  preview_left_ = preview_ ? preview_chunk_count(*preview_) : 0;
+  if (preview_left_ != 0) preview_chunk_ %= preview_left_;
+}
+
+bool WebSocketSession::write_next_preview_chunk() {
+  if (!preview_ || preview_left_ == 0) return false;
+  const std::uint32_t chunk = preview_chunk_;
+  preview_chunk_ = (chunk + 1) % preview_chunk_count(*preview_);
+  --preview_left_;
+  write(std::make_shared<const std::string>(encode_preview_chunk(*preview_, chunk, protocol::unix_time_ns())), true);
+  return true;
+}
+
 void WebSocketSession::pump() {
   if (!open_ || writing_) return;
   const auto write_text = [this] {
@@ -307,7 +341,8 @@ void WebSocketSession::pump() {
     }
     return false;
   };
-  const bool wrote = slice_turn_ ? (write_next_slice() || write_text()) : (write_text() || write_next_slice());
+  const auto write_binary = [this] { return write_next_slice() || write_next_preview_chunk(); };
+  const bool wrote = slice_turn_ ? (write_binary() || write_text()) : (write_text() || write_binary());
   if (wrote) slice_turn_ = !slice_turn_;
 }
 

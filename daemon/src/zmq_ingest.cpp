@@ -1,9 +1,13 @@
 #include "tomolive/daemon/zmq_ingest.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <tuple>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
@@ -15,6 +19,8 @@ using protocol::Error;
 using protocol::ErrorCode;
 
 constexpr std::chrono::milliseconds kPollInterval{100};  // how often the thread checks for a stop request
+// How long a connecting socket waits to connect again after its server refused it (libzmq does not reconnect then).
+constexpr std::chrono::seconds kReconnectAfterRefusal{1};
 
 protocol::ByteView bytes_of(const zmq::message_t& message) {
   return {static_cast<const std::byte*>(message.data()), message.size()};
@@ -33,7 +39,8 @@ ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, const Sink
       counters_(sinks.counters), frame_buffers_(sinks.frame_buffers),
       detector_(DetectorStream::Sinks{sinks.inbox, sinks.reporter, sinks.counters, socket_counters_,
                                       sinks.frame_buffers, sinks.decoders, sinks.plans},
-                detector_options(options)) {
+                detector_options(options)),
+      handshakes_(context, socket_, options.endpoint, socket_counters_.handshake_failures) {
   socket_.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket_.set(zmq::sockopt::linger, 0);
   if (options.connect) {
@@ -68,14 +75,22 @@ protocol::DataSocketStatus ZmqIngest::status() const {
   status.frames = get(socket_counters_.frames);
   status.rejected = get(socket_counters_.rejected);
   status.images_held = get(socket_counters_.images_held);
+  status.handshake_failures = get(socket_counters_.handshake_failures);
+  std::tie(status.dectris_channel, status.dectris_channels) = socket_counters_.dectris_channels();
   status.curve = options_.connect ? options_.curve_client.has_value() : options_.security.curve.has_value();
   return status;
 }
 
 void ZmqIngest::run(std::stop_token stop) {
-  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+  std::array<zmq::pollitem_t, 2> items{zmq::pollitem_t{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                                        zmq::pollitem_t{handshakes_.events().handle(), 0, ZMQ_POLLIN, 0}};
   while (!stop.stop_requested()) {
-    if (zmq::poll(&item, 1, kPollInterval) == 0) {
+    zmq::poll(items.data(), items.size(), kPollInterval);
+    if ((items[1].revents & ZMQ_POLLIN) && handshakes_.read_events() > 0 && options_.connect && !reconnect_at_) {
+      reconnect_at_ = std::chrono::steady_clock::now() + kReconnectAfterRefusal;
+    }
+    if (reconnect_at_ && std::chrono::steady_clock::now() >= *reconnect_at_) reconnect();
+    if (!(items[0].revents & ZMQ_POLLIN)) {
       detector_.poll_plans();
       continue;
     }
@@ -86,6 +101,21 @@ void ZmqIngest::run(std::stop_token stop) {
       if (!receive_message(first)) return;
       if (stop.stop_requested()) return;
     }
+  }
+}
+
+void ZmqIngest::reconnect() {
+  reconnect_at_.reset();
+  try {
+    socket_.disconnect(options_.endpoint);
+  } catch (const zmq::error_t&) {
+    // ENOENT: libzmq has already forgotten the refused connection. Either way it is gone now.
+  }
+  try {
+    socket_.connect(options_.endpoint);
+  } catch (const zmq::error_t& e) {
+    spdlog::error("data socket {}: connecting again failed: {}", options_.endpoint, e.what());
+    reconnect_at_ = std::chrono::steady_clock::now() + kReconnectAfterRefusal;
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "date_time.hpp"
 #include "image_shape.hpp"
 #include "json_part.hpp"
 #include "tomolive/detector/pixel_decoder.hpp"
@@ -115,6 +116,13 @@ MaybeError read_config(const nlohmann::json& config, const std::string& context,
   if (auto error = fields.get_uint("bit_depth_image", bit_depth, false)) return error;
   if (auto error = fields.get_number("omega_start", start.omega_start_deg, false)) return error;
   if (auto error = fields.get_number("omega_increment", start.omega_increment_deg, false)) return error;
+  std::optional<std::string> date;
+  if (auto error = fields.get_text("data_collection_date", date, false)) return error;
+  if (date && !(start.date_ns = parse_rfc3339_ns(*date))) {
+    return fields.error(ErrorCode::invalid_field, "\"data_collection_date\" is \"" + abbreviated(*date) +
+                                                      "\", expected an RFC 3339 date such as "
+                                                      "2026-12-07T11:00:00.000+01:00");
+  }
   if (nimages) start.number_of_images = *nimages * (ntrigger && *ntrigger > 0 ? *ntrigger : 1);
   for (auto [key, value, out] : {std::tuple{"x_pixels_in_detector", x_pixels, &start.image_cols},
                                  std::tuple{"y_pixels_in_detector", y_pixels, &start.image_rows}}) {
@@ -203,6 +211,21 @@ Expected<DetectorMessage> decode_header(std::span<const ByteView> parts, const n
   return DetectorMessage{std::move(start)};
 }
 
+// An image's dconfig-1.0 part: "start_time" (ns after the series' start; a number) is the image's series time.
+MaybeError read_image_times(const nlohmann::json& times, SeriesImage& image) {
+  const JsonFields fields(times, "dectris1 dconfig-1.0");
+  std::optional<double> start_time;
+  if (auto error = fields.get_number("start_time", start_time, false)) return error;
+  if (!start_time) return std::nullopt;
+  // Below 2^63 ns (292 years): exactly what int64 holds.
+  if (!(*start_time >= 0.0 && *start_time < 9.2e18)) {
+    return fields.error(ErrorCode::invalid_field, "\"start_time\" is " + abbreviated(times.at("start_time").dump()) +
+                                                      ", expected ns after the series' start (0 or more)");
+  }
+  image.series_time_ns = static_cast<std::int64_t>(*start_time);
+  return std::nullopt;
+}
+
 Expected<DetectorMessage> decode_image(std::span<const ByteView> parts, const nlohmann::json& first) {
   const std::string context = "dectris1 dimage-1.0";
   const JsonFields fields(first, context);
@@ -226,7 +249,12 @@ Expected<DetectorMessage> decode_image(std::span<const ByteView> parts, const nl
     return *error;
   }
   std::size_t next = 3;
-  if (next < parts.size() && header_of_type(parts[next], "dconfig-1.0")) ++next;
+  if (next < parts.size()) {
+    if (const std::optional<nlohmann::json> times = header_of_type(parts[next], "dconfig-1.0")) {
+      if (auto error = read_image_times(times.value(), image)) return *error;
+      ++next;
+    }
+  }
   if (parts.size() - next > 1) {
     return malformed(context, "message has " + std::to_string(parts.size()) +
                                   " parts, expected dimage-1.0, dimage_d-1.0, data[, dconfig-1.0[, appendix]]");

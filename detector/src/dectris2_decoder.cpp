@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cbor_reader.hpp"
+#include "date_time.hpp"
 #include "json_part.hpp"
 #include "tomolive/detector/pixel_decoder.hpp"
 #include "typed_array.hpp"
@@ -25,6 +26,7 @@ using Kind = CborHead::Kind;
 using MaybeError = std::optional<Error>;
 
 constexpr std::uint64_t kSelfDescribeTag = 55799;
+constexpr std::uint64_t kDateTimeTag = 0;  // RFC 8949 standard date/time string
 constexpr std::uint64_t kMultiDimensionalRowMajorTag = 40;
 constexpr std::uint64_t kDectrisCompressionTag = 56500;
 constexpr int kMaxDepth = 64;  // nesting limit for skipped keys and user_data
@@ -38,12 +40,16 @@ struct Fields {
   std::optional<protocol::Dtype> image_dtype;
   std::optional<PixelMask> pixel_mask;
   std::optional<EncodedImage> image;
+  std::optional<std::vector<std::string>> channels;       // the start's "channels"
+  std::vector<std::string> data_channels, mask_channels;  // the keys of "data" and "pixel_mask", in order
+  std::string data_channel;                               // the channel of "data" taken
+  std::optional<std::int64_t> series_date_ns, start_time_ns;  // an image's "series_date", "start_time" (relative)
   nlohmann::json user_data;
 };
 
 class Parser {
  public:
-  explicit Parser(ByteView bytes) : reader_(bytes) {}
+  Parser(ByteView bytes, const DecodeOptions& options) : reader_(bytes), options_(options) {}
 
   Expected<DetectorMessage> parse() {
     CborHead head;
@@ -298,15 +304,20 @@ class Parser {
     }
     if (key == "goniometer") return read_goniometer(value, fields);
     if (key == "user_data") return convert(value, key, 1, fields.user_data, true);
+    if (key == "channels") return read_text_array(key, value, fields.channels);
+    if (key == "series_date") return read_date(key, value, fields.series_date_ns);
+    if (key == "start_time") return read_rational_ns(key, value, fields.start_time_ns);
     if (key == "data") {
-      return read_first_channel(key, value, [&](EncodedImage image) -> MaybeError {
+      return read_channel(key, value, fields.data_channels, [&](const std::string& channel, EncodedImage image) {
         fields.image = image;
-        return std::nullopt;
+        fields.data_channel = channel;
+        return MaybeError{};
       });
     }
     if (key == "pixel_mask") {
-      return read_first_channel(key, value,
-                                [&](EncodedImage image) -> MaybeError { return read_mask(key, image, fields); });
+      return read_channel(key, value, fields.mask_channels, [&](const std::string&, EncodedImage image) {
+        return read_mask(key, image, fields);
+      });
     }
     return skip(value, 1);  // a key this version does not use
   }
@@ -325,22 +336,80 @@ class Parser {
     return for_each_entry(value, "goniometer", 1, on_axis);
   }
 
-  // A Map(TextString -> MultiDimArray) of channels: the first channel's array goes to on_image, the others are
-  // checked for well-formedness only.
-  MaybeError read_first_channel(const std::string& path, const CborHead& value,
-                                const std::function<MaybeError(EncodedImage)>& on_image) {
+  // A Map(TextString -> MultiDimArray) of channels: the array of the channel options_ names (the first when it
+  // names none) goes to on_image(channel name, image), the others are checked for well-formedness only. The
+  // channel names, in order, go to `names`.
+  MaybeError read_channel(const std::string& path, const CborHead& value, std::vector<std::string>& names,
+                          const std::function<MaybeError(const std::string&, EncodedImage)>& on_image) {
     if (value.kind != Kind::map && value.kind != Kind::indef_map) return wrong_type(path, "a map of channels", value);
-    bool first = true;
+    const std::string& wanted = options_.dectris_channel;
+    bool taken = false;
     if (auto error = for_each_entry(value, path, 1, [&](const std::string& channel, const CborHead& array) {
           EncodedImage image;
           if (auto bad = read_multidim(channel, array, image)) return bad;
-          if (!first) return MaybeError{};
-          first = false;
-          return on_image(image);
+          const std::string name = channel.substr(path.size() + 1);
+          names.push_back(name);
+          if (taken || !(wanted.empty() || name == wanted)) return MaybeError{};
+          taken = true;
+          return on_image(name, image);
         })) {
       return error;
     }
-    if (first) return fail(ErrorCode::missing_field, "\"" + path + "\" holds no channel");
+    if (names.empty()) return fail(ErrorCode::missing_field, "\"" + path + "\" holds no channel");
+    if (!taken) {
+      std::string seen;
+      for (const std::string& name : names) seen += (seen.empty() ? "\"" : ", \"") + abbreviated(name) + "\"";
+      return fail(ErrorCode::missing_field, "\"" + path + "\" has no channel \"" + abbreviated(wanted) +
+                                                "\" (the channel asked for); it has " + seen);
+    }
+    return std::nullopt;
+  }
+
+  // DateTime: tag 0 around an RFC 3339 text (the text alone is taken too).
+  MaybeError read_date(const std::string& path, CborHead head, std::optional<std::int64_t>& out_ns) {
+    if (head.kind == Kind::tag && head.value == kDateTimeTag) {
+      if (auto error = next(head)) return error;
+    }
+    std::optional<std::string> text;
+    if (auto error = read_text(path, head, text)) return error;
+    out_ns = parse_rfc3339_ns(*text);
+    if (!out_ns) {
+      return fail(ErrorCode::invalid_field, "\"" + path + "\" is \"" + abbreviated(*text) +
+                                                "\", expected an RFC 3339 date such as 2026-12-07T10:00:00.5Z");
+    }
+    return std::nullopt;
+  }
+
+  // Rational: [numerator, denominator] seconds.
+  MaybeError read_rational_ns(const std::string& path, const CborHead& head, std::optional<std::int64_t>& out_ns) {
+    if (head.kind != Kind::array || head.value != 2) return wrong_type(path, "[numerator, denominator]", head);
+    std::optional<std::uint64_t> numerator, denominator;
+    CborHead item;
+    if (auto error = next(item)) return error;
+    if (auto error = read_uint(path + " numerator", item, numerator)) return error;
+    if (auto error = next(item)) return error;
+    if (auto error = read_uint(path + " denominator", item, denominator)) return error;
+    out_ns = rational_seconds_ns(*numerator, *denominator);
+    if (!out_ns) {
+      return fail(ErrorCode::invalid_field, "\"" + path + "\" is [" + std::to_string(*numerator) + ", " +
+                                                std::to_string(*denominator) +
+                                                "], expected seconds as [numerator, denominator > 0] within 292 "
+                                                "years");
+    }
+    return std::nullopt;
+  }
+
+  MaybeError read_text_array(const std::string& path, const CborHead& head,
+                             std::optional<std::vector<std::string>>& out) {
+    if (head.kind != Kind::array) return wrong_type(path, "an array of text strings", head);
+    out.emplace();
+    for (std::uint64_t i = 0; i < head.value; ++i) {
+      CborHead item;
+      if (auto error = next(item)) return error;
+      std::optional<std::string> text;
+      if (auto error = read_text(path + "." + std::to_string(i), item, text)) return error;
+      out->push_back(std::move(*text));
+    }
     return std::nullopt;
   }
 
@@ -479,6 +548,7 @@ class Parser {
       start.omega_start_deg = fields.omega_start;
       start.omega_increment_deg = fields.omega_increment;
       start.pixel_mask = std::move(fields.pixel_mask);
+      start.channels = fields.channels ? std::move(*fields.channels) : std::move(fields.mask_channels);
       start.user_data = std::move(fields.user_data);
       return DetectorMessage{std::move(start)};
     }
@@ -489,6 +559,14 @@ class Parser {
       image.series_id = *fields.series_id;
       image.image_id = *fields.image_id;
       image.image = *fields.image;
+      image.channel = std::move(fields.data_channel);
+      image.channels = std::move(fields.data_channels);
+      if (fields.series_date_ns && fields.start_time_ns) {
+        if (*fields.start_time_ns > std::numeric_limits<std::int64_t>::max() - *fields.series_date_ns) {
+          return fail(ErrorCode::invalid_field, "\"series_date\" + \"start_time\" lies beyond the year 2261");
+        }
+        image.timestamp_ns = *fields.series_date_ns + *fields.start_time_ns;
+      }
       image.user_data = std::move(fields.user_data);
       return DetectorMessage{std::move(image)};
     }
@@ -505,17 +583,18 @@ class Parser {
   }
 
   CborReader reader_;
+  const DecodeOptions& options_;
   std::string context_ = "dectris2: ";
 };
 
 }  // namespace
 
-Expected<DetectorMessage> decode_dectris2(std::span<const ByteView> parts) {
+Expected<DetectorMessage> decode_dectris2(std::span<const ByteView> parts, const DecodeOptions& options) {
   if (parts.size() != 1) {
     return Error{ErrorCode::malformed_header, "dectris2: message has " + std::to_string(parts.size()) +
                                                   " parts, Stream V2 sends exactly 1"};
   }
-  return Parser(parts[0]).parse();
+  return Parser(parts[0], options).parse();
 }
 
 }  // namespace tomolive::detector

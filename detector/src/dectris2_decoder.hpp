@@ -4,11 +4,13 @@
 
 #include <span>
 
+#include "tomolive/detector/detector_decoder.hpp"
 #include "tomolive/detector/detector_message.hpp"
 #include "tomolive/protocol/expected.hpp"
 
 namespace tomolive::detector {
 
-protocol::Expected<DetectorMessage> decode_dectris2(std::span<const protocol::ByteView> parts);
+protocol::Expected<DetectorMessage> decode_dectris2(std::span<const protocol::ByteView> parts,
+                                                    const DecodeOptions& options);
 
 }  // namespace tomolive::detector

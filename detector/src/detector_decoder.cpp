@@ -8,10 +8,11 @@
 
 namespace tomolive::detector {
 
-protocol::Expected<DetectorMessage> decode_message(StreamFormat format, std::span<const protocol::ByteView> parts) {
+protocol::Expected<DetectorMessage> decode_message(StreamFormat format, std::span<const protocol::ByteView> parts,
+                                                   const DecodeOptions& options) {
   switch (format) {
     case StreamFormat::dectris2:
-      return decode_dectris2(parts);
+      return decode_dectris2(parts, options);
     case StreamFormat::dectris1:
       return decode_dectris1(parts);
     case StreamFormat::array:

@@ -20,7 +20,7 @@
 // zinger filter clamps at the frame's edges, so the axial row comes out as a full re-filter makes it), and
 // backprojects it as sweep_center does.
 // The oblique slice (oblique_plane.hpp), while enabled, is updated and recomputed with the orthoslices through
-// backproject_oblique_rows, in the same slot order.
+// backproject_oblique_rows, in the same slot order; so is the live 3D preview (preview_, cpu_preview_volume.hpp).
 // Shared with the CUDA engine: the slot bookkeeping (EngineSlots: occupied slots, angles, replacement), the frame
 // checks (frame_checks.hpp) and the pixel-type dispatch (pixel_dispatch.hpp); the sampling of the detector's edges
 // (detector_sampling.hpp) through backproject_pixel.
@@ -47,17 +47,20 @@
 #include <thread>
 #include <vector>
 
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
 #include "tomolive/kernels/cpu_preprocess.hpp"
 #include "tomolive/kernels/frame_average.hpp"
 #include "tomolive/kernels/processing_sweep.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
+#include "cpu_preview_volume.hpp"
 #include "cpu_projection_processor.hpp"
 #include "worker_pool.hpp"
 
 namespace tomolive::kernels {
 namespace {
 
+using detail::CpuPreviewVolume;
 using detail::CpuProjectionProcessor;
 using detail::ProcessingCounts;
 
@@ -74,7 +77,9 @@ class CpuEngine final : public Engine {
  public:
   explicit CpuEngine(const CpuEngineOptions& options)
       : memory_limit_(options.memory_limit_bytes != 0 ? options.memory_limit_bytes : half_physical_memory()),
-        pool_(options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())) {}
+        preview_budget_(options.preview_budget_bytes),
+        pool_(options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
+        preview_(pool_) {}
 
   std::string name() const override { return "cpu"; }
 
@@ -85,8 +90,10 @@ class CpuEngine final : public Engine {
     p.store_precision = "float32";
     p.store_bytes = saturating_mul(saturating_mul(pixels, sizeof(float)), g.slots);
     p.corrected_store_bytes = p.store_bytes;
-    p.slice_bytes =
-        saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float));
+    p.preview_bytes = preview_reserve_bytes(g.rows, g.cols, 1, preview_budget_);
+    p.slice_bytes = saturating_add(
+        saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float)),
+        p.preview_bytes);
     // Per pixel: the spare filtered and corrected buffers, dark and flat levels (float), their sums and sums of squares
     // (double), and the defective-pixel map (a byte, at most one repair, and two variances while it is built).
     // Then per-slot bookkeeping and buffer indices, and the processor's work memory with every step enabled.
@@ -107,6 +114,8 @@ class CpuEngine final : public Engine {
 
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     check_scan(g, params);
+    const PreviewGrid preview = preview_grid(params.preview, g.rows, g.cols);
+    check_preview_budget(preview, CpuPreviewVolume::bytes(preview), preview_budget_);
     const EngineMemoryPlan p = plan(g);
     if (!p.fits()) {
       throw EngineError("scan needs " + format_mib(p.total_bytes) + " MiB (store " + format_mib(p.store_bytes) +
@@ -120,7 +129,9 @@ class CpuEngine final : public Engine {
     release();
     try {
       allocate(g);
-      processor_->configure(params.processing, axis_column(g.cols, params.center_offset_px));
+      rotation_ = axis_tilt_rotation(g.rows, g.cols, params.axis_tilt_deg);
+      processor_->configure(params.processing, corrected_axis_column(rotation_, params.center_offset_px), rotation_);
+      preview_.configure(preview);
     } catch (const std::bad_alloc&) {
       release();
       throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan failed");
@@ -162,7 +173,7 @@ class CpuEngine final : public Engine {
     const ProjectionAngle angle = slots_.record(slot, angle_rad);
     const float* outgoing = buffer(buffer_of_slot_[slot]);
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     for_each_slice_row(all_slices(), [&](Orthoslice s, std::uint32_t row) {
       float* out = slices_[index(s)].data();
       const SlicePlane& plane = planes_[index(s)];
@@ -176,6 +187,8 @@ class CpuEngine final : public Engine {
         oblique_rows(incoming, angle, axis, weight, first, last);
       });
     }
+    if (old_angle) preview_.add(outgoing, old_angle->cos_t, old_angle->sin_t, axis, -weight);
+    preview_.add(incoming, angle.cos_t, angle.sin_t, axis, weight);
     std::swap(spare_, buffer_of_slot_[slot]);
     return stats;
   }
@@ -191,29 +204,32 @@ class CpuEngine final : public Engine {
     require_scan("set_center");
     check_center(center_offset_px);
     const bool weights_follow = geometry_.half_acquisition.enabled;
-    if (weights_follow) configure_processor(params_.processing, center_offset_px, "set_center");
+    if (weights_follow) configure_processor(params_.processing, center_offset_px, rotation_, "set_center");
     params_.center_offset_px = center_offset_px;
     if (weights_follow) refilter_store();
     recompute(all_slices());
     recompute_oblique();
+    recompute_preview();
   }
 
   RefilterReport set_processing(const ProcessingParams& processing) override {
     require_scan("set_processing");
     check_processing(processing);
     const auto start = std::chrono::steady_clock::now();
-    configure_processor(processing, params_.center_offset_px, "set_processing");
+    configure_processor(processing, params_.center_offset_px, rotation_, "set_processing");
     params_.processing = processing;
-    const ProcessingCounts counts = refilter_store();
-    recompute(all_slices());
-    recompute_oblique();
-    RefilterReport report;
-    report.projections = slots_.count();
-    report.zingers_replaced = counts.zingers_replaced;
-    report.clamped_values = counts.clamped_values;
-    report.milliseconds =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return report;
+    return refilter_everything(start);
+  }
+
+  RefilterReport set_axis_tilt(float tilt_deg) override {
+    require_scan("set_axis_tilt");
+    check_axis_tilt(tilt_deg);
+    const auto start = std::chrono::steady_clock::now();
+    const AxisTiltRotation rotation = axis_tilt_rotation(geometry_.rows, geometry_.cols, tilt_deg);
+    configure_processor(params_.processing, params_.center_offset_px, rotation, "set_axis_tilt");
+    rotation_ = rotation;
+    params_.axis_tilt_deg = tilt_deg;
+    return refilter_everything(start);
   }
 
   void set_slices(const SlicePositions& positions) override {
@@ -245,6 +261,37 @@ class CpuEngine final : public Engine {
     check_oblique_copy(params_.oblique, oblique_plane_, out.size());
     std::copy(oblique_.begin(), oblique_.end(), out.begin());
   }
+
+  PreviewParams default_preview() const override { return PreviewParams{false, 64}; }
+
+  void set_preview(const PreviewParams& preview) override {
+    require_scan("set_preview");
+    check_preview(preview);
+    const PreviewGrid grid = preview_grid(preview, geometry_.rows, geometry_.cols);
+    check_preview_budget(grid, CpuPreviewVolume::bytes(grid), preview_budget_);
+    try {
+      preview_.configure(grid);
+    } catch (const std::bad_alloc&) {
+      params_.preview.enabled = false;  // configure freed the previous preview first
+      throw EngineError("set_preview: allocating " + format_mib(CpuPreviewVolume::bytes(grid)) +
+                        " MiB for the preview failed; the preview is disabled");
+    }
+    params_.preview = preview;
+    recompute_preview();
+  }
+
+  PreviewGrid preview_shape() const override {
+    require_scan("preview_shape");
+    return preview_.grid();
+  }
+
+  void copy_preview(std::span<float> out) const override {
+    require_scan("copy_preview");
+    check_preview_copy(preview_.grid(), out.size());
+    std::copy(preview_.values().begin(), preview_.values().end(), out.begin());
+  }
+
+  std::uint64_t preview_version() const override { return preview_.version(); }
 
   const ReconParams& params() const override { return params_; }
   std::uint32_t projections_in_store() const override { return slots_.count(); }
@@ -295,7 +342,7 @@ class CpuEngine final : public Engine {
         const std::size_t candidate = k / region.rows;
         const auto row = static_cast<std::uint32_t>(k % region.rows);
         float* image = out.data() + candidate * image_pixels;
-        const float axis = axis_column(geometry_.cols, center_offsets_px[candidate]);
+        const float axis = corrected_axis_column(rotation_, center_offsets_px[candidate]);
         std::fill_n(image + std::size_t{row} * plane.cols, plane.cols, 0.f);
         slots_.for_each_occupied([&](std::uint32_t slot) {
           backproject_rows(plane, buffer(buffer_of_slot_[slot]), geometry_.cols, slots_.angle(slot), axis, weight,
@@ -314,7 +361,7 @@ class CpuEngine final : public Engine {
     check_processing_sweep(xy_row, candidates, region, out.size(), geometry_);
     const std::size_t image_pixels = std::size_t{region.rows} * region.cols;
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     std::vector<std::uint32_t> occupied;
     slots_.for_each_occupied([&](std::uint32_t slot) { occupied.push_back(slot); });
     if (occupied.empty()) {  // nothing to re-filter: every image is zero, as the slices are
@@ -323,7 +370,7 @@ class CpuEngine final : public Engine {
     }
     try {
       for (std::size_t c = 0; c < candidates.size(); ++c) {
-        const SweepBand band = processing_sweep_band(candidates[c], xy_row, geometry_.rows);
+        const SweepBand band = processing_sweep_band(candidates[c], rotation_, xy_row, geometry_.rows);
         const std::size_t band_pixels = std::size_t{band.rows} * geometry_.cols;
         std::vector<float> corrected_band(occupied.size() * band_pixels);
         std::vector<float> filtered_band(occupied.size() * band_pixels);
@@ -337,7 +384,7 @@ class CpuEngine final : public Engine {
         }
         CpuProjectionProcessor processor(band.rows, geometry_.cols, geometry_.slots, geometry_.half_acquisition,
                                          pool_);
-        processor.configure(candidates[c], axis);
+        processor.configure(candidates[c], axis, rotation_);
         processor.refilter(sources, targets);
         const SlicePlane plane = axial_region_plane(geometry_.cols, xy_row - band.row0, region.row0, region.col0,
                                                     region.rows, region.cols);
@@ -373,7 +420,7 @@ class CpuEngine final : public Engine {
     const SliceRegion& region = box.region;
     const std::size_t layer_pixels = std::size_t{region.rows} * region.cols;
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     for (std::uint32_t row0 = box.row0; row0 < box.row0 + box.rows; row0 += slab_rows) {
       const std::uint32_t rows = std::min(slab_rows, box.row0 + box.rows - row0);
       const std::span<float> out = sink.slab_memory(row0, rows);
@@ -403,6 +450,8 @@ class CpuEngine final : public Engine {
 
  private:
   static std::size_t index(Orthoslice slice) { return static_cast<std::size_t>(slice); }
+  // The detector column the filtered store is backprojected around (the axis after the tilt rotation).
+  float axis_col() const { return corrected_axis_column(rotation_, params_.center_offset_px); }
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
 
   float* buffer(std::uint32_t b) { return buffers_.get() + std::size_t{b} * geometry_.rows * geometry_.cols; }
@@ -426,9 +475,10 @@ class CpuEngine final : public Engine {
 
   // processor_->configure, a failed allocation (of phase retrieval's or ring removal's work memory, when first
   // enabled) reported as EngineError; the processor then keeps its previous configuration.
-  void configure_processor(const ProcessingParams& processing, float center_offset_px, const char* method) {
+  void configure_processor(const ProcessingParams& processing, float center_offset_px,
+                           const AxisTiltRotation& rotation, const char* method) {
     try {
-      processor_->configure(processing, axis_column(geometry_.cols, center_offset_px));
+      processor_->configure(processing, corrected_axis_column(rotation, center_offset_px), rotation);
     } catch (const std::bad_alloc&) {
       throw EngineError(std::string(method) + ": allocating the work memory of the processing steps failed");
     }
@@ -444,6 +494,22 @@ class CpuEngine final : public Engine {
       refilter_targets_.push_back(buffer(buffer_of_slot_[slot]));
     });
     return processor_->refilter(refilter_sources_, refilter_targets_);
+  }
+
+  // set_processing and set_axis_tilt once configured: every stored projection re-filtered, every slice recomputed;
+  // `start` is when the call began (the report's time).
+  RefilterReport refilter_everything(std::chrono::steady_clock::time_point start) {
+    const ProcessingCounts counts = refilter_store();
+    recompute(all_slices());
+    recompute_oblique();
+    recompute_preview();
+    RefilterReport report;
+    report.projections = slots_.count();
+    report.zingers_replaced = counts.zingers_replaced;
+    report.clamped_values = counts.clamped_values;
+    report.milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return report;
   }
 
   void require_scan(const char* what) const {
@@ -473,6 +539,7 @@ class CpuEngine final : public Engine {
 
   void release() {
     processor_.reset();
+    preview_.configure(PreviewGrid{});
     buffers_.reset();
     corrected_.reset();
     refilter_sources_ = {};
@@ -537,7 +604,7 @@ class CpuEngine final : public Engine {
   // Rebuilds the oblique slice (when enabled) from the store: zero, then every occupied slot in slot order.
   void recompute_oblique() {
     if (!params_.oblique.enabled) return;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     pool_.run(oblique_plane_.rows, [&](unsigned, std::size_t begin, std::size_t end) {
       const auto first = static_cast<std::uint32_t>(begin), last = static_cast<std::uint32_t>(end);
       for (std::uint32_t row = first; row < last; ++row) {
@@ -547,6 +614,17 @@ class CpuEngine final : public Engine {
                        row + 1);
         });
       }
+    });
+  }
+
+  // Rebuilds the preview (when enabled) from the store: zero, then every occupied slot in slot order.
+  void recompute_preview() {
+    if (!preview_.enabled()) return;
+    preview_.clear();
+    const float axis = axis_col();
+    slots_.for_each_occupied([&](std::uint32_t slot) {
+      const ProjectionAngle angle = slots_.angle(slot);
+      preview_.add(buffer(buffer_of_slot_[slot]), angle.cos_t, angle.sin_t, axis, geometry_.angle_weight_rad);
     });
   }
 
@@ -576,7 +654,7 @@ class CpuEngine final : public Engine {
   // Rebuilds the selected slices from the store: zero, then every occupied slot in slot order.
   void recompute(const std::array<bool, 3>& selected) {
     const float weight = geometry_.angle_weight_rad;
-    const float axis = axis_column(geometry_.cols, params_.center_offset_px);
+    const float axis = axis_col();
     for_each_slice_row(selected, [&](Orthoslice s, std::uint32_t row) {
       float* out = slices_[index(s)].data();
       const SlicePlane& plane = planes_[index(s)];
@@ -589,11 +667,13 @@ class CpuEngine final : public Engine {
   }
 
   const std::uint64_t memory_limit_;
+  const std::uint64_t preview_budget_;
   detail::WorkerPool pool_;
 
   bool scan_active_ = false;
   ScanGeometry geometry_;
   ReconParams params_;
+  AxisTiltRotation rotation_;  // of params_.axis_tilt_deg
   std::array<SlicePlane, 3> planes_{};
 
   std::unique_ptr<float[]> buffers_;           // (slots + 1) filtered projections
@@ -606,6 +686,7 @@ class CpuEngine final : public Engine {
   std::array<std::vector<float>, 3> slices_;  // indexed by Orthoslice
   ObliquePlane oblique_plane_;                // 0 x 0 while the oblique slice is disabled
   std::vector<float> oblique_;                // its values, oblique_plane_.rows x cols
+  CpuPreviewVolume preview_;                  // the live 3D preview (disabled: no memory)
 
   FrameAverage dark_sum_, flat_sum_;
   std::vector<float> dark_, flat_;  // per-pixel levels, computed at the first projection

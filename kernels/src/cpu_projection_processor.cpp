@@ -44,11 +44,12 @@ std::uint64_t CpuProjectionProcessor::work_bytes(std::uint32_t rows, std::uint32
                                             CpuPaganinFilter::work_bytes(rows, cols));
   per_worker = saturating_add(per_worker, SinogramRingFilter::work_bytes(slots, cols));
   per_worker = saturating_add(per_worker, std::uint64_t{slots} * cols * sizeof(float));  // the gathered sinogram
-  // Plus the ring offsets (one frame) and the weights (one row).
-  return saturating_add(saturating_mul(workers, per_worker), (pixels + cols) * sizeof(float));
+  // Plus the ring offsets and the rotation's output (one frame each) and the weights (one row).
+  return saturating_add(saturating_mul(workers, per_worker), (2 * pixels + cols) * sizeof(float));
 }
 
-void CpuProjectionProcessor::configure(const ProcessingParams& processing, float axis_col) {
+void CpuProjectionProcessor::configure(const ProcessingParams& processing, float axis_col,
+                                       const AxisTiltRotation& rotation) {
   // Everything that allocates comes first, so that std::bad_alloc leaves the configuration as it was (work memory
   // allocated for a step that stays disabled is harmless).
   std::vector<float> response;
@@ -65,6 +66,7 @@ void CpuProjectionProcessor::configure(const ProcessingParams& processing, float
     }
   }
   if (processing.rings.enabled && ring_offsets_.empty()) ring_offsets_.assign(std::size_t{rows_} * cols_, 0.f);
+  if (rotation.enabled() && rotated_.empty()) rotated_.resize(std::size_t{rows_} * cols_);
   std::vector<float> weights = half_.enabled ? half_acquisition_weights(half_, cols_, axis_col) : std::vector<float>{};
 
   if (!response.empty()) {
@@ -72,6 +74,17 @@ void CpuProjectionProcessor::configure(const ProcessingParams& processing, float
   }
   if (half_.enabled) weights_ = std::move(weights);
   processing_ = processing;
+  rotation_ = rotation;
+}
+
+void CpuProjectionProcessor::rotate(float* frame) {
+  for_each_block(1, [&](unsigned, std::size_t, std::uint32_t first, std::uint32_t last) {
+    for (std::uint32_t row = first; row < last; ++row) {
+      float* out = rotated_.data() + std::size_t{row} * cols_;
+      for (std::uint32_t c = 0; c < cols_; ++c) out[c] = rotated_pixel(rotation_, frame, rows_, cols_, cols_, row, c);
+    }
+  });
+  std::copy(rotated_.begin(), rotated_.end(), frame);
 }
 
 void CpuProjectionProcessor::zinger_rows(unsigned worker, const float* corrected, float* filtered,
@@ -113,18 +126,21 @@ ProcessingCounts CpuProjectionProcessor::collect_counts() {
 }
 
 ProcessingCounts CpuProjectionProcessor::process(const float* corrected, float* filtered) {
-  if (!processing_.phase.enabled) {
+  if (!processing_.phase.enabled && !rotation_.enabled()) {
     for_each_block(1, [&](unsigned worker, std::size_t, std::uint32_t first, std::uint32_t last) {
       zinger_rows(worker, corrected, filtered, first, last);
       finish_rows(worker, filtered, first, last, true);
     });
     return collect_counts();
   }
-  // Phase retrieval needs the whole frame between the row-wise steps; one worker transforms it.
+  // The rotation and phase retrieval need the whole frame between the row-wise steps; one worker transforms it.
   for_each_block(1, [&](unsigned worker, std::size_t, std::uint32_t first, std::uint32_t last) {
     zinger_rows(worker, corrected, filtered, first, last);
   });
-  workers_[0]->counts.clamped_values += workers_[0]->paganin->apply(filtered, detector_, processing_.phase);
+  if (rotation_.enabled()) rotate(filtered);
+  if (processing_.phase.enabled) {
+    workers_[0]->counts.clamped_values += workers_[0]->paganin->apply(filtered, detector_, processing_.phase);
+  }
   for_each_block(1, [&](unsigned worker, std::size_t, std::uint32_t first, std::uint32_t last) {
     finish_rows(worker, filtered, first, last, true);
   });
@@ -136,6 +152,9 @@ ProcessingCounts CpuProjectionProcessor::refilter(std::span<const float* const> 
   for_each_block(corrected.size(), [&](unsigned worker, std::size_t p, std::uint32_t first, std::uint32_t last) {
     zinger_rows(worker, corrected[p], filtered[p], first, last);
   });
+  if (rotation_.enabled()) {
+    for (float* const frame : filtered) rotate(frame);
+  }
   if (processing_.phase.enabled) {
     pool_.run(filtered.size(), [&](unsigned worker, std::size_t begin, std::size_t end) {
       WorkerState& state = *workers_[worker];

@@ -1,5 +1,5 @@
 // CpuProjectionProcessor: takes projections of the CPU engine from its corrected store to its filtered store through
-// the steps of processing.hpp (zingers, phase, rings, half-acquisition weights, windowed ramp filter), in parallel on
+// the steps of processing.hpp (zingers, the axis tilt rotation of axis_tilt_correction.hpp, phase, rings, half-acquisition weights, windowed ramp filter), in parallel on
 // the engine's WorkerPool. Private to the kernels library.
 //
 // Frames are rows x cols floats, row-major, attenuation (dimensionless) in the corrected store; the filtered store
@@ -7,8 +7,8 @@
 // weights, filter), whole projections (phase) and detector rows (the ring pass); every value is computed by one worker
 // in a fixed order, so results do not depend on the number of workers.
 //
-// Memory: the ramp filters and weights at construction; the work of phase retrieval and ring removal when configure()
-// first enables them (kept until destruction); process() and refilter() do not allocate.
+// Memory: the ramp filters and weights at construction; the work of phase retrieval, ring removal and the tilt
+// rotation (one frame) when configure() first enables them (kept until destruction); process() and refilter() do not allocate.
 // Thread safety: one calling thread at a time (the engine's).
 #pragma once
 
@@ -19,6 +19,7 @@
 #include <span>
 #include <vector>
 
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/cpu_paganin_filter.hpp"
 #include "tomolive/kernels/cpu_ramp_filter.hpp"
 #include "tomolive/kernels/cpu_ring_removal.hpp"
@@ -51,12 +52,13 @@ class CpuProjectionProcessor {
   // 2^64 - 1. Throws std::length_error for rows or cols > 2^30 (padded_length).
   static std::uint64_t work_bytes(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots, unsigned workers);
 
-  // Takes `processing` (check_processing passed) and the rotation axis, detector columns: filter responses, weights,
-  // and the work memory of phase retrieval and ring removal the first time they are enabled. Throws std::bad_alloc.
-  // The ring offsets of the last pass are kept.
-  void configure(const ProcessingParams& processing, float axis_col);
+  // Takes `processing` (check_processing passed), the rotation axis (detector columns, after the tilt rotation) and
+  // the tilt rotation (identity: none): filter responses, weights, and the work memory of phase retrieval, ring
+  // removal and the rotation the first time they are enabled. Throws std::bad_alloc. The ring offsets of the last
+  // pass are kept.
+  void configure(const ProcessingParams& processing, float axis_col, const AxisTiltRotation& rotation);
 
-  // An arriving projection: steps 1, 2, the ring offset of the last pass (when rings are enabled), 4 and 5 from
+  // An arriving projection: steps 1, the tilt rotation, 2, the ring offset of the last pass (when rings are enabled), 4 and 5 from
   // `corrected` into `filtered` (distinct frames).
   ProcessingCounts process(const float* corrected, float* filtered);
 
@@ -84,12 +86,16 @@ class CpuProjectionProcessor {
   void zinger_rows(unsigned worker, const float* corrected, float* filtered, std::uint32_t first, std::uint32_t last);
   // Steps 3 (the ring offset, when add_ring_offset and rings are enabled), 4 and 5 on rows [first, last), in place.
   void finish_rows(unsigned worker, float* filtered, std::uint32_t first, std::uint32_t last, bool add_ring_offset);
+  // The tilt rotation of a whole frame, in place (through rotated_).
+  void rotate(float* frame);
   void ring_pass(std::span<float* const> filtered);
   ProcessingCounts collect_counts();
 
   std::uint32_t rows_, cols_, slots_;
   WorkerPool& pool_;
   ProcessingParams processing_;
+  AxisTiltRotation rotation_;
+  std::vector<float> rotated_;     // rows x cols: the rotation's output (empty until a tilt is configured)
   const HalfAcquisition half_;     // the scan's
   const DetectorColumns detector_;  // the detector's columns of the frame (half_)
   std::vector<float> weights_;      // per column, half-acquisition weight at the configured axis (unused: disabled)

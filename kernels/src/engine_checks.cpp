@@ -1,4 +1,5 @@
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/processing.hpp"
 
 #include <cmath>
@@ -31,15 +32,24 @@ void check_scan(const ScanGeometry& g, const ReconParams& params) {
                       " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
   }
   check_center(params.center_offset_px);
+  check_axis_tilt(params.axis_tilt_deg);
   check_slices(params.slices, g.rows, g.cols);
   check_half_acquisition(g.half_acquisition, g.cols);
   check_processing(params.processing);
   check_oblique(params.oblique);
+  check_preview(params.preview);
 }
 
 void check_center(float center_offset_px) {
   if (!std::isfinite(center_offset_px)) {
     throw EngineError("center_offset_px " + format_number(center_offset_px) + " is not a finite number");
+  }
+}
+
+void check_axis_tilt(float tilt_deg) {
+  if (!(std::isfinite(tilt_deg) && std::fabs(tilt_deg) <= kMaxAxisTiltDeg)) {
+    throw EngineError("axis tilt " + format_number(tilt_deg) + " deg out of range: at most " +
+                      format_number(kMaxAxisTiltDeg) + " deg either way (a larger tilt is a misaligned stage)");
   }
 }
 
@@ -147,6 +157,15 @@ void check_oblique_copy(const ObliqueSlice& oblique, const ObliquePlane& plane, 
     throw EngineError("copy_oblique_slice: out holds " + std::to_string(out_size) + " floats, the oblique slice has " +
                       std::to_string(size) + " (" + std::to_string(plane.rows) + " x " + std::to_string(plane.cols) +
                       ")");
+  }
+}
+
+void check_preview_copy(const PreviewGrid& grid, std::size_t out_size) {
+  if (grid.layers == 0) throw EngineError("copy_preview: the preview is disabled (set_preview)");
+  if (out_size != grid.voxels()) {
+    throw EngineError("copy_preview: out holds " + std::to_string(out_size) + " floats, the preview has " +
+                      std::to_string(grid.voxels()) + " (" + std::to_string(grid.layers) + " x " +
+                      std::to_string(grid.rows) + " x " + std::to_string(grid.cols) + ")");
   }
 }
 

@@ -23,7 +23,7 @@ constexpr std::string_view kReplyType = "reply";
 constexpr std::string_view kRequestTypes =
     "get_status, set_center, set_slices, get_slice, estimate_center, sweep_center, set_processing, set_scan_plan, "
     "reconstruct_volume, cancel_volume, record, capture, sweep_processing, set_oblique_slice, get_defective_pixels, "
-    "center_sample";
+    "center_sample, set_preview";
 
 // --- requests ---
 
@@ -108,12 +108,15 @@ std::optional<Error> check_request(const Capture& request) {
 }
 
 std::optional<Error> check_request(const SetCenter& request) {
-  if (request.center_offset_px.has_value() == request.center_column_px.has_value()) {
-    return invalid_argument(
-        std::string("set_center needs exactly one of center_offset_px or center_column_px; got ") +
-        (request.center_offset_px ? "both" : "neither"));
+  if (request.center_offset_px && request.center_column_px) {
+    return invalid_argument("set_center takes one of center_offset_px or center_column_px; got both");
   }
-  return check_finite({{"center_offset_px", request.center_offset_px}, {"center_column_px", request.center_column_px}});
+  if (!request.center_offset_px && !request.center_column_px && !request.tilt_deg) {
+    return invalid_argument("set_center needs center_offset_px, center_column_px or tilt_deg; got none");
+  }
+  return check_finite({{"center_offset_px", request.center_offset_px},
+                       {"center_column_px", request.center_column_px},
+                       {"tilt_deg", request.tilt_deg}});
 }
 
 std::optional<Error> check_request(const SetSlices& request) {
@@ -207,6 +210,14 @@ std::optional<Error> check_request(const SetObliqueSlice& request) {
   }
   if (std::optional<Error> error = check_finite({{"offset_px", request.offset_px}})) return error;
   return check_numbers("normal", *request.normal, 3);
+}
+
+std::optional<Error> check_request(const SetPreview& request) {
+  if (request.side && (*request.side < kMinPreviewSide || *request.side > kMaxPreviewSide)) {
+    return invalid_argument("side = " + std::to_string(*request.side) + " voxels is out of range; expected " +
+                            std::to_string(kMinPreviewSide) + ".." + std::to_string(kMaxPreviewSide));
+  }
+  return std::nullopt;
 }
 
 std::optional<Error> check_request(const SetProcessing& request) {
@@ -306,6 +317,7 @@ ReplyResult read_result(const std::string& command, MapReader& fields) {
   if (command == command_name(SetObliqueSlice{})) return detail::read_fields<ObliqueResult>(fields);
   if (command == command_name(GetDefectivePixels{})) return detail::read_fields<DefectivePixelsResult>(fields);
   if (command == command_name(CenterSample{})) return detail::read_fields<CenterSampleResult>(fields);
+  if (command == command_name(SetPreview{})) return detail::read_fields<PreviewStatus>(fields);
   return std::monostate{};
 }
 

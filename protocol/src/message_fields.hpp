@@ -159,7 +159,7 @@ void visit_fields(Visitor&, FieldsOf<GetStatus> auto&) {}
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetCenter> auto& center) {
-  TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px);
+  TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px, tilt_deg);
 }
 
 template <typename Visitor>
@@ -195,6 +195,12 @@ template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetObliqueSlice> auto& oblique) {
   v.field("enabled", oblique.enabled, Default<bool>{true});
   TOMOLIVE_FIELDS(v, oblique, normal, offset_px, points);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<SetPreview> auto& preview) {
+  v.field("enabled", preview.enabled, Default<bool>{true});
+  TOMOLIVE_FIELDS(v, preview, side);
 }
 
 template <typename Visitor>
@@ -305,6 +311,7 @@ template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<MemoryPlan> auto& memory) {
   TOMOLIVE_FIELDS(v, memory, device, store_precision, store_bytes, corrected_store_bytes, slice_bytes, other_bytes,
                   total_bytes, available_bytes);
+  v.field("preview_bytes", memory.preview_bytes, Default<std::uint64_t>{0});  // added with the 3D preview
 }
 
 template <typename Visitor>
@@ -338,6 +345,7 @@ void visit_fields(Visitor& v, FieldsOf<ScanStatus> auto& scan) {
                   yz_x_px, pixel_size_um);
   // Added after the first release of version 1: a status without it reads as 0.
   v.field("projections_reconstructed", scan.projections_reconstructed, Default<std::uint32_t>{0});
+  v.field("axis_tilt_deg", scan.axis_tilt_deg, Default<double>{0.0});
   TOMOLIVE_MAPS(v, scan, memory, center_estimate, refilter, defective_pixels, command);
 }
 
@@ -355,6 +363,10 @@ template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<DataSocketStatus> auto& socket) {
   TOMOLIVE_FIELDS(v, socket, endpoint, connected, format_option, format, messages, bytes, frames, rejected,
                   images_held, curve);
+  // Added later: a status without them reads as none.
+  v.field("handshake_failures", socket.handshake_failures, Default<std::uint64_t>{0});
+  v.field("dectris_channel", socket.dectris_channel, Default<std::string>{""});
+  v.field("dectris_channels", socket.dectris_channels, Default<std::vector<std::string>>{{}});
 }
 
 template <typename Visitor>
@@ -369,6 +381,8 @@ void visit_fields(Visitor& v, FieldsOf<RecordingStatus> auto& recording) {
                   frames_dropped, queue_frames, queue_capacity, error);
   // Added with the record command: a status without it reads as false.
   v.field("next_scan", recording.next_scan, Default<bool>{false});
+  // Added with compressed recordings: a status without it reads as "".
+  v.field("encoding", recording.encoding, Default<std::string>{""});
 }
 
 template <typename Visitor>
@@ -387,12 +401,14 @@ void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
   TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
   v.list("data_sockets", status.data_sockets);  // added after the first release of version 1
-  TOMOLIVE_MAPS(v, status, volume, recording, capture, config);
+  TOMOLIVE_MAPS(v, status, volume, recording, capture, config, preview);
 }
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<CenterResult> auto& center) {
   TOMOLIVE_FIELDS(v, center, center_offset_px, center_column_px, recompute_ms);
+  // Added after the first release of version 1: a reply without it reads as 0.
+  v.field("tilt_deg", center.tilt_deg, Default<double>{0.0});
 }
 
 template <typename Visitor>
@@ -409,6 +425,11 @@ template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<ProcessingSweepResult> auto& sweep) {
   v.name("parameter", sweep.parameter, kReportedSweepParameter);
   TOMOLIVE_FIELDS(v, sweep, xy_row, region, values, labels, metric, best_index, elapsed_ms);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<PreviewStatus> auto& preview) {
+  TOMOLIVE_FIELDS(v, preview, enabled, side, shape, binning, bytes, budget_bytes, version, published, interval_s);
 }
 
 template <typename Visitor>

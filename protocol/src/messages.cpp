@@ -62,7 +62,7 @@ constexpr std::array<std::string_view, 4> kSliceKindNames = {"xy", "xz", "yz", "
 constexpr std::array<std::string_view, std::variant_size_v<ControlRequest>> kCommandNames = {
     "get_status",     "set_center",    "set_slices",         "get_slice",     "estimate_center", "sweep_center",
     "set_processing", "set_scan_plan", "reconstruct_volume", "cancel_volume", "record",          "capture",
-    "sweep_processing", "set_oblique_slice", "get_defective_pixels", "center_sample"};
+    "sweep_processing", "set_oblique_slice", "get_defective_pixels", "center_sample", "set_preview"};
 
 constexpr std::array<std::string_view, 3> kSweepParameterNames = {"delta_over_beta", "ring_size", "window"};
 constexpr std::array<std::string_view, 2> kSweepSpacingNames = {"log", "linear"};

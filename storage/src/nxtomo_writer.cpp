@@ -39,6 +39,8 @@ hdf5::ChunkedLayout frame_list_layout() { return {{0}, {H5S_UNLIMITED}, {kListCh
 
 }  // namespace
 
+std::string_view to_string(FrameEncoding encoding) { return encoding == FrameEncoding::bslz4 ? "bslz4" : "raw"; }
+
 std::string iso8601_utc(std::int64_t time_ns) {
   const std::time_t seconds = static_cast<std::time_t>(time_ns / 1'000'000'000);
   const auto micros = static_cast<long>((time_ns % 1'000'000'000) / 1000);
@@ -127,7 +129,7 @@ NxtomoWriter::NxtomoWriter(const std::filesystem::path& path, const protocol::Sc
   } else {
     file_.write_dataset(c, "angles_deg", std::span<const double>(std::get<protocol::AngleTable>(begin.angles).angles_deg));
   }
-  file_.write_dataset(c, "frame_encoding", encoding == FrameEncoding::bslz4 ? "bslz4" : "raw");
+  file_.write_dataset(c, "frame_encoding", to_string(encoding));
   file_.write_attribute(c, "recording_state", "recording");
   file_.flush();
 }

@@ -120,6 +120,23 @@ test("Estimate (registration) finds the axis of a misaligned 360-degree scan and
     await waitFor("the center panel showing the applied center", async () =>
       (await page.getByTestId("center-offset").textContent()) === text);
 
+    // The estimated tilt is corrected on request (set_center tilt_deg, PROTOCOL.md 10.4) and cleared again.
+    assert.equal(typeof estimate.tilt_deg, "number", "registration measures the tilt");
+    assert.equal(await page.getByTestId("estimate-clear-tilt").isDisabled(), true, "nothing to clear yet");
+    await waitEnabled(page, "estimate-apply-tilt");
+    await page.getByTestId("estimate-apply-tilt").click();
+    await waitFor("the tilt in the daemon's status", async () =>
+      Math.abs((await daemon.status()).scan.axis_tilt_deg - estimate.tilt_deg) < 1e-5);
+    const tiltReply = await lastReply(page, "set_center");
+    assert.ok(Math.abs(tiltReply.result.tilt_deg - estimate.tilt_deg) < 1e-5, JSON.stringify(tiltReply));
+    assert.ok(Math.abs(tiltReply.result.center_offset_px - estimate.center_offset_px) < 1e-4, "the center stays");
+    await waitFor("the corrected tilt in the panel", async () =>
+      (await page.getByTestId("estimate-tilt-corrected").textContent()) ===
+        `${estimate.tilt_deg >= 0 ? "+" : ""}${estimate.tilt_deg.toFixed(3)}°`);
+    await waitEnabled(page, "estimate-clear-tilt");
+    await page.getByTestId("estimate-clear-tilt").click();
+    await waitFor("no tilt in the daemon's status", async () => (await daemon.status()).scan.axis_tilt_deg === 0);
+
     // The sharpness estimate answers too (its accuracy is the engine tests' business).
     await waitEnabled(page, "estimate-metric");
     await page.getByTestId("estimate-metric").click();

@@ -34,6 +34,9 @@ export const CHROMIUM_ARGS = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
 
+// WebGL (the 3D preview) in software, with no GPU: chromium's SwiftShader, which recent versions enable only on request.
+export const SWIFTSHADER_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader"];
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -269,13 +272,14 @@ export function relativeDifference(a, b) {
   return Math.sqrt(num / den);
 }
 
-// A headless chromium with a fresh profile; close() also removes the profile.
-export async function launchBrowser() {
+// A headless chromium with a fresh profile; close() also removes the profile. extraArgs: more chromium flags (e.g.
+// SWIFTSHADER_ARGS for WebGL rendered in software).
+export async function launchBrowser(extraArgs = []) {
   const profile = mkdtempSync(path.join(tmpdir(), "tomolive-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: paths.chromium,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: { width: 1280, height: 800 },
   });
   return {

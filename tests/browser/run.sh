@@ -19,4 +19,4 @@ if [[ ! -f $here/node_modules/playwright-core/package.json ]]; then
 fi
 cd "$here"
 exec node --test --test-concurrency=1 --test-reporter=spec viewer_modules.test.mjs viewer.test.mjs center.test.mjs \
-  processing.test.mjs volume.test.mjs align_view.test.mjs defects.test.mjs
+  processing.test.mjs volume.test.mjs align_view.test.mjs defects.test.mjs preview.test.mjs

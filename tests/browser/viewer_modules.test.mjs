@@ -18,6 +18,8 @@ import {
 } from "../../viewer/js/processing_form.js";
 import { scanPlanProblems, scanPlanReplyText, scanPlanRequest } from "../../viewer/js/scan_plan_form.js";
 import { decodeSliceMessage, dequantize } from "../../viewer/js/slice_message.js";
+import { decodePreviewMessage, dequantizePreview, isPreviewMessage } from "../../viewer/js/preview_message.js";
+import { viewRotation } from "../../viewer/js/volume_render.js";
 import { kindNames } from "../../viewer/js/defective_pixels_panel.js";
 import {
   bestIndex, candidateOffsets, defaultStartOffset, stripWindow, sweepFieldsProblem, sweepRegion,
@@ -426,4 +428,43 @@ test("a defective pixel's kind bits read as names, the detector mask first (PROT
   assert.equal(kindNames(4), "noisy");
   assert.equal(kindNames(8 | 2), "detector_mask, hot");
   assert.equal(kindNames(0), "");
+});
+
+// A TLV1 preview chunk as PROTOCOL.md 14.6 lays it out.
+function encodePreview(header, values, { extraBytes = 0 } = {}) {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const dataOffset = Math.ceil((8 + json.length) / 8) * 8;
+  const buffer = new ArrayBuffer(dataOffset + values.length + extraBytes);
+  const bytes = new Uint8Array(buffer);
+  bytes.set(new TextEncoder().encode("TLV1"), 0);
+  new DataView(buffer).setUint32(4, json.length, true);
+  bytes.set(json, 8);
+  bytes.set(values, dataOffset);
+  return buffer;
+}
+
+test("preview chunks decode, dequantize and are told from slice messages", () => {
+  const header = { type: "preview", scan_id: 1, sequence: 2, shape: [4, 2, 3], binning: 2, layers: [1, 2],
+                   chunk: 1, chunks: 2, encoding: "uint8_linear", value_min: -1, value_max: 1.55, non_finite: 0 };
+  const values = [0, 255, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const buffer = encodePreview(header, values);
+  assert.equal(isPreviewMessage(buffer), true);
+  assert.equal(isPreviewMessage(encode({}, [1])), false);  // a TLS1 slice message
+  const decoded = decodePreviewMessage(buffer);
+  assert.deepEqual(decoded.header.layers, [1, 2]);
+  assert.deepEqual(Array.from(decoded.data), values);
+  const real = dequantizePreview(decoded.header, decoded.data);
+  assert.ok(Math.abs(real[0] + 1) < 1e-6 && Math.abs(real[1] - 1.55) < 1e-6 && Math.abs(real[2] + 0) < 1e-6);
+  assert.throws(() => decodePreviewMessage(encodePreview(header, values, { extraBytes: 1 })), /bytes, expected/);
+  assert.throws(() => decodePreviewMessage(encodePreview({ ...header, layers: [3, 2] }, values)), /bad header/);
+});
+
+test("the 3D view's rotation is orthonormal and the identity at rest", () => {
+  assert.deepEqual(Array.from(viewRotation(0, 0)), [1, 0, -0, 0, 1, 0, 0, -0, 1]);
+  const r = viewRotation(0.7, -0.4);
+  const column = (k) => [r[3 * k], r[3 * k + 1], r[3 * k + 2]];
+  const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  for (let i = 0; i < 3; ++i) {
+    for (let j = 0; j < 3; ++j) assert.ok(Math.abs(dot(column(i), column(j)) - (i === j ? 1 : 0)) < 1e-6);
+  }
 });

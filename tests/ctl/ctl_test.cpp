@@ -115,6 +115,7 @@ TEST(CtlCommandLine, EachSubcommandSendsItsCommand) {
       {"set-oblique", {"--normal", "0", "1", "1", "--offset", "3"}},
       {"defective-pixels", {}},
       {"center-sample", {"xy", "--point", "10", "20"}},
+      {"preview", {"on", "--side", "128"}},
   };
   for (const auto& entry : subcommands()) {
     if (entry.sends.empty()) continue;
@@ -189,6 +190,11 @@ TEST(CtlCommandLine, AlignmentOptionsBecomeRequestFields) {
   EXPECT_FALSE(hidden.enabled);
   EXPECT_FALSE(hidden.normal || hidden.points);
 
+  EXPECT_EQ(std::get<protocol::SetPreview>(*parsed({"preview", "on", "--side", "96"})->invocation().request),
+            (protocol::SetPreview{true, 96u}));
+  EXPECT_EQ(std::get<protocol::SetPreview>(*parsed({"preview", "off"})->invocation().request),
+            (protocol::SetPreview{false, std::nullopt}));
+
   const auto box = parsed({"center-sample", "yz", "--box", "10", "20", "4", "6", "--pixel-size-um", "0.65"});
   const auto& sample = std::get<protocol::CenterSample>(*box->invocation().request);
   EXPECT_EQ(sample.slice, "yz");
@@ -233,6 +239,10 @@ TEST(CtlCommandLine, BadAlignmentArgumentsAreUsageErrors) {
 TEST(CtlCommandLine, BadArgumentsAreUsageErrors) {
   EXPECT_THROW(parsed({"set-center"}), CLI::ParseError);                              // neither option
   EXPECT_THROW(parsed({"set-center", "--offset", "1", "--column", "2"}), CLI::ParseError);  // both
+  EXPECT_EQ(*parsed({"set-center", "--tilt", "0.5"})->invocation().request,
+            protocol::ControlRequest(protocol::SetCenter{std::nullopt, std::nullopt, 0.5}));
+  EXPECT_EQ(*parsed({"set-center", "--offset", "1", "--tilt", "-0.5"})->invocation().request,
+            protocol::ControlRequest(protocol::SetCenter{1.0, std::nullopt, -0.5}));
   EXPECT_THROW(parsed({"set-processing", "--window", "gauss"}), CLI::ParseError);
   EXPECT_THROW(parsed({"watch", "--interval", "0"}), CLI::ParseError);
   EXPECT_THROW(parsed({"get-slice", "ab", "--out", "x.npy"}), CLI::ParseError);
@@ -312,7 +322,8 @@ protocol::Status sample_status(double uptime_s, std::uint64_t projections, std::
   scan.projections_expected = 90;
   status.scan = scan;
   status.data_sockets = {{"tcp://0.0.0.0:5555", false, "auto", "native", 100, bytes, projections, 3, 0, false},
-                         {"tcp://detector.example:9999", true, "dectris2", "dectris2", 5, 123456, 0, 0, 2, true}};
+                         {"tcp://detector.example:9999", true, "dectris2", "dectris2", 5, 123456, 0, 0, 2, true, 7,
+                          "threshold_2", {"threshold_1", "threshold_2"}}};
   return status;
 }
 
@@ -346,6 +357,11 @@ TEST(CtlStatusText, ShowsEverySectionWithAlignedTables) {
   const auto sockets = text.substr(text.find("Data sockets"));
   EXPECT_EQ(column_of(sockets, "tcp://0.0.0.0:5555"), column_of(sockets, "tcp://detector.example:9999"));
   EXPECT_EQ(column_of(sockets, "connect"), column_of(sockets, "bind"));
+  // Failed handshakes are a column; a Stream V2 socket's channels a line of their own.
+  EXPECT_NE(sockets.find("handshakes failed"), std::string::npos) << sockets;
+  EXPECT_NE(sockets.find("tcp://detector.example:9999: Stream V2 channel threshold_2 of threshold_1, threshold_2"),
+            std::string::npos)
+      << sockets;
 }
 
 TEST(CtlStatusText, WithoutScanSaysSo) {
@@ -402,8 +418,10 @@ TEST(CtlReplies, RefusalsByClass) {
 
 TEST(CtlReplies, ResultsAsSentences) {
   std::ostringstream out;
-  print_result(out, {"set_center", std::nullopt, protocol::CenterResult{1.5, 17.0, 3.25}});
-  EXPECT_EQ(out.str(), "rotation axis at offset 1.50 px (detector column 17.00); slices recomputed in 3.2 ms\n");
+  print_result(out, {"set_center", std::nullopt, protocol::CenterResult{1.5, 17.0, 3.25, -0.25}});
+  EXPECT_EQ(out.str(),
+            "rotation axis at offset 1.50 px (detector column 17.00), tilt -0.250 deg corrected; slices recomputed in "
+            "3.2 ms\n");
   out.str("");
   protocol::SweepResult sweep;
   sweep.region = {0, 0, 8, 8};
@@ -438,6 +456,15 @@ TEST(CtlReplies, AlignmentResultsAsSentences) {
   out.str("");
   print_result(out, {"set_oblique_slice", std::nullopt, protocol::ObliqueResult{}});
   EXPECT_EQ(out.str(), "oblique slice hidden\n");
+
+  out.str("");
+  print_result(out, {"set_preview", std::nullopt, protocol::PreviewStatus{true, 64, {8, 32, 32}, 2, 32768, 1 << 20, 3,
+                                                                          5, 1.0}});
+  EXPECT_EQ(out.str(),
+            "3D preview on: side 64, 8 x 32 x 32 voxels (z, y, x; binning 2), 32768 bytes, 5 snapshots sent\n");
+  out.str("");
+  print_result(out, {"set_preview", std::nullopt, protocol::PreviewStatus{false, 64, {}, 0, 0, 0, 0, 0, 1.0}});
+  EXPECT_EQ(out.str(), "3D preview off (side 64 when on)\n");
 
   out.str("");
   protocol::DefectivePixelsResult map;

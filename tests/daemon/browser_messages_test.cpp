@@ -197,6 +197,23 @@ TEST(BrowserMessages, ViewWithRegion) {
   EXPECT_EQ(*huge.view.region, (std::array<std::uint32_t, 4>{0, UINT32_MAX, 0, UINT32_MAX}));
 }
 
+TEST(BrowserMessages, WatchPreviewTurnsThePreviewChunksOnAndOff) {
+  EXPECT_TRUE(accepted_as<BrowserWatchPreview>(R"({"type": "watch_preview"})").enabled);
+  EXPECT_TRUE(accepted_as<BrowserWatchPreview>(R"({"type": "watch_preview", "enabled": true})").enabled);
+  EXPECT_FALSE(accepted_as<BrowserWatchPreview>(R"({"type": "watch_preview", "enabled": false})").enabled);
+  const BrowserMessageError error = refused(R"({"type": "watch_preview", "enabled": 1})");
+  EXPECT_EQ(error.command, "watch_preview");
+  EXPECT_EQ(error.error.code, protocol::ErrorCode::wrong_field_type);
+  EXPECT_NE(error.error.message.find("a boolean"), std::string::npos) << error.error.message;
+}
+
+TEST(BrowserMessages, SetPreviewIsAControlCommand) {
+  const auto control = accepted_as<BrowserControl>(R"({"type": "set_preview", "side": 96, "request_id": 4})");
+  EXPECT_EQ(control.request, protocol::ControlRequest(protocol::SetPreview{true, 96u}));
+  EXPECT_EQ(control.request_id, json(4));
+  EXPECT_EQ(refused(R"({"type": "set_preview", "side": 4})").error.code, protocol::ErrorCode::invalid_argument);
+}
+
 TEST(BrowserMessages, ViewWithBadFieldsIsRefused) {
   const auto refused_view = [](std::string_view fields, ErrorCode code) {
     expect_refused(std::string(R"({"type": "view")") + std::string(fields) + "}", code, "view");

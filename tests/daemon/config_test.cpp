@@ -115,14 +115,16 @@ TEST(DaemonOptions, DetectorStreamOptions) {
   ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;
   EXPECT_FALSE(std::get<DaemonConfig>(defaults.result).data_format.has_value());  // auto
   EXPECT_FALSE(std::get<DaemonConfig>(defaults.result).scan_plan.has_value());
+  EXPECT_EQ(std::get<DaemonConfig>(defaults.result).dectris_channel, "");  // the first channel
 
   const Parsed parsed = parse({"--data-format", "dectris2", "--decode-threads", "6", "--scan-plan", "4,2,180,360",
-                               "--max-held-images", "10"});
+                               "--max-held-images", "10", "--dectris-channel", "threshold_2"});
   ASSERT_TRUE(std::holds_alternative<DaemonConfig>(parsed.result)) << parsed.errors;
   const DaemonConfig& config = std::get<DaemonConfig>(parsed.result);
   EXPECT_EQ(config.data_format, detector::StreamFormat::dectris2);
   EXPECT_EQ(config.decode_threads, 6u);
   EXPECT_EQ(config.max_held_images, 10u);
+  EXPECT_EQ(config.dectris_channel, "threshold_2");
   ASSERT_TRUE(config.scan_plan.has_value());
   EXPECT_EQ(config.scan_plan->n_darks, 4u);
   EXPECT_EQ(config.scan_plan->n_flats, 2u);

@@ -49,8 +49,19 @@ TEST(DaemonAlignView, ProcessingSweepImagesAreWhatSetProcessingGives) {
   ASSERT_EQ(sweep.metric.size(), 4u);
   EXPECT_EQ(sweep.best_index, std::min_element(sweep.metric.begin(), sweep.metric.end()) - sweep.metric.begin());
   ASSERT_EQ(images.size(), 4u * 40 * 48);
-  // The sweep changed nothing.
+  // The sweep changed nothing, and reported its progress candidate by candidate (PROTOCOL.md 10.2, "Timeout").
   EXPECT_FALSE(fixture.control().status().processing.rings.enabled);
+  EXPECT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) {
+    return e.kind == "command_progress" && e.message.find("sweep_processing (ring_size): started, 4") == 0;
+  }));
+  EXPECT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) {
+    return e.kind == "command_progress" && e.message.find("sweep_processing (ring_size): 4 of 4") == 0;
+  }));
+  const auto command = fixture.control().status().scan->command;
+  ASSERT_TRUE(command.has_value());
+  EXPECT_EQ(command->command, "sweep_processing (ring_size)");
+  EXPECT_EQ(command->done, 4u);
+  EXPECT_EQ(command->total, 4u);
 
   ASSERT_TRUE(fixture.control().request(protocol::SetSlices{3u, std::nullopt, std::nullopt}).ok());
   for (std::size_t i = 0; i < 4; ++i) {

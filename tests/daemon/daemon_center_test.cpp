@@ -192,3 +192,54 @@ TEST(DaemonCenter, CenterSampleFromASlicePointAndFromTheProjections) {
 
 }  // namespace
 }  // namespace tomolive::testing
+
+namespace tomolive::testing {
+namespace {
+
+// set_center's tilt_deg (PROTOCOL.md 10.4, "Tilt correction"): the tilt alone re-filters and changes the slices while
+// the center stays, the status and the reply report it, a tilt out of range is refused with the reason, 0 gives the
+// uncorrected slices back, and the tilt is kept for the next scan.
+TEST(DaemonCenter, SetCenterCorrectsATiltAndKeepsItForLaterScans) {
+  DaemonFixture fixture;
+  const sim::ScanSpec spec = small_scan_spec(1);
+  stream_and_wait_for_end(fixture, spec);
+  std::vector<float> plain;
+  ASSERT_TRUE(fixture.control().request(protocol::GetSlice{protocol::SliceKind::xz}, &plain).ok());
+
+  const protocol::Reply tilted = fixture.control().request(protocol::SetCenter{std::nullopt, std::nullopt, 1.5});
+  ASSERT_TRUE(tilted.ok()) << tilted.error->message;
+  const auto& result = std::get<protocol::CenterResult>(tilted.result);
+  EXPECT_DOUBLE_EQ(result.tilt_deg, 1.5);
+  EXPECT_DOUBLE_EQ(result.center_offset_px, spec.center_offset_px);
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->axis_tilt_deg, 1.5);
+  std::vector<float> corrected;
+  ASSERT_TRUE(fixture.control().request(protocol::GetSlice{protocol::SliceKind::xz}, &corrected).ok());
+  ASSERT_EQ(corrected.size(), plain.size());
+  float change = 0.f, peak = 0.f;
+  for (std::size_t k = 0; k < plain.size(); ++k) {
+    change = std::max(change, std::abs(corrected[k] - plain[k]));
+    peak = std::max(peak, std::abs(plain[k]));
+  }
+  EXPECT_GT(change, 1e-3f * peak) << "the rotation changes the vertical slice";
+
+  const protocol::Reply refused = fixture.control().request(protocol::SetCenter{0.5, std::nullopt, 12.0});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error->code, protocol::ErrorCode::invalid_argument);
+  EXPECT_NE(refused.error->message.find("tilt_deg 12"), std::string::npos) << refused.error->message;
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->center_offset_px, spec.center_offset_px) << "nothing changed";
+
+  ASSERT_TRUE(fixture.control().request(protocol::SetCenter{std::nullopt, std::nullopt, 0.0}).ok());
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->axis_tilt_deg, 0.0);
+  std::vector<float> back;
+  ASSERT_TRUE(fixture.control().request(protocol::GetSlice{protocol::SliceKind::xz}, &back).ok());
+  ASSERT_EQ(back.size(), plain.size());
+  for (std::size_t k = 0; k < plain.size(); ++k) ASSERT_NEAR(back[k], plain[k], 1e-5f * peak) << "pixel " << k;
+
+  ASSERT_TRUE(fixture.control().request(protocol::SetCenter{std::nullopt, std::nullopt, -0.5}).ok());
+  stream_and_wait_for_end(fixture, small_scan_spec(2));
+  EXPECT_EQ(fixture.control().status().scan->scan_id, 2u);
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->axis_tilt_deg, -0.5) << "kept for the next scan";
+}
+
+}  // namespace
+}  // namespace tomolive::testing

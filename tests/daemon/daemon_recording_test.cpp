@@ -25,8 +25,8 @@ namespace {
 class FillingDiskWriter final : public storage::NxtomoWriter {
  public:
   FillingDiskWriter(const std::filesystem::path& path, const protocol::ScanBegin& begin, std::int64_t start_ns,
-                    std::uint64_t frames_until_full)
-      : NxtomoWriter(path, begin, start_ns), frames_until_full_(frames_until_full) {}
+                    storage::FrameEncoding encoding, std::uint64_t frames_until_full)
+      : NxtomoWriter(path, begin, start_ns, encoding), frames_until_full_(frames_until_full) {}
 
   void append(protocol::FrameKind kind, std::uint64_t frame_id, double angle_deg,
               std::span<const std::byte> pixels) override {
@@ -73,8 +73,8 @@ class DiskGate {
 class GatedWriter final : public storage::NxtomoWriter {
  public:
   GatedWriter(const std::filesystem::path& path, const protocol::ScanBegin& begin, std::int64_t start_ns,
-              DiskGate& gate)
-      : NxtomoWriter(path, begin, start_ns), gate_(gate) {}
+              storage::FrameEncoding encoding, DiskGate& gate)
+      : NxtomoWriter(path, begin, start_ns, encoding), gate_(gate) {}
 
   void append(protocol::FrameKind kind, std::uint64_t frame_id, double angle_deg,
               std::span<const std::byte> pixels) override {
@@ -98,8 +98,8 @@ DaemonConfig gated_recording_config(const std::filesystem::path& directory, Reco
   config.record_policy = policy;
   config.record_queue_frames = 2;
   config.recording_writer_factory = [&gate](const std::filesystem::path& path, const protocol::ScanBegin& begin,
-                                            std::int64_t start_ns) {
-    return std::make_unique<GatedWriter>(path, begin, start_ns, gate);
+                                            std::int64_t start_ns, storage::FrameEncoding encoding) {
+    return std::make_unique<GatedWriter>(path, begin, start_ns, encoding, gate);
   };
   return config;
 }
@@ -149,8 +149,8 @@ TEST(DaemonRecording, DiskFullStopsTheRecordingAndReconstructionContinues) {
   DaemonConfig config = testing::test_config();
   config.record_dir = scratch.path().string();
   config.recording_writer_factory = [](const std::filesystem::path& path, const protocol::ScanBegin& begin,
-                                       std::int64_t start_ns) {
-    return std::make_unique<FillingDiskWriter>(path, begin, start_ns, 5);
+                                       std::int64_t start_ns, storage::FrameEncoding encoding) {
+    return std::make_unique<FillingDiskWriter>(path, begin, start_ns, encoding, 5);
   };
   DaemonFixture fixture(config);
   const sim::ScanSpec spec = testing::small_scan_spec(1);
@@ -200,8 +200,8 @@ TEST(DaemonRecording, ReadOnlyDirectoryIsNamedAndTheScanReconstructs) {
   ScratchDirectory scratch;
   DaemonConfig config = testing::test_config();
   config.record_dir = scratch.path().string();
-  config.recording_writer_factory = [](const std::filesystem::path& path, const protocol::ScanBegin&,
-                                       std::int64_t) -> std::unique_ptr<storage::NxtomoWriter> {
+  config.recording_writer_factory = [](const std::filesystem::path& path, const protocol::ScanBegin&, std::int64_t,
+                                       storage::FrameEncoding) -> std::unique_ptr<storage::NxtomoWriter> {
     throw storage::disk_error(EROFS, storage::DiskOperation::create_file, path);
   };
   DaemonFixture fixture(config);

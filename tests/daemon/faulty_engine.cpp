@@ -51,6 +51,7 @@ class FaultyEngine final : public kernels::Engine {
     meet(EngineCall::set_processing);
     return inner_->set_processing(processing);
   }
+  kernels::RefilterReport set_axis_tilt(float tilt_deg) override { return inner_->set_axis_tilt(tilt_deg); }
   const kernels::ReconParams& params() const override { return inner_->params(); }
   std::uint32_t projections_in_store() const override { return inner_->projections_in_store(); }
   std::pair<std::uint32_t, std::uint32_t> slice_shape(kernels::Orthoslice slice) const override {
@@ -79,6 +80,11 @@ class FaultyEngine final : public kernels::Engine {
   void set_oblique_slice(const kernels::ObliqueSlice& oblique) override { inner_->set_oblique_slice(oblique); }
   std::pair<std::uint32_t, std::uint32_t> oblique_shape() const override { return inner_->oblique_shape(); }
   void copy_oblique_slice(std::span<float> out) const override { inner_->copy_oblique_slice(out); }
+  kernels::PreviewParams default_preview() const override { return inner_->default_preview(); }
+  void set_preview(const kernels::PreviewParams& preview) override { inner_->set_preview(preview); }
+  kernels::PreviewGrid preview_shape() const override { return inner_->preview_shape(); }
+  void copy_preview(std::span<float> out) const override { inner_->copy_preview(out); }
+  std::uint64_t preview_version() const override { return inner_->preview_version(); }
   std::uint32_t volume_slab_rows(const kernels::SliceRegion& region) const override {
     return inner_->volume_slab_rows(region);
   }

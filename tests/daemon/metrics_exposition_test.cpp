@@ -32,6 +32,7 @@ MetricsSnapshot snapshot_of(const DaemonCounters& counters, const std::string& e
   protocol::DataSocketStatus socket;
   socket.endpoint = "tcp://127.0.0.1:5555";
   socket.rejected = 2;
+  socket.handshake_failures = 5;
   snapshot.status.data_sockets.push_back(socket);
   snapshot.socket_formats.push_back({socket.endpoint, "native", 10, 1000, 8});
   snapshot.socket_formats.push_back({socket.endpoint, "dectris2", 1, 50, 0});
@@ -89,9 +90,9 @@ TEST(MetricsExposition, EveryCounterOfGetStatusIsExposedWithItsValue) {
     EXPECT_EQ(name.find("bytes_received"), std::string::npos) << name << ": the unit goes before _total";
   }
   // From totals(): all but "rejected" (the reason family) and ws_queued_bytes_peak (a gauge). Besides them: the
-  // reason family and the data sockets' messages, bytes, frames and rejections.
+  // reason family and the data sockets' messages, bytes, frames, rejections and failed handshakes.
   const std::size_t status_counters = counters.totals().size() - 2;
-  EXPECT_EQ(counter_families, status_counters + 5);
+  EXPECT_EQ(counter_families, status_counters + 6);
   EXPECT_FALSE(metrics.has("tomolive_publish_latency_p99_us_total"));
 }
 
@@ -104,6 +105,8 @@ TEST(MetricsExposition, DataSocketsAreLabelledBySocketAndFormat) {
   EXPECT_EQ(metrics.value("tomolive_data_socket_frames_total", native), 8.0);
   EXPECT_EQ(metrics.value("tomolive_data_socket_messages_total", dectris), 1.0);
   EXPECT_EQ(metrics.value("tomolive_data_socket_rejected_total", {{"socket", "tcp://127.0.0.1:5555"}}), 2.0);
+  EXPECT_EQ(metrics.value("tomolive_data_socket_handshake_failures_total", {{"socket", "tcp://127.0.0.1:5555"}}),
+            5.0);
 }
 
 TEST(MetricsExposition, HistogramsAreCumulativeInSecondsWithTheirStageLabels) {

@@ -129,6 +129,47 @@ TEST_F(SeriesTranslatorTest, GoniometerOmegaGivesTheAngles) {
   EXPECT_EQ(frame->angle_deg, 11.5);
 }
 
+// A frame's timestamp_ns: the image's own (Stream V2), else the start's date plus the image's series time (Stream
+// V1), else none.
+TEST_F(SeriesTranslatorTest, TimestampsComeFromTheImageOrTheSeriesDate) {
+  constexpr std::int64_t kDate = 1'796'637'600'000'000'000;  // 2026-12-07T10:00:00Z, ns
+  SeriesTranslator translator = make();
+  SeriesStart start = start_of(1, layout_plan(1, 1, 2));
+  start.date_ns = kDate;
+  (void)translator.on_start(start);
+  const auto timestamp_of = [&](SeriesImage image) -> std::optional<std::int64_t> {
+    const auto result = translator.on_image(image);
+    for (const auto& output : result.outputs) {
+      if (const auto* frame = std::get_if<protocol::FrameHeader>(&output)) return frame->timestamp_ns;
+    }
+    ADD_FAILURE() << "no frame for image " << image.image_id;
+    return std::nullopt;
+  };
+  SeriesImage own = image_of(1, 0);
+  own.timestamp_ns = 42;
+  own.series_time_ns = 5'000'000;  // the image's own timestamp wins
+  EXPECT_EQ(timestamp_of(own), 42);
+  SeriesImage relative = image_of(1, 1);
+  relative.series_time_ns = 5'000'000;
+  EXPECT_EQ(timestamp_of(relative), kDate + 5'000'000);
+  EXPECT_EQ(timestamp_of(image_of(1, 2)), std::nullopt);
+
+  // A series whose start tells no date: a series time alone gives no timestamp.
+  SeriesTranslator undated = make();
+  (void)undated.on_start(start_of(2, layout_plan(1, 1, 2)));
+  SeriesImage lone = image_of(2, 0);
+  lone.series_time_ns = 5'000'000;
+  const auto result = undated.on_image(lone);
+  bool framed = false;
+  for (const auto& output : result.outputs) {
+    if (const auto* frame = std::get_if<protocol::FrameHeader>(&output)) {
+      framed = true;
+      EXPECT_FALSE(frame->timestamp_ns.has_value());
+    }
+  }
+  EXPECT_TRUE(framed);
+}
+
 TEST_F(SeriesTranslatorTest, ThreeSeriesInARowMakeOneScan) {
   SeriesTranslator translator = make();
   const auto per_series = [](const char* key) {

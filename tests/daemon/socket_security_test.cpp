@@ -17,6 +17,7 @@
 
 #include "daemon_harness.hpp"
 #include "tomolive/daemon/daemon.hpp"
+#include "tomolive/daemon/zap_handler.hpp"
 #include "tomolive/protocol/codec.hpp"
 
 namespace tomolive::testing {
@@ -181,6 +182,17 @@ TEST(SocketSecurity, CurveAdmitsListedKeysAndCountsTheOthers) {
   EXPECT_FALSE(hostile.recv(nothing, zmq::recv_flags::dontwait));
 }
 
+// The first data socket's failed handshakes once they reach `at_least`, or what they are after 20 s.
+std::uint64_t wait_for_handshake_failures(zmq::socket_t& control, std::uint64_t at_least) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::uint64_t seen = 0;
+  while ((seen = status_over(control).data_sockets.at(0).handshake_failures) < at_least &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  return seen;
+}
+
 // --data-curve-secret-key alone: the data sockets are CURVE servers, the other sockets stay plain on loopback; a
 // detector whose key is listed gets in, another gets nothing in and is counted.
 TEST(SocketSecurity, DataCurveAdmitsListedDetectorsOnly) {
@@ -220,6 +232,81 @@ TEST(SocketSecurity, DataCurveAdmitsListedDetectorsOnly) {
   EXPECT_EQ(wait_for("zmq_auth_denied", 1), 1u);
   EXPECT_EQ(counter(status_over(control), "messages_received"), 1u);
   EXPECT_EQ(status_over(control).data_sockets[0].messages, 1u);
+  // The socket counts the refused handshake too, and one whose client holds another server key (it cannot be
+  // decrypted, so ZAP is never asked).
+  const std::uint64_t refused = wait_for_handshake_failures(control, 1);
+  EXPECT_GE(refused, 1u);
+  zmq::socket_t confused = curve_client(context, data, detector, stranger.public_z85, zmq::socket_type::push);
+  confused.send(zmq::str_buffer("not a message"), zmq::send_flags::dontwait);
+  EXPECT_GT(wait_for_handshake_failures(control, refused + 1), refused);
+  EXPECT_EQ(status_over(control).data_sockets[0].messages, 1u);
+}
+
+// A CURVE server (a detector binding its PUSH with CURVE) at `endpoint`.
+zmq::socket_t curve_server(zmq::context_t& context, const KeyPair& keys, const std::string& endpoint) {
+  zmq::socket_t socket(context, zmq::socket_type::push);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::curve_server, true);
+  socket.set(zmq::sockopt::curve_secretkey, keys.secret_z85);
+  socket.bind(endpoint);
+  return socket;
+}
+
+daemon::CurvePublicKey binary_key(const std::string& z85) {
+  daemon::CurvePublicKey key{};
+  if (zmq_z85_decode(key.data(), z85.c_str()) == nullptr) throw std::runtime_error("not a Z85 key: " + z85);
+  return key;
+}
+
+// --data-connect to a detector that runs CURVE: a server with other keys than --data-curve-server-key, and the right
+// server refusing the daemon's key, each fail the handshake, which the data socket counts while the daemon serves
+// on; then the right server admits it and its messages arrive.
+TEST(SocketSecurity, DataConnectCountsFailedHandshakesAndServesOn) {
+  const KeyPair daemon_keys = make_keys(), detector = make_keys(), impostor = make_keys(), someone = make_keys();
+  const TempFile secret(daemon_keys.secret_z85 + "\n"), server_key(detector.public_z85 + "\n");
+  const TempFile socket_file("");  // its name, unique to this test, is the detector's ipc endpoint
+  const std::string endpoint = "ipc://" + socket_file.path() + ".ipc";
+  zmq::context_t context;
+  zmq::socket_t wrong = curve_server(context, impostor, endpoint);
+
+  daemon::DaemonConfig config = test_config();
+  config.http_enabled = false;
+  config.data_endpoints = {endpoint};
+  config.data_connect = true;
+  config.data_curve_secret_key_file = secret.path();
+  config.data_curve_server_key_file = server_key.path();
+  daemon::Daemon daemon(config);
+  zmq::socket_t control(context, zmq::socket_type::req);
+  control.set(zmq::sockopt::linger, 0);
+  control.set(zmq::sockopt::rcvtimeo, 20000);
+  control.connect(daemon.control_endpoint());
+
+  // Another server key: the impostor cannot read the daemon's hello and drops the connection.
+  const std::uint64_t with_impostor = wait_for_handshake_failures(control, 1);
+  EXPECT_GE(with_impostor, 1u);
+  wrong.close();
+
+  // The right server, admitting other clients only (its ZAP handler): it refuses the daemon.
+  {
+    zmq::context_t detector_context;
+    daemon::DaemonCounters detector_counters;
+    daemon::ZapHandler zap(detector_context, {binary_key(someone.public_z85)}, detector_counters);
+    zmq::socket_t refusing = curve_server(detector_context, detector, endpoint);
+    EXPECT_GT(wait_for_handshake_failures(control, with_impostor + 1), with_impostor);
+    EXPECT_GE(detector_counters.zmq_auth_denied.load(), 1u);
+  }
+
+  // The right server admitting it: its messages arrive (refused as data, but received).
+  zmq::socket_t right = curve_server(context, detector, endpoint);
+  right.send(zmq::str_buffer("not a message"), zmq::send_flags::none);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  protocol::Status status = status_over(control);
+  while (status.data_sockets.at(0).messages == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+    status = status_over(control);
+  }
+  EXPECT_EQ(status.data_sockets.at(0).messages, 1u);
+  EXPECT_TRUE(status.data_sockets.at(0).curve);
 }
 
 // set_center as a raw request, with a "token" key when `token` is not empty.

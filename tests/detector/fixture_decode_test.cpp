@@ -1,5 +1,6 @@
 // Every fixture of make_fixtures.py (messages made by python3-cbor2, python3-bitshuffle, python3-lz4) decodes to
-// what its .json says: the message fields, the pixels (through decode_pixels), or the refusal's code and reason.
+// what its .json says: the message fields, the pixels (through decode_pixels), or the refusal's code and reason;
+// decoded with the DecodeOptions its .json gives (the Stream V2 channel).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -18,6 +19,19 @@ using testing_support::load_fixture;
 
 StreamFormat format_of(const Fixture& fixture) {
   return parse_stream_format(fixture.expect.at("format").get<std::string>()).value();
+}
+
+DecodeOptions options_of(const Fixture& fixture) {
+  DecodeOptions options;
+  if (fixture.expect.contains("decode_options")) {
+    options.dectris_channel = fixture.expect.at("decode_options").at("dectris_channel").get<std::string>();
+  }
+  return options;
+}
+
+// A list of names the fixture gives under `key`; empty when it gives none.
+std::vector<std::string> names_of(const nlohmann::json& expect, const char* key) {
+  return expect.contains(key) ? expect.at(key).get<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
 // Every refusal's message is short and valid UTF-8, whatever the sender put in the message.
@@ -79,6 +93,8 @@ void expect_start(const Fixture& fixture, const SeriesStart& start) {
   }
   EXPECT_EQ(start.user_data, expect.at("user_data"));
   expect_mask(expect, start.pixel_mask);
+  EXPECT_EQ(start.channels, names_of(expect, "channels"));
+  expect_optional<std::int64_t>(expect, "date_ns", start.date_ns);
 }
 
 bool points_into(protocol::ByteView inner, const std::vector<protocol::ByteView>& parts) {
@@ -102,6 +118,10 @@ void expect_image(const Fixture& fixture, const std::vector<protocol::ByteView>&
   } else {
     EXPECT_EQ(image.user_data, expect.at("user_data"));
   }
+  EXPECT_EQ(image.channel, expect.value("channel", ""));
+  EXPECT_EQ(image.channels, names_of(expect, "channels"));
+  expect_optional<std::int64_t>(expect, "timestamp_ns", image.timestamp_ns);
+  expect_optional<std::int64_t>(expect, "series_time_ns", image.series_time_ns);
   EXPECT_TRUE(points_into(image.image.bytes, parts)) << "the image bytes are copied, not a view into the message";
   ASSERT_TRUE(fixture.pixels.has_value());
   std::vector<std::byte> pixels(image.image.decoded_bytes());
@@ -118,7 +138,7 @@ TEST(FixtureDecode, EveryFixtureDecodesAsItsJsonSays) {
     const Fixture fixture = load_fixture(name);
     const auto parts = fixture.views();
     const auto kind = fixture.expect.at("kind").get<std::string>();
-    const auto message = decode_message(format_of(fixture), parts);
+    const auto message = decode_message(format_of(fixture), parts, options_of(fixture));
     if (kind == "error") {
       ASSERT_FALSE(message.ok()) << "accepted";
       expect_error(message.error(), fixture.expect);

@@ -6,12 +6,14 @@ here.
 
 Each fixture NAME is
   NAME.msg    the multipart message: uint32 LE part count, then per part a uint64 LE size and its bytes;
-  NAME.json   what decoding must give: {"format", "kind": start|image|end|ignored|error, ...} (see below);
+  NAME.json   what decoding must give: {"format", "kind": start|image|end|ignored|error, ...} (see below), and
+              "decode_options" ({"dectris_channel"}) when the fixture is decoded with options;
   NAME.pixels for images, the decoded pixels (row-major, little-endian).
 Bitshuffle blocks alone are written as bitshuffle_E_N.in / .out (elem size E bytes, N elements, one block).
 
 Usage: make_fixtures.py OUTPUT_DIR  (tests/fuzz/make_seeds.py imports it for its encoders)
 """
+import datetime
 import json
 import pathlib
 import struct
@@ -102,6 +104,13 @@ def expect_image(fmt, pixels, compression, series_id, image_id, user_data=None, 
     return result
 
 
+def epoch_ns(text):
+    """An RFC 3339 date as ns since the Unix epoch, by Python's datetime (independent of the decoders)."""
+    when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    delta = when - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+
+
 def error(fmt, code, contains):
     return {"format": fmt, "kind": "error", "code": code, "contains": contains}
 
@@ -139,10 +148,23 @@ def write_all(directory):
           {"format": "dectris2", "kind": "start", "series_id": 7, "series_unique_id": "series-7",
            "number_of_images": 180, "image_rows": 24, "image_cols": 40, "omega_start_deg": 10.0,
            "omega_increment_deg": 0.5, "user_data": start["user_data"], "mask_rows": 24, "mask_cols": 40,
-           "masked": [[3, 5], [10, 0], [10, 1], [10, 2], [20, 39]]})
+           "masked": [[3, 5], [10, 0], [10, 1], [10, 2], [20, 39]], "channels": ["threshold_1"]})
+    # Two thresholds: the mask of the channel asked for is taken.
+    mask_2 = np.zeros((24, 40), dtype="<u4")
+    mask_2[7, 7] = 2
+    two_masks = {"type": "start", "series_id": 9, "series_unique_id": "", "channels": ["threshold_1", "threshold_2"],
+                 "pixel_mask": {"threshold_1": typed(mask, "bslz4"), "threshold_2": typed(mask_2, "bslz4")}}
+    write("dectris2_start_channel_2", [cbor(two_masks)],
+          {"format": "dectris2", "kind": "start", "series_id": 9, "series_unique_id": "", "user_data": None,
+           "mask_rows": 24, "mask_cols": 40, "masked": [[7, 7]], "channels": ["threshold_1", "threshold_2"],
+           "decode_options": {"dectris_channel": "threshold_2"}})
+    write("dectris2_bad_start_channel_absent", [cbor(two_masks)],
+          dict(error("dectris2", "missing_field", "no channel \"threshold_3\""),
+               decode_options={"dectris_channel": "threshold_3"}))
     start_basic = {"type": "start", "series_id": 8, "series_unique_id": "", "channels": ["threshold_1"]}
     write("dectris2_start_basic", [cbor(start_basic)],
-          {"format": "dectris2", "kind": "start", "series_id": 8, "series_unique_id": "", "user_data": None})
+          {"format": "dectris2", "kind": "start", "series_id": 8, "series_unique_id": "", "user_data": None,
+           "channels": ["threshold_1"]})
 
     for compression, dtype, shape in (("bslz4", "<u2", (24, 40)), ("bslz4", "uint8", (17, 23)),
                                       ("bslz4", "<u4", (9, 31)),
@@ -155,20 +177,49 @@ def write_all(directory):
                    "series_date": cbor2.CBORTag(0, "2026-12-07T10:00:00Z"),
                    "data": {"threshold_1": typed(pixels, None if compression == "none" else compression)},
                    "user_data": {"image_key": "dark"}}
-        write(name, [cbor(message)], expect_image("dectris2", pixels, compression, 7, 3, {"image_key": "dark"}), pixels)
+        write(name, [cbor(message)],
+              expect_image("dectris2", pixels, compression, 7, 3, {"image_key": "dark"}, channel="threshold_1",
+                           channels=["threshold_1"], timestamp_ns=epoch_ns("2026-12-07T10:00:00Z")), pixels)
+
+    # The exposure's start: series_date (with a fraction and an offset) + start_time (a rational, 1.5 ms).
+    stamped = (np.arange(48, dtype="<u2") * 997).reshape(6, 8)  # no draw from rng: later fixtures stay as they were
+    write("dectris2_image_timestamp",
+          [cbor({"type": "image", "series_id": 7, "image_id": 4, "start_time": [150, 100000],
+                 "stop_time": [250, 100000], "series_date": cbor2.CBORTag(0, "2026-12-07T11:00:00.25+01:00"),
+                 "data": {"threshold_1": typed(stamped, "bslz4")}})],
+          expect_image("dectris2", stamped, "bslz4", 7, 4, channel="threshold_1", channels=["threshold_1"],
+                       timestamp_ns=epoch_ns("2026-12-07T10:00:00.25Z") + 1500000), stamped)
+    write("dectris2_bad_series_date",
+          [cbor({"type": "image", "series_id": 7, "image_id": 4, "start_time": [0, 1],
+                 "series_date": cbor2.CBORTag(0, "yesterday"), "data": {"threshold_1": typed(stamped, "bslz4")}})],
+          error("dectris2", "invalid_field", "series_date"))
+    write("dectris2_bad_start_time",
+          [cbor({"type": "image", "series_id": 7, "image_id": 4, "start_time": [5, 0],
+                 "data": {"threshold_1": typed(stamped, "bslz4")}})],
+          error("dectris2", "invalid_field", "start_time"))
 
     # An incompressible image (noise over all 16 bits): the lz4 framing stores its blocks raw.
     noise = rng.integers(0, 65536, size=(32, 64), dtype=np.uint16)
     write("dectris2_image_lz4_raw_blocks",
           [cbor({"type": "image", "series_id": 7, "image_id": 0,
                  "data": {"threshold_1": typed(noise.astype("<u2"), "lz4")}})],
-          expect_image("dectris2", noise.astype("<u2"), "lz4", 7, 0), noise)
-    # A second channel is ignored: the first of the data map is the image.
+          expect_image("dectris2", noise.astype("<u2"), "lz4", 7, 0, channel="threshold_1", channels=["threshold_1"]),
+          noise)
+    # Two channels: the first of the data map is the image unless another is asked for; one that is absent is
+    # refused, naming the channels there are.
     two = image(6, 8, "<u2")
-    write("dectris2_image_two_channels",
-          [cbor({"type": "image", "series_id": 7, "image_id": 1,
-                 "data": {"threshold_1": typed(two, "bslz4"), "threshold_2": typed(two // 2, "bslz4")}})],
-          expect_image("dectris2", two, "bslz4", 7, 1), two)
+    two_channels = [cbor({"type": "image", "series_id": 7, "image_id": 1,
+                          "data": {"threshold_1": typed(two, "bslz4"), "threshold_2": typed(two // 2, "bslz4")}})]
+    write("dectris2_image_two_channels", two_channels,
+          expect_image("dectris2", two, "bslz4", 7, 1, channel="threshold_1", channels=["threshold_1", "threshold_2"]),
+          two)
+    write("dectris2_image_channel_2", two_channels,
+          expect_image("dectris2", two // 2, "bslz4", 7, 1, channel="threshold_2",
+                       channels=["threshold_1", "threshold_2"], decode_options={"dectris_channel": "threshold_2"}),
+          two // 2)
+    write("dectris2_bad_channel_absent", two_channels,
+          dict(error("dectris2", "missing_field", "it has \"threshold_1\", \"threshold_2\""),
+               decode_options={"dectris_channel": "threshold_3"}))
     write("dectris2_end", [cbor({"type": "end", "series_id": 7, "series_unique_id": "series-7"})],
           {"format": "dectris2", "kind": "end", "series_id": 7})
 
@@ -249,7 +300,7 @@ def write_all(directory):
 
     config = {"nimages": 90, "ntrigger": 2, "x_pixels_in_detector": 40, "y_pixels_in_detector": 24,
               "omega_start": -5.0, "omega_increment": 0.25, "bit_depth_image": 16, "count_time": 0.001,
-              "description": "Dectris EIGER2 Si 500K"}
+              "description": "Dectris EIGER2 Si 500K", "data_collection_date": "2026-12-07T11:00:00.125+01:00"}
     appendix = {"image_key": "flat", "scan_unique_id": "scan-1", "n_flats": 4}
     write("dectris1_header_none", [js({"htype": "dheader-1.0", "series": 3, "header_detail": "none"})],
           {"format": "dectris1", "kind": "start", "series_id": 3, "series_unique_id": "", "user_data": None})
@@ -257,7 +308,11 @@ def write_all(directory):
           [js({"htype": "dheader-1.0", "series": 3, "header_detail": "basic"}), js(config), js(appendix)],
           {"format": "dectris1", "kind": "start", "series_id": 3, "series_unique_id": "", "number_of_images": 180,
            "image_rows": 24, "image_cols": 40, "dtype": "uint16", "omega_start_deg": -5.0, "omega_increment_deg": 0.25,
-           "user_data": appendix})
+           "user_data": appendix, "date_ns": epoch_ns("2026-12-07T10:00:00.125Z")})
+    write("dectris1_bad_collection_date",
+          [js({"htype": "dheader-1.0", "series": 3, "header_detail": "basic"}),
+           js(dict(config, data_collection_date="07.12.2026 11:00"))],
+          error("dectris1", "invalid_field", "data_collection_date"))
     v1_mask = np.zeros((24, 40), dtype="<u4")
     v1_mask[0, 0] = 1
     v1_mask[23, 39] = 2
@@ -269,7 +324,8 @@ def write_all(directory):
            js({"htype": "dcountrate_table-1.0", "shape": [2, 3], "type": "float32"}), np.zeros(6, "<f4").tobytes()],
           {"format": "dectris1", "kind": "start", "series_id": 4, "series_unique_id": "", "number_of_images": 180,
            "image_rows": 24, "image_cols": 40, "dtype": "uint16", "omega_start_deg": -5.0, "omega_increment_deg": 0.25,
-           "user_data": None, "mask_rows": 24, "mask_cols": 40, "masked": [[0, 0], [23, 39]]})
+           "user_data": None, "mask_rows": 24, "mask_cols": 40, "masked": [[0, 0], [23, 39]],
+           "date_ns": epoch_ns("2026-12-07T10:00:00.125Z")})
 
 
     def v1_image(name, pixels, encoding, blob, compression, with_config=True, image_appendix=None):
@@ -282,7 +338,8 @@ def write_all(directory):
                              "real_time": 1000000}))
         if image_appendix is not None:
             parts.append(js(image_appendix))
-        write(name, parts, expect_image("dectris1", pixels, compression, 3, 5, image_appendix), pixels)
+        times = {"series_time_ns": 5000000} if with_config else {}
+        write(name, parts, expect_image("dectris1", pixels, compression, 3, 5, image_appendix, **times), pixels)
 
 
     p16 = image(24, 40, "<u2")
@@ -297,6 +354,11 @@ def write_all(directory):
           {"format": "dectris1", "kind": "end", "series_id": 3})
     write("dectris1_config", [js({"htype": "dconfig-1.0", "start_time": 0, "stop_time": 1, "real_time": 1})],
           {"format": "dectris1", "kind": "ignored"})
+    write("dectris1_bad_start_time",
+          [js({"htype": "dimage-1.0", "series": 3, "frame": 0}),
+           js({"htype": "dimage_d-1.0", "shape": [40, 24], "type": "uint16", "encoding": "<"}), p16.tobytes(),
+           js({"htype": "dconfig-1.0", "start_time": -1, "stop_time": 0, "real_time": 1})],
+          error("dectris1", "invalid_field", "start_time"))
     write("dectris1_bad_unknown_htype", [js({"htype": "dfoo-1.0", "series": 3})],
           error("dectris1", "unknown_type", "dfoo-1.0"))
     write("dectris1_bad_big_endian",

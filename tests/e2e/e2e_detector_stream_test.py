@@ -15,6 +15,9 @@ bitshuffle and python3-lz4, json):
                           series whose image shape differs from its start, a series whose image count disagrees with
                           its plan; each refused with its reason, and the good scan then reconstructs.
   --mode dectris2-lz4     Stream V2, LZ4, three series in a row (darks, flats, projections) tied by scan_unique_id
+  --mode dectris2-channel Stream V2 with two thresholds, the daemon told --dectris-channel threshold_2: first an
+                          image without that channel, refused with the reason; then the scan, reconstructed from
+                          threshold_2; the status shows the channel taken and the channels seen
   --mode dectris1         Stream V1 (JSON multipart, header_detail basic, the plan in the header appendix)
   --mode array            array-1.0 (JSON header + blob; the plan in the first image's header)
   --mode bare             Stream V2 without user_data, held until a set_scan_plan command gives the plan
@@ -45,7 +48,7 @@ from e2e_quality_test import COLS, ROWS, PROJECTIONS, fail, iradon_of_raw, objec
 SCAN_ID = 5
 DARKS = 4
 FLATS = 4
-SELF_DESCRIBE, MULTI_DIM, UINT16_LE, DECTRIS_COMPRESSION = 55799, 40, 69, 56500
+SELF_DESCRIBE, MULTI_DIM, UINT16_LE, UINT32_LE, DECTRIS_COMPRESSION = 55799, 40, 69, 70, 56500
 
 
 # --- the scan, from tomolive-sim ---
@@ -107,25 +110,36 @@ def cbor(message):
     return cbor2.dumps(cbor2.CBORTag(SELF_DESCRIBE, message))
 
 
-def v2_start(series_id, images, user_data=None, omega=None, rows=ROWS, cols=COLS):
+def v2_start(series_id, images, user_data=None, omega=None, rows=ROWS, cols=COLS, pixel_mask=None):
     start = {"type": "start", "series_id": series_id, "series_unique_id": "", "number_of_images": images,
              "image_size_x": cols, "image_size_y": rows, "image_dtype": "uint16", "arm_date": "2026-12-07"}
     if user_data is not None:
         start["user_data"] = user_data
+    if pixel_mask is not None:  # [rows, cols], non-zero = defective
+        typed = cbor2.CBORTag(UINT32_LE, pixel_mask.astype("<u4").tobytes())
+        start["pixel_mask"] = {"threshold_1": cbor2.CBORTag(MULTI_DIM, [list(pixel_mask.shape), typed])}
     if omega is not None:
         start["goniometer"] = {"omega": {"start": omega[0], "increment": omega[1]}}
     return [cbor(start)]
 
 
-def v2_image(series_id, image_id, pixels, compression):
+def v2_array(pixels, compression):
     raw = pixels.astype("<u2").tobytes()
     if compression == "bslz4":
         payload = cbor2.CBORTag(DECTRIS_COMPRESSION, ["bslz4", 2, bslz4(pixels.astype("<u2"))])
     else:
         payload = cbor2.CBORTag(DECTRIS_COMPRESSION, ["lz4", 0, lz4_hdf5(raw)])
-    data = cbor2.CBORTag(MULTI_DIM, [list(pixels.shape), cbor2.CBORTag(UINT16_LE, payload)])
+    return cbor2.CBORTag(MULTI_DIM, [list(pixels.shape), cbor2.CBORTag(UINT16_LE, payload)])
+
+
+def v2_image(series_id, image_id, pixels, compression, two_thresholds=False):
+    """One channel, threshold_1; or two (an EIGER2 counting with two thresholds): threshold_1 holds other counts (a
+    third of them) and threshold_2 the image."""
+    data = {"threshold_1": v2_array(pixels, compression)}
+    if two_thresholds:
+        data = {"threshold_1": v2_array(pixels // 3, compression), "threshold_2": v2_array(pixels, compression)}
     return [cbor({"type": "image", "series_id": series_id, "series_unique_id": "", "image_id": image_id,
-                  "data": {"threshold_1": data}})]
+                  "data": data})]
 
 
 def v2_end(series_id):
@@ -143,11 +157,11 @@ def js(value):
 
 # --- the formats: lists of multipart messages ---
 
-def dectris2_layout(frames, step_deg, compression, series_id=1, user_data=True):
+def dectris2_layout(frames, step_deg, compression, series_id=1, user_data=True, two_thresholds=False):
     first = DARKS + FLATS  # the image id of projection 0: omega puts it at 0 degrees
     messages = [v2_start(series_id, len(frames), layout_plan(step_deg) if user_data else None,
                          omega=(-first * step_deg, step_deg) if user_data else None)]
-    messages += [v2_image(series_id, i, pixels, compression) for i, (_, pixels) in enumerate(frames)]
+    messages += [v2_image(series_id, i, pixels, compression, two_thresholds) for i, (_, pixels) in enumerate(frames)]
     return messages + [v2_end(series_id)]
 
 
@@ -373,7 +387,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", required=True)
     parser.add_argument("--mode", required=True,
-                        choices=["dectris2-bslz4", "dectris2-lz4", "dectris1", "array", "bare", "curve", "sim"])
+                        choices=["dectris2-bslz4", "dectris2-lz4", "dectris2-channel", "dectris1", "array", "bare", "curve",
+                                 "sim"])
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tomolive-e2e-detector-")
     if args.mode == "sim":
@@ -384,6 +399,8 @@ def main():
 
     endpoint = "ipc://" + os.path.join(workdir, "detector")
     curve_secret, extra = (curve_keys(workdir) if args.mode == "curve" else (None, []))
+    if args.mode == "dectris2-channel":
+        extra = ["--dectris-channel", "threshold_2"]
     detector = Detector(endpoint, curve_secret)
     daemon = Daemon(args.build, workdir, endpoint, extra)
     try:
@@ -399,7 +416,16 @@ def main():
         if socket["frames"] != len(frames) or socket["curve"] != (args.mode == "curve"):
             fail("the data socket reports %d frames (expected %d), curve %r" % (socket["frames"], len(frames),
                                                                                  socket["curve"]))
-        unexpected = [e for e in daemon.errors if args.mode != "dectris2-bslz4"]
+        if socket["handshake_failures"] != 0:
+            fail("the data socket counts %d failed handshakes" % socket["handshake_failures"])
+        if expected_format == "dectris2":
+            two = args.mode == "dectris2-channel"
+            channels = ["threshold_1", "threshold_2"] if two else ["threshold_1"]
+            channel = "threshold_2" if two else "threshold_1"
+            if socket["dectris_channel"] != channel or socket["dectris_channels"] != channels:
+                fail("the status shows channel %r of %r, expected %s of %s" % (
+                    socket["dectris_channel"], socket["dectris_channels"], channel, channels))
+        unexpected = [e for e in daemon.errors if args.mode not in ("dectris2-bslz4", "dectris2-channel")]
         if unexpected:
             fail("unexpected error events: %r" % unexpected)
         detector.socket.close()
@@ -443,6 +469,14 @@ def run(mode, daemon, detector, frames, step_deg):
     if mode == "dectris2-lz4":
         detector.send(dectris2_three_series(frames, step_deg))
         return SCAN_ID
+    if mode == "dectris2-channel":
+        detector.send([v2_image(94, 0, frames[0][1], "bslz4")])  # threshold_1 only
+        expect_rejection(daemon, "missing_field", 'no channel "threshold_2"')
+        status = daemon.status()
+        if rejections(status).get("missing_field") != 1 or status["data_sockets"][0]["rejected"] != 1:
+            fail("the image without the channel is not counted: %r" % rejections(status))
+        detector.send(dectris2_layout(frames, step_deg, "bslz4", series_id=51, two_thresholds=True))
+        return 51
     if mode == "dectris1":
         detector.send(dectris1(frames, step_deg))
         return 21

@@ -35,7 +35,7 @@ def fail(message):
 
 
 class Daemon:
-    def __init__(self, build, workdir):
+    def __init__(self, build, workdir, extra=()):
         self.data = "ipc://" + os.path.join(workdir, "data")
         self.slices = "ipc://" + os.path.join(workdir, "slices")
         self.events = "ipc://" + os.path.join(workdir, "events")
@@ -43,7 +43,7 @@ class Daemon:
         self.process = subprocess.Popen([
             os.path.join(build, "daemon", "tomolived"), "--no-config", "--engine", "cpu", "--data", self.data,
             "--slices", self.slices, "--events", self.events, "--control", self.control, "--http", "off",
-            "--status-interval", "0", "--publish-hz", "20"])
+            "--status-interval", "0", "--publish-hz", "20", *extra])
         self.context = zmq.Context()
         self.sub = self.context.socket(zmq.SUB)
         self.sub.setsockopt(zmq.SUBSCRIBE, b"")
@@ -133,17 +133,24 @@ def relative_rmse(image, truth, mask):
 
 def iradon_of_raw(raw_dir):
     """scikit-image's reconstruction of the recorded detector row, corrected exactly as the engines do."""
-    dark = np.load(os.path.join(raw_dir, "darks_row.npy")).astype(np.float64).mean(axis=0)
-    flat = np.load(os.path.join(raw_dir, "flats_row.npy")).astype(np.float64).mean(axis=0)
-    raw = np.load(os.path.join(raw_dir, "projections_row.npy")).astype(np.float64)
-    angles = np.load(os.path.join(raw_dir, "angles_deg.npy")).astype(np.float64)
+    def load(name):
+        return np.load(os.path.join(raw_dir, name + ".npy"))
+    return iradon_of_row(load("darks_row"), load("flats_row"), load("projections_row"), load("angles_deg"))
+
+
+def iradon_of_row(darks, flats, projections, angles_deg):
+    """iradon of one detector row given as its darks and flats [n, cols] and projections [projections, cols]."""
+    dark = darks.astype(np.float64).mean(axis=0)
+    flat = flats.astype(np.float64).mean(axis=0)
+    raw = projections.astype(np.float64)
+    angles = angles_deg.astype(np.float64)
     open_beam = flat - dark
     with np.errstate(divide="ignore", invalid="ignore"):
         transmission = np.where(open_beam > 0, (raw - dark) / open_beam, 1.0)
     transmission = np.maximum(transmission, MIN_TRANSMISSION)
     sinogram = -np.log(transmission)  # [projections, cols]
     return iradon(sinogram.T, theta=angles, filter_name="ramp", interpolation="linear", circle=True,
-                  output_size=COLS)
+                  output_size=raw.shape[1])  # as wide as the detector row, as the daemon's slices
 
 
 def main():

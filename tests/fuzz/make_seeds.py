@@ -110,6 +110,9 @@ def control_seeds():
         "bad_sweep_processing_forms": {"type": "sweep_processing", "parameter": "ring_size", "values": [5],
                                        "start": 3, "stop": 9, "count": 3},
         "bad_oblique_normal": {"type": "set_oblique_slice", "normal": [0, 1]},
+        "set_preview_side": {"type": "set_preview", "enabled": True, "side": 128},
+        "set_preview_off": {"type": "set_preview", "enabled": False},
+        "bad_preview_side": {"type": "set_preview", "side": 8},
     }
     seeds = {name: pack({"v": 1, **message}) for name, message in messages.items()}
     seeds["bad_no_version"] = pack({"type": "get_status"})
@@ -135,6 +138,9 @@ def browser_seeds():
         "sweep_processing": {"type": "sweep_processing", "parameter": "ring_size", "start": 3, "stop": 21,
                              "count": 5, "max_shape": [96, 96]},
         "set_oblique_slice": {"type": "set_oblique_slice", "normal": [0, 0, 1], "offset_px": 0},
+        "set_preview": {"type": "set_preview", "side": 64, "request_id": 3},
+        "watch_preview": {"type": "watch_preview", "enabled": True},
+        "bad_watch_preview": {"type": "watch_preview", "enabled": "yes"},
         "bad_get_slice": {"type": "get_slice", "slice": "xy"},
         "bad_unknown_type": {"type": "reboot"},
         "bad_type_number": {"type": 5},

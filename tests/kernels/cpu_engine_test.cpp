@@ -401,7 +401,10 @@ TEST(CpuEngine, NameAndMemoryPlan) {
   EXPECT_EQ(plan.device, "cpu (host memory)");
   EXPECT_EQ(plan.store_precision, "float32");
   EXPECT_EQ(plan.store_bytes, 100u * 16 * 128 * 4);
-  EXPECT_EQ(plan.slice_bytes, (128u * 128 + 2 * 16 * 128) * 4);
+  // The largest 3D preview (binning 1 for this detector: 16 x 128 x 128 voxels and one binned projection) is
+  // reserved with the slices.
+  EXPECT_EQ(plan.preview_bytes, (16u * 128 * 128 + 16 * 128) * 4);
+  EXPECT_EQ(plan.slice_bytes, (128u * 128 + 2 * 16 * 128) * 4 + plan.preview_bytes);
   EXPECT_GT(plan.other_bytes, 3u * 16 * 128 * 4);
   EXPECT_EQ(plan.corrected_store_bytes, plan.store_bytes);
   EXPECT_EQ(plan.total_bytes, plan.store_bytes + plan.corrected_store_bytes + plan.slice_bytes + plan.other_bytes);

@@ -114,7 +114,7 @@ inline Status sample_status() {
   scan.xz_y_px = 0.5;
   scan.yz_x_px = -0.5;
   scan.pixel_size_um = 0.65;
-  scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 768, 432, 100, 2068, 1ULL << 34};
+  scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 768, 432, 64, 100, 2068, 1ULL << 34};
   scan.refilter = ScanRefilter{"rings_pass", RefilterResult{5, 2.5, 3, 0}};
   scan.defective_pixels = DefectivePixelCounts{4, 2, 1, 3, 9};
   status.scan = scan;
@@ -126,7 +126,8 @@ inline Status sample_status() {
   status.processing.defective_pixels = ProcessingSetting::DefectivePixels{true, 0.5, 10.0, 12.5};
   status.security = SecurityStatus{true, false, true};
   status.rdma = RdmaStatus{"192.168.100.5:7471 on mlx5_0", "host page-locked", "absent", 2};
-  status.data_sockets = {DataSocketStatus{"tcp://127.0.0.1:5555", false, "auto", "dectris2", 10, 4096, 8, 1, 2, true},
+  status.data_sockets = {DataSocketStatus{"tcp://127.0.0.1:5555", false, "auto", "dectris2", 10, 4096, 8, 1, 2, true, 3,
+                                          "threshold_2", {"threshold_1", "threshold_2"}},
                          DataSocketStatus{"tcp://detector:9999", true, "array", "array", 3, 300, 3, 0, 0, false}};
   status.volume = VolumeStatus{.scan_id = 7,
                                .state = "failed",
@@ -146,12 +147,13 @@ inline Status sample_status() {
                                .elapsed_s = 2.5,
                                .error = "disk full while writing '/data/.scan_000007.h5.partial'"};
   status.recording = RecordingStatus{true, "/data", "stop", "recording", 7u, "/data/scan_7.nxs.partial", 12, 10,
-                                     4096, 1, 2, 256, "x", true};
+                                     4096, 1, 2, 256, "x", true, "bslz4"};
   status.capture = CaptureStatus{true, 10.0, 1ULL << 30, 40, 81920, 9.5, "capturing", 7u, "/data/capture.nxs.partial",
                                  25, 2.5, ""};
   status.config = ConfigStatus{"/etc/tomolive/tomolive.toml", "2026-12-07T04:10:00Z", 2,
                                "/etc/tomolive/tomolive.toml:3:12: key 'publish-hz': Value 0 not in range 0.1 to 10000",
                                "data-hwm"};
+  status.preview = PreviewStatus{true, 64, {16, 64, 64}, 2, 1 << 18, 1 << 20, 42, 7, 1.0};
   return status;
 }
 

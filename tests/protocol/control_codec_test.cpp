@@ -86,6 +86,8 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       GetStatus{},
       SetCenter{-2.5, std::nullopt},
       SetCenter{std::nullopt, 511.75},
+      SetCenter{std::nullopt, std::nullopt, -0.75},
+      SetCenter{1.0, std::nullopt, 0.5},
       SetSlices{12u, std::nullopt, std::nullopt},
       SetSlices{std::nullopt, -3.5, 4.0},
       SetSlices{0u, 0.0, 0.0},
@@ -124,6 +126,8 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       GetDefectivePixels{},
       CenterSample{"xy", std::vector<double>{3.0, 4.5}, std::nullopt, 0.65},
       CenterSample{"projections", std::nullopt, std::nullopt, std::nullopt},
+      SetPreview{true, 256u},
+      SetPreview{false, std::nullopt},
   };
   for (const ControlRequest& request : requests) {
     SCOPED_TRACE(std::string(command_name(request)));
@@ -251,14 +255,20 @@ TEST(ControlCodecTest, UnknownRequestKeysAreIgnored) {
   EXPECT_EQ(decode_control_request(bytes).value(), ControlRequest(SetSlices{3u, std::nullopt, std::nullopt}));
 }
 
-TEST(ControlCodecTest, SetCenterNeedsExactlyOneForm) {
+TEST(ControlCodecTest, SetCenterNeedsAtMostOneAxisFormAndSomething) {
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_center", {})), ErrorCode::invalid_argument,
-                      {"center_offset_px", "center_column_px", "neither"}));
+                      {"center_offset_px", "center_column_px", "tilt_deg", "none"}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes(
                           "set_center", {{"center_offset_px", packed(1.0)}, {"center_column_px", packed(300)}})),
                       ErrorCode::invalid_argument, {"center_offset_px", "center_column_px", "both"}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("set_center", {{"center_offset_px", packed_nil()}})),
-                      ErrorCode::invalid_argument, {"neither"}));
+                      ErrorCode::invalid_argument, {"none"}));
+  // The tilt alone is a whole request (PROTOCOL.md 10.4, "Tilt correction").
+  EXPECT_EQ(decode_control_request(request_bytes("set_center", {{"tilt_deg", packed(0.25)}})).value(),
+            ControlRequest(SetCenter{std::nullopt, std::nullopt, 0.25}));
+  EXPECT_TRUE(IsError(decode_control_request(request_bytes(
+                          "set_center", {{"tilt_deg", packed(std::numeric_limits<double>::quiet_NaN())}})),
+                      ErrorCode::invalid_argument, {"tilt_deg = nan"}));
 }
 
 TEST(ControlCodecTest, SetCenterValuesAreFiniteNumbers) {
@@ -362,6 +372,19 @@ TEST(ControlCodecTest, SweepProcessingTakesOneFormOfCandidates) {
                       {"\"parameter\""}));
 }
 
+TEST(ControlCodecTest, SetPreviewTakesASideInRange) {
+  const auto preview = [](std::vector<std::pair<std::string, std::string>> fields) {
+    return decode_control_request(request_bytes("set_preview", fields));
+  };
+  EXPECT_EQ(preview({}).value(), ControlRequest(SetPreview{true, std::nullopt}));
+  EXPECT_EQ(preview({{"enabled", packed(false)}}).value(), ControlRequest(SetPreview{false, std::nullopt}));
+  EXPECT_EQ(preview({{"side", packed(std::uint32_t{16})}}).value(), ControlRequest(SetPreview{true, 16u}));
+  EXPECT_TRUE(IsError(preview({{"side", packed(std::uint32_t{15})}}), ErrorCode::invalid_argument,
+                      {"side = 15 voxels", "16..512"}));
+  EXPECT_TRUE(IsError(preview({{"side", packed(std::uint32_t{513})}}), ErrorCode::invalid_argument, {"513"}));
+  EXPECT_TRUE(IsError(preview({{"side", packed(std::string("big"))}}), ErrorCode::wrong_field_type, {"side"}));
+}
+
 TEST(ControlCodecTest, SetObliqueSliceTakesANormalOrThreePoints) {
   const auto oblique = [](std::vector<std::pair<std::string, std::string>> fields) {
     return decode_control_request(request_bytes("set_oblique_slice", fields));
@@ -422,6 +445,7 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"get_status", std::nullopt, with_estimate},
       Reply{"get_status", std::nullopt, without_refilter},
       Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25}},
+      Reply{"set_center", std::nullopt, CenterResult{-1.5, 254.0, 12.25, 0.5}},
       Reply{"set_slices", std::nullopt, SlicesResult{7, -2.0, 3.5, 0.5}},
       Reply{"get_slice", std::nullopt, sample_slice()},
       Reply{"estimate_center", std::nullopt,
@@ -439,6 +463,7 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
             ProcessingSweepResult{SweepParameter::ring_size, 3, {0, 0, 8, 8}, {5.0, 7.0},
                                   {"ring_size 5", "ring_size 7"}, {2.5, 2.25}, 1, 12.5}},
       Reply{"set_oblique_slice", std::nullopt, ObliqueResult{true, {0.0, 0.6, 0.8}, 1.5, {64, 64}, 3.25}},
+      Reply{"set_preview", std::nullopt, *sample_status().preview},
       Reply{"set_center", Error{ErrorCode::invalid_argument, "set_center needs exactly one; got both"}, {}},
       Reply{"", Error{ErrorCode::malformed_header, "header is empty (0 bytes)"}, {}},
       Reply{"get_status", std::nullopt, std::monostate{}},
@@ -473,7 +498,7 @@ TEST(ControlCodecTest, ReplyWireForm) {
   EXPECT_EQ(status.keys(), (std::vector<std::string>{"version", "engine", "uptime_s", "counters",
                                                      "rejected_by_reason", "processing", "scan", "security",
                                                      "rdma", "data_sockets", "volume", "recording", "capture",
-                                                     "config"}));
+                                                     "config", "preview"}));
   EXPECT_EQ(RawHeader(status.raw("rdma")).keys(),
             (std::vector<std::string>{"endpoints", "memory", "gpudirect", "connections"}));
   EXPECT_EQ(RawHeader(status.raw("volume")).keys(),
@@ -483,7 +508,11 @@ TEST(ControlCodecTest, ReplyWireForm) {
   const RawHeader scan(status.raw("scan"));
   EXPECT_EQ(RawHeader(scan.raw("memory")).keys(),
             (std::vector<std::string>{"device", "store_precision", "store_bytes", "corrected_store_bytes",
-                                      "slice_bytes", "other_bytes", "total_bytes", "available_bytes"}));
+                                      "slice_bytes", "other_bytes", "total_bytes", "available_bytes",
+                                      "preview_bytes"}));
+  EXPECT_EQ(RawHeader(status.raw("preview")).keys(),
+            (std::vector<std::string>{"enabled", "side", "shape", "binning", "bytes", "budget_bytes", "version",
+                                      "published", "interval_s"}));
   EXPECT_EQ(RawHeader(scan.raw("refilter")).keys(),
             (std::vector<std::string>{"reason", "projections", "elapsed_ms", "zingers_replaced", "clamped_values"}));
 

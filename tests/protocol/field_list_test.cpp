@@ -206,8 +206,8 @@ std::vector<Sample> samples() {
        decoder(&decode_slice_update, oblique_slice())},
       {"event", encode(sample_error_event()), listed_fields<Event>(), {"v", "type"},
        decoder(&decode_event, sample_error_event())},
-      request_sample(SetCenter{1.5, std::nullopt}, {"center_column_px"}),  // exactly one of the two
-      request_sample(SetCenter{std::nullopt, 2.5}, {"center_offset_px"}),
+      request_sample(SetCenter{1.5, std::nullopt, std::nullopt}, {"center_column_px", "tilt_deg"}),  // one of two
+      request_sample(SetCenter{std::nullopt, 2.5, 0.5}, {"center_offset_px"}),
       request_sample(SetSlices{3u, 1.5, -2.5}),
       request_sample(GetSlice{SliceKind::yz}),
       request_sample(EstimateCenter{CenterMethod::metric, true}),
@@ -232,6 +232,8 @@ std::vector<Sample> samples() {
                      {"windows", "start", "stop", "count", "spacing", "xy_row", "region"}),
       request_sample(SetObliqueSlice{true, std::vector<double>{0, 0, 1}, 1.5, std::nullopt}, {"points"}),
       request_sample(GetDefectivePixels{}),
+      request_sample(SetPreview{true, 128u}),
+      request_sample(SetPreview{false, std::nullopt}, {"side"}),
       request_sample(CenterSample{"xy", std::vector<double>{3.0, 4.5}, std::nullopt, 0.65}, {"box"}),  // one of two
       request_sample(CenterSample{"yz", std::nullopt, std::vector<double>{1.0, 2.0, 3.0, 4.0}, std::nullopt},
                      {"point", "pixel_size_um"}),
@@ -255,6 +257,7 @@ std::vector<Sample> samples() {
                                          {DefectivePixel{0, 5, 9}, DefectivePixel{3, 2, 2}}, false}),
       reply_sample("center_sample", CenterSampleResult{"projections", 1.0, 2.0, 3.0, -1.0, -2.0, -3.0, 0.5, -0.5, -1.0,
                                                        -1.5, 180u, 0.1, 0.7}),
+      reply_sample("set_preview", *status_with_every_map().preview),
       reply_sample("set_center", Error{ErrorCode::no_active_scan, "no scan"}),
   };
 }

@@ -3,6 +3,8 @@
 // to a reference engine (what the native path gives, tests/daemon); the status reports the RDMA endpoint.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "daemon_harness.hpp"
 #include "sender_core.hpp"
 #include "tomolive/rdma/fake_transport.hpp"
@@ -105,6 +107,36 @@ TEST(DaemonSendLibrary, PhantomScanOverRdmaReconstructsAsTheNativePath) {
   EXPECT_FALSE(status.rdma->gpudirect.empty());
   EXPECT_EQ(fixture.control().counter("rdma_connections"), 1u);
   EXPECT_EQ(fixture.control().counter("rejected"), 0u);
+}
+
+// The memory path and the GPUDirect verdict in the status, from a faked probe: GPUDirect possible (nvidia-peermem
+// loaded) is reported and not used; absent, the reason names what is missing. The harness's CPU engine reads the
+// slots in plain host memory.
+TEST(DaemonSendLibrary, StatusReportsTheMemoryPathAndWhyNotGpuDirect) {
+  const std::filesystem::path modules = std::filesystem::temp_directory_path() / "tomolive-daemon-rdma-modules";
+  std::filesystem::remove_all(modules);
+  std::filesystem::create_directories(modules / "nvidia_peermem");
+  const auto status_with = [&](const std::filesystem::path& sys_module) {
+    daemon::DaemonConfig config = test_config();
+    config.rdma_transport = std::make_shared<rdma::FakeTransport>();
+    config.rdma_endpoints = {"10.0.0.1:7471"};
+    config.gpudirect_probe.sys_module = sys_module;
+    config.gpudirect_probe.exports = [](const std::string&, const std::string&) { return false; };
+    DaemonFixture fixture(config);
+    return *fixture.control().status().rdma;
+  };
+  const protocol::RdmaStatus with_peermem = status_with(modules);
+  EXPECT_EQ(with_peermem.memory, "host");
+  EXPECT_EQ(with_peermem.gpudirect.rfind("possible, not used: the engine takes frames from host memory", 0), 0u)
+      << with_peermem.gpudirect;
+  EXPECT_NE(with_peermem.gpudirect.find("nvidia-peermem loaded"), std::string::npos) << with_peermem.gpudirect;
+
+  const protocol::RdmaStatus without = status_with(modules / "nvidia_peermem");  // a folder with no modules in it
+  EXPECT_EQ(without.memory, "host");
+  EXPECT_EQ(without.gpudirect.rfind("not possible (peer memory: no nvidia_peermem", 0), 0u) << without.gpudirect;
+  EXPECT_NE(without.gpudirect.find("dma-buf: libibverbs.so.1 has no ibv_reg_dmabuf_mr"), std::string::npos)
+      << without.gpudirect;
+  std::filesystem::remove_all(modules);
 }
 
 TEST(DaemonSendLibrary, StatusHasNoRdmaWithoutRdmaEndpoints) {

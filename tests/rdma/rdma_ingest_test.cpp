@@ -217,6 +217,33 @@ TEST(RdmaIngest, FramesLandInSlotsAndReachTheEngineQueue) {
   EXPECT_EQ(rig.ingest_->connections(), 1u);
 }
 
+// tl_scan's pixel size and half acquisition reach the daemon's begin (a recorded scan sent again keeps them); a pixel
+// size of 0 means none.
+TEST(RdmaIngest, BeginCarriesPixelSizeAndHalfAcquisition) {
+  ReceiverRig rig;
+  SenderPtr sender = rig.open();
+  tl_scan scan = small_scan(1, 8);
+  scan.angle_step_deg = 360.0 / 8;
+  scan.center_offset_px = 3.0;
+  scan.pixel_size_um = 0.65;
+  scan.half_acquisition = 1;
+  ASSERT_EQ(tl_begin_scan(sender.get(), &scan, 1000), TL_OK) << tl_last_error(sender.get());
+  ASSERT_EQ(tl_end_scan(sender.get(), 1000), TL_OK);
+  auto begin = rig.pop();
+  ASSERT_TRUE(begin);
+  const auto& carried = std::get<protocol::ScanBegin>(begin->header);
+  EXPECT_EQ(carried.pixel_size_um, std::optional<double>(0.65));
+  EXPECT_TRUE(carried.half_acquisition);
+  ASSERT_TRUE(rig.pop());  // end
+
+  const tl_scan plain = small_scan(2);
+  ASSERT_EQ(tl_begin_scan(sender.get(), &plain, 1000), TL_OK) << tl_last_error(sender.get());
+  auto second = rig.pop();
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(std::get<protocol::ScanBegin>(second->header).pixel_size_um);
+  EXPECT_FALSE(std::get<protocol::ScanBegin>(second->header).half_acquisition);
+}
+
 TEST(RdmaIngest, ZeroCopySendReadsTheRegisteredBufferAndReleasesIt) {
   ReceiverRig rig;
   SenderPtr sender = rig.open();

@@ -9,7 +9,13 @@ h5py and compared with exactly what was sent.
   3. a crash: the daemon is killed (SIGKILL) mid-scan once status says frames are durable; the file keeps its
      .partial name, opens in h5py and holds at least the durable frames, equal to what was sent;
   4. a detector stream (tomolive-sim --format dectris2, bslz4-compressed images, the engine's own frame buffers:
-     --ingest-copy on): the file holds the decoded frames, equal to the pixels the simulator rendered.
+     --ingest-copy on): a "bslz4" file whose frames read back equal to the pixels the simulator rendered;
+  5. DECTRIS Stream V2 from a Python sender (an encoder independent of the daemon's, tests/e2e): a series of bslz4
+     images with two lz4 ones among them is recorded as "bslz4": the dataset carries filter 32008, every chunk of a
+     bslz4 image is the sender's compressed bytes as they are (h5py's read_direct_chunk), the lz4 images were
+     compressed by the writer (recording_frames_compressed), and every frame reads back equal to what was sent; a
+     series whose first image is lz4 is recorded "raw" (no filter), bslz4 images in it as decoded; a series whose
+     pixel_mask marks a pixel is recorded "raw", with that pixel repaired as the engine saw it.
 """
 import argparse
 import os
@@ -23,6 +29,9 @@ import h5py
 import msgpack
 import numpy as np
 import zmq
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from e2e_detector_stream_test import bslz4, v2_end, v2_image, v2_start  # noqa: E402
 
 ROWS, COLS = 6, 10
 
@@ -197,7 +206,7 @@ def check_metadata(path, begin):
 
 
 def check_detector_stream(args, workdir):
-    """Case 4: a DECTRIS Stream V2 series is recorded as the frames it decodes to."""
+    """Case 4: a DECTRIS Stream V2 series of bslz4 images is recorded as bslz4, reading back as rendered."""
     record_dir, raw_dir = os.path.join(workdir, "records_dectris2"), os.path.join(workdir, "raw_dectris2")
     os.mkdir(record_dir)
     rows, cols, darks, flats, projections, raw_row = 8, 12, 2, 2, 16, 3
@@ -220,8 +229,9 @@ def check_detector_stream(args, workdir):
         angles = f["/entry/sample/transformations/rotation_angle"][()]
         if data.dtype != np.dtype("<u2") or data.shape != (darks + flats + projections, rows, cols):
             fail("dectris2: data is %s %s" % (data.dtype, data.shape))
-        if f["/entry/tomolive/frame_encoding"][()].decode() != "raw":
-            fail("dectris2: frame_encoding %r" % f["/entry/tomolive/frame_encoding"][()])
+        if f["/entry/tomolive/frame_encoding"][()].decode() != "bslz4" or BITSHUFFLE not in filters_of(data):
+            fail("dectris2: frame_encoding %r, filters %r" % (f["/entry/tomolive/frame_encoding"][()],
+                                                               filters_of(data)))
         if not np.array_equal(data[:, raw_row, :], sent):
             fail("dectris2: the recorded frames differ from the rendered ones in row %d" % raw_row)
         if list(keys) != [2] * darks + [1] * flats + [0] * projections:
@@ -229,6 +239,108 @@ def check_detector_stream(args, workdir):
         expected = np.load(os.path.join(raw_dir, "angles_deg.npy"))
         if not np.allclose(angles[darks + flats:], expected, atol=1e-4):
             fail("dectris2: rotation_angle %r, the simulator's %r" % (angles[darks + flats:], expected))
+
+
+BITSHUFFLE = 32008  # the bitshuffle HDF5 filter's registered id
+
+
+def filters_of(dataset):
+    plist = dataset.id.get_create_plist()
+    return [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+
+
+def send_series(daemon, series_id, scan_id, name, frames, darks, flats, pixel_mask=None):
+    """One Stream V2 series holding the whole scan (layout plan); frames: [(pixels, compression)]."""
+    rows, cols = frames[0][0].shape
+    plan = {"layout": ["dark", "flat", "projection"], "n_darks": darks, "n_flats": flats,
+            "n_projections": len(frames) - darks - flats, "angle_range_deg": 180.0, "scan_unique_id": str(scan_id),
+            "name": name}
+    daemon.push.send_multipart(v2_start(series_id, len(frames), plan, rows=rows, cols=cols, pixel_mask=pixel_mask))
+    for image_id, (pixels, compression) in enumerate(frames):
+        daemon.push.send_multipart(v2_image(series_id, image_id, pixels, compression))
+    daemon.push.send_multipart(v2_end(series_id))
+
+
+def wait_for_recording(daemon, scan_id):
+    def complete(status):
+        return status["recording"].get("scan_id") == scan_id and status["recording"]["state"] == "complete"
+    return daemon.wait_for(complete, "the recording of scan %d to complete" % scan_id)
+
+
+def check_python_dectris2(args, workdir):
+    """Case 5: bslz4 chunks recorded as they were sent; other frames fit the file's encoding."""
+    record_dir = os.path.join(workdir, "records_python_dectris2")
+    os.mkdir(record_dir)
+    rows, cols, darks, flats, projections = 8, 12, 2, 2, 12
+    rng = np.random.default_rng(5)
+    pixels = [rng.integers(0, 3000 if i < darks else 60000, (rows, cols), dtype="<u2")
+              for i in range(darks + flats + projections)]
+    lz4_images = {3, 9}  # a flat and a projection
+    daemon = Daemon(args.daemon, workdir, record_dir)
+
+    # A bslz4 series with two lz4 images.
+    send_series(daemon, 1, 81, "bslz4", [(p, "lz4" if i in lz4_images else "bslz4") for i, p in enumerate(pixels)],
+                darks, flats)
+    status = wait_for_recording(daemon, 81)
+    path = os.path.join(record_dir, "scan_81_bslz4.nxs")
+    if status["recording"]["file"] != path or status["recording"]["encoding"] != "bslz4":
+        fail("python dectris2: recording status %r" % status["recording"])
+    if counter(status, "recording_frames_compressed") != len(lz4_images):
+        fail("python dectris2: recording_frames_compressed %d, %d lz4 images were sent"
+             % (counter(status, "recording_frames_compressed"), len(lz4_images)))
+    with h5py.File(path, "r") as f:
+        data = f["/entry/instrument/detector/data"]
+        if f["/entry/tomolive/frame_encoding"][()].decode() != "bslz4" or filters_of(data) != [BITSHUFFLE]:
+            fail("python dectris2: frame_encoding %r, filters %r" % (f["/entry/tomolive/frame_encoding"][()],
+                                                                      filters_of(data)))
+        if data.shape != (len(pixels), rows, cols) or not np.array_equal(data[()], np.stack(pixels)):
+            fail("python dectris2: the recorded frames differ from the ones sent")
+        for i, sent in enumerate(pixels):
+            mask, stored = data.id.read_direct_chunk((i, 0, 0))
+            if mask != 0:
+                fail("python dectris2: frame %d's chunk has filter mask %d" % (i, mask))
+            if i not in lz4_images and stored != bslz4(sent):
+                fail("python dectris2: frame %d's stored chunk is not the bslz4 bytes sent (%d vs %d bytes)"
+                     % (i, len(stored), len(bslz4(sent))))
+        if status["recording"]["bytes_written"] != sum(
+                len(data.id.read_direct_chunk((i, 0, 0))[1]) for i in range(len(pixels))):
+            fail("python dectris2: bytes_written %d is not the stored chunks' size"
+                 % status["recording"]["bytes_written"])
+
+    # A series whose first image is lz4: recorded raw, the bslz4 images as decoded.
+    send_series(daemon, 2, 82, "raw", [(p, "lz4" if i == 0 else "bslz4") for i, p in enumerate(pixels)], darks, flats)
+    status = wait_for_recording(daemon, 82)
+    if status["recording"]["encoding"] != "raw" or counter(status, "recording_frames_compressed") != len(lz4_images):
+        fail("python dectris2, first image lz4: status %r, counters %r" % (status["recording"], status["counters"]))
+    with h5py.File(os.path.join(record_dir, "scan_82_raw.nxs"), "r") as f:
+        data = f["/entry/instrument/detector/data"]
+        if f["/entry/tomolive/frame_encoding"][()].decode() != "raw" or filters_of(data):
+            fail("python dectris2, first image lz4: frame_encoding %r, filters %r"
+                 % (f["/entry/tomolive/frame_encoding"][()], filters_of(data)))
+        if not np.array_equal(data[()], np.stack(pixels)):
+            fail("python dectris2, first image lz4: the recorded frames differ from the ones sent")
+
+    # bslz4 images whose series' pixel_mask marks a pixel: the file holds the repaired pixels the engine used, raw.
+    mask = np.zeros((rows, cols), dtype="<u4")
+    mask[4, 6] = 1
+    send_series(daemon, 3, 83, "masked", [(p, "bslz4") for p in pixels], darks, flats, pixel_mask=mask)
+    status = wait_for_recording(daemon, 83)
+    daemon.close()
+    if status["recording"]["encoding"] != "raw" or counter(status, "recording_frames_compressed") != len(lz4_images):
+        fail("python dectris2, masked: status %r, counters %r" % (status["recording"], status["counters"]))
+    with h5py.File(os.path.join(record_dir, "scan_83_masked.nxs"), "r") as f:
+        data = f["/entry/instrument/detector/data"][()]
+    sent = np.stack(pixels)
+    unmasked = np.ones((rows, cols), dtype=bool)
+    unmasked[4, 6] = False
+    if not np.array_equal(data[:, unmasked], sent[:, unmasked]):
+        fail("python dectris2, masked: the unmasked pixels differ from the ones sent")
+    neighbours = sent[:, 4, [5, 7]].astype(np.int64)
+    repaired = data[:, 4, 6].astype(np.int64)
+    between = (repaired >= neighbours.min(axis=1)) & (repaired <= neighbours.max(axis=1))
+    if not between.all() or np.array_equal(repaired, sent[:, 4, 6]):
+        fail("python dectris2, masked: pixel (4, 6) %r was not repaired from its neighbours %r"
+             % (repaired, neighbours))
 
 
 def main():
@@ -292,10 +404,12 @@ def main():
             if f["/entry/tomolive"].attrs["recording_state"] != "recording":
                 fail("a crashed recording says %r" % f["/entry/tomolive"].attrs["recording_state"])
 
-        # 4. A detector stream, recorded as decoded.
+        # 4. A detector stream of bslz4 images, recorded as bslz4.
         check_detector_stream(args, workdir)
+        # 5. bslz4 chunks as sent, mixed with lz4 images.
+        check_python_dectris2(args, workdir)
         print("recording test passed: %d frames recorded, existing file refused, %d frames readable after SIGKILL, "
-              "a dectris2 stream recorded as decoded" % (len(frames), held))
+              "dectris2 streams recorded with the detector's bslz4 chunks as sent" % (len(frames), held))
 
 
 if __name__ == "__main__":

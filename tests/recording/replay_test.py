@@ -2,9 +2,15 @@
 """Replay (issue 15 point 4), end to end: a scan recorded by tomolived --record is streamed by tomolive-replay into
 a second daemon, whose slices must equal the first daemon's; a DXchange file written here with h5py (the same
 frames, /exchange/data, data_dark, data_white, theta in degrees) replays to the same slices.
+
+With --send instead of --replay, the same files go through tomolive-send --file (the sender library over ZeroMQ,
+issue 16), and also a raw file of the same frames (--raw with the shape, counts and angles as options); and
+tomolive-send refuses bad files (not HDF5, neither layout, a raw file of the wrong size, a raw file without its
+shape) with exit status 1 and a message naming the file and the problem.
 """
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,13 +48,44 @@ def reconstructed(scan_id):
                       and s["scan"]["projections_reconstructed"] == PROJECTIONS)
 
 
-def replay(binary, daemon, path, *extra):
-    run = subprocess.run([binary, path, "--connect", daemon.data, "--rate", "0", *extra], capture_output=True,
-                         text=True, timeout=120)
-    if run.returncode != 0:
-        fail("tomolive-replay %s exited %d: %s" % (path, run.returncode, run.stderr))
-    if "end sent" not in run.stderr:
-        fail("tomolive-replay reported no progress: %r" % run.stderr)
+def free_tcp_endpoint():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return "tcp://127.0.0.1:%d" % s.getsockname()[1]
+
+
+class Sender:
+    """tomolive-replay FILE --connect DATA, or tomolive-send --url TCP --file FILE (the library takes tcp:// URLs, so
+    the daemon gets a second data endpoint for it)."""
+
+    def __init__(self, args):
+        self.replay, self.send = args.replay, args.send
+        self.tcp = free_tcp_endpoint() if self.send else None
+
+    def daemon_args(self):
+        return ["--data", self.tcp] if self.send else []
+
+    def run(self, daemon, *arguments):
+        if self.send:
+            command = [self.send, "--url", self.tcp, "--rate", "0", *arguments]
+        else:
+            command = [self.replay, arguments[1], "--connect", daemon.data, "--rate", "0", *arguments[2:]]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    def stream(self, daemon, path, *extra):
+        run = self.run(daemon, "--file", path, *extra)
+        if run.returncode != 0:
+            fail("%s %s exited %d: %s" % (run.args[0], path, run.returncode, run.stderr))
+        if "end sent" not in run.stderr:
+            fail("%s reported no progress: %r" % (run.args[0], run.stderr))
+
+
+def refused(sender, daemon, expected, *arguments):
+    """tomolive-send with `arguments` exits 1 saying `expected`."""
+    run = sender.run(daemon, *arguments)
+    if run.returncode != 1 or expected not in run.stderr:
+        fail("tomolive-send %s: expected exit 1 saying %r, got %d: %r" % (" ".join(arguments), expected,
+                                                                        run.returncode, run.stderr))
 
 
 def same_slices(expected, got, what):
@@ -64,8 +101,11 @@ def same_slices(expected, got, what):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--daemon", required=True)
-    parser.add_argument("--replay", required=True)
+    program = parser.add_mutually_exclusive_group(required=True)
+    program.add_argument("--replay", help="tomolive-replay")
+    program.add_argument("--send", help="tomolive-send")
     args = parser.parse_args()
+    sender = Sender(args)
     with tempfile.TemporaryDirectory() as workdir:
         first_dir, second_dir = os.path.join(workdir, "first"), os.path.join(workdir, "second")
         os.mkdir(first_dir)
@@ -87,10 +127,11 @@ def main():
         first.close()
 
         # Replay the NXtomo file into a second daemon.
-        second = Daemon(args.daemon, second_dir, os.path.join(second_dir, "records"))
-        replay(args.replay, second, recorded)
+        second = Daemon(args.daemon, second_dir, os.path.join(second_dir, "records"), *sender.daemon_args())
+        sender.stream(second, recorded)
         status = second.wait_for(reconstructed(SCAN_ID), "the replayed scan to be reconstructed")
-        if status["scan"]["name"] != begin["name"] or (status["scan"]["rows"], status["scan"]["cols"]) != (ROWS, COLS):
+        if (status["scan"]["name"] != begin["name"] or (status["scan"]["rows"], status["scan"]["cols"]) != (ROWS, COLS)
+                or status["scan"].get("pixel_size_um") != begin["pixel_size_um"]):
             fail("the replayed begin differs: %r" % status["scan"])
         same_slices(expected, slices(second), "NXtomo replay")
 
@@ -102,11 +143,45 @@ def main():
             f["/exchange/data_dark"] = pick("dark")
             f["/exchange/data_white"] = pick("flat")
             f["/exchange/theta"] = np.array([a for k, _, a, _ in frames if k == "projection"], dtype="<f8")
-        replay(args.replay, second, dxchange, "--scan-id", "9")
+        sender.stream(second, dxchange, "--scan-id", "9")
         second.wait_for(reconstructed(9), "the DXchange scan to be reconstructed")
         same_slices(expected, slices(second), "DXchange replay")
+        if not args.send:
+            second.close()
+            print("replay test passed: NXtomo and DXchange replays reproduce the recorded scan's slices")
+            return
+
+        # A raw file of the same frames: darks, flats, projections; the shape, counts and angles as options.
+        raw = os.path.join(workdir, "scan.raw")
+        with open(raw, "wb") as f:
+            for _, _, _, pixels in frames:
+                f.write(pixels.astype("<u2").tobytes())
+        shape = ["--rows", str(ROWS), "--cols", str(COLS), "--darks", "2", "--flats", "3",
+                 "--projections", str(PROJECTIONS), "--angle-step", str(begin["angle_step_deg"])]
+        run = sender.run(second, "--raw", raw, *shape, "--scan-id", "10")
+        if run.returncode != 0 or "end sent" not in run.stderr:
+            fail("tomolive-send --raw exited %d: %s" % (run.returncode, run.stderr))
+        second.wait_for(reconstructed(10), "the raw scan to be reconstructed")
+        same_slices(expected, slices(second), "raw file")
+
+        # Bad files: refused before anything is sent.
+        text = os.path.join(workdir, "notes.txt")
+        with open(text, "w") as f:
+            f.write("not a scan\n")
+        refused(sender, second, text, "--file", text)
+        other = os.path.join(workdir, "other.h5")
+        with h5py.File(other, "w") as f:
+            f["/entry/something"] = np.zeros(3)
+        refused(sender, second, "neither NXtomo (/entry/instrument/detector/data) nor DXchange", "--file", other)
+        short = ["--rows", str(ROWS), "--cols", str(COLS), "--projections", str(PROJECTIONS + 1)]
+        refused(sender, second, "scan.raw: holds %d bytes" % os.path.getsize(raw), "--raw", raw, *short)
+        refused(sender, second, "--raw needs the frames' --rows, --cols and --projections", "--raw", raw)
+        status = second.status()
+        if status["scan"]["scan_id"] != 10 or dict(status["counters"])["rejected"] != 0:
+            fail("a refused file reached the daemon: %r" % status["scan"])
         second.close()
-        print("replay test passed: NXtomo and DXchange replays reproduce the recorded scan's slices")
+        print("replay test passed: tomolive-send streams NXtomo, DXchange and raw files to the recorded scan's "
+              "slices and refuses bad files")
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ std::string gb(std::uint64_t bytes) {
   return text;
 }
 
-// Projections per second of the CPU engine on `workload`: median over repeats of wall-clock time.
+// Projections per second of the CPU engine on `workload`, with `preview` (the live 3D preview; default off): median
+// over repeats of wall-clock time.
 double cpu_rate(kernels::Engine& engine, const Workload& workload, const Frames& frames, unsigned repeats,
-                std::uint32_t count) {
+                std::uint32_t count, const kernels::PreviewParams& preview = {}) {
   Feeder feeder(engine, workload, frames);
   feeder.begin_scan();
+  engine.set_preview(preview);
   const std::vector<const void*> data = pageable_data(frames);
   feeder.projections(2, data);
   std::vector<double> rates;
@@ -100,6 +102,16 @@ std::vector<Figure> measure_cpu(const Workload& workload, const RunSettings& set
     figures.push_back({"cpu-" + std::to_string(n), r, "proj/s", "", std::nullopt,
                        engine_note + ", " + std::to_string(n) + " x " + std::to_string(n) + ", " +
                            std::to_string(fed) + " projections (reference for the CUDA figures)"});
+    // The same with the live 3D preview at the CPU engine's size (64 a side) and at 128: what it costs ingest.
+    for (const std::uint32_t side : {64u, 128u}) {
+      const double with = cpu_rate(*engine, reference, reference_frames, 1, fed, kernels::PreviewParams{true, side});
+      figures.push_back({"cpu-" + std::to_string(n) + "-preview" + std::to_string(side), with, "proj/s", "",
+                         std::nullopt,
+                         engine_note + ", " + std::to_string(n) + " x " + std::to_string(n) + ", " +
+                             std::to_string(fed) + " projections, 3D preview " + std::to_string(side) +
+                             " a side (PROTOCOL.md 10.12): " + std::to_string(static_cast<int>(100.0 * with / r)) +
+                             " % of the rate without"});
+    }
   }
   return figures;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks of the whole daemon, through its public protocol (Python standard library only, so that it runs on a
-bare GPU machine): the real tomolived, tomolive-sim sender processes and tomolive-ctl.
+bare GPU machine): the real tomolived, tomolive-send sender processes (the sender library over ZeroMQ, sending the
+simulated phantom scan as tomolive-sim renders it, projections prerendered and sent without a copy) and tomolive-ctl.
 
   T1  ZeroMQ ingest, sustained, no frame lost: S sender processes, one stream each, push W2-shaped frames
       (1008 x 2016 uint16, continuous rotation with a 1000-projection window) as fast as they can into S data
@@ -66,14 +67,16 @@ class Daemon:
 
 
 def sender(tools, endpoint, rate, extra):
-    return subprocess.Popen([tools.sim, "--connect", endpoint, "--rate", str(rate),
-                             "--quiet", "--threads", "1"] + extra)
+    """A tomolive-send process: zero-copy sends (the prerendered projections in place), no time limit on
+    back-pressure (as a detector that waits for the daemon)."""
+    return subprocess.Popen([tools.send, "--url", endpoint, "--rate", str(rate), "--quiet", "--threads", "1",
+                             "--zero-copy", "--timeout-ms", "-1"] + extra)
 
 
 def wait_senders(senders, timeout_s):
     for s in senders:
         if s.wait(timeout=timeout_s) != 0:
-            raise RuntimeError("tomolive-sim exited with %d" % s.returncode)
+            raise RuntimeError("tomolive-send exited with %d" % s.returncode)
 
 
 def wait_for(predicate, timeout_s, what):
@@ -229,9 +232,9 @@ def bench_viewer(args, log_path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bin", help="folder with tomolived, tomolive-sim and tomolive-ctl (or name each below)")
+    parser.add_argument("--bin", help="folder with tomolived, tomolive-send and tomolive-ctl (or name each below)")
     parser.add_argument("--daemon", help="tomolived")
-    parser.add_argument("--sim", help="tomolive-sim")
+    parser.add_argument("--send", help="tomolive-send")
     parser.add_argument("--ctl", help="tomolive-ctl")
     parser.add_argument("--out", required=True, help="folder for the JSON results and the daemon log")
     parser.add_argument("--engine", default="cuda")
@@ -244,7 +247,7 @@ def main():
                         help="first TCP port on 127.0.0.1 (below Linux's ephemeral range); uses base..base+130")
     parser.add_argument("--quick", action="store_true", help="tiny frames: a smoke test of this script on any machine")
     args = parser.parse_args()
-    for attribute, name in (("daemon", "tomolived"), ("sim", "tomolive-sim"), ("ctl", "tomolive-ctl")):
+    for attribute, name in (("daemon", "tomolived"), ("send", "tomolive-send"), ("ctl", "tomolive-ctl")):
         if getattr(args, attribute) is None:
             if args.bin is None:
                 parser.error("give --bin or --%s" % attribute)

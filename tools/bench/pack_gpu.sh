@@ -5,7 +5,8 @@
 # and their dependencies for the volume writers). Not packed: the C and C++ runtimes, CUDA's libraries and the driver
 # (cudart is linked statically; libcufft is in /usr/local/cuda/lib64 there). libstdc++ is packed (the GPU machine's
 # may be older than GCC 12's); linking it statically is not an option, as its archive pulls in arc4random (glibc
-# 2.36). gpu_session.sh unpacks the tar into .gpu/ there.
+# 2.36). libtomolive-send.so (tomolive-send, daemon_bench.py's sender) goes to lib/ with the others. gpu_session.sh
+# unpacks the tar into .gpu/ there.
 # Then, with the device tool: carry [".gpu"], command "bash tools/bench/gpu_session.sh".
 # The packed size must stay under 60 MiB (the device tool carries at most 64 MiB with the working tree): unpacked,
 # bin/ and lib/ are about 63 MB since HDF5 joined (with libcurl's and libcrypto's dependencies), about 23 MB packed.
@@ -16,14 +17,14 @@ pack=$root/.gpu
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOMOLIVE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DCMAKE_EXE_LINKER_FLAGS= >/dev/null
-cmake --build "$build" --target gpu_test tomolive-bench tomolive-decode-bench tomolived tomolive-sim tomolive-ctl \
-  -j "$(nproc)"
+cmake --build "$build" --target gpu_test tomolive-bench tomolive-decode-bench tomolived tomolive-sim tomolive-send \
+  tomolive-ctl -j "$(nproc)"
 
 stage=$build/gpu-pack
 rm -rf "$pack" "$stage"
 mkdir -p "$pack" "$stage/bin" "$stage/lib"
 for exe in tests/gpu/gpu_test tools/bench/tomolive-bench tools/bench/tomolive-decode-bench daemon/tomolived \
-  tools/sim/tomolive-sim tools/ctl/tomolive-ctl; do
+  tools/sim/tomolive-sim tools/send/tomolive-send tools/ctl/tomolive-ctl; do
   install -m 755 "$build/$exe" "$stage/bin/"
   strip "$stage/bin/$(basename "$exe")"
 done

@@ -82,7 +82,9 @@ void CommandLine::add_daemon_commands() {
                                         "axis offset from (cols - 1) / 2, detector pixels");
   auto* column = set_center->add_option("--column", center_.center_column_px, "axis as an absolute detector column");
   offset->excludes(column);
-  set_center->require_option(1);
+  set_center->add_option("--tilt", center_.tilt_deg,
+                         "axis tilt to correct, degrees (positive: the axis's column grows down the detector; 0: none)");
+  set_center->require_option(1, 2);
   set_center->callback([this] { invocation_.request = center_; });
 
   auto* set_slices = add("set-slices");
@@ -279,6 +281,11 @@ void CommandLine::add_volume_and_recording_commands() {
   auto* record = add("record");
   record->add_option("choice", record_choice_, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
   record->callback([this] { invocation_.request = p::Record{record_choice_ == "on"}; });
+
+  auto* preview = add("preview");
+  preview->add_option("choice", preview_choice_, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  preview->add_option("--side", preview_side_, "voxels along the preview's longest side, 16..512 (default: as set)");
+  preview->callback([this] { invocation_.request = p::SetPreview{preview_choice_ == "on", preview_side_}; });
 
   auto* capture = add("capture");
   capture->add_option("--after", capture_.after_s, "seconds of frames to take after the ring, 0..3600")

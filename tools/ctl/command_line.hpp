@@ -80,6 +80,8 @@ class CommandLine {
   protocol::ReconstructVolume volume_;
   std::vector<std::uint32_t> volume_region_, volume_rows_;
   std::string record_choice_;
+  std::string preview_choice_;
+  std::optional<std::uint32_t> preview_side_;
   protocol::Capture capture_;
 };
 

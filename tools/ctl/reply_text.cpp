@@ -26,8 +26,9 @@ void print(std::ostream& out, const p::Reply& reply, std::monostate) {
 void print(std::ostream& out, const p::Reply&, const p::Status& status) { print_status(out, status); }
 
 void print(std::ostream& out, const p::Reply&, const p::CenterResult& center) {
-  out << fmt::format("rotation axis at offset {} px (detector column {}); slices recomputed in {} ms\n",
-                     fixed(center.center_offset_px, 2), fixed(center.center_column_px, 2),
+  out << fmt::format("rotation axis at offset {} px (detector column {}), tilt {} deg corrected; slices recomputed in "
+                     "{} ms\n",
+                     fixed(center.center_offset_px, 2), fixed(center.center_column_px, 2), fixed(center.tilt_deg, 3),
                      fixed(center.recompute_ms, 1));
 }
 
@@ -165,6 +166,17 @@ void print(std::ostream& out, const p::Reply& reply, const p::VolumeStatus& volu
 void print(std::ostream& out, const p::Reply&, const p::RecordingStatus& recording) {
   out << (recording.next_scan ? "the next scan will be recorded\n" : "the next scan will not be recorded\n");
   print_recording(out, recording);
+}
+
+void print(std::ostream& out, const p::Reply&, const p::PreviewStatus& preview) {
+  if (!preview.enabled) {
+    out << fmt::format("3D preview off (side {} when on)\n", preview.side);
+    return;
+  }
+  out << fmt::format("3D preview on: side {}, {} x {} x {} voxels (z, y, x; binning {}), {} bytes, {} snapshots "
+                     "sent\n",
+                     preview.side, preview.shape[0], preview.shape[1], preview.shape[2], preview.binning,
+                     preview.bytes, preview.published);
 }
 
 void print(std::ostream& out, const p::Reply&, const p::CaptureStatus& capture) {

@@ -55,8 +55,9 @@ void print_scan(std::ostream& out, const protocol::ScanStatus& scan) {
                                                  received_of(scan.projections_received, scan.projections_expected),
                                                  scan.projections_reconstructed, scan.projections_missing,
                                                  fixed(scan.projection_rate_hz, 1)));
-  fields.emplace_back("center", fmt::format("offset {} px (detector column {})", fixed(scan.center_offset_px, 2),
-                                            fixed(scan.center_column_px, 2)));
+  fields.emplace_back("center", fmt::format("offset {} px (detector column {}), tilt {} deg",
+                                            fixed(scan.center_offset_px, 2), fixed(scan.center_column_px, 2),
+                                            fixed(scan.axis_tilt_deg, 3)));
   fields.emplace_back("slices", fmt::format("xy row {}, xz at y {} px, yz at x {} px", scan.xy_row,
                                             fixed(scan.xz_y_px, 2), fixed(scan.yz_x_px, 2)));
   if (scan.pixel_size_um) fields.emplace_back("pixel size", fixed(*scan.pixel_size_um, 3) + " um");
@@ -157,7 +158,8 @@ void print_data_sockets(std::ostream& out, const Status& status, const StatusRat
   const bool with_rates = rates && rates->socket_bytes_per_s.size() == status.data_sockets.size();
   std::vector<TextTable::Column> columns = {{"endpoint"},         {"mode"},         {"format"},
                                             {"messages", true},   {"bytes", true},  {"frames", true},
-                                            {"rejected", true},   {"held", true},   {"curve"}};
+                                            {"rejected", true},   {"held", true},   {"curve"},
+                                            {"handshakes failed", true}};
   if (with_rates) columns.push_back({"rate", true});
   TextTable table(std::move(columns));
   for (std::size_t i = 0; i < status.data_sockets.size(); ++i) {
@@ -171,11 +173,19 @@ void print_data_sockets(std::ostream& out, const Status& status, const StatusRat
                                     count_text(socket.frames),
                                     count_text(socket.rejected),
                                     count_text(socket.images_held),
-                                    on_off(socket.curve)};
+                                    on_off(socket.curve),
+                                    count_text(socket.handshake_failures)};
     if (with_rates) row.push_back(bytes_text(rates->socket_bytes_per_s[i]) + "/s");
     table.add_row(std::move(row));
   }
   table.print(out);
+  for (const auto& socket : status.data_sockets) {
+    if (socket.dectris_channels.empty()) continue;
+    std::string channels;
+    for (const std::string& channel : socket.dectris_channels) channels += (channels.empty() ? "" : ", ") + channel;
+    out << "  " << socket.endpoint << ": Stream V2 channel "
+        << (socket.dectris_channel.empty() ? "-" : socket.dectris_channel) << " of " << channels << "\n";
+  }
 }
 
 void print_rejections(std::ostream& out, const Status& status) {
@@ -264,6 +274,7 @@ void print_recording(std::ostream& out, const protocol::RecordingStatus& recordi
     fields.emplace_back("frames", fmt::format("{} written, {} durable, {} dropped ({})", recording.frames_written,
                                               recording.frames_durable, recording.frames_dropped,
                                               bytes_text(static_cast<double>(recording.bytes_written))));
+    if (!recording.encoding.empty()) fields.emplace_back("encoding", recording.encoding);
   }
   fields.emplace_back("queue", fmt::format("{} of {} frames", recording.queue_frames, recording.queue_capacity));
   if (!recording.error.empty()) fields.emplace_back("error", recording.error);

@@ -8,7 +8,7 @@
 namespace tomolive::ctl {
 namespace {
 
-constexpr std::array<Subcommand, 20> kSubcommands{{
+constexpr std::array<Subcommand, 21> kSubcommands{{
     {"status", "get_status", "print the daemon's status and counters", ""},
     {"watch", "get_status", "live status, like top: redraw every interval (a tty) or print one line per interval", ""},
     {"set-center", "set_center", "set the rotation axis (recomputes the slices)", ""},
@@ -16,6 +16,8 @@ constexpr std::array<Subcommand, 20> kSubcommands{{
     {"get-slice", "get_slice", "fetch the newest slice and write it as .npy (float32)", "xy xz yz oblique"},
     {"set-oblique", "set_oblique_slice",
      "show the oblique slice on a plane (a normal and offset, or three points), or hide it (PROTOCOL.md 10.9)", ""},
+    {"preview", "set_preview", "turn the live 3D preview on (optionally at a size) or off (PROTOCOL.md 10.12)",
+     "on off"},
     {"estimate-center", "estimate_center", "estimate the center of rotation (PROTOCOL.md 10.4)", ""},
     {"sweep-center", "sweep_center",
      "reconstruct the axial slice at candidate centers; write them as one .npy (count x rows x cols)", ""},

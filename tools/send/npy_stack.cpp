@@ -5,20 +5,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "frame_kinds.hpp"
+
 namespace tomolive::send {
-namespace {
-
-std::size_t itemsize(tl_dtype dtype) {
-  switch (dtype) {
-    case TL_UINT8: return 1;
-    case TL_UINT16: return 2;
-    case TL_UINT32:
-    case TL_FLOAT32: return 4;
-  }
-  return 1;
-}
-
-}  // namespace
 
 std::size_t NpyStack::frame_bytes() const { return rows * cols * itemsize(dtype); }
 

@@ -1,5 +1,5 @@
 // A stack of frames read from a NumPy .npy file (format 1.0 or 2.0, C order, little endian): shape
-// (frames, rows, cols) or (rows, cols), dtype uint8, uint16, uint32 or float32. For tomolive-send --npy.
+// (frames, rows, cols) or (rows, cols), dtype uint8, uint16, uint32 or float32. For tomolive-send --projections-npy.
 #pragma once
 
 #include <cstddef>

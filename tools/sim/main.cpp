@@ -43,6 +43,7 @@
 #include "tomolive/protocol/codec.hpp"
 #include "tomolive/sim/npy.hpp"
 #include "tomolive/sim/scan_simulator.hpp"
+#include "tomolive/sim/stream_frames.hpp"
 #include "tomolive/sim/truth.hpp"
 #include "tomolive/stream/frame_push.hpp"
 
@@ -196,31 +197,6 @@ struct Options {
   sim::DetectorEncoding detector;
 };
 
-// Whether stream `options.stream_index` of `options.spec.streams` sends frame `frame`.
-bool sent_on_this_stream(const Options& options, const sim::FrameRef& frame) {
-  if (frame.kind != protocol::FrameKind::projection) return options.stream_index == 0;
-  return frame.frame_id % options.spec.streams == options.stream_index;
-}
-
-// Projections rendered once (--prerender) and lent to ZeroMQ without a copy; they outlive the ZeroMQ context.
-class PrerenderedFrames {
- public:
-  PrerenderedFrames(const sim::ScanSimulator& scan, std::uint32_t count) {
-    const std::size_t first = scan.frame_count() - scan.spec().num_projections();
-    for (std::uint32_t k = 0; k < std::min(count, scan.spec().num_projections()); ++k) {
-      frames_.push_back(scan.render(first + k));
-    }
-  }
-  bool empty() const { return frames_.empty(); }
-  zmq::message_t message(std::uint64_t frame_id) {
-    std::vector<std::uint16_t>& pixels = frames_[frame_id % frames_.size()];
-    return zmq::message_t(pixels.data(), pixels.size() * sizeof(std::uint16_t), [](void*, void*) {}, nullptr);
-  }
-
- private:
-  std::vector<std::vector<std::uint16_t>> frames_;
-};
-
 // Sends `message`'s parts; false (nothing sent) when a stop was requested before its first part was queued.
 bool send_message(stream::Sender& sender, sim::EncodedMessage& message, bool interruptible) {
   for (std::size_t i = 0; i < message.size(); ++i) {
@@ -279,7 +255,7 @@ int send_scan(const Options& options) {
 
   const std::size_t frame_bytes = scan.frame_pixels() * sizeof(std::uint16_t);
   PayloadPool pool(scan.frame_pixels());  // outlives the context below
-  PrerenderedFrames prerendered(scan, options.prerender);
+  const sim::PrerenderedProjections prerendered(scan, options.prerender);  // lent to ZeroMQ: outlives the context
   zmq::context_t context(1);
   const bool connecting = options.bind.empty();
   zmq::socket_t socket =
@@ -301,10 +277,7 @@ int send_scan(const Options& options) {
     return kExitInterrupted;
   }
 
-  std::vector<std::size_t> indices;  // the frames this stream sends, in order
-  for (std::size_t index = 0; index < scan.frame_count(); ++index) {
-    if (sent_on_this_stream(options, scan.frame_at(index))) indices.push_back(index);
-  }
+  const std::vector<std::size_t> indices = sim::stream_frames(scan, options.stream_index);
   stream::Progress progress("tomolive-sim", spec.scan_id, indices.size(), options.quiet);
   const stream::Pacer pacer(options.rate);
   for (std::size_t n = 0; n < indices.size(); ++n) {
@@ -314,7 +287,9 @@ int send_scan(const Options& options) {
     zmq::message_t payload;
     std::vector<std::uint16_t> raw;
     if (frame.kind == protocol::FrameKind::projection && !prerendered.empty()) {
-      payload = prerendered.message(frame.frame_id);
+      const std::span<const std::uint16_t> pixels = prerendered.pixels(frame.frame_id);
+      payload = zmq::message_t(const_cast<std::uint16_t*>(pixels.data()), pixels.size_bytes(), [](void*, void*) {},
+                               nullptr);
     } else {
       std::unique_ptr<PayloadPool::Buffer> buffer = pool.acquire();
       scan.render(index, buffer->pixels);

@@ -4,8 +4,9 @@
 // Data flow: WebSocket -> (text) hello / status / event / reply -> panels;  (binary) decodeSliceMessage -> the
 // pane of that slice -> drawn in the next animation frame -> latency meter; sweep frames -> the sweep strip.
 // User input -> set_center, set_slices, estimate_center, set_processing, reconstruct_volume, cancel_volume, record,
-// capture (control mode only), sweep_center (always: it changes nothing), view (always: each pane asks for its own
-// size and region).
+// capture, set_preview (control mode only), sweep_center (always: it changes nothing), view (always: each pane asks
+// for its own size and region), watch_preview (the 3D pane's chunks, while it is shown).
+// (binary) TLV1 preview chunks -> the 3D preview pane (preview_pane.js).
 
 import { ContrastWindow } from "./contrast.js";
 import { ContrastPanel } from "./contrast_panel.js";
@@ -24,6 +25,8 @@ import { SLICE_NAMES } from "./slice_geometry.js";
 import { decodeSliceMessage, dequantizeAll } from "./slice_message.js";
 import { SlicePane } from "./slice_pane.js";
 import { ObliquePanel } from "./oblique_panel.js";
+import { isPreviewMessage } from "./preview_message.js";
+import { PreviewPane } from "./preview_pane.js";
 import { ProcessingSweepPanel, processingFieldsFor } from "./processing_sweep_panel.js";
 import { SweepPanel } from "./sweep_panel.js";
 import { stripWindow } from "./sweep_plan.js";
@@ -163,6 +166,15 @@ class ViewerPage {
     this.defects = new DefectivePixelsPanel(document.querySelector("[data-testid=defects-panel]"), {
       request: (message) => this.request(message),
     });
+    this.preview = new PreviewPane(document.querySelector("[data-testid=pane-3d]"),
+                                   document.querySelector("[data-testid=preview-panel]"), {
+      request: (message) => this.request(message),
+      send: (message) => this.connection.send(message),
+      controlAllowed: () => this.controlAllowed(),
+      paneShown: () => {
+        for (const pane of Object.values(this.panes)) pane.invalidate();
+      },
+    });
     this.contrastPanel.setColormap(this.colormap);
     document.addEventListener("keydown", (event) => this.handleKey(event));
     this.connection.start();
@@ -201,6 +213,7 @@ class ViewerPage {
   connectionOpened() {
     this.hello = null;
     for (const pane of Object.values(this.panes)) this.connection.send(pane.viewMessage());
+    this.preview.connectionOpened();
   }
 
   receiveMessage(message) {
@@ -248,6 +261,7 @@ class ViewerPage {
     this.volume.updateFromStatus(this.status);
     this.recording.updateFromStatus(this.status);
     this.defects.updateFromStatus(this.status);
+    this.preview.updateFromStatus(this.status);
     if (scan) this.sweepStrip.setCurrentCenter(scan.center_offset_px);
     this.scanPanel.update(this.status, this.viewers, this.latency.summary());
     this.showTitle(scan);
@@ -279,9 +293,19 @@ class ViewerPage {
     this.processing.setAllowed(this.controlAllowed(), blockedReason);
     this.volume.setAllowed(this.controlAllowed());
     this.recording.setAllowed(this.controlAllowed());
+    this.preview.setAllowed(this.controlAllowed());
   }
 
   receiveSlice(buffer, arrivedMs) {
+    if (isPreviewMessage(buffer)) {
+      try {
+        this.preview.receive(buffer);
+      } catch (error) {
+        ++this.decodeErrors;
+        this.lastDecodeError = String(error.message ?? error);
+      }
+      return;
+    }
     let message;
     try {
       message = decodeSliceMessage(buffer);
@@ -493,6 +517,15 @@ window.tomoliveViewer = Object.freeze({
   // The recording panel: the status's recording and capture maps, the toggle, the newest refusal.
   get recording() {
     return page.recording.snapshot();
+  },
+  // The 3D preview pane: shown, grid, chunks received, layers written, the newest chunk's header, mode, view angles,
+  // display window, frames drawn and the frame rate, set_preview requests and the newest reply, the status note.
+  get preview() {
+    return page.preview.snapshot();
+  },
+  // The 3D pane's pixels now: {width, height, pixels (RGBA, bottom row first)}.
+  previewPixels() {
+    return page.preview.pixels();
   },
   // Per pane: last drawn header, frame counters, canvas size and the slice -> canvas transform.
   pane(name) {

@@ -7,15 +7,17 @@
 
 import { FILTER_WINDOWS } from "./processing_form.js";
 import { SWEEP_THUMBNAIL_SHAPE, sweepRegion } from "./sweep_plan.js";
+import { SweepRequestPanel } from "./sweep_request_panel.js";
 
 export const PROCESSING_SWEEP_MAX_COUNT = 32;
 // Defaults per parameter: [start, stop, count].
 const DEFAULTS = { delta_over_beta: [10, 1000, 9], ring_size: [5, 31, 7], window: [null, null, 6] };
 
-export class ProcessingSweepPanel {
+export class ProcessingSweepPanel extends SweepRequestPanel {
   // root: the element holding the [data-testid=psweep-*] controls
   // page: {request(message) -> Promise<reply>, connected(), controlAllowed(), xyVisibleRegion(), strip}
   constructor(root, page) {
+    super();
     this.page = page;
     this.strip = page.strip;
     this.parameterSelect = root.querySelector("[data-testid=psweep-parameter]");
@@ -24,11 +26,6 @@ export class ProcessingSweepPanel {
     this.countInput = root.querySelector("[data-testid=psweep-count]");
     this.button = root.querySelector("[data-testid=psweep-run]");
     this.errorText = root.querySelector("[data-testid=psweep-error]");
-    this.scan = null;
-    this.running = false;
-    this.requests = 0;
-    this.lastRequest = null;
-    this.lastError = "";
     this.parameterSelect.addEventListener("change", () => this.fillDefaults());
     this.button.addEventListener("click", () => this.run());
     this.fillDefaults();
@@ -75,43 +72,12 @@ export class ProcessingSweepPanel {
     return { message };
   }
 
-  async run() {
-    if (this.running || !this.scan) return;
-    const { message, problem } = this.message();
-    if (problem) {
-      this.showError(problem);
-      return;
-    }
-    this.showError("");
-    this.running = true;
-    this.updateState();
-    ++this.requests;
-    this.lastRequest = message;
-    const scanId = this.scan.scan_id;
-    const reply = await this.page.request(message);
-    this.running = false;
-    this.updateState();
-    if (!reply.ok) {
-      this.showError(reply.error?.message ?? "the sweep failed", reply.error?.code);
-      return;
-    }
+  showReply(reply, message, scanId) {
     const r = reply.result;
     this.strip.show({
       sweepId: reply.sweep_id, scanId, xyRow: r.xy_row, region: r.region, elapsedMs: r.elapsed_ms,
       parameter: r.parameter, values: r.values, labels: r.labels, metric: r.metric, bestIndex: r.best_index,
     });
-  }
-
-  showError(text, code = "") {
-    this.lastError = text;
-    this.errorText.textContent = text;
-    this.errorText.title = code ? `error code ${code}` : "";
-  }
-
-  // Read-only snapshot for the test hook.
-  snapshot() {
-    return { running: this.running, requests: this.requests, lastRequest: structuredClone(this.lastRequest),
-             error: this.lastError };
   }
 }
 

@@ -4,6 +4,8 @@
 // is known (the field, else the scan's), in micrometres: x and y for the sample stage at angle 0, z for the vertical
 // stage; the signs are the displacements to give the sample. Control mode only (center_sample waits for the engine).
 
+import { requestForScan, showRefusal, signed } from "./scan_request.js";
+
 const AXES = ["x", "y", "z"];
 
 export class SampleCentringPanel {
@@ -65,27 +67,10 @@ export class SampleCentringPanel {
 
   async locate(fields) {
     if (this.inFlight || !this.page.controlAllowed()) return;
-    this.inFlight = true;
-    ++this.requests;
-    this.error = null;
-    this.errorText.textContent = "locating…";
-    this.errorText.classList.remove("error");
-    this.updateState();
     const message = { type: "center_sample", ...fields };
     const pixelSize = Number(this.pixelInput.value);
     if (this.pixelInput.value !== "" && Number.isFinite(pixelSize) && pixelSize > 0) message.pixel_size_um = pixelSize;
-    const scanId = this.scanId;
-    const reply = await this.page.request(message);
-    this.inFlight = false;
-    if (scanId === this.scanId) {
-      if (reply.ok) {
-        this.result = reply.result;
-      } else {
-        this.error = reply.error;
-      }
-      this.showResult();
-    }
-    this.updateState();
+    await requestForScan(this, message, "locating…");
   }
 
   updateState() {
@@ -109,17 +94,11 @@ export class SampleCentringPanel {
         this.fields[axis].textContent = `${signed(px, 2)} px` + (um === undefined ? "" : ` · ${signed(um, 1)} µm`);
       }
     }
-    this.errorText.textContent = this.error ? this.error.message : "";
-    this.errorText.title = this.error ? `error code ${this.error.code}` : "";
-    this.errorText.classList.toggle("error", this.error !== null);
+    showRefusal(this.errorText, this.error);
   }
 
   snapshot() {
     return { active: this.active, result: structuredClone(this.result), error: structuredClone(this.error),
              inFlight: this.inFlight, requests: this.requests };
   }
-}
-
-function signed(value, digits) {
-  return `${value >= 0 ? "+" : ""}${Number(value).toFixed(digits)}`;
 }

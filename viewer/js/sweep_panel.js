@@ -8,14 +8,16 @@ import {
   SWEEP_DEFAULT_COUNT, SWEEP_DEFAULT_STEP_PX, SWEEP_THUMBNAIL_SHAPE, bestIndex, candidateOffsets, defaultStartOffset,
   sweepFieldsProblem, sweepRegion,
 } from "./sweep_plan.js";
+import { SweepRequestPanel } from "./sweep_request_panel.js";
 
 const ORPHANS_KEPT = 64;  // frames that arrive before their reply is handled (not expected: the reply goes first)
 
-export class SweepPanel {
+export class SweepPanel extends SweepRequestPanel {
   // root: the element holding the [data-testid=sweep-*] controls
   // page: {request(message) -> Promise<reply>, connected(), controlAllowed() (sweeps need control: PROTOCOL.md
   //        14.1), xyVisibleRegion() ([row0, col0, rows, cols] or null), strip (the SweepStrip)}
   constructor(root, page) {
+    super();
     this.page = page;
     this.strip = page.strip;
     this.startInput = root.querySelector("[data-testid=sweep-start]");
@@ -28,13 +30,8 @@ export class SweepPanel {
     this.stepInput.value = String(SWEEP_DEFAULT_STEP_PX);
     this.countInput.value = String(SWEEP_DEFAULT_COUNT);
     this.startEdited = false;  // the start follows the center in use until the user types one
-    this.scan = null;
-    this.running = false;
     this.sweepId = null;       // of the newest reply
     this.orphans = [];         // {header, data} received while a request was in flight
-    this.requests = 0;
-    this.lastRequest = null;
-    this.lastError = "";
 
     this.startInput.addEventListener("input", () => {
       this.startEdited = this.startInput.value !== "";
@@ -91,27 +88,11 @@ export class SweepPanel {
     return { message };
   }
 
-  async run() {
-    if (this.running || !this.scan) return;
-    const { message, problem } = this.message();
-    if (problem) {
-      this.showError(problem);
-      return;
-    }
-    this.showError("");
-    this.running = true;
+  beforeRequest() {
     this.orphans = [];
-    this.updateState();
-    ++this.requests;
-    this.lastRequest = message;
-    const scanId = this.scan.scan_id;
-    const reply = await this.page.request(message);
-    this.running = false;
-    this.updateState();
-    if (!reply.ok) {
-      this.showError(reply.error?.message ?? "the sweep failed", reply.error?.code);
-      return;
-    }
+  }
+
+  showReply(reply, message, scanId) {
     const r = reply.result;
     this.sweepId = reply.sweep_id;
     this.strip.show({
@@ -130,15 +111,8 @@ export class SweepPanel {
     if (this.running && this.orphans.length < ORPHANS_KEPT) this.orphans.push({ header, data });
   }
 
-  showError(text, code = "") {
-    this.lastError = text;
-    this.errorText.textContent = text;
-    this.errorText.title = code ? `error code ${code}` : "";
-  }
-
   // Read-only snapshot for the test hook.
   snapshot() {
-    return { running: this.running, requests: this.requests, lastRequest: structuredClone(this.lastRequest),
-             sweepId: this.sweepId, error: this.lastError };
+    return { ...super.snapshot(), sweepId: this.sweepId };
   }
 }

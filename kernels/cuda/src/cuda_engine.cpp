@@ -27,6 +27,8 @@
 // The oblique slice (oblique_plane.hpp; `oblique`, allocated with the scan at its largest shape) takes the same
 // pending entries as the orthoslices (oblique_backprojection.hpp) while enabled and is rebuilt with them on a change
 // of center or processing.
+// The live 3D preview (preview_volume.hpp; `preview`, allocated when enabled, at most options.preview_budget_bytes)
+// takes the pending entries too (preview_backprojection.hpp) and is rebuilt with the oblique slice.
 // A processing sweep (sweep_processing) copies, per candidate, the detector rows the candidate needs
 // (processing_sweep.hpp) of the corrected store into a band corrected store, re-filters it with a FilterPath of the
 // band's shape into a band store, and reconstructs the region from it with the center sweep's kernel (sweep_axial, one
@@ -65,8 +67,10 @@
 #include "nvtx_range.hpp"
 #include "oblique_backprojection.hpp"
 #include "orthoslice_backprojection.hpp"
+#include "preview_backprojection.hpp"
 #include "projection_store.hpp"
 #include "volume_backprojection.hpp"
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/cpu_backproject.hpp"
 #include "tomolive/kernels/processing_sweep.hpp"
 #include "tomolive/kernels/slice_geometry.hpp"
@@ -145,7 +149,17 @@ std::uint64_t filter_path_bytes(const ScanGeometry& g, bool staged_filter) {
   }
 }
 
-ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) {
+// The preview's reserve: the largest the budget allows for this detector (preview_volume.hpp).
+std::uint64_t preview_reserve(const ScanGeometry& g, std::uint64_t budget_bytes) {
+  return preview_reserve_bytes(g.rows, g.cols, cuda::kPreviewBinnedProjections, budget_bytes);
+}
+
+// The preview of `grid`: voxels and binned scratch.
+std::uint64_t preview_grid_bytes(const PreviewGrid& grid) {
+  return preview_bytes(grid, cuda::kPreviewBinnedProjections);
+}
+
+ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter, std::uint64_t preview_budget) {
   ScanBytes b;
   const std::uint64_t pixels = std::uint64_t{g.rows} * g.cols;
   b.store = saturating_mul(cuda::StoreLayout::make(g.slots, g.rows, g.cols).cells(),
@@ -153,7 +167,8 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter) 
   b.corrected = saturating_mul(saturating_mul(g.slots, pixels), type == StoreType::float32 ? 4 : 2);
   // The three orthoslices and the oblique slice at its largest (cols x max(rows, cols)).
   const std::uint64_t oblique = std::uint64_t{g.cols} * std::max(g.rows, g.cols);
-  b.slices = saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels + oblique, sizeof(float));
+  b.slices = saturating_add(saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels + oblique, sizeof(float)),
+                            preview_reserve(g, preview_budget));
   // raw frame, dark and flat sums and sums of squares (double), levels (float), at most one pixel repair, filter path,
   // entry table, counters; the variances (float) live only while the map is built
   std::uint64_t other = saturating_mul(
@@ -207,6 +222,8 @@ class CudaEngineImpl final : public CudaEngine {
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     make_current();
     check_scan(g, params);
+    const PreviewGrid preview = preview_grid(params.preview, g.rows, g.cols);
+    check_preview_budget(preview, preview_grid_bytes(preview), options_.preview_budget_bytes);
     // The previous scan's memory counts as available: it is released before the new scan is allocated.
     const std::uint64_t available = available_bytes();
     const EngineMemoryPlan p = plan_with(g, available);
@@ -241,7 +258,13 @@ class CudaEngineImpl final : public CudaEngine {
     params_ = params;
     update_planes();
     try {
-      scan_->filter.configure(params_.processing, scan_->geometry.half_acquisition, axis());
+      allocate_preview(*scan_, params.preview, "begin_scan");
+    } catch (const EngineError&) {
+      scan_.reset();
+      throw;
+    }
+    try {
+      scan_->filter.configure(params_.processing, scan_->geometry.half_acquisition, axis(), rotation());
     } catch (const EngineError& e) {
       scan_.reset();
       throw EngineError("allocating the projection processing's work memory on " + device_name_ + " failed: " +
@@ -294,6 +317,7 @@ class CudaEngineImpl final : public CudaEngine {
 
     const ProjectionAngle angle = scan.slots.record(slot, angle_rad);
     pending_.push_back({angle.cos_t, angle.sin_t, slot, 1.f});
+    if (preview_grid_.layers != 0) ++preview_version_;
     // With a float16 store the vertical kernel sums projections in pairs in half precision, and a projection is
     // removed in another pair than it was added in: each replacement leaves a rounding residue (up to 2^-11 of a
     // pair sum) that never cancels. Rebuilding the slices from the store once per window turn bounds that drift to
@@ -341,7 +365,7 @@ class CudaEngineImpl final : public CudaEngine {
     Scan& scan = require_scan("set_center");
     check_center(center_offset_px);
     params_.center_offset_px = center_offset_px;
-    scan.filter.configure(params_.processing, scan.geometry.half_acquisition, axis());
+    scan.filter.configure(params_.processing, scan.geometry.half_acquisition, axis(), rotation());
     // The half-acquisition weights follow the axis: re-filter (which recomputes the slices).
     if (scan.geometry.half_acquisition.enabled) {
       refilter(scan);
@@ -368,8 +392,21 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan("set_processing");
     check_processing(processing);
-    scan.filter.configure(processing, scan.geometry.half_acquisition, axis());  // may allocate; throws before anything changed
+    // May allocate; throws before anything changed.
+    scan.filter.configure(processing, scan.geometry.half_acquisition, axis(), rotation());
     params_.processing = processing;
+    return refilter(scan);
+  }
+
+  RefilterReport set_axis_tilt(float tilt_deg) override {
+    make_current();
+    Scan& scan = require_scan("set_axis_tilt");
+    check_axis_tilt(tilt_deg);
+    const AxisTiltRotation rotation = axis_tilt_rotation(scan.geometry.rows, scan.geometry.cols, tilt_deg);
+    // May allocate (the staged path's processor); throws before anything changed.
+    scan.filter.configure(params_.processing, scan.geometry.half_acquisition,
+                          corrected_axis_column(rotation, params_.center_offset_px), rotation);
+    params_.axis_tilt_deg = tilt_deg;
     return refilter(scan);
   }
 
@@ -399,6 +436,38 @@ class CudaEngineImpl final : public CudaEngine {
                                         compute_->get()));
     TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
   }
+
+  PreviewParams default_preview() const override { return PreviewParams{true, 256}; }
+
+  void set_preview(const PreviewParams& preview) override {
+    make_current();
+    Scan& scan = require_scan("set_preview");
+    check_preview(preview);
+    const PreviewGrid grid = preview_grid(preview, scan.geometry.rows, scan.geometry.cols);
+    check_preview_budget(grid, preview_grid_bytes(grid), options_.preview_budget_bytes);
+    // Pending updates reach the slices and the oblique slice; the preview is rebuilt on its new grid.
+    apply_pending(all_slices(), true, false);
+    allocate_preview(scan, preview, "set_preview");
+    rebuild_preview(upload_table(scan));
+  }
+
+  PreviewGrid preview_shape() const override {
+    require_scan("preview_shape");
+    return preview_grid_;
+  }
+
+  void copy_preview(std::span<float> out) const override {
+    make_current();
+    const Scan& scan = require_scan("copy_preview");
+    check_preview_copy(preview_grid_, out.size());
+    apply_pending(all_slices());
+    const cuda::NvtxRange range("copy-back preview");
+    TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), scan.preview.get(), out.size_bytes(), cudaMemcpyDeviceToHost,
+                                        compute_->get()));
+    TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
+  }
+
+  std::uint64_t preview_version() const override { return preview_version_; }
 
   const ReconParams& params() const override { return params_; }
 
@@ -460,7 +529,7 @@ class CudaEngineImpl final : public CudaEngine {
     float* images = center_tools(scan);
     std::array<float, kMaxSweepCandidates> axis_cols{};
     for (std::size_t c = 0; c < center_offsets_px.size(); ++c) {
-      axis_cols[c] = axis_column(g.cols, center_offsets_px[c]);
+      axis_cols[c] = corrected_axis_column(rotation(), center_offsets_px[c]);
     }
     cuda::SweepTarget target;
     target.images = images;
@@ -532,7 +601,7 @@ class CudaEngineImpl final : public CudaEngine {
     std::optional<Band> band;
     try {
       for (std::size_t c = 0; c < candidates.size(); ++c) {
-        const SweepBand rows = processing_sweep_band(candidates[c], xy_row, g.rows);
+        const SweepBand rows = processing_sweep_band(candidates[c], rotation(), xy_row, g.rows);
         if (!band || band->rows.row0 != rows.row0 || band->rows.rows != rows.rows) {
           band.reset();
           const auto layout = cuda::StoreLayout::make(g.slots, rows.rows, g.cols);
@@ -541,7 +610,7 @@ class CudaEngineImpl final : public CudaEngine {
                             std::make_unique<cuda::FilterPath>(layout, true, compute)});
           scan.corrected.copy_rows_to(band->corrected, rows.row0, g.slots, compute);
         }
-        band->path->configure(candidates[c], g.half_acquisition, axis_col);
+        band->path->configure(candidates[c], g.half_acquisition, axis_col, rotation());
         TOMOLIVE_CUDA_CHECK(
             cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
         band->path->refilter(band->corrected, band->store, slots, counters(scan.refilter_counters));
@@ -688,6 +757,7 @@ class CudaEngineImpl final : public CudaEngine {
     void reset(cudaStream_t stream) {
       for (const auto& s : slices) TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(s.get(), 0, s.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(oblique.get(), 0, oblique.bytes(), stream));
+      if (preview.size() != 0) TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(preview.get(), 0, preview.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_sum.get(), 0, dark_sum.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(flat_sum.get(), 0, flat_sum.bytes(), stream));
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(dark_squares.get(), 0, dark_squares.bytes(), stream));
@@ -715,6 +785,8 @@ class CudaEngineImpl final : public CudaEngine {
     cuda::CorrectedStore corrected;
     std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
     DeviceArray<float> oblique;                // the oblique slice: cols x max(rows, cols) floats, its largest shape
+    DeviceArray<float> preview;                // the preview's voxels (empty while disabled)
+    DeviceArray<float> preview_binned;         // its binned projections (PreviewTarget::binned)
     DeviceArray<BackprojectionEntry> table;    // recompute entries
     DeviceArray<unsigned long long> counters;  // kClamped, kZingers of the scan's arrivals so far (running totals)
     DeviceArray<unsigned long long> refilter_counters;  // the same for the running re-filter
@@ -753,7 +825,8 @@ class CudaEngineImpl final : public CudaEngine {
     TOMOLIVE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
     std::uint64_t held = 0;
     if (scan_) {
-      held = scan_bytes(scan_->geometry, scan_->store.type(), options_.staged_filter).total();
+      held = scan_bytes(scan_->geometry, scan_->store.type(), options_.staged_filter, options_.preview_budget_bytes)
+                 .total();
     }
     return saturating_add(free, held);
   }
@@ -763,16 +836,17 @@ class CudaEngineImpl final : public CudaEngine {
     if (options_.store == StorePrecision::float16) {
       type = StoreType::float16;
     } else if (options_.store == StorePrecision::automatic) {
-      const ScanBytes f32 = scan_bytes(g, StoreType::float32, options_.staged_filter);
+      const ScanBytes f32 = scan_bytes(g, StoreType::float32, options_.staged_filter, options_.preview_budget_bytes);
       if (saturating_add(f32.store, f32.corrected) > available / 2) type = StoreType::float16;
     }
-    const ScanBytes b = scan_bytes(g, type, options_.staged_filter);
+    const ScanBytes b = scan_bytes(g, type, options_.staged_filter, options_.preview_budget_bytes);
     EngineMemoryPlan p;
     p.device = device_name_;
     p.store_precision = cuda::store_type_name(type);
     p.store_bytes = b.store;
     p.corrected_store_bytes = b.corrected;
     p.slice_bytes = b.slices;
+    p.preview_bytes = preview_reserve(g, options_.preview_budget_bytes);
     p.other_bytes = b.other;
     p.total_bytes = b.total();
     p.available_bytes = available;
@@ -797,6 +871,55 @@ class CudaEngineImpl final : public CudaEngine {
   }
 
   cuda::ObliqueTarget oblique_target() const { return {scan_->oblique.get(), oblique_plane_}; }
+  cuda::PreviewTarget preview_target() const {
+    return {scan_->preview.get(), scan_->preview_binned.get(), preview_grid_};
+  }
+
+  // Makes scan's preview memory that of `preview` (zeroed; kept when the grid is unchanged, freed when disabled) and
+  // records it in params_. When the allocation fails the preview is disabled and EngineError says so.
+  void allocate_preview(Scan& scan, const PreviewParams& preview, const char* method) {
+    const PreviewGrid grid = preview_grid(preview, scan.geometry.rows, scan.geometry.cols);
+    cudaStream_t compute = compute_->get();
+    if (!(grid.layers != 0 && scan.preview.size() == grid.voxels() &&
+          scan.preview_binned.size() == cuda::kPreviewBinnedProjections * grid.binned_values())) {
+      TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));  // no launch still uses the old arrays
+      scan.preview = {};
+      scan.preview_binned = {};
+      preview_grid_ = PreviewGrid{};
+      params_.preview = preview;
+      params_.preview.enabled = false;
+      if (grid.layers == 0) {
+        ++preview_version_;
+        return;
+      }
+      try {
+        scan.preview = DeviceArray<float>(grid.voxels());
+        scan.preview_binned = DeviceArray<float>(cuda::kPreviewBinnedProjections * grid.binned_values());
+      } catch (const EngineError& e) {
+        scan.preview = {};
+        scan.preview_binned = {};
+        ++preview_version_;
+        throw EngineError(std::string(method) + ": allocating " + format_mib(preview_grid_bytes(grid)) +
+                          " MiB for the preview on " + device_name_ + " failed; the preview is disabled: " + e.what());
+      }
+    }
+    TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.preview.get(), 0, scan.preview.bytes(), compute));
+    preview_grid_ = grid;
+    params_.preview = preview;
+    ++preview_version_;
+  }
+
+  // Clears the preview (when enabled) and adds the first `count` entries of the host table upload_table filled.
+  void rebuild_preview(std::uint32_t count) {
+    if (preview_grid_.layers == 0) return;
+    Scan& scan = *scan_;
+    cudaStream_t compute = compute_->get();
+    TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.preview.get(), 0, scan.preview.bytes(), compute));
+    const auto* table = static_cast<const BackprojectionEntry*>(scan.table_host.data());
+    cuda::backproject_preview_batch(scan.store, preview_target(), std::span(table, count), axis(),
+                                    scan.geometry.angle_weight_rad, compute);
+    ++preview_version_;
+  }
 
   cuda::OrthosliceTargets targets(const std::array<bool, 3>& selected) const {
     cuda::OrthosliceTargets t;
@@ -807,7 +930,12 @@ class CudaEngineImpl final : public CudaEngine {
     return t;
   }
 
-  float axis() const { return axis_column(scan_->geometry.cols, params_.center_offset_px); }
+  // The tilt rotation of the scan's projections (axis_tilt_correction.hpp), and the detector column the filtered
+  // store is backprojected around (the axis after it).
+  AxisTiltRotation rotation() const {
+    return axis_tilt_rotation(scan_->geometry.rows, scan_->geometry.cols, params_.axis_tilt_deg);
+  }
+  float axis() const { return corrected_axis_column(rotation(), params_.center_offset_px); }
 
   void record_timing(Event StageEvents::*event, cudaStream_t stream) const {
     if (stage_events_) TOMOLIVE_CUDA_CHECK(cudaEventRecord(((*stage_events_).*event).get(), stream));
@@ -890,12 +1018,17 @@ class CudaEngineImpl final : public CudaEngine {
     scan.filter.set_pixel_repairs(scan.repairs.get(), static_cast<std::uint32_t>(repairs.size()));
   }
 
-  // Applies the pending entries to the selected slices and, when `oblique` and it is enabled, the oblique slice (the
-  // others must be rebuilt by the caller), and forgets them.
-  void apply_pending(const std::array<bool, 3>& selected, bool oblique = true) const {
+  // Applies the pending entries to the selected slices and, when `oblique` and it is enabled, the oblique slice, and
+  // when `preview` and it is enabled, the preview (the others must be rebuilt by the caller), and forgets them.
+  void apply_pending(const std::array<bool, 3>& selected, bool oblique = true, bool preview = true) const {
     if (pending_.empty()) return;
     if (oblique && params_.oblique.enabled) {
       cuda::backproject_oblique_batch(scan_->store, oblique_target(), pending_, axis(),
+                                      scan_->geometry.angle_weight_rad, compute_->get());
+    }
+    if (preview && preview_grid_.layers != 0) {
+      const cuda::NvtxRange range("preview update");
+      cuda::backproject_preview_batch(scan_->store, preview_target(), pending_, axis(),
                                       scan_->geometry.angle_weight_rad, compute_->get());
     }
     if (selected[0] || selected[1] || selected[2]) {
@@ -954,13 +1087,14 @@ class CudaEngineImpl final : public CudaEngine {
     return count;
   }
 
-  // Rebuilds the selected slices, and the oblique slice when `oblique` and it is enabled, from every occupied slot (in
-  // slot order, as the CPU engine).
+  // Rebuilds the selected slices, and the oblique slice and the preview when `oblique` and they are enabled, from every
+  // occupied slot (in slot order, as the CPU engine).
   void recompute(const std::array<bool, 3>& selected, bool oblique = false) {
-    apply_pending(not_of(selected), !oblique);
+    apply_pending(not_of(selected), !oblique, !oblique);
     const bool orthoslices = selected[0] || selected[1] || selected[2];
     const bool rebuild_oblique = oblique && params_.oblique.enabled;
-    if (!orthoslices && !rebuild_oblique) return;
+    const bool preview_too = oblique && preview_grid_.layers != 0;
+    if (!orthoslices && !rebuild_oblique && !preview_too) return;
     const cuda::NvtxRange range("recompute");
     Scan& scan = *scan_;
     cudaStream_t compute = compute_->get();
@@ -990,6 +1124,7 @@ class CudaEngineImpl final : public CudaEngine {
       cuda::backproject_oblique_table(scan.store, oblique_target(), scan.table.get(), count, axis(),
                                       scan.geometry.angle_weight_rad, compute);
     }
+    if (preview_too) rebuild_preview(count);
   }
 
   // Re-filters every stored projection from the corrected store with the configured processing (FilterPath::refilter)
@@ -1034,6 +1169,8 @@ class CudaEngineImpl final : public CudaEngine {
   ReconParams params_;
   std::array<SlicePlane, 3> planes_{};
   ObliquePlane oblique_plane_;  // 0 x 0 while the oblique slice is disabled
+  PreviewGrid preview_grid_;    // all zero while the preview is disabled
+  std::uint64_t preview_version_ = 0;  // preview_version()
   mutable std::vector<BackprojectionEntry> pending_;  // slice updates not yet applied (reads apply them: mutable)
 };
 

@@ -27,18 +27,20 @@ FilterPath::FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t
 ProjectionProcessor& FilterPath::processor() {
   if (!processor_) {
     processor_ = std::make_unique<ProjectionProcessor>(layout_.rows, layout_.cols, stream_);
-    processor_->configure(processing_, half_, axis_col_);
+    processor_->configure(processing_, half_, axis_col_, rotation_);
   }
   return *processor_;
 }
 
-void FilterPath::configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col) {
-  if (!fused_ || needs_staged_steps(processing, half)) processor();
+void FilterPath::configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col,
+                           const AxisTiltRotation& rotation) {
+  if (!fused_ || needs_staged_steps(processing, half) || rotation.enabled()) processor();
   processing_ = processing;
   half_ = half;
   axis_col_ = axis_col;
+  rotation_ = rotation;
   if (fused_) fused_->set_window(processing.window, stream_);
-  if (processor_) processor_->configure(processing, half, axis_col);
+  if (processor_) processor_->configure(processing, half, axis_col, rotation);
 }
 
 void FilterPath::reset() {

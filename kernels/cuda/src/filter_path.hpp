@@ -5,7 +5,8 @@
 //   filtered slot once (flat-field correction, -log, the windowed ramp filter), then a small kernel writes the
 //   corrected slot. Its FFT is written for 4096 points, so it takes detectors of 1025..2048 columns (every target
 //   workload), and it has no processing steps: it serves arrivals whose processing needs none of them (any window;
-//   zingers, phase, rings and half acquisition off) of scans without defective pixels to repair.
+//   zingers, phase, rings, half acquisition and the axis tilt rotation off) of scans without defective pixels to
+//   repair.
 // - staged: preprocess_rows (flat-field correction, -log) into the ProjectionProcessor's input, that frame into the
 //   corrected slot (after repair_pixels, when the scan has pixel repairs), then ProjectionProcessor: the enabled steps
 //   (processing.hpp) and the ramp filter through cuFFT.
@@ -55,14 +56,17 @@ class FilterPath {
 
   // The way run() takes with the configured processing.
   Kind kind() const {
-    return fused_ && !needs_staged_steps(processing_, half_) && repair_count_ == 0 ? Kind::fused : Kind::staged;
+    return fused_ && !needs_staged_steps(processing_, half_) && !rotation_.enabled() && repair_count_ == 0
+               ? Kind::fused
+               : Kind::staged;
   }
 
-  // The processing, the scan's half acquisition and the rotation axis (detector columns) of the next run() and
-  // refilter() calls; makes the processor when arrivals now need it (allocation: not for the per-projection path).
+  // The processing, the scan's half acquisition, the rotation axis (detector columns, after the tilt rotation) and
+  // the tilt rotation (identity: none) of the next run() and refilter() calls; makes the processor when arrivals now need it (allocation: not for the per-projection path).
   // A new window's response is uploaded in stream order. Throws EngineError when allocation fails (the previous
   // configuration then stays).
-  void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col);
+  void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col,
+                 const AxisTiltRotation& rotation);
 
   // Back to "no ring pass yet" (a new scan): ring offsets zero, no pixel repairs.
   void reset();
@@ -103,6 +107,7 @@ class FilterPath {
   ProcessingParams processing_;
   HalfAcquisition half_;
   float axis_col_ = 0.f;
+  AxisTiltRotation rotation_;
   const PixelRepair* repairs_ = nullptr;  // device memory, repair_count_ entries
   std::uint32_t repair_count_ = 0;
   std::optional<FusedRampFilter> fused_;            // when choose() said fused

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "axis_tilt_rotation.hpp"
 #include "cuda_check.hpp"
 #include "nvtx_range.hpp"
 #include "pre_filter_corrections.hpp"
@@ -28,7 +29,7 @@ std::uint64_t ProjectionProcessor::estimate_bytes(std::uint32_t rows, std::uint3
 }
 
 void ProjectionProcessor::configure(const ProcessingParams& processing, const HalfAcquisition& half,
-                                    float axis_col) {
+                                    float axis_col, const AxisTiltRotation& rotation) {
   ramp_.set_window(processing.window);
   if (half.enabled) {
     const std::vector<float> weights = half_acquisition_weights(half, cols_, axis_col);
@@ -37,6 +38,7 @@ void ProjectionProcessor::configure(const ProcessingParams& processing, const Ha
                                         cudaMemcpyHostToDevice, stream_));
   }
   processing_ = processing;
+  rotation_ = rotation;
   half_ = half;
 }
 
@@ -55,6 +57,11 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
       remove_zingers(current, scratch_.get(), frame, detector, processing_.zingers.threshold,
                      counters.zingers_replaced, stream_);
       current = scratch_.get();
+    }
+    if (rotation_.enabled()) {
+      float* const rotated = current == input ? scratch_.get() : input;
+      rotate_frame(current, rotated, frame, rotation_, stream_);
+      current = rotated;
     }
     if (processing_.phase.enabled) {
       paganin_.apply(current, input, frame, detector, processing_.phase, counters.clamped);

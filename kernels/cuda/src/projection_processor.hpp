@@ -1,5 +1,6 @@
 // ProjectionProcessor: one corrected projection (attenuation) -> one slot of the filtered store, through the steps of
-// processing.hpp that are enabled: 1 zingers (zinger_filter), 2 phase retrieval (PaganinFilter), 3 the ring offset of
+// processing.hpp that are enabled: 1 zingers (zinger_filter), the axis tilt rotation (axis_tilt_rotation), 2 phase
+// retrieval (PaganinFilter), 3 the ring offset of
 // the last ring pass and 4 half-acquisition weights (pre_filter_corrections), 5 the windowed ramp filter
 // (GpuRampFilter). The staged arrival path and every re-filter go through it (FilterPath).
 //
@@ -22,6 +23,7 @@
 #include "paganin_filter.hpp"
 #include "processing_frame.hpp"
 #include "projection_store.hpp"
+#include "tomolive/kernels/axis_tilt_correction.hpp"
 
 namespace tomolive::kernels::cuda {
 
@@ -40,10 +42,12 @@ class ProjectionProcessor {
   // Device bytes an instance of this shape holds, without allocating.
   static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols);
 
-  // The steps, the scan's half acquisition (its detector columns within the frame) and the rotation axis (detector
-  // columns; half-acquisition weights) of the next process() calls; a new window's response and the half-acquisition
-  // weights (computed on the host by half_acquisition_weight, as the CPU engine does) are uploaded in stream order.
-  void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col);
+  // The steps, the scan's half acquisition (its detector columns within the frame), the rotation axis (detector
+  // columns after the tilt rotation; half-acquisition weights) and the tilt rotation (identity: none) of the next
+  // process() calls; a new window's response and the half-acquisition weights (computed on the host by
+  // half_acquisition_weight, as the CPU engine does) are uploaded in stream order.
+  void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col,
+                 const AxisTiltRotation& rotation);
 
   float* input() const { return ramp_.input(); }
   std::uint32_t pitch() const { return ramp_.padded(); }
@@ -75,9 +79,10 @@ class ProjectionProcessor {
   std::uint32_t cols_;
   cudaStream_t stream_;
   ProcessingParams processing_;
+  AxisTiltRotation rotation_;
   HalfAcquisition half_;  // the scan's
   GpuRampFilter ramp_;
-  DeviceArray<float> scratch_;  // rows x pitch(): the zinger filter's output
+  DeviceArray<float> scratch_;  // rows x pitch(): the zinger filter's or the tilt rotation's output
   PaganinFilter paganin_;
   DeviceArray<float> ring_offsets_;
   DeviceArray<float> column_weights_;  // cols floats: half-acquisition weights at the configured axis

@@ -2,7 +2,7 @@
 # Install as /usr/share/bash-completion/completions/tomolive-ctl, or source it.
 _tomolive_ctl() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local subcommands="status watch set-center set-slices get-slice set-oblique estimate-center sweep-center center-sample set-processing sweep-processing defective-pixels scan-plan volume cancel-volume record capture keygen completion commands"
+  local subcommands="status watch set-center set-slices get-slice set-oblique preview estimate-center sweep-center center-sample set-processing sweep-processing defective-pixels scan-plan volume cancel-volume record capture keygen completion commands"
   local sub="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case " $subcommands " in *" ${COMP_WORDS[i]} "*) sub="${COMP_WORDS[i]}"; break ;; esac
@@ -18,10 +18,11 @@ _tomolive_ctl() {
     "") words="$subcommands" ;;
     status) words="" ;;
     watch) words="--interval --count" ;;
-    set-center) words="--offset --column" ;;
+    set-center) words="--offset --column --tilt" ;;
     set-slices) words="--xy-row --xz-y --yz-x" ;;
     get-slice) words="xy xz yz oblique --out" ;;
     set-oblique) words="--normal --offset --points --hide" ;;
+    preview) words="on off --side" ;;
     estimate-center) words="--method --apply" ;;
     sweep-center) words="--start --step --count --xy-row --region --out" ;;
     center-sample) words="xy xz yz projections --point --box --pixel-size-um" ;;

@@ -96,16 +96,19 @@ std::pair<protocol::Dtype, hid_t> pixel_type(hid_t stored, const std::string& pa
 
 }  // namespace
 
-RecordedScan::RecordedScan(const std::filesystem::path& path)
+RecordedScan::RecordedScan(const std::filesystem::path& path) try
     : file_(storage::hdf5::Hdf5File::open_read_only(path)) {
   if (exists(file_.id(), "/entry/instrument/detector/data")) {
     read_nxtomo();
   } else if (exists(file_.id(), "/exchange/data")) {
     read_dxchange();
   } else {
-    throw std::runtime_error(path.string() + ": neither NXtomo (/entry/instrument/detector/data) nor DXchange "
-                             "(/exchange/data)");
+    throw std::runtime_error("neither NXtomo (/entry/instrument/detector/data) nor DXchange (/exchange/data)");
   }
+} catch (const storage::StorageError& error) {  // every message names the file
+  throw storage::StorageError(path.string() + ": " + error.what(), error.error_number());
+} catch (const std::runtime_error& error) {
+  throw std::runtime_error(path.string() + ": " + error.what());
 }
 
 hsize_t RecordedScan::add_frame_dataset(const char* path) {

@@ -206,6 +206,8 @@ tl_status tl_begin_scan(tl_sender* sender, const tl_scan* scan, int timeout_ms) 
   begin.window = scan->window;
   begin.streams = scan->streams ? scan->streams : 1;
   begin.center_offset_px = scan->center_offset_px;
+  if (scan->pixel_size_um > 0) begin.pixel_size_um = scan->pixel_size_um;
+  begin.half_acquisition = scan->half_acquisition != 0;
   // The daemon's own rules (5.1), so that a wrong begin is named here rather than refused there.
   const protocol::Bytes encoded = protocol::encode(begin);
   if (auto decoded = protocol::decode_data_header(encoded); !decoded) {

@@ -34,12 +34,15 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+int send_queue_frames(std::size_t frame_bytes) {
+  return static_cast<int>(std::clamp<std::size_t>(kQueueBytes / std::max<std::size_t>(frame_bytes, 1), 4, 1000));
+}
+
 zmq::socket_t open_push_socket(zmq::context_t& context, const std::string& endpoint, bool bind,
                                std::size_t frame_bytes) {
   zmq::socket_t socket(context, zmq::socket_type::push);
   socket.set(zmq::sockopt::linger, -1);
-  socket.set(zmq::sockopt::sndhwm,
-             static_cast<int>(std::clamp<std::size_t>(kQueueBytes / std::max<std::size_t>(frame_bytes, 1), 4, 1000)));
+  socket.set(zmq::sockopt::sndhwm, send_queue_frames(frame_bytes));
   socket.set(zmq::sockopt::sndtimeo, static_cast<int>(kPollInterval.count()));
   try {
     if (bind) {

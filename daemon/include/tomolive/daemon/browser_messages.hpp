@@ -36,11 +36,15 @@ struct BrowserLatency {
   std::uint64_t scan_id = 0;
   std::vector<double> samples_us;
 };
+// `watch_preview`: whether this browser is sent the live 3D preview's chunks (PROTOCOL.md 14.6); not before it asks.
+struct BrowserWatchPreview {
+  bool enabled = true;
+};
 // `ping`: answered with a pong carrying `t` back.
 struct BrowserPing {
   nlohmann::json t;
 };
-using BrowserMessage = std::variant<BrowserControl, BrowserView, BrowserLatency, BrowserPing>;
+using BrowserMessage = std::variant<BrowserControl, BrowserView, BrowserLatency, BrowserPing, BrowserWatchPreview>;
 
 // Why a browser message was refused: answered with a reply for `command` (the type found, or "").
 struct BrowserMessageError {

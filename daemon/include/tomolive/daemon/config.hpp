@@ -16,6 +16,7 @@
 #include "tomolive/daemon/engine_factory.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/rdma_receiver.hpp"
+#include "tomolive/rdma/gpudirect.hpp"
 #include "tomolive/daemon/recorder.hpp"
 #include "tomolive/daemon/viewer_location.hpp"
 #include "tomolive/daemon/volume_job.hpp"
@@ -39,11 +40,15 @@ struct DaemonConfig {
   // The transport the RDMA receivers use; null: libibverbs and librdmacm. Not on the command line: the seam through
   // which tests run the receivers over rdma::FakeTransport.
   std::shared_ptr<rdma::Transport> rdma_transport;
+  // How GPUDirect RDMA support is looked for at start (default: this host). Not on the command line: the seam
+  // through which tests fake a loaded nvidia-peermem or a dma-buf capable driver.
+  rdma::GpuDirectProbe gpudirect_probe;
   // Detector streams (PROTOCOL.md "Detector streams"): the format every data message is taken as (none: detected
   // per message), the workers that decode images (0: default_decode_threads()), the standing scan plan for series
   // that bring none (--scan-plan; set_scan_plan posts one for the next series) and how many images of a series
   // without a plan are held before it is refused.
   std::optional<detector::StreamFormat> data_format;
+  std::string dectris_channel;  // the Stream V2 channel taken (detector::DecodeOptions); empty: the first
   std::size_t decode_threads = 0;
   std::optional<protocol::SetScanPlan> scan_plan;
   std::size_t max_held_images = 256;
@@ -107,6 +112,12 @@ struct DaemonConfig {
   // command line (the engine's page-locked memory; tests' fault injection).
   VolumeOptions volume;
   double publish_hz = 30.0;          // most slice updates per second per slice (a 33 ms wait at most: T5)
+  // The live 3D preview (PROTOCOL.md 10.12) until the first set_preview: --preview (nullopt: "auto", the engine's
+  // default: on for cuda, off for cpu), --preview-side (0: the engine's default, 256 for cuda, 64 for cpu) and
+  // --preview-interval-ms (the least time between two snapshots sent to browsers).
+  std::optional<bool> preview_enabled;
+  std::uint32_t preview_side = 0;
+  std::chrono::milliseconds preview_interval{1000};
   double status_interval_s = 1.0;    // one status log line every this many seconds; 0 = none
   std::string log_level = "info";
   // The log's destination and form (log_setup.hpp): stderr or a rotating file, text or JSON lines.

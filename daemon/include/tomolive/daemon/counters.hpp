@@ -82,7 +82,8 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> rdma_senders_lost{0};
   // Recordings of the raw stream (Recorder, PROTOCOL.md 18): files begun, renamed complete, stopped early (disk
   // error, queue overrun, scan cut off); frames and pixel bytes written; frames of recorded scans that will not be
-  // in their file; waits of the engine thread for the writer (policy block).
+  // in their file; waits of the engine thread for the writer (policy block); frames of a bslz4 recording that did not
+  // arrive as bslz4 chunks and were compressed by the writer.
   std::atomic<std::uint64_t> recordings_started{0};
   std::atomic<std::uint64_t> recordings_completed{0};
   std::atomic<std::uint64_t> recordings_stopped{0};
@@ -90,6 +91,7 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> recording_bytes_written{0};
   std::atomic<std::uint64_t> recording_frames_dropped{0};
   std::atomic<std::uint64_t> recording_queue_full_waits{0};
+  std::atomic<std::uint64_t> recording_frames_compressed{0};
   // Triggered captures (PROTOCOL.md 18.1).
   std::atomic<std::uint64_t> captures_started{0};
   std::atomic<std::uint64_t> captures_completed{0};

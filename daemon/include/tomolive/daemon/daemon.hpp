@@ -36,6 +36,7 @@
 #include "tomolive/daemon/raw_stream_fanout.hpp"
 #include "tomolive/daemon/rdma_ingest.hpp"
 #include "tomolive/daemon/recorder.hpp"
+#include "tomolive/daemon/preview_board.hpp"
 #include "tomolive/daemon/scan_plan_board.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/socket_security.hpp"
@@ -105,6 +106,7 @@ class Daemon {
   protocol::SecurityStatus security_status_;  // guarded by reload_mutex_ (a reload may add or remove the token)
   std::unique_ptr<ZapHandler> zap_;  // with CURVE: made before any socket binds, destroyed after they close
   SliceBoard board_;
+  PreviewBoard preview_board_;  // the live 3D preview's newest snapshot: EngineWorker puts, WebSocket sessions send
   std::string engine_reason_;
   LatencyRecorder viewer_latency_;  // T5, reported by browsers
   OutputFanout outputs_;            // the publisher and the HTTP server

@@ -1,12 +1,17 @@
 // DataSocketCounters: the totals of one data socket since start, reported per socket by get_status
 // (PROTOCOL.md 10.3, "data_sockets"), and split by wire format for /metrics (count_message, count_frame keep both);
-// the daemon-wide totals stay in DaemonCounters. Thread-safe: atomics, relaxed.
+// the daemon-wide totals stay in DaemonCounters. Thread-safe: atomics, relaxed; the Stream V2 channel names under a
+// mutex.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tomolive/detector/stream_format.hpp"
 
@@ -18,6 +23,7 @@ struct DataSocketCounters {
   std::atomic<std::uint64_t> frames{0};       // handed to the engine
   std::atomic<std::uint64_t> rejected{0};     // messages and images refused
   std::atomic<std::uint64_t> images_held{0};  // gauge: images waiting for a scan plan now
+  std::atomic<std::uint64_t> handshake_failures{0};  // ZeroMQ handshakes that failed (HandshakeMonitor)
 
   // The totals of one wire format on this socket: messages and bytes as received, frames handed to the engine.
   struct FormatTotals {
@@ -41,6 +47,19 @@ struct DataSocketCounters {
     by_format[static_cast<std::size_t>(format)].frames.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // The Stream V2 channels: `taken` the channel of the newest image (nullopt: a start, which takes none, leaves it),
+  // `seen` the channels of the newest start or image, in order.
+  void set_dectris_channels(std::optional<std::string> taken, std::vector<std::string> seen) {
+    const std::lock_guard lock(channels_mutex_);
+    if (taken) dectris_channel_ = std::move(*taken);
+    dectris_channels_ = std::move(seen);
+  }
+  // {the channel taken ("" before the first image), the channels seen (empty before the first start or image)}.
+  std::pair<std::string, std::vector<std::string>> dectris_channels() const {
+    const std::lock_guard lock(channels_mutex_);
+    return {dectris_channel_, dectris_channels_};
+  }
+
   void set_format(detector::StreamFormat format) { format_.store(static_cast<int>(format), std::memory_order_relaxed); }
   // The format of the newest message; nullopt before the first.
   std::optional<detector::StreamFormat> format() const {
@@ -51,6 +70,9 @@ struct DataSocketCounters {
 
  private:
   std::atomic<int> format_{-1};
+  mutable std::mutex channels_mutex_;
+  std::string dectris_channel_;                // guarded by channels_mutex_
+  std::vector<std::string> dectris_channels_;  // guarded by channels_mutex_
 };
 
 }  // namespace tomolive::daemon

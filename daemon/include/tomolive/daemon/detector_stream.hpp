@@ -3,7 +3,8 @@
 // (detector::decode_message), translates series into native scan messages (SeriesTranslator) and holds a series
 // that waits for a scan plan; the images' pixels are decoded on the FrameDecodePool, straight into the engine's
 // frame buffers (FrameBufferPool) or a fresh aligned buffer, masked pixels repaired (the start's pixel_mask,
-// counted in masked_pixels_repaired), and handed to the EngineInbox in receive order (OrderedRelease).
+// counted in masked_pixels_repaired), and handed to the EngineInbox in receive order (OrderedRelease). The Stream V2
+// channels of each start and image go to the socket's counters (the status shows them).
 // Every refusal goes through the EventReporter and the socket's counters.
 // Not thread-safe: receive() and poll_plans() are called by the socket's receive thread only.
 #pragma once
@@ -25,6 +26,7 @@
 #include "tomolive/daemon/ordered_release.hpp"
 #include "tomolive/daemon/scan_plan_board.hpp"
 #include "tomolive/daemon/series_translator.hpp"
+#include "tomolive/detector/detector_decoder.hpp"
 #include "tomolive/detector/stream_format.hpp"
 
 namespace tomolive::daemon {
@@ -45,8 +47,10 @@ class DetectorStream {
     std::size_t max_held_images = 256;  // per series waiting for a plan
     std::size_t max_in_flight = 64;     // items reserved and not yet handed to the inbox
     // Also leave each decoded frame in IngestItem::payload when it was decoded into a frame buffer (a copy on the
-    // decode pool): persistence records the decoded frame without holding the engine's buffers.
+    // decode pool): persistence records the decoded frame without holding the engine's buffers. A bslz4 image whose
+    // decoded pixels need no mask repair also keeps its compressed bytes (IngestItem::bslz4, no copy).
     bool keep_payload = false;
+    detector::DecodeOptions decode;  // the Stream V2 channel taken
   };
 
   DetectorStream(const Sinks& sinks, const Options& options);
@@ -75,6 +79,8 @@ class DetectorStream {
   void reject(const protocol::Error& error, std::optional<std::uint64_t> scan_id = std::nullopt,
               std::optional<std::uint64_t> frame_id = std::nullopt);
   void hand_on(IngestItem item);
+  // Tells the socket's counters the Stream V2 channels of a start or image.
+  void report_channels(const detector::DetectorMessage& message);
   // The current series' pixel mask as the engine takes it (one byte a pixel, 1 = defective), when it has the begin's
   // shape; else nullptr. The detector library repairs the masked pixels' counts as well (mask_repair), so the two
   // agree; the engine's repair (in transmission, before -log) is the one that counts.

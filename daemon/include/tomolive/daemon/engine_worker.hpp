@@ -34,6 +34,11 @@
 // within the budget is answered "still running" and takes effect when it finishes (counted in commands_overran).
 // Both replies are internal_error; neither says "failed". A command that reports progress is never failed.
 //
+// Live 3D preview (PROTOCOL.md 10.12): the daemon's preview setting (Options::preview, else the engine's default)
+// persists across scans like the oblique slice: each scan's engine preview is set from it right after begin_scan (a
+// preview the engine refuses, e.g. over its budget, is reported and disabled; the scan goes on), set_preview replaces
+// it, and PreviewPublisher puts the changed preview on the PreviewBoard at most once per Options::preview_interval.
+//
 // Slices with non-finite values (NaN, infinity) are published as they are; the first such version of each slice of
 // a scan is reported by an internal_error event naming the slice, and every such version counts in
 // slices_non_finite.
@@ -61,6 +66,8 @@
 #include "tomolive/daemon/event_reporter.hpp"
 #include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/daemon/frame_widener.hpp"
+#include "tomolive/daemon/preview_board.hpp"
+#include "tomolive/daemon/preview_publisher.hpp"
 #include "tomolive/daemon/raw_stream_sink.hpp"
 #include "tomolive/daemon/engine_stage_times.hpp"
 #include "tomolive/daemon/ring_pass_schedule.hpp"
@@ -93,6 +100,11 @@ class EngineWorker {
     // Persistence (the Recorder): sees each begun scan, its accepted frames (sharing their payload) and its end.
     // Null: none. Must outlive the worker.
     RawStreamSink* raw_stream = nullptr;
+    // The live 3D preview's board (null: the preview is computed but not published), its setting until the first
+    // set_preview (nullopt: the engine's default_preview) and the least time between two published snapshots.
+    PreviewBoard* preview_board = nullptr;
+    std::optional<kernels::PreviewParams> preview;
+    std::chrono::steady_clock::duration preview_interval = PreviewPublisher::kDefaultInterval;
   };
 
   // A sweep_center or sweep_processing reply and, when it succeeded, the candidate images (count x region rows x cols
@@ -133,6 +145,12 @@ class EngineWorker {
   protocol::Reply set_oblique_slice(const protocol::SetObliqueSlice& request);
   // The newest scan's defective-pixel map (PROTOCOL.md 10.10); refused (no_active_scan) when the engine holds no scan.
   protocol::Reply get_defective_pixels();
+  // Live 3D preview (PROTOCOL.md 10.12): enables it (at `side`, default the current side) or disables it, for the
+  // active scan and later ones; refused (invalid_argument) when the engine refuses the size. Without a scan the
+  // setting is kept for the next one.
+  protocol::Reply set_preview(const protocol::SetPreview& request);
+  // The preview's setting and state, as get_status reports it.
+  protocol::PreviewStatus preview_status() const;
 
   // Full volume (PROTOCOL.md 10.6). reconstruct_volume checks the request and opens the file on the engine thread
   // and answers with the volume's status ("computing"); the engine thread computes it right after (between frames:
@@ -188,6 +206,12 @@ class EngineWorker {
   nlohmann::json scan_metadata() const;
   protocol::Reply do_set_processing(const protocol::SetProcessing& request);
   protocol::Reply do_set_oblique_slice(const protocol::SetObliqueSlice& request);
+  protocol::Reply do_set_preview(const protocol::SetPreview& request);
+  // Applies preview_ to the engine's new scan (on_begin); a refusal is reported and leaves the preview disabled.
+  void begin_preview();
+  // Publishes the preview when PreviewPublisher says (`now`: at once if changed), then refreshes its status; failures
+  // are reported, not thrown.
+  void publish_preview(bool now = false);
   // Re-filters the engine's store with `params` (engine_has_scan_ must hold), records the report as the scan's newest
   // re-filter and counts it. The slices are left dirty. Throws EngineError as Engine::set_processing.
   protocol::RefilterResult refilter_store(const kernels::ProcessingParams& params, std::string reason);
@@ -231,6 +255,8 @@ class EngineWorker {
   RingPassSchedule ring_passes_;          // this scan's
   kernels::ProcessingParams processing_;  // the daemon's setting (half acquisition belongs to the scan geometry)
   kernels::ObliqueSlice oblique_;         // the daemon's oblique slice, applied to every scan
+  float axis_tilt_deg_ = 0.f;             // the axis tilt last set (set_center), corrected in every later scan
+  kernels::PreviewParams preview_;        // the daemon's preview setting, applied to every scan
   std::optional<protocol::ScanRefilter> scan_refilter_;  // the newest re-filter of this scan
   std::optional<protocol::DefectivePixelCounts> defective_pixels_;  // this scan's map, once built
   bool defective_pixels_recorded_ = false;                          // this scan's first projection has been seen
@@ -239,6 +265,7 @@ class EngineWorker {
   std::optional<std::string> scan_lost_;  // why the session's scan was lost (an engine failure), until the next begin
   std::array<bool, protocol::kSliceKinds.size()> non_finite_reported_{};  // per SliceKind, this scan's
   SliceSnapshotter snapshotter_;
+  PreviewPublisher preview_publisher_;
   EngineStageTimes stage_times_;
   FrameWidener widener_;  // widens the frames of a half-acquisition scan
 
@@ -249,6 +276,7 @@ class EngineWorker {
   mutable std::mutex status_mutex_;
   std::optional<protocol::ScanStatus> status_;
   protocol::ProcessingSetting processing_status_;
+  protocol::PreviewStatus preview_status_;
   std::string engine_name_;
 
   std::thread thread_;  // joined in join() / the destructor

@@ -33,6 +33,7 @@
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/latency_recorder.hpp"
 #include "tomolive/daemon/output_fanout.hpp"
+#include "tomolive/daemon/preview_board.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/viewer_access.hpp"
 #include "tomolive/daemon/viewer_files.hpp"
@@ -54,6 +55,9 @@ class HttpServer : public DaemonOutput {
     // empty: /metrics is looked up among the viewer files like any other path. Served without the token, under the
     // same Host rule as the viewer files (PROTOCOL.md 14.5).
     std::function<std::string()> metrics;
+    // The live 3D preview's snapshots, sent to browsers that watch it (PROTOCOL.md 14.6); null: none. Must outlive
+    // the server.
+    PreviewBoard* preview_board = nullptr;
   };
 
   // Binds and starts serving; throws std::runtime_error (with the address) when the port cannot be bound.

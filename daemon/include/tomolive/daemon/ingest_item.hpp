@@ -9,6 +9,7 @@
 
 #include <zmq.hpp>
 
+#include "tomolive/daemon/bslz4_chunk.hpp"
 #include "tomolive/daemon/frame_buffer_pool.hpp"
 #include "tomolive/detector/stream_format.hpp"
 #include "tomolive/protocol/messages.hpp"
@@ -26,6 +27,9 @@ struct IngestItem {
   // Or, for a transport that lands frames in its own memory (an RDMA slot, already in the engine's preferred memory):
   // the pixels, whose deleter gives the memory back to the transport (PROTOCOL.md "RDMA", credits).
   std::shared_ptr<const std::byte> landed;
+  // With keep_payload, a detector frame that arrived bslz4-compressed and decoded to exactly its pixels (no
+  // masked pixel repaired): its chunk as sent, for the recorder (empty otherwise).
+  Bslz4Chunk bslz4;
   std::int64_t received_ns = 0;  // system clock, nanoseconds since the Unix epoch, when the header arrived
   detector::StreamFormat format = detector::StreamFormat::native;  // the wire format it arrived in (per-format counts)
   // A begin from a detector stream whose series carries a pixel mask of the scan's shape: rows x cols, row-major,

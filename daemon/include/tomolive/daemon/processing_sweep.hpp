@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "tomolive/kernels/center_estimation.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -33,10 +34,11 @@ std::variant<ProcessingCandidates, protocol::Error> processing_candidates(const 
                                                                          const kernels::ProcessingParams& current);
 
 // Runs the sweep on `engine` (which holds a scan whose XY slice is slice_cols wide and has detector_rows rows), or
-// says why not (invalid_argument; no projection yet: invalid_argument too). Engine errors propagate.
-std::variant<ProcessingSweepOutput, protocol::Error> run_processing_sweep(kernels::Engine& engine,
-                                                                          const protocol::SweepProcessing& request,
-                                                                          std::uint32_t detector_rows,
-                                                                          std::uint32_t slice_cols);
+// says why not (invalid_argument; no projection yet: invalid_argument too). Candidate after candidate (each one
+// re-filters the store's band of its own), so that `progress`, when set, is called before the first (done 0) and after
+// each with the candidates done and their total (PROTOCOL.md 10.2, "Timeout"). Engine errors propagate.
+std::variant<ProcessingSweepOutput, protocol::Error> run_processing_sweep(
+    kernels::Engine& engine, const protocol::SweepProcessing& request, std::uint32_t detector_rows,
+    std::uint32_t slice_cols, const kernels::MetricProgress& progress = {});
 
 }  // namespace tomolive::daemon

@@ -3,7 +3,8 @@
 // in arrival order; an implementation must return quickly (it queues work for its own thread) and must not throw.
 //
 // RawFrame shares the received ZeroMQ message with whoever keeps it (recorder queue, capture ring): no copy of the
-// pixels is made on the way to the disk.
+// pixels is made on the way to the disk. A frame that arrived bslz4-compressed also carries its chunk as sent
+// (Bslz4Chunk, sharing the received message), when that chunk decodes to exactly `payload`.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +14,7 @@
 
 #include <zmq.hpp>
 
+#include "tomolive/daemon/bslz4_chunk.hpp"
 #include "tomolive/protocol/messages.hpp"
 
 namespace tomolive::daemon {
@@ -22,10 +24,13 @@ struct RawFrame {
   double angle_deg = 0.0;        // projections: the angle the session assigned (begin's table/range or the frame's)
   std::int64_t received_ns = 0;  // system clock, when the header arrived
   std::shared_ptr<const zmq::message_t> payload;  // the pixels as received, rows * cols * itemsize bytes
+  Bslz4Chunk bslz4;  // the detector's compressed bytes of those pixels, when they arrived bslz4 (else empty)
 
   std::span<const std::byte> pixels() const {
     return {static_cast<const std::byte*>(payload->data()), payload->size()};
   }
+  // The memory this frame keeps alive for whoever holds it: the pixels and any compressed chunk.
+  std::size_t bytes_held() const { return payload->size() + bslz4.size; }
 };
 
 class RawStreamSink {

@@ -11,10 +11,18 @@
 // keeps the ".partial" name: nothing incomplete ever carries the final name. A recording is refused at begin when
 // the directory is missing or not writable or when either name exists (never overwritten).
 //
-// Queue: at most queue_frames frames and queue_bytes pixel bytes wait for the writer. When the disk is slower than
-// the stream and the queue is full, the policy decides: `stop` (default) stops this scan's recording (the file
-// keeps what was written, ".partial"), reports it (a disk_error event naming the cause) and counts every later
-// frame of the scan in recording_frames_dropped, while reconstruction goes on; `block` makes the engine thread
+// Encoding: the file is created when the recording's first frame reaches the writer (or its end, for a scan
+// without frames), and that frame fixes how the whole file stores frames. A first frame that carries its bslz4
+// chunk (RawFrame::bslz4: it arrived bitshuffle/LZ4-compressed and decodes to exactly its pixels) makes a "bslz4"
+// file: every chunk that arrives so is written as it is (HDF5 direct chunk write, filter 32008), and a later frame
+// without one (sent uncompressed or lz4, or with masked pixels repaired) is bitshuffle/LZ4-compressed by the writer
+// thread (counted in recording_frames_compressed). Any other first frame makes a "raw" file: every frame as
+// decoded. Either way h5py reads back the pixels the engine reconstructed from; status().encoding says which.
+//
+// Queue: at most queue_frames frames and queue_bytes bytes (RawFrame::bytes_held) wait for the writer. When the disk
+// is slower than the stream and the queue is full, the policy decides: `stop` (default) stops this scan's recording
+// (the file keeps what was written, ".partial"), reports it (a disk_error event naming the cause) and counts every
+// later frame of the scan in recording_frames_dropped, while reconstruction goes on; `block` makes the engine thread
 // wait for the writer (counted in recording_queue_full_waits), which backs up the engine queue and, through it,
 // the detector, losing nothing.
 //
@@ -49,6 +57,7 @@
 
 namespace tomolive::storage {
 class NxtomoWriter;
+enum class FrameEncoding;
 }
 
 namespace tomolive::daemon {
@@ -57,16 +66,18 @@ enum class RecordPolicy { block, stop };
 
 class Recorder final : public RawStreamSink {
  public:
-  // Makes the writer of one recording; the seam through which tests inject disk faults. Throws StorageError.
+  // Makes the writer of one recording, storing frames as `encoding`; the seam through which tests inject disk
+  // faults. Throws StorageError.
   using WriterFactory = std::function<std::unique_ptr<storage::NxtomoWriter>(
-      const std::filesystem::path& path, const protocol::ScanBegin& begin, std::int64_t start_time_ns)>;
+      const std::filesystem::path& path, const protocol::ScanBegin& begin, std::int64_t start_time_ns,
+      storage::FrameEncoding encoding)>;
 
   struct Options {
     std::filesystem::path directory;  // empty: nothing is recorded
     bool every_scan = true;           // record every scan unless a record command says otherwise
     RecordPolicy policy = RecordPolicy::stop;
     std::size_t queue_frames = 256;                      // frames waiting for the writer, at most
-    std::uint64_t queue_bytes = std::uint64_t{1} << 30;  // and their pixel bytes, at most
+    std::uint64_t queue_bytes = std::uint64_t{1} << 30;  // and the bytes they hold, at most
     std::chrono::milliseconds flush_interval{1000};
     WriterFactory make_writer;  // empty: a storage::NxtomoWriter
   };
@@ -115,7 +126,9 @@ class Recorder final : public RawStreamSink {
   using Work = std::variant<Open, RawFrame, Close>;
 
   void run(std::stop_token stop);
-  void write(Open& open);
+  void write(const Open& open);
+  // Creates the current recording's file, storing frames as `encoding`; false (the recording failed) on a disk error.
+  bool open_writer(storage::FrameEncoding encoding);
   void write(const RawFrame& frame);
   void write(const Close& close);
   void flush_if_due();
@@ -145,7 +158,7 @@ class Recorder final : public RawStreamSink {
   protocol::RecordingStatus status_;
 
   // Writer-thread state.
-  std::unique_ptr<storage::NxtomoWriter> writer_;
+  std::unique_ptr<storage::NxtomoWriter> writer_;  // null until the current recording's first frame or end
   std::optional<Open> current_;
   std::chrono::steady_clock::time_point last_flush_;
 

@@ -18,6 +18,7 @@ namespace tomolive::daemon {
 struct EngineState {
   DetectorOffsetPx center_offset{0.0};
   kernels::SlicePositions slices;
+  float axis_tilt_deg = 0.f;  // the tilt the engine corrects, degrees
 };
 
 struct ScanStatusSources {

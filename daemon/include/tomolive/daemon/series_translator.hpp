@@ -12,7 +12,8 @@
 // between the flats and first_projection_image_id are skipped, counted); per-series form: the series' kind, frame
 // id = image id; an image's own "image_key" overrides either and takes the next id of its kind (0, 1, ... in
 // arrival order). Projection angles: the goniometer's omega (start + image id * increment, degrees) when the start
-// gives it, else the plan's. Not thread-safe: owned by one socket's receive thread.
+// gives it, else the plan's. Timestamps: the image's own (Stream V2), else the start's date plus the image's series
+// time (Stream V1), else none. Not thread-safe: owned by one socket's receive thread.
 #pragma once
 
 #include <array>
@@ -81,6 +82,7 @@ class SeriesTranslator {
     ScanPlan plan;
     std::optional<Shape> shape;
     std::optional<double> omega_start_deg, omega_increment_deg;
+    std::optional<std::int64_t> date_ns;  // what the images' series times count from (SeriesStart::date_ns)
     std::uint64_t images = 0;  // images received
   };
   struct Scan {

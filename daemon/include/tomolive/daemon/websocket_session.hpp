@@ -3,6 +3,10 @@
 // the newest version of each slice, encoded for the browser's view of it.
 //
 // No browser makes the daemon's memory grow, however it reads or writes:
+// - the live 3D preview (to a browser that sent watch_preview) goes out in chunks of whole layers (preview_frame.hpp,
+//   at most kPreviewChunkBytes each, encoded only when written), one chunk when a slice would have gone and no slice
+//   waits: each new snapshot starts a round of every chunk at the chunk after the last one sent, so a browser slower
+//   than the snapshots still sees every part of the volume renewed, and at most one chunk is held per browser;
 // - slices wait as "the newest version" (a newer one replaces it, counted in ws_slices_superseded), status and the
 //   pong to a ping as the newest only (a flood of pings gets one pong, for the newest), and at most
 //   kMaxQueuedMessages events (beyond, the oldest is dropped and counted in ws_events_dropped);
@@ -41,6 +45,7 @@
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/daemon/message_budget.hpp"
+#include "tomolive/daemon/preview_board.hpp"
 #include "tomolive/daemon/slice_board.hpp"
 #include "tomolive/daemon/viewer_access.hpp"
 
@@ -55,6 +60,7 @@ struct WebSocketShared {
   std::function<void(std::uint64_t scan_id, const std::vector<double>& samples_us)> record_latency;  // T5
   std::atomic<bool> stopping{false};  // commands not yet started are answered "stopping" instead of run
   LogLimiter slow_browsers_log{};     // events dropped for slow browsers: one line per burst
+  PreviewBoard* preview = nullptr;    // the live 3D preview's snapshots; null: none are sent
 };
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
@@ -108,6 +114,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void refresh_slices();
   void pump();
   bool write_next_slice();
+  // Takes the newest preview snapshot into preview_ (a new one starts a round of its chunks).
+  void refresh_preview();
+  bool write_next_preview_chunk();
   void write(std::shared_ptr<const std::string> message, bool binary);
   void on_written(boost::beast::error_code error, std::size_t bytes);
 
@@ -142,6 +151,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::array<SliceState, protocol::kSliceKinds.size()> slices_;
   std::size_t next_slice_ = 0;  // round robin over the three slices
   std::uint64_t sweeps_ = 0;    // sweep_id of the newest sweep answered
+
+  bool preview_watched_ = false;      // the browser sent watch_preview with enabled true
+  PreviewBoard::Version preview_;     // the snapshot whose chunks go out now
+  std::uint32_t preview_chunk_ = 0;   // the next chunk to send
+  std::uint32_t preview_left_ = 0;    // chunks of preview_ still to send in this round
 };
 
 }  // namespace tomolive::daemon

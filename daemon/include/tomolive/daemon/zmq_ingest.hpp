@@ -4,10 +4,13 @@
 // EngineInbox with the payload moved, not copied. Detector streams (DECTRIS Stream V2/V1, array-1.0) go to the
 // socket's DetectorStream, which translates them and decodes their pixels on the FrameDecodePool. Invalid messages are rejected through
 // the EventReporter (counter, log, event) and the adapter keeps serving; a refused message whose header says it is a
-// begin also counts in scans_refused (the engine worker counts the begins it refuses itself). The thread never
-// touches the engine.
+// begin also counts in scans_refused (the engine worker counts the begins it refuses itself). Failed handshakes
+// (a CURVE peer with other keys, either side refusing the other) are counted per socket and logged
+// (HandshakeMonitor); a connecting socket that its server refused, which libzmq then gives up, connects again
+// after a second. The thread never touches the engine.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <stop_token>
 #include <string>
@@ -24,6 +27,7 @@
 #include "tomolive/daemon/detector_stream.hpp"
 #include "tomolive/daemon/engine_inbox.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
+#include "tomolive/daemon/handshake_monitor.hpp"
 #include "tomolive/daemon/socket_security.hpp"
 #include "tomolive/detector/stream_format.hpp"
 
@@ -76,6 +80,8 @@ class ZmqIngest {
   bool receive_message(zmq::message_t& first);
   // Handles a native message (1 or more parts); false if the inbox was closed.
   bool receive_native(std::vector<zmq::message_t>& parts, std::int64_t received_ns);
+  // Connects the socket again (connect mode), after its server refused it.
+  void reconnect();
   // Rejects a message refused before its header was decoded (or because it could not be).
   void refuse_undecoded(const zmq::message_t& header, const protocol::Error& error);
 
@@ -88,6 +94,8 @@ class ZmqIngest {
   FrameBufferPool* frame_buffers_;  // may be null
   DataSocketCounters socket_counters_;
   DetectorStream detector_;
+  HandshakeMonitor handshakes_;  // watches socket_ from before it binds or connects
+  std::optional<std::chrono::steady_clock::time_point> reconnect_at_;  // when to connect again; receive thread only
   std::jthread thread_;  // last member: started after everything it uses exists
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 
 #include "tomolive/detector/detector_message.hpp"
 #include "tomolive/detector/stream_format.hpp"
@@ -15,10 +16,19 @@
 
 namespace tomolive::detector {
 
+// What a decoder takes from a message where the format offers a choice.
+struct DecodeOptions {
+  // DECTRIS Stream V2: the channel whose image (a key of an image's "data") and pixel mask (a key of a start's
+  // "pixel_mask") are taken, e.g. "threshold_2" of an EIGER2 counting with two thresholds; empty: the first. A message
+  // without that channel is refused (missing_field) with the channels it has.
+  std::string dectris_channel;
+};
+
 // Decodes one message in the given format. Errors use protocol::ErrorCode (malformed_header, unknown_type,
 // missing_field, wrong_field_type, bad_dtype, size_mismatch, ...) with a message naming the format, the key and
 // the wrong value. StreamFormat::native is not handled here (protocol::decode_data_header is its decoder): asking
 // for it gives ErrorCode::invalid_argument.
-protocol::Expected<DetectorMessage> decode_message(StreamFormat format, std::span<const protocol::ByteView> parts);
+protocol::Expected<DetectorMessage> decode_message(StreamFormat format, std::span<const protocol::ByteView> parts,
+                                                   const DecodeOptions& options = {});
 
 }  // namespace tomolive::detector

@@ -50,6 +50,10 @@ struct SeriesStart {
   std::optional<protocol::Dtype> dtype;          // when the start tells
   std::optional<double> omega_start_deg, omega_increment_deg;  // goniometer omega, degrees, when present
   std::optional<PixelMask> pixel_mask;
+  std::vector<std::string> channels;  // Stream V2: its "channels" (else its pixel_mask's), in order; else empty
+  // When the series' relative image times count from (ns since the Unix epoch): Stream V1's config
+  // "data_collection_date"; unset when the start does not tell (Stream V2 images carry their own date).
+  std::optional<std::int64_t> date_ns;
   nlohmann::json user_data;                      // SIMPLON user_data / header_appendix (parsed JSON); null if absent
 };
 
@@ -58,8 +62,14 @@ struct SeriesImage {
   std::uint64_t image_id = 0;        // 0-based within the series (array-1.0: its "frame" key)
   EncodedImage image;
   nlohmann::json user_data;          // per-image user data (array-1.0: the header's keys other than the format's own)
-  std::optional<std::int64_t> timestamp_ns;  // ns since the Unix epoch; unset (these formats give times relative
-                                             // to the series start only)
+  std::string channel;                // Stream V2: the channel of "data" taken (DecodeOptions); else empty
+  std::vector<std::string> channels;  // Stream V2: the channels of "data", in order; else empty
+  // When the exposure started, ns since the Unix epoch, when the message tells (Stream V2: "series_date" +
+  // "start_time"; PROTOCOL.md "Detector streams", timestamps).
+  std::optional<std::int64_t> timestamp_ns;
+  // When the exposure started, ns after the series' date (SeriesStart::date_ns), when the message tells only that
+  // (Stream V1: dconfig-1.0 "start_time").
+  std::optional<std::int64_t> series_time_ns;
   // array-1.0: rows and cols come from the header's axis-order convention (PROTOCOL.md "Detector streams"), which
   // the byte count cannot confirm; a consumer that knows the scan's geometry may swap them when the image is
   // [cols, rows] of it. false for DECTRIS formats (their order is specified).

@@ -25,6 +25,9 @@ struct CpuEngineOptions {
   std::uint64_t memory_limit_bytes = 0;
   // Worker threads for filtering and backprojection; 0 = std::thread::hardware_concurrency().
   unsigned threads = 0;
+  // Most memory the live 3D preview (preview_volume.hpp) may use, bytes: its voxels and one binned projection. The
+  // default allows about 250 voxels a side; the CPU engine's own default preview (disabled) is 64.
+  std::uint64_t preview_budget_bytes = std::uint64_t{64} << 20;
 };
 
 std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options = {});

@@ -24,6 +24,7 @@
 #include "tomolive/kernels/defective_pixels.hpp"
 #include "tomolive/kernels/frame_view.hpp"
 #include "tomolive/kernels/oblique_plane.hpp"
+#include "tomolive/kernels/preview_volume.hpp"
 #include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels {
@@ -65,10 +66,12 @@ struct ScanGeometry {
 };
 
 struct ReconParams {
-  float center_offset_px = 0.f;  // axis at column (cols - 1) / 2 + center_offset_px
+  float center_offset_px = 0.f;  // axis at column (cols - 1) / 2 + center_offset_px (at the middle row when tilted)
+  float axis_tilt_deg = 0.f;     // the axis's in-plane tilt, corrected by rotating projections (axis_tilt_correction.hpp)
   SlicePositions slices;
   ProcessingParams processing;   // filter window, zingers, phase retrieval, rings (processing.hpp)
   ObliqueSlice oblique;          // the oblique slice (oblique_plane.hpp); disabled by default
+  PreviewParams preview;         // the live 3D preview (preview_volume.hpp); disabled by default
 };
 
 // A box of the reconstructed volume: `region` of the axial slice (pixels: region rows run along -y, columns along +x,
@@ -101,7 +104,8 @@ struct EngineMemoryPlan {
   std::string store_precision;
   std::uint64_t store_bytes = 0;            // the filtered store
   std::uint64_t corrected_store_bytes = 0;  // the corrected store that re-filters start from (processing.hpp)
-  std::uint64_t slice_bytes = 0;
+  std::uint64_t slice_bytes = 0;            // the slices, and the live 3D preview's reserve (preview_bytes)
+  std::uint64_t preview_bytes = 0;          // of slice_bytes: the largest preview the engine's budget allows
   std::uint64_t other_bytes = 0;
   std::uint64_t total_bytes = 0;
   std::uint64_t available_bytes = 0;
@@ -161,6 +165,11 @@ class Engine {
   virtual void set_center(float center_offset_px) = 0;
   virtual void set_slices(const SlicePositions& positions) = 0;
 
+  // Replaces the axis tilt correction (axis_tilt_correction.hpp; 0 turns it off), re-filters every stored projection
+  // from the corrected store and recomputes the slices, as set_processing does. Throws EngineError when no scan is
+  // active or check_axis_tilt refuses the value (the previous tilt then stays).
+  virtual RefilterReport set_axis_tilt(float tilt_deg) = 0;
+
   // Replaces the processing parameters, re-filters every stored projection from the corrected store with them (the
   // ring pass included, when rings are enabled, even if nothing changed) and recomputes the three slices. Nothing
   // the detector sent is lost or asked for again. Throws EngineError when no scan is active or check_processing
@@ -178,6 +187,30 @@ class Engine {
   // A copy of the oblique slice's values (1/pixel) into `out` (rows * cols floats of oblique_shape()). Throws
   // EngineError when no scan is active, the oblique slice is disabled or `out` has the wrong size.
   virtual void copy_oblique_slice(std::span<float> out) const = 0;
+
+  // Live 3D preview (preview_volume.hpp, PROTOCOL.md 10.12): while enabled, a downsampled volume updated with the
+  // slices (add_projection adds each projection's binned backprojection; set_center, set_processing and a change of
+  // the preview rebuild it from the store). Its memory, at most the engine's preview budget, is reserved in the plan
+  // (preview_bytes) and allocated when the preview is enabled.
+  //
+  // The preview this engine offers unless told otherwise: the CUDA engine's is enabled at 256 voxels a side, the CPU
+  // engine's disabled at 64 (on a CPU it costs ingest rate; docs/targets.md says how much).
+  virtual PreviewParams default_preview() const = 0;
+  // Enables the preview at preview.side voxels along its longest side (rebuilt from the store now) or disables it
+  // (its memory freed). Throws EngineError when no scan is active, check_preview refuses it, it needs more than the
+  // engine's preview budget (the previous preview then stays), or its memory cannot be allocated (the preview is then
+  // disabled).
+  virtual void set_preview(const PreviewParams& preview) = 0;
+  // The preview's grid; all zero while disabled. Throws EngineError when no scan is active.
+  virtual PreviewGrid preview_shape() const = 0;
+  // A copy of the preview's voxels (1/pixel; z-major, then row-major, as preview_volume.hpp lays them out) into `out`,
+  // preview_shape().voxels() floats. Throws EngineError when no scan is active, the preview is disabled or `out` has
+  // the wrong size.
+  virtual void copy_preview(std::span<float> out) const = 0;
+  // A number that changes whenever the preview's voxels may have changed (and never decreases over the engine's
+  // life), so that a caller copies the preview only when it is new. Any thread that owns the engine may ask; no scan
+  // needed.
+  virtual std::uint64_t preview_version() const = 0;
 
   // Current parameters and the number of projections held in the store.
   virtual const ReconParams& params() const = 0;

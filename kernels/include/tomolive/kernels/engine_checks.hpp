@@ -18,11 +18,15 @@ const char* slice_name(Orthoslice slice);
 std::string format_number(float value);
 
 // Throws EngineError unless the geometry has rows, cols and slots, a positive finite angular weight, and the
-// parameters pass check_center, check_slices, check_processing and check_oblique: what every begin_scan checks first.
+// parameters pass check_center, check_axis_tilt, check_slices, check_processing, check_oblique and check_preview:
+// what every begin_scan checks first.
 void check_scan(const ScanGeometry& geometry, const ReconParams& params);
 
 // Throws EngineError unless the center offset (pixels) is finite.
 void check_center(float center_offset_px);
+
+// Throws EngineError unless the tilt (degrees) is finite and |tilt_deg| <= kMaxAxisTiltDeg.
+void check_axis_tilt(float tilt_deg);
 
 // Throws EngineError unless xy_row < rows and |xz_y_px|, |yz_x_px| <= cols (pixels).
 void check_slices(const SlicePositions& positions, std::uint32_t rows, std::uint32_t cols);
@@ -50,6 +54,10 @@ void check_processing_sweep(std::uint32_t xy_row, std::span<const ProcessingPara
 // What copy_oblique_slice checks once a scan is active: the oblique slice is enabled and `out` holds plane.rows *
 // plane.cols floats.
 void check_oblique_copy(const ObliqueSlice& oblique, const ObliquePlane& plane, std::size_t out_size);
+
+// What copy_preview checks once a scan is active: the preview is enabled (grid not empty) and `out` holds
+// grid.voxels() floats.
+void check_preview_copy(const PreviewGrid& grid, std::size_t out_size);
 
 // What reconstruct_volume checks once a scan is active: a non-empty box inside the cols x cols axial slice and the
 // detector rows, and 1 <= slab_rows <= max_slab_rows.

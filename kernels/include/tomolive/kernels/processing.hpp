@@ -9,6 +9,8 @@
 //      neighbourhood (indices clamped at the frame's edges) by more than threshold x that median is replaced by the
 //      median. Since exp is monotone, in attenuation: m = median of the 9 A values; replace A by m when
 //      |exp(m - A) - 1| > threshold (zinger_replaces below).
+//   then, when the scan's axis tilt is corrected (ReconParams::axis_tilt_deg), the rotation of
+//      axis_tilt_correction.hpp, which makes the axis vertical for the steps after it;
 //   2. phase (PhaseRetrieval, Paganin et al. 2002, single material): T = exp(-A) is padded to
 //      padded_length(rows) x padded_length(cols) (ramp_filter.hpp) by repeating the nearest edge pixel, transformed
 //      (2D FFT), multiplied by paganin_response(f_row, f_col) (frequencies in cycles per metre: k / (padded * pixel

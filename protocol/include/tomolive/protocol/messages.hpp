@@ -204,9 +204,13 @@ struct GetStatus {
   bool operator==(const GetStatus&) const = default;
 };
 struct SetCenter {
-  // Exactly one of the two: the axis as an offset from (cols - 1) / 2, or as an absolute detector column.
+  // At most one of the two: the axis as an offset from (cols - 1) / 2, or as an absolute detector column (at the
+  // middle row when the axis is tilted).
   std::optional<double> center_offset_px;
   std::optional<double> center_column_px;
+  // The axis's in-plane tilt to correct, degrees (the convention of CenterEstimateResult::tilt_deg; 0: none). At
+  // least one of the three is given.
+  std::optional<double> tilt_deg = std::nullopt;
 
   bool operator==(const SetCenter&) const = default;
 };
@@ -387,9 +391,21 @@ struct CenterSample {
   bool operator==(const CenterSample&) const = default;
 };
 
+// Live 3D preview (PROTOCOL.md 10.12): enable it at `side` voxels along its longest side, or disable it. Applies to the
+// active scan and every later one.
+struct SetPreview {
+  bool enabled = true;
+  std::optional<std::uint32_t> side;  // kMinPreviewSide..kMaxPreviewSide; default: the engine's (PROTOCOL.md 10.12)
+
+  bool operator==(const SetPreview&) const = default;
+};
+inline constexpr std::uint32_t kMinPreviewSide = 16;
+inline constexpr std::uint32_t kMaxPreviewSide = 512;
+
 using ControlRequest = std::variant<GetStatus, SetCenter, SetSlices, GetSlice, EstimateCenter, SweepCenter,
                                     SetProcessing, SetScanPlan, ReconstructVolume, CancelVolume, Record,
-                                    Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels, CenterSample>;
+                                    Capture, SweepProcessing, SetObliqueSlice, GetDefectivePixels, CenterSample,
+                                    SetPreview>;
 // The wire "type" of a request: "get_status", "set_center", "set_slices", "get_slice", ...
 std::string_view command_name(const ControlRequest& request);
 // Every control command's wire "type", in ControlRequest's alternative order (PROTOCOL.md 10.1): the list a client
@@ -402,7 +418,8 @@ struct MemoryPlan {
   std::string store_precision;  // "float32" or "float16"
   std::uint64_t store_bytes = 0;      // resident filtered projections
   std::uint64_t corrected_store_bytes = 0;  // resident corrected projections, which re-filters start from
-  std::uint64_t slice_bytes = 0;      // the three orthoslices
+  std::uint64_t slice_bytes = 0;      // the three orthoslices (and the oblique slice and preview reserve)
+  std::uint64_t preview_bytes = 0;    // of slice_bytes: the live 3D preview's reserve
   std::uint64_t other_bytes = 0;      // references, filter buffers, staging
   std::uint64_t total_bytes = 0;      // sum of the above
   std::uint64_t available_bytes = 0;  // what the engine could use when the plan was made
@@ -523,6 +540,7 @@ struct ScanStatus {
   double projection_rate_hz = 0.0;        // over the last second
   double center_offset_px = 0.0;
   double center_column_px = 0.0;
+  double axis_tilt_deg = 0.0;  // the axis tilt corrected (set_center's tilt_deg), degrees; absent reads 0
   std::uint32_t xy_row = 0;
   double xz_y_px = 0.0;
   double yz_x_px = 0.0;
@@ -571,6 +589,9 @@ struct DataSocketStatus {
   std::uint64_t rejected = 0;   // messages and images refused
   std::uint64_t images_held = 0;  // images of a series waiting for a scan plan now (PROTOCOL.md "Scan plans")
   bool curve = false;           // CURVE on this socket (server when bound, client when connected)
+  std::uint64_t handshake_failures = 0;  // ZeroMQ handshakes that failed: a CURVE peer with other keys, a refusal
+  std::string dectris_channel{};         // the Stream V2 channel taken from the newest image; "" before the first
+  std::vector<std::string> dectris_channels{};  // the channels of the newest Stream V2 start or image, in order
 
   bool operator==(const DataSocketStatus&) const = default;
 };
@@ -610,12 +631,15 @@ struct RecordingStatus {
   std::string file;       // its file: the final name once complete, else the ".partial" name being written
   std::uint64_t frames_written = 0;  // frames handed to the file
   std::uint64_t frames_durable = 0;  // of those, frames the last flush made durable (they survive a crash)
-  std::uint64_t bytes_written = 0;   // pixel bytes on disk
+  std::uint64_t bytes_written = 0;   // frame bytes on disk (for "bslz4": compressed)
   std::uint64_t frames_dropped = 0;  // frames of the scan that will not be in the file (stopped or failed)
   std::uint32_t queue_frames = 0;    // frames waiting for the writer now
   std::uint32_t queue_capacity = 0;  // --record-queue-frames
   std::string error;                 // why the recording stopped or failed ("" otherwise)
   bool next_scan = false;            // the next scan to begin will be recorded (--record-scans, or a record command)
+  // How the file stores frames, fixed by the recording's first frame: "bslz4" (it arrived bslz4-compressed: chunks
+  // as the detector sent them), "raw" (as decoded); "" until the file exists (PROTOCOL.md 18).
+  std::string encoding;
 
   bool operator==(const RecordingStatus&) const = default;
 };
@@ -636,6 +660,21 @@ struct CaptureStatus {
   std::string error;                 // why the capture failed ("" otherwise)
 
   bool operator==(const CaptureStatus&) const = default;
+};
+
+// The live 3D preview (PROTOCOL.md 10.12), as get_status and set_preview report it.
+struct PreviewStatus {
+  bool enabled = false;
+  std::uint32_t side = 0;                 // voxels along the longest side, as set (also while disabled)
+  std::array<std::uint32_t, 3> shape{};   // [layers, rows, cols] of the active scan's preview; zeros without one
+  std::uint32_t binning = 0;              // detector pixels per voxel side; 0 without a preview
+  std::uint64_t bytes = 0;                // memory the preview holds now
+  std::uint64_t budget_bytes = 0;         // the most the engine's plan reserves for it (memory.preview_bytes)
+  std::uint64_t version = 0;              // the engine's preview version (changes with the voxels)
+  std::uint64_t published = 0;            // preview snapshots sent to browsers since start (PROTOCOL.md 14.6)
+  double interval_s = 0.0;                // the least time between two snapshots
+
+  bool operator==(const PreviewStatus&) const = default;
 };
 
 // The daemon's configuration file and its reloads (SIGHUP; README "Configuration file").
@@ -666,6 +705,7 @@ struct Status {
   std::optional<RecordingStatus> recording;  // absent from daemons older than the key
   std::optional<CaptureStatus> capture;      // absent from daemons older than the key
   std::optional<ConfigStatus> config;        // absent from daemons older than the key
+  std::optional<PreviewStatus> preview;      // absent from daemons older than the key
 
   bool operator==(const Status&) const = default;
 };
@@ -674,6 +714,7 @@ struct CenterResult {
   double center_offset_px = 0.0;
   double center_column_px = 0.0;
   double recompute_ms = 0.0;
+  double tilt_deg = 0.0;  // the axis tilt now corrected, degrees (added after the first release: absent reads 0)
 
   bool operator==(const CenterResult&) const = default;
 };
@@ -761,7 +802,7 @@ struct CenterSampleResult {
 using ReplyResult = std::variant<std::monostate, Status, CenterResult, SlicesResult, SliceUpdate,
                                  CenterEstimateResult, SweepResult, ProcessingResult, VolumeStatus, RecordingStatus,
                                  CaptureStatus, ProcessingSweepResult, ObliqueResult, DefectivePixelsResult,
-                                 CenterSampleResult>;
+                                 CenterSampleResult, PreviewStatus>;
 
 // The answer to every control request: ok with a result, or an error.
 struct Reply {

@@ -32,6 +32,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "tomolive/protocol/messages.hpp"
 #include "tomolive/storage/hdf5_file.hpp"
@@ -40,6 +41,7 @@ namespace tomolive::storage {
 
 // How frames are stored: as sent, or as bitshuffle/LZ4 chunks written as they are (direct chunk write).
 enum class FrameEncoding { raw, bslz4 };
+std::string_view to_string(FrameEncoding encoding);  // "raw", "bslz4" (the file's /entry/tomolive/frame_encoding)
 
 class NxtomoWriter {
  public:
@@ -71,7 +73,9 @@ class NxtomoWriter {
   virtual void finish(std::int64_t end_time_ns);
 
   std::uint64_t frames_written() const { return frames_; }
+  // Frame bytes handed to the file: the pixels' size for raw frames, the chunk's for compressed ones.
   std::uint64_t bytes_written() const { return bytes_; }
+  FrameEncoding encoding() const { return encoding_; }
   const std::filesystem::path& path() const { return file_.path(); }
 
  private:

@@ -76,6 +76,8 @@ typedef struct tl_scan {
   uint32_t window;  /* 0: no sliding window */
   uint32_t streams; /* 0 or 1: one stream */
   double center_offset_px;
+  double pixel_size_um; /* detector pixel size at the sample, micrometres; 0: not given */
+  int half_acquisition; /* non-zero: a 360 degree scan with the axis off centre (PROTOCOL.md 5.1) */
 } tl_scan;
 
 typedef struct tl_sender tl_sender;

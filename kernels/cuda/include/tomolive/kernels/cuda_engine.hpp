@@ -55,6 +55,9 @@ struct CudaEngineOptions {
   // several passes over device memory) even where the fused one-kernel path applies (detectors of 1025..2048 columns,
   // no processing steps). Same results within float rounding; for benchmarks and tests that compare the two.
   bool staged_filter = false;
+  // Most device memory the live 3D preview (preview_volume.hpp) may use, bytes: its voxels and 32 binned projections.
+  // The default holds the default preview of 256 voxels a side (64 MiB of voxels) and up to about 400 a side.
+  std::uint64_t preview_budget_bytes = std::uint64_t{256} << 20;
 };
 
 // GPU time spent per stage since the engine was made, milliseconds (all zero unless CudaEngineOptions::stage_timing).

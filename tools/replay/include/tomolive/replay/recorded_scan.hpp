@@ -1,4 +1,5 @@
-// RecordedScan: a scan stored in an HDF5 file, read back frame by frame for tomolive-replay. Two layouts:
+// RecordedScan: a scan stored in an HDF5 file, read back frame by frame for tomolive-replay and tomolive-send
+// --file. Two layouts:
 //
 //   NXtomo (what tomolived --record writes, PROTOCOL.md 18): /entry/instrument/detector/data [frames, rows, cols]
 //     with image_key [frames] (0 projection, 1 flat, 2 dark) and /entry/sample/transformations/rotation_angle
@@ -37,7 +38,7 @@ struct RecordedFrame {
 class RecordedScan {
  public:
   // Opens `path` and reads its layout. Throws storage::StorageError (file unreadable) or std::runtime_error (neither
-  // layout, or a dataset of the wrong shape or type, named in the message).
+  // layout, or a dataset of the wrong shape or type, named in the message); every message starts with the path.
   explicit RecordedScan(const std::filesystem::path& path);
 
   // The begin to send: the scan's shape, dtype, counts, the projections' angles as a table (by frame id), and the

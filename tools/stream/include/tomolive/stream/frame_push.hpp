@@ -1,7 +1,7 @@
 // How the tools send a scan to the daemon over the native protocol, as a detector would (PROTOCOL.md 5): a PUSH
 // socket that lingers without limit (every queued frame reaches the daemon before the program exits), a sender that
 // notices a stop request (Ctrl-C / SIGTERM) while the peer is absent or slow, a pacer on an absolute schedule, and
-// one progress line per second on stderr. Shared by tomolive-sim and tomolive-replay.
+// one progress line per second on stderr. Shared by tomolive-sim, tomolive-replay and tomolive-send.
 #pragma once
 
 #include <chrono>
@@ -21,8 +21,12 @@ inline constexpr int kExitInterrupted = 130;
 void install_stop_handlers();
 bool stop_requested();
 
-// A PUSH socket connected to `endpoint`, or bound to it when `bind`, with a send high-water mark of about 512 MB
-// of frames of `frame_bytes`. Throws std::runtime_error naming the endpoint when it cannot connect or bind.
+// The send high-water mark, in messages, that queues about 512 MB of frames of `frame_bytes` (4 to 1000): what
+// the tools' PUSH sockets use, and what tomolive-send gives the sender library.
+int send_queue_frames(std::size_t frame_bytes);
+
+// A PUSH socket connected to `endpoint`, or bound to it when `bind`, with a send high-water mark of
+// send_queue_frames(frame_bytes). Throws std::runtime_error naming the endpoint when it cannot connect or bind.
 zmq::socket_t open_push_socket(zmq::context_t& context, const std::string& endpoint, bool bind,
                                std::size_t frame_bytes);
 
