@@ -5,11 +5,14 @@
 # a subset of the tests under compute-sanitizer (memcheck, racecheck, synccheck), and the backprojection kernel's SASS
 # and resource usage.
 # Steps run most important first, each with a timeout, within a session budget (the device tool stops a command at
-# 600 s). Everything goes to $OUT (default ./out), in at most 9 files:
+# 600 s): the figures that have never been measured (T1 decode, T8 sweep, T6 volume) before the tests and the
+# workload benchmarks. Everything goes to $OUT (default ./out), in at most 11 files:
 #   session.log  devices, tests, sanitizers              gpu_test.xml   test results
 #   bench.log    benchmark runs (plans, stage times)      bench-W?.json  figures per workload
 #   sass.txt     SASS and registers of the kernels        bench-refilter.json  re-filter times of the first workload
 #   bench-T6.json  T6 figures (the volume file and the dd floor file are written to T6_DIR, then removed)
+#   decode-T1.json T1: bslz4 decode of W2 frames per thread count, against memcpy
+#   sweep-T8.json  T8 and T8r: 64-candidate center sweeps of the first workload, pageable and page-locked
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
 # Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
 # WORKLOADS (default "W1 W2 W3"), SKIP_T6=1, T6_DIR (default <repo>/.t6-scratch: 8.6 GB written there at a time;
@@ -62,16 +65,19 @@ step() {
 
 step nvidia-smi "$log" nvidia-smi
 step ldd "$log" ldd "$bin/gpu_test" "$bin/tomolive-bench"
-step gpu_test "$log" "$bin/gpu_test" --gtest_output="xml:$out/gpu_test.xml"
 first=${workloads%% *}
-step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --json "$out/bench-$first.json"
-step "refilter $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --refilter --repeats 3 \
-  --json "$out/bench-refilter.json"
+step "decode T1" "$out/bench.log" "$bin/tomolive-decode-bench" --seconds 1 --repeats 3 --json "$out/decode-T1.json"
+step "sweep T8 $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --sweep-only \
+  --json "$out/sweep-T8.json"
 if [[ -z ${SKIP_T6:-} ]]; then
   t6_dir=${T6_DIR:-$root/.t6-scratch}
   mkdir -p "$t6_dir"
   step "bench T6" "$out/bench.log" "$bin/tomolive-bench" --volume --t6 --volume-dir "$t6_dir" --json "$out/bench-T6.json"
 fi
+step gpu_test "$log" "$bin/gpu_test" --gtest_output="xml:$out/gpu_test.xml"
+step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --json "$out/bench-$first.json"
+step "refilter $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --refilter --repeats 3 \
+  --json "$out/bench-refilter.json"
 if [[ -z ${SKIP_SANITIZER:-} ]]; then
   small='CudaEngine.OddShapesMatchCpu:CudaEngine.RejectsBadCalls:CudaEngine.PinnedFramesGiveTheSameSlices'
   small+=':StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:StorePrecisions/CudaVsCpu.SlidingWindow*'
