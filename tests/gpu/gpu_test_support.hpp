@@ -45,6 +45,14 @@ inline double tolerance(StorePrecision store) {
   return store == StorePrecision::float16 ? kFloat16Tolerance : kFloat32Tolerance;
 }
 
+// Slices re-filtered from the corrected store (set_processing, sweep_processing; set_center with half acquisition):
+// with float16 stores the attenuation was rounded to half (2^-11 relative: up to 9e-4 at these tests' 1.8) before the
+// ramp filter, where the Q2 budget's float16 store rounds only after it; measured up to 5.9e-3 of the peak on the H100
+// (2026-11-23, 30 runs of the suite), hence 1e-2 for float16.
+inline double refiltered_tolerance(StorePrecision store) {
+  return store == StorePrecision::float16 ? 1e-2 : tolerance(store);
+}
+
 // "float16" or "float32": a store's name in plans and in parameterised test names.
 inline std::string precision_name(StorePrecision store) {
   return store == StorePrecision::float16 ? "float16" : "float32";
