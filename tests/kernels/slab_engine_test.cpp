@@ -179,6 +179,59 @@ TEST(SlabEngine, ThreeSlabsGiveWhatOneEngineGivesThroughEveryCommand) {
   expect_same(slab_candidates, whole_candidates, "sweep_processing");
 }
 
+// What follows the whole detector rather than a slab's frames: the tilt's pivot, the preview's grid and the oblique
+// plane, assembled from the slabs (halo 4 covers the tilt's 2.4 rows at 32 columns and the preview's binning of 3).
+TEST(SlabEngine, TiltPreviewAndObliqueSliceMatchOneEngine) {
+  const std::unique_ptr<Engine> whole = cpu_engine();
+  const std::unique_ptr<SlabEngine> slabs = slab_engine(3, 4);
+  ReconParams params;
+  params.slices.xy_row = 26;  // the second slab's last row
+  testing::begin_and_feed(*whole, geometry(), params, kPi, phantom_frames());
+  testing::begin_and_feed(*slabs, geometry(), params, kPi, phantom_frames());
+  EXPECT_LE(slabs->halo_needed_rows(), slabs->halo_rows());
+
+  whole->set_axis_tilt(1.5f);
+  slabs->set_axis_tilt(1.5f);
+  EXPECT_FLOAT_EQ(slabs->params().axis_tilt_deg, 1.5f);
+  expect_same_results(*slabs, *whole, "set_axis_tilt");
+
+  const PreviewParams preview{true, 16};
+  whole->set_preview(preview);
+  slabs->set_preview(preview);
+  const PreviewGrid grid = slabs->preview_shape();
+  EXPECT_EQ(grid.layers, whole->preview_shape().layers);
+  std::vector<float> whole_preview(grid.voxels()), slab_preview(grid.voxels());
+  whole->copy_preview(whole_preview);
+  slabs->copy_preview(slab_preview);
+  expect_same(slab_preview, whole_preview, "preview");
+
+  ObliqueSlice oblique;
+  oblique.enabled = true;
+  oblique.normal = {0.3f, 0.f, 1.f};  // tilted across every slab
+  oblique.offset_px = 2.f;
+  whole->set_oblique_slice(oblique);
+  slabs->set_oblique_slice(oblique);
+  ASSERT_EQ(slabs->oblique_shape(), whole->oblique_shape());
+  const auto [rows, cols] = slabs->oblique_shape();
+  std::vector<float> whole_oblique(std::size_t{rows} * cols), slab_oblique(whole_oblique.size());
+  whole->copy_oblique_slice(whole_oblique);
+  slabs->copy_oblique_slice(slab_oblique);
+  expect_same(slab_oblique, whole_oblique, "oblique slice");
+
+  // A center change updates all three in every slab.
+  const std::uint64_t version = slabs->preview_version();
+  whole->set_center(-0.75f);
+  slabs->set_center(-0.75f);
+  EXPECT_GT(slabs->preview_version(), version);
+  expect_same_results(*slabs, *whole, "set_center under a tilt");
+  whole->copy_preview(whole_preview);
+  slabs->copy_preview(slab_preview);
+  expect_same(slab_preview, whole_preview, "preview after set_center");
+  whole->copy_oblique_slice(whole_oblique);
+  slabs->copy_oblique_slice(slab_oblique);
+  expect_same(slab_oblique, whole_oblique, "oblique slice after set_center");
+}
+
 TEST(SlabEngine, ASlidingWindowReplacesSlotsInEverySlab) {
   const std::unique_ptr<Engine> whole = cpu_engine();
   const std::unique_ptr<SlabEngine> slabs = slab_engine(2, 3);
