@@ -426,6 +426,45 @@ TEST(SlabEngine, AnEngineLostMidScanLeavesTheOtherSlabsServing) {
   testing::expect_engine_error(
       [&] { slabs->sweep_center(status[1].rows.owned_row0, offsets, {0, 0, kCols, kCols}, images); }, "was lost");
 
+  // The preview and the oblique slice: the lost slab's layers and pixels NaN, the others as one engine gives them.
+  const PreviewParams preview{true, 16};
+  const SlabRows lost = status[1].rows;
+  whole->set_preview(preview);
+  slabs->set_preview(preview);
+  const PreviewGrid grid = slabs->preview_shape();
+  std::vector<float> want_preview(grid.voxels()), got_preview(grid.voxels());
+  whole->copy_preview(want_preview);
+  slabs->copy_preview(got_preview);
+  const std::size_t layer = std::size_t{grid.rows} * grid.cols;
+  for (std::uint32_t z = 0; z < grid.layers; ++z) {
+    const std::uint32_t first_row = z * grid.binning;
+    const bool in_lost = first_row >= lost.owned_row0 && first_row < lost.owned_row0 + lost.owned_rows;
+    const float got = got_preview[z * layer + layer / 2], want = want_preview[z * layer + layer / 2];
+    if (in_lost) {
+      EXPECT_TRUE(std::isnan(got)) << "preview layer " << z;
+    } else {
+      EXPECT_NEAR(got, want, 1e-6f) << "preview layer " << z;
+    }
+  }
+  ObliqueSlice vertical;  // the XZ plane: z runs over every detector row
+  vertical.enabled = true;
+  vertical.normal = {0.f, 1.f, 0.f};
+  whole->set_oblique_slice(vertical);
+  slabs->set_oblique_slice(vertical);
+  const auto [oblique_rows, oblique_cols] = slabs->oblique_shape();
+  std::vector<float> want_oblique(std::size_t{oblique_rows} * oblique_cols), got_oblique(want_oblique.size());
+  whole->copy_oblique_slice(want_oblique);
+  slabs->copy_oblique_slice(got_oblique);
+  std::size_t lost_pixels = 0;
+  for (std::size_t k = 0; k < got_oblique.size(); ++k) {
+    if (std::isnan(got_oblique[k])) {
+      ++lost_pixels;
+    } else {
+      EXPECT_NEAR(got_oblique[k], want_oblique[k], 1e-6f) << "oblique pixel " << k;
+    }
+  }
+  EXPECT_EQ(lost_pixels, std::size_t{lost.owned_rows} * oblique_cols);
+
   // The next scan is split over the engines that are left.
   testing::begin_and_feed(*slabs, geometry(), params, kPi, phantom_frames());
   whole->set_center(params.center_offset_px);
