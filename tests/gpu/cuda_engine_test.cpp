@@ -367,7 +367,7 @@ TEST(CudaEngine, StageTimingCountsEveryStage) {
 TEST(CudaEngine, RefusesScanThatDoesNotFit) {
   TOMOLIVE_SKIP_WITHOUT_CUDA();
   auto gpu = cuda_engine(StorePrecision::automatic);
-  const ScanGeometry huge{4096, 4096, 1'000'000, std::numbers::pi_v<float> / 1e6f, {}};
+  const ScanGeometry huge{4096, 4096, 1'000'000, std::numbers::pi_v<float> / 1e6f, {}, {}};
   const EngineMemoryPlan plan = gpu->plan(huge);
   EXPECT_FALSE(plan.fits());
   EXPECT_EQ(plan.store_precision, "float16") << "automatic picks float16 when float32 would not fit";
@@ -406,7 +406,7 @@ TEST(CudaEngine, RejectsBadCalls) {
   EXPECT_THROW(gpu->add_dark(gpu_testing::view(scan.darks[0], scan.geometry)), EngineError);  // after a projection
   std::vector<float> wrong(10);
   EXPECT_THROW(gpu->copy_slice(Orthoslice::xz, wrong), EngineError);
-  EXPECT_THROW(gpu->begin_scan({0, 64, 4, 1.f, {}}, {}), EngineError);
+  EXPECT_THROW(gpu->begin_scan({0, 64, 4, 1.f, {}, {}}, {}), EngineError);
 }
 
 // A PixelType outside the enum is refused, naming the value, as by the CPU engine (frame_checks.hpp), before anything

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "tomolive/kernels/defective_pixels.hpp"
 #include "tomolive/kernels/frame_view.hpp"
@@ -53,8 +54,38 @@ struct SliceRegion {
   std::uint32_t row0 = 0, col0 = 0, rows = 0, cols = 0;
 };
 
+// Where an engine's rows lie on the detector when the detector's rows are split into slabs over several engines
+// (slab_engine.hpp). The engine's frames are detector rows [first_row, first_row + rows) of a detector of
+// detector_rows rows; of them it owns (publishes) its rows [owned_begin, owned_end), and reads the others (halo rows)
+// only for processing that crosses rows. What follows the detector rather than the engine's frames: the axis tilt's
+// pivot (the detector's middle row), the live 3D preview's grid (the whole detector's; the engine fills the layers
+// whose first detector row it owns and leaves the others zero) and the oblique slice (the plane through the whole
+// volume; the engine fills the pixels whose detector row lies in its owned rows and leaves the others zero).
+// Default (detector_rows 0): the engine sees the whole detector and owns every row.
+// In detail (engine_rows.hpp is the engines' view of it; check_scan refuses a slab that leaves its detector or owns
+// no row):
+// - Everything else is in the engine's own rows: frames (rows x cols), the stores (copy_projection,
+//   copy_corrected_projection), the vertical slices (rows rows), the axial slice's xy_row, the sweeps' xy_row and the
+//   volume's rows. The defective-pixel map covers all of the engine's rows; its frame-wide statistics (the hot and
+//   noisy tests' medians) are the slab's own, so a pixel near a threshold may be classified otherwise than by one
+//   engine over the whole detector.
+// - ProjectionStats and RefilterReport count the owned rows only, so that the slab engines' counts sum to the whole
+//   engine's.
+// - Processing that crosses rows (the zinger filter's neighbours, Paganin's 2D filter, the tilt rotation, the
+//   preview's binning, the oblique slice's interpolation) reads the halo rows; where it reaches beyond the engine's
+//   frames it reads the frames' edge rows instead (Paganin pads from them), so an owned row equals the whole engine's
+//   when the halo covers what its processing reads: bit for bit on the CPU engine (zingers, tilt, preview, oblique),
+//   approximately with Paganin (its padding follows the frame's edges, not the detector's).
+struct DetectorSlab {
+  std::uint32_t detector_rows = 0;
+  std::uint32_t first_row = 0;
+  std::uint32_t owned_begin = 0, owned_end = 0;  // the engine's own rows
+
+  bool whole() const { return detector_rows == 0; }
+};
+
 struct ScanGeometry {
-  std::uint32_t rows = 0;   // detector rows
+  std::uint32_t rows = 0;   // detector rows (of the slab, for an engine of a slab: DetectorSlab)
   std::uint32_t cols = 0;   // detector columns; slices are cols wide
   std::uint32_t slots = 0;  // projections held in the store: the scan's projection count or its window
   // FBP quadrature weight per projection, radians: pi / slots for projections spread evenly over 180 or 360 deg
@@ -63,6 +94,8 @@ struct ScanGeometry {
   // Half acquisition (processing.hpp step 4): where the detector's columns lie within the engine's `cols`-wide
   // frames, which the daemon widened. A property of the scan, fixed at begin_scan; disabled for a plain scan.
   HalfAcquisition half_acquisition;
+  // The engine's slab of the detector (DetectorSlab); the whole detector by default.
+  DetectorSlab slab;
 };
 
 struct ReconParams {
@@ -85,11 +118,15 @@ struct VolumeBox {
 
 // Receives a volume slab by slab from Engine::reconstruct_volume, on the engine's calling thread. A slab is the
 // detector rows [row0, row0 + rows) of the box: rows x region.rows x region.cols floats (1/pixel), z-major then
-// row-major. Slabs come in increasing row0; at most two are outstanding (memory given, not yet done), so that an
-// engine may copy slab k out while it computes slab k + 1.
+// row-major. Slabs come in increasing row0 (memory asked for and slabs done in that order); at most two are
+// outstanding (memory given, not yet done; an engine over several slabs: at most max_outstanding_slabs()), so that
+// an engine may copy slab k out while it computes slab k + 1.
 class VolumeSink {
  public:
   virtual ~VolumeSink() = default;
+  // How many slabs the sink can hold outstanding at once (at least 2): an engine that computes several slabs at a
+  // time (slab_engine.hpp: one per device) asks for at most this many slabs' memory before their slab_done.
+  virtual std::size_t max_outstanding_slabs() const { return 2; }
   // Memory for the slab at `row0`, rows x region.rows x region.cols floats, valid until slab_done for it returns. An
   // empty span stops the volume (reconstruct_volume then returns false; no slab_done follows for this slab).
   virtual std::span<float> slab_memory(std::uint32_t row0, std::uint32_t rows) = 0;
@@ -109,10 +146,22 @@ struct EngineMemoryPlan {
   std::uint64_t other_bytes = 0;
   std::uint64_t total_bytes = 0;
   std::uint64_t available_bytes = 0;
-  bool fits() const { return total_bytes <= available_bytes; }
+  // An engine over several slabs (slab_engine.hpp): each slab engine's own plan, in slab order (the totals above are
+  // their sums), and whether the whole scan would also fit on the first slab's engine alone. Empty and false for
+  // an engine of one device.
+  std::vector<EngineMemoryPlan> slabs;
+  bool fits_one_device = false;
+  // A plan over several slabs fits when every slab's fits.
+  bool fits() const {
+    if (slabs.empty()) return total_bytes <= available_bytes;
+    for (const EngineMemoryPlan& slab : slabs) {
+      if (!slab.fits()) return false;
+    }
+    return true;
+  }
 };
 
-// Per-projection result counters.
+// Per-projection result counters, over the engine's owned rows (DetectorSlab).
 struct ProjectionStats {
   std::uint64_t clamped_values = 0;    // pixels whose transmission was <= 0 (or flat <= dark) and was clamped,
                                        // before or after phase retrieval (a repaired pixel: its repaired value)
