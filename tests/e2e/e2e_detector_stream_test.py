@@ -28,7 +28,9 @@ bitshuffle and python3-lz4, json):
   --mode sim-streams      tomolive-sim as a Stream V2 detector with two PUSH sockets (--streams 2, one process each,
                           the daemon connected to both): every frame rendered (lz4), judged by Q1; then 4 projections
                           prerendered and cycled (bslz4, what daemon_bench.py --format dectris2 sends): every
-                          projection reconstructed, none missing or refused (counters)
+                          projection reconstructed, none missing or refused (counters); and tomolive-sim refuses
+                          what a detector stream cannot carry (--turns, --three-series over streams, --prerender
+                          outside dectris2)
 """
 import argparse
 import json
@@ -486,8 +488,20 @@ def send_two_streams(build, daemon, endpoints, scan_id, extra):
     daemon.wait_event("scan_ended", scan_id)
 
 
+def check_sim_refuses(build, options, reason):
+    """tomolive-sim refuses `options` before sending anything, exit status 1, naming `reason`."""
+    done = subprocess.run([os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", "tcp://127.0.0.1:0",
+                           *options], capture_output=True, text=True, timeout=60)
+    if done.returncode != 1 or reason not in done.stderr:
+        fail("tomolive-sim %s: exit %d, %r (expected 1 and %r)" % (" ".join(options), done.returncode, done.stderr,
+                                                                   reason))
+
+
 def run_sim_streams(build, workdir):
     """tomolive-sim as a detector with two PUSH sockets; the daemon connects to both and takes one scan from them."""
+    check_sim_refuses(build, ["--format", "dectris2", "--turns", "2"], "no sliding window")
+    check_sim_refuses(build, ["--format", "dectris2", "--streams", "2", "--three-series"], "not --three-series")
+    check_sim_refuses(build, ["--format", "dectris1", "--prerender", "4"], "need dectris2")
     truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
     capture_native_scan(build, workdir, truth_dir, raw_dir)  # the same scan's truth and raw rows, for Q1
     endpoints = ["ipc://" + os.path.join(workdir, "detector%d" % i) for i in range(2)]

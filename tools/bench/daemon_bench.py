@@ -217,7 +217,7 @@ def bench_ingest_dectris2(args, log_path):
     compressed, _ = steady_rate(samples, lambda sample: sample[1])
     pixels_gbps = frames_per_s * frame_bytes / 1e9
     lost = projections - counters["projections_reconstructed"]
-    decoders = [s.get("format") for s in final.get("data_sockets", [])]
+    formats = [socket["format"] for socket in final["data_sockets"]]
     note = ("%d tomolive-sim processes, each binding one PUSH (tcp loopback) of a DECTRIS Stream V2 detector, "
             "bslz4, 16 prerendered projections compressed once; the daemon --data-connect to each (formats seen %s); "
             "frames %d x %d uint16 (%.2f MB decompressed), one series of %d projections (a detector's scan plan has "
@@ -226,7 +226,7 @@ def bench_ingest_dectris2(args, log_path):
             "compressed on the wire %.2f GB/s (ratio %.2f); %d reconstructed, %d lost, rejected %d, "
             "queue_full_waits %d; daemon exit %d; floor: native T1's (plain ZeroMQ PUSH->PULL of uncompressed frames "
             "with one copy; memcpy of the same decompressed bytes is in tomolive-decode-bench's JSON, T1c)"
-            % (streams, ",".join(str(f) for f in decoders), rows, cols, frame_bytes / 1e6, projections,
+            % (streams, ",".join(formats), rows, cols, frame_bytes / 1e6, projections,
                final["engine"], how, compressed / 1e9, pixels_gbps * 1e9 / max(compressed, 1e-9),
                counters["projections_reconstructed"], lost, counters["rejected"], counters["queue_full_waits"], code))
     if code != 0 or lost != 0 or counters["rejected"] != 0:
