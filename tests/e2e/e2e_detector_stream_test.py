@@ -25,6 +25,12 @@ bitshuffle and python3-lz4, json):
                           --data-curve-secret-key/--data-curve-server-key
   --mode sim              tomolive-sim --format as the detector: Stream V2 in three series, Stream V1 bslz4,
                           array-1.0 bslz4, one after the other into one daemon
+  --mode sim-streams      tomolive-sim as a Stream V2 detector with two PUSH sockets (--streams 2, one process each,
+                          the daemon connected to both): every frame rendered (lz4), judged by Q1; then 4 projections
+                          prerendered and cycled (bslz4, what daemon_bench.py --format dectris2 sends): every
+                          projection reconstructed, none missing or refused (counters); and tomolive-sim refuses
+                          what a detector stream cannot carry (--turns, --three-series over streams, --prerender
+                          outside dectris2)
 """
 import argparse
 import json
@@ -388,11 +394,13 @@ def main():
     parser.add_argument("--build", required=True)
     parser.add_argument("--mode", required=True,
                         choices=["dectris2-bslz4", "dectris2-lz4", "dectris2-channel", "dectris1", "array", "bare", "curve",
-                                 "sim"])
+                                 "sim", "sim-streams"])
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tomolive-e2e-detector-")
     if args.mode == "sim":
         return run_sim(args.build, workdir)
+    if args.mode == "sim-streams":
+        return run_sim_streams(args.build, workdir)
     truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
     begin, frames = capture_native_scan(args.build, workdir, truth_dir, raw_dir)
     step_deg = begin["angle_step_deg"]
@@ -452,6 +460,74 @@ def run_sim(build, workdir):
                 raw_dir, "--raw-row", str(ROWS // 2), "--quiet", *variant], check=True, timeout=300)
             daemon.wait_event("scan_ended", scan_id)
             check_q1(daemon, truth_dir, raw_dir, scan_id)
+        if daemon.errors:
+            fail("unexpected error events: %r" % daemon.errors)
+        daemon.shut_down()
+    finally:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+
+
+def send_two_streams(build, daemon, endpoints, scan_id, extra):
+    """Two tomolive-sim processes, one per PUSH socket of a Stream V2 detector: stream 0 (darks, flats, even
+    projections) first, stream 1 (odd projections) once the daemon has the flats (PROTOCOL.md: the darks and flats
+    precede every projection, and ZeroMQ orders messages per connection only)."""
+    def sim(index):
+        return subprocess.Popen([
+            os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoints[index], "--rows", str(ROWS),
+            "--cols", str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats", str(FLATS),
+            "--scan-id", str(scan_id), "--rate", "0", "--quiet", "--format", "dectris2", "--streams", "2",
+            "--stream-index", str(index), *extra])
+    senders = [sim(0)]
+    daemon.wait_status(lambda s: (s.get("scan") or {}).get("scan_id") == scan_id and
+                       s["scan"]["flats_received"] == FLATS, "the flats of scan %d" % scan_id, timeout_s=120)
+    senders.append(sim(1))
+    for sender in senders:
+        if sender.wait(timeout=300) != 0:
+            fail("tomolive-sim exited with %d" % sender.returncode)
+    daemon.wait_event("scan_ended", scan_id)
+
+
+def check_sim_refuses(build, options, reason):
+    """tomolive-sim refuses `options` before sending anything, exit status 1, naming `reason`."""
+    done = subprocess.run([os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", "tcp://127.0.0.1:0",
+                           *options], capture_output=True, text=True, timeout=60)
+    if done.returncode != 1 or reason not in done.stderr:
+        fail("tomolive-sim %s: exit %d, %r (expected 1 and %r)" % (" ".join(options), done.returncode, done.stderr,
+                                                                   reason))
+
+
+def run_sim_streams(build, workdir):
+    """tomolive-sim as a detector with two PUSH sockets; the daemon connects to both and takes one scan from them."""
+    check_sim_refuses(build, ["--format", "dectris2", "--turns", "2"], "no sliding window")
+    check_sim_refuses(build, ["--format", "dectris2", "--streams", "2", "--three-series"], "not --three-series")
+    check_sim_refuses(build, ["--format", "dectris1", "--prerender", "4"], "need dectris2")
+    truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
+    capture_native_scan(build, workdir, truth_dir, raw_dir)  # the same scan's truth and raw rows, for Q1
+    endpoints = ["ipc://" + os.path.join(workdir, "detector%d" % i) for i in range(2)]
+    daemon = Daemon(build, workdir, endpoints[0], ["--data-connect", endpoints[1]])
+    try:
+        send_two_streams(build, daemon, endpoints, SCAN_ID, ["--compression", "lz4"])
+        check_q1(daemon, truth_dir, raw_dir, SCAN_ID)
+        prerendered_id = SCAN_ID + 1
+        send_two_streams(build, daemon, endpoints, prerendered_id, ["--compression", "bslz4", "--prerender", "4"])
+        header, _ = daemon.xy_slice()
+        status = daemon.status()
+        c = status["counters"]
+        print("counters: %r" % {k: c[k] for k in ("projections_reconstructed", "projections_missing", "rejected",
+                                                  "scans_ended")})
+        print("data sockets: %r" % status["data_sockets"])
+        if header["scan_id"] != prerendered_id or header["projections_included"] != PROJECTIONS:
+            fail("the prerendered scan's final slice is not complete: %r" % header)
+        if (c["projections_reconstructed"] != 2 * PROJECTIONS or c["projections_missing"] != 0 or c["rejected"] != 0
+                or c["scans_ended"] != 2 or counter(status, "queue_dropped") != 0):
+            fail("frames were lost or refused over two sockets: %r" % c)
+        sockets = status["data_sockets"]
+        frames = [socket["frames"] for socket in sockets]
+        # Per scan: stream 0 the darks, the flats and the even projections; stream 1 the odd ones.
+        expected = [2 * (DARKS + FLATS + (PROJECTIONS + 1) // 2), 2 * (PROJECTIONS // 2)]
+        if frames != expected or any(socket["format"] != "dectris2" for socket in sockets):
+            fail("the data sockets report frames %r (expected %r): %r" % (frames, expected, sockets))
         if daemon.errors:
             fail("unexpected error events: %r" % daemon.errors)
         daemon.shut_down()

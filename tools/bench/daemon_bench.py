@@ -7,6 +7,13 @@ simulated phantom scan as tomolive-sim renders it, projections prerendered and s
       (1008 x 2016 uint16, continuous rotation with a 1000-projection window) as fast as they can into S data
       endpoints of one daemon. The rate is sampled from get_status (bytes_received) every 0.25 s; the figure is the
       median of the per-second rates over the steady middle of the run; loss is checked from the counters.
+      --format dectris2 measures T1 for a DECTRIS Stream V2 detector sending bslz4 images instead (T1-bslz4): S
+      tomolive-sim processes play a detector with S PUSH sockets (each binds its own, sends its own start and end
+      around its share of one series, 16 prerendered projections compressed once), the daemon only --data-connects
+      and decompresses on its decode pool. bytes_received then counts compressed bytes, so the figure is the rate of
+      decompressed pixels through the whole daemon: projections reconstructed x rows x cols x 2 bytes per second,
+      sampled as above; the same frames' compressed bytes on the wire per second are reported beside it. A detector stream's scan plan has no
+      sliding window, so the scan is one series of --series-projections projections, held whole by the engine.
   T4  projection received -> three slices updated and published, p50/p99, at the W1 frame rate (33 frames/s,
       2016 x 2016): from the daemon's publish latency recorder (get_status), with slices published for every frame.
   T5  (daemon part) projection received -> its slices arrived whole at a WebSocket client on the same machine, at
@@ -14,7 +21,8 @@ simulated phantom scan as tomolive-sim renders it, projections prerendered and s
       (ws_viewer_client.py: no browser can run on the GPU machine; the browser's decode-and-draw part is measured by
       the viewer itself, tools/bench/viewer_latency.mjs).
 
-Writes one JSON file per workload in the format of ../shared/targets.md.
+Writes one JSON file per workload in the format of ../shared/targets.md (the dectris2 ingest run:
+daemon-ingest-dectris2-W2.json).
 """
 import argparse
 import datetime
@@ -93,7 +101,43 @@ def figure(id_, value, unit, target, floor, note):
     return {"id": id_, "value": value, "unit": unit, "target": target, "floor": floor, "note": note}
 
 
+def sample_until_ended(daemon, started, timeout_s):
+    """(time s, bytes_received, projections_reconstructed, whether every data socket has received a frame) every
+    0.25 s until the scan has ended."""
+    samples = []
+    while True:
+        status = daemon.status()
+        if status is not None:
+            flowing = all(socket["frames"] > 0 for socket in status.get("data_sockets", []))
+            samples.append((time.time(), daemon.counter(status, "bytes_received"),
+                            daemon.counter(status, "projections_reconstructed"), flowing))
+            if status.get("scan", {}).get("state") == "ended":
+                return samples
+        if time.time() - started > timeout_s:
+            raise RuntimeError("ingest run did not finish in %d s" % timeout_s)
+        time.sleep(0.25)
+
+
+def steady_rate(samples, value):
+    """The rate of value(sample) per second: the median of the one-second rates over the middle of the run (the
+    ramp-up and the tail skipped), or for a run too short for three of them (--quick) the average over the whole
+    run; and how it was taken."""
+    rates = []
+    for i in range(len(samples)):
+        j = next((j for j in range(i + 1, len(samples)) if samples[j][0] - samples[i][0] >= 1.0), None)
+        if j is None:
+            break
+        rates.append((value(samples[j]) - value(samples[i])) / (samples[j][0] - samples[i][0]))
+    steady = rates[len(rates) // 5: max(len(rates) // 5 + 1, 4 * len(rates) // 5)]
+    if len(steady) >= 3:
+        return statistics.median(steady), "median of %d one-second rates" % len(steady)
+    first, last = samples[0], samples[-1]
+    return (value(last) - value(first)) / max(last[0] - first[0], 1e-9), "average over the run"
+
+
 def bench_ingest(args, log_path):
+    if args.format == "dectris2":
+        return bench_ingest_dectris2(args, log_path)
     streams, turns, base = args.streams, args.turns, args.base_port
     data = ["tcp://127.0.0.1:%d" % (base + 10 + i) for i in range(streams)]
     daemon_args = ["--engine", args.engine, "--zmq-io-threads", str(streams), "--publish-hz", "10",
@@ -108,36 +152,15 @@ def bench_ingest(args, log_path):
     senders = [sender(args, data[0], 0, shape + ["--stream-index", "0"])]
     wait_for(lambda: (daemon.status() or {}).get("scan", {}).get("flats_received") == 4, 60, "flats")
     senders += [sender(args, data[i], 0, shape + ["--stream-index", str(i)]) for i in range(1, streams)]
-    samples = []
     total = 1000 * turns
-    while True:
-        status = daemon.status()
-        if status is not None:
-            samples.append((time.time(), daemon.counter(status, "bytes_received"),
-                            daemon.counter(status, "projections_reconstructed")))
-            if status.get("scan", {}).get("state") == "ended":
-                break
-        if time.time() - started > args.timeout:
-            raise RuntimeError("ingest run did not finish in %d s" % args.timeout)
-        time.sleep(0.25)
+    samples = sample_until_ended(daemon, started, args.timeout)
     wait_senders(senders, 60)
     final = daemon.status()
     code = daemon.stop()
-    # Per-second rates over the middle of the run (skip the ramp-up and the tail).
-    rates = []
-    for i in range(len(samples)):
-        j = next((j for j in range(i + 1, len(samples)) if samples[j][0] - samples[i][0] >= 1.0), None)
-        if j is None:
-            break
-        rates.append((samples[j][1] - samples[i][1]) / (samples[j][0] - samples[i][0]) / 1e9)
-    steady = rates[len(rates) // 5: max(len(rates) // 5 + 1, 4 * len(rates) // 5)]
     counters = final["counters"]
     lost = total - counters["projections_reconstructed"]
-    if len(steady) >= 3:
-        gbps, how = statistics.median(steady), "median of %d one-second rates" % len(steady)
-    else:  # a run too short for one-second windows (--quick): the average over the whole run
-        first, last = samples[0], samples[-1]
-        gbps, how = (last[1] - first[1]) / max(last[0] - first[0], 1e-9) / 1e9, "average over the run"
+    rate, how = steady_rate(samples, lambda sample: sample[1])
+    gbps = rate / 1e9
     frame_bytes = rows * cols * 2
     note = ("%d sender processes -> %d data endpoints (tcp loopback), frames %d x %d uint16 (%.2f MB), "
             "%d projections, engine %s; %s; %d reconstructed, %d lost, rejected %d, "
@@ -150,6 +173,75 @@ def bench_ingest(args, log_path):
                figure("T1-frames", round(gbps * 1e9 / frame_bytes), "frames/s", ">= 3800 (W2 rate)", None,
                       "the same rate in frames of this shape"),
                figure("T1-lost", lost + counters["rejected"], "frames", "0", None, "frames not reconstructed")]
+    return "W2", figures
+
+
+def detector_sim(args, endpoint, extra):
+    """A tomolive-sim process playing one PUSH socket of a DECTRIS detector (Stream V2, bslz4): it binds `endpoint`
+    and sends as fast as the daemon takes its images (ZeroMQ back-pressure), 16 prerendered projections compressed
+    once and cycled."""
+    return subprocess.Popen([args.sim, "--format", "dectris2", "--compression", "bslz4", "--bind", endpoint,
+                             "--prerender", "16", "--rate", "0", "--threads", "1", "--quiet"] + extra)
+
+
+def bench_ingest_dectris2(args, log_path):
+    streams, base = args.streams, args.base_port
+    data = ["tcp://127.0.0.1:%d" % (base + 10 + i) for i in range(streams)]
+    rows, cols = (64, 128) if args.quick else (1008, 2016)
+    projections, darks, flats = args.series_projections, 4, 4
+    shape = ["--rows", str(rows), "--cols", str(cols), "--projections", str(projections), "--streams",
+             str(streams), "--darks", str(darks), "--flats", str(flats), "--scan-id", "1"]
+    # The detector binds, the daemon connects (nothing else tells it the format); the simulators may start later.
+    daemon_args = ["--engine", args.engine, "--zmq-io-threads", str(streams), "--publish-hz", "10",
+                   "--status-interval", "1"]
+    for endpoint in data:
+        daemon_args += ["--data-connect", endpoint]
+    daemon = Daemon(args, daemon_args, log_path, base)
+    started = time.time()
+    # Stream 0 carries the darks and flats, which must reach the scan before any other stream's projections.
+    senders = [detector_sim(args, data[0], shape + ["--stream-index", "0"])]
+    wait_for(lambda: (daemon.status() or {}).get("scan", {}).get("flats_received") == flats, 120, "flats")
+    senders += [detector_sim(args, data[i], shape + ["--stream-index", str(i)]) for i in range(1, streams)]
+    samples = sample_until_ended(daemon, started, args.timeout)
+    for s in senders:
+        if s.wait(timeout=60) != 0:
+            raise RuntimeError("tomolive-sim exited with %d" % s.returncode)
+    # The rate once every stream sends: streams 1.. start after the flats and prerender their projections first.
+    flowing = next((i for i, sample in enumerate(samples) if sample[3]), 0)
+    samples = samples[max(flowing - 1, 0):]
+    final = daemon.status()
+    code = daemon.stop()
+    counters = final["counters"]
+    frame_bytes = rows * cols * 2
+    frames_per_s, how = steady_rate(samples, lambda sample: sample[2])
+    pixels_gbps = frames_per_s * frame_bytes / 1e9
+    # The same frames on the wire: the mean bytes received per image (CBOR message, compressed pixels), as counted
+    # by bytes_received over the whole run (its own rate would lead the reconstructed one while the queue fills).
+    message_bytes = counters["bytes_received"] / (darks + flats + projections)
+    compressed = frames_per_s * message_bytes
+    lost = projections - counters["projections_reconstructed"]
+    formats = [socket["format"] for socket in final["data_sockets"]]
+    note = ("%d tomolive-sim processes, each binding one PUSH (tcp loopback) of a DECTRIS Stream V2 detector, "
+            "bslz4, 16 prerendered projections compressed once; the daemon --data-connect to each (formats seen %s); "
+            "frames %d x %d uint16 (%.2f MB decompressed), one series of %d projections (a detector's scan plan has "
+            "no sliding window), engine %s; decompressed pixels = projections reconstructed x frame bytes, from when "
+            "every stream sends, %s; "
+            "compressed on the wire %.2f GB/s (%.2f MB a message, ratio %.2f); %d reconstructed, %d lost, rejected %d, "
+            "queue_full_waits %d; daemon exit %d; floor: native T1's (plain ZeroMQ PUSH->PULL of uncompressed frames "
+            "with one copy; memcpy of the same decompressed bytes is in tomolive-decode-bench's JSON, T1c)"
+            % (streams, ",".join(formats), rows, cols, frame_bytes / 1e6, projections,
+               final["engine"], how, compressed / 1e9, message_bytes / 1e6, frame_bytes / message_bytes,
+               counters["projections_reconstructed"], lost, counters["rejected"], counters["queue_full_waits"], code))
+    if code != 0 or lost != 0 or counters["rejected"] != 0:
+        raise RuntimeError("dectris2 ingest run lost frames or failed: " + note)
+    figures = [figure("T1-bslz4", round(pixels_gbps, 2), "GB/s", ">= 8", FLOORS.get(streams), note),
+               figure("T1-bslz4-compressed", round(compressed / 1e9, 2), "GB/s", "-", None,
+                      "the same frames' bytes on the wire: T1-bslz4-frames x the mean message received "
+                      "(bytes_received / images)"),
+               figure("T1-bslz4-frames", round(frames_per_s), "frames/s", ">= 3800 (W2 rate)", None,
+                      "the same rate in frames of this shape"),
+               figure("T1-bslz4-lost", lost + counters["rejected"], "frames", "0", None,
+                      "frames not reconstructed")]
     return "W2", figures
 
 
@@ -232,14 +324,22 @@ def bench_viewer(args, log_path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bin", help="folder with tomolived, tomolive-send and tomolive-ctl (or name each below)")
+    parser.add_argument("--bin", help="folder with tomolived, tomolive-send, tomolive-sim and tomolive-ctl (or name "
+                                          "each below)")
     parser.add_argument("--daemon", help="tomolived")
     parser.add_argument("--send", help="tomolive-send")
+    parser.add_argument("--sim", help="tomolive-sim (the detector of --format dectris2)")
     parser.add_argument("--ctl", help="tomolive-ctl")
     parser.add_argument("--out", required=True, help="folder for the JSON results and the daemon log")
+    parser.add_argument("--log", help="the daemon's log (appended to; default OUT/daemon_bench.log)")
     parser.add_argument("--engine", default="cuda")
     parser.add_argument("--streams", type=int, default=8)
     parser.add_argument("--turns", type=int, default=16, help="W2 turns of 1000 projections (ingest run length)")
+    parser.add_argument("--format", choices=["native", "dectris2"], default="native",
+                        help="ingest: tomolive's own protocol (T1) or DECTRIS Stream V2 with bslz4 images (T1-bslz4)")
+    parser.add_argument("--series-projections", type=int,
+                        help="dectris2 ingest: projections of its one series (run length; default 6000, which at W2's "
+                             "shape take as much GPU memory as W1; 300 with --quick)")
     parser.add_argument("--latency-projections", type=int, default=300)
     parser.add_argument("--timeout", type=int, default=240)
     parser.add_argument("--only", choices=["ingest", "latency", "viewer"])
@@ -247,7 +347,10 @@ def main():
                         help="first TCP port on 127.0.0.1 (below Linux's ephemeral range); uses base..base+130")
     parser.add_argument("--quick", action="store_true", help="tiny frames: a smoke test of this script on any machine")
     args = parser.parse_args()
-    for attribute, name in (("daemon", "tomolived"), ("send", "tomolive-send"), ("ctl", "tomolive-ctl")):
+    needed = (("daemon", "tomolived"), ("send", "tomolive-send"), ("ctl", "tomolive-ctl"))
+    if args.format == "dectris2" and args.only in (None, "ingest"):
+        needed += (("sim", "tomolive-sim"),)
+    for attribute, name in needed:
         if getattr(args, attribute) is None:
             if args.bin is None:
                 parser.error("give --bin or --%s" % attribute)
@@ -255,18 +358,21 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     commit = os.environ.get("TOMOLIVE_COMMIT", "unknown")
     device = os.environ.get("TOMOLIVE_DEVICE", "unknown")
-    log_path = os.path.join(args.out, "daemon_bench.log")
+    if args.series_projections is None:
+        args.series_projections = 300 if args.quick else 6000
+    log_path = args.log or os.path.join(args.out, "daemon_bench.log")
     for name, run in (("ingest", bench_ingest), ("latency", bench_latency), ("viewer", bench_viewer)):
         if args.only and args.only != name:
             continue
         workload, figures = run(args, log_path)
         result = {"device": device, "commit": commit, "date": datetime.date.today().isoformat(),
                   "workload": workload, "figures": figures}
-        path = os.path.join(args.out, "daemon-%s-%s.json" % (name, workload))
+        run_name = name + ("-dectris2" if name == "ingest" and args.format == "dectris2" else "")
+        path = os.path.join(args.out, "daemon-%s-%s.json" % (run_name, workload))
         with open(path, "w") as out:
             json.dump(result, out, indent=1)
         for f in figures:
-            print("%-10s %10s %-9s target %-22s floor %-6s %s" % (f["id"], f["value"], f["unit"], f["target"],
+            print("%-19s %10s %-9s target %-22s floor %-6s %s" % (f["id"], f["value"], f["unit"], f["target"],
                                                                  f["floor"], f["note"]))
     return 0
 

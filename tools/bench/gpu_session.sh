@@ -5,14 +5,17 @@
 # a subset of the tests under compute-sanitizer (memcheck, racecheck, synccheck), and the backprojection kernel's SASS
 # and resource usage.
 # Steps run most important first, each with a timeout, within a session budget (the device tool stops a command at
-# 600 s): the figures that have never been measured (T1 decode, T8 sweep, T6 volume) before the tests and the
-# workload benchmarks. Everything goes to $OUT (default ./out), in at most 11 files:
+# 600 s): the figures that have never been measured (T1 decode, T8 sweep, T6 volume, T1 through the daemon for a
+# DECTRIS bslz4 stream) before the tests and the workload benchmarks. Everything goes to $OUT (default ./out), in at
+# most 12 files:
 #   session.log  devices, tests, sanitizers              gpu_test.xml   test results
 #   bench.log    benchmark runs (plans, stage times)      bench-W?.json  figures per workload
 #   sass.txt     SASS and registers of the kernels        bench-refilter.json  re-filter times of the first workload
 #   bench-T6.json  T6 figures (the volume file and the dd floor file are written to T6_DIR, then removed)
 #   decode-T1.json T1: bslz4 decode of W2 frames per thread count, against memcpy
 #   sweep-T8.json  T8 and T8r: 64-candidate center sweeps of the first workload, pageable and page-locked
+#   daemon-ingest-dectris2-W2.json  T1-bslz4: 8 tomolive-sim processes as the 8 PUSH sockets of a DECTRIS Stream V2
+#                  detector (bslz4 W2 frames) -> tomolived --data-connect (daemon_bench.py; its daemon log in bench.log)
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
 # Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
 # WORKLOADS (default "W1 W2 W3"), SKIP_T6=1, T6_DIR (default <repo>/.t6-scratch: 8.6 GB written there at a time;
@@ -23,6 +26,9 @@ cd "$root"
 out=${OUT:-$root/out}
 mkdir -p "$out"
 bin=$root/.gpu/bin
+# For the JSON files daemon_bench.py writes.
+export TOMOLIVE_DEVICE=${TOMOLIVE_DEVICE:-$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)}
+export TOMOLIVE_COMMIT=${TOMOLIVE_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 budget=${SESSION_BUDGET:-560}
 step_timeout=${STEP_TIMEOUT:-240}
 workloads=${WORKLOADS:-W1 W2 W3}
@@ -74,6 +80,8 @@ if [[ -z ${SKIP_T6:-} ]]; then
   mkdir -p "$t6_dir"
   step "bench T6" "$out/bench.log" "$bin/tomolive-bench" --volume --t6 --volume-dir "$t6_dir" --json "$out/bench-T6.json"
 fi
+step "ingest T1 bslz4" "$out/bench.log" python3 tools/bench/daemon_bench.py --bin "$bin" --out "$out" \
+  --log "$out/bench.log" --only ingest --format dectris2 --streams 8 --timeout 200
 step gpu_test "$log" "$bin/gpu_test" --gtest_output="xml:$out/gpu_test.xml"
 step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --json "$out/bench-$first.json"
 step "refilter $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --refilter --repeats 3 \
@@ -111,5 +119,7 @@ echo "--- sanitizers"
 grep -E '^========= (ERROR SUMMARY|RACECHECK SUMMARY)|^=== (memcheck|racecheck|synccheck): exit' "$log"
 echo "--- benchmark errors"
 grep -E '^tomolive-bench: .*(error|failed|no usable|unknown|cannot)' "$out/bench.log"
+echo "--- daemon ingest (T1-bslz4)"
+grep -E '^(T1-bslz4|RuntimeError)' "$out/bench.log"
 echo "--- figures"
 awk '/^tomolive-bench  workload/{on=1} on{print} /^figures written/{on=0}' "$out/bench.log"

@@ -5,7 +5,8 @@
 # and their dependencies for the volume writers). Not packed: the C and C++ runtimes, CUDA's libraries and the driver
 # (cudart is linked statically; libcufft is in /usr/local/cuda/lib64 there). libstdc++ is packed (the GPU machine's
 # may be older than GCC 12's); linking it statically is not an option, as its archive pulls in arc4random (glibc
-# 2.36). libtomolive-send.so (tomolive-send, daemon_bench.py's sender) goes to lib/ with the others. gpu_session.sh
+# 2.36). libtomolive-send.so (tomolive-send, daemon_bench.py's sender) goes to lib/ with the others, as do the libraries
+# of tomolive-sim (daemon_bench.py --format dectris2's detector: libzmq, liblz4). gpu_session.sh
 # unpacks the tar into .gpu/ there.
 # Then, with the device tool: carry [".gpu"], command "bash tools/bench/gpu_session.sh".
 # The packed size must stay under 60 MiB (the device tool carries at most 64 MiB with the working tree): unpacked,

@@ -83,10 +83,7 @@ std::vector<std::byte> json_part(const Json& value) {
   return {begin, begin + text.size()};
 }
 
-std::vector<std::byte> raw_part(std::span<const std::uint16_t> pixels) {
-  const auto bytes = std::as_bytes(pixels);
-  return {bytes.begin(), bytes.end()};
-}
+std::vector<std::byte> copy_of(std::span<const std::byte> bytes) { return {bytes.begin(), bytes.end()}; }
 
 std::string_view kind_name(FrameKind kind) { return protocol::to_string(kind); }
 
@@ -107,7 +104,23 @@ std::pair<DetectorEncoder::Series, std::uint64_t> DetectorEncoder::place(std::si
   return {Series{spec.scan_id * 10 + static_cast<std::uint64_t>(frame.kind) + 1, images, frame.kind}, frame.frame_id};
 }
 
+std::vector<std::byte> DetectorEncoder::encode_pixels(std::span<const std::uint16_t> pixels) const {
+  const auto raw = std::as_bytes(pixels);
+  switch (encoding_.compression) {
+    case detector::Compression::bslz4:
+      return detector::encode_bslz4(raw, sizeof(std::uint16_t));
+    case detector::Compression::lz4:
+      return detector::encode_lz4(raw, 8192);
+    default:
+      return copy_of(raw);
+  }
+}
+
 std::vector<EncodedMessage> DetectorEncoder::frame(std::size_t index, std::span<const std::uint16_t> pixels) {
+  return frame_encoded(index, encode_pixels(pixels));
+}
+
+std::vector<EncodedMessage> DetectorEncoder::frame_encoded(std::size_t index, std::span<const std::byte> data) {
   std::vector<EncodedMessage> messages;
   const auto [series, image_id] = place(index);
   const bool implicit = encoding_.format == detector::StreamFormat::array;
@@ -116,7 +129,7 @@ std::vector<EncodedMessage> DetectorEncoder::frame(std::size_t index, std::span<
     if (!implicit) messages.push_back(start_message(series));
     open_ = series;
   }
-  messages.push_back(image_message(series, image_id, pixels, index == 0));
+  messages.push_back(image_message(series, image_id, data, index == 0));
   return messages;
 }
 
@@ -172,17 +185,8 @@ EncodedMessage DetectorEncoder::start_message(const Series& series) const {
 }
 
 EncodedMessage DetectorEncoder::image_message(const Series& series, std::uint64_t image_id,
-                                              std::span<const std::uint16_t> pixels, bool first_of_scan) const {
+                                              std::span<const std::byte> data, bool first_of_scan) const {
   const ScanSpec& spec = scan_.spec();
-  const auto raw = std::as_bytes(pixels);
-  std::vector<std::byte> data;
-  if (encoding_.compression == detector::Compression::bslz4) {
-    data = detector::encode_bslz4(raw, sizeof(std::uint16_t));
-  } else if (encoding_.compression == detector::Compression::lz4) {
-    data = detector::encode_lz4(raw, 8192);
-  } else {
-    data = raw_part(pixels);
-  }
   switch (encoding_.format) {
     case detector::StreamFormat::dectris1: {
       const std::string encoding = encoding_.compression == detector::Compression::bslz4 ? "bs16-lz4<" : "<";
@@ -193,14 +197,14 @@ EncodedMessage DetectorEncoder::image_message(const Series& series, std::uint64_
                          {"type", "uint16"},
                          {"encoding", encoding},
                          {"size", size}}),
-              std::move(data),
+              copy_of(data),
               json_part({{"htype", "dconfig-1.0"}, {"start_time", 0}, {"stop_time", 0}, {"real_time", 0}})};
     }
     case detector::StreamFormat::array: {
       Json header{{"htype", "array-1.0"}, {"shape", {spec.rows, spec.cols}}, {"type", "uint16"}, {"frame", image_id}};
       if (encoding_.compression == detector::Compression::bslz4) header["encoding"] = "bslz4";
       if (first_of_scan && encoding_.user_data) header.update(plan_of(spec, std::nullopt));
-      return {json_part(header), std::move(data)};
+      return {json_part(header), copy_of(data)};
     }
     default: {
       CborWriter cbor;

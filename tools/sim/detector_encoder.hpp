@@ -29,11 +29,19 @@ using EncodedMessage = std::vector<std::vector<std::byte>>;
 
 class DetectorEncoder {
  public:
-  // `scan` outlives the encoder. Precondition: the scan's frames come darks, flats, projections (one stream).
+  // `scan` outlives the encoder. Precondition: frames are given in scan order (frame_at's indices increasing): all of
+  // them, or one stream's share (sim::stream_frames). One series (the layout form): each stream sends its own start
+  // (announcing the whole series) and end, and its frames keep their image ids, as a detector with several PUSH
+  // sockets does (PROTOCOL.md "Scan plans", Streams). Three series: one stream only.
   DetectorEncoder(const ScanSimulator& scan, DetectorEncoding encoding);
 
+  // The image data of `pixels` as the encoding sends it: compressed (bslz4, lz4) or the raw little-endian bytes.
+  std::vector<std::byte> encode_pixels(std::span<const std::uint16_t> pixels) const;
   // The messages of frame `index` (rendered `pixels`), with the series starts and ends due before and after it.
   std::vector<EncodedMessage> frame(std::size_t index, std::span<const std::uint16_t> pixels);
+  // The same for image data encode_pixels() made earlier (copied into the message): prerendered projections are
+  // compressed once and sent many times.
+  std::vector<EncodedMessage> frame_encoded(std::size_t index, std::span<const std::byte> data);
   // The end of the series open after the frames sent (none for array-1.0, which has no ends).
   std::vector<EncodedMessage> finish();
 
@@ -44,7 +52,7 @@ class DetectorEncoder {
     std::optional<protocol::FrameKind> kind;  // three series: the series' kind
   };
   EncodedMessage start_message(const Series& series) const;
-  EncodedMessage image_message(const Series& series, std::uint64_t image_id, std::span<const std::uint16_t> pixels,
+  EncodedMessage image_message(const Series& series, std::uint64_t image_id, std::span<const std::byte> data,
                                bool first_of_scan) const;
   EncodedMessage end_message(const Series& series) const;
   // The series frame `index` belongs to and its image id in it.

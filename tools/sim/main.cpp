@@ -1,6 +1,6 @@
 // tomolive-sim: streams a simulated scan to the daemon over the native protocol, as a detector would.
-// --format dectris2|dectris1|array speaks a detector's own stream instead (detector_encoder.hpp; one stream; with
-// --bind as a detector does, for a daemon started with --data-connect).
+// --format dectris2|dectris1|array speaks a detector's own stream instead (detector_encoder.hpp; with --bind as a
+// detector does, for a daemon started with --data-connect).
 //
 // On a ZeroMQ PUSH socket (connecting to --connect, or bound to --bind for a daemon that connects) it sends begin,
 // the darks, the flats, the projections and end; each frame is two parts, the msgpack header and rows * cols uint16
@@ -12,6 +12,10 @@
 // k with k mod S == i. Start stream 0 first and the others once the daemon has its darks and flats.
 // --prerender K renders K projections once and sends projection k with the pixels of projection k mod K, for
 // throughput benchmarks that the renderer must not limit (the reconstruction is then meaningless).
+// Both work for --format dectris2 too: each stream is one of a detector's PUSH sockets, sending its own start
+// (announcing the whole series) and end around its share of the images, which keep their image ids; the K
+// projections are compressed once and only wrapped in their image message per frame. A detector stream's scan plan
+// has no sliding window, so --turns stays 1 there (send one series of many projections instead).
 //
 // The socket lingers without limit, so every queued frame reaches the daemon before the program exits.
 // Ctrl-C (SIGINT) or SIGTERM stops before the next frame, sends end for the frames sent so far, flushes and exits
@@ -197,31 +201,55 @@ struct Options {
   sim::DetectorEncoding detector;
 };
 
-// Sends `message`'s parts; false (nothing sent) when a stop was requested before its first part was queued.
+// A ZeroMQ message that owns `bytes` and sends them without a copy.
+zmq::message_t message_owning(std::vector<std::byte> bytes) {
+  using Bytes = std::vector<std::byte>;
+  if (bytes.empty()) return zmq::message_t();
+  auto owned = std::make_unique<Bytes>(std::move(bytes));
+  Bytes& sent = *owned;
+  // ZeroMQ frees the vector (the hint) once the message is sent.
+  return zmq::message_t(sent.data(), sent.size(),
+                        [](void*, void* hint) { const std::unique_ptr<Bytes> done(static_cast<Bytes*>(hint)); },
+                        owned.release());
+}
+
+// Sends `message`'s parts (moved into ZeroMQ, no copy); false (nothing sent) when a stop was requested before its
+// first part was queued.
 bool send_message(stream::Sender& sender, sim::EncodedMessage& message, bool interruptible) {
   for (std::size_t i = 0; i < message.size(); ++i) {
-    zmq::message_t part(message[i].data(), message[i].size());
+    zmq::message_t part = message_owning(std::move(message[i]));
     if (!sender.send(part, i + 1 < message.size(), interruptible && i == 0)) return false;
   }
   return true;
 }
 
-// Streams the scan in a detector's own format (--format); returns the exit status.
-int stream_detector_format(const Options& options, const sim::ScanSimulator& scan, stream::Sender& sender,
+// Streams this process's frames of the scan (its stream's share) in a detector's own format (--format); returns the
+// exit status. The `prerendered` projections (none without --prerender) are encoded once, here, and reused.
+int stream_detector_format(const Options& options, const sim::ScanSimulator& scan,
+                           const sim::PrerenderedProjections& prerendered, stream::Sender& sender,
                            RawRowRecorder* recorder) {
   sim::DetectorEncoder encoder(scan, options.detector);
-  stream::Progress progress("tomolive-sim", scan.spec().scan_id, scan.frame_count(), options.quiet);
+  std::vector<std::vector<std::byte>> encoded(prerendered.count());
+  for (std::size_t k = 0; k < encoded.size(); ++k) encoded[k] = encoder.encode_pixels(prerendered.pixels(k));
+
+  const std::vector<std::size_t> indices = sim::stream_frames(scan, options.stream_index);
+  stream::Progress progress("tomolive-sim", scan.spec().scan_id, indices.size(), options.quiet);
   const stream::Pacer pacer(options.rate);
   std::vector<std::uint16_t> pixels(scan.frame_pixels());
   bool complete = true;
-  for (std::size_t index = 0; index < scan.frame_count() && complete; ++index) {
-    if (!pacer.wait_for(index)) {
+  for (std::size_t n = 0; n < indices.size() && complete; ++n) {
+    if (!pacer.wait_for(n)) {
       complete = false;
       break;
     }
-    scan.render(index, pixels);
+    const std::size_t index = indices[n];
+    const sim::FrameRef frame = scan.frame_at(index);
+    const bool reused = frame.kind == protocol::FrameKind::projection && !encoded.empty();
+    if (!reused) scan.render(index, pixels);
+    std::vector<sim::EncodedMessage> messages =
+        reused ? encoder.frame_encoded(index, encoded[frame.frame_id % encoded.size()]) : encoder.frame(index, pixels);
     std::size_t bytes = 0;
-    for (sim::EncodedMessage& message : encoder.frame(index, pixels)) {
+    for (sim::EncodedMessage& message : messages) {
       for (const auto& part : message) bytes += part.size();
       if (!send_message(sender, message, true)) {
         complete = false;
@@ -229,7 +257,7 @@ int stream_detector_format(const Options& options, const sim::ScanSimulator& sca
       }
     }
     if (!complete) break;
-    if (recorder) recorder->record(index, recorder->row_of(pixels));
+    if (recorder) recorder->record(index, recorder->row_of(pixels));  // never with --prerender (main checks)
     progress.frame_sent(bytes);
   }
   for (sim::EncodedMessage& message : encoder.finish()) send_message(sender, message, false);
@@ -264,7 +292,8 @@ int send_scan(const Options& options) {
 
   stream::Sender sender(socket);
   if (options.format != detector::StreamFormat::native) {
-    const int status = stream_detector_format(options, scan, sender, recorder ? &*recorder : nullptr);
+    const int status =
+        stream_detector_format(options, scan, prerendered, sender, recorder ? &*recorder : nullptr);
     socket.close();
     context.close();  // returns once every queued message is delivered (linger -1)
     if (recorder) recorder->write(options.raw_dir);
@@ -316,6 +345,26 @@ int send_scan(const Options& options) {
   return complete ? 0 : kExitInterrupted;
 }
 
+// Why the options cannot be sent in their detector format (none for native or a combination that works).
+std::optional<std::string> detector_format_problem(const Options& options) {
+  const sim::ScanSpec& spec = options.spec;
+  const sim::DetectorEncoding& detector = options.detector;
+  if (options.format == detector::StreamFormat::native) return std::nullopt;
+  const bool dectris2 = options.format == detector::StreamFormat::dectris2;
+  if (spec.turns > 1) {
+    return "--turns: a detector stream's scan plan has no sliding window; send one series of more --projections";
+  }
+  if ((spec.streams > 1 || options.prerender > 0) && !dectris2) return "--streams and --prerender need dectris2";
+  if (spec.streams > 1 && detector.three_series) {
+    return "--streams sends one series per stream (the plan's layout form), not --three-series";
+  }
+  if (detector.compression == detector::Compression::lz4 && !dectris2) return "lz4 is for dectris2 only";
+  if (detector.three_series && (!detector.user_data || options.format == detector::StreamFormat::array)) {
+    return "--three-series is for dectris2/dectris1 with the plan in the stream";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -355,7 +404,8 @@ int main(int argc, char** argv) {
                  "write darks_row.npy, flats_row.npy, projections_row.npy ([frames, cols] uint16, detector row "
                  "--raw-row) and angles_deg.npy (float32) to this directory");
   app.add_option("--raw-row", options.raw_row, "detector row recorded by --write-raw (default rows / 2)");
-  app.add_option("--streams", spec.streams, "data connections the scan is sent on (one process per stream)");
+  app.add_option("--streams", spec.streams,
+                 "data connections the scan is sent on (one process per stream; native and dectris2)");
   app.add_option("--stream-index", options.stream_index, "which stream this process sends, 0..streams-1");
   app.add_option("--prerender", options.prerender,
                  "render this many projections once and cycle them (throughput benchmarks; 0 = render every frame)");
@@ -381,16 +431,9 @@ int main(int argc, char** argv) {
   options.detector.compression = compression == "bslz4" ? detector::Compression::bslz4
                                  : compression == "lz4"  ? detector::Compression::lz4
                                                          : detector::Compression::none;
-  if (options.format != detector::StreamFormat::native) {
-    const bool lz4_without_v2 = options.detector.compression == detector::Compression::lz4 &&
-                                options.format != detector::StreamFormat::dectris2;
-    if (spec.streams > 1 || options.prerender > 0 || spec.turns > 1 || lz4_without_v2 ||
-        (options.detector.three_series && (!options.detector.user_data || options.format == detector::StreamFormat::array))) {
-      std::fprintf(stderr, "tomolive-sim: --format %s sends one stream of one turn, every frame rendered; lz4 is for "
-                           "dectris2 only; --three-series is for dectris2/dectris1 with the plan in the stream\n",
-                   format.c_str());
-      return 1;
-    }
+  if (const auto problem = detector_format_problem(options)) {
+    std::fprintf(stderr, "tomolive-sim: --format %s: %s\n", format.c_str(), problem->c_str());
+    return 1;
   }
   if (options.stream_index >= spec.streams) {
     std::fprintf(stderr, "tomolive-sim: --stream-index %u: expected 0..%u\n", options.stream_index, spec.streams - 1);

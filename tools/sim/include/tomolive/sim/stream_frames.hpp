@@ -24,6 +24,8 @@ class PrerenderedProjections {
   PrerenderedProjections(const ScanSimulator& scan, std::uint32_t count);
 
   bool empty() const { return frames_ == 0; }
+  // How many projections were rendered: min(count, the scan's projections).
+  std::size_t count() const { return frames_; }
   // Every prerendered frame: frame j at [j * frame_pixels, (j + 1) * frame_pixels).
   std::span<const std::uint16_t> block() const { return pixels_; }
   // The pixels to send for projection `projection_id`, and where they start in block(), in pixels.
