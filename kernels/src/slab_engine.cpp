@@ -109,16 +109,20 @@ class SlabEngineImpl final : public SlabEngine {
 
   std::uint32_t halo_rows() const override { return options_.halo_rows; }
 
+  // The reaches add up: a preview layer at a slab's edge reads b - 1 rows further, each of them rotated by the tilt
+  // from rows up to its shift (plus the cubic kernel's 2) away, each of those zinger-filtered from its neighbours
+  // (1 row); Paganin's 2D filter reaches over its whole kernel.
   std::uint32_t halo_needed_rows() const override {
     if (!scan_active_) return 0;
-    double rows = 1;  // the zinger filter's and the defective-pixel map's neighbourhood
-    // The tilt moves a row by up to half the detector's width times tan(tilt), plus the cubic kernel's reach.
     constexpr double kRadPerDeg = 3.14159265358979323846 / 180.0;
-    rows = std::max(rows, 0.5 * geometry_.cols * std::abs(std::tan(params_.axis_tilt_deg * kRadPerDeg)) + 2.0);
-    if (params_.preview.enabled) {
-      rows = std::max(rows, static_cast<double>(preview_grid(params_.preview, geometry_.rows, geometry_.cols).binning));
+    double rows = 1;  // the zinger filter's 3 x 3 neighbourhood
+    if (params_.axis_tilt_deg != 0.f) {
+      rows += 0.5 * geometry_.cols * std::abs(std::tan(params_.axis_tilt_deg * kRadPerDeg)) + 2.0;
     }
-    if (params_.processing.phase.enabled) rows = std::max(rows, paganin_reach_rows());
+    if (params_.preview.enabled) {
+      rows += preview_grid(params_.preview, geometry_.rows, geometry_.cols).binning - 1;
+    }
+    if (params_.processing.phase.enabled) rows += paganin_reach_rows();
     return static_cast<std::uint32_t>(std::ceil(rows));
   }
 

@@ -5,11 +5,12 @@
 // proportion to each engine's available memory (EngineMemoryPlan::available_bytes; equal shares when they report
 // none), each slab at least kMinSlabRows rows. Each engine gets its slab plus up to `halo_rows` rows on each side
 // from its neighbours (DetectorSlab in engine.hpp): the rows that processing crossing rows reads (the zinger filter's
-// neighbourhood, Paganin's 2D filter, the defective-pixel map's neighbourhood, the axis tilt's rotation, the preview's
-// binned layers and the oblique slice's interpolation). Within the halo the results equal one engine's over the whole
-// detector; where a filter reaches further than the halo (Paganin with a large delta/beta, a tilt that moves rows by
-// more than the halo at the detector's edge columns) the slab's edge rows are approximate, and the halo needed is
-// reported (halo_needed_rows).
+// neighbourhood, Paganin's 2D filter, the axis tilt's rotation, the preview's binned layers and the oblique slice's
+// interpolation). Within the halo the results equal one engine's over the whole detector; where a filter reaches
+// further than the halo (Paganin with a large delta/beta, a tilt that moves rows by more than the halo at the
+// detector's edge columns) the slab's edge rows are approximate, and the halo needed is reported (halo_needed_rows).
+// The defective-pixel map is each slab's own: its thresholds take statistics over the slab's frame, so a pixel near a
+// threshold may be classified differently than over the whole detector (engine.hpp, DetectorSlab).
 //
 // Threads. Each engine has its own thread (a lane); every call is handed to the lanes that need it and waits for all
 // of them, so engines work in parallel (each GPU gets its part of a frame straight from the caller's page-locked
@@ -40,9 +41,9 @@ namespace tomolive::kernels {
 
 // Fewest owned rows of one slab.
 inline constexpr std::uint32_t kMinSlabRows = 8;
-// Halo rows on each side of a slab unless told otherwise: covers the zinger filter and defective-pixel map (1 row),
-// the preview's binning of a 2048-row detector at 64 voxels a side (32 rows), a 1.7 deg tilt at 2048 columns and
-// Paganin filters up to about 32 pixels wide.
+// Halo rows on each side of a slab unless told otherwise: the zinger filter (1 row) with the default preview of a
+// 2048-row detector (256 voxels a side: binning 8, 7 rows) and a tilt of up to 0.6 deg at 2048 columns, or a Paganin
+// filter reaching about 30 rows; halo_needed_rows says what the current setting needs.
 inline constexpr std::uint32_t kDefaultHaloRows = 32;
 
 struct SlabEngineOptions {
