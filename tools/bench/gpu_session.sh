@@ -12,7 +12,7 @@
 #   sass.txt     SASS and registers of the kernels        bench-refilter.json  re-filter times of the first workload
 #   bench-T6.json  T6 figures (the volume file and the dd floor file are written to T6_DIR, then removed)
 #   decode-T1.json T1: bslz4 decode of W2 frames per thread count, against memcpy
-#   sweep-T8.json  T8 and T8r: 64-candidate center sweeps of the first workload, pageable and page-locked
+#   sweep-T8.json  T8, T8r, T8-1024-step2: 64-candidate center sweeps of the first workload, pageable and page-locked
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
 # Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
 # WORKLOADS (default "W1 W2 W3"), SKIP_T6=1, T6_DIR (default <repo>/.t6-scratch: 8.6 GB written there at a time;
