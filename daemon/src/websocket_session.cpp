@@ -213,7 +213,8 @@ void WebSocketSession::answer(const BrowserControl& control, const ControlHandle
   // The reply with its sweep_id, then one frame per candidate image.
   const std::uint64_t sweep_id = ++sweeps_;
   queue_reply(reply_json(answer.reply, control.request_id, {{"sweep_id", sweep_id}}));
-  // A center sweep's images are its shape (the region sampled every pixel_step pixels); a processing sweep's the region.
+  // A center sweep's images have its shape (the region sampled every pixel_step pixels); a processing sweep's are the
+  // region.
   const std::uint32_t rows = sweep ? sweep->shape[0] : processing->region[2];
   const std::uint32_t cols = sweep ? sweep->shape[1] : processing->region[3];
   const std::size_t pixels = static_cast<std::size_t>(rows) * cols;

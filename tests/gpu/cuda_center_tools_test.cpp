@@ -184,7 +184,8 @@ TEST_P(CudaCenterTools, SampledSweepMatchesCpu) {
     return std::fabs(a) < std::fabs(b);
   }));
   const std::vector<float> offsets = {0.f, rng.uniform(-4.f, 4.f), -12.5f};
-  const std::vector<SliceRegion> regions = {{70, 3, kMaxSweepSide, kMaxSweepSide}, {17, 5, 171, 133}, {n - 9, 0, 9, 301}};
+  const std::vector<SliceRegion> regions = {
+      {70, 3, kMaxSweepSide, kMaxSweepSide}, {17, 5, 171, 133}, {n - 9, 0, 9, 301}};
   for (const std::uint32_t step : {2u, 3u, 5u, kMaxSweepPixelStep}) {
     for (const SliceRegion& region : regions) {
       const std::string what = "pixel_step " + std::to_string(step) + ", region " + std::to_string(region.rows) +

@@ -258,7 +258,7 @@ struct AxialTarget {
 
 // Axial tile `tile` (row-major over the image's tiles) of target t, entries [first, end) of the store in p, for a
 // plane stepping at most WindowScale pixels per image row or column.
-// Reads: per entry, a window of Window + 1 samples of the plane's detector row (one lane of a quad row; the row data
+// Reads: per entry, a window of kWindow + 1 samples of the plane's detector row (one lane of a quad row; the row data
 // of all entries stays in L2), staged in shared memory as CellLines (intercept, slope) with the sign applied.
 // Writes: the tile's pixels of the image (atomicAdd).
 template <class Store, unsigned WindowScale>
