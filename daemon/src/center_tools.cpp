@@ -172,7 +172,7 @@ DetectorCenterEstimate CenterTools::by_metric(const kernels::MetricProgress& pro
   const double range = std::min(kMetricRangePx, 0.25 * geometry_.cols);
   return from_engine_frame(kernels::estimate_center_by_metric(
       [&](std::span<const float> offsets, const kernels::SliceRegion& band, std::span<float> out) {
-        engine_.sweep_center(xy_row, offsets, band, out);
+        engine_.sweep_center(xy_row, offsets, band, 1, out);  // the estimate's metric is on every pixel
       },
       region, range, progress));
 }
@@ -200,15 +200,20 @@ std::variant<SweepOutput, Error> CenterTools::sweep(const protocol::SweepCenter&
     candidates.push_back(candidate);
     offsets.push_back(to_engine_float(layout_.engine_offset(candidate)));
   }
+  const std::uint32_t pixel_step = sweep_pixel_step(request.pixel_step, region);
+  const std::uint32_t image_rows = kernels::sweep_image_rows(region, pixel_step);
+  const std::uint32_t image_cols = kernels::sweep_image_cols(region, pixel_step);
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t pixels = static_cast<std::size_t>(region.rows) * region.cols;
+  const std::size_t pixels = static_cast<std::size_t>(image_rows) * image_cols;
   auto images = std::make_shared<std::vector<float>>(offsets.size() * pixels);
-  engine_.sweep_center(xy_row, offsets, region, *images);
+  engine_.sweep_center(xy_row, offsets, region, pixel_step, *images);
 
   SweepOutput output;
   protocol::SweepResult& result = output.result;
   result.xy_row = xy_row;
   result.region = {region.row0, region.col0, region.rows, region.cols};
+  result.pixel_step = pixel_step;
+  result.shape = {image_rows, image_cols};
   std::size_t best = 0;
   for (std::size_t i = 0; i < offsets.size(); ++i) {
     result.centers_px.push_back(candidates[i].px);

@@ -695,9 +695,10 @@ EngineWorker::SweepAnswer EngineWorker::sweep_center(const protocol::SweepCenter
     if (auto* error = std::get_if<Error>(&swept)) return error_reply("sweep_center", error->code, error->message);
     auto& output = std::get<SweepOutput>(swept);
     log_event(spdlog::level::info, LogFields{"center_swept", session_->scan_id()},
-              fmt::format("center sweep of {} candidates from {:.2f} px in steps of {:.2f} px in {:.1f} ms; sharpest "
-                          "at {:.2f} px",
-                          request.count, request.start_offset_px, request.step_px, output.result.elapsed_ms,
+              fmt::format("center sweep of {} candidates from {:.2f} px in steps of {:.2f} px, images {} x {} "
+                          "(every {} px), in {:.1f} ms; sharpest at {:.2f} px",
+                          request.count, request.start_offset_px, request.step_px, output.result.shape[0],
+                          output.result.shape[1], output.result.pixel_step, output.result.elapsed_ms,
                           output.result.best_offset_px));
     *images = std::move(output.images);
     protocol::Reply ok;

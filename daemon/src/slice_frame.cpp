@@ -147,7 +147,8 @@ std::string encode_sweep_frame(std::span<const float> image, std::uint32_t rows,
                         {"index", info.index},
                         {"count", info.count},
                         {"xy_row", info.xy_row},
-                        {"shape", {rows, cols}}};
+                        {"shape", {rows, cols}},
+                        {"pixel_step", info.pixel_step}};
   if (info.parameter.empty()) {
     header["center_offset_px"] = info.center_offset_px;
   } else {

@@ -29,4 +29,12 @@ std::variant<kernels::SliceRegion, protocol::Error> sweep_region(
   return region;
 }
 
+std::uint32_t sweep_pixel_step(const std::optional<std::uint32_t>& requested, const kernels::SliceRegion& region) {
+  static_assert(protocol::kMaxSweepPixelStep == kernels::kMaxSweepPixelStep, "the protocol's steps are the engine's");
+  if (requested) return *requested;
+  const std::uint32_t side = std::max(region.rows, region.cols);
+  constexpr std::uint32_t kImageSide = protocol::kMaxDefaultSweepImageSide;
+  return std::max<std::uint32_t>(1, side / kImageSide + (side % kImageSide != 0 ? 1 : 0));
+}
+
 }  // namespace tomolive::daemon

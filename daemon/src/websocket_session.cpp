@@ -213,15 +213,17 @@ void WebSocketSession::answer(const BrowserControl& control, const ControlHandle
   // The reply with its sweep_id, then one frame per candidate image.
   const std::uint64_t sweep_id = ++sweeps_;
   queue_reply(reply_json(answer.reply, control.request_id, {{"sweep_id", sweep_id}}));
-  const protocol::SliceRegionField& region = sweep ? sweep->region : processing->region;
-  const std::uint32_t rows = region[2];
-  const std::uint32_t cols = region[3];
+  // A center sweep's images have its shape (the region sampled every pixel_step pixels); a processing sweep's are the
+  // region.
+  const std::uint32_t rows = sweep ? sweep->shape[0] : processing->region[2];
+  const std::uint32_t cols = sweep ? sweep->shape[1] : processing->region[3];
   const std::size_t pixels = static_cast<std::size_t>(rows) * cols;
   const auto count = static_cast<std::uint32_t>(sweep ? sweep->centers_px.size() : processing->values.size());
   for (std::uint32_t i = 0; i < count; ++i) {
     SweepFrameInfo info{sweep_id, i, count, 0.0, sweep ? sweep->xy_row : processing->xy_row, {}, 0.0, {}};
     if (sweep) {
       info.center_offset_px = sweep->centers_px[i];
+      info.pixel_step = sweep->pixel_step;
     } else {
       info.parameter = std::string(protocol::to_string(processing->parameter));
       info.value = processing->values[i];

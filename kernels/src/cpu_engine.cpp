@@ -12,8 +12,8 @@
 // processor_ (cpu_projection_processor.hpp) runs the processing steps from corrected_ to buffers_: for one arriving
 // projection, or for every stored one on a re-filter (set_processing; set_center with half acquisition).
 // sweep_center backprojects the store into the caller's images through the same backproject_rows as a recompute
-// (a region of the axial slice is a SlicePlane of its own), in the same slot order: bit for bit what set_center and
-// copy_slice would give, without touching the parameters or the slices.
+// (a region of the axial slice, sampled every pixel_step pixels, is a SlicePlane of its own), in the same slot
+// order: bit for bit what set_center and copy_slice would give, without touching the parameters or the slices.
 // sweep_processing copies the detector rows each candidate needs (its axial row and neighbours, or whole frames with
 // phase retrieval) of every stored corrected projection into a band store made for the call, re-filters the band
 // with a processor of the band's height configured with the candidate (the ring pass is per detector row and the
@@ -335,20 +335,22 @@ class CpuEngine final : public Engine {
     copy_slot("copy_corrected_projection", slot, out, &CpuEngine::corrected);
   }
 
-  // One unit of parallel work per (candidate, region row); each unit zeroes its image row, then adds every occupied
-  // slot in slot order, as recompute() does for a slice row.
+  // One unit of parallel work per (candidate, image row); each unit zeroes its image row, then adds every occupied
+  // slot in slot order, as recompute() does for a slice row. The image is a plane of its own (axial_sampled_plane)
+  // whose pixels lie exactly on the slice's.
   void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
-                    std::span<float> out) override {
+                    std::uint32_t pixel_step, std::span<float> out) override {
     require_scan("sweep_center");
-    check_sweep(xy_row, center_offsets_px, region, out.size(), geometry_);
+    check_sweep(xy_row, center_offsets_px, region, pixel_step, out.size(), geometry_);
     const SlicePlane plane =
-        axial_region_plane(geometry_.cols, xy_row, region.row0, region.col0, region.rows, region.cols);
-    const std::size_t image_pixels = std::size_t{region.rows} * region.cols;
+        axial_sampled_plane(geometry_.cols, xy_row, region.row0, region.col0, sweep_image_rows(region, pixel_step),
+                            sweep_image_cols(region, pixel_step), pixel_step);
+    const std::size_t image_pixels = std::size_t{plane.rows} * plane.cols;
     const float weight = geometry_.angle_weight_rad;
-    pool_.run(center_offsets_px.size() * region.rows, [&](unsigned, std::size_t begin, std::size_t end) {
+    pool_.run(center_offsets_px.size() * plane.rows, [&](unsigned, std::size_t begin, std::size_t end) {
       for (std::size_t k = begin; k < end; ++k) {
-        const std::size_t candidate = k / region.rows;
-        const auto row = static_cast<std::uint32_t>(k % region.rows);
+        const std::size_t candidate = k / plane.rows;
+        const auto row = static_cast<std::uint32_t>(k % plane.rows);
         float* image = out.data() + candidate * image_pixels;
         const float axis = corrected_axis_column(rotation_, center_offsets_px[candidate]);
         std::fill_n(image + std::size_t{row} * plane.cols, plane.cols, 0.f);

@@ -106,10 +106,10 @@ void check_projection_copy(const char* method, std::uint32_t slot, bool occupied
 namespace {
 
 // The checks sweep_center and sweep_processing share, `method` starting each message: the row, `count` candidates in
-// 1..max_count (`noun` names them in the message), the region, and `out`.
+// 1..max_count (`noun` names them in the message), the region, the sampling step (sweep_processing: 1), and `out`.
 void check_sweep_shape(const char* method, const char* noun, std::uint32_t xy_row, std::size_t count,
-                       std::size_t max_count,
-                       const SliceRegion& region, std::size_t out_size, const ScanGeometry& g) {
+                       std::size_t max_count, const SliceRegion& region, std::uint32_t pixel_step,
+                       std::size_t out_size, const ScanGeometry& g) {
   const std::string prefix = std::string(method) + ": ";
   if (xy_row >= g.rows) {
     throw EngineError(prefix + "xy_row " + std::to_string(xy_row) + " out of range: the detector has " +
@@ -131,20 +131,26 @@ void check_sweep_shape(const char* method, const char* noun, std::uint32_t xy_ro
     throw EngineError(prefix + "region " + shape + " (rows x cols) leaves the " + std::to_string(g.cols) + " x " +
                       std::to_string(g.cols) + " axial slice");
   }
-  const std::uint64_t expected = std::uint64_t{count} * region.rows * region.cols;
+  if (pixel_step < 1 || pixel_step > kMaxSweepPixelStep) {
+    throw EngineError(prefix + "pixel_step " + std::to_string(pixel_step) + " out of range; expected 1.." +
+                      std::to_string(kMaxSweepPixelStep));
+  }
+  const std::uint32_t rows = sweep_image_rows(region, pixel_step);
+  const std::uint32_t cols = sweep_image_cols(region, pixel_step);
+  const std::uint64_t expected = std::uint64_t{count} * rows * cols;
   if (out_size != expected) {
     throw EngineError(prefix + "out holds " + std::to_string(out_size) + " floats, expected " +
-                      std::to_string(count) + " candidates x " + std::to_string(region.rows) + " x " +
-                      std::to_string(region.cols) + " = " + std::to_string(expected));
+                      std::to_string(count) + " candidates x " + std::to_string(rows) + " x " +
+                      std::to_string(cols) + " = " + std::to_string(expected));
   }
 }
 
 }  // namespace
 
 void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
-                 std::size_t out_size, const ScanGeometry& g) {
+                 std::uint32_t pixel_step, std::size_t out_size, const ScanGeometry& g) {
   check_sweep_shape("sweep_center", "candidate centers", xy_row, center_offsets_px.size(), kMaxSweepCandidates,
-                    region, out_size, g);
+                    region, pixel_step, out_size, g);
   for (std::size_t k = 0; k < center_offsets_px.size(); ++k) {
     if (!std::isfinite(center_offsets_px[k])) {
       throw EngineError("sweep_center: candidate " + std::to_string(k) + ", center_offset_px " +
@@ -156,7 +162,7 @@ void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px,
 void check_processing_sweep(std::uint32_t xy_row, std::span<const ProcessingParams> candidates,
                             const SliceRegion& region, std::size_t out_size, const ScanGeometry& g) {
   check_sweep_shape("sweep_processing", "candidate settings", xy_row, candidates.size(),
-                    kMaxProcessingSweepCandidates, region, out_size, g);
+                    kMaxProcessingSweepCandidates, region, 1, out_size, g);
   for (std::size_t k = 0; k < candidates.size(); ++k) {
     try {
       check_processing(candidates[k]);

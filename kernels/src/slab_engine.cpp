@@ -387,12 +387,12 @@ class SlabEngineImpl final : public SlabEngine {
   }
 
   void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
-                    std::span<float> out) override {
+                    std::uint32_t pixel_step, std::span<float> out) override {
     require_scan("sweep_center");
-    check_sweep(xy_row, center_offsets_px, region, out.size(), geometry_);
+    check_sweep(xy_row, center_offsets_px, region, pixel_step, out.size(), geometry_);
     const std::size_t owner = owner_of(xy_row, "sweep_center");
     on_parts({owner}, [&](Part& part, std::size_t) {
-      part.engine->sweep_center(xy_row - part.rows.first_row, center_offsets_px, region, out);
+      part.engine->sweep_center(xy_row - part.rows.first_row, center_offsets_px, region, pixel_step, out);
     });
     require_alive(owner, "sweep_center");
   }

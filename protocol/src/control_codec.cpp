@@ -138,6 +138,10 @@ std::optional<Error> check_request(const SweepCenter& request) {
     return invalid_argument("count = " + std::to_string(request.count) + " is out of range; expected 1.." +
                             std::to_string(kMaxSweepCount));
   }
+  if (request.pixel_step && (*request.pixel_step < 1 || *request.pixel_step > kMaxSweepPixelStep)) {
+    return invalid_argument("pixel_step = " + std::to_string(*request.pixel_step) + " is out of range; expected 1.." +
+                            std::to_string(kMaxSweepPixelStep));
+  }
   return std::nullopt;
 }
 

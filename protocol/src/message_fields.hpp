@@ -180,7 +180,7 @@ void visit_fields(Visitor& v, FieldsOf<EstimateCenter> auto& estimate) {
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SweepCenter> auto& sweep) {
-  TOMOLIVE_FIELDS(v, sweep, start_offset_px, step_px, count, xy_row, region);
+  TOMOLIVE_FIELDS(v, sweep, start_offset_px, step_px, count, xy_row, region, pixel_step);
 }
 
 template <typename Visitor>
@@ -418,7 +418,10 @@ void visit_fields(Visitor& v, FieldsOf<SlicesResult> auto& slices) {
 
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SweepResult> auto& sweep) {
-  TOMOLIVE_FIELDS(v, sweep, xy_row, region, centers_px, metric, best_offset_px, elapsed_ms);
+  TOMOLIVE_FIELDS(v, sweep, xy_row, region);
+  // Added within version 1: a reply without pixel_step reads as 1.
+  v.field("pixel_step", sweep.pixel_step, Default<std::uint32_t>{1});
+  TOMOLIVE_FIELDS(v, sweep, shape, centers_px, metric, best_offset_px, elapsed_ms);
 }
 
 template <typename Visitor>

@@ -215,6 +215,8 @@ test("the sweep strip shows every candidate, marks the sharpest, applies a pick;
     assert.deepEqual(sent.max_shape, [160, 160]);
     assert.deepEqual(sent.region, visible, "the request's region is the visible one");
     assert.deepEqual(reply.result.region, visible, "the daemon swept the visible region");
+    assert.equal(reply.result.pixel_step, 1, "auto: every pixel of a region within 512 a side");
+    assert.deepEqual(reply.result.shape, [visible[2], visible[3]]);
     assert.equal(reply.result.centers_px.length, 16);
     reply.result.centers_px.forEach((c, i) => assert.ok(Math.abs(c - requested[i]) < 1e-5, `candidate ${i}: ${c}`));
 
@@ -230,6 +232,7 @@ test("the sweep strip shows every candidate, marks the sharpest, applies a pick;
       assert.equal(t.header.count, 16);
       assert.ok(Math.abs(t.header.center_offset_px - requested[i]) < 1e-5);
       assert.deepEqual(t.header.shape, [visible[2], visible[3]]);
+      assert.equal(t.header.pixel_step, 1);
       assert.ok(t.header.data_shape[0] <= 160 && t.header.data_shape[1] <= 160, `data_shape ${t.header.data_shape}`);
       const label = await thumbs.nth(i).locator(".thumb-offset").textContent();
       assert.match(label, new RegExp(`^\\${requested[i] >= 0 ? "+" : "-"}${Math.abs(requested[i]).toFixed(2)} px`));
@@ -260,6 +263,36 @@ test("the sweep strip shows every candidate, marks the sharpest, applies a pick;
       (await thumbs.nth(pickIndex).getAttribute("class")).includes("current"));
     assert.equal((await hook(page, () => window.tomoliveViewer.sweep)).strip.picks, 1);
     await screenshot(page, "sweep-strip-picked");
+    const wholeBox = await thumbs.first().locator("canvas").boundingBox();
+
+    // Sampled every 2nd pixel (PROTOCOL.md 10.4): images of ceil(side / 2), drawn at the region's size and
+    // proportions, as the whole region's were; the title says so.
+    await page.getByTestId("sweep-pixel-step").selectOption("2");
+    await waitEnabled(page, "sweep-run");
+    await page.getByTestId("sweep-run").click();
+    const sampledStrip = await waitFor("16 sampled thumbnails drawn", async () => {
+      const s = (await hook(page, () => window.tomoliveViewer.sweep)).strip;
+      return s.visible && s.sweep.pixelStep === 2 && s.thumbs.every((t) => t.drawn) ? s : null;
+    });
+    const sampledSent = (await hook(page, () => window.tomoliveViewer.sweep)).panel.lastRequest;
+    assert.equal(sampledSent.pixel_step, 2);
+    const sampledReply = await lastReply(page, "sweep_center");
+    const region = sampledReply.result.region;  // the pane's visible region now (the strip took some of its height)
+    assert.deepEqual(region, sampledSent.region);
+    const half = [Math.ceil(region[2] / 2), Math.ceil(region[3] / 2)];
+    assert.equal(sampledReply.result.pixel_step, 2);
+    assert.deepEqual(sampledReply.result.shape, half);
+    for (const t of sampledStrip.thumbs) {
+      assert.equal(t.header.pixel_step, 2);
+      assert.deepEqual(t.header.shape, half);
+    }
+    const sampledBox = await thumbs.first().locator("canvas").boundingBox();
+    assert.ok(Math.abs(sampledBox.height - wholeBox.height) <= 1,
+              `sampled thumbnail ${sampledBox.width}x${sampledBox.height}, whole ${wholeBox.width}x${wholeBox.height}`);
+    assert.ok(Math.abs(sampledBox.width / sampledBox.height - region[3] / region[2]) < 0.02,
+              `thumbnail ${sampledBox.width}x${sampledBox.height} for a region of ${region[2]}x${region[3]}`);
+    assert.match(await page.getByTestId("sweep-title").textContent(), /sampled every 2 px/);
+    await screenshot(page, "sweep-strip-sampled");
 
     // Esc closes the strip.
     await page.keyboard.press("Escape");

@@ -156,6 +156,13 @@ TEST(CtlCommandLine, OptionsBecomeRequestFields) {
   EXPECT_TRUE(after->invocation().json);
   EXPECT_EQ(after->invocation().connection.endpoint, "ipc:///tmp/x");
   EXPECT_DOUBLE_EQ(parsed({"watch", "-n", "2"})->invocation().watch.interval_s, 2.0);
+
+  const auto sampled = parsed({"sweep-center", "--start", "-2", "--step", "0.5", "--count", "8", "--region", "0", "0",
+                               "1024", "1024", "--pixel-step", "4", "--out", "s.npy"});
+  EXPECT_EQ(std::get<protocol::SweepCenter>(*sampled->invocation().request).pixel_step, 4u);
+  const auto default_step =
+      parsed({"sweep-center", "--start", "-2", "--step", "0.5", "--count", "8", "--out", "s.npy"});
+  EXPECT_FALSE(std::get<protocol::SweepCenter>(*default_step->invocation().request).pixel_step);  // the daemon's
 }
 
 TEST(CtlCommandLine, AlignmentOptionsBecomeRequestFields) {
@@ -428,8 +435,11 @@ TEST(CtlReplies, ResultsAsSentences) {
   sweep.centers_px = {-1.0, 0.0, 1.0};
   sweep.metric = {3.0, 1.0, 2.0};
   sweep.best_offset_px = 0.0;
+  sweep.pixel_step = 2;
+  sweep.shape = {4, 4};
   print_result(out, {"sweep_center", std::nullopt, sweep});
   EXPECT_NE(out.str().find("best offset 0.00 px"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("images 4 x 4 (every 2 px)"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("0.00  1.0000  *"), std::string::npos) << out.str();
 }
 

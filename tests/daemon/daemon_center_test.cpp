@@ -1,5 +1,6 @@
 // Center of rotation through a running daemon (PROTOCOL.md 10.4): estimate_center by registration (and its
 // refusal when no pair exists), the automatic estimate, and sweep_center images equal to the slice at each center.
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -102,6 +103,17 @@ TEST(DaemonCenter, SweepImagesAreTheAxialSliceAtEachCandidateCenter) {
   const auto& sweep = std::get<protocol::SweepResult>(reply.result);
   EXPECT_EQ(sweep.xy_row, 3u);
   EXPECT_EQ(sweep.region, (protocol::SliceRegionField{8, 4, 40, 48}));
+  EXPECT_EQ(sweep.pixel_step, 1u);  // the default for a region within 512 a side
+  EXPECT_EQ(sweep.shape, (std::array<std::uint32_t, 2>{40, 48}));
+  // The same region sampled every 3rd pixel: 14 x 16 images.
+  protocol::SweepCenter sampled_request = request;
+  sampled_request.pixel_step = 3u;
+  std::vector<float> sampled;
+  const protocol::Reply sampled_reply = fixture.control().request(sampled_request, &sampled);
+  ASSERT_TRUE(sampled_reply.ok()) << sampled_reply.error->message;
+  EXPECT_EQ(std::get<protocol::SweepResult>(sampled_reply.result).pixel_step, 3u);
+  EXPECT_EQ(std::get<protocol::SweepResult>(sampled_reply.result).shape, (std::array<std::uint32_t, 2>{14, 16}));
+  ASSERT_EQ(sampled.size(), 5u * 14 * 16);
   ASSERT_EQ(sweep.centers_px.size(), 5u);
   ASSERT_EQ(sweep.metric.size(), 5u);
   ASSERT_EQ(images.size(), 5u * 40 * 48);
@@ -131,6 +143,14 @@ TEST(DaemonCenter, SweepImagesAreTheAxialSliceAtEachCandidateCenter) {
       }
     }
     EXPECT_LE(worst, 1e-5f * peak);
+    float sampled_worst = 0.f;  // pixel (i, j) of the sampled image is the slice's (8 + 3 i, 4 + 3 j)
+    for (std::uint32_t r = 0; r < 14; ++r) {
+      for (std::uint32_t c = 0; c < 16; ++c) {
+        const float expected = slice[(8 + 3 * r) * 64 + 4 + 3 * c];
+        sampled_worst = std::max(sampled_worst, std::abs(sampled[i * 14 * 16 + r * 16 + c] - expected));
+      }
+    }
+    EXPECT_LE(sampled_worst, 1e-5f * peak);
   }
 }
 

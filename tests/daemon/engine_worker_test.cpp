@@ -96,8 +96,8 @@ class FaultyEngine final : public kernels::Engine {
     inner_->copy_corrected_projection(slot, out);
   }
   void sweep_center(std::uint32_t xy_row, std::span<const float> offsets, const kernels::SliceRegion& region,
-                    std::span<float> out) override {
-    inner_->sweep_center(xy_row, offsets, region, out);
+                    std::uint32_t pixel_step, std::span<float> out) override {
+    inner_->sweep_center(xy_row, offsets, region, pixel_step, out);
   }
   void sweep_processing(std::uint32_t xy_row, std::span<const kernels::ProcessingParams> candidates,
                         const kernels::SliceRegion& region, std::span<float> out) override {

@@ -68,9 +68,9 @@ class FaultyEngine final : public kernels::Engine {
     inner_->copy_corrected_projection(slot, out);
   }
   void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const kernels::SliceRegion& region,
-                    std::span<float> out) override {
+                    std::uint32_t pixel_step, std::span<float> out) override {
     const Fault fault = meet(EngineCall::sweep_center);
-    inner_->sweep_center(xy_row, center_offsets_px, region, out);
+    inner_->sweep_center(xy_row, center_offsets_px, region, pixel_step, out);
     if (fault == Fault::corrupt) corrupt(out);
   }
   void sweep_processing(std::uint32_t xy_row, std::span<const kernels::ProcessingParams> candidates,

@@ -426,6 +426,41 @@ TEST(WebSocket, ASweepIsAnsweredWithItsCandidateImagesAndReadOnlyViewersMayNotSw
       }
     }
   }
+
+  // A sampled sweep (every 2nd pixel of a 63 x 63 region): 32 x 32 images, their shape and step in the reply and in
+  // every frame, the frames the ZeroMQ reply's float32 images.
+  const json stepped = operator_browser.command({{"type", "sweep_center"},
+                                                 {"start_offset_px", -1.0},
+                                                 {"step_px", 0.5},
+                                                 {"count", 3},
+                                                 {"region", {0, 0, 63, 63}},
+                                                 {"pixel_step", 2},
+                                                 {"max_shape", {32, 32}}});
+  ASSERT_EQ(stepped["ok"], true) << stepped.dump();
+  EXPECT_EQ(stepped["result"]["pixel_step"], 2);
+  EXPECT_EQ(stepped["result"]["shape"], json({32, 32}));
+  EXPECT_EQ(stepped["result"]["region"], json({0, 0, 63, 63}));
+  const json stepped_id = stepped["sweep_id"];
+  ASSERT_TRUE(operator_browser.wait_slice(
+      "sweep", [&](const json& h) { return h["sweep_id"] == stepped_id && h["index"] == 2; }));
+  protocol::SweepCenter sampled{-1.0, 0.5, 3, std::nullopt, protocol::SliceRegionField{0, 0, 63, 63}};
+  sampled.pixel_step = 2u;
+  ASSERT_TRUE(fixture.control().request_bytes(protocol::encode(protocol::ControlRequest(sampled), "s3cret"), &images)
+                  .ok());
+  ASSERT_EQ(images.size(), 3u * 32 * 32);
+  ASSERT_EQ(operator_browser.sweep_frames().size(), 6u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const BrowserSlice& frame = operator_browser.sweep_frames()[3 + i];
+    EXPECT_EQ(frame.header["pixel_step"], 2);
+    EXPECT_EQ(frame.header["shape"], json({32, 32}));
+    EXPECT_EQ(frame.header["binning"], 1);
+    ASSERT_EQ(frame.values.size(), 32u * 32u);
+    const double quantum = (frame.header["value_max"].get<double>() - frame.header["value_min"].get<double>()) / 65535;
+    for (std::size_t k = 0; k < 32 * 32; ++k) {
+      ASSERT_NEAR(frame.values[k], images[i * 32 * 32 + k], quantum + 1e-5) << i << ": " << k;
+    }
+  }
+  EXPECT_EQ(operator_browser.sweep_frames()[0].header["pixel_step"], 1);  // the whole region
 }
 
 TEST(WebSocket, SetProcessingFromAControllingBrowserAndNotFromAReadOnlyOne) {

@@ -1,6 +1,7 @@
 // The CUDA engine's center-of-rotation tools (PROTOCOL.md 10.4) against the CPU engine, on fresh random inputs, for
 // both store precisions: sweep_center (several rows, regions and up to kMaxSweepCandidates centers, over full and
-// sliding-window stores; also against its own set_center + copy_slice, and leaving params and slices alone),
+// sliding-window stores, whole and sampled at every pixel step's window scale; also against its own set_center +
+// copy_slice, and leaving params and slices alone),
 // copy_projection (Q2 budgets) and slot_angle (exact); the same refusals as the CPU engine. Outputs are poisoned
 // with NaN before every call. Every test skips, with the reason, where no CUDA device is usable.
 #include <gtest/gtest.h>
@@ -35,9 +36,10 @@ using gpu_testing::tolerance;
 constexpr float kPoison = std::numeric_limits<float>::quiet_NaN();
 
 std::vector<float> sweep(Engine& engine, std::uint32_t xy_row, const std::vector<float>& offsets,
-                         const SliceRegion& region) {
-  std::vector<float> out(offsets.size() * region.rows * region.cols, kPoison);
-  engine.sweep_center(xy_row, offsets, region, out);
+                         const SliceRegion& region, std::uint32_t pixel_step = 1) {
+  std::vector<float> out(offsets.size() * sweep_image_rows(region, pixel_step) * sweep_image_cols(region, pixel_step),
+                         kPoison);
+  engine.sweep_center(xy_row, offsets, region, pixel_step, out);
   const auto bad = std::find_if(out.begin(), out.end(), [](float v) { return !std::isfinite(v); });
   EXPECT_EQ(bad, out.end()) << engine.name() << " sweep: value " << (bad - out.begin()) << " of " << out.size()
                             << " not written or not finite";
@@ -160,6 +162,41 @@ TEST_P(CudaCenterTools, LargestRegionOnAWideDetector) {
                           tolerance(store), "1024 x 1024");
 }
 
+// A sampled sweep (every 2nd, 3rd, 5th or 8th pixel: each window scale of the kernel) equals the CPU engine's within
+// the sweep tolerance, for regions of odd and even sides, the largest region at step 2 (T8-1024-step2) included.
+TEST_P(CudaCenterTools, SampledSweepMatchesCpu) {
+  TOMOLIVE_SKIP_WITHOUT_CUDA();
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  const StorePrecision store = GetParam();
+  const auto scan = make_random_scan<std::uint16_t>(rng, 4, 1100, 36, 36);
+  auto cpu = make_cpu_engine();
+  auto gpu = cuda_engine(store);
+  begin(*cpu, scan);
+  begin(*gpu, scan);
+  feed(*cpu, scan, 0, 36);
+  feed(*gpu, scan, 0, 36);
+  const std::uint32_t n = scan.geometry.cols;
+  // Small regions are compared on the scale of the central square's peak.
+  const std::vector<float> whole =
+      sweep(*cpu, 1, {0.f}, {(n - kMaxSweepSide) / 2, (n - kMaxSweepSide) / 2, kMaxSweepSide, kMaxSweepSide}, 2);
+  const float scale = std::fabs(*std::max_element(whole.begin(), whole.end(), [](float a, float b) {
+    return std::fabs(a) < std::fabs(b);
+  }));
+  const std::vector<float> offsets = {0.f, rng.uniform(-4.f, 4.f), -12.5f};
+  const std::vector<SliceRegion> regions = {
+      {70, 3, kMaxSweepSide, kMaxSweepSide}, {17, 5, 171, 133}, {n - 9, 0, 9, 301}};
+  for (const std::uint32_t step : {2u, 3u, 5u, kMaxSweepPixelStep}) {
+    for (const SliceRegion& region : regions) {
+      const std::string what = "pixel_step " + std::to_string(step) + ", region " + std::to_string(region.rows) +
+                               " x " + std::to_string(region.cols) + " at (" + std::to_string(region.row0) + ", " +
+                               std::to_string(region.col0) + ")";
+      expect_candidates_close(sweep(*gpu, 1, offsets, region, step), sweep(*cpu, 1, offsets, region, step),
+                              offsets.size(), tolerance(store), what, scale);
+    }
+  }
+}
+
 // The sweep copies its images out in chunks while later chunks are computed (T8r): into page-locked memory as into
 // pageable memory, every candidate lands in its place, for candidate counts that do and do not divide into chunks.
 TEST_P(CudaCenterTools, ChunkedCopyOutFillsPageLockedAndPageableImagesAlike) {
@@ -180,7 +217,7 @@ TEST_P(CudaCenterTools, ChunkedCopyOutFillsPageLockedAndPageableImagesAlike) {
     PinnedHostBuffer pinned(floats * sizeof(float));
     const std::span<float> locked(static_cast<float*>(pinned.data()), floats);
     std::fill(locked.begin(), locked.end(), kPoison);
-    gpu->sweep_center(1, offsets, region, locked);
+    gpu->sweep_center(1, offsets, region, 1, locked);
     EXPECT_TRUE(std::equal(locked.begin(), locked.end(), pageable.begin())) << "the same images either way";
   }
 }
@@ -243,7 +280,7 @@ TEST(CudaCenterToolErrors, SameRefusalsAsCpu) {
   const std::vector<float> one = {0.f};
   EXPECT_THROW((void)idle->slot_angle(0), EngineError);
   EXPECT_THROW(idle->copy_projection(0, out), EngineError);
-  EXPECT_THROW(idle->sweep_center(0, one, {0, 0, 4, 4}, out), EngineError);
+  EXPECT_THROW(idle->sweep_center(0, one, {0, 0, 4, 4}, 1, out), EngineError);
 
   auto cpu = make_cpu_engine();
   auto gpu = cuda_engine(StorePrecision::float32);
@@ -266,12 +303,15 @@ TEST(CudaCenterToolErrors, SameRefusalsAsCpu) {
         std::vector<float> wrong(7);
         e.copy_projection(1, wrong);
       },
-      [&](Engine& e) { e.sweep_center(6, one, {0, 0, 4, 4}, out); },
-      [&](Engine& e) { e.sweep_center(0, std::vector<float>(65, 0.f), {0, 0, 1, 1}, out); },
-      [&](Engine& e) { e.sweep_center(0, std::vector<float>{std::nanf("")}, {0, 0, 1, 1}, out); },
-      [&](Engine& e) { e.sweep_center(0, one, {44, 0, 5, 5}, out); },
-      [&](Engine& e) { e.sweep_center(0, one, {0, 0, 0, 4}, out); },
-      [&](Engine& e) { e.sweep_center(0, one, {0, 0, 4, 4}, out); },  // out holds 288, not 16
+      [&](Engine& e) { e.sweep_center(6, one, {0, 0, 4, 4}, 1, out); },
+      [&](Engine& e) { e.sweep_center(0, std::vector<float>(65, 0.f), {0, 0, 1, 1}, 1, out); },
+      [&](Engine& e) { e.sweep_center(0, std::vector<float>{std::nanf("")}, {0, 0, 1, 1}, 1, out); },
+      [&](Engine& e) { e.sweep_center(0, one, {44, 0, 5, 5}, 1, out); },
+      [&](Engine& e) { e.sweep_center(0, one, {0, 0, 0, 4}, 1, out); },
+      [&](Engine& e) { e.sweep_center(0, one, {0, 0, 4, 4}, 1, out); },  // out holds 288, not 16
+      [&](Engine& e) { e.sweep_center(0, one, {0, 0, 4, 4}, 0, out); },
+      [&](Engine& e) { e.sweep_center(0, one, {0, 0, 4, 4}, kMaxSweepPixelStep + 1, out); },
+      [&](Engine& e) { e.sweep_center(0, one, {0, 0, 48, 48}, 2, out); },  // out holds 288, not 24 x 24
   };
   for (std::size_t k = 0; k < calls.size(); ++k) {
     const std::string expected = message([&] { calls[k](*cpu); });

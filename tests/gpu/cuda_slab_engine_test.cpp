@@ -67,8 +67,8 @@ TEST_P(CudaSlabEngine, ThreeEnginesOnOneDeviceGiveWhatOneGives) {
   const std::vector<float> offsets{-2.f, 0.f, 1.f};
   const SliceRegion region{10, 12, 40, 50};
   std::vector<float> want(offsets.size() * region.rows * region.cols), got(want.size());
-  whole->sweep_center(30, offsets, region, want);
-  slabs->sweep_center(30, offsets, region, got);
+  whole->sweep_center(30, offsets, region, 1, want);
+  slabs->sweep_center(30, offsets, region, 1, got);
   EXPECT_LE(relative_max_difference(got, want), tolerance(store)) << "sweep_center";
 
   const VolumeBox box{{5, 5, 60, 70}, 3, 40};

@@ -127,7 +127,7 @@ struct PhantomScan {
   // The axial slice at its row, one image per candidate.
   CenterSweep sweep() {
     return [this](std::span<const float> offsets, const SliceRegion& region, std::span<float> out) {
-      engine->sweep_center(spec.rows / 2, offsets, region, out);
+      engine->sweep_center(spec.rows / 2, offsets, region, 1, out);
     };
   }
   SliceRegion whole_slice() const { return {0, 0, spec.cols, spec.cols}; }

@@ -1,6 +1,7 @@
 // The CPU engine's center-of-rotation tools (PROTOCOL.md 10.4): sweep_center gives, bit for bit, what set_center and
-// copy_slice(xy) give for the region (full, partial and sliding-window stores, several rows, regions and centers) and
-// changes nothing; copy_projection returns what the CPU filter functions make of the frame; slot_angle; every refusal.
+// copy_slice(xy) give for the region, whole or sampled every 2 or 3 pixels (full, partial and sliding-window stores,
+// several rows, regions of odd and even sides, and centers) and changes nothing; copy_projection returns what the CPU
+// filter functions make of the frame; slot_angle; every refusal.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -74,22 +75,27 @@ struct RandomScan {
   void add(Engine& engine, std::size_t k) const { engine.add_projection(slot_of(k), angle_of(k), frame(projections[k])); }
 };
 
-// Region `r` of a cols x cols axial slice.
-std::vector<float> cut(const testing::Slice& slice, const SliceRegion& r) {
+// Region `r` of a cols x cols axial slice, every `step`-th row and column of it from its first: the pixels
+// (r.row0 + i * step, r.col0 + j * step) inside the region.
+std::vector<float> cut(const testing::Slice& slice, const SliceRegion& r, std::uint32_t step = 1) {
   std::vector<float> values;
-  values.reserve(std::size_t{r.rows} * r.cols);
-  for (std::uint32_t i = 0; i < r.rows; ++i) {
-    for (std::uint32_t j = 0; j < r.cols; ++j) values.push_back(slice.at(r.row0 + i, r.col0 + j));
+  for (std::uint32_t i = 0; i < r.rows; i += step) {
+    for (std::uint32_t j = 0; j < r.cols; j += step) values.push_back(slice.at(r.row0 + i, r.col0 + j));
   }
   return values;
 }
 
 std::vector<float> sweep(Engine& engine, std::uint32_t xy_row, const std::vector<float>& offsets,
-                         const SliceRegion& region) {
-  std::vector<float> out(offsets.size() * region.rows * region.cols, std::numeric_limits<float>::quiet_NaN());
-  engine.sweep_center(xy_row, offsets, region, out);
+                         const SliceRegion& region, std::uint32_t pixel_step = 1) {
+  std::vector<float> out(offsets.size() * sweep_image_rows(region, pixel_step) * sweep_image_cols(region, pixel_step),
+                         std::numeric_limits<float>::quiet_NaN());
+  engine.sweep_center(xy_row, offsets, region, pixel_step, out);
   return out;
 }
+
+// Pixel steps every sweep is checked at: the whole region, and sampled regions whose last image row and column are
+// partial or not.
+constexpr std::uint32_t kPixelSteps[] = {1, 2, 3};
 
 // Sweeps `swept` (its params and slices must not change) and checks every candidate image against `reference`, an
 // engine fed the same projections, moved to the row and center with set_slices / set_center.
@@ -106,17 +112,22 @@ void expect_sweeps_match(Engine& swept, Engine& reference, const ScanGeometry& g
       SCOPED_TRACE("xy_row " + std::to_string(row) + ", region " + std::to_string(region.rows) + " x " +
                    std::to_string(region.cols) + " at (" + std::to_string(region.row0) + ", " +
                    std::to_string(region.col0) + ")");
-      const std::vector<float> images = sweep(swept, row, offsets, region);
-      const std::size_t pixels = std::size_t{region.rows} * region.cols;
+      std::vector<std::vector<float>> images;  // per pixel step
+      for (const std::uint32_t step : kPixelSteps) images.push_back(sweep(swept, row, offsets, region, step));
       SlicePositions positions = reference.params().slices;
       positions.xy_row = row;
       reference.set_slices(positions);
       for (std::size_t c = 0; c < offsets.size(); ++c) {
         reference.set_center(offsets[c]);
         const testing::Slice xy = testing::copy_slice(reference, Orthoslice::xy, n, n);
-        const std::vector<float> image(images.begin() + static_cast<std::ptrdiff_t>(c * pixels),
-                                       images.begin() + static_cast<std::ptrdiff_t>((c + 1) * pixels));
-        EXPECT_EQ(image, cut(xy, region)) << "candidate " << c << ", center_offset_px " << offsets[c];
+        for (std::size_t k = 0; k < std::size(kPixelSteps); ++k) {
+          const std::uint32_t step = kPixelSteps[k];
+          const std::size_t pixels = std::size_t{sweep_image_rows(region, step)} * sweep_image_cols(region, step);
+          const std::vector<float> image(images[k].begin() + static_cast<std::ptrdiff_t>(c * pixels),
+                                         images[k].begin() + static_cast<std::ptrdiff_t>((c + 1) * pixels));
+          EXPECT_EQ(image, cut(xy, region, step))
+              << "candidate " << c << ", center_offset_px " << offsets[c] << ", pixel_step " << step;
+        }
       }
     }
   }
@@ -230,9 +241,15 @@ TEST(CpuEngineSweep, LargestRegion) {
     engine->add_projection(s, 0.7f * static_cast<float>(s), testing::float_frame(frame, 1, g.cols));
   }
   const SliceRegion region{6, 3, kMaxSweepSide, kMaxSweepSide};
-  const std::vector<float> images = sweep(*engine, 0, {0.5f}, region);
+  std::vector<std::vector<float>> images;
+  constexpr std::uint32_t kSteps[] = {1, 3, kMaxSweepPixelStep};  // 1024, 342 and 128 pixels a side
+  for (const std::uint32_t step : kSteps) images.push_back(sweep(*engine, 0, {0.5f}, region, step));
   engine->set_center(0.5f);
-  EXPECT_EQ(images, cut(testing::copy_slice(*engine, Orthoslice::xy, g.cols, g.cols), region));
+  const testing::Slice xy = testing::copy_slice(*engine, Orthoslice::xy, g.cols, g.cols);
+  for (std::size_t k = 0; k < std::size(kSteps); ++k) {
+    EXPECT_EQ(images[k], cut(xy, region, kSteps[k])) << "pixel_step " << kSteps[k];
+  }
+  EXPECT_EQ(images[1].size(), 342u * 342u);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -303,7 +320,7 @@ TEST(CpuEngineCenterToolErrors, NoActiveScan) {
   const std::vector<float> offsets = {0.f};
   expect_engine_error([&] { (void)idle->slot_angle(0); }, "slot_angle: no active scan");
   expect_engine_error([&] { idle->copy_projection(0, out); }, "copy_projection: no active scan");
-  expect_engine_error([&] { idle->sweep_center(0, offsets, {0, 0, 4, 4}, out); }, "sweep_center: no active scan");
+  expect_engine_error([&] { idle->sweep_center(0, offsets, {0, 0, 4, 4}, 1, out); }, "sweep_center: no active scan");
 }
 
 class CpuEngineCenterToolErrorsInScan : public ::testing::Test {
@@ -319,9 +336,9 @@ class CpuEngineCenterToolErrorsInScan : public ::testing::Test {
     engine_->add_projection(1, 0.25f, testing::float_frame(ones, 6, 48));
   }
   void sweep_expecting(std::uint32_t xy_row, const std::vector<float>& offsets, const SliceRegion& region,
-                       std::size_t out_size, const std::string& needle) {
+                       std::size_t out_size, const std::string& needle, std::uint32_t pixel_step = 1) {
     std::vector<float> out(out_size, -1.f);
-    expect_engine_error([&] { engine_->sweep_center(xy_row, offsets, region, out); }, needle);
+    expect_engine_error([&] { engine_->sweep_center(xy_row, offsets, region, pixel_step, out); }, needle);
     EXPECT_EQ(engine_->params().center_offset_px, 0.f);
   }
   ScanGeometry geometry_;
@@ -355,9 +372,16 @@ TEST_F(CpuEngineCenterToolErrorsInScan, SweepArguments) {
   sweep_expecting(0, one, {0, 48, 1, 1}, 1, "leaves the 48 x 48 axial slice");
   sweep_expecting(0, one, {0xffffffffu, 0, 2, 2}, 4, "leaves the 48 x 48 axial slice");  // no wrap-around
   sweep_expecting(0, {1.f, 2.f}, region, 20, "sweep_center: out holds 20 floats, expected 2 candidates x 4 x 5 = 40");
-  // The limits themselves are accepted.
+  sweep_expecting(0, one, region, 20, "sweep_center: pixel_step 0 out of range; expected 1..8", 0);
+  sweep_expecting(0, one, region, 1, "sweep_center: pixel_step 9 out of range; expected 1..8", kMaxSweepPixelStep + 1);
+  // A sampled image is ceil(side / step) a side: out must hold that, not the region.
+  sweep_expecting(0, one, region, 20, "sweep_center: out holds 20 floats, expected 1 candidates x 2 x 3 = 6", 2);
+  sweep_expecting(0, one, {0, 0, 48, 48}, 15 * 15, "expected 1 candidates x 16 x 16 = 256", 3);
+  // The limits themselves are accepted, and a step beyond the region's sides gives its first pixel.
   std::vector<float> out(kMaxSweepCandidates * 48 * 48);
-  EXPECT_NO_THROW(engine_->sweep_center(5, std::vector<float>(kMaxSweepCandidates, 0.5f), {0, 0, 48, 48}, out));
+  EXPECT_NO_THROW(engine_->sweep_center(5, std::vector<float>(kMaxSweepCandidates, 0.5f), {0, 0, 48, 48}, 1, out));
+  std::vector<float> corner(1);
+  EXPECT_NO_THROW(engine_->sweep_center(5, one, region, kMaxSweepPixelStep, corner));
   EXPECT_EQ(engine_->params().center_offset_px, 0.f);
 }
 

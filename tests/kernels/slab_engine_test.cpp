@@ -165,9 +165,13 @@ TEST(SlabEngine, ThreeSlabsGiveWhatOneEngineGivesThroughEveryCommand) {
   const SliceRegion region{4, 6, 20, 18};
   std::vector<float> whole_sweep(offsets.size() * region.rows * region.cols);
   std::vector<float> slab_sweep(whole_sweep.size());
-  whole->sweep_center(26, offsets, region, whole_sweep);
-  slabs->sweep_center(26, offsets, region, slab_sweep);
+  whole->sweep_center(26, offsets, region, 1, whole_sweep);
+  slabs->sweep_center(26, offsets, region, 1, slab_sweep);
   expect_same(slab_sweep, whole_sweep, "sweep_center");
+  std::vector<float> whole_sampled(offsets.size() * 10 * 9), slab_sampled(whole_sampled.size());
+  whole->sweep_center(26, offsets, region, 2, whole_sampled);
+  slabs->sweep_center(26, offsets, region, 2, slab_sampled);
+  expect_same(slab_sampled, whole_sampled, "sweep_center at a pixel step of 2");
 
   std::vector<ProcessingParams> candidates(2, processing);
   candidates[1].window = FilterWindow::ram_lak;
@@ -352,8 +356,9 @@ class FailingEngine final : public Engine {
   void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const override {
     inner().copy_corrected_projection(slot, out);
   }
-  void sweep_center(std::uint32_t row, std::span<const float> c, const SliceRegion& r, std::span<float> out) override {
-    inner().sweep_center(row, c, r, out);
+  void sweep_center(std::uint32_t row, std::span<const float> c, const SliceRegion& r, std::uint32_t step,
+                    std::span<float> out) override {
+    inner().sweep_center(row, c, r, step, out);
   }
   void sweep_processing(std::uint32_t row, std::span<const ProcessingParams> c, const SliceRegion& r,
                         std::span<float> out) override {
@@ -424,7 +429,7 @@ TEST(SlabEngine, AnEngineLostMidScanLeavesTheOtherSlabsServing) {
   const std::vector<float> offsets{0.f};
   std::vector<float> images(kCols * kCols);
   testing::expect_engine_error(
-      [&] { slabs->sweep_center(status[1].rows.owned_row0, offsets, {0, 0, kCols, kCols}, images); }, "was lost");
+      [&] { slabs->sweep_center(status[1].rows.owned_row0, offsets, {0, 0, kCols, kCols}, 1, images); }, "was lost");
 
   // The preview and the oblique slice: the lost slab's layers and pixels NaN, the others as one engine gives them.
   const PreviewParams preview{true, 16};

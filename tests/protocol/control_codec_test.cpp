@@ -98,6 +98,7 @@ TEST(ControlCodecTest, EveryRequestRoundTrips) {
       EstimateCenter{CenterMethod::metric, true},
       SweepCenter{-4.0, 0.25, 33, std::nullopt, std::nullopt},
       SweepCenter{1.5, 2.0, 64, 7u, SliceRegionField{10, 20, 100, 200}},
+      SweepCenter{1.5, 2.0, 64, 7u, SliceRegionField{10, 20, 100, 200}, 3u},
       SetProcessing{FilterWindow::hann, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
       SetProcessing{FilterWindow::shepp_logan, ZingersUpdate{true, 0.3}, PhaseUpdate{true, 20.0, 0.1, 1.0, 100.0},
                     RingsUpdate{true, 21u}, DefectivePixelsUpdate{true, 0.5, 10.0, 12.0}},
@@ -337,6 +338,14 @@ TEST(ControlCodecTest, SweepCenterArgumentsAreChecked) {
                       {"\"region\"", "[row0, col0, rows, cols]"}));
   EXPECT_TRUE(IsError(decode_control_request(request_bytes("sweep_center", {{"step_px", packed(1.0)}})),
                       ErrorCode::missing_field, {"\"start_offset_px\""}));
+  // pixel_step: absent is the daemon's default; 1..8 taken; 0 and 9 refused; not an unsigned integer: a wrong type.
+  SweepCenter stepped{-2.0, 0.5, 9, std::nullopt, std::nullopt};
+  stepped.pixel_step = 8u;
+  EXPECT_EQ(sweep({{"pixel_step", packed(8)}}).value(), ControlRequest(stepped));
+  EXPECT_TRUE(IsError(sweep({{"pixel_step", packed(0)}}), ErrorCode::invalid_argument, {"pixel_step = 0", "1..8"}));
+  EXPECT_TRUE(IsError(sweep({{"pixel_step", packed(9)}}), ErrorCode::invalid_argument, {"pixel_step = 9", "1..8"}));
+  EXPECT_TRUE(IsError(sweep({{"pixel_step", packed(-2)}}), ErrorCode::wrong_field_type, {"\"pixel_step\""}));
+  EXPECT_TRUE(IsError(sweep({{"pixel_step", packed(1.5)}}), ErrorCode::wrong_field_type, {"\"pixel_step\""}));
 }
 
 TEST(ControlCodecTest, SweepProcessingTakesOneFormOfCandidates) {
@@ -451,7 +460,9 @@ TEST(ControlCodecTest, EveryReplyVariantRoundTrips) {
       Reply{"estimate_center", std::nullopt,
             CenterEstimateResult{"registration", 1.25, 256.75, 0.9, 4, 31.5, true, -0.25, 0.6}},
       Reply{"sweep_center", std::nullopt,
-            SweepResult{12, {0, 8, 64, 48}, {-1.0, -0.5, 0.0}, {3.5, 3.25, 3.75}, -0.5, 4.5}},
+            SweepResult{12, {0, 8, 64, 48}, {-1.0, -0.5, 0.0}, {3.5, 3.25, 3.75}, -0.5, 4.5, 1, {64, 48}}},
+      Reply{"sweep_center", std::nullopt,
+            SweepResult{12, {0, 8, 63, 47}, {-1.0, -0.5, 0.0}, {3.5, 3.25, 3.75}, -0.5, 4.5, 2, {32, 24}}},
       Reply{"set_processing", std::nullopt,
             ProcessingResult{sample_status().processing, RefilterResult{90, 12.5, 7, 1ULL << 40}}},
       Reply{"set_processing", std::nullopt, ProcessingResult{ProcessingSetting{}, RefilterResult{}}},

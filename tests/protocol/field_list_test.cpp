@@ -211,7 +211,7 @@ std::vector<Sample> samples() {
       request_sample(SetSlices{3u, 1.5, -2.5}),
       request_sample(GetSlice{SliceKind::yz}),
       request_sample(EstimateCenter{CenterMethod::metric, true}),
-      request_sample(SweepCenter{-2.0, 0.5, 9, 3u, SliceRegionField{1, 2, 3, 4}}),
+      request_sample(SweepCenter{-2.0, 0.5, 9, 3u, SliceRegionField{1, 2, 3, 4}, 2u}),
       request_sample(processing),
       request_sample(SetScanPlan{2, 3, 10, 6u, std::nullopt, 5.0, 18.0, std::nullopt, 1.5, std::string("bare")},
                      {"angle_range_deg", "angles_deg"}),  // at most one form of angles
@@ -242,7 +242,7 @@ std::vector<Sample> samples() {
       reply_sample("set_slices", SlicesResult{1, 2.0, 3.0, 4.0}),
       reply_sample("get_slice", oblique_slice()),  // every field, the oblique slice's normal included
       reply_sample("estimate_center", CenterEstimateResult{"registration", 0.5, 3.0, 0.75, 9, 12.5, false, 0.125, 0.8}),
-      reply_sample("sweep_center", SweepResult{2, {0, 0, 4, 6}, {-1.0, 0.0}, {0.5, 0.25}, 0.0, 3.5}),
+      reply_sample("sweep_center", SweepResult{2, {0, 0, 4, 6}, {-1.0, 0.0}, {0.5, 0.25}, 0.0, 3.5, 2, {2, 3}}),
       reply_sample("set_processing",
                    ProcessingResult{status_with_every_map().processing, RefilterResult{5, 1.5, 2, 3}}),
       reply_sample("reconstruct_volume", *status_with_every_map().volume),

@@ -84,7 +84,7 @@ std::vector<Figure> measure_center_cpu(const RunSettings& settings, std::string&
     const kernels::SliceRegion slice{0, 0, spec.cols, spec.cols};
     const kernels::CenterSweep sweep = [&](std::span<const float> offsets, const kernels::SliceRegion& region,
                                            std::span<float> out) {
-      engine->sweep_center(spec.rows / 2, offsets, region, out);
+      engine->sweep_center(spec.rows / 2, offsets, region, 1, out);
     };
     std::vector<double> metric_ms, metric_cpu_s, registration_ms;
     kernels::CenterEstimate metric, registration;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <stdexcept>
+#include <utility>
 
 #include "measurements.hpp"
 #include "tomolive/kernels/cuda_engine.hpp"
@@ -240,9 +241,10 @@ std::string shape(const Workload& w) {
   return std::to_string(w.rows) + " x " + std::to_string(w.cols) + ", " + std::to_string(w.slots) + " slots";
 }
 
-// T8: one axial region of a full store at kMaxSweepCandidates candidate centers.
+// T8: one axial region of a full store at kMaxSweepCandidates candidate centers, sampled every pixel_step pixels.
 struct Sweep {
   kernels::SliceRegion region;
+  std::uint32_t pixel_step = 1;
   double gpu_ms = 0.0;     // median, CUDA events: clear, entries, kernel and the copy to host memory
   double kernel_ms = 0.0;  // median, CUDA events: clear, entries and kernel
   double wall_ms = 0.0;    // median, host wall clock of the whole sweep_center call
@@ -264,24 +266,28 @@ std::vector<Sweep> measure_sweeps(const Workload& workload, const Frames& frames
   for (std::size_t c = 0; c < offsets.size(); ++c) offsets[c] = -8.f + 0.25f * static_cast<float>(c);
   const std::uint32_t xy_row = workload.rows / 2;
   std::vector<Sweep> sweeps;
-  for (const std::uint32_t side : {512u, 1024u}) {
+  // Regions of 512 and 1024 pixels a side; the 1024 one also sampled every 2nd pixel (512 x 512 images).
+  const std::pair<std::uint32_t, std::uint32_t> configurations[] = {{512u, 1u}, {1024u, 1u}, {1024u, 2u}};
+  for (const auto& [side, pixel_step] : configurations) {
     if (side > workload.cols) continue;
     Sweep sweep;
     sweep.region = {(workload.cols - side) / 2, (workload.cols - side) / 2, side, side};
-    const std::size_t floats = offsets.size() * side * side;
+    sweep.pixel_step = pixel_step;
+    const std::size_t floats = offsets.size() * kernels::sweep_image_rows(sweep.region, pixel_step) *
+                               kernels::sweep_image_cols(sweep.region, pixel_step);
     std::vector<float> pageable(floats);
     kernels::PinnedHostBuffer pinned_images(floats * sizeof(float));
     const std::span<float> page_locked(static_cast<float*>(pinned_images.data()), floats);
     // Median CUDA-event (whole sweep, kernel) and wall-clock times of `repeats` sweeps into `images`, after two
     // untimed ones (first touch of the host pages).
     const auto time_sweeps = [&](std::span<float> images, double& gpu_ms, double* kernel_ms, double& wall_ms) {
-      engine->sweep_center(xy_row, offsets, sweep.region, images);
-      engine->sweep_center(xy_row, offsets, sweep.region, images);
+      engine->sweep_center(xy_row, offsets, sweep.region, pixel_step, images);
+      engine->sweep_center(xy_row, offsets, sweep.region, pixel_step, images);
       std::vector<double> gpu, kernel, wall;
       for (std::uint32_t k = 0; k < settings.recomputes; ++k) {
         const kernels::CudaStageTimes before = engine->stage_times();
         const auto start = Clock::now();
-        engine->sweep_center(xy_row, offsets, sweep.region, images);
+        engine->sweep_center(xy_row, offsets, sweep.region, pixel_step, images);
         wall.push_back(1e3 * seconds_since(start));
         const kernels::CudaStageTimes after = engine->stage_times();
         gpu.push_back(after.sweep_ms - before.sweep_ms);
@@ -294,7 +300,8 @@ std::vector<Sweep> measure_sweeps(const Workload& workload, const Frames& frames
     time_sweeps(pageable, sweep.gpu_ms, &sweep.kernel_ms, sweep.wall_ms);
     time_sweeps(page_locked, sweep.pinned_gpu_ms, nullptr, sweep.pinned_wall_ms);
     sweep.repeats = settings.recomputes;
-    log << workload.id << " sweep " << side << " x " << side << " at " << offsets.size() << " centers ("
+    log << workload.id << " sweep " << side << " x " << side << " every " << pixel_step << " px at "
+        << offsets.size() << " centers ("
         << precision << " store): " << sweep.gpu_ms << " ms GPU (kernel " << sweep.kernel_ms << " ms), "
         << sweep.wall_ms << " ms wall into pageable memory; " << sweep.pinned_gpu_ms << " ms GPU, "
         << sweep.pinned_wall_ms << " ms wall into page-locked memory; median of " << sweep.repeats << "\n";
@@ -380,7 +387,25 @@ void add_sweep_figures(const Workload& workload, const std::vector<Sweep>& sweep
   const std::string t8 = workload.id == "W1" ? "T8" : "sweep@" + workload.id;
   for (const Sweep& s : sweeps) {
     const std::uint32_t side = s.region.rows;
-    const double updates = static_cast<double>(kernels::kMaxSweepCandidates) * side * side * workload.slots;
+    const std::uint32_t image_side = kernels::sweep_image_rows(s.region, s.pixel_step);
+    const double updates =
+        static_cast<double>(kernels::kMaxSweepCandidates) * image_side * image_side * workload.slots;
+    if (s.pixel_step != 1) {
+      const std::string step = std::to_string(s.pixel_step);
+      figures.push_back(
+          {t8 + "-" + std::to_string(side) + "-step" + step, s.gpu_ms, "ms", "<= 50",
+           1e3 * updates / kAxialUpdatesPerSecond,
+           "axial region " + std::to_string(side) + " x " + std::to_string(side) + " (central) of " +
+               shape(workload) + ", " + precision + " store, sampled every " + step + " pixels: the images are " +
+               std::to_string(image_side) + " x " + std::to_string(image_side) + " samples of the region " +
+               "(PROTOCOL.md 10.1 pixel_step, the daemon's default for this region), at " +
+               std::to_string(kernels::kMaxSweepCandidates) + " candidate centers in one sweep_center; median of " +
+               std::to_string(s.repeats) + " by CUDA events (clear, entries, kernel " + number(s.kernel_ms) +
+               " ms, copy of the images to pageable host memory); host wall clock " + number(s.wall_ms) +
+               " ms; into page-locked host images: CUDA events " + number(s.pinned_gpu_ms) + " ms, wall clock " +
+               number(s.pinned_wall_ms) + " ms; floor = pixel updates of the images at 1.8 T/s"});
+      continue;
+    }
     const std::string id = side == 512 ? t8 : t8 + "-" + std::to_string(side);
     figures.push_back({id, s.gpu_ms, "ms", "<= 50", 1e3 * updates / kAxialUpdatesPerSecond,
                        "axial region " + std::to_string(side) + " x " + std::to_string(side) + " (central) of " +

@@ -13,7 +13,7 @@
 #   sass.txt     SASS and registers of the kernels        bench-refilter.json  re-filter times of the first workload
 #   bench-T6.json  T6 figures (the volume file and the dd floor file are written to T6_DIR, then removed)
 #   decode-T1.json T1: bslz4 decode of W2 frames per thread count, against memcpy
-#   sweep-T8.json  T8 and T8r: 64-candidate center sweeps of the first workload, pageable and page-locked
+#   sweep-T8.json  T8, T8r, T8-1024-step2: 64-candidate center sweeps of the first workload, pageable and page-locked
 #   daemon-ingest-dectris2-W2.json  T1-bslz4: 8 tomolive-sim processes as the 8 PUSH sockets of a DECTRIS Stream V2
 #                  detector (bslz4 W2 frames) -> tomolived --data-connect (daemon_bench.py; its daemon log in bench.log)
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.

@@ -10,7 +10,7 @@
 //   tomolive-bench --volume --t6 --volume-dir /scratch     (T6 at 2048^3 from 3000 projections, the GPU machine)
 //   tomolive-bench --volume --engine cpu                   (T6 small: 128^3 from 180 projections)
 //   tomolive-bench --center-cpu --repeats 3                (metric / registration center estimates, CPU engine)
-//   tomolive-bench --sweep-only --workload W1              (T8 and T8r: 64-candidate sweeps, pageable and pinned)
+//   tomolive-bench --sweep-only --workload W1              (T8, T8r, T8-1024-step2: 64-candidate sweeps)
 #include <CLI/CLI.hpp>
 
 #include <exception>

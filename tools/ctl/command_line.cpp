@@ -119,6 +119,9 @@ void CommandLine::add_daemon_commands() {
   sweep_center->add_option("--region", sweep_region_, "ROW0 COL0 ROWS COLS of the XY slice (default: central 512 "
                                                       "square)")
       ->expected(4);
+  sweep_center->add_option("--pixel-step", sweep_.pixel_step,
+                           "sample the region every N pixels, 1..8 (default: 1 up to 512 pixels a side, else the "
+                           "smallest step giving images of at most 512)");
   sweep_center->add_option("--out", invocation_.out_path, "output .npy path")->required();
   sweep_center->callback([this] {
     if (sweep_region_.size() == 4) {

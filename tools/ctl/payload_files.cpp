@@ -32,7 +32,7 @@ std::optional<std::string> write_payload(const protocol::Reply& reply, const std
     return write_floats(payload, {slice->rows, slice->cols}, path);
   }
   if (const auto* sweep = std::get_if<protocol::SweepResult>(&reply.result)) {
-    return write_floats(payload, {sweep->centers_px.size(), sweep->region[2], sweep->region[3]}, path);
+    return write_floats(payload, {sweep->centers_px.size(), sweep->shape[0], sweep->shape[1]}, path);
   }
   if (const auto* sweep = std::get_if<protocol::ProcessingSweepResult>(&reply.result)) {
     return write_floats(payload, {sweep->labels.size(), sweep->region[2], sweep->region[3]}, path);

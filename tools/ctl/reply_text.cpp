@@ -55,9 +55,11 @@ void print(std::ostream& out, const p::Reply&, const p::CenterEstimateResult& es
 }
 
 void print(std::ostream& out, const p::Reply&, const p::SweepResult& sweep) {
-  out << fmt::format("sweep of xy row {}, region rows {}..{}, cols {}..{}, in {} ms; best offset {} px\n",
+  out << fmt::format("sweep of xy row {}, region rows {}..{}, cols {}..{}, images {} x {} (every {} px), in {} ms; "
+                     "best offset {} px\n",
                      sweep.xy_row, sweep.region[0], sweep.region[0] + sweep.region[2], sweep.region[1],
-                     sweep.region[1] + sweep.region[3], fixed(sweep.elapsed_ms, 1), fixed(sweep.best_offset_px, 2));
+                     sweep.region[1] + sweep.region[3], sweep.shape[0], sweep.shape[1], sweep.pixel_step,
+                     fixed(sweep.elapsed_ms, 1), fixed(sweep.best_offset_px, 2));
   TextTable table({{"candidate", true}, {"offset px", true}, {"metric", true}, {"best"}});
   for (std::size_t i = 0; i < sweep.centers_px.size(); ++i) {
     const double metric = i < sweep.metric.size() ? sweep.metric[i] : 0.0;

@@ -1,8 +1,9 @@
 // The center sweep controls: start offset, step and count of the candidate centers (default: 16 candidates of
-// 0.5 px around the center in use, following it until the start is edited), and the Sweep button, which sends
-// sweep_center (PROTOCOL.md 10.1, 14.2) for the XY slice's row over the XY pane's visible region when zoomed (else
-// the daemon's central square), with thumbnail-sized candidate images. The reply (with its sweep_id) opens the
-// strip; the `count` binary sweep frames that follow fill it. Read-only pages may sweep too (it changes nothing).
+// 0.5 px around the center in use, following it until the start is edited), the image pixel step ("auto": the
+// daemon's default, which samples regions above 512 pixels a side), and the Sweep button, which sends sweep_center
+// (PROTOCOL.md 10.1, 14.2) for the XY slice's row over the XY pane's visible region when zoomed (else the daemon's
+// central square), with thumbnail-sized candidate images. The reply (with its sweep_id) opens the strip; the `count`
+// binary sweep frames that follow fill it. Sweeps need control (PROTOCOL.md 14.1).
 
 import {
   SWEEP_DEFAULT_COUNT, SWEEP_DEFAULT_STEP_PX, SWEEP_THUMBNAIL_SHAPE, bestIndex, candidateOffsets, defaultStartOffset,
@@ -23,6 +24,7 @@ export class SweepPanel extends SweepRequestPanel {
     this.startInput = root.querySelector("[data-testid=sweep-start]");
     this.stepInput = root.querySelector("[data-testid=sweep-step]");
     this.countInput = root.querySelector("[data-testid=sweep-count]");
+    this.pixelStepSelect = root.querySelector("[data-testid=sweep-pixel-step]");
     this.button = root.querySelector("[data-testid=sweep-run]");
     this.buttonTitle = this.button.title;
     this.note = root.querySelector("[data-testid=sweep-note]");
@@ -85,6 +87,7 @@ export class SweepPanel extends SweepRequestPanel {
                       max_shape: [...SWEEP_THUMBNAIL_SHAPE] };
     const region = sweepRegion(this.page.xyVisibleRegion());
     if (region) message.region = region;
+    if (this.pixelStepSelect.value !== "") message.pixel_step = Number(this.pixelStepSelect.value);  // else auto
     return { message };
   }
 
@@ -97,6 +100,7 @@ export class SweepPanel extends SweepRequestPanel {
     this.sweepId = reply.sweep_id;
     this.strip.show({
       sweepId: reply.sweep_id, scanId, xyRow: r.xy_row, region: r.region, elapsedMs: r.elapsed_ms,
+      pixelStep: r.pixel_step ?? 1, imageShape: r.shape ?? [r.region[2], r.region[3]],
       requestedPx: candidateOffsets(message.start_offset_px, message.step_px, message.count),
       centersPx: r.centers_px, metric: r.metric, bestOffsetPx: r.best_offset_px,
       bestIndex: bestIndex(r.centers_px, r.best_offset_px),

@@ -6,7 +6,8 @@
 //
 // Thumbnails are drawn in paint(), which the page calls from requestAnimationFrame, with the page's colormap and
 // one display window for the whole strip (sweep_plan.js stripWindow), so that candidates compare fairly; they are
-// redrawn when the window or colormap change.
+// redrawn when the window or colormap change. Every thumbnail has the proportions of the swept region, also when
+// its image samples the region every pixel_step pixels (its sides are then rounded up: ceil(side / step)).
 
 import { colorizeQuantized } from "./contrast.js";
 
@@ -38,7 +39,8 @@ export class SweepStrip {
   }
 
   // Opens the strip for a sweep reply, with a placeholder per candidate until its frame arrives.
-  // sweep: center: {sweepId, scanId, xyRow, region, requestedPx, centersPx, metric, bestIndex, elapsedMs};
+  // sweep: center: {sweepId, scanId, xyRow, region, pixelStep, imageShape, requestedPx, centersPx, metric, bestIndex,
+  //                elapsedMs};
   //        processing: {sweepId, scanId, xyRow, region, parameter, values, labels, metric, bestIndex, elapsedMs}
   show(sweep) {
     this.sweep = sweep;
@@ -49,8 +51,10 @@ export class SweepStrip {
     const what = sweep.parameter ? `Processing sweep (${sweep.parameter})` : "Center sweep";
     const sharpest = sweep.parameter ? sweep.labels[sweep.bestIndex]
                                      : `${signed(sweep.centersPx[sweep.bestIndex], 2)} px`;
+    const sampled = sweep.pixelStep > 1
+      ? ` sampled every ${sweep.pixelStep} px (${sweep.imageShape[0]}×${sweep.imageShape[1]})` : "";
     this.title.textContent = `${what} · ${sweep.metric.length} candidates · scan ${sweep.scanId ?? "–"} ` +
-      `row ${sweep.xyRow} · region ${rows}×${cols} at (${row0}, ${col0}) · sharpest ` +
+      `row ${sweep.xyRow} · region ${rows}×${cols} at (${row0}, ${col0})${sampled} · sharpest ` +
       `${sharpest} · ${sweep.elapsedMs.toFixed(0)} ms`;
     this.root.hidden = false;
     this.updatePickState();
@@ -76,6 +80,7 @@ export class SweepStrip {
     const canvas = document.createElement("canvas");
     canvas.width = 1;
     canvas.height = 1;
+    canvas.style.aspectRatio = `${s.region[3]} / ${s.region[2]}`;  // the region's, whatever the image's sampling
     const label = document.createElement("span");
     label.className = "thumb-label";
     const offset = document.createElement("span");

@@ -530,11 +530,11 @@ class CudaEngineImpl final : public CudaEngine {
   // host until it is done, and the GPU must not wait for the host meanwhile. Page-locked `out` (PinnedHostBuffer,
   // cudaHostAlloc, cudaHostRegister) copies at full PCIe speed; pageable memory at about a third of it (T8r).
   void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
-                    std::span<float> out) override {
+                    std::uint32_t pixel_step, std::span<float> out) override {
     make_current();
     Scan& scan = require_scan("sweep_center");
     const ScanGeometry& g = scan.geometry;
-    check_sweep(xy_row, center_offsets_px, region, out.size(), g);
+    check_sweep(xy_row, center_offsets_px, region, pixel_step, out.size(), g);
     const cuda::NvtxRange range("sweep");
     float* images = center_tools(scan);
     std::array<float, kMaxSweepCandidates> axis_cols{};
@@ -543,7 +543,8 @@ class CudaEngineImpl final : public CudaEngine {
     }
     cuda::SweepTarget target;
     target.images = images;
-    target.plane = axial_region_plane(g.cols, xy_row, region.row0, region.col0, region.rows, region.cols);
+    target.plane = axial_sampled_plane(g.cols, xy_row, region.row0, region.col0, sweep_image_rows(region, pixel_step),
+                                       sweep_image_cols(region, pixel_step), pixel_step);
     target.axis_cols = std::span<const float>(axis_cols.data(), center_offsets_px.size());
 
     cudaStream_t compute = compute_->get();
@@ -552,7 +553,7 @@ class CudaEngineImpl final : public CudaEngine {
     TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(images, 0, out.size_bytes(), compute));
     const std::uint32_t count = upload_table(scan);
     const std::size_t candidates = center_offsets_px.size();
-    const std::size_t pixels = std::size_t{region.rows} * region.cols;
+    const std::size_t pixels = std::size_t{target.plane.rows} * target.plane.cols;
     const std::size_t per_chunk = (candidates + kSweepChunks - 1) / kSweepChunks;
     std::size_t chunks = 0;
     for (std::size_t first = 0; first < candidates; first += per_chunk, ++chunks) {

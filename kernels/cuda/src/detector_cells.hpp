@@ -90,7 +90,8 @@ TOMOLIVE_HD inline CellWeights cell_weights(float offset, float sign) {
 
 // Axial tiles: kAxialTile x kAxialTile pixels; per angle, kAxialWindow cells are staged. A tile spans at most
 // (kAxialTile - 1) * (|cos| + |sin|) <= 89.1 columns (planes step at most 1 pixel per row or column), and
-// axial_window() adds at most 3 cells: 93 <= kAxialWindow.
+// axial_window() adds at most 3 cells: 93 <= kAxialWindow. A plane stepping s pixels spans 89.1 s columns: it needs
+// a window of s x kAxialWindow cells (orthoslice_backprojection.cu, window scale).
 inline constexpr unsigned kAxialTile = 64;
 inline constexpr unsigned kAxialWindow = 96;
 

@@ -23,11 +23,17 @@ constexpr unsigned kWarps = kThreads / 32;
 
 // Axial slice: a block computes a tile of kTile x kTile pixels; warp w owns tile rows w + 16 a (a < 4), lane l tile
 // columns l + 32 b (b < 2): 8 pixels per thread, a warp reads 32 neighbouring columns (few shared-memory banks).
-// kAxialWindow cells per entry (detector_cells.hpp), kAxialStageEntries entries staged at once.
+// kAxialWindow cells per entry (detector_cells.hpp), kAxialStageEntries entries staged at once. A plane that steps
+// s pixels per image row or column (a sampled center sweep, axial_sampled_plane) spans s times as many detector
+// columns per tile: it is computed with a window scale W >= s (1, 2, 4 or 8), W x kAxialWindow cells per entry and
+// kAxialStageEntries / W entries per stage, so that the shared memory stays that of W = 1.
 constexpr unsigned kTile = kAxialTile;
 constexpr unsigned kTileRowsPerThread = kTile / kWarps;  // 4
 constexpr unsigned kTileColsPerThread = kTile / 32;      // 2
 constexpr unsigned kAxialStageEntries = 32;
+constexpr unsigned kMaxWindowScale = 8;
+static_assert(kMaxWindowScale >= kMaxSweepPixelStep, "a sampled sweep's tile fits the largest window");
+static_assert(kAxialStageEntries % kMaxWindowScale == 0, "every window scale stages a whole number of entries");
 
 // Vertical slices: a block owns one quad of 4 detector rows and all columns of both slices; thread t owns columns
 // t + kThreads m (m < columns per thread). Entries are added Store::kEntriesPerStep at a time (a step); the quad rows
@@ -241,26 +247,30 @@ __device__ __forceinline__ void accumulate_tile(const AxialStageEntry& s, const 
 }
 
 // An axial image a tile is added to: the whole axial slice (the orthoslice kernel) or one candidate of a center sweep
-// (a region of the axial slice, axial_region_plane(), at the candidate's axis).
+// (a region of the axial slice sampled every s pixels, axial_sampled_plane(), at the candidate's axis).
 struct AxialTarget {
   float* image;           // plane.rows x plane.cols floats
-  SlicePlane plane;       // axial: x along columns, y along rows, 1 pixel per step
+  SlicePlane plane;       // axial: x along columns, y along rows, 1 (a sampled sweep: s) pixels per image pixel
   std::uint32_t tiles_x;  // tiles per image row
   float axis_m;           // axis column - 0.5 (see kRoundMagic)
   float weight;           // FBP weight, radians
 };
 
-// Axial tile `tile` (row-major over the image's tiles) of target t, entries [first, end) of the store in p.
-// Reads: per entry, a window of kAxialWindow + 1 samples of the plane's detector row (one lane of a quad row; the row
-// data of all entries stays in L2), staged in shared memory as CellLines (intercept, slope) with the sign applied.
+// Axial tile `tile` (row-major over the image's tiles) of target t, entries [first, end) of the store in p, for a
+// plane stepping at most WindowScale pixels per image row or column.
+// Reads: per entry, a window of kWindow + 1 samples of the plane's detector row (one lane of a quad row; the row data
+// of all entries stays in L2), staged in shared memory as CellLines (intercept, slope) with the sign applied.
 // Writes: the tile's pixels of the image (atomicAdd).
-template <class Store>
+template <class Store, unsigned WindowScale>
 __device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTarget& t,
                                            const BackprojectionEntry* entries, std::uint32_t tile,
                                            std::uint32_t first, std::uint32_t end, unsigned char* shared) {
+  static_assert(WindowScale >= 1 && WindowScale <= kMaxWindowScale);
+  constexpr unsigned kWindow = kAxialWindow * WindowScale;              // cells per entry
+  constexpr unsigned kStageEntries = kAxialStageEntries / WindowScale;  // entries per stage
   using Cell = typename Store::Cell;
-  auto* cells = reinterpret_cast<CellLine*>(shared);  // [kAxialStageEntries][kAxialWindow]
-  auto* staged = reinterpret_cast<AxialStageEntry*>(cells + kAxialStageEntries * kAxialWindow);
+  auto* cells = reinterpret_cast<CellLine*>(shared);  // [kStageEntries][kWindow]
+  auto* staged = reinterpret_cast<AxialStageEntry*>(cells + kStageEntries * kWindow);
   const auto cells_address = static_cast<std::uint32_t>(__cvta_generic_to_shared(cells));
   const SlicePlane& plane = t.plane;
   const std::uint32_t lane = threadIdx.x % 32;
@@ -290,8 +300,8 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTa
   const CellSupport support = cell_support(p.cols);
   float acc[kTileRowsPerThread][kTileColsPerThread] = {};
 
-  for (std::uint32_t stage_first = first; stage_first < end; stage_first += kAxialStageEntries) {
-    const std::uint32_t count = min(kAxialStageEntries, end - stage_first);
+  for (std::uint32_t stage_first = first; stage_first < end; stage_first += kStageEntries) {
+    const std::uint32_t count = min(kStageEntries, end - stage_first);
     __syncthreads();  // the previous stage is consumed
     if (threadIdx.x < count) {
       const BackprojectionEntry e = entries[stage_first + threadIdx.x];
@@ -301,7 +311,7 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTa
       s.cos_t = e.cos_t;
       s.sin_t = e.sin_t;
       s.axis_local = t.axis_m - first_col;
-      s.cells = cells_address + sizeof(CellLine) * (threadIdx.x * kAxialWindow - kRoundMagicBits);
+      s.cells = cells_address + sizeof(CellLine) * (threadIdx.x * kWindow - kRoundMagicBits);
       s.touches = window.touches ? 1u : 0u;
       s.first_col = window.first_col;
       s.slot = e.slot;
@@ -310,14 +320,14 @@ __device__ __forceinline__ void axial_tile(const Params<Store>& p, const AxialTa
       staged[threadIdx.x] = s;
     }
     __syncthreads();
-    for (std::uint32_t index = threadIdx.x; index < count * kAxialWindow; index += kThreads) {
-      const std::uint32_t n = index / kAxialWindow;
+    for (std::uint32_t index = threadIdx.x; index < count * kWindow; index += kThreads) {
+      const std::uint32_t n = index / kWindow;
       const AxialStageEntry& s = staged[n];
-      const std::int32_t col = s.first_col + static_cast<std::int32_t>(index - n * kAxialWindow);
+      const std::int32_t col = s.first_col + static_cast<std::int32_t>(index - n * kWindow);
       const Cell* row = p.store + (std::size_t{s.slot} * p.quads + row_quad) * p.pitch;
       const float left = column_on_detector(col, p.cols) ? Store::lane(row, col, row_lane) : 0.f;
       const float right = column_on_detector(col + 1, p.cols) ? Store::lane(row, col + 1, row_lane) : 0.f;
-      cells[index] = cell_line(s.sign * left, s.sign * right, index - n * kAxialWindow);
+      cells[index] = cell_line(s.sign * left, s.sign * right, index - n * kWindow);
     }
     __syncthreads();
     for (std::uint32_t n = 0; n < count; ++n) {
@@ -366,7 +376,7 @@ __global__ void __launch_bounds__(kThreads, Columns <= 4 ? 2 : 1)
     vertical_unit<Store, Columns>(p, entries, unit, first, end, shared);
   } else {
     const AxialTarget target{p.xy, p.xy_plane, p.xy_tiles_x, p.axis_m, p.weight};
-    axial_tile<Store>(p, target, entries, unit, first, end, shared);
+    axial_tile<Store, 1>(p, target, entries, unit, first, end, shared);
   }
 }
 
@@ -375,7 +385,7 @@ static_assert(kMaxSweepAxes == kMaxSweepCandidates, "a sweep launch carries ever
 // Center sweep: one image per candidate axis, all from the same entries (device table).
 struct SweepParams {
   float* images;               // candidates x plane.rows x plane.cols floats
-  SlicePlane plane;            // the region, axial_region_plane()
+  SlicePlane plane;            // the region, axial_sampled_plane()
   std::uint32_t tiles_x;       // tiles per image row
   std::uint32_t candidates;
   std::uint32_t entry_count;
@@ -383,11 +393,11 @@ struct SweepParams {
   float axis_m[kMaxSweepAxes];  // per candidate: axis column - 0.5
 };
 
-// Mapping: grid (tiles of the region, candidates, groups of entries), 512 threads; block (tile, c, g) adds entries
+// Mapping: grid (tiles of the image, candidates, groups of entries), 512 threads; block (tile, c, g) adds entries
 // [g * entries_per_group, ...) of the table to tile `tile` of candidate c's image, as the orthoslice kernel adds them to
-// a tile of the axial slice (axial_tile). Reads: windows of the region's detector row (in L2 after the first
-// candidate); writes: atomicAdd, once per pixel per group.
-template <class Store>
+// a tile of the axial slice (axial_tile, with the window scale of the plane's pixel step). Reads: windows of the
+// region's detector row (in L2 after the first candidate); writes: atomicAdd, once per pixel per group.
+template <class Store, unsigned WindowScale>
 __global__ void __launch_bounds__(kThreads) sweep_axial_region(const __grid_constant__ Params<Store> p,
                                                                const __grid_constant__ SweepParams s) {
   extern __shared__ __align__(16) unsigned char shared[];
@@ -397,7 +407,7 @@ __global__ void __launch_bounds__(kThreads) sweep_axial_region(const __grid_cons
   const std::uint32_t candidate = blockIdx.y;
   const AxialTarget target{s.images + std::size_t{candidate} * s.plane.rows * s.plane.cols, s.plane, s.tiles_x,
                            s.axis_m[candidate], p.weight};
-  axial_tile<Store>(p, target, p.table, blockIdx.x, first, end, shared);
+  axial_tile<Store, WindowScale>(p, target, p.table, blockIdx.x, first, end, shared);
 }
 
 std::size_t vertical_shared_bytes(const StoreLayout& layout, StoreType type) {
@@ -408,6 +418,7 @@ std::size_t vertical_shared_bytes(const StoreLayout& layout, StoreType type) {
   return (kVerticalStages * step * (std::size_t{layout.pitch} + guard) + guard) * cell;
 }
 
+// Every window scale W stages kAxialStageEntries / W entries of W x kAxialWindow cells: at most these bytes.
 constexpr std::size_t kAxialSharedBytes =
     kAxialStageEntries * kAxialWindow * sizeof(CellLine) + kAxialStageEntries * sizeof(AxialStageEntry);
 
@@ -519,7 +530,16 @@ void sweep_launch(const ProjectionStore& store, const BackprojectionEntry* table
   s.entries_per_group = static_cast<std::uint32_t>((count + wanted - 1) / wanted);
   const std::uint32_t groups = (count + s.entries_per_group - 1) / s.entries_per_group;
   const dim3 grid(tiles, s.candidates, groups);
-  sweep_axial_region<Store><<<grid, kThreads, kAxialSharedBytes, stream>>>(p, s);
+  const auto pixel_step = static_cast<std::uint32_t>(target.plane.x_dj);  // checked by sweep_axial
+  if (pixel_step <= 1) {
+    sweep_axial_region<Store, 1><<<grid, kThreads, kAxialSharedBytes, stream>>>(p, s);
+  } else if (pixel_step <= 2) {
+    sweep_axial_region<Store, 2><<<grid, kThreads, kAxialSharedBytes, stream>>>(p, s);
+  } else if (pixel_step <= 4) {
+    sweep_axial_region<Store, 4><<<grid, kThreads, kAxialSharedBytes, stream>>>(p, s);
+  } else {
+    sweep_axial_region<Store, kMaxWindowScale><<<grid, kThreads, kAxialSharedBytes, stream>>>(p, s);
+  }
   TOMOLIVE_CUDA_CHECK_LAUNCH("sweep_axial_region");
 }
 
@@ -572,10 +592,13 @@ void sweep_axial(const ProjectionStore& store, const BackprojectionEntry* table,
                  const SweepTarget& target, float weight, const GpuLimits& limits, cudaStream_t stream) {
   const StoreLayout& layout = store.layout();
   const SlicePlane& plane = target.plane;
+  const float step = plane.x_dj;  // pixels of the axial slice per image column and row
   if (target.axis_cols.empty() || target.axis_cols.size() > kMaxSweepAxes || plane.rows == 0 || plane.cols == 0 ||
-      plane.x_di != 0.f || plane.y_dj != 0.f || plane.row_di != 0 || plane.x_dj != 1.f || plane.y_di != -1.f ||
+      plane.x_di != 0.f || plane.y_dj != 0.f || plane.row_di != 0 || !(step >= 1.f) ||
+      step > static_cast<float>(kMaxWindowScale) || step != std::floor(step) || plane.y_di != -step ||
       plane.row0 < 0 || static_cast<std::uint32_t>(plane.row0) >= layout.rows) {
-    throw EngineError("sweep_axial: not an axial_region_plane() of this store, or 0 or more than " +
+    throw EngineError("sweep_axial: not an axial_sampled_plane() of this store with a step of 1.." +
+                      std::to_string(kMaxWindowScale) + " pixels, or 0 or more than " +
                       std::to_string(kMaxSweepAxes) + " candidate axes");
   }
   if (count == 0) return;

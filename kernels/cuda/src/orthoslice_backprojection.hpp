@@ -50,8 +50,8 @@ struct GpuLimits {
 };
 
 // A center sweep's images: one per candidate axis column, each the region of the axial slice that `plane` (made by
-// axial_region_plane) maps, reconstructed with that axis. `images` holds axis_cols.size() x plane.rows x plane.cols
-// floats (device memory), cleared by the caller.
+// axial_sampled_plane, a step of 1..8 pixels) maps, reconstructed with that axis. `images` holds axis_cols.size() x
+// plane.rows x plane.cols floats (device memory), cleared by the caller.
 inline constexpr std::size_t kMaxSweepAxes = 64;  // = kMaxSweepCandidates (engine.hpp)
 struct SweepTarget {
   float* images = nullptr;

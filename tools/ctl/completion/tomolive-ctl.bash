@@ -24,7 +24,7 @@ _tomolive_ctl() {
     set-oblique) words="--normal --offset --points --hide" ;;
     preview) words="on off --side" ;;
     estimate-center) words="--method --apply" ;;
-    sweep-center) words="--start --step --count --xy-row --region --out" ;;
+    sweep-center) words="--start --step --count --xy-row --region --pixel-step --out" ;;
     center-sample) words="xy xz yz projections --point --box --pixel-size-um" ;;
     set-processing) words="--window --zingers --phase --rings" ;;
     sweep-processing) words="delta_over_beta ring_size window --values --windows --start --stop --count --spacing --xy-row --region --out" ;;

@@ -37,7 +37,7 @@ struct DetectorCenterEstimate {
 
 struct SweepOutput {
   protocol::SweepResult result;
-  std::shared_ptr<const std::vector<float>> images;  // count x region rows x region cols, candidate after candidate
+  std::shared_ptr<const std::vector<float>> images;  // count x result.shape, candidate after candidate
 };
 
 class CenterTools {

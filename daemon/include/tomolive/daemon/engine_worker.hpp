@@ -107,8 +107,8 @@ class EngineWorker {
     std::chrono::steady_clock::duration preview_interval = PreviewPublisher::kDefaultInterval;
   };
 
-  // A sweep_center or sweep_processing reply and, when it succeeded, the candidate images (count x region rows x cols
-  // floats).
+  // A sweep_center or sweep_processing reply and, when it succeeded, the candidate images (count x rows x cols floats:
+  // a center sweep's result.shape, a processing sweep's region).
   struct SweepAnswer {
     protocol::Reply reply;
     std::shared_ptr<const std::vector<float>> images;

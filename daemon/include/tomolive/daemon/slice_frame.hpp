@@ -51,6 +51,7 @@ struct SweepFrameInfo {
   std::string parameter;  // sweep_processing: "delta_over_beta", "ring_size" or "window"
   double value = 0.0;
   std::string label;
+  std::uint32_t pixel_step = 1;  // pixels of the XY slice between neighbouring image pixels (a processing sweep: 1)
 };
 std::string encode_sweep_frame(std::span<const float> image, std::uint32_t rows, std::uint32_t cols,
                                const SweepFrameInfo& info, const SliceView& view, std::int64_t sent_ns);

@@ -287,16 +287,18 @@ class Engine {
   virtual void copy_corrected_projection(std::uint32_t slot, std::span<float> out) const = 0;
 
   // Reconstructs `region` of the axial slice at detector row `xy_row` once per candidate center offset (pixels from
-  // (cols - 1) / 2, as center_offset_px), from the store: `out` receives center_offsets_px.size() images of
-  // region.rows x region.cols floats (1/pixel, row-major), candidate after candidate, each equal to what
-  // copy_slice(xy) would give for that region after set_center(candidate) and set_slices with that xy_row (within
-  // the engine's float rounding; the CPU engine: bit for bit). Throws EngineError when no scan is active,
+  // (cols - 1) / 2, as center_offset_px), from the store, sampled every `pixel_step` pixels: `out` receives
+  // center_offsets_px.size() images of sweep_image_rows(region, pixel_step) x sweep_image_cols(region, pixel_step)
+  // floats (1/pixel, row-major), candidate after candidate, whose pixel (i, j) is the axial slice's pixel
+  // (region.row0 + i * pixel_step, region.col0 + j * pixel_step): each equal to what copy_slice(xy) would give at
+  // those pixels after set_center(candidate) and set_slices with that xy_row (within the engine's float rounding; the
+  // CPU engine: bit for bit). pixel_step 1 is the whole region. Throws EngineError when no scan is active,
   // xy_row >= rows, the region is empty or leaves the cols x cols slice, there are no candidates or more than
-  // kMaxSweepCandidates, a candidate is not finite, a region side is larger than kMaxSweepSide, or `out` does not
-  // hold candidates * region.rows * region.cols floats. Not const: an engine may allocate work memory on its first
-  // sweep of a scan (kept until the scan ends).
+  // kMaxSweepCandidates, a candidate is not finite, a region side is larger than kMaxSweepSide, pixel_step is not in
+  // 1..kMaxSweepPixelStep, or `out` does not hold candidates x image rows x image cols floats. Not const: an engine
+  // may allocate work memory on its first sweep of a scan (kept until the scan ends).
   virtual void sweep_center(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
-                            std::span<float> out) = 0;
+                            std::uint32_t pixel_step, std::span<float> out) = 0;
 
   // Reconstructs `region` of the axial slice at detector row `xy_row` once per candidate processing setting, at the
   // current center, from the corrected store: `out` receives candidates.size() images of region.rows x region.cols
@@ -326,9 +328,20 @@ class Engine {
   virtual bool reconstruct_volume(const VolumeBox& box, std::uint32_t slab_rows, VolumeSink& sink) = 0;
 };
 
-// Limits of one sweep_center call: candidates, and pixels on a side of the region.
+// Limits of one sweep_center call: candidates, pixels on a side of the region, and the sampling step (pixels).
 inline constexpr std::size_t kMaxSweepCandidates = 64;
 inline constexpr std::uint32_t kMaxSweepSide = 1024;
+inline constexpr std::uint32_t kMaxSweepPixelStep = 8;
+
+// Rows and columns of a sweep_center image of `region` sampled every `pixel_step` (>= 1) pixels:
+// ceil(region side / pixel_step).
+constexpr std::uint32_t sweep_image_rows(const SliceRegion& region, std::uint32_t pixel_step) {
+  return region.rows / pixel_step + (region.rows % pixel_step != 0 ? 1 : 0);
+}
+constexpr std::uint32_t sweep_image_cols(const SliceRegion& region, std::uint32_t pixel_step) {
+  return region.cols / pixel_step + (region.cols % pixel_step != 0 ? 1 : 0);
+}
+
 // Candidates of one sweep_processing call (each re-filters the rows it needs of the whole store).
 inline constexpr std::size_t kMaxProcessingSweepCandidates = 32;
 

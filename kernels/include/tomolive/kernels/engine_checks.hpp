@@ -45,10 +45,10 @@ void check_projection_copy(const char* method, std::uint32_t slot, bool occupied
                            const ScanGeometry& geometry);
 
 // What sweep_center checks once a scan is active (engine.hpp): xy_row < rows; 1..kMaxSweepCandidates finite
-// candidates; a region of 1..kMaxSweepSide pixels on a side inside the cols x cols axial slice; `out` holds
-// candidates * region.rows * region.cols floats.
+// candidates; a region of 1..kMaxSweepSide pixels on a side inside the cols x cols axial slice; pixel_step in
+// 1..kMaxSweepPixelStep; `out` holds candidates * sweep_image_rows * sweep_image_cols floats.
 void check_sweep(std::uint32_t xy_row, std::span<const float> center_offsets_px, const SliceRegion& region,
-                 std::size_t out_size, const ScanGeometry& geometry);
+                 std::uint32_t pixel_step, std::size_t out_size, const ScanGeometry& geometry);
 
 // What sweep_processing checks once a scan is active (engine.hpp): the row, region and `out` as check_sweep, with
 // 1..kMaxProcessingSweepCandidates candidates, each passing check_processing (the message names the candidate).

@@ -57,6 +57,19 @@ TOMOLIVE_HD inline SlicePlane axial_region_plane(std::uint32_t n, std::uint32_t 
   return p;
 }
 
+// A rows x cols plane sampling the axial slice every `step` (>= 1) pixels: its pixel (i, j) is axial_plane(n,
+// detector_row)'s pixel (row0 + i * step, col0 + j * step), at exactly its (x, y) (a half-integer plus an integer
+// multiple of step: exact in float for slices below 2^22 pixels), so that backprojecting it gives those pixels of the
+// axial slice bit for bit. step 1 is axial_region_plane.
+TOMOLIVE_HD inline SlicePlane axial_sampled_plane(std::uint32_t n, std::uint32_t detector_row, std::uint32_t row0,
+                                                  std::uint32_t col0, std::uint32_t rows, std::uint32_t cols,
+                                                  std::uint32_t step) {
+  SlicePlane p = axial_region_plane(n, detector_row, row0, col0, rows, cols);
+  p.x_dj *= static_cast<float>(step);
+  p.y_di *= static_cast<float>(step);
+  return p;
+}
+
 // Vertical slice at y = y_px (pixels from the axis): detector_rows x n, columns along +x.
 TOMOLIVE_HD inline SlicePlane xz_plane(std::uint32_t n, std::uint32_t detector_rows, float y_px) {
   SlicePlane p;

@@ -245,10 +245,15 @@ struct SweepCenter {
   std::uint32_t count = 1;       // 1..kMaxSweepCount
   std::optional<std::uint32_t> xy_row;     // default: the XY slice's row
   std::optional<SliceRegionField> region;  // of the XY slice; default: the central square of side min(cols, 512)
+  // The images sample every pixel_step-th pixel of the region, 1..kMaxSweepPixelStep; default (daemon): 1 up to
+  // kMaxDefaultSweepImageSide pixels a side, else the smallest step bringing the images within it.
+  std::optional<std::uint32_t> pixel_step = std::nullopt;  // added last: older initialisers omit it
 
   bool operator==(const SweepCenter&) const = default;
 };
 inline constexpr std::uint32_t kMaxSweepCount = 64;
+inline constexpr std::uint32_t kMaxSweepPixelStep = 8;
+inline constexpr std::uint32_t kMaxDefaultSweepImageSide = 512;
 
 // Projection processing (PROTOCOL.md 10.5). The daemon checks the values' ranges (invalid_argument); the codec only
 // their types and the window's name.
@@ -733,6 +738,10 @@ struct SweepResult {
   std::vector<double> metric;      // per candidate, lower = sharper
   double best_offset_px = 0.0;
   double elapsed_ms = 0.0;
+  // Added last (older initialisers omit them): the images' sampling step (pixels of the XY slice) and shape
+  // [rows, cols] = ceil(region side / pixel_step).
+  std::uint32_t pixel_step = 1;
+  std::array<std::uint32_t, 2> shape{};
 
   bool operator==(const SweepResult&) const = default;
 };
