@@ -90,6 +90,8 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
   preview_status_.enabled = preview_.enabled;
   preview_status_.side = preview_.side;
   preview_status_.interval_s = std::chrono::duration<double>(preview_publisher_.interval()).count();
+  slab_watch_.watch(*engine_);
+  engine_slabs_ = slab_watch_.status();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -120,6 +122,7 @@ void EngineWorker::run() {
       if (volume_to_compute_) compute_pending_volume();
       maybe_snapshot_slices();
       publish_preview();
+      watch_slabs();
     } catch (const std::exception& e) {
       // Anything else that escaped (engine failures are handled where they happen) is reported; the thread keeps
       // serving.
@@ -441,6 +444,7 @@ std::string EngineWorker::no_active_scan_reason(std::uint64_t scan_id) const {
 
 std::string EngineWorker::recover_lost_engine(const std::string& what, const std::string& during,
                                               std::optional<std::uint64_t> frame_id) {
+  watch_slabs();  // the slabs lost with the engine are reported before it is replaced
   bump(counters_.engines_lost);
   const std::optional<std::uint64_t> scan_id =
       session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
@@ -483,13 +487,38 @@ std::string EngineWorker::rebuild_engine() {
     std::unique_ptr<kernels::Engine> engine = options_.rebuild_engine();
     engine_ = std::move(engine);
     engine_lost_ = false;
+    slab_watch_.watch(*engine_);
+    std::optional<protocol::EngineSlabsStatus> slabs = slab_watch_.status();
     std::lock_guard lock(status_mutex_);
     engine_name_ = engine_->name();
+    engine_slabs_ = std::move(slabs);
     return "";
   } catch (const std::exception& e) {
     engine_lost_ = true;
     return e.what();
   }
+}
+
+void EngineWorker::watch_slabs() {
+  const std::optional<std::uint64_t> scan_id =
+      session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
+  for (const SlabWatch::LostSlab& lost : slab_watch_.newly_lost()) {
+    bump(counters_.slabs_lost);
+    const std::string message =
+        fmt::format("{} lost: {}; the other slabs go on (its rows read NaN in the vertical slices, the axial slice "
+                    "and the sweeps of its rows are refused)",
+                    describe(lost), lost.slab.lost_reason);
+    spdlog::error("SLAB LOST: {}", message);
+    reporter_.reject(Error{ErrorCode::internal_error, message}, scan_id);
+  }
+  std::optional<protocol::EngineSlabsStatus> slabs = slab_watch_.status();
+  std::lock_guard lock(status_mutex_);
+  engine_slabs_ = std::move(slabs);
+}
+
+std::optional<protocol::EngineSlabsStatus> EngineWorker::engine_slabs() const {
+  std::lock_guard lock(status_mutex_);
+  return engine_slabs_;
 }
 
 void EngineWorker::finish_reconstruction() {

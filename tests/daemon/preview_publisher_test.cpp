@@ -70,7 +70,7 @@ class PreviewPublisherTest : public ::testing::Test {
   PreviewPublisherTest()
       : engine(kernels::make_cpu_engine({.memory_limit_bytes = 0, .threads = 1})),
         publisher(&board, [this] { ++wakeups; }, 1s, [this] { return now; }) {
-    const kernels::ScanGeometry geometry{8, 16, 4, std::numbers::pi_v<float> / 4.f, {}};
+    const kernels::ScanGeometry geometry{8, 16, 4, std::numbers::pi_v<float> / 4.f, {}, {}};
     kernels::ReconParams params;
     params.preview = kernels::PreviewParams{true, 16};
     engine->begin_scan(geometry, params);
