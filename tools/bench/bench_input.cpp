@@ -9,7 +9,7 @@
 namespace tomolive::bench {
 
 kernels::ScanGeometry Workload::geometry() const {
-  return {rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}};
+  return {rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}, {}};
 }
 
 std::optional<Workload> find_workload(const std::string& id) {
