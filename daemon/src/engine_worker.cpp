@@ -254,6 +254,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
   engine_has_scan_ = true;
   scan_lost_.reset();
   non_finite_reported_ = {};
+  refused_reported_ = {};
   center_estimate_.reset();
   command_progress_.reset();
   scan_refilter_.reset();
@@ -1027,11 +1028,12 @@ void EngineWorker::snapshot_slices() {
   if (!engine_has_scan_) return;
   const std::uint64_t scan_id = session_->scan_id();
   try {
-    const SliceSnapshotter::NonFiniteCounts non_finite = [&] {
+    const SliceSnapshotter::Outcome outcome = [&] {
       const auto timer = stage_times_.time(EngineStage::slice_readback);
       return snapshotter_.snapshot(*engine_, scan_id, current_center());
     }();
-    report_non_finite(non_finite);
+    report_non_finite(outcome.non_finite);
+    report_refused_slices(outcome.refused);
   } catch (const kernels::EngineLostError& e) {
     recover_lost_engine(e.what(), "reading the slices back");
   } catch (const kernels::EngineError& e) {
@@ -1039,6 +1041,22 @@ void EngineWorker::snapshot_slices() {
     bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, fmt::format("reading the slices back failed: {}", e.what())},
                      scan_id);
+  }
+}
+
+void EngineWorker::report_refused_slices(const SliceSnapshotter::RefusedSlices& refused) {
+  for (const protocol::SliceKind kind : protocol::kSliceKinds) {
+    const auto index = static_cast<std::size_t>(kind);
+    if (refused[index].empty()) continue;
+    bump(counters_.engine_errors);
+    if (refused_reported_[index]) continue;
+    refused_reported_[index] = true;
+    reporter_.reject(Error{ErrorCode::internal_error,
+                           fmt::format("reading the slices back failed: {} (the {} slice of scan {}; the other slices "
+                                       "are published, this one is tried again at every snapshot: reported once per "
+                                       "slice and scan, counted in engine_errors)",
+                                       refused[index], protocol::to_string(kind), session_->scan_id())},
+                     session_->scan_id());
   }
 }
 

@@ -46,7 +46,9 @@
 //
 // Slices with non-finite values (NaN, infinity) are published as they are; the first such version of each slice of
 // a scan is reported by an internal_error event naming the slice, and every such version counts in
-// slices_non_finite.
+// slices_non_finite. A slice the engine refuses to copy (EngineError) is left out of the snapshot while the others are
+// published; its first refusal of a scan is reported the same way, every one counts in engine_errors, and the next
+// due snapshot tries again.
 //
 // Thread-safety: the control commands, scan_status, processing, engine_name and engine_slabs may be called from any
 // thread; the
@@ -231,6 +233,9 @@ class EngineWorker {
   void maybe_snapshot_slices();
   // Reports the slices of the newest snapshot that hold non-finite values (see the class comment).
   void report_non_finite(const SliceSnapshotter::NonFiniteCounts& counts);
+  // Counts the slices the engine refused to copy (engine_errors) and reports each once per scan: e.g. the axial slice
+  // of a row whose slab was lost, refused at every snapshot while the other slices are published.
+  void report_refused_slices(const SliceSnapshotter::RefusedSlices& refused);
   // The engine threw EngineLostError (`what`) during `during` (e.g. "projection 30", "set_center"): the scan it held
   // is lost and a new engine is built (see the class comment); an internal_error event (with `frame_id`, when a
   // frame failed) says so, then the scan_ended event. Returns what happened, for the reply of the call that failed.
@@ -275,6 +280,7 @@ class EngineWorker {
   bool engine_lost_ = false;              // engine_ threw EngineLostError and could not be rebuilt yet
   std::optional<std::string> scan_lost_;  // why the session's scan was lost (an engine failure), until the next begin
   std::array<bool, protocol::kSliceKinds.size()> non_finite_reported_{};  // per SliceKind, this scan's
+  std::array<bool, protocol::kSliceKinds.size()> refused_reported_{};     // per SliceKind, this scan's
   SliceSnapshotter snapshotter_;
   PreviewPublisher preview_publisher_;
   EngineStageTimes stage_times_;
