@@ -292,8 +292,7 @@ std::map<protocol::SliceKind, std::vector<float>> reference_slices(const sim::Sc
   const sim::ScanSpec& spec = scan.spec();
   auto engine = kernels::make_cpu_engine({});
   const std::uint32_t slots = store_slots(spec);
-  kernels::ScanGeometry geometry{spec.rows, spec.cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {},
-                                 {}};
+  kernels::ScanGeometry geometry{spec.rows, spec.cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}, {}};
   kernels::ReconParams params;
   params.center_offset_px = static_cast<float>(spec.center_offset_px);
   params.slices.xy_row = spec.rows / 2;

@@ -367,7 +367,7 @@ TEST(CudaEngine, StageTimingCountsEveryStage) {
 TEST(CudaEngine, RefusesScanThatDoesNotFit) {
   TOMOLIVE_SKIP_WITHOUT_CUDA();
   auto gpu = cuda_engine(StorePrecision::automatic);
-  const ScanGeometry huge{4096, 4096, 1'000'000, std::numbers::pi_v<float> / 1e6f, {}};
+  const ScanGeometry huge{4096, 4096, 1'000'000, std::numbers::pi_v<float> / 1e6f, {}, {}};
   const EngineMemoryPlan plan = gpu->plan(huge);
   EXPECT_FALSE(plan.fits());
   EXPECT_EQ(plan.store_precision, "float16") << "automatic picks float16 when float32 would not fit";

@@ -92,7 +92,7 @@ TEST(CudaPreviewDefaults, OnAt256AndBoundedByTheBudget) {
   options.preview_budget_bytes = std::uint64_t{8} << 20;
   auto gpu = make_cuda_engine(options);
   EXPECT_EQ(gpu->default_preview(), (PreviewParams{true, 256}));
-  const ScanGeometry g{64, 300, 16, 3.14159265f / 16, {}};
+  const ScanGeometry g{64, 300, 16, 3.14159265f / 16, {}, {}};
   const EngineMemoryPlan plan = gpu->plan(g);
   EXPECT_EQ(plan.preview_bytes, std::uint64_t{8} << 20);
   ReconParams params;

@@ -406,7 +406,7 @@ INSTANTIATE_TEST_SUITE_P(StorePrecisions, CudaProcessingVsCpu,
 
 TEST(CudaProcessing, CorrectedStoreIsPlannedInTheStorePrecision) {
   TOMOLIVE_SKIP_WITHOUT_CUDA();
-  const ScanGeometry g{10, 70, 30, std::numbers::pi_v<float> / 30.f, {}};
+  const ScanGeometry g{10, 70, 30, std::numbers::pi_v<float> / 30.f, {}, {}};
   for (const StorePrecision store : {StorePrecision::float32, StorePrecision::float16}) {
     const EngineMemoryPlan plan = cuda_engine(store)->plan(g);
     const std::uint64_t bytes_per_value = store == StorePrecision::float32 ? 4 : 2;

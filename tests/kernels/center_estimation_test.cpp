@@ -61,7 +61,7 @@ struct PhantomScan {
     const std::uint32_t slots = spec.num_projections();
     // Slots cover 180 degrees once (or 360 twice): pi / slots, except for the 181-over-181 degrees scan whose
     // last projection repeats the first (a negligible extra weight on one angle).
-    const ScanGeometry geometry{spec.rows, spec.cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}};
+    const ScanGeometry geometry{spec.rows, spec.cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}, {}};
     ReconParams params;
     params.slices.xy_row = spec.rows / 2;
     engine->begin_scan(geometry, params);

@@ -45,7 +45,7 @@ std::vector<float> preview_values(const Engine& engine) {
 
 // The engine's full volume, binned b x b x b (mean over the voxels inside the volume) onto the preview's grid.
 std::vector<float> binned_volume(Engine& engine, const PreviewGrid& grid) {
-  const ScanGeometry g{grid.detector_rows, grid.detector_cols, 1, 1.f, {}};
+  const ScanGeometry g{grid.detector_rows, grid.detector_cols, 1, 1.f, {}, {}};
   const VolumeBox box{{0, 0, g.cols, g.cols}, 0, g.rows};
   testing::VolumeCollector volume(box);
   EXPECT_TRUE(engine.reconstruct_volume(box, g.rows, volume));

@@ -95,7 +95,7 @@ class FrameChecks : public ::testing::Test {
   FrameView frame(std::uint32_t rows, std::uint32_t cols, PixelType type = PixelType::uint16) {
     return FrameView{pixels_.data(), type, rows, cols};
   }
-  ScanGeometry geometry_{4, 6, 10, std::numbers::pi_v<float> / 10, {}};
+  ScanGeometry geometry_{4, 6, 10, std::numbers::pi_v<float> / 10, {}, {}};
   std::vector<std::uint16_t> pixels_ = std::vector<std::uint16_t>(4 * 6);
 };
 

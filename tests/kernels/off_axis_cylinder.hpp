@@ -33,7 +33,7 @@ struct OffAxisCylinder {
     auto engine = kernels::make_cpu_engine({});
     // pi / slots over 180 and over 360 degrees (each line measured twice), as engine.hpp says.
     const kernels::ScanGeometry geometry{rows, cols, projections,
-                                         std::numbers::pi_v<float> / static_cast<float>(projections), {}};
+                                         std::numbers::pi_v<float> / static_cast<float>(projections), {}, {}};
     kernels::ReconParams params;
     params.center_offset_px = static_cast<float>(axis_offset_px);
     params.slices.xy_row = (row_begin + row_end) / 2;

@@ -28,7 +28,7 @@ struct SphereScan {
     return static_cast<float>(std::numbers::pi * k / projections);
   }
   ScanGeometry geometry() const {
-    return ScanGeometry{rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}};
+    return ScanGeometry{rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}, {}};
   }
   // Projection k as transmission, rows x cols.
   std::vector<float> frame(std::uint32_t k) const {

@@ -1,6 +1,6 @@
 // VolumeCollector: a kernels::VolumeSink for tests that gathers the slabs of Engine::reconstruct_volume into one
 // z-major array and checks the order and shape of what the engine hands it (increasing, contiguous slabs; at most
-// two outstanding). stop_at_memory / stop_after_done make it stop the volume at a chosen slab.
+// max_outstanding_slabs() outstanding). stop_at_memory / stop_after_done make it stop the volume at a chosen slab.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,8 +17,10 @@ namespace tomolive::kernels::testing {
 
 class VolumeCollector final : public VolumeSink {
  public:
-  explicit VolumeCollector(const VolumeBox& box)
+  // `max_outstanding`: the slabs the sink can hold at once (max_outstanding_slabs), at least 2.
+  explicit VolumeCollector(const VolumeBox& box, std::size_t max_outstanding = 2)
       : box_(box),
+        max_outstanding_(max_outstanding),
         layer_pixels_(std::size_t{box.region.rows} * box.region.cols),
         values_(layer_pixels_ * box.rows, std::numeric_limits<float>::quiet_NaN()),
         next_row_(box.row0) {}
@@ -26,10 +28,12 @@ class VolumeCollector final : public VolumeSink {
   std::optional<std::uint32_t> stop_at_memory;   // slab_memory of the slab starting at this row returns empty
   std::optional<std::uint32_t> stop_after_done;  // slab_done of the slab starting at this row returns false
 
+  std::size_t max_outstanding_slabs() const override { return max_outstanding_; }
+
   std::span<float> slab_memory(std::uint32_t row0, std::uint32_t rows) override {
     EXPECT_EQ(row0, next_row_) << "slabs must come in order, without gaps";
     EXPECT_LE(row0 + rows, box_.row0 + box_.rows);
-    EXPECT_LT(outstanding_, 2u) << "at most two slabs may be outstanding";
+    EXPECT_LT(outstanding_, max_outstanding_) << "at most max_outstanding_slabs() slabs may be outstanding";
     if (stop_at_memory == row0) return {};
     next_row_ = row0 + rows;
     ++outstanding_;
@@ -58,6 +62,7 @@ class VolumeCollector final : public VolumeSink {
 
  private:
   VolumeBox box_;
+  std::size_t max_outstanding_;
   std::size_t layer_pixels_;
   std::vector<float> values_;
   std::uint32_t next_row_;
