@@ -28,7 +28,7 @@ std::unique_ptr<kernels::Engine> simulated_scan(const sim::ScanSpec& spec) {
   auto engine = kernels::make_cpu_engine({});
   const sim::ScanSimulator scan(spec);
   const std::uint32_t slots = spec.num_projections();
-  engine->begin_scan({spec.rows, spec.cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}},
+  engine->begin_scan({spec.rows, spec.cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}, {}},
                      kernels::ReconParams{});
   std::vector<std::uint16_t> pixels(scan.frame_pixels());
   for (std::size_t i = 0; i < scan.frame_count(); ++i) {

@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
   if (!gpus.empty() || slabs_per_device > 1) {
     const auto parsed = parse_device_list(gpus.empty() ? "1" : gpus);
     if (!parsed) {
-      std::cerr << "tomolive-bench: --gpus " << gpus << ": expected N or a comma-separated list of device indices\n";
+      std::cerr << "tomolive-bench: --gpus " << gpus
+                << ": expected N or a comma-separated list of distinct device indices\n";
       return 2;
     }
     devices = *parsed;

@@ -122,9 +122,10 @@ std::vector<Figure> measure_scaling(const Workload& workload, const Frames& fram
       log << describe_plan(workload.id + on, workload.geometry(), engines.engine->plan(workload.geometry())) << "\n";
       t2 = {"T2-pipeline@" + workload.id + "-" + step_id(devices, scaling),
             pipeline_rate(engines, workload, frames, frame_data, settings), "proj/s", "", std::nullopt,
-            "wall clock through a SlabEngine over" + on + " (" + workload.id + ", " + std::to_string(workload.rows) +
-                " x " + std::to_string(workload.cols) + "): every frame uploaded slab by slab from page-locked "
-                "memory, filtered, stored and backprojected; median of " + std::to_string(settings.repeats) +
+            "wall clock through a SlabEngine over " + step_text(devices, scaling) + " (" + workload.id + ", " +
+                std::to_string(workload.rows) + " x " + std::to_string(workload.cols) +
+                "): every frame handed to each engine from the frames' memory (page-locked with CUDA: uploaded slab "
+                "by slab), filtered, stored and backprojected; median of " + std::to_string(settings.repeats) +
                 " runs of " + std::to_string(settings.projections) + " projections"};
     }
     {
