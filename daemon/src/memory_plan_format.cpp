@@ -23,7 +23,9 @@ std::string describe(const kernels::EngineMemoryPlan& plan) {
                      (plan.fits_one_device ? "it would also fit on one device"
                                            : "it fits only across several devices, not on one") +
                      ")";
-  for (std::size_t k = 0; k < plan.slabs.size(); ++k) text += "; slab " + std::to_string(k) + ": " + describe(plan.slabs[k]);
+  for (std::size_t k = 0; k < plan.slabs.size(); ++k) {
+    text += "; slab " + std::to_string(k) + ": " + describe(plan.slabs[k]);
+  }
   return text;
 }
 

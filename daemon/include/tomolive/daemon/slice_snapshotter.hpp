@@ -1,9 +1,9 @@
 // SliceSnapshotter: copies the engine's three orthoslices (and its oblique slice, while enabled) into the SliceBoard
 // as new versions and wakes the publisher. It throttles: while slices change (dirty) a snapshot is due at most once
 // per publish interval since the previous one; the engine thread snapshots at once (snapshot()) after a scan's begin
-// or end and after a command recomputed the slices. It owns what the versions carry beyond the engine's state: the sequence number (increasing
-// across scans, 1 for the first version), the time the newest reconstructed projection was received, and the pool
-// of version storage. The clock is injectable so that the throttling can be tested without waiting. Used by the
+// or end and after a command recomputed the slices. It owns what the versions carry beyond the engine's state: the
+// sequence number (increasing across scans, 1 for the first version), the time the newest reconstructed projection
+// was received, and the pool of version storage. The clock is injectable so that the throttling can be tested without waiting. Used by the
 // engine thread only.
 #pragma once
 
