@@ -406,7 +406,7 @@ TEST(CudaEngine, RejectsBadCalls) {
   EXPECT_THROW(gpu->add_dark(gpu_testing::view(scan.darks[0], scan.geometry)), EngineError);  // after a projection
   std::vector<float> wrong(10);
   EXPECT_THROW(gpu->copy_slice(Orthoslice::xz, wrong), EngineError);
-  EXPECT_THROW(gpu->begin_scan({0, 64, 4, 1.f, {}}, {}), EngineError);
+  EXPECT_THROW(gpu->begin_scan({0, 64, 4, 1.f, {}, {}}, {}), EngineError);
 }
 
 // A PixelType outside the enum is refused, naming the value, as by the CPU engine (frame_checks.hpp), before anything
@@ -457,10 +457,14 @@ TEST(CudaAvailability, EngineCreationFailsWithTheReason) {
 TEST(CudaAvailability, DeviceCountAgreesWithTheReasons) {
   const int count = cuda_device_count();
   EXPECT_GE(count, 0);
-  if (count == 0) EXPECT_TRUE(cuda_unavailable_reason(0).has_value());
+  if (count == 0) {
+    EXPECT_TRUE(cuda_unavailable_reason(0).has_value());
+  }
   const auto past = cuda_unavailable_reason(count);
   ASSERT_TRUE(past.has_value());
-  if (count > 0) EXPECT_NE(past->find("does not exist"), std::string::npos) << *past;
+  if (count > 0) {
+    EXPECT_NE(past->find("does not exist"), std::string::npos) << *past;
+  }
 }
 
 }  // namespace

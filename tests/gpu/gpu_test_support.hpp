@@ -151,7 +151,7 @@ RandomScan<T> make_scan(Seeded& rng, std::uint32_t rows, std::uint32_t cols, std
                         std::uint32_t flats) {
   using L = Levels<T>;
   RandomScan<T> scan;
-  scan.geometry = {rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}};
+  scan.geometry = {rows, cols, slots, std::numbers::pi_v<float> / static_cast<float>(slots), {}, {}};
   scan.params.center_offset_px = rng.uniform(-3.f, 3.f);
   // The dead pixels below exercise the clamping, and the fused arrival path serves scans without pixel repairs: the
   // defective-pixel repair has tests of its own (cuda_defective_pixels_test).
