@@ -133,7 +133,11 @@ TEST(DaemonSlabs, ASlabLostMidScanIsReportedOnceAndTheOthersGoOn) {
   ASSERT_EQ(header.rows, spec.rows);
   const std::uint32_t surviving_row = status.engine_slabs->slabs[1].rows[0];
   EXPECT_TRUE(std::isfinite(xz[std::size_t{surviving_row} * header.cols + header.cols / 2]));
+
+  // The next scan goes to the engine left, and reconstructs like one engine; the lost slab is not reported again.
+  expect_scan_reconstructs(fixture, two_slab_scan_spec(2));
   EXPECT_EQ(fixture.control().counter("slabs_lost"), 1u);
+  EXPECT_EQ(fixture.control().status().engine_slabs->lost, 1u);
 }
 
 }  // namespace

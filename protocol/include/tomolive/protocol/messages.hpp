@@ -711,7 +711,7 @@ struct EngineSlabsStatus {
   std::uint32_t halo_rows = 0;         // rows each slab's engine reads from each neighbouring slab
   std::uint32_t halo_needed_rows = 0;  // rows the current processing, tilt and preview would need for exact edges
   bool edge_rows_approximate = false;  // halo_needed_rows > halo_rows: rows near a slab's edge are approximate
-  std::uint32_t lost = 0;              // slabs of the active scan that are lost
+  std::uint32_t lost = 0;              // slabs lost (their devices are not used again until a restart)
   std::vector<EngineSlab> slabs;       // the active scan's, top rows first; empty before the first scan
 
   bool operator==(const EngineSlabsStatus&) const = default;
