@@ -24,11 +24,16 @@
 // Shared with the CUDA engine: the slot bookkeeping (EngineSlots: occupied slots, angles, replacement), the frame
 // checks (frame_checks.hpp) and the pixel-type dispatch (pixel_dispatch.hpp); the sampling of the detector's edges
 // (detector_sampling.hpp) through backproject_pixel.
+// A slab of the detector (engine.hpp DetectorSlab; rows_ = engine_rows(geometry_)): frames, stores, slices and volume
+// are in the slab's rows; the counts take its owned rows (compute_attenuation, repair_pixels and the processor count
+// only rows_.owned); the tilt turns about the whole detector's middle row; the preview (the whole detector's grid) and
+// the oblique slice (the whole volume's plane) are filled where the slab owns their rows, zero elsewhere.
 // Parallel loops (WorkerPool) split detector rows (flat-field correction; the processor's row-wise steps and ring
 // pass), projections (the processor's phase retrieval on a re-filter) and slice rows (backprojection); every output
 // value is written by exactly one worker, in projection order, so results do not depend on the thread count.
 #include "tomolive/kernels/cpu_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/engine_slots.hpp"
 #include "tomolive/kernels/frame_checks.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
@@ -90,7 +95,7 @@ class CpuEngine final : public Engine {
     p.store_precision = "float32";
     p.store_bytes = saturating_mul(saturating_mul(pixels, sizeof(float)), g.slots);
     p.corrected_store_bytes = p.store_bytes;
-    p.preview_bytes = preview_reserve_bytes(g.rows, g.cols, 1, preview_budget_);
+    p.preview_bytes = preview_reserve_bytes(engine_rows(g).detector_rows, g.cols, 1, preview_budget_);
     p.slice_bytes = saturating_add(
         saturating_mul(saturating_add(std::uint64_t{g.cols} * g.cols, saturating_mul(pixels, 2)), sizeof(float)),
         p.preview_bytes);
@@ -114,7 +119,8 @@ class CpuEngine final : public Engine {
 
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     check_scan(g, params);
-    const PreviewGrid preview = preview_grid(params.preview, g.rows, g.cols);
+    const EngineRows rows = engine_rows(g);
+    const PreviewGrid preview = preview_grid(params.preview, rows.detector_rows, g.cols);
     check_preview_budget(preview, CpuPreviewVolume::bytes(preview), preview_budget_);
     const EngineMemoryPlan p = plan(g);
     if (!p.fits()) {
@@ -128,15 +134,16 @@ class CpuEngine final : public Engine {
     scan_active_ = false;
     release();
     try {
-      allocate(g);
-      rotation_ = axis_tilt_rotation(g.rows, g.cols, params.axis_tilt_deg);
+      allocate(g, rows);
+      rotation_ = axis_tilt_rotation(rows, g.cols, params.axis_tilt_deg);
       processor_->configure(params.processing, corrected_axis_column(rotation_, params.center_offset_px), rotation_);
-      preview_.configure(preview);
+      preview_.configure(preview, rows);
     } catch (const std::bad_alloc&) {
       release();
       throw EngineError("allocating " + format_mib(p.total_bytes) + " MiB for the scan failed");
     }
     geometry_ = g;
+    rows_ = rows;
     params_ = params;
     update_planes();
     scan_active_ = true;
@@ -157,10 +164,11 @@ class CpuEngine final : public Engine {
     std::fill(clamped_.begin(), clamped_.end(), 0);
     pool_.run(geometry_.rows, [&](unsigned worker, std::size_t begin, std::size_t end) {
       clamped_[worker] += compute_attenuation(frame, dark_.data(), flat_.data(), incoming_corrected,
-                                              static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end));
+                                              static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end),
+                                              rows_.owned);
     });
     const std::int64_t repaired_clamped =
-        repair_pixels(frame, dark_.data(), flat_.data(), defects_.repairs(), incoming_corrected);
+        repair_pixels(frame, dark_.data(), flat_.data(), defects_.repairs(), incoming_corrected, rows_.owned);
     const ProcessingCounts counts = processor_->process(incoming_corrected, incoming);
     ProjectionStats stats;
     std::int64_t corrected_clamped = repaired_clamped;  // each pixel counted once, repaired ones as repaired
@@ -225,7 +233,7 @@ class CpuEngine final : public Engine {
     require_scan("set_axis_tilt");
     check_axis_tilt(tilt_deg);
     const auto start = std::chrono::steady_clock::now();
-    const AxisTiltRotation rotation = axis_tilt_rotation(geometry_.rows, geometry_.cols, tilt_deg);
+    const AxisTiltRotation rotation = axis_tilt_rotation(rows_, geometry_.cols, tilt_deg);
     configure_processor(params_.processing, params_.center_offset_px, rotation, "set_axis_tilt");
     rotation_ = rotation;
     params_.axis_tilt_deg = tilt_deg;
@@ -267,10 +275,10 @@ class CpuEngine final : public Engine {
   void set_preview(const PreviewParams& preview) override {
     require_scan("set_preview");
     check_preview(preview);
-    const PreviewGrid grid = preview_grid(preview, geometry_.rows, geometry_.cols);
+    const PreviewGrid grid = preview_grid(preview, rows_.detector_rows, geometry_.cols);
     check_preview_budget(grid, CpuPreviewVolume::bytes(grid), preview_budget_);
     try {
-      preview_.configure(grid);
+      preview_.configure(grid, rows_);
     } catch (const std::bad_alloc&) {
       params_.preview.enabled = false;  // configure freed the previous preview first
       throw EngineError("set_preview: allocating " + format_mib(CpuPreviewVolume::bytes(grid)) +
@@ -383,7 +391,7 @@ class CpuEngine final : public Engine {
           targets.push_back(&filtered_band[k * band_pixels]);
         }
         CpuProjectionProcessor processor(band.rows, geometry_.cols, geometry_.slots, geometry_.half_acquisition,
-                                         pool_);
+                                         RowRange{}, pool_);  // its counts are not reported
         processor.configure(candidates[c], axis, rotation_);
         processor.refilter(sources, targets);
         const SlicePlane plane = axial_region_plane(geometry_.cols, xy_row - band.row0, region.row0, region.col0,
@@ -539,7 +547,7 @@ class CpuEngine final : public Engine {
 
   void release() {
     processor_.reset();
-    preview_.configure(PreviewGrid{});
+    preview_.configure(PreviewGrid{}, EngineRows{});
     buffers_.reset();
     corrected_.reset();
     refilter_sources_ = {};
@@ -555,7 +563,7 @@ class CpuEngine final : public Engine {
     clamped_.clear();
   }
 
-  void allocate(const ScanGeometry& g) {
+  void allocate(const ScanGeometry& g, const EngineRows& rows) {
     const std::size_t frame = std::size_t{g.rows} * g.cols;
     buffers_ = std::make_unique_for_overwrite<float[]>((std::size_t{g.slots} + 1) * frame);
     corrected_ = std::make_unique_for_overwrite<float[]>((std::size_t{g.slots} + 1) * frame);
@@ -574,7 +582,8 @@ class CpuEngine final : public Engine {
     dark_sum_.reset(g.rows, g.cols);
     flat_sum_.reset(g.rows, g.cols);
     defects_.reset(g.rows, g.cols);
-    processor_ = std::make_unique<CpuProjectionProcessor>(g.rows, g.cols, g.slots, g.half_acquisition, pool_);
+    processor_ =
+        std::make_unique<CpuProjectionProcessor>(g.rows, g.cols, g.slots, g.half_acquisition, rows.owned, pool_);
     clamped_.assign(pool_.size(), 0);
     references_ready_ = false;
     projections_received_ = 0;
@@ -589,7 +598,7 @@ class CpuEngine final : public Engine {
 
   // The oblique plane of params_.oblique (0 x 0 while disabled) and its values' memory (zero).
   void update_oblique_plane() {
-    oblique_plane_ = params_.oblique.enabled ? oblique_plane(params_.oblique, geometry_.rows, geometry_.cols)
+    oblique_plane_ = params_.oblique.enabled ? oblique_plane(params_.oblique, rows_.detector_rows, geometry_.cols)
                                              : ObliquePlane{};
     oblique_.assign(std::size_t{oblique_plane_.rows} * oblique_plane_.cols, 0.f);
   }
@@ -597,8 +606,8 @@ class CpuEngine final : public Engine {
   // Adds weight x one filtered projection to rows [first, last) of the oblique slice.
   void oblique_rows(const float* filtered, ProjectionAngle angle, float axis, float weight, std::uint32_t first,
                     std::uint32_t last) {
-    backproject_oblique_rows(oblique_plane_, filtered, geometry_.rows, geometry_.cols, angle, axis, weight,
-                             oblique_.data(), first, last);
+    backproject_oblique_rows(oblique_plane_, filtered, rows_, geometry_.cols, angle, axis, weight, oblique_.data(),
+                             first, last);
   }
 
   // Rebuilds the oblique slice (when enabled) from the store: zero, then every occupied slot in slot order.
@@ -672,6 +681,7 @@ class CpuEngine final : public Engine {
 
   bool scan_active_ = false;
   ScanGeometry geometry_;
+  EngineRows rows_;  // engine_rows(geometry_): where the scan's frames lie on the detector
   ReconParams params_;
   AxisTiltRotation rotation_;  // of params_.axis_tilt_deg
   std::array<SlicePlane, 3> planes_{};

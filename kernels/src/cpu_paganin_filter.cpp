@@ -49,7 +49,8 @@ std::uint64_t CpuPaganinFilter::work_bytes(std::uint32_t rows, std::uint32_t col
                         saturating_mul(padded_rows * (padded_cols / 2 + 1), sizeof(std::complex<float>)));
 }
 
-std::uint64_t CpuPaganinFilter::apply(float* frame, const DetectorColumns& detector, const PhaseRetrieval& phase) {
+std::uint64_t CpuPaganinFilter::apply(float* frame, const DetectorColumns& detector, const PhaseRetrieval& phase,
+                                      RowRange counted) {
   float* padded = fftw_->padded.get();
   for (std::uint32_t pr = 0; pr < padded_rows_; ++pr) {
     const float* source = frame + std::size_t{paganin_padding_source(pr, rows_, padded_rows_)} * cols_ + detector.first;
@@ -83,7 +84,7 @@ std::uint64_t CpuPaganinFilter::apply(float* frame, const DetectorColumns& detec
       float transmission = source[col];
       if (!(transmission >= kMinTransmission)) {  // also catches NaN
         transmission = kMinTransmission;
-        ++clamped;
+        clamped += counted.contains(row) ? 1 : 0;
       }
       target[col] = -std::log(transmission);
     }

@@ -4,32 +4,38 @@
 
 namespace tomolive::kernels::detail {
 
-void CpuPreviewVolume::configure(const PreviewGrid& grid) {
+void CpuPreviewVolume::configure(const PreviewGrid& grid, const EngineRows& rows) {
   voxels_ = {};
   binned_ = {};
   grid_ = PreviewGrid{};
+  layers_ = {0, 0};
   ++version_;
   if (grid.layers == 0) return;
   voxels_.assign(grid.voxels(), 0.f);
   binned_.assign(grid.binned_values(), 0.f);
   grid_ = grid;
+  rows_ = rows;
+  layers_ = preview_layers(grid, rows);
 }
 
 void CpuPreviewVolume::add(const float* filtered, float cos_t, float sin_t, float axis_col, float weight) {
   if (!enabled()) return;
   const PreviewGrid& g = grid_;
   const auto read = [&](std::uint32_t row, std::uint32_t col) {
-    return filtered[std::size_t{row} * g.detector_cols + col];
+    return filtered[std::size_t{rows_.frame_row(row)} * g.detector_cols + col];
   };
-  pool_.run(g.layers, [&](unsigned, std::size_t begin, std::size_t end) {
-    for (std::size_t z = begin; z < end; ++z) {
+  const std::uint32_t layers = layers_.end - layers_.begin;
+  pool_.run(layers, [&](unsigned, std::size_t begin, std::size_t end) {
+    for (std::size_t z = layers_.begin + begin; z < layers_.begin + end; ++z) {
       for (std::uint32_t c = 0; c < g.cols; ++c) {
         binned_[z * g.cols + c] = preview_binned_value(g, static_cast<std::uint32_t>(z), c, read);
       }
     }
   });
-  pool_.run(std::size_t{g.layers} * g.rows, [&](unsigned, std::size_t begin, std::size_t end) {
-    for (std::size_t k = begin; k < end; ++k) {
+  // k counts voxel rows (z, i) = (k / rows, k % rows) of the engine's layers.
+  const std::size_t first_voxel_row = std::size_t{layers_.begin} * g.rows;
+  pool_.run(std::size_t{layers} * g.rows, [&](unsigned, std::size_t begin, std::size_t end) {
+    for (std::size_t k = first_voxel_row + begin; k < first_voxel_row + end; ++k) {
       const std::size_t z = k / g.rows;
       const auto i = static_cast<std::uint32_t>(k % g.rows);
       const float* binned_row = binned_.data() + z * g.cols;

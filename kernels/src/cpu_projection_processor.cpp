@@ -22,10 +22,11 @@ struct CpuProjectionProcessor::WorkerState {
 };
 
 CpuProjectionProcessor::CpuProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots,
-                                               const HalfAcquisition& half, WorkerPool& pool)
+                                               const HalfAcquisition& half, RowRange counted, WorkerPool& pool)
     : rows_(rows),
       cols_(cols),
       slots_(slots),
+      counted_(counted),
       pool_(pool),
       half_(half),
       detector_(DetectorColumns::of(half, cols)),
@@ -91,7 +92,8 @@ void CpuProjectionProcessor::zinger_rows(unsigned worker, const float* corrected
                                          std::uint32_t first, std::uint32_t last) {
   if (processing_.zingers.enabled) {
     workers_[worker]->counts.zingers_replaced +=
-        remove_zingers(corrected, filtered, rows_, cols_, detector_, processing_.zingers.threshold, first, last);
+        remove_zingers(corrected, filtered, rows_, cols_, detector_, processing_.zingers.threshold, first, last,
+                       counted_);
   } else {
     std::copy(corrected + std::size_t{first} * cols_, corrected + std::size_t{last} * cols_,
               filtered + std::size_t{first} * cols_);
@@ -139,7 +141,8 @@ ProcessingCounts CpuProjectionProcessor::process(const float* corrected, float* 
   });
   if (rotation_.enabled()) rotate(filtered);
   if (processing_.phase.enabled) {
-    workers_[0]->counts.clamped_values += workers_[0]->paganin->apply(filtered, detector_, processing_.phase);
+    workers_[0]->counts.clamped_values +=
+        workers_[0]->paganin->apply(filtered, detector_, processing_.phase, counted_);
   }
   for_each_block(1, [&](unsigned worker, std::size_t, std::uint32_t first, std::uint32_t last) {
     finish_rows(worker, filtered, first, last, true);
@@ -159,7 +162,7 @@ ProcessingCounts CpuProjectionProcessor::refilter(std::span<const float* const> 
     pool_.run(filtered.size(), [&](unsigned worker, std::size_t begin, std::size_t end) {
       WorkerState& state = *workers_[worker];
       for (std::size_t p = begin; p < end; ++p) {
-        state.counts.clamped_values += state.paganin->apply(filtered[p], detector_, processing_.phase);
+        state.counts.clamped_values += state.paganin->apply(filtered[p], detector_, processing_.phase, counted_);
       }
     });
   }

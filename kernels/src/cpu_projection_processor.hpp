@@ -24,12 +24,13 @@
 #include "tomolive/kernels/cpu_ramp_filter.hpp"
 #include "tomolive/kernels/cpu_ring_removal.hpp"
 #include "tomolive/kernels/detector_columns.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/processing.hpp"
 #include "worker_pool.hpp"
 
 namespace tomolive::kernels::detail {
 
-// What processing one or more projections replaced or clamped.
+// What processing one or more projections replaced or clamped, in the processor's counted rows.
 struct ProcessingCounts {
   std::uint64_t zingers_replaced = 0;
   std::uint64_t clamped_values = 0;  // transmissions after phase retrieval clamped to kMinTransmission
@@ -40,10 +41,11 @@ class CpuProjectionProcessor {
   static constexpr std::uint32_t kBatchRows = 8;  // rows per FFTW call, and rows per unit of parallel work
 
   // For frames of rows x cols and a store of `slots` projections of a scan with `half` (its detector columns
-  // within the frame, check_half_acquisition passed), on `pool` (which must outlive the processor). Allocates the
+  // within the frame, check_half_acquisition passed), on `pool` (which must outlive the processor), counting what
+  // the steps replace or clamp in the frame rows `counted` (the engine's owned rows, engine_rows.hpp). Allocates the
   // ramp filters (one per worker); throws std::bad_alloc.
   CpuProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t slots, const HalfAcquisition& half,
-                         WorkerPool& pool);
+                         RowRange counted, WorkerPool& pool);
   ~CpuProjectionProcessor();
   CpuProjectionProcessor(const CpuProjectionProcessor&) = delete;
   CpuProjectionProcessor& operator=(const CpuProjectionProcessor&) = delete;
@@ -92,6 +94,7 @@ class CpuProjectionProcessor {
   ProcessingCounts collect_counts();
 
   std::uint32_t rows_, cols_, slots_;
+  const RowRange counted_;
   WorkerPool& pool_;
   ProcessingParams processing_;
   AxisTiltRotation rotation_;

@@ -16,7 +16,7 @@ float median_of_9(float (&values)[9]) {
 
 std::uint64_t remove_zingers(const float* in, float* out, std::uint32_t rows, std::uint32_t cols,
                              const DetectorColumns& detector, float threshold, std::uint32_t row_begin,
-                             std::uint32_t row_end) {
+                             std::uint32_t row_end, RowRange counted) {
   const std::uint32_t last_col = detector.first + detector.count - 1;
   std::uint64_t replaced = 0;
   for (std::uint32_t row = row_begin; row < row_end; ++row) {
@@ -38,7 +38,7 @@ std::uint64_t remove_zingers(const float* in, float* out, std::uint32_t rows, st
       const float median = median_of_9(neighbourhood);
       const bool replace = zinger_replaces(source[col], median, threshold);
       target[col] = replace ? median : source[col];
-      replaced += replace ? 1 : 0;
+      replaced += replace && counted.contains(row) ? 1 : 0;
     }
   }
   return replaced;

@@ -31,6 +31,7 @@ void check_scan(const ScanGeometry& g, const ReconParams& params) {
     throw EngineError("angle_weight_rad " + format_number(g.angle_weight_rad) +
                       " must be a positive number (pi / slots for an even spread over 180 or 360 deg)");
   }
+  check_detector_slab(g.slab, g.rows);
   check_center(params.center_offset_px);
   check_axis_tilt(params.axis_tilt_deg);
   check_slices(params.slices, g.rows, g.cols);
@@ -38,6 +39,21 @@ void check_scan(const ScanGeometry& g, const ReconParams& params) {
   check_processing(params.processing);
   check_oblique(params.oblique);
   check_preview(params.preview);
+}
+
+void check_detector_slab(const DetectorSlab& slab, std::uint32_t rows) {
+  if (slab.whole()) return;
+  const std::string where = "detector slab (first_row " + std::to_string(slab.first_row) + ", " +
+                            std::to_string(rows) + " rows, owned rows " + std::to_string(slab.owned_begin) + ".." +
+                            std::to_string(slab.owned_end) + ")";
+  if (std::uint64_t{slab.first_row} + rows > slab.detector_rows) {
+    throw EngineError(where + " leaves the detector's " + std::to_string(slab.detector_rows) +
+                      " rows: first_row + rows must be <= detector_rows");
+  }
+  if (!(slab.owned_begin < slab.owned_end && slab.owned_end <= rows)) {
+    throw EngineError(where + ": the owned rows must be a non-empty range of the slab's " + std::to_string(rows) +
+                      " rows (owned_begin < owned_end <= rows)");
+  }
 }
 
 void check_center(float center_offset_px) {

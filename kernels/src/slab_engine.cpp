@@ -14,6 +14,7 @@
 
 #include "engine_lane.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/frame_checks.hpp"
 
 namespace tomolive::kernels {
@@ -291,6 +292,19 @@ class SlabEngineImpl final : public SlabEngine {
     if (!params_.oblique.enabled) throw EngineError("copy_oblique_slice: the oblique slice is disabled");
     check_size("copy_oblique_slice", out.size(), std::size_t{rows} * cols);
     sum_parts(out, [](const Engine& engine, std::span<float> part_out) { engine.copy_oblique_slice(part_out); });
+    // A lost slab's pixels: those whose detector row floor(z) it owned (oblique_plane.hpp), on the volume's rows.
+    const ObliquePlane plane = oblique_plane(params_.oblique, geometry_.rows, geometry_.cols);
+    for_each_lost_slab([&](const EngineRows& lost) {
+      for (std::uint32_t i = 0; i < rows; ++i) {
+        for (std::uint32_t j = 0; j < cols; ++j) {
+          const float z = plane.z0 + static_cast<float>(i) * plane.z_di + static_cast<float>(j) * plane.z_dj;
+          if (z < 0.f || z > static_cast<float>(geometry_.rows - 1)) continue;
+          if (lost.owned_detector_rows().contains(static_cast<std::uint32_t>(z))) {
+            out[std::size_t{i} * cols + j] = std::numeric_limits<float>::quiet_NaN();
+          }
+        }
+      }
+    });
   }
 
   PreviewParams default_preview() const override { return first_live().engine->default_preview(); }
@@ -312,6 +326,13 @@ class SlabEngineImpl final : public SlabEngine {
     const PreviewGrid grid = preview_shape();
     check_preview_copy(grid, out.size());
     sum_parts(out, [](const Engine& engine, std::span<float> part_out) { engine.copy_preview(part_out); });
+    // A lost slab's layers (preview_layers).
+    const std::size_t layer = std::size_t{grid.rows} * grid.cols;
+    for_each_lost_slab([&](const EngineRows& lost) {
+      const RowRange layers = preview_layers(grid, lost);
+      std::fill(out.begin() + static_cast<std::ptrdiff_t>(layers.begin * layer),
+                out.begin() + static_cast<std::ptrdiff_t>(layers.end * layer), std::numeric_limits<float>::quiet_NaN());
+    });
   }
 
   std::uint64_t preview_version() const override {
@@ -591,6 +612,13 @@ class SlabEngineImpl final : public SlabEngine {
         std::copy_n(part.scratch.data() + std::size_t{part.rows.owned_row0 - part.rows.first_row} * cols, count,
                     target);
       }
+    }
+  }
+
+  // Calls visit(rows) with the rows of each slab of the active scan that was lost.
+  void for_each_lost_slab(const std::function<void(const EngineRows&)>& visit) const {
+    for (std::size_t index : scan_parts()) {
+      if (parts_[index].lost()) visit(engine_rows(slab_geometry(geometry_, parts_[index].rows)));
     }
   }
 

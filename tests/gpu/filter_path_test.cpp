@@ -104,7 +104,7 @@ void expect_path_matches_cpu(Seeded& rng, const Case& c, StoreType type) {
   marks.counted = counted.get();
   CorrectedStore corrected(3, c.rows, c.cols, type);
   path.run(raw_device.get(), PixelType::uint16, dark_device.get(), flat_device.get(), corrected, store, 1,
-           {counters.get(), counters.get() + 1}, marks);
+           {counters.get(), counters.get() + 1, RowRange{}}, marks);
   TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
   unsigned long long counts[2] = {};
   TOMOLIVE_CUDA_CHECK(cudaMemcpy(counts, counters.get(), counters.bytes(), cudaMemcpyDeviceToHost));

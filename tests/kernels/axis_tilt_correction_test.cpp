@@ -20,8 +20,8 @@ namespace {
 using testing::TiltedScanSpec;
 
 TEST(AxisTiltRotation, IdentityAtZeroAndTheAxisBecomesVertical) {
-  EXPECT_FALSE(axis_tilt_rotation(8, 16, 0.f).enabled());
-  const AxisTiltRotation r = axis_tilt_rotation(41, 61, 3.f);
+  EXPECT_FALSE(axis_tilt_rotation(EngineRows::whole(8), 16, 0.f).enabled());
+  const AxisTiltRotation r = axis_tilt_rotation(EngineRows::whole(41), 61, 3.f);
   ASSERT_TRUE(r.enabled());
   EXPECT_FLOAT_EQ(r.pivot_col, 30.f);
   EXPECT_FLOAT_EQ(r.pivot_row, 20.f);
@@ -45,13 +45,36 @@ TEST(AxisTiltRotation, IdentityAtZeroAndTheAxisBecomesVertical) {
 }
 
 TEST(AxisTiltRotation, PositionsBeyondTheFrameTakeTheEdge) {
-  const AxisTiltRotation r = axis_tilt_rotation(4, 4, 10.f);
+  const AxisTiltRotation r = axis_tilt_rotation(EngineRows::whole(4), 4, 10.f);
   std::vector<float> frame(16);
   for (std::uint32_t k = 0; k < 16; ++k) frame[k] = static_cast<float>(k % 4);  // value = column
   // Output (0, 3) samples above the frame's top row and inside its columns: clamped to row 0, interpolated in col.
   const float value = rotated_pixel(r, frame.data(), 4, 4, 4, 0, 3);
   EXPECT_GE(value, 0.f);
   EXPECT_LE(value, 3.f);
+}
+
+// A slab of the detector (engine_rows.hpp) turns about the whole detector's middle row: rows 10..29 of a 41-row
+// detector, seen as a 20-row frame, rotate bit for bit as the whole frame's rows do where the source rows lie in the
+// slab (a 2 deg tilt over 61 columns moves rows by at most 1.1, plus the cubic's 2 rows: rows 14..25).
+TEST(AxisTiltRotation, ASlabTurnsAboutTheDetectorsMiddleRow) {
+  constexpr std::uint32_t kRows = 41, kCols = 61, kFirst = 10, kSlabRows = 20;
+  std::vector<float> frame(kRows * kCols);
+  for (std::uint32_t k = 0; k < frame.size(); ++k) {
+    frame[k] = std::sin(0.37f * static_cast<float>(k)) + 0.01f * static_cast<float>(k);
+  }
+  const AxisTiltRotation whole = axis_tilt_rotation(EngineRows::whole(kRows), kCols, 2.f);
+  const EngineRows slab{kRows, kFirst, kSlabRows, {2, 18}};
+  const AxisTiltRotation of_slab = axis_tilt_rotation(slab, kCols, 2.f);
+  EXPECT_FLOAT_EQ(of_slab.pivot_row - static_cast<float>(of_slab.first_row), 20.f - kFirst);
+  const float* slab_frame = frame.data() + kFirst * kCols;
+  for (std::uint32_t row = 4; row < 16; ++row) {
+    for (std::uint32_t col = 0; col < kCols; ++col) {
+      ASSERT_EQ(rotated_pixel(of_slab, slab_frame, kSlabRows, kCols, kCols, row, col),
+                rotated_pixel(whole, frame.data(), kRows, kCols, kCols, kFirst + row, col))
+          << "slab row " << row << ", col " << col;
+    }
+  }
 }
 
 // Q1 of the axial slice at `row` against the phantom's truth, inside 0.35 cols of the axis.
@@ -159,8 +182,8 @@ TEST(AxisTiltCorrection, RefusesTiltsOutOfRange) {
 // A processing sweep under a tilt re-filters whole frames (the rotation mixes rows): its candidate equal to the
 // current processing gives the axial slice's region.
 TEST(AxisTiltCorrection, ProcessingSweepSeesTheRotation) {
-  EXPECT_EQ(processing_sweep_band({}, axis_tilt_rotation(48, 96, 1.f), 20, 48).rows, 48u);
-  EXPECT_EQ(processing_sweep_band({}, axis_tilt_rotation(48, 96, 0.f), 20, 48).rows, 3u);
+  EXPECT_EQ(processing_sweep_band({}, axis_tilt_rotation(EngineRows::whole(48), 96, 1.f), 20, 48).rows, 48u);
+  EXPECT_EQ(processing_sweep_band({}, axis_tilt_rotation(EngineRows::whole(48), 96, 0.f), 20, 48).rows, 3u);
   const auto engine = make_cpu_engine({.threads = 2});
   const TiltedScanSpec spec{.tilt_deg = 2.0};
   testing::feed_tilted_scan(*engine, spec, params_for(spec, 30, 2.f));

@@ -205,6 +205,9 @@ TEST(PixelRepair, InterpolatesTransmissionBeforeLog) {
   EXPECT_NEAR(out[1], -std::log(0.5f + (0.2f - 0.5f) / 3.f), 1e-6f);
   EXPECT_NEAR(out[2], -std::log(0.5f + 2.f * (0.2f - 0.5f) / 3.f), 1e-6f);
   EXPECT_NEAR(out[3], -std::log(0.2f), 1e-6f);
+  // An engine over a slab counts its owned rows only (engine_rows.hpp): this row is not one of rows 1..2.
+  EXPECT_EQ(repair_pixels(frame, dark.data(), flat.data(), repairs, out.data(), RowRange{1, 3}), 0);
+  EXPECT_NEAR(out[1], -std::log(0.5f + (0.2f - 0.5f) / 3.f), 1e-6f);
 }
 
 TEST(FrameAverage, VarianceIsTheUnbiasedSampleVariance) {

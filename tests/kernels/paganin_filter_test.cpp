@@ -117,6 +117,10 @@ TEST(PaganinFilter, OpaqueTransmissionsAreClampedAndCounted) {
   CpuPaganinFilter filter(10, 12);
   EXPECT_EQ(filter.apply(frame.data(), DetectorColumns{0, 12}, phase_at(0.05)), frame.size());
   for (const float v : frame) EXPECT_FLOAT_EQ(v, -std::log(kMinTransmission));
+  // An engine over a slab counts its owned rows only (engine_rows.hpp): rows 3..6 of 10, all clamped.
+  std::fill(frame.begin(), frame.end(), 80.f);
+  EXPECT_EQ(filter.apply(frame.data(), DetectorColumns{0, 12}, phase_at(0.05), RowRange{3, 7}), 4u * 12u);
+  for (const float v : frame) EXPECT_FLOAT_EQ(v, -std::log(kMinTransmission));
 }
 
 TEST(PaganinFilter, OnlyTheDetectorColumnsAreFilteredAndPaddedFrom) {

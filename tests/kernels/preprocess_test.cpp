@@ -90,6 +90,19 @@ void check_compute_attenuation(PixelType type) {
   EXPECT_EQ(clamped, expected_clamped);
   EXPECT_GE(clamped, 1u);  // the dead pixel at index 8
   EXPECT_EQ(out[8], 0.f);
+
+  // An engine over a slab counts its owned rows only (engine_rows.hpp): rows 1 and 2 here, the values as before.
+  std::vector<float> again(n, -1.f);
+  std::uint64_t expected_in_rows = 0;
+  for (std::size_t k = cols; k < 3 * cols; ++k) {
+    bool c = false;
+    attenuation(static_cast<float>(raw[k]), dark[k], flat[k], kMinTransmission, c);
+    expected_in_rows += c ? 1 : 0;
+  }
+  EXPECT_GE(expected_in_rows, 1u);  // raw[cols + 3]
+  EXPECT_EQ(compute_attenuation(frame, dark.data(), flat.data(), again.data(), 1, rows, RowRange{1, 3}),
+            expected_in_rows);
+  EXPECT_EQ(again, out);
 }
 
 TEST(ComputeAttenuation, Uint8) { check_compute_attenuation<std::uint8_t>(PixelType::uint8); }

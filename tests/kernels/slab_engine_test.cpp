@@ -179,6 +179,59 @@ TEST(SlabEngine, ThreeSlabsGiveWhatOneEngineGivesThroughEveryCommand) {
   expect_same(slab_candidates, whole_candidates, "sweep_processing");
 }
 
+// What follows the whole detector rather than a slab's frames: the tilt's pivot, the preview's grid and the oblique
+// plane, assembled from the slabs (halo 4 covers the tilt's 2.4 rows at 32 columns and the preview's binning of 3).
+TEST(SlabEngine, TiltPreviewAndObliqueSliceMatchOneEngine) {
+  const std::unique_ptr<Engine> whole = cpu_engine();
+  const std::unique_ptr<SlabEngine> slabs = slab_engine(3, 4);
+  ReconParams params;
+  params.slices.xy_row = 26;  // the second slab's last row
+  testing::begin_and_feed(*whole, geometry(), params, kPi, phantom_frames());
+  testing::begin_and_feed(*slabs, geometry(), params, kPi, phantom_frames());
+  EXPECT_LE(slabs->halo_needed_rows(), slabs->halo_rows());
+
+  whole->set_axis_tilt(1.5f);
+  slabs->set_axis_tilt(1.5f);
+  EXPECT_FLOAT_EQ(slabs->params().axis_tilt_deg, 1.5f);
+  expect_same_results(*slabs, *whole, "set_axis_tilt");
+
+  const PreviewParams preview{true, 16};
+  whole->set_preview(preview);
+  slabs->set_preview(preview);
+  const PreviewGrid grid = slabs->preview_shape();
+  EXPECT_EQ(grid.layers, whole->preview_shape().layers);
+  std::vector<float> whole_preview(grid.voxels()), slab_preview(grid.voxels());
+  whole->copy_preview(whole_preview);
+  slabs->copy_preview(slab_preview);
+  expect_same(slab_preview, whole_preview, "preview");
+
+  ObliqueSlice oblique;
+  oblique.enabled = true;
+  oblique.normal = {0.3f, 0.f, 1.f};  // tilted across every slab
+  oblique.offset_px = 2.f;
+  whole->set_oblique_slice(oblique);
+  slabs->set_oblique_slice(oblique);
+  ASSERT_EQ(slabs->oblique_shape(), whole->oblique_shape());
+  const auto [rows, cols] = slabs->oblique_shape();
+  std::vector<float> whole_oblique(std::size_t{rows} * cols), slab_oblique(whole_oblique.size());
+  whole->copy_oblique_slice(whole_oblique);
+  slabs->copy_oblique_slice(slab_oblique);
+  expect_same(slab_oblique, whole_oblique, "oblique slice");
+
+  // A center change updates all three in every slab.
+  const std::uint64_t version = slabs->preview_version();
+  whole->set_center(-0.75f);
+  slabs->set_center(-0.75f);
+  EXPECT_GT(slabs->preview_version(), version);
+  expect_same_results(*slabs, *whole, "set_center under a tilt");
+  whole->copy_preview(whole_preview);
+  slabs->copy_preview(slab_preview);
+  expect_same(slab_preview, whole_preview, "preview after set_center");
+  whole->copy_oblique_slice(whole_oblique);
+  slabs->copy_oblique_slice(slab_oblique);
+  expect_same(slab_oblique, whole_oblique, "oblique slice after set_center");
+}
+
 TEST(SlabEngine, ASlidingWindowReplacesSlotsInEverySlab) {
   const std::unique_ptr<Engine> whole = cpu_engine();
   const std::unique_ptr<SlabEngine> slabs = slab_engine(2, 3);
@@ -372,6 +425,45 @@ TEST(SlabEngine, AnEngineLostMidScanLeavesTheOtherSlabsServing) {
   std::vector<float> images(kCols * kCols);
   testing::expect_engine_error(
       [&] { slabs->sweep_center(status[1].rows.owned_row0, offsets, {0, 0, kCols, kCols}, images); }, "was lost");
+
+  // The preview and the oblique slice: the lost slab's layers and pixels NaN, the others as one engine gives them.
+  const PreviewParams preview{true, 16};
+  const SlabRows lost = status[1].rows;
+  whole->set_preview(preview);
+  slabs->set_preview(preview);
+  const PreviewGrid grid = slabs->preview_shape();
+  std::vector<float> want_preview(grid.voxels()), got_preview(grid.voxels());
+  whole->copy_preview(want_preview);
+  slabs->copy_preview(got_preview);
+  const std::size_t layer = std::size_t{grid.rows} * grid.cols;
+  for (std::uint32_t z = 0; z < grid.layers; ++z) {
+    const std::uint32_t first_row = z * grid.binning;
+    const bool in_lost = first_row >= lost.owned_row0 && first_row < lost.owned_row0 + lost.owned_rows;
+    const float got = got_preview[z * layer + layer / 2], want = want_preview[z * layer + layer / 2];
+    if (in_lost) {
+      EXPECT_TRUE(std::isnan(got)) << "preview layer " << z;
+    } else {
+      EXPECT_NEAR(got, want, 1e-6f) << "preview layer " << z;
+    }
+  }
+  ObliqueSlice vertical;  // the XZ plane: z runs over every detector row
+  vertical.enabled = true;
+  vertical.normal = {0.f, 1.f, 0.f};
+  whole->set_oblique_slice(vertical);
+  slabs->set_oblique_slice(vertical);
+  const auto [oblique_rows, oblique_cols] = slabs->oblique_shape();
+  std::vector<float> want_oblique(std::size_t{oblique_rows} * oblique_cols), got_oblique(want_oblique.size());
+  whole->copy_oblique_slice(want_oblique);
+  slabs->copy_oblique_slice(got_oblique);
+  std::size_t lost_pixels = 0;
+  for (std::size_t k = 0; k < got_oblique.size(); ++k) {
+    if (std::isnan(got_oblique[k])) {
+      ++lost_pixels;
+    } else {
+      EXPECT_NEAR(got_oblique[k], want_oblique[k], 1e-6f) << "oblique pixel " << k;
+    }
+  }
+  EXPECT_EQ(lost_pixels, std::size_t{lost.owned_rows} * oblique_cols);
 
   // The next scan is split over the engines that are left.
   testing::begin_and_feed(*slabs, geometry(), params, kPi, phantom_frames());

@@ -89,6 +89,18 @@ TEST(ZingerFilter, ColdPixelsBeyondTheThresholdAreReplacedToo) {
   EXPECT_EQ(out[5 * 8 + 1], 1.f);
 }
 
+TEST(ZingerFilter, CountsOnlyTheCountedRows) {
+  // An engine over a slab counts its owned rows only (engine_rows.hpp): of two replaced pixels, the one in rows 0..3.
+  std::vector<float> frame(std::size_t{8} * 8, 1.f);
+  frame[2 * 8 + 4] = 2.f;
+  frame[5 * 8 + 1] = 2.f;
+  std::vector<float> out(frame.size());
+  EXPECT_EQ(remove_zingers(frame.data(), out.data(), 8, 8, DetectorColumns{0, 8}, kThreshold, 0, 8, RowRange{0, 4}),
+            1u);
+  EXPECT_EQ(out[2 * 8 + 4], 1.f);
+  EXPECT_EQ(out[5 * 8 + 1], 1.f);
+}
+
 TEST(ZingerFilter, OnlyTheDetectorColumnsAreFiltered) {
   // Half acquisition: the detector measured columns [6, 20) of 24, the rest is filler (attenuation 0). The detector's
   // first column holds 2, the others 0.5: with the neighbourhood clamped to the detector the first column's median

@@ -36,11 +36,15 @@
 // The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
 // buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
 // and the pending entries are left alone.
+// A slab of the detector (engine.hpp DetectorSlab; Scan::rows = engine_rows(geometry)): as in the CPU engine, the
+// counters count the owned rows (ProcessingCounters::rows), the tilt turns about the whole detector's middle row, and
+// the preview and oblique kernels fill the whole grid's and plane's owned parts (PreviewTarget, ObliqueTarget::rows).
 // Shared with the CPU engine: the slot bookkeeping (EngineSlots), the frame checks (frame_checks.hpp), the pixel-type
 // dispatch (pixel_dispatch.hpp, in the kernel launchers) and the edge rule of detector_sampling.hpp (in the
 // backprojection kernels). Stages are marked with NVTX ranges (nvtx_range.hpp).
 #include "tomolive/kernels/cuda_engine.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/engine_slots.hpp"
 #include "tomolive/kernels/frame_checks.hpp"
 #include "tomolive/kernels/plan_arithmetic.hpp"
@@ -149,9 +153,14 @@ std::uint64_t filter_path_bytes(const ScanGeometry& g, bool staged_filter) {
   }
 }
 
-// The preview's reserve: the largest the budget allows for this detector (preview_volume.hpp).
+// The preview's reserve: the largest the budget allows for the whole detector (preview_volume.hpp).
 std::uint64_t preview_reserve(const ScanGeometry& g, std::uint64_t budget_bytes) {
-  return preview_reserve_bytes(g.rows, g.cols, cuda::kPreviewBinnedProjections, budget_bytes);
+  return preview_reserve_bytes(engine_rows(g).detector_rows, g.cols, cuda::kPreviewBinnedProjections, budget_bytes);
+}
+
+// Floats of the oblique slice at its largest: cols x max(detector rows, cols) (the whole volume's plane).
+std::uint64_t oblique_floats(const ScanGeometry& g) {
+  return std::uint64_t{g.cols} * std::max(engine_rows(g).detector_rows, g.cols);
 }
 
 // The preview of `grid`: voxels and binned scratch.
@@ -165,10 +174,10 @@ ScanBytes scan_bytes(const ScanGeometry& g, StoreType type, bool staged_filter, 
   b.store = saturating_mul(cuda::StoreLayout::make(g.slots, g.rows, g.cols).cells(),
                            cuda::StoreLayout::cell_bytes(type));
   b.corrected = saturating_mul(saturating_mul(g.slots, pixels), type == StoreType::float32 ? 4 : 2);
-  // The three orthoslices and the oblique slice at its largest (cols x max(rows, cols)).
-  const std::uint64_t oblique = std::uint64_t{g.cols} * std::max(g.rows, g.cols);
-  b.slices = saturating_add(saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels + oblique, sizeof(float)),
-                            preview_reserve(g, preview_budget));
+  // The three orthoslices and the oblique slice at its largest.
+  b.slices = saturating_add(
+      saturating_mul(std::uint64_t{g.cols} * g.cols + 2 * pixels + oblique_floats(g), sizeof(float)),
+      preview_reserve(g, preview_budget));
   // raw frame, dark and flat sums and sums of squares (double), levels (float), at most one pixel repair, filter path,
   // entry table, counters; the variances (float) live only while the map is built
   std::uint64_t other = saturating_mul(
@@ -222,7 +231,7 @@ class CudaEngineImpl final : public CudaEngine {
   void begin_scan(const ScanGeometry& g, const ReconParams& params) override {
     make_current();
     check_scan(g, params);
-    const PreviewGrid preview = preview_grid(params.preview, g.rows, g.cols);
+    const PreviewGrid preview = preview_grid(params.preview, engine_rows(g).detector_rows, g.cols);
     check_preview_budget(preview, preview_grid_bytes(preview), options_.preview_budget_bytes);
     // The previous scan's memory counts as available: it is released before the new scan is allocated.
     const std::uint64_t available = available_bytes();
@@ -244,6 +253,7 @@ class CudaEngineImpl final : public CudaEngine {
       TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(copy_->get()));
       TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute_->get()));
       scan_->geometry = g;
+      scan_->rows = engine_rows(g);
       scan_->reset(compute_->get());
     } else {
       end_scan();
@@ -305,7 +315,7 @@ class CudaEngineImpl final : public CudaEngine {
       marks.filtered = stage_events_->filtered.get();
     }
     scan.filter.run(scan.raw.get(), frame.type, scan.dark.get(), scan.flat.get(), scan.corrected, scan.store, slot,
-                    counters(scan.counters), marks);
+                    counters(scan.counters, scan.rows.owned), marks);
     record_timing(&StageEvents::projection_end, compute);
     // The counters (running totals over the scan) are read back on the copy stream, so that the compute stream need
     // not wait for the transfer.
@@ -402,7 +412,7 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan("set_axis_tilt");
     check_axis_tilt(tilt_deg);
-    const AxisTiltRotation rotation = axis_tilt_rotation(scan.geometry.rows, scan.geometry.cols, tilt_deg);
+    const AxisTiltRotation rotation = axis_tilt_rotation(scan.rows, scan.geometry.cols, tilt_deg);
     // May allocate (the staged path's processor); throws before anything changed.
     scan.filter.configure(params_.processing, scan.geometry.half_acquisition,
                           corrected_axis_column(rotation, params_.center_offset_px), rotation);
@@ -443,7 +453,7 @@ class CudaEngineImpl final : public CudaEngine {
     make_current();
     Scan& scan = require_scan("set_preview");
     check_preview(preview);
-    const PreviewGrid grid = preview_grid(preview, scan.geometry.rows, scan.geometry.cols);
+    const PreviewGrid grid = preview_grid(preview, scan.rows.detector_rows, scan.geometry.cols);
     check_preview_budget(grid, preview_grid_bytes(grid), options_.preview_budget_bytes);
     // Pending updates reach the slices and the oblique slice; the preview is rebuilt on its new grid.
     apply_pending(all_slices(), true, false);
@@ -613,7 +623,7 @@ class CudaEngineImpl final : public CudaEngine {
         band->path->configure(candidates[c], g.half_acquisition, axis_col, rotation());
         TOMOLIVE_CUDA_CHECK(
             cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
-        band->path->refilter(band->corrected, band->store, slots, counters(scan.refilter_counters));
+        band->path->refilter(band->corrected, band->store, slots, counters(scan.refilter_counters, RowRange{}));
         cuda::SweepTarget target;
         target.images = images + c * image_pixels;
         target.plane =
@@ -725,6 +735,7 @@ class CudaEngineImpl final : public CudaEngine {
     Scan(const ScanGeometry& g, const cuda::StoreLayout& layout, StoreType type, bool staged_filter,
          cudaStream_t stream)
         : geometry(g),
+          rows(engine_rows(g)),
           raw(std::size_t{g.rows} * g.cols * kMaxRawPixelBytes),
           dark_sum(std::size_t{g.rows} * g.cols),
           flat_sum(std::size_t{g.rows} * g.cols),
@@ -744,12 +755,13 @@ class CudaEngineImpl final : public CudaEngine {
       slices[index(Orthoslice::xy)] = DeviceArray<float>(std::size_t{g.cols} * g.cols);
       slices[index(Orthoslice::xz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
       slices[index(Orthoslice::yz)] = DeviceArray<float>(std::size_t{g.rows} * g.cols);
-      oblique = DeviceArray<float>(std::size_t{g.cols} * std::max(g.rows, g.cols));
+      oblique = DeviceArray<float>(oblique_floats(g));
       reset(stream);
     }
 
     bool reusable_for(const ScanGeometry& g, StoreType type) const {
-      return g.rows == geometry.rows && g.cols == geometry.cols && g.slots == geometry.slots && type == store.type();
+      return g.rows == geometry.rows && g.cols == geometry.cols && g.slots == geometry.slots &&
+             oblique_floats(g) == oblique.size() && type == store.type();
     }
 
     // Back to "no frame received": slices and reference sums zero, every slot free. The store keeps its old values:
@@ -776,6 +788,7 @@ class CudaEngineImpl final : public CudaEngine {
     }
 
     ScanGeometry geometry;
+    EngineRows rows;  // engine_rows(geometry): where the frames lie on the detector
     DeviceArray<unsigned char> raw;
     DeviceArray<double> dark_sum, flat_sum;
     DeviceArray<double> dark_squares, flat_squares;
@@ -784,7 +797,7 @@ class CudaEngineImpl final : public CudaEngine {
     cuda::ProjectionStore store;
     cuda::CorrectedStore corrected;
     std::array<DeviceArray<float>, 3> slices;  // by Orthoslice
-    DeviceArray<float> oblique;                // the oblique slice: cols x max(rows, cols) floats, its largest shape
+    DeviceArray<float> oblique;                // the oblique slice: oblique_floats(geometry), its largest shape
     DeviceArray<float> preview;                // the preview's voxels (empty while disabled)
     DeviceArray<float> preview_binned;         // its binned projections (PreviewTarget::binned)
     DeviceArray<BackprojectionEntry> table;    // recompute entries
@@ -810,8 +823,9 @@ class CudaEngineImpl final : public CudaEngine {
 
   void make_current() const { TOMOLIVE_CUDA_CHECK(cudaSetDevice(device_)); }
 
-  static cuda::ProcessingCounters counters(const DeviceArray<unsigned long long>& values) {
-    return {values.get() + kClamped, values.get() + kZingers};
+  // The counters in `values`, counting the frame rows `counted`.
+  static cuda::ProcessingCounters counters(const DeviceArray<unsigned long long>& values, RowRange counted) {
+    return {values.get() + kClamped, values.get() + kZingers, counted};
   }
 
   Scan& require_scan(const char* what) const {
@@ -867,18 +881,19 @@ class CudaEngineImpl final : public CudaEngine {
     planes_[index(Orthoslice::xy)] = axial_plane(g.cols, params_.slices.xy_row);
     planes_[index(Orthoslice::xz)] = xz_plane(g.cols, g.rows, params_.slices.xz_y_px);
     planes_[index(Orthoslice::yz)] = yz_plane(g.cols, g.rows, params_.slices.yz_x_px);
-    oblique_plane_ = params_.oblique.enabled ? oblique_plane(params_.oblique, g.rows, g.cols) : ObliquePlane{};
+    oblique_plane_ = params_.oblique.enabled ? oblique_plane(params_.oblique, scan_->rows.detector_rows, g.cols)
+                                             : ObliquePlane{};
   }
 
-  cuda::ObliqueTarget oblique_target() const { return {scan_->oblique.get(), oblique_plane_}; }
+  cuda::ObliqueTarget oblique_target() const { return {scan_->oblique.get(), oblique_plane_, scan_->rows}; }
   cuda::PreviewTarget preview_target() const {
-    return {scan_->preview.get(), scan_->preview_binned.get(), preview_grid_};
+    return {scan_->preview.get(), scan_->preview_binned.get(), preview_grid_, scan_->rows};
   }
 
   // Makes scan's preview memory that of `preview` (zeroed; kept when the grid is unchanged, freed when disabled) and
   // records it in params_. When the allocation fails the preview is disabled and EngineError says so.
   void allocate_preview(Scan& scan, const PreviewParams& preview, const char* method) {
-    const PreviewGrid grid = preview_grid(preview, scan.geometry.rows, scan.geometry.cols);
+    const PreviewGrid grid = preview_grid(preview, scan.rows.detector_rows, scan.geometry.cols);
     cudaStream_t compute = compute_->get();
     if (!(grid.layers != 0 && scan.preview.size() == grid.voxels() &&
           scan.preview_binned.size() == cuda::kPreviewBinnedProjections * grid.binned_values())) {
@@ -933,7 +948,7 @@ class CudaEngineImpl final : public CudaEngine {
   // The tilt rotation of the scan's projections (axis_tilt_correction.hpp), and the detector column the filtered
   // store is backprojected around (the axis after it).
   AxisTiltRotation rotation() const {
-    return axis_tilt_rotation(scan_->geometry.rows, scan_->geometry.cols, params_.axis_tilt_deg);
+    return axis_tilt_rotation(scan_->rows, scan_->geometry.cols, params_.axis_tilt_deg);
   }
   float axis() const { return corrected_axis_column(rotation(), params_.center_offset_px); }
 
@@ -1137,7 +1152,7 @@ class CudaEngineImpl final : public CudaEngine {
     scan.slots.for_each_occupied([&](std::uint32_t slot) { slots.push_back(slot); });
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_begin_->get(), compute));
     TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
-    scan.filter.refilter(scan.corrected, scan.store, slots, counters(scan.refilter_counters));
+    scan.filter.refilter(scan.corrected, scan.store, slots, counters(scan.refilter_counters, scan.rows.owned));
     recompute(all_slices(), true);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(refilter_end_->get(), compute));
     std::array<unsigned long long, kCounters> counts{};

@@ -60,7 +60,7 @@ void FilterPath::run(const void* raw, PixelType type, const float* dark, const f
                      const ProcessingCounters& counters, const Marks& marks) {
   if (kind() == Kind::fused) {
     const NvtxRange range("fused correction, filter and store");
-    fused_->filter_into(raw, type, dark, flat, corrected, store, slot, counters.clamped, stream_);
+    fused_->filter_into(raw, type, dark, flat, corrected, store, slot, counters.clamped, counters.rows, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     return;
@@ -69,9 +69,9 @@ void FilterPath::run(const void* raw, PixelType type, const float* dark, const f
   {
     const NvtxRange range("correction");
     preprocess_rows(raw, type, layout_.rows, layout_.cols, staged.pitch(), dark, flat, staged.input(),
-                    counters.clamped, stream_);
+                    counters.clamped, counters.rows, stream_);
     repair_pixels(raw, type, repairs_, repair_count_, layout_.cols, staged.pitch(), dark, flat, staged.input(),
-                  counters.clamped, stream_);
+                  counters.clamped, counters.rows, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     if (!staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
     corrected.write(slot, staged.input(), staged.pitch(), stream_);

@@ -47,7 +47,7 @@ __global__ void __launch_bounds__(kThreads) repair_pixels_kernel(const Raw* __re
                                                                  std::uint32_t count, std::uint32_t cols,
                                                                  std::uint32_t padded, const float* __restrict__ dark,
                                                                  const float* __restrict__ flat,
-                                                                 float* __restrict__ out,
+                                                                 float* __restrict__ out, RowRange counted,
                                                                  unsigned long long* __restrict__ clamped) {
   const std::uint32_t k = blockIdx.x * kThreads + threadIdx.x;
   if (k >= count) return;
@@ -58,7 +58,7 @@ __global__ void __launch_bounds__(kThreads) repair_pixels_kernel(const Raw* __re
                                            static_cast<float>(raw[r.right]), dark[r.right], flat[r.right],
                                            r.right_weight, kMinTransmission, now_clamped);
   out[std::size_t{r.pixel / cols} * padded + r.pixel % cols] = value;
-  if (now_clamped != was_clamped) {
+  if (now_clamped != was_clamped && counted.contains(r.pixel / cols)) {
     // -1 as two's complement: the running total stays exact modulo 2^64.
     atomicAdd(clamped, now_clamped ? 1ull : ~0ull);
   }
@@ -78,22 +78,23 @@ __global__ void __launch_bounds__(kThreads) average_reference_kernel(const doubl
 // Mapping: grid (ceil(cols / 1024), rows), 256 threads; thread t of block (x, r) handles row r, columns
 // 1024 x + t + 256 k (k < 4): coalesced, its 4 pixels' loads issued before the first use. Reads raw (itemsize bytes),
 // dark and flat (4 + 4 bytes) per pixel; writes 4 bytes per pixel, the first cols of padded row r (the padding is
-// never written: GpuRampFilter keeps it zero). Clamped pixels are counted per warp (shuffles), per block (shared
-// memory), then one 64-bit atomic per block (add_block_count).
+// never written: GpuRampFilter keeps it zero). Clamped pixels of the counted rows are counted per warp (shuffles), per
+// block (shared memory), then one 64-bit atomic per block (add_block_count).
 template <class Raw>
 __global__ void __launch_bounds__(kThreads) preprocess_rows_kernel(const Raw* __restrict__ raw,
                                                                    std::uint32_t cols, std::uint32_t padded,
                                                                    const float* __restrict__ dark,
                                                                    const float* __restrict__ flat,
-                                                                   float* __restrict__ out,
+                                                                   float* __restrict__ out, RowRange counted,
                                                                    unsigned long long* __restrict__ clamped) {
-  const std::size_t row = blockIdx.y;
+  const std::uint32_t row = blockIdx.y;
+  const bool counts = counted.contains(row);
   const std::uint32_t col0 = blockIdx.x * kColumnsPerBlock + threadIdx.x;
   float raw_value[kPixelsPerThread], dark_value[kPixelsPerThread], flat_value[kPixelsPerThread];
 #pragma unroll
   for (unsigned k = 0; k < kPixelsPerThread; ++k) {
     const std::uint32_t col = col0 + kThreads * k;
-    const std::size_t pixel = row * cols + col;
+    const std::size_t pixel = std::size_t{row} * cols + col;
     const bool in = col < cols;
     raw_value[k] = in ? static_cast<float>(raw[pixel]) : 0.f;
     dark_value[k] = in ? dark[pixel] : 0.f;
@@ -106,8 +107,8 @@ __global__ void __launch_bounds__(kThreads) preprocess_rows_kernel(const Raw* __
     bool was_clamped = false;
     const float value = attenuation(raw_value[k], dark_value[k], flat_value[k], kMinTransmission, was_clamped);
     if (col < cols) {
-      out[row * padded + col] = value;
-      clamped_here += was_clamped ? 1u : 0u;
+      out[std::size_t{row} * padded + col] = value;
+      clamped_here += was_clamped && counts ? 1u : 0u;
     }
   }
   add_block_count<kThreads>(clamped_here, clamped);
@@ -149,23 +150,23 @@ void reference_variance(const double* sum, const double* squares, std::size_t pi
 
 void repair_pixels(const void* raw, PixelType type, const PixelRepair* repairs, std::uint32_t count,
                    std::uint32_t cols, std::uint32_t padded, const float* dark, const float* flat, float* out,
-                   unsigned long long* clamped, cudaStream_t stream) {
+                   unsigned long long* clamped, RowRange counted, cudaStream_t stream) {
   if (count == 0) return;
   visit_pixel_type(type, [&]<class Raw>(std::type_identity<Raw>) {
     repair_pixels_kernel<Raw><<<(count + kThreads - 1) / kThreads, kThreads, 0, stream>>>(
-        static_cast<const Raw*>(raw), repairs, count, cols, padded, dark, flat, out, clamped);
+        static_cast<const Raw*>(raw), repairs, count, cols, padded, dark, flat, out, counted, clamped);
     TOMOLIVE_CUDA_CHECK_LAUNCH("repair_pixels");
   });
 }
 
 void preprocess_rows(const void* raw, PixelType type, std::uint32_t rows, std::uint32_t cols, std::uint32_t padded,
                      const float* dark, const float* flat, float* out, unsigned long long* clamped,
-                     cudaStream_t stream) {
+                     RowRange counted, cudaStream_t stream) {
   if (rows == 0) return;
   const dim3 grid((cols + kColumnsPerBlock - 1) / kColumnsPerBlock, rows);
   visit_pixel_type(type, [&]<class Raw>(std::type_identity<Raw>) {
-    preprocess_rows_kernel<Raw>
-        <<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols, padded, dark, flat, out, clamped);
+    preprocess_rows_kernel<Raw><<<grid, kThreads, 0, stream>>>(static_cast<const Raw*>(raw), cols, padded, dark, flat,
+                                                                out, counted, clamped);
     TOMOLIVE_CUDA_CHECK_LAUNCH("preprocess_rows");
   });
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "tomolive/kernels/defective_pixels.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/frame_view.hpp"
 
 namespace tomolive::kernels::cuda {
@@ -30,16 +31,17 @@ void reference_variance(const double* sum, const double* squares, std::size_t pi
                         float* variance, cudaStream_t stream);
 
 // out[r * padded + c] = attenuation(raw, dark, flat) for c < cols and rows r < rows; out[r * padded + c] for
-// c >= cols is left alone. Adds the number of clamped pixels to *clamped.
+// c >= cols is left alone. Adds the number of clamped pixels in the rows `counted` to *clamped.
 void preprocess_rows(const void* raw, PixelType type, std::uint32_t rows, std::uint32_t cols, std::uint32_t padded,
                      const float* dark, const float* flat, float* out, unsigned long long* clamped,
-                     cudaStream_t stream);
+                     RowRange counted, cudaStream_t stream);
 
 // For each of `count` repairs (device memory, defective_pixels.hpp): out[r * padded + c] of its pixel (r, c of a
 // frame `cols` wide) = repaired_attenuation() of its neighbours' raw values and levels; adds to *clamped how many
-// repaired pixels are clamped minus how many preprocess_rows counted (as repair_pixels on the CPU).
+// repaired pixels of the rows `counted` are clamped minus how many preprocess_rows counted (as repair_pixels on the
+// CPU).
 void repair_pixels(const void* raw, PixelType type, const PixelRepair* repairs, std::uint32_t count,
                    std::uint32_t cols, std::uint32_t padded, const float* dark, const float* flat, float* out,
-                   unsigned long long* clamped, cudaStream_t stream);
+                   unsigned long long* clamped, RowRange counted, cudaStream_t stream);
 
 }  // namespace tomolive::kernels::cuda

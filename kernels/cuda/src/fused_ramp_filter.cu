@@ -49,7 +49,8 @@ __global__ void __launch_bounds__(kThreads)
     fused_ramp_filter_kernel(const Raw* __restrict__ raw, std::uint32_t rows, std::uint32_t cols, std::uint32_t pitch,
                              const float* __restrict__ dark, const float* __restrict__ flat,
                              const float* __restrict__ response, typename Store::Value* __restrict__ corrected,
-                             typename Store::Cell* __restrict__ slot_cells, unsigned long long* __restrict__ clamped) {
+                             typename Store::Cell* __restrict__ slot_cells, RowRange counted,
+                             unsigned long long* __restrict__ clamped) {
   extern __shared__ Complex shared[];
   const std::uint32_t p = threadIdx.x / fft::kThreads;
   const std::uint32_t t = threadIdx.x % fft::kThreads;
@@ -79,7 +80,7 @@ __global__ void __launch_bounds__(kThreads)
       const float value = attenuation(raw_value[a], dark_value[a], flat_value[a], kMinTransmission, was_clamped);
       if (in) set_value(corrected, std::size_t{row} * cols + col, value);
       (h == 0 ? v[a].re : v[a].im) = in ? value : 0.f;
-      clamped_here += in && was_clamped ? 1u : 0u;
+      clamped_here += in && was_clamped && counted.contains(row) ? 1u : 0u;
     }
   }
 
@@ -154,7 +155,7 @@ std::uint64_t FusedRampFilter::estimate_bytes() { return FilterResponseTable::by
 
 void FusedRampFilter::filter_into(const void* raw, PixelType type, const float* dark, const float* flat,
                                   CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot,
-                                  unsigned long long* clamped, cudaStream_t stream) const {
+                                  unsigned long long* clamped, RowRange counted, cudaStream_t stream) const {
   const StoreLayout& layout = store.layout();
   if (layout.cols != cols_) {
     throw EngineError("FusedRampFilter: made for " + std::to_string(cols_) + " columns, the store has " +
@@ -170,7 +171,7 @@ void FusedRampFilter::filter_into(const void* raw, PixelType type, const float* 
     visit_store_type(store.type(), [&]<class Store>(Store) {
       fused_ramp_filter_kernel<Raw, Store><<<layout.quads, kThreads, kSharedBytes, stream>>>(
           static_cast<const Raw*>(raw), layout.rows, layout.cols, layout.pitch, dark, flat, response_.get(),
-          static_cast<typename Store::Value*>(values), static_cast<typename Store::Cell*>(cells), clamped);
+          static_cast<typename Store::Value*>(values), static_cast<typename Store::Cell*>(cells), counted, clamped);
       TOMOLIVE_CUDA_CHECK_LAUNCH("fused_ramp_filter");
     });
   });

@@ -20,6 +20,7 @@
 #include "corrected_store.hpp"
 #include "filter_response_table.hpp"
 #include "projection_store.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/frame_view.hpp"
 #include "tomolive/kernels/processing.hpp"
 
@@ -44,9 +45,10 @@ class FusedRampFilter {
   // Enqueues on `stream`: `raw` (store.layout().rows x cols pixels of `type`, device memory), corrected with `dark` and
   // `flat` (rows x cols floats, detector counts), -log, written into `slot` of `corrected`, ramp-filtered and written
   // into every cell of `slot` of `store` (columns cols .. pitch - 1 and rows past the detector as zeros). Adds the
-  // number of clamped pixels (attenuation()) to *clamped. Throws EngineError when the two stores' precisions differ.
+  // number of clamped pixels (attenuation()) in the rows `counted` to *clamped. Throws EngineError when the two
+  // stores' precisions differ.
   void filter_into(const void* raw, PixelType type, const float* dark, const float* flat, CorrectedStore& corrected,
-                   ProjectionStore& store, std::uint32_t slot, unsigned long long* clamped,
+                   ProjectionStore& store, std::uint32_t slot, unsigned long long* clamped, RowRange counted,
                    cudaStream_t stream) const;
 
  private:

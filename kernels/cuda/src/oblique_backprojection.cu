@@ -23,7 +23,7 @@ struct TableEntries {
   __device__ BackprojectionEntry operator[](std::uint32_t k) const { return entries[k]; }
 };
 
-// sample_row_linear of detector row `row` of one stored projection, read from its cells (lane row % 4 of quad row / 4).
+// sample_row_linear of frame row `row` of one stored projection, read from its cells (lane row % 4 of quad row / 4).
 template <class S>
 struct StoredRowSampler {
   const typename S::Cell* slot_cells;
@@ -54,7 +54,7 @@ __global__ void oblique_kernel(const typename S::Cell* cells, StoreLayout layout
   for (std::uint32_t k = 0; k < entries.count; ++k) {
     const BackprojectionEntry e = entries[k];
     const StoredRowSampler<S> sample{cells + e.slot * slot_cells, layout.pitch, layout.cols};
-    sum += e.sign * oblique_pixel(target.plane, i, j, layout.rows, e.cos_t, e.sin_t, axis_col, sample);
+    sum += e.sign * oblique_pixel(target.plane, i, j, target.rows, e.cos_t, e.sin_t, axis_col, sample);
   }
   target.slice[std::size_t{i} * target.plane.cols + j] += weight * sum;
 }

@@ -1,6 +1,7 @@
 // Backprojection of stored projections into the oblique slice on the GPU (oblique_plane.hpp). One launch adds
 //   weight * sum over entries e of sign_e * oblique_pixel(plane, i, j, projection in slot_e, cos_e, sin_e, axis)
-// to every pixel (i, j) of the slice, each detector row sampled from the store's cells by the edge rule of
+// to every pixel (i, j) of the slice (zero outside the engine's owned rows, oblique_plane.hpp), each detector row
+// sampled from the store's cells by the edge rule of
 // detector_sampling.hpp: the function of the CPU engine's backproject_oblique_rows. Incremental updates (a batch of
 // entries, signs +1 and -1) and recomputes (every stored projection, after the caller cleared the slice) use the
 // same kernel.
@@ -25,7 +26,8 @@ namespace tomolive::kernels::cuda {
 
 struct ObliqueTarget {
   float* slice = nullptr;  // device memory: plane.rows x plane.cols floats
-  ObliquePlane plane;
+  ObliquePlane plane;      // the whole volume's
+  EngineRows rows;         // the engine's rows on the detector (the store holds rows.rows rows)
 };
 
 // Adds the entries of `batch` (host memory, any size; sent kMaxBatchEntries per launch as kernel parameters).

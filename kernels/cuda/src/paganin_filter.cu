@@ -50,10 +50,12 @@ __global__ void __launch_bounds__(kThreads) multiply_paganin(float2* __restrict_
 }
 
 // Mapping: grid (ceil(cols / 256), rows), one thread per pixel of the frame: detector columns read the filtered
-// transmission and write -ln(max(T, kMinTransmission)) (clamps counted per block), other columns copy `in`.
+// transmission and write -ln(max(T, kMinTransmission)) (clamps in the counted rows counted per block), other columns
+// copy `in`.
 __global__ void __launch_bounds__(kThreads) crop_attenuation(const float* __restrict__ padded,
                                                              std::uint32_t padded_cols, const float* in, float* out,
                                                              FrameShape shape, DetectorColumns detector,
+                                                             RowRange counted,
                                                              unsigned long long* __restrict__ clamped) {
   const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
   const std::uint32_t row = blockIdx.y;
@@ -64,7 +66,7 @@ __global__ void __launch_bounds__(kThreads) crop_attenuation(const float* __rest
       float transmission = padded[std::size_t{row} * padded_cols + (col - detector.first)];
       if (!(transmission >= kMinTransmission)) {  // also catches NaN
         transmission = kMinTransmission;
-        clamped_here = 1;
+        clamped_here = counted.contains(row) ? 1 : 0;
       }
       out[pixel] = -logf(transmission);
     } else {
@@ -108,7 +110,7 @@ std::uint64_t PaganinFilter::estimate_bytes(std::uint32_t rows, std::uint32_t co
 }
 
 void PaganinFilter::apply(const float* in, float* out, const FrameShape& shape, const DetectorColumns& detector,
-                          const PhaseRetrieval& phase, unsigned long long* clamped) {
+                          const PhaseRetrieval& phase, unsigned long long* clamped, RowRange counted) {
   if (shape.rows == 0 || detector.count == 0) return;
   const dim3 pad_grid((padded_cols_ + kThreads - 1) / kThreads, padded_rows_);
   pad_transmission<<<pad_grid, kThreads, 0, stream_>>>(in, shape, detector, padded_rows_, padded_cols_,
@@ -125,7 +127,7 @@ void PaganinFilter::apply(const float* in, float* out, const FrameShape& shape, 
   TOMOLIVE_CUFFT_CHECK(cufftExecC2R(inverse_.get(), spectrum, padded_.get()));
   const dim3 frame_grid((shape.cols + kThreads - 1) / kThreads, shape.rows);
   crop_attenuation<<<frame_grid, kThreads, 0, stream_>>>(padded_.get(), padded_cols_, in, out, shape, detector,
-                                                         clamped);
+                                                         counted, clamped);
   TOMOLIVE_CUDA_CHECK_LAUNCH("crop_attenuation");
 }
 

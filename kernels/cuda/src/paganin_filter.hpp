@@ -15,6 +15,7 @@
 
 #include "device_resources.hpp"
 #include "processing_frame.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/paganin_padding.hpp"
 
 namespace tomolive::kernels::cuda {
@@ -29,10 +30,10 @@ class PaganinFilter {
   static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols);
 
   // Enqueues: the detector columns of `out` = phase-retrieved `in` (both shaped `shape`, rows and cols as
-  // constructed, device memory; `out` may be `in`), the other columns copied; adds the clamped transmissions to
-  // *clamped.
+  // constructed, device memory; `out` may be `in`), the other columns copied; adds the clamped transmissions of the
+  // rows `counted` to *clamped.
   void apply(const float* in, float* out, const FrameShape& shape, const DetectorColumns& detector,
-             const PhaseRetrieval& phase, unsigned long long* clamped);
+             const PhaseRetrieval& phase, unsigned long long* clamped, RowRange counted);
 
  private:
   std::uint32_t padded_rows_;

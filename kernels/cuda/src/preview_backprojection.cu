@@ -15,28 +15,31 @@ struct BatchEntries {
   std::uint32_t count;
 };
 
-// binned[(k * layers + z) * cols + c] = preview_binned_value of entry k's stored projection.
+// binned[(k * layers + z) * cols + c] = preview_binned_value of entry k's stored projection, for the layers z of
+// `layers`.
 template <class S>
-__global__ void bin_kernel(const typename S::Cell* cells, StoreLayout layout, PreviewTarget target,
+__global__ void bin_kernel(const typename S::Cell* cells, StoreLayout layout, PreviewTarget target, RowRange layers,
                            BatchEntries entries) {
   const std::uint32_t c = blockIdx.x * blockDim.x + threadIdx.x;
-  const std::uint32_t z = blockIdx.y * blockDim.y + threadIdx.y;
+  const std::uint32_t z = layers.begin + blockIdx.y * blockDim.y + threadIdx.y;
   const std::uint32_t k = blockIdx.z;
   const PreviewGrid& g = target.grid;
-  if (c >= g.cols || z >= g.layers || k >= entries.count) return;
+  if (c >= g.cols || z >= layers.end || k >= entries.count) return;
   const typename S::Cell* slot_cells =
       cells + std::size_t{entries.entries[k].slot} * layout.quads * layout.pitch;
-  const auto read = [&](std::uint32_t row, std::uint32_t col) {
+  const auto read = [&](std::uint32_t detector_row, std::uint32_t col) {
+    const std::uint32_t row = target.rows.frame_row(detector_row);
     return S::lane(slot_cells + std::size_t{row / 4} * layout.pitch, col, row % 4);
   };
   target.binned[(std::size_t{k} * g.layers + z) * g.cols + c] = preview_binned_value(g, z, c, read);
 }
 
-// One thread per voxel (j, i) of layer z = blockIdx.z.
-__global__ void preview_kernel(PreviewTarget target, BatchEntries entries, float axis_col, float weight) {
+// One thread per voxel (j, i) of layer z = first_layer + blockIdx.z.
+__global__ void preview_kernel(PreviewTarget target, std::uint32_t first_layer, BatchEntries entries, float axis_col,
+                               float weight) {
   const std::uint32_t j = blockIdx.x * blockDim.x + threadIdx.x;
   const std::uint32_t i = blockIdx.y * blockDim.y + threadIdx.y;
-  const std::uint32_t z = blockIdx.z;
+  const std::uint32_t z = first_layer + blockIdx.z;
   const PreviewGrid& g = target.grid;
   if (i >= g.rows || j >= g.cols) return;
   float sum = 0.f;
@@ -54,7 +57,9 @@ void backproject_preview_batch(const ProjectionStore& store, const PreviewTarget
                                std::span<const BackprojectionEntry> batch, float axis_col, float weight,
                                cudaStream_t stream) {
   const PreviewGrid& g = target.grid;
-  if (g.layers == 0 || batch.empty()) return;
+  const RowRange layers = preview_layers(g, target.rows);
+  if (layers.begin == layers.end || batch.empty()) return;
+  const std::uint32_t layer_count = layers.end - layers.begin;
   for (std::size_t first = 0; first < batch.size(); first += kMaxBatchEntries) {
     BatchEntries entries{};
     entries.count = static_cast<std::uint32_t>(std::min<std::size_t>(kMaxBatchEntries, batch.size() - first));
@@ -62,13 +67,14 @@ void backproject_preview_batch(const ProjectionStore& store, const PreviewTarget
     const dim3 block(kThreadsX, kThreadsY);
     visit_store_type(store.type(), [&](auto s) {
       using S = decltype(s);
-      const dim3 bins((g.cols + kThreadsX - 1) / kThreadsX, (g.layers + kThreadsY - 1) / kThreadsY, entries.count);
+      const dim3 bins((g.cols + kThreadsX - 1) / kThreadsX, (layer_count + kThreadsY - 1) / kThreadsY,
+                      entries.count);
       bin_kernel<S><<<bins, block, 0, stream>>>(static_cast<const typename S::Cell*>(store.cells()), store.layout(),
-                                                target, entries);
+                                                target, layers, entries);
     });
     TOMOLIVE_CUDA_CHECK_LAUNCH("preview bin_kernel");
-    const dim3 voxels((g.cols + kThreadsX - 1) / kThreadsX, (g.rows + kThreadsY - 1) / kThreadsY, g.layers);
-    preview_kernel<<<voxels, block, 0, stream>>>(target, entries, axis_col, weight);
+    const dim3 voxels((g.cols + kThreadsX - 1) / kThreadsX, (g.rows + kThreadsY - 1) / kThreadsY, layer_count);
+    preview_kernel<<<voxels, block, 0, stream>>>(target, layers.begin, entries, axis_col, weight);
     TOMOLIVE_CUDA_CHECK_LAUNCH("preview_kernel");
   }
 }

@@ -55,7 +55,7 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
   if (steps != Steps::after_ring_pass) {
     if (processing_.zingers.enabled) {
       remove_zingers(current, scratch_.get(), frame, detector, processing_.zingers.threshold,
-                     counters.zingers_replaced, stream_);
+                     counters.zingers_replaced, counters.rows, stream_);
       current = scratch_.get();
     }
     if (rotation_.enabled()) {
@@ -64,7 +64,7 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
       current = rotated;
     }
     if (processing_.phase.enabled) {
-      paganin_.apply(current, input, frame, detector, processing_.phase, counters.clamped);
+      paganin_.apply(current, input, frame, detector, processing_.phase, counters.clamped, counters.rows);
       current = input;
     }
     if (steps == Steps::before_ring_pass) {

@@ -24,13 +24,16 @@
 #include "processing_frame.hpp"
 #include "projection_store.hpp"
 #include "tomolive/kernels/axis_tilt_correction.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 
 namespace tomolive::kernels::cuda {
 
-// Running totals in device memory, one 64-bit counter each.
+// Running totals in device memory, one 64-bit counter each, of the pixels in the frame rows `rows` (the engine's owned
+// rows, engine_rows.hpp; by default every row).
 struct ProcessingCounters {
   unsigned long long* clamped = nullptr;           // transmissions clamped (flat-field correction, phase retrieval)
   unsigned long long* zingers_replaced = nullptr;  // pixels the zinger filter replaced
+  RowRange rows;                                   // the counted rows
 };
 
 class ProjectionProcessor {

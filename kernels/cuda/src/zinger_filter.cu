@@ -31,6 +31,7 @@ __device__ __forceinline__ float median_of_9(float (&v)[9]) {
 // neighbouring threads and rows), one write. Replacements are counted per block (add_block_count).
 __global__ void __launch_bounds__(kThreads) zinger_kernel(const float* __restrict__ in, float* __restrict__ out,
                                                           FrameShape shape, DetectorColumns detector, float threshold,
+                                                          RowRange counted,
                                                           unsigned long long* __restrict__ replaced) {
   const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
   const std::uint32_t row = blockIdx.y;
@@ -52,7 +53,7 @@ __global__ void __launch_bounds__(kThreads) zinger_kernel(const float* __restric
       const float median = median_of_9(neighbourhood);
       if (zinger_replaces(value, median, threshold)) {
         result = median;
-        replaced_here = 1;
+        replaced_here = counted.contains(row) ? 1 : 0;
       }
     }
     out[std::size_t{row} * shape.pitch + col] = result;
@@ -63,10 +64,10 @@ __global__ void __launch_bounds__(kThreads) zinger_kernel(const float* __restric
 }  // namespace
 
 void remove_zingers(const float* in, float* out, const FrameShape& shape, const DetectorColumns& detector,
-                    float threshold, unsigned long long* replaced, cudaStream_t stream) {
+                    float threshold, unsigned long long* replaced, RowRange counted, cudaStream_t stream) {
   if (shape.rows == 0 || shape.cols == 0) return;
   const dim3 grid((shape.cols + kThreads - 1) / kThreads, shape.rows);
-  zinger_kernel<<<grid, kThreads, 0, stream>>>(in, out, shape, detector, threshold, replaced);
+  zinger_kernel<<<grid, kThreads, 0, stream>>>(in, out, shape, detector, threshold, counted, replaced);
   TOMOLIVE_CUDA_CHECK_LAUNCH("remove_zingers");
 }
 

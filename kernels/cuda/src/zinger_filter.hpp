@@ -7,12 +7,13 @@
 #include <cuda_runtime.h>
 
 #include "processing_frame.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 
 namespace tomolive::kernels::cuda {
 
 // out = `in` with zingers replaced (both shaped `shape`, distinct, device memory; columns outside `detector` copied);
-// adds the number of replaced pixels to *replaced.
+// adds the number of replaced pixels in the rows `counted` to *replaced.
 void remove_zingers(const float* in, float* out, const FrameShape& shape, const DetectorColumns& detector,
-                    float threshold, unsigned long long* replaced, cudaStream_t stream);
+                    float threshold, unsigned long long* replaced, RowRange counted, cudaStream_t stream);
 
 }  // namespace tomolive::kernels::cuda

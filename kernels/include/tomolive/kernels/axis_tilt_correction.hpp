@@ -9,7 +9,11 @@
 //   c_in = pivot_col + cos(t) (c - pivot_col) + sin(t) (r - pivot_row)
 //   r_in = pivot_row - sin(t) (c - pivot_col) + cos(t) (r - pivot_row)
 // (Keys' cubic convolution over 4 x 4 pixels, which blurs sharp edges much less than bilinear interpolation does;
-// positions beyond the frame take the nearest edge pixel's value). The tilted axis then
+// positions beyond the frame take the nearest edge pixel's value). Rows are the whole detector's: an engine over a
+// slab of the detector (engine.hpp DetectorSlab, engine_rows.hpp) turns its frames about the whole detector's middle
+// row, (detector_rows - 1) / 2 - first_row in its own rows; r and r_in are computed in detector rows and r_in moved
+// into the frame's rows last (exact: first_row is an integer), so that its owned rows equal the whole engine's bit for
+// bit where the source rows lie in its frames (its halo); beyond them its own edge rows are read. The tilted axis then
 // lies on the output column pivot_col + center_offset_px cos(t) (corrected_axis_column below), and the
 // reconstruction is shifted by center_offset_px sin(t) detector rows (a fraction of a pixel for the small offsets
 // and tilts of an aligned stage). Units: pixels, degrees at the interface, radians inside.
@@ -24,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/host_device.hpp"
 
 namespace tomolive::kernels {
@@ -34,22 +39,24 @@ inline constexpr float kMaxAxisTiltDeg = 10.f;
 struct AxisTiltRotation {
   float cos_t = 1.f;
   float sin_t = 0.f;
-  float pivot_col = 0.f;  // detector columns
-  float pivot_row = 0.f;  // detector rows
+  float pivot_col = 0.f;        // detector columns
+  float pivot_row = 0.f;        // detector rows (of the whole detector)
+  std::uint32_t first_row = 0;  // the detector row of the frame's row 0 (EngineRows::first_row)
 
   // Whether the rotation changes anything (tilt 0: the identity, skipped).
   TOMOLIVE_HD bool enabled() const { return sin_t != 0.f; }
 };
 
-// The rotation that straightens an axis tilted by tilt_deg on a rows x cols detector (|tilt_deg| <= kMaxAxisTiltDeg,
-// checked by check_axis_tilt).
-inline AxisTiltRotation axis_tilt_rotation(std::uint32_t rows, std::uint32_t cols, float tilt_deg) {
+// The rotation that straightens an axis tilted by tilt_deg on a detector of rows.detector_rows x cols, for frames of
+// the engine's rows `rows` (|tilt_deg| <= kMaxAxisTiltDeg, checked by check_axis_tilt).
+inline AxisTiltRotation axis_tilt_rotation(const EngineRows& rows, std::uint32_t cols, float tilt_deg) {
   constexpr double kRadPerDeg = 3.14159265358979323846 / 180.0;
   AxisTiltRotation r;
   r.cos_t = static_cast<float>(std::cos(tilt_deg * kRadPerDeg));
   r.sin_t = static_cast<float>(std::sin(tilt_deg * kRadPerDeg));
   r.pivot_col = 0.5f * static_cast<float>(cols - 1);
-  r.pivot_row = 0.5f * static_cast<float>(rows - 1);
+  r.pivot_row = 0.5f * static_cast<float>(rows.detector_rows - 1);
+  r.first_row = rows.first_row;
   return r;
 }
 
@@ -79,15 +86,17 @@ TOMOLIVE_HD inline std::uint32_t clamp_index(std::int32_t k, std::uint32_t count
   return k < 0 ? 0u : (static_cast<std::uint32_t>(k) >= count ? count - 1 : static_cast<std::uint32_t>(k));
 }
 
-// Output pixel (row, col) of the rotated frame, from `frame` (rows x cols values, row r at frame + r * pitch), by
-// Keys' cubic convolution over the 4 x 4 input pixels around the source position (indices clamped at the edges).
+// Output pixel (row, col) of the rotated frame (row: a frame row), from `frame` (rows x cols values, row r at
+// frame + r * pitch), by Keys' cubic convolution over the 4 x 4 input pixels around the source position (indices
+// clamped at the frame's edges).
 TOMOLIVE_HD inline float rotated_pixel(const AxisTiltRotation& rotation, const float* frame, std::uint32_t rows,
                                        std::uint32_t cols, std::uint32_t pitch, std::uint32_t row,
                                        std::uint32_t col) {
   const float dc = static_cast<float>(col) - rotation.pivot_col;
-  const float dr = static_cast<float>(row) - rotation.pivot_row;
+  const float dr = static_cast<float>(row + rotation.first_row) - rotation.pivot_row;
   const float c_in = clamp_position(rotation.pivot_col + rotation.cos_t * dc + rotation.sin_t * dr, cols);
-  const float r_in = clamp_position(rotation.pivot_row - rotation.sin_t * dc + rotation.cos_t * dr, rows);
+  const float r_detector = rotation.pivot_row - rotation.sin_t * dc + rotation.cos_t * dr;
+  const float r_in = clamp_position(r_detector - static_cast<float>(rotation.first_row), rows);
   const auto c0 = static_cast<std::int32_t>(c_in);  // floor: c_in >= 0
   const auto r0 = static_cast<std::int32_t>(r_in);
   float wc[4], wr[4];

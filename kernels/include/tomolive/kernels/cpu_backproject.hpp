@@ -30,8 +30,9 @@ void backproject_rows(const SlicePlane& plane, const float* filtered, std::uint3
                       float axis_col, float weight, float* slice, std::uint32_t row_begin, std::uint32_t row_end);
 
 // The same for an oblique slice (oblique_plane.hpp): slice[i * plane.cols + j] += weight *
-// backproject_oblique_pixel(plane, i, j, ...) for rows i in [row_begin, row_end); `filtered` is detector_rows x cols.
-void backproject_oblique_rows(const ObliquePlane& plane, const float* filtered, std::uint32_t detector_rows,
+// backproject_oblique_pixel(plane, i, j, ...) for rows i in [row_begin, row_end); `filtered` is rows.rows x cols
+// (the frames of the engine of `rows`).
+void backproject_oblique_rows(const ObliquePlane& plane, const float* filtered, const EngineRows& rows,
                               std::uint32_t cols, ProjectionAngle angle, float axis_col, float weight, float* slice,
                               std::uint32_t row_begin, std::uint32_t row_end);
 

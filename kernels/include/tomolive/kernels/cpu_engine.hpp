@@ -7,6 +7,9 @@
 // (counted in the plan from the start); add_projection does not allocate.
 // A begin_scan refused for its geometry, parameters or memory plan leaves the previous scan untouched; once
 // accepted, the previous scan is released before the new one is allocated.
+// A slab of the detector (ScanGeometry::slab, engine.hpp DetectorSlab): where the halo covers what processing across
+// rows reads, the owned rows, the preview and the oblique slice equal one CPU engine's over the whole detector bit for
+// bit (zingers, the tilt rotation, the preview's binning, the oblique slice's interpolation; not Paganin).
 // Thread safety: as Engine, one calling thread at a time. Internally the engine splits detector rows (filtering),
 // projections (re-filters) and slice rows (backprojection) among `threads` workers (std::jthreads owned by the
 // engine, joined when it is destroyed); every output value is computed by one worker in a fixed order, so results do

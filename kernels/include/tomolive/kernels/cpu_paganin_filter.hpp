@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "tomolive/kernels/detector_columns.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/processing.hpp"
 
 namespace tomolive::kernels {
@@ -37,8 +38,10 @@ class CpuPaganinFilter {
 
   // Phase-retrieves the detector columns of `frame` (rows x cols floats as constructed) in place with `phase`'s
   // parameters (enabled or not; check_processing ranges assumed). Returns the number of transmissions clamped to
-  // kMinTransmission. Precondition (not checked): the detector columns lie inside [0, cols) and are not empty.
-  std::uint64_t apply(float* frame, const DetectorColumns& detector, const PhaseRetrieval& phase);
+  // kMinTransmission in the rows `counted` holds (an engine's owned rows, engine_rows.hpp). Precondition (not
+  // checked): the detector columns lie inside [0, cols) and are not empty.
+  std::uint64_t apply(float* frame, const DetectorColumns& detector, const PhaseRetrieval& phase,
+                      RowRange counted = {});
 
   // Bytes of work memory one instance holds for frames of rows x cols (plans not counted), saturating at 2^64 - 1.
   // Throws std::length_error for rows or cols > 2^30 (padded_length).

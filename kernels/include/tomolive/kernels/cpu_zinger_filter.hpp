@@ -11,15 +11,16 @@
 #include <cstdint>
 
 #include "tomolive/kernels/detector_columns.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 
 namespace tomolive::kernels {
 
 // Writes rows [row_begin, row_end) of `out` from `in`, both rows x cols floats, row-major, distinct: zinger-filtered
 // in the detector columns, copied elsewhere. Reads rows row_begin - 1 .. row_end of `in` (clamped). Returns the
-// number of pixels replaced. Preconditions (not checked): row_begin <= row_end <= rows, the detector columns inside
-// [0, cols) and not empty.
+// number of pixels replaced in the rows `counted` holds (an engine's owned rows, engine_rows.hpp). Preconditions (not
+// checked): row_begin <= row_end <= rows, the detector columns inside [0, cols) and not empty.
 std::uint64_t remove_zingers(const float* in, float* out, std::uint32_t rows, std::uint32_t cols,
                              const DetectorColumns& detector, float threshold, std::uint32_t row_begin,
-                             std::uint32_t row_end);
+                             std::uint32_t row_end, RowRange counted = {});
 
 }  // namespace tomolive::kernels

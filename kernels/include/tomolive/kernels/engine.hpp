@@ -62,6 +62,20 @@ struct SliceRegion {
 // whose first detector row it owns and leaves the others zero) and the oblique slice (the plane through the whole
 // volume; the engine fills the pixels whose detector row lies in its owned rows and leaves the others zero).
 // Default (detector_rows 0): the engine sees the whole detector and owns every row.
+// In detail (engine_rows.hpp is the engines' view of it; check_scan refuses a slab that leaves its detector or owns
+// no row):
+// - Everything else is in the engine's own rows: frames (rows x cols), the stores (copy_projection,
+//   copy_corrected_projection), the vertical slices (rows rows), the axial slice's xy_row, the sweeps' xy_row and the
+//   volume's rows. The defective-pixel map covers all of the engine's rows; its frame-wide statistics (the hot and
+//   noisy tests' medians) are the slab's own, so a pixel near a threshold may be classified otherwise than by one
+//   engine over the whole detector.
+// - ProjectionStats and RefilterReport count the owned rows only, so that the slab engines' counts sum to the whole
+//   engine's.
+// - Processing that crosses rows (the zinger filter's neighbours, Paganin's 2D filter, the tilt rotation, the
+//   preview's binning, the oblique slice's interpolation) reads the halo rows; where it reaches beyond the engine's
+//   frames it reads the frames' edge rows instead (Paganin pads from them), so an owned row equals the whole engine's
+//   when the halo covers what its processing reads: bit for bit on the CPU engine (zingers, tilt, preview, oblique),
+//   approximately with Paganin (its padding follows the frame's edges, not the detector's).
 struct DetectorSlab {
   std::uint32_t detector_rows = 0;
   std::uint32_t first_row = 0;
@@ -147,7 +161,7 @@ struct EngineMemoryPlan {
   }
 };
 
-// Per-projection result counters.
+// Per-projection result counters, over the engine's owned rows (DetectorSlab).
 struct ProjectionStats {
   std::uint64_t clamped_values = 0;    // pixels whose transmission was <= 0 (or flat <= dark) and was clamped,
                                        // before or after phase retrieval (a repaired pixel: its repaired value)

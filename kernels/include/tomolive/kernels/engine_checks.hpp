@@ -17,10 +17,14 @@ const char* slice_name(Orthoslice slice);
 // A float for a message, e.g. "1.5", "nan".
 std::string format_number(float value);
 
-// Throws EngineError unless the geometry has rows, cols and slots, a positive finite angular weight, and the
-// parameters pass check_center, check_axis_tilt, check_slices, check_processing, check_oblique and check_preview:
-// what every begin_scan checks first.
+// Throws EngineError unless the geometry has rows, cols and slots, a positive finite angular weight, a slab that
+// passes check_detector_slab, and the parameters pass check_center, check_axis_tilt, check_slices, check_processing,
+// check_oblique and check_preview: what every begin_scan checks first.
 void check_scan(const ScanGeometry& geometry, const ReconParams& params);
+
+// Throws EngineError unless `slab` is whole (detector_rows 0) or lies on its detector with `rows` rows
+// (first_row + rows <= detector_rows) and owns a non-empty range of them (owned_begin < owned_end <= rows).
+void check_detector_slab(const DetectorSlab& slab, std::uint32_t rows);
 
 // Throws EngineError unless the center offset (pixels) is finite.
 void check_center(float center_offset_px);

@@ -15,12 +15,20 @@
 // at the binned column (x cos + y sin + axis - (b - 1) / 2) / b. So a voxel approximates the mean of the b^3
 // reconstructed voxels it covers (a ramp-filtered projection is smooth enough at the preview's scale; the CPU engine's
 // test bounds the difference), at b^3 less memory than the volume and b^2 less work per projection than one row of it.
+//
+// Slabs. The grid is always the whole detector's (detector rows: engine_rows.hpp EngineRows::detector_rows). An engine
+// over a slab of the detector (engine.hpp DetectorSlab) fills the layers whose first detector row z b lies in its
+// owned rows (preview_layers) and leaves every other layer zero, reading the detector rows of its layers from its own
+// frames (EngineRows::frame_row: a row beyond its frames reads its last row, the halo's limit). So the previews of the
+// engines of a split detector sum to the whole detector's: exactly when each slab's halo below its owned rows holds at
+// least b - 1 rows (or reaches the detector's end), beside the rows that processing across rows reads for them.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "tomolive/kernels/detector_sampling.hpp"
+#include "tomolive/kernels/engine_rows.hpp"
 #include "tomolive/kernels/host_device.hpp"
 
 namespace tomolive::kernels {
@@ -89,8 +97,18 @@ TOMOLIVE_HD inline float preview_binned_column(const PreviewGrid& g, float x, fl
   return (u - 0.5f * static_cast<float>(g.binning - 1)) / static_cast<float>(g.binning);
 }
 
+// The layers [begin, end) of `g` that an engine of `rows` fills (see Slabs above): every layer for an engine of the
+// whole detector.
+TOMOLIVE_HD inline RowRange preview_layers(const PreviewGrid& g, const EngineRows& rows) {
+  const RowRange owned = rows.owned_detector_rows();
+  const std::uint32_t end = (owned.end + g.binning - 1) / g.binning;
+  RowRange layers{(owned.begin + g.binning - 1) / g.binning, end < g.layers ? end : g.layers};
+  if (layers.begin > layers.end) layers.begin = layers.end;
+  return layers;
+}
+
 // Binned pixel (z, c) of one filtered projection: the mean of read(row, col) over the detector pixels of its block.
-// read(row, col) returns the filtered value of detector pixel (row, col).
+// read(row, col) returns the filtered value of detector pixel (row, col) (row: a detector row).
 template <class Read>
 TOMOLIVE_HD inline float preview_binned_value(const PreviewGrid& g, std::uint32_t z, std::uint32_t c, Read read) {
   const std::uint32_t row0 = z * g.binning, col0 = c * g.binning;

@@ -23,6 +23,11 @@
 // Frames in page-locked memory (PinnedHostBuffer, or memory the caller registered with CUDA) are copied to the GPU
 // directly; other frames are first copied into the engine's own page-locked staging buffer on the calling thread.
 //
+// A slab of the detector (ScanGeometry::slab, engine.hpp DetectorSlab): the frames uploaded are the slab's rows; the
+// kernels that follow the whole detector (tilt pivot, preview layers, oblique rows) and the counters (owned rows
+// only) take the engine's rows (engine_rows.hpp); the preview's and the oblique slice's memory hold the whole
+// detector's grid and plane.
+//
 // Thread safety: as Engine, one thread at a time. Calls may come from different threads one after the other; each
 // call makes its device current.
 // Errors: every CUDA and cuFFT failure throws EngineError naming the call, its file:line and CUDA's error string.
