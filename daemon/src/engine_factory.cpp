@@ -56,8 +56,8 @@ EngineSelection make_cpu(const EngineOptions& options, const std::string& why) {
 
 #if TOMOLIVE_WITH_CUDA
 // The CUDA devices to use: those of options.cuda_devices, each checked (throws std::runtime_error naming a device
-// that does not exist or cannot be used), or every usable device. Empty when none is usable; `unusable` then says
-// why.
+// that does not exist or cannot be used), or every usable device; `unusable` says why the others are not (empty
+// when every device is used).
 std::vector<int> cuda_devices(const EngineOptions& options, std::string& unusable) {
   const int count = kernels::cuda_device_count();
   std::vector<int> devices;
@@ -86,7 +86,7 @@ std::vector<int> cuda_devices(const EngineOptions& options, std::string& unusabl
     }
   }
   if (count == 0) reasons = kernels::cuda_unavailable_reason(0).value_or("no CUDA device");
-  if (devices.empty()) unusable = reasons;
+  unusable = reasons;
   return devices;
 }
 
@@ -102,7 +102,8 @@ class PageLockedBuffer final : public HostBuffer {
 
 // CUDA engines on `devices` (one, or several over row slabs), reading frames from page-locked memory: cudaHostAlloc
 // memory is portable to every device under unified addressing, so one buffer serves every slab's upload.
-EngineSelection make_cuda(const std::vector<int>& devices, const EngineOptions& options) {
+// `not_used`: why the other devices are left out ("" when none is).
+EngineSelection make_cuda(const std::vector<int>& devices, const EngineOptions& options, const std::string& not_used) {
   std::vector<std::unique_ptr<kernels::Engine>> engines;
   for (const int device : devices) {
     kernels::CudaEngineOptions cuda;
@@ -114,6 +115,7 @@ EngineSelection make_cuda(const std::vector<int>& devices, const EngineOptions& 
                            : "cuda engines on devices " + device_list(devices) + ": the detector's rows split into " +
                                  std::to_string(devices.size()) + " slabs, one per device (halo " +
                                  std::to_string(options.halo_rows) + " rows)";
+  if (!not_used.empty()) reason += "; not used: " + not_used;
   return {over_slabs(std::move(engines), options), std::move(reason),
           [](std::size_t bytes) -> std::unique_ptr<HostBuffer> { return std::make_unique<PageLockedBuffer>(bytes); }};
 }
@@ -126,7 +128,7 @@ EngineSelection select_engine(const EngineOptions& options) {
 #if TOMOLIVE_WITH_CUDA
   std::string unusable;
   const std::vector<int> devices = cuda_devices(options, unusable);
-  if (!devices.empty()) return make_cuda(devices, options);
+  if (!devices.empty()) return make_cuda(devices, options, unusable);
 #else
   const std::string unusable = "this build has no CUDA engine (configured without a CUDA compiler)";
   if (!options.cuda_devices.empty()) {

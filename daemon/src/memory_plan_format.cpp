@@ -12,6 +12,11 @@ std::string parts(const kernels::EngineMemoryPlan& plan) {
          mib(plan.corrected_store_bytes) + ", slices " + mib(plan.slice_bytes) + ", other " + mib(plan.other_bytes);
 }
 
+// "1 slab", "3 slabs".
+std::string slab_count(const kernels::EngineMemoryPlan& plan) {
+  return std::to_string(plan.slabs.size()) + (plan.slabs.size() == 1 ? " slab" : " slabs");
+}
+
 }  // namespace
 
 std::string describe(const kernels::EngineMemoryPlan& plan) {
@@ -19,7 +24,7 @@ std::string describe(const kernels::EngineMemoryPlan& plan) {
     return parts(plan) + ", total " + mib(plan.total_bytes) + " of " + mib(plan.available_bytes) + " available on " +
            plan.device;
   }
-  std::string text = "total " + mib(plan.total_bytes) + " over " + std::to_string(plan.slabs.size()) + " slabs (" +
+  std::string text = "total " + mib(plan.total_bytes) + " over " + slab_count(plan) + " (" +
                      (plan.fits_one_device ? "it would also fit on one device"
                                            : "it fits only across several devices, not on one") +
                      ")";
@@ -34,7 +39,7 @@ std::string describe_shortfall(const kernels::EngineMemoryPlan& plan) {
     return "needs " + mib(plan.total_bytes) + " (" + parts(plan) + ") but only " + mib(plan.available_bytes) +
            " are available on " + plan.device;
   }
-  std::string text = "needs " + mib(plan.total_bytes) + " over " + std::to_string(plan.slabs.size()) + " slabs";
+  std::string text = "needs " + mib(plan.total_bytes) + " over " + slab_count(plan);
   for (std::size_t k = 0; k < plan.slabs.size(); ++k) {
     if (!plan.slabs[k].fits()) text += "; slab " + std::to_string(k) + " " + describe_shortfall(plan.slabs[k]);
   }

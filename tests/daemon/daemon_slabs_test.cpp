@@ -62,6 +62,11 @@ TEST(DaemonSlabs, TwoCpuSlabsReconstructLikeOneEngineAndShowTheirSlabs) {
   EXPECT_EQ(memory.total_bytes, memory.slabs[0].total_bytes + memory.slabs[1].total_bytes);
   EXPECT_TRUE(memory.fits_one_device) << "a small scan also fits on one engine";
   EXPECT_EQ(fixture.control().counter("slabs_lost"), 0u);
+  const auto begun = fixture.subscriber().wait_event(
+      [](const protocol::Event& e) { return e.kind == "scan_begun" && e.scan_id == 1u; });
+  ASSERT_TRUE(begun);
+  EXPECT_NE(begun->message.find("over 2 slabs (it would also fit on one device); slab 0: "), std::string::npos)
+      << "the scan_begun event gives the plan per slab: " << begun->message;
 }
 
 TEST(DaemonSlabs, OneCpuSlabIsThePlainEngine) {
