@@ -1,5 +1,6 @@
 #include "tomolive/daemon/config.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -90,11 +91,35 @@ std::variant<protocol::SetScanPlan, std::string> read_scan_plan(const std::strin
   return plan;
 }
 
+// The CUDA devices of --gpus: empty for "all", else the listed indices (each at most once, 0..kMaxGpuIndex), or the
+// message saying what is wrong. Whether the devices exist is checked at start (select_engine).
+constexpr int kMaxGpuIndex = 1023;
+std::variant<std::vector<int>, std::string> read_gpu_list(const std::string& text) {
+  if (text == "all") return std::vector<int>{};
+  const std::string form = "\"" + text + "\" is not all or a comma-separated list of CUDA device indices (e.g. 0,1)";
+  std::vector<int> devices;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, comma - at);
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 4) return form;
+    const int device = std::stoi(item);
+    if (device > kMaxGpuIndex) return form;
+    if (std::find(devices.begin(), devices.end(), device) != devices.end()) {
+      return "\"" + text + "\" lists CUDA device " + item + " twice";
+    }
+    devices.push_back(device);
+    at = comma + 1;
+  }
+  return devices;
+}
+
 // The option texts that are turned into DaemonConfig fields once every option is known (finish_config).
 struct OptionTexts {
   std::vector<std::string> data_connect;
   std::uint32_t rdma_max_slot_mib = RdmaLimits{}.max_slot_bytes >> 20;
   std::string data_format = "auto";
+  std::string gpus = "all";
   std::string scan_plan;
   std::string http = "127.0.0.1:8080";
   double cpu_memory_limit_mib = 0;
@@ -257,6 +282,26 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--cpu-threads", config.engine.cpu_threads, "CPU engine worker threads (0 = all cores)")
       ->capture_default_str();
+  app.add_option("--gpus", texts.gpus,
+                 "CUDA devices to use: all (every usable device) or a comma-separated list of device indices "
+                 "(e.g. 0,2); with several, the detector's rows are split into slabs, one per device (PROTOCOL.md "
+                 "10.13); a listed device that does not exist or cannot be used stops the start")
+      ->capture_default_str()
+      ->check(text_check([](const std::string& text) -> std::string {
+        const auto devices = read_gpu_list(text);
+        const auto* error = std::get_if<std::string>(&devices);
+        return error ? *error : "";
+      }));
+  app.add_option("--gpu-halo-rows", config.engine.halo_rows,
+                 "rows each slab's engine reads from each neighbouring slab, for the processing that crosses rows "
+                 "(zingers, Paganin, defective pixels, tilt, 3D preview; PROTOCOL.md 10.13)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1024u));
+  app.add_option("--cpu-slabs", config.engine.cpu_slabs,
+                 "with the CPU engine: this many CPU engines, each over a slab of the detector's rows (the several-GPU "
+                 "path on any machine; sharing --cpu-memory-limit-mib and --cpu-threads); 1: one engine")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
 
   add_choice(app, "--ingest-copy", config.ingest_copy,
              {{"auto", DaemonConfig::IngestCopy::automatic},
@@ -463,6 +508,14 @@ std::optional<std::string> finish_config(DaemonConfig& config, const OptionTexts
     config.data_connect = true;
   }
   config.engine.cpu_memory_limit_bytes = static_cast<std::uint64_t>(texts.cpu_memory_limit_mib * 1024.0 * 1024.0);
+  config.engine.cuda_devices = std::get<std::vector<int>>(read_gpu_list(texts.gpus));
+  if (!config.engine.cuda_devices.empty() && config.engine.choice == EngineChoice::cpu) {
+    return "--gpus " + texts.gpus + " names CUDA devices, but --engine cpu uses none (leave --gpus at all)";
+  }
+  if (config.engine.cpu_slabs > 1 && config.engine.choice == EngineChoice::cuda) {
+    return "--cpu-slabs " + std::to_string(config.engine.cpu_slabs) +
+           " splits the CPU engine, but --engine cuda uses none (leave --cpu-slabs at 1)";
+  }
   config.rdma_limits.max_slot_bytes = texts.rdma_max_slot_mib << 20;
   config.volume.directory = texts.volume_dir;
   config.volume.format = *storage::parse_volume_format(texts.volume_format);

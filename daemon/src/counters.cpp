@@ -34,6 +34,7 @@ protocol::CounterList DaemonCounters::totals() const {
       {"control_errors", get(control_errors)},
       {"engine_errors", get(engine_errors)},
       {"engines_lost", get(engines_lost)},
+      {"slabs_lost", get(slabs_lost)},
       {"commands_cancelled", get(commands_cancelled)},
       {"commands_overran", get(commands_overran)},
       {"slices_non_finite", get(slices_non_finite)},

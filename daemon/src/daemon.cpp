@@ -263,6 +263,7 @@ protocol::Status Daemon::status() const {
   }
   status.volume = worker_->volume_status();
   status.preview = worker_->preview_status();
+  status.engine_slabs = worker_->engine_slabs();
   if (!rdma_.empty()) {
     status.rdma = rdma_status_;
     for (const auto& rdma : rdma_) {

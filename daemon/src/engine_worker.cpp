@@ -90,6 +90,8 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
   preview_status_.enabled = preview_.enabled;
   preview_status_.side = preview_.side;
   preview_status_.interval_s = std::chrono::duration<double>(preview_publisher_.interval()).count();
+  slab_watch_.watch(*engine_);
+  engine_slabs_ = slab_watch_.status();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -120,6 +122,7 @@ void EngineWorker::run() {
       if (volume_to_compute_) compute_pending_volume();
       maybe_snapshot_slices();
       publish_preview();
+      watch_slabs();
     } catch (const std::exception& e) {
       // Anything else that escaped (engine failures are handled where they happen) is reported; the thread keeps
       // serving.
@@ -251,6 +254,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
   engine_has_scan_ = true;
   scan_lost_.reset();
   non_finite_reported_ = {};
+  refused_reported_ = {};
   center_estimate_.reset();
   command_progress_.reset();
   scan_refilter_.reset();
@@ -441,6 +445,7 @@ std::string EngineWorker::no_active_scan_reason(std::uint64_t scan_id) const {
 
 std::string EngineWorker::recover_lost_engine(const std::string& what, const std::string& during,
                                               std::optional<std::uint64_t> frame_id) {
+  watch_slabs();  // the slabs lost with the engine are reported before it is replaced
   bump(counters_.engines_lost);
   const std::optional<std::uint64_t> scan_id =
       session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
@@ -483,13 +488,38 @@ std::string EngineWorker::rebuild_engine() {
     std::unique_ptr<kernels::Engine> engine = options_.rebuild_engine();
     engine_ = std::move(engine);
     engine_lost_ = false;
+    slab_watch_.watch(*engine_);
+    std::optional<protocol::EngineSlabsStatus> slabs = slab_watch_.status();
     std::lock_guard lock(status_mutex_);
     engine_name_ = engine_->name();
+    engine_slabs_ = std::move(slabs);
     return "";
   } catch (const std::exception& e) {
     engine_lost_ = true;
     return e.what();
   }
+}
+
+void EngineWorker::watch_slabs() {
+  const std::optional<std::uint64_t> scan_id =
+      session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
+  for (const SlabWatch::LostSlab& lost : slab_watch_.newly_lost()) {
+    bump(counters_.slabs_lost);
+    const std::string message =
+        fmt::format("{} lost: {}; the other slabs go on (its rows read NaN in the vertical slices, the axial slice "
+                    "and the sweeps of its rows are refused)",
+                    describe(lost), lost.slab.lost_reason);
+    spdlog::error("SLAB LOST: {}", message);
+    reporter_.reject(Error{ErrorCode::internal_error, message}, scan_id);
+  }
+  std::optional<protocol::EngineSlabsStatus> slabs = slab_watch_.status();
+  std::lock_guard lock(status_mutex_);
+  engine_slabs_ = std::move(slabs);
+}
+
+std::optional<protocol::EngineSlabsStatus> EngineWorker::engine_slabs() const {
+  std::lock_guard lock(status_mutex_);
+  return engine_slabs_;
 }
 
 void EngineWorker::finish_reconstruction() {
@@ -999,11 +1029,12 @@ void EngineWorker::snapshot_slices() {
   if (!engine_has_scan_) return;
   const std::uint64_t scan_id = session_->scan_id();
   try {
-    const SliceSnapshotter::NonFiniteCounts non_finite = [&] {
+    const SliceSnapshotter::Outcome outcome = [&] {
       const auto timer = stage_times_.time(EngineStage::slice_readback);
       return snapshotter_.snapshot(*engine_, scan_id, current_center());
     }();
-    report_non_finite(non_finite);
+    report_non_finite(outcome.non_finite);
+    report_refused_slices(outcome.refused);
   } catch (const kernels::EngineLostError& e) {
     recover_lost_engine(e.what(), "reading the slices back");
   } catch (const kernels::EngineError& e) {
@@ -1011,6 +1042,22 @@ void EngineWorker::snapshot_slices() {
     bump(counters_.engine_errors);
     reporter_.reject(Error{ErrorCode::internal_error, fmt::format("reading the slices back failed: {}", e.what())},
                      scan_id);
+  }
+}
+
+void EngineWorker::report_refused_slices(const SliceSnapshotter::RefusedSlices& refused) {
+  for (const protocol::SliceKind kind : protocol::kSliceKinds) {
+    const auto index = static_cast<std::size_t>(kind);
+    if (refused[index].empty()) continue;
+    bump(counters_.engine_errors);
+    if (refused_reported_[index]) continue;
+    refused_reported_[index] = true;
+    reporter_.reject(Error{ErrorCode::internal_error,
+                           fmt::format("reading the slices back failed: {} (the {} slice of scan {}; the other slices "
+                                       "are published, this one is tried again at every snapshot: reported once per "
+                                       "slice and scan, counted in engine_errors)",
+                                       refused[index], protocol::to_string(kind), session_->scan_id())},
+                     session_->scan_id());
   }
 }
 

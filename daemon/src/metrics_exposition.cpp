@@ -1,6 +1,7 @@
 #include "tomolive/daemon/metrics_exposition.hpp"
 
 #include <map>
+#include <vector>
 #include <sstream>
 
 #include <prometheus/counter.h>
@@ -57,6 +58,8 @@ const std::map<std::string, CounterMetric, std::less<>>& counter_metrics() {
       {"control_errors", {"tomolive_control_errors_total", "Control commands answered with an error."}},
       {"engine_errors", {"tomolive_engine_errors_total", "Engine calls that failed (EngineError)."}},
       {"engines_lost", {"tomolive_engines_lost_total", "Engines lost and rebuilt."}},
+      {"slabs_lost",
+       {"tomolive_slabs_lost_total", "Slabs of detector rows whose engine (one of several devices) was lost."}},
       {"commands_cancelled",
        {"tomolive_commands_cancelled_total", "Control commands cancelled when their time budget passed."}},
       {"commands_overran",
@@ -213,19 +216,23 @@ void add_scan(prometheus::Registry& registry, const protocol::Status& status) {
             scan.projections_expected);
   add_gauge(registry, "tomolive_scan_projection_rate_hertz",
             "Projections of the newest scan received per second, over the last second.", scan.projection_rate_hz);
-  // GPU memory: the CUDA engine's memory plan of the newest scan (made at its begin). The CPU engine has no GPU:
-  // these gauges are absent there, as they are before the first scan.
+  // GPU memory: the CUDA engine's memory plan of the newest scan (made at its begin), per device (per slab when the
+  // engine spans several). The CPU engine has no GPU: these gauges are absent there, as they are before the first
+  // scan.
   if (status.engine == "cuda" && scan.memory.total_bytes > 0) {
-    const prometheus::Labels device{{"device", scan.memory.device}};
-    add_gauge(registry, "tomolive_gpu_memory_used_bytes",
-              "GPU memory the newest scan reserved (store, slices, buffers), from its memory plan.",
-              static_cast<double>(scan.memory.total_bytes), device);
-    const std::uint64_t free_bytes =
-        scan.memory.available_bytes > scan.memory.total_bytes ? scan.memory.available_bytes - scan.memory.total_bytes
-                                                              : 0;
-    add_gauge(registry, "tomolive_gpu_memory_free_bytes",
-              "GPU memory left free beside the newest scan's reservation, when its memory plan was made.",
-              static_cast<double>(free_bytes), device);
+    const std::vector<protocol::MemoryPlan> plans =
+        scan.memory.slabs.empty() ? std::vector<protocol::MemoryPlan>{scan.memory} : scan.memory.slabs;
+    for (const protocol::MemoryPlan& plan : plans) {
+      const prometheus::Labels device{{"device", plan.device}};
+      add_gauge(registry, "tomolive_gpu_memory_used_bytes",
+                "GPU memory the newest scan reserved (store, slices, buffers), from its memory plan.",
+                static_cast<double>(plan.total_bytes), device);
+      const std::uint64_t free_bytes =
+          plan.available_bytes > plan.total_bytes ? plan.available_bytes - plan.total_bytes : 0;
+      add_gauge(registry, "tomolive_gpu_memory_free_bytes",
+                "GPU memory left free beside the newest scan's reservation, when its memory plan was made.",
+                static_cast<double>(free_bytes), device);
+    }
   }
 }
 

@@ -53,10 +53,10 @@ bool SliceSnapshotter::due() const {
   return dirty_ && (!last_snapshot_ || clock_() - *last_snapshot_ >= publish_interval_);
 }
 
-SliceSnapshotter::NonFiniteCounts SliceSnapshotter::snapshot(const kernels::Engine& engine, std::uint64_t scan_id,
-                                                            DetectorOffsetPx center_offset) {
+SliceSnapshotter::Outcome SliceSnapshotter::snapshot(const kernels::Engine& engine, std::uint64_t scan_id,
+                                                    DetectorOffsetPx center_offset) {
   const kernels::ReconParams& params = engine.params();
-  NonFiniteCounts non_finite{};
+  Outcome outcome;
   for (const SliceKind kind : protocol::kSliceKinds) {
     const bool oblique = kind == SliceKind::oblique;
     if (oblique && !params.oblique.enabled) continue;
@@ -75,19 +75,27 @@ SliceSnapshotter::NonFiniteCounts SliceSnapshotter::snapshot(const kernels::Engi
     header.center_offset_px = center_offset.px;
     header.received_ns = newest_received_ns_;
     snapshot->values.resize(static_cast<std::size_t>(rows) * cols);
-    if (oblique) {
-      engine.copy_oblique_slice(snapshot->values);
-    } else {
-      engine.copy_slice(orthoslice(kind), snapshot->values);
+    const auto index = static_cast<std::size_t>(kind);
+    try {
+      if (oblique) {
+        engine.copy_oblique_slice(snapshot->values);
+      } else {
+        engine.copy_slice(orthoslice(kind), snapshot->values);
+      }
+    } catch (const kernels::EngineLostError&) {
+      throw;
+    } catch (const kernels::EngineError& e) {
+      outcome.refused[index] = e.what();
+      continue;
     }
-    non_finite[static_cast<std::size_t>(kind)] = static_cast<std::uint64_t>(
+    outcome.non_finite[index] = static_cast<std::uint64_t>(
         std::count_if(snapshot->values.begin(), snapshot->values.end(), [](float v) { return !std::isfinite(v); }));
     board_.put(snapshot);
   }
-  dirty_ = false;
+  dirty_ = std::any_of(outcome.refused.begin(), outcome.refused.end(), [](const std::string& r) { return !r.empty(); });
   last_snapshot_ = clock_();
   if (on_slices_changed_) on_slices_changed_();
-  return non_finite;
+  return outcome;
 }
 
 }  // namespace tomolive::daemon

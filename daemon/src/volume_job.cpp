@@ -35,11 +35,14 @@ void bin_volume_slab(std::span<const float> slab, std::uint32_t layers, std::uin
 }
 
 // The engine's view of the job: host memory for each slab, and each computed slab queued for the writer. Slabs come
-// in order with at most two outstanding (VolumeSink), so they are done in the order their memory was handed out.
+// in order, done in the order their memory was handed out (VolumeSink), with at most as many outstanding as the job
+// has buffers: an engine over several devices computes that many at once.
 class VolumeJob::Sink final : public kernels::VolumeSink {
  public:
   Sink(VolumeJob& job, const std::function<std::optional<std::string>()>& stop_reason)
       : job_(job), stop_reason_(stop_reason) {}
+
+  std::size_t max_outstanding_slabs() const override { return job_.max_buffers_; }
 
   std::span<float> slab_memory(std::uint32_t row0, std::uint32_t rows) override {
     std::unique_lock lock(job_.mutex_);

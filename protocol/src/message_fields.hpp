@@ -312,6 +312,19 @@ void visit_fields(Visitor& v, FieldsOf<MemoryPlan> auto& memory) {
   TOMOLIVE_FIELDS(v, memory, device, store_precision, store_bytes, corrected_store_bytes, slice_bytes, other_bytes,
                   total_bytes, available_bytes);
   v.field("preview_bytes", memory.preview_bytes, Default<std::uint64_t>{0});  // added with the 3D preview
+  v.list("slabs", memory.slabs);  // added with several GPUs
+  v.field("fits_one_device", memory.fits_one_device, Default<bool>{false});
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<EngineSlab> auto& slab) {
+  TOMOLIVE_FIELDS(v, slab, engine, rows, frame_rows, lost, lost_reason);
+}
+
+template <typename Visitor>
+void visit_fields(Visitor& v, FieldsOf<EngineSlabsStatus> auto& slabs) {
+  TOMOLIVE_FIELDS(v, slabs, halo_rows, halo_needed_rows, edge_rows_approximate, lost);
+  v.list("slabs", slabs.slabs);
 }
 
 template <typename Visitor>
@@ -401,7 +414,7 @@ void visit_fields(Visitor& v, FieldsOf<Status> auto& status) {
   TOMOLIVE_FIELDS(v, status, version, engine, uptime_s, counters, rejected_by_reason);
   TOMOLIVE_MAPS(v, status, processing, scan, security, rdma);
   v.list("data_sockets", status.data_sockets);  // added after the first release of version 1
-  TOMOLIVE_MAPS(v, status, volume, recording, capture, config, preview);
+  TOMOLIVE_MAPS(v, status, volume, recording, capture, config, preview, engine_slabs);
 }
 
 template <typename Visitor>

@@ -541,6 +541,28 @@ TEST(CtlStatusText, ShowsProgressTiltAndDefectivePixels) {
   EXPECT_NE(out.str().find("4 (3 dead, 1 hot, 0 noisy, 0 detector_mask)"), std::string::npos) << out.str();
 }
 
+TEST(CtlStatusText, ShowsTheSlabsOfAnEngineOverSeveralDevices) {
+  protocol::Status status = sample_status(1.0, 10, 100);
+  std::ostringstream plain;
+  print_status(plain, status);
+  EXPECT_EQ(plain.str().find("\nSlabs\n"), std::string::npos) << "one device: no slabs section";
+  status.engine_slabs = protocol::EngineSlabsStatus{
+      4, 9, true, 1,
+      {protocol::EngineSlab{"cuda (cuda:0 H100)", {0, 16}, {0, 20}, false, ""},
+       protocol::EngineSlab{"cuda (cuda:1 H100)", {16, 16}, {12, 20}, true, "cudaErrorIllegalAddress"}}};
+  std::ostringstream out;
+  print_status(out, status);
+  const std::string text = out.str();
+  ASSERT_NE(text.find("\nSlabs\n"), std::string::npos) << text;
+  const std::string slabs = text.substr(text.find("\nSlabs\n"));
+  EXPECT_NE(slabs.find("16 .. 31"), std::string::npos) << slabs;
+  EXPECT_NE(slabs.find("12 .. 31"), std::string::npos) << slabs;
+  EXPECT_NE(slabs.find("LOST: cudaErrorIllegalAddress"), std::string::npos) << slabs;
+  EXPECT_EQ(column_of(slabs, "cuda (cuda:0"), column_of(slabs, "cuda (cuda:1"));
+  EXPECT_NE(slabs.find("4 rows each side, 9 needed: rows near the slabs' edges are approximate"), std::string::npos)
+      << slabs;
+}
+
 TEST(CtlReplies, JsonIsTheReplyMap) {
   const protocol::Reply reply{"set_center", std::nullopt, protocol::CenterResult{1.5, 17.0, 3.25}};
   const std::string json = reply_json(protocol::encode(reply));

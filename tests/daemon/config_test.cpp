@@ -132,18 +132,55 @@ TEST(DaemonOptions, DetectorStreamOptions) {
   EXPECT_EQ(config.scan_plan->angle_range_deg, 360.0);
 }
 
+// Expects the command line to be refused as a usage error (exit code 2) whose message says `says`.
+void refused(std::vector<std::string> arguments, const std::string& says) {
+  SCOPED_TRACE(arguments[0] + " " + arguments[1]);
+  const Parsed parsed = parse(std::move(arguments));
+  EXPECT_EQ(std::get_if<int>(&parsed.result) ? std::get<int>(parsed.result) : 0, 2);
+  EXPECT_NE(parsed.errors.find(says), std::string::npos) << parsed.errors;
+}
+
 TEST(DaemonOptions, DetectorStreamOptionErrors) {
-  const auto refused = [](std::vector<std::string> arguments, const std::string& says) {
-    const Parsed parsed = parse(std::move(arguments));
-    EXPECT_EQ(std::get_if<int>(&parsed.result) ? std::get<int>(parsed.result) : 0, 2);
-    EXPECT_NE(parsed.errors.find(says), std::string::npos) << parsed.errors;
-  };
   refused({"--data-format", "hdf5"}, "--data-format");
   refused({"--scan-plan", "4,4"}, "DARKS,FLATS,PROJECTIONS");
   refused({"--scan-plan", "4,4,0"}, "n_projections = 0");
   refused({"--data-curve-secret-key", "k"}, "needs --curve-clients");
   refused({"--data-connect", "tcp://d:1", "--data-curve-secret-key", "k"}, "needs --data-curve-server-key");
   refused({"--data-curve-server-key", "p"}, "needs --data-connect and --data-curve-secret-key");
+}
+
+TEST(DaemonOptions, SeveralDevicesDefaultToEveryUsableGpuAndOneCpuEngine) {
+  const Parsed defaults = parse({});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;
+  const EngineOptions& engine = std::get<DaemonConfig>(defaults.result).engine;
+  EXPECT_TRUE(engine.cuda_devices.empty()) << "--gpus all: every usable device";
+  EXPECT_EQ(engine.halo_rows, kernels::kDefaultHaloRows);
+  EXPECT_EQ(engine.cpu_slabs, 1u);
+
+  const Parsed set = parse({"--gpus", "2,0,5", "--gpu-halo-rows", "8"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(set.result)) << set.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(set.result).engine.cuda_devices, (std::vector<int>{2, 0, 5}))
+      << "the devices in the order given";
+  EXPECT_EQ(std::get<DaemonConfig>(set.result).engine.halo_rows, 8u);
+
+  const Parsed cpu = parse({"--engine", "cpu", "--cpu-slabs", "3", "--gpus", "all"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(cpu.result)) << cpu.errors;
+  EXPECT_EQ(std::get<DaemonConfig>(cpu.result).engine.cpu_slabs, 3u);
+}
+
+TEST(DaemonOptions, BadDeviceOptionsAreUsageErrorsThatSayWhy) {
+  refused({"--gpus", "0,1,0"}, "lists CUDA device 0 twice");
+  refused({"--gpus", "first"}, "is not all or a comma-separated list of CUDA device indices");
+  refused({"--gpus", "0,,1"}, "is not all or a comma-separated list");
+  refused({"--gpus", "-1"}, "is not all or a comma-separated list");
+  refused({"--gpus", ""}, "is not all or a comma-separated list");
+  refused({"--gpus", "99999"}, "is not all or a comma-separated list");
+  refused({"--gpu-halo-rows", "-3"}, "--gpu-halo-rows");
+  refused({"--gpu-halo-rows", "5000"}, "--gpu-halo-rows");
+  refused({"--cpu-slabs", "0"}, "--cpu-slabs");
+  refused({"--cpu-slabs", "65"}, "--cpu-slabs");
+  refused({"--gpus", "0,1", "--engine", "cpu"}, "--engine cpu uses none");
+  refused({"--cpu-slabs", "2", "--engine", "cuda"}, "--engine cuda uses none");
 }
 
 }  // namespace

@@ -178,13 +178,18 @@ void EngineFaults::set_slow_delay(std::chrono::milliseconds delay) {
   slow_delay_ = delay;
 }
 
+std::unique_ptr<kernels::Engine> make_faulty_engine(std::unique_ptr<kernels::Engine> inner,
+                                                    std::shared_ptr<EngineFaults> faults) {
+  return std::make_unique<FaultyEngine>(std::move(inner), std::move(faults));
+}
+
 daemon::EngineFactory faulty_engine_factory(std::shared_ptr<EngineFaults> faults, daemon::EngineOptions options) {
   return [faults = std::move(faults), options] {
     kernels::CpuEngineOptions cpu;
     cpu.memory_limit_bytes = options.cpu_memory_limit_bytes;
     cpu.threads = options.cpu_threads;
     faults->build_engine();
-    return daemon::EngineSelection{std::make_unique<FaultyEngine>(kernels::make_cpu_engine(cpu), faults),
+    return daemon::EngineSelection{make_faulty_engine(kernels::make_cpu_engine(cpu), faults),
                                    "faulty cpu engine (tests)", nullptr};
   };
 }

@@ -80,6 +80,10 @@ class EngineFaults {
   std::uint32_t engines_made_ = 0;
 };
 
+// `inner` wrapped in a FaultyEngine that meets `faults` (e.g. one slab's engine of a kernels::SlabEngine).
+std::unique_ptr<kernels::Engine> make_faulty_engine(std::unique_ptr<kernels::Engine> inner,
+                                                    std::shared_ptr<EngineFaults> faults);
+
 // An engine factory for daemon::DaemonConfig::engine_factory: CPU engines made with `options` (choice ignored), each
 // wrapped in a FaultyEngine that meets `faults`.
 daemon::EngineFactory faulty_engine_factory(std::shared_ptr<EngineFaults> faults, daemon::EngineOptions options);

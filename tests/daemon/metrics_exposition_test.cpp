@@ -150,6 +150,25 @@ TEST(MetricsExposition, GpuMemoryIsExposedByTheCudaEngineOnlyFromItsMemoryPlan) 
   EXPECT_EQ(cuda.families.at("tomolive_gpu_memory_used_bytes").type, "gauge");
 }
 
+TEST(MetricsExposition, GpuMemoryOfAnEngineOverSeveralDevicesIsExposedPerDevice) {
+  DaemonCounters counters;
+  MetricsSnapshot snapshot = snapshot_of(counters, "cuda");
+  protocol::MemoryPlan& memory = snapshot.status.scan->memory;
+  for (const int device : {0, 1}) {
+    protocol::MemoryPlan slab;
+    slab.device = "cuda:" + std::to_string(device) + " NVIDIA H100 80GB HBM3";
+    slab.total_bytes = 1000 + 500 * static_cast<std::uint64_t>(device);
+    slab.available_bytes = 5000;
+    memory.slabs.push_back(slab);
+  }
+  const Exposition cuda = parse_exposition(render_metrics(snapshot));
+  EXPECT_EQ(cuda.value("tomolive_gpu_memory_used_bytes", {{"device", "cuda:0 NVIDIA H100 80GB HBM3"}}), 1000.0);
+  EXPECT_EQ(cuda.value("tomolive_gpu_memory_used_bytes", {{"device", "cuda:1 NVIDIA H100 80GB HBM3"}}), 1500.0);
+  EXPECT_EQ(cuda.value("tomolive_gpu_memory_free_bytes", {{"device", "cuda:1 NVIDIA H100 80GB HBM3"}}), 3500.0);
+  EXPECT_EQ(cuda.families.at("tomolive_gpu_memory_used_bytes").samples.size(), 2u)
+      << "one sample per slab's device, none for the sums";
+}
+
 // Every PromQL expression of the dashboard (panels' targets, the templating queries), wherever it is nested.
 void collect_queries(const nlohmann::json& node, std::vector<std::string>& queries) {
   if (node.is_object()) {

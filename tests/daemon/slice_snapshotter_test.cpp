@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "faulty_engine.hpp"
 #include "tomolive/kernels/cpu_engine.hpp"
 
 namespace tomolive::daemon {
@@ -71,6 +72,34 @@ TEST_F(SliceSnapshotterTest, ASnapshotPutsAllThreeSlicesOnTheBoardAndWakesThePub
   EXPECT_EQ(board.latest(SliceKind::xy)->header.cols, 8u);
 }
 
+// A slice the engine refuses (e.g. the axial slice of a lost slab's row) is left out; the others are published, and
+// the next due snapshot tries it again.
+TEST_F(SliceSnapshotterTest, ASliceTheEngineRefusesIsLeftOutAndTriedAgain) {
+  const auto faults = std::make_shared<testing::EngineFaults>();
+  faults->inject(testing::EngineCall::copy_slice, testing::Fault::error);  // the first copy: the axial slice
+  const std::unique_ptr<kernels::Engine> faulty = testing::make_faulty_engine(std::move(engine), faults);
+  snapshotter.projection_added(1);
+  const SliceSnapshotter::Outcome outcome = snapshotter.snapshot(*faulty, 7, DetectorOffsetPx(0.0));
+  EXPECT_NE(outcome.refused[static_cast<std::size_t>(SliceKind::xy)].find("injected fault: copy_slice failed"),
+            std::string::npos);
+  EXPECT_TRUE(outcome.refused[static_cast<std::size_t>(SliceKind::xz)].empty());
+  EXPECT_FALSE(board.latest(SliceKind::xy)) << "nothing is put on the board for the refused slice";
+  ASSERT_TRUE(board.latest(SliceKind::xz));
+  ASSERT_TRUE(board.latest(SliceKind::yz));
+  EXPECT_EQ(wakeups, 1) << "the slices that were copied are published";
+  EXPECT_TRUE(snapshotter.dirty()) << "the refused slice is tried again";
+  EXPECT_FALSE(snapshotter.due()) << "at the next interval, not at once";
+  now += kInterval;
+  ASSERT_TRUE(snapshotter.due());
+  const SliceSnapshotter::Outcome again = snapshotter.snapshot(*faulty, 7, DetectorOffsetPx(0.0));
+  EXPECT_TRUE(again.refused[static_cast<std::size_t>(SliceKind::xy)].empty());
+  EXPECT_TRUE(board.latest(SliceKind::xy));
+  EXPECT_FALSE(snapshotter.dirty());
+
+  faults->inject(testing::EngineCall::copy_slice, testing::Fault::lost);  // an unusable engine is not a refusal
+  EXPECT_THROW(snapshotter.snapshot(*faulty, 7, DetectorOffsetPx(0.0)), kernels::EngineLostError);
+}
+
 TEST_F(SliceSnapshotterTest, ChangesWithinThePublishIntervalWaitForIt) {
   snapshotter.projection_added(1);
   snapshotter.snapshot(*engine, 1, DetectorOffsetPx(0.0));
@@ -132,7 +161,9 @@ TEST_F(SliceSnapshotterTest, TheNewestReceivedTimeNeverGoesBackAndRestartsWithAS
 
 TEST_F(SliceSnapshotterTest, ASnapshotCountsNonFiniteValuesPerSlice) {
   // A sound engine's slices are finite (NaN from a faulty engine: DaemonFault.NonFiniteSlices...).
-  EXPECT_EQ(snapshotter.snapshot(*engine, 1, DetectorOffsetPx(0.0)), SliceSnapshotter::NonFiniteCounts{});
+  const SliceSnapshotter::Outcome outcome = snapshotter.snapshot(*engine, 1, DetectorOffsetPx(0.0));
+  EXPECT_EQ(outcome.non_finite, SliceSnapshotter::NonFiniteCounts{});
+  EXPECT_EQ(outcome.refused, SliceSnapshotter::RefusedSlices{}) << "and it refuses none";
 }
 
 }  // namespace

@@ -452,5 +452,20 @@ TEST(CudaAvailability, EngineCreationFailsWithTheReason) {
   EXPECT_TRUE(cuda_unavailable_reason(12345).has_value());
 }
 
+// The device count agrees with the reasons (this test runs everywhere): no device without a reason at device 0,
+// none past the count.
+TEST(CudaAvailability, DeviceCountAgreesWithTheReasons) {
+  const int count = cuda_device_count();
+  EXPECT_GE(count, 0);
+  if (count == 0) {
+    EXPECT_TRUE(cuda_unavailable_reason(0).has_value());
+  }
+  const auto past = cuda_unavailable_reason(count);
+  ASSERT_TRUE(past.has_value());
+  if (count > 0) {
+    EXPECT_NE(past->find("does not exist"), std::string::npos) << *past;
+  }
+}
+
 }  // namespace
 }  // namespace tomolive::kernels

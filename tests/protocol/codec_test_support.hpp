@@ -114,7 +114,26 @@ inline Status sample_status() {
   scan.xz_y_px = 0.5;
   scan.yz_x_px = -0.5;
   scan.pixel_size_um = 0.65;
-  scan.memory = MemoryPlan{"cpu (host memory)", "float32", 768, 768, 432, 64, 100, 2068, 1ULL << 34};
+  // The whole plan, and two slabs' plans of half of it each.
+  MemoryPlan& memory = scan.memory;
+  memory.device = "cpu (host memory)";
+  memory.store_precision = "float32";
+  memory.store_bytes = 768;
+  memory.corrected_store_bytes = 768;
+  memory.slice_bytes = 432;
+  memory.preview_bytes = 64;
+  memory.other_bytes = 100;
+  memory.total_bytes = 2068;
+  memory.available_bytes = 1ULL << 34;
+  MemoryPlan slab = memory;
+  slab.store_bytes = slab.corrected_store_bytes = 384;
+  slab.slice_bytes = 216;
+  slab.preview_bytes = 32;
+  slab.other_bytes = 50;
+  slab.total_bytes = 1034;
+  slab.available_bytes = 1ULL << 33;
+  memory.slabs = {slab, slab};
+  memory.fits_one_device = true;
   scan.refilter = ScanRefilter{"rings_pass", RefilterResult{5, 2.5, 3, 0}};
   scan.defective_pixels = DefectivePixelCounts{4, 2, 1, 3, 9};
   status.scan = scan;
@@ -154,6 +173,10 @@ inline Status sample_status() {
                                "/etc/tomolive/tomolive.toml:3:12: key 'publish-hz': Value 0 not in range 0.1 to 10000",
                                "data-hwm"};
   status.preview = PreviewStatus{true, 64, {16, 64, 64}, 2, 1 << 18, 1 << 20, 42, 7, 1.0};
+  status.engine_slabs = EngineSlabsStatus{
+      32, 40, true, 1,
+      {EngineSlab{"cuda (device 0)", {0, 4}, {0, 8}, false, ""},
+       EngineSlab{"cuda (device 1)", {4, 4}, {0, 8}, true, "cudaErrorLaunchFailure"}}};
   return status;
 }
 

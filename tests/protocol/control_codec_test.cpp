@@ -509,7 +509,7 @@ TEST(ControlCodecTest, ReplyWireForm) {
   EXPECT_EQ(status.keys(), (std::vector<std::string>{"version", "engine", "uptime_s", "counters",
                                                      "rejected_by_reason", "processing", "scan", "security",
                                                      "rdma", "data_sockets", "volume", "recording", "capture",
-                                                     "config", "preview"}));
+                                                     "config", "preview", "engine_slabs"}));
   EXPECT_EQ(RawHeader(status.raw("rdma")).keys(),
             (std::vector<std::string>{"endpoints", "memory", "gpudirect", "connections"}));
   EXPECT_EQ(RawHeader(status.raw("volume")).keys(),
@@ -520,7 +520,9 @@ TEST(ControlCodecTest, ReplyWireForm) {
   EXPECT_EQ(RawHeader(scan.raw("memory")).keys(),
             (std::vector<std::string>{"device", "store_precision", "store_bytes", "corrected_store_bytes",
                                       "slice_bytes", "other_bytes", "total_bytes", "available_bytes",
-                                      "preview_bytes"}));
+                                      "preview_bytes", "slabs", "fits_one_device"}));
+  EXPECT_EQ(RawHeader(status.raw("engine_slabs")).keys(),
+            (std::vector<std::string>{"halo_rows", "halo_needed_rows", "edge_rows_approximate", "lost", "slabs"}));
   EXPECT_EQ(RawHeader(status.raw("preview")).keys(),
             (std::vector<std::string>{"enabled", "side", "shape", "binning", "bytes", "budget_bytes", "version",
                                       "published", "interval_s"}));

@@ -14,6 +14,7 @@
 
 #include "measurements.hpp"
 #include "tomolive/kernels/cuda_engine.hpp"
+#include "tomolive/kernels/slab_engine.hpp"
 
 namespace tomolive::bench {
 namespace {
@@ -614,6 +615,68 @@ std::vector<Figure> measure_cuda(const Workload& workload, const RunSettings& se
                        "same input"});
   }
   return figures;
+}
+
+namespace {
+
+// CUDA engines on devices[0 .. count), `slabs_per_device` on each, under a SlabEngine; wait synchronizes each.
+ScalingEngineMaker cuda_scaling_engines(const std::vector<int>& devices, unsigned slabs_per_device) {
+  return [devices, slabs_per_device](std::size_t count) {
+    std::vector<std::unique_ptr<kernels::Engine>> engines;
+    std::vector<CudaEngine*> cuda;  // owned by the SlabEngine, which outlives every call of wait
+    for (std::size_t d = 0; d < count; ++d) {
+      for (unsigned k = 0; k < slabs_per_device; ++k) {
+        RunSettings settings;
+        settings.device = devices.at(d);
+        std::unique_ptr<CudaEngine> engine = make_engine(settings, StorePrecision::automatic, false);
+        cuda.push_back(engine.get());
+        engines.push_back(std::move(engine));
+      }
+    }
+    return ScalingEngines{kernels::make_slab_engine(std::move(engines)), [cuda] {
+                            for (const CudaEngine* engine : cuda) engine->synchronize();
+                          }};
+  };
+}
+
+ScalingSettings cuda_scaling(const std::vector<int>& devices, unsigned slabs_per_device) {
+  ScalingSettings scaling;
+  scaling.device_counts = scaling_steps(devices.size());
+  scaling.slabs_per_device = slabs_per_device;
+  scaling.device_kind = "gpu";
+  return scaling;
+}
+
+// "CUDA devices 0, 1 (2 engines each)": the devices of a scaling run.
+std::string device_names(const std::vector<int>& devices, unsigned slabs_per_device) {
+  std::string text = "CUDA device" + std::string(devices.size() == 1 ? " " : "s ");
+  for (std::size_t d = 0; d < devices.size(); ++d) text += (d ? ", " : "") + std::to_string(devices[d]);
+  if (slabs_per_device > 1) text += " (" + std::to_string(slabs_per_device) + " engines each)";
+  return text;
+}
+
+}  // namespace
+
+std::vector<Figure> measure_cuda_scaling(const Workload& workload, const RunSettings& settings,
+                                         const std::vector<int>& devices, unsigned slabs_per_device,
+                                         std::string& device, std::ostream& log) {
+  device = device_names(devices, slabs_per_device);
+  const Frames frames = render_frames(workload.rows, workload.cols, settings.distinct_frames);
+  const PinnedFrames pinned(frames);
+  return measure_scaling(workload, frames, pinned.data, cuda_scaling_engines(devices, slabs_per_device),
+                         cuda_scaling(devices, slabs_per_device), settings, log);
+}
+
+std::vector<Figure> measure_cuda_volume_scaling(const VolumeSettings& volume, const std::vector<int>& devices,
+                                                unsigned slabs_per_device, std::string& device, std::ostream& log) {
+  device = device_names(devices, slabs_per_device);
+  const std::size_t bytes = std::size_t{volume.size} * volume.size * volume.size * sizeof(float);
+  // Page-locked memory is portable to every device under unified addressing: each slab lands straight in it.
+  const kernels::PinnedHostBuffer host(bytes);
+  return measure_volume_scaling(volume, VolumeHost{{static_cast<float*>(host.data()), bytes / sizeof(float)},
+                                                   "page-locked", {}},
+                                cuda_scaling_engines(devices, slabs_per_device),
+                                cuda_scaling(devices, slabs_per_device), log);
 }
 
 std::vector<Figure> measure_cuda_volume(const VolumeSettings& settings, std::string& device, std::ostream& log) {

@@ -6,8 +6,9 @@
 # and resource usage.
 # Steps run most important first, each with a timeout, within a session budget (the device tool stops a command at
 # 600 s): the figures that have never been measured (T1 decode, T8 sweep, T6 volume, T1 through the daemon for a
-# DECTRIS bslz4 stream) before the tests and the workload benchmarks. Everything goes to $OUT (default ./out), in at
-# most 12 files:
+# DECTRIS bslz4 stream) before the tests and the workload benchmarks. With several GPUs (nvidia-smi), T9 next: T2, T3
+# and T6 on 1, 2, 4, ... GPUs with their scaling ratios (skipped, saying so, on one GPU). Everything goes to $OUT
+# (default ./out), in at most 14 files:
 #   session.log  devices, tests, sanitizers              gpu_test.xml   test results
 #   bench.log    benchmark runs (plans, stage times)      bench-W?.json  figures per workload
 #   sass.txt     SASS and registers of the kernels        bench-refilter.json  re-filter times of the first workload
@@ -16,6 +17,7 @@
 #   sweep-T8.json  T8, T8r, T8-1024-step2: 64-candidate center sweeps of the first workload, pageable and page-locked
 #   daemon-ingest-dectris2-W2.json  T1-bslz4: 8 tomolive-sim processes as the 8 PUSH sockets of a DECTRIS Stream V2
 #                  detector (bslz4 W2 frames) -> tomolived --data-connect (daemon_bench.py; its daemon log in bench.log)
+#   scaling-T9.json, scaling-T6.json  T9: T2 and T3 of the first workload, and T6, on 1..N GPUs, with their ratios
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
 # Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
 # WORKLOADS (default "W1 W2 W3"), SKIP_T6=1, T6_DIR (default <repo>/.t6-scratch: 8.6 GB written there at a time;
@@ -82,6 +84,18 @@ if [[ -z ${SKIP_T6:-} ]]; then
 fi
 step "ingest T1 bslz4" "$out/bench.log" python3 tools/bench/daemon_bench.py --bin "$bin" --out "$out" \
   --log "$out/bench.log" --only ingest --format dectris2 --streams 8 --timeout 200
+gpus=$(nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null | wc -l)
+if ((gpus > 1)); then
+  step "scaling T9 $first x$gpus" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --gpus "$gpus" \
+    --json "$out/scaling-T9.json"
+  if [[ -z ${SKIP_T6:-} ]]; then
+    step "scaling T9 T6 x$gpus" "$out/bench.log" "$bin/tomolive-bench" --volume --t6 --repeats 2 --gpus "$gpus" \
+      --volume-dir "$t6_dir" --json "$out/scaling-T6.json"
+  fi
+else
+  echo "=== scaling T9: skipped: nvidia-smi shows $gpus GPU(s); the scaling figures need several" >>"$log"
+  summary+=("$(printf '%-26s skipped (%s GPU: T9 needs several)' "scaling T9" "$gpus")")
+fi
 step gpu_test "$log" "$bin/gpu_test" --gtest_output="xml:$out/gpu_test.xml"
 step "bench $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --json "$out/bench-$first.json"
 step "refilter $first" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --refilter --repeats 3 \

@@ -11,6 +11,10 @@
 //   tomolive-bench --volume --engine cpu                   (T6 small: 128^3 from 180 projections)
 //   tomolive-bench --center-cpu --repeats 3                (metric / registration center estimates, CPU engine)
 //   tomolive-bench --sweep-only --workload W1              (T8, T8r, T8-1024-step2: 64-candidate sweeps)
+//   tomolive-bench --gpus 4 --workload W2                  (T9: T2 and T3 on 1, 2 and 4 GPUs, scaling ratios)
+//   tomolive-bench --gpus 0,1 --volume --t6                (T9: T6 on 1 and 2 GPUs)
+//   tomolive-bench --gpus 1 --slabs-per-device 2 --quick   (two engines on one GPU: the slab path, not a speed-up)
+//   tomolive-bench --engine cpu --gpus 2 --quick           (the scaling code over 1 and 2 CPU engines, any machine)
 #include <CLI/CLI.hpp>
 
 #include <exception>
@@ -72,7 +76,26 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--t6", t6, "T6 at its target size: --volume-size 2048 --volume-projections 3000 "
                            "--volume-write-layers 512 (8.6 GB on disk; the host needs 34 GB)");
+  std::string gpus;
+  unsigned slabs_per_device = 1;
+  app.add_option("--gpus", gpus,
+                 "T9: N (devices 0..N-1) or a comma-separated list of CUDA devices: T2 (pipeline, uploads included) "
+                 "and T3, or with --volume T6, on 1, 2, 4, ... and all of them through a SlabEngine, each with its "
+                 "scaling ratio to one device (goal >= 0.9 x N); with --engine cpu: N CPU engines");
+  app.add_option("--slabs-per-device", slabs_per_device,
+                 "T9: engines per device (several on one device check the slab path, they do not speed it up)")
+      ->check(CLI::Range(1u, 16u));
   CLI11_PARSE(app, argc, argv);
+  std::vector<int> devices;
+  if (!gpus.empty() || slabs_per_device > 1) {
+    const auto parsed = parse_device_list(gpus.empty() ? "1" : gpus);
+    if (!parsed) {
+      std::cerr << "tomolive-bench: --gpus " << gpus
+                << ": expected N or a comma-separated list of distinct device indices\n";
+      return 2;
+    }
+    devices = *parsed;
+  }
   if (t6) {
     volume = true;
     volume_settings.size = 2048;
@@ -110,7 +133,33 @@ int main(int argc, char** argv) {
   if (center_cpu) what = "center estimates at 256 x 360";
   std::cout << "tomolive-bench: " << what << ", " << (center_cpu ? "cpu" : engine) << " engine\n";
   try {
-    if (center_cpu) {
+    if (!devices.empty()) {
+      report.workload = "T9-" + report.workload;
+      if (engine == "cpu") {
+        ScalingSettings scaling;
+        scaling.device_counts = scaling_steps(devices.size());
+        scaling.slabs_per_device = slabs_per_device;
+        scaling.device_kind = "cpu";
+        report.device = std::to_string(devices.size()) + " CPU engine(s) sharing this machine's cores";
+        report.figures = volume ? measure_cpu_volume_scaling(volume_settings, scaling, std::cout)
+                                : measure_cpu_scaling(*workload, settings, scaling, std::cout);
+      } else {
+#if TOMOLIVE_BENCH_CUDA
+        for (const int device : devices) {
+          if (const auto reason = tomolive::kernels::cuda_unavailable_reason(device)) {
+            std::cerr << "tomolive-bench: CUDA device " << device << " cannot be used: " << *reason << "\n";
+            return 2;
+          }
+        }
+        report.figures =
+            volume ? measure_cuda_volume_scaling(volume_settings, devices, slabs_per_device, report.device, std::cout)
+                   : measure_cuda_scaling(*workload, settings, devices, slabs_per_device, report.device, std::cout);
+#else
+        std::cerr << "tomolive-bench: this build has no CUDA engine (configured without a CUDA compiler)\n";
+        return 2;
+#endif
+      }
+    } else if (center_cpu) {
       report.workload = "center-256x360";
       report.figures = measure_center_cpu(settings, report.device, std::cout);
     } else if (engine == "cpu" && volume) {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -66,9 +68,59 @@ struct VolumeHost {
 };
 std::vector<Figure> measure_volume(kernels::Engine& engine, const VolumeHost& host, const VolumeSettings& settings,
                                    std::ostream& log);
+// The timed part of measure_volume: the scan fed into `engine`, then `settings.repeats` full volumes into host memory.
+struct VolumeTiming {
+  std::vector<double> wall_s;    // per repeat
+  std::vector<double> device_s;  // per repeat, by VolumeHost::device_ms (empty without it)
+  std::uint32_t slabs = 0;       // slabs of the last volume
+  std::uint32_t slab_rows = 0;
+};
+VolumeTiming time_volume(kernels::Engine& engine, const VolumeHost& host, const VolumeSettings& settings,
+                         std::ostream& log);
 // T6 on the CPU engine (pageable memory) and on the CUDA engine (page-locked memory, CUDA events). Set `device`.
 std::vector<Figure> measure_cpu_volume(const VolumeSettings& settings, std::string& device, std::ostream& log);
 std::vector<Figure> measure_cuda_volume(const VolumeSettings& settings, std::string& device, std::ostream& log);
+
+// T9 (targets.md): T2, T3 and T6 on 1..N devices, each engine over a slab of the detector's rows
+// (kernels::SlabEngine), with each figure's scaling ratio to one device (goal >= 0.9 x N).
+// Engines for one step of the scaling figures: a SlabEngine over the engines of `devices` devices, and how to wait
+// until every one of them has finished its queued work (a CUDA engine returns before its GPU work is done).
+struct ScalingEngines {
+  std::unique_ptr<kernels::Engine> engine;
+  std::function<void()> wait;
+};
+using ScalingEngineMaker = std::function<ScalingEngines(std::size_t devices)>;
+struct ScalingSettings {
+  std::vector<std::size_t> device_counts;  // the steps measured, the first 1 (the baseline of the ratios)
+  unsigned slabs_per_device = 1;           // engines per device: several on one device check the path, not speed
+  std::string device_kind = "gpu";         // what a device is, in figure ids and notes ("gpu", "cpu")
+};
+// The device counts measured for `devices` devices: 1, 2, 4, ... below it, and `devices` itself.
+std::vector<std::size_t> scaling_steps(std::size_t devices);
+// T2 (wall clock through the whole pipeline, uploads from `frame_data` included) and T3 (three-slice recompute, wall
+// clock until every engine is done) of `workload` at each step, and their ratios to the first step.
+std::vector<Figure> measure_scaling(const Workload& workload, const Frames& frames,
+                                    const std::vector<const void*>& frame_data, const ScalingEngineMaker& make,
+                                    const ScalingSettings& scaling, const RunSettings& settings, std::ostream& log);
+// T6 (full volume into `host`, wall clock) at each step, and its ratios to the first step.
+std::vector<Figure> measure_volume_scaling(const VolumeSettings& volume, const VolumeHost& host,
+                                           const ScalingEngineMaker& make, const ScalingSettings& scaling,
+                                           std::ostream& log);
+// The same over CPU engines (scaling.slabs_per_device per step unit) sharing the machine's cores: a smoke run of the
+// scaling code on any machine, pageable frames and host memory.
+std::vector<Figure> measure_cpu_scaling(const Workload& workload, const RunSettings& settings,
+                                        const ScalingSettings& scaling, std::ostream& log);
+std::vector<Figure> measure_cpu_volume_scaling(const VolumeSettings& volume, const ScalingSettings& scaling,
+                                               std::ostream& log);
+// --gpus: "N" (devices 0..N-1, N >= 1) or a comma-separated list of distinct device indices; nullopt otherwise.
+std::optional<std::vector<int>> parse_device_list(const std::string& text);
+// CUDA engines on devices[0 .. count), `slabs_per_device` on each (builds with the CUDA engine only), and the
+// figures over them: page-locked frames for T2 and T3, page-locked host memory for T6. Set `device`.
+std::vector<Figure> measure_cuda_scaling(const Workload& workload, const RunSettings& settings,
+                                         const std::vector<int>& devices, unsigned slabs_per_device,
+                                         std::string& device, std::ostream& log);
+std::vector<Figure> measure_cuda_volume_scaling(const VolumeSettings& volume, const std::vector<int>& devices,
+                                                unsigned slabs_per_device, std::string& device, std::ostream& log);
 
 // One line describing a memory plan.
 std::string describe_plan(const std::string& what, const kernels::ScanGeometry& geometry,

@@ -25,11 +25,18 @@ constexpr double kT6Updates = 2048.0 * 2048.0 * 2048.0 * 3000.0;
 // The dd floor and the HDF5 writer hand the disk this much at a time.
 constexpr std::size_t kWriteChunkBytes = std::size_t{64} << 20;
 
+// Slabs an engine over several devices may compute at once into the host volume (one per device, and one more each
+// being copied out): more than any node has devices.
+constexpr std::size_t kMaxSlabsInFlight = 64;
+
 // Hands out consecutive slabs of the one host volume: slab rows [row0, row0 + rows) land where they belong.
 class HostVolumeSink final : public kernels::VolumeSink {
  public:
   HostVolumeSink(std::span<float> volume, std::size_t layer_floats) : volume_(volume), layer_(layer_floats) {}
 
+  // Every slab has its own place in the one host volume: an engine over several devices may hold as many as it
+  // computes at once.
+  std::size_t max_outstanding_slabs() const override { return kMaxSlabsInFlight; }
   std::span<float> slab_memory(std::uint32_t row0, std::uint32_t rows) override {
     return volume_.subspan(row0 * layer_, rows * layer_);
   }
@@ -116,12 +123,12 @@ Workload volume_workload(const VolumeSettings& settings) {
   return Workload{"T6", settings.size, settings.size, settings.projections, false, "full volume"};
 }
 
-std::vector<Figure> measure_volume(kernels::Engine& engine, const VolumeHost& host, const VolumeSettings& settings,
-                                   std::ostream& log) {
+VolumeTiming time_volume(kernels::Engine& engine, const VolumeHost& host, const VolumeSettings& settings,
+                         std::ostream& log) {
   const std::uint32_t n = settings.size;
   const Workload workload = volume_workload(settings);
   const std::size_t layer = std::size_t{n} * n;
-  if (host.volume.size() < layer * n) throw std::invalid_argument("measure_volume: the host volume is too small");
+  if (host.volume.size() < layer * n) throw std::invalid_argument("time_volume: the host volume is too small");
   log << describe_plan("T6", workload.geometry(), engine.plan(workload.geometry())) << "\n";
 
   // The scan: every projection filtered into the store and its slices up to date, as the daemon keeps them while a
@@ -136,22 +143,32 @@ std::vector<Figure> measure_volume(kernels::Engine& engine, const VolumeHost& ho
   }
 
   const kernels::VolumeBox box{{0, 0, n, n}, 0, n};
-  const std::uint32_t slab_rows = std::min(engine.volume_slab_rows(box.region), n);  // the CPU engine: no limit
-  std::vector<double> wall_s, device_s;
-  std::uint32_t slabs = 0;
+  VolumeTiming timing;
+  timing.slab_rows = std::min(engine.volume_slab_rows(box.region), n);  // the CPU engine: no limit
   for (unsigned r = 0; r < settings.repeats; ++r) {
     HostVolumeSink sink(host.volume, layer);
     const auto start = Clock::now();
     bool complete = false;
-    const auto reconstruct = [&] { complete = engine.reconstruct_volume(box, slab_rows, sink); };
+    const auto reconstruct = [&] { complete = engine.reconstruct_volume(box, timing.slab_rows, sink); };
     const double device_ms = host.device_ms ? host.device_ms(reconstruct) : (reconstruct(), 0.0);
-    wall_s.push_back(seconds_since(start));
-    if (host.device_ms) device_s.push_back(device_ms / 1e3);
+    timing.wall_s.push_back(seconds_since(start));
+    if (host.device_ms) timing.device_s.push_back(device_ms / 1e3);
     if (!complete || sink.layers() != n) throw std::runtime_error("reconstruct_volume did not deliver every layer");
-    slabs = sink.slabs();
-    log << "T6 run " << r + 1 << ": " << text(wall_s.back(), 3) << " s wall clock"
-        << (host.device_ms ? ", " + text(device_s.back(), 3) + " s by CUDA events" : std::string()) << "\n";
+    timing.slabs = sink.slabs();
+    log << "T6 run " << r + 1 << ": " << text(timing.wall_s.back(), 3) << " s wall clock"
+        << (host.device_ms ? ", " + text(timing.device_s.back(), 3) + " s by CUDA events" : std::string()) << "\n";
   }
+  return timing;
+}
+
+std::vector<Figure> measure_volume(kernels::Engine& engine, const VolumeHost& host, const VolumeSettings& settings,
+                                   std::ostream& log) {
+  const std::uint32_t n = settings.size;
+  const std::size_t layer = std::size_t{n} * n;
+  const VolumeTiming timing = time_volume(engine, host, settings, log);
+  const std::vector<double>& wall_s = timing.wall_s;
+  const std::vector<double>& device_s = timing.device_s;
+  const std::uint32_t slabs = timing.slabs, slab_rows = timing.slab_rows;
 
   const bool t6_shape = n == 2048 && settings.projections == 3000;
   const double updates = static_cast<double>(n) * n * n * settings.projections;

@@ -142,8 +142,10 @@ void print_engine_times(std::ostream& out, const Status& status) {
   if (status.scan && status.scan->center_estimate) {
     fields.emplace_back("newest center estimate", fixed(status.scan->center_estimate->elapsed_ms, 1) + " ms");
   }
-  fields.emplace_back("failures", fmt::format("{} engine errors, {} engines lost, {} commands cancelled, {} overran",
+  fields.emplace_back("failures", fmt::format("{} engine errors, {} engines lost, {} slabs lost, {} commands "
+                                              "cancelled, {} overran",
                                               counter(status, "engine_errors"), counter(status, "engines_lost"),
+                                              counter(status, "slabs_lost"),
                                               counter(status, "commands_cancelled"),
                                               counter(status, "commands_overran")));
   print_fields(out, fields);
@@ -197,6 +199,27 @@ void print_rejections(std::ostream& out, const Status& status) {
   TextTable table({{"reason"}, {"count", true}});
   for (const auto& [reason, count] : status.rejected_by_reason) table.add_row({reason, count_text(count)});
   table.print(out);
+}
+
+// The engine's slabs when it spans several devices (PROTOCOL.md 10.13): one row per slab, then the halo.
+void print_engine_slabs(std::ostream& out, const protocol::EngineSlabsStatus& slabs) {
+  print_heading(out, "Slabs");
+  TextTable table({{"rows"}, {"with halo"}, {"engine"}, {"state"}});
+  for (const protocol::EngineSlab& slab : slabs.slabs) {
+    // Detector rows first .. last.
+    table.add_row({fmt::format("{} .. {}", slab.rows[0], slab.rows[0] + slab.rows[1] - 1),
+                   fmt::format("{} .. {}", slab.frame_rows[0], slab.frame_rows[0] + slab.frame_rows[1] - 1),
+                   slab.engine,
+                   slab.lost ? "LOST: " + slab.lost_reason : std::string("ok")});
+  }
+  if (slabs.slabs.empty()) {
+    out << "  none yet (no scan)\n";
+  } else {
+    table.print(out);
+  }
+  print_fields(out, {{"halo", fmt::format("{} rows each side, {} needed{}", slabs.halo_rows, slabs.halo_needed_rows,
+                                          slabs.edge_rows_approximate ? ": rows near the slabs' edges are approximate"
+                                                                      : "")}});
 }
 
 void print_rdma(std::ostream& out, const protocol::RdmaStatus& rdma) {
@@ -310,6 +333,7 @@ void print_status(std::ostream& out, const Status& status, const StatusTextOptio
   print_frames(out, status, options.rates);
   print_queue(out, status);
   print_engine_times(out, status);
+  if (status.engine_slabs) print_engine_slabs(out, *status.engine_slabs);
   print_data_sockets(out, status, options.rates);
   print_rejections(out, status);
   print_heading(out, "Processing");

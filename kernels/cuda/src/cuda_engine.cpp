@@ -1196,6 +1196,15 @@ std::unique_ptr<CudaEngine> make_cuda_engine(const CudaEngineOptions& options) {
   return std::make_unique<CudaEngineImpl>(options);
 }
 
+int cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
 std::optional<std::string> cuda_unavailable_reason(int device) {
   int count = 0;
   const cudaError_t error = cudaGetDeviceCount(&count);

@@ -44,6 +44,8 @@ struct DaemonCounters {
   // commands cancelled or still running when their time budget passed, slice versions with non-finite values.
   std::atomic<std::uint64_t> engine_errors{0};
   std::atomic<std::uint64_t> engines_lost{0};
+  // Slabs of an engine over several devices whose engine was lost (PROTOCOL.md 10.13), once per slab.
+  std::atomic<std::uint64_t> slabs_lost{0};
   std::atomic<std::uint64_t> commands_cancelled{0};
   std::atomic<std::uint64_t> commands_overran{0};
   std::atomic<std::uint64_t> slices_non_finite{0};

@@ -39,11 +39,19 @@
 // preview the engine refuses, e.g. over its budget, is reported and disabled; the scan goes on), set_preview replaces
 // it, and PreviewPublisher puts the changed preview on the PreviewBoard at most once per Options::preview_interval.
 //
+// Several devices (PROTOCOL.md 10.13): when the engine is a kernels::SlabEngine, its slabs are shown in
+// engine_slabs(), and after each engine call a slab newly lost (its device failed; the other slabs go on) is reported
+// once: an error log line, an internal_error event naming the slab's rows, engine and reason, and slabs_lost. When
+// every slab is lost the engine throws EngineLostError and is rebuilt as above.
+//
 // Slices with non-finite values (NaN, infinity) are published as they are; the first such version of each slice of
 // a scan is reported by an internal_error event naming the slice, and every such version counts in
-// slices_non_finite.
+// slices_non_finite. A slice the engine refuses to copy (EngineError) is left out of the snapshot while the others are
+// published; its first refusal of a scan is reported the same way, every one counts in engine_errors, and the next
+// due snapshot tries again.
 //
-// Thread-safety: the control commands, scan_status, processing and engine_name may be called from any thread; the
+// Thread-safety: the control commands, scan_status, processing, engine_name and engine_slabs may be called from any
+// thread; the
 // engine itself is only touched by the worker thread (and by the constructor / destructor).
 #pragma once
 
@@ -73,6 +81,7 @@
 #include "tomolive/daemon/ring_pass_schedule.hpp"
 #include "tomolive/daemon/scan_session.hpp"
 #include "tomolive/daemon/slice_board.hpp"
+#include "tomolive/daemon/slab_watch.hpp"
 #include "tomolive/daemon/slice_snapshotter.hpp"
 #include "tomolive/daemon/volume_job.hpp"
 #include "tomolive/kernels/engine.hpp"
@@ -167,6 +176,8 @@ class EngineWorker {
   protocol::ProcessingSetting processing() const;
   // "cpu" or "cuda": the engine in use (a rebuilt one after the engine was lost).
   std::string engine_name() const;
+  // The engine's slabs when it spans several devices (as of the engine thread's last call), else nullopt.
+  std::optional<protocol::EngineSlabsStatus> engine_slabs() const;
   // Time spent per stage of the engine's work since start (/metrics); any thread may read it.
   const EngineStageTimes& stage_times() const { return stage_times_; }
   // The least time between two slice snapshots (Options::publish_interval until changed). Changing it (any thread; a
@@ -222,6 +233,9 @@ class EngineWorker {
   void maybe_snapshot_slices();
   // Reports the slices of the newest snapshot that hold non-finite values (see the class comment).
   void report_non_finite(const SliceSnapshotter::NonFiniteCounts& counts);
+  // Counts the slices the engine refused to copy (engine_errors) and reports each once per scan: e.g. the axial slice
+  // of a row whose slab was lost, refused at every snapshot while the other slices are published.
+  void report_refused_slices(const SliceSnapshotter::RefusedSlices& refused);
   // The engine threw EngineLostError (`what`) during `during` (e.g. "projection 30", "set_center"): the scan it held
   // is lost and a new engine is built (see the class comment); an internal_error event (with `frame_id`, when a
   // frame failed) says so, then the scan_ended event. Returns what happened, for the reply of the call that failed.
@@ -229,6 +243,8 @@ class EngineWorker {
                                   std::optional<std::uint64_t> frame_id = std::nullopt);
   // Replaces engine_ through Options::rebuild_engine; "" on success, else why it failed.
   std::string rebuild_engine();
+  // Reports the slabs newly lost (see the class comment) and refreshes engine_slabs().
+  void watch_slabs();
   // Why a frame or end of `scan_id` finds no active scan (the scan was lost, or ended or was refused).
   std::string no_active_scan_reason(std::uint64_t scan_id) const;
   void refresh_status();
@@ -264,10 +280,12 @@ class EngineWorker {
   bool engine_lost_ = false;              // engine_ threw EngineLostError and could not be rebuilt yet
   std::optional<std::string> scan_lost_;  // why the session's scan was lost (an engine failure), until the next begin
   std::array<bool, protocol::kSliceKinds.size()> non_finite_reported_{};  // per SliceKind, this scan's
+  std::array<bool, protocol::kSliceKinds.size()> refused_reported_{};     // per SliceKind, this scan's
   SliceSnapshotter snapshotter_;
   PreviewPublisher preview_publisher_;
   EngineStageTimes stage_times_;
   FrameWidener widener_;  // widens the frames of a half-acquisition scan
+  SlabWatch slab_watch_;  // engine_'s slabs, when it is a SlabEngine
 
   mutable std::mutex volume_mutex_;         // guards the pointer; the job itself is thread-safe
   std::unique_ptr<VolumeJob> volume_;       // the newest volume
@@ -278,6 +296,7 @@ class EngineWorker {
   protocol::ProcessingSetting processing_status_;
   protocol::PreviewStatus preview_status_;
   std::string engine_name_;
+  std::optional<protocol::EngineSlabsStatus> engine_slabs_;
 
   std::thread thread_;  // joined in join() / the destructor
 };

@@ -1,9 +1,9 @@
 // SliceSnapshotter: copies the engine's three orthoslices (and its oblique slice, while enabled) into the SliceBoard
 // as new versions and wakes the publisher. It throttles: while slices change (dirty) a snapshot is due at most once
-// per publish interval since the previous one; the engine thread snapshots at once (snapshot()) after a scan's begin or end and after a command
-// recomputed the slices. It owns what the versions carry beyond the engine's state: the sequence number (increasing
-// across scans, 1 for the first version), the time the newest reconstructed projection was received, and the pool
-// of version storage. The clock is injectable so that the throttling can be tested without waiting. Used by the
+// per publish interval since the previous one; the engine thread snapshots at once (snapshot()) after a scan's begin
+// or end and after a command recomputed the slices. It owns what the versions carry beyond the engine's state: the
+// sequence number (increasing across scans, 1 for the first version), the time the newest reconstructed projection
+// was received, and the pool of version storage. The clock is injectable so that the throttling can be tested without waiting. Used by the
 // engine thread only.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "tomolive/daemon/center_offset.hpp"
 #include "tomolive/daemon/slice_board.hpp"
@@ -40,12 +41,21 @@ class SliceSnapshotter {
 
   // Non-finite values (NaN, infinity) in each slice of a snapshot, indexed by SliceKind.
   using NonFiniteCounts = std::array<std::uint64_t, protocol::kSliceKinds.size()>;
+  // Why the engine refused to copy each slice of a snapshot (kernels::EngineError's message; "" for the slices put on
+  // the board), indexed by SliceKind: e.g. the axial slice of a row whose slab's device was lost (PROTOCOL.md 10.13).
+  using RefusedSlices = std::array<std::string, protocol::kSliceKinds.size()>;
+  struct Outcome {
+    NonFiniteCounts non_finite{};
+    RefusedSlices refused{};
+  };
 
   // Puts the engine's slices (three, or four with the oblique slice; scan `scan_id`, axis at `center_offset`) on the
-  // board now, clears dirtiness, restarts the interval and calls on_slices_changed. The engine must hold the scan. Returns how many values of
-  // each slice are not finite (they are put on the board as they are). Throws what the engine throws (nothing is
-  // put on the board for a kind whose copy failed).
-  NonFiniteCounts snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset);
+  // board now, restarts the interval and calls on_slices_changed; clears dirtiness unless a slice was refused (then
+  // the next due snapshot tries again). The engine must hold the scan. Returns how many values of each slice are not
+  // finite (they are put on the board as they are) and which slices the engine refused (EngineError: nothing is put
+  // on the board for them, the others are). Throws what else the engine throws (EngineLostError: the engine is
+  // unusable; dirtiness is then left as it was).
+  Outcome snapshot(const kernels::Engine& engine, std::uint64_t scan_id, DetectorOffsetPx center_offset);
 
   std::uint64_t last_sequence() const { return sequence_; }
   void set_publish_interval(std::chrono::steady_clock::duration interval) { publish_interval_ = interval; }

@@ -428,6 +428,11 @@ struct MemoryPlan {
   std::uint64_t other_bytes = 0;      // references, filter buffers, staging
   std::uint64_t total_bytes = 0;      // sum of the above
   std::uint64_t available_bytes = 0;  // what the engine could use when the plan was made
+  // An engine over several devices (PROTOCOL.md 10.13): each slab's own plan, in slab order (the totals above are
+  // their sums); empty for an engine of one device. Whether the whole scan would fit on one device (with one device:
+  // whether it fits). Added with several GPUs: absent reads as empty and false.
+  std::vector<MemoryPlan> slabs;
+  bool fits_one_device = false;
 
   bool operator==(const MemoryPlan&) const = default;
 };
@@ -695,6 +700,28 @@ struct ConfigStatus {
   bool operator==(const ConfigStatus&) const = default;
 };
 
+// One slab of the detector's rows and its engine, when the engine spans several devices (PROTOCOL.md 10.13).
+struct EngineSlab {
+  std::string engine;                          // the slab's engine and its device
+  std::array<std::uint32_t, 2> rows{};         // detector rows it owns (publishes): [first, count]
+  std::array<std::uint32_t, 2> frame_rows{};   // detector rows its engine holds, halo included: [first, count]
+  bool lost = false;                           // its engine failed (EngineLostError) during the scan
+  std::string lost_reason;                     // why, when lost; "" otherwise
+
+  bool operator==(const EngineSlab&) const = default;
+};
+
+// The engine's slabs (PROTOCOL.md 10.13), when it spans several devices (--gpus, --cpu-slabs).
+struct EngineSlabsStatus {
+  std::uint32_t halo_rows = 0;         // rows each slab's engine reads from each neighbouring slab
+  std::uint32_t halo_needed_rows = 0;  // rows the current processing, tilt and preview would need for exact edges
+  bool edge_rows_approximate = false;  // halo_needed_rows > halo_rows: rows near a slab's edge are approximate
+  std::uint32_t lost = 0;              // slabs lost (their devices are not used again until a restart)
+  std::vector<EngineSlab> slabs;       // the active scan's, top rows first; empty before the first scan
+
+  bool operator==(const EngineSlabsStatus&) const = default;
+};
+
 struct Status {
   std::string version;  // daemon version
   std::string engine;   // "cpu" or "cuda"
@@ -711,6 +738,7 @@ struct Status {
   std::optional<CaptureStatus> capture;      // absent from daemons older than the key
   std::optional<ConfigStatus> config;        // absent from daemons older than the key
   std::optional<PreviewStatus> preview;      // absent from daemons older than the key
+  std::optional<EngineSlabsStatus> engine_slabs;  // absent with an engine of one device
 
   bool operator==(const Status&) const = default;
 };

@@ -98,6 +98,11 @@ std::unique_ptr<CudaEngine> make_cuda_engine(const CudaEngineOptions& options = 
 // Count: CUDA driver version is insufficient for CUDA runtime version" or "no CUDA device".
 std::optional<std::string> cuda_unavailable_reason(int device = 0);
 
+// CUDA devices this process sees (cudaGetDeviceCount; 0 when the driver or runtime cannot be used: then
+// cuda_unavailable_reason says why). Devices 0 .. count - 1 exist; each may still be unusable
+// (cuda_unavailable_reason).
+int cuda_device_count();
+
 // Page-locked (pinned) host memory, e.g. for the frames a detector adapter receives into, so that add_projection can
 // copy them to the GPU without a staging copy. Contents are uninitialised. Movable, not copyable.
 class PinnedHostBuffer {
