@@ -106,6 +106,8 @@ if [[ -z ${SKIP_SANITIZER:-} ]]; then
   small+=':FilterPath.*:StorePrecisions/CudaVsCpu.FilterPathWidths*'
   small+=':StorePrecisions/CudaProcessingVsCpu.ZingersMatchCpu/*:StorePrecisions/CudaProcessingVsCpu.Phase*'
   small+=':StorePrecisions/CudaProcessingVsCpu.RingRemovalMatchesCpu/*:StorePrecisions/CudaProcessingVsCpu.HalfAcq*'
+  # The kernels of the tilt, preview, oblique slice, defective pixels, sampled sweeps and slabs (2026-12).
+  small+=':*AxisTilt*:*Preview*:*Oblique*:*DefectivePixels*:*SampledSweep*:*CudaSlab*'
   step memcheck "$log" compute-sanitizer --tool memcheck --error-exitcode 99 "$bin/gpu_test" --gtest_filter="$small"
   step racecheck "$log" compute-sanitizer --tool racecheck --error-exitcode 99 "$bin/gpu_test" \
     --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:FilterPath.Fused*:StorePrecisions/CudaProcessingVsCpu.RingRemovalMatchesCpu/float16:StorePrecisions/CudaProcessingVsCpu.ZingersMatchCpu/float32'
