@@ -415,7 +415,7 @@ void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item
   // The raw frame was accepted, whatever the engine made of it: persistence keeps it, sharing the message the
   // ZeroMQ adapters left in the payload (the engine has read its pixels by now). Frames that landed in transport
   // memory (an RDMA slot) are copied, so that the slot goes back to its sender now (credits), not when written.
-  if (options_.raw_stream) {
+  if (options_.raw_stream && options_.raw_stream->wants_frames()) {
     const std::size_t bytes = static_cast<std::size_t>(frame.rows) * frame.cols * protocol::itemsize(frame.dtype);
     zmq::message_t recorded =
         item.payload.size() == bytes ? std::move(item.payload) : zmq::message_t(item.pixels(), bytes);

@@ -288,5 +288,56 @@ TEST_F(EngineWorkerTest, ReconstructionFinishedComesOnceBeforeTheEnd) {
   EXPECT_EQ(lifecycle, (std::vector<std::string>{"scan_begun", "reconstruction_finished", "scan_ended"}));
 }
 
+// A persistence sink that counts what it is handed and keeps frames only while `wants` is set.
+class CountingRawSink final : public RawStreamSink {
+ public:
+  std::atomic<bool> wants{false};
+  std::atomic<int> begun{0}, frames{0}, ended{0};
+
+  void scan_begun(const protocol::ScanBegin&, std::int64_t) override { ++begun; }
+  bool wants_frames() const override { return wants; }
+  void frame_accepted(const RawFrame&) override { ++frames; }
+  void scan_ended(std::uint64_t, bool, std::int64_t) override { ++ended; }
+};
+
+// Frames go to persistence only while a sink keeps them: a frame that nobody keeps is not copied out of the engine's
+// buffer for it (that copy cost the engine thread a 4 MB allocation and copy per W2 frame, and capped T1).
+TEST(EngineWorkerPersistence, FramesGoToPersistenceOnlyWhileASinkKeepsThem) {
+  DaemonCounters counters;
+  RecordingSink sink;
+  EngineInbox inbox(64, QueuePolicy::block, counters, nullptr);
+  EventReporter reporter(counters, sink);
+  SliceBoard board;
+  CountingRawSink persistence;
+  EngineWorker::Options options;
+  options.raw_stream = &persistence;
+  EngineWorker worker(kernels::make_cpu_engine({}), inbox, board, reporter, counters, nullptr, options);
+  const auto run_scan = [&](std::uint64_t scan_id) {
+    const sim::ScanSimulator scan(testing::small_scan_spec(scan_id));
+    IngestItem begin;
+    begin.header = sim::make_scan_begin(scan.spec());
+    ASSERT_TRUE(inbox.push_data(std::move(begin)));
+    for (std::size_t i = 0; i < scan.frame_count(); ++i) {
+      const std::vector<std::uint16_t> pixels = scan.render(i);
+      IngestItem item;
+      item.header = scan.header(i);
+      item.payload = zmq::message_t(pixels.data(), pixels.size() * sizeof(std::uint16_t));
+      ASSERT_TRUE(inbox.push_data(std::move(item)));
+    }
+    IngestItem end;
+    end.header = sim::make_scan_end(scan.spec());
+    ASSERT_TRUE(inbox.push_data(std::move(end)));
+    ASSERT_TRUE(sink.wait([&](const protocol::Event& e) { return e.kind == "scan_ended" && e.scan_id == scan_id; }));
+  };
+  run_scan(5);
+  EXPECT_EQ(persistence.begun, 1);
+  EXPECT_EQ(persistence.ended, 1);
+  EXPECT_EQ(persistence.frames, 0) << "frames handed on although no sink keeps them";
+  persistence.wants = true;
+  run_scan(6);
+  EXPECT_EQ(persistence.frames, static_cast<int>(sim::ScanSimulator(testing::small_scan_spec(6)).frame_count()));
+  EXPECT_EQ(persistence.ended, 2);
+}
+
 }  // namespace
 }  // namespace tomolive::daemon

@@ -54,6 +54,7 @@ class CaptureRing final : public RawStreamSink {
   CaptureRing& operator=(const CaptureRing&) = delete;
 
   void scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) override;
+  bool wants_frames() const override { return status_.enabled; }
   void frame_accepted(const RawFrame& frame) override;
   void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) override;
 

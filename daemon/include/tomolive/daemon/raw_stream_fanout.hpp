@@ -2,6 +2,7 @@
 // were given; the engine thread talks to the fanout only. The sinks must outlive it. Same contract as RawStreamSink.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "tomolive/daemon/raw_stream_sink.hpp"
@@ -14,6 +15,9 @@ class RawStreamFanout final : public RawStreamSink {
 
   void scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) override {
     for (RawStreamSink* sink : sinks_) sink->scan_begun(begin, time_ns);
+  }
+  bool wants_frames() const override {
+    return std::any_of(sinks_.begin(), sinks_.end(), [](const RawStreamSink* sink) { return sink->wants_frames(); });
   }
   void frame_accepted(const RawFrame& frame) override {
     for (RawStreamSink* sink : sinks_) sink->frame_accepted(frame);

@@ -38,6 +38,10 @@ class RawStreamSink {
   virtual ~RawStreamSink() = default;
   // A scan was begun (its memory plan fitted and the engine took it); `time_ns`: now, system clock.
   virtual void scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) = 0;
+  // Whether frame_accepted keeps frames of the scan begun last (called on the engine thread, like frame_accepted):
+  // a frame that nobody keeps is not handed on, so that frames in the engine's own buffers are not copied for nothing
+  // (a 4 MB copy per W2 frame on the engine thread).
+  virtual bool wants_frames() const = 0;
   // The session accepted this frame of the scan begun last.
   virtual void frame_accepted(const RawFrame& frame) = 0;
   // The scan begun last ended: `complete` when by its end message(s), false when ended otherwise (a new begin, the

@@ -91,6 +91,7 @@ class Recorder final : public RawStreamSink {
   Recorder& operator=(const Recorder&) = delete;
 
   void scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) override;
+  bool wants_frames() const override { return recording_scan_.has_value(); }
   void frame_accepted(const RawFrame& frame) override;
   void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) override;
 
