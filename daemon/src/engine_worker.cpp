@@ -501,6 +501,8 @@ std::string EngineWorker::rebuild_engine() {
 }
 
 void EngineWorker::watch_slabs() {
+  // Every frame passes here: the slabs are read only when the slab engine says they may have changed.
+  if (!slab_watch_.changed()) return;
   const std::optional<std::uint64_t> scan_id =
       session_ ? std::optional<std::uint64_t>(session_->scan_id()) : std::nullopt;
   for (const SlabWatch::LostSlab& lost : slab_watch_.newly_lost()) {

@@ -4,7 +4,16 @@ namespace tomolive::daemon {
 
 void SlabWatch::watch(kernels::Engine& engine) {
   engine_ = dynamic_cast<kernels::SlabEngine*>(&engine);
+  seen_version_.reset();
   reported_.clear();
+}
+
+bool SlabWatch::changed() {
+  if (engine_ == nullptr) return false;
+  const std::uint64_t version = engine_->slabs_version();
+  if (seen_version_ == version) return false;
+  seen_version_ = version;
+  return true;
 }
 
 std::vector<SlabWatch::LostSlab> SlabWatch::newly_lost() {

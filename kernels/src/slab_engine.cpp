@@ -109,6 +109,12 @@ class SlabEngineImpl final : public SlabEngine {
 
   std::uint32_t halo_rows() const override { return options_.halo_rows; }
 
+  // Settings changed on this thread, plus slabs lost (which never come back).
+  std::uint64_t slabs_version() const override {
+    return settings_version_ +
+           static_cast<std::uint64_t>(std::count_if(parts_.begin(), parts_.end(), [](const Part& p) { return p.lost(); }));
+  }
+
   // The reaches add up: a preview layer at a slab's edge reads b - 1 rows further, each of them rotated by the tilt
   // from rows up to its shift (plus the cubic kernel's 2) away, each of those zinger-filtered from its neighbours
   // (1 row); Paganin's 2D filter reaches over its whole kernel.
@@ -188,6 +194,7 @@ class SlabEngineImpl final : public SlabEngine {
     geometry_ = geometry;
     params_ = params;
     scan_active_ = true;
+    ++settings_version_;
   }
 
   void add_dark(const FrameView& frame) override { add_reference(frame, "dark", &Engine::add_dark); }
@@ -267,6 +274,7 @@ class SlabEngineImpl final : public SlabEngine {
     check_axis_tilt(tilt_deg);
     const RefilterReport report = refilter([&](Engine& engine) { return engine.set_axis_tilt(tilt_deg); });
     params_.axis_tilt_deg = tilt_deg;
+    ++settings_version_;
     return report;
   }
 
@@ -275,6 +283,7 @@ class SlabEngineImpl final : public SlabEngine {
     check_processing(processing);
     const RefilterReport report = refilter([&](Engine& engine) { return engine.set_processing(processing); });
     params_.processing = processing;
+    ++settings_version_;
     return report;
   }
 
@@ -318,6 +327,7 @@ class SlabEngineImpl final : public SlabEngine {
     check_preview(preview);
     on_scan_parts([&](Part& part, std::size_t) { part.engine->set_preview(preview); });
     params_.preview = preview;
+    ++settings_version_;
   }
 
   PreviewGrid preview_shape() const override {
@@ -653,6 +663,7 @@ class SlabEngineImpl final : public SlabEngine {
   mutable std::vector<Part> parts_;
   mutable std::optional<DefectivePixelMap> defects_;  // the assembled map, once every slab built its own
   bool scan_active_ = false;
+  std::uint64_t settings_version_ = 0;  // scans begun and tilt, processing and preview changes (slabs_version)
   ScanGeometry geometry_;
   ReconParams params_;
 };

@@ -28,6 +28,10 @@ class SlabWatch {
   // other engine is not. A new engine (after the daemon rebuilt a lost one) starts with no slab reported.
   void watch(kernels::Engine& engine);
 
+  // Whether the slabs or their halo may have changed since the last call (SlabEngine::slabs_version; true once after
+  // watch()); false, at no cost, for an engine that is not a SlabEngine.
+  bool changed();
+
   // The slabs lost now that were not returned before: each lost slab once (a slab is its engine, rows and reason:
   // a lost slab stays listed in later scans and is not returned again). Empty when the engine is not a SlabEngine.
   std::vector<LostSlab> newly_lost();
@@ -39,6 +43,7 @@ class SlabWatch {
   using SlabKey = std::tuple<std::string, std::uint32_t, std::uint32_t, std::string>;
 
   kernels::SlabEngine* engine_ = nullptr;
+  std::optional<std::uint64_t> seen_version_;  // slabs_version at the last changed() that said true
   std::set<SlabKey> reported_;
 };
 

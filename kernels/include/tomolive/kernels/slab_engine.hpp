@@ -84,6 +84,9 @@ class SlabEngine : public Engine {
   // (the tilt's row shift at the edge columns, Paganin's kernel, the preview's binning), beside the halo given.
   virtual std::uint32_t halo_needed_rows() const = 0;
   virtual std::uint32_t halo_rows() const = 0;
+  // A number that changes whenever slabs() or halo_needed_rows() may have changed (a scan begun, a slab lost, the
+  // tilt, processing or preview changed) and never decreases, so that a watcher reads them only when they are new.
+  virtual std::uint64_t slabs_version() const = 0;
 };
 
 // An engine over `engines` (at least one; with one it simply forwards, with its own thread). Throws EngineError when
