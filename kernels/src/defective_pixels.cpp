@@ -188,6 +188,18 @@ DefectivePixelMap classify_defective_pixels(std::uint32_t rows, std::uint32_t co
   return map;
 }
 
+std::vector<std::uint32_t> repair_group_offsets(std::span<const PixelRepair> repairs, std::uint32_t cols,
+                                                std::uint32_t rows_per_group, std::uint32_t groups) {
+  std::vector<std::uint32_t> begin(std::size_t{groups} + 1);
+  std::uint32_t k = 0;
+  for (std::uint32_t g = 0; g <= groups; ++g) {
+    const std::uint64_t first_pixel = std::uint64_t{g} * rows_per_group * cols;
+    while (k < repairs.size() && repairs[k].pixel < first_pixel) ++k;
+    begin[g] = k;
+  }
+  return begin;
+}
+
 std::vector<PixelRepair> plan_pixel_repairs(const DefectivePixelMap& map) {
   std::vector<PixelRepair> repairs;
   for (std::uint32_t r = 0; r < map.rows; ++r) {

@@ -1,6 +1,7 @@
 // Defective pixels on the CUDA engine against the CPU engine (Q2): the same map, the same repaired corrected store
-// and the same slices, on a phantom scan with dead and hot pixels near the axis, for a width the staged path takes and
-// one the fused path would take without repairs (1025..2048 columns).
+// the same slices and the same clamp counts, on a phantom scan with dead and hot pixels near the axis (one at a frame
+// corner, one at a row's end), for a width the staged path takes and one the fused kernel takes (1025..2048 columns:
+// the repairs done inside it). A detector with defects is the common case: the fused kernel must not be given up for it.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -31,9 +32,18 @@ TEST_P(CudaDefectivePixels, MatchesTheCpuEngine) {
   params.slices.xy_row = row;
 
   const auto cpu = make_cpu_engine({});
-  const auto cuda = gpu_testing::cuda_engine(StorePrecision::float32);
-  testing::feed_defective_scan(*cpu, spec, params);
-  testing::feed_defective_scan(*cuda, spec, params);
+  const auto cuda = gpu_testing::cuda_engine(StorePrecision::float32, true);
+  const ProjectionStats cpu_stats = testing::feed_defective_scan(*cpu, spec, params);
+  const ProjectionStats cuda_stats = testing::feed_defective_scan(*cuda, spec, params);
+  EXPECT_EQ(cuda_stats.clamped_values, cpu_stats.clamped_values);
+  cuda->synchronize();
+  const CudaStageTimes times = cuda->stage_times();
+  if (spec.cols > 1024) {
+    EXPECT_GT(times.fused_ms, 0.0) << "the repairs sent the projections down the staged path";
+    EXPECT_EQ(times.preprocess_ms, 0.0);
+  } else {
+    EXPECT_GT(times.preprocess_ms, 0.0);
+  }
 
   ASSERT_NE(cpu->defective_pixels(), nullptr);
   ASSERT_NE(cuda->defective_pixels(), nullptr);

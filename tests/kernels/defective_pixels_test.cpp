@@ -188,6 +188,16 @@ TEST(PixelRepairPlan, InterpolatesAcrossRunsAndCopiesAtEdges) {
   EXPECT_EQ(repairs[3].right, 4u);
 }
 
+TEST(PixelRepairPlan, GroupOffsetsIndexEachGroupOfRows) {
+  // A 10 x 3 frame: repairs in rows 0, 0, 5, 7 and 9; groups of 4 rows (0-3, 4-7), row 8-9 past the last group.
+  std::vector<PixelRepair> repairs;
+  for (const std::uint32_t row : {0u, 0u, 5u, 7u, 9u}) repairs.push_back({row * 3 + 1, row * 3, row * 3 + 2, 0.5f});
+  repairs[1].pixel = 2;
+  EXPECT_EQ(repair_group_offsets(repairs, 3, 4, 2), (std::vector<std::uint32_t>{0, 2, 4}));
+  EXPECT_EQ(repair_group_offsets(repairs, 3, 4, 3), (std::vector<std::uint32_t>{0, 2, 4, 5}));
+  EXPECT_EQ(repair_group_offsets({}, 3, 4, 2), (std::vector<std::uint32_t>{0, 0, 0}));
+}
+
 TEST(PixelRepair, InterpolatesTransmissionBeforeLog) {
   // One row of 4: dark 10, flat 110; transmissions 0.5, (dead), (dead), 0.2.
   const std::vector<float> raw = {60.f, 0.f, 5000.f, 30.f};

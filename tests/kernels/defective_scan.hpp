@@ -25,8 +25,9 @@ struct DefectiveScanSpec {
   std::vector<std::uint8_t> detector_mask;  // empty, or rows x cols flags given to the engine after begin_scan
 };
 
-// Begins a 180 degree scan with `params` on `engine` and feeds the spec's darks, flats and projections.
-inline void feed_defective_scan(Engine& engine, const DefectiveScanSpec& spec, const ReconParams& params) {
+// Begins a 180 degree scan with `params` on `engine` and feeds the spec's darks, flats and projections; returns the
+// projections' counters summed.
+inline ProjectionStats feed_defective_scan(Engine& engine, const DefectiveScanSpec& spec, const ReconParams& params) {
   sim::DetectorConfig config;
   config.rows = spec.rows;
   config.cols = spec.cols;
@@ -59,14 +60,18 @@ inline void feed_defective_scan(Engine& engine, const DefectiveScanSpec& spec, c
     engine.add_flat(uint16_frame(frame, spec.rows, spec.cols));
   }
   std::vector<float> line_integrals(pixels);
+  ProjectionStats total;
   for (std::uint32_t k = 0; k < spec.projections; ++k) {
     const double theta_deg = 180.0 * k / spec.projections;
     phantom.project(geometry, theta_deg, 0, spec.rows, line_integrals);
     detector.projection(k, line_integrals, frame);
     spoil();
-    engine.add_projection(k, static_cast<float>(theta_deg * std::numbers::pi / 180.0),
-                          uint16_frame(frame, spec.rows, spec.cols));
+    const ProjectionStats stats = engine.add_projection(k, static_cast<float>(theta_deg * std::numbers::pi / 180.0),
+                                                        uint16_frame(frame, spec.rows, spec.cols));
+    total.clamped_values += stats.clamped_values;
+    total.zingers_replaced += stats.zingers_replaced;
   }
+  return total;
 }
 
 // Relative RMSE of the axial slice at detector row `row` against the phantom's truth, over the pixels within 0.4 cols

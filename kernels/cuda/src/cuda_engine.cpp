@@ -2,8 +2,8 @@
 //   raw        the frame being processed, as it arrived (up to 4 bytes a pixel)
 //   dark_sum, flat_sum (double) -> dark, flat (float) levels, averaged on the GPU at the first projection
 //   dark_squares, flat_squares (double) -> the variances that, with the levels copied to the host once, build the
-//              scan's defective-pixel map there (defects, shared with the CPU engine); its repairs go back to the
-//              device (repairs) and into the filter path, which applies them after the flat-field correction
+//              scan's defective-pixel map there (defects, shared with the CPU engine); its repairs go to the filter
+//              path (uploaded there), which applies them after the flat-field correction on either way
 //   filter     FilterPath: raw -> corrected (-log) -> one corrected-store slot, and processed (processing.hpp),
 //              ramp-filtered -> one store slot; fused in one kernel for 1025..2048 columns without processing steps,
 //              else staged through ProjectionProcessor and cuFFT (filter_path.hpp chooses); re-filters
@@ -778,7 +778,6 @@ class CudaEngineImpl final : public CudaEngine {
       TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(counters.get(), 0, counters.bytes(), stream));
       filter.reset();
       defects.reset(geometry.rows, geometry.cols);
-      repairs = {};
       counted_before = {};
       dark_count = 0;
       flat_count = 0;
@@ -816,7 +815,6 @@ class CudaEngineImpl final : public CudaEngine {
     std::uint32_t replacements_since_rebuild = 0;  // sliding-window replacements since the slices were rebuilt
     EngineSlots slots;                             // which slots hold a projection, and their angles
     ScanDefectivePixels defects;                   // the map and its repairs, built at the first projection
-    DeviceArray<PixelRepair> repairs;              // defects.repairs() on the device, for the filter path
   };
 
   static std::array<bool, 3> all_slices() { return {true, true, true}; }
@@ -1027,11 +1025,7 @@ class CudaEngineImpl final : public CudaEngine {
     }
     scan.defects.build({dark.data(), dark_variance.data(), scan.dark_count},
                        {flat.data(), flat_variance.data(), scan.flat_count}, detection);
-    const std::vector<PixelRepair>& repairs = scan.defects.repairs();
-    if (repairs.empty()) return;
-    scan.repairs = DeviceArray<PixelRepair>(repairs.size());
-    TOMOLIVE_CUDA_CHECK(cudaMemcpy(scan.repairs.get(), repairs.data(), scan.repairs.bytes(), cudaMemcpyHostToDevice));
-    scan.filter.set_pixel_repairs(scan.repairs.get(), static_cast<std::uint32_t>(repairs.size()));
+    scan.filter.set_pixel_repairs(scan.defects.repairs());
   }
 
   // Applies the pending entries to the selected slices and, when `oblique` and it is enabled, the oblique slice, and

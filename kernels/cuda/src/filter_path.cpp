@@ -1,5 +1,7 @@
 #include "filter_path.hpp"
 
+#include <vector>
+
 #include "cuda_check.hpp"
 #include "nvtx_range.hpp"
 #include "frame_preprocess.hpp"
@@ -45,14 +47,20 @@ void FilterPath::configure(const ProcessingParams& processing, const HalfAcquisi
 
 void FilterPath::reset() {
   if (processor_) processor_->clear_ring_offsets();
-  repairs_ = nullptr;
-  repair_count_ = 0;
+  repairs_ = {};
+  quad_repairs_ = {};
 }
 
-void FilterPath::set_pixel_repairs(const PixelRepair* repairs, std::uint32_t count) {
-  if (count > 0) processor();
-  repairs_ = repairs;
-  repair_count_ = count;
+void FilterPath::set_pixel_repairs(std::span<const PixelRepair> repairs) {
+  repairs_ = {};
+  quad_repairs_ = {};
+  if (repairs.empty()) return;
+  repairs_ = DeviceArray<PixelRepair>(repairs.size());
+  TOMOLIVE_CUDA_CHECK(cudaMemcpy(repairs_.get(), repairs.data(), repairs_.bytes(), cudaMemcpyHostToDevice));
+  if (!fused_) return;
+  const std::vector<std::uint32_t> begin = repair_group_offsets(repairs, layout_.cols, 4, layout_.quads);
+  quad_repairs_ = DeviceArray<std::uint32_t>(begin.size());
+  TOMOLIVE_CUDA_CHECK(cudaMemcpy(quad_repairs_.get(), begin.data(), quad_repairs_.bytes(), cudaMemcpyHostToDevice));
 }
 
 void FilterPath::run(const void* raw, PixelType type, const float* dark, const float* flat,
@@ -60,7 +68,8 @@ void FilterPath::run(const void* raw, PixelType type, const float* dark, const f
                      const ProcessingCounters& counters, const Marks& marks) {
   if (kind() == Kind::fused) {
     const NvtxRange range("fused correction, filter and store");
-    fused_->filter_into(raw, type, dark, flat, corrected, store, slot, counters.clamped, counters.rows, stream_);
+    fused_->filter_into(raw, type, dark, flat, corrected, store, slot, counters.clamped, counters.rows,
+                        QuadRepairs{repairs_.get(), quad_repairs_.get()}, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     return;
@@ -70,8 +79,8 @@ void FilterPath::run(const void* raw, PixelType type, const float* dark, const f
     const NvtxRange range("correction");
     preprocess_rows(raw, type, layout_.rows, layout_.cols, staged.pitch(), dark, flat, staged.input(),
                     counters.clamped, counters.rows, stream_);
-    repair_pixels(raw, type, repairs_, repair_count_, layout_.cols, staged.pitch(), dark, flat, staged.input(),
-                  counters.clamped, counters.rows, stream_);
+    repair_pixels(raw, type, repairs_.get(), static_cast<std::uint32_t>(repairs_.size()), layout_.cols,
+                  staged.pitch(), dark, flat, staged.input(), counters.clamped, counters.rows, stream_);
     TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.raw_consumed, stream_));
     if (!staged.counts()) TOMOLIVE_CUDA_CHECK(cudaEventRecord(marks.counted, stream_));
     corrected.write(slot, staged.input(), staged.pitch(), stream_);

@@ -5,8 +5,7 @@
 //   filtered slot once (flat-field correction, -log, the windowed ramp filter), then a small kernel writes the
 //   corrected slot. Its FFT is written for 4096 points, so it takes detectors of 1025..2048 columns (every target
 //   workload), and it has no processing steps: it serves arrivals whose processing needs none of them (any window;
-//   zingers, phase, rings, half acquisition and the axis tilt rotation off) of scans without defective pixels to
-//   repair.
+//   zingers, phase, rings, half acquisition and the axis tilt rotation off), defective pixels repaired in the kernel.
 // - staged: preprocess_rows (flat-field correction, -log) into the ProjectionProcessor's input, that frame into the
 //   corrected slot (after repair_pixels, when the scan has pixel repairs), then ProjectionProcessor: the enabled steps
 //   (processing.hpp) and the ramp filter through cuFFT.
@@ -31,6 +30,7 @@
 #include <span>
 
 #include "corrected_store.hpp"
+#include "device_resources.hpp"
 #include "fused_ramp_filter.hpp"
 #include "projection_processor.hpp"
 #include "projection_store.hpp"
@@ -56,9 +56,7 @@ class FilterPath {
 
   // The way run() takes with the configured processing.
   Kind kind() const {
-    return fused_ && !needs_staged_steps(processing_, half_) && !rotation_.enabled() && repair_count_ == 0
-               ? Kind::fused
-               : Kind::staged;
+    return fused_ && !needs_staged_steps(processing_, half_) && !rotation_.enabled() ? Kind::fused : Kind::staged;
   }
 
   // The processing, the scan's half acquisition, the rotation axis (detector columns, after the tilt rotation) and
@@ -71,10 +69,10 @@ class FilterPath {
   // Back to "no ring pass yet" (a new scan): ring offsets zero, no pixel repairs.
   void reset();
 
-  // The defective-pixel repairs of the next run() calls: `count` PixelRepairs in device memory (kept alive by the
-  // caller until reset() or the next call), applied after the flat-field correction. Makes the processor when count
-  // > 0 (allocation: called once per scan, at its first projection). Throws EngineError when allocation fails.
-  void set_pixel_repairs(const PixelRepair* repairs, std::uint32_t count);
+  // The defective-pixel repairs of the next run() calls (host memory, increasing pixel order, plan_pixel_repairs),
+  // applied after the flat-field correction: uploaded (synchronously; with their per-quad index for the fused
+  // kernel). Called once per scan, at its first projection. Throws EngineError when allocation fails.
+  void set_pixel_repairs(std::span<const PixelRepair> repairs);
 
   // Events recorded on the stream as the work passes them: raw_consumed (required) once `raw` is no longer read;
   // counted (required) once every counter of this projection is final; preprocessed and filtered, when not null,
@@ -108,8 +106,8 @@ class FilterPath {
   HalfAcquisition half_;
   float axis_col_ = 0.f;
   AxisTiltRotation rotation_;
-  const PixelRepair* repairs_ = nullptr;  // device memory, repair_count_ entries
-  std::uint32_t repair_count_ = 0;
+  DeviceArray<PixelRepair> repairs_;             // the scan's repairs, increasing pixel order
+  DeviceArray<std::uint32_t> quad_repairs_;      // the fused kernel's index of repairs_ (QuadRepairs::begin)
   std::optional<FusedRampFilter> fused_;            // when choose() said fused
   std::unique_ptr<ProjectionProcessor> processor_;  // made when first needed
   std::unique_ptr<RingRemoval> ring_removal_;       // made by the first re-filter with rings enabled

@@ -7,6 +7,7 @@
 #include "fft4096.hpp"
 #include "tomolive/kernels/pixel_dispatch.hpp"
 #include "store_cell.cuh"
+#include "tomolive/kernels/defective_pixels.hpp"
 #include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/preprocess.hpp"
 #include "tomolive/kernels/ramp_filter.hpp"
@@ -43,14 +44,16 @@ __device__ __forceinline__ void exchange(Complex* transform, std::uint32_t t, Va
 // writes the cells of columns 256 a + t for a = 4p .. 4p + 3: coalesced. Per pixel: raw (itemsize bytes), dark and
 // flat (4 + 4 bytes) read, its attenuation written to `corrected` (the slot's values in the corrected store, row-major
 // rows x cols: 4 or 2 bytes, coalesced like the reads) and a quarter of a cell (4 or 2 bytes) written; columns past
-// cols and rows past `rows` read as zero attenuation and are stored as zeros (in the cells only).
+// cols and rows past `rows` read as zero attenuation and are stored as zeros (in the cells only). A quad's repairs are
+// spread over the block's threads (one each; a quad has a handful): 3 pixels' raw values and levels read, one value
+// written to shared memory and to `corrected`, a clamp change added by one 64-bit atomic.
 template <class Raw, class Store>
 __global__ void __launch_bounds__(kThreads)
     fused_ramp_filter_kernel(const Raw* __restrict__ raw, std::uint32_t rows, std::uint32_t cols, std::uint32_t pitch,
                              const float* __restrict__ dark, const float* __restrict__ flat,
                              const float* __restrict__ response, typename Store::Value* __restrict__ corrected,
                              typename Store::Cell* __restrict__ slot_cells, RowRange counted,
-                             unsigned long long* __restrict__ clamped) {
+                             unsigned long long* __restrict__ clamped, QuadRepairs repairs) {
   extern __shared__ Complex shared[];
   const std::uint32_t p = threadIdx.x / fft::kThreads;
   const std::uint32_t t = threadIdx.x % fft::kThreads;
@@ -82,6 +85,35 @@ __global__ void __launch_bounds__(kThreads)
       (h == 0 ? v[a].re : v[a].im) = in ? value : 0.f;
       clamped_here += in && was_clamped && counted.contains(row) ? 1u : 0u;
     }
+  }
+
+  // The quad's defective pixels (a block-uniform branch, taken by the few quads that have any): the values through
+  // shared memory in natural order (by_column: column 256 a + t of this transform), each repair's value written over
+  // its pixel's there and in the corrected store, then back into registers.
+  const std::uint32_t first_repair = repairs.begin != nullptr ? repairs.begin[quad] : 0;
+  const std::uint32_t end_repair = repairs.begin != nullptr ? repairs.begin[quad + 1] : 0;
+  if (first_repair != end_repair) {
+#pragma unroll
+    for (unsigned a = 0; a < fft::kHalfValues; ++a) transform[fft::slot(fft::logical_index(fft::Pattern::by_column, t, a))] = v[a];
+    __syncthreads();
+    for (std::uint32_t k = first_repair + threadIdx.x; k < end_repair; k += kThreads) {
+      const PixelRepair r = repairs.list[k];
+      const std::uint32_t row = r.pixel / cols, col = r.pixel % cols, local = row - 4 * quad;
+      bool was_clamped = false, now_clamped = false;
+      attenuation(static_cast<float>(raw[r.pixel]), dark[r.pixel], flat[r.pixel], kMinTransmission, was_clamped);
+      const float value = repaired_attenuation(static_cast<float>(raw[r.left]), dark[r.left], flat[r.left],
+                                               static_cast<float>(raw[r.right]), dark[r.right], flat[r.right],
+                                               r.right_weight, kMinTransmission, now_clamped);
+      Complex& cell = shared[(local / 2) * fft::kSlots + fft::slot(col)];
+      (local % 2 == 0 ? cell.re : cell.im) = value;
+      set_value(corrected, r.pixel, value);
+      if (now_clamped != was_clamped && counted.contains(row)) {
+        atomicAdd(clamped, now_clamped ? 1ull : ~0ull);  // -1 as two's complement: the total stays exact mod 2^64
+      }
+    }
+    __syncthreads();
+#pragma unroll
+    for (unsigned a = 0; a < fft::kHalfValues; ++a) v[a] = transform[fft::slot(fft::logical_index(fft::Pattern::by_column, t, a))];
   }
 
   fft::forward_pass1(t, v);
@@ -155,7 +187,8 @@ std::uint64_t FusedRampFilter::estimate_bytes() { return FilterResponseTable::by
 
 void FusedRampFilter::filter_into(const void* raw, PixelType type, const float* dark, const float* flat,
                                   CorrectedStore& corrected, ProjectionStore& store, std::uint32_t slot,
-                                  unsigned long long* clamped, RowRange counted, cudaStream_t stream) const {
+                                  unsigned long long* clamped, RowRange counted, const QuadRepairs& repairs,
+                                  cudaStream_t stream) const {
   const StoreLayout& layout = store.layout();
   if (layout.cols != cols_) {
     throw EngineError("FusedRampFilter: made for " + std::to_string(cols_) + " columns, the store has " +
@@ -171,7 +204,7 @@ void FusedRampFilter::filter_into(const void* raw, PixelType type, const float* 
     visit_store_type(store.type(), [&]<class Store>(Store) {
       fused_ramp_filter_kernel<Raw, Store><<<layout.quads, kThreads, kSharedBytes, stream>>>(
           static_cast<const Raw*>(raw), layout.rows, layout.cols, layout.pitch, dark, flat, response_.get(),
-          static_cast<typename Store::Value*>(values), static_cast<typename Store::Cell*>(cells), counted, clamped);
+          static_cast<typename Store::Value*>(values), static_cast<typename Store::Cell*>(cells), counted, clamped, repairs);
       TOMOLIVE_CUDA_CHECK_LAUNCH("fused_ramp_filter");
     });
   });

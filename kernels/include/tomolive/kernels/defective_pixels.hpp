@@ -102,6 +102,12 @@ struct PixelRepair {
 // The repairs of every masked pixel that has a good pixel in its row, in increasing pixel order.
 std::vector<PixelRepair> plan_pixel_repairs(const DefectivePixelMap& map);
 
+// Where each group of `rows_per_group` frame rows starts in `repairs` (increasing pixel order, a frame `cols` wide):
+// entries begin[g] .. begin[g + 1] - 1 repair pixels of rows g * rows_per_group .. (g + 1) * rows_per_group - 1, for
+// g < groups; groups + 1 values. Repairs past the last group are left out. (The fused GPU filter takes quads of 4 rows.)
+std::vector<std::uint32_t> repair_group_offsets(std::span<const PixelRepair> repairs, std::uint32_t cols,
+                                                std::uint32_t rows_per_group, std::uint32_t groups);
+
 // Flat-field corrected transmission of one good pixel (counts in, dimensionless out; not clamped).
 TOMOLIVE_HD inline float transmission_of(float raw, float dark, float flat) { return (raw - dark) / (flat - dark); }
 
