@@ -31,8 +31,9 @@
 // takes the pending entries too (preview_backprojection.hpp) and is rebuilt with the oblique slice.
 // A processing sweep (sweep_processing) copies, per candidate, the detector rows the candidate needs
 // (processing_sweep.hpp) of the corrected store into a band corrected store, re-filters it with a FilterPath of the
-// band's shape into a band store, and reconstructs the region from it with the center sweep's kernel (sweep_axial, one
-// axis); the band stores and paths live for the call.
+// band's shape into a band store (in batches of as many band frames as the path's re-filter budget holds: a few rows
+// a frame make one launch per step for tens of slots, not one per slot), and reconstructs the region from it with the
+// center sweep's kernel (sweep_axial, one axis); the band stores and paths live for the call.
 // The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
 // buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
 // and the pending entries are left alone.

@@ -13,13 +13,20 @@
 //   Every other width, every arrival with steps enabled, and every width when asked for (staged_only, to compare).
 // choose() is the one place that picks by width; run() takes the fused way when choose() said fused and the
 // configured processing has no steps.
-// A re-filter reads each slot from the corrected store into the processor; with ring removal it goes through the
-// filtered store twice around a ring pass (RingRemoval) over all of it: steps 1-2 of every slot written unfiltered
-// into the filtered store (the pass's input, so that no third store is needed), the pass, then steps 4-5.
+// A re-filter goes through the slots in batches of refilter_frames() slots (as many frames as fit the re-filter
+// budget, at least 1): each batch read from the corrected store in one launch into a batch processor
+// (ProjectionProcessor of that many frames; the arrivals' one-frame processor when it is 1), processed step by step
+// over the whole batch, written into the filtered store in one launch. So a re-filter of S slots costs about
+// S / refilter_frames() x (number of steps) launches, not S x: a processing sweep's bands of a few rows
+// (processing_sweep.hpp) take tens of slots a batch; whole frames of large detectors take one (their launches are
+// large already).
+// With ring removal it goes through the filtered store twice around a ring pass (RingRemoval) over all of it: steps
+// 1-2 of every slot written unfiltered into the filtered store (the pass's input, so that no third store is needed),
+// the pass (its offsets into the arrivals' processor, for later arrivals), then steps 4-5, both in batches.
 //
-// Device memory: the fused filter's response at construction; the processor and the ring pass's work memory are
-// made when first needed (configure() for a staged arrival, refilter()), never on the per-projection path, and kept
-// until the path goes; estimate_bytes counts them all. Thread safety: one owner; work is ordered by the stream given
+// Device memory: the fused filter's response at construction; the processor, the batch processor with the slot table
+// and the ring pass's work memory are made when first needed (configure() for a staged arrival, refilter()), never
+// on the per-projection path, and kept until the path goes; estimate_bytes counts them all. Thread safety: one owner; work is ordered by the stream given
 // at construction.
 #pragma once
 
@@ -47,12 +54,26 @@ class FilterPath {
   // fused when FusedRampFilter handles `cols` and not `staged_only`, else staged.
   static Kind choose(std::uint32_t cols, bool staged_only);
 
-  // Device bytes a path for stores of `layout` holds at most (processor and ring pass included), without allocating.
-  static std::uint64_t estimate_bytes(const StoreLayout& layout, bool staged_only);
+  // The default re-filter budget: device bytes a batch processor may hold (its frames' work memory).
+  static constexpr std::uint64_t kRefilterBudgetBytes = std::uint64_t{128} << 20;
 
-  // Makes the path for stores of `layout`, processing at processing.hpp's defaults. Throws EngineError when
-  // allocation or planning fails.
-  FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream);
+  // Frames per re-filter batch for stores of `layout` within `budget_bytes`: as many as a processor of that many
+  // frames holds within the budget (ProjectionProcessor::estimate_bytes of one frame each), at least 1, at most
+  // layout.slots (1 for none) and at most kMaxBatchFrames / rows (the processor's limit).
+  static std::uint32_t refilter_frames(const StoreLayout& layout, std::uint64_t budget_bytes);
+
+  // Device bytes a path for stores of `layout` holds at most (processors, slot table and ring pass included), without
+  // allocating.
+  static std::uint64_t estimate_bytes(const StoreLayout& layout, bool staged_only,
+                                      std::uint64_t refilter_budget_bytes = kRefilterBudgetBytes);
+
+  // Makes the path for stores of `layout`, processing at processing.hpp's defaults, re-filtering in batches of
+  // refilter_frames(layout, refilter_budget_bytes). Throws EngineError when allocation or planning fails.
+  FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream,
+             std::uint64_t refilter_budget_bytes = kRefilterBudgetBytes);
+
+  // Frames per re-filter batch (refilter_frames at construction).
+  std::uint32_t refilter_batch() const { return refilter_batch_; }
 
   // The way run() takes with the configured processing.
   Kind kind() const {
@@ -93,17 +114,22 @@ class FilterPath {
   void run(const void* raw, PixelType type, const float* dark, const float* flat, CorrectedStore& corrected,
            ProjectionStore& store, std::uint32_t slot, const ProcessingCounters& counters, const Marks& marks);
 
-  // Enqueues the re-filter of `slots` (host memory, increasing, occupied) from `corrected` into `store` with the
-  // configured processing, the ring pass included when rings are enabled (its offsets then serve later arrivals);
-  // adds to `counters`. Makes the processor and the ring pass's work memory on first use.
+  // Enqueues the re-filter of `slots` (host memory, increasing, occupied, at most layout.slots of them; copied before
+  // the call returns) from `corrected` into `store` with the configured processing, in batches of refilter_batch()
+  // slots, the ring pass included when rings are enabled (its offsets then serve later arrivals); adds to `counters`
+  // (the same totals as one slot at a time). Makes the processors, the slot table and the ring pass's work memory on
+  // first use.
   void refilter(const CorrectedStore& corrected, ProjectionStore& store, std::span<const std::uint32_t> slots,
                 const ProcessingCounters& counters);
 
  private:
   ProjectionProcessor& processor();
+  // The processor of refilter_batch() frames (processor() when that is 1), made and configured on first use.
+  ProjectionProcessor& batch_processor();
 
   StoreLayout layout_;
   cudaStream_t stream_;
+  std::uint32_t refilter_batch_;
   ProcessingParams processing_;
   HalfAcquisition half_;
   float axis_col_ = 0.f;
@@ -111,8 +137,11 @@ class FilterPath {
   const PixelRepair* repairs_ = nullptr;  // device memory, repair_count_ entries
   std::uint32_t repair_count_ = 0;
   std::optional<FusedRampFilter> fused_;            // when choose() said fused
-  std::unique_ptr<ProjectionProcessor> processor_;  // made when first needed
-  std::unique_ptr<RingRemoval> ring_removal_;       // made by the first re-filter with rings enabled
+  std::unique_ptr<ProjectionProcessor> processor_;        // one frame: arrivals (and their ring offsets); made when
+                                                          // first needed
+  std::unique_ptr<ProjectionProcessor> batch_processor_;  // refilter_batch_ > 1 frames: made by the first re-filter
+  DeviceArray<std::uint32_t> slot_table_;                 // layout.slots entries: a re-filter's slots, in order
+  std::unique_ptr<RingRemoval> ring_removal_;             // made by the first re-filter with rings enabled
 };
 
 }  // namespace tomolive::kernels::cuda

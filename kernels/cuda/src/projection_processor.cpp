@@ -1,31 +1,37 @@
 #include "projection_processor.hpp"
 
+#include <string>
 #include <vector>
 
 #include "axis_tilt_rotation.hpp"
 #include "cuda_check.hpp"
 #include "nvtx_range.hpp"
 #include "pre_filter_corrections.hpp"
+#include "tomolive/kernels/engine.hpp"
 #include "tomolive/kernels/ramp_filter.hpp"
 #include "zinger_filter.hpp"
 
 namespace tomolive::kernels::cuda {
 
-ProjectionProcessor::ProjectionProcessor(std::uint32_t rows, std::uint32_t cols, cudaStream_t stream)
+ProjectionProcessor::ProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t frames,
+                                         cudaStream_t stream)
     : rows_(rows),
       cols_(cols),
+      frames_(frames),
       stream_(stream),
-      ramp_(rows, cols, stream),
-      scratch_(std::size_t{rows} * ramp_.padded()),
-      paganin_(rows, cols, stream),
+      ramp_(frames * rows, cols, stream),
+      scratch_(std::size_t{frames} * rows * ramp_.padded()),
+      paganin_(rows, cols, frames, stream),
       ring_offsets_(std::size_t{rows} * cols),
       column_weights_(cols) {
   clear_ring_offsets();
 }
 
-std::uint64_t ProjectionProcessor::estimate_bytes(std::uint32_t rows, std::uint32_t cols) {
-  return GpuRampFilter::estimate_bytes(rows, cols) + std::uint64_t{rows} * padded_length(cols) * sizeof(float) +
-         PaganinFilter::estimate_bytes(rows, cols) + (std::uint64_t{rows} + 1) * cols * sizeof(float);
+std::uint64_t ProjectionProcessor::estimate_bytes(std::uint32_t rows, std::uint32_t cols, std::uint32_t frames) {
+  const std::uint64_t batch_rows = std::uint64_t{frames} * rows;
+  return GpuRampFilter::estimate_bytes(static_cast<std::uint32_t>(batch_rows), cols) +
+         batch_rows * padded_length(cols) * sizeof(float) + PaganinFilter::estimate_bytes(rows, cols, frames) +
+         (std::uint64_t{rows} + 1) * cols * sizeof(float);
 }
 
 void ProjectionProcessor::configure(const ProcessingParams& processing, const HalfAcquisition& half,
@@ -46,9 +52,13 @@ void ProjectionProcessor::clear_ring_offsets() {
   TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(ring_offsets_.get(), 0, ring_offsets_.bytes(), stream_));
 }
 
-void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint32_t slot,
+void ProjectionProcessor::process(Steps steps, ProjectionStore& store, const SlotBatch& slots,
                                   const ProcessingCounters& counters, cudaEvent_t filtered) {
-  const FrameShape frame = shape();
+  if (slots.frames == 0 || slots.frames > frames_) {
+    throw EngineError("projection processor: a batch of " + std::to_string(slots.frames) + " frames, made for 1.." +
+                      std::to_string(frames_));
+  }
+  const FrameShape frame{rows_, cols_, ramp_.padded(), slots.frames};
   const DetectorColumns detector = DetectorColumns::of(half_, cols_);
   float* const input = ramp_.input();
   const float* current = input;  // where the frame is now
@@ -69,7 +79,7 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
     }
     if (steps == Steps::before_ring_pass) {
       const NvtxRange range("store");
-      store.write(slot, current, frame.pitch, stream_);
+      store.write(slots, current, frame.pitch, stream_);
       return;
     }
   }
@@ -83,7 +93,7 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, std::uint
   ramp_.filter();
   if (filtered != nullptr) TOMOLIVE_CUDA_CHECK(cudaEventRecord(filtered, stream_));
   const NvtxRange range("store");
-  store.write(slot, ramp_.output(), frame.pitch, stream_);
+  store.write(slots, ramp_.output(), frame.pitch, stream_);
 }
 
 }  // namespace tomolive::kernels::cuda
