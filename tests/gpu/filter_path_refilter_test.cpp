@@ -1,6 +1,8 @@
 // Tests of FilterPath::refilter's batches (kernels/cuda/src/filter_path.hpp) on the GPU: a path whose re-filter budget
-// makes batches of 3 frames re-filters 8 occupied slots of 9 (batches of 3, 3 and 2: two batch boundaries and a
-// partial batch; a hole in the slot list) exactly as a path that takes one frame at a time (budget 0), for every
+// makes batches of 3 frames (phase retrieval in sub-batches of 1) re-filters 8 occupied slots of 9 (batches of 3, 3
+// and 2: two batch boundaries and a partial batch; a hole in the slot list), and a path of the default budget (one
+// batch of 9 frames, phase retrieval too, 8 of them used), exactly as a path that takes one frame at a time
+// (budget 0), for every
 // processing step that looks across rows, columns or slots: zingers (a low threshold, so that most pixels take their
 // median and a neighbourhood reaching into the neighbouring frame of the batch would change the frame's edge rows;
 // spikes on every frame's first and last row), the ring pass, phase retrieval, the axis tilt rotation and
@@ -33,6 +35,13 @@ constexpr std::uint32_t kSlots = 9, kRows = 6, kCols = 101;
 const std::vector<std::uint32_t> kOccupied = {0, 1, 2, 4, 5, 6, 7, 8};  // slot 3 never written
 constexpr std::uint32_t kBatch = 3;
 
+// A path's re-filter budget and the batches it must make of it.
+struct Budget {
+  std::uint64_t bytes;
+  std::uint32_t batch;
+  std::uint32_t phase_batch;
+};
+
 // What one re-filter left: the stored slots as floats (kSlots x kRows x kCols) and the counters.
 struct Result {
   std::vector<float> values;
@@ -57,9 +66,9 @@ std::vector<float> corrected_frames(Seeded& rng) {
   return frames;
 }
 
-// Re-filters kOccupied from a corrected store holding `frames` with a path of re-filter budget `budget` (whose batch
-// must be `batch`), configured with the given processing, into a store poisoned with NaN.
-Result refilter(const std::vector<float>& frames, StoreType type, std::uint64_t budget, std::uint32_t batch,
+// Re-filters kOccupied from a corrected store holding `frames` with a path of re-filter budget `budget`, configured
+// with the given processing, into a store poisoned with NaN.
+Result refilter(const std::vector<float>& frames, StoreType type, const Budget& budget,
                 const ProcessingParams& processing, const HalfAcquisition& half, const AxisTiltRotation& rotation) {
   Stream stream;
   const StoreLayout layout = StoreLayout::make(kSlots, kRows, kCols);
@@ -75,8 +84,9 @@ Result refilter(const std::vector<float>& frames, StoreType type, std::uint64_t 
   DeviceArray<unsigned long long> counters(2);  // clamped, zingers replaced
   TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(counters.get(), 0, counters.bytes(), stream.get()));
 
-  FilterPath path(layout, true, stream.get(), budget);
-  EXPECT_EQ(path.refilter_batch(), batch);
+  FilterPath path(layout, true, stream.get(), budget.bytes);
+  EXPECT_EQ(path.refilter_batch(), budget.batch);
+  EXPECT_EQ(path.refilter_phase_batch(), budget.phase_batch);
   path.configure(processing, half, 40.f, rotation);
   path.refilter(corrected, store, kOccupied, {counters.get(), counters.get() + 1, RowRange{}});
 
@@ -110,12 +120,18 @@ void expect_hole_untouched(const Result& result) {
   EXPECT_TRUE(std::all_of(begin, begin + kRows * kCols, [](float v) { return std::isnan(v); })) << "slot 3 was written";
 }
 
-// The budget that makes batches of kBatch frames.
-std::uint64_t batch_budget() {
-  const std::uint64_t budget = kBatch * ProjectionProcessor::estimate_bytes(kRows, kCols, 1);
-  EXPECT_EQ(FilterPath::refilter_frames(StoreLayout::make(kSlots, kRows, kCols), budget), kBatch);
+// One frame at a time.
+constexpr Budget kOneFrame{0, 1, 1};
+
+// The budget that makes batches of kBatch frames (less than one frame's phase retrieval: sub-batches of 1).
+Budget small_budget() {
+  const Budget budget{kBatch * ProjectionProcessor::frame_bytes(kRows, kCols), kBatch, 1};
+  EXPECT_LT(budget.bytes, PaganinFilter::estimate_bytes(kRows, kCols, 1));
   return budget;
 }
+
+// The default budget: every slot in one batch, phase retrieval included.
+constexpr Budget kDefault{FilterPath::kRefilterBudgetBytes, kSlots, kSlots};
 
 struct StepCase {
   std::string name;
@@ -156,24 +172,26 @@ TEST(FilterPathRefilter, BatchesEqualOneFrameAtATime) {
   Seeded rng;
   SCOPED_TRACE(rng.trace());
   const std::vector<float> frames = corrected_frames(rng);
-  const std::uint64_t budget = batch_budget();
   for (const StoreType type : {StoreType::float32, StoreType::float16}) {
     for (const StepCase& c : step_cases()) {
       SCOPED_TRACE(c.name + ", " + store_type_name(type) + " store");
-      const Result single = refilter(frames, type, 0, 1, c.processing, c.half, c.rotation);
-      const Result batched = refilter(frames, type, budget, kBatch, c.processing, c.half, c.rotation);
+      const Result single = refilter(frames, type, kOneFrame, c.processing, c.half, c.rotation);
       expect_hole_untouched(single);
-      expect_hole_untouched(batched);
       const std::vector<float> reference = occupied_values(single);
       ASSERT_TRUE(std::all_of(reference.begin(), reference.end(), [](float v) { return !std::isnan(v); }));
-      // Only cuFFT's batch counts differ: float32 rounding, and float16 values rounded the other way at most.
-      EXPECT_LE(relative_max_difference(occupied_values(batched), reference),
-                type == StoreType::float32 ? 1e-5 : 1e-3);
-      EXPECT_EQ(batched.zingers, single.zingers);
-      EXPECT_EQ(batched.clamped, single.clamped);
       if (c.processing.zingers.enabled) {
         // At least the spikes on every frame's edge rows were replaced.
         EXPECT_GE(single.zingers, 2 * kOccupied.size());
+      }
+      for (const Budget& budget : {small_budget(), kDefault}) {
+        SCOPED_TRACE("batches of " + std::to_string(budget.batch));
+        const Result batched = refilter(frames, type, budget, c.processing, c.half, c.rotation);
+        expect_hole_untouched(batched);
+        // Only cuFFT's batch counts differ: float32 rounding, and float16 values rounded the other way at most.
+        EXPECT_LE(relative_max_difference(occupied_values(batched), reference),
+                  type == StoreType::float32 ? 1e-5 : 1e-3);
+        EXPECT_EQ(batched.zingers, single.zingers);
+        EXPECT_EQ(batched.clamped, single.clamped);
       }
     }
   }
@@ -192,7 +210,7 @@ TEST(FilterPathRefilter, BatchesWithoutStepsMatchCpuRampFilter) {
     ramp.filter_rows(frame.data(), kRows);
     expected.insert(expected.end(), frame.begin(), frame.end());
   }
-  const Result batched = refilter(frames, StoreType::float32, batch_budget(), kBatch, {}, {}, {});
+  const Result batched = refilter(frames, StoreType::float32, small_budget(), {}, {}, {});
   expect_hole_untouched(batched);
   // float32 store: the corrected store's values are the frames; FFT rounding (~1e-6 of the peak).
   EXPECT_LE(relative_max_difference(occupied_values(batched), expected), 1e-5);

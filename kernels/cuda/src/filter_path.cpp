@@ -15,24 +15,36 @@ FilterPath::Kind FilterPath::choose(std::uint32_t cols, bool staged_only) {
 }
 
 std::uint32_t FilterPath::refilter_frames(const StoreLayout& layout, std::uint64_t budget_bytes) {
-  const std::uint64_t frame_bytes = ProjectionProcessor::estimate_bytes(layout.rows, layout.cols, 1);
+  const std::uint64_t frame_bytes =
+      std::max<std::uint64_t>(1, ProjectionProcessor::frame_bytes(layout.rows, layout.cols));
   const std::uint64_t limit = std::max<std::uint64_t>(
       1, std::min<std::uint64_t>(std::max(layout.slots, 1u), kMaxBatchFrames / std::max(layout.rows, 1u)));
   return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(budget_bytes / frame_bytes, 1, limit));
 }
 
+std::uint32_t FilterPath::refilter_phase_frames(const StoreLayout& layout, std::uint64_t budget_bytes) {
+  const std::uint64_t frame_bytes =
+      std::max<std::uint64_t>(1, PaganinFilter::estimate_bytes(layout.rows, layout.cols, 1));
+  return static_cast<std::uint32_t>(
+      std::clamp<std::uint64_t>(budget_bytes / frame_bytes, 1, refilter_frames(layout, budget_bytes)));
+}
+
 std::uint64_t FilterPath::estimate_bytes(const StoreLayout& layout, bool staged_only,
                                          std::uint64_t refilter_budget_bytes) {
   const std::uint32_t batch = refilter_frames(layout, refilter_budget_bytes);
+  const std::uint32_t phase_batch = refilter_phase_frames(layout, refilter_budget_bytes);
   return (choose(layout.cols, staged_only) == Kind::fused ? FusedRampFilter::estimate_bytes() : 0) +
-         ProjectionProcessor::estimate_bytes(layout.rows, layout.cols, 1) +
-         (batch > 1 ? ProjectionProcessor::estimate_bytes(layout.rows, layout.cols, batch) : 0) +
+         ProjectionProcessor::estimate_bytes(layout.rows, layout.cols, 1, 1) +
+         (batch > 1 ? ProjectionProcessor::estimate_bytes(layout.rows, layout.cols, batch, phase_batch) : 0) +
          std::uint64_t{layout.slots} * sizeof(std::uint32_t) + RingRemoval::estimate_bytes(layout);
 }
 
 FilterPath::FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream,
                        std::uint64_t refilter_budget_bytes)
-    : layout_(layout), stream_(stream), refilter_batch_(refilter_frames(layout, refilter_budget_bytes)) {
+    : layout_(layout),
+      stream_(stream),
+      refilter_batch_(refilter_frames(layout, refilter_budget_bytes)),
+      refilter_phase_batch_(refilter_phase_frames(layout, refilter_budget_bytes)) {
   if (choose(layout.cols, staged_only) == Kind::fused) {
     fused_.emplace(layout.cols);
   } else {
@@ -42,7 +54,7 @@ FilterPath::FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t
 
 ProjectionProcessor& FilterPath::processor() {
   if (!processor_) {
-    processor_ = std::make_unique<ProjectionProcessor>(layout_.rows, layout_.cols, 1, stream_);
+    processor_ = std::make_unique<ProjectionProcessor>(layout_.rows, layout_.cols, 1, 1, stream_);
     processor_->configure(processing_, half_, axis_col_, rotation_);
   }
   return *processor_;
@@ -51,7 +63,8 @@ ProjectionProcessor& FilterPath::processor() {
 ProjectionProcessor& FilterPath::batch_processor() {
   if (refilter_batch_ == 1) return processor();
   if (!batch_processor_) {
-    batch_processor_ = std::make_unique<ProjectionProcessor>(layout_.rows, layout_.cols, refilter_batch_, stream_);
+    batch_processor_ = std::make_unique<ProjectionProcessor>(layout_.rows, layout_.cols, refilter_batch_,
+                                                             refilter_phase_batch_, stream_);
     batch_processor_->configure(processing_, half_, axis_col_, rotation_);
   }
   return *batch_processor_;
@@ -60,6 +73,9 @@ ProjectionProcessor& FilterPath::batch_processor() {
 void FilterPath::configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col,
                            const AxisTiltRotation& rotation) {
   if (!fused_ || needs_staged_steps(processing, half) || rotation.enabled()) processor();
+  // Every allocation first, so that a failure leaves the previous configuration in place.
+  if (processor_) processor_->reserve(processing);
+  if (batch_processor_) batch_processor_->reserve(processing);
   processing_ = processing;
   half_ = half;
   axis_col_ = axis_col;

@@ -16,10 +16,10 @@
 // A re-filter goes through the slots in batches of refilter_frames() slots (as many frames as fit the re-filter
 // budget, at least 1): each batch read from the corrected store in one launch into a batch processor
 // (ProjectionProcessor of that many frames; the arrivals' one-frame processor when it is 1), processed step by step
-// over the whole batch, written into the filtered store in one launch. So a re-filter of S slots costs about
-// S / refilter_frames() x (number of steps) launches, not S x: a processing sweep's bands of a few rows
-// (processing_sweep.hpp) take tens of slots a batch; whole frames of large detectors take one (their launches are
-// large already).
+// over the whole batch (phase retrieval, whose padded frames are larger, in sub-batches of refilter_phase_frames()),
+// written into the filtered store in one launch. So a re-filter of S slots costs about S / refilter_frames() x
+// (number of steps) launches, not S x: a processing sweep's band of 3 rows of 2016 columns (processing_sweep.hpp)
+// takes hundreds of slots a batch; whole frames of large detectors take one (their launches are large already).
 // With ring removal it goes through the filtered store twice around a ring pass (RingRemoval) over all of it: steps
 // 1-2 of every slot written unfiltered into the filtered store (the pass's input, so that no third store is needed),
 // the pass (its offsets into the arrivals' processor, for later arrivals), then steps 4-5, both in batches.
@@ -54,13 +54,17 @@ class FilterPath {
   // fused when FusedRampFilter handles `cols` and not `staged_only`, else staged.
   static Kind choose(std::uint32_t cols, bool staged_only);
 
-  // The default re-filter budget: device bytes a batch processor may hold (its frames' work memory).
+  // The default re-filter budget: device bytes the frames of a batch processor may hold (ramp filter and scratch), and
+  // again its phase retrieval's.
   static constexpr std::uint64_t kRefilterBudgetBytes = std::uint64_t{128} << 20;
 
-  // Frames per re-filter batch for stores of `layout` within `budget_bytes`: as many as a processor of that many
-  // frames holds within the budget (ProjectionProcessor::estimate_bytes of one frame each), at least 1, at most
-  // layout.slots (1 for none) and at most kMaxBatchFrames / rows (the processor's limit).
+  // Frames per re-filter batch for stores of `layout` within `budget_bytes`: as many frames as fit the budget
+  // (ProjectionProcessor::frame_bytes each), at least 1, at most layout.slots (1 for none) and at most
+  // kMaxBatchFrames / rows (the processor's limit).
   static std::uint32_t refilter_frames(const StoreLayout& layout, std::uint64_t budget_bytes);
+  // Frames per phase-retrieval sub-batch of a re-filter batch: as many as fit the budget (PaganinFilter::
+  // estimate_bytes of one frame each), at least 1, at most refilter_frames.
+  static std::uint32_t refilter_phase_frames(const StoreLayout& layout, std::uint64_t budget_bytes);
 
   // Device bytes a path for stores of `layout` holds at most (processors, slot table and ring pass included), without
   // allocating.
@@ -72,8 +76,10 @@ class FilterPath {
   FilterPath(const StoreLayout& layout, bool staged_only, cudaStream_t stream,
              std::uint64_t refilter_budget_bytes = kRefilterBudgetBytes);
 
-  // Frames per re-filter batch (refilter_frames at construction).
+  // Frames per re-filter batch and per phase-retrieval sub-batch (refilter_frames and refilter_phase_frames at
+  // construction).
   std::uint32_t refilter_batch() const { return refilter_batch_; }
+  std::uint32_t refilter_phase_batch() const { return refilter_phase_batch_; }
 
   // The way run() takes with the configured processing.
   Kind kind() const {
@@ -130,6 +136,7 @@ class FilterPath {
   StoreLayout layout_;
   cudaStream_t stream_;
   std::uint32_t refilter_batch_;
+  std::uint32_t refilter_phase_batch_;
   ProcessingParams processing_;
   HalfAcquisition half_;
   float axis_col_ = 0.f;

@@ -1,5 +1,6 @@
 #include "projection_processor.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -14,28 +15,34 @@
 namespace tomolive::kernels::cuda {
 
 ProjectionProcessor::ProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t frames,
-                                         cudaStream_t stream)
+                                         std::uint32_t phase_frames, cudaStream_t stream)
     : rows_(rows),
       cols_(cols),
       frames_(frames),
+      phase_frames_(phase_frames),
       stream_(stream),
       ramp_(frames * rows, cols, stream),
       scratch_(std::size_t{frames} * rows * ramp_.padded()),
-      paganin_(rows, cols, frames, stream),
       ring_offsets_(std::size_t{rows} * cols),
       column_weights_(cols) {
   clear_ring_offsets();
 }
 
-std::uint64_t ProjectionProcessor::estimate_bytes(std::uint32_t rows, std::uint32_t cols, std::uint32_t frames) {
+std::uint64_t ProjectionProcessor::estimate_bytes(std::uint32_t rows, std::uint32_t cols, std::uint32_t frames,
+                                                  std::uint32_t phase_frames) {
   const std::uint64_t batch_rows = std::uint64_t{frames} * rows;
   return GpuRampFilter::estimate_bytes(static_cast<std::uint32_t>(batch_rows), cols) +
-         batch_rows * padded_length(cols) * sizeof(float) + PaganinFilter::estimate_bytes(rows, cols, frames) +
+         batch_rows * padded_length(cols) * sizeof(float) + PaganinFilter::estimate_bytes(rows, cols, phase_frames) +
          (std::uint64_t{rows} + 1) * cols * sizeof(float);
+}
+
+std::uint64_t ProjectionProcessor::frame_bytes(std::uint32_t rows, std::uint32_t cols) {
+  return GpuRampFilter::estimate_bytes(rows, cols) + std::uint64_t{rows} * padded_length(cols) * sizeof(float);
 }
 
 void ProjectionProcessor::configure(const ProcessingParams& processing, const HalfAcquisition& half,
                                     float axis_col, const AxisTiltRotation& rotation) {
+  reserve(processing);
   ramp_.set_window(processing.window);
   if (half.enabled) {
     const std::vector<float> weights = half_acquisition_weights(half, cols_, axis_col);
@@ -46,6 +53,10 @@ void ProjectionProcessor::configure(const ProcessingParams& processing, const Ha
   processing_ = processing;
   rotation_ = rotation;
   half_ = half;
+}
+
+void ProjectionProcessor::reserve(const ProcessingParams& processing) {
+  if (processing.phase.enabled && !paganin_) paganin_.emplace(rows_, cols_, phase_frames_, stream_);
 }
 
 void ProjectionProcessor::clear_ring_offsets() {
@@ -74,7 +85,14 @@ void ProjectionProcessor::process(Steps steps, ProjectionStore& store, const Slo
       current = rotated;
     }
     if (processing_.phase.enabled) {
-      paganin_.apply(current, input, frame, detector, processing_.phase, counters.clamped, counters.rows);
+      // In sub-batches of phase_frames_ frames (configure() made the filter).
+      for (std::uint32_t first = 0; first < frame.frames; first += phase_frames_) {
+        FrameShape part = frame;
+        part.frames = std::min(phase_frames_, frame.frames - first);
+        const std::size_t offset = first * frame.frame_stride();
+        paganin_->apply(current + offset, input + offset, part, detector, processing_.phase, counters.clamped,
+                        counters.rows);
+      }
       current = input;
     }
     if (steps == Steps::before_ring_pass) {
