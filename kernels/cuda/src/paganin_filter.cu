@@ -110,6 +110,8 @@ PaganinFilter::PaganinFilter(std::uint32_t rows, std::uint32_t cols, std::uint32
   const std::size_t inverse_work = make_plan(inverse_.get(), CUFFT_C2R, padded_rows_, padded_cols_, frames_);
   work_ = share_work_area(forward_, forward_work, inverse_, inverse_work, stream_);
   padded_ = DeviceArray<float>(std::size_t{frames_} * padded_rows_ * padded_cols_);
+  // Zeroed once: the frames past a smaller batch, transformed with the others, then hold finite values.
+  TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(padded_.get(), 0, padded_.bytes(), stream_));
   spectrum_ = DeviceArray<float2>(std::size_t{frames_} * padded_rows_ * (padded_cols_ / 2 + 1));
 }
 

@@ -8,7 +8,8 @@
 //
 // Device memory (allocated at construction): per frame of the batch the padded real frame and its spectrum (padded
 // rows x (padded cols / 2 + 1) complex); cuFFT's work area. The transforms always run over all frames() frames (the
-// plan's batch): a smaller batch leaves the others' stale values there, transformed and never read.
+// plan's batch): a smaller batch leaves the others' stale values there (zeros until first written), transformed and
+// never read.
 // Thread safety: one owner; work is ordered by the stream given at construction.
 #pragma once
 
