@@ -26,8 +26,8 @@
 //
 // Device memory: the fused filter's response at construction; the processor, the batch processor with the slot table
 // and the ring pass's work memory are made when first needed (configure() for a staged arrival, refilter()), never
-// on the per-projection path, and kept until the path goes; estimate_bytes counts them all. Thread safety: one owner; work is ordered by the stream given
-// at construction.
+// on the per-projection path, and kept until the path goes; estimate_bytes counts them all.
+// Thread safety: one owner; work is ordered by the stream given at construction.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -89,7 +89,8 @@ class FilterPath {
   }
 
   // The processing, the scan's half acquisition, the rotation axis (detector columns, after the tilt rotation) and
-  // the tilt rotation (identity: none) of the next run() and refilter() calls; makes the processor when arrivals now need it (allocation: not for the per-projection path).
+  // the tilt rotation (identity: none) of the next run() and refilter() calls; makes the processor when arrivals now
+  // need it, and the processors' phase retrieval when first enabled (allocation: not for the per-projection path).
   // A new window's response is uploaded in stream order. Throws EngineError when allocation fails (the previous
   // configuration then stays).
   void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col,
