@@ -95,4 +95,9 @@ std::vector<float> half_acquisition_weights(const HalfAcquisition& half, std::ui
   return weights;
 }
 
+double paganin_reach_rows(const PhaseRetrieval& phase) {
+  constexpr double pi = 3.14159265358979323846;
+  return 5.0 * std::sqrt(paganin_coefficient_m2(phase)) / (2.0 * pi * phase.pixel_size_um * 1e-6);
+}
+
 }  // namespace tomolive::kernels

@@ -128,7 +128,7 @@ class SlabEngineImpl final : public SlabEngine {
     if (params_.preview.enabled) {
       rows += preview_grid(params_.preview, geometry_.rows, geometry_.cols).binning - 1;
     }
-    if (params_.processing.phase.enabled) rows += paganin_reach_rows();
+    if (params_.processing.phase.enabled) rows += paganin_reach_rows(params_.processing.phase);
     return static_cast<std::uint32_t>(std::ceil(rows));
   }
 
@@ -532,14 +532,6 @@ class SlabEngineImpl final : public SlabEngine {
     SlicePositions local = positions;
     local.xy_row = (owns(slab, positions.xy_row) ? positions.xy_row : slab.owned_row0) - slab.first_row;
     return local;
-  }
-
-  // Rows over which Paganin's filter reaches: five times its kernel's decay length, sqrt(coefficient) / 2 pi metres
-  // (the response 1 / (1 + (L k)^2) at angular frequency k has a kernel falling as exp(-r / L)), in pixels.
-  double paganin_reach_rows() const {
-    const PhaseRetrieval& phase = params_.processing.phase;
-    const double coefficient = paganin_coefficient_m2(phase);
-    return 5.0 * std::sqrt(coefficient) / (2.0 * 3.14159265358979323846 * phase.pixel_size_um * 1e-6);
   }
 
   // Runs task(part, k) for the k-th index of `which` on each part's lane, all at once, and waits for every one. A part

@@ -85,21 +85,11 @@ TEST_P(CudaOblique, MatchesCpuIncrementallyAndAfterRecomputes) {
   EXPECT_LE(relative_max_difference(oblique_values(*gpu), copy_checked(*gpu, Orthoslice::xy)), tolerance(store));
 }
 
-class CudaProcessingSweep : public ::testing::TestWithParam<StorePrecision> {};
-
-TEST_P(CudaProcessingSweep, MatchesCpuAndChangesNothing) {
-  TOMOLIVE_SKIP_WITHOUT_CUDA();
-  Seeded rng;
-  SCOPED_TRACE(rng.trace());
-  const StorePrecision store = GetParam();
-  auto scan = make_random_scan<std::uint16_t>(rng, 17, 96, 50, 50);
-  auto gpu = cuda_engine(store);
-  auto cpu = make_cpu_engine();
-  for (Engine* engine : {static_cast<Engine*>(gpu.get()), static_cast<Engine*>(cpu.get())}) {
-    begin(*engine, scan);
-    feed(*engine, scan, 0, 50);
-  }
-  std::vector<ProcessingParams> candidates(5);
+// Candidates of every kind the sweep takes: a window, rings, zingers, and phase retrieval of kernels reaching 14 and
+// 43 rows (paganin_reach_rows: bands of most or all of the 17 rows) and 2 rows (a band of 7 rows inside the
+// detector, edge-padded where the whole frame goes on, as in the CPU engine).
+std::vector<ProcessingParams> sweep_candidates() {
+  std::vector<ProcessingParams> candidates(6);
   candidates[0].window = FilterWindow::hamming;
   candidates[1].rings.enabled = true;
   candidates[1].rings.size = 7;
@@ -109,8 +99,25 @@ TEST_P(CudaProcessingSweep, MatchesCpuAndChangesNothing) {
   candidates[3].phase.distance_m = 0.05;
   candidates[4] = candidates[3];
   candidates[4].phase.delta_over_beta = 300.0;
+  candidates[5] = candidates[3];
+  candidates[5].phase.delta_over_beta = 0.5;
+  return candidates;
+}
+
+// The two engines' sweeps of `candidates` at a random axial row agree (the CUDA engine's batched re-filter of each
+// candidate's band against the CPU engine's); the GPU's slices and processing are left alone.
+template <class Scan>
+void expect_sweeps_match(Seeded& rng, const Scan& scan, StorePrecision store,
+                         const std::vector<ProcessingParams>& candidates) {
+  auto gpu = cuda_engine(store);
+  auto cpu = make_cpu_engine();
+  for (Engine* engine : {static_cast<Engine*>(gpu.get()), static_cast<Engine*>(cpu.get())}) {
+    begin(*engine, scan);
+    feed(*engine, scan, 0, static_cast<std::uint32_t>(scan.projections.size()));
+  }
   const SliceRegion region{10, 20, 40, 50};
-  const std::uint32_t xy_row = rng.below(17);
+  const std::uint32_t xy_row = rng.below(scan.geometry.rows);
+  SCOPED_TRACE("xy_row " + std::to_string(xy_row));
   const std::vector<float> xy_before = copy_checked(*gpu, Orthoslice::xy);
   std::vector<float> gpu_images(candidates.size() * region.rows * region.cols,
                                 std::numeric_limits<float>::quiet_NaN());
@@ -125,6 +132,28 @@ TEST_P(CudaProcessingSweep, MatchesCpuAndChangesNothing) {
     const std::vector<float> r(cpu_images.begin() + c * pixels, cpu_images.begin() + (c + 1) * pixels);
     EXPECT_LE(relative_max_difference(g, r), refiltered_tolerance(store)) << "candidate " << c;
   }
+}
+
+class CudaProcessingSweep : public ::testing::TestWithParam<StorePrecision> {};
+
+TEST_P(CudaProcessingSweep, MatchesCpuAndChangesNothing) {
+  TOMOLIVE_SKIP_WITHOUT_CUDA();
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  expect_sweeps_match(rng, make_random_scan<std::uint16_t>(rng, 17, 96, 50, 50), GetParam(), sweep_candidates());
+}
+
+// Half acquisition: the weights (per column, at the current axis) of every frame of a batch, and the zinger filter,
+// ring pass and phase retrieval on the detector's columns only.
+TEST_P(CudaProcessingSweep, HalfAcquisitionMatchesCpu) {
+  TOMOLIVE_SKIP_WITHOUT_CUDA();
+  Seeded rng;
+  SCOPED_TRACE(rng.trace());
+  auto scan = make_random_scan<std::uint16_t>(rng, 17, 96, 50, 50);
+  scan.geometry.half_acquisition = {true, 8, 80};
+  std::vector<ProcessingParams> candidates = sweep_candidates();
+  for (ProcessingParams& candidate : candidates) candidate.zingers.enabled = true;
+  expect_sweeps_match(rng, scan, GetParam(), candidates);
 }
 
 std::string store_name(const ::testing::TestParamInfo<StorePrecision>& param) {

@@ -35,6 +35,18 @@ inline void expect_engine_error(const std::function<void()>& call, const std::st
   }
 }
 
+// sqrt(sum (a - b)^2 / sum b^2) (sum (a - b)^2 when b is all zero).
+inline double relative_rmse(std::span<const float> a, std::span<const float> b) {
+  EXPECT_EQ(a.size(), b.size());
+  double error = 0.0, norm = 0.0;
+  for (std::size_t k = 0; k < std::min(a.size(), b.size()); ++k) {
+    const double d = static_cast<double>(a[k]) - static_cast<double>(b[k]);
+    error += d * d;
+    norm += static_cast<double>(b[k]) * static_cast<double>(b[k]);
+  }
+  return norm > 0.0 ? std::sqrt(error / norm) : error;
+}
+
 // max |a - b| / max |b|.
 inline double relative_max_difference(std::span<const float> a, std::span<const float> b) {
   EXPECT_EQ(a.size(), b.size());

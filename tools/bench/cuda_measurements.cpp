@@ -313,7 +313,8 @@ std::vector<Sweep> measure_sweeps(const Workload& workload, const Frames& frames
 
 // The processing sweep (sweep_processing, PROTOCOL.md 10.8) of one axial region of a full store: 8 candidates of
 // each parameter (filter windows, ring sizes 5..19, delta/beta log-spaced 10..1000), host wall clock of the whole
-// call (the images land in pageable host memory), medians. delta/beta re-filters whole frames; the others 3 rows.
+// call (the images land in pageable host memory), medians. delta/beta re-filters the Paganin kernel's band (27 to 227
+// rows at the default 20 keV, 10 cm, 1 um: processing_sweep.hpp); the others 3 rows.
 std::vector<Figure> measure_processing_sweeps(const Workload& workload, const Frames& frames,
                                               const PinnedFrames& pinned, const RunSettings& settings,
                                               std::ostream& log) {
@@ -351,7 +352,7 @@ std::vector<Figure> measure_processing_sweeps(const Workload& workload, const Fr
     const kernels::SliceRegion region{(workload.cols - side) / 2, (workload.cols - side) / 2, side, side};
     std::vector<float> images(8 * std::size_t{side} * side);
     for (const Kind& kind : kinds) {
-      // delta/beta re-filters every frame of the store per candidate: fewer repeats.
+      // delta/beta re-filters a band of up to 227 rows per candidate: fewer repeats.
       const std::uint32_t repeats = kind.name == "delta_over_beta" ? 1 : settings.recomputes;
       std::vector<double> wall;
       try {
@@ -364,7 +365,7 @@ std::vector<Figure> measure_processing_sweeps(const Workload& workload, const Fr
       } catch (const kernels::EngineLostError&) {
         throw;
       } catch (const kernels::EngineError& e) {
-        // A delta/beta band is a whole store of each kind: a large scan's may not fit beside it.
+        // A delta/beta band is a store of each kind of up to 227 rows: a large scan's may not fit beside it.
         log << workload.id << " processing sweep (" << kind.name << ") " << side << " x " << side
             << " not measured: " << e.what() << "\n";
         continue;

@@ -108,6 +108,8 @@ if [[ -z ${SKIP_SANITIZER:-} ]]; then
   small+=':StorePrecisions/CudaProcessingVsCpu.RingRemovalMatchesCpu/*:StorePrecisions/CudaProcessingVsCpu.HalfAcq*'
   # The kernels of the tilt, preview, oblique slice, defective pixels, sampled sweeps and slabs (2026-12).
   small+=':*AxisTilt*:*Preview*:*Oblique*:*DefectivePixels*:*SampledSweep*:*CudaSlab*'
+  # The batched re-filter (slot tables, frame-stacked steps) and the processing sweep's bands (2026-12).
+  small+=':FilterPathRefilter.*:*CudaProcessingSweep*'
   step memcheck "$log" compute-sanitizer --tool memcheck --error-exitcode 99 "$bin/gpu_test" --gtest_filter="$small"
   step racecheck "$log" compute-sanitizer --tool racecheck --error-exitcode 99 "$bin/gpu_test" \
     --gtest_filter='CudaEngine.OddShapesMatchCpu:StorePrecisions/CudaVsCpu.SetSlicesMovesEachSliceAlone/*:FilterPath.Fused*:StorePrecisions/CudaProcessingVsCpu.RingRemovalMatchesCpu/float16:StorePrecisions/CudaProcessingVsCpu.ZingersMatchCpu/float32'

@@ -9,7 +9,7 @@
 
 namespace tomolive::kernels::cuda {
 
-// out = `in` rotated by `rotation` (both shaped `shape`, device memory, distinct).
+// out = `in` rotated by `rotation`, frame by frame (both shaped `shape`, device memory, distinct).
 void rotate_frame(const float* in, float* out, const FrameShape& shape, const AxisTiltRotation& rotation,
                   cudaStream_t stream);
 

@@ -22,12 +22,16 @@ __global__ void __launch_bounds__(kThreads) write_kernel(const float* __restrict
   set_value(slot_values, std::size_t{blockIdx.y} * cols + col, frame[std::size_t{blockIdx.y} * pitch + col]);
 }
 
+// Mapping: grid (ceil(cols / 256), rows, frames), one thread per value: row blockIdx.y of slot slots.slot(blockIdx.z)
+// into the same row of frame blockIdx.z (at frame + (blockIdx.z * rows + row) * pitch).
 template <class Value>
-__global__ void __launch_bounds__(kThreads) read_kernel(const Value* __restrict__ slot_values, std::uint32_t cols,
+__global__ void __launch_bounds__(kThreads) read_kernel(const Value* __restrict__ values, SlotBatch slots,
+                                                        std::uint32_t rows, std::uint32_t cols,
                                                         float* __restrict__ frame, std::uint32_t pitch) {
   const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
   if (col >= cols) return;
-  frame[std::size_t{blockIdx.y} * pitch + col] = get_value(slot_values, std::size_t{blockIdx.y} * cols + col);
+  const std::size_t source = (std::size_t{slots.slot(blockIdx.z)} * rows + blockIdx.y) * cols + col;
+  frame[(std::size_t{blockIdx.z} * rows + blockIdx.y) * pitch + col] = get_value(values, source);
 }
 
 // Calls f(V{}) with V the element type of a corrected store of `type`: float or __half.
@@ -71,11 +75,11 @@ void CorrectedStore::copy_rows_to(CorrectedStore& band, std::uint32_t row0, std:
                                         cudaMemcpyDeviceToDevice, stream));
 }
 
-void CorrectedStore::read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const {
-  if (rows_ == 0 || cols_ == 0) return;
-  const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_);
+void CorrectedStore::read(const SlotBatch& slots, float* frame, std::uint32_t pitch, cudaStream_t stream) const {
+  if (rows_ == 0 || cols_ == 0 || slots.frames == 0) return;
+  const dim3 grid((cols_ + kThreads - 1) / kThreads, rows_, slots.frames);
   visit_value_type(type_, [&]<class Value>(Value) {
-    read_kernel<Value><<<grid, kThreads, 0, stream>>>(slot_values<Value>(slot), cols_, frame, pitch);
+    read_kernel<Value><<<grid, kThreads, 0, stream>>>(slot_values<Value>(), slots, rows_, cols_, frame, pitch);
     TOMOLIVE_CUDA_CHECK_LAUNCH("corrected_store_read");
   });
 }

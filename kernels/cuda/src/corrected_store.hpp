@@ -44,12 +44,17 @@ class CorrectedStore {
 
   // Enqueues: the first cols values of row r of `frame` (row r at frame + r * pitch, device memory) = row r of slot
   // `slot`, as float.
-  void read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const;
+  void read(std::uint32_t slot, float* frame, std::uint32_t pitch, cudaStream_t stream) const {
+    read(SlotBatch::one(slot), frame, pitch, stream);
+  }
+  // The same for every frame of a batch, in one launch: frame f (row r at frame + (f * rows + r) * pitch) = slot
+  // slots.slot(f).
+  void read(const SlotBatch& slots, float* frame, std::uint32_t pitch, cudaStream_t stream) const;
 
  private:
   // The first value of `slot`, as the store's element type Value (float or __half; the .cu's kernels only).
   template <class Value>
-  Value* slot_values(std::uint32_t slot) const {
+  Value* slot_values(std::uint32_t slot = 0) const {
     return reinterpret_cast<Value*>(values_.get()) + std::size_t{slot} * rows_ * cols_;
   }
 

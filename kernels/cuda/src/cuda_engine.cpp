@@ -31,8 +31,9 @@
 // takes the pending entries too (preview_backprojection.hpp) and is rebuilt with the oblique slice.
 // A processing sweep (sweep_processing) copies, per candidate, the detector rows the candidate needs
 // (processing_sweep.hpp) of the corrected store into a band corrected store, re-filters it with a FilterPath of the
-// band's shape into a band store, and reconstructs the region from it with the center sweep's kernel (sweep_axial, one
-// axis); the band stores and paths live for the call.
+// band's shape into a band store (in batches of as many band frames as the path's re-filter budget holds: a few rows
+// a frame make one launch per step for hundreds of slots, not one per slot), and reconstructs the region from it with
+// the center sweep's kernel (sweep_axial, one axis); the band stores and paths live for the call.
 // The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
 // buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
 // and the pending entries are left alone.
@@ -580,8 +581,9 @@ class CudaEngineImpl final : public CudaEngine {
   }
 
   // Per candidate: the band it needs copied out of the corrected store, re-filtered by a FilterPath of the band's
-  // shape into a band store, and the region reconstructed from it by sweep_axial at the current axis. Bands of the
-  // same shape (every candidate without phase retrieval; every one with it) share their stores and path.
+  // shape into a band store, and the region reconstructed from it by sweep_axial at the current axis. Consecutive
+  // candidates of the same band (those without phase retrieval; with it, those of the same Paganin reach) share their
+  // stores and path.
   void sweep_processing(std::uint32_t xy_row, std::span<const ProcessingParams> candidates, const SliceRegion& region,
                         std::span<float> out) override {
     make_current();

@@ -10,12 +10,13 @@
 namespace tomolive::kernels::cuda {
 
 struct PreFilterCorrections {
-  const float* ring_offsets = nullptr;    // rows x cols floats, row-major (device memory), or nullptr: no offset
+  const float* ring_offsets = nullptr;    // rows x cols floats, row-major (device memory; one frame's, shared by
+                                          // every frame of a batch), or nullptr: no offset
   const float* column_weights = nullptr;  // cols floats (device memory; half_acquisition_weight), or nullptr: 1
 };
 
-// out = (in + ring offset) * column weight, pixel by pixel (both shaped `shape`, device memory; `out` may be `in`); a
-// plain copy when `corrections` holds neither.
+// out = (in + ring offset) * column weight, pixel by pixel of every frame (both shaped `shape`, device memory; `out`
+// may be `in`); a plain copy when `corrections` holds neither.
 void apply_pre_filter_corrections(const float* in, float* out, const FrameShape& shape,
                                   const PreFilterCorrections& corrections, cudaStream_t stream);
 

@@ -1,22 +1,29 @@
-// ProjectionProcessor: one corrected projection (attenuation) -> one slot of the filtered store, through the steps of
-// processing.hpp that are enabled: 1 zingers (zinger_filter), the axis tilt rotation (axis_tilt_rotation), 2 phase
-// retrieval (PaganinFilter), 3 the ring offset of
-// the last ring pass and 4 half-acquisition weights (pre_filter_corrections), 5 the windowed ramp filter
-// (GpuRampFilter). The staged arrival path and every re-filter go through it (FilterPath).
+// ProjectionProcessor: a batch of up to frames() corrected projections (attenuation) -> as many slots of the filtered
+// store, through the steps of processing.hpp that are enabled: 1 zingers (zinger_filter), the axis tilt rotation
+// (axis_tilt_rotation), 2 phase retrieval (PaganinFilter), 3 the ring offset of the last ring pass and 4
+// half-acquisition weights (pre_filter_corrections), 5 the windowed ramp filter (GpuRampFilter). Each step takes the
+// whole batch in one launch (one cuFFT plan of frames() x rows rows for the ramp filter), phase retrieval in
+// sub-batches of phase_frames() frames (its padded frames are larger), and treats every frame on its own
+// (processing_frame.hpp), so a batch gives what one call per frame gives. The staged arrival path (one frame) and
+// every re-filter (batches, FilterPath) go through it.
 //
-// The frame to process is written into input() (rows x cols floats, row r at input() + r * pitch(); the padding
-// columns of each row stay zero for the ramp filter, so only the first cols values of a row may be written), and
-// process() consumes it (the steps work in place).
+// The frames to process are written into input() (frames() frames of rows x cols floats, row r of frame f at
+// input() + (f * rows + r) * pitch(); the padding columns of each row stay zero for the ramp filter, so only the
+// first cols values of a row may be written), and process() consumes the first slots.frames of them (the steps work
+// in place). The ramp filter's transforms run over all frames() frames: a smaller batch costs the whole batch's FFTs,
+// and the frames past it hold stale values that nothing reads (likewise phase retrieval's last sub-batch).
 //
-// Device memory (allocated at construction): the ramp filter's rows, spectrum and work area, a scratch frame of the
-// same shape, the Paganin filter's padded frame, spectrum and work area, the ring offsets (rows x cols floats), the
-// half-acquisition weights (cols floats).
+// Device memory, allocated at construction: frames() times frame_bytes() (the ramp filter's rows, spectrum and work
+// area, a scratch frame of the same shape), the ring offsets (rows x cols floats), the half-acquisition weights (cols
+// floats); by the first configure() that enables phase retrieval: the Paganin filter of phase_frames() frames (padded
+// frames, spectra, work area). estimate_bytes counts it all.
 // Thread safety: one owner; work is ordered by the stream given at construction.
 #pragma once
 
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "device_resources.hpp"
 #include "gpu_ramp_filter.hpp"
@@ -38,22 +45,35 @@ struct ProcessingCounters {
 
 class ProjectionProcessor {
  public:
-  // For rows x cols detectors. Ring offsets start at zero; the parameters at processing.hpp's defaults (every step
-  // off, Ram-Lak). Throws EngineError when planning or allocation fails.
-  ProjectionProcessor(std::uint32_t rows, std::uint32_t cols, cudaStream_t stream);
+  // For batches of up to `frames` (1..kMaxBatchFrames, frames x rows <= kMaxBatchFrames) frames of rows x cols
+  // detectors, phase retrieval in sub-batches of `phase_frames` (1..frames). Ring offsets start at zero; the
+  // parameters at processing.hpp's defaults (every step off, Ram-Lak). Throws EngineError when planning or allocation
+  // fails.
+  ProjectionProcessor(std::uint32_t rows, std::uint32_t cols, std::uint32_t frames, std::uint32_t phase_frames,
+                      cudaStream_t stream);
 
-  // Device bytes an instance of this shape holds, without allocating.
-  static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols);
+  // Device bytes an instance of this shape holds with phase retrieval enabled, without allocating.
+  static std::uint64_t estimate_bytes(std::uint32_t rows, std::uint32_t cols, std::uint32_t frames,
+                                      std::uint32_t phase_frames);
+  // Device bytes each frame of a batch adds (the ramp filter's and the scratch frame's share), phase retrieval's
+  // apart (PaganinFilter::estimate_bytes per phase frame).
+  static std::uint64_t frame_bytes(std::uint32_t rows, std::uint32_t cols);
 
   // The steps, the scan's half acquisition (its detector columns within the frame), the rotation axis (detector
   // columns after the tilt rotation; half-acquisition weights) and the tilt rotation (identity: none) of the next
   // process() calls; a new window's response and the half-acquisition weights (computed on the host by
-  // half_acquisition_weight, as the CPU engine does) are uploaded in stream order.
+  // half_acquisition_weight, as the CPU engine does) are uploaded in stream order. Calls reserve(processing) first.
   void configure(const ProcessingParams& processing, const HalfAcquisition& half, float axis_col,
                  const AxisTiltRotation& rotation);
 
+  // Makes the work memory `processing` needs that is not there yet (the Paganin filter, the first time phase
+  // retrieval is enabled), changing nothing else. Throws EngineError when that fails.
+  void reserve(const ProcessingParams& processing);
+
   float* input() const { return ramp_.input(); }
   std::uint32_t pitch() const { return ramp_.padded(); }
+  std::uint32_t frames() const { return frames_; }
+  std::uint32_t phase_frames() const { return phase_frames_; }
 
   // Whether process(Steps::all) counts anything (zingers or phase retrieval enabled).
   bool counts() const { return processing_.zingers.enabled || processing_.phase.enabled; }
@@ -64,10 +84,11 @@ class ProjectionProcessor {
   // pass left in the slot).
   enum class Steps : std::uint8_t { all, before_ring_pass, after_ring_pass };
 
-  // Enqueues `steps` on the frame in input() and writes the result into `slot` of `store` (same rows and cols);
-  // adds what the steps count to `counters`. `filtered`, when not null, is recorded once the ramp filter is done
-  // (stage timing).
-  void process(Steps steps, ProjectionStore& store, std::uint32_t slot, const ProcessingCounters& counters,
+  // Enqueues `steps` on the first slots.frames (1..frames()) frames in input() and writes frame f's result into slot
+  // slots.slot(f) of `store` (same rows and cols); adds what the steps count to `counters`. `filtered`, when not
+  // null, is recorded once the ramp filter is done (stage timing). Throws EngineError for a batch larger than
+  // frames().
+  void process(Steps steps, ProjectionStore& store, const SlotBatch& slots, const ProcessingCounters& counters,
                cudaEvent_t filtered = nullptr);
 
   // The per-pixel offsets of the last ring pass (rows x cols floats, row-major, device memory), and their reset to
@@ -76,17 +97,17 @@ class ProjectionProcessor {
   void clear_ring_offsets();
 
  private:
-  FrameShape shape() const { return {rows_, cols_, ramp_.padded()}; }
-
   std::uint32_t rows_;
   std::uint32_t cols_;
+  std::uint32_t frames_;
+  std::uint32_t phase_frames_;
   cudaStream_t stream_;
   ProcessingParams processing_;
   AxisTiltRotation rotation_;
   HalfAcquisition half_;  // the scan's
   GpuRampFilter ramp_;
-  DeviceArray<float> scratch_;  // rows x pitch(): the zinger filter's or the tilt rotation's output
-  PaganinFilter paganin_;
+  DeviceArray<float> scratch_;  // frames x rows x pitch(): the zinger filter's or the tilt rotation's output
+  std::optional<PaganinFilter> paganin_;  // of phase_frames_ frames, made when phase retrieval is first enabled
   DeviceArray<float> ring_offsets_;
   DeviceArray<float> column_weights_;  // cols floats: half-acquisition weights at the configured axis
 };

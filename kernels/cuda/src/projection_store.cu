@@ -7,17 +7,20 @@ namespace {
 
 constexpr unsigned kStoreThreads = 256;
 
-// Mapping: one thread per cell of the slot, grid (ceil(pitch / 256), quads); thread (k, q) packs column k of detector
-// rows 4q .. 4q + 3. Reads 4 filtered floats (coalesced along k; rows past `rows` and columns past `cols` read as 0),
-// writes one cell (16 or 8 bytes).
+// Mapping: one thread per cell of a slot, grid (ceil(pitch / 256), quads, frames); thread (k, q, f) packs column k of
+// detector rows 4q .. 4q + 3 of frame f into slot slots.slot(f). Reads 4 filtered floats (coalesced along k; rows past
+// `rows` and columns past `cols` read as 0), writes one cell (16 or 8 bytes).
 template <class Store>
 __global__ void __launch_bounds__(kStoreThreads) store_projection(const float* __restrict__ filtered,
                                                                   std::uint32_t row_pitch, std::uint32_t rows,
-                                                                  std::uint32_t cols, std::uint32_t pitch,
-                                                                  typename Store::Cell* __restrict__ slot_cells) {
+                                                                  std::uint32_t cols, std::uint32_t quads,
+                                                                  std::uint32_t pitch, SlotBatch slots,
+                                                                  typename Store::Cell* __restrict__ cells) {
   const std::uint32_t col = blockIdx.x * kStoreThreads + threadIdx.x;
   const std::uint32_t quad = blockIdx.y;
   if (col >= pitch) return;
+  filtered += std::size_t{blockIdx.z} * rows * row_pitch;
+  typename Store::Cell* const slot_cells = cells + std::size_t{slots.slot(blockIdx.z)} * quads * pitch;
   float values[4];
 #pragma unroll
   for (std::uint32_t lane = 0; lane < 4; ++lane) {
@@ -27,16 +30,21 @@ __global__ void __launch_bounds__(kStoreThreads) store_projection(const float* _
   slot_cells[std::size_t{quad} * pitch + col] = Store::pack(values[0], values[1], values[2], values[3]);
 }
 
-// Mapping: one thread per value of the slot, grid (ceil(cols / 256), rows); thread (k, r) reads lane r % 4 of cell
-// (r / 4, k) and writes float (r, k) at out + r * row_pitch + k (coalesced along k).
+// Mapping: one thread per value of a slot, grid (ceil(cols / 256), rows, frames); thread (k, r, f) reads lane r % 4
+// of cell (r / 4, k) of slot slots.slot(f) and writes float (r, k) of frame f at out + (f * rows + r) * row_pitch + k
+// (coalesced along k).
 template <class Store>
-__global__ void __launch_bounds__(kStoreThreads) load_projection(const typename Store::Cell* __restrict__ slot_cells,
-                                                                 std::uint32_t cols, std::uint32_t pitch,
-                                                                 float* __restrict__ out, std::uint32_t row_pitch) {
+__global__ void __launch_bounds__(kStoreThreads) load_projection(const typename Store::Cell* __restrict__ cells,
+                                                                 std::uint32_t rows, std::uint32_t cols,
+                                                                 std::uint32_t quads, std::uint32_t pitch,
+                                                                 SlotBatch slots, float* __restrict__ out,
+                                                                 std::uint32_t row_pitch) {
   const std::uint32_t col = blockIdx.x * kStoreThreads + threadIdx.x;
   const std::uint32_t row = blockIdx.y;
   if (col >= cols) return;
-  out[std::size_t{row} * row_pitch + col] = Store::lane(slot_cells, std::size_t{row / 4} * pitch + col, row % 4);
+  const typename Store::Cell* const slot_cells = cells + std::size_t{slots.slot(blockIdx.z)} * quads * pitch;
+  out[(std::size_t{blockIdx.z} * rows + row) * row_pitch + col] =
+      Store::lane(slot_cells, std::size_t{row / 4} * pitch + col, row % 4);
 }
 
 }  // namespace
@@ -59,23 +67,25 @@ ProjectionStore::ProjectionStore(const StoreLayout& layout, StoreType type)
   TOMOLIVE_CUDA_CHECK(cudaMemset(cells_.get(), 0, cells_.bytes()));
 }
 
-void ProjectionStore::write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream) {
-  if (layout_.quads == 0 || layout_.pitch == 0) return;
-  const dim3 grid((layout_.pitch + kStoreThreads - 1) / kStoreThreads, layout_.quads);
+void ProjectionStore::write(const SlotBatch& slots, const float* filtered, std::uint32_t row_pitch,
+                            cudaStream_t stream) {
+  if (layout_.quads == 0 || layout_.pitch == 0 || slots.frames == 0) return;
+  const dim3 grid((layout_.pitch + kStoreThreads - 1) / kStoreThreads, layout_.quads, slots.frames);
   visit_store_type(type_, [&]<class Store>(Store) {
     store_projection<Store><<<grid, kStoreThreads, 0, stream>>>(
-        filtered, row_pitch, layout_.rows, layout_.cols, layout_.pitch,
-        static_cast<typename Store::Cell*>(slot_cells(slot)));
+        filtered, row_pitch, layout_.rows, layout_.cols, layout_.quads, layout_.pitch, slots,
+        static_cast<typename Store::Cell*>(slot_cells(0)));
     TOMOLIVE_CUDA_CHECK_LAUNCH("store_projection");
   });
 }
 
-void ProjectionStore::read(std::uint32_t slot, float* out, std::uint32_t row_pitch, cudaStream_t stream) const {
-  if (layout_.rows == 0 || layout_.cols == 0) return;
-  const dim3 grid((layout_.cols + kStoreThreads - 1) / kStoreThreads, layout_.rows);
+void ProjectionStore::read(const SlotBatch& slots, float* out, std::uint32_t row_pitch, cudaStream_t stream) const {
+  if (layout_.rows == 0 || layout_.cols == 0 || slots.frames == 0) return;
+  const dim3 grid((layout_.cols + kStoreThreads - 1) / kStoreThreads, layout_.rows, slots.frames);
   visit_store_type(type_, [&]<class Store>(Store) {
     load_projection<Store><<<grid, kStoreThreads, 0, stream>>>(
-        static_cast<const typename Store::Cell*>(slot_cells(slot)), layout_.cols, layout_.pitch, out, row_pitch);
+        static_cast<const typename Store::Cell*>(slot_cells(0)), layout_.rows,
+        layout_.cols, layout_.quads, layout_.pitch, slots, out, row_pitch);
     TOMOLIVE_CUDA_CHECK_LAUNCH("load_projection");
   });
 }

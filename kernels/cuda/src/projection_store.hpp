@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "device_resources.hpp"
+#include "tomolive/kernels/host_device.hpp"
 
 namespace tomolive::kernels::cuda {
 
@@ -34,6 +35,17 @@ struct StoreLayout {
   std::uint64_t cells() const { return std::uint64_t{slots} * quads * pitch; }
   std::uint64_t bytes(StoreType type) const { return cells() * cell_bytes(type); }
   static std::uint32_t cell_bytes(StoreType type) { return type == StoreType::float32 ? 16u : 8u; }
+};
+
+// The slots of a batch of frames (stacked as processing_frame.hpp says: frame f's rows after frame f - 1's): frame f
+// belongs to slot list[f] (device memory, `frames` entries), or, without a list, to slot first + f.
+struct SlotBatch {
+  const std::uint32_t* list = nullptr;
+  std::uint32_t first = 0;
+  std::uint32_t frames = 1;
+
+  static SlotBatch one(std::uint32_t slot) { return {nullptr, slot, 1}; }
+  TOMOLIVE_HD std::uint32_t slot(std::uint32_t frame) const { return list != nullptr ? list[frame] : first + frame; }
 };
 
 class ProjectionStore {
@@ -56,11 +68,21 @@ class ProjectionStore {
 
   // Converts the first cols values of each of the `rows` filtered rows (row r at filtered + r * row_pitch floats)
   // into `slot`, replacing what the slot held.
-  void write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream);
+  void write(std::uint32_t slot, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream) {
+    write(SlotBatch::one(slot), filtered, row_pitch, stream);
+  }
+  // The same for every frame of a batch, in one launch: frame f (row r at filtered + (f * rows + r) * row_pitch) into
+  // slot slots.slot(f). Precondition (not checked): distinct slots, each < layout().slots.
+  void write(const SlotBatch& slots, const float* filtered, std::uint32_t row_pitch, cudaStream_t stream);
 
   // Converts `slot` back to float: rows x cols values, row r at out + r * row_pitch (device memory). Precondition:
   // slot < layout().slots (not checked).
-  void read(std::uint32_t slot, float* out, std::uint32_t row_pitch, cudaStream_t stream) const;
+  void read(std::uint32_t slot, float* out, std::uint32_t row_pitch, cudaStream_t stream) const {
+    read(SlotBatch::one(slot), out, row_pitch, stream);
+  }
+  // The same for every frame of a batch, in one launch: slot slots.slot(f) into frame f (row r at
+  // out + (f * rows + r) * row_pitch).
+  void read(const SlotBatch& slots, float* out, std::uint32_t row_pitch, cudaStream_t stream) const;
 
  private:
   StoreLayout layout_;

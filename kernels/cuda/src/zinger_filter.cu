@@ -27,14 +27,18 @@ __device__ __forceinline__ float median_of_9(float (&v)[9]) {
   return v[4];
 }
 
-// Mapping: grid (ceil(cols / 256), rows), one thread per pixel; 9 reads (from L1/L2: neighbours are shared by
-// neighbouring threads and rows), one write. Replacements are counted per block (add_block_count).
+// Mapping: grid (ceil(cols / 256), rows, frames), one thread per pixel (row blockIdx.y of frame blockIdx.z); 9 reads
+// (from L1/L2: neighbours are shared by neighbouring threads and rows), one write. Replacements are counted per block
+// (add_block_count).
 __global__ void __launch_bounds__(kThreads) zinger_kernel(const float* __restrict__ in, float* __restrict__ out,
                                                           FrameShape shape, DetectorColumns detector, float threshold,
                                                           RowRange counted,
                                                           unsigned long long* __restrict__ replaced) {
   const std::uint32_t col = blockIdx.x * kThreads + threadIdx.x;
   const std::uint32_t row = blockIdx.y;
+  const std::size_t frame = blockIdx.z * shape.frame_stride();
+  in += frame;
+  out += frame;
   unsigned replaced_here = 0;
   if (col < shape.cols) {
     const float value = in[std::size_t{row} * shape.pitch + col];
@@ -65,8 +69,8 @@ __global__ void __launch_bounds__(kThreads) zinger_kernel(const float* __restric
 
 void remove_zingers(const float* in, float* out, const FrameShape& shape, const DetectorColumns& detector,
                     float threshold, unsigned long long* replaced, RowRange counted, cudaStream_t stream) {
-  if (shape.rows == 0 || shape.cols == 0) return;
-  const dim3 grid((shape.cols + kThreads - 1) / kThreads, shape.rows);
+  if (shape.rows == 0 || shape.cols == 0 || shape.frames == 0) return;
+  const dim3 grid((shape.cols + kThreads - 1) / kThreads, shape.rows, shape.frames);
   zinger_kernel<<<grid, kThreads, 0, stream>>>(in, out, shape, detector, threshold, counted, replaced);
   TOMOLIVE_CUDA_CHECK_LAUNCH("remove_zingers");
 }

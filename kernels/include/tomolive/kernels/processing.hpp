@@ -159,6 +159,12 @@ TOMOLIVE_HD inline double paganin_coefficient_m2(const PhaseRetrieval& p) {
   return pi * wavelength_m(p.energy_kev) * p.distance_m * p.delta_over_beta;
 }
 
+// Detector rows over which Paganin's filter reaches (pixels, not rounded): five times its kernel's decay length
+// sqrt(paganin_coefficient_m2) / (2 pi) metres (the response 1 / (1 + (L k)^2) at angular frequency k has a kernel
+// falling as exp(-r / L)), over the pixel size. The rows further away from a pixel carry e^-5 (0.7 %) of the
+// kernel's weight (its marginal across rows is exp(-|y| / L) / 2 L).
+double paganin_reach_rows(const PhaseRetrieval& phase);
+
 // Paganin's transfer function at spatial frequencies f_row, f_col (cycles per metre):
 // 1 / (1 + pi lambda z (delta / beta) (f_row^2 + f_col^2)).
 TOMOLIVE_HD inline double paganin_response(double coefficient_m2, double f_row, double f_col) {
