@@ -1,6 +1,7 @@
 #include "volume_output.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -70,8 +71,9 @@ void TemporaryOutput::commit() {
   {
     FileDescriptor output(::open(temporary_.c_str(), O_RDONLY | O_CLOEXEC));
     if (!output) throw disk_error(errno, DiskOperation::write_file, temporary_);
-    const bool folder = std::filesystem::is_directory(temporary_, error);
-    if ((folder ? ::syncfs(output.get()) : ::fdatasync(output.get())) != 0) {
+    struct stat info {};
+    if (::fstat(output.get(), &info) != 0) throw disk_error(errno, DiskOperation::write_file, temporary_);
+    if ((S_ISDIR(info.st_mode) ? ::syncfs(output.get()) : ::fdatasync(output.get())) != 0) {
       throw disk_error(errno, DiskOperation::write_file, temporary_);
     }
   }
