@@ -1,5 +1,6 @@
 #include "tomolive/storage/hdf5_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -139,10 +140,19 @@ void Hdf5File::link(hid_t parent, const char* link_name, const char* target) {
 
 void Hdf5File::flush() {
   if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) fail("flushing");
-  // H5Fflush hands the bytes to the kernel; fsync puts them on the disk (the sec2 driver's handle is an int*).
+  // H5Fflush hands the bytes to the kernel; fsync puts them on the disk.
+  if (::fsync(descriptor()) != 0) throw disk_error(errno, DiskOperation::write_file, path_);
+}
+
+void Hdf5File::start_writeback() {
+  static_cast<void>(::sync_file_range(descriptor(), 0, 0, SYNC_FILE_RANGE_WRITE));
+}
+
+int Hdf5File::descriptor() const {
+  // The sec2 driver's handle is an int*.
   void* handle = nullptr;
   if (H5Fget_vfd_handle(file_.get(), H5P_DEFAULT, &handle) < 0 || handle == nullptr) fail("getting the file handle");
-  if (::fsync(*static_cast<int*>(handle)) != 0) throw disk_error(errno, DiskOperation::write_file, path_);
+  return *static_cast<int*>(handle);
 }
 
 void Hdf5File::close() {

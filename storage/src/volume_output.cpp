@@ -1,6 +1,7 @@
 #include "volume_output.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,11 +65,17 @@ void TemporaryOutput::commit() {
     std::filesystem::remove_all(final_, error);
     if (error) throw disk_error(error.value(), DiskOperation::rename_file, final_);
   }
-  // Everything under the temporary name reaches the disk before the rename makes it look complete.
+  // Everything under the temporary name reaches the disk before the rename makes it look complete: a file's own
+  // data (fdatasync, as dd's conv=fdatasync, waiting for no other file's writes), a folder's files all at once
+  // (syncfs).
   {
     FileDescriptor output(::open(temporary_.c_str(), O_RDONLY | O_CLOEXEC));
     if (!output) throw disk_error(errno, DiskOperation::write_file, temporary_);
-    if (::syncfs(output.get()) != 0) throw disk_error(errno, DiskOperation::write_file, temporary_);
+    struct stat info {};
+    if (::fstat(output.get(), &info) != 0) throw disk_error(errno, DiskOperation::write_file, temporary_);
+    if ((S_ISDIR(info.st_mode) ? ::syncfs(output.get()) : ::fdatasync(output.get())) != 0) {
+      throw disk_error(errno, DiskOperation::write_file, temporary_);
+    }
   }
   if (::rename(temporary_.c_str(), final_.c_str()) != 0) throw disk_error(errno, DiskOperation::rename_file, final_);
   committed_ = true;

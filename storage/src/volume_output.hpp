@@ -18,9 +18,9 @@ class TemporaryOutput {
   const std::filesystem::path& final_path() const { return final_; }
   const std::filesystem::path& temporary_path() const { return temporary_; }
 
-  // Syncs the file system holding the temporary output (syncfs: every file of a folder at once), renames it to the
-  // final name (replacing an existing one when overwrite) and syncs the
-  // directory. Throws StorageError.
+  // Syncs the temporary output (a file: its data, fdatasync; a folder: the file system holding it, syncfs, every file
+  // at once), renames it to the final name (replacing an existing one when overwrite) and syncs the directory. Throws
+  // StorageError.
   void commit();
 
  private:

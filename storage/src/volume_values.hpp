@@ -54,10 +54,10 @@ inline std::uint16_t scaled_uint16(float value, double scale, double offset, std
 // Bytes of one stored element.
 inline std::size_t element_bytes(VolumeDtype dtype) { return dtype == VolumeDtype::float32 ? 4 : 2; }
 
-// `values` as the spec's element type, little-endian bytes (this code runs on little-endian hosts only).
-inline void encode_values(std::span<const float> values, const VolumeFileSpec& spec, std::vector<unsigned char>& out,
+// `values` as the spec's element type, little-endian bytes (this code runs on little-endian hosts only), into `out`
+// (exactly values.size() * element_bytes(spec.dtype) bytes).
+inline void encode_values(std::span<const float> values, const VolumeFileSpec& spec, std::span<unsigned char> out,
                           std::uint64_t& clamped) {
-  out.resize(values.size() * element_bytes(spec.dtype));
   if (spec.dtype == VolumeDtype::float32) {
     std::memcpy(out.data(), values.data(), values.size_bytes());
     return;
@@ -68,6 +68,13 @@ inline void encode_values(std::span<const float> values, const VolumeFileSpec& s
                       ? half_bits(values[k])
                       : scaled_uint16(values[k], spec.scale_factor, spec.add_offset, clamped);
   }
+}
+
+// The same into `out`, resized to fit.
+inline void encode_values(std::span<const float> values, const VolumeFileSpec& spec, std::vector<unsigned char>& out,
+                          std::uint64_t& clamped) {
+  out.resize(values.size() * element_bytes(spec.dtype));
+  encode_values(values, spec, std::span<unsigned char>(out), clamped);
 }
 
 }  // namespace tomolive::storage::detail

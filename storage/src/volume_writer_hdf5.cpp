@@ -1,9 +1,15 @@
 // HDF5 volume: one file with one chunked dataset /volume, shape (z, y, x), chunks of one layer (at most 1024 x 1024
 // pixels), element type float32, float16 (IEEE binary16, a 16-bit float type h5py reads as numpy float16) or uint16.
+// Chunks go to the file whole with H5Dwrite_chunk (no filters, so the stored bytes are the elements): HDF5's type
+// conversion, chunk cache and hyperslab gather are bypassed. A float32 layer that is one chunk is handed over in place;
+// other chunks are gathered and converted into one chunk buffer allocated with the writer (the parts of edge chunks
+// outside the volume zero), so the writer makes at most one copy of the data before the kernel's.
 // Attributes of /volume: units, the dtype's scale_factor and add_offset (uint16; 1 and 0 otherwise), clamped_voxels
 // (written at finish), voxel_size_um when known, and every entry of spec.parameters.
 #include <hdf5.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -39,8 +45,11 @@ class Hdf5VolumeWriter final : public VolumeWriter {
     hdf5::ChunkedLayout layout;
     layout.dims = {spec_.shape[0], spec_.shape[1], spec_.shape[2]};
     layout.max_dims = layout.dims;
-    layout.chunk = {1, std::min<hsize_t>(spec_.shape[1], 1024), std::min<hsize_t>(spec_.shape[2], 1024)};
+    layout.chunk.assign(chunk_.begin(), chunk_.end());
     dataset_ = file_.create_chunked_dataset(file_.id(), "volume", element_type(), layout);
+    if (spec_.dtype != VolumeDtype::float32 || chunk_[1] < spec_.shape[1] || chunk_[2] < spec_.shape[2]) {
+      chunk_buffer_.resize(chunk_bytes());
+    }
     file_.write_attribute(dataset_.get(), "units", std::string_view("1/pixel"));
     file_.write_attribute(dataset_.get(), "dtype", to_string(spec_.dtype));
     file_.write_attribute(dataset_.get(), "scale_factor", spec_.scale_factor);
@@ -51,25 +60,27 @@ class Hdf5VolumeWriter final : public VolumeWriter {
 
   void write_layers(std::span<const float> values, std::uint32_t layers) override {
     const std::size_t layer = std::size_t{spec_.shape[1]} * spec_.shape[2];
+    const auto& path = output_->temporary_path();
     if (values.size() != layer * layers || layers_written_ + layers > spec_.shape[0]) {
       throw StorageError("volume " + output_->final_path().string() + ": " + std::to_string(layers) +
                              " layers after " + std::to_string(layers_written_) + " do not fit the shape",
                          EINVAL);
     }
-    encode_values(values, spec_, encoded_, clamped_);
-    check_write(faults_.get(), encoded_.size(), output_->temporary_path());
-    const hsize_t start[3] = {layers_written_, 0, 0};
-    const hsize_t count[3] = {layers, spec_.shape[1], spec_.shape[2]};
-    const Dataspace file_space(H5Dget_space(dataset_.get()));
-    const Dataspace memory_space(H5Screate_simple(3, count, nullptr));
-    const auto& path = output_->temporary_path();
-    hdf5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-                "selecting layers", DiskOperation::write_file, path);
-    hdf5::check(H5Dwrite(dataset_.get(), element_type(), memory_space.get(), file_space.get(), H5P_DEFAULT,
-                         encoded_.data()),
-                "writing layers", DiskOperation::write_file, path);
+    check_write(faults_.get(), values.size() * element_bytes(spec_.dtype), path);
+    for (std::uint32_t z = 0; z < layers; ++z) {
+      const auto layer_values = values.subspan(z * layer, layer);
+      for (hsize_t y0 = 0; y0 < spec_.shape[1]; y0 += chunk_[1]) {
+        for (hsize_t x0 = 0; x0 < spec_.shape[2]; x0 += chunk_[2]) {
+          const hsize_t offset[3] = {layers_written_ + z, y0, x0};
+          hdf5::check(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset, chunk_bytes(),
+                                     chunk_data(layer_values, y0, x0)),
+                      "writing layer " + std::to_string(offset[0]), DiskOperation::write_file, path);
+          bytes_ += chunk_bytes();
+        }
+      }
+    }
     layers_written_ += layers;
-    bytes_ += encoded_.size();
+    file_.start_writeback();
   }
 
   void finish() override {
@@ -94,6 +105,23 @@ class Hdf5VolumeWriter final : public VolumeWriter {
     return H5T_IEEE_F32LE;
   }
 
+  std::size_t chunk_bytes() const { return chunk_[1] * chunk_[2] * element_bytes(spec_.dtype); }
+
+  // The stored bytes of the chunk of `layer` whose first voxel is (y0, x0): the layer itself when it is one float32
+  // chunk, else its rows gathered and converted into chunk_buffer_.
+  const void* chunk_data(std::span<const float> layer, hsize_t y0, hsize_t x0) {
+    if (chunk_buffer_.empty()) return layer.data();
+    const hsize_t rows = std::min<hsize_t>(chunk_[1], spec_.shape[1] - y0);
+    const hsize_t columns = std::min<hsize_t>(chunk_[2], spec_.shape[2] - x0);
+    const std::size_t element = element_bytes(spec_.dtype);
+    if (rows < chunk_[1] || columns < chunk_[2]) std::fill(chunk_buffer_.begin(), chunk_buffer_.end(), 0);
+    for (hsize_t row = 0; row < rows; ++row) {
+      encode_values(layer.subspan((y0 + row) * spec_.shape[2] + x0, columns), spec_,
+                    std::span(chunk_buffer_).subspan(row * chunk_[2] * element, columns * element), clamped_);
+    }
+    return chunk_buffer_.data();
+  }
+
   // Numbers as float64 (integers as int64), strings and booleans as they are ("true" / "false"), anything else as its
   // JSON text.
   void write_parameter(const std::string& key, const nlohmann::json& value) {
@@ -113,8 +141,10 @@ class Hdf5VolumeWriter final : public VolumeWriter {
   std::shared_ptr<WriteFaults> faults_;
   hdf5::Hdf5File file_;
   Datatype element_type_;
+  // Voxels of one chunk: z, y, x.
+  std::array<hsize_t, 3> chunk_{1, std::min<hsize_t>(spec_.shape[1], 1024), std::min<hsize_t>(spec_.shape[2], 1024)};
   hdf5::Dataset dataset_;
-  std::vector<unsigned char> encoded_;
+  std::vector<unsigned char> chunk_buffer_;  // empty when every chunk is a float32 layer, written in place
   std::uint32_t layers_written_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t clamped_ = 0;

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -145,6 +147,98 @@ TEST(VolumeWriter, Hdf5Float16AndUint16KeepTheirScale) {
       EXPECT_NEAR(stored[k] * scale + offset, values[k], 0.51 * scale) << k;
     }
   }
+}
+
+// The stored layout of /volume: element class and size, and chunk dimensions.
+struct Hdf5Layout {
+  H5T_class_t type_class = H5T_NO_CLASS;
+  std::size_t element_bytes = 0;
+  std::array<hsize_t, 3> chunk{};
+};
+
+Hdf5Layout hdf5_layout(const std::filesystem::path& path) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t dataset = H5Dopen2(file, "volume", H5P_DEFAULT);
+  const hid_t type = H5Dget_type(dataset);
+  const hid_t creation = H5Dget_create_plist(dataset);
+  Hdf5Layout layout{H5Tget_class(type), H5Tget_size(type), {}};
+  EXPECT_EQ(H5Pget_layout(creation), H5D_CHUNKED);
+  EXPECT_EQ(H5Pget_chunk(creation, 3, layout.chunk.data()), 3);
+  EXPECT_EQ(H5Pget_nfilters(creation), 0);
+  H5Pclose(creation);
+  H5Tclose(type);
+  H5Dclose(dataset);
+  H5Fclose(file);
+  return layout;
+}
+
+// Layers wider than one chunk (1024 x 1024) are tiled, and the tiles at the far edges hold the rest (1 row, 2
+// columns): each chunk is gathered from its rows, converted and written whole. Every voxel has its own value, so a
+// tile written at the wrong place, with the wrong row stride or to the wrong layer reads back wrong.
+TEST(VolumeWriter, Hdf5TiledLayersReadBackVoxelForVoxel) {
+  test::ScratchDirectory scratch;
+  const Shape shape = {3, 1025, 1026};
+  std::vector<float> values(std::size_t{shape[0]} * shape[1] * shape[2]);
+  // Distinct integers, exact in float32 and, shifted by 40, in uint16 (the first 40 of each 65521 are clamped to 0).
+  for (std::size_t k = 0; k < values.size(); ++k) values[k] = static_cast<float>(k % 65521) - 40.f;
+  {
+    auto spec = spec_in(scratch, VolumeFormat::hdf5, shape);
+    spec.base_name = "tiled";
+    auto writer = make_volume_writer(spec, nullptr);
+    write_all(*writer, values, shape);
+    const Hdf5Layout layout = hdf5_layout(writer->final_path());
+    EXPECT_EQ(layout.type_class, H5T_FLOAT);
+    EXPECT_EQ(layout.element_bytes, 4u);
+    EXPECT_EQ(layout.chunk, (std::array<hsize_t, 3>{1, 1024, 1024}));
+    EXPECT_EQ(read_hdf5(writer->final_path(), shape), values);
+    // The corner chunk as stored: its two voxels inside the volume (1 row, 2 columns), zeros outside (the file does not depend on what
+    // the writer's buffers held before).
+    const hid_t file = H5Fopen(writer->final_path().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t dataset = H5Dopen2(file, "volume", H5P_DEFAULT);
+    const hsize_t corner[3] = {2, 1024, 1024};
+    std::vector<float> chunk(1024 * 1024, -1.f);
+    std::uint32_t filters = 0;
+    EXPECT_GE(H5Dread_chunk(dataset, H5P_DEFAULT, corner, &filters, chunk.data()), 0);
+    H5Dclose(dataset);
+    H5Fclose(file);
+    EXPECT_EQ(chunk[0], values[values.size() - 2]);
+    EXPECT_EQ(chunk[1], values.back());
+    EXPECT_EQ(std::count(chunk.begin() + 2, chunk.end(), 0.f), 1024 * 1024 - 2);
+  }
+  {
+    auto spec = spec_in(scratch, VolumeFormat::hdf5, shape);
+    spec.base_name = "tiled-uint16";
+    spec.dtype = VolumeDtype::uint16;
+    spec.add_offset = 0.0;
+    auto writer = make_volume_writer(spec, nullptr);
+    write_all(*writer, values, shape);
+    const Hdf5Layout layout = hdf5_layout(writer->final_path());
+    EXPECT_EQ(layout.type_class, H5T_INTEGER);
+    EXPECT_EQ(layout.element_bytes, 2u);
+    EXPECT_EQ(layout.chunk, (std::array<hsize_t, 3>{1, 1024, 1024}));
+    const auto stored = read_hdf5(writer->final_path(), shape);
+    std::size_t wrong = 0, clamped = 0;
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      clamped += values[k] < 0.f ? 1 : 0;
+      wrong += stored[k] != std::max(values[k], 0.f) ? 1 : 0;
+    }
+    EXPECT_EQ(wrong, 0u);
+    EXPECT_EQ(writer->clamped_voxels(), clamped);
+  }
+}
+
+// A layer of at most 1024 x 1024 voxels is one chunk; float16 keeps its 2-byte float type.
+TEST(VolumeWriter, Hdf5SmallLayerIsOneChunk) {
+  test::ScratchDirectory scratch;
+  const Shape shape = {5, 6, 7};
+  auto spec = spec_in(scratch, VolumeFormat::hdf5, shape);
+  spec.dtype = VolumeDtype::float16;
+  auto writer = make_volume_writer(spec, nullptr);
+  write_all(*writer, ramp_volume(shape), shape);
+  const Hdf5Layout layout = hdf5_layout(writer->final_path());
+  EXPECT_EQ(layout.type_class, H5T_FLOAT);
+  EXPECT_EQ(layout.element_bytes, 2u);
+  EXPECT_EQ(layout.chunk, (std::array<hsize_t, 3>{1, 6, 7}));
 }
 
 TEST(VolumeWriter, TiffStackOneFloatFilePerLayer) {

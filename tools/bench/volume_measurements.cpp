@@ -204,7 +204,7 @@ std::vector<Figure> measure_volume(kernels::Engine& engine, const VolumeHost& ho
                             std::to_string(n) + " layers, " + text(gb(static_cast<double>(file.bytes)), 3) + " GB)";
   figures.push_back({"T6-write-hdf5", gb(file_rate), "GB/s", "", gb(floor_rate),
                      "the volume written as the daemon writes it (HDF5 float32, chunked by layer, temporary name, "
-                     "syncfs, rename)" + where + "; floor = the dd line"});
+                     "fdatasync, rename)" + where + "; floor = the dd line"});
   figures.push_back({"T6-disk-dd", gb(floor_rate), "GB/s", "", std::nullopt,
                      "dd-style: the same bytes written with write() in 64 MiB pieces, then fdatasync," + where});
   return figures;

@@ -74,12 +74,19 @@ class Hdf5File {
   // Writes every dirty buffer and the metadata to disk: after flush() returns, a reader sees the file as it is now
   // even if the writer is killed before writing more.
   void flush();
+  // Asks the kernel to start writing the file's dirty pages to the disk now and returns without waiting for them
+  // (sync_file_range, SYNC_FILE_RANGE_WRITE), so the disk works while the caller prepares more data and a later sync
+  // waits only for the rest. A hint with no durability promise: what HDF5 still buffers is not included, and a write
+  // error it meets is reported by the later sync (flush(), fdatasync), so its own failure is ignored.
+  void start_writeback();
   // Closes the file, reporting errors of the final writes (the destructor closes silently).
   void close();
 
  private:
   Hdf5File(File file, std::filesystem::path path) : file_(std::move(file)), path_(std::move(path)) {}
   [[noreturn]] void fail(std::string_view what) const;
+  // The file descriptor of the (sec2) driver.
+  int descriptor() const;
 
   File file_;
   std::filesystem::path path_;
