@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <string>
 #include <thread>
 
 #include "daemon_harness.hpp"
@@ -129,6 +130,92 @@ TEST(DaemonVolume, AtEndTheCentralLayerIsTheLiveSliceAndASidecarDescribesIt) {
   EXPECT_EQ(sidecar.at("scientificMetadata").at("geometry").at("rows"), spec.rows);
   EXPECT_TRUE(sidecar.at("scientificMetadata").at("center").contains("found_by"));
   EXPECT_TRUE(sidecar.at("scientificMetadata").at("software").contains("commit"));
+}
+
+// The attribute `name` of the volume dataset: a float64, or a variable-length string.
+double read_number_attribute(const std::filesystem::path& path, const char* name) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t attribute = H5Aopen_by_name(file, "volume", name, H5P_DEFAULT, H5P_DEFAULT);
+  double value = std::nan("");
+  EXPECT_GE(H5Aread(attribute, H5T_NATIVE_DOUBLE, &value), 0) << name;
+  H5Aclose(attribute);
+  H5Fclose(file);
+  return value;
+}
+
+std::string read_text_attribute(const std::filesystem::path& path, const char* name) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t attribute = H5Aopen_by_name(file, "volume", name, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  char* value = nullptr;
+  EXPECT_GE(H5Aread(attribute, type, &value), 0) << name;
+  std::string text = value != nullptr ? value : "";
+  H5free_memory(value);
+  H5Tclose(type);
+  H5Aclose(attribute);
+  H5Fclose(file);
+  return text;
+}
+
+// The sidecar and the volume's attributes carry every processing parameter under set_processing's names, and the
+// axis tilt in use (PROTOCOL.md 10.6, 10.7): a volume made after set_processing and a tilt correction.
+TEST(DaemonVolume, SidecarAndVolumeCarryTheProcessingFieldByFieldAndTheTilt) {
+  storage::test::ScratchDirectory scratch;
+  daemon::DaemonConfig config = volume_config(scratch.path());
+  config.volume.at_end = false;
+  DaemonFixture fixture(config);
+  protocol::SetProcessing processing;
+  processing.window = protocol::FilterWindow::hann;
+  processing.zingers = protocol::ZingersUpdate{true, 0.3};
+  processing.rings = protocol::RingsUpdate{true, 5};
+  ASSERT_TRUE(fixture.control().request(processing).ok());
+  const sim::ScanSpec spec = small_scan_spec(4);
+  fixture.sender().stream(sim::ScanSimulator(spec));
+  ASSERT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "scan_ended"; }));
+  ASSERT_TRUE(fixture.control().request(protocol::SetCenter{std::nullopt, std::nullopt, 0.5}).ok());
+  const protocol::Reply started = fixture.control().request(protocol::ReconstructVolume{});
+  ASSERT_TRUE(started.ok()) << started.error->message;
+  ASSERT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "volume_finished"; },
+                                              30s));
+  const protocol::Status status = fixture.control().status();
+  const protocol::ProcessingSetting& in_use = status.processing;
+
+  std::ifstream in(scratch.path() / "scan_000004_harness.json");
+  ASSERT_TRUE(in) << "no sidecar beside the volume";
+  const auto sidecar = nlohmann::json::parse(in);
+  const auto& science = sidecar.at("scientificMetadata");
+  const auto& written = science.at("processing");
+  ASSERT_TRUE(written.is_object()) << written.dump();
+  EXPECT_EQ(written.at("window"), "hann");
+  EXPECT_EQ(written.at("zingers").at("enabled"), true);
+  EXPECT_DOUBLE_EQ(written.at("zingers").at("threshold").get<double>(), in_use.zingers.threshold);
+  EXPECT_NEAR(written.at("zingers").at("threshold").get<double>(), 0.3, 1e-6);
+  EXPECT_EQ(written.at("rings").at("enabled"), true);
+  EXPECT_EQ(written.at("rings").at("size"), 5);
+  EXPECT_EQ(written.at("phase").at("enabled"), in_use.phase.enabled);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("energy_kev").get<double>(), in_use.phase.energy_kev);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("distance_m").get<double>(), in_use.phase.distance_m);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("pixel_size_um").get<double>(), in_use.phase.pixel_size_um);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("delta_over_beta").get<double>(), in_use.phase.delta_over_beta);
+  EXPECT_EQ(written.at("half_acquisition").at("enabled"), false);
+  ASSERT_TRUE(in_use.defective_pixels);
+  EXPECT_EQ(written.at("defective_pixels").at("enabled"), in_use.defective_pixels->enabled);
+  EXPECT_DOUBLE_EQ(written.at("defective_pixels").at("dead_threshold").get<double>(),
+                   in_use.defective_pixels->dead_threshold);
+  EXPECT_DOUBLE_EQ(written.at("defective_pixels").at("hot_threshold").get<double>(),
+                   in_use.defective_pixels->hot_threshold);
+  EXPECT_DOUBLE_EQ(written.at("defective_pixels").at("noisy_threshold").get<double>(),
+                   in_use.defective_pixels->noisy_threshold);
+  EXPECT_NE(written.at("summary").get<std::string>().find("window hann"), std::string::npos) << written.dump();
+  EXPECT_DOUBLE_EQ(science.at("center").at("tilt_deg").get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(science.at("center").at("offset_px").get<double>(), spec.center_offset_px);
+
+  const std::filesystem::path volume = scratch.path() / "scan_000004_harness.h5";
+  EXPECT_DOUBLE_EQ(read_number_attribute(volume, "axis_tilt_deg"), 0.5);
+  const auto attribute = nlohmann::json::parse(read_text_attribute(volume, "processing"));
+  EXPECT_EQ(attribute, written) << "the volume's attribute is the sidecar's object";
 }
 
 TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
