@@ -331,7 +331,8 @@ void Recorder::write(const Close& close) {
         frames = status_.frames_written;
         bytes = status_.bytes_written;
       }
-      write_sidecar(open, close, frames, bytes);  // before "complete": a volume's sidecar may replace it
+      // Before "complete": a volume's sidecar in the same directory replaces it.
+      const bool sidecar = write_sidecar(open, close, frames, bytes);
       {
         std::lock_guard lock(mutex_);
         status_.file = open.final_path.string();
@@ -340,7 +341,8 @@ void Recorder::write(const Close& close) {
       }
       current_.reset();
       reporter_.scan_event("recording_finished", open.begin.scan_id,
-                           fmt::format("{} frames in {}", frames, open.final_path.string()));
+                           fmt::format("{} frames in {}{}", frames, open.final_path.string(),
+                                       sidecar ? "; sidecar " + sidecar_path(open.final_path).string() : ""));
       return;
     }
     const std::string reason = close.stop_reason.value_or("the scan ended without its end message");
@@ -361,13 +363,12 @@ void Recorder::write(const Close& close) {
   }
 }
 
-void Recorder::write_sidecar(const Open& open, const Close& close, std::uint64_t frames, std::uint64_t bytes) {
+bool Recorder::write_sidecar(const Open& open, const Close& close, std::uint64_t frames, std::uint64_t bytes) {
   const protocol::ScanBegin& begin = open.begin;
   storage::ScanSidecar sidecar;
   sidecar.type = "raw";
   sidecar.dataset_name = fmt::format("scan {}{}", begin.scan_id, begin.name.empty() ? "" : " " + begin.name);
   sidecar.description = "raw frames of the scan as the detector sent them, recorded by tomolive (NeXus NXtomo)";
-  sidecar.used_software = "tomolive " TOMOLIVE_VERSION " (" TOMOLIVE_GIT_COMMIT ")";
   sidecar.scientific_metadata = close.scan_metadata;
   sidecar.scientific_metadata["recording"] = {{"path", open.final_path.string()},
                                               {"format", "NXtomo"},
@@ -379,12 +380,14 @@ void Recorder::write_sidecar(const Open& open, const Close& close, std::uint64_t
   const std::filesystem::path files[] = {open.final_path};
   try {
     storage::write_scan_sidecar(path, sidecar, files);
+    return true;
   } catch (const storage::StorageError& e) {
     reporter_.reject(Error{ErrorCode::disk_error,
                            fmt::format("scan {}'s recording {} is complete, but its catalogue sidecar {} could not be "
                                        "written: {}",
                                        begin.scan_id, open.final_path.string(), path.string(), e.what())},
                      begin.scan_id);
+    return false;
   }
 }
 

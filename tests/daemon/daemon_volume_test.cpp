@@ -235,10 +235,14 @@ TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
   EXPECT_EQ(std::filesystem::path(status.recording->file).parent_path(), scratch.path());
   EXPECT_EQ(std::filesystem::path(status.volume->path), scratch.path() / "scan_000010_harness.h5");
 
-  // The sidecar lists the recording beside the volume, with its size and checksum.
+  // One sidecar, the volume's, replaced the recording's and lists the recording beside the volume, with its size and
+  // checksum.
   std::ifstream in(scratch.path() / "scan_000010_harness.json");
   ASSERT_TRUE(in) << "no sidecar beside the volume";
   const auto sidecar = nlohmann::json::parse(in);
+  EXPECT_EQ(sidecar.at("type"), "derived");
+  EXPECT_EQ(file_names(scratch.path()), (std::vector<std::string>{"scan_000010_harness.h5", "scan_000010_harness.json",
+                                                                  "scan_000010_harness.nxs"}));
   const std::filesystem::path recording = status.recording->file;
   const auto& files = sidecar.at("origdatablocks").at(0).at("dataFileList");
   ASSERT_EQ(files.size(), 2u) << files.dump();
@@ -247,6 +251,36 @@ TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
   EXPECT_EQ(files.at(1).at("size"), std::filesystem::file_size(recording));
   EXPECT_EQ(files.at(1).at("chk"), storage::sha256_of_file(recording));
   EXPECT_EQ(sidecar.at("numberOfFiles"), 2);
+}
+
+// Volume and recording in different directories: each has its own sidecar beside it (the recording's raw, the
+// volume's derived, listing the recording by its absolute path).
+TEST(DaemonVolume, InSeparateDirectoriesVolumeAndRecordingEachHaveASidecar) {
+  storage::test::ScratchDirectory scratch;
+  const std::filesystem::path records = scratch.path() / "records", volumes = scratch.path() / "volumes";
+  std::filesystem::create_directory(records);
+  std::filesystem::create_directory(volumes);
+  daemon::DaemonConfig config = volume_config(volumes);
+  config.record_dir = records.string();
+  DaemonFixture fixture(config);
+  fixture.sender().stream(sim::ScanSimulator(small_scan_spec(11)));
+  ASSERT_TRUE(fixture.subscriber().wait_event(
+      [](const protocol::Event& e) { return e.kind == "volume_finished" && e.scan_id == 11; }, 30s));
+  ASSERT_TRUE(wait_status(fixture.control(), [](const protocol::Status& s) {
+    return s.recording && s.recording->state == "complete";
+  }));
+  EXPECT_EQ(file_names(records), (std::vector<std::string>{"scan_000011_harness.json", "scan_000011_harness.nxs"}));
+  EXPECT_EQ(file_names(volumes), (std::vector<std::string>{"scan_000011_harness.h5", "scan_000011_harness.json"}));
+  std::ifstream raw_in(records / "scan_000011_harness.json");
+  const auto raw = nlohmann::json::parse(raw_in);
+  EXPECT_EQ(raw.at("type"), "raw");
+  EXPECT_EQ(raw.at("numberOfFiles"), 1);
+  std::ifstream derived_in(volumes / "scan_000011_harness.json");
+  const auto derived = nlohmann::json::parse(derived_in);
+  EXPECT_EQ(derived.at("type"), "derived");
+  const auto& files = derived.at("origdatablocks").at(0).at("dataFileList");
+  ASSERT_EQ(files.size(), 2u) << files.dump();
+  EXPECT_EQ(files.at(1).at("path"), (records / "scan_000011_harness.nxs").string());
 }
 
 TEST(DaemonVolume, DiskFullFailsTheVolumeAndTheDaemonGoesOn) {

@@ -143,8 +143,9 @@ class Recorder final : public RawStreamSink {
   bool open_writer(storage::FrameEncoding encoding);
   void write(const RawFrame& frame);
   void write(const Close& close);
-  // Writes the sidecar of the recording `open` that just completed (writer thread); a disk error is reported.
-  void write_sidecar(const Open& open, const Close& close, std::uint64_t frames, std::uint64_t bytes);
+  // Writes the sidecar of the recording `open` that just completed (writer thread); false after a disk error, which
+  // is reported.
+  bool write_sidecar(const Open& open, const Close& close, std::uint64_t frames, std::uint64_t bytes);
   void flush_if_due();
   // The writer thread gives up on the current recording after a disk error: reports it, closes what it can.
   void fail(const std::string& what);
