@@ -326,5 +326,28 @@ TEST(DaemonRecording, ACompleteRecordingLeavesItsSidecarBesideIt) {
   EXPECT_EQ(science.at("recording").at("path"), recording.string());
 }
 
+// A sidecar that cannot be written (here a folder holds its name, so the atomic rename fails) is a disk_error event
+// naming it, counted; the recording itself stays complete under its final name.
+TEST(DaemonRecording, ASidecarThatCannotBeWrittenIsReportedAndTheRecordingStaysComplete) {
+  ScratchDirectory scratch;
+  std::filesystem::create_directory(scratch.path() / "scan_000007_harness.json");
+  DaemonConfig config = testing::test_config();
+  config.record_dir = scratch.path().string();
+  DaemonFixture fixture(config);
+  fixture.sender().stream(sim::ScanSimulator(testing::small_scan_spec(7)));
+  const auto error = fixture.subscriber().wait_error(protocol::ErrorCode::disk_error);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->error->message.find("scan 7's recording " + (scratch.path() / "scan_000007_harness.nxs").string() +
+                                       " is complete, but its catalogue sidecar"),
+            std::string::npos)
+      << error->error->message;
+  const protocol::Status status =
+      wait_for_status(fixture, [&](const auto& s) { return s.recording && s.recording->state == "complete"; });
+  EXPECT_EQ(status.recording->state, "complete");
+  EXPECT_TRUE(std::filesystem::is_regular_file(scratch.path() / "scan_000007_harness.nxs"));
+  EXPECT_EQ(fixture.control().rejected(protocol::ErrorCode::disk_error), 1U);
+  EXPECT_EQ(fixture.control().counter("recordings_completed"), 1U);
+}
+
 }  // namespace
 }  // namespace tomolive::daemon
