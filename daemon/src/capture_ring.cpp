@@ -13,6 +13,7 @@
 #include "tomolive/storage/atomic_file.hpp"
 #include "tomolive/storage/disk_error.hpp"
 #include "tomolive/storage/nxtomo_writer.hpp"
+#include "tomolive/storage/scan_file_name.hpp"
 #include "tomolive/storage/storage_error.hpp"
 
 namespace tomolive::daemon {
@@ -96,7 +97,8 @@ void CaptureRing::evict() {
   }
 }
 
-void CaptureRing::scan_ended(std::uint64_t scan_id, bool /*complete*/, std::int64_t /*time_ns*/) {
+void CaptureRing::scan_ended(std::uint64_t scan_id, bool /*complete*/, std::int64_t /*time_ns*/,
+                             const nlohmann::json& /*scan_metadata*/) {
   if (!status_.enabled) return;
   {
     std::lock_guard lock(mutex_);
@@ -110,8 +112,7 @@ void CaptureRing::scan_ended(std::uint64_t scan_id, bool /*complete*/, std::int6
 // --- any thread ---
 
 std::filesystem::path CaptureRing::unused_capture_path(const protocol::ScanBegin& begin) const {
-  std::string stem = Recorder::file_name(begin);
-  stem.resize(stem.size() - std::string_view(".nxs").size());
+  const std::string stem = storage::scan_file_stem(begin.scan_id, begin.name);
   for (unsigned k = 1;; ++k) {
     const std::filesystem::path path = options_.directory / fmt::format("{}_capture_{}.nxs", stem, k);
     if (!std::filesystem::exists(path) && !std::filesystem::exists(Recorder::partial_path(path))) return path;

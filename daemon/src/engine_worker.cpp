@@ -18,6 +18,7 @@
 #include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/protocol/clock.hpp"
+#include "tomolive/storage/scan_file_name.hpp"
 #include "tomolive/storage/storage_error.hpp"
 
 namespace tomolive::daemon {
@@ -153,7 +154,10 @@ void EngineWorker::handle(IngestItem& item) {
 void EngineWorker::end_active_scan(const std::string& why, bool complete) {
   if (!session_ || session_->ended()) return;
   const ScanSummary summary = session_->end();
-  if (options_.raw_stream) options_.raw_stream->scan_ended(session_->scan_id(), complete, protocol::unix_time_ns());
+  if (options_.raw_stream) {
+    const nlohmann::json metadata = complete && engine_has_scan_ ? scan_metadata() : nlohmann::json::object();
+    options_.raw_stream->scan_ended(session_->scan_id(), complete, protocol::unix_time_ns(), metadata);
+  }
   bump(counters_.scans_ended);
   bump(counters_.projections_missing, summary.projections_missing);
   if (engine_has_scan_ && ring_passes_.due_at_end(processing_.rings.enabled)) run_ring_pass();
@@ -466,7 +470,9 @@ std::string EngineWorker::recover_lost_engine(const std::string& what, const std
   const bool ends_scan = session_ && !session_->ended() && scan_lost_;
   if (ends_scan) {
     const ScanSummary summary = session_->end();
-    if (options_.raw_stream) options_.raw_stream->scan_ended(session_->scan_id(), false, protocol::unix_time_ns());
+    if (options_.raw_stream) {
+      options_.raw_stream->scan_ended(session_->scan_id(), false, protocol::unix_time_ns(), nlohmann::json::object());
+    }
     bump(counters_.scans_ended);
     bump(counters_.projections_missing, summary.projections_missing);
   }
@@ -713,7 +719,8 @@ protocol::Reply EngineWorker::do_set_slices(const protocol::SetSlices& request) 
 }
 
 protocol::Reply EngineWorker::estimate_center(const protocol::EstimateCenter& request) {
-  return run_command("estimate_center", [this, request] { return do_estimate_center(request); });
+  return run_command("estimate_center",
+                     [this, request] { return do_estimate_center(request, ApplyTilt::when_measured); });
 }
 
 EngineWorker::SweepAnswer EngineWorker::sweep_center(const protocol::SweepCenter& request) {
@@ -828,7 +835,7 @@ protocol::Reply EngineWorker::do_set_oblique_slice(const protocol::SetObliqueSli
   return reply;
 }
 
-protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter& request) {
+protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter& request, ApplyTilt apply_tilt) {
   const std::string method(protocol::to_string(request.method));
   if (!session_ || !engine_has_scan_) {
     return error_reply("estimate_center", ErrorCode::no_active_scan, "no scan has begun: nothing to estimate from");
@@ -847,11 +854,17 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
   result.center_column_px = center_column_px(session_->begin().cols, found.offset);
   result.confidence = found.confidence;
   result.samples = found.samples;
-  result.tilt_deg = found.tilt_deg;
+  // The registration measures the projections as the engine holds them, i.e. already turned by the tilt in use:
+  // what it finds is the tilt that remains, and the detector's is their sum (rotations about one centre add).
+  if (found.tilt_deg) result.tilt_deg = double{engine_->params().axis_tilt_deg} + *found.tilt_deg;
   result.tilt_confidence = found.tilt_confidence;
   result.elapsed_ms = elapsed_ms(start);
+  // A measured tilt beyond set_center's range is a misaligned stage, not a tilt to correct: the offset alone applies.
+  const bool tilt_applies = request.apply && apply_tilt == ApplyTilt::when_measured && result.tilt_deg &&
+                            std::abs(*result.tilt_deg) <= kernels::kMaxAxisTiltDeg;
   if (request.apply) {
-    const protocol::Reply applied = do_set_center(protocol::SetCenter{found.offset.px, std::nullopt});
+    const protocol::Reply applied = do_set_center(
+        protocol::SetCenter{found.offset.px, std::nullopt, tilt_applies ? result.tilt_deg : std::nullopt});
     if (!applied.ok()) return error_reply("estimate_center", applied.error->code, applied.error->message);
     result.applied = true;
   }
@@ -859,7 +872,10 @@ protocol::Reply EngineWorker::do_estimate_center(const protocol::EstimateCenter&
             fmt::format("center estimate ({}) offset {:.2f} px, column {:.2f}, confidence {:.2f}, {} samples, "
                         "{:.1f} ms{}",
                         method, result.center_offset_px, result.center_column_px, result.confidence, result.samples,
-                        result.elapsed_ms, result.applied ? ", applied" : ""));
+                        result.elapsed_ms,
+                        !result.applied  ? std::string()
+                        : tilt_applies   ? fmt::format(", applied with tilt {:.3f} deg", *result.tilt_deg)
+                                         : std::string(", applied")));
   center_estimate_ = result;
   refresh_status();
   protocol::Reply reply;
@@ -908,7 +924,7 @@ void EngineWorker::maybe_auto_center() {
   // Half-acquisition scans have only the registration estimate (CenterTools::estimate refuses the metric there).
   const protocol::CenterMethod method =
       session_->begin().half_acquisition ? protocol::CenterMethod::registration : *options_.auto_center;
-  const protocol::Reply reply = do_estimate_center(protocol::EstimateCenter{method, true});
+  const protocol::Reply reply = do_estimate_center(protocol::EstimateCenter{method, true}, ApplyTilt::never);
   if (!reply.ok()) {
     // Not enough data yet (e.g. no pair 180 degrees apart): the schedule says when to try again.
     auto_center_.failed();
@@ -1199,7 +1215,7 @@ protocol::Reply EngineWorker::do_reconstruct_volume(const protocol::ReconstructV
   const protocol::ScanBegin& begin = session_->begin();
   storage::VolumeFileSpec& file = plan.file;
   file.directory = options_.volume.directory.empty() ? std::filesystem::path(".") : options_.volume.directory;
-  file.base_name = storage::volume_file_name(begin.scan_id, begin.name);
+  file.base_name = storage::scan_file_stem(begin.scan_id, begin.name);
   file.format = options_.volume.format;
   file.dtype = options_.volume.dtype;
   file.compression = options_.volume.compression;
@@ -1221,7 +1237,8 @@ protocol::Reply EngineWorker::do_reconstruct_volume(const protocol::ReconstructV
                      {"scan_name", begin.name},
                      {"center_offset_px", center.px},
                      {"center_column_px", center_column_px(begin.cols, center)},
-                     {"processing", describe(processing_)},
+                     {"axis_tilt_deg", engine_->params().axis_tilt_deg},
+                     {"processing", processing_json(processing_, geometry.half_acquisition)},
                      {"filter_window", std::string(protocol::to_string(to_protocol(processing_, {}).window))},
                      {"binning", b},
                      {"region_row0_col0_rows_cols", region},
@@ -1306,11 +1323,15 @@ nlohmann::json EngineWorker::scan_metadata() const {
             {"darks", begin.num_darks}, {"flats", begin.num_flats}, {"projections", begin.num_projections},
             {"beam", "parallel"}}},
           {"angles", angles},
-          {"processing", describe(processing_)},
-          {"center", {{"offset_px", center.px}, {"column_px", center_column_px(begin.cols, center)}, {"found_by", found}}},
+          {"processing", processing_json(processing_, geometry.half_acquisition)},
+          {"center",
+           {{"offset_px", center.px},
+            {"column_px", center_column_px(begin.cols, center)},
+            {"tilt_deg", engine_->params().axis_tilt_deg},
+            {"found_by", found}}},
           {"counters", counters},
           {"memory_plan", memory},
-          {"timings", {{"scan_begun_to_volume_s", scan_s}, {"projections_reconstructed", session_->reconstructed()}}},
+          {"timings", {{"since_scan_begun_s", scan_s}, {"projections_reconstructed", session_->reconstructed()}}},
           {"software", {{"name", "tomolive"}, {"version", TOMOLIVE_VERSION}, {"commit", TOMOLIVE_GIT_COMMIT}}}};
 }
 

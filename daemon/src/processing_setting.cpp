@@ -80,4 +80,31 @@ std::string describe(const kernels::ProcessingParams& params) {
                      kernels::window_name(params.window), zingers, phase_text, rings, defective);
 }
 
+nlohmann::json processing_json(const kernels::ProcessingParams& params, const kernels::HalfAcquisition& half) {
+  const protocol::ProcessingSetting setting = to_protocol(params, half);
+  const auto& phase = setting.phase;
+  nlohmann::json json = {
+      {"window", protocol::to_string(setting.window)},
+      {"zingers", {{"enabled", setting.zingers.enabled}, {"threshold", setting.zingers.threshold}}},
+      {"phase",
+       {{"enabled", phase.enabled},
+        {"energy_kev", phase.energy_kev},
+        {"distance_m", phase.distance_m},
+        {"pixel_size_um", phase.pixel_size_um},
+        {"delta_over_beta", phase.delta_over_beta}}},
+      {"rings", {{"enabled", setting.rings.enabled}, {"size", setting.rings.size}}},
+      {"half_acquisition",
+       {{"enabled", setting.half_acquisition.enabled},
+        {"detector_col0", setting.half_acquisition.detector_col0},
+        {"detector_cols", setting.half_acquisition.detector_cols}}},
+      {"summary", describe(params)}};
+  if (const auto& defective = setting.defective_pixels) {
+    json["defective_pixels"] = {{"enabled", defective->enabled},
+                                {"dead_threshold", defective->dead_threshold},
+                                {"hot_threshold", defective->hot_threshold},
+                                {"noisy_threshold", defective->noisy_threshold}};
+  }
+  return json;
+}
+
 }  // namespace tomolive::daemon

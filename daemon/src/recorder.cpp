@@ -13,6 +13,8 @@
 #include "tomolive/storage/atomic_file.hpp"
 #include "tomolive/storage/disk_error.hpp"
 #include "tomolive/storage/nxtomo_writer.hpp"
+#include "tomolive/storage/scan_file_name.hpp"
+#include "tomolive/storage/scan_sidecar.hpp"
 #include "tomolive/storage/storage_error.hpp"
 
 namespace tomolive::daemon {
@@ -26,16 +28,11 @@ std::string_view to_string(RecordPolicy policy) { return policy == RecordPolicy:
 }  // namespace
 
 std::string Recorder::file_name(const protocol::ScanBegin& begin) {
-  std::string name = "scan_" + std::to_string(begin.scan_id);
-  if (!begin.name.empty()) {
-    name += '_';
-    for (const char c : begin.name) {
-      const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                         c == '_' || c == '-';
-      name += plain ? c : '_';
-    }
-  }
-  return name + ".nxs";
+  return storage::scan_file_stem(begin.scan_id, begin.name) + ".nxs";
+}
+
+std::filesystem::path Recorder::sidecar_path(const std::filesystem::path& final_path) {
+  return std::filesystem::path(final_path).replace_extension(".json");
 }
 
 std::filesystem::path Recorder::partial_path(const std::filesystem::path& final_path) {
@@ -211,10 +208,11 @@ void Recorder::stop_active(std::string reason, std::int64_t time_ns) {
   push(Close{scan_id, false, std::move(reason), time_ns});
 }
 
-void Recorder::scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) {
+void Recorder::scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns,
+                          const nlohmann::json& scan_metadata) {
   if (!recording_scan_ || *recording_scan_ != scan_id) return;
   recording_scan_.reset();
-  push(Close{scan_id, complete, std::nullopt, time_ns});
+  push(Close{scan_id, complete, std::nullopt, time_ns, scan_metadata});
 }
 
 // --- writer thread ---
@@ -327,16 +325,24 @@ void Recorder::write(const Close& close) {
       storage::rename_without_replacing(open.partial, open.final_path);
       bump(counters_.recordings_completed);
       std::uint64_t frames = 0;
+      std::uint64_t bytes = 0;
+      {
+        std::lock_guard lock(mutex_);
+        frames = status_.frames_written;
+        bytes = status_.bytes_written;
+      }
+      // Before "complete": a volume's sidecar in the same directory replaces it.
+      const bool sidecar = write_sidecar(open, close, frames, bytes);
       {
         std::lock_guard lock(mutex_);
         status_.file = open.final_path.string();
         status_.frames_durable = status_.frames_written;
         set_state("complete");
-        frames = status_.frames_written;
       }
       current_.reset();
       reporter_.scan_event("recording_finished", open.begin.scan_id,
-                           fmt::format("{} frames in {}", frames, open.final_path.string()));
+                           fmt::format("{} frames in {}{}", frames, open.final_path.string(),
+                                       sidecar ? "; sidecar " + sidecar_path(open.final_path).string() : ""));
       return;
     }
     const std::string reason = close.stop_reason.value_or("the scan ended without its end message");
@@ -354,6 +360,34 @@ void Recorder::write(const Close& close) {
     }
   } catch (const storage::StorageError& e) {
     fail(e.what());
+  }
+}
+
+bool Recorder::write_sidecar(const Open& open, const Close& close, std::uint64_t frames, std::uint64_t bytes) {
+  const protocol::ScanBegin& begin = open.begin;
+  storage::ScanSidecar sidecar;
+  sidecar.type = "raw";
+  sidecar.dataset_name = fmt::format("scan {}{}", begin.scan_id, begin.name.empty() ? "" : " " + begin.name);
+  sidecar.description = "raw frames of the scan as the detector sent them, recorded by tomolive (NeXus NXtomo)";
+  sidecar.scientific_metadata = close.scan_metadata;
+  sidecar.scientific_metadata["recording"] = {{"path", open.final_path.string()},
+                                              {"format", "NXtomo"},
+                                              {"encoding", status().encoding},
+                                              {"frames_written", frames},
+                                              {"bytes_written", bytes},
+                                              {"policy", to_string(options_.policy)}};
+  const std::filesystem::path path = sidecar_path(open.final_path);
+  const std::filesystem::path files[] = {open.final_path};
+  try {
+    storage::write_scan_sidecar(path, sidecar, files);
+    return true;
+  } catch (const storage::StorageError& e) {
+    reporter_.reject(Error{ErrorCode::disk_error,
+                           fmt::format("scan {}'s recording {} is complete, but its catalogue sidecar {} could not be "
+                                       "written: {}",
+                                       begin.scan_id, open.final_path.string(), path.string(), e.what())},
+                     begin.scan_id);
+    return false;
   }
 }
 

@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdio>
 
 #include "tomolive/storage/disk_error.hpp"
 #include "tomolive/storage/file_descriptor.hpp"
@@ -48,19 +47,6 @@ std::optional<VolumeFormat> parse_volume_format(std::string_view name) {
 std::optional<VolumeDtype> parse_volume_dtype(std::string_view name) { return parse_name<VolumeDtype>(kDtypes, name); }
 std::optional<VolumeCompression> parse_volume_compression(std::string_view name) {
   return parse_name<VolumeCompression>(kCompressions, name);
-}
-
-std::string volume_file_name(std::uint64_t scan_id, std::string_view scan_name) {
-  char id[32];
-  std::snprintf(id, sizeof id, "scan_%06llu", static_cast<unsigned long long>(scan_id));
-  std::string name;
-  for (const char c : scan_name.substr(0, 64)) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                       c == '_' || c == '-';
-    name += plain ? c : '_';
-  }
-  if (name.find_first_not_of('.') == std::string::npos) return id;
-  return std::string(id) + "_" + name;
 }
 
 std::filesystem::path volume_final_path(const VolumeFileSpec& spec) {

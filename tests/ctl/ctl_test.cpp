@@ -522,7 +522,13 @@ TEST(CtlReplies, AlignmentResultsAsSentences) {
   estimate.tilt_deg = 0.25;
   estimate.tilt_confidence = 0.9;
   print_result(out, {"estimate_center", std::nullopt, estimate});
-  EXPECT_NE(out.str().find("axis tilt 0.250 deg (confidence 0.90)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("axis tilt 0.250 deg (confidence 0.90), not corrected (--apply"), std::string::npos)
+      << out.str();
+  out.str("");
+  estimate.applied = true;
+  print_result(out, {"estimate_center", std::nullopt, estimate});
+  EXPECT_NE(out.str().find("axis tilt 0.250 deg (confidence 0.90), corrected\n"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("reported only"), std::string::npos) << out.str();
 }
 
 TEST(CtlStatusText, ShowsProgressTiltAndDefectivePixels) {

@@ -86,6 +86,7 @@ TEST(DaemonCenter, AutoCenterAppliesAnEstimateOncePerScan) {
   ASSERT_TRUE(status.scan && status.scan->center_estimate);
   EXPECT_TRUE(status.scan->center_estimate->applied);
   EXPECT_NEAR(status.scan->center_offset_px, kTruth, 0.25);
+  EXPECT_EQ(status.scan->axis_tilt_deg, 0.0) << "the automatic center applies the offset only";
   // Made once, when half of the 180 slots held projections: not again after that.
   EXPECT_FALSE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "center_estimated"; },
                                                500ms));
@@ -259,6 +260,47 @@ TEST(DaemonCenter, SetCenterCorrectsATiltAndKeepsItForLaterScans) {
   stream_and_wait_for_end(fixture, small_scan_spec(2));
   EXPECT_EQ(fixture.control().status().scan->scan_id, 2u);
   EXPECT_DOUBLE_EQ(fixture.control().status().scan->axis_tilt_deg, -0.5) << "kept for the next scan";
+}
+
+// estimate_center with apply sets the estimated tilt too (PROTOCOL.md 10.4): on a scan whose axis is straight but
+// whose projections are corrected by a wrong tilt of 0.8 degrees, the estimate reports the detector's tilt (the one
+// in use plus what remains, nearer 0 than the wrong one) and applying it sets that tilt; the offset applies as
+// before.
+TEST(DaemonCenter, EstimateWithApplySetsTheTiltItMeasured) {
+  DaemonFixture fixture;
+  constexpr double kTruth = 2.3;
+  sim::ScanSpec spec = misaligned_360_scan(1, kTruth);
+  spec.rows = 64;  // 0.8 degrees move the axis by 0.9 px from the top row to the bottom one
+  stream_and_wait_for_end(fixture, spec);
+  ASSERT_TRUE(fixture.control().request(protocol::SetCenter{std::nullopt, std::nullopt, 0.8}).ok());
+  ASSERT_NEAR(fixture.control().status().scan->axis_tilt_deg, 0.8, 1e-6);
+
+  const protocol::Reply reply =
+      fixture.control().request(protocol::EstimateCenter{protocol::CenterMethod::registration, true});
+  ASSERT_TRUE(reply.ok()) << reply.error->message;
+  const auto& estimate = std::get<protocol::CenterEstimateResult>(reply.result);
+  ASSERT_TRUE(estimate.tilt_deg) << "the registration measured no tilt";
+  EXPECT_LT(std::abs(*estimate.tilt_deg), 0.6) << "the straight axis's tilt, whatever correction is in use";
+  EXPECT_TRUE(estimate.applied);
+  const protocol::Status status = fixture.control().status();
+  EXPECT_NEAR(status.scan->axis_tilt_deg, *estimate.tilt_deg, 1e-6) << "the estimated tilt is applied";
+  EXPECT_NEAR(status.scan->center_offset_px, estimate.center_offset_px, 1e-5) << "and the offset";
+  EXPECT_NEAR(status.scan->center_offset_px, kTruth, 0.25);
+}
+
+// Without apply the estimate only reports: neither the tilt in use nor the offset changes.
+TEST(DaemonCenter, EstimateWithoutApplyChangesNothing) {
+  DaemonFixture fixture;
+  sim::ScanSpec spec = misaligned_360_scan(1, 2.3);
+  spec.rows = 32;
+  stream_and_wait_for_end(fixture, spec);
+  ASSERT_TRUE(fixture.control().request(protocol::SetCenter{std::nullopt, std::nullopt, 0.5}).ok());
+  const protocol::Reply reply =
+      fixture.control().request(protocol::EstimateCenter{protocol::CenterMethod::registration, false});
+  ASSERT_TRUE(reply.ok()) << reply.error->message;
+  EXPECT_FALSE(std::get<protocol::CenterEstimateResult>(reply.result).applied);
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->axis_tilt_deg, 0.5);
+  EXPECT_DOUBLE_EQ(fixture.control().status().scan->center_offset_px, 0.0);
 }
 
 }  // namespace

@@ -2,20 +2,25 @@
 // and a missing directory. The h5py read-back of real recordings and the crash test are in tests/recording.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon_harness.hpp"
 #include "tomolive/sim/scan_simulator.hpp"
 #include "tomolive/storage/disk_error.hpp"
 #include "tomolive/storage/nxtomo_writer.hpp"
+#include "tomolive/storage/scan_sidecar.hpp"
 
 namespace tomolive::daemon {
 namespace {
@@ -138,9 +143,11 @@ bool scan_done(const protocol::Status& status, const sim::ScanSpec& spec) {
          status.recording->frames_written + status.recording->frames_dropped == frames;
 }
 
+// The file names in `directory`, sorted.
 std::vector<std::string> names_in(const std::filesystem::path& directory) {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -171,7 +178,7 @@ TEST(DaemonRecording, DiskFullStopsTheRecordingAndReconstructionContinues) {
   EXPECT_EQ(fixture.control().counter("recording_frames_dropped"), dropped);
   EXPECT_EQ(fixture.control().rejected(protocol::ErrorCode::disk_error), 1U);
   // Nothing incomplete carries the final name.
-  EXPECT_EQ(names_in(scratch.path()), std::vector<std::string>{"scan_1_harness.nxs.partial"});
+  EXPECT_EQ(names_in(scratch.path()), std::vector<std::string>{"scan_000001_harness.nxs.partial"});
 }
 
 TEST(DaemonRecording, MissingDirectoryRefusesTheRecordingNotTheScan) {
@@ -244,7 +251,7 @@ TEST(DaemonRecording, QueueOverrunWithPolicyStopStopsTheRecordingOnly) {
   EXPECT_GT(status.recording->frames_dropped, 0U);
   EXPECT_EQ(fixture.control().counter("recording_frames_dropped"), status.recording->frames_dropped);
   EXPECT_EQ(fixture.control().counter("recording_queue_full_waits"), 0U);
-  EXPECT_EQ(names_in(scratch.path()), std::vector<std::string>{"scan_4_harness.nxs.partial"});
+  EXPECT_EQ(names_in(scratch.path()), std::vector<std::string>{"scan_000004_harness.nxs.partial"});
 }
 
 // Policy block: the engine waits for the held writer (counted), nothing is dropped, and once the disk catches up
@@ -272,7 +279,74 @@ TEST(DaemonRecording, QueueOverrunWithPolicyBlockWaitsAndLosesNothing) {
   EXPECT_EQ(status.recording->frames_dropped, 0U);
   EXPECT_EQ(fixture.control().counter("recording_frames_dropped"), 0U);
   EXPECT_EQ(fixture.control().rejected(protocol::ErrorCode::disk_error), 0U);
-  EXPECT_EQ(names_in(scratch.path()), std::vector<std::string>{"scan_5_harness.nxs"});
+  EXPECT_EQ(names_in(scratch.path()),
+            (std::vector<std::string>{"scan_000005_harness.json", "scan_000005_harness.nxs"}));
+}
+
+// --record without a volume: when the recording completes, its catalogue sidecar lies beside the .nxs under the same
+// stem (PROTOCOL.md 10.7), a SciCat raw dataset listing the recording with its size and sha256, and the scan's
+// metadata with a recording block.
+TEST(DaemonRecording, ACompleteRecordingLeavesItsSidecarBesideIt) {
+  ScratchDirectory scratch;
+  DaemonConfig config = testing::test_config();
+  config.record_dir = scratch.path().string();
+  DaemonFixture fixture(config);
+  const sim::ScanSpec spec = testing::small_scan_spec(6);
+  fixture.sender().stream(sim::ScanSimulator(spec));
+  const protocol::Status status =
+      wait_for_status(fixture, [&](const auto& s) { return s.recording && s.recording->state == "complete"; });
+  ASSERT_EQ(status.recording->state, "complete");
+  const std::filesystem::path recording = scratch.path() / "scan_000006_harness.nxs";
+  EXPECT_EQ(std::filesystem::path(status.recording->file), recording);
+  EXPECT_EQ(names_in(scratch.path()),
+            (std::vector<std::string>{"scan_000006_harness.json", "scan_000006_harness.nxs"}));
+
+  std::ifstream in(scratch.path() / "scan_000006_harness.json");
+  ASSERT_TRUE(in) << "no sidecar beside the recording";
+  const auto sidecar = nlohmann::json::parse(in);
+  EXPECT_EQ(sidecar.at("type"), "raw");
+  EXPECT_EQ(sidecar.at("dataFormat"), "NXtomo");
+  EXPECT_EQ(sidecar.at("datasetName"), "scan 6 harness");
+  EXPECT_EQ(sidecar.at("numberOfFiles"), 1);
+  const auto& files = sidecar.at("origdatablocks").at(0).at("dataFileList");
+  ASSERT_EQ(files.size(), 1u) << files.dump();
+  EXPECT_EQ(files.at(0).at("path"), "scan_000006_harness.nxs");
+  EXPECT_EQ(files.at(0).at("size"), std::filesystem::file_size(recording));
+  EXPECT_EQ(files.at(0).at("chk"), storage::sha256_of_file(recording));
+  EXPECT_EQ(sidecar.at("size"), std::filesystem::file_size(recording));
+  const auto& science = sidecar.at("scientificMetadata");
+  EXPECT_EQ(science.at("scan").at("scan_id"), 6);
+  EXPECT_EQ(science.at("geometry").at("rows"), spec.rows);
+  EXPECT_EQ(science.at("geometry").at("projections"), spec.num_projections());
+  EXPECT_TRUE(science.at("center").contains("offset_px"));
+  EXPECT_TRUE(science.at("processing").is_object());
+  EXPECT_TRUE(science.at("software").contains("commit"));
+  const std::uint64_t frames = spec.num_darks + spec.num_flats + spec.num_projections();
+  EXPECT_EQ(science.at("recording").at("frames_written"), frames);
+  EXPECT_EQ(science.at("recording").at("path"), recording.string());
+}
+
+// A sidecar that cannot be written (here a folder holds its name, so the atomic rename fails) is a disk_error event
+// naming it, counted; the recording itself stays complete under its final name.
+TEST(DaemonRecording, ASidecarThatCannotBeWrittenIsReportedAndTheRecordingStaysComplete) {
+  ScratchDirectory scratch;
+  std::filesystem::create_directory(scratch.path() / "scan_000007_harness.json");
+  DaemonConfig config = testing::test_config();
+  config.record_dir = scratch.path().string();
+  DaemonFixture fixture(config);
+  fixture.sender().stream(sim::ScanSimulator(testing::small_scan_spec(7)));
+  const auto error = fixture.subscriber().wait_error(protocol::ErrorCode::disk_error);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->error->message.find("scan 7's recording " + (scratch.path() / "scan_000007_harness.nxs").string() +
+                                       " is complete, but its catalogue sidecar"),
+            std::string::npos)
+      << error->error->message;
+  const protocol::Status status =
+      wait_for_status(fixture, [&](const auto& s) { return s.recording && s.recording->state == "complete"; });
+  EXPECT_EQ(status.recording->state, "complete");
+  EXPECT_TRUE(std::filesystem::is_regular_file(scratch.path() / "scan_000007_harness.nxs"));
+  EXPECT_EQ(fixture.control().rejected(protocol::ErrorCode::disk_error), 1U);
+  EXPECT_EQ(fixture.control().counter("recordings_completed"), 1U);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <string>
 #include <thread>
 
 #include "daemon_harness.hpp"
@@ -131,6 +132,92 @@ TEST(DaemonVolume, AtEndTheCentralLayerIsTheLiveSliceAndASidecarDescribesIt) {
   EXPECT_TRUE(sidecar.at("scientificMetadata").at("software").contains("commit"));
 }
 
+// The attribute `name` of the volume dataset: a float64, or a variable-length string.
+double read_number_attribute(const std::filesystem::path& path, const char* name) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t attribute = H5Aopen_by_name(file, "volume", name, H5P_DEFAULT, H5P_DEFAULT);
+  double value = std::nan("");
+  EXPECT_GE(H5Aread(attribute, H5T_NATIVE_DOUBLE, &value), 0) << name;
+  H5Aclose(attribute);
+  H5Fclose(file);
+  return value;
+}
+
+std::string read_text_attribute(const std::filesystem::path& path, const char* name) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t attribute = H5Aopen_by_name(file, "volume", name, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  char* value = nullptr;
+  EXPECT_GE(H5Aread(attribute, type, &value), 0) << name;
+  std::string text = value != nullptr ? value : "";
+  H5free_memory(value);
+  H5Tclose(type);
+  H5Aclose(attribute);
+  H5Fclose(file);
+  return text;
+}
+
+// The sidecar and the volume's attributes carry every processing parameter under set_processing's names, and the
+// axis tilt in use (PROTOCOL.md 10.6, 10.7): a volume made after set_processing and a tilt correction.
+TEST(DaemonVolume, SidecarAndVolumeCarryTheProcessingFieldByFieldAndTheTilt) {
+  storage::test::ScratchDirectory scratch;
+  daemon::DaemonConfig config = volume_config(scratch.path());
+  config.volume.at_end = false;
+  DaemonFixture fixture(config);
+  protocol::SetProcessing processing;
+  processing.window = protocol::FilterWindow::hann;
+  processing.zingers = protocol::ZingersUpdate{true, 0.3};
+  processing.rings = protocol::RingsUpdate{true, 5};
+  ASSERT_TRUE(fixture.control().request(processing).ok());
+  const sim::ScanSpec spec = small_scan_spec(4);
+  fixture.sender().stream(sim::ScanSimulator(spec));
+  ASSERT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "scan_ended"; }));
+  ASSERT_TRUE(fixture.control().request(protocol::SetCenter{std::nullopt, std::nullopt, 0.5}).ok());
+  const protocol::Reply started = fixture.control().request(protocol::ReconstructVolume{});
+  ASSERT_TRUE(started.ok()) << started.error->message;
+  ASSERT_TRUE(fixture.subscriber().wait_event([](const protocol::Event& e) { return e.kind == "volume_finished"; },
+                                              30s));
+  const protocol::Status status = fixture.control().status();
+  const protocol::ProcessingSetting& in_use = status.processing;
+
+  std::ifstream in(scratch.path() / "scan_000004_harness.json");
+  ASSERT_TRUE(in) << "no sidecar beside the volume";
+  const auto sidecar = nlohmann::json::parse(in);
+  const auto& science = sidecar.at("scientificMetadata");
+  const auto& written = science.at("processing");
+  ASSERT_TRUE(written.is_object()) << written.dump();
+  EXPECT_EQ(written.at("window"), "hann");
+  EXPECT_EQ(written.at("zingers").at("enabled"), true);
+  EXPECT_DOUBLE_EQ(written.at("zingers").at("threshold").get<double>(), in_use.zingers.threshold);
+  EXPECT_NEAR(written.at("zingers").at("threshold").get<double>(), 0.3, 1e-6);
+  EXPECT_EQ(written.at("rings").at("enabled"), true);
+  EXPECT_EQ(written.at("rings").at("size"), 5);
+  EXPECT_EQ(written.at("phase").at("enabled"), in_use.phase.enabled);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("energy_kev").get<double>(), in_use.phase.energy_kev);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("distance_m").get<double>(), in_use.phase.distance_m);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("pixel_size_um").get<double>(), in_use.phase.pixel_size_um);
+  EXPECT_DOUBLE_EQ(written.at("phase").at("delta_over_beta").get<double>(), in_use.phase.delta_over_beta);
+  EXPECT_EQ(written.at("half_acquisition").at("enabled"), false);
+  ASSERT_TRUE(in_use.defective_pixels);
+  EXPECT_EQ(written.at("defective_pixels").at("enabled"), in_use.defective_pixels->enabled);
+  EXPECT_DOUBLE_EQ(written.at("defective_pixels").at("dead_threshold").get<double>(),
+                   in_use.defective_pixels->dead_threshold);
+  EXPECT_DOUBLE_EQ(written.at("defective_pixels").at("hot_threshold").get<double>(),
+                   in_use.defective_pixels->hot_threshold);
+  EXPECT_DOUBLE_EQ(written.at("defective_pixels").at("noisy_threshold").get<double>(),
+                   in_use.defective_pixels->noisy_threshold);
+  EXPECT_NE(written.at("summary").get<std::string>().find("window hann"), std::string::npos) << written.dump();
+  EXPECT_DOUBLE_EQ(science.at("center").at("tilt_deg").get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(science.at("center").at("offset_px").get<double>(), spec.center_offset_px);
+
+  const std::filesystem::path volume = scratch.path() / "scan_000004_harness.h5";
+  EXPECT_DOUBLE_EQ(read_number_attribute(volume, "axis_tilt_deg"), 0.5);
+  const auto attribute = nlohmann::json::parse(read_text_attribute(volume, "processing"));
+  EXPECT_EQ(attribute, written) << "the volume's attribute is the sidecar's object";
+}
+
 TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
   storage::test::ScratchDirectory scratch;
   daemon::DaemonConfig config = test_config();
@@ -148,10 +235,14 @@ TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
   EXPECT_EQ(std::filesystem::path(status.recording->file).parent_path(), scratch.path());
   EXPECT_EQ(std::filesystem::path(status.volume->path), scratch.path() / "scan_000010_harness.h5");
 
-  // The sidecar lists the recording beside the volume, with its size and checksum.
+  // One sidecar, the volume's, replaced the recording's and lists the recording beside the volume, with its size and
+  // checksum.
   std::ifstream in(scratch.path() / "scan_000010_harness.json");
   ASSERT_TRUE(in) << "no sidecar beside the volume";
   const auto sidecar = nlohmann::json::parse(in);
+  EXPECT_EQ(sidecar.at("type"), "derived");
+  EXPECT_EQ(file_names(scratch.path()), (std::vector<std::string>{"scan_000010_harness.h5", "scan_000010_harness.json",
+                                                                  "scan_000010_harness.nxs"}));
   const std::filesystem::path recording = status.recording->file;
   const auto& files = sidecar.at("origdatablocks").at(0).at("dataFileList");
   ASSERT_EQ(files.size(), 2u) << files.dump();
@@ -160,6 +251,36 @@ TEST(DaemonVolume, WithoutVolumeDirTheVolumeGoesBesideTheRecording) {
   EXPECT_EQ(files.at(1).at("size"), std::filesystem::file_size(recording));
   EXPECT_EQ(files.at(1).at("chk"), storage::sha256_of_file(recording));
   EXPECT_EQ(sidecar.at("numberOfFiles"), 2);
+}
+
+// Volume and recording in different directories: each has its own sidecar beside it (the recording's raw, the
+// volume's derived, listing the recording by its absolute path).
+TEST(DaemonVolume, InSeparateDirectoriesVolumeAndRecordingEachHaveASidecar) {
+  storage::test::ScratchDirectory scratch;
+  const std::filesystem::path records = scratch.path() / "records", volumes = scratch.path() / "volumes";
+  std::filesystem::create_directory(records);
+  std::filesystem::create_directory(volumes);
+  daemon::DaemonConfig config = volume_config(volumes);
+  config.record_dir = records.string();
+  DaemonFixture fixture(config);
+  fixture.sender().stream(sim::ScanSimulator(small_scan_spec(11)));
+  ASSERT_TRUE(fixture.subscriber().wait_event(
+      [](const protocol::Event& e) { return e.kind == "volume_finished" && e.scan_id == 11; }, 30s));
+  ASSERT_TRUE(wait_status(fixture.control(), [](const protocol::Status& s) {
+    return s.recording && s.recording->state == "complete";
+  }));
+  EXPECT_EQ(file_names(records), (std::vector<std::string>{"scan_000011_harness.json", "scan_000011_harness.nxs"}));
+  EXPECT_EQ(file_names(volumes), (std::vector<std::string>{"scan_000011_harness.h5", "scan_000011_harness.json"}));
+  std::ifstream raw_in(records / "scan_000011_harness.json");
+  const auto raw = nlohmann::json::parse(raw_in);
+  EXPECT_EQ(raw.at("type"), "raw");
+  EXPECT_EQ(raw.at("numberOfFiles"), 1);
+  std::ifstream derived_in(volumes / "scan_000011_harness.json");
+  const auto derived = nlohmann::json::parse(derived_in);
+  EXPECT_EQ(derived.at("type"), "derived");
+  const auto& files = derived.at("origdatablocks").at(0).at("dataFileList");
+  ASSERT_EQ(files.size(), 2u) << files.dump();
+  EXPECT_EQ(files.at(1).at("path"), (records / "scan_000011_harness.nxs").string());
 }
 
 TEST(DaemonVolume, DiskFullFailsTheVolumeAndTheDaemonGoesOn) {

@@ -297,7 +297,7 @@ class CountingRawSink final : public RawStreamSink {
   void scan_begun(const protocol::ScanBegin&, std::int64_t) override { ++begun; }
   bool wants_frames() const override { return wants; }
   void frame_accepted(const RawFrame&) override { ++frames; }
-  void scan_ended(std::uint64_t, bool, std::int64_t) override { ++ended; }
+  void scan_ended(std::uint64_t, bool, std::int64_t, const nlohmann::json&) override { ++ended; }
 };
 
 // Frames go to persistence only while a sink keeps them: a frame that nobody keeps is not copied out of the engine's

@@ -38,6 +38,41 @@ TEST(ProcessingSetting, EngineParametersReachTheWireUnchanged) {
   EXPECT_EQ(to_protocol(report), (protocol::RefilterResult{90, 12.5, 7, 3}));
 }
 
+// The catalogue's form (PROTOCOL.md 10.7): every parameter under set_processing's keys, field by field, plus the
+// prose summary.
+TEST(ProcessingSetting, CatalogueJsonHasEveryFieldUnderTheWireNames) {
+  kernels::ProcessingParams params;
+  params.window = kernels::FilterWindow::hann;
+  params.zingers = {true, 0.25f};
+  params.phase = {true, 33.0, 0.4, 0.65, 420.0};
+  params.rings = {true, 11};
+  params.defective_pixels = {true, 0.25f, 6.f, 8.5f};
+  const nlohmann::json json = processing_json(params, kernels::HalfAcquisition{true, 8, 100});
+  EXPECT_EQ(json.at("window"), "hann");
+  EXPECT_EQ(json.at("zingers"), (nlohmann::json{{"enabled", true}, {"threshold", 0.25}}));
+  EXPECT_EQ(json.at("phase"), (nlohmann::json{{"enabled", true},
+                                              {"energy_kev", 33.0},
+                                              {"distance_m", 0.4},
+                                              {"pixel_size_um", 0.65},
+                                              {"delta_over_beta", 420.0}}));
+  EXPECT_EQ(json.at("rings"), (nlohmann::json{{"enabled", true}, {"size", 11}}));
+  EXPECT_EQ(json.at("half_acquisition"),
+            (nlohmann::json{{"enabled", true}, {"detector_col0", 8}, {"detector_cols", 100}}));
+  EXPECT_EQ(json.at("defective_pixels"), (nlohmann::json{{"enabled", true},
+                                                         {"dead_threshold", 0.25},
+                                                         {"hot_threshold", 6.0},
+                                                         {"noisy_threshold", 8.5}}));
+  EXPECT_EQ(json.at("summary"), describe(params));
+  EXPECT_EQ(json.size(), 7u) << json.dump();
+
+  const nlohmann::json off = processing_json(kernels::ProcessingParams{}, {});
+  EXPECT_EQ(off.at("window"), "ram-lak");
+  EXPECT_EQ(off.at("zingers").at("enabled"), false);
+  EXPECT_EQ(off.at("phase").at("enabled"), false);
+  EXPECT_EQ(off.at("rings").at("enabled"), false);
+  EXPECT_EQ(off.at("half_acquisition").at("enabled"), false);
+}
+
 TEST(ProcessingSetting, AnUpdateReplacesOnlyTheFieldsItGives) {
   kernels::ProcessingParams current;
   current.zingers = {true, 0.5f};

@@ -100,7 +100,7 @@ def check(args, workdir, daemon, record_dir, volume_dir):
         fail("tomolived exited with %d after SIGINT" % code)
 
     # Q1: the volume against the phantom, as iradon does on the same sinograms.
-    reference = planes_of(iradon_volume(os.path.join(record_dir, "scan_%d_tomolive-sim.nxs" % SCAN_ID)))
+    reference = planes_of(iradon_volume(os.path.join(record_dir, "scan_%06d_tomolive-sim.nxs" % SCAN_ID)))
     for kind in ("xy", "xz", "yz"):
         truth = np.load(os.path.join(truth_dir, kind + ".npy"))
         mask = object_mask(truth)

@@ -56,7 +56,8 @@ def record_on_command(binary, workdir):
     if status["recording"]["next_scan"]:
         fail("record asks for one scan only: %r" % status["recording"])
     run_scan(daemon, 3, 8, seed=3)
-    if sorted(os.listdir(records)) != [os.path.basename(status["recording"]["file"])]:
+    recording = os.path.basename(status["recording"]["file"])
+    if sorted(os.listdir(records)) != [recording[:-len(".nxs")] + ".json", recording]:
         fail("scan 3 was recorded without a record command: %r" % os.listdir(records))
 
     # record off stops the active recording: the file keeps its .partial name.
@@ -73,7 +74,7 @@ def record_on_command(binary, workdir):
     send_frames(daemon, 4, frames[10:])
     daemon.send({"type": "end", "scan_id": 4})
     status = daemon.wait_for(ended(4, 30), "scan 4 to end")
-    partial = os.path.join(records, "scan_4_wood_1___.nxs.partial")
+    partial = os.path.join(records, "scan_000004_wood_1___.nxs.partial")
     if not os.path.exists(partial) or os.path.exists(partial[:-len(".partial")]):
         fail("a recording stopped by record off: expected %s, found %r" % (partial, os.listdir(records)))
     if status["recording"]["frames_dropped"] != 0:
@@ -110,7 +111,7 @@ def capture(binary, workdir):
     daemon.send({"type": "end", "scan_id": 7})  # the scan's end ends the capture before its 30 s
     status = daemon.wait_for(lambda s: s["capture"]["state"] == "complete", "the capture to complete")
     path = status["capture"]["file"]
-    if path != os.path.join(records, "scan_7_wood_1____capture_1.nxs") or status["capture"]["frames_written"] != 44:
+    if path != os.path.join(records, "scan_000007_wood_1____capture_1.nxs") or status["capture"]["frames_written"] != 44:
         fail("capture status: %r" % status["capture"])
     check_frames(path, frames)
     with h5py.File(path, "r") as f:

@@ -3,7 +3,8 @@
 h5py and compared with exactly what was sent.
 
   1. a scan recorded to the end: scan_<id>_<name>.nxs in NXtomo layout equals the frames sent (pixels, image_key,
-     rotation_angle, frame ids, metadata), and no .partial file is left;
+     rotation_angle, frame ids, metadata), its catalogue sidecar scan_<id>_<name>.json beside it lists it with size
+     and sha256, and no .partial file is left;
   2. a file that already exists: the recording is refused (disk_error event, recordings_stopped), nothing is
      overwritten, and the scan is still reconstructed;
   3. a crash: the daemon is killed (SIGKILL) mid-scan once status says frames are durable; the file keeps its
@@ -18,6 +19,8 @@ h5py and compared with exactly what was sent.
      pixel_mask marks a pixel is recorded "raw", with that pixel repaired as the engine saw it.
 """
 import argparse
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -125,6 +128,32 @@ def counter(status, name):
     return dict(status["counters"]).get(name, 0) if isinstance(status["counters"], list) else status["counters"][name]
 
 
+def check_sidecar(sidecar, recording, begin, frames):
+    """The recording's catalogue sidecar (PROTOCOL.md 10.7): a SciCat raw dataset beside it that lists it with its
+    size and sha256, and the scan's metadata."""
+    with open(sidecar) as f:
+        dataset = json.load(f)
+    files = dataset["origdatablocks"][0]["dataFileList"]
+    with open(recording, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    science = dataset["scientificMetadata"]
+    checks = {
+        "type": dataset["type"] == "raw" and dataset["dataFormat"] == "NXtomo",
+        "one file": len(files) == 1 and dataset["numberOfFiles"] == 1,
+        "path": files[0]["path"] == os.path.basename(recording),
+        "size": files[0]["size"] == os.path.getsize(recording) == dataset["size"],
+        "sha256": dataset["origdatablocks"][0]["chkAlg"] == "sha256" and files[0]["chk"] == digest,
+        "scan": science["scan"]["scan_id"] == begin["scan_id"] and science["scan"]["name"] == begin["name"],
+        "geometry": science["geometry"]["projections"] == begin["num_projections"],
+        "center": science["center"]["offset_px"] == begin["center_offset_px"] and "tilt_deg" in science["center"],
+        "processing": isinstance(science["processing"], dict) and "window" in science["processing"],
+        "recording": science["recording"]["frames_written"] == frames,
+    }
+    wrong = [name for name, ok in checks.items() if not ok]
+    if wrong:
+        fail("%s: wrong sidecar: %s in %s" % (sidecar, ", ".join(wrong), json.dumps(dataset)[:2000]))
+
+
 def make_scan(scan_id, darks, flats, projections, seed):
     rng = np.random.default_rng(seed)
     frames = []  # (kind, frame_id, angle_deg or None, pixels) in sending order
@@ -218,8 +247,9 @@ def check_detector_stream(args, workdir):
     status = daemon.wait_for(lambda s: s["recording"]["state"] == "complete", "the dectris2 recording to complete")
     daemon.close()
     path = status["recording"]["file"]
-    name = "scan_71_tomolive-sim.nxs"  # the simulator's scan id and name travel in the series' plan
-    if os.listdir(record_dir) != [name] or os.path.basename(path) != name:
+    name = "scan_000071_tomolive-sim.nxs"  # the simulator's scan id and name travel in the series' plan
+    sidecar = name[:-len(".nxs")] + ".json"
+    if sorted(os.listdir(record_dir)) != [sidecar, name] or os.path.basename(path) != name:
         fail("dectris2: expected %s, status says %r, directory holds %r" % (name, path, os.listdir(record_dir)))
     sent = np.concatenate([np.load(os.path.join(raw_dir, kind + "_row.npy")) for kind in ("darks", "flats",
                                                                                           "projections")])
@@ -282,7 +312,7 @@ def check_python_dectris2(args, workdir):
     send_series(daemon, 1, 81, "bslz4", [(p, "lz4" if i in lz4_images else "bslz4") for i, p in enumerate(pixels)],
                 darks, flats)
     status = wait_for_recording(daemon, 81)
-    path = os.path.join(record_dir, "scan_81_bslz4.nxs")
+    path = os.path.join(record_dir, "scan_000081_bslz4.nxs")
     if status["recording"]["file"] != path or status["recording"]["encoding"] != "bslz4":
         fail("python dectris2: recording status %r" % status["recording"])
     if counter(status, "recording_frames_compressed") != len(lz4_images):
@@ -312,7 +342,7 @@ def check_python_dectris2(args, workdir):
     status = wait_for_recording(daemon, 82)
     if status["recording"]["encoding"] != "raw" or counter(status, "recording_frames_compressed") != len(lz4_images):
         fail("python dectris2, first image lz4: status %r, counters %r" % (status["recording"], status["counters"]))
-    with h5py.File(os.path.join(record_dir, "scan_82_raw.nxs"), "r") as f:
+    with h5py.File(os.path.join(record_dir, "scan_000082_raw.nxs"), "r") as f:
         data = f["/entry/instrument/detector/data"]
         if f["/entry/tomolive/frame_encoding"][()].decode() != "raw" or filters_of(data):
             fail("python dectris2, first image lz4: frame_encoding %r, filters %r"
@@ -328,7 +358,7 @@ def check_python_dectris2(args, workdir):
     daemon.close()
     if status["recording"]["encoding"] != "raw" or counter(status, "recording_frames_compressed") != len(lz4_images):
         fail("python dectris2, masked: status %r, counters %r" % (status["recording"], status["counters"]))
-    with h5py.File(os.path.join(record_dir, "scan_83_masked.nxs"), "r") as f:
+    with h5py.File(os.path.join(record_dir, "scan_000083_masked.nxs"), "r") as f:
         data = f["/entry/instrument/detector/data"][()]
     sent = np.stack(pixels)
     unmasked = np.ones((rows, cols), dtype=bool)
@@ -351,7 +381,7 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         record_dir = os.path.join(workdir, "records")
         os.mkdir(record_dir)
-        final = os.path.join(record_dir, "scan_5_wood_1___.nxs")
+        final = os.path.join(record_dir, "scan_000005_wood_1___.nxs")
 
         # 1. A complete scan.
         daemon = Daemon(args.daemon, workdir, record_dir, "--record-flush-s", "0.1")
@@ -363,8 +393,10 @@ def main():
         if status["recording"]["file"] != final or not os.path.exists(final):
             fail("expected %s, status says %r, directory holds %r" % (final, status["recording"],
                                                                         os.listdir(record_dir)))
-        if os.listdir(record_dir) != [os.path.basename(final)]:
+        sidecar = final[:-len(".nxs")] + ".json"
+        if sorted(os.listdir(record_dir)) != sorted([os.path.basename(final), os.path.basename(sidecar)]):
             fail("left behind: %r" % os.listdir(record_dir))
+        check_sidecar(sidecar, final, begin, len(frames))
         check_frames(final, frames)
         check_metadata(final, begin)
         if counter(status, "recording_frames_written") != len(frames) or counter(status, "recordings_completed") != 1:
@@ -396,7 +428,7 @@ def main():
         send_frames(daemon, 6, sent)
         daemon.wait_for(lambda s: s["recording"]["frames_durable"] >= len(sent), "the sent frames to be durable")
         daemon.close(kill=True)
-        partial = os.path.join(record_dir, "scan_6_wood_1___.nxs.partial")
+        partial = os.path.join(record_dir, "scan_000006_wood_1___.nxs.partial")
         if not os.path.exists(partial) or os.path.exists(partial[:-len(".partial")]):
             fail("after a crash expected only %s; found %r" % (partial, os.listdir(record_dir)))
         held = check_frames(partial, frames, count=len(sent))

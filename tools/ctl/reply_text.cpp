@@ -1,6 +1,7 @@
 #include "reply_text.hpp"
 
 #include <array>
+#include <cmath>
 #include <ostream>
 #include <variant>
 
@@ -49,8 +50,13 @@ void print(std::ostream& out, const p::Reply&, const p::CenterEstimateResult& es
                      fixed(estimate.confidence, 2), estimate.samples, fixed(estimate.elapsed_ms, 1),
                      estimate.applied ? "applied" : "not applied (--apply applies it)");
   if (estimate.tilt_deg) {
-    out << fmt::format("axis tilt {} deg (confidence {}), reported only: the reconstruction does not correct it\n",
-                       fixed(*estimate.tilt_deg, 3), fixed(estimate.tilt_confidence.value_or(0.0), 2));
+    // An applied estimate sets its tilt too, within set_center's limit of 10 degrees (PROTOCOL.md 10.1, 10.4).
+    const char* correction = !estimate.applied ? "not corrected (--apply corrects it with the offset)"
+                             : std::abs(*estimate.tilt_deg) <= 10.0
+                                 ? "corrected"
+                                 : "not corrected: beyond set_center's 10 degrees (a misaligned stage)";
+    out << fmt::format("axis tilt {} deg (confidence {}), {}\n", fixed(*estimate.tilt_deg, 3),
+                       fixed(estimate.tilt_confidence.value_or(0.0), 2), correction);
   }
 }
 

@@ -1,8 +1,9 @@
 // tomolive-replay: streams a recorded scan (an NXtomo file that tomolived --record wrote, or a DXchange file) to the
 // daemon over the native protocol, as the detector did, so that yesterday's scan can be re-tuned live.
 //
-// Sends begin, every frame of the file (NXtomo: in the order they were recorded; DXchange: darks, flats,
-// projections), each projection with its angle from the file, then end, on a PUSH socket (tomolive_frame_push, as
+// Sends begin, every frame of the file (NXtomo: in the order they were recorded, but darks and flats before the
+// projections; DXchange: darks, flats, projections), each projection with its angle from the file in degrees, then
+// end (notes on what was assumed, e.g. generated angles, on stderr), on a PUSH socket (tomolive_frame_push, as
 // tomolive-sim). --rate paces the frames (frames/s on an absolute schedule; 0: as fast as possible); one progress
 // line per second on stderr. Ctrl-C stops before the next frame and sends end. Exit status: 0 after the whole scan,
 // 130 after an interrupt, 1 on an error (unreadable file, neither layout, no daemon), CLI11's codes for bad options.
@@ -47,6 +48,7 @@ int stream_file(const Options& options) {
                  begin.rows, begin.cols, std::string(protocol::to_string(begin.dtype)).c_str(), begin.num_darks,
                  begin.num_flats, begin.num_projections);
   }
+  for (const std::string& note : scan.notes()) std::fprintf(stderr, "tomolive-replay: note: %s\n", note.c_str());
 
   zmq::context_t context(1);
   const bool connecting = options.bind.empty();

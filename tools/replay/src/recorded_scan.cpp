@@ -1,8 +1,12 @@
 #include "tomolive/replay/recorded_scan.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <map>
+#include <numbers>
 #include <optional>
 #include <stdexcept>
 
@@ -52,33 +56,100 @@ class Reader {
     const std::vector<T> all = values<T>(path, memory_type);
     return all.empty() ? std::nullopt : std::optional<T>(all.front());
   }
+  // The scalar string dataset at `path`; nullopt when absent or not a string.
   std::optional<std::string> text(const std::string& path) const {
     if (!exists(file_.id(), path)) return std::nullopt;
     const hdf5::Dataset dataset = open(path);
     const hdf5::Datatype stored(H5Dget_type(dataset.get()));
-    if (H5Tget_class(stored.get()) != H5T_STRING) return std::nullopt;
+    return read_string(stored.get(), "reading " + path, [&](hid_t memory, void* buffer) {
+      return H5Dread(dataset.get(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
+    });
+  }
+  // The string attribute `name` of the dataset at `path` (e.g. its "units"); nullopt when absent or not a string.
+  std::optional<std::string> text_attribute(const std::string& path, const char* name) const {
+    const hdf5::Dataset dataset = open(path);
+    if (H5Aexists(dataset.get(), name) <= 0) return std::nullopt;
+    const hdf5::Attribute attribute(hdf5::check_id(H5Aopen(dataset.get(), name, H5P_DEFAULT),
+                                                   "opening attribute " + std::string(name) + " of " + path,
+                                                   DiskOperation::open_file, file_.path()));
+    const hdf5::Datatype stored(H5Aget_type(attribute.get()));
+    return read_string(stored.get(), "reading attribute " + std::string(name) + " of " + path,
+                       [&](hid_t memory, void* buffer) { return H5Aread(attribute.get(), memory, buffer); });
+  }
+
+ private:
+  // A string of type `stored` (fixed or variable length) read by `read(memory type, buffer)`; nullopt when `stored`
+  // is not a string type.
+  template <typename Read>
+  std::optional<std::string> read_string(hid_t stored, const std::string& what, Read read) const {
+    if (H5Tget_class(stored) != H5T_STRING) return std::nullopt;
     const hdf5::Datatype memory(H5Tcopy(H5T_C_S1));
-    H5Tset_cset(memory.get(), H5Tget_cset(stored.get()));
-    if (H5Tis_variable_str(stored.get()) > 0) {
+    H5Tset_cset(memory.get(), H5Tget_cset(stored));
+    if (H5Tis_variable_str(stored) > 0) {
       H5Tset_size(memory.get(), H5T_VARIABLE);
       char* value = nullptr;
-      hdf5::check(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &value), "reading " + path,
-                  DiskOperation::open_file, file_.path());
+      hdf5::check(read(memory.get(), &value), what, DiskOperation::open_file, file_.path());
       std::string result = value != nullptr ? value : "";
       H5free_memory(value);
       return result;
     }
-    std::string result(H5Tget_size(stored.get()), '\0');
+    std::string result(H5Tget_size(stored), '\0');
     H5Tset_size(memory.get(), result.size());
     H5Tset_strpad(memory.get(), H5T_STR_NULLPAD);
-    hdf5::check(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, result.data()),
-                "reading " + path, DiskOperation::open_file, file_.path());
+    hdf5::check(read(memory.get(), result.data()), what, DiskOperation::open_file, file_.path());
     return result.substr(0, result.find('\0'));
   }
 
- private:
   const hdf5::Hdf5File& file_;
 };
+
+std::string lower_case(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Degrees per unit of an angle dataset's `units` attribute (NeXus NX_ANGLE): "deg", "degree", "degrees" -> 1;
+// "rad", "radian", "radians" -> 180/pi (any case). No attribute: degrees, as NXtomo and dxchange's readers assume.
+double degrees_per_unit(const Reader& reader, const std::string& path) {
+  const std::optional<std::string> units = reader.text_attribute(path, "units");
+  if (!units) return 1.0;
+  const std::string name = lower_case(*units);
+  if (name == "deg" || name == "degree" || name == "degrees") return 1.0;
+  if (name == "rad" || name == "radian" || name == "radians") return 180.0 / std::numbers::pi;
+  throw std::runtime_error(path + ": units \"" + *units + "\": expected degrees (deg, degree, degrees) or radians "
+                           "(rad, radian, radians)");
+}
+
+// The angles of `path` in degrees (its units honoured).
+std::vector<double> angles_in_degrees(const Reader& reader, const std::string& path) {
+  std::vector<double> angles = reader.values<double>(path, H5T_NATIVE_DOUBLE);
+  const double scale = degrees_per_unit(reader, path);
+  for (double& angle : angles) angle *= scale;
+  return angles;
+}
+
+// Micrometres per unit of a length dataset's `units` attribute (NeXus NX_LENGTH): m, mm, um / µm / micron, nm
+// (and the words metre, meter, micrometre, micrometer, nanometre, nanometer). No attribute: micrometres (what
+// tomolived --record writes).
+double micrometres_per_unit(const Reader& reader, const std::string& path) {
+  const std::optional<std::string> units = reader.text_attribute(path, "units");
+  if (!units) return 1.0;
+  const std::string name = lower_case(*units);
+  if (name == "m" || name == "metre" || name == "meter" || name == "metres" || name == "meters") return 1e6;
+  if (name == "mm" || name == "millimetre" || name == "millimeter") return 1e3;
+  if (name == "um" || name == "\u00b5m" || name == "\u03bcm" || name == "micron" || name == "microns" ||
+      name == "micrometre" || name == "micrometer" || name == "micrometres" || name == "micrometers") {
+    return 1.0;
+  }
+  if (name == "nm" || name == "nanometre" || name == "nanometer") return 1e-3;
+  throw std::runtime_error(path + ": units \"" + *units + "\": expected a length (m, mm, um, nm)");
+}
+
+// Where an NXtomo file keeps the frames' rotation angles: the application definition's /entry/sample/rotation_angle
+// first, then tomolive's transformation (which that one links to) and the NXdata link; the first that exists.
+constexpr const char* kRotationAnglePaths[] = {"/entry/sample/rotation_angle",
+                                               "/entry/sample/transformations/rotation_angle",
+                                               "/entry/data/rotation_angle"};
 
 // The protocol dtype of a stored pixel type, and the native type to read it as.
 std::pair<protocol::Dtype, hid_t> pixel_type(hid_t stored, const std::string& path) {
@@ -139,8 +210,13 @@ void RecordedScan::read_nxtomo() {
   const Reader reader(file_);
   const hsize_t count = add_frame_dataset("/entry/instrument/detector/data");
   const std::vector<int> keys = reader.values<int>("/entry/instrument/detector/image_key", H5T_NATIVE_INT);
-  const std::vector<double> angles =
-      reader.values<double>("/entry/sample/transformations/rotation_angle", H5T_NATIVE_DOUBLE);
+  const auto angle_path = std::find_if(std::begin(kRotationAnglePaths), std::end(kRotationAnglePaths),
+                                       [&](const char* path) { return exists(file_.id(), path); });
+  if (angle_path == std::end(kRotationAnglePaths)) {
+    throw std::runtime_error("no rotation angles: neither /entry/sample/rotation_angle (NXtomo) nor "
+                             "/entry/sample/transformations/rotation_angle nor /entry/data/rotation_angle");
+  }
+  const std::vector<double> angles = angles_in_degrees(reader, *angle_path);
   std::optional<std::vector<std::uint64_t>> ids;
   if (exists(file_.id(), "/entry/instrument/detector/frame_id")) {
     ids = reader.values<std::uint64_t>("/entry/instrument/detector/frame_id", H5T_NATIVE_UINT64);
@@ -166,6 +242,20 @@ void RecordedScan::read_nxtomo() {
     if (frame.kind == protocol::FrameKind::projection) projection_angles[frame.frame_id] = angles[i];
     frames_.push_back(frame);
   }
+  // The daemon takes darks and flats before the projections (reference_after_projections otherwise): references
+  // stored after a projection (e.g. closing flats) are sent with the others, each group keeping the file's order.
+  const auto first_projection = std::find_if(frames_.begin(), frames_.end(), [](const RecordedFrame& f) {
+    return f.kind == protocol::FrameKind::projection;
+  });
+  const auto late = std::count_if(first_projection, frames_.end(), [](const RecordedFrame& f) {
+    return f.kind != protocol::FrameKind::projection;
+  });
+  if (late > 0) {
+    std::stable_partition(frames_.begin(), frames_.end(),
+                          [](const RecordedFrame& f) { return f.kind != protocol::FrameKind::projection; });
+    notes_.push_back(std::to_string(late) + " darks or flats stored after projections are sent before the "
+                     "projections (the daemon takes references first)");
+  }
   begin_.num_projections = static_cast<std::uint32_t>(per_kind[0]);
   begin_.num_flats = static_cast<std::uint32_t>(per_kind[1]);
   begin_.num_darks = static_cast<std::uint32_t>(per_kind[2]);
@@ -184,7 +274,10 @@ void RecordedScan::read_nxtomo() {
                                               H5T_NATIVE_DOUBLE)) {
     begin_.center_offset_px = *axis - (static_cast<double>(begin_.cols) - 1.0) / 2.0;
   }
-  begin_.pixel_size_um = reader.scalar<double>("/entry/instrument/detector/x_pixel_size", H5T_NATIVE_DOUBLE);
+  const std::string pixel_size = "/entry/instrument/detector/x_pixel_size";
+  if (const auto size = reader.scalar<double>(pixel_size, H5T_NATIVE_DOUBLE)) {
+    begin_.pixel_size_um = *size * micrometres_per_unit(reader, pixel_size);
+  }
 }
 
 void RecordedScan::read_dxchange() {
@@ -200,7 +293,17 @@ void RecordedScan::read_dxchange() {
   };
   begin_.num_darks = add_references("/exchange/data_dark", protocol::FrameKind::dark);
   begin_.num_flats = add_references("/exchange/data_white", protocol::FrameKind::flat);
-  const std::vector<double> theta = reader.values<double>("/exchange/theta", H5T_NATIVE_DOUBLE);
+  std::vector<double> theta;
+  if (exists(file_.id(), "/exchange/theta")) {
+    theta = angles_in_degrees(reader, "/exchange/theta");
+  } else {
+    // As dxchange's readers do (np.linspace(0, 180, n)): n angles from 0 to 180 degrees, both ends included.
+    for (hsize_t i = 0; i < projections; ++i) {
+      theta.push_back(projections > 1 ? 180.0 * static_cast<double>(i) / static_cast<double>(projections - 1) : 0.0);
+    }
+    notes_.push_back("no /exchange/theta: " + std::to_string(projections) +
+                     " angles generated evenly from 0 to 180 degrees, both included (as dxchange does)");
+  }
   if (theta.size() != projections) {
     throw std::runtime_error("/exchange/theta has " + std::to_string(theta.size()) + " angles for " +
                              std::to_string(projections) + " projections in /exchange/data");

@@ -56,7 +56,8 @@ class CaptureRing final : public RawStreamSink {
   void scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) override;
   bool wants_frames() const override { return status_.enabled; }
   void frame_accepted(const RawFrame& frame) override;
-  void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) override;
+  void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns,
+                  const nlohmann::json& scan_metadata) override;
 
   // The capture command: starts a capture of the ring plus `after_s` seconds (>= 0). Errors: invalid_argument (no
   // ring, a capture running), no_active_scan (no scan begun), disk_error (directory missing or read-only).

@@ -208,7 +208,10 @@ class EngineWorker {
                                std::chrono::steady_clock::time_point start);
   protocol::Reply do_set_center(const protocol::SetCenter& request);
   protocol::Reply do_set_slices(const protocol::SetSlices& request);
-  protocol::Reply do_estimate_center(const protocol::EstimateCenter& request);
+  // Which parts of an estimate `apply` sets: the offset, and also a measured tilt within set_center's range (the
+  // estimate_center command) or the offset only (the automatic center: it never re-filters the store by itself).
+  enum class ApplyTilt { when_measured, never };
+  protocol::Reply do_estimate_center(const protocol::EstimateCenter& request, ApplyTilt apply_tilt);
   void maybe_auto_center();
   protocol::Reply do_reconstruct_volume(const protocol::ReconstructVolume& request);
   // Computes the volume the last reconstruct_volume started (engine thread; see VolumeJob::compute).

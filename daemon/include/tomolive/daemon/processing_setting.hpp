@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "tomolive/kernels/processing.hpp"
 #include "tomolive/protocol/messages.hpp"
 
@@ -24,5 +26,12 @@ kernels::ProcessingParams apply_update(kernels::ProcessingParams current, const 
 
 // One line for logs and events: "window hann, zingers 0.3, phase off, rings 21".
 std::string describe(const kernels::ProcessingParams& params);
+
+// The setting as a JSON object for the catalogue sidecar and the volume's attributes (PROTOCOL.md 10.7), with
+// set_processing's keys and units (PROTOCOL.md 10.5): window, zingers {enabled, threshold}, phase {enabled,
+// energy_kev, distance_m, pixel_size_um, delta_over_beta}, rings {enabled, size}, half_acquisition {enabled,
+// detector_col0, detector_cols}, defective_pixels {enabled, dead_threshold, hot_threshold, noisy_threshold}, and
+// summary: describe()'s line.
+nlohmann::json processing_json(const kernels::ProcessingParams& params, const kernels::HalfAcquisition& half);
 
 }  // namespace tomolive::daemon

@@ -22,8 +22,9 @@ class RawStreamFanout final : public RawStreamSink {
   void frame_accepted(const RawFrame& frame) override {
     for (RawStreamSink* sink : sinks_) sink->frame_accepted(frame);
   }
-  void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) override {
-    for (RawStreamSink* sink : sinks_) sink->scan_ended(scan_id, complete, time_ns);
+  void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns,
+                  const nlohmann::json& scan_metadata) override {
+    for (RawStreamSink* sink : sinks_) sink->scan_ended(scan_id, complete, time_ns, scan_metadata);
   }
 
  private:

@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "tomolive/daemon/bslz4_chunk.hpp"
@@ -45,8 +46,11 @@ class RawStreamSink {
   // The session accepted this frame of the scan begun last.
   virtual void frame_accepted(const RawFrame& frame) = 0;
   // The scan begun last ended: `complete` when by its end message(s), false when ended otherwise (a new begin, the
-  // engine lost, shutdown).
-  virtual void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) = 0;
+  // engine lost, shutdown). `scan_metadata`: the scan's catalogue metadata at its end (EngineWorker::scan_metadata():
+  // geometry, angles, processing, center, counters, memory plan, timings, software) when complete, else an empty
+  // object; a recording's sidecar carries it (PROTOCOL.md 10.7).
+  virtual void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns,
+                          const nlohmann::json& scan_metadata) = 0;
 };
 
 }  // namespace tomolive::daemon

@@ -5,8 +5,13 @@
 // (set_next_scan) overrides that for the next scan to begin, once, and `record` with enabled false also stops the
 // active recording (its file keeps the ".partial" name, state "stopped").
 //
-// Files: <directory>/scan_<scan id>[_<name>].nxs. While the scan runs the file is "<that>.partial"; it is renamed
-// to its final name only when the scan ended by its end message(s) and every frame was written. A recording that
+// Files: <directory>/<stem>.nxs, the stem of storage::scan_file_stem ("scan_000007_femur"). While the scan runs the
+// file is "<that>.partial"; it is renamed to its final name only when the scan ended by its end message(s) and every
+// frame was written. Then the catalogue sidecar <directory>/<stem>.json (storage::write_scan_sidecar, type "raw")
+// is written atomically before the recording reports "complete": the scan's metadata at its end plus a "recording"
+// block, and the .nxs in its file list with size and sha256. A volume written later into the same directory
+// replaces it with the volume's sidecar, which lists both files. A sidecar that cannot be written is a disk_error
+// event; the recording stays complete. A recording that
 // stopped (disk full, queue overrun with policy stop) or was cut off (another begin, the engine lost, a crash)
 // keeps the ".partial" name: nothing incomplete ever carries the final name. A recording is refused at begin when
 // the directory is missing or not writable or when either name exists (never overwritten).
@@ -49,6 +54,8 @@
 #include <string>
 #include <thread>
 #include <variant>
+
+#include <nlohmann/json.hpp>
 
 #include "tomolive/daemon/counters.hpp"
 #include "tomolive/daemon/event_reporter.hpp"
@@ -93,7 +100,8 @@ class Recorder final : public RawStreamSink {
   void scan_begun(const protocol::ScanBegin& begin, std::int64_t time_ns) override;
   bool wants_frames() const override { return recording_scan_.has_value(); }
   void frame_accepted(const RawFrame& frame) override;
-  void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns) override;
+  void scan_ended(std::uint64_t scan_id, bool complete, std::int64_t time_ns,
+                  const nlohmann::json& scan_metadata) override;
 
   protocol::RecordingStatus status() const;
 
@@ -107,8 +115,10 @@ class Recorder final : public RawStreamSink {
   // active recording. Returns the status afterwards, or invalid_argument when no directory was given.
   protocol::Expected<protocol::RecordingStatus> set_next_scan(bool enabled);
 
-  // "scan_<id>.nxs", or "scan_<id>_<name>.nxs" with the name's characters outside [A-Za-z0-9._-] replaced by '_'.
+  // "<storage::scan_file_stem>.nxs", e.g. "scan_000007_femur.nxs".
   static std::string file_name(const protocol::ScanBegin& begin);
+  // Where the sidecar of the recording at `final_path` goes: the same directory and stem, ".json".
+  static std::filesystem::path sidecar_path(const std::filesystem::path& final_path);
   static std::filesystem::path partial_path(const std::filesystem::path& final_path);
 
  private:
@@ -123,6 +133,7 @@ class Recorder final : public RawStreamSink {
     bool complete = false;
     std::optional<std::string> stop_reason;  // the engine thread stopped the recording (queue overrun)
     std::int64_t time_ns = 0;
+    nlohmann::json scan_metadata = nlohmann::json::object();  // complete: for the sidecar
   };
   using Work = std::variant<Open, RawFrame, Close>;
 
@@ -132,6 +143,9 @@ class Recorder final : public RawStreamSink {
   bool open_writer(storage::FrameEncoding encoding);
   void write(const RawFrame& frame);
   void write(const Close& close);
+  // Writes the sidecar of the recording `open` that just completed (writer thread); false after a disk error, which
+  // is reported.
+  bool write_sidecar(const Open& open, const Close& close, std::uint64_t frames, std::uint64_t bytes);
   void flush_if_due();
   // The writer thread gives up on the current recording after a disk error: reports it, closes what it can.
   void fail(const std::string& what);

@@ -46,7 +46,7 @@ std::optional<VolumeCompression> parse_volume_compression(std::string_view name)
 
 struct VolumeFileSpec {
   std::filesystem::path directory;
-  std::string base_name;  // a file name without extension, e.g. volume_file_name()'s
+  std::string base_name;  // a file name without extension, e.g. scan_file_stem()'s (scan_file_name.hpp)
   VolumeFormat format = VolumeFormat::hdf5;
   VolumeDtype dtype = VolumeDtype::float32;  // TIFF: float32 only
   VolumeCompression compression = VolumeCompression::none;  // OME-Zarr chunks only
@@ -85,9 +85,5 @@ std::unique_ptr<VolumeWriter> make_volume_writer(const VolumeFileSpec& spec, std
 
 // The final path a writer of `spec` would produce.
 std::filesystem::path volume_final_path(const VolumeFileSpec& spec);
-
-// "scan_<id, 6 digits>" plus "_<name>" with every character outside [A-Za-z0-9._-] replaced by '_' (at most 64 of
-// them; a name that becomes empty or only dots is left out), e.g. "scan_000007_mouse_femur".
-std::string volume_file_name(std::uint64_t scan_id, std::string_view scan_name);
 
 }  // namespace tomolive::storage

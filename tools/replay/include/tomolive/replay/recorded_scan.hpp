@@ -1,15 +1,21 @@
 // RecordedScan: a scan stored in an HDF5 file, read back frame by frame for tomolive-replay and tomolive-send
 // --file. Two layouts:
 //
-//   NXtomo (what tomolived --record writes, PROTOCOL.md 18): /entry/instrument/detector/data [frames, rows, cols]
-//     with image_key [frames] (0 projection, 1 flat, 2 dark) and /entry/sample/transformations/rotation_angle
-//     [frames] (degrees); frames are replayed in the file's order (the order they arrived). The optional
+//   NXtomo (the NeXus application definition, and what tomolived --record writes, PROTOCOL.md 18):
+//     /entry/instrument/detector/data [frames, rows, cols] with image_key [frames] (0 projection, 1 flat, 2 dark;
+//     others skipped) and the rotation angle [frames] from the first of /entry/sample/rotation_angle (NXtomo's
+//     place), /entry/sample/transformations/rotation_angle, /entry/data/rotation_angle that exists, in its `units`
+//     (deg/degree/degrees or rad/radian/radians; none: degrees). Frames are replayed in the file's order, except
+//     that every dark and flat goes before the first projection (the daemon refuses references after projections:
+//     closing flats move ahead, each group keeping the file's order). The optional
 //     /entry/instrument/detector/frame_id gives each frame's id, else frames are numbered per kind in file order;
-//     /entry/entry_identifier and /entry/title give the scan id and name, x_rotation_axis_pixel_position the
-//     center, x_pixel_size the pixel size, when present.
+//     /entry/tomolive/scan_id and /entry/title give the scan id and name, x_rotation_axis_pixel_position the
+//     center, x_pixel_size the pixel size (its `units` m, mm, um/µm or nm; none: um), when present.
 //   DXchange (APS, tomopy, tomocupy): /exchange/data [projections, rows, cols], /exchange/data_dark,
-//     /exchange/data_white (each optional) and /exchange/theta [projections] in degrees; replayed as darks, flats,
-//     then projections.
+//     /exchange/data_white (each optional) and /exchange/theta [projections] (optional) in its `units` (none:
+//     degrees, as dxchange's readers assume); replayed as darks, flats, then projections. Without theta the
+//     projections get n angles evenly from 0 to 180 degrees, both included (dxchange's np.linspace(0, 180, n)),
+//     and notes() says so.
 //
 // Pixels are replayed with their stored type (uint8, uint16, uint32 or float32; another type is refused), read
 // through HDF5 (so filtered chunks, e.g. bitshuffle, are decompressed by the installed plugins). Not thread-safe.
@@ -50,6 +56,9 @@ class RecordedScan {
   // Reads the pixels of frames()[i] into `pixels` (frame_bytes() bytes). Throws storage::StorageError.
   void read(std::size_t i, std::span<std::byte> pixels) const;
   std::string layout() const { return layout_; }  // "NXtomo" or "DXchange"
+  // What the reader assumed or changed that the file did not say (angles generated, references moved ahead), one
+  // sentence each, for the user (tomolive-replay prints them on stderr).
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
   void read_nxtomo();
@@ -63,6 +72,7 @@ class RecordedScan {
   std::vector<storage::hdf5::Dataset> datasets_;
   storage::hdf5::Datatype memory_type_;
   std::vector<RecordedFrame> frames_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace tomolive::replay
