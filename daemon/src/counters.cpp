@@ -47,6 +47,7 @@ protocol::CounterList DaemonCounters::totals() const {
       {"zmq_auth_denied", get(zmq_auth_denied)},
       {"http_requests", get(http_requests)},
       {"http_refused", get(http_refused)},
+      {"zmq_handshake_failures", get(zmq_handshake_failures)},
       {"http_connections_refused", get(http_connections_refused)},
       {"ws_connections", get(ws_connections)},
       {"ws_errors", get(ws_errors)},

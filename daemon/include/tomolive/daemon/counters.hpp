@@ -64,6 +64,9 @@ struct DaemonCounters {
   // Answered 4xx: bad method, path outside the viewer, missing file, Host not loopback (403), URL too long (414),
   // request line and headers too long (431).
   std::atomic<std::uint64_t> http_refused{0};
+  // ZeroMQ handshakes of the data sockets that failed, bound and connected (--data-connect) ones alike, summed over
+  // the sockets (each also in its data_sockets[].handshake_failures): a peer with other CURVE keys, a refusal.
+  std::atomic<std::uint64_t> zmq_handshake_failures{0};
   std::atomic<std::uint64_t> http_connections_refused{0};  // answered 503: --http-max-connections were open
   std::atomic<std::uint64_t> ws_connections{0};        // WebSocket upgrades accepted since start
   // WebSocket messages refused: not JSON, unknown type, bad fields, over the message budget, a second sweep or
