@@ -221,7 +221,18 @@ def write_all(directory):
           dict(error("dectris2", "missing_field", "it has \"threshold_1\", \"threshold_2\""),
                decode_options={"dectris_channel": "threshold_3"}))
     write("dectris2_end", [cbor({"type": "end", "series_id": 7, "series_unique_id": "series-7"})],
-          {"format": "dectris2", "kind": "end", "series_id": 7})
+          {"format": "dectris2", "kind": "end", "series_id": 7, "ignored_keys": []})
+    write("dectris2_end_unknown_key", [cbor({"type": "end", "series_id": 7, "end_reason": "disarm"})],
+          {"format": "dectris2", "kind": "end", "series_id": 7, "ignored_keys": ["end_reason"]})
+    # Without the self-describe tag (cbor2.dumps of the bare map): detected as Stream V2 all the same (16.1).
+    write("dectris2_untagged_start", [cbor2.dumps(start_basic)],
+          {"format": "dectris2", "kind": "start", "series_id": 8, "series_unique_id": "", "user_data": None,
+           "channels": ["threshold_1"]})
+    write("dectris2_untagged_image",
+          [cbor2.dumps({"type": "image", "series_id": 8, "image_id": 0, "data": {"threshold_1": typed(stamped, "lz4")}})],
+          expect_image("dectris2", stamped, "lz4", 8, 0, channel="threshold_1", channels=["threshold_1"]), stamped)
+    write("dectris2_untagged_end", [cbor2.dumps({"type": "end", "series_id": 8})],
+          {"format": "dectris2", "kind": "end", "series_id": 8})
 
     # Bad Stream V2 messages: each must be refused with the code and a message naming the problem.
     good_pixels = image(24, 40, "<u2")
