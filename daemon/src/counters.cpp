@@ -24,6 +24,8 @@ protocol::CounterList DaemonCounters::totals() const {
       {"masked_pixels_repaired", get(masked_pixels_repaired)},
       {"detector_images_skipped", get(detector_images_skipped)},
       {"series_held", get(series_held)},
+      {"projections_awaited_references", get(projections_awaited_references)},
+      {"unknown_keys_ignored", get(unknown_keys_ignored)},
       {"scans_begun", get(scans_begun)},
       {"scans_ended", get(scans_ended)},
       {"scans_refused", get(scans_refused)},

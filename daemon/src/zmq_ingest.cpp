@@ -78,6 +78,7 @@ protocol::DataSocketStatus ZmqIngest::status() const {
   status.images_held = get(socket_counters_.images_held);
   status.handshake_failures = get(socket_counters_.handshake_failures);
   std::tie(status.dectris_channel, status.dectris_channels) = socket_counters_.dectris_channels();
+  status.ignored_keys = socket_counters_.ignored_keys();
   status.curve = options_.connect ? options_.curve_client.has_value() : options_.security.curve.has_value();
   return status;
 }

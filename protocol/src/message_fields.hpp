@@ -385,6 +385,7 @@ void visit_fields(Visitor& v, FieldsOf<DataSocketStatus> auto& socket) {
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<VolumeStatus> auto& volume) {
   TOMOLIVE_FIELDS(v, volume, scan_id, state, path, format, dtype, shape, region, rows, binning, slab_rows, slabs_total,
+  v.field("ignored_keys", socket.ignored_keys, Default<std::vector<std::string>>{{}});
                   slabs_done, slabs_written, bytes_written, compute_s, elapsed_s, error);
 }
 

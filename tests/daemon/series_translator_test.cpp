@@ -104,7 +104,7 @@ TEST_F(SeriesTranslatorTest, OneSeriesHoldsDarksFlatsAndProjections) {
                                                                       {FrameKind::projection, 1},
                                                                       {FrameKind::projection, 2},
                                                                       {FrameKind::projection, 3}}));
-  const auto ended = translator.on_end(SeriesEnd{7});
+  const auto ended = translator.on_end(SeriesEnd{7, {}});
   const auto* end = only<protocol::ScanEnd>(ended);
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->scan_id, 7u);
@@ -182,15 +182,15 @@ TEST_F(SeriesTranslatorTest, ThreeSeriesInARowMakeOneScan) {
   ASSERT_NE(begin, nullptr);
   EXPECT_EQ(begin->scan_id, 42u);
   EXPECT_EQ(frames_of(translator.on_image(image_of(1, 0))), (decltype(frames_of({})){{FrameKind::dark, 0}}));
-  EXPECT_TRUE(translator.on_end(SeriesEnd{1}).outputs.empty());  // the scan goes on
+  EXPECT_TRUE(translator.on_end(SeriesEnd{1, {}}).outputs.empty());  // the scan goes on
   EXPECT_TRUE(translator.on_start(start_of(2, per_series("flat"), 2)).outputs.empty());
   EXPECT_EQ(frames_of(translator.on_image(image_of(2, 1))), (decltype(frames_of({})){{FrameKind::flat, 1}}));
-  EXPECT_TRUE(translator.on_end(SeriesEnd{2}).outputs.empty());
+  EXPECT_TRUE(translator.on_end(SeriesEnd{2, {}}).outputs.empty());
   EXPECT_TRUE(translator.on_start(start_of(3, per_series("projection"), 3)).outputs.empty());
   const auto image = translator.on_image(image_of(3, 2));
   ASSERT_EQ(frames_of(image), (decltype(frames_of({})){{FrameKind::projection, 2}}));
   EXPECT_EQ(std::get<protocol::FrameHeader>(image.outputs.front()).scan_id, 42u);
-  const auto ended = translator.on_end(SeriesEnd{3});
+  const auto ended = translator.on_end(SeriesEnd{3, {}});
   const auto* end = only<protocol::ScanEnd>(ended);
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->scan_id, 42u);
@@ -245,7 +245,7 @@ TEST_F(SeriesTranslatorTest, BadSequencesAreRefusedAndTheNextSeriesWorks) {
   ASSERT_TRUE(early.rejection);
   EXPECT_EQ(early.rejection->error.code, ErrorCode::no_active_scan);
   EXPECT_NE(early.rejection->error.message.find("without its series' start"), std::string::npos);
-  const auto lone_end = translator.on_end(SeriesEnd{1});
+  const auto lone_end = translator.on_end(SeriesEnd{1, {}});
   ASSERT_TRUE(lone_end.rejection);
   EXPECT_EQ(lone_end.rejection->error.code, ErrorCode::no_active_scan);
 
@@ -259,7 +259,7 @@ TEST_F(SeriesTranslatorTest, BadSequencesAreRefusedAndTheNextSeriesWorks) {
   const auto orphan = translator.on_image(image_of(2, 0));
   ASSERT_TRUE(orphan.rejection);
   EXPECT_NE(orphan.rejection->error.message.find("refused series"), std::string::npos);
-  EXPECT_TRUE(translator.on_end(SeriesEnd{2}).outputs.empty());
+  EXPECT_TRUE(translator.on_end(SeriesEnd{2, {}}).outputs.empty());
 
   // A shape that differs from the start.
   ASSERT_NE(only<protocol::ScanBegin>(translator.on_start(start_of(3, layout_plan(0, 0, 2), 2))), nullptr);
@@ -270,7 +270,7 @@ TEST_F(SeriesTranslatorTest, BadSequencesAreRefusedAndTheNextSeriesWorks) {
   const auto other_series = translator.on_image(image_of(4, 1));
   ASSERT_TRUE(other_series.rejection);
   EXPECT_EQ(other_series.rejection->error.code, ErrorCode::scan_id_mismatch);
-  EXPECT_NE(only<protocol::ScanEnd>(translator.on_end(SeriesEnd{3})), nullptr);
+  EXPECT_NE(only<protocol::ScanEnd>(translator.on_end(SeriesEnd{3, {}})), nullptr);
 }
 
 TEST_F(SeriesTranslatorTest, ABareSeriesWaitsForAPlan) {
@@ -296,7 +296,7 @@ TEST_F(SeriesTranslatorTest, ABareSeriesWaitsForAPlan) {
   EXPECT_EQ(frames_of(translator.on_image(image_of(5, 0))), (decltype(frames_of({})){{FrameKind::flat, 0}}));
 
   // The posted plan was taken by series 5: the next bare series waits again.
-  (void)translator.on_end(SeriesEnd{5});
+  (void)translator.on_end(SeriesEnd{5, {}});
   EXPECT_TRUE(translator.on_start(start_of(6, nullptr)).held);
 }
 

@@ -609,6 +609,9 @@ struct DataSocketStatus {
 // The newest full volume (PROTOCOL.md 10.6), as get_status, reconstruct_volume and cancel_volume report it.
 struct VolumeStatus {
   std::uint64_t scan_id = 0;
+  // The first distinct keys of the newest detector series (start, images, end) that this version does not read,
+  // in the order first seen, at most 8 (PROTOCOL.md 16.8: ignored and counted in unknown_keys_ignored).
+  std::vector<std::string> ignored_keys{};
   // "computing" (slabs being reconstructed), "writing" (all computed, the file still being written), "finished",
   // "failed" or "cancelled".
   std::string state;
