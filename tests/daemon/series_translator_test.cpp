@@ -300,6 +300,63 @@ TEST_F(SeriesTranslatorTest, ABareSeriesWaitsForAPlan) {
   EXPECT_TRUE(translator.on_start(start_of(6, nullptr)).held);
 }
 
+// set_scan_plan in the per-series form: one post gives a bare detector's three series in a row (darks, flats,
+// projections) their kinds, and they make one scan; the projections series uses the post up.
+TEST_F(SeriesTranslatorTest, APostedPerSeriesPlanMakesThreeBareSeriesOneScan) {
+  SeriesTranslator translator = make();
+  protocol::SetScanPlan command;
+  command.image_key = FrameKind::dark;
+  command.scan_unique_id = "42";
+  command.n_darks = 1;
+  command.n_flats = 2;
+  command.n_projections = 3;
+  ASSERT_FALSE(protocol::check_scan_plan(command));
+  board.post(plan_from_command(command));
+
+  std::vector<std::pair<FrameKind, std::uint64_t>> frames;
+  std::size_t begins = 0, ends = 0;
+  const auto collect = [&](const SeriesTranslator::Result& result) {
+    ASSERT_FALSE(result.rejection) << result.rejection->error.message;
+    ASSERT_FALSE(result.held);
+    for (const auto& frame : frames_of(result)) frames.push_back(frame);
+    for (const auto& output : result.outputs) {
+      if (std::holds_alternative<protocol::ScanBegin>(output)) ++begins;
+      if (const auto* end = std::get_if<protocol::ScanEnd>(&output)) {
+        ++ends;
+        EXPECT_EQ(end->scan_id, 42u);
+      }
+    }
+  };
+  for (const auto& [series, images] : {std::pair{1u, 1u}, std::pair{2u, 2u}, std::pair{3u, 3u}}) {
+    collect(translator.on_start(start_of(series, nullptr, images)));
+    for (std::uint64_t id = 0; id < images; ++id) collect(translator.on_image(image_of(series, id)));
+    collect(translator.on_end(SeriesEnd{series, {}}));
+  }
+  EXPECT_EQ(frames, (std::vector<std::pair<FrameKind, std::uint64_t>>{{FrameKind::dark, 0},
+                                                                      {FrameKind::flat, 0},
+                                                                      {FrameKind::flat, 1},
+                                                                      {FrameKind::projection, 0},
+                                                                      {FrameKind::projection, 1},
+                                                                      {FrameKind::projection, 2}}));
+  EXPECT_EQ(begins, 1u);
+  EXPECT_EQ(ends, 1u);
+  EXPECT_TRUE(translator.on_start(start_of(4, nullptr)).held) << "the post is used up";
+}
+
+// --scan-plan-per-series: the standing plan gives every scan's series their kinds in turn, scan after scan; the
+// same series on another data socket (the same key) gets the same kind.
+TEST(ScanPlanBoard, AStandingPerSeriesPlanCyclesThroughTheKinds) {
+  protocol::SetScanPlan command;
+  command.image_key = FrameKind::flat;  // no darks
+  command.n_flats = 2;
+  command.n_projections = 3;
+  ScanPlanBoard board(plan_from_command(command));
+  std::vector<FrameKind> kinds;
+  for (const char* key : {"1/", "1/", "2/", "3/", "4/"}) kinds.push_back(*board.take(key)->series_kind);
+  EXPECT_EQ(kinds, (std::vector<FrameKind>{FrameKind::flat, FrameKind::flat, FrameKind::projection, FrameKind::flat,
+                                           FrameKind::projection}));
+}
+
 TEST_F(SeriesTranslatorTest, AHeldSeriesIsRefusedAtTheBound) {
   SeriesTranslator translator = make(false, 2);
   EXPECT_TRUE(translator.on_start(start_of(5, nullptr)).held);
