@@ -411,6 +411,7 @@ def curve_keys(build, workdir):
     detector's secret key and the daemon's options: its secret certificate and the detector's public one. First,
     tomolived refuses the daemon's public certificate as its secret key, naming the file."""
     keys = os.path.join(workdir, "certificates")
+    os.makedirs(keys)
     daemon_public_file, daemon_secret_file = zmq.auth.create_certificates(keys, "daemon")
     detector_public_file, detector_secret_file = zmq.auth.create_certificates(keys, "detector")
     refused = subprocess.run([
@@ -427,13 +428,12 @@ def curve_keys(build, workdir):
 
 
 def refuse_impostor(daemon, endpoint, curve_secret):
-    """A detector with another key pair than --data-curve-server-key is bound at the endpoint first: nothing it
-    sends gets in, and the daemon counts the failed handshakes (on the socket and in zmq_handshake_failures). Then
+    """A detector with another key pair than --data-curve-server-key is bound at the endpoint first: its handshakes
+    with the daemon fail, so no message of it can get in, and the daemon counts them (on the socket and in zmq_handshake_failures). Then
     the impostor leaves and the right detector binds; returns it."""
     _, impostor_secret = zmq.curve_keypair()
     impostor = Detector(endpoint, impostor_secret)
     impostor.socket.setsockopt(zmq.LINGER, 0)
-    impostor.socket.send_multipart([cbor({"type": "end", "series_id": 99, "series_unique_id": ""})], zmq.NOBLOCK)
     status = daemon.wait_status(lambda s: counter(s, "zmq_handshake_failures") >= 1, "a failed handshake")
     socket = status["data_sockets"][0]
     if socket["handshake_failures"] < 1 or socket["messages"] != 0:
