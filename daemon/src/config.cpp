@@ -121,6 +121,7 @@ struct OptionTexts {
   std::string data_format = "auto";
   std::string gpus = "all";
   std::string scan_plan;
+  bool scan_plan_per_series = false;
   std::string http = "127.0.0.1:8080";
   double cpu_memory_limit_mib = 0;
   std::string auto_center = "off";
@@ -222,6 +223,9 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
         const auto* error = std::get_if<std::string>(&plan);
         return error ? *error : "";
       }));
+  app.add_flag("--scan-plan-per-series", texts.scan_plan_per_series,
+               "--scan-plan in the per-series form: the darks, the flats and the projections come as series in a "
+               "row, one scan (a kind with a count of 0 left out), and so on for every scan");
   app.add_option("--max-held-images", config.max_held_images,
                  "images of a detector series without a scan plan held per data socket until one comes; beyond, "
                  "the series is refused")
@@ -488,7 +492,17 @@ std::optional<std::string> finish_config(DaemonConfig& config, const OptionTexts
     return "--data-curve-secret-key with --data-connect needs --data-curve-server-key (the detector's public key)";
   }
   config.data_format = detector::parse_stream_format(texts.data_format);  // nullopt for "auto"
-  if (!texts.scan_plan.empty()) config.scan_plan = std::get<protocol::SetScanPlan>(read_scan_plan(texts.scan_plan));
+  if (texts.scan_plan_per_series && texts.scan_plan.empty()) {
+    return "--scan-plan-per-series needs --scan-plan DARKS,FLATS,PROJECTIONS[,ANGLE_RANGE_DEG]";
+  }
+  if (!texts.scan_plan.empty()) {
+    config.scan_plan = std::get<protocol::SetScanPlan>(read_scan_plan(texts.scan_plan));
+    if (texts.scan_plan_per_series) {  // the first series holds the first kind with images
+      config.scan_plan->image_key = config.scan_plan->n_darks > 0   ? protocol::FrameKind::dark
+                                    : config.scan_plan->n_flats > 0 ? protocol::FrameKind::flat
+                                                                    : protocol::FrameKind::projection;
+    }
+  }
   config.auto_center = protocol::parse_center_method(texts.auto_center);  // nullopt for "off"
   if (texts.preview != "auto") config.preview_enabled = texts.preview == "on";
   config.preview_interval = std::chrono::milliseconds(texts.preview_interval_ms);

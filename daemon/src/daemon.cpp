@@ -93,9 +93,10 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
   detector_options.max_in_flight = kInFlightPerDecodeThread * decoders_->threads();
   if (copy) {
     // Every frame that can be in flight at once: queued, being received or decoded for each data socket, being
-    // reconstructed.
-    const std::size_t buffers =
-        config.queue_capacity + config.data_endpoints.size() * (detector_options.max_in_flight + 1) + 1;
+    // reconstructed, held for the darks and flats of a scan on several streams (EngineWorker).
+    const std::size_t buffers = config.queue_capacity +
+                                config.data_endpoints.size() * (detector_options.max_in_flight + 1) + 1 +
+                                EngineWorker::Options{}.max_projections_awaiting_references;
     frame_buffers_ = std::make_unique<FrameBufferPool>(
         selection.frame_allocator ? selection.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer),
         buffers, counters_);

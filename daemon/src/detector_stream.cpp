@@ -2,7 +2,9 @@
 
 #include <exception>
 #include <span>
+#include <type_traits>
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "tomolive/detector/detector_decoder.hpp"
@@ -54,6 +56,10 @@ void DetectorStream::handle(const std::shared_ptr<Received>& message) {
     return;
   }
   report_channels(detector_message);
+  if (!message->keys_noted) {
+    note_ignored_keys(message->format, detector_message);
+    message->keys_noted = true;
+  }
   SeriesTranslator& translator = translator_for(message->format);
   SeriesTranslator::Result result;
   if (const auto* start = std::get_if<detector::SeriesStart>(&detector_message)) {
@@ -116,6 +122,23 @@ void DetectorStream::report_channels(const detector::DetectorMessage& message) {
   } else if (const auto* image = std::get_if<detector::SeriesImage>(&message); image && !image->channels.empty()) {
     sinks_.socket.set_dectris_channels(image->channel, image->channels);
   }
+}
+
+void DetectorStream::note_ignored_keys(detector::StreamFormat format, const detector::DetectorMessage& message) {
+  std::visit(
+      [&](const auto& decoded) {
+        if constexpr (requires { decoded.ignored_keys; }) {
+          const bool new_series = std::is_same_v<std::decay_t<decltype(decoded)>, detector::SeriesStart>;
+          if (decoded.ignored_keys.empty() && !new_series) return;
+          bump(sinks_.counters.unknown_keys_ignored, decoded.ignored_keys.size());
+          const std::vector<std::string> added = sinks_.socket.note_ignored_keys(decoded.ignored_keys, new_series);
+          if (added.empty()) return;
+          spdlog::info("data socket: {} series {} carries keys this version does not read, ignored (counted in "
+                       "unknown_keys_ignored): {}",
+                       detector::to_string(format), decoded.series_id, fmt::join(added, ", "));
+        }
+      },
+      message);
 }
 
 std::shared_ptr<const std::vector<std::uint8_t>> DetectorStream::engine_mask(const protocol::ScanBegin& begin) const {

@@ -83,6 +83,7 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
                            std::function<void()> on_slices_changed, Options options)
     : engine_(std::move(engine)), inbox_(inbox), reporter_(reporter), counters_(counters), options_(options),
       publish_interval_(options.publish_interval),
+      projection_hold_(options.max_projections_awaiting_references),
       processing_(options.processing), preview_(options.preview.value_or(engine_->default_preview())),
       snapshotter_(board, on_slices_changed, options.publish_interval),
       preview_publisher_(options.preview_board, on_slices_changed, options.preview_interval),
@@ -153,6 +154,10 @@ void EngineWorker::handle(IngestItem& item) {
 
 void EngineWorker::end_active_scan(const std::string& why, bool complete) {
   if (!session_ || session_->ended()) return;
+  if (!projection_hold_.empty()) {
+    release_held_projections(fmt::format("scan {} {} before all its darks and flats arrived", session_->scan_id(),
+                                         why));
+  }
   const ScanSummary summary = session_->end();
   if (options_.raw_stream) {
     const nlohmann::json metadata = complete && engine_has_scan_ ? scan_metadata() : nlohmann::json::object();
@@ -254,6 +259,7 @@ void EngineWorker::on_begin(const protocol::ScanBegin& begin, const std::vector<
     return;
   }
   session_.emplace(std::move(session));
+  projection_hold_overflowed_ = false;
   plan_ = plan;
   engine_has_scan_ = true;
   scan_lost_.reset();
@@ -359,7 +365,49 @@ protocol::Reply EngineWorker::do_set_preview(const protocol::SetPreview& request
   return reply;
 }
 
+bool EngineWorker::references_complete() const {
+  return session_->received(FrameKind::dark) >= session_->expected(FrameKind::dark) &&
+         session_->received(FrameKind::flat) >= session_->expected(FrameKind::flat);
+}
+
+bool EngineWorker::awaits_references(const protocol::FrameHeader& frame) const {
+  return frame.kind == FrameKind::projection && !projection_hold_overflowed_ && session_ && !session_->ended() &&
+         engine_has_scan_ && frame.scan_id == session_->scan_id() && session_->begin().streams > 1 &&
+         !references_complete();
+}
+
+void EngineWorker::release_held_projections(const std::string& why) {
+  std::vector<ProjectionHold::Held> held = projection_hold_.take_all();
+  if (!why.empty()) {
+    spdlog::warn("{}: the {} projections held for them go on without the {} darks and {} flats missing", why,
+                 held.size(), session_->expected(FrameKind::dark) - session_->received(FrameKind::dark),
+                 session_->expected(FrameKind::flat) - session_->received(FrameKind::flat));
+  }
+  for (ProjectionHold::Held& projection : held) process_frame(projection.frame, projection.item);
+}
+
 void EngineWorker::on_frame(const protocol::FrameHeader& frame, IngestItem& item) {
+  if (awaits_references(frame)) {
+    if (!projection_hold_.full()) {
+      projection_hold_.hold(frame, std::move(item));
+      bump(counters_.projections_awaited_references);
+      return;
+    }
+    // The hold is full: the held projections (and this one, and the scan's later ones) go on; a dark or flat that
+    // comes later is refused (reference_after_projections).
+    projection_hold_overflowed_ = true;
+    release_held_projections(fmt::format("scan {}: {} projections arrived before its darks and flats, the most "
+                                         "the daemon holds",
+                                         session_->scan_id(), projection_hold_.capacity() + 1));
+  }
+  process_frame(frame, item);
+  // The scan's last dark or flat: the projections that arrived on other streams before it go on.
+  if (frame.kind != FrameKind::projection && !projection_hold_.empty() && references_complete()) {
+    release_held_projections();
+  }
+}
+
+void EngineWorker::process_frame(const protocol::FrameHeader& frame, IngestItem& item) {
   if (!session_ || session_->ended() || !engine_has_scan_) {
     reporter_.reject(Error{ErrorCode::no_active_scan, fmt::format("{} {} for scan {} {}", protocol::to_string(frame.kind),
                                                                   frame.frame_id, frame.scan_id,

@@ -34,8 +34,9 @@ std::string protocol_error_text(std::uint32_t value) {
 }  // namespace
 
 HandshakeMonitor::HandshakeMonitor(zmq::context_t& context, zmq::socket_t& socket, std::string name,
-                                   std::atomic<std::uint64_t>& failures)
-    : watched_(socket), name_(std::move(name)), failures_(failures), events_(context, zmq::socket_type::pair) {
+                                   std::atomic<std::uint64_t>& failures, std::atomic<std::uint64_t>& all_failures)
+    : watched_(socket), name_(std::move(name)), failures_(failures), all_failures_(all_failures),
+      events_(context, zmq::socket_type::pair) {
   const std::string address = monitor_address();
   if (zmq_socket_monitor(socket.handle(), address.c_str(), kHandshakeFailures) != 0) throw zmq::error_t();
   events_.set(zmq::sockopt::linger, 0);
@@ -57,6 +58,7 @@ std::uint64_t HandshakeMonitor::read_events() {
     std::memcpy(&value, static_cast<const char*>(event.data()) + sizeof id, sizeof value);
     if ((id & kHandshakeFailures) == 0) continue;
     failures_.fetch_add(1, std::memory_order_relaxed);
+    all_failures_.fetch_add(1, std::memory_order_relaxed);
     if (id != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) ++refusals;
     log_limiter_.log(spdlog::level::warn, "handshake_failed", LogFields{"handshake_failed", std::nullopt},
                      "data socket " + name_ + ": " + describe_failure(id, value, peer.to_string()));

@@ -77,6 +77,8 @@ std::uint32_t ScanPlan::count(FrameKind kind) const {
 
 ScanPlan plan_from_command(const protocol::SetScanPlan& command) {
   ScanPlan plan;
+  plan.series_kind = command.image_key;
+  plan.scan_unique_id = command.scan_unique_id.value_or("");
   plan.n_darks = command.n_darks;
   plan.n_flats = command.n_flats;
   plan.n_projections = command.n_projections;

@@ -40,7 +40,8 @@ ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, const Sink
       detector_(DetectorStream::Sinks{sinks.inbox, sinks.reporter, sinks.counters, socket_counters_,
                                       sinks.frame_buffers, sinks.decoders, sinks.plans},
                 detector_options(options)),
-      handshakes_(context, socket_, options.endpoint, socket_counters_.handshake_failures) {
+      handshakes_(context, socket_, options.endpoint, socket_counters_.handshake_failures,
+                  sinks.counters.zmq_handshake_failures) {
   socket_.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket_.set(zmq::sockopt::linger, 0);
   if (options.connect) {
@@ -77,6 +78,7 @@ protocol::DataSocketStatus ZmqIngest::status() const {
   status.images_held = get(socket_counters_.images_held);
   status.handshake_failures = get(socket_counters_.handshake_failures);
   std::tie(status.dectris_channel, status.dectris_channels) = socket_counters_.dectris_channels();
+  status.ignored_keys = socket_counters_.ignored_keys();
   status.curve = options_.connect ? options_.curve_client.has_value() : options_.security.curve.has_value();
   return status;
 }

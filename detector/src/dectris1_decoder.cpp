@@ -1,5 +1,7 @@
 #include "dectris1_decoder.hpp"
 
+#include <algorithm>
+#include <initializer_list>
 #include <string>
 
 #include "date_time.hpp"
@@ -21,6 +23,17 @@ using MaybeError = std::optional<Error>;
 constexpr std::string_view kFlatfieldHtype = "dflatfield-1.0";
 constexpr std::string_view kPixelMaskHtype = "dpixelmask-1.0";
 constexpr std::string_view kCountrateHtype = "dcountrate_table-1.0";
+
+// Appends to `ignored` the keys of the JSON object `part` that are not in `read` (the keys this decoder reads from
+// that part), each after `prefix`.
+void note_ignored_keys(const nlohmann::json& part, std::initializer_list<std::string_view> read,
+                       std::string_view prefix, IgnoredKeys& ignored) {
+  for (const auto& item : part.items()) {
+    if (std::find(read.begin(), read.end(), item.key()) == read.end()) {
+      ignored.push_back(std::string(prefix) + item.key());
+    }
+  }
+}
 
 Error malformed(const std::string& context, const std::string& what) {
   return Error{ErrorCode::malformed_header, context + ": " + what};
@@ -75,8 +88,9 @@ MaybeError parse_encoding(const std::string& encoding, protocol::Dtype dtype, co
 
 // A dimage_d-1.0-style description ({"shape": [x, y], "type": ...}) of the binary part `data`.
 MaybeError read_described_array(const nlohmann::json& header, const std::string& context, ByteView data,
-                                bool with_encoding, EncodedImage& image) {
+                                bool with_encoding, EncodedImage& image, IgnoredKeys& ignored) {
   const JsonFields fields(header, context);
+  note_ignored_keys(header, {"htype", "shape", "type", "encoding", "size"}, "", ignored);
   std::vector<std::uint64_t> shape;
   std::optional<std::string> type, encoding;
   std::optional<std::uint64_t> size;
@@ -108,6 +122,10 @@ MaybeError read_described_array(const nlohmann::json& header, const std::string&
 
 MaybeError read_config(const nlohmann::json& config, const std::string& context, SeriesStart& start) {
   const JsonFields fields(config, context + " config");
+  note_ignored_keys(config,
+                    {"nimages", "ntrigger", "x_pixels_in_detector", "y_pixels_in_detector", "bit_depth_image",
+                     "omega_start", "omega_increment", "data_collection_date"},
+                    "config.", start.ignored_keys);
   std::optional<std::uint64_t> nimages, ntrigger, x_pixels, y_pixels, bit_depth;
   if (auto error = fields.get_uint("nimages", nimages, false)) return error;
   if (auto error = fields.get_uint("ntrigger", ntrigger, false)) return error;
@@ -162,6 +180,7 @@ Expected<DetectorMessage> decode_header(std::span<const ByteView> parts, const n
   context += " (header_detail " + level + ")";
   SeriesStart start;
   start.series_id = *series;
+  note_ignored_keys(first, {"htype", "series", "header_detail"}, "", start.ignored_keys);
   std::size_t next = 1;
   if (level != "none") {
     if (parts.size() < 2) return malformed(context, "no config part (message has 1 part)");
@@ -184,7 +203,7 @@ Expected<DetectorMessage> decode_header(std::span<const ByteView> parts, const n
     if (htype == kPixelMaskHtype) {
       EncodedImage mask_image;
       if (auto error = read_described_array(header.value(), context + " dpixelmask-1.0", parts[next + 1], false,
-                                            mask_image)) {
+                                            mask_image, start.ignored_keys)) {
         return *error;
       }
       if (mask_image.dtype != protocol::Dtype::uint32) {
@@ -214,6 +233,7 @@ Expected<DetectorMessage> decode_header(std::span<const ByteView> parts, const n
 // An image's dconfig-1.0 part: "start_time" (ns after the series' start; a number) is the image's series time.
 MaybeError read_image_times(const nlohmann::json& times, SeriesImage& image) {
   const JsonFields fields(times, "dectris1 dconfig-1.0");
+  note_ignored_keys(times, {"htype", "start_time"}, "", image.ignored_keys);
   std::optional<double> start_time;
   if (auto error = fields.get_number("start_time", start_time, false)) return error;
   if (!start_time) return std::nullopt;
@@ -245,7 +265,9 @@ Expected<DetectorMessage> decode_image(std::span<const ByteView> parts, const nl
   SeriesImage image;
   image.series_id = *series;
   image.image_id = *frame;
-  if (auto error = read_described_array(description.value(), "dectris1 dimage_d-1.0", parts[2], true, image.image)) {
+  note_ignored_keys(first, {"htype", "series", "frame"}, "", image.ignored_keys);
+  if (auto error = read_described_array(description.value(), "dectris1 dimage_d-1.0", parts[2], true, image.image,
+                                        image.ignored_keys)) {
     return *error;
   }
   std::size_t next = 3;
@@ -274,7 +296,9 @@ Expected<DetectorMessage> decode_series_end(std::span<const ByteView> parts, con
   }
   std::optional<std::uint64_t> series;
   if (auto error = JsonFields(first, context).get_uint("series", series, true)) return *error;
-  return DetectorMessage{SeriesEnd{*series}};
+  SeriesEnd end{*series, {}};
+  note_ignored_keys(first, {"htype", "series"}, "", end.ignored_keys);
+  return DetectorMessage{std::move(end)};
 }
 
 }  // namespace

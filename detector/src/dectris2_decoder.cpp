@@ -319,7 +319,8 @@ class Parser {
         return read_mask(key, image, fields);
       });
     }
-    return skip(value, 1);  // a key this version does not use
+    ignored_keys_.push_back(key);  // a key this version does not use
+    return skip(value, 1);
   }
 
   MaybeError read_goniometer(const CborHead& value, Fields& fields) {
@@ -550,6 +551,7 @@ class Parser {
       start.pixel_mask = std::move(fields.pixel_mask);
       start.channels = fields.channels ? std::move(*fields.channels) : std::move(fields.mask_channels);
       start.user_data = std::move(fields.user_data);
+      start.ignored_keys = std::move(ignored_keys_);
       return DetectorMessage{std::move(start)};
     }
     if (type == "image") {
@@ -568,9 +570,10 @@ class Parser {
         image.timestamp_ns = *fields.series_date_ns + *fields.start_time_ns;
       }
       image.user_data = std::move(fields.user_data);
+      image.ignored_keys = std::move(ignored_keys_);
       return DetectorMessage{std::move(image)};
     }
-    return DetectorMessage{SeriesEnd{*fields.series_id}};
+    return DetectorMessage{SeriesEnd{*fields.series_id, std::move(ignored_keys_)}};
   }
 
   std::optional<Error> check_size(std::string_view key, std::uint64_t value) const {
@@ -585,6 +588,7 @@ class Parser {
   CborReader reader_;
   const DecodeOptions& options_;
   std::string context_ = "dectris2: ";
+  IgnoredKeys ignored_keys_;  // the top-level keys skipped, in order
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Control messages (client REQ <-> daemon REP): requests and replies with their results.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <optional>
@@ -235,6 +236,18 @@ std::optional<Error> check_request(const SetProcessing& request) {
 }  // namespace
 
 std::optional<Error> check_scan_plan(const SetScanPlan& plan) {
+  if (plan.layout && *plan.layout != std::vector<std::string>{"dark", "flat", "projection"}) {
+    return invalid_argument("layout must be [\"dark\", \"flat\", \"projection\"] (one series holding all three, in "
+                            "that order)");
+  }
+  if (plan.layout && plan.image_key) {
+    return invalid_argument("give layout (one series holding all three kinds) or image_key (a series of one kind), "
+                            "not both");
+  }
+  if (plan.image_key && plan.first_projection_image_id) {
+    return invalid_argument("first_projection_image_id belongs to the layout form; a series of image_key \"" +
+                            std::string(to_string(*plan.image_key)) + "\" numbers its images from 0");
+  }
   if (plan.n_projections < 1 || plan.n_projections > kMaxProjections) {
     return invalid_argument("n_projections = " + std::to_string(plan.n_projections) + " is out of range; expected 1.." +
                             std::to_string(kMaxProjections));
@@ -269,6 +282,15 @@ std::optional<Error> check_scan_plan(const SetScanPlan& plan) {
         "give at most one of angle_range_deg, angle_start_deg + angle_step_deg, angles_deg; got " +
         std::to_string(angle_forms));
   }
+  if (plan.image_key) {
+    const std::uint32_t count = *plan.image_key == FrameKind::dark   ? plan.n_darks
+                                : *plan.image_key == FrameKind::flat ? plan.n_flats
+                                                                     : plan.n_projections;
+    if (count == 0) {
+      const std::string kind(to_string(*plan.image_key));
+      return invalid_argument("image_key \"" + kind + "\" with n_" + kind + "s = 0: the series would hold no image");
+    }
+  }
   if (plan.angles_deg) {
     if (plan.angles_deg->size() != plan.n_projections) {
       return invalid_argument("angles_deg has " + std::to_string(plan.angles_deg->size()) +
@@ -285,6 +307,31 @@ namespace {
 
 std::optional<Error> check_request(const SetScanPlan& plan) { return check_scan_plan(plan); }
 
+// The keys every request may carry besides its fields (section 3: the envelope; 2: the control token).
+constexpr std::array<std::string_view, 3> kEnvelopeKeys = {"v", "type", "token"};
+
+// invalid_argument naming the first key of `fields` that neither the envelope nor Request's field list names, for
+// the requests whose keys a typo must not silently drop (set_scan_plan: a misspelt count would give another scan).
+template <typename Request>
+std::optional<Error> refuse_unknown_keys(const MapReader& fields) {
+  detail::FieldNames names;
+  const Request request{};
+  visit_fields(names, request);
+  for (const std::string_view key : fields.keys()) {
+    if (std::ranges::find(kEnvelopeKeys, key) != kEnvelopeKeys.end() ||
+        std::ranges::find(names.keys, key) != names.keys.end()) {
+      continue;
+    }
+    std::string known;
+    for (const std::string_view name : names.keys) known += (known.empty() ? "" : ", ") + std::string(name);
+    return invalid_argument("unknown field " + detail::quote(key) + " of " +
+                            std::string(command_name(ControlRequest(request))) + "; its fields are " + known);
+  }
+  return std::nullopt;
+}
+template <typename Request>
+inline constexpr bool kRefusesUnknownKeys = std::is_same_v<Request, SetScanPlan>;
+
 // The request of alternative `I` of ControlRequest or a later one whose command_name is `type`, read from `fields`
 // and checked; unknown_type when none has that name.
 template <std::size_t I = 0>
@@ -296,6 +343,9 @@ Expected<ControlRequest> read_request(std::string_view type, MapReader& fields) 
     if (type != command_name(ControlRequest(std::in_place_index<I>))) return read_request<I + 1>(type, fields);
     Request request = detail::read_fields<Request>(fields);
     if (fields.error()) return *fields.error();
+    if constexpr (kRefusesUnknownKeys<Request>) {
+      if (std::optional<Error> unknown = refuse_unknown_keys<Request>(fields)) return *unknown;
+    }
     if (std::optional<Error> invalid = check_request(request)) return *invalid;
     return ControlRequest(std::move(request));
   }

@@ -174,6 +174,35 @@ class FieldWriter {
   MapWriter& out_;
 };
 
+// The naming visitor: the keys a message's field list names, in order (to refuse the keys it does not name).
+class FieldNames {
+ public:
+  template <typename T, typename... Rule>
+  void field(std::string_view key, const T& /*member*/, const Rule&... /*absent*/) {
+    keys.push_back(key);
+  }
+  template <typename Enum, typename... Rule>
+  void name(std::string_view key, const Enum& /*member*/, const Rule&... /*rules*/) {
+    keys.push_back(key);
+  }
+  template <typename T>
+  void map(std::string_view key, const T& /*member*/) {
+    keys.push_back(key);
+  }
+  template <typename T>
+  void list(std::string_view key, const std::vector<T>& /*member*/) {
+    keys.push_back(key);
+  }
+  void shape(std::string_view key, std::uint32_t /*rows*/, std::uint32_t /*cols*/) { keys.push_back(key); }
+  template <typename Enum>
+  void constant(std::string_view key, Enum /*value*/, const NameRule<Enum>& /*rule*/, std::string_view /*why*/) {
+    keys.push_back(key);
+  }
+  // special members name their keys elsewhere (read_special): a message with one cannot list its keys here.
+
+  std::vector<std::string_view> keys;
+};
+
 template <typename T>
 T read_fields(MapReader& fields) {
   T value{};

@@ -244,12 +244,17 @@ void visit_fields(Visitor& v, FieldsOf<SetProcessing> auto& processing) {
   TOMOLIVE_MAPS(v, processing, zingers, phase, rings, defective_pixels);
 }
 
+inline constexpr NameRule<FrameKind> kPlanImageKey{&parse_frame_kind, ErrorCode::invalid_argument,
+                                                   "dark, flat or projection"};
+
 template <typename Visitor>
 void visit_fields(Visitor& v, FieldsOf<SetScanPlan> auto& plan) {
   v.field("n_darks", plan.n_darks, Default<std::uint32_t>{0});
   v.field("n_flats", plan.n_flats, Default<std::uint32_t>{0});
   TOMOLIVE_FIELDS(v, plan, n_projections, first_projection_image_id, angle_range_deg, angle_start_deg,
-                  angle_step_deg, angles_deg, center_offset_px, name);
+                  angle_step_deg, angles_deg, center_offset_px, name, layout);
+  v.name("image_key", plan.image_key, kPlanImageKey);
+  v.field("scan_unique_id", plan.scan_unique_id);
 }
 
 template <typename Visitor>
@@ -380,6 +385,7 @@ void visit_fields(Visitor& v, FieldsOf<DataSocketStatus> auto& socket) {
   v.field("handshake_failures", socket.handshake_failures, Default<std::uint64_t>{0});
   v.field("dectris_channel", socket.dectris_channel, Default<std::string>{""});
   v.field("dectris_channels", socket.dectris_channels, Default<std::vector<std::string>>{{}});
+  v.field("ignored_keys", socket.ignored_keys, Default<std::vector<std::string>>{{}});
 }
 
 template <typename Visitor>

@@ -310,6 +310,17 @@ const msgpack::object* MapReader::find(std::string_view key) const {
   return nullptr;
 }
 
+std::vector<std::string_view> MapReader::keys() const {
+  std::vector<std::string_view> keys;
+  if (map_ == nullptr) return keys;
+  const msgpack::object_map& map = map_->via.map;
+  for (std::uint32_t i = 0; i < map.size; ++i) {
+    const msgpack::object& k = map.ptr[i].key;
+    if (k.type == object_type::STR) keys.emplace_back(k.via.str.ptr, k.via.str.size);
+  }
+  return keys;
+}
+
 bool MapReader::has(std::string_view key) const {
   const msgpack::object* value = find(key);
   return value != nullptr && value->type != object_type::NIL;

@@ -86,6 +86,8 @@ class MapReader {
   const msgpack::object* find(std::string_view key) const;
   // Whether `key` is present with a value other than nil.
   bool has(std::string_view key) const;
+  // The map's string keys, in order (views into the map).
+  std::vector<std::string_view> keys() const;
 
   // Records an error for this decode unless an earlier one was recorded; the first error is the one reported.
   void fail(ErrorCode code, std::string message);

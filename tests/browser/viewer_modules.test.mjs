@@ -360,6 +360,12 @@ test("scan plan form: checks the fields and makes the set_scan_plan request", ()
   assert.equal(bad.length, 4);
   assert.match(bad[0], /projections: "0"/);
   assert.match(scanPlanReplyText(scanPlanRequest(good), { ok: true }), /4 darks, 4 flats, 180 projections/);
+  // One series per kind: the per-series form, from the first kind with images.
+  const three = { ...good, series: "three" };
+  assert.equal(scanPlanRequest(three).image_key, "dark");
+  assert.equal(scanPlanRequest({ ...three, darks: "0" }).image_key, "flat");
+  assert.equal(scanPlanRequest({ ...good, series: "one" }).image_key, undefined);
+  assert.match(scanPlanReplyText(scanPlanRequest(three), { ok: true }), /in a row, from the darks/);
   assert.match(scanPlanReplyText(scanPlanRequest(good),
                                  { ok: false, error: { code: "permission_denied", message: "read-only" } }),
                /refused \(permission_denied\)/);

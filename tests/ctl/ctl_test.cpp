@@ -139,6 +139,14 @@ TEST(CtlCommandLine, OptionsBecomeRequestFields) {
   EXPECT_EQ(request.n_projections, 3u);
   EXPECT_EQ(request.angles_deg, (std::vector<double>{0, 60, 120}));
   EXPECT_EQ(request.name, "s");
+  EXPECT_FALSE(request.image_key);
+
+  const auto series = parsed({"scan-plan", "--projections", "90", "--darks", "4", "--flats", "4", "--image-key",
+                              "dark", "--scan-unique-id", "scan-7", "--range", "180"});
+  const auto& per_series = std::get<protocol::SetScanPlan>(*series->invocation().request);
+  EXPECT_EQ(per_series.image_key, protocol::FrameKind::dark);
+  EXPECT_EQ(per_series.scan_unique_id, "scan-7");
+  EXPECT_EQ(per_series.n_darks, 4u);
 
   const auto processing = parsed({"set-processing", "--zingers", "0.3", "--phase", "off"});
   const auto& setting = std::get<protocol::SetProcessing>(*processing->invocation().request);

@@ -130,6 +130,13 @@ TEST(DaemonOptions, DetectorStreamOptions) {
   EXPECT_EQ(config.scan_plan->n_flats, 2u);
   EXPECT_EQ(config.scan_plan->n_projections, 180u);
   EXPECT_EQ(config.scan_plan->angle_range_deg, 360.0);
+  EXPECT_FALSE(config.scan_plan->image_key) << "the layout form unless --scan-plan-per-series";
+
+  const Parsed per_series = parse({"--scan-plan", "0,2,180", "--scan-plan-per-series"});
+  ASSERT_TRUE(std::holds_alternative<DaemonConfig>(per_series.result)) << per_series.errors;
+  const auto& series_plan = std::get<DaemonConfig>(per_series.result).scan_plan;
+  ASSERT_TRUE(series_plan.has_value());
+  EXPECT_EQ(series_plan->image_key, protocol::FrameKind::flat) << "no darks: the flats series comes first";
 }
 
 // Expects the command line to be refused as a usage error (exit code 2) whose message says `says`.
@@ -143,6 +150,7 @@ void refused(std::vector<std::string> arguments, const std::string& says) {
 TEST(DaemonOptions, DetectorStreamOptionErrors) {
   refused({"--data-format", "hdf5"}, "--data-format");
   refused({"--scan-plan", "4,4"}, "DARKS,FLATS,PROJECTIONS");
+  refused({"--scan-plan-per-series", "--max-held-images", "4"}, "--scan-plan-per-series needs --scan-plan");
   refused({"--scan-plan", "4,4,0"}, "n_projections = 0");
   refused({"--data-curve-secret-key", "k"}, "needs --curve-clients");
   refused({"--data-connect", "tcp://d:1", "--data-curve-secret-key", "k"}, "needs --data-curve-server-key");

@@ -59,6 +59,7 @@ TEST(MetricsExposition, EveryCounterOfGetStatusIsExposedWithItsValue) {
   bump(counters.queue_dropped, 4);
   bump(counters.volumes_finished, 2);
   bump(counters.recordings_completed, 1);
+  bump(counters.zmq_handshake_failures, 7);
   counters.count_rejection(protocol::ErrorCode::duplicate_frame);
   counters.count_rejection(protocol::ErrorCode::duplicate_frame);
   counters.count_rejection(protocol::ErrorCode::shape_mismatch);
@@ -69,6 +70,7 @@ TEST(MetricsExposition, EveryCounterOfGetStatusIsExposedWithItsValue) {
   EXPECT_EQ(metrics.value("tomolive_queue_dropped_frames_total"), 4.0);
   EXPECT_EQ(metrics.value("tomolive_volumes_finished_total"), 2.0);
   EXPECT_EQ(metrics.value("tomolive_recordings_completed_total"), 1.0);
+  EXPECT_EQ(metrics.value("tomolive_zmq_handshake_failures_total"), 7.0);
   EXPECT_EQ(metrics.value("tomolive_rejected_total", {{"reason", "duplicate_frame"}}), 2.0);
   EXPECT_EQ(metrics.value("tomolive_rejected_total", {{"reason", "shape_mismatch"}}), 1.0);
   EXPECT_EQ(metrics.value("tomolive_rejected_total", {{"reason", "queue_full"}}), 0.0);  // every reason, zeros too

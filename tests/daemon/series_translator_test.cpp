@@ -104,7 +104,7 @@ TEST_F(SeriesTranslatorTest, OneSeriesHoldsDarksFlatsAndProjections) {
                                                                       {FrameKind::projection, 1},
                                                                       {FrameKind::projection, 2},
                                                                       {FrameKind::projection, 3}}));
-  const auto ended = translator.on_end(SeriesEnd{7});
+  const auto ended = translator.on_end(SeriesEnd{7, {}});
   const auto* end = only<protocol::ScanEnd>(ended);
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->scan_id, 7u);
@@ -182,15 +182,15 @@ TEST_F(SeriesTranslatorTest, ThreeSeriesInARowMakeOneScan) {
   ASSERT_NE(begin, nullptr);
   EXPECT_EQ(begin->scan_id, 42u);
   EXPECT_EQ(frames_of(translator.on_image(image_of(1, 0))), (decltype(frames_of({})){{FrameKind::dark, 0}}));
-  EXPECT_TRUE(translator.on_end(SeriesEnd{1}).outputs.empty());  // the scan goes on
+  EXPECT_TRUE(translator.on_end(SeriesEnd{1, {}}).outputs.empty());  // the scan goes on
   EXPECT_TRUE(translator.on_start(start_of(2, per_series("flat"), 2)).outputs.empty());
   EXPECT_EQ(frames_of(translator.on_image(image_of(2, 1))), (decltype(frames_of({})){{FrameKind::flat, 1}}));
-  EXPECT_TRUE(translator.on_end(SeriesEnd{2}).outputs.empty());
+  EXPECT_TRUE(translator.on_end(SeriesEnd{2, {}}).outputs.empty());
   EXPECT_TRUE(translator.on_start(start_of(3, per_series("projection"), 3)).outputs.empty());
   const auto image = translator.on_image(image_of(3, 2));
   ASSERT_EQ(frames_of(image), (decltype(frames_of({})){{FrameKind::projection, 2}}));
   EXPECT_EQ(std::get<protocol::FrameHeader>(image.outputs.front()).scan_id, 42u);
-  const auto ended = translator.on_end(SeriesEnd{3});
+  const auto ended = translator.on_end(SeriesEnd{3, {}});
   const auto* end = only<protocol::ScanEnd>(ended);
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->scan_id, 42u);
@@ -245,7 +245,7 @@ TEST_F(SeriesTranslatorTest, BadSequencesAreRefusedAndTheNextSeriesWorks) {
   ASSERT_TRUE(early.rejection);
   EXPECT_EQ(early.rejection->error.code, ErrorCode::no_active_scan);
   EXPECT_NE(early.rejection->error.message.find("without its series' start"), std::string::npos);
-  const auto lone_end = translator.on_end(SeriesEnd{1});
+  const auto lone_end = translator.on_end(SeriesEnd{1, {}});
   ASSERT_TRUE(lone_end.rejection);
   EXPECT_EQ(lone_end.rejection->error.code, ErrorCode::no_active_scan);
 
@@ -259,7 +259,7 @@ TEST_F(SeriesTranslatorTest, BadSequencesAreRefusedAndTheNextSeriesWorks) {
   const auto orphan = translator.on_image(image_of(2, 0));
   ASSERT_TRUE(orphan.rejection);
   EXPECT_NE(orphan.rejection->error.message.find("refused series"), std::string::npos);
-  EXPECT_TRUE(translator.on_end(SeriesEnd{2}).outputs.empty());
+  EXPECT_TRUE(translator.on_end(SeriesEnd{2, {}}).outputs.empty());
 
   // A shape that differs from the start.
   ASSERT_NE(only<protocol::ScanBegin>(translator.on_start(start_of(3, layout_plan(0, 0, 2), 2))), nullptr);
@@ -270,7 +270,7 @@ TEST_F(SeriesTranslatorTest, BadSequencesAreRefusedAndTheNextSeriesWorks) {
   const auto other_series = translator.on_image(image_of(4, 1));
   ASSERT_TRUE(other_series.rejection);
   EXPECT_EQ(other_series.rejection->error.code, ErrorCode::scan_id_mismatch);
-  EXPECT_NE(only<protocol::ScanEnd>(translator.on_end(SeriesEnd{3})), nullptr);
+  EXPECT_NE(only<protocol::ScanEnd>(translator.on_end(SeriesEnd{3, {}})), nullptr);
 }
 
 TEST_F(SeriesTranslatorTest, ABareSeriesWaitsForAPlan) {
@@ -296,8 +296,65 @@ TEST_F(SeriesTranslatorTest, ABareSeriesWaitsForAPlan) {
   EXPECT_EQ(frames_of(translator.on_image(image_of(5, 0))), (decltype(frames_of({})){{FrameKind::flat, 0}}));
 
   // The posted plan was taken by series 5: the next bare series waits again.
-  (void)translator.on_end(SeriesEnd{5});
+  (void)translator.on_end(SeriesEnd{5, {}});
   EXPECT_TRUE(translator.on_start(start_of(6, nullptr)).held);
+}
+
+// set_scan_plan in the per-series form: one post gives a bare detector's three series in a row (darks, flats,
+// projections) their kinds, and they make one scan; the projections series uses the post up.
+TEST_F(SeriesTranslatorTest, APostedPerSeriesPlanMakesThreeBareSeriesOneScan) {
+  SeriesTranslator translator = make();
+  protocol::SetScanPlan command;
+  command.image_key = FrameKind::dark;
+  command.scan_unique_id = "42";
+  command.n_darks = 1;
+  command.n_flats = 2;
+  command.n_projections = 3;
+  ASSERT_FALSE(protocol::check_scan_plan(command));
+  board.post(plan_from_command(command));
+
+  std::vector<std::pair<FrameKind, std::uint64_t>> frames;
+  std::size_t begins = 0, ends = 0;
+  const auto collect = [&](const SeriesTranslator::Result& result) {
+    ASSERT_FALSE(result.rejection) << result.rejection->error.message;
+    ASSERT_FALSE(result.held);
+    for (const auto& frame : frames_of(result)) frames.push_back(frame);
+    for (const auto& output : result.outputs) {
+      if (std::holds_alternative<protocol::ScanBegin>(output)) ++begins;
+      if (const auto* end = std::get_if<protocol::ScanEnd>(&output)) {
+        ++ends;
+        EXPECT_EQ(end->scan_id, 42u);
+      }
+    }
+  };
+  for (const auto& [series, images] : {std::pair{1u, 1u}, std::pair{2u, 2u}, std::pair{3u, 3u}}) {
+    collect(translator.on_start(start_of(series, nullptr, images)));
+    for (std::uint64_t id = 0; id < images; ++id) collect(translator.on_image(image_of(series, id)));
+    collect(translator.on_end(SeriesEnd{series, {}}));
+  }
+  EXPECT_EQ(frames, (std::vector<std::pair<FrameKind, std::uint64_t>>{{FrameKind::dark, 0},
+                                                                      {FrameKind::flat, 0},
+                                                                      {FrameKind::flat, 1},
+                                                                      {FrameKind::projection, 0},
+                                                                      {FrameKind::projection, 1},
+                                                                      {FrameKind::projection, 2}}));
+  EXPECT_EQ(begins, 1u);
+  EXPECT_EQ(ends, 1u);
+  EXPECT_TRUE(translator.on_start(start_of(4, nullptr)).held) << "the post is used up";
+}
+
+// --scan-plan-per-series: the standing plan gives every scan's series their kinds in turn, scan after scan; the
+// same series on another data socket (the same key) gets the same kind.
+TEST(ScanPlanBoard, AStandingPerSeriesPlanCyclesThroughTheKinds) {
+  protocol::SetScanPlan command;
+  command.image_key = FrameKind::flat;  // no darks
+  command.n_flats = 2;
+  command.n_projections = 3;
+  ScanPlanBoard board(plan_from_command(command));
+  std::vector<FrameKind> kinds;
+  for (const char* key : {"1/", "1/", "2/", "3/", "4/"}) kinds.push_back(*board.take(key)->series_kind);
+  EXPECT_EQ(kinds, (std::vector<FrameKind>{FrameKind::flat, FrameKind::flat, FrameKind::projection, FrameKind::flat,
+                                           FrameKind::projection}));
 }
 
 TEST_F(SeriesTranslatorTest, AHeldSeriesIsRefusedAtTheBound) {

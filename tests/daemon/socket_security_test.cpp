@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -99,6 +100,77 @@ TEST(SocketSecurity, KeyFilesAreReadWithCommentsAndRefusedWithFileAndLine) {
   const TempFile empty("# nobody\n");
   EXPECT_THROW(daemon::load_curve_server_keys(secret.path(), empty.path()), std::runtime_error);
   EXPECT_THROW(daemon::load_curve_server_keys("/nonexistent/tomolive.key", clients.path()), std::runtime_error);
+}
+
+// A fresh temporary folder, removed with its contents with the object.
+class TempDirectory {
+ public:
+  TempDirectory() {
+    path_ = std::filesystem::temp_directory_path() / ("tomolive-certs-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDirectory() { std::filesystem::remove_all(path_); }
+  std::string path(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The curve section's "name-key" value of a ZPL certificate, read with pyzmq (independent of the daemon's reader).
+std::string pyzmq_certificate_key(const std::string& file, const std::string& which) {
+  const std::string command = "/usr/bin/python3 -c \"import sys, zmq.auth\n"
+                              "public, secret = zmq.auth.load_certificate(sys.argv[1])\n"
+                              "sys.stdout.write((public if sys.argv[2] == 'public' else secret).decode())\" " +
+                              file + " " + which;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed");
+  std::string text(64, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), pipe));
+  if (::pclose(pipe) != 0) throw std::runtime_error("pyzmq could not read " + file);
+  return text;
+}
+
+// Certificates as pyzmq's zmq.auth.create_certificates writes them (ZPL: metadata, then curve with public-key and,
+// in the .key_secret file, secret-key), made at test time: the secret certificate gives the key pair, the public
+// one (.key) the server key, and a public certificate where a secret key is needed is refused with the reason.
+TEST(SocketSecurity, ZeroMqCertificatesAreReadAndAPublicOneIsNoSecretKey) {
+  const TempDirectory folder;
+  const std::string make = "/usr/bin/python3 -c \"import sys, zmq.auth\n"
+                           "zmq.auth.create_certificates(sys.argv[1], 'daemon', metadata={'name': 'beamline'})\" " +
+                           folder.path("");
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  const std::string secret_file = folder.path("daemon.key_secret"), public_file = folder.path("daemon.key");
+  const std::string public_z85 = pyzmq_certificate_key(secret_file, "public");
+  const std::string secret_z85 = pyzmq_certificate_key(secret_file, "secret");
+  ASSERT_EQ(public_z85.size(), 40u);
+  ASSERT_EQ(secret_z85.size(), 40u);
+
+  const auto [secret, derived] = daemon::load_curve_key_pair(secret_file);
+  EXPECT_EQ(secret, secret_z85);
+  EXPECT_EQ(derived, public_z85);
+  EXPECT_EQ(daemon::load_curve_public_key(public_file), public_z85);
+  EXPECT_EQ(daemon::load_curve_public_key(secret_file), public_z85) << "a secret certificate holds the public key";
+  try {
+    daemon::load_curve_key_pair(public_file);
+    ADD_FAILURE() << "a public certificate was taken as a secret key";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(public_file + ": a public certificate"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(".key_secret"), std::string::npos) << e.what();
+  }
+
+  // czmq's form (zcert_save: quoted metadata, a key pair that does not belong together) is checked too.
+  const KeyPair other = make_keys();
+  const TempFile mismatched("#   ZeroMQ CURVE **Secret** Certificate\n\nmetadata\n    name = \"x\"\ncurve\n"
+                            "    public-key = \"" + other.public_z85 + "\"\n    secret-key = \"" + secret_z85 +
+                            "\"\n");
+  try {
+    daemon::load_curve_key_pair(mismatched.path());
+    ADD_FAILURE() << "a certificate whose public key is not its secret key's was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(mismatched.path() + ":6: the public-key is not"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(SocketSecurity, ADaemonBoundBeyondLoopbackWithoutCurveDoesNotStart) {
@@ -239,7 +311,9 @@ TEST(SocketSecurity, DataCurveAdmitsListedDetectorsOnly) {
   zmq::socket_t confused = curve_client(context, data, detector, stranger.public_z85, zmq::socket_type::push);
   confused.send(zmq::str_buffer("not a message"), zmq::send_flags::dontwait);
   EXPECT_GT(wait_for_handshake_failures(control, refused + 1), refused);
-  EXPECT_EQ(status_over(control).data_sockets[0].messages, 1u);
+  const protocol::Status last = status_over(control);
+  EXPECT_EQ(last.data_sockets[0].messages, 1u);
+  EXPECT_EQ(counter(last, "zmq_handshake_failures"), last.data_sockets[0].handshake_failures);
 }
 
 // A CURVE server (a detector binding its PUSH with CURVE) at `endpoint`.
@@ -307,6 +381,9 @@ TEST(SocketSecurity, DataConnectCountsFailedHandshakesAndServesOn) {
   }
   EXPECT_EQ(status.data_sockets.at(0).messages, 1u);
   EXPECT_TRUE(status.data_sockets.at(0).curve);
+  // The daemon's counters sum the failures of every data socket (here the one socket's).
+  EXPECT_GT(counter(status, "zmq_handshake_failures"), with_impostor);
+  EXPECT_EQ(counter(status, "zmq_handshake_failures"), status.data_sockets.at(0).handshake_failures);
 }
 
 // set_center as a raw request, with a "token" key when `token` is not empty.

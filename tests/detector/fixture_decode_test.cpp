@@ -147,6 +147,17 @@ TEST(FixtureDecode, EveryFixtureDecodesAsItsJsonSays) {
     ASSERT_TRUE(message.ok()) << message.error().message;
     EXPECT_EQ(detect_format(parts), format_of(fixture));
     const auto& value = message.value();
+    if (fixture.expect.contains("ignored_keys")) {  // the keys this version does not read, in order (16.8)
+      std::visit(
+          [&](const auto& decoded) {
+            if constexpr (requires { decoded.ignored_keys; }) {
+              EXPECT_EQ(decoded.ignored_keys, names_of(fixture.expect, "ignored_keys"));
+            } else {
+              ADD_FAILURE() << "a message of this kind reports no ignored keys";
+            }
+          },
+          value);
+    }
     if (kind == "start") {
       ASSERT_TRUE(std::holds_alternative<SeriesStart>(value));
       expect_start(fixture, std::get<SeriesStart>(value));

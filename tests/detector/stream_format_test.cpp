@@ -39,8 +39,18 @@ TEST(StreamFormat, DetectsNativeMsgpack) {
 
 TEST(StreamFormat, DetectsStreamV2ByTheSelfDescribeTag) {
   EXPECT_EQ(detect({{std::byte{0xd9}, std::byte{0xd9}, std::byte{0xf7}, std::byte{0xa0}}}), StreamFormat::dectris2);
-  // CBOR without the tag is not Stream V2.
-  EXPECT_FALSE(detect({{std::byte{0xa1}, std::byte{0x61}, std::byte{0x61}, std::byte{0x01}}}));
+}
+
+// A CBOR map without the tag is Stream V2 too: every well-formed map head (0xa0..0xbb, 0xbf); the reserved heads
+// 0xbc..0xbe are not CBOR. (The untagged fixtures of make_fixtures.py are cbor2's own output.)
+TEST(StreamFormat, DetectsStreamV2ByAnUntaggedCborMap) {
+  EXPECT_EQ(detect({{std::byte{0xa1}, std::byte{0x61}, std::byte{0x61}, std::byte{0x01}}}), StreamFormat::dectris2);
+  for (unsigned head = 0xa0; head <= 0xbf; ++head) {
+    const bool well_formed = head <= 0xbb || head == 0xbf;
+    EXPECT_EQ(detect({{static_cast<std::byte>(head), std::byte{0x00}}}),
+              well_formed ? std::optional(StreamFormat::dectris2) : std::nullopt)
+        << std::hex << head;
+  }
 }
 
 TEST(StreamFormat, DetectsStreamV1ByEachHtype) {

@@ -22,9 +22,19 @@ bitshuffle and python3-lz4, json):
   --mode array            array-1.0 (JSON header + blob; the plan in the first image's header)
   --mode bare             Stream V2 without user_data, held until a set_scan_plan command gives the plan
   --mode curve            Stream V2 with CURVE: the detector is the CURVE server, the daemon connects with
-                          --data-curve-secret-key/--data-curve-server-key
+                          --data-curve-secret-key/--data-curve-server-key given pyzmq's certificate files (a
+                          public certificate as the secret key refused at start); a detector with other keys first
+                          gets nothing in and its failed handshakes are counted; then the right one's scan
   --mode sim              tomolive-sim --format as the detector: Stream V2 in three series, Stream V1 bslz4,
                           array-1.0 bslz4, one after the other into one daemon
+  --mode bare-series      tomolive-sim --three-series --bare as a DECTRIS detector without user_data sending darks,
+                          flats and projections as three series; one set_scan_plan in the per-series form (image_key
+                          "dark") makes them one scan, judged by Q1; a set_scan_plan with a key it does not know is
+                          refused, naming the key
+  --mode round-robin      a Stream V2 detector with two PUSH sockets dealing image k (darks and flats included) to
+                          socket k mod 2, one series in the layout form; socket 0 is held back until the daemon holds
+                          a projection of socket 1 for the darks and flats still to come: no frame is refused, every
+                          projection is reconstructed, judged by Q1
   --mode sim-streams      tomolive-sim as a Stream V2 detector with two PUSH sockets (--streams 2, one process each,
                           the daemon connected to both): every frame rendered (lz4), judged by Q1; then 4 projections
                           prerendered and cycled (bslz4, what daemon_bench.py --format dectris2 sends): every
@@ -47,6 +57,7 @@ import lz4.block
 import msgpack
 import numpy as np
 import zmq
+import zmq.auth
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_quality_test import COLS, ROWS, PROJECTIONS, fail, iradon_of_raw, object_mask, relative_rmse  # noqa: E402
@@ -376,17 +387,60 @@ def check_q1(daemon, truth_dir, raw_dir, scan_id):
         fail("Q1: tomolive's RMSE %.4f is worse than iradon's %.4f" % (ours_rmse, iradon_rmse))
 
 
-def curve_keys(workdir):
-    """The detector's and the daemon's key pairs; the daemon's secret and the detector's public key as files."""
-    detector_public, detector_secret = zmq.curve_keypair()
-    daemon_public, daemon_secret = zmq.curve_keypair()
-    secret_file = os.path.join(workdir, "daemon.key")
-    server_file = os.path.join(workdir, "detector.pub")
-    with open(secret_file, "wb") as f:
-        f.write(daemon_secret + b"\n")
-    with open(server_file, "wb") as f:
-        f.write(b"# the detector's public key\n" + detector_public + b"\n")
-    return detector_secret, ["--data-curve-secret-key", secret_file, "--data-curve-server-key", server_file]
+def check_ignored_keys(mode, status, images):
+    """The keys this version does not read are ignored, not refused: counted (unknown_keys_ignored), and the first
+    names of the newest series listed on the socket (PROTOCOL.md 16.8)."""
+    expected = {
+        # Each of the three Stream V2 starts carries arm_date; the newest series lists it.
+        "dectris2-lz4": (["arm_date"], 3),
+        # The V1 config's count_time and description once; each image's hash, and its dconfig's stop and real time.
+        "dectris1": (["config.count_time", "config.description", "hash", "real_time", "stop_time"], 2 + 3 * images),
+    }.get(mode)
+    if expected is None:
+        return
+    names, count = expected
+    socket = status["data_sockets"][0]
+    print("ignored keys: %r, unknown_keys_ignored %d" % (socket["ignored_keys"], counter(status, "unknown_keys_ignored")))
+    if socket["ignored_keys"] != names or counter(status, "unknown_keys_ignored") != count:
+        fail("expected the ignored keys %r counted %d times, got %r and %d" % (
+            names, count, socket["ignored_keys"], counter(status, "unknown_keys_ignored")))
+
+
+def curve_keys(build, workdir):
+    """The detector's and the daemon's certificates as pyzmq's zmq.auth.create_certificates writes them (ZPL); the
+    detector's secret key and the daemon's options: its secret certificate and the detector's public one. First,
+    tomolived refuses the daemon's public certificate as its secret key, naming the file."""
+    keys = os.path.join(workdir, "certificates")
+    os.makedirs(keys)
+    daemon_public_file, daemon_secret_file = zmq.auth.create_certificates(keys, "daemon")
+    detector_public_file, detector_secret_file = zmq.auth.create_certificates(keys, "detector")
+    refused = subprocess.run([
+        os.path.join(build, "daemon", "tomolived"), "--no-config", "--engine", "cpu", "--http", "off",
+        "--data-connect", "ipc://" + os.path.join(workdir, "nowhere"), "--data-curve-secret-key", daemon_public_file,
+        "--data-curve-server-key", detector_public_file], capture_output=True, text=True, timeout=60)
+    said = refused.stdout + refused.stderr  # the log's line, wherever the log goes
+    if refused.returncode == 0 or daemon_public_file + ": a public certificate" not in said:
+        fail("tomolived took a public certificate as its secret key: exit %d, %r" % (refused.returncode, said))
+    print("refused as expected: %s" % said.strip().splitlines()[-1])
+    _, detector_secret = zmq.auth.load_certificate(detector_secret_file)
+    return detector_secret, ["--data-curve-secret-key", daemon_secret_file, "--data-curve-server-key",
+                             detector_public_file]
+
+
+def refuse_impostor(daemon, endpoint, curve_secret):
+    """A detector with another key pair than --data-curve-server-key is bound at the endpoint first: its handshakes
+    with the daemon fail, so no message of it can get in, and the daemon counts them (on the socket and in zmq_handshake_failures). Then
+    the impostor leaves and the right detector binds; returns it."""
+    _, impostor_secret = zmq.curve_keypair()
+    impostor = Detector(endpoint, impostor_secret)
+    impostor.socket.setsockopt(zmq.LINGER, 0)
+    status = daemon.wait_status(lambda s: counter(s, "zmq_handshake_failures") >= 1, "a failed handshake")
+    socket = status["data_sockets"][0]
+    if socket["handshake_failures"] < 1 or socket["messages"] != 0:
+        fail("the impostor's handshake is not counted, or its message got in: %r" % socket)
+    print("impostor refused: %d failed handshakes" % counter(status, "zmq_handshake_failures"))
+    impostor.socket.close()
+    return Detector(endpoint, curve_secret)
 
 
 def main():
@@ -394,24 +448,30 @@ def main():
     parser.add_argument("--build", required=True)
     parser.add_argument("--mode", required=True,
                         choices=["dectris2-bslz4", "dectris2-lz4", "dectris2-channel", "dectris1", "array", "bare", "curve",
-                                 "sim", "sim-streams"])
+                                 "sim", "sim-streams", "bare-series", "round-robin"])
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tomolive-e2e-detector-")
     if args.mode == "sim":
         return run_sim(args.build, workdir)
     if args.mode == "sim-streams":
         return run_sim_streams(args.build, workdir)
+    if args.mode == "bare-series":
+        return run_bare_series(args.build, workdir)
+    if args.mode == "round-robin":
+        return run_round_robin(args.build, workdir)
     truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
     begin, frames = capture_native_scan(args.build, workdir, truth_dir, raw_dir)
     step_deg = begin["angle_step_deg"]
 
     endpoint = "ipc://" + os.path.join(workdir, "detector")
-    curve_secret, extra = (curve_keys(workdir) if args.mode == "curve" else (None, []))
+    curve_secret, extra = (curve_keys(args.build, workdir) if args.mode == "curve" else (None, []))
     if args.mode == "dectris2-channel":
         extra = ["--dectris-channel", "threshold_2"]
-    detector = Detector(endpoint, curve_secret)
+    detector = Detector(endpoint, None) if args.mode != "curve" else None
     daemon = Daemon(args.build, workdir, endpoint, extra)
     try:
+        if args.mode == "curve":
+            detector = refuse_impostor(daemon, endpoint, curve_secret)
         scan_id = run(args.mode, daemon, detector, frames, step_deg)
         daemon.wait_event("scan_ended", scan_id)
         check_q1(daemon, truth_dir, raw_dir, scan_id)
@@ -424,8 +484,11 @@ def main():
         if socket["frames"] != len(frames) or socket["curve"] != (args.mode == "curve"):
             fail("the data socket reports %d frames (expected %d), curve %r" % (socket["frames"], len(frames),
                                                                                  socket["curve"]))
-        if socket["handshake_failures"] != 0:
+        if (socket["handshake_failures"] != 0) != (args.mode == "curve"):
             fail("the data socket counts %d failed handshakes" % socket["handshake_failures"])
+        if counter(status, "zmq_handshake_failures") != socket["handshake_failures"]:
+            fail("zmq_handshake_failures %d is not the socket's %d" % (counter(status, "zmq_handshake_failures"),
+                                                                      socket["handshake_failures"]))
         if expected_format == "dectris2":
             two = args.mode == "dectris2-channel"
             channels = ["threshold_1", "threshold_2"] if two else ["threshold_1"]
@@ -433,6 +496,7 @@ def main():
             if socket["dectris_channel"] != channel or socket["dectris_channels"] != channels:
                 fail("the status shows channel %r of %r, expected %s of %s" % (
                     socket["dectris_channel"], socket["dectris_channels"], channel, channels))
+        check_ignored_keys(args.mode, status, len(frames))
         unexpected = [e for e in daemon.errors if args.mode not in ("dectris2-bslz4", "dectris2-channel")]
         if unexpected:
             fail("unexpected error events: %r" % unexpected)
@@ -530,6 +594,88 @@ def run_sim_streams(build, workdir):
             fail("the data sockets report frames %r (expected %r): %r" % (frames, expected, sockets))
         if daemon.errors:
             fail("unexpected error events: %r" % daemon.errors)
+        daemon.shut_down()
+    finally:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+
+
+def run_bare_series(build, workdir):
+    """A bare DECTRIS detector (no user_data) sending its darks, flats and projections as three series, and one
+    set_scan_plan in the per-series form for them."""
+    truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
+    begin, _ = capture_native_scan(build, workdir, truth_dir, raw_dir)  # the scan's truth, raw rows and angle step
+    endpoint = "ipc://" + os.path.join(workdir, "detector")
+    daemon = Daemon(build, workdir, endpoint)
+    try:
+        plan = {"type": "set_scan_plan", "image_key": "dark", "n_darks": DARKS, "n_flats": FLATS,
+                "n_projections": PROJECTIONS, "angle_range_deg": begin["angle_step_deg"] * PROJECTIONS}
+        misspelt = msgpack.unpackb(daemon.request(dict(plan, n_flat=FLATS))[0])
+        error = misspelt.get("error") or {}
+        if misspelt.get("ok") or error.get("code") != "invalid_argument" or '"n_flat"' not in error.get("message", ""):
+            fail("set_scan_plan with an unknown key was not refused by name: %r" % misspelt)
+        print("refused as expected: %s" % error["message"])
+        daemon.command(plan)
+        subprocess.run([
+            os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS), "--cols",
+            str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats", str(FLATS),
+            "--scan-id", str(SCAN_ID), "--rate", "0", "--quiet", "--format", "dectris2", "--compression", "lz4",
+            "--three-series", "--bare"], check=True, timeout=300)
+        daemon.wait_event("scan_ended", SCAN_ID)
+        check_q1(daemon, truth_dir, raw_dir, SCAN_ID)
+        status = daemon.status()
+        c = status["counters"]
+        print("counters: %r" % {k: c[k] for k in ("scans_begun", "scans_ended", "series_held", "rejected",
+                                                  "projections_reconstructed")})
+        if (c["scans_begun"] != 1 or c["scans_ended"] != 1 or c["series_held"] != 0 or c["rejected"] != 0
+                or c["projections_reconstructed"] != PROJECTIONS):
+            fail("the three bare series did not make one complete scan: %r" % c)
+        if status["data_sockets"][0]["frames"] != DARKS + FLATS + PROJECTIONS:
+            fail("the data socket handed on %d frames" % status["data_sockets"][0]["frames"])
+        if daemon.errors:
+            fail("unexpected error events: %r" % daemon.errors)
+        daemon.shut_down()
+    finally:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+
+
+def run_round_robin(build, workdir):
+    """One series dealt over two sockets, image k to socket k mod 2: socket 1's first projection arrives before
+    socket 0's darks and flats (the daemon is seen holding it), and the scan still reconstructs completely."""
+    truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
+    begin, frames = capture_native_scan(build, workdir, truth_dir, raw_dir)
+    step_deg = begin["angle_step_deg"]
+    series_id = 71
+    first = DARKS + FLATS  # the image id of projection 0: omega puts it at 0 degrees
+    start = v2_start(series_id, len(frames), layout_plan(step_deg), omega=(-first * step_deg, step_deg))
+    images = [v2_image(series_id, i, pixels, "lz4") for i, (_, pixels) in enumerate(frames)]
+    endpoints = ["ipc://" + os.path.join(workdir, "detector%d" % i) for i in range(2)]
+    sockets = [Detector(endpoint) for endpoint in endpoints]
+    daemon = Daemon(build, workdir, endpoints[0], ["--data-connect", endpoints[1]])
+    try:
+        first_odd_projection = first + 1 if first % 2 == 0 else first
+        sockets[1].send([start] + images[1:first_odd_projection + 1:2])
+        daemon.wait_status(lambda s: counter(s, "projections_awaited_references") >= 1,
+                           "socket 1's first projection to be held for the darks and flats")
+        sockets[0].send([start] + images[0::2] + [v2_end(series_id)])
+        sockets[1].send(images[first_odd_projection + 2::2] + [v2_end(series_id)])
+        daemon.wait_event("scan_ended", series_id)
+        check_q1(daemon, truth_dir, raw_dir, series_id)
+        status = daemon.status()
+        c = status["counters"]
+        print("counters: %r" % {k: c[k] for k in ("projections_awaited_references", "projections_reconstructed",
+                                                  "darks_accepted", "flats_accepted", "rejected")})
+        if (c["rejected"] != 0 or c["projections_reconstructed"] != PROJECTIONS or c["darks_accepted"] != DARKS
+                or c["flats_accepted"] != FLATS or c["projections_missing"] != 0):
+            fail("frames were refused or lost over two round-robin sockets: %r" % c)
+        frames_per_socket = [socket["frames"] for socket in status["data_sockets"]]
+        if frames_per_socket != [(len(frames) + 1) // 2, len(frames) // 2]:
+            fail("the data sockets handed on %r frames" % frames_per_socket)
+        if daemon.errors:
+            fail("unexpected error events: %r" % daemon.errors)
+        for socket in sockets:
+            socket.socket.close()
         daemon.shut_down()
     finally:
         if daemon.process.poll() is None:

@@ -608,6 +608,41 @@ TEST(ControlCodecTest, SetScanPlanDefaultsAndRules) {
                       ErrorCode::invalid_argument, {"angle_range_deg = nan"}));
 }
 
+// The per-series form (image_key) and the layout form's own key, with their rules; a key the command does not know
+// is refused by name, never ignored (a misspelt count would make another scan).
+TEST(ControlCodecTest, SetScanPlanFormsAndUnknownKeys) {
+  const auto decoded = [](const std::vector<std::pair<std::string, std::string>>& fields) {
+    return decode_control_request(request_bytes("set_scan_plan", fields));
+  };
+  const Expected<ControlRequest> per_series =
+      decoded({{"n_projections", packed(180)}, {"n_darks", packed(4)}, {"image_key", packed(std::string("dark"))},
+               {"scan_unique_id", packed(std::string("scan-9"))}});
+  ASSERT_TRUE(IsOk(per_series));
+  const SetScanPlan& plan = std::get<SetScanPlan>(per_series.value());
+  EXPECT_EQ(plan.image_key, FrameKind::dark);
+  EXPECT_EQ(plan.scan_unique_id, "scan-9");
+  EXPECT_TRUE(IsOk(decoded({{"n_projections", packed(4)},
+                            {"layout", packed(std::vector<std::string>{"dark", "flat", "projection"})}})));
+
+  EXPECT_TRUE(IsError(decoded({{"n_projections", packed(4)}, {"image_key", packed(std::string("bright"))}}),
+                      ErrorCode::invalid_argument, {"\"image_key\"", "dark, flat or projection"}));
+  EXPECT_TRUE(IsError(decoded({{"n_projections", packed(4)}, {"image_key", packed(std::string("flat"))}}),
+                      ErrorCode::invalid_argument, {"n_flats = 0"}));
+  EXPECT_TRUE(IsError(decoded({{"n_projections", packed(4)}, {"image_key", packed(std::string("projection"))},
+                               {"layout", packed(std::vector<std::string>{"dark", "flat", "projection"})}}),
+                      ErrorCode::invalid_argument, {"not both"}));
+  EXPECT_TRUE(IsError(decoded({{"n_projections", packed(4)}, {"image_key", packed(std::string("projection"))},
+                               {"first_projection_image_id", packed(2)}}),
+                      ErrorCode::invalid_argument, {"first_projection_image_id belongs to the layout form"}));
+  EXPECT_TRUE(IsError(decoded({{"n_projections", packed(4)},
+                               {"layout", packed(std::vector<std::string>{"projection", "dark"})}}),
+                      ErrorCode::invalid_argument, {"layout must be"}));
+  EXPECT_TRUE(IsError(decoded({{"n_projections", packed(4)}, {"n_dark", packed(4)}}), ErrorCode::invalid_argument,
+                      {"unknown field \"n_dark\" of set_scan_plan", "n_darks"}));
+  // The envelope's keys are not fields: a token is allowed.
+  EXPECT_TRUE(IsOk(decoded({{"n_projections", packed(4)}, {"token", packed(std::string("secret"))}})));
+}
+
 TEST(ControlCodecTest, DataSocketsAreAListOfMaps) {
   const RawHeader reply(encode(Reply{"get_status", std::nullopt, sample_status()}));
   const RawHeader status(reply.raw("result"));

@@ -211,8 +211,17 @@ void CommandLine::add_processing_commands() {
   angles->excludes(range)->excludes(start);
   scan_plan->add_option("--center-offset", plan_.center_offset_px, "rotation-axis offset from (cols - 1) / 2, pixels");
   scan_plan->add_option("--name", plan_.name, "the scan's name");
+  auto* image_key =
+      scan_plan
+          ->add_option("--image-key", plan_image_key_,
+                       "the per-series form: the next series holds only images of this kind, and the series after "
+                       "it the next kinds in the order dark, flat, projection (one scan of up to three series)")
+          ->check(CLI::IsMember({"dark", "flat", "projection"}));
+  image_key->excludes("--first-projection");
+  scan_plan->add_option("--scan-unique-id", plan_.scan_unique_id, "names the scan (its id: PROTOCOL.md 17.3)");
   scan_plan->callback([this] {
     if (!plan_angles_.empty()) plan_.angles_deg = plan_angles_;
+    if (!plan_image_key_.empty()) plan_.image_key = p::parse_frame_kind(plan_image_key_);
     invocation_.request = plan_;
   });
 }

@@ -77,6 +77,7 @@ class CommandLine {
   std::vector<double> sample_point_, sample_box_;
   protocol::SetScanPlan plan_;
   std::vector<double> plan_angles_;
+  std::string plan_image_key_;  // "dark", "flat", "projection" or "" (the layout form)
   protocol::ReconstructVolume volume_;
   std::vector<std::uint32_t> volume_region_, volume_rows_;
   std::string record_choice_;

@@ -33,7 +33,7 @@ constexpr std::array<Subcommand, 21> kSubcommands{{
      "the scan's defective-pixel map: counts and (row, col, kind) of each pixel (PROTOCOL.md 10.10)", ""},
     {"scan-plan", "set_scan_plan",
      "post the scan plan of the next detector series that brings none (PROTOCOL.md 17): darks, flats, then "
-     "projections in one series", ""},
+     "projections in one series, or with --image-key three series in a row (darks, flats, projections)", ""},
     {"volume", "reconstruct_volume",
      "reconstruct the scan's full volume from the resident projections and write it (PROTOCOL.md 10.6)", ""},
     {"cancel-volume", "cancel_volume", "cancel the volume being computed or written", ""},

@@ -359,8 +359,8 @@ std::optional<std::string> detector_format_problem(const Options& options) {
     return "--streams sends one series per stream (the plan's layout form), not --three-series";
   }
   if (detector.compression == detector::Compression::lz4 && !dectris2) return "lz4 is for dectris2 only";
-  if (detector.three_series && (!detector.user_data || options.format == detector::StreamFormat::array)) {
-    return "--three-series is for dectris2/dectris1 with the plan in the stream";
+  if (detector.three_series && options.format == detector::StreamFormat::array) {
+    return "--three-series is for dectris2/dectris1 (array-1.0 has no series)";
   }
   return std::nullopt;
 }

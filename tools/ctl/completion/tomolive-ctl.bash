@@ -29,7 +29,7 @@ _tomolive_ctl() {
     set-processing) words="--window --zingers --phase --rings" ;;
     sweep-processing) words="delta_over_beta ring_size window --values --windows --start --stop --count --spacing --xy-row --region --out" ;;
     defective-pixels) words="" ;;
-    scan-plan) words="--projections --darks --flats --first-projection --range --angle-start --angle-step --angles --center-offset --name" ;;
+    scan-plan) words="--projections --darks --flats --first-projection --range --angle-start --angle-step --angles --center-offset --name --image-key --scan-unique-id" ;;
     volume) words="--region --rows --binning" ;;
     cancel-volume) words="" ;;
     record) words="on off" ;;

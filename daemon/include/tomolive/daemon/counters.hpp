@@ -32,6 +32,11 @@ struct DaemonCounters {
   std::atomic<std::uint64_t> masked_pixels_repaired{0};   // pixels of a start's pixel_mask interpolated
   std::atomic<std::uint64_t> detector_images_skipped{0};  // images a scan plan leaves out (before the projections)
   std::atomic<std::uint64_t> series_held{0};              // series held for want of a scan plan
+  // Projections of a scan on several streams that waited for the scan's darks and flats (ProjectionHold).
+  std::atomic<std::uint64_t> projections_awaited_references{0};
+  // Keys of detector messages that this version does not read (PROTOCOL.md 16.8): ignored, not refused; one per key
+  // and message.
+  std::atomic<std::uint64_t> unknown_keys_ignored{0};
   std::atomic<std::uint64_t> scans_begun{0};
   std::atomic<std::uint64_t> scans_ended{0};
   std::atomic<std::uint64_t> scans_refused{0};
@@ -59,6 +64,9 @@ struct DaemonCounters {
   // ZeroMQ CURVE authentication (SocketSecurity, ZapHandler): connections allowed and refused.
   std::atomic<std::uint64_t> zmq_auth_accepted{0};
   std::atomic<std::uint64_t> zmq_auth_denied{0};
+  // ZeroMQ handshakes of the data sockets that failed, bound and connected (--data-connect) ones alike, summed over
+  // the sockets (each also in its data_sockets[].handshake_failures): a peer with other CURVE keys, a refusal.
+  std::atomic<std::uint64_t> zmq_handshake_failures{0};
   // HTTP and WebSocket (PROTOCOL.md 14).
   std::atomic<std::uint64_t> http_requests{0};         // HTTP requests read, static files and upgrades
   // Answered 4xx: bad method, path outside the viewer, missing file, Host not loopback (403), URL too long (414),

@@ -1,9 +1,10 @@
 // DataSocketCounters: the totals of one data socket since start, reported per socket by get_status
 // (PROTOCOL.md 10.3, "data_sockets"), and split by wire format for /metrics (count_message, count_frame keep both);
-// the daemon-wide totals stay in DaemonCounters. Thread-safe: atomics, relaxed; the Stream V2 channel names under a
-// mutex.
+// the daemon-wide totals stay in DaemonCounters. Thread-safe: atomics, relaxed; the Stream V2 channel names and the
+// ignored key names under a mutex.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -50,14 +51,37 @@ struct DataSocketCounters {
   // The Stream V2 channels: `taken` the channel of the newest image (nullopt: a start, which takes none, leaves it),
   // `seen` the channels of the newest start or image, in order.
   void set_dectris_channels(std::optional<std::string> taken, std::vector<std::string> seen) {
-    const std::lock_guard lock(channels_mutex_);
+    const std::lock_guard lock(names_mutex_);
     if (taken) dectris_channel_ = std::move(*taken);
     dectris_channels_ = std::move(seen);
   }
   // {the channel taken ("" before the first image), the channels seen (empty before the first start or image)}.
   std::pair<std::string, std::vector<std::string>> dectris_channels() const {
-    const std::lock_guard lock(channels_mutex_);
+    const std::lock_guard lock(names_mutex_);
     return {dectris_channel_, dectris_channels_};
+  }
+
+  // How many distinct ignored key names of one series the status lists.
+  static constexpr std::size_t kMaxIgnoredKeyNames = 8;
+  // Notes the keys a message of the newest series carried that the decoder does not read (detector::IgnoredKeys);
+  // `new_series`: the message starts a series, which forgets the names noted before. Keeps the first
+  // kMaxIgnoredKeyNames distinct names; returns those of `keys` that it added (empty when none was new).
+  std::vector<std::string> note_ignored_keys(const std::vector<std::string>& keys, bool new_series) {
+    const std::lock_guard lock(names_mutex_);
+    if (new_series) ignored_keys_.clear();
+    std::vector<std::string> added;
+    for (const std::string& key : keys) {
+      if (ignored_keys_.size() == kMaxIgnoredKeyNames) break;
+      if (std::find(ignored_keys_.begin(), ignored_keys_.end(), key) != ignored_keys_.end()) continue;
+      ignored_keys_.push_back(key);
+      added.push_back(key);
+    }
+    return added;
+  }
+  // The first distinct ignored key names of the newest series, in the order first seen.
+  std::vector<std::string> ignored_keys() const {
+    const std::lock_guard lock(names_mutex_);
+    return ignored_keys_;
   }
 
   void set_format(detector::StreamFormat format) { format_.store(static_cast<int>(format), std::memory_order_relaxed); }
@@ -70,9 +94,10 @@ struct DataSocketCounters {
 
  private:
   std::atomic<int> format_{-1};
-  mutable std::mutex channels_mutex_;
-  std::string dectris_channel_;                // guarded by channels_mutex_
-  std::vector<std::string> dectris_channels_;  // guarded by channels_mutex_
+  mutable std::mutex names_mutex_;
+  std::string dectris_channel_;                // guarded by names_mutex_
+  std::vector<std::string> dectris_channels_;  // guarded by names_mutex_
+  std::vector<std::string> ignored_keys_;      // guarded by names_mutex_
 };
 
 }  // namespace tomolive::daemon

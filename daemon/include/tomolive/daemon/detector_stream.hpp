@@ -4,7 +4,8 @@
 // that waits for a scan plan; the images' pixels are decoded on the FrameDecodePool, straight into the engine's
 // frame buffers (FrameBufferPool) or a fresh aligned buffer, masked pixels repaired (the start's pixel_mask,
 // counted in masked_pixels_repaired), and handed to the EngineInbox in receive order (OrderedRelease). The Stream V2
-// channels of each start and image go to the socket's counters (the status shows them).
+// channels of each start and image go to the socket's counters (the status shows them), and so do the keys the
+// decoder does not read (counted, the first names of each series listed and logged; PROTOCOL.md 16.8).
 // Every refusal goes through the EventReporter and the socket's counters.
 // Not thread-safe: receive() and poll_plans() are called by the socket's receive thread only.
 #pragma once
@@ -71,6 +72,7 @@ class DetectorStream {
     detector::StreamFormat format;
     std::vector<zmq::message_t> parts;
     std::int64_t received_ns = 0;
+    bool keys_noted = false;  // its ignored keys are counted (a held message is decoded again when released)
   };
 
   void handle(const std::shared_ptr<Received>& message);
@@ -81,6 +83,9 @@ class DetectorStream {
   void hand_on(IngestItem item);
   // Tells the socket's counters the Stream V2 channels of a start or image.
   void report_channels(const detector::DetectorMessage& message);
+  // Counts the keys of a start, image or end that the decoder does not read (unknown_keys_ignored), notes the first
+  // distinct names of the series in the socket's counters (the status) and logs the new ones with the format.
+  void note_ignored_keys(detector::StreamFormat format, const detector::DetectorMessage& message);
   // The current series' pixel mask as the engine takes it (one byte a pixel, 1 = defective), when it has the begin's
   // shape; else nullptr. The detector library repairs the masked pixels' counts as well (mask_repair), so the two
   // agree; the engine's repair (in transmission, before -log) is the one that counts.

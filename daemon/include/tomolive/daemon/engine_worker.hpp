@@ -76,6 +76,7 @@
 #include "tomolive/daemon/frame_widener.hpp"
 #include "tomolive/daemon/preview_board.hpp"
 #include "tomolive/daemon/preview_publisher.hpp"
+#include "tomolive/daemon/projection_hold.hpp"
 #include "tomolive/daemon/raw_stream_sink.hpp"
 #include "tomolive/daemon/engine_stage_times.hpp"
 #include "tomolive/daemon/ring_pass_schedule.hpp"
@@ -114,6 +115,9 @@ class EngineWorker {
     PreviewBoard* preview_board = nullptr;
     std::optional<kernels::PreviewParams> preview;
     std::chrono::steady_clock::duration preview_interval = PreviewPublisher::kDefaultInterval;
+    // A scan on several streams: the projections that arrive before all its darks and flats, held (with their frame
+    // memory) until those are in (ProjectionHold); the FrameBufferPool has room for them.
+    std::size_t max_projections_awaiting_references = 64;
   };
 
   // A sweep_center or sweep_processing reply and, when it succeeded, the candidate images (count x rows x cols floats:
@@ -192,8 +196,19 @@ class EngineWorker {
   void on_begin(const protocol::ScanBegin& begin, const std::vector<std::uint8_t>* detector_mask);
   // After the scan's first projection: its defective-pixel counts into the status, the counters and the log.
   void record_defective_pixels();
-  // Takes the item's payload for the raw-stream sink once the engine has read it.
+  // A projection of a scan on several streams that arrives before the scan's darks and flats goes to
+  // projection_hold_; any other frame is processed, and the last dark or flat releases the held projections.
   void on_frame(const protocol::FrameHeader& frame, IngestItem& item);
+  // Checks the frame against the scan and gives it to the engine. Takes the item's payload for the raw-stream sink
+  // once the engine has read it.
+  void process_frame(const protocol::FrameHeader& frame, IngestItem& item);
+  // Whether the active scan (session_ must hold one) has all the darks and flats its begin announced.
+  bool references_complete() const;
+  // Whether the projection `frame` must wait for the active scan's darks and flats (several streams, some missing).
+  bool awaits_references(const protocol::FrameHeader& frame) const;
+  // Hands the held projections on, in frame-id order; `why` (when not empty) is logged: they go on without
+  // the references still missing.
+  void release_held_projections(const std::string& why = "");
   void on_end(const protocol::ScanEnd& end);
   // Counts and reports a begin that is refused.
   void refuse_begin(protocol::Error error, std::uint64_t scan_id);
@@ -266,6 +281,8 @@ class EngineWorker {
 
   // Engine-thread state.
   std::optional<ScanSession> session_;      // the newest scan (kept after its end for status and recompute)
+  ProjectionHold projection_hold_;          // the active scan's projections awaiting its darks and flats
+  bool projection_hold_overflowed_ = false; // the hold was full once in the active scan: it holds no more
   std::optional<kernels::EngineMemoryPlan> plan_;
   std::optional<protocol::CenterEstimateResult> center_estimate_;  // the newest of this scan
   std::optional<protocol::CommandProgress> command_progress_;     // the newest long command's progress, this scan

@@ -1,8 +1,8 @@
 // HandshakeMonitor: watches the ZeroMQ handshakes of one socket (zmq_socket_monitor) and reports every failed one:
 // a peer refused by ZAP or refusing us (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH), a peer that broke the protocol, e.g. a
 // CURVE client whose server key is not ours (_PROTOCOL), or a connection dropped mid-handshake, which is what a
-// CURVE client sees when it holds the wrong server key (_NO_DETAIL). Each failure is counted in the counter given
-// and logged (event "handshake_failed", thinned by a LogLimiter: one line per burst with its count).
+// CURVE client sees when it holds the wrong server key (_NO_DETAIL). Each failure is counted in the socket's counter
+// and in the daemon's total given, and logged (event "handshake_failed", thinned by a LogLimiter: one line per burst with its count).
 //
 // The monitor's events arrive on a PAIR socket that the owner of the watched socket polls beside it (events()) and
 // drains (read_events()), so no thread of its own is needed. Not thread-safe: used by the thread that uses the
@@ -22,9 +22,10 @@ namespace tomolive::daemon {
 class HandshakeMonitor {
  public:
   // Starts monitoring `socket` (created on `context`); `name` says which socket in log lines (e.g. its endpoint).
-  // Throws zmq::error_t when libzmq cannot monitor it.
+  // Each failure adds one to `failures` (this socket's) and to `all_failures` (every socket's). Throws
+  // zmq::error_t when libzmq cannot monitor it.
   HandshakeMonitor(zmq::context_t& context, zmq::socket_t& socket, std::string name,
-                   std::atomic<std::uint64_t>& failures);
+                   std::atomic<std::uint64_t>& failures, std::atomic<std::uint64_t>& all_failures);
   // Stops monitoring.
   ~HandshakeMonitor();
   HandshakeMonitor(const HandshakeMonitor&) = delete;
@@ -44,6 +45,7 @@ class HandshakeMonitor {
   zmq::socket_t& watched_;
   std::string name_;
   std::atomic<std::uint64_t>& failures_;
+  std::atomic<std::uint64_t>& all_failures_;
   zmq::socket_t events_;
   LogLimiter log_limiter_;
 };

@@ -29,8 +29,8 @@ struct CurveServerKeys {
   std::vector<CurvePublicKey> clients;   // the public keys allowed to connect
 };
 
-// Reads the daemon's secret key (the file's first key line: 40 Z85 characters) and the allowed clients' public keys
-// (one per line). A line whose first non-blank character is '#' is a comment, blank lines are ignored, and text after
+// Reads the daemon's secret key (the file's first key line: 40 Z85 characters, or a ZeroMQ certificate as
+// load_curve_key_pair reads it) and the allowed clients' public keys (one per line). A line whose first non-blank character is '#' is a comment, blank lines are ignored, and text after
 // a key and a blank is ignored (Z85 keys may hold '#'). Throws std::runtime_error naming the file,
 // the line and what is wrong (unreadable, not 40 Z85 characters, no client key at all).
 CurveServerKeys load_curve_server_keys(const std::string& secret_key_file, const std::string& clients_file);
@@ -58,10 +58,14 @@ struct CurveClientKeys {
   void apply(zmq::socket_t& socket) const;
 };
 
-// Reads a CURVE secret key file (as load_curve_server_keys reads the daemon's) and derives its public key:
-// {secret, public}. Throws std::runtime_error naming the file and what is wrong.
+// Reads a CURVE secret key file and derives its public key: {secret, public}. The file is either bare (its first key
+// line, as load_curve_server_keys reads the daemon's) or a ZeroMQ certificate (ZPL as pyzmq's
+// zmq.auth.create_certificates and czmq's zcert_save write it: the curve section's secret-key; its public-key, when
+// present, must be the secret key's). Throws std::runtime_error naming the file and what is wrong, a public
+// certificate (no secret-key) included.
 std::pair<std::string, std::string> load_curve_key_pair(const std::string& secret_key_file);
-// Reads a file whose first key line is one CURVE public key (Z85); throws std::runtime_error naming the file.
+// Reads one CURVE public key (Z85): a bare file's first key line, or a certificate's curve public-key (the public
+// `.key` or the secret `.key_secret` one); throws std::runtime_error naming the file.
 std::string load_curve_public_key(const std::string& public_key_file);
 
 // Why a daemon whose sockets bind to `bound_endpoints` must not start with `security`: an endpoint beyond loopback

@@ -29,6 +29,12 @@ enum class Compression : std::uint8_t {
 };
 std::string_view to_string(Compression compression);  // "none", "bslz4", "lz4", "lz4_block"
 
+// The keys of a message that this version does not read (PROTOCOL.md 16.8: ignored, and counted by the daemon): the
+// top-level keys of a Stream V2 map, in the order they came; the keys of Stream V1's JSON parts, part by part, each
+// part's in name order (the config part's as "config.KEY"). Real detectors send many (count_time, beam_center_x, ...); array-1.0 has none (its other keys
+// are the image's user data).
+using IgnoredKeys = std::vector<std::string>;
+
 struct EncodedImage {                 // one 2-D image as the detector sent it
   std::uint32_t rows = 0, cols = 0;  // row-major [rows][cols] after any shape-order resolution
   protocol::Dtype dtype = protocol::Dtype::uint16;
@@ -55,6 +61,7 @@ struct SeriesStart {
   // "data_collection_date"; unset when the start does not tell (Stream V2 images carry their own date).
   std::optional<std::int64_t> date_ns;
   nlohmann::json user_data;                      // SIMPLON user_data / header_appendix (parsed JSON); null if absent
+  IgnoredKeys ignored_keys;
 };
 
 struct SeriesImage {
@@ -74,10 +81,12 @@ struct SeriesImage {
   // the byte count cannot confirm; a consumer that knows the scan's geometry may swap them when the image is
   // [cols, rows] of it. false for DECTRIS formats (their order is specified).
   bool shape_order_by_convention = false;
+  IgnoredKeys ignored_keys;
 };
 
 struct SeriesEnd {
   std::uint64_t series_id = 0;
+  IgnoredKeys ignored_keys;
 };
 
 struct Ignored {                      // a well-formed message that carries nothing for tomography (dconfig, ...)

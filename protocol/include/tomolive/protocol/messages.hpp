@@ -305,6 +305,10 @@ struct SetProcessing {
 // next n_flats flats, and n_projections projections follow from first_projection_image_id. Angles: at most one of
 // angle_range_deg (start 0, step range / n_projections), angle_start_deg + angle_step_deg, or angles_deg (one per
 // projection); none gives a range of 180 degrees; a detector's goniometer omega overrides them all.
+// The plan of the next detector series that brings none (PROTOCOL.md 17). Layout form (no image_key): one series
+// holds darks, flats and projections by image id. Per-series form (image_key): the next series holds images of that
+// kind only, and the series after it (another series) the next kind with images, in the order dark, flat,
+// projection: one post makes one scan of up to three series in a row.
 struct SetScanPlan {
   std::uint32_t n_darks = 0;
   std::uint32_t n_flats = 0;
@@ -316,6 +320,9 @@ struct SetScanPlan {
   std::optional<std::vector<double>> angles_deg;
   std::optional<double> center_offset_px;  // the begin's, detector pixels from (cols - 1) / 2
   std::optional<std::string> name;         // the scan's name in logs and the viewer
+  std::optional<std::vector<std::string>> layout;  // when given, exactly {"dark", "flat", "projection"}
+  std::optional<FrameKind> image_key;              // the per-series form: the kind of the next series
+  std::optional<std::string> scan_unique_id;       // names the scan (its id, PROTOCOL.md 17.3)
 
   bool operator==(const SetScanPlan&) const = default;
 };
@@ -602,6 +609,9 @@ struct DataSocketStatus {
   std::uint64_t handshake_failures = 0;  // ZeroMQ handshakes that failed: a CURVE peer with other keys, a refusal
   std::string dectris_channel{};         // the Stream V2 channel taken from the newest image; "" before the first
   std::vector<std::string> dectris_channels{};  // the channels of the newest Stream V2 start or image, in order
+  // The first distinct keys of the newest detector series (start, images, end) that this version does not read,
+  // in the order first seen, at most 8 (PROTOCOL.md 16.8: ignored and counted in unknown_keys_ignored).
+  std::vector<std::string> ignored_keys{};
 
   bool operator==(const DataSocketStatus&) const = default;
 };
