@@ -261,7 +261,8 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
                  "file holding the daemon's CURVE secret key (Z85); with --curve-clients, every bound ZeroMQ socket "
                  "authenticates and encrypts (tomolive-ctl keygen makes keys)");
   app.add_option("--curve-clients", config.curve_clients_file,
-                 "file listing the CURVE public keys (Z85, one per line) allowed to connect");
+                 "the CURVE public keys allowed to connect: a file of Z85 keys (one per line), a client's ZeroMQ "
+                 "certificate, or a folder of *.key certificates (pyzmq zmq.auth.create_certificates, czmq)");
   app.add_flag("--insecure-network", config.insecure_network,
                "allow ZeroMQ sockets bound beyond loopback without CURVE: anyone on the network may send data and "
                "commands");

@@ -1,6 +1,7 @@
 #include "tomolive/daemon/socket_security.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <tuple>
@@ -161,12 +162,37 @@ std::string load_curve_public_key(const std::string& public_key_file) {
   return key.z85;
 }
 
-CurveServerKeys load_curve_server_keys(const std::string& secret_key_file, const std::string& clients_file) {
+CurveServerKeys load_curve_server_keys(const std::string& secret_key_file, const std::string& clients) {
   CurveServerKeys keys;
   std::tie(keys.secret_z85, keys.public_z85) = load_curve_key_pair(secret_key_file);
-  for (const KeyText& key : key_lines(read_lines(clients_file))) keys.clients.push_back(decode_key(clients_file, key));
+  // A folder: every *.key certificate in it (name order), as pyzmq's zmq.auth.load_certificates reads one.
+  std::error_code error;
+  if (std::filesystem::is_directory(clients, error)) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(clients)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".key") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const std::filesystem::path& file : files) {
+      keys.clients.push_back(decode_key(file.string(), KeyText{0, load_curve_public_key(file.string())}));
+    }
+    if (keys.clients.empty()) {
+      throw std::runtime_error(fmt::format("{}: a folder without *.key certificates, so no client could connect",
+                                           clients));
+    }
+    return keys;
+  }
+  const std::vector<std::string> lines = read_lines(clients);
+  if (const std::optional<Certificate> certificate = read_certificate(clients, lines)) {
+    if (!certificate->public_key) {
+      throw std::runtime_error(fmt::format("{}: a certificate whose curve section has no public-key", clients));
+    }
+    keys.clients.push_back(decode_key(clients, *certificate->public_key));
+    return keys;
+  }
+  for (const KeyText& key : key_lines(lines)) keys.clients.push_back(decode_key(clients, key));
   if (keys.clients.empty()) {
-    throw std::runtime_error(fmt::format("{}: lists no client key, so no client could connect", clients_file));
+    throw std::runtime_error(fmt::format("{}: lists no client key, so no client could connect", clients));
   }
   return keys;
 }

@@ -102,11 +102,13 @@ TEST(SocketSecurity, KeyFilesAreReadWithCommentsAndRefusedWithFileAndLine) {
   EXPECT_THROW(daemon::load_curve_server_keys("/nonexistent/tomolive.key", clients.path()), std::runtime_error);
 }
 
-// A fresh temporary folder, removed with its contents with the object.
+// A fresh temporary folder (one per object), removed with its contents with the object.
 class TempDirectory {
  public:
   TempDirectory() {
-    path_ = std::filesystem::temp_directory_path() / ("tomolive-certs-" + std::to_string(::getpid()));
+    static int made = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("tomolive-certs-" + std::to_string(::getpid()) + "-" + std::to_string(made++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -158,6 +160,31 @@ TEST(SocketSecurity, ZeroMqCertificatesAreReadAndAPublicOneIsNoSecretKey) {
     EXPECT_NE(std::string(e.what()).find(public_file + ": a public certificate"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(".key_secret"), std::string::npos) << e.what();
   }
+
+  // --curve-clients may name one client's certificate or a folder of them (every *.key file, as pyzmq's
+  // load_certificates reads one): two clients' certificates made by pyzmq, the secret ones beside them ignored.
+  const TempDirectory clients;
+  const std::string make_clients = "/usr/bin/python3 -c \"import sys, zmq.auth\n"
+                                   "for name in ('detector', 'ctl'): zmq.auth.create_certificates(sys.argv[1], name)\" " +
+                                   clients.path("");
+  ASSERT_EQ(std::system(make_clients.c_str()), 0);
+  const std::string ctl_z85 = pyzmq_certificate_key(clients.path("ctl.key_secret"), "public");
+  const std::string detector_z85 = pyzmq_certificate_key(clients.path("detector.key_secret"), "public");
+  const auto z85_of = [](const daemon::CurvePublicKey& key) {
+    char text[41] = {};
+    zmq_z85_encode(text, key.data(), key.size());
+    return std::string(text);
+  };
+  const daemon::CurveServerKeys from_folder = daemon::load_curve_server_keys(secret_file, clients.path(""));
+  ASSERT_EQ(from_folder.clients.size(), 2u) << "the .key files only, in name order";
+  EXPECT_EQ(z85_of(from_folder.clients[0]), ctl_z85);
+  EXPECT_EQ(z85_of(from_folder.clients[1]), detector_z85);
+  const daemon::CurveServerKeys from_one = daemon::load_curve_server_keys(secret_file, clients.path("detector.key"));
+  ASSERT_EQ(from_one.clients.size(), 1u);
+  EXPECT_EQ(z85_of(from_one.clients[0]), detector_z85);
+  const TempDirectory none;
+  EXPECT_THROW(daemon::load_curve_server_keys(secret_file, none.path("")), std::runtime_error)
+      << "a folder without certificates lets nobody in";
 
   // czmq's form (zcert_save: quoted metadata, a key pair that does not belong together) is checked too.
   const KeyPair other = make_keys();

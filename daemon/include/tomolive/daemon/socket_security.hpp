@@ -30,10 +30,13 @@ struct CurveServerKeys {
 };
 
 // Reads the daemon's secret key (the file's first key line: 40 Z85 characters, or a ZeroMQ certificate as
-// load_curve_key_pair reads it) and the allowed clients' public keys (one per line). A line whose first non-blank character is '#' is a comment, blank lines are ignored, and text after
-// a key and a blank is ignored (Z85 keys may hold '#'). Throws std::runtime_error naming the file,
-// the line and what is wrong (unreadable, not 40 Z85 characters, no client key at all).
-CurveServerKeys load_curve_server_keys(const std::string& secret_key_file, const std::string& clients_file);
+// load_curve_key_pair reads it) and the allowed clients' public keys from `clients`: a file of bare keys (one per
+// line), one client's ZeroMQ certificate (its public-key), or a folder of certificates (every *.key file in it, as
+// pyzmq's zmq.auth.load_certificates and czmq's certificate store read one). In bare files a line whose first
+// non-blank character is '#' is a comment, blank lines are ignored, and text after a key and a blank is ignored (Z85
+// keys may hold '#'). Throws std::runtime_error naming the file, the line and what is wrong (unreadable, not 40 Z85
+// characters, no client key at all).
+CurveServerKeys load_curve_server_keys(const std::string& secret_key_file, const std::string& clients);
 
 // Whether binding `endpoint` lets other machines reach it: tcp:// on any address but 127.x.y.z, localhost and [::1]
 // (the wildcard "*" included); ipc:// and inproc:// never do.
