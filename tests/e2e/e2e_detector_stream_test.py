@@ -70,17 +70,21 @@ SELF_DESCRIBE, MULTI_DIM, UINT16_LE, UINT32_LE, DECTRIS_COMPRESSION = 55799, 40,
 
 # --- the scan, from tomolive-sim ---
 
+def sim_command(build, endpoint, scan_id, *options):
+    """tomolive-sim binding `endpoint` and sending this test's scan (its shape, darks and flats) as `scan_id` at full
+    speed, with `options` added."""
+    return [os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS), "--cols",
+            str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats", str(FLATS), "--scan-id",
+            str(scan_id), "--rate", "0", "--quiet", *options]
+
 def capture_native_scan(build, workdir, truth_dir, raw_dir):
     """begin, [(header, pixels)] and end of a simulated scan, as tomolive-sim sends them natively."""
     endpoint = "ipc://" + os.path.join(workdir, "sim")
     context = zmq.Context.instance()
     pull = context.socket(zmq.PULL)
     pull.connect(endpoint)
-    sim = subprocess.Popen([
-        os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS), "--cols",
-        str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats", str(FLATS), "--scan-id",
-        str(SCAN_ID), "--rate", "0", "--write-truth", truth_dir, "--write-raw", raw_dir, "--raw-row",
-        str(ROWS // 2), "--quiet"])
+    sim = subprocess.Popen(sim_command(build, endpoint, SCAN_ID, "--write-truth", truth_dir, "--write-raw", raw_dir,
+                                       "--raw-row", str(ROWS // 2)))
     begin, frames, end = None, [], None
     while end is None:
         if not pull.poll(60000):
@@ -294,6 +298,19 @@ class Daemon:
             time.sleep(0.05)
         fail("timed out waiting for %s; status: %r" % (what, self.status()))
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        if self.process.poll() is None:  # a failed check left it running
+            self.process.kill()
+
+    def finish(self):
+        """Fails on any error event the daemon sent, then shuts it down."""
+        if self.errors:
+            fail("unexpected error events: %r" % self.errors)
+        self.shut_down()
+
     def shut_down(self):
         if self.req is not None:
             self.req.close(linger=0)
@@ -468,8 +485,7 @@ def main():
     if args.mode == "dectris2-channel":
         extra = ["--dectris-channel", "threshold_2"]
     detector = Detector(endpoint, None) if args.mode != "curve" else None
-    daemon = Daemon(args.build, workdir, endpoint, extra)
-    try:
+    with Daemon(args.build, workdir, endpoint, extra) as daemon:
         if args.mode == "curve":
             detector = refuse_impostor(daemon, endpoint, curve_secret)
         scan_id = run(args.mode, daemon, detector, frames, step_deg)
@@ -502,34 +518,22 @@ def main():
             fail("unexpected error events: %r" % unexpected)
         detector.socket.close()
         daemon.shut_down()
-    finally:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
 
 
 def run_sim(build, workdir):
     """tomolive-sim plays the detector in each format; every scan must reconstruct as the native path does."""
     endpoint = "ipc://" + os.path.join(workdir, "detector")
-    daemon = Daemon(build, workdir, endpoint)
-    try:
+    with Daemon(build, workdir, endpoint) as daemon:
         variants = [["--format", "dectris2", "--three-series"], ["--format", "dectris1", "--compression", "bslz4"],
                     ["--format", "array", "--compression", "bslz4"]]
         for scan_id, variant in enumerate(variants, start=61):
             truth_dir, raw_dir = os.path.join(workdir, "truth%d" % scan_id), os.path.join(workdir, "raw%d" % scan_id)
             print("tomolive-sim %s" % " ".join(variant))
-            subprocess.run([
-                os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS),
-                "--cols", str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats",
-                str(FLATS), "--scan-id", str(scan_id), "--rate", "0", "--write-truth", truth_dir, "--write-raw",
-                raw_dir, "--raw-row", str(ROWS // 2), "--quiet", *variant], check=True, timeout=300)
+            subprocess.run(sim_command(build, endpoint, scan_id, "--write-truth", truth_dir, "--write-raw", raw_dir,
+                                       "--raw-row", str(ROWS // 2), *variant), check=True, timeout=300)
             daemon.wait_event("scan_ended", scan_id)
             check_q1(daemon, truth_dir, raw_dir, scan_id)
-        if daemon.errors:
-            fail("unexpected error events: %r" % daemon.errors)
-        daemon.shut_down()
-    finally:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
+        daemon.finish()
 
 
 def send_two_streams(build, daemon, endpoints, scan_id, extra):
@@ -537,11 +541,8 @@ def send_two_streams(build, daemon, endpoints, scan_id, extra):
     projections) first, stream 1 (odd projections) once the daemon has the flats (PROTOCOL.md: the darks and flats
     precede every projection, and ZeroMQ orders messages per connection only)."""
     def sim(index):
-        return subprocess.Popen([
-            os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoints[index], "--rows", str(ROWS),
-            "--cols", str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats", str(FLATS),
-            "--scan-id", str(scan_id), "--rate", "0", "--quiet", "--format", "dectris2", "--streams", "2",
-            "--stream-index", str(index), *extra])
+        return subprocess.Popen(sim_command(build, endpoints[index], scan_id, "--format", "dectris2", "--streams", "2",
+                                            "--stream-index", str(index), *extra))
     senders = [sim(0)]
     daemon.wait_status(lambda s: (s.get("scan") or {}).get("scan_id") == scan_id and
                        s["scan"]["flats_received"] == FLATS, "the flats of scan %d" % scan_id, timeout_s=120)
@@ -569,8 +570,7 @@ def run_sim_streams(build, workdir):
     truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
     capture_native_scan(build, workdir, truth_dir, raw_dir)  # the same scan's truth and raw rows, for Q1
     endpoints = ["ipc://" + os.path.join(workdir, "detector%d" % i) for i in range(2)]
-    daemon = Daemon(build, workdir, endpoints[0], ["--data-connect", endpoints[1]])
-    try:
+    with Daemon(build, workdir, endpoints[0], ["--data-connect", endpoints[1]]) as daemon:
         send_two_streams(build, daemon, endpoints, SCAN_ID, ["--compression", "lz4"])
         check_q1(daemon, truth_dir, raw_dir, SCAN_ID)
         prerendered_id = SCAN_ID + 1
@@ -592,12 +592,7 @@ def run_sim_streams(build, workdir):
         expected = [2 * (DARKS + FLATS + (PROJECTIONS + 1) // 2), 2 * (PROJECTIONS // 2)]
         if frames != expected or any(socket["format"] != "dectris2" for socket in sockets):
             fail("the data sockets report frames %r (expected %r): %r" % (frames, expected, sockets))
-        if daemon.errors:
-            fail("unexpected error events: %r" % daemon.errors)
-        daemon.shut_down()
-    finally:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
+        daemon.finish()
 
 
 def run_bare_series(build, workdir):
@@ -606,8 +601,7 @@ def run_bare_series(build, workdir):
     truth_dir, raw_dir = os.path.join(workdir, "truth"), os.path.join(workdir, "raw")
     begin, _ = capture_native_scan(build, workdir, truth_dir, raw_dir)  # the scan's truth, raw rows and angle step
     endpoint = "ipc://" + os.path.join(workdir, "detector")
-    daemon = Daemon(build, workdir, endpoint)
-    try:
+    with Daemon(build, workdir, endpoint) as daemon:
         plan = {"type": "set_scan_plan", "image_key": "dark", "n_darks": DARKS, "n_flats": FLATS,
                 "n_projections": PROJECTIONS, "angle_range_deg": begin["angle_step_deg"] * PROJECTIONS}
         misspelt = msgpack.unpackb(daemon.request(dict(plan, n_flat=FLATS))[0])
@@ -616,11 +610,8 @@ def run_bare_series(build, workdir):
             fail("set_scan_plan with an unknown key was not refused by name: %r" % misspelt)
         print("refused as expected: %s" % error["message"])
         daemon.command(plan)
-        subprocess.run([
-            os.path.join(build, "tools", "sim", "tomolive-sim"), "--bind", endpoint, "--rows", str(ROWS), "--cols",
-            str(COLS), "--projections", str(PROJECTIONS), "--darks", str(DARKS), "--flats", str(FLATS),
-            "--scan-id", str(SCAN_ID), "--rate", "0", "--quiet", "--format", "dectris2", "--compression", "lz4",
-            "--three-series", "--bare"], check=True, timeout=300)
+        subprocess.run(sim_command(build, endpoint, SCAN_ID, "--format", "dectris2", "--compression", "lz4",
+                                   "--three-series", "--bare"), check=True, timeout=300)
         daemon.wait_event("scan_ended", SCAN_ID)
         check_q1(daemon, truth_dir, raw_dir, SCAN_ID)
         status = daemon.status()
@@ -632,12 +623,7 @@ def run_bare_series(build, workdir):
             fail("the three bare series did not make one complete scan: %r" % c)
         if status["data_sockets"][0]["frames"] != DARKS + FLATS + PROJECTIONS:
             fail("the data socket handed on %d frames" % status["data_sockets"][0]["frames"])
-        if daemon.errors:
-            fail("unexpected error events: %r" % daemon.errors)
-        daemon.shut_down()
-    finally:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
+        daemon.finish()
 
 
 def run_round_robin(build, workdir):
@@ -652,8 +638,7 @@ def run_round_robin(build, workdir):
     images = [v2_image(series_id, i, pixels, "lz4") for i, (_, pixels) in enumerate(frames)]
     endpoints = ["ipc://" + os.path.join(workdir, "detector%d" % i) for i in range(2)]
     sockets = [Detector(endpoint) for endpoint in endpoints]
-    daemon = Daemon(build, workdir, endpoints[0], ["--data-connect", endpoints[1]])
-    try:
+    with Daemon(build, workdir, endpoints[0], ["--data-connect", endpoints[1]]) as daemon:
         first_odd_projection = first + 1 if first % 2 == 0 else first
         sockets[1].send([start] + images[1:first_odd_projection + 1:2])
         daemon.wait_status(lambda s: counter(s, "projections_awaited_references") >= 1,
@@ -672,14 +657,9 @@ def run_round_robin(build, workdir):
         frames_per_socket = [socket["frames"] for socket in status["data_sockets"]]
         if frames_per_socket != [(len(frames) + 1) // 2, len(frames) // 2]:
             fail("the data sockets handed on %r frames" % frames_per_socket)
-        if daemon.errors:
-            fail("unexpected error events: %r" % daemon.errors)
         for socket in sockets:
             socket.socket.close()
-        daemon.shut_down()
-    finally:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
+        daemon.finish()
 
 
 def run(mode, daemon, detector, frames, step_deg):

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "scratch_directory.hpp"
+#include "tomolive/storage/hdf5_handle.hpp"
 #include "tomolive/storage/scan_file_name.hpp"
 #include "tomolive/storage/storage_error.hpp"
 
@@ -64,34 +65,36 @@ void write_all(VolumeWriter& writer, const std::vector<float>& values, const Sha
   EXPECT_GT(writer.bytes_written(), 0u);
 }
 
+// The file's /volume dataset, opened read-only; both closed with the object.
+struct VolumeDataset {
+  explicit VolumeDataset(const std::filesystem::path& path)
+      : file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)), dataset(H5Dopen2(file.get(), "volume", H5P_DEFAULT)) {
+    EXPECT_TRUE(file) << path;
+    EXPECT_TRUE(dataset) << path;
+  }
+  hdf5::File file;
+  hdf5::Dataset dataset;
+};
+
 std::vector<float> read_hdf5(const std::filesystem::path& path, const Shape& shape) {
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  EXPECT_GE(file, 0);
-  const hid_t dataset = H5Dopen2(file, "volume", H5P_DEFAULT);
-  const hid_t space = H5Dget_space(dataset);
+  const VolumeDataset volume(path);
+  const hdf5::Dataspace space(H5Dget_space(volume.dataset.get()));
   hsize_t dims[3] = {};
-  H5Sget_simple_extent_dims(space, dims, nullptr);
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   EXPECT_EQ(dims[0], shape[0]);
   EXPECT_EQ(dims[1], shape[1]);
   EXPECT_EQ(dims[2], shape[2]);
   std::vector<float> values(std::size_t{shape[0]} * shape[1] * shape[2]);
-  EXPECT_GE(H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
-  H5Sclose(space);
-  H5Dclose(dataset);
-  H5Fclose(file);
+  EXPECT_GE(H5Dread(volume.dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
   return values;
 }
 
 double hdf5_number(const std::filesystem::path& path, const char* name) {
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  const hid_t dataset = H5Dopen2(file, "volume", H5P_DEFAULT);
-  const hid_t attribute = H5Aopen(dataset, name, H5P_DEFAULT);
-  EXPECT_GE(attribute, 0) << "attribute " << name;
+  const VolumeDataset volume(path);
+  const hdf5::Attribute attribute(H5Aopen(volume.dataset.get(), name, H5P_DEFAULT));
+  EXPECT_TRUE(attribute) << "attribute " << name;
   double value = std::nan("");
-  H5Aread(attribute, H5T_NATIVE_DOUBLE, &value);
-  H5Aclose(attribute);
-  H5Dclose(dataset);
-  H5Fclose(file);
+  H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value);
   return value;
 }
 
@@ -152,18 +155,13 @@ struct Hdf5Layout {
 };
 
 Hdf5Layout hdf5_layout(const std::filesystem::path& path) {
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  const hid_t dataset = H5Dopen2(file, "volume", H5P_DEFAULT);
-  const hid_t type = H5Dget_type(dataset);
-  const hid_t creation = H5Dget_create_plist(dataset);
-  Hdf5Layout layout{H5Tget_class(type), H5Tget_size(type), {}};
-  EXPECT_EQ(H5Pget_layout(creation), H5D_CHUNKED);
-  EXPECT_EQ(H5Pget_chunk(creation, 3, layout.chunk.data()), 3);
-  EXPECT_EQ(H5Pget_nfilters(creation), 0);
-  H5Pclose(creation);
-  H5Tclose(type);
-  H5Dclose(dataset);
-  H5Fclose(file);
+  const VolumeDataset volume(path);
+  const hdf5::Datatype type(H5Dget_type(volume.dataset.get()));
+  const hdf5::PropertyList creation(H5Dget_create_plist(volume.dataset.get()));
+  Hdf5Layout layout{H5Tget_class(type.get()), H5Tget_size(type.get()), {}};
+  EXPECT_EQ(H5Pget_layout(creation.get()), H5D_CHUNKED);
+  EXPECT_EQ(H5Pget_chunk(creation.get(), 3, layout.chunk.data()), 3);
+  EXPECT_EQ(H5Pget_nfilters(creation.get()), 0);
   return layout;
 }
 
@@ -188,14 +186,12 @@ TEST(VolumeWriter, Hdf5TiledLayersReadBackVoxelForVoxel) {
     EXPECT_EQ(read_hdf5(writer->final_path(), shape), values);
     // The corner chunk as stored: its two voxels inside the volume (1 row, 2 columns), zeros outside (the file does not depend on what
     // the writer's buffers held before).
-    const hid_t file = H5Fopen(writer->final_path().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    const hid_t dataset = H5Dopen2(file, "volume", H5P_DEFAULT);
     const hsize_t corner[3] = {2, 1024, 1024};
     std::vector<float> chunk(1024 * 1024, -1.f);
     std::uint32_t filters = 0;
-    EXPECT_GE(H5Dread_chunk(dataset, H5P_DEFAULT, corner, &filters, chunk.data()), 0);
-    H5Dclose(dataset);
-    H5Fclose(file);
+    EXPECT_GE(H5Dread_chunk(VolumeDataset(writer->final_path()).dataset.get(), H5P_DEFAULT, corner, &filters,
+                            chunk.data()),
+              0);
     EXPECT_EQ(chunk[0], values[values.size() - 2]);
     EXPECT_EQ(chunk[1], values.back());
     EXPECT_EQ(std::count(chunk.begin() + 2, chunk.end(), 0.f), 1024 * 1024 - 2);
