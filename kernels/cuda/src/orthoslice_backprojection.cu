@@ -422,11 +422,26 @@ std::size_t vertical_shared_bytes(const StoreLayout& layout, StoreType type) {
 constexpr std::size_t kAxialSharedBytes =
     kAxialStageEntries * kAxialWindow * sizeof(CellLine) + kAxialStageEntries * sizeof(AxialStageEntry);
 
+// Raises `kernel`'s dynamic shared memory limit to all that the current device allows a block beside the kernel's
+// static shared memory. Always that one value, never a launch's own size: engines launching from several threads (the
+// slab engines of one device) would otherwise lower the limit between another thread's setting and its launch, which
+// then fails with "invalid argument".
+template <class Kernel>
+void allow_all_dynamic_shared_memory(Kernel kernel) {
+  int device = 0;
+  TOMOLIVE_CUDA_CHECK(cudaGetDevice(&device));
+  int per_block = 0;
+  TOMOLIVE_CUDA_CHECK(cudaDeviceGetAttribute(&per_block, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  cudaFuncAttributes attributes{};
+  TOMOLIVE_CUDA_CHECK(cudaFuncGetAttributes(&attributes, kernel));
+  TOMOLIVE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                           per_block - static_cast<int>(attributes.sharedSizeBytes)));
+}
+
 template <class Store, unsigned Columns>
 void launch(const Params<Store>& params, dim3 grid, std::size_t shared_bytes, cudaStream_t stream) {
   const auto kernel = backproject_orthoslices<Store, Columns>;
-  TOMOLIVE_CUDA_CHECK(
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)));
+  allow_all_dynamic_shared_memory(kernel);
   kernel<<<grid, kThreads, shared_bytes, stream>>>(params);
   TOMOLIVE_CUDA_CHECK_LAUNCH("backproject_orthoslices");
 }
