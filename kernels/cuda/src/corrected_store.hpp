@@ -29,6 +29,13 @@ class CorrectedStore {
   static std::uint64_t bytes(std::uint32_t slots, std::uint32_t rows, std::uint32_t cols, StoreType type);
 
   StoreType type() const { return type_; }
+  std::uint32_t rows() const { return rows_; }
+  std::uint32_t cols() const { return cols_; }
+
+  // Every value (device memory; float or __half as type() says; value (slot, r, c) at (slot * rows + r) * cols + c),
+  // for kernels that read or write slots in their own way (a processing sweep's phase rows, phase_sweep_rows.hpp).
+  void* values() { return values_.get(); }
+  const void* values() const { return values_.get(); }
 
   // The first value of `slot` (device memory; float or __half as type() says), for kernels that write a slot while
   // doing other work (the fused filter writes the attenuation it computes).

@@ -33,7 +33,10 @@
 // (processing_sweep.hpp) of the corrected store into a band corrected store, re-filters it with a FilterPath of the
 // band's shape into a band store (in batches of as many band frames as the path's re-filter budget holds: a few rows
 // a frame make one launch per step for hundreds of slots, not one per slot), and reconstructs the region from it with
-// the center sweep's kernel (sweep_axial, one axis); the band stores and paths live for the call.
+// the center sweep's kernel (sweep_axial, one axis); the band stores and paths live for the call. Candidates with phase
+// retrieval (and no zinger filter or tilt rotation, which act on the band before it) take row xy_row of their
+// retrieval, exactly the band's, from PhaseSweepRows (phase_sweep_rows.hpp: one 1D transform per band row shared by
+// up to 8 candidates instead of a 2D transform of each candidate's band), and the steps after it on that row alone.
 // The center tools (sweep_center, copy_projection) read the store on the compute stream into `center_tools`, a device
 // buffer allocated by their first call in a scan (counted in the plan's other bytes), then copy it out: the slices
 // and the pending entries are left alone.
@@ -71,6 +74,7 @@
 #include "filter_path.hpp"
 #include "nvtx_range.hpp"
 #include "oblique_backprojection.hpp"
+#include "phase_sweep_rows.hpp"
 #include "orthoslice_backprojection.hpp"
 #include "preview_backprojection.hpp"
 #include "projection_store.hpp"
@@ -611,28 +615,63 @@ class CudaEngineImpl final : public CudaEngine {
       cuda::ProjectionStore store;
       std::unique_ptr<cuda::FilterPath> path;
     };
+    const auto make_band = [&](SweepBand rows) {
+      const auto layout = cuda::StoreLayout::make(g.slots, rows.rows, g.cols);
+      return Band{rows, cuda::CorrectedStore(g.slots, rows.rows, g.cols, scan.store.type()),
+                  cuda::ProjectionStore(layout, scan.store.type()),
+                  std::make_unique<cuda::FilterPath>(layout, true, compute)};
+    };
+    // Re-filters `band` (its corrected rows in place) with `processing` and reconstructs candidate c's image.
+    const auto reconstruct = [&](Band& band, const ProcessingParams& processing, std::size_t c) {
+      band.path->configure(processing, g.half_acquisition, axis_col, rotation());
+      TOMOLIVE_CUDA_CHECK(cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
+      band.path->refilter(band.corrected, band.store, slots, counters(scan.refilter_counters, RowRange{}));
+      cuda::SweepTarget target;
+      target.images = images + c * image_pixels;
+      target.plane =
+          axial_region_plane(g.cols, xy_row - band.rows.row0, region.row0, region.col0, region.rows, region.cols);
+      target.axis_cols = std::span<const float>(&axis_col, 1);
+      cuda::sweep_axial(band.store, scan.table.get(), count, target, g.angle_weight_rad, limits_, compute);
+    };
+    // Phase-retrieval candidates take row xy_row of their retrieval from PhaseSweepRows (the same values as their
+    // band's, without a 2D transform of the band per slot and candidate), then the steps after it on that row alone.
+    std::vector<std::size_t> by_rows;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const ProcessingParams& candidate = candidates[c];
+      if (candidate.phase.enabled && !candidate.zingers.enabled && !rotation().enabled()) by_rows.push_back(c);
+    }
     std::optional<Band> band;
     try {
+      for (std::size_t first = 0; first < by_rows.size(); first += cuda::PhaseSweepRows::kMaxCandidates) {
+        const std::size_t group = std::min<std::size_t>(cuda::PhaseSweepRows::kMaxCandidates, by_rows.size() - first);
+        std::vector<cuda::PhaseSweepRows::Candidate> phased;
+        for (std::size_t e = 0; e < group; ++e) {
+          const ProcessingParams& candidate = candidates[by_rows[first + e]];
+          phased.push_back({candidate.phase, processing_sweep_band(candidate, rotation(), xy_row, g.rows)});
+        }
+        cuda::CorrectedStore retrieved(g.slots, static_cast<std::uint32_t>(group), g.cols, scan.store.type());
+        cuda::PhaseSweepRows(g.cols, DetectorColumns::of(g.half_acquisition, g.cols), xy_row, phased, g.slots, compute)
+            .run(scan.corrected, slots, retrieved);
+        if (!band || band->rows.row0 != xy_row || band->rows.rows != 1) band.emplace(make_band({xy_row, 1}));
+        for (std::size_t e = 0; e < group; ++e) {
+          retrieved.copy_rows_to(band->corrected, static_cast<std::uint32_t>(e), g.slots, compute);
+          ProcessingParams after_phase = candidates[by_rows[first + e]];
+          after_phase.phase.enabled = false;
+          reconstruct(*band, after_phase, by_rows[first + e]);
+        }
+        // `retrieved` goes with this scope: wait until the stream has copied its rows.
+        TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
+      }
+      band.reset();  // it holds retrieved rows, not the corrected store's
       for (std::size_t c = 0; c < candidates.size(); ++c) {
+        if (std::find(by_rows.begin(), by_rows.end(), c) != by_rows.end()) continue;
         const SweepBand rows = processing_sweep_band(candidates[c], rotation(), xy_row, g.rows);
         if (!band || band->rows.row0 != rows.row0 || band->rows.rows != rows.rows) {
           band.reset();
-          const auto layout = cuda::StoreLayout::make(g.slots, rows.rows, g.cols);
-          band.emplace(Band{rows, cuda::CorrectedStore(g.slots, rows.rows, g.cols, scan.store.type()),
-                            cuda::ProjectionStore(layout, scan.store.type()),
-                            std::make_unique<cuda::FilterPath>(layout, true, compute)});
+          band.emplace(make_band(rows));
           scan.corrected.copy_rows_to(band->corrected, rows.row0, g.slots, compute);
         }
-        band->path->configure(candidates[c], g.half_acquisition, axis_col, rotation());
-        TOMOLIVE_CUDA_CHECK(
-            cudaMemsetAsync(scan.refilter_counters.get(), 0, scan.refilter_counters.bytes(), compute));
-        band->path->refilter(band->corrected, band->store, slots, counters(scan.refilter_counters, RowRange{}));
-        cuda::SweepTarget target;
-        target.images = images + c * image_pixels;
-        target.plane =
-            axial_region_plane(g.cols, xy_row - rows.row0, region.row0, region.col0, region.rows, region.cols);
-        target.axis_cols = std::span<const float>(&axis_col, 1);
-        cuda::sweep_axial(band->store, scan.table.get(), count, target, g.angle_weight_rad, limits_, compute);
+        reconstruct(*band, candidates[c], c);
       }
       TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(out.data(), images, out.size_bytes(), cudaMemcpyDeviceToHost, compute));
       TOMOLIVE_CUDA_CHECK(cudaStreamSynchronize(compute));
