@@ -1,9 +1,11 @@
 #include "tomolive/daemon/daemon.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 
@@ -25,6 +27,13 @@ constexpr std::size_t kInFlightPerDecodeThread = 4;
 // How long a finished volume's sidecar waits for the scan's recording to complete (its writer may still be behind
 // the stream) before it is written without it.
 constexpr std::chrono::seconds kRecordingWaitForSidecar{30};
+
+// The ZeroMQ I/O thread of data socket `index` (counted from 0): index mod the context's I/O threads (ZMQ_AFFINITY
+// names at most 64); none when the context has no I/O thread.
+std::optional<unsigned> data_socket_io_thread(std::size_t index, int io_threads) {
+  if (io_threads < 1) return std::nullopt;
+  return static_cast<unsigned>(index % std::min<std::size_t>(static_cast<std::size_t>(io_threads), 64));
+}
 
 // The standing scan plan of --scan-plan, if any.
 std::optional<ScanPlan> standing_plan(const DaemonConfig& config) {
@@ -173,6 +182,8 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
   for (const std::string& endpoint : config.data_endpoints) {
     ZmqIngest::Options options;
     options.endpoint = endpoint;
+    // One I/O thread per data socket while there are enough (ZmqIngest::Options::io_thread says why).
+    options.io_thread = data_socket_io_thread(ingest_.size(), config.zmq_io_threads);
     options.connect = config.data_connect;
     options.receive_hwm = config.data_receive_hwm;
     options.security = data_security;

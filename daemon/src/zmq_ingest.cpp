@@ -44,6 +44,7 @@ ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, const Sink
                   sinks.counters.zmq_handshake_failures) {
   socket_.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket_.set(zmq::sockopt::linger, 0);
+  if (options.io_thread) socket_.set(zmq::sockopt::affinity, std::uint64_t{1} << *options.io_thread);
   if (options.connect) {
     if (options.curve_client) options.curve_client->apply(socket_);
     socket_.connect(options.endpoint);

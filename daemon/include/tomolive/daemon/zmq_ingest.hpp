@@ -42,6 +42,12 @@ class ZmqIngest {
     SocketSecurity security;   // applied before binding
     std::optional<CurveClientKeys> curve_client;  // applied before connecting; none: a plain connection
     std::optional<detector::StreamFormat> format;  // every message is taken as this; none: detected per message
+    // The ZeroMQ I/O thread (an index below the context's io_threads, and below 64) that reads this socket's
+    // connections from the kernel (ZMQ_AFFINITY). None: libzmq picks the least loaded one when the socket connects
+    // or accepts, by loads that are updated asynchronously; sockets that connect one after another at start-up then
+    // all land on the same thread (libzmq 4.3.4: the connections of 8 --data-connect sockets all on I/O thread 0),
+    // which then copies every stream's bytes on one core. The daemon gives data socket k the thread k mod io_threads.
+    std::optional<unsigned> io_thread;
     DetectorStream::Options detector;  // its keep_payload is this Options' keep_payload
     // Leave every frame's pixels, as recorded, in IngestItem::payload also when the engine's copy is in a frame
     // buffer: persistence (the Recorder, the CaptureRing) shares that message instead of copying on the engine
