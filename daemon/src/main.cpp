@@ -17,6 +17,7 @@
 #include "tomolive/daemon/config_reloader.hpp"
 #include "tomolive/daemon/daemon.hpp"
 #include "tomolive/daemon/engine_stall_check.hpp"
+#include "tomolive/daemon/heap_trim.hpp"
 #include "tomolive/daemon/log_event.hpp"
 #include "tomolive/daemon/log_limiter.hpp"
 #include "tomolive/daemon/log_setup.hpp"
@@ -39,6 +40,9 @@ int wait_for_signal(const sigset_t& signals, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread starts: received messages and frames are reused from the heap while a scan streams
+  // (heap_trim.hpp).
+  const bool heap_configured = tomolive::daemon::configure_heap_for_streaming();
   const std::vector<std::string> arguments(argv + 1, argv + argc);
   auto loaded = tomolive::daemon::load_config(arguments);
   if (const auto* refusal = std::get_if<tomolive::daemon::ConfigRefusal>(&loaded)) {
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tomolived cannot start: the log: %s\n", e.what());
     return 1;
   }
+  if (!heap_configured) spdlog::info("the C library's allocator keeps its default thresholds (not glibc)");
 
   // Block the shutdown signals and SIGHUP (reload the configuration) in every thread (threads inherit the mask);
   // this thread waits for them. Their disposition is reset first: a shell starts background jobs with SIGINT
