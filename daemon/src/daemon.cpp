@@ -106,9 +106,11 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
     const std::size_t buffers = config.queue_capacity +
                                 config.data_endpoints.size() * (detector_options.max_in_flight + 1) + 1 +
                                 EngineWorker::Options{}.max_projections_awaiting_references;
+    // The engine's own allocator is page-locked memory (FrameBufferPool::Growth says why it is filled at a begin).
     frame_buffers_ = std::make_unique<FrameBufferPool>(
         selection.frame_allocator ? selection.frame_allocator : FrameBufferPool::Allocator(allocate_plain_buffer),
-        buffers, counters_);
+        buffers, counters_,
+        selection.frame_allocator ? FrameBufferPool::Growth::at_scan_begin : FrameBufferPool::Growth::on_demand);
   }
   inbox_ = std::make_unique<EngineInbox>(
       config.queue_capacity, config.queue_policy, counters_, [this](const IngestItem& dropped) {

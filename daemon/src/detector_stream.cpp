@@ -110,7 +110,10 @@ void DetectorStream::act(const SeriesTranslator::Result& result, const std::shar
       item.received_ns = message->received_ns;
       item.format = message->format;
       std::visit([&item](const auto& header) { item.header = header; }, output);
-      if (const auto* begin = std::get_if<protocol::ScanBegin>(&output)) item.detector_mask = engine_mask(*begin);
+      if (const auto* begin = std::get_if<protocol::ScanBegin>(&output)) {
+        item.detector_mask = engine_mask(*begin);
+        prepare_frame_buffers(sinks_.frame_buffers, *begin);  // before this stream's frames need them
+      }
       hand_on(std::move(item));
     }
   }

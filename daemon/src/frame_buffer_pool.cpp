@@ -1,7 +1,10 @@
 #include "tomolive/daemon/frame_buffer_pool.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 namespace tomolive::daemon {
 
@@ -24,8 +27,9 @@ void FrameBufferPool::Lease::give_back() {
   pool_ = nullptr;
 }
 
-FrameBufferPool::FrameBufferPool(Allocator allocate, std::size_t capacity, DaemonCounters& counters)
-    : allocate_(std::move(allocate)), capacity_(std::max<std::size_t>(capacity, 1)), counters_(counters) {}
+FrameBufferPool::FrameBufferPool(Allocator allocate, std::size_t capacity, DaemonCounters& counters, Growth growth)
+    : allocate_(std::move(allocate)), capacity_(std::max<std::size_t>(capacity, 1)), growth_(growth),
+      counters_(counters) {}
 
 FrameBufferPool::Lease FrameBufferPool::acquire(std::size_t bytes) {
   std::unique_ptr<HostBuffer> buffer;
@@ -56,12 +60,59 @@ FrameBufferPool::Lease FrameBufferPool::acquire(std::size_t bytes) {
   return Lease(this, std::move(buffer));
 }
 
+std::size_t FrameBufferPool::prepare_for(std::size_t bytes) {
+  if (growth_ != Growth::at_scan_begin) return 0;
+  std::size_t allocated = 0;
+  for (;;) {
+    std::unique_ptr<HostBuffer> too_small;
+    {
+      std::lock_guard lock(mutex_);
+      const auto small = std::ranges::find_if(free_, [bytes](const auto& buffer) { return buffer->size() < bytes; });
+      if (small != free_.end()) {
+        too_small = std::move(*small);  // its slot is taken over by the replacement
+        free_.erase(small);
+      } else if (allocated_ < capacity_) {
+        ++allocated_;  // reserve the slot; allocate outside the lock, as acquire() does
+      } else {
+        return allocated;
+      }
+    }
+    too_small.reset();
+    std::unique_ptr<HostBuffer> buffer;
+    try {
+      buffer = allocate_(bytes);
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      --allocated_;
+      returned_.notify_one();
+      throw;
+    }
+    put_back(std::move(buffer));
+    ++allocated;
+  }
+}
+
 void FrameBufferPool::put_back(std::unique_ptr<HostBuffer> buffer) {
   {
     std::lock_guard lock(mutex_);
     free_.push_back(std::move(buffer));
   }
   returned_.notify_one();
+}
+
+void prepare_frame_buffers(FrameBufferPool* pool, const protocol::ScanBegin& begin) {
+  if (pool == nullptr) return;
+  const std::size_t bytes = std::size_t{begin.rows} * begin.cols * protocol::itemsize(begin.dtype);
+  try {
+    const std::size_t allocated = pool->prepare_for(bytes);
+    if (allocated > 0) {
+      spdlog::info("scan {}: {} frame buffers of {} bytes allocated for its frames", begin.scan_id, allocated, bytes);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("scan {}: frame buffers of {} bytes could not all be allocated at its begin ({}); the rest will be "
+                 "allocated as frames arrive",
+                 begin.scan_id, bytes, e.what());
+  }
 }
 
 }  // namespace tomolive::daemon

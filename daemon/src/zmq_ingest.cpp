@@ -203,6 +203,7 @@ bool ZmqIngest::receive_native(std::vector<zmq::message_t>& parts, std::int64_t 
                      scan_id);
     return true;
   }
+  if (const auto* begin = std::get_if<protocol::ScanBegin>(&item.header)) prepare_frame_buffers(frame_buffers_, *begin);
   const bool frame = std::holds_alternative<protocol::FrameHeader>(item.header);
   if (!inbox_.push_data(std::move(item))) return false;
   if (frame) socket_counters_.count_frame(detector::StreamFormat::native);

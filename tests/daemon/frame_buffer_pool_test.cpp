@@ -3,6 +3,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -74,6 +75,69 @@ TEST(FrameBufferPool, AFailedAllocationFreesItsSlot) {
   EXPECT_THROW(pool.acquire(64), std::runtime_error);
   fail = false;
   EXPECT_TRUE(pool.acquire(64)) << "the failed allocation must not keep the only slot";
+}
+
+TEST(FrameBufferPool, PreparedForAScanItAllocatesNothingWhileItsFramesStream) {
+  DaemonCounters counters;
+  CountingAllocator counting;
+  FrameBufferPool pool(counting.allocator(), 3, counters, FrameBufferPool::Growth::at_scan_begin);
+  EXPECT_EQ(pool.prepare_for(100), 3u);
+  EXPECT_EQ(counting.calls.load(), 3);
+  EXPECT_EQ(pool.prepare_for(100), 0u) << "a pool full of large enough buffers is ready";
+  {
+    std::vector<FrameBufferPool::Lease> leases;
+    for (int i = 0; i < 3; ++i) {
+      leases.push_back(pool.acquire(100));
+      leases.back().data()[99] = std::byte{1};
+    }
+  }
+  EXPECT_EQ(counting.calls.load(), 3) << "every frame's buffer was allocated at the begin";
+  EXPECT_EQ(counters.frame_buffer_waits.load(), 0u);
+}
+
+TEST(FrameBufferPool, PreparingReplacesFreeBuffersTooSmallForTheNewScanButNotLeasedOnes) {
+  DaemonCounters counters;
+  CountingAllocator counting;
+  FrameBufferPool pool(counting.allocator(), 3, counters, FrameBufferPool::Growth::at_scan_begin);
+  ASSERT_EQ(pool.prepare_for(50), 3u);
+  auto leased = pool.acquire(50);  // still held by the engine when the next scan begins
+  EXPECT_EQ(pool.prepare_for(200), 2u) << "the two free ones are replaced, the leased one is left alone";
+  EXPECT_EQ(counting.calls.load(), 5);
+  auto first = pool.acquire(200);
+  auto second = pool.acquire(200);
+  first.data()[199] = std::byte{1};
+  second.data()[199] = std::byte{1};
+  EXPECT_EQ(counting.calls.load(), 5);
+  leased = FrameBufferPool::Lease{};
+  auto third = pool.acquire(200);
+  EXPECT_EQ(counting.calls.load(), 6) << "the small one is replaced when it is next acquired";
+}
+
+TEST(FrameBufferPool, GrowingOnDemandPreparesNothing) {
+  DaemonCounters counters;
+  CountingAllocator counting;
+  FrameBufferPool pool(counting.allocator(), 3, counters);
+  EXPECT_EQ(pool.prepare_for(100), 0u);
+  EXPECT_EQ(counting.calls.load(), 0);
+  auto lease = pool.acquire(100);
+  EXPECT_EQ(counting.calls.load(), 1);
+}
+
+TEST(FrameBufferPool, AFailedPreparationKeepsWhatItAllocatedAndFreesTheFailedSlot) {
+  DaemonCounters counters;
+  int allowed = 2;
+  FrameBufferPool pool(
+      [&](std::size_t bytes) -> std::unique_ptr<HostBuffer> {
+        if (allowed-- <= 0) throw std::runtime_error("out of page-locked memory");
+        return allocate_plain_buffer(bytes);
+      },
+      3, counters, FrameBufferPool::Growth::at_scan_begin);
+  EXPECT_THROW(pool.prepare_for(64), std::runtime_error);
+  auto first = pool.acquire(64);
+  auto second = pool.acquire(64);
+  EXPECT_THROW(pool.acquire(64), std::runtime_error) << "the third slot is free again (and allocates on acquire)";
+  allowed = 1;
+  EXPECT_TRUE(pool.acquire(64));
 }
 
 }  // namespace
