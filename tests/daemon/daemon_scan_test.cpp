@@ -120,6 +120,7 @@ TEST(DaemonScan, ContinuousRotationKeepsTheNewestTurn) {
 TEST(DaemonScan, AScanArrivesOnSeveralStreams) {
   daemon::DaemonConfig config = test_config();
   config.data_endpoints = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:*"};
+  config.zmq_io_threads = 2;  // each socket on its own I/O thread (ZmqIngest::Options::io_thread)
   DaemonFixture fixture(config);
   DataSender second(fixture.context(), fixture.daemon().data_endpoints().at(1));
   sim::ScanSpec spec = small_scan_spec(5);

@@ -352,8 +352,7 @@ std::vector<Figure> measure_processing_sweeps(const Workload& workload, const Fr
     const kernels::SliceRegion region{(workload.cols - side) / 2, (workload.cols - side) / 2, side, side};
     std::vector<float> images(8 * std::size_t{side} * side);
     for (const Kind& kind : kinds) {
-      // delta/beta re-filters a band of up to 227 rows per candidate: fewer repeats.
-      const std::uint32_t repeats = kind.name == "delta_over_beta" ? 1 : settings.recomputes;
+      const std::uint32_t repeats = settings.recomputes;
       std::vector<double> wall;
       try {
         engine->sweep_processing(xy_row, kind.candidates, region, images);  // untimed: first touch, allocations
@@ -365,7 +364,7 @@ std::vector<Figure> measure_processing_sweeps(const Workload& workload, const Fr
       } catch (const kernels::EngineLostError&) {
         throw;
       } catch (const kernels::EngineError& e) {
-        // A delta/beta band is a store of each kind of up to 227 rows: a large scan's may not fit beside it.
+        // The retrieved rows' work arrays and a band's stores may not fit beside a large scan.
         log << workload.id << " processing sweep (" << kind.name << ") " << side << " x " << side
             << " not measured: " << e.what() << "\n";
         continue;
