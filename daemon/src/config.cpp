@@ -114,6 +114,14 @@ std::variant<std::vector<int>, std::string> read_gpu_list(const std::string& tex
   return devices;
 }
 
+// The I/O threads of --zmq-io-threads N (1..64), or nullopt when the text is not such a number.
+std::optional<int> read_io_threads(const std::string& text) {
+  if (text.empty() || text.size() > 2 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const int threads = std::stoi(text);
+  if (threads < 1 || threads > 64) return std::nullopt;
+  return threads;
+}
+
 // The option texts that are turned into DaemonConfig fields once every option is known (finish_config).
 struct OptionTexts {
   std::vector<std::string> data_connect;
@@ -123,6 +131,7 @@ struct OptionTexts {
   std::string scan_plan;
   bool scan_plan_per_series = false;
   std::string http = "127.0.0.1:8080";
+  std::string zmq_io_threads = "auto";
   double cpu_memory_limit_mib = 0;
   std::string auto_center = "off";
   std::string preview = "auto";
@@ -274,9 +283,14 @@ void add_options(CLI::App& app, DaemonConfig& config, OptionTexts& texts) {
                  "HTTP and WebSocket connections open at once (viewer files and browsers); more are answered 503")
       ->capture_default_str()
       ->check(CLI::Range(1, 100'000));
-  app.add_option("--zmq-io-threads", config.zmq_io_threads, "ZeroMQ I/O threads")
+  app.add_option("--zmq-io-threads", texts.zmq_io_threads,
+                 "ZeroMQ I/O threads (data, control and publisher sockets share them), 1..64, or auto: one per data "
+                 "socket (--data or --data-connect), at most " + std::to_string(kMaxAutoZmqIoThreads) +
+                     "; ZeroMQ advises about one per GB/s")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(text_check([](const std::string& text) -> std::string {
+        return text == "auto" || read_io_threads(text) ? "" : "expected auto or a number of threads, 1..64";
+      }));
 
   add_choice(app, "--engine", config.engine.choice,
              {{"auto", EngineChoice::automatic}, {"cpu", EngineChoice::cpu}, {"cuda", EngineChoice::cuda}},
@@ -522,6 +536,7 @@ std::optional<std::string> finish_config(DaemonConfig& config, const OptionTexts
     config.data_endpoints = texts.data_connect;
     config.data_connect = true;
   }
+  config.zmq_io_threads = texts.zmq_io_threads == "auto" ? 0 : *read_io_threads(texts.zmq_io_threads);
   config.engine.cpu_memory_limit_bytes = static_cast<std::uint64_t>(texts.cpu_memory_limit_mib * 1024.0 * 1024.0);
   config.engine.cuda_devices = std::get<std::vector<int>>(read_gpu_list(texts.gpus));
   if (!config.engine.cuda_devices.empty() && config.engine.choice == EngineChoice::cpu) {
@@ -615,6 +630,11 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_address_port(const st
   }
   if (address.empty() || port < 0 || port > 65535) return std::nullopt;
   return std::pair{address, static_cast<std::uint16_t>(port)};
+}
+
+int zmq_io_threads_for(const DaemonConfig& config) {
+  if (config.zmq_io_threads > 0) return config.zmq_io_threads;
+  return static_cast<int>(std::clamp<std::size_t>(config.data_endpoints.size(), 1, kMaxAutoZmqIoThreads));
 }
 
 std::variant<LoadedConfig, ConfigRefusal> load_config(const std::vector<std::string>& arguments,

@@ -50,7 +50,7 @@ std::filesystem::path capture_directory(const DaemonConfig& config) {
 
 }  // namespace
 
-Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), plans_(standing_plan(config)) {
+Daemon::Daemon(const DaemonConfig& config) : context_(zmq_io_threads_for(config)), plans_(standing_plan(config)) {
   security_.insecure_network = config.insecure_network;
   if (!config.curve_secret_key_file.empty()) {
     security_.curve = load_curve_server_keys(config.curve_secret_key_file, config.curve_clients_file);
@@ -185,7 +185,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(config.zmq_io_threads), pl
     ZmqIngest::Options options;
     options.endpoint = endpoint;
     // One I/O thread per data socket while there are enough (ZmqIngest::Options::io_thread says why).
-    options.io_thread = data_socket_io_thread(ingest_.size(), config.zmq_io_threads);
+    options.io_thread = data_socket_io_thread(ingest_.size(), zmq_io_threads_for(config));
     options.connect = config.data_connect;
     options.receive_hwm = config.data_receive_hwm;
     options.security = data_security;

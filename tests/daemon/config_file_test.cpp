@@ -113,6 +113,20 @@ TEST(ConfigFile, KeysAreTheOptionsNamesWithTheValueKindsOfTheirOptions) {
   EXPECT_EQ(setting(loaded, "queue-capacity").source.kind, SettingSource::Kind::default_value);
 }
 
+TEST(ConfigFile, ZmqIoThreadsTakesAnIntegerOrAuto) {
+  const ScratchFile count("zmq-io-threads = 4\n");
+  const LoadedConfig four = loaded_ok({"--config", count.path()});
+  EXPECT_EQ(zmq_io_threads_for(four.config), 4);
+  EXPECT_EQ(setting(four, "zmq-io-threads").source, (SettingSource{SettingSource::Kind::file, 1}));
+  const ScratchFile automatic(
+      "data = [\"tcp://127.0.0.1:6000\", \"tcp://127.0.0.1:6001\"]\n"
+      "zmq-io-threads = \"auto\"\n");
+  EXPECT_EQ(zmq_io_threads_for(loaded_ok({"--config", automatic.path()}).config), 2) << "one per data socket";
+  const ScratchFile zero("zmq-io-threads = 0\n");
+  EXPECT_NE(refusal({"--config", zero.path()}).find(":1:18: key 'zmq-io-threads'"), std::string::npos)
+      << refusal({"--config", zero.path()});
+}
+
 TEST(ConfigFile, CommandLineOverridesTheFileWhichOverridesTheDefaults) {
   const ScratchFile file("publish-hz = 10.0\ndata-hwm = 2000\ndata = [\"tcp://127.0.0.1:6000\"]\n");
   const LoadedConfig loaded =

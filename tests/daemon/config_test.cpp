@@ -98,6 +98,45 @@ TEST(DaemonOptions, HttpMaxConnectionsDefaultsTo256AndMustBePositive) {
 namespace tomolive::daemon {
 namespace {
 
+TEST(DaemonOptions, ZmqIoThreadsDefaultToOnePerDataSocketWithinOneTo16) {
+  const auto io_threads = [](std::vector<std::string> arguments) {
+    const Parsed parsed = parse(std::move(arguments));
+    EXPECT_TRUE(std::holds_alternative<DaemonConfig>(parsed.result)) << parsed.errors;
+    return std::holds_alternative<DaemonConfig>(parsed.result)
+               ? zmq_io_threads_for(std::get<DaemonConfig>(parsed.result))
+               : -1;
+  };
+  std::vector<std::string> three_bound;
+  std::vector<std::string> twenty_connected;
+  for (int k = 0; k < 3; ++k) {
+    three_bound.insert(three_bound.end(), {"--data", "tcp://127.0.0.1:" + std::to_string(7000 + k)});
+  }
+  for (int k = 0; k < 20; ++k) {
+    twenty_connected.insert(twenty_connected.end(), {"--data-connect", "tcp://10.0.0.1:" + std::to_string(7000 + k)});
+  }
+  EXPECT_EQ(io_threads({}), 1) << "the default --data";
+  EXPECT_EQ(io_threads(three_bound), 3);
+  EXPECT_EQ(io_threads(twenty_connected), kMaxAutoZmqIoThreads);
+  std::vector<std::string> three_auto = three_bound;
+  three_auto.insert(three_auto.end(), {"--zmq-io-threads", "auto"});
+  EXPECT_EQ(io_threads(three_auto), 3);
+  std::vector<std::string> three_on_two = three_bound;
+  three_on_two.insert(three_on_two.end(), {"--zmq-io-threads", "2"});
+  EXPECT_EQ(io_threads(three_on_two), 2) << "an explicit count is kept";
+  twenty_connected.insert(twenty_connected.end(), {"--zmq-io-threads", "64"});
+  EXPECT_EQ(io_threads(twenty_connected), 64) << "an explicit count is not clamped to the automatic limit";
+
+  DaemonConfig no_data;
+  no_data.data_endpoints.clear();
+  EXPECT_EQ(zmq_io_threads_for(no_data), 1) << "control and publishers need one";
+
+  for (const char* bad : {"0", "65", "-1", "two", ""}) {
+    const Parsed parsed = parse({"--zmq-io-threads", bad});
+    ASSERT_TRUE(std::holds_alternative<int>(parsed.result)) << bad;
+    EXPECT_NE(parsed.errors.find("--zmq-io-threads"), std::string::npos) << parsed.errors;
+  }
+}
+
 TEST(DaemonOptions, CommandTimeoutDefaultsTo10SecondsPerStage) {
   const Parsed defaults = parse({});
   ASSERT_TRUE(std::holds_alternative<DaemonConfig>(defaults.result)) << defaults.errors;

@@ -1,11 +1,16 @@
 // Good-path behaviour of a running daemon: status, recompute on center and slice changes (Q3 through the daemon),
 // get_slice, continuous rotation with a sliding window.
 #include <cmath>
+#include <map>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "daemon_harness.hpp"
+#include "io_thread_probe.hpp"
 
 namespace tomolive::testing {
 namespace {
@@ -150,6 +155,53 @@ TEST(DaemonScan, AScanArrivesOnSeveralStreams) {
   expect_slices_match_reference(fixture, scan);
   EXPECT_EQ(fixture.control().counter("rejected"), 0u);
   EXPECT_EQ(fixture.control().counter("projections_reconstructed"), 90u);
+}
+
+TEST(DaemonScan, ThreeDataSocketsGetAnIoThreadEachByDefaultAndReceiveAScan) {
+  daemon::DaemonConfig config = test_config();
+  config.data_endpoints = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"};
+  ASSERT_EQ(config.zmq_io_threads, 0) << "no explicit --zmq-io-threads";
+  DaemonFixture fixture(config);
+  const std::vector<std::string> endpoints = fixture.daemon().data_endpoints();
+  ASSERT_EQ(endpoints.size(), 3u);
+  DataSender second(fixture.context(), endpoints.at(1));
+  DataSender third(fixture.context(), endpoints.at(2));
+  sim::ScanSpec spec = small_scan_spec(9);
+  spec.streams = 3;
+  const sim::ScanSimulator scan(spec);
+  const auto begin = protocol::encode(sim::make_scan_begin(spec));
+  // Stream 0: begin, darks and flats; once they are in, every stream sends its begin, the projections whose id
+  // modulo 3 is its index, and its end.
+  fixture.sender().send(begin);
+  const std::size_t references = spec.num_darks + spec.num_flats;
+  for (std::size_t i = 0; i < references; ++i) fixture.sender().send(protocol::encode(scan.header(i)), scan.render(i));
+  for (int attempt = 0; attempt < 3000 && fixture.control().counter("flats_accepted") < spec.num_flats; ++attempt) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(fixture.control().counter("flats_accepted"), spec.num_flats);
+  second.send(begin);
+  third.send(begin);
+  DataSender* const streams[] = {&fixture.sender(), &second, &third};
+  for (std::size_t i = references; i < scan.frame_count(); ++i) {
+    streams[scan.frame_at(i).frame_id % 3]->send(protocol::encode(scan.header(i)), scan.render(i));
+  }
+  const auto end = protocol::encode(sim::make_scan_end(spec));
+  for (DataSender* stream : streams) stream->send(end);
+  expect_slices_match_reference(fixture, scan);
+  EXPECT_EQ(fixture.control().counter("rejected"), 0u);
+  EXPECT_EQ(fixture.control().counter("projections_reconstructed"), 90u);
+
+  // The daemon's end of each data connection (its local port is the bound one) is polled by an I/O thread of its own.
+  std::set<int> ports;
+  for (const std::string& endpoint : endpoints) ports.insert(endpoint_port(endpoint));
+  const std::map<int, std::set<int>> epolls = epolls_by_port(ports, ConnectionEnd::local);
+  ASSERT_EQ(epolls.size(), 3u) << "each data connection is polled by an I/O thread";
+  std::set<int> io_threads;
+  for (const auto& [port, polling] : epolls) {
+    ASSERT_EQ(polling.size(), 1u) << "port " << port;
+    io_threads.insert(*polling.begin());
+  }
+  EXPECT_EQ(io_threads.size(), 3u) << "every data socket has an I/O thread of its own";
 }
 
 TEST(DaemonScan, IngestCopiesIntoEngineBuffersLoseNothing) {

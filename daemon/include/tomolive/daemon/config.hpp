@@ -60,7 +60,9 @@ struct DaemonConfig {
   std::string slices_endpoint = "tcp://127.0.0.1:5556";   // PUB: slices
   std::string events_endpoint = "tcp://127.0.0.1:5558";   // PUB: events (errors, scan begun/ended)
   std::string control_endpoint = "tcp://127.0.0.1:5557";  // REP: control commands
-  int zmq_io_threads = 1;
+  // I/O threads of the daemon's one ZeroMQ context (data sockets, control, publishers), 1..64; 0: as many as data
+  // sockets (zmq_io_threads_for). ZeroMQ's guide: about one I/O thread per GB/s in or out.
+  int zmq_io_threads = 0;
   // CURVE on every bound ZeroMQ socket (socket_security.hpp): the daemon's secret key file and the allowed
   // clients' public keys file, both or neither. insecure_network: plain sockets beyond loopback, said in the log
   // and the status.
@@ -130,6 +132,13 @@ struct DaemonConfig {
 
 // ADDRESS:PORT, the address in brackets for IPv6 ([::1]:8080); nullopt when the text is not that.
 std::optional<std::pair<std::string, std::uint16_t>> parse_address_port(const std::string& text);
+
+// Most I/O threads that zmq_io_threads = 0 ("auto") gives.
+inline constexpr int kMaxAutoZmqIoThreads = 16;
+
+// The I/O threads of the daemon's ZeroMQ context: config.zmq_io_threads when set (> 0), else one per ZeroMQ data
+// socket (data_endpoints), at least 1 and at most kMaxAutoZmqIoThreads.
+int zmq_io_threads_for(const DaemonConfig& config);
 
 // The configuration file read when the command line names none (and gives no --no-config), if it exists.
 inline constexpr const char* kDefaultConfigFile = "/etc/tomolive/tomolive.toml";
