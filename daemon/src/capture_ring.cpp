@@ -9,6 +9,7 @@
 
 #include "tomolive/daemon/log_event.hpp"
 #include "tomolive/daemon/recorder.hpp"
+#include "tomolive/daemon/thread_name.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/atomic_file.hpp"
 #include "tomolive/storage/disk_error.hpp"
@@ -32,7 +33,10 @@ CaptureRing::CaptureRing(Options options, EventReporter& reporter, DaemonCounter
   status_.ring_s = options_.ring_s;
   status_.ring_capacity_bytes = options_.ring_bytes;
   status_.state = "idle";
-  if (status_.enabled) thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  if (status_.enabled) thread_ = std::jthread([this](std::stop_token stop) {
+      name_this_thread("capture");
+      run(std::move(stop));
+    });
 }
 
 CaptureRing::~CaptureRing() { shut_down(); }

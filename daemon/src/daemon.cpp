@@ -184,6 +184,7 @@ Daemon::Daemon(const DaemonConfig& config) : context_(zmq_io_threads_for(config)
   for (const std::string& endpoint : config.data_endpoints) {
     ZmqIngest::Options options;
     options.endpoint = endpoint;
+    options.index = ingest_.size();
     // One I/O thread per data socket while there are enough (ZmqIngest::Options::io_thread says why).
     options.io_thread = data_socket_io_thread(ingest_.size(), zmq_io_threads_for(config));
     options.connect = config.data_connect;

@@ -15,6 +15,7 @@
 #include "tomolive/daemon/processing_setting.hpp"
 #include "tomolive/daemon/sample_centring.hpp"
 #include "tomolive/daemon/scan_status_builder.hpp"
+#include "tomolive/daemon/thread_name.hpp"
 #include "tomolive/kernels/axis_tilt_correction.hpp"
 #include "tomolive/kernels/engine_checks.hpp"
 #include "tomolive/protocol/clock.hpp"
@@ -94,7 +95,10 @@ EngineWorker::EngineWorker(std::unique_ptr<kernels::Engine> engine, EngineInbox&
   preview_status_.interval_s = std::chrono::duration<double>(preview_publisher_.interval()).count();
   slab_watch_.watch(*engine_);
   engine_slabs_ = slab_watch_.status();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("engine");
+    run();
+  });
 }
 
 EngineWorker::~EngineWorker() {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tomolive/daemon/thread_name.hpp"
+
 namespace tomolive::daemon {
 namespace {
 
@@ -11,7 +13,10 @@ constexpr unsigned kCoresLeftToOtherThreads = 4;  // receive, engine, publisher,
 
 FrameDecodePool::FrameDecodePool(std::size_t threads) {
   for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
-    workers_.emplace_back([this](std::stop_token stop) { run(std::move(stop)); });
+    workers_.emplace_back([this, name = indexed_thread_name("decode", i)](std::stop_token stop) {
+      name_this_thread(name);
+      run(std::move(stop));
+    });
   }
 }
 

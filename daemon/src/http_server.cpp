@@ -11,6 +11,7 @@
 
 #include "tomolive/daemon/browser_messages.hpp"
 #include "tomolive/daemon/metrics_exposition.hpp"
+#include "tomolive/daemon/thread_name.hpp"
 
 namespace tomolive::daemon {
 namespace {
@@ -283,7 +284,12 @@ HttpServer::HttpServer(const Options& options, SliceBoard& board, ControlHandler
   }
   accept_next();
   tick_status();
-  for (int i = 0; i < std::max(1, options.threads); ++i) threads_.emplace_back([this] { run_io(); });
+  for (int i = 0; i < std::max(1, options.threads); ++i) {
+    threads_.emplace_back([this, name = indexed_thread_name("http", static_cast<std::size_t>(i))] {
+      name_this_thread(name);
+      run_io();
+    });
+  }
 }
 
 HttpServer::~HttpServer() { stop(); }

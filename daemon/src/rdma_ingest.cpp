@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/thread_name.hpp"
+
 namespace tomolive::daemon {
 namespace {
 
@@ -13,7 +15,10 @@ RdmaIngest::RdmaIngest(rdma::Transport& transport, const Options& options, Frame
                        EngineInbox& inbox, EventReporter& reporter, DaemonCounters& counters)
     : options_(options), allocate_(std::move(allocate)), inbox_(inbox), reporter_(reporter), counters_(counters),
       listener_(transport.listen(options.address, options.port)) {
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("rdma-cm");
+    run(std::move(stop));
+  });
 }
 
 RdmaIngest::~RdmaIngest() { stop(); }
@@ -31,6 +36,7 @@ std::string RdmaIngest::endpoint() const {
 }
 
 void RdmaIngest::run(std::stop_token stop) {
+  std::size_t accepted = 0;  // senders served so far: names their threads rdma-recv/<k>
   while (!stop.stop_requested()) {
     std::unique_ptr<rdma::Connection> request;
     try {
@@ -45,7 +51,9 @@ void RdmaIngest::run(std::stop_token stop) {
     connections_.fetch_add(1, std::memory_order_relaxed);
     auto receiver = std::make_shared<RdmaReceiver>(std::move(request), options_.limits, allocate_, inbox_, reporter_,
                                                    counters_);
-    connection.thread = std::jthread([this, receiver, &connection](std::stop_token connection_stop) {
+    connection.thread = std::jthread([this, receiver, &connection, name = indexed_thread_name("rdma-recv", accepted++)](
+                                         std::stop_token connection_stop) {
+      name_this_thread(name);
       receiver->serve(std::move(connection_stop));
       connections_.fetch_sub(1, std::memory_order_relaxed);
       connection.done.store(true, std::memory_order_release);

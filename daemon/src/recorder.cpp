@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/log_event.hpp"
+#include "tomolive/daemon/thread_name.hpp"
 #include "tomolive/detector/pixel_encoder.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/storage/atomic_file.hpp"
@@ -48,7 +49,10 @@ Recorder::Recorder(Options options, EventReporter& reporter, DaemonCounters& cou
   status_.policy = std::string(to_string(options_.policy));
   status_.state = "idle";
   status_.queue_capacity = static_cast<std::uint32_t>(options_.queue_frames);
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("recorder");
+    run(std::move(stop));
+  });
 }
 
 Recorder::~Recorder() { shut_down(); }

@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include "tomolive/daemon/thread_name.hpp"
+
 namespace tomolive::daemon {
 namespace {
 
@@ -44,7 +46,12 @@ void ServiceNotifier::ready() {
   if (!enabled_ || ready_sent_ || stopping_sent_) return;
   ready_sent_ = true;
   notify("READY=1");
-  if (watchdog_timeout_) watchdog_ = std::jthread([this](std::stop_token stop) { ping_until_stopped(stop); });
+  if (watchdog_timeout_) {
+    watchdog_ = std::jthread([this](std::stop_token stop) {
+      name_this_thread("watchdog");
+      ping_until_stopped(stop);
+    });
+  }
 }
 
 void ServiceNotifier::stopping() {

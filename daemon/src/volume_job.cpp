@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tomolive/daemon/engine_factory.hpp"
+#include "tomolive/daemon/thread_name.hpp"
 #include "tomolive/storage/storage_error.hpp"
 
 namespace tomolive::daemon {
@@ -123,7 +124,10 @@ VolumeJob::VolumeJob(Plan plan, const VolumeOptions& options, EventReporter& rep
                                    plan_.file.shape[0], plan_.file.shape[1], plan_.file.shape[2], plan_.binning,
                                    plan_.scan_id, status_.path, status_.format, status_.dtype, status_.slabs_total,
                                    plan_.slab_rows));
-  writer_thread_ = std::thread([this] { write_loop(); });
+  writer_thread_ = std::thread([this] {
+    name_this_thread("volume-write");
+    write_loop();
+  });
 }
 
 VolumeJob::~VolumeJob() {

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/thread_name.hpp"
+
 namespace tomolive::daemon {
 namespace {
 
@@ -21,7 +23,10 @@ ZapHandler::ZapHandler(zmq::context_t& context, std::vector<CurvePublicKey> allo
     : socket_(context, zmq::socket_type::rep), allowed_(std::move(allowed)), counters_(counters) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.bind(kZapEndpoint);
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("zap");
+    run(std::move(stop));
+  });
 }
 
 ZapHandler::~ZapHandler() {

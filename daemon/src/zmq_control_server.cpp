@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "tomolive/daemon/thread_name.hpp"
 #include "tomolive/protocol/codec.hpp"
 
 namespace tomolive::daemon {
@@ -25,7 +26,10 @@ ZmqControlServer::ZmqControlServer(zmq::context_t& context, const Options& optio
   options.security.apply(socket_);
   socket_.bind(options.endpoint);
   endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("control");
+    run(std::move(stop));
+  });
 }
 
 ZmqControlServer::~ZmqControlServer() { stop(); }

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "tomolive/daemon/thread_name.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 
@@ -54,7 +55,10 @@ ZmqIngest::ZmqIngest(zmq::context_t& context, const Options& options, const Sink
     socket_.bind(options.endpoint);
     endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
   }
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this, name = indexed_thread_name("data-recv", options.index)](std::stop_token stop) {
+    name_this_thread(name);
+    run(std::move(stop));
+  });
 }
 
 ZmqIngest::~ZmqIngest() { stop(); }

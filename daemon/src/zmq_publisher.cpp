@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "tomolive/daemon/thread_name.hpp"
 #include "tomolive/protocol/clock.hpp"
 #include "tomolive/protocol/codec.hpp"
 
@@ -41,7 +42,10 @@ ZmqPublisher::ZmqPublisher(zmq::context_t& context, const Options& options, Slic
   options.security.apply(event_socket_);
   event_socket_.bind(options.events_endpoint);
   events_endpoint_ = event_socket_.get(zmq::sockopt::last_endpoint);
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("publisher");
+    run(std::move(stop));
+  });
 }
 
 ZmqPublisher::~ZmqPublisher() { stop(); }

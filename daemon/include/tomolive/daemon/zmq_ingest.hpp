@@ -37,6 +37,7 @@ class ZmqIngest {
  public:
   struct Options {
     std::string endpoint = "tcp://127.0.0.1:5555";
+    std::size_t index = 0;     // the data socket's number among the daemon's, from 0: its thread is data-recv/<index>
     bool connect = false;      // connect to a detector's bound PUSH instead of binding
     int receive_hwm = 1000;    // ZMQ_RCVHWM, messages buffered in ZeroMQ before the sender blocks
     SocketSecurity security;   // applied before binding
