@@ -5,8 +5,11 @@ simulated phantom scan as tomolive-sim renders it, projections prerendered and s
 
   T1  ZeroMQ ingest, sustained, no frame lost: S sender processes, one stream each, push W2-shaped frames
       (1008 x 2016 uint16, continuous rotation with a 1000-projection window) as fast as they can into S data
-      endpoints of one daemon. The rate is sampled from get_status (bytes_received) every 0.25 s; the figure is the
-      median of the per-second rates over the steady middle of the run; loss is checked from the counters.
+      endpoints of one daemon. The rate is sampled from get_status (bytes_received) every 0.1 s; a run's rate is the
+      median of the per-second rates over the steady middle of the run (at least 3 of them, else the run is refused;
+      --quick takes the average over the run instead);
+      loss is checked from the counters. --repeat N runs the whole ingest N times, a fresh daemon each time: the
+      figures are the median run's, with every run's value (and min, max) in the note and in the figure's "runs".
       --format dectris2 measures T1 for a DECTRIS Stream V2 detector sending bslz4 images instead (T1-bslz4): S
       tomolive-sim processes play a detector with S PUSH sockets (each binds its own, sends its own start and end
       around its share of one series, 16 prerendered projections compressed once), the daemon only --data-connects
@@ -101,9 +104,12 @@ def figure(id_, value, unit, target, floor, note):
     return {"id": id_, "value": value, "unit": unit, "target": target, "floor": floor, "note": note}
 
 
+SAMPLE_INTERVAL_S = 0.1  # between two get_status samples of an ingest run
+
+
 def sample_until_ended(daemon, started, timeout_s):
     """(time s, bytes_received, projections_reconstructed, whether every data socket has received a frame) every
-    0.25 s until the scan has ended."""
+    SAMPLE_INTERVAL_S until the scan has ended."""
     samples = []
     while True:
         status = daemon.status()
@@ -115,13 +121,13 @@ def sample_until_ended(daemon, started, timeout_s):
                 return samples
         if time.time() - started > timeout_s:
             raise RuntimeError("ingest run did not finish in %d s" % timeout_s)
-        time.sleep(0.25)
+        time.sleep(SAMPLE_INTERVAL_S)
 
 
-def steady_rate(samples, value):
+def steady_rate(samples, value, quick):
     """The rate of value(sample) per second: the median of the one-second rates over the middle of the run (the
-    ramp-up and the tail skipped), or for a run too short for three of them (--quick) the average over the whole
-    run; and how it was taken."""
+    ramp-up and the tail skipped); and how it was taken. A run too short for three of them is refused
+    (RuntimeError), except with --quick (`quick`), where the average over the whole run is taken."""
     rates = []
     for i in range(len(samples)):
         j = next((j for j in range(i + 1, len(samples)) if samples[j][0] - samples[i][0] >= 1.0), None)
@@ -131,13 +137,34 @@ def steady_rate(samples, value):
     steady = rates[len(rates) // 5: max(len(rates) // 5 + 1, 4 * len(rates) // 5)]
     if len(steady) >= 3:
         return statistics.median(steady), "median of %d one-second rates" % len(steady)
+    if not quick:
+        raise RuntimeError("ingest run too short for a steady rate: %d steady one-second rates of %d, need 3; "
+                           "lengthen the run (--turns, --series-projections)" % (len(steady), len(rates)))
     first, last = samples[0], samples[-1]
     return (value(last) - value(first)) / max(last[0] - first[0], 1e-9), "average over the run"
 
 
 def bench_ingest(args, log_path):
-    if args.format == "dectris2":
-        return bench_ingest_dectris2(args, log_path)
+    """The ingest run of args.format, args.repeat times (a fresh daemon each): the figures of the median run (by the
+    first figure's value; of two middle runs, the slower), each with the values of every run in "runs", the first's
+    note saying them with their min and max."""
+    run = bench_ingest_dectris2 if args.format == "dectris2" else bench_ingest_native
+    runs = [run(args, log_path) for _ in range(args.repeat)]
+    workload = runs[0][0]
+    by_value = sorted(range(len(runs)), key=lambda k: runs[k][1][0]["value"])
+    median = by_value[(len(runs) - 1) // 2]
+    figures = runs[median][1]
+    for i, f in enumerate(figures):
+        f["runs"] = [figures_of_run[i]["value"] for _, figures_of_run in runs]
+    primary = figures[0]
+    if len(runs) > 1:
+        primary["note"] = ("median of %d runs, this one run %d (runs: %s %s; min %s, max %s); "
+                           % (len(runs), median + 1, ", ".join(str(v) for v in primary["runs"]), primary["unit"],
+                              min(primary["runs"]), max(primary["runs"])) + primary["note"])
+    return workload, figures
+
+
+def bench_ingest_native(args, log_path):
     streams, turns, base = args.streams, args.turns, args.base_port
     data = ["tcp://127.0.0.1:%d" % (base + 10 + i) for i in range(streams)]
     daemon_args = ["--engine", args.engine, "--zmq-io-threads", str(streams), "--publish-hz", "10",
@@ -159,14 +186,15 @@ def bench_ingest(args, log_path):
     code = daemon.stop()
     counters = final["counters"]
     lost = total - counters["projections_reconstructed"]
-    rate, how = steady_rate(samples, lambda sample: sample[1])
+    rate, how = steady_rate(samples, lambda sample: sample[1], args.quick)
     gbps = rate / 1e9
     frame_bytes = rows * cols * 2
     note = ("%d sender processes -> %d data endpoints (tcp loopback), frames %d x %d uint16 (%.2f MB), "
             "%d projections, engine %s; %s; %d reconstructed, %d lost, rejected %d, "
-            "queue_full_waits %d; daemon exit %d"
+            "queue_full_waits %d, frame_buffer_waits %d; daemon exit %d"
             % (streams, streams, rows, cols, frame_bytes / 1e6, total, final["engine"], how,
-               counters["projections_reconstructed"], lost, counters["rejected"], counters["queue_full_waits"], code))
+               counters["projections_reconstructed"], lost, counters["rejected"], counters["queue_full_waits"],
+               counters["frame_buffer_waits"], code))
     if code != 0 or lost != 0 or counters["rejected"] != 0:
         raise RuntimeError("ingest run lost frames or failed: " + note)
     figures = [figure("T1", round(gbps, 2), "GB/s", ">= 8 (stretch 12.5)", FLOORS.get(streams), note),
@@ -213,7 +241,7 @@ def bench_ingest_dectris2(args, log_path):
     code = daemon.stop()
     counters = final["counters"]
     frame_bytes = rows * cols * 2
-    frames_per_s, how = steady_rate(samples, lambda sample: sample[2])
+    frames_per_s, how = steady_rate(samples, lambda sample: sample[2], args.quick)
     pixels_gbps = frames_per_s * frame_bytes / 1e9
     # The same frames on the wire: the mean bytes received per image (CBOR message, compressed pixels), as counted
     # by bytes_received over the whole run (its own rate would lead the reconstructed one while the queue fills).
@@ -227,11 +255,13 @@ def bench_ingest_dectris2(args, log_path):
             "no sliding window), engine %s; decompressed pixels = projections reconstructed x frame bytes, from when "
             "every stream sends, %s; "
             "compressed on the wire %.2f GB/s (%.2f MB a message, ratio %.2f); %d reconstructed, %d lost, rejected %d, "
-            "queue_full_waits %d; daemon exit %d; floor: native T1's (plain ZeroMQ PUSH->PULL of uncompressed frames "
-            "with one copy; memcpy of the same decompressed bytes is in tomolive-decode-bench's JSON, T1c)"
+            "queue_full_waits %d, frame_buffer_waits %d; daemon exit %d; floor: native T1's (plain ZeroMQ "
+            "PUSH->PULL of uncompressed frames with one copy; memcpy of the same decompressed bytes is in "
+            "tomolive-decode-bench's JSON, T1c)"
             % (streams, ",".join(formats), rows, cols, frame_bytes / 1e6, projections,
                final["engine"], how, compressed / 1e9, message_bytes / 1e6, frame_bytes / message_bytes,
-               counters["projections_reconstructed"], lost, counters["rejected"], counters["queue_full_waits"], code))
+               counters["projections_reconstructed"], lost, counters["rejected"], counters["queue_full_waits"],
+               counters["frame_buffer_waits"], code))
     if code != 0 or lost != 0 or counters["rejected"] != 0:
         raise RuntimeError("dectris2 ingest run lost frames or failed: " + note)
     figures = [figure("T1-bslz4", round(pixels_gbps, 2), "GB/s", ">= 8", FLOORS.get(streams), note),
@@ -340,6 +370,8 @@ def main():
     parser.add_argument("--series-projections", type=int,
                         help="dectris2 ingest: projections of its one series (run length; default 6000, which at W2's "
                              "shape take as much GPU memory as W1; 300 with --quick)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="ingest: run it this many times, a fresh daemon each; the figures are the median run's")
     parser.add_argument("--latency-projections", type=int, default=300)
     parser.add_argument("--timeout", type=int, default=240)
     parser.add_argument("--only", choices=["ingest", "latency", "viewer"])
@@ -347,6 +379,8 @@ def main():
                         help="first TCP port on 127.0.0.1 (below Linux's ephemeral range); uses base..base+130")
     parser.add_argument("--quick", action="store_true", help="tiny frames: a smoke test of this script on any machine")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat needs at least 1 run")
     needed = (("daemon", "tomolived"), ("send", "tomolive-send"), ("ctl", "tomolive-ctl"))
     if args.format == "dectris2" and args.only in (None, "ingest"):
         needed += (("sim", "tomolive-sim"),)
