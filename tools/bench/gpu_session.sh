@@ -16,7 +16,8 @@
 #   decode-T1.json T1: bslz4 decode of W2 frames per thread count, against memcpy
 #   sweep-T8.json  T8, T8r, T8-1024-step2: 64-candidate center sweeps of the first workload, pageable and page-locked
 #   daemon-ingest-dectris2-W2.json  T1-bslz4: 8 tomolive-sim processes as the 8 PUSH sockets of a DECTRIS Stream V2
-#                  detector (bslz4 W2 frames) -> tomolived --data-connect (daemon_bench.py; its daemon log in bench.log)
+#                  detector (bslz4 W2 frames) -> tomolived --data-connect, three runs, the median's figures
+#                  (daemon_bench.py; its daemon log in bench.log)
 #   scaling-T9.json, scaling-T6.json  T9: T2 and T3 of the first workload, and T6, on 1..N GPUs, with their ratios
 # A summary comes last: step exits, test results, sanitizer verdicts, each workload's figure table.
 # Environment: SESSION_BUDGET seconds (default 560), STEP_TIMEOUT seconds (default 240), SKIP_SANITIZER=1,
@@ -83,7 +84,7 @@ if [[ -z ${SKIP_T6:-} ]]; then
   step "bench T6" "$out/bench.log" "$bin/tomolive-bench" --volume --t6 --volume-dir "$t6_dir" --json "$out/bench-T6.json"
 fi
 step "ingest T1 bslz4" "$out/bench.log" python3 tools/bench/daemon_bench.py --bin "$bin" --out "$out" \
-  --log "$out/bench.log" --only ingest --format dectris2 --streams 8 --timeout 200
+  --log "$out/bench.log" --only ingest --format dectris2 --streams 8 --repeat 3 --timeout 200
 gpus=$(nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null | wc -l)
 if ((gpus > 1)); then
   step "scaling T9 $first x$gpus" "$out/bench.log" "$bin/tomolive-bench" --workload "$first" --gpus "$gpus" \
