@@ -48,16 +48,22 @@ FrameBufferPool::Lease FrameBufferPool::acquire(std::size_t bytes) {
   }
   if (!buffer || buffer->size() < bytes) {
     buffer.reset();
-    try {
-      buffer = allocate_(bytes);
-    } catch (...) {
-      std::lock_guard lock(mutex_);
-      --allocated_;
-      returned_.notify_one();
-      throw;
-    }
+    buffer = allocate_reserved(bytes);
   }
   return Lease(this, std::move(buffer));
+}
+
+std::unique_ptr<HostBuffer> FrameBufferPool::allocate_reserved(std::size_t bytes) {
+  try {
+    return allocate_(bytes);
+  } catch (...) {
+    {
+      std::lock_guard lock(mutex_);
+      --allocated_;
+    }
+    returned_.notify_one();
+    throw;
+  }
 }
 
 std::size_t FrameBufferPool::prepare_for(std::size_t bytes) {
@@ -78,16 +84,7 @@ std::size_t FrameBufferPool::prepare_for(std::size_t bytes) {
       }
     }
     too_small.reset();
-    std::unique_ptr<HostBuffer> buffer;
-    try {
-      buffer = allocate_(bytes);
-    } catch (...) {
-      std::lock_guard lock(mutex_);
-      --allocated_;
-      returned_.notify_one();
-      throw;
-    }
-    put_back(std::move(buffer));
+    put_back(allocate_reserved(bytes));
     ++allocated;
   }
 }

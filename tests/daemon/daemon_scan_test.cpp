@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -122,6 +123,27 @@ TEST(DaemonScan, ContinuousRotationKeepsTheNewestTurn) {
   EXPECT_EQ(status.scan->projections_received, 180u);
 }
 
+// Sends `scan` over `streams` (streams[0] the fixture's sender) as a detector with several data sockets does: stream 0
+// its begin, darks and flats; once the daemon has the flats (polled for up to 30 s), every other stream its begin, and
+// each stream the projections whose id modulo streams.size() is its index. The ends are left to the caller. Returns
+// whether the flats arrived in time.
+bool send_over_streams(DaemonFixture& fixture, const sim::ScanSimulator& scan, std::span<DataSender* const> streams) {
+  const sim::ScanSpec& spec = scan.spec();
+  const auto begin = protocol::encode(sim::make_scan_begin(spec));
+  streams[0]->send(begin);
+  const std::size_t references = spec.num_darks + spec.num_flats;
+  for (std::size_t i = 0; i < references; ++i) streams[0]->send(protocol::encode(scan.header(i)), scan.render(i));
+  for (int attempt = 0; attempt < 3000 && fixture.control().counter("flats_accepted") < spec.num_flats; ++attempt) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const bool flats_in = fixture.control().counter("flats_accepted") == spec.num_flats;
+  for (std::size_t k = 1; k < streams.size(); ++k) streams[k]->send(begin);
+  for (std::size_t i = references; i < scan.frame_count(); ++i) {
+    streams[scan.frame_at(i).frame_id % streams.size()]->send(protocol::encode(scan.header(i)), scan.render(i));
+  }
+  return flats_in;
+}
+
 TEST(DaemonScan, AScanArrivesOnSeveralStreams) {
   daemon::DaemonConfig config = test_config();
   config.data_endpoints = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:*"};
@@ -131,20 +153,8 @@ TEST(DaemonScan, AScanArrivesOnSeveralStreams) {
   sim::ScanSpec spec = small_scan_spec(5);
   spec.streams = 2;
   const sim::ScanSimulator scan(spec);
-  const auto begin = protocol::encode(sim::make_scan_begin(spec));
-  // Stream 0: begin, darks and flats; once they are in, both streams send their projections (even ids on stream 0,
-  // odd on stream 1) and their end.
-  fixture.sender().send(begin);
-  const std::size_t references = spec.num_darks + spec.num_flats;
-  for (std::size_t i = 0; i < references; ++i) fixture.sender().send(protocol::encode(scan.header(i)), scan.render(i));
-  for (int attempt = 0; attempt < 100 && fixture.control().counter("flats_accepted") < spec.num_flats; ++attempt) {
-    std::this_thread::sleep_for(20ms);
-  }
-  second.send(begin);
-  for (std::size_t i = references; i < scan.frame_count(); ++i) {
-    DataSender& stream = scan.frame_at(i).frame_id % 2 == 0 ? fixture.sender() : second;
-    stream.send(protocol::encode(scan.header(i)), scan.render(i));
-  }
+  DataSender* const streams[] = {&fixture.sender(), &second};
+  send_over_streams(fixture, scan, streams);
   const auto end = protocol::encode(sim::make_scan_end(spec));
   fixture.sender().send(end);
   std::this_thread::sleep_for(100ms);
@@ -169,22 +179,8 @@ TEST(DaemonScan, ThreeDataSocketsGetAnIoThreadEachByDefaultAndReceiveAScan) {
   sim::ScanSpec spec = small_scan_spec(9);
   spec.streams = 3;
   const sim::ScanSimulator scan(spec);
-  const auto begin = protocol::encode(sim::make_scan_begin(spec));
-  // Stream 0: begin, darks and flats; once they are in, every stream sends its begin, the projections whose id
-  // modulo 3 is its index, and its end.
-  fixture.sender().send(begin);
-  const std::size_t references = spec.num_darks + spec.num_flats;
-  for (std::size_t i = 0; i < references; ++i) fixture.sender().send(protocol::encode(scan.header(i)), scan.render(i));
-  for (int attempt = 0; attempt < 3000 && fixture.control().counter("flats_accepted") < spec.num_flats; ++attempt) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_EQ(fixture.control().counter("flats_accepted"), spec.num_flats);
-  second.send(begin);
-  third.send(begin);
   DataSender* const streams[] = {&fixture.sender(), &second, &third};
-  for (std::size_t i = references; i < scan.frame_count(); ++i) {
-    streams[scan.frame_at(i).frame_id % 3]->send(protocol::encode(scan.header(i)), scan.render(i));
-  }
+  ASSERT_TRUE(send_over_streams(fixture, scan, streams)) << "the flats did not arrive";
   const auto end = protocol::encode(sim::make_scan_end(spec));
   for (DataSender* stream : streams) stream->send(end);
   expect_slices_match_reference(fixture, scan);

@@ -584,10 +584,11 @@ class CudaEngineImpl final : public CudaEngine {
     }
   }
 
-  // Per candidate: the band it needs copied out of the corrected store, re-filtered by a FilterPath of the band's
-  // shape into a band store, and the region reconstructed from it by sweep_axial at the current axis. Consecutive
-  // candidates of the same band (those without phase retrieval; with it, those of the same Paganin reach) share their
-  // stores and path.
+  // Phase-retrieval candidates (without zingers or tilt rotation): row xy_row of their retrieval from PhaseSweepRows,
+  // in groups of up to kMaxCandidates, then each re-filtered on that row alone. Every other candidate: the band it
+  // needs copied out of the corrected store and re-filtered by a FilterPath of the band's shape. Either way the region
+  // is reconstructed by sweep_axial at the current axis; consecutive candidates of the same band share its stores and
+  // path.
   void sweep_processing(std::uint32_t xy_row, std::span<const ProcessingParams> candidates, const SliceRegion& region,
                         std::span<float> out) override {
     make_current();
@@ -636,9 +637,11 @@ class CudaEngineImpl final : public CudaEngine {
     // Phase-retrieval candidates take row xy_row of their retrieval from PhaseSweepRows (the same values as their
     // band's, without a 2D transform of the band per slot and candidate), then the steps after it on that row alone.
     std::vector<std::size_t> by_rows;
+    std::vector<bool> takes_rows(candidates.size(), false);
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       const ProcessingParams& candidate = candidates[c];
-      if (candidate.phase.enabled && !candidate.zingers.enabled && !rotation().enabled()) by_rows.push_back(c);
+      takes_rows[c] = candidate.phase.enabled && !candidate.zingers.enabled && !rotation().enabled();
+      if (takes_rows[c]) by_rows.push_back(c);
     }
     std::optional<Band> band;
     try {
@@ -652,7 +655,7 @@ class CudaEngineImpl final : public CudaEngine {
         cuda::CorrectedStore retrieved(g.slots, static_cast<std::uint32_t>(group), g.cols, scan.store.type());
         cuda::PhaseSweepRows(g.cols, DetectorColumns::of(g.half_acquisition, g.cols), xy_row, phased, g.slots, compute)
             .run(scan.corrected, slots, retrieved);
-        if (!band || band->rows.row0 != xy_row || band->rows.rows != 1) band.emplace(make_band({xy_row, 1}));
+        if (!band) band.emplace(make_band({xy_row, 1}));
         for (std::size_t e = 0; e < group; ++e) {
           retrieved.copy_rows_to(band->corrected, static_cast<std::uint32_t>(e), g.slots, compute);
           ProcessingParams after_phase = candidates[by_rows[first + e]];
@@ -664,7 +667,7 @@ class CudaEngineImpl final : public CudaEngine {
       }
       band.reset();  // it holds retrieved rows, not the corrected store's
       for (std::size_t c = 0; c < candidates.size(); ++c) {
-        if (std::find(by_rows.begin(), by_rows.end(), c) != by_rows.end()) continue;
+        if (takes_rows[c]) continue;
         const SweepBand rows = processing_sweep_band(candidates[c], rotation(), xy_row, g.rows);
         if (!band || band->rows.row0 != rows.row0 || band->rows.rows != rows.rows) {
           band.reset();

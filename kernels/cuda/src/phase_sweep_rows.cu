@@ -4,6 +4,7 @@
 #include <cufft.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -152,11 +153,6 @@ std::size_t make_plan(cufftHandle plan, cufftType type, std::uint32_t n, std::ui
   return work;
 }
 
-template <class F>
-void visit_value_type(StoreType type, F&& f) {
-  visit_by_store_type<float, __half>(type, std::forward<F>(f));
-}
-
 }  // namespace
 
 PhaseSweepRows::PhaseSweepRows(std::uint32_t cols, const DetectorColumns& detector, std::uint32_t xy_row,
@@ -208,6 +204,8 @@ void PhaseSweepRows::compute_weights(std::span<const Candidate> candidates) {
   DeviceArray<float> kernel(std::size_t{bins_} * largest);
   weights_ = DeviceArray<float>(std::size_t{candidates_} * union_.rows * bins_);
   std::vector<std::uint32_t> band_rows;
+  std::unique_ptr<FftPlan> plan;  // of the last padded_rows: candidates of one padded band length share it
+  std::uint32_t planned_rows = 0;
   for (std::uint32_t c = 0; c < candidates_; ++c) {
     const Candidate& candidate = candidates[c];
     const std::uint32_t padded_rows = padded_length(candidate.band.rows);
@@ -216,10 +214,13 @@ void PhaseSweepRows::compute_weights(std::span<const Candidate> candidates) {
     response_half_spectra<<<response_grid, kThreads, 0, stream_>>>(half.get(), padded_rows, padded_cols_,
                                                                    paganin_coefficient_m2(candidate.phase), pixel_m);
     TOMOLIVE_CUDA_CHECK_LAUNCH("response_half_spectra");
-    FftPlan plan;
-    make_plan(plan.get(), CUFFT_C2R, padded_rows, bins_, true);
-    TOMOLIVE_CUFFT_CHECK(cufftSetStream(plan.get(), stream_));
-    TOMOLIVE_CUFFT_CHECK(cufftExecC2R(plan.get(), reinterpret_cast<cufftComplex*>(half.get()), kernel.get()));
+    if (!plan || planned_rows != padded_rows) {
+      plan = std::make_unique<FftPlan>();
+      make_plan(plan->get(), CUFFT_C2R, padded_rows, bins_, true);
+      TOMOLIVE_CUFFT_CHECK(cufftSetStream(plan->get(), stream_));
+      planned_rows = padded_rows;
+    }
+    TOMOLIVE_CUFFT_CHECK(cufftExecC2R(plan->get(), reinterpret_cast<cufftComplex*>(half.get()), kernel.get()));
     const std::uint32_t first = candidate.band.row0 - union_.row0;
     const dim3 fold_grid((bins_ + kThreads - 1) / kThreads, union_.rows);
     fold_weights<<<fold_grid, kThreads, 0, stream_>>>(
@@ -251,7 +252,7 @@ void PhaseSweepRows::run(const CorrectedStore& corrected, std::span<const std::u
   }
   TOMOLIVE_CUDA_CHECK(cudaMemcpyAsync(slot_table_.get(), slots.data(), slots.size() * sizeof(std::uint32_t),
                                       cudaMemcpyHostToDevice, stream_));
-  visit_value_type(corrected.type(), [&]<class Value>(Value) {
+  visit_by_store_type<float, __half>(corrected.type(), [&]<class Value>(Value) {
     const auto* values = static_cast<const Value*>(corrected.values());
     auto* written = static_cast<Value*>(out.values());
     for (std::size_t b0 = 0; b0 < slots.size(); b0 += batch_) {

@@ -82,6 +82,9 @@ class FrameBufferPool {
 
  private:
   void put_back(std::unique_ptr<HostBuffer> buffer);
+  // Allocates a buffer of `bytes` for a slot the caller has reserved (allocated_ counted, outside the lock); when the
+  // allocation throws, gives the slot back (waking a waiter) and rethrows.
+  std::unique_ptr<HostBuffer> allocate_reserved(std::size_t bytes);
 
   const Allocator allocate_;
   const std::size_t capacity_;
