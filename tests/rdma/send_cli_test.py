@@ -78,10 +78,11 @@ def main():
         daemon.wait(timeout=30)
 
     if not os.path.isdir("/sys/class/infiniband") or not os.listdir("/sys/class/infiniband"):
-        run = subprocess.run([args.daemon, "--rdma", "127.0.0.1:7471", "--data", f"tcp://127.0.0.1:{free_port()}",
-                              "--control", f"tcp://127.0.0.1:{free_port()}", "--http", "off",
-                              "--slices", f"tcp://127.0.0.1:{free_port()}",
-                              "--events", f"tcp://127.0.0.1:{free_port()}", "--engine", "cpu"],
+        # Nothing connects to this daemon: ports the system picks at bind time ("*"), so that no other test can take
+        # one between free_port() and the bind ("Address already in use" instead of the RDMA refusal).
+        any_port = "tcp://127.0.0.1:*"
+        run = subprocess.run([args.daemon, "--rdma", "127.0.0.1:7471", "--data", any_port, "--control", any_port,
+                              "--http", "off", "--slices", any_port, "--events", any_port, "--engine", "cpu"],
                              capture_output=True, text=True, timeout=60)
         output = run.stdout + run.stderr
         assert run.returncode != 0, output
